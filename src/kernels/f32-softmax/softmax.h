@@ -1,0 +1,26 @@
+// f32 softmax: y[i] = exp(x[i] - max(x)) / sum_j exp(x[j] - max(x)).
+// Like torch.softmax, a row whose entries are all -inf yields NaN.
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+
+namespace qkv {
+
+class ThreadPool;
+
+// Signature shared by every f32 softmax microkernel: one row of n >= 1 values.
+// x and y may alias (in place).
+using F32SoftmaxUkernelFn = void (*)(size_t n, const float* x, float* y);
+
+// Plain loops with libm's expf: the test oracle.
+void f32_softmax_ukernel__scalar(size_t n, const float* x, float* y);
+// Highway SIMD (wasm SIMD128 in the product, AVX2/AVX-512 natively).
+void f32_softmax_ukernel__simd(size_t n, const float* x, float* y);
+
+// Softmax over each of `rows` rows of `cols` values, rows split over the pool
+// (pool may be null for one thread). In place when x == y.
+Status f32_softmax_rows(ThreadPool* pool, size_t rows, size_t cols, const float* x, float* y);
+
+}  // namespace qkv

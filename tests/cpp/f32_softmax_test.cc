@@ -1,0 +1,99 @@
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "softmax_tester.h"
+
+namespace qkv {
+namespace {
+
+// 1, every remainder of the widest vector (16 lanes), primes, and large rows.
+const size_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 11, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 1000, 4099, 50257};
+
+struct Kernel {
+  const char* name;
+  F32SoftmaxUkernelFn fn;
+};
+const Kernel kKernels[] = {{"scalar", f32_softmax_ukernel__scalar}, {"simd", f32_softmax_ukernel__simd}};
+
+TEST(F32Softmax, MatchesReferenceOverSizes) {
+  for (const Kernel& k : kKernels) {
+    SCOPED_TRACE(k.name);
+    for (size_t n : kSizes) SoftmaxTester().n(n).Test(k.fn);
+  }
+}
+
+TEST(F32Softmax, InPlace) {
+  for (const Kernel& k : kKernels) {
+    SCOPED_TRACE(k.name);
+    for (size_t n : kSizes) SoftmaxTester().n(n).inplace(true).Test(k.fn);
+  }
+}
+
+TEST(F32Softmax, LargeMagnitudesDoNotOverflow) {
+  for (const Kernel& k : kKernels) {
+    SCOPED_TRACE(k.name);
+    for (size_t n : {1, 5, 17, 100}) SoftmaxTester().n(n).range(-80.0f, 3000.0f).Test(k.fn);
+    for (size_t n : {1, 5, 17, 100}) SoftmaxTester().n(n).range(-3000.0f, -2900.0f).Test(k.fn);
+  }
+}
+
+TEST(F32Softmax, NegativeInfinityGetsZeroWeight) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (const Kernel& k : kKernels) {
+    SCOPED_TRACE(k.name);
+    std::vector<float> x = {0.0f, ninf, 0.0f, ninf, ninf, 0.0f, 0.0f, ninf, 0.0f};
+    std::vector<float> y(x.size());
+    k.fn(x.size(), x.data(), y.data());
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_FLOAT_EQ(y[i], x[i] == 0.0f ? 0.2f : 0.0f) << i;
+  }
+}
+
+// Same as torch.softmax: NaN anywhere, or a row of only -inf, gives NaN everywhere.
+TEST(F32Softmax, NanPropagatesLikeTorch) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (const Kernel& k : kKernels) {
+    SCOPED_TRACE(k.name);
+    for (size_t n : {1, 3, 4, 9, 33}) {
+      for (size_t pos : {size_t{0}, n / 2, n - 1}) {
+        std::vector<float> x(n, 1.0f), y(n);
+        x[pos] = nan;
+        k.fn(n, x.data(), y.data());
+        for (size_t i = 0; i < n; ++i) EXPECT_TRUE(std::isnan(y[i])) << "n=" << n << " nan at " << pos;
+      }
+      std::vector<float> x(n, ninf), y(n);
+      k.fn(n, x.data(), y.data());
+      for (size_t i = 0; i < n; ++i) EXPECT_TRUE(std::isnan(y[i])) << "all -inf, n=" << n;
+    }
+  }
+}
+
+TEST(F32SoftmaxRows, ThreadedEqualsOneThreadBitForBit) {
+  const size_t rows = 97, cols = 301;
+  std::vector<float> x(rows * cols);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * i) * 8.0f;
+  std::vector<float> y1(x.size()), y4(x.size());
+  ASSERT_TRUE(f32_softmax_rows(nullptr, rows, cols, x.data(), y1.data()).ok());
+  ThreadPool pool(4);
+  ASSERT_TRUE(f32_softmax_rows(&pool, rows, cols, x.data(), y4.data()).ok());
+  EXPECT_EQ(y1, y4);
+  for (size_t r = 0; r < rows; r += 13) {
+    std::vector<float> ref(cols);
+    f32_softmax_ukernel__scalar(cols, x.data() + r * cols, ref.data());
+    for (size_t c = 0; c < cols; ++c) ASSERT_NEAR(y1[r * cols + c], ref[c], 1e-6f + 4e-6f * ref[c]);
+  }
+}
+
+TEST(F32SoftmaxRows, RejectsEmptyShapes) {
+  float v = 0;
+  Status s = f32_softmax_rows(nullptr, 0, 5, &v, &v);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("rows (0)"), std::string::npos) << s.message();
+  EXPECT_EQ(f32_softmax_rows(nullptr, 3, 0, &v, &v).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f32_softmax_rows(nullptr, SIZE_MAX / 2, 3, &v, &v).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace qkv

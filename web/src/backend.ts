@@ -1,0 +1,172 @@
+/**
+ * Loads the wasm runtime once per JS realm and picks its flavour:
+ * `qkv-simd-threads` when more than one thread is wanted and the platform
+ * allows SharedArrayBuffer (Node.js, or a cross-origin isolated page/worker),
+ * `qkv-simd` otherwise, with a one-time warning when threads were wanted.
+ */
+import { env, onNumThreadsChange } from './env.js';
+import { InternalError, throwStatus, QkvError, UnsupportedError } from './errors.js';
+import type { QkvModuleFactory, QkvWasmModule } from './wasm-module.js';
+
+export type Flavour = 'qkv-simd' | 'qkv-simd-threads';
+
+export interface BackendInfo {
+  /** The wasm build in use. */
+  flavour: Flavour;
+  /** Threads kernels use now (the caller's thread included). */
+  numThreads: number;
+  /** Threads started at initialization: the most numThreads can be raised to. */
+  maxThreads: number;
+  /** SIMD instruction set of the kernels, e.g. `'WASM'` (SIMD128). */
+  simd: string;
+  /** Why threads were wanted but not used, if so. */
+  fallbackReason?: string;
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** Cores available to this realm. */
+async function coreCount(): Promise<number> {
+  if (typeof navigator === 'object' && navigator.hardwareConcurrency > 0) return navigator.hardwareConcurrency;
+  if (isNode) {
+    const os = await import(/* @vite-ignore */ 'node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return 1;
+}
+
+/** Why SharedArrayBuffer-based threads cannot run here, or undefined if they can. */
+function threadsUnavailableReason(): string | undefined {
+  if (typeof SharedArrayBuffer !== 'function') {
+    return 'SharedArrayBuffer is not available';
+  }
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp")';
+  }
+  return undefined;
+}
+
+// A minimal module using one SIMD128 instruction (i8x16.splat of i32.const 0).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+async function importFactory(flavour: Flavour): Promise<QkvModuleFactory> {
+  const file = `${flavour}.mjs`;
+  let url: string;
+  const base = env.wasm.wasmPaths;
+  if (base === undefined) {
+    url = new URL(`./wasm/${file}`, import.meta.url).href;
+  } else if (isNode && !/^[a-z][a-z0-9+.-]*:/i.test(base)) {
+    const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
+    const { resolve } = await import(/* @vite-ignore */ 'node:path');
+    url = pathToFileURL(resolve(base, file)).href;
+  } else {
+    url = new URL(file, new URL(base, globalThis.location?.href ?? import.meta.url)).href;
+  }
+  const mod = (await import(/* @vite-ignore */ url)) as { default: QkvModuleFactory };
+  return mod.default;
+}
+
+export class Backend {
+  readonly info: BackendInfo;
+  private readonly module: QkvWasmModule;
+
+  private constructor(module: QkvWasmModule, info: BackendInfo) {
+    this.module = module;
+    this.info = info;
+  }
+
+  static async create(): Promise<Backend> {
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
+      throw new UnsupportedError(
+        'qkv needs WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+, Node.js 16.4+), which this runtime lacks',
+      );
+    }
+    const requested = env.wasm.numThreads === 0 ? Math.min(await coreCount(), 8) : env.wasm.numThreads;
+    let fallbackReason: string | undefined;
+    let threads = requested;
+    if (requested > 1) {
+      fallbackReason = threadsUnavailableReason();
+      if (fallbackReason !== undefined) {
+        threads = 1;
+        console.warn(`qkv: running on one thread: ${fallbackReason}.`);
+      }
+    }
+    const flavour: Flavour = threads > 1 ? 'qkv-simd-threads' : 'qkv-simd';
+    const factory = await importFactory(flavour);
+    const module = await factory({
+      qkvWorkers: threads - 1,
+      qkvThrowError: throwStatus,
+      printErr: (text: string) => console.warn(`qkv: ${text}`),
+    });
+    module.initThreads(threads);
+    if (threads > 1) await waitForWorkers(module);
+    if (isNode) module.qkvUnrefWorkers();
+    const started = module.threadInfo();
+    const info: BackendInfo = {
+      flavour,
+      numThreads: started.threadLimit,
+      maxThreads: started.workersCreated + 1,
+      simd: module.simdTarget(),
+    };
+    if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+    const backend = new Backend(module, info);
+    onNumThreadsChange((n) => backend.applyNumThreads(n));
+    return backend;
+  }
+
+  /** Applies a later change of env.wasm.numThreads, warning where it cannot. */
+  private applyNumThreads(requested: number): void {
+    const wanted = requested === 0 ? this.info.maxThreads : requested;
+    if (wanted > this.info.maxThreads) {
+      console.warn(
+        `qkv: env.wasm.numThreads=${requested} but only ${this.info.maxThreads} thread(s) were started ` +
+          `(${this.info.fallbackReason ?? 'the thread count is fixed when qkv initializes'}); using ${this.info.maxThreads}.`,
+      );
+    }
+    const limit = Math.min(wanted, this.info.maxThreads);
+    this.call(() => this.module.setThreadLimit(limit));
+    this.info.numThreads = this.module.threadInfo().threadLimit;
+  }
+
+  /**
+   * Runs a call into wasm. Errors raised by qkv arrive as QkvError already;
+   * anything else (a trap) is wrapped so callers always get a named Error.
+   */
+  call<T>(fn: (module: QkvWasmModule) => T): T {
+    try {
+      return fn(this.module);
+    } catch (e) {
+      if (e instanceof QkvError) throw e;
+      throw new InternalError(`wasm runtime failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+}
+
+/**
+ * Pool workers load asynchronously and only start once the event loop turns;
+ * kernels never wait for them (see src/core/thread_pool.h), but the first
+ * calls are faster if they have joined. Give them a bounded moment.
+ */
+async function waitForWorkers(module: QkvWasmModule): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const { workersCreated, workersStarted } = module.threadInfo();
+    if (workersStarted >= workersCreated || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+let backendPromise: Promise<Backend> | undefined;
+
+/** The realm's runtime, created on first use. A failed start is retried next time. */
+export function getBackend(): Promise<Backend> {
+  if (backendPromise === undefined) {
+    backendPromise = Backend.create();
+    backendPromise.catch(() => {
+      backendPromise = undefined;
+    });
+  }
+  return backendPromise;
+}

@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from './errors.js';
+
+/** Settings shared by every model, in the style of ONNX Runtime Web's `env`. */
+export interface WasmEnv {
+  /**
+   * Threads for kernels: 0 (default) picks one per core (at most 8), 1 forces
+   * the single-threaded build. More than one needs `SharedArrayBuffer`, i.e. a
+   * cross-origin isolated page (COOP: same-origin, COEP: require-corp) or
+   * Node.js; otherwise qkv warns once and runs on one thread. Can be changed
+   * at any time: lowering it takes effect at the next call; raising it beyond
+   * the threads started at initialization warns and is capped.
+   */
+  numThreads: number;
+  /**
+   * Where `qkv-simd*.mjs` and `.wasm` are served from: a URL prefix ending in
+   * `/` (or, in Node.js, a folder path). Default: the `wasm/` folder next to
+   * qkv's own `index.js`. Read once, when the runtime is first initialized.
+   */
+  wasmPaths: string | undefined;
+}
+
+export interface Env {
+  readonly wasm: WasmEnv;
+}
+
+type Listener = (numThreads: number) => void;
+let numThreadsListener: Listener | undefined;
+
+/** Lets the backend apply a change of `numThreads` made after it started. */
+export function onNumThreadsChange(listener: Listener | undefined): void {
+  numThreadsListener = listener;
+}
+
+let numThreads = 0;
+
+const wasm: WasmEnv = {
+  get numThreads(): number {
+    return numThreads;
+  },
+  set numThreads(value: number) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new InvalidArgumentError(`env.wasm.numThreads must be a whole number >= 0 (0 = auto), got ${String(value)}`);
+    }
+    numThreads = value;
+    numThreadsListener?.(value);
+  },
+  wasmPaths: undefined,
+};
+
+export const env: Env = Object.freeze({ wasm });

@@ -1,0 +1,28 @@
+/**
+ * qkv: small Transformer models in the browser and Node.js on a SIMD
+ * WebAssembly core. See README.md for the API.
+ */
+export { env } from './env.js';
+export type { Env, WasmEnv } from './env.js';
+export {
+  QkvError,
+  InvalidArgumentError,
+  FormatError,
+  UnsupportedError,
+  OutOfMemoryError,
+  InternalError,
+} from './errors.js';
+export type { BackendInfo, Flavour } from './backend.js';
+export { softmax } from './ops.js';
+export type { SoftmaxOptions } from './ops.js';
+
+import { getBackend, type BackendInfo } from './backend.js';
+
+/**
+ * Starts the wasm runtime if it is not running yet and tells which build,
+ * how many threads and which SIMD set it uses.
+ */
+export async function backendInfo(): Promise<BackendInfo> {
+  const backend = await getBackend();
+  return { ...backend.info };
+}
