@@ -5,6 +5,7 @@
 #include <emscripten/em_js.h>
 #include <emscripten/heap.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -59,6 +60,7 @@ Status guarded(F&& f) {
 
 // Integers arrive from JS as doubles; print them without a fraction.
 std::string number_text(double v) {
+  if (std::isnan(v)) return "NaN";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;

@@ -37,11 +37,12 @@ async function coreCount(): Promise<number> {
 
 /** Why SharedArrayBuffer-based threads cannot run here, or undefined if they can. */
 function threadsUnavailableReason(): string | undefined {
-  if (typeof SharedArrayBuffer !== 'function') {
-    return 'SharedArrayBuffer is not available';
-  }
+  // Browsers hide SharedArrayBuffer when not isolated, so say the cause first.
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return 'the page is not cross-origin isolated (serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp")';
+  }
+  if (typeof SharedArrayBuffer !== 'function') {
+    return 'SharedArrayBuffer is not available';
   }
   return undefined;
 }

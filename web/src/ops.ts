@@ -1,6 +1,7 @@
 /** Tensor operations on the wasm kernels, for callers that want them directly. */
 import { getBackend } from './backend.js';
 import { InvalidArgumentError, OutOfMemoryError } from './errors.js';
+import { heapF32 } from './heap.js';
 
 export interface SoftmaxOptions {
   /** Split the input into this many rows of equal length (default 1). */
@@ -26,10 +27,9 @@ export async function softmax(input: Float32Array | readonly number[], options: 
     const ptr = m._malloc(bytes);
     if (ptr === 0) throw new OutOfMemoryError(`softmax: could not allocate ${bytes} bytes of wasm memory`);
     try {
-      m.HEAPF32.set(input, ptr >>> 2);
+      heapF32(m).set(input, ptr >>> 2);
       m.softmaxRows(ptr, input.length, rows);
-      // Read the view only now: the call may have grown (and replaced) the heap.
-      return m.HEAPF32.slice(ptr >>> 2, (ptr >>> 2) + input.length);
+      return heapF32(m).slice(ptr >>> 2, (ptr >>> 2) + input.length);
     } finally {
       m._free(ptr);
     }

@@ -8,6 +8,8 @@ export interface ThreadInfo {
 export interface QkvWasmModule {
   HEAPU8: Uint8Array;
   HEAPF32: Float32Array;
+  /** Present in the pthreads build only. */
+  wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
   initThreads(numThreads: number): void;

@@ -1,0 +1,69 @@
+// The npm package as a user gets it: `npm pack`, install the tarball into a
+// scratch project, import 'qkv' from there (JS and TypeScript).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
+let scratch;
+let files;
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'qkv-pack-'));
+  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repo));
+  files = packed.files.map((f) => f.path);
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  npm(['install', '--offline', join(scratch, packed.filename)], scratch);
+});
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('the tarball holds dist/ (both flavours, .d.ts) and no sources or tests', () => {
+  for (const f of [
+    'package.json', 'dist/index.js', 'dist/index.d.ts',
+    'dist/wasm/package.json',
+    'dist/wasm/qkv-simd.mjs', 'dist/wasm/qkv-simd.wasm',
+    'dist/wasm/qkv-simd-threads.mjs', 'dist/wasm/qkv-simd-threads.wasm', 'dist/wasm/qkv-simd-threads.worker.js',
+  ]) {
+    assert.ok(files.includes(f), `${f} missing from the tarball`);
+  }
+  const stray = files.filter((f) => !(f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f)));
+  assert.deepEqual(stray, []);
+});
+
+test('an installed copy imports and computes in Node, in both flavours, and exits by itself', () => {
+  const script = `
+    import { env, softmax, backendInfo } from 'qkv';
+    env.wasm.numThreads = Number(process.argv[2]);
+    const y = await softmax([0, Math.log(3)]);
+    const { flavour } = await backendInfo();
+    console.log(JSON.stringify({ flavour, y: Array.from(y) }));`;
+  writeFileSync(join(scratch, 'use.mjs'), script);
+  for (const [threads, flavour] of [[1, 'qkv-simd'], [2, 'qkv-simd-threads']]) {
+    // The timeout catches a process kept alive by pthread workers.
+    const out = execFileSync(process.execPath, ['use.mjs', String(threads)], { cwd: scratch, encoding: 'utf8', timeout: 30_000 });
+    const { flavour: got, y } = JSON.parse(out);
+    assert.equal(got, flavour);
+    assert.ok(Math.abs(y[0] - 0.25) < 1e-6 && Math.abs(y[1] - 0.75) < 1e-6, String(y));
+  }
+});
+
+test('its type declarations check a consumer under strict TypeScript', () => {
+  writeFileSync(join(scratch, 'use.ts'), `
+    import { env, softmax, backendInfo, InvalidArgumentError, type BackendInfo } from 'qkv';
+    env.wasm.numThreads = 1;
+    const y: Promise<Float32Array> = softmax(new Float32Array([1, 2]), { rows: 1 });
+    const info: Promise<BackendInfo> = backendInfo();
+    const e: Error = new InvalidArgumentError('x');
+    void y; void info; void e;
+  `);
+  const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '--strict', '--noEmit', '--target', 'ES2022', '--module', 'NodeNext',
+    '--moduleResolution', 'NodeNext', '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types'), 'use.ts'],
+  { cwd: scratch, encoding: 'utf8' });
+});

@@ -1,0 +1,3 @@
+import { runtimeSuite } from './runtime-suite.mjs';
+
+runtimeSuite({ numThreads: 1, flavour: 'qkv-simd' });
