@@ -13,8 +13,11 @@ apt_packages=(
   googletest                  # C++ tests (sources in /usr/src/googletest)
   cmake make g++              # native build
   chromium                    # browser tests, driven by playwright-core
-  nodejs npm
 )
+# Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
+# ask Debian for it only when the commands are missing.
+command -v node >/dev/null || apt_packages+=(nodejs)
+command -v npm >/dev/null || apt_packages+=(npm)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
