@@ -9,3 +9,11 @@ if(QKV_SANITIZE)
 endif()
 set(QKV_HWY_INCLUDE_DIR "")  # /usr/include already holds hwy/
 set(QKV_THREAD_LIBS Threads::Threads)
+
+# XNNPACK (Debian libxnnpack-dev + libpthreadpool-dev): the native reference
+# that GEMM tests and benchmarks compare against. Optional: found or not.
+find_library(QKV_XNNPACK_LIB XNNPACK)
+find_library(QKV_PTHREADPOOL_LIB pthreadpool)
+if(NOT EXISTS /usr/include/pthreadpool.h)
+  set(QKV_XNNPACK_LIB QKV_XNNPACK_LIB-NOTFOUND)
+endif()

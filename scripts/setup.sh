@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see ../shared/TOOLCHAIN.md)
   libhwy-dev                  # Highway: portable SIMD kernels
-  libxnnpack-dev              # native reference for GEMM tests and benchmarks
+  libxnnpack-dev libpthreadpool-dev  # native reference for GEMM tests and benchmarks
   googletest                  # C++ tests (sources in /usr/src/googletest)
   cmake make g++              # native build
   chromium                    # browser tests, driven by playwright-core
