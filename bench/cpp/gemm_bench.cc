@@ -1,0 +1,103 @@
+// GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
+// shapes of GPT-2-small's projections, f32 / f16 / q8 weights.
+// Usage: gemm_bench [threads]   (the wasm builds run under node)
+// Natively, with XNNPACK available, the same shapes run through XNNPACK's
+// fully-connected operator for comparison (engine "xnnpack-native").
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+
+#if defined(QKV_HAVE_XNNPACK)
+#include <xnnpack.h>
+#include <cmath>
+#endif
+
+namespace {
+
+using qkv::PackedWeights;
+using qkv::WeightType;
+
+struct Shape {
+  size_t m, k, n;
+};
+const Shape kShapes[] = {{1, 768, 2304},   {1, 768, 3072},   {1, 3072, 768},  {1, 768, 50257},
+                         {128, 768, 2304}, {128, 768, 3072}, {128, 3072, 768}};
+
+std::string shape_name(const Shape& s) {
+  return std::to_string(s.m) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
+}
+
+void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threads,
+               const std::vector<float>& w, const std::vector<float>& x, const std::vector<float>& bias) {
+  std::vector<uint8_t> data(qkv::packed_weights_bytes(type, s.n, s.k));
+  std::vector<float> scales(qkv::packed_scales_bytes(type, s.n, s.k) / sizeof(float) + 1);
+  if (!qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type, data.data(),
+                         scales.data(), pool)
+           .ok()) {
+    std::fprintf(stderr, "pack failed\n");
+    std::exit(1);
+  }
+  const PackedWeights pw{type, s.n, s.k, data.data(), scales.data()};
+  std::vector<float> y(s.m * s.n);
+  const double ms = qkv::bench::median_ms([&] {
+    if (!qkv::gemm(pool, s.m, x.data(), s.k, pw, bias.data(), y.data(), s.n).ok()) std::exit(1);
+  });
+  const std::string name =
+      type == WeightType::kF32 ? "gemm" : std::string("gemm_") + qkv::weight_type_name(type);
+  const double gflops = 2.0 * s.m * s.k * s.n / (ms * 1e6);
+  if (s.m == 1) {
+    // Decode is bound by reading the weights: report that rate too.
+    const double bytes = double(data.size()) + double(scales.size() * sizeof(float));
+    qkv::bench::report(name, shape_name(s), "qkv", threads, ms, "gbps", bytes / (ms * 1e6));
+  }
+  qkv::bench::report(name, shape_name(s), "qkv", threads, ms, "gflops", gflops);
+}
+
+#if defined(QKV_HAVE_XNNPACK)
+void bench_xnnpack(const Shape& s, const std::vector<float>& w, const std::vector<float>& x,
+                   const std::vector<float>& bias) {
+  xnn_operator_t op = nullptr;
+  std::vector<float> y(s.m * s.n);
+  if (xnn_create_fully_connected_nc_f32(s.k, s.n, s.k, s.n, w.data(), bias.data(), -INFINITY, INFINITY, 0,
+                                        &op) != xnn_status_success ||
+      xnn_setup_fully_connected_nc_f32(op, s.m, x.data(), y.data(), nullptr) != xnn_status_success) {
+    std::fprintf(stderr, "xnnpack setup failed\n");
+    std::exit(1);
+  }
+  const double ms = qkv::bench::median_ms([&] { xnn_run_operator(op, nullptr); });
+  xnn_delete_operator(op);
+  qkv::bench::report("gemm", shape_name(s), "xnnpack-native", 1, ms, "gflops",
+                     2.0 * s.m * s.k * s.n / (ms * 1e6));
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
+  std::unique_ptr<qkv::ThreadPool> pool = threads > 1 ? std::make_unique<qkv::ThreadPool>(threads) : nullptr;
+#if defined(QKV_HAVE_XNNPACK)
+  xnn_initialize(nullptr);
+#endif
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-0.1f, 0.1f);
+  for (const Shape& s : kShapes) {
+    std::vector<float> w(s.n * s.k), x(s.m * s.k), bias(s.n);
+    for (float& v : w) v = dist(rng);
+    for (float& v : x) v = dist(rng);
+    for (float& v : bias) v = dist(rng);
+    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+      bench_qkv(s, type, pool.get(), threads, w, x, bias);
+    }
+#if defined(QKV_HAVE_XNNPACK)
+    if (threads == 1) bench_xnnpack(s, w, x, bias);
+#endif
+  }
+  return 0;
+}

@@ -1,0 +1,59 @@
+// Matrix products with weights: Y[M, N] = X[M, K] · Wᵀ + bias, where W is a
+// Hub weight matrix stored once, at load time, in the layout the kernels want
+// (PackedWeights). M = 1 is decode (GEMV, memory-bound); M > 1 is prefill
+// (GEMM, compute-bound). Three weight types share one entry point:
+//   f32  panels: [ceil(N/NR)][K][NR] floats, NR = kGemmNr, zero-padded columns
+//   f16  panels: the same layout with IEEE binary16 values
+//   q8   rows:   W[N, K] in q8 blocks (src/kernels/common/q8.h)
+// Panels let the GEMM microkernel broadcast one X value against NR weights
+// and let the GEMV stream each weight exactly once; q8 stays row-major
+// because its GEMV multiplies int8 weights by int8-quantized X along K.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/status.h"
+#include "kernels/common/q8.h"
+
+namespace qkv {
+
+class ThreadPool;
+
+enum class WeightType { kF32, kF16, kQ8 };
+const char* weight_type_name(WeightType type);
+
+// Element type of a source tensor handed to pack_weights (a checkpoint's dtype).
+enum class SourceType { kF32, kF16, kBF16 };
+
+// How the source matrix is laid out: nn.Linear stores [N, K] (out, in); GPT-2's
+// Conv1D stores [K, N].
+enum class SourceLayout { kNK, kKN };
+
+// Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
+size_t gemm_nr();
+
+struct PackedWeights {
+  WeightType type = WeightType::kF32;
+  size_t n = 0;                   // output features
+  size_t k = 0;                   // input features
+  const void* data = nullptr;     // panels (f32/f16) or q8 int8 rows
+  const float* scales = nullptr;  // q8 only
+};
+
+// Bytes of the buffers pack_weights fills: `data` and (q8) `scales`.
+size_t packed_weights_bytes(WeightType type, size_t n, size_t k);
+size_t packed_scales_bytes(WeightType type, size_t n, size_t k);
+
+// Converts and repacks one weight matrix. `data`/`scales` must hold the sizes
+// above; `src` is n*k elements of `src_type` in `layout`. f16 targets reject
+// values that overflow binary16 (they would silently become inf).
+Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
+                    WeightType type, void* data, float* scales, ThreadPool* pool);
+
+// Y = X · Wᵀ + bias for M rows. x rows are `x_stride` floats apart and y rows
+// `y_stride` apart; bias may be null. Runs on the pool's threads (may be null).
+Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+            const float* bias, float* y, size_t y_stride);
+
+}  // namespace qkv

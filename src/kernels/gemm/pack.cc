@@ -1,0 +1,148 @@
+// Load-time conversion of Hub weight matrices into PackedWeights layouts.
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "core/thread_pool.h"
+#include "kernels/common/f16.h"
+#include "kernels/gemm/gemm.h"
+
+namespace qkv {
+
+const char* weight_type_name(WeightType type) {
+  switch (type) {
+    case WeightType::kF32:
+      return "f32";
+    case WeightType::kF16:
+      return "f16";
+    case WeightType::kQ8:
+      return "q8";
+  }
+  return "?";
+}
+
+namespace {
+
+size_t panels(size_t n) { return (n + gemm_nr() - 1) / gemm_nr(); }
+
+// Element (row r of N, column c of K) of the source, as float.
+struct Source {
+  const void* data;
+  SourceType type;
+  SourceLayout layout;
+  size_t n, k;
+
+  float at(size_t r, size_t c) const {
+    const size_t i = layout == SourceLayout::kNK ? r * k + c : c * n + r;
+    switch (type) {
+      case SourceType::kF32:
+        return static_cast<const float*>(data)[i];
+      case SourceType::kF16:
+        return f16_to_f32(static_cast<const uint16_t*>(data)[i]);
+      case SourceType::kBF16:
+        return bf16_to_f32(static_cast<const uint16_t*>(data)[i]);
+    }
+    return 0.0f;
+  }
+};
+
+// One q8 row, as in src/kernels/common/q8.h: scale = max|x| / 127, q =
+// round-half-away(x / scale).
+void quantize_row(const Source& s, size_t r, int8_t* q, float* scales) {
+  const size_t blocks = q8_blocks(s.k);
+  for (size_t b = 0; b < blocks; ++b) {
+    float amax = 0.0f;
+    for (size_t j = 0; j < kQ8BlockSize; ++j) {
+      const size_t c = b * kQ8BlockSize + j;
+      if (c < s.k) amax = std::fmax(amax, std::fabs(s.at(r, c)));
+    }
+    const float scale = amax / 127.0f;
+    const float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
+    scales[b] = scale;
+    for (size_t j = 0; j < kQ8BlockSize; ++j) {
+      const size_t c = b * kQ8BlockSize + j;
+      const float v = c < s.k ? std::round(s.at(r, c) * inv) : 0.0f;
+      q[b * kQ8BlockSize + j] = static_cast<int8_t>(std::fmax(-127.0f, std::fmin(127.0f, v)));
+    }
+  }
+}
+
+}  // namespace
+
+size_t packed_weights_bytes(WeightType type, size_t n, size_t k) {
+  switch (type) {
+    case WeightType::kF32:
+      return panels(n) * gemm_nr() * k * sizeof(float);
+    case WeightType::kF16:
+      return panels(n) * gemm_nr() * k * sizeof(uint16_t);
+    case WeightType::kQ8:
+      return n * q8_padded(k);
+  }
+  return 0;
+}
+
+size_t packed_scales_bytes(WeightType type, size_t n, size_t k) {
+  return type == WeightType::kQ8 ? n * q8_blocks(k) * sizeof(float) : 0;
+}
+
+Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
+                    WeightType type, void* data, float* scales, ThreadPool* pool) {
+  if (n == 0 || k == 0) {
+    return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n) + ", " +
+                                    std::to_string(k) + "]");
+  }
+  if (src == nullptr || data == nullptr || (type == WeightType::kQ8 && scales == nullptr)) {
+    return Status::invalid_argument("pack_weights: null buffer");
+  }
+  const Source s{src, src_type, layout, n, k};
+  const size_t nr = gemm_nr();
+  auto pack_panels = [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p) {
+      for (size_t c = 0; c < k; ++c) {
+        for (size_t j = 0; j < nr; ++j) {
+          const size_t r = p * nr + j;
+          const float v = r < n ? s.at(r, c) : 0.0f;
+          const size_t dst = (p * k + c) * nr + j;
+          if (type == WeightType::kF32) {
+            static_cast<float*>(data)[dst] = v;
+          } else {
+            static_cast<uint16_t*>(data)[dst] = f32_to_f16(v);
+          }
+        }
+      }
+    }
+  };
+  auto pack_q8 = [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {
+      quantize_row(s, r, static_cast<int8_t*>(data) + r * q8_padded(k), scales + r * q8_blocks(k));
+    }
+  };
+  // Scan for values f16 cannot hold before writing anything (the f16 GEMV
+  // conversion also relies on finite weights).
+  if (type == WeightType::kF16) {
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t c = 0; c < k; ++c) {
+        const float v = s.at(r, c);
+        if (!(std::fabs(v) <= 65504.0f)) {
+          return Status::unsupported("weight value " + std::to_string(v) + " at [" + std::to_string(r) +
+                                     ", " + std::to_string(c) +
+                                     "] does not fit in f16; load with dtype f32 or q8");
+        }
+      }
+    }
+  }
+  if (type == WeightType::kQ8) {
+    if (pool)
+      pool->parallel_for(n, 16, pack_q8);
+    else
+      pack_q8(0, n);
+  } else {
+    if (pool)
+      pool->parallel_for(panels(n), 4, pack_panels);
+    else
+      pack_panels(0, panels(n));
+  }
+  return Status::ok_status();
+}
+
+}  // namespace qkv

@@ -1,0 +1,70 @@
+// Microkernels behind gemm() (src/kernels/gemm/gemm.cc). Each has a plain
+// __scalar form with the same signature, used as the test oracle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qkv {
+
+// Rows of X one f32 GEMM microkernel call handles. 4 rows x 2 vectors = 8
+// accumulators: in wasm, 6 rows (12 accumulators + 2 weights + 1 broadcast)
+// ran at 30 GFLOP/s against 56 for 4 rows, as V8's 16 xmm registers spill.
+constexpr size_t kGemmMr = 4;
+// Upper bound of gemm_nr() on every target (two AVX-512 vectors).
+constexpr size_t kGemmMaxNr = 32;
+
+// C[mr, nc] = (accumulate ? C : bias) + A[mr, kc] · P[kc, NR]
+// A rows are a_stride floats apart; P is kc rows of NR = gemm_nr() floats (a
+// packed panel or a dequantized slice of one); C rows are c_stride apart;
+// only the first nc (<= NR) columns are written; bias (nc values) may be
+// null. mr <= kGemmMr.
+using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                  const float* panel, const float* bias, float* c, size_t c_stride,
+                                  bool accumulate);
+void f32_gemm_ukernel_4xnr__scalar(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                   const float* panel, const float* bias, float* c, size_t c_stride,
+                                   bool accumulate);
+void f32_gemm_ukernel_4xnr__simd(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                 const float* panel, const float* bias, float* c, size_t c_stride,
+                                 bool accumulate);
+
+// y[n] = bias + x[k] · P for `count` consecutive panels (count <= 4) of an f32
+// (or f16) packed matrix: panel i starts at panels + i * k * NR. nc is the
+// number of valid columns in the last panel; y receives (count-1)*NR + nc values.
+using F32GemvUkernelFn = void (*)(size_t count, size_t nc, size_t k, const float* x, const float* panels,
+                                  const float* bias, float* y);
+void f32_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const float* x, const float* panels,
+                                     const float* bias, float* y);
+void f32_gemv_ukernel_4panel__simd(size_t count, size_t nc, size_t k, const float* x, const float* panels,
+                                   const float* bias, float* y);
+using F16GemvUkernelFn = void (*)(size_t count, size_t nc, size_t k, const float* x, const uint16_t* panels,
+                                  const float* bias, float* y);
+void f16_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const float* x,
+                                     const uint16_t* panels, const float* bias, float* y);
+void f16_gemv_ukernel_4panel__simd(size_t count, size_t nc, size_t k, const float* x, const uint16_t* panels,
+                                   const float* bias, float* y);
+
+// Converts kc rows of an f16 panel (kc * NR values) to f32.
+void f16_panel_to_f32__simd(size_t count, const uint16_t* src, float* dst);
+
+// Dequantizes columns [k0, k0 + kc) of q8 rows r0 .. r0+nc-1 (row stride
+// q8_padded(k) int8, q8_blocks(k) scales) into a kc x NR f32 panel slice,
+// zero-filling columns nc .. NR-1. k0 is a multiple of 32.
+void q8_rows_to_panel(size_t nc, size_t k, size_t k0, size_t kc, const int8_t* q, const float* scales,
+                      float* panel);
+
+// Quantizes x[k] to q8 blocks with int16 storage (ready for i16 dot
+// products): xq has q8_padded(k) entries, x_scales q8_blocks(k).
+void f32_to_q8x16_row(size_t k, const float* x, int16_t* xq, float* x_scales);
+
+// y[r] = bias[r] + sum_b  w_scale[r,b] * x_scale[b] * (Wq[r, block b] · xq[block b])
+// for rows [0, rows) of a q8 matrix (row stride q8_padded(k)).
+using Q8GemvUkernelFn = void (*)(size_t rows, size_t k, const int8_t* q, const float* scales,
+                                 const int16_t* xq, const float* x_scales, const float* bias, float* y);
+void q8_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+                             const float* x_scales, const float* bias, float* y);
+void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+                           const float* x_scales, const float* bias, float* y);
+
+}  // namespace qkv

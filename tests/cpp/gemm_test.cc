@@ -1,0 +1,218 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "gemm_tester.h"
+#include "kernels/gemm/ukernels.h"
+
+#if defined(QKV_HAVE_XNNPACK)
+#include <xnnpack.h>
+#endif
+
+namespace qkv {
+namespace {
+
+const WeightType kTypes[] = {WeightType::kF32, WeightType::kF16, WeightType::kQ8};
+
+TEST(Gemm, SweepsAwkwardShapesForEveryWeightType) {
+  for (WeightType type : kTypes) {
+    for (size_t m : {1, 2, 5, 6, 7, 13}) {
+      for (size_t n : {1, 3, 8, 9, 17, 33, 64}) {
+        for (size_t k : {1, 4, 7, 31, 32, 33, 100, 300}) {
+          GemmTester().m(m).n(n).k(k).type(type).Test();
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, LargeShapes) {
+  for (WeightType type : kTypes) {
+    GemmTester().m(1).n(301).k(768).type(type).Test();
+    GemmTester().m(37).n(130).k(769).type(type).Test();
+    GemmTester().m(128).n(64).k(1024).type(type).threads(3).Test();
+  }
+}
+
+TEST(Gemm, SourceTypesAndLayouts) {
+  for (WeightType type : kTypes) {
+    for (SourceType source : {SourceType::kF32, SourceType::kF16, SourceType::kBF16}) {
+      for (SourceLayout layout : {SourceLayout::kNK, SourceLayout::kKN}) {
+        GemmTester().m(1).n(19).k(70).type(type).source(source).layout(layout).Test();
+        GemmTester().m(9).n(19).k(70).type(type).source(source).layout(layout).Test();
+      }
+    }
+  }
+}
+
+TEST(Gemm, NoBiasStridedRowsAndThreads) {
+  for (WeightType type : kTypes) {
+    GemmTester().m(7).n(45).k(65).type(type).bias(false).x_stride_pad(5).Test();
+    GemmTester().m(1).n(200).k(96).type(type).bias(false).threads(4).Test();
+    GemmTester().m(20).n(200).k(96).type(type).x_stride_pad(1).threads(4).Test();
+  }
+}
+
+TEST(Gemm, ThreadedEqualsOneThreadBitForBit) {
+  for (WeightType type : kTypes) {
+    for (size_t m : {1, 11}) {
+      const size_t n = 150, k = 200;
+      std::vector<float> w(n * k), x(m * k), b(n);
+      std::mt19937 rng(5);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (float& v : w) v = dist(rng);
+      for (float& v : x) v = dist(rng);
+      for (float& v : b) v = dist(rng);
+      std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+      std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+      ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                               scales.data(), nullptr)
+                      .ok());
+      const PackedWeights pw{type, n, k, data.data(), scales.data()};
+      std::vector<float> y1(m * n), y4(m * n);
+      ThreadPool pool(4);
+      ASSERT_TRUE(gemm(nullptr, m, x.data(), k, pw, b.data(), y1.data(), n).ok());
+      ASSERT_TRUE(gemm(&pool, m, x.data(), k, pw, b.data(), y4.data(), n).ok());
+      EXPECT_EQ(y1, y4) << weight_type_name(type) << " m=" << m;
+    }
+  }
+}
+
+TEST(Gemm, RejectsBadArgumentsWithNamedErrors) {
+  std::vector<float> w(12, 1.0f), x(12), y(12);
+  std::vector<uint8_t> data(packed_weights_bytes(WeightType::kF32, 3, 4));
+  ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 3, 4, WeightType::kF32, data.data(),
+                           nullptr, nullptr)
+                  .ok());
+  const PackedWeights pw{WeightType::kF32, 3, 4, data.data(), nullptr};
+  EXPECT_EQ(gemm(nullptr, 0, x.data(), 4, pw, nullptr, y.data(), 3).code(), StatusCode::kInvalidArgument);
+  Status s = gemm(nullptr, 1, x.data(), 3, pw, nullptr, y.data(), 3);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("row strides"), std::string::npos) << s.message();
+  EXPECT_EQ(gemm(nullptr, 1, nullptr, 4, pw, nullptr, y.data(), 3).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(gemm(nullptr, 1, x.data(), 4, PackedWeights{}, nullptr, y.data(), 3).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 0, 4, WeightType::kF32, data.data(),
+                         nullptr, nullptr)
+                .code(),
+            StatusCode::kInvalidArgument);
+  std::vector<float> huge = {1e6f, 0, 0, 0};
+  std::vector<uint8_t> f16(packed_weights_bytes(WeightType::kF16, 1, 4));
+  s = pack_weights(huge.data(), SourceType::kF32, SourceLayout::kNK, 1, 4, WeightType::kF16, f16.data(),
+                   nullptr, nullptr);
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("does not fit in f16"), std::string::npos) << s.message();
+}
+
+// The SIMD microkernels against their scalar forms, on every row count,
+// partial column count and accumulate mode.
+TEST(GemmUkernels, SimdMatchesScalar) {
+  const size_t nr = gemm_nr();
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (size_t mr = 1; mr <= kGemmMr; ++mr) {
+    for (size_t nc : {size_t{1}, nr / 2 + 1, nr}) {
+      for (size_t kc : {1, 5, 64}) {
+        for (bool accumulate : {false, true}) {
+          std::vector<float> a(mr * (kc + 2)), panel(kc * nr), bias(nc), c1(mr * (nr + 1)), c2;
+          for (float& v : a) v = dist(rng);
+          for (float& v : panel) v = dist(rng);
+          for (float& v : bias) v = dist(rng);
+          for (float& v : c1) v = dist(rng);
+          c2 = c1;
+          f32_gemm_ukernel_4xnr__scalar(mr, nc, kc, a.data(), kc + 2, panel.data(), bias.data(), c1.data(),
+                                        nr + 1, accumulate);
+          f32_gemm_ukernel_4xnr__simd(mr, nc, kc, a.data(), kc + 2, panel.data(), bias.data(), c2.data(),
+                                      nr + 1, accumulate);
+          for (size_t i = 0; i < c1.size(); ++i)
+            ASSERT_NEAR(c1[i], c2[i], 1e-5f) << mr << " " << nc << " " << kc;
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {
+  const size_t nr = gemm_nr();
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (size_t count = 1; count <= 4; ++count) {
+    for (size_t nc : {size_t{1}, nr}) {
+      const size_t k = 37;
+      std::vector<float> x(k), panels(count * k * nr), bias(count * nr), y1(count * nr, 0), y2(count * nr, 0);
+      std::vector<uint16_t> panels16(panels.size());
+      for (float& v : x) v = dist(rng);
+      for (size_t i = 0; i < panels.size(); ++i) panels16[i] = f32_to_f16(panels[i] = dist(rng));
+      for (float& v : bias) v = dist(rng);
+      f32_gemv_ukernel_4panel__scalar(count, nc, k, x.data(), panels.data(), bias.data(), y1.data());
+      f32_gemv_ukernel_4panel__simd(count, nc, k, x.data(), panels.data(), bias.data(), y2.data());
+      for (size_t i = 0; i < y1.size(); ++i) ASSERT_NEAR(y1[i], y2[i], 1e-5f);
+      f16_gemv_ukernel_4panel__scalar(count, nc, k, x.data(), panels16.data(), bias.data(), y1.data());
+      f16_gemv_ukernel_4panel__simd(count, nc, k, x.data(), panels16.data(), bias.data(), y2.data());
+      for (size_t i = 0; i < y1.size(); ++i) ASSERT_NEAR(y1[i], y2[i], 1e-5f);
+    }
+  }
+  // q8 rows: the int8 x int16 products are exact, so only the float scaling differs.
+  for (size_t rows : {1, 3, 4, 9}) {
+    const size_t k = 75;
+    std::vector<int8_t> q(rows * q8_padded(k));
+    std::vector<float> scales(rows * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows), y1(rows), y2(rows);
+    std::vector<int16_t> xq(q8_padded(k));
+    std::uniform_int_distribution<int> qd(-127, 127);
+    for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
+    for (float& v : scales) v = dist(rng) * 0.01f;
+    for (float& v : x) v = dist(rng);
+    for (float& v : bias) v = dist(rng);
+    f32_to_q8x16_row(k, x.data(), xq.data(), xs.data());
+    q8_gemv_ukernel__scalar(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y1.data());
+    q8_gemv_ukernel__simd(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y2.data());
+    for (size_t i = 0; i < rows; ++i) ASSERT_NEAR(y1[i], y2[i], 1e-4f) << rows;
+  }
+}
+
+TEST(GemmUkernels, F16PanelConversionIsExactForFiniteValues) {
+  const size_t nr = gemm_nr();
+  std::vector<uint16_t> src;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    if ((h & 0x7c00u) != 0x7c00u) src.push_back(static_cast<uint16_t>(h));  // skip inf/NaN
+  }
+  src.resize(src.size() / nr * nr);
+  std::vector<float> dst(src.size());
+  f16_panel_to_f32__simd(src.size(), src.data(), dst.data());
+  for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
+}
+
+#if defined(QKV_HAVE_XNNPACK)
+// qkv's f32 GEMM against XNNPACK's fully-connected operator on the same data.
+TEST(Gemm, AgreesWithXnnpackFullyConnected) {
+  ASSERT_EQ(xnn_initialize(nullptr), xnn_status_success);
+  for (auto [m, k, n] : {std::tuple<size_t, size_t, size_t>{1, 768, 300}, {128, 768, 96}, {7, 33, 65}}) {
+    std::vector<float> w(n * k), x(m * k), b(n), y_qkv(m * n), y_xnn(m * n);
+    std::mt19937 rng(static_cast<unsigned>(m + k + n));
+    std::uniform_real_distribution<float> dist(-1, 1);
+    for (float& v : w) v = dist(rng);
+    for (float& v : x) v = dist(rng);
+    for (float& v : b) v = dist(rng);
+    xnn_operator_t op = nullptr;
+    ASSERT_EQ(xnn_create_fully_connected_nc_f32(k, n, k, n, w.data(), b.data(), -INFINITY, INFINITY, 0, &op),
+              xnn_status_success);
+    ASSERT_EQ(xnn_setup_fully_connected_nc_f32(op, m, x.data(), y_xnn.data(), nullptr), xnn_status_success);
+    ASSERT_EQ(xnn_run_operator(op, nullptr), xnn_status_success);
+    xnn_delete_operator(op);
+    std::vector<uint8_t> data(packed_weights_bytes(WeightType::kF32, n, k));
+    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, WeightType::kF32,
+                             data.data(), nullptr, nullptr)
+                    .ok());
+    ASSERT_TRUE(gemm(nullptr, m, x.data(), k, PackedWeights{WeightType::kF32, n, k, data.data(), nullptr},
+                     b.data(), y_qkv.data(), n)
+                    .ok());
+    for (size_t i = 0; i < y_qkv.size(); ++i)
+      ASSERT_NEAR(y_qkv[i], y_xnn[i], 2e-4f) << m << "x" << k << "x" << n;
+  }
+}
+#endif
+
+}  // namespace
+}  // namespace qkv
