@@ -1,7 +1,6 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
-#include <system_error>
 
 namespace qkv {
 
@@ -16,11 +15,11 @@ ThreadPool::ThreadPool(size_t num_threads) {
   const size_t wanted = kHasThreads && num_threads > 1 ? num_threads - 1 : 0;
   workers_.reserve(wanted);
   for (size_t i = 0; i < wanted; ++i) {
-    try {
-      workers_.emplace_back([this] { worker_loop(); });
-    } catch (const std::system_error&) {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, &ThreadPool::worker_entry, this) != 0) {
       break;  // the platform has no more threads for us: run with fewer
     }
+    workers_.push_back(thread);
   }
   thread_limit_.store(workers_.size() + 1, std::memory_order_relaxed);
 }
@@ -31,7 +30,12 @@ ThreadPool::~ThreadPool() {
     stopping_ = true;
   }
   work_ready_.notify_all();
-  for (std::thread& t : workers_) t.join();
+  for (pthread_t t : workers_) pthread_join(t, nullptr);
+}
+
+void* ThreadPool::worker_entry(void* pool) {
+  static_cast<ThreadPool*>(pool)->worker_loop();
+  return nullptr;
 }
 
 void ThreadPool::set_thread_limit(size_t limit) {

@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <pthread.h>
+
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -67,9 +69,13 @@ class ThreadPool {
   };
 
   void worker_loop();
+  static void* worker_entry(void* pool);
   static void run_chunks(Job& job);
 
-  std::vector<std::thread> workers_;
+  // pthreads rather than std::thread: creation failure is a return code we
+  // can act on (Emscripten's exhausted worker pool gives EAGAIN), not an
+  // exception thrown out of the runtime.
+  std::vector<pthread_t> workers_;
   std::atomic<size_t> started_{0};
   std::atomic<size_t> thread_limit_{1};
 

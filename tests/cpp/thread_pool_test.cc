@@ -54,6 +54,20 @@ TEST(ThreadPool, ThreadLimitIsClamped) {
   EXPECT_EQ(calls.load(), 100u);
 }
 
+// Asking for more threads than the platform gives (the wasm test binaries
+// pre-start 4 workers and refuse more) must neither fail nor deadlock, in
+// jobs or at destruction.
+TEST(ThreadPool, MoreThreadsThanThePlatformGivesStillCompletes) {
+  ThreadPool pool(16);
+  EXPECT_LE(pool.created_workers(), 15u);
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  EXPECT_LE(pool.created_workers(), 4u);
+#endif
+  std::atomic<size_t> total{0};
+  pool.parallel_for(1000, 1, [&](size_t b, size_t e) { total.fetch_add(e - b); });
+  EXPECT_EQ(total.load(), 1000u);
+}
+
 #if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
 TEST(ThreadPool, WorkersReallyShareTheWork) {
   ThreadPool pool(2);
