@@ -70,8 +70,8 @@ std::string number_text(double v) {
 Status to_count(double v, double min_value, const char* what, size_t* out) {
   if (!(v >= min_value) || v != static_cast<double>(static_cast<uint64_t>(v)) ||
       v > static_cast<double>(SIZE_MAX)) {
-    return Status::invalid_argument(std::string(what) + " must be a whole number >= " + number_text(min_value) +
-                                    ", got " + number_text(v));
+    return Status::invalid_argument(std::string(what) + " must be a whole number >= " +
+                                    number_text(min_value) + ", got " + number_text(v));
   }
   *out = static_cast<size_t>(v);
   return Status::ok_status();
@@ -118,7 +118,8 @@ emscripten::val thread_info() {
 
 void set_thread_limit(int limit) {
   raise_if_error(guarded([&]() -> Status {
-    if (limit < 1) return Status::invalid_argument("numThreads must be at least 1, got " + std::to_string(limit));
+    if (limit < 1)
+      return Status::invalid_argument("numThreads must be at least 1, got " + std::to_string(limit));
     if (g_pool) g_pool->set_thread_limit(static_cast<size_t>(limit));
     return Status::ok_status();
   }));

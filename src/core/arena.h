@@ -53,7 +53,9 @@ class Arena {
 
   // Bytes alloc<T>(count) takes, for sizing reserve() up front.
   template <class T>
-  static size_t bytes_for(size_t count) { return round_up(count * sizeof(T)); }
+  static size_t bytes_for(size_t count) {
+    return round_up(count * sizeof(T));
+  }
 
  private:
   static size_t round_up(size_t n) { return (n + kAlignment - 1) & ~(kAlignment - 1); }

@@ -11,11 +11,11 @@ namespace qkv {
 // Each code maps to one JS Error subclass in web/src/errors.ts; keep in sync.
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,   // a caller passed a bad value (shape, option, id)
-  kFormat = 2,            // a file or config is malformed
-  kUnsupported = 3,       // well-formed but not something qkv runs
-  kResourceExhausted = 4, // out of memory, or past the 4 GB wasm limit
-  kInternal = 5,          // a bug in qkv
+  kInvalidArgument = 1,    // a caller passed a bad value (shape, option, id)
+  kFormat = 2,             // a file or config is malformed
+  kUnsupported = 3,        // well-formed but not something qkv runs
+  kResourceExhausted = 4,  // out of memory, or past the 4 GB wasm limit
+  kInternal = 5,           // a bug in qkv
 };
 
 const char* status_code_name(StatusCode code);
@@ -44,12 +44,18 @@ class [[nodiscard]] Status {
 
 inline const char* status_code_name(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kFormat: return "format";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kResourceExhausted: return "resource_exhausted";
-    case StatusCode::kInternal: return "internal";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kFormat:
+      return "format";
+    case StatusCode::kUnsupported:
+      return "unsupported";
+    case StatusCode::kResourceExhausted:
+      return "resource_exhausted";
+    case StatusCode::kInternal:
+      return "internal";
   }
   return "internal";
 }
@@ -57,8 +63,8 @@ inline const char* status_code_name(StatusCode code) {
 }  // namespace qkv
 
 // Returns early from the enclosing function when `expr` is an error Status.
-#define QKV_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::qkv::Status qkv_status_ = (expr);      \
+#define QKV_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::qkv::Status qkv_status_ = (expr);        \
     if (!qkv_status_.ok()) return qkv_status_; \
   } while (0)

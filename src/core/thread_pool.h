@@ -9,11 +9,11 @@
 // pool smaller than asked, or not yet running, can never deadlock.
 #pragma once
 
+#include <pthread.h>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
-#include <pthread.h>
 
 #include <thread>
 #include <type_traits>

@@ -41,7 +41,8 @@ TEST(F16, EncodeRoundTripsAndRoundsTiesToEven) {
     ASSERT_EQ(f32_to_f16(static_cast<float>(ref)), h) << std::hex << h;
   }
   for (uint32_t h = 0; h < 0x7bff; ++h) {
-    const double mid = (f16_reference(static_cast<uint16_t>(h)) + f16_reference(static_cast<uint16_t>(h + 1))) / 2;
+    const double mid =
+        (f16_reference(static_cast<uint16_t>(h)) + f16_reference(static_cast<uint16_t>(h + 1))) / 2;
     if (static_cast<double>(static_cast<float>(mid)) != mid) continue;  // not representable as float
     const uint16_t even = (h & 1) ? static_cast<uint16_t>(h + 1) : static_cast<uint16_t>(h);
     ASSERT_EQ(f32_to_f16(static_cast<float>(mid)), even) << std::hex << h;

@@ -9,7 +9,8 @@ namespace qkv {
 namespace {
 
 // 1, every remainder of the widest vector (16 lanes), primes, and large rows.
-const size_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 11, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 1000, 1025, 4099, 50257, 1048579};
+const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,    11,   13,   15,    16,     17,
+                         31, 32, 33, 63, 64, 65, 127, 1000, 1025, 4099, 50257, 1048579};
 
 struct Kernel {
   const char* name;

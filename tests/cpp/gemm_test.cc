@@ -216,3 +216,46 @@ TEST(Gemm, AgreesWithXnnpackFullyConnected) {
 
 }  // namespace
 }  // namespace qkv
+
+namespace qkv {
+namespace {
+
+// Gathering rows of packed weights gives the weights as the type represents
+// them (the same values GemmTester's reference uses).
+TEST(GemmGather, RowsMatchTheRepresentedWeights) {
+  for (WeightType type : kTypes) {
+    const size_t n = 37, k = 45;
+    std::vector<float> w(n * k);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> dist(-1, 1);
+    for (float& v : w) v = dist(rng);
+    std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+    std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                             scales.data(), nullptr)
+                    .ok());
+    const PackedWeights pw{type, n, k, data.data(), scales.data()};
+    const int32_t ids[] = {0, 36, 9, 9, 17};
+    std::vector<float> out(5 * k);
+    ASSERT_TRUE(packed_weights_gather_rows(pw, ids, 5, out.data()).ok());
+    for (size_t i = 0; i < 5; ++i) {
+      std::vector<float> row(w.begin() + ids[i] * k, w.begin() + (ids[i] + 1) * k);
+      std::vector<double> expect(k);
+      if (type == WeightType::kQ8) {
+        expect = q8_spec_roundtrip(row);
+      } else {
+        for (size_t c = 0; c < k; ++c)
+          expect[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
+      }
+      for (size_t c = 0; c < k; ++c)
+        ASSERT_EQ(out[i * k + c], static_cast<float>(expect[c])) << i << " " << c;
+    }
+    const int32_t bad[] = {3, 37};
+    Status s = packed_weights_gather_rows(pw, bad, 2, out.data());
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("token id 37 at position 1"), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace qkv

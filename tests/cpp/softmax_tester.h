@@ -15,10 +15,23 @@ namespace qkv {
 
 class SoftmaxTester {
  public:
-  SoftmaxTester& n(size_t value) { n_ = value; return *this; }
-  SoftmaxTester& range(float lo, float hi) { lo_ = lo; hi_ = hi; return *this; }
-  SoftmaxTester& inplace(bool value) { inplace_ = value; return *this; }
-  SoftmaxTester& iterations(size_t value) { iterations_ = value; return *this; }
+  SoftmaxTester& n(size_t value) {
+    n_ = value;
+    return *this;
+  }
+  SoftmaxTester& range(float lo, float hi) {
+    lo_ = lo;
+    hi_ = hi;
+    return *this;
+  }
+  SoftmaxTester& inplace(bool value) {
+    inplace_ = value;
+    return *this;
+  }
+  SoftmaxTester& iterations(size_t value) {
+    iterations_ = value;
+    return *this;
+  }
 
   // Compares fn with the scalar reference and with a double-precision
   // softmax written out here, so a bug shared by both kernels is still caught.

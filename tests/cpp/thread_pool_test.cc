@@ -19,7 +19,8 @@ TEST(ThreadPool, EveryIndexRunsExactlyOnce) {
           ASSERT_LE(e, n);
           for (size_t i = b; i < e; ++i) hits[i].fetch_add(1);
         });
-        for (size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "threads=" << threads << " n=" << n << " i=" << i;
+        for (size_t i = 0; i < n; ++i)
+          ASSERT_EQ(hits[i].load(), 1) << "threads=" << threads << " n=" << n << " i=" << i;
       }
     }
   }

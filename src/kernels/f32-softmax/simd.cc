@@ -1,5 +1,5 @@
-#include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
 
 #include <cmath>
 #include <cstring>

@@ -57,3 +57,13 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
             const float* bias, float* y, size_t y_stride);
 
 }  // namespace qkv
+
+namespace qkv {
+
+// out[i, :] = row ids[i] of W (the K inputs of output feature ids[i]), as
+// f32: an embedding lookup in a weight matrix that also serves as the tied
+// output projection, so the table is stored once. Ids outside [0, N) are an
+// invalid_argument naming the id and its position.
+Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, size_t n_ids, float* out);
+
+}  // namespace qkv

@@ -1,0 +1,45 @@
+// Row lookups in PackedWeights (embedding tables shared with the LM head).
+#include <string>
+
+#include "kernels/common/f16.h"
+#include "kernels/gemm/gemm.h"
+
+namespace qkv {
+
+Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, size_t n_ids, float* out) {
+  for (size_t i = 0; i < n_ids; ++i) {
+    if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= w.n) {
+      return Status::invalid_argument("token id " + std::to_string(ids[i]) + " at position " +
+                                      std::to_string(i) + " is outside the vocabulary [0, " +
+                                      std::to_string(w.n) + ")");
+    }
+  }
+  const size_t nr = gemm_nr(), k = w.k;
+  for (size_t i = 0; i < n_ids; ++i) {
+    const size_t r = static_cast<size_t>(ids[i]);
+    float* dst = out + i * k;
+    // Panels interleave NR rows: row r is column r % NR of panel r / NR.
+    const size_t base = (r / nr) * k * nr + r % nr;
+    switch (w.type) {
+      case WeightType::kF32: {
+        const float* src = static_cast<const float*>(w.data) + base;
+        for (size_t c = 0; c < k; ++c) dst[c] = src[c * nr];
+        break;
+      }
+      case WeightType::kF16: {
+        const uint16_t* src = static_cast<const uint16_t*>(w.data) + base;
+        for (size_t c = 0; c < k; ++c) dst[c] = f16_to_f32(src[c * nr]);
+        break;
+      }
+      case WeightType::kQ8: {
+        const int8_t* q = static_cast<const int8_t*>(w.data) + r * q8_padded(k);
+        const float* scales = w.scales + r * q8_blocks(k);
+        for (size_t c = 0; c < k; ++c) dst[c] = scales[c / kQ8BlockSize] * q[c];
+        break;
+      }
+    }
+  }
+  return Status::ok_status();
+}
+
+}  // namespace qkv

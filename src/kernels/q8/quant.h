@@ -1,0 +1,38 @@
+// f32 <-> q8 (kernels/common/q8.h) for one row of k values, and a whole
+// matrix quantized row by row.
+//
+// Per block of 32: scale = max|x| / 127 (rounded to float), q = x / scale
+// (float division) rounded half away from zero and clamped to [-127, 127].
+// A block whose scale is 0 (all zeros, or so tiny that max|x| / 127
+// underflows) stores q = 0. The last block of the row is zero-padded in q.
+// Inputs must be finite; a NaN or inf gives unspecified (but in-range) q.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/status.h"
+#include "kernels/common/q8.h"
+
+namespace qkv {
+
+class ThreadPool;
+
+// q holds q8_padded(k) values, scales q8_blocks(k); k >= 1.
+using F32ToQ8RowFn = void (*)(size_t k, const float* x, int8_t* q, float* scales);
+// y holds k values; q and scales as above.
+using Q8ToF32RowFn = void (*)(size_t k, const int8_t* q, const float* scales, float* y);
+
+// Plain loops: the test oracles. The SIMD forms give identical bits.
+void f32_to_q8_row__scalar(size_t k, const float* x, int8_t* q, float* scales);
+void q8_to_f32_row__scalar(size_t k, const int8_t* q, const float* scales, float* y);
+// Highway SIMD.
+void f32_to_q8_row__simd(size_t k, const float* x, int8_t* q, float* scales);
+void q8_to_f32_row__simd(size_t k, const int8_t* q, const float* scales, float* y);
+
+// Quantizes x [rows, k] into the q8 matrix layout of kernels/common/q8.h
+// (q [rows * q8_padded(k)], scales [rows * q8_blocks(k)]), rows split over
+// the pool (pool may be null).
+Status f32_to_q8_matrix(ThreadPool* pool, size_t rows, size_t k, const float* x, int8_t* q, float* scales);
+
+}  // namespace qkv
