@@ -1,0 +1,96 @@
+#include "models/gpt2.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "kernels/f32-add/add.h"
+#include "kernels/f32-attn/attn.h"
+#include "kernels/f32-gelu/gelu.h"
+#include "kernels/f32-layernorm/layernorm.h"
+#include "kernels/gemm/gemm.h"
+#include "models/decoder_steps.h"
+
+namespace qkv {
+
+Gpt2Model::Gpt2Model(const Gpt2Config& c) : config_(c), layers_(c.n_layer) {
+  dims_.n_vocab = c.n_vocab;
+  dims_.n_ctx = c.n_ctx;
+  dims_.n_embd = c.n_embd;
+  dims_.n_layer = c.n_layer;
+  dims_.n_head = dims_.n_head_kv = c.n_head;
+  dims_.head_dim = c.n_embd / c.n_head;
+  dims_.n_ff = 4 * c.n_embd;
+}
+
+std::vector<TensorSlot> Gpt2Model::slots() {
+  using K = TensorSlot::Kind;
+  const size_t e = config_.n_embd;
+  std::vector<TensorSlot> s;
+  s.push_back({"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr});
+  s.push_back({"wpe.weight", {config_.n_ctx, e}, K::kF32, nullptr, &wpe_});
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Gpt2Layer& l = layers_[i];
+    const std::string p = "h." + std::to_string(i) + ".";
+    s.push_back({p + "ln_1.weight", {e}, K::kF32, nullptr, &l.ln_1_g});
+    s.push_back({p + "ln_1.bias", {e}, K::kF32, nullptr, &l.ln_1_b});
+    s.push_back({p + "attn.c_attn.weight", {e, 3 * e}, K::kLinearKN, &l.c_attn, nullptr});
+    s.push_back({p + "attn.c_attn.bias", {3 * e}, K::kF32, nullptr, &l.c_attn.bias});
+    s.push_back({p + "attn.c_proj.weight", {e, e}, K::kLinearKN, &l.c_proj, nullptr});
+    s.push_back({p + "attn.c_proj.bias", {e}, K::kF32, nullptr, &l.c_proj.bias});
+    s.push_back({p + "ln_2.weight", {e}, K::kF32, nullptr, &l.ln_2_g});
+    s.push_back({p + "ln_2.bias", {e}, K::kF32, nullptr, &l.ln_2_b});
+    s.push_back({p + "mlp.c_fc.weight", {e, 4 * e}, K::kLinearKN, &l.c_fc, nullptr});
+    s.push_back({p + "mlp.c_fc.bias", {4 * e}, K::kF32, nullptr, &l.c_fc.bias});
+    s.push_back({p + "mlp.c_proj.weight", {4 * e, e}, K::kLinearKN, &l.mlp_proj, nullptr});
+    s.push_back({p + "mlp.c_proj.bias", {e}, K::kF32, nullptr, &l.mlp_proj.bias});
+  }
+  s.push_back({"ln_f.weight", {e}, K::kF32, nullptr, &ln_f_g_});
+  s.push_back({"ln_f.bias", {e}, K::kF32, nullptr, &ln_f_b_});
+  return s;
+}
+
+Status Gpt2Model::forward(ThreadPool* pool, KvCache& cache, Activations& act, const ForwardRequest& r) const {
+  const ModelDims& d = dims_;
+  const size_t n = r.n, e = d.n_embd;
+  QKV_RETURN_IF_ERROR(check_forward_request(d, cache, act, r));
+
+  // x = wte[ids] + wpe[pos0 .. pos0 + n)
+  float* x = act.x.data();
+  QKV_RETURN_IF_ERROR(packed_weights_gather_rows(wte_.w, r.ids, n, x));
+  f32_add_ukernel__simd(n * e, x, wpe_ + r.pos0 * e, x);
+
+  for (size_t l = 0; l < d.n_layer; ++l) {
+    const Gpt2Layer& layer = layers_[l];
+    float* xn = act.xn.data();
+    QKV_RETURN_IF_ERROR(
+        f32_layernorm_rows(pool, n, e, x, layer.ln_1_g, layer.ln_1_b, config_.layer_norm_epsilon, xn));
+    QKV_RETURN_IF_ERROR(linear(pool, n, xn, layer.c_attn, act.qkv.data()));
+    const float* probs_out = r.attention_probs ? r.attention_probs[l] : nullptr;
+    QKV_RETURN_IF_ERROR(
+        attend(pool, d, cache, l, r, act.qkv.data(), act.attn.data(), const_cast<float*>(probs_out)));
+    QKV_RETURN_IF_ERROR(linear(pool, n, act.attn.data(), layer.c_proj, act.tmp.data()));
+    f32_add_ukernel__simd(n * e, x, act.tmp.data(), x);
+
+    QKV_RETURN_IF_ERROR(
+        f32_layernorm_rows(pool, n, e, x, layer.ln_2_g, layer.ln_2_b, config_.layer_norm_epsilon, xn));
+    float* ff = act.ff.data();
+    QKV_RETURN_IF_ERROR(linear(pool, n, xn, layer.c_fc, ff));
+    if (config_.gelu_tanh) {
+      f32_gelu_tanh_ukernel__simd(n * d.n_ff, ff, ff);
+    } else {
+      f32_gelu_erf_ukernel__simd(n * d.n_ff, ff, ff);
+    }
+    QKV_RETURN_IF_ERROR(linear(pool, n, ff, layer.mlp_proj, act.tmp.data()));
+    f32_add_ukernel__simd(n * e, x, act.tmp.data(), x);
+  }
+
+  // Only the rows whose logits are wanted go through the final norm and head.
+  const size_t first = r.all_logits ? 0 : n - 1, rows = n - first;
+  float* xn = act.xn.data();
+  QKV_RETURN_IF_ERROR(
+      f32_layernorm_rows(pool, rows, e, x + first * e, ln_f_g_, ln_f_b_, config_.layer_norm_epsilon, xn));
+  return linear(pool, rows, xn, Linear{wte_.w, nullptr}, r.logits);
+}
+
+}  // namespace qkv

@@ -1,0 +1,79 @@
+// What every decoder architecture (gpt2.cc, llama.cc) offers the runtime: its
+// dimensions and one forward() over a chunk of tokens that reads and extends
+// a KV cache. Buffers are owned by the caller (runtime/Session) and sized
+// once; forward() never allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+
+namespace qkv {
+
+class ThreadPool;
+
+struct ModelDims {
+  size_t n_vocab = 0;
+  size_t n_ctx = 0;  // positions the model can attend over
+  size_t n_embd = 0;
+  size_t n_layer = 0;
+  size_t n_head = 0;
+  size_t n_head_kv = 0;  // == n_head without grouped-query attention
+  size_t head_dim = 0;
+  size_t n_ff = 0;  // width of the MLP's hidden layer
+};
+
+// Keys and values of every layer, head-major so one head's keys are
+// contiguous for the attention kernel: k[layer][head_kv][pos][head_dim].
+struct KvCache {
+  std::vector<float> k, v;
+  size_t n_ctx = 0;
+
+  void resize(const ModelDims& d) {
+    n_ctx = d.n_ctx;
+    k.assign(d.n_layer * d.n_head_kv * d.n_ctx * d.head_dim, 0.0f);
+    v.assign(k.size(), 0.0f);
+  }
+  size_t layer_stride(const ModelDims& d) const { return d.n_head_kv * n_ctx * d.head_dim; }
+  size_t head_stride(const ModelDims& d) const { return n_ctx * d.head_dim; }
+};
+
+// Scratch activations for chunks of up to `capacity` tokens.
+struct Activations {
+  size_t capacity = 0;
+  std::vector<float> x, xn, qkv, attn, tmp, ff;
+
+  void resize(const ModelDims& d, size_t tokens) {
+    capacity = tokens;
+    x.assign(tokens * d.n_embd, 0.0f);
+    xn.assign(tokens * d.n_embd, 0.0f);
+    qkv.assign(tokens * (d.n_head + 2 * d.n_head_kv) * d.head_dim, 0.0f);
+    attn.assign(tokens * d.n_head * d.head_dim, 0.0f);
+    tmp.assign(tokens * d.n_embd, 0.0f);
+    ff.assign(tokens * 2 * d.n_ff, 0.0f);  // 2x: gate and up for SwiGLU
+  }
+};
+
+struct ForwardRequest {
+  const int32_t* ids = nullptr;
+  size_t n = 0;             // tokens in this chunk, <= Activations::capacity
+  size_t pos0 = 0;          // position of ids[0]; the cache holds 0 .. pos0-1
+  float* logits = nullptr;  // [n_vocab] for the last token, or [n, n_vocab] if all_logits
+  bool all_logits = false;
+  // Optional, per layer: probabilities [n_head][n][pos0 + n] of this chunk.
+  float* const* attention_probs = nullptr;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelDims& dims() const = 0;
+  // Weight bytes held in memory (for inspection and the loader's budget).
+  virtual size_t weight_bytes() const = 0;
+  virtual Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
+                         const ForwardRequest& request) const = 0;
+};
+
+}  // namespace qkv

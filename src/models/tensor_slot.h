@@ -1,0 +1,27 @@
+// How an architecture tells the loader which checkpoint tensors it needs and
+// where each one goes: the loader checks names and shapes, converts the
+// checkpoint's dtype and fills the destination.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "models/weights.h"
+
+namespace qkv {
+
+struct TensorSlot {
+  enum class Kind {
+    kLinearNK,  // nn.Linear weight [out, in] -> PackedWeights
+    kLinearKN,  // Conv1D weight [in, out] (GPT-2) -> PackedWeights
+    kF32,       // anything else (norm gains, biases, position tables): f32
+  };
+  std::string name;           // without the architecture's optional prefix
+  std::vector<size_t> shape;  // as stored in the checkpoint
+  Kind kind = Kind::kF32;
+  Linear* linear = nullptr;     // kLinear*: filled with the packed weights
+  const float** f32 = nullptr;  // kF32: set to the converted data
+};
+
+}  // namespace qkv

@@ -1,0 +1,100 @@
+#include "runtime/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "kernels/f32-argmax/argmax.h"
+
+namespace qkv {
+
+Status validate_sampling_options(const SamplingOptions& o) {
+  if (!(o.temperature > 0.0f) || !std::isfinite(o.temperature)) {
+    return Status::invalid_argument("temperature must be a finite number > 0, got " +
+                                    std::to_string(o.temperature));
+  }
+  if (!(o.top_p > 0.0f && o.top_p <= 1.0f)) {
+    return Status::invalid_argument("top_p must be in (0, 1], got " + std::to_string(o.top_p));
+  }
+  if (!(o.repetition_penalty > 0.0f) || !std::isfinite(o.repetition_penalty)) {
+    return Status::invalid_argument("repetition_penalty must be a finite number > 0, got " +
+                                    std::to_string(o.repetition_penalty));
+  }
+  return Status::ok_status();
+}
+
+void Pcg32::reseed(uint64_t init_state, uint64_t init_sequence) {
+  state_ = 0;
+  inc_ = (init_sequence << 1u) | 1u;
+  next();
+  state_ += init_state;
+  next();
+}
+
+uint32_t Pcg32::next() {
+  const uint64_t old = state_;
+  state_ = old * 6364136223846793005ULL + inc_;
+  const uint32_t xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
+  const uint32_t rot = static_cast<uint32_t>(old >> 59u);
+  return (xorshifted >> rot) | (xorshifted << ((-rot) & 31));
+}
+
+Sampler::Sampler(size_t n_vocab) : n_vocab_(n_vocab), idx_(n_vocab), val_(n_vocab), penalized_(n_vocab, 0) {}
+
+int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* seen, size_t n_seen,
+                        Pcg32& rng) {
+  const size_t n = n_vocab_;
+  if (o.repetition_penalty != 1.0f) {
+    // As Hugging Face: each distinct seen token once, shrinking its logit
+    // toward "less likely" whatever its sign.
+    for (size_t i = 0; i < n_seen; ++i) {
+      const int32_t t = seen[i];
+      if (t < 0 || static_cast<size_t>(t) >= n || penalized_[t]) continue;
+      penalized_[t] = 1;
+      float& l = logits[t];
+      l = l < 0.0f ? l * o.repetition_penalty : l / o.repetition_penalty;
+    }
+    for (size_t i = 0; i < n_seen; ++i) {
+      if (seen[i] >= 0 && static_cast<size_t>(seen[i]) < n) penalized_[seen[i]] = 0;
+    }
+  }
+  if (!o.do_sample) return static_cast<int32_t>(f32_argmax_ukernel__simd(n, logits));
+
+  // Candidates best first: all of them, or the top_k.
+  const size_t k = o.top_k > 0 && o.top_k < n ? o.top_k : n;
+  const size_t count = f32_topk(n, logits, k, idx_.data(), val_.data());
+  // Softmax over the candidates at this temperature (val_ is sorted, so the
+  // first entry is the max). NaN logits rank last and get no mass.
+  const float inv_t = 1.0f / o.temperature;
+  const float max_logit = val_[0];
+  double sum = 0.0;
+  for (size_t i = 0; i < count; ++i) {
+    const float p = std::isnan(val_[i]) ? 0.0f : std::exp((val_[i] - max_logit) * inv_t);
+    val_[i] = p;
+    sum += p;
+  }
+  // top_p: the smallest prefix whose mass reaches top_p (at least one token).
+  size_t keep = count;
+  if (o.top_p < 1.0f) {
+    double cumulative = 0.0;
+    for (size_t i = 0; i < count; ++i) {
+      cumulative += val_[i] / sum;
+      if (cumulative >= o.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  double kept = 0.0;
+  for (size_t i = 0; i < keep; ++i) kept += val_[i];
+  const double target = static_cast<double>(rng.uniform()) * kept;
+  double acc = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    acc += val_[i];
+    if (target < acc) return idx_[i];
+  }
+  return idx_[0];
+}
+
+}  // namespace qkv
