@@ -134,7 +134,10 @@ int main() {
       // Each timed run repeats the call on ~256K values so short rows are not
       // lost in timer resolution; times are reported per call.
       const size_t reps = len >= 262144 ? 1 : 262144 / len;
-      for (const auto& [engine, fn] : {std::make_pair("simd", c.simd), std::make_pair("scalar", c.scalar)}) {
+      for (const auto& engine_fn : {std::make_pair("simd", c.simd), std::make_pair("scalar", c.scalar)}) {
+        // Not a structured binding: clang 14 (emcc 3.1.6) cannot capture one in a lambda.
+        const char* engine = engine_fn.first;
+        const auto& fn = engine_fn.second;
         if (!fn) continue;
         const double ms = qkv::bench::median_ms([&] {
                             for (size_t r = 0; r < reps; ++r) fn(len, buf);

@@ -1,6 +1,7 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections, f32 / f16 / q8 weights.
-// Usage: gemm_bench [threads]   (the wasm builds run under node)
+// Usage: gemm_bench [threads] [MxKxN]   (the wasm builds run under node);
+// the optional shape runs that one shape only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <cstdlib>
@@ -87,7 +88,9 @@ int main(int argc, char** argv) {
 #endif
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-0.1f, 0.1f);
+  const std::string only = argc > 2 ? argv[2] : "";
   for (const Shape& s : kShapes) {
+    if (!only.empty() && shape_name(s) != only) continue;
     std::vector<float> w(s.n * s.k), x(s.m * s.k), bias(s.n);
     for (float& v : w) v = dist(rng);
     for (float& v : x) v = dist(rng);

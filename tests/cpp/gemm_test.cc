@@ -116,16 +116,18 @@ TEST(GemmUkernels, SimdMatchesScalar) {
     for (size_t nc : {size_t{1}, nr / 2 + 1, nr}) {
       for (size_t kc : {1, 5, 64}) {
         for (bool accumulate : {false, true}) {
-          std::vector<float> a(mr * (kc + 2)), panel(kc * nr), bias(nc), c1(mr * (nr + 1)), c2;
+          // Panel rows sit 3 * NR apart, as inside a group of interleaved panels.
+          const size_t panel_stride = 3 * nr;
+          std::vector<float> a(mr * (kc + 2)), panel(kc * panel_stride), bias(nc), c1(mr * (nr + 1)), c2;
           for (float& v : a) v = dist(rng);
           for (float& v : panel) v = dist(rng);
           for (float& v : bias) v = dist(rng);
           for (float& v : c1) v = dist(rng);
           c2 = c1;
-          f32_gemm_ukernel_4xnr__scalar(mr, nc, kc, a.data(), kc + 2, panel.data(), bias.data(), c1.data(),
-                                        nr + 1, accumulate);
-          f32_gemm_ukernel_4xnr__simd(mr, nc, kc, a.data(), kc + 2, panel.data(), bias.data(), c2.data(),
-                                      nr + 1, accumulate);
+          f32_gemm_ukernel_4xnr__scalar(mr, nc, kc, a.data(), kc + 2, panel.data(), panel_stride, bias.data(),
+                                        c1.data(), nr + 1, accumulate);
+          f32_gemm_ukernel_4xnr__simd(mr, nc, kc, a.data(), kc + 2, panel.data(), panel_stride, bias.data(),
+                                      c2.data(), nr + 1, accumulate);
           for (size_t i = 0; i < c1.size(); ++i)
             ASSERT_NEAR(c1[i], c2[i], 1e-5f) << mr << " " << nc << " " << kc;
         }
@@ -180,8 +182,14 @@ TEST(GemmUkernels, F16PanelConversionIsExactForFiniteValues) {
   }
   src.resize(src.size() / nr * nr);
   std::vector<float> dst(src.size());
-  f16_panel_to_f32__simd(src.size(), src.data(), dst.data());
+  f16_panel_to_f32__simd(src.size() / nr, src.data(), nr, dst.data());
   for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
+  // Strided rows (a panel inside its group): every other row of NR values.
+  const size_t rows = src.size() / nr / 2;
+  f16_panel_to_f32__simd(rows, src.data(), 2 * nr, dst.data());
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
+  }
 }
 
 #if defined(QKV_HAVE_XNNPACK)

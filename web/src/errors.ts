@@ -40,6 +40,13 @@ export class OutOfMemoryError extends QkvError {
   }
 }
 
+/** A download failed (HTTP error, connection refused or cut). */
+export class NetworkError extends QkvError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('network', message, options);
+  }
+}
+
 /** A bug in qkv: please report it with the message. */
 export class InternalError extends QkvError {
   constructor(message: string, options?: { cause?: unknown }) {

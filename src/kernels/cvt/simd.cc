@@ -86,7 +86,28 @@ void widen(size_t n, const uint16_t* x, float* y, F f) {
 
 void f16_to_f32_ukernel__simd(size_t n, const uint16_t* x, float* y) { widen(n, x, y, f16_to_f32); }
 
-void bf16_to_f32_ukernel__simd(size_t n, const uint16_t* x, float* y) { widen(n, x, y, bf16_to_f32); }
+void bf16_to_f32_ukernel__simd(size_t n, const uint16_t* x, float* y) {
+#if HWY_TARGET == HWY_WASM
+  // A full vector of halves and two zips against zero put each bf16 in the
+  // top of a 32-bit lane: 2 shuffles per 8 values, where the generic
+  // half-vector load + PromoteTo + shift ran at half the speed of clang's
+  // auto-vectorised scalar loop (32 vs 63 GB/s).
+  const DF df;
+  const hn::Repartition<uint16_t, DF> du16;
+  const DU32 du32;
+  const size_t lanes = hn::Lanes(df);
+  const auto zero = hn::Zero(du16);
+  size_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    const auto h = hn::LoadU(du16, x + i);
+    hn::StoreU(hn::BitCast(df, hn::ZipLower(du32, zero, h)), df, y + i);
+    hn::StoreU(hn::BitCast(df, hn::ZipUpper(du32, zero, h)), df, y + i + lanes);
+  }
+  widen(n - i, x + i, y + i, bf16_to_f32);
+#else
+  widen(n, x, y, bf16_to_f32);
+#endif
+}
 
 void f32_to_f16_ukernel__simd(size_t n, const float* x, uint16_t* y) {
   const DF df;

@@ -18,17 +18,18 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
   for (size_t i = 0; i < n_ids; ++i) {
     const size_t r = static_cast<size_t>(ids[i]);
     float* dst = out + i * k;
-    // Panels interleave NR rows: row r is column r % NR of panel r / NR.
-    const size_t base = (r / nr) * k * nr + r % nr;
+    // Output feature r is column r % NR of panel r / NR.
+    const PanelLocation at = gemm_panel_location(r / nr, w.n, k);
+    const size_t base = at.offset + r % nr, stride = at.row_stride;
     switch (w.type) {
       case WeightType::kF32: {
         const float* src = static_cast<const float*>(w.data) + base;
-        for (size_t c = 0; c < k; ++c) dst[c] = src[c * nr];
+        for (size_t c = 0; c < k; ++c) dst[c] = src[c * stride];
         break;
       }
       case WeightType::kF16: {
         const uint16_t* src = static_cast<const uint16_t*>(w.data) + base;
-        for (size_t c = 0; c < k; ++c) dst[c] = f16_to_f32(src[c * nr]);
+        for (size_t c = 0; c < k; ++c) dst[c] = f16_to_f32(src[c * stride]);
         break;
       }
       case WeightType::kQ8: {

@@ -51,20 +51,19 @@ void run(ThreadPool* pool, size_t n, size_t grain, const F& fn) {
 }
 
 void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
-  const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, 4);
+  const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, kGemmPanelGroup);
   run(pool, groups, 8, [&](size_t begin, size_t end) {
     for (size_t g = begin; g < end; ++g) {
-      const size_t first = g * 4, count = std::min<size_t>(4, n_panels - first);
+      const size_t first = g * kGemmPanelGroup, count = std::min(kGemmPanelGroup, n_panels - first);
       const size_t last_cols = std::min(nr, w.n - (first + count - 1) * nr);
       const float* group_bias = bias ? bias + first * nr : nullptr;
+      const size_t offset = gemm_panel_location(first, w.n, w.k).offset;
       if (w.type == WeightType::kF32) {
-        f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x,
-                                      static_cast<const float*>(w.data) + first * w.k * nr, group_bias,
-                                      y + first * nr);
+        f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const float*>(w.data) + offset,
+                                      group_bias, y + first * nr);
       } else {
-        f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x,
-                                      static_cast<const uint16_t*>(w.data) + first * w.k * nr, group_bias,
-                                      y + first * nr);
+        f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
+                                      group_bias, y + first * nr);
       }
     }
   });
@@ -96,14 +95,17 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
       const size_t kc_step = w.type == WeightType::kF32 ? w.k : kConvertKc;
       for (size_t k0 = 0; k0 < w.k; k0 += kc_step) {
         const size_t kc = std::min(kc_step, w.k - k0);
+        const PanelLocation at = gemm_panel_location(p, w.n, w.k);
         const float* panel = slice;
+        size_t panel_stride = nr;
         switch (w.type) {
           case WeightType::kF32:
-            panel = static_cast<const float*>(w.data) + (p * w.k + k0) * nr;
+            panel = static_cast<const float*>(w.data) + at.offset + k0 * at.row_stride;
+            panel_stride = at.row_stride;
             break;
           case WeightType::kF16:
-            f16_panel_to_f32__simd(kc * nr, static_cast<const uint16_t*>(w.data) + (p * w.k + k0) * nr,
-                                   slice);
+            f16_panel_to_f32__simd(kc, static_cast<const uint16_t*>(w.data) + at.offset + k0 * at.row_stride,
+                                   at.row_stride, slice);
             break;
           case WeightType::kQ8:
             q8_rows_to_panel(nc, w.k, k0, kc, static_cast<const int8_t*>(w.data) + p * nr * q8_padded(w.k),
@@ -112,8 +114,8 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
         }
         for (size_t m0 = 0; m0 < m; m0 += kGemmMr) {
           const size_t mr = std::min(kGemmMr, m - m0);
-          f32_gemm_ukernel_4xnr__simd(mr, nc, kc, x + m0 * x_stride + k0, x_stride, panel, panel_bias,
-                                      y_panel + m0 * y_stride, y_stride, k0 > 0);
+          f32_gemm_ukernel_4xnr__simd(mr, nc, kc, x + m0 * x_stride + k0, x_stride, panel, panel_stride,
+                                      panel_bias, y_panel + m0 * y_stride, y_stride, k0 > 0);
         }
       }
     }

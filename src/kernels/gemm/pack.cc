@@ -1,4 +1,5 @@
 // Load-time conversion of Hub weight matrices into PackedWeights layouts.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -69,6 +70,12 @@ void quantize_row(const Source& s, size_t r, int8_t* q, float* scales) {
 
 }  // namespace
 
+PanelLocation gemm_panel_location(size_t p, size_t n, size_t k) {
+  const size_t nr = gemm_nr(), first = p - p % kGemmPanelGroup;
+  const size_t in_group = std::min(kGemmPanelGroup, panels(n) - first);
+  return {first * k * nr + (p - first) * nr, in_group * nr};
+}
+
 size_t packed_weights_bytes(WeightType type, size_t n, size_t k) {
   switch (type) {
     case WeightType::kF32:
@@ -98,11 +105,12 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
   const size_t nr = gemm_nr();
   auto pack_panels = [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
+      const PanelLocation at = gemm_panel_location(p, n, k);
       for (size_t c = 0; c < k; ++c) {
         for (size_t j = 0; j < nr; ++j) {
           const size_t r = p * nr + j;
           const float v = r < n ? s.at(r, c) : 0.0f;
-          const size_t dst = (p * k + c) * nr + j;
+          const size_t dst = at.offset + c * at.row_stride + j;
           if (type == WeightType::kF32) {
             static_cast<float*>(data)[dst] = v;
           } else {

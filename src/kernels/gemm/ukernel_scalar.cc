@@ -9,13 +9,12 @@
 namespace qkv {
 
 void f32_gemm_ukernel_4xnr__scalar(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                   const float* panel, const float* bias, float* c, size_t c_stride,
-                                   bool accumulate) {
-  const size_t nr = gemm_nr();
+                                   const float* panel, size_t panel_stride, const float* bias, float* c,
+                                   size_t c_stride, bool accumulate) {
   for (size_t m = 0; m < mr; ++m) {
     for (size_t j = 0; j < nc; ++j) {
       float acc = accumulate ? c[m * c_stride + j] : (bias ? bias[j] : 0.0f);
-      for (size_t k = 0; k < kc; ++k) acc += a[m * a_stride + k] * panel[k * nr + j];
+      for (size_t k = 0; k < kc; ++k) acc += a[m * a_stride + k] * panel[k * panel_stride + j];
       c[m * c_stride + j] = acc;
     }
   }
@@ -31,7 +30,7 @@ void gemv_4panel_scalar(size_t count, size_t nc, size_t k, const float* x, const
     const size_t cols = p + 1 == count ? nc : nr;
     for (size_t j = 0; j < cols; ++j) {
       double acc = bias ? bias[p * nr + j] : 0.0;
-      for (size_t i = 0; i < k; ++i) acc += double(x[i]) * weight((p * k + i) * nr + j);
+      for (size_t i = 0; i < k; ++i) acc += double(x[i]) * weight((i * count + p) * nr + j);
       y[p * nr + j] = static_cast<float>(acc);
     }
   }

@@ -15,23 +15,25 @@ constexpr size_t kGemmMr = 4;
 constexpr size_t kGemmMaxNr = 32;
 
 // C[mr, nc] = (accumulate ? C : bias) + A[mr, kc] · P[kc, NR]
-// A rows are a_stride floats apart; P is kc rows of NR = gemm_nr() floats (a
-// packed panel or a dequantized slice of one); C rows are c_stride apart;
+// A rows are a_stride floats apart; P is kc rows of NR = gemm_nr() floats,
+// panel_stride floats apart (a packed panel in its group, or a dequantized
+// slice with panel_stride = NR); C rows are c_stride apart;
 // only the first nc (<= NR) columns are written; bias (nc values) may be
 // null. mr <= kGemmMr.
 using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                  const float* panel, const float* bias, float* c, size_t c_stride,
-                                  bool accumulate);
+                                  const float* panel, size_t panel_stride, const float* bias, float* c,
+                                  size_t c_stride, bool accumulate);
 void f32_gemm_ukernel_4xnr__scalar(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                   const float* panel, const float* bias, float* c, size_t c_stride,
-                                   bool accumulate);
+                                   const float* panel, size_t panel_stride, const float* bias, float* c,
+                                   size_t c_stride, bool accumulate);
 void f32_gemm_ukernel_4xnr__simd(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                 const float* panel, const float* bias, float* c, size_t c_stride,
-                                 bool accumulate);
+                                 const float* panel, size_t panel_stride, const float* bias, float* c,
+                                 size_t c_stride, bool accumulate);
 
-// y[n] = bias + x[k] · P for `count` consecutive panels (count <= 4) of an f32
-// (or f16) packed matrix: panel i starts at panels + i * k * NR. nc is the
-// number of valid columns in the last panel; y receives (count-1)*NR + nc values.
+// y[n] = bias + x[k] · P for one group of `count` panels (count <= 4) of an
+// f32 (or f16) packed matrix, interleaved row by row: row i of panel j is at
+// panels + (i * count + j) * NR. nc is the number of valid columns in the
+// last panel; y receives (count-1)*NR + nc values.
 using F32GemvUkernelFn = void (*)(size_t count, size_t nc, size_t k, const float* x, const float* panels,
                                   const float* bias, float* y);
 void f32_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const float* x, const float* panels,
@@ -45,8 +47,9 @@ void f16_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const fl
 void f16_gemv_ukernel_4panel__simd(size_t count, size_t nc, size_t k, const float* x, const uint16_t* panels,
                                    const float* bias, float* y);
 
-// Converts kc rows of an f16 panel (kc * NR values) to f32.
-void f16_panel_to_f32__simd(size_t count, const uint16_t* src, float* dst);
+// Converts `rows` rows of NR f16 values, src_stride apart, to a contiguous
+// rows × NR f32 slice.
+void f16_panel_to_f32__simd(size_t rows, const uint16_t* src, size_t src_stride, float* dst);
 
 // Dequantizes columns [k0, k0 + kc) of q8 rows r0 .. r0+nc-1 (row stride
 // q8_padded(k) int8, q8_blocks(k) scales) into a kc x NR f32 panel slice,

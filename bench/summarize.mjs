@@ -1,0 +1,104 @@
+// Turns the JSON lines of bench/run.sh (bench/out/kernels.jsonl) into the
+// markdown tables of bench/RESULTS.md. Ratios compare lines of the same run.
+//   node bench/summarize.mjs [bench/out/kernels.jsonl]
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? 'bench/out/kernels.jsonl';
+const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+
+const find = (where) => rows.find((r) => Object.entries(where).every(([k, v]) => r[k] === v));
+const fmt = (x, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
+const ratio = (a, b) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
+const unique = (values) => [...new Set(values)];
+const table = (header, body) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)]
+    .join('\n');
+
+// XNNPACK gets the faster of its two weight layouts ([K,N], or [N,K] with transposeB).
+function tfjsBest(shape, threads) {
+  const a = find({ platform: 'wasm', engine: 'tfjs-wasm-xnnpack', name: 'gemm', shape, threads });
+  const b = find({ platform: 'wasm', engine: 'tfjs-wasm-xnnpack', name: 'gemm_wT', shape, threads });
+  return [a, b].filter(Boolean).reduce((best, r) => (best === undefined || r.gflops > best ? r.gflops : best), undefined);
+}
+
+const metric = (platform, name, shape, threads, key) =>
+  rows.find((r) => r.platform === platform && r.engine === 'qkv' && r.name === name && r.shape === shape &&
+    r.threads === threads && key in r)?.[key];
+
+const gemmShapes = unique(rows.filter((r) => r.name === 'gemm' && r.engine === 'qkv').map((r) => r.shape));
+const out = [];
+
+out.push('### GEMM / GEMV in wasm, GFLOP/s (qkv f32 vs XNNPACK wasm via tfjs-backend-wasm)\n');
+out.push(table(
+  ['M×K×N', 'qkv 1T', 'XNNPACK 1T', 'qkv/XNNPACK 1T', 'qkv 2T', 'XNNPACK 2T', 'qkv/XNNPACK 2T'],
+  gemmShapes.map((shape) => {
+    const q1 = metric('wasm', 'gemm', shape, 1, 'gflops');
+    const q2 = metric('wasm', 'gemm', shape, 2, 'gflops');
+    const x1 = tfjsBest(shape, 1);
+    const x2 = tfjsBest(shape, 2);
+    return [shape, fmt(q1), fmt(x1), ratio(q1, x1), fmt(q2), fmt(x2), ratio(q2, x2)];
+  }),
+));
+
+out.push('\n### qkv weight types in wasm: GFLOP/s, and for M = 1 the weight bytes read per second (GB/s)\n');
+out.push(table(
+  ['M×K×N', 'threads', 'f32', 'f16', 'q8', 'f32 GB/s', 'f16 GB/s', 'q8 GB/s'],
+  gemmShapes.flatMap((shape) => [1, 2].map((t) => [
+    shape, t,
+    fmt(metric('wasm', 'gemm', shape, t, 'gflops')), fmt(metric('wasm', 'gemm_f16', shape, t, 'gflops')),
+    fmt(metric('wasm', 'gemm_q8', shape, t, 'gflops')),
+    fmt(metric('wasm', 'gemm', shape, t, 'gbps'), 2), fmt(metric('wasm', 'gemm_f16', shape, t, 'gbps'), 2),
+    fmt(metric('wasm', 'gemm_q8', shape, t, 'gbps'), 2),
+  ])),
+));
+
+const attn = rows.filter((r) => r.name.startsWith('f32_attn'));
+if (attn.length) {
+  for (const platform of ['wasm', 'native']) {
+    const mine = attn.filter((r) => r.platform === platform);
+    if (!mine.length) continue;
+    const simd = unique(mine.map((r) => r.engine)).find((e) => e.startsWith('simd'));
+    out.push(`\n### Fused attention, ${platform} (${simd}), GFLOP/s: 12 heads × 64, causal prefill of T tokens and decode of 1 token over T\n`);
+    out.push(table(
+      ['kernel', 'T', 'scalar 1T', 'SIMD 1T', 'SIMD 2T', 'SIMD/scalar'],
+      unique(mine.map((r) => `${r.name}|${r.shape}`)).map((key) => {
+        const [name, shape] = key.split('|');
+        const g = (engine, threads) => mine.find((r) => r.name === name && r.shape === shape && r.engine === engine &&
+          r.threads === threads)?.gflops;
+        const t = /n_kv=(\d+)/.exec(shape)[1];
+        return [name.replace('f32_attn_', ''), t, fmt(g('scalar', 1), 2), fmt(g(simd, 1)), fmt(g(simd, 2)),
+          ratio(g(simd, 1), g('scalar', 1))];
+      }),
+    ));
+  }
+}
+
+const native = rows.filter((r) => r.platform === 'native' && r.name === 'gemm');
+if (native.length) {
+  out.push('\n### GEMM / GEMV natively, GFLOP/s (qkv f32 vs XNNPACK fully-connected, Debian libxnnpack)\n');
+  out.push(table(
+    ['M×K×N', 'qkv 1T', 'XNNPACK 1T', 'qkv/XNNPACK', 'qkv 2T'],
+    gemmShapes.map((shape) => {
+      const q1 = metric('native', 'gemm', shape, 1, 'gflops');
+      const x1 = native.find((r) => r.engine === 'xnnpack-native' && r.shape === shape)?.gflops;
+      return [shape, fmt(q1), fmt(x1), ratio(q1, x1), fmt(metric('native', 'gemm', shape, 2, 'gflops'))];
+    }),
+  ));
+}
+
+const elementwise = rows.filter((r) => r.platform === 'wasm' && 'gbps' in r && !r.name.startsWith('gemm'));
+if (elementwise.length) {
+  out.push('\n### Elementwise and normalization kernels in wasm, GB/s moved (SIMD vs scalar reference)\n');
+  const engines = unique(elementwise.map((r) => r.engine));
+  const simd = engines.find((e) => e !== 'scalar');
+  out.push(table(
+    ['kernel', 'n', 'scalar', 'SIMD', 'SIMD/scalar'],
+    unique(elementwise.map((r) => `${r.name}|${r.shape}`)).map((key) => {
+      const [name, shape] = key.split('|');
+      const g = (engine) => elementwise.find((r) => r.name === name && r.shape === shape && r.engine === engine)?.gbps;
+      return [name, shape.replace('n=', ''), fmt(g('scalar'), 2), fmt(g(simd), 2), ratio(g(simd), g('scalar'))];
+    }),
+  ));
+}
+
+console.log(out.join('\n'));
