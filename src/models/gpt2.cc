@@ -13,6 +13,57 @@
 
 namespace qkv {
 
+Status Gpt2Config::from_config(const ConfigReader& config, Gpt2Config* out) {
+  Gpt2Config c;
+  QKV_RETURN_IF_ERROR(config.positive_int("vocab_size", &c.n_vocab));
+  QKV_RETURN_IF_ERROR(config.positive_int("n_embd", &c.n_embd));
+  QKV_RETURN_IF_ERROR(config.positive_int("n_layer", &c.n_layer, 1024));
+  QKV_RETURN_IF_ERROR(config.positive_int("n_head", &c.n_head));
+  // Older configs name the context n_ctx; n_positions is what the weights have.
+  size_t n_ctx_fallback = 0;
+  QKV_RETURN_IF_ERROR(config.positive_int_or("n_ctx", 1024, &n_ctx_fallback));
+  QKV_RETURN_IF_ERROR(config.positive_int_or("n_positions", n_ctx_fallback, &c.n_ctx));
+  size_t n_inner = 0;
+  QKV_RETURN_IF_ERROR(config.positive_int_or("n_inner", 4 * c.n_embd, &n_inner));
+  if (n_inner != 4 * c.n_embd) {
+    return Status::unsupported(
+        config.document() + ": n_inner " + std::to_string(n_inner) +
+        " (qkv's GPT-2 runs only the standard 4 * n_embd = " + std::to_string(4 * c.n_embd) + ")");
+  }
+  double eps = 0;
+  QKV_RETURN_IF_ERROR(config.positive_number_or("layer_norm_epsilon", 1e-5, &eps));
+  c.layer_norm_epsilon = static_cast<float>(eps);
+  std::string act;
+  QKV_RETURN_IF_ERROR(config.string_or("activation_function", "gelu_new", &act));
+  if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast") {
+    c.gelu_tanh = true;
+  } else if (act == "gelu") {
+    c.gelu_tanh = false;
+  } else {
+    return Status::unsupported(config.document() + ": activation_function \"" + act +
+                               "\" (qkv runs gelu_new, gelu_pytorch_tanh, gelu_fast and gelu)");
+  }
+  if (c.n_embd % c.n_head != 0) {
+    return config.bad("n_embd",
+                      std::to_string(c.n_embd) + " is not divisible by n_head " + std::to_string(c.n_head));
+  }
+  const size_t head_dim = c.n_embd / c.n_head;
+  if (head_dim % 4 != 0 || head_dim > kAttnMaxHeadDim) {
+    return Status::unsupported(
+        config.document() + ": head size n_embd / n_head = " + std::to_string(head_dim) +
+        " (qkv's attention needs a multiple of 4 up to " + std::to_string(kAttnMaxHeadDim) + ")");
+  }
+  // (reorder_and_upcast_attn only changes precision in f16 training; qkv computes in f32.)
+  bool by_layer = false;
+  QKV_RETURN_IF_ERROR(config.bool_or("scale_attn_by_inverse_layer_idx", false, &by_layer));
+  if (by_layer) return Status::unsupported(config.document() + ": scale_attn_by_inverse_layer_idx = true");
+  bool scaled = true;
+  QKV_RETURN_IF_ERROR(config.bool_or("scale_attn_weights", true, &scaled));
+  if (!scaled) return Status::unsupported(config.document() + ": scale_attn_weights = false");
+  *out = c;
+  return Status::ok_status();
+}
+
 Gpt2Model::Gpt2Model(const Gpt2Config& c) : config_(c), layers_(c.n_layer) {
   dims_.n_vocab = c.n_vocab;
   dims_.n_ctx = c.n_ctx;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/config_reader.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -17,6 +18,10 @@ struct Gpt2Config {
   size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_head = 0, n_layer = 0;
   float layer_norm_epsilon = 1e-5f;
   bool gelu_tanh = true;  // "gelu_new" / "gelu_pytorch_tanh"; false: erf "gelu"
+
+  // From a GPT2LMHeadModel config.json (n_embd, n_layer, n_head, n_positions,
+  // vocab_size, n_inner, activation_function, layer_norm_epsilon).
+  static Status from_config(const ConfigReader& config, Gpt2Config* out);
 };
 
 struct Gpt2Layer {
@@ -41,8 +46,9 @@ class Gpt2Model : public Model {
 
   // Every tensor of the checkpoint qkv uses; names without the optional
   // "transformer." prefix.
-  std::vector<TensorSlot> slots();
-  WeightStore& store() { return store_; }
+  std::vector<TensorSlot> slots() override;
+  WeightStore& store() override { return store_; }
+  const char* checkpoint_prefix() const override { return "transformer."; }
 
  private:
   Gpt2Config config_;

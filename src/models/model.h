@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "models/tensor_slot.h"
+#include "models/weights.h"
 
 namespace qkv {
 
@@ -74,6 +76,14 @@ class Model {
   virtual size_t weight_bytes() const = 0;
   virtual Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                          const ForwardRequest& request) const = 0;
+
+  // Loading (runtime/loader): every checkpoint tensor the model needs, named
+  // without checkpoint_prefix(), each pointing at where its data goes, and
+  // the store that owns the weights.
+  virtual std::vector<TensorSlot> slots() = 0;
+  virtual WeightStore& store() = 0;
+  // What Hub checkpoints may put before every slot name ("transformer." for GPT-2).
+  virtual const char* checkpoint_prefix() const = 0;
 };
 
 }  // namespace qkv

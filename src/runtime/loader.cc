@@ -1,0 +1,236 @@
+#include "runtime/loader.h"
+
+#include <new>
+#include <string>
+
+#include "kernels/common/q8.h"
+#include "kernels/cvt/cvt.h"
+#include "models/registry.h"
+
+namespace qkv {
+namespace {
+
+std::string str(uint64_t v) { return std::to_string(v); }
+
+std::string shape_text(const std::vector<uint64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + str(shape[i]);
+  return s + "]";
+}
+
+uint64_t elements_of(const std::vector<size_t>& shape) {
+  uint64_t n = 1;
+  for (size_t d : shape) n *= d;  // each dim < 2^24 and at most 2 dims: no overflow
+  return n;
+}
+
+// Output and input features of a linear slot's checkpoint shape.
+void linear_dims(const TensorSlot& slot, size_t* n, size_t* k) {
+  const bool nk = slot.kind == TensorSlot::Kind::kLinearNK;
+  *n = nk ? slot.shape[0] : slot.shape[1];
+  *k = nk ? slot.shape[1] : slot.shape[0];
+}
+
+// Bytes a slot takes in memory, in 64-bit arithmetic (size_t is 32 bits in
+// wasm, and the point is to refuse what would not fit).
+uint64_t slot_bytes(const TensorSlot& slot, WeightType type) {
+  if (slot.kind == TensorSlot::Kind::kF32) return elements_of(slot.shape) * 4;
+  size_t n = 0, k = 0;
+  linear_dims(slot, &n, &k);
+  const uint64_t nr = gemm_nr(), padded_n = (n + nr - 1) / nr * nr;
+  switch (type) {
+    case WeightType::kF32:
+      return padded_n * k * 4;
+    case WeightType::kF16:
+      return padded_n * k * 2;
+    case WeightType::kQ8:
+      return uint64_t{n} * q8_padded(k) + uint64_t{n} * q8_blocks(k) * 4;
+  }
+  return 0;
+}
+
+SourceType source_type(TensorDType dtype) {
+  switch (dtype) {
+    case TensorDType::kF16:
+      return SourceType::kF16;
+    case TensorDType::kBF16:
+      return SourceType::kBF16;
+    default:
+      return SourceType::kF32;
+  }
+}
+
+}  // namespace
+
+Status ModelLoader::create(std::string_view config_json, WeightType type, ThreadPool* pool,
+                           std::unique_ptr<ModelLoader>* out) {
+  ConfigReader config;
+  QKV_RETURN_IF_ERROR(ConfigReader::parse(config_json, "config.json", &config));
+  std::unique_ptr<ModelLoader> loader(new ModelLoader());
+  QKV_RETURN_IF_ERROR(create_model(config, &loader->model_));
+  loader->architecture_ = config.architecture();
+  loader->type_ = type;
+  loader->pool_ = pool;
+  loader->slots_ = loader->model_->slots();
+  loader->loaded_from_.assign(loader->slots_.size(), "");
+  for (const TensorSlot& slot : loader->slots_) loader->planned_bytes_ += slot_bytes(slot, type);
+  if (loader->planned_bytes_ > kMaxWeightBytes) {
+    return Status::resource_exhausted(
+        "the model's weights need " + str(loader->planned_bytes_ >> 20) + " MB as " + weight_type_name(type) +
+        ", more than qkv's limit of " + str(kMaxWeightBytes >> 20) + " MB (wasm memory is 4 GB)" +
+        (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
+  }
+  *out = std::move(loader);
+  return Status::ok_status();
+}
+
+Status ModelLoader::add_file(std::string_view file, std::string_view header_text, uint64_t file_size,
+                             std::vector<TensorRead>* reads) {
+  reads->clear();
+  SafetensorsHeader header;
+  QKV_RETURN_IF_ERROR(parse_safetensors_header(header_text, file_size, file, &header));
+  const std::string prefix = model_->checkpoint_prefix();
+  std::vector<TensorRead> planned;
+  std::vector<Pending> added;
+  std::vector<size_t> claimed;
+  for (const SafetensorsTensor& t : header.tensors) {
+    std::string_view name = t.name;
+    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+    size_t slot = slots_.size();
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].name == name) slot = i;
+    }
+    if (slot == slots_.size()) continue;  // a tensor the model does not use (e.g. attn.bias buffers)
+    const TensorSlot& s = slots_[slot];
+    const std::string where = std::string(file) + ": tensor \"" + t.name + "\"";
+    bool twice = !loaded_from_[slot].empty();
+    for (size_t c : claimed) twice = twice || c == slot;
+    if (twice) {
+      return Status::format(where + " is also in " +
+                            (loaded_from_[slot].empty() ? std::string(file) : loaded_from_[slot]));
+    }
+    if (t.dtype == TensorDType::kOther) {
+      return Status::unsupported(where + " has dtype " + t.dtype_name + "; qkv loads F32, F16 and BF16");
+    }
+    const std::vector<uint64_t> expected(s.shape.begin(), s.shape.end());
+    if (t.shape != expected) {
+      return Status::format(where + " has shape " + shape_text(t.shape) + ", but config.json implies " +
+                            shape_text(expected));
+    }
+    Pending p;
+    p.slot = slot;
+    p.dtype = t.dtype;
+    p.bytes = t.end - t.begin;
+    added.push_back(std::move(p));
+    claimed.push_back(slot);
+    TensorRead r;
+    r.id = pending_.size() + added.size() - 1;
+    r.begin = t.begin;
+    r.end = t.end;
+    r.name = t.name;
+    planned.push_back(std::move(r));
+  }
+  // Nothing changes unless the whole file is acceptable.
+  for (size_t slot : claimed) loaded_from_[slot] = std::string(file);
+  for (Pending& p : added) pending_.push_back(std::move(p));
+  *reads = std::move(planned);
+  return Status::ok_status();
+}
+
+Status ModelLoader::buffer(size_t id, uint8_t** data) {
+  if (id >= pending_.size() || pending_[id].done) {
+    return Status::invalid_argument("loader: no pending read " + std::to_string(id));
+  }
+  Pending& p = pending_[id];
+  if (p.target == nullptr) {
+    const TensorSlot& s = slots_[p.slot];
+    if (p.bytes > SIZE_MAX) return Status::resource_exhausted("tensor \"" + s.name + "\" is too large");
+    if (s.kind == TensorSlot::Kind::kF32 && p.dtype == TensorDType::kF32) {
+      // Already in its final form: the bytes go straight to their destination.
+      p.target = static_cast<uint8_t*>(model_->store().allocate(static_cast<size_t>(p.bytes)));
+    } else {
+      p.staging.reset(new (std::nothrow) uint8_t[static_cast<size_t>(p.bytes) + 1]);
+      p.target = p.staging.get();
+    }
+    if (p.target == nullptr) {
+      return Status::resource_exhausted("out of memory for tensor \"" + s.name + "\" (" + str(p.bytes) +
+                                        " bytes)");
+    }
+  }
+  *data = p.target;
+  return Status::ok_status();
+}
+
+Status ModelLoader::finish_read(size_t id) {
+  if (id >= pending_.size() || pending_[id].done || pending_[id].target == nullptr) {
+    return Status::invalid_argument("loader: read " + std::to_string(id) + " has no filled buffer to finish");
+  }
+  Pending& p = pending_[id];
+  const Status s = convert(p);
+  p.staging.reset();
+  p.target = nullptr;
+  if (!s.ok()) return s;
+  p.done = true;
+  return Status::ok_status();
+}
+
+Status ModelLoader::convert(Pending& p) {
+  const TensorSlot& s = slots_[p.slot];
+  WeightStore& store = model_->store();
+  const std::string oom = "out of memory converting tensor \"" + s.name + "\"";
+  if (s.kind == TensorSlot::Kind::kF32) {
+    const size_t n = static_cast<size_t>(elements_of(s.shape));
+    if (p.dtype == TensorDType::kF32) {
+      *s.f32 = reinterpret_cast<const float*>(p.target);
+      return Status::ok_status();
+    }
+    float* dst = static_cast<float*>(store.allocate(n * sizeof(float)));
+    if (dst == nullptr) return Status::resource_exhausted(oom);
+    const uint16_t* src = reinterpret_cast<const uint16_t*>(p.target);
+    if (p.dtype == TensorDType::kF16) {
+      f16_to_f32_ukernel__simd(n, src, dst);
+    } else {
+      bf16_to_f32_ukernel__simd(n, src, dst);
+    }
+    *s.f32 = dst;
+    return Status::ok_status();
+  }
+  size_t n = 0, k = 0;
+  linear_dims(s, &n, &k);
+  void* data = store.allocate(packed_weights_bytes(type_, n, k));
+  float* scales = nullptr;
+  if (type_ == WeightType::kQ8)
+    scales = static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)));
+  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr))
+    return Status::resource_exhausted(oom);
+  const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
+  Status packed = pack_weights(p.target, source_type(p.dtype), layout, n, k, type_, data, scales, pool_);
+  if (!packed.ok()) return Status(packed.code(), "tensor \"" + s.name + "\": " + packed.message());
+  s.linear->w = PackedWeights{type_, n, k, data, scales};
+  return Status::ok_status();
+}
+
+Status ModelLoader::finish(std::unique_ptr<Model>* model) {
+  std::string missing;
+  size_t n_missing = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!loaded_from_[i].empty()) continue;
+    if (++n_missing <= 5) missing += (n_missing > 1 ? ", " : "") + slots_[i].name;
+  }
+  if (n_missing > 0) {
+    if (n_missing > 5) missing += " and " + str(n_missing - 5) + " more";
+    return Status::format("the checkpoint lacks " + str(n_missing) + " tensor(s) the " + architecture_ +
+                          " config needs: " + missing + " (with or without the prefix \"" +
+                          model_->checkpoint_prefix() + "\")");
+  }
+  for (const Pending& p : pending_) {
+    if (!p.done) {
+      return Status::invalid_argument("loader: tensor \"" + slots_[p.slot].name +
+                                      "\" was announced but never delivered");
+    }
+  }
+  *model = std::move(model_);
+  return Status::ok_status();
+}
+
+}  // namespace qkv
