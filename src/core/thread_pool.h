@@ -89,4 +89,16 @@ class ThreadPool {
   bool stopping_ = false;               // guarded by mutex_
 };
 
+// Runs f(begin, end) over [0, n) on the pool, or all at once on the calling
+// thread when there is no pool (the one-thread build, or a caller that wants
+// no threads). Kernels take a nullable ThreadPool* and call this.
+template <class F>
+void parallel_for(ThreadPool* pool, size_t n, size_t grain, F&& f) {
+  if (pool == nullptr) {
+    if (n > 0) f(size_t{0}, n);
+  } else {
+    pool->parallel_for(n, grain, f);
+  }
+}
+
 }  // namespace qkv

@@ -18,11 +18,7 @@ Status f32_add_bias_rows(ThreadPool* pool, size_t rows, size_t n, const float* x
   };
   // A bias add is memory-bound: only large chunks (~64K values) are worth a thread.
   const size_t grain = n >= 65536 ? 1 : 65536 / n;
-  if (pool == nullptr) {
-    run(0, rows);
-  } else {
-    pool->parallel_for(rows, grain, run);
-  }
+  parallel_for(pool, rows, grain, run);
   return Status::ok_status();
 }
 

@@ -119,16 +119,12 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
     }
   };
   const size_t items = p.n_head_kv * blocks;
-  if (pool == nullptr) {
-    run(0, items);
-  } else {
-    // Items are claimed one chunk at a time, which balances the causal case
-    // (later blocks see more keys); tiny items are batched so the claim cost
-    // (an atomic add) stays negligible next to ~64K flops of work.
-    const uint64_t item_flops = uint64_t{kAttnMaxRows} * p.n_kv * p.head_dim * 4;
-    pool->parallel_for(items, static_cast<size_t>(std::max<uint64_t>(1, (uint64_t{1} << 16) / item_flops)),
-                       run);
-  }
+  // Items are claimed one chunk at a time, which balances the causal case
+  // (later blocks see more keys); tiny items are batched so the claim cost
+  // (an atomic add) stays negligible next to ~64K flops of work.
+  const uint64_t item_flops = uint64_t{kAttnMaxRows} * p.n_kv * p.head_dim * 4;
+  parallel_for(pool, items, static_cast<size_t>(std::max<uint64_t>(1, (uint64_t{1} << 16) / item_flops)),
+               run);
   return Status::ok_status();
 }
 

@@ -18,11 +18,7 @@ Status f32_rmsnorm_rows(ThreadPool* pool, size_t rows, size_t n, const float* x,
   };
   // Chunks of at least ~16K values keep scheduling negligible.
   const size_t grain = n >= 16384 ? 1 : 16384 / n;
-  if (pool == nullptr) {
-    run(0, rows);
-  } else {
-    pool->parallel_for(rows, grain, run);
-  }
+  parallel_for(pool, rows, grain, run);
   return Status::ok_status();
 }
 

@@ -19,11 +19,7 @@ Status f32_softmax_rows(ThreadPool* pool, size_t rows, size_t cols, const float*
   };
   // Aim for chunks of at least ~16K elements so scheduling stays negligible.
   const size_t grain = cols >= 16384 ? 1 : 16384 / cols;
-  if (pool == nullptr) {
-    run(0, rows);
-  } else {
-    pool->parallel_for(rows, grain, run);
-  }
+  parallel_for(pool, rows, grain, run);
   return Status::ok_status();
 }
 

@@ -41,18 +41,9 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
   return Status::ok_status();
 }
 
-template <class F>
-void run(ThreadPool* pool, size_t n, size_t grain, const F& fn) {
-  if (pool != nullptr) {
-    pool->parallel_for(n, grain, fn);
-  } else {
-    fn(size_t{0}, n);
-  }
-}
-
 void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, kGemmPanelGroup);
-  run(pool, groups, 8, [&](size_t begin, size_t end) {
+  parallel_for(pool, groups, 8, [&](size_t begin, size_t end) {
     for (size_t g = begin; g < end; ++g) {
       const size_t first = g * kGemmPanelGroup, count = std::min(kGemmPanelGroup, n_panels - first);
       const size_t last_cols = std::min(nr, w.n - (first + count - 1) * nr);
@@ -74,7 +65,7 @@ void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const flo
   alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize];
   f32_to_q8x16_row(w.k, x, xq, x_scales);
   const int8_t* q = static_cast<const int8_t*>(w.data);
-  run(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
+  parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
     const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
     q8_gemv_ukernel__simd(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales + r0 * q8_blocks(w.k), xq, x_scales,
                           bias ? bias + r0 : nullptr, y + r0);
@@ -84,7 +75,7 @@ void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const flo
 void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                  const float* bias, float* y, size_t y_stride) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr);
-  run(pool, n_panels, 1, [&](size_t begin, size_t end) {
+  parallel_for(pool, n_panels, 1, [&](size_t begin, size_t end) {
     alignas(64) float slice[kConvertKc * kGemmMaxNr];
     for (size_t p = begin; p < end; ++p) {
       const size_t nc = std::min(nr, w.n - p * nr);

@@ -140,15 +140,9 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
     }
   }
   if (type == WeightType::kQ8) {
-    if (pool)
-      pool->parallel_for(n, 16, pack_q8);
-    else
-      pack_q8(0, n);
+    parallel_for(pool, n, 16, pack_q8);
   } else {
-    if (pool)
-      pool->parallel_for(panels(n), 4, pack_panels);
-    else
-      pack_panels(0, panels(n));
+    parallel_for(pool, panels(n), 4, pack_panels);
   }
   return Status::ok_status();
 }

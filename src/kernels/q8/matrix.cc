@@ -21,11 +21,7 @@ Status f32_to_q8_matrix(ThreadPool* pool, size_t rows, size_t k, const float* x,
   };
   // Chunks of at least ~16K values keep scheduling negligible.
   const size_t grain = k >= 16384 ? 1 : 16384 / k;
-  if (pool == nullptr) {
-    run(0, rows);
-  } else {
-    pool->parallel_for(rows, grain, run);
-  }
+  parallel_for(pool, rows, grain, run);
   return Status::ok_status();
 }
 
