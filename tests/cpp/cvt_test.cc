@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "f16_reference.h"
 #include "kernels/common/f16.h"
 #include "kernels/cvt/cvt.h"
 
@@ -22,20 +23,6 @@ uint32_t bits_of(float f) {
   uint32_t b;
   std::memcpy(&b, &f, sizeof b);
   return b;
-}
-
-// Independent binary16 decoder: the format's definition written with ldexp.
-double f16_value(uint16_t h) {
-  const int exponent = (h >> 10) & 31, mantissa = h & 1023;
-  double v;
-  if (exponent == 0) {
-    v = std::ldexp(mantissa, -24);
-  } else if (exponent == 31) {
-    v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  } else {
-    v = std::ldexp(1024 + mantissa, exponent - 25);
-  }
-  return (h >> 15) ? -v : v;
 }
 
 // Independent binary16 encoder: scale to units of the f16 ulp at the value's
@@ -77,7 +64,7 @@ TEST(F16ToF32, EveryBitPatternIsExact) {
     std::vector<float> y(h.size());
     k.fn(h.size(), h.data(), y.data());
     for (size_t i = 0; i < h.size(); ++i) {
-      const double ref = f16_value(h[i]);
+      const double ref = f16_reference(h[i]);
       if (std::isnan(ref)) {
         // NaN keeps its sign and payload (shifted into the high mantissa bits).
         ASSERT_TRUE(std::isnan(y[i])) << std::hex << i;
@@ -141,8 +128,8 @@ void expect_encodes(F32ToF16UkernelFn fn, const std::vector<float>& x) {
 TEST(F32ToF16, RoundTripsEveryHalf) {
   std::vector<float> x;
   for (uint32_t h = 0; h < 65536; ++h) {
-    if (!std::isnan(f16_value(static_cast<uint16_t>(h))))
-      x.push_back(static_cast<float>(f16_value(static_cast<uint16_t>(h))));
+    if (!std::isnan(f16_reference(static_cast<uint16_t>(h))))
+      x.push_back(static_cast<float>(f16_reference(static_cast<uint16_t>(h))));
   }
   for (const Narrow& k : kToF16) {
     SCOPED_TRACE(k.name);
@@ -155,7 +142,8 @@ TEST(F32ToF16, RoundTripsEveryHalf) {
 TEST(F32ToF16, TiesAndTheirNeighboursRoundToNearestEven) {
   std::vector<float> x;
   for (uint32_t h = 0; h < 0x7c00; ++h) {
-    const double lo = f16_value(static_cast<uint16_t>(h)), hi = f16_value(static_cast<uint16_t>(h + 1));
+    const double lo = f16_reference(static_cast<uint16_t>(h)),
+                 hi = f16_reference(static_cast<uint16_t>(h + 1));
     const float mid = static_cast<float>((lo + hi) / 2);  // exact: a half has 11 significant bits
     for (float v : {mid, std::nextafter(mid, 0.0f), std::nextafter(mid, 1e30f)}) {
       x.push_back(v);

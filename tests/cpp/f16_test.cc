@@ -1,4 +1,5 @@
 #include "kernels/common/f16.h"
+#include "f16_reference.h"
 
 #include <gtest/gtest.h>
 
@@ -7,20 +8,6 @@
 
 namespace qkv {
 namespace {
-
-// Independent decoder: the binary16 definition written with ldexp.
-double f16_reference(uint16_t h) {
-  const int sign = h >> 15, exponent = (h >> 10) & 31, mantissa = h & 1023;
-  double v;
-  if (exponent == 0) {
-    v = std::ldexp(mantissa, -24);
-  } else if (exponent == 31) {
-    v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  } else {
-    v = std::ldexp(1024 + mantissa, exponent - 25);
-  }
-  return sign ? -v : v;
-}
 
 TEST(F16, DecodesEveryBitPattern) {
   for (uint32_t h = 0; h < 65536; ++h) {
