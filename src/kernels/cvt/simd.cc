@@ -64,22 +64,28 @@ hn::Vec<DU16> f32_to_f16(DF df, VF f) {
   return hn::DemoteTo(DU16(), hn::BitCast(di32, hn::Or(r, sign)));
 }
 
-// u16 -> f32 driver; the tail goes through zero-padded stack vectors so it
-// uses the body's arithmetic and reads nothing past x.
+// Applies f to every vector of n values, TIn -> TOut with the same lane
+// count (din, dout); the tail goes through zero-padded stack vectors so it
+// uses the body's arithmetic and reads and writes nothing past n.
+template <class DIn, class DOut, class F>
+void convert(DIn din, DOut dout, size_t n, const hn::TFromD<DIn>* x, hn::TFromD<DOut>* y, F f) {
+  const size_t lanes = hn::Lanes(din);
+  const size_t body = n - n % lanes;
+  for (size_t i = 0; i < body; i += lanes) hn::StoreU(f(hn::LoadU(din, x + i)), dout, y + i);
+  if (body != n) {
+    HWY_ALIGN hn::TFromD<DIn> in[kMaxLanes] = {};
+    HWY_ALIGN hn::TFromD<DOut> out[kMaxLanes];
+    std::memcpy(in, x + body, (n - body) * sizeof(*x));
+    hn::Store(f(hn::Load(din, in)), dout, out);
+    std::memcpy(y + body, out, (n - body) * sizeof(*y));
+  }
+}
+
+// u16 -> f32 with one of the decoders above.
 template <class F>
 void widen(size_t n, const uint16_t* x, float* y, F f) {
   const DF df;
-  const DU16 du16;
-  const size_t lanes = hn::Lanes(df);
-  const size_t body = n - n % lanes;
-  for (size_t i = 0; i < body; i += lanes) hn::StoreU(f(df, hn::LoadU(du16, x + i)), df, y + i);
-  if (body != n) {
-    HWY_ALIGN uint16_t in[kMaxLanes] = {};
-    HWY_ALIGN float out[kMaxLanes];
-    std::memcpy(in, x + body, (n - body) * sizeof(uint16_t));
-    hn::Store(f(df, hn::Load(du16, in)), df, out);
-    std::memcpy(y + body, out, (n - body) * sizeof(float));
-  }
+  convert(DU16(), df, n, x, y, [&](hn::Vec<DU16> v) { return f(df, v); });
 }
 
 }  // namespace
@@ -111,17 +117,7 @@ void bf16_to_f32_ukernel__simd(size_t n, const uint16_t* x, float* y) {
 
 void f32_to_f16_ukernel__simd(size_t n, const float* x, uint16_t* y) {
   const DF df;
-  const DU16 du16;
-  const size_t lanes = hn::Lanes(df);
-  const size_t body = n - n % lanes;
-  for (size_t i = 0; i < body; i += lanes) hn::StoreU(f32_to_f16(df, hn::LoadU(df, x + i)), du16, y + i);
-  if (body != n) {
-    HWY_ALIGN float in[kMaxLanes] = {};
-    HWY_ALIGN uint16_t out[kMaxLanes];
-    std::memcpy(in, x + body, (n - body) * sizeof(float));
-    hn::Store(f32_to_f16(df, hn::Load(df, in)), du16, out);
-    std::memcpy(y + body, out, (n - body) * sizeof(uint16_t));
-  }
+  convert(df, DU16(), n, x, y, [&](VF v) { return f32_to_f16(df, v); });
 }
 
 }  // namespace qkv
