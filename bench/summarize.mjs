@@ -52,6 +52,18 @@ out.push(table(
   ])),
 ));
 
+const reads = rows.filter((r) => r.platform === 'wasm' && r.name === 'read');
+if (reads.length) {
+  out.push('\n### The memory ceiling in wasm: qkv GEMV vs a bare read of the same bytes, GB/s\n');
+  out.push(table(
+    ['M×K×N', 'threads', 'read only (8 vector adds)', 'qkv f32 GEMV', 'GEMV/read'],
+    reads.map((r) => {
+      const g = metric('wasm', 'gemm', r.shape, r.threads, 'gbps');
+      return [r.shape, r.threads, fmt(r.gbps, 2), fmt(g, 2), ratio(g, r.gbps)];
+    }),
+  ));
+}
+
 const attn = rows.filter((r) => r.name.startsWith('f32_attn'));
 if (attn.length) {
   for (const platform of ['wasm', 'native']) {
@@ -86,11 +98,10 @@ if (native.length) {
   ));
 }
 
-const elementwise = rows.filter((r) => r.platform === 'wasm' && 'gbps' in r && !r.name.startsWith('gemm'));
+const elementwise = rows.filter((r) => r.platform === 'wasm' && 'gbps' in r && ['simd', 'scalar'].includes(r.engine));
 if (elementwise.length) {
   out.push('\n### Elementwise and normalization kernels in wasm, GB/s moved (SIMD vs scalar reference)\n');
-  const engines = unique(elementwise.map((r) => r.engine));
-  const simd = engines.find((e) => e !== 'scalar');
+  const simd = 'simd';
   out.push(table(
     ['kernel', 'n', 'scalar', 'SIMD', 'SIMD/scalar'],
     unique(elementwise.map((r) => `${r.name}|${r.shape}`)).map((key) => {

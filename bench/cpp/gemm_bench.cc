@@ -14,6 +14,8 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 
+#include <hwy/highway.h>
+
 #if defined(QKV_HAVE_XNNPACK)
 #include <xnnpack.h>
 #include <cmath>
@@ -60,6 +62,34 @@ void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threa
   qkv::bench::report(name, shape_name(s), "qkv", threads, ms, "gflops", gflops);
 }
 
+// The ceiling for a decode GEMV: reading the same bytes and doing nothing
+// but a vector add per load (8 independent accumulators), split over the
+// threads as the GEMV is. A GEMV near this rate is bound by memory, not by
+// its arithmetic.
+void bench_read(const Shape& s, qkv::ThreadPool* pool, int threads, const std::vector<float>& w) {
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d), block = 8 * lanes, chunk = 65536;  // floats per claimed chunk
+  const size_t chunks = w.size() / chunk;
+  std::vector<float> sums(chunks);
+  const double ms = qkv::bench::median_ms([&] {
+    qkv::parallel_for(pool, chunks, 1, [&](size_t begin, size_t end) {
+      for (size_t c = begin; c < end; ++c) {
+        const float* p = w.data() + c * chunk;
+        hn::Vec<decltype(d)> acc[8];
+        for (auto& a : acc) a = hn::Zero(d);
+        for (size_t i = 0; i < chunk; i += block) {
+          for (size_t j = 0; j < 8; ++j) acc[j] = hn::Add(acc[j], hn::LoadU(d, p + i + j * lanes));
+        }
+        for (size_t j = 1; j < 8; ++j) acc[0] = hn::Add(acc[0], acc[j]);
+        sums[c] = hn::GetLane(hn::SumOfLanes(d, acc[0]));
+      }
+    });
+  });
+  qkv::bench::report("read", shape_name(s), "stream", threads, ms, "gbps",
+                     double(chunks * chunk * sizeof(float)) / (ms * 1e6));
+}
+
 #if defined(QKV_HAVE_XNNPACK)
 void bench_xnnpack(const Shape& s, const std::vector<float>& w, const std::vector<float>& x,
                    const std::vector<float>& bias) {
@@ -98,6 +128,7 @@ int main(int argc, char** argv) {
     for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
       bench_qkv(s, type, pool.get(), threads, w, x, bias);
     }
+    if (s.n > 10000) bench_read(s, pool.get(), threads, w);
 #if defined(QKV_HAVE_XNNPACK)
     if (threads == 1) bench_xnnpack(s, w, x, bias);
 #endif
