@@ -14,6 +14,8 @@ export {
 } from './errors.js';
 export type { BackendInfo, Flavour } from './backend.js';
 export { softmax } from './ops.js';
+export { createTokenizer } from './tokenizers/index.js';
+export type { Tokenizer, DecodeStream, DecodeOptions } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 
 import { getBackend, type BackendInfo } from './backend.js';

@@ -1,0 +1,40 @@
+/**
+ * GPT-2's byte-level alphabet: every byte maps to one printable Unicode
+ * character, so BPE can work on strings while covering arbitrary bytes
+ * (bytes_to_unicode in OpenAI's encoder.py; Hugging Face's ByteLevel).
+ */
+function buildByteToChar(): string[] {
+  const printable: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
+  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
+  const map: string[] = new Array(256);
+  for (const b of printable) map[b] = String.fromCharCode(b);
+  let next = 0;
+  for (let b = 0; b < 256; b++) {
+    if (map[b] === undefined) map[b] = String.fromCharCode(256 + next++);
+  }
+  return map;
+}
+
+export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
+export const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
+
+const utf8 = new TextEncoder();
+
+/** The UTF-8 bytes of `text`, each as its byte-level character. */
+export function toByteChars(text: string): string {
+  let out = '';
+  for (const b of utf8.encode(text)) out += BYTE_TO_CHAR[b];
+  return out;
+}
+
+/** Appends the bytes a byte-level token string stands for; false if it holds a character outside the alphabet. */
+export function pushTokenBytes(token: string, bytes: number[]): boolean {
+  for (const ch of token) {
+    const b = CHAR_TO_BYTE.get(ch);
+    if (b === undefined) return false;
+    bytes.push(b);
+  }
+  return true;
+}
