@@ -13,12 +13,13 @@
 #include <string>
 #include <thread>
 
+#include "binding_support.h"
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "kernels/f32-softmax/softmax.h"
 #include "kernels/simd_target.h"
 
-namespace {
+namespace qkv_bind {
 
 using qkv::Status;
 using qkv::ThreadPool;
@@ -35,7 +36,10 @@ EM_JS(void, qkv_throw_js_error, (int code, const char* message), {
 // A JS exception unwinds the wasm stack without running C++ destructors, so
 // the message is moved into this static buffer first: nothing owned by a C++
 // frame is alive when the throw happens, and nothing leaks.
+namespace {
 std::string g_error_message;
+std::unique_ptr<ThreadPool> g_pool;
+}  // namespace
 
 void raise(Status&& status) {
   const int code = static_cast<int>(status.code());
@@ -43,22 +47,6 @@ void raise(Status&& status) {
   qkv_throw_js_error(code, g_error_message.c_str());
 }
 
-// Runs f (returning Status) and converts C++ exceptions (std::bad_alloc from
-// a container, std::system_error) into a Status, so none escapes as a number.
-template <class F>
-Status guarded(F&& f) {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    return Status::resource_exhausted("out of memory");
-  } catch (const std::exception& e) {
-    return Status::internal(std::string("unexpected C++ exception: ") + e.what());
-  } catch (...) {
-    return Status::internal("unexpected C++ exception of unknown type");
-  }
-}
-
-// Integers arrive from JS as doubles; print them without a fraction.
 std::string number_text(double v) {
   if (std::isnan(v)) return "NaN";
   char buf[32];
@@ -66,7 +54,6 @@ std::string number_text(double v) {
   return buf;
 }
 
-// A JS number that must be a whole count in [min_value, SIZE_MAX].
 Status to_count(double v, double min_value, const char* what, size_t* out) {
   if (!(v >= min_value) || v != static_cast<double>(static_cast<uint64_t>(v)) ||
       v > static_cast<double>(SIZE_MAX)) {
@@ -81,7 +68,6 @@ void raise_if_error(Status status) {
   if (!status.ok()) raise(std::move(status));
 }
 
-// A range of wasm memory handed over by JS must lie inside the heap.
 Status check_heap_range(uintptr_t ptr, size_t bytes, const char* what) {
   const size_t heap = emscripten_get_heap_size();
   if (ptr == 0 || ptr > heap || bytes > heap - ptr) {
@@ -90,8 +76,6 @@ Status check_heap_range(uintptr_t ptr, size_t bytes, const char* what) {
   }
   return Status::ok_status();
 }
-
-std::unique_ptr<ThreadPool> g_pool;
 
 // (Re)creates the process-wide pool. num_threads counts the calling thread.
 void init_threads(int num_threads) {
@@ -146,9 +130,10 @@ void softmax_rows(uintptr_t ptr, double length, double rows) {
   }));
 }
 
-}  // namespace
+}  // namespace qkv_bind
 
 EMSCRIPTEN_BINDINGS(qkv) {
+  using namespace qkv_bind;
   emscripten::function("initThreads", &init_threads);
   emscripten::function("threadInfo", &thread_info);
   emscripten::function("setThreadLimit", &set_thread_limit);

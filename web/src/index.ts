@@ -10,11 +10,17 @@ export {
   FormatError,
   UnsupportedError,
   OutOfMemoryError,
+  NetworkError,
   InternalError,
 } from './errors.js';
 export type { BackendInfo, Flavour } from './backend.js';
 export { softmax } from './ops.js';
 export { createTokenizer } from './tokenizers/index.js';
+export { loadModel } from './load-model.js';
+export type { LoadModelOptions, ModelFiles, FileInput, ProgressInfo } from './load-model.js';
+export { Model } from './model.js';
+export type { ModelInfo, GeneratedToken, ForwardResult, AttentionResult } from './model.js';
+export type { GenerationOptions } from './generation.js';
 export type { Tokenizer, DecodeStream, DecodeOptions } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 

@@ -5,7 +5,55 @@ export interface ThreadInfo {
   threadLimit: number;
 }
 
+/** A read the loader asks for: bytes [begin, end) of the file go to buffer(id). */
+export interface TensorRead {
+  id: number;
+  begin: number;
+  end: number;
+  name: string;
+}
+
+/** Embind objects live in wasm memory until delete() is called. */
+interface Handle {
+  delete(): void;
+}
+
+export interface LoaderHandle extends Handle {
+  plannedWeightBytes(): number;
+  addFile(name: string, headerPtr: number, headerLength: number, fileSize: number): TensorRead[];
+  buffer(id: number): number;
+  finishRead(id: number): void;
+  finish(): ModelHandle;
+}
+
+export interface ModelHandleInfo {
+  architecture: string;
+  nVocab: number;
+  nCtx: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  weightBytes: number;
+}
+
+export interface ModelHandle extends Handle {
+  info(): ModelHandleInfo;
+  createSession(): SessionHandle;
+}
+
+export interface SessionHandle extends Handle {
+  reset(): void;
+  position(): number;
+  seed(seed: number): void;
+  append(ids: Int32Array, allLogits: boolean): void;
+  logits(): Float32Array;
+  allLogits(): Float32Array;
+  sample(doSample: boolean, temperature: number, topK: number, topP: number, repetitionPenalty: number): number;
+  attention(ids: Int32Array): Float32Array[];
+}
+
 export interface QkvWasmModule {
+  ModelLoader: { create(configJson: string, dtype: string): LoaderHandle };
   HEAPU8: Uint8Array;
   HEAPF32: Float32Array;
   /** Present in the pthreads build only. */

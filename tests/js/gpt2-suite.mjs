@@ -1,0 +1,213 @@
+// GPT-2 through the public API (loadModel, forward, generate, attention,
+// tokenizer), against the PyTorch references in tests/fixtures written by
+// gen_gpt2.py, for every checkpoint dtype, every in-memory dtype and every
+// kind of source; then the named errors, after which the model still works.
+// Run by gpt2-threads.test.mjs and gpt2-single.test.mjs, once per wasm build.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { after, before, test } from 'node:test';
+import {
+  FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel,
+} from '../../dist/index.js';
+
+const fixtures = new URL('../fixtures/', import.meta.url);
+const folder = (name) => new URL(name, fixtures).pathname;
+const reference = (name) => JSON.parse(readFileSync(new URL(`${name}/reference.json`, fixtures), 'utf8'));
+const referenceLogits = (name) => {
+  const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
+  return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+};
+
+// Max |logit difference| over every stored full row, and top-1 agreement.
+async function compareLogits(model, name) {
+  const ref = reference(name);
+  const all = referenceLogits(name);
+  const vocab = ref.logits.vocab_size;
+  let maxAbs = 0;
+  let rows = 0;
+  let agree = 0;
+  for (const block of ref.logits.blocks) {
+    const { ids } = ref.prompts[block.prompt];
+    const { logits, dims } = await model.forward(ids);
+    assert.deepEqual(dims, [ids.length, vocab]);
+    block.positions.forEach((pos, i) => {
+      const want = all.subarray(block.offset / 4 + i * vocab, block.offset / 4 + (i + 1) * vocab);
+      const got = logits.subarray(pos * vocab, (pos + 1) * vocab);
+      let wantTop = 0;
+      let gotTop = 0;
+      for (let v = 0; v < vocab; v++) {
+        maxAbs = Math.max(maxAbs, Math.abs(got[v] - want[v]));
+        if (want[v] > want[wantTop]) wantTop = v;
+        if (got[v] > got[gotTop]) gotTop = v;
+      }
+      rows++;
+      agree += wantTop === gotTop ? 1 : 0;
+    });
+  }
+  return { maxAbs, rows, agree };
+}
+
+export function gpt2Suite({ numThreads, flavour }) {
+  before(async () => {
+    env.wasm.numThreads = numThreads;
+    assert.equal((await backendInfo()).flavour, flavour);
+  });
+
+  for (const name of ['gpt2-tiny', 'gpt2-tiny-f16', 'gpt2-tiny-bf16', 'gpt2-tiny-sharded']) {
+    test(`${name}: logits, greedy text and attention equal PyTorch's`, async () => {
+      const model = await loadModel(folder(name));
+      try {
+        const ref = reference(name);
+        assert.equal(model.info.architecture, 'GPT2LMHeadModel');
+        const { maxAbs, rows, agree } = await compareLogits(model, name);
+        assert.ok(rows >= 20);
+        assert.ok(maxAbs <= 1e-4, `max |logit error| ${maxAbs}`);
+        assert.equal(agree, rows);
+        for (const prompt of ref.prompts) {
+          // generate(text) tokenizes exactly as tokenizer.encode does, then decodes with the KV cache.
+          assert.deepEqual(model.tokenizer.encode(prompt.text), prompt.ids);
+          const tokens = [];
+          let text = '';
+          for await (const step of model.generate(prompt.text, { max_new_tokens: prompt.greedy.new_tokens })) {
+            tokens.push(step.token);
+            text += step.text;
+          }
+          assert.deepEqual(tokens, prompt.greedy.ids, prompt.text);
+          assert.equal(text, prompt.greedy.text);
+        }
+        const att = await model.attention(ref.prompts[ref.attention.prompt].text);
+        const [nLayer, nHead, n] = ref.attention.shape;
+        assert.equal(att.layers.length, nLayer);
+        assert.deepEqual(att.dims, [nHead, n, n]);
+        assert.equal(att.tokens.length, n);
+        let maxProb = 0;
+        for (let l = 0; l < nLayer; l++) {
+          for (let h = 0; h < nHead; h++) {
+            for (let q = 0; q < n; q++) {
+              for (let k = 0; k < n; k++) {
+                const got = att.layers[l][(h * n + q) * n + k];
+                maxProb = Math.max(maxProb, Math.abs(got - ref.attention.probs[l][h][q][k]));
+              }
+            }
+          }
+        }
+        assert.ok(maxProb <= 1e-5, `max |attention error| ${maxProb}`);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  test("dtype 'q8' keeps the top token on >= 95 % of positions; 'f16' on all", async () => {
+    for (const [dtype, bound] of [['q8', 1.0], ['f16', 0.05]]) {
+      const model = await loadModel(folder('gpt2-tiny'), { dtype });
+      const { maxAbs, rows, agree } = await compareLogits(model, 'gpt2-tiny');
+      model.dispose();
+      assert.ok(agree * 100 >= rows * (dtype === 'q8' ? 95 : 100), `${dtype}: top-1 ${agree}/${rows}`);
+      assert.ok(maxAbs <= bound, `${dtype}: max |logit error| ${maxAbs}`);
+      assert.equal(model.info.dtype, dtype);
+    }
+  });
+
+  let server;
+  let baseUrl;
+  before(async () => {
+    server = createServer((req, res) => {
+      try {
+        const body = readFileSync(new URL(`.${decodeURIComponent(req.url)}`, fixtures));
+        res.writeHead(200, { 'Content-Length': body.length });
+        res.end(body);
+      } catch {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${server.address().port}`;
+  });
+  after(() => server.close());
+
+  test('a base URL (sharded, streamed over HTTP), Blobs and ArrayBuffers load the same model', async () => {
+    const events = [];
+    const fromUrl = await loadModel(`${baseUrl}/gpt2-tiny-sharded/`, { onProgress: (e) => events.push(e) });
+    const files = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+    for (const file of files) {
+      const done = events.filter((e) => e.file === file && e.status === 'done');
+      assert.equal(done.length, 1, file);
+      const progress = events.filter((e) => e.file === file && e.status === 'progress').map((e) => e.loaded);
+      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'loaded only grows');
+      assert.equal(done[0].loaded, done[0].total);
+    }
+    const read = (name) => readFileSync(new URL(`gpt2-tiny/${name}`, fixtures));
+    const fromBlobs = await loadModel({
+      config: new Blob([read('config.json')]),
+      weights: [new Blob([read('model.safetensors')])],
+      tokenizer: new Blob([read('tokenizer.json')]),
+    });
+    const bytes = read('model.safetensors');
+    const fromBuffers = await loadModel({
+      config: read('config.json'),
+      weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      tokenizer: read('tokenizer.json'),
+    });
+    const ids = reference('gpt2-tiny').prompts[1].ids;
+    const a = (await fromBlobs.forward(ids)).logits;
+    assert.deepEqual((await fromBuffers.forward(ids)).logits, a);
+    const s = (await fromUrl.forward(ids)).logits;
+    assert.equal(s.length, a.length);
+    for (const m of [fromUrl, fromBlobs, fromBuffers]) m.dispose();
+  });
+
+  test('bad inputs are named errors and leave the model usable', async () => {
+    const model = await loadModel(folder('gpt2-tiny'));
+    const read = (name) => readFileSync(new URL(`gpt2-tiny/${name}`, fixtures));
+    const weights = read('model.safetensors');
+    const files = (changes) => ({ config: read('config.json'), weights, tokenizer: read('tokenizer.json'), ...changes });
+
+    await assert.rejects(loadModel(folder('gpt2-tiny'), { dtype: 'int4' }), (e) => e instanceof InvalidArgumentError && /dtype/.test(e.message));
+    await assert.rejects(loadModel(folder('no-such-model')), (e) => e instanceof QkvError && /no-such-model/.test(e.message));
+    await assert.rejects(loadModel(files({ weights: weights.subarray(0, weights.length - 100) })),
+      (e) => e instanceof FormatError && /truncated|past the end/.test(e.message));
+    await assert.rejects(loadModel(files({ weights: new Uint8Array(16) })), (e) => e instanceof FormatError);
+    const bert = JSON.stringify({ ...JSON.parse(read('config.json')), architectures: ['BertModel'] });
+    await assert.rejects(loadModel(files({ config: new TextEncoder().encode(bert) })),
+      (e) => e instanceof UnsupportedError && /BertModel.*GPT2LMHeadModel/.test(e.message));
+    await assert.rejects(loadModel(files({ config: new TextEncoder().encode('{') })), FormatError);
+    await assert.rejects(loadModel(`${baseUrl}/gpt2-tiny-missing/`), (e) => e instanceof QkvError && /404/.test(e.message));
+
+    await assert.rejects(model.forward([1, 50257]), (e) => e instanceof InvalidArgumentError && /token id 50257 at position 1/.test(e.message));
+    await assert.rejects(model.forward(new Array(65).fill(1)), (e) => e instanceof InvalidArgumentError && /context of 64/.test(e.message));
+    const consume = async (it) => { for await (const _ of it) { /* drain */ } };
+    await assert.rejects(consume(model.generate('Hi', { temperature: -1 })), (e) => e instanceof InvalidArgumentError && /temperature/.test(e.message));
+    await assert.rejects(consume(model.generate('Hi', { max_tokens: 3 })), (e) => e instanceof InvalidArgumentError && /unknown option 'max_tokens'/.test(e.message));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(consume(model.generate('Hi', { signal: controller.signal })), (e) => e.name === 'AbortError');
+    await assert.rejects(loadModel(folder('gpt2-tiny'), { signal: controller.signal }), (e) => e.name === 'AbortError');
+
+    // Still usable: the same greedy continuation as PyTorch.
+    const prompt = reference('gpt2-tiny').prompts[0];
+    const tokens = [];
+    for await (const { token } of model.generate(prompt.ids, { max_new_tokens: 5 })) tokens.push(token);
+    assert.deepEqual(tokens, prompt.greedy.ids.slice(0, 5));
+    model.dispose();
+    await assert.rejects(model.forward([1]), /disposed/);
+  });
+
+  test('sampling with a seed is reproducible and stop strings cut the text', async () => {
+    const model = await loadModel(folder('gpt2-tiny'));
+    const run = async (options) => {
+      let text = '';
+      for await (const step of model.generate('Hello', options)) text += step.text;
+      return text;
+    };
+    const a = await run({ max_new_tokens: 15, temperature: 0.9, top_k: 40, top_p: 0.95, seed: 7 });
+    assert.equal(await run({ max_new_tokens: 15, temperature: 0.9, top_k: 40, top_p: 0.95, seed: 7 }), a);
+    const greedy = await run({ max_new_tokens: 20 });
+    const stop = greedy.slice(5, 9);
+    const cut = await run({ max_new_tokens: 20, stop });
+    assert.equal(cut, greedy.slice(0, greedy.indexOf(stop)));
+    model.dispose();
+  });
+}

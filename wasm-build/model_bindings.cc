@@ -1,0 +1,228 @@
+// Embind classes for loading a model and running a session: thin handles over
+// runtime/ModelLoader and runtime/Session. JS owns every object it gets
+// (and must delete() it); every failure is a thrown JS Error.
+//
+// A thrown JS Error unwinds wasm frames without running C++ destructors, so
+// every method does its work, including every allocation it owns, inside
+// guarded(), and raises only once nothing but the Status is left to free.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "binding_support.h"
+#include "runtime/loader.h"
+#include "runtime/session.h"
+
+namespace qkv_bind {
+namespace {
+
+using emscripten::val;
+using qkv::Status;
+
+std::vector<int32_t> ids_from(const val& ids) {
+  return emscripten::convertJSArrayToNumberVector<int32_t>(ids);
+}
+
+// A Float32Array copy of floats in wasm memory (JS keeps it after the memory changes).
+val float_array(const float* data, size_t n) {
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data)).call<val>("slice");
+}
+
+class WasmSession {
+ public:
+  explicit WasmSession(std::shared_ptr<const qkv::Model> model) : session_(std::move(model), pool()) {}
+
+  void reset() { session_.reset(); }
+  double position() const { return static_cast<double>(session_.position()); }
+  void seed(double seed) { session_.seed(static_cast<uint64_t>(seed)); }
+
+  // Appends ids (an Int32Array); all_logits keeps every position's logits.
+  void append(const val& ids, bool all_logits) {
+    raise_if_error(guarded([&]() -> Status {
+      const std::vector<int32_t> v = ids_from(ids);
+      return session_.append(v.data(), v.size(), all_logits);
+    }));
+  }
+
+  val all_logits() const { return float_array(session_.all_logits().data(), session_.all_logits().size()); }
+  val logits() const { return float_array(session_.logits(), session_.dims().n_vocab); }
+
+  int sample(bool do_sample, double temperature, double top_k, double top_p, double repetition_penalty) {
+    int32_t token = -1;
+    raise_if_error(guarded([&]() -> Status {
+      qkv::SamplingOptions o;
+      o.do_sample = do_sample;
+      o.temperature = static_cast<float>(temperature);
+      QKV_RETURN_IF_ERROR(to_count(top_k, 0, "top_k", &o.top_k));
+      o.top_p = static_cast<float>(top_p);
+      o.repetition_penalty = static_cast<float>(repetition_penalty);
+      return session_.sample(o, &token);
+    }));
+    return token;
+  }
+
+  // Probabilities of every layer for ids from position 0: an array of
+  // Float32Array [head][query][key].
+  val attention(const val& ids) {
+    val layers = val::array();
+    raise_if_error(guarded([&]() -> Status {
+      const std::vector<int32_t> v = ids_from(ids);
+      std::vector<std::vector<float>> probs;
+      QKV_RETURN_IF_ERROR(session_.attention(v.data(), v.size(), &probs));
+      for (const std::vector<float>& p : probs) layers.call<void>("push", float_array(p.data(), p.size()));
+      return Status::ok_status();
+    }));
+    return layers;
+  }
+
+ private:
+  qkv::Session session_;
+};
+
+class WasmModel {
+ public:
+  WasmModel(std::shared_ptr<const qkv::Model> model, std::string architecture)
+      : model_(std::move(model)), architecture_(std::move(architecture)) {}
+
+  val info() const {
+    const qkv::ModelDims& d = model_->dims();
+    val info = val::object();
+    info.set("architecture", architecture_);
+    info.set("nVocab", d.n_vocab);
+    info.set("nCtx", d.n_ctx);
+    info.set("nLayer", d.n_layer);
+    info.set("nHead", d.n_head);
+    info.set("nEmbd", d.n_embd);
+    info.set("weightBytes", static_cast<double>(model_->weight_bytes()));
+    return info;
+  }
+
+  WasmSession* create_session() const {
+    WasmSession* session = nullptr;
+    raise_if_error(guarded([&]() -> Status {
+      session = new WasmSession(model_);
+      return Status::ok_status();
+    }));
+    return session;
+  }
+
+ private:
+  std::shared_ptr<const qkv::Model> model_;
+  std::string architecture_;
+};
+
+class WasmLoader {
+ public:
+  // dtype: "f32", "f16" or "q8" (checked in JS too).
+  static WasmLoader* create(const std::string& config_json, const std::string& dtype) {
+    WasmLoader* self = nullptr;
+    raise_if_error(guarded([&]() -> Status {
+      qkv::WeightType type;
+      if (dtype == "f32") {
+        type = qkv::WeightType::kF32;
+      } else if (dtype == "f16") {
+        type = qkv::WeightType::kF16;
+      } else if (dtype == "q8") {
+        type = qkv::WeightType::kQ8;
+      } else {
+        return Status::invalid_argument("dtype must be 'f32', 'f16' or 'q8', got '" + dtype + "'");
+      }
+      std::unique_ptr<WasmLoader> loader(new WasmLoader());
+      QKV_RETURN_IF_ERROR(qkv::ModelLoader::create(config_json, type, pool(), &loader->loader_));
+      self = loader.release();
+      return Status::ok_status();
+    }));
+    return self;
+  }
+
+  double planned_weight_bytes() const { return static_cast<double>(loader_->planned_weight_bytes()); }
+
+  // header: `header_length` bytes at wasm address header_ptr. Returns the
+  // reads to deliver, in file order: [{id, begin, end, name}].
+  val add_file(const std::string& name, uintptr_t header_ptr, double header_length, double file_size) {
+    val out = val::array();
+    raise_if_error(guarded([&]() -> Status {
+      size_t n = 0, size = 0;
+      QKV_RETURN_IF_ERROR(to_count(header_length, 0, "header length", &n));
+      QKV_RETURN_IF_ERROR(to_count(file_size, 0, "file size", &size));
+      QKV_RETURN_IF_ERROR(check_heap_range(header_ptr, n, "safetensors header"));
+      std::vector<qkv::TensorRead> reads;
+      QKV_RETURN_IF_ERROR(loader_->add_file(
+          name, std::string_view(reinterpret_cast<const char*>(header_ptr), n), size, &reads));
+      for (const qkv::TensorRead& r : reads) {
+        val read = val::object();
+        read.set("id", static_cast<double>(r.id));
+        read.set("begin", static_cast<double>(r.begin));
+        read.set("end", static_cast<double>(r.end));
+        read.set("name", r.name);
+        out.call<void>("push", read);
+      }
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  // The wasm address where read `id`'s bytes go.
+  double buffer(double id) {
+    uint8_t* data = nullptr;
+    raise_if_error(guarded([&]() -> Status {
+      size_t i = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      return loader_->buffer(i, &data);
+    }));
+    return static_cast<double>(reinterpret_cast<uintptr_t>(data));
+  }
+
+  void finish_read(double id) {
+    raise_if_error(guarded([&]() -> Status {
+      size_t i = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      return loader_->finish_read(i);
+    }));
+  }
+
+  WasmModel* finish() {
+    WasmModel* model = nullptr;
+    raise_if_error(guarded([&]() -> Status {
+      std::unique_ptr<qkv::Model> m;
+      QKV_RETURN_IF_ERROR(loader_->finish(&m));
+      model = new WasmModel(std::shared_ptr<const qkv::Model>(std::move(m)), loader_->architecture());
+      return Status::ok_status();
+    }));
+    return model;
+  }
+
+ private:
+  WasmLoader() = default;
+  std::unique_ptr<qkv::ModelLoader> loader_;
+};
+
+}  // namespace
+}  // namespace qkv_bind
+
+EMSCRIPTEN_BINDINGS(qkv_models) {
+  using namespace qkv_bind;
+  using emscripten::allow_raw_pointers;
+  emscripten::class_<WasmLoader>("ModelLoader")
+      .class_function("create", &WasmLoader::create, allow_raw_pointers())
+      .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
+      .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
+      .function("buffer", &WasmLoader::buffer)
+      .function("finishRead", &WasmLoader::finish_read)
+      .function("finish", &WasmLoader::finish, allow_raw_pointers());
+  emscripten::class_<WasmModel>("Model")
+      .function("info", &WasmModel::info)
+      .function("createSession", &WasmModel::create_session, allow_raw_pointers());
+  emscripten::class_<WasmSession>("Session")
+      .function("reset", &WasmSession::reset)
+      .function("position", &WasmSession::position)
+      .function("seed", &WasmSession::seed)
+      .function("append", &WasmSession::append)
+      .function("logits", &WasmSession::logits)
+      .function("allLogits", &WasmSession::all_logits)
+      .function("sample", &WasmSession::sample)
+      .function("attention", &WasmSession::attention);
+}

@@ -1,0 +1,106 @@
+/**
+ * Generation options as transformers.js names them, checked and resolved into
+ * what the wasm sampler takes.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+export interface GenerationOptions {
+  /** Tokens to generate at most (default 20, as transformers.js). */
+  max_new_tokens?: number;
+  /** Sample instead of taking the most likely token. Default: true when temperature, top_k or top_p is given. */
+  do_sample?: boolean;
+  /** Softmax temperature (> 0, default 1). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = off). */
+  top_k?: number;
+  /** Keep the smallest set of tokens whose probability reaches top_p (1 = off). */
+  top_p?: number;
+  /** > 1 discourages tokens already in the prompt or output (1 = off). */
+  repetition_penalty?: number;
+  /** Seed of the sampler; the same seed gives the same text. Default: random. */
+  seed?: number;
+  /** Generation ends when the output contains one of these strings (it is cut before it). */
+  stop?: string | readonly string[];
+  /** Token ids that end generation; default: the model's eos_token_id. */
+  eos_token_id?: number | readonly number[];
+  /** Aborts generation; the iterator then throws an AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedSampling {
+  doSample: boolean;
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+}
+
+export interface ResolvedGeneration {
+  maxNewTokens: number;
+  sampling: ResolvedSampling;
+  seed: number;
+  stop: string[];
+  eos: number[];
+  signal: AbortSignal | undefined;
+}
+
+const KNOWN = new Set([
+  'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
+  'eos_token_id', 'signal',
+]);
+
+function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
+  rule: string): number {
+  const v = options[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !check(v)) {
+    throw new InvalidArgumentError(`generate: ${key} must be ${rule}, got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  return v;
+}
+
+export function resolveGenerationOptions(options: GenerationOptions, defaultEos: readonly number[]): ResolvedGeneration {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('generate: options must be an object');
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      throw new InvalidArgumentError(`generate: unknown option '${key}' (known: ${[...KNOWN].join(', ')})`);
+    }
+  }
+  const maxNewTokens = number(o, 'max_new_tokens', 20, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
+  const temperature = number(o, 'temperature', 1, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0');
+  const topK = number(o, 'top_k', 0, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
+  const topP = number(o, 'top_p', 1, (v) => v > 0 && v <= 1, 'in (0, 1]');
+  const repetitionPenalty = number(o, 'repetition_penalty', 1, (v) => Number.isFinite(v) && v > 0,
+    'a finite number > 0');
+  const seed = number(o, 'seed', Math.floor(Math.random() * 2 ** 32), (v) => Number.isSafeInteger(v) && v >= 0,
+    'a whole number >= 0');
+  if (o.do_sample !== undefined && typeof o.do_sample !== 'boolean') {
+    throw new InvalidArgumentError(`generate: do_sample must be a boolean, got ${typeof o.do_sample}`);
+  }
+  const doSample = (o.do_sample as boolean | undefined) ??
+    (o.temperature !== undefined || o.top_k !== undefined || o.top_p !== undefined);
+  const stopList = o.stop === undefined ? [] : typeof o.stop === 'string' ? [o.stop] : o.stop;
+  if (!Array.isArray(stopList) || !stopList.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw new InvalidArgumentError('generate: stop must be a non-empty string or an array of them');
+  }
+  const eosList = o.eos_token_id === undefined ? [...defaultEos]
+    : typeof o.eos_token_id === 'number' ? [o.eos_token_id] : o.eos_token_id;
+  if (!Array.isArray(eosList) || !eosList.every((t) => Number.isInteger(t))) {
+    throw new InvalidArgumentError('generate: eos_token_id must be a token id or an array of them');
+  }
+  const signal = o.signal;
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
+    throw new InvalidArgumentError('generate: signal must be an AbortSignal');
+  }
+  return {
+    maxNewTokens,
+    sampling: { doSample, temperature, topK, topP, repetitionPenalty },
+    seed,
+    stop: stopList as string[],
+    eos: eosList as number[],
+    signal: signal as AbortSignal | undefined,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Files of a model, whatever they come from: a path (Node.js), a URL (fetched
+ * and streamed), a Blob/File, or bytes already in memory. The loader reads
+ * each file front to back (header first, then tensors in offset order), so a
+ * source only has to support reads at non-decreasing offsets; that is what
+ * lets an HTTP download stream straight into wasm memory.
+ */
+import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
+
+export interface ByteSource {
+  /** File name, for messages and progress events. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Fills `dst` with bytes [offset, offset + dst.length). Offsets must not go
+   * backwards between calls. `dst` may be a view of wasm memory.
+   */
+  read(offset: number, dst: Uint8Array): Promise<void>;
+  /** Releases file handles or connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type ProgressFn = (loaded: number) => void;
+
+/** A source of bytes already in memory. */
+export function bufferSource(name: string, bytes: ArrayBuffer | Uint8Array): ByteSource {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return {
+    name,
+    size: view.byteLength,
+    async read(offset, dst) {
+      checkRange(name, offset, dst.length, view.byteLength);
+      dst.set(view.subarray(offset, offset + dst.length));
+    },
+    async close() {},
+  };
+}
+
+/** A Blob or File, read slice by slice. */
+export function blobSource(name: string, blob: Blob): ByteSource {
+  return {
+    name,
+    size: blob.size,
+    async read(offset, dst) {
+      checkRange(name, offset, dst.length, blob.size);
+      dst.set(new Uint8Array(await blob.slice(offset, offset + dst.length).arrayBuffer()));
+    },
+    async close() {},
+  };
+}
+
+/** A file on disk (Node.js): reads go straight into `dst`, even wasm memory. */
+export async function fileSource(path: string): Promise<ByteSource> {
+  const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const size = (await handle.stat()).size;
+  const name = path.split(/[\\/]/).pop() ?? path;
+  return {
+    name,
+    size,
+    async read(offset, dst) {
+      checkRange(name, offset, dst.length, size);
+      for (let done = 0; done < dst.length; ) {
+        const { bytesRead } = await handle!.read(dst, done, dst.length - done, offset + done);
+        if (bytesRead === 0) throw new FormatError(`${name}: file ended at byte ${offset + done} while reading`);
+        done += bytesRead;
+      }
+    },
+    async close() {
+      await handle?.close();
+      handle = undefined;
+    },
+  };
+}
+
+/**
+ * A URL, downloaded once from the start and consumed as it arrives: reads
+ * at higher offsets skip the bytes in between. The size comes from
+ * Content-Length; a body that ends early or runs past it is an error, so a
+ * cut connection never yields a silently short model.
+ */
+export async function urlSource(url: string, signal?: AbortSignal, onBytes?: ProgressFn): Promise<ByteSource> {
+  let response: Response;
+  try {
+    response = await fetch(url, signal ? { signal } : {});
+  } catch (e) {
+    if (isAbort(e)) throw e;
+    throw new NetworkError(`could not fetch ${url}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!response.ok || response.body === null) {
+    throw new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  const length = Number(response.headers.get('Content-Length'));
+  const name = new URL(url, globalThis.location?.href).pathname.split('/').pop() || url;
+  if (!Number.isSafeInteger(length) || length < 0) {
+    // Without a length the loader cannot validate offsets up front: read it all.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onBytes?.(bytes.byteLength);
+    return bufferSource(name, bytes);
+  }
+  const reader = response.body.getReader();
+  let chunk = new Uint8Array(0);
+  let chunkStart = 0; // file offset of chunk[0]
+  let received = 0;
+
+  async function nextChunk(): Promise<void> {
+    const { done, value } = await reader.read();
+    if (done) throw new FormatError(`${name}: download ended after ${received} of ${length} bytes`);
+    chunkStart += chunk.length;
+    chunk = value;
+    received += value.length;
+    if (received > length) throw new FormatError(`${name}: server sent more than its Content-Length (${length})`);
+    onBytes?.(received);
+  }
+
+  return {
+    name,
+    size: length,
+    async read(offset, dst) {
+      checkRange(name, offset, dst.length, length);
+      if (offset < chunkStart) throw new Error(`${name}: internal error: read at ${offset} after ${chunkStart}`);
+      let written = 0;
+      while (written < dst.length) {
+        const at = offset + written;
+        while (at >= chunkStart + chunk.length) await nextChunk();
+        const from = at - chunkStart;
+        const take = Math.min(chunk.length - from, dst.length - written);
+        dst.set(chunk.subarray(from, from + take), written);
+        written += take;
+      }
+    },
+    async close() {
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+function checkRange(name: string, offset: number, length: number, size: number): void {
+  if (offset < 0 || offset + length > size) {
+    throw new FormatError(`${name}: read of bytes [${offset}, ${offset + length}) past the end of the ${size}-byte file`);
+  }
+}
+
+export function isAbort(e: unknown): boolean {
+  return (e as { name?: string })?.name === 'AbortError';
+}

@@ -1,0 +1,237 @@
+/**
+ * loadModel(): Hub files (config.json, safetensors, possibly sharded with
+ * model.safetensors.index.json, tokenizer.json) from a folder path (Node.js),
+ * a base URL, or explicit URLs / Blobs / bytes, streamed into wasm memory
+ * tensor by tensor. The wasm side validates every header against the file's
+ * size and converts each tensor as it arrives, so peak memory stays near the
+ * model's size in its target dtype.
+ */
+import { getBackend, type Backend } from './backend.js';
+import { FormatError, InvalidArgumentError, NetworkError } from './errors.js';
+import { heapU8 } from './heap.js';
+import { blobSource, bufferSource, fileSource, urlSource, type ByteSource } from './io/byte-source.js';
+import { Model } from './model.js';
+import { createTokenizer } from './tokenizers/index.js';
+import type { LoaderHandle, QkvWasmModule } from './wasm-module.js';
+
+export type FileInput = string | URL | Blob | ArrayBuffer | Uint8Array;
+
+/** A model's files given one by one (URLs, Blobs or bytes). */
+export interface ModelFiles {
+  config: FileInput;
+  /** One safetensors file, or the shards in any order. */
+  weights: FileInput | readonly FileInput[];
+  tokenizer: FileInput;
+}
+
+export interface ProgressInfo {
+  status: 'progress' | 'done';
+  file: string;
+  /** Bytes of this file consumed so far. */
+  loaded: number;
+  total: number;
+}
+
+export interface LoadModelOptions {
+  /** Weight type in memory (default 'f32'): 'f16' halves it, 'q8' quarters it. */
+  dtype?: 'f32' | 'f16' | 'q8';
+  onProgress?: (info: ProgressInfo) => void;
+  signal?: AbortSignal;
+}
+
+const DTYPES = new Set(['f32', 'f16', 'q8']);
+const MAX_HEADER_BYTES = 100_000_000; // the safetensors format's own limit
+const CHUNK_BYTES = 4 << 20;
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** Loads a model; see the module comment for what `source` may be. */
+export async function loadModel(source: string | URL | ModelFiles, options: LoadModelOptions = {}): Promise<Model> {
+  const dtype = options.dtype ?? 'f32';
+  if (!DTYPES.has(dtype)) throw new InvalidArgumentError(`dtype must be 'f32', 'f16' or 'q8', got ${JSON.stringify(dtype)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidArgumentError('onProgress must be a function');
+  }
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const files = await resolveFiles(source, signal);
+  const configText = await readText(files.config, 'config.json', signal);
+  const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', signal);
+  let config: Record<string, unknown>;
+  let tokenizerJson: unknown;
+  try {
+    config = JSON.parse(configText) as Record<string, unknown>;
+  } catch (e) {
+    throw new FormatError(`config.json is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    tokenizerJson = JSON.parse(tokenizerText);
+  } catch (e) {
+    throw new FormatError(`tokenizer.json is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const tokenizer = createTokenizer(tokenizerJson);
+  const backend = await getBackend();
+  const loader = backend.call((m) => m.ModelLoader.create(configText, dtype));
+  try {
+    for (const weights of files.weights) {
+      signal?.throwIfAborted();
+      const src = await openSource(weights, 'model.safetensors', signal);
+      try {
+        await streamFile(backend, loader, src, options);
+      } finally {
+        await src.close();
+      }
+    }
+    const handle = backend.call(() => loader.finish());
+    const info = handle.info();
+    if (info.nVocab < tokenizer.vocabSize) {
+      handle.delete();
+      throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
+    }
+    return new Model(backend, handle, tokenizer, { ...info, dtype }, eosIds(config));
+  } finally {
+    loader.delete();
+  }
+}
+
+function eosIds(config: Record<string, unknown>): number[] {
+  const eos = config.eos_token_id;
+  const list = Array.isArray(eos) ? eos : [eos];
+  return list.filter((id): id is number => Number.isInteger(id));
+}
+
+/** Header first, then every requested tensor's bytes, in file order, into the loader's buffers. */
+async function streamFile(backend: Backend, loader: LoaderHandle, src: ByteSource, options: LoadModelOptions): Promise<void> {
+  const { signal, onProgress } = options;
+  const progress = (status: ProgressInfo['status'], loaded: number): void =>
+    onProgress?.({ status, file: src.name, loaded, total: src.size });
+  if (src.size < 8) throw new FormatError(`${src.name}: ${src.size} bytes is too short for a safetensors file`);
+  const prefix = new Uint8Array(8);
+  await src.read(0, prefix);
+  const headerLength = Number(new DataView(prefix.buffer).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES || headerLength > src.size - 8) {
+    throw new FormatError(`${src.name}: header length ${headerLength} does not fit the ${src.size}-byte file (not safetensors, or truncated?)`);
+  }
+  const header = new Uint8Array(headerLength);
+  await src.read(8, header);
+  progress('progress', 8 + headerLength);
+  const reads = backend.call((m) => withHeapCopy(m, header, (ptr) => loader.addFile(src.name, ptr, headerLength, src.size)));
+  const chunk = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, ...reads.map((r) => r.end - r.begin))));
+  for (const read of reads) {
+    for (let at = read.begin; at < read.end;) {
+      signal?.throwIfAborted();
+      const view = chunk.subarray(0, Math.min(chunk.length, read.end - at));
+      await src.read(at, view);
+      // The heap may have grown (and moved) during the await: look it up now.
+      backend.call((m) => {
+        const dst = loader.buffer(read.id) + (at - read.begin);
+        heapU8(m).set(view, dst);
+      });
+      at += view.length;
+      progress('progress', at);
+    }
+    backend.call(() => loader.finishRead(read.id));
+  }
+  progress('done', src.size);
+}
+
+/** Copies bytes into a temporary wasm allocation for the duration of fn. */
+function withHeapCopy<T>(m: QkvWasmModule, bytes: Uint8Array, fn: (ptr: number) => T): T {
+  const ptr = m._malloc(Math.max(1, bytes.length));
+  if (ptr === 0) throw new FormatError(`could not allocate ${bytes.length} bytes for a safetensors header`);
+  try {
+    heapU8(m).set(bytes, ptr);
+    return fn(ptr);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+interface ResolvedFiles {
+  config: FileInput;
+  tokenizer: FileInput;
+  weights: FileInput[];
+}
+
+async function resolveFiles(source: string | URL | ModelFiles, signal?: AbortSignal): Promise<ResolvedFiles> {
+  if (typeof source === 'object' && !(source instanceof URL)) {
+    if (source === null || source.config === undefined || source.weights === undefined || source.tokenizer === undefined) {
+      throw new InvalidArgumentError('loadModel: give a folder path, a base URL, or { config, weights, tokenizer }');
+    }
+    const weights = Array.isArray(source.weights) ? [...source.weights] : [source.weights as FileInput];
+    if (weights.length === 0) throw new InvalidArgumentError('loadModel: weights is an empty list');
+    return { config: source.config, tokenizer: source.tokenizer, weights };
+  }
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    throw new InvalidArgumentError(`loadModel: source must be a path, a URL or { config, weights, tokenizer }, got ${typeof source}`);
+  }
+  const base = String(source).replace(/\/+$/, '');
+  const join = (name: string): string => `${base}/${name}`;
+  const index = await readOptionalText(join('model.safetensors.index.json'), signal);
+  const weights = index === undefined ? [join('model.safetensors')] : shardsOf(index).map(join);
+  return { config: join('config.json'), tokenizer: join('tokenizer.json'), weights };
+}
+
+function shardsOf(indexText: string): string[] {
+  let index: unknown;
+  try {
+    index = JSON.parse(indexText);
+  } catch (e) {
+    throw new FormatError(`model.safetensors.index.json is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const map = (index as { weight_map?: unknown })?.weight_map;
+  if (typeof map !== 'object' || map === null) throw new FormatError('model.safetensors.index.json has no weight_map object');
+  const files = [...new Set(Object.values(map))];
+  for (const f of files) {
+    if (typeof f !== 'string' || f === '' || f.includes('/') || f.includes('\\') || f.startsWith('.')) {
+      throw new FormatError(`model.safetensors.index.json names an unsafe shard file ${JSON.stringify(f)}`);
+    }
+  }
+  return (files as string[]).sort();
+}
+
+function isUrl(s: string): boolean {
+  return /^(https?|blob|data|file):/i.test(s) || !isNode;
+}
+
+async function openSource(input: FileInput, name: string, signal?: AbortSignal): Promise<ByteSource> {
+  if (input instanceof Blob) return blobSource((input as { name?: string }).name ?? name, input);
+  if (input instanceof ArrayBuffer || input instanceof Uint8Array) return bufferSource(name, input);
+  const text = String(input);
+  if (isUrl(text) && !text.startsWith('file:')) return urlSource(text, signal);
+  return fileSource(text.startsWith('file:') ? decodeURIComponent(new URL(text).pathname) : text);
+}
+
+async function readText(input: FileInput, name: string, signal?: AbortSignal): Promise<string> {
+  const src = await openSource(input, name, signal);
+  try {
+    const bytes = new Uint8Array(src.size);
+    await src.read(0, bytes);
+    return new TextDecoder().decode(bytes);
+  } finally {
+    await src.close();
+  }
+}
+
+/** The file's text, or undefined when it does not exist (404 / ENOENT). */
+async function readOptionalText(location: string, signal?: AbortSignal): Promise<string | undefined> {
+  if (isUrl(location) && !location.startsWith('file:')) {
+    let response: Response;
+    try {
+      response = await fetch(location, signal ? { signal } : {});
+    } catch (e) {
+      if ((e as { name?: string })?.name === 'AbortError') throw e;
+      throw new NetworkError(`could not fetch ${location}: ${(e as Error).message}`, { cause: e });
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new NetworkError(`could not fetch ${location}: HTTP ${response.status}`);
+    return response.text();
+  }
+  const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+  try {
+    return await fs.readFile(location, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return undefined;
+    throw new InvalidArgumentError(`cannot read ${location}: ${(e as Error).message}`, { cause: e });
+  }
+}
