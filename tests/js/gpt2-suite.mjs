@@ -114,14 +114,32 @@ export function gpt2Suite({ numThreads, flavour }) {
   let baseUrl;
   before(async () => {
     server = createServer((req, res) => {
+      // /slow/... sends the file in 4 KB pieces, one per 20 ms, so a test can abort mid-download.
+      const slow = req.url.startsWith('/slow/');
+      let body;
       try {
-        const body = readFileSync(new URL(`.${decodeURIComponent(req.url)}`, fixtures));
-        res.writeHead(200, { 'Content-Length': body.length });
-        res.end(body);
+        body = readFileSync(new URL(`.${decodeURIComponent(slow ? req.url.slice(5) : req.url)}`, fixtures));
       } catch {
         res.writeHead(404);
         res.end();
+        return;
       }
+      res.writeHead(200, { 'Content-Length': body.length });
+      if (!slow) {
+        res.end(body);
+        return;
+      }
+      let at = 0;
+      const timer = setInterval(() => {
+        if (at >= body.length || res.destroyed) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body.subarray(at, at + 4096));
+        at += 4096;
+      }, 20);
+      res.on('close', () => clearInterval(timer));
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${server.address().port}`;
@@ -185,6 +203,25 @@ export function gpt2Suite({ numThreads, flavour }) {
     controller.abort();
     await assert.rejects(consume(model.generate('Hi', { signal: controller.signal })), (e) => e.name === 'AbortError');
     await assert.rejects(loadModel(folder('gpt2-tiny'), { signal: controller.signal }), (e) => e.name === 'AbortError');
+
+    // A config that disagrees with the weights: the missing tensors and the mismatched shape are named.
+    const config = JSON.parse(read('config.json'));
+    const encode = (c) => new TextEncoder().encode(JSON.stringify(c));
+    await assert.rejects(loadModel(files({ config: encode({ ...config, n_layer: 3 }) })),
+      (e) => e instanceof FormatError && /lacks 12 tensor\(s\).*h\.2\.ln_1\.weight/.test(e.message));
+    await assert.rejects(loadModel(files({ config: encode({ ...config, n_embd: 64 }) })),
+      (e) => e instanceof FormatError && /has shape \[96\], but config\.json implies \[192\]/.test(e.message));
+
+    // Abort in the middle of a download: the load stops with an AbortError.
+    const controller2 = new AbortController();
+    let seen = 0;
+    await assert.rejects(loadModel(`${baseUrl}/slow/gpt2-tiny/`, {
+      signal: controller2.signal,
+      onProgress: (e) => {
+        if (e.file === 'model.safetensors' && e.status === 'progress' && ++seen === 3) controller2.abort();
+      },
+    }), (e) => e.name === 'AbortError');
+    assert.equal(seen, 3, 'aborted after the third progress event, before the end');
 
     // Still usable: the same greedy continuation as PyTorch.
     const prompt = reference('gpt2-tiny').prompts[0];
