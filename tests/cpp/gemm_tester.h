@@ -30,7 +30,8 @@ inline std::vector<double> q8_spec_roundtrip(const std::vector<float>& row) {
     for (size_t i = b; i < e; ++i) amax = std::max(amax, std::fabs(row[i]));
     const float scale = amax / 127.0f;
     for (size_t i = b; i < e; ++i) {
-      const float q = scale > 0 ? std::round(row[i] * (1.0f / scale)) : 0.0f;
+      // The q8 spec (kernels/q8/quant.h): float division, round half away from zero.
+      const float q = scale > 0 ? std::round(row[i] / scale) : 0.0f;
       out[i] = double(scale) * std::max(-127.0f, std::min(127.0f, q));
     }
   }

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/common/f16.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/q8/quant.h"
 
 namespace qkv {
 
@@ -47,26 +49,17 @@ struct Source {
   }
 };
 
-// One q8 row, as in src/kernels/common/q8.h: scale = max|x| / 127, q =
-// round-half-away(x / scale).
-void quantize_row(const Source& s, size_t r, int8_t* q, float* scales) {
-  const size_t blocks = q8_blocks(s.k);
-  for (size_t b = 0; b < blocks; ++b) {
-    float amax = 0.0f;
-    for (size_t j = 0; j < kQ8BlockSize; ++j) {
-      const size_t c = b * kQ8BlockSize + j;
-      if (c < s.k) amax = std::fmax(amax, std::fabs(s.at(r, c)));
-    }
-    const float scale = amax / 127.0f;
-    const float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
-    scales[b] = scale;
-    for (size_t j = 0; j < kQ8BlockSize; ++j) {
-      const size_t c = b * kQ8BlockSize + j;
-      const float v = c < s.k ? std::round(s.at(r, c) * inv) : 0.0f;
-      q[b * kQ8BlockSize + j] = static_cast<int8_t>(std::fmax(-127.0f, std::fmin(127.0f, v)));
-    }
+// Rows [r0, r0 + rows) of the source as f32, row-major [rows][k]. Rows are
+// gathered in blocks so a [K, N] (Conv1D) source is read along its
+// contiguous N dimension.
+void gather_rows(const Source& s, size_t r0, size_t rows, float* out) {
+  for (size_t c = 0; c < s.k; ++c) {
+    for (size_t j = 0; j < rows; ++j) out[j * s.k + c] = s.at(r0 + j, c);
   }
 }
+
+// Rows quantized per block of the gather: 16 rows of K floats (48 KB at K = 768).
+constexpr size_t kQ8PackRows = 16;
 
 }  // namespace
 
@@ -120,9 +113,19 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
       }
     }
   };
+  // q8 rows go through the q8 kernel itself (kernels/q8/quant.h), so packed
+  // weights are bit-identical to f32_to_q8_row; grain = blocks of kQ8PackRows.
   auto pack_q8 = [&](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; ++r) {
-      quantize_row(s, r, static_cast<int8_t*>(data) + r * q8_padded(k), scales + r * q8_blocks(k));
+    std::vector<float> rows(kQ8PackRows * k);  // load time, once per chunk of work
+    for (size_t block = begin; block < end; ++block) {
+      const size_t r0 = block * kQ8PackRows, count = std::min(kQ8PackRows, n - r0);
+      const bool direct = src_type == SourceType::kF32 && layout == SourceLayout::kNK;
+      if (!direct) gather_rows(s, r0, count, rows.data());
+      for (size_t j = 0; j < count; ++j) {
+        const float* row = direct ? static_cast<const float*>(src) + (r0 + j) * k : rows.data() + j * k;
+        f32_to_q8_row__simd(k, row, static_cast<int8_t*>(data) + (r0 + j) * q8_padded(k),
+                            scales + (r0 + j) * q8_blocks(k));
+      }
     }
   };
   // Scan for values f16 cannot hold before writing anything (the f16 GEMV
@@ -140,7 +143,7 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
     }
   }
   if (type == WeightType::kQ8) {
-    parallel_for(pool, n, 16, pack_q8);
+    parallel_for(pool, (n + kQ8PackRows - 1) / kQ8PackRows, 1, pack_q8);
   } else {
     parallel_for(pool, panels(n), 4, pack_panels);
   }
