@@ -65,19 +65,26 @@ void ThreadPool::parallel_for(size_t n, size_t grain, RangeFn fn, void* context)
   job.n = n;
   job.grain = grain;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock = lock_by_polling();
     job_ = &job;
     job_seats_ = helpers;
     ++job_generation_;
   }
   work_ready_.notify_all();
   run_chunks(job);
-  // Every chunk is claimed. Wait only for workers that joined; then close the
-  // job under the lock so no late worker can join a finished one.
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [this] { return job_active_ == 0; });
-  job_ = nullptr;
-  job_seats_ = 0;
+  // Every chunk is claimed. Close the job so no late worker joins it, then
+  // wait for the workers that did join to finish their last chunk.
+  {
+    std::unique_lock<std::mutex> lock = lock_by_polling();
+    job_ = nullptr;
+    job_seats_ = 0;
+  }
+  while (job_active_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+}
+
+std::unique_lock<std::mutex> ThreadPool::lock_by_polling() {
+  while (!mutex_.try_lock()) std::this_thread::yield();
+  return std::unique_lock<std::mutex>(mutex_, std::adopt_lock);
 }
 
 void ThreadPool::worker_loop() {
@@ -92,11 +99,14 @@ void ThreadPool::worker_loop() {
     seen_generation = job_generation_;
     Job* job = job_;
     --job_seats_;
-    ++job_active_;
+    // Counted under the lock, so the caller (which closes the job under the
+    // same lock) sees every worker that joined.
+    job_active_.fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
     run_chunks(*job);
+    // Release: the chunks' writes are visible to the caller once it reads 0.
+    job_active_.fetch_sub(1, std::memory_order_release);
     lock.lock();
-    if (--job_active_ == 0) work_done_.notify_all();
   }
 }
 

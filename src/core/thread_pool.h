@@ -79,13 +79,19 @@ class ThreadPool {
   std::atomic<size_t> started_{0};
   std::atomic<size_t> thread_limit_{1};
 
+  // The caller of parallel_for never waits in a futex: on a page's main
+  // thread Emscripten forbids that (it busy-waits and warns "Blocking on the
+  // main thread is very dangerous"). So it takes the lock with try_lock and
+  // waits for workers by polling job_active_, yielding between polls; the
+  // wait is for the last chunks already running, so it is short.
+  std::unique_lock<std::mutex> lock_by_polling();
+
   std::mutex mutex_;
-  std::condition_variable work_ready_;  // a new job, or shutdown
-  std::condition_variable work_done_;   // a worker left the current job
+  std::condition_variable work_ready_;  // a new job, or shutdown (workers wait on it)
   Job* job_ = nullptr;                  // guarded by mutex_
   size_t job_generation_ = 0;           // guarded by mutex_
   size_t job_seats_ = 0;                // workers that may still join; guarded
-  size_t job_active_ = 0;               // workers inside the job; guarded
+  std::atomic<size_t> job_active_{0};   // workers inside the job; incremented under mutex_
   bool stopping_ = false;               // guarded by mutex_
 };
 
