@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "gemm_tester.h"
 #include "kernels/gemm/ukernels.h"
+#include "kernels/q8/quant.h"
 
 #if defined(QKV_HAVE_XNNPACK)
 #include <xnnpack.h>
@@ -157,17 +159,21 @@ TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {
     }
   }
   // q8 rows: the int8 x int16 products are exact, so only the float scaling differs.
-  for (size_t rows : {1, 3, 4, 9}) {
+  for (size_t rows : {1, 3, 4, 9, 16}) {
     const size_t k = 75;
-    std::vector<int8_t> q(rows * q8_padded(k));
-    std::vector<float> scales(rows * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows), y1(rows), y2(rows);
+    // Random bytes in the grouped layout, padding rows included (the kernels must ignore them).
+    std::vector<int8_t> q(q8_grouped_rows(rows) * q8_padded(k));
+    std::vector<float> scales(q8_grouped_rows(rows) * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows), y1(rows),
+        y2(rows);
     std::vector<int16_t> xq(q8_padded(k));
     std::uniform_int_distribution<int> qd(-127, 127);
     for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
     for (float& v : scales) v = dist(rng) * 0.01f;
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
-    f32_to_q8x16_row(k, x.data(), xq.data(), xs.data());
+    std::vector<int8_t> x8(q8_padded(k));
+    f32_to_q8_row__scalar(k, x.data(), x8.data(), xs.data());
+    std::copy(x8.begin(), x8.end(), xq.begin());
     q8_gemv_ukernel__scalar(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y1.data());
     q8_gemv_ukernel__simd(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y2.data());
     for (size_t i = 0; i < rows; ++i) ASSERT_NEAR(y1[i], y2[i], 1e-4f) << rows;

@@ -33,9 +33,11 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
         break;
       }
       case WeightType::kQ8: {
-        const int8_t* q = static_cast<const int8_t*>(w.data) + r * q8_padded(k);
-        const float* scales = w.scales + r * q8_blocks(k);
-        for (size_t c = 0; c < k; ++c) dst[c] = scales[c / kQ8BlockSize] * q[c];
+        const int8_t* q = static_cast<const int8_t*>(w.data);
+        for (size_t c = 0; c < k; ++c) {
+          const size_t block = q8_grouped_block(r, c / kQ8BlockSize, k);
+          dst[c] = w.scales[block] * q[block * kQ8BlockSize + c % kQ8BlockSize];
+        }
         break;
       }
     }

@@ -6,6 +6,7 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/ukernels.h"
+#include "kernels/q8/quant.h"
 
 namespace qkv {
 namespace {
@@ -61,10 +62,15 @@ void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const
 }
 
 void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+  // x is quantized like the weights (the SIMD q8 kernel), then widened to
+  // int16 for the GEMV's i16 dot products.
+  alignas(64) int8_t x8[kMaxQ8GemvK];
   alignas(64) int16_t xq[kMaxQ8GemvK];
   alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize];
-  f32_to_q8x16_row(w.k, x, xq, x_scales);
+  f32_to_q8_row__simd(w.k, x, x8, x_scales);
+  for (size_t i = 0; i < q8_padded(w.k); ++i) xq[i] = x8[i];
   const int8_t* q = static_cast<const int8_t*>(w.data);
+  static_assert(16 % kQ8RowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
     const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
     q8_gemv_ukernel__simd(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales + r0 * q8_blocks(w.k), xq, x_scales,

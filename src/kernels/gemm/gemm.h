@@ -6,13 +6,16 @@
 //                stored in groups of kGemmPanelGroup panels interleaved row
 //                by row: [group][K][panels in the group × NR] floats
 //   f16  panels: the same layout with IEEE binary16 values
-//   q8   rows:   W[N, K] in q8 blocks (src/kernels/common/q8.h)
+//   q8   row groups: q8 blocks (src/kernels/common/q8.h) of kQ8RowGroup rows
+//                interleaved block by block (see q8_grouped_block below)
 // Panels let the GEMM microkernel broadcast one X value against NR weights
 // and let the GEMV stream each weight exactly once. The GEMV reads a whole
 // group per pass, and the interleaving makes that pass one sequential stream:
 // with four separate panel streams the DRAM-bound 768×50257 LM-head GEMV ran
-// at 0.75× of XNNPACK's wasm speed. q8 stays row-major because its GEMV
-// multiplies int8 weights by int8-quantized X along K.
+// at 0.75× of XNNPACK's wasm speed. q8 multiplies int8 weights by
+// int8-quantized X along K, so it keeps K contiguous; grouping 4 rows lets
+// one load of X serve 4 rows while the GEMV still reads one stream (1.3× the
+// row-by-row kernel in wasm, in cache and from DRAM alike).
 #pragma once
 
 #include <cstddef>
@@ -49,11 +52,22 @@ struct PanelLocation {
 };
 PanelLocation gemm_panel_location(size_t p, size_t n, size_t k);
 
+// q8 GEMM/GEMV weights: rows in groups of kQ8RowGroup; within a group, block
+// b of its rows is stored together (kQ8RowGroup × 32 int8, then the next
+// block), and so are their scales. N is padded with zero rows to whole groups.
+constexpr size_t kQ8RowGroup = 4;
+constexpr size_t q8_grouped_rows(size_t n) { return (n + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup; }
+// Where block b of row r lives, counted in blocks from the matrix start:
+// its values are data[index * kQ8BlockSize ...], its scale scales[index].
+constexpr size_t q8_grouped_block(size_t r, size_t b, size_t k) {
+  return (r / kQ8RowGroup * q8_blocks(k) + b) * kQ8RowGroup + r % kQ8RowGroup;
+}
+
 struct PackedWeights {
   WeightType type = WeightType::kF32;
   size_t n = 0;                   // output features
   size_t k = 0;                   // input features
-  const void* data = nullptr;     // panels (f32/f16) or q8 int8 rows
+  const void* data = nullptr;     // panels (f32/f16) or q8 int8 row groups
   const float* scales = nullptr;  // q8 only
 };
 

@@ -76,13 +76,13 @@ size_t packed_weights_bytes(WeightType type, size_t n, size_t k) {
     case WeightType::kF16:
       return panels(n) * gemm_nr() * k * sizeof(uint16_t);
     case WeightType::kQ8:
-      return n * q8_padded(k);
+      return q8_grouped_rows(n) * q8_padded(k);
   }
   return 0;
 }
 
 size_t packed_scales_bytes(WeightType type, size_t n, size_t k) {
-  return type == WeightType::kQ8 ? n * q8_blocks(k) * sizeof(float) : 0;
+  return type == WeightType::kQ8 ? q8_grouped_rows(n) * q8_blocks(k) * sizeof(float) : 0;
 }
 
 Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
@@ -114,17 +114,32 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
     }
   };
   // q8 rows go through the q8 kernel itself (kernels/q8/quant.h), so packed
-  // weights are bit-identical to f32_to_q8_row; grain = blocks of kQ8PackRows.
+  // weights are bit-identical to f32_to_q8_row, then their blocks are dealt
+  // into the row groups; grain = blocks of kQ8PackRows (whole groups).
+  static_assert(kQ8PackRows % kQ8RowGroup == 0, "a pack block must cover whole row groups");
   auto pack_q8 = [&](size_t begin, size_t end) {
-    std::vector<float> rows(kQ8PackRows * k);  // load time, once per chunk of work
+    // Load time, once per chunk of work.
+    std::vector<float> rows(kQ8PackRows * k);
+    std::vector<int8_t> row_q(q8_padded(k));
+    std::vector<float> row_scales(q8_blocks(k));
+    int8_t* q = static_cast<int8_t*>(data);
     for (size_t block = begin; block < end; ++block) {
       const size_t r0 = block * kQ8PackRows, count = std::min(kQ8PackRows, n - r0);
       const bool direct = src_type == SourceType::kF32 && layout == SourceLayout::kNK;
       if (!direct) gather_rows(s, r0, count, rows.data());
-      for (size_t j = 0; j < count; ++j) {
-        const float* row = direct ? static_cast<const float*>(src) + (r0 + j) * k : rows.data() + j * k;
-        f32_to_q8_row__simd(k, row, static_cast<int8_t*>(data) + (r0 + j) * q8_padded(k),
-                            scales + (r0 + j) * q8_blocks(k));
+      for (size_t j = 0; j < q8_grouped_rows(count); ++j) {
+        if (j < count) {
+          const float* row = direct ? static_cast<const float*>(src) + (r0 + j) * k : rows.data() + j * k;
+          f32_to_q8_row__simd(k, row, row_q.data(), row_scales.data());
+        } else {  // padding rows of the last group
+          std::fill(row_q.begin(), row_q.end(), int8_t{0});
+          std::fill(row_scales.begin(), row_scales.end(), 0.0f);
+        }
+        for (size_t b = 0; b < q8_blocks(k); ++b) {
+          const size_t at = q8_grouped_block(r0 + j, b, k);
+          std::memcpy(q + at * kQ8BlockSize, row_q.data() + b * kQ8BlockSize, kQ8BlockSize);
+          scales[at] = row_scales[b];
+        }
       }
     }
   };

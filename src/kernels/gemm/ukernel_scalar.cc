@@ -51,43 +51,31 @@ void f16_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const fl
 void q8_rows_to_panel(size_t nc, size_t k, size_t k0, size_t kc, const int8_t* q, const float* scales,
                       float* panel) {
   const size_t nr = gemm_nr();
-  const size_t row_q = q8_padded(k), row_s = q8_blocks(k);
   for (size_t j = 0; j < nr; ++j) {
     if (j >= nc) {
       for (size_t i = 0; i < kc; ++i) panel[i * nr + j] = 0.0f;
       continue;
     }
-    const int8_t* qr = q + j * row_q + k0;
-    const float* sr = scales + j * row_s + k0 / kQ8BlockSize;
-    for (size_t i = 0; i < kc; ++i) panel[i * nr + j] = sr[i / kQ8BlockSize] * float(qr[i]);
-  }
-}
-
-void f32_to_q8x16_row(size_t k, const float* x, int16_t* xq, float* x_scales) {
-  for (size_t b = 0; b < q8_blocks(k); ++b) {
-    const size_t begin = b * kQ8BlockSize;
-    float amax = 0.0f;
-    for (size_t i = begin; i < begin + kQ8BlockSize && i < k; ++i) amax = std::fmax(amax, std::fabs(x[i]));
-    const float scale = amax / 127.0f;
-    const float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
-    x_scales[b] = scale;
-    for (size_t i = begin; i < begin + kQ8BlockSize; ++i) {
-      xq[i] = i < k ? static_cast<int16_t>(std::fmax(-127.0f, std::fmin(127.0f, std::round(x[i] * inv)))) : 0;
+    for (size_t i0 = 0; i0 < kc; i0 += kQ8BlockSize) {
+      const size_t at = q8_grouped_block(j, (k0 + i0) / kQ8BlockSize, k);
+      const int8_t* qb = q + at * kQ8BlockSize;
+      const float scale = scales[at];
+      for (size_t i = i0; i < std::min(kc, i0 + kQ8BlockSize); ++i) panel[i * nr + j] = scale * float(qb[i - i0]);
     }
   }
 }
 
 void q8_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
                              const float* x_scales, const float* bias, float* y) {
-  const size_t row_q = q8_padded(k), row_s = q8_blocks(k);
   for (size_t r = 0; r < rows; ++r) {
     double acc = bias ? bias[r] : 0.0;
-    for (size_t b = 0; b < row_s; ++b) {
+    for (size_t b = 0; b < q8_blocks(k); ++b) {
+      const size_t at = q8_grouped_block(r, b, k);
       int32_t dot = 0;
       for (size_t i = 0; i < kQ8BlockSize; ++i) {
-        dot += int32_t(q[r * row_q + b * kQ8BlockSize + i]) * xq[b * kQ8BlockSize + i];
+        dot += int32_t(q[at * kQ8BlockSize + i]) * xq[b * kQ8BlockSize + i];
       }
-      acc += double(scales[r * row_s + b]) * x_scales[b] * dot;
+      acc += double(scales[at]) * x_scales[b] * dot;
     }
     y[r] = static_cast<float>(acc);
   }

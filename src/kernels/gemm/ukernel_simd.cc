@@ -4,6 +4,7 @@
 // the FP pipes idle waiting on add latency.
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/common/q8.h"
@@ -159,31 +160,47 @@ void gemv_dispatch(size_t count, size_t nc, size_t k, const float* x, const Weig
   }
 }
 
-// One row of a q8 matrix against int16-quantized x: int8·int16 pair dot
-// products accumulate in int32 within a block (exact), then one float
-// multiply-add per block applies both scales. One row at a time on purpose:
-// rows are read as one sequential stream. Four rows per pass (sharing each x
-// load) ran 8% faster while the matrix sat in cache, but 2.6x slower on the
-// DRAM-bound 768x50257 GEMV (9.3 vs 24.5 GFLOP/s in wasm), and in decode
-// every layer's weights stream from DRAM.
-HWY_INLINE float q8_row(size_t k, const int8_t* q, const float* scales, const int16_t* xq,
-                        const float* x_scales) {
-  const D df;
-  const hn::ScalableTag<int16_t> d16;
-  const hn::Repartition<int32_t, decltype(d16)> d32;
-  const hn::Rebind<int8_t, decltype(d16)> d8;
-  const size_t step = hn::Lanes(d16);
-  V facc = hn::Zero(df);
-  for (size_t b = 0; b < q8_blocks(k); ++b) {
-    auto iacc = hn::Zero(d32), iacc_odd = hn::Zero(d32);
-    for (size_t i = b * kQ8BlockSize; i < (b + 1) * kQ8BlockSize; i += step) {
-      const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, q + i));
-      iacc = hn::ReorderWidenMulAccumulate(d32, wv, hn::LoadU(d16, xq + i), iacc, iacc_odd);
+// [sum of a, sum of b, sum of c, sum of e]: a 4×4 transpose folded into adds.
+template <class D4>
+HWY_INLINE hn::Vec<D4> sum_each(D4 d, hn::Vec<D4> a, hn::Vec<D4> b, hn::Vec<D4> c, hn::Vec<D4> e) {
+  const auto ab = hn::Add(hn::InterleaveLower(d, a, b), hn::InterleaveUpper(d, a, b));  // a02 b02 a13 b13
+  const auto ce = hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e));  // c02 e02 c13 e13
+  return hn::Add(hn::ConcatLowerLower(d, ce, ab), hn::ConcatUpperUpper(d, ce, ab));
+}
+
+// One q8 row group (kQ8RowGroup = 4 rows, grouped layout of gemm.h) against
+// int16-quantized x: per block, each load of x serves the 4 rows; int8·int16
+// pair dot products accumulate in int32 (exact), the 4 rows' sums are
+// transposed into one vector and scaled by their block scales times x's.
+// The group's blocks are one sequential stream: four row-major rows per
+// pass, sharing x the same way, ran 2.6x slower on the DRAM-bound
+// 768x50257 GEMV (four streams), and one row per pass 1.3x slower than this.
+HWY_INLINE hn::Vec<hn::FixedTag<float, 4>> q8_group(size_t k, const int8_t* q, const float* scales,
+                                                    const int16_t* xq, const float* x_scales) {
+  static_assert(kQ8RowGroup == 4 && kQ8BlockSize == 32, "written for groups of 4 rows, blocks of 32");
+  const hn::FixedTag<float, 4> df;
+  const hn::FixedTag<int32_t, 4> d32;
+  const hn::FixedTag<int16_t, 8> d16;
+  const hn::FixedTag<int8_t, 8> d8;
+  auto facc = hn::Zero(df);
+  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, scales += kQ8RowGroup) {
+    const int16_t* xb = xq + b * kQ8BlockSize;
+    const auto x0 = hn::LoadU(d16, xb), x1 = hn::LoadU(d16, xb + 8);
+    const auto x2 = hn::LoadU(d16, xb + 16), x3 = hn::LoadU(d16, xb + 24);
+    hn::Vec<decltype(d32)> row_sums[kQ8RowGroup];
+    for (size_t r = 0; r < kQ8RowGroup; ++r) {
+      const int8_t* w = q + r * kQ8BlockSize;
+      auto odd = hn::Zero(d32);
+      auto acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w)), x0, hn::Zero(d32), odd);
+      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 8)), x1, acc, odd);
+      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 16)), x2, acc, odd);
+      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 24)), x3, acc, odd);
+      row_sums[r] = hn::Add(acc, odd);
     }
-    const V block = hn::ConvertTo(df, hn::Add(iacc, iacc_odd));
-    facc = hn::MulAdd(block, hn::Set(df, scales[b] * x_scales[b]), facc);
+    const auto block = hn::ConvertTo(df, sum_each(d32, row_sums[0], row_sums[1], row_sums[2], row_sums[3]));
+    facc = hn::MulAdd(block, hn::Mul(hn::LoadU(df, scales), hn::Set(df, x_scales[b])), facc);
   }
-  return hn::GetLane(hn::SumOfLanes(df, facc));
+  return facc;
 }
 
 }  // namespace
@@ -229,9 +246,11 @@ void f16_panel_to_f32__simd(size_t rows, const uint16_t* src, size_t src_stride,
 
 void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
                            const float* x_scales, const float* bias, float* y) {
-  const size_t row_q = q8_padded(k), row_s = q8_blocks(k);
-  for (size_t r = 0; r < rows; ++r) {
-    y[r] = q8_row(k, q + r * row_q, scales + r * row_s, xq, x_scales) + (bias ? bias[r] : 0.0f);
+  const size_t group_q = kQ8RowGroup * q8_padded(k), group_s = kQ8RowGroup * q8_blocks(k);
+  for (size_t r0 = 0; r0 < rows; r0 += kQ8RowGroup, q += group_q, scales += group_s) {
+    HWY_ALIGN float sums[kQ8RowGroup];
+    hn::Store(q8_group(k, q, scales, xq, x_scales), hn::FixedTag<float, 4>(), sums);
+    for (size_t j = 0; j < std::min(kQ8RowGroup, rows - r0); ++j) y[r0 + j] = sums[j] + (bias ? bias[r0 + j] : 0.0f);
   }
 }
 

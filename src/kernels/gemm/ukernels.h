@@ -51,18 +51,15 @@ void f16_gemv_ukernel_4panel__simd(size_t count, size_t nc, size_t k, const floa
 // rows × NR f32 slice.
 void f16_panel_to_f32__simd(size_t rows, const uint16_t* src, size_t src_stride, float* dst);
 
-// Dequantizes columns [k0, k0 + kc) of q8 rows r0 .. r0+nc-1 (row stride
-// q8_padded(k) int8, q8_blocks(k) scales) into a kc x NR f32 panel slice,
-// zero-filling columns nc .. NR-1. k0 is a multiple of 32.
+// Dequantizes columns [k0, k0 + kc) of the nc q8 rows starting at q / scales
+// (the start of a row group, grouped layout of gemm.h) into a kc x NR f32
+// panel slice, zero-filling columns nc .. NR-1. k0 is a multiple of 32.
 void q8_rows_to_panel(size_t nc, size_t k, size_t k0, size_t kc, const int8_t* q, const float* scales,
                       float* panel);
 
-// Quantizes x[k] to q8 blocks with int16 storage (ready for i16 dot
-// products): xq has q8_padded(k) entries, x_scales q8_blocks(k).
-void f32_to_q8x16_row(size_t k, const float* x, int16_t* xq, float* x_scales);
-
 // y[r] = bias[r] + sum_b  w_scale[r,b] * x_scale[b] * (Wq[r, block b] · xq[block b])
-// for rows [0, rows) of a q8 matrix (row stride q8_padded(k)).
+// for rows [0, rows) of q8 weights in the grouped layout of gemm.h; q and
+// scales point at the start of a row group (rows need not fill the last one).
 using Q8GemvUkernelFn = void (*)(size_t rows, size_t k, const int8_t* q, const float* scales,
                                  const int16_t* xq, const float* x_scales, const float* bias, float* y);
 void q8_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
