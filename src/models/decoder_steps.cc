@@ -27,7 +27,12 @@ Status check_forward_request(const ModelDims& d, const KvCache& cache, const Act
 }
 
 Status linear(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y) {
-  return gemm(pool, rows, x, layer.w.k, layer.w, layer.bias, y, layer.w.n);
+  return linear_into(pool, rows, x, layer, y, layer.w.n);
+}
+
+Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y,
+                   size_t y_stride) {
+  return gemm(pool, rows, x, layer.w.k, layer.w, layer.bias, y, y_stride);
 }
 
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,

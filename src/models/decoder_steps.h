@@ -13,6 +13,10 @@ Status check_forward_request(const ModelDims& d, const KvCache& cache, const Act
 
 // y[rows, out] = x[rows, in] · Wᵀ + bias, rows contiguous.
 Status linear(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y);
+// The same, with y's rows y_stride floats apart (e.g. q, k and v written side
+// by side into one row per token).
+Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y,
+                   size_t y_stride);
 
 // Causal self-attention of the chunk: `qkv` holds, per token, the query heads
 // then the key heads then the value heads (n_head + 2 n_head_kv heads of

@@ -9,6 +9,7 @@
 #include "kernels/f32-gelu/gelu.h"
 #include "kernels/f32-layernorm/layernorm.h"
 #include "kernels/gemm/gemm.h"
+#include "models/config_checks.h"
 #include "models/decoder_steps.h"
 
 namespace qkv {
@@ -43,16 +44,8 @@ Status Gpt2Config::from_config(const ConfigReader& config, Gpt2Config* out) {
     return Status::unsupported(config.document() + ": activation_function \"" + act +
                                "\" (qkv runs gelu_new, gelu_pytorch_tanh, gelu_fast and gelu)");
   }
-  if (c.n_embd % c.n_head != 0) {
-    return config.bad("n_embd",
-                      std::to_string(c.n_embd) + " is not divisible by n_head " + std::to_string(c.n_head));
-  }
-  const size_t head_dim = c.n_embd / c.n_head;
-  if (head_dim % 4 != 0 || head_dim > kAttnMaxHeadDim) {
-    return Status::unsupported(
-        config.document() + ": head size n_embd / n_head = " + std::to_string(head_dim) +
-        " (qkv's attention needs a multiple of 4 up to " + std::to_string(kAttnMaxHeadDim) + ")");
-  }
+  size_t head_dim = 0;
+  QKV_RETURN_IF_ERROR(head_dim_of(config, "n_embd", c.n_embd, "n_head", c.n_head, &head_dim));
   // (reorder_and_upcast_attn only changes precision in f16 training; qkv computes in f32.)
   bool by_layer = false;
   QKV_RETURN_IF_ERROR(config.bool_or("scale_attn_by_inverse_layer_idx", false, &by_layer));

@@ -39,21 +39,16 @@ class Gpt2Model : public Model {
  public:
   explicit Gpt2Model(const Gpt2Config& config);
 
-  const ModelDims& dims() const override { return dims_; }
-  size_t weight_bytes() const override { return store_.bytes(); }
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                  const ForwardRequest& request) const override;
 
   // Every tensor of the checkpoint qkv uses; names without the optional
   // "transformer." prefix.
   std::vector<TensorSlot> slots() override;
-  WeightStore& store() override { return store_; }
   const char* checkpoint_prefix() const override { return "transformer."; }
 
  private:
   Gpt2Config config_;
-  ModelDims dims_;
-  WeightStore store_;
   Linear wte_;                  // [n_vocab, n_embd]: embedding and tied LM head
   const float* wpe_ = nullptr;  // [n_ctx, n_embd]
   std::vector<Gpt2Layer> layers_;

@@ -68,22 +68,45 @@ struct ForwardRequest {
   float* const* attention_probs = nullptr;
 };
 
+// An encoder pass (BERT) over sequences packed back to back without padding:
+// sequence s is tokens [offset_s, offset_s + lengths[s]) of ids, where
+// offset_s is the sum of the lengths before it. Each sequence attends only
+// to itself, so a batch gives the same states as one sequence at a time
+// (what a padded batch with an attention mask computes, minus the padding).
+struct EncodeRequest {
+  const int32_t* ids = nullptr;
+  const int32_t* token_types = nullptr;  // optional, per token (segment A = 0)
+  const size_t* lengths = nullptr;       // n_seqs lengths, each 1..n_ctx
+  size_t n_seqs = 0;
+  float* hidden = nullptr;  // [total tokens, n_embd]: last_hidden_state
+  // Optional, per layer: probabilities [n_head][len][len], one sequence only.
+  float* const* attention_probs = nullptr;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
-  virtual const ModelDims& dims() const = 0;
+  const ModelDims& dims() const { return dims_; }
   // Weight bytes held in memory (for inspection and the loader's budget).
-  virtual size_t weight_bytes() const = 0;
+  size_t weight_bytes() const { return store_.bytes(); }
   virtual Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                          const ForwardRequest& request) const = 0;
+  // Encoders run encode() instead of forward(); decoders say so.
+  virtual bool is_encoder() const { return false; }
+  virtual Status encode(ThreadPool* /*pool*/, const EncodeRequest& /*request*/) const {
+    return Status::unsupported("this model is a decoder: it generates (forward) rather than encodes");
+  }
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named
   // without checkpoint_prefix(), each pointing at where its data goes, and
   // the store that owns the weights.
   virtual std::vector<TensorSlot> slots() = 0;
-  virtual WeightStore& store() = 0;
+  WeightStore& store() { return store_; }
   // What Hub checkpoints may put before every slot name ("transformer." for GPT-2).
   virtual const char* checkpoint_prefix() const = 0;
+ protected:
+  ModelDims dims_;     // set by each architecture's constructor
+  WeightStore store_;  // owns every packed weight
 };
 
 }  // namespace qkv

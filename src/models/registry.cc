@@ -1,10 +1,14 @@
 #include "models/registry.h"
 
+#include "models/bert.h"
 #include "models/gpt2.h"
+#include "models/llama.h"
 
 namespace qkv {
 
-const char* supported_architectures() { return "GPT2LMHeadModel"; }
+const char* supported_architectures() {
+  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel";
+}
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
   const std::string arch = config.architecture();
@@ -12,6 +16,19 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     Gpt2Config c;
     QKV_RETURN_IF_ERROR(Gpt2Config::from_config(config, &c));
     *out = std::make_unique<Gpt2Model>(c);
+    return Status::ok_status();
+  }
+  if (is_llama_family(arch)) {
+    LlamaConfig c;
+    QKV_RETURN_IF_ERROR(LlamaConfig::from_config(config, &c));
+    *out = std::make_unique<LlamaModel>(c);
+    return Status::ok_status();
+  }
+  // BertFor* heads are ignored: their checkpoints hold the same encoder.
+  if (arch == "BertModel" || arch == "bert" || arch.rfind("BertFor", 0) == 0) {
+    BertConfig c;
+    QKV_RETURN_IF_ERROR(BertConfig::from_config(config, &c));
+    *out = std::make_unique<BertModel>(c);
     return Status::ok_status();
   }
   const std::string name = arch.empty() ? "no architecture (neither \"architectures\" nor \"model_type\")"

@@ -1,0 +1,190 @@
+#include "models/bert.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "kernels/f32-add/add.h"
+#include "kernels/f32-attn/attn.h"
+#include "kernels/f32-gelu/gelu.h"
+#include "kernels/f32-layernorm/layernorm.h"
+#include "kernels/gemm/gemm.h"
+#include "models/config_checks.h"
+#include "models/decoder_steps.h"
+
+namespace qkv {
+
+Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
+  BertConfig c;
+  QKV_RETURN_IF_ERROR(config.positive_int("vocab_size", &c.n_vocab));
+  QKV_RETURN_IF_ERROR(config.positive_int("hidden_size", &c.n_embd));
+  QKV_RETURN_IF_ERROR(config.positive_int("num_hidden_layers", &c.n_layer, 1024));
+  QKV_RETURN_IF_ERROR(config.positive_int("num_attention_heads", &c.n_head));
+  QKV_RETURN_IF_ERROR(config.positive_int("intermediate_size", &c.n_ff));
+  QKV_RETURN_IF_ERROR(config.positive_int_or("max_position_embeddings", 512, &c.n_ctx));
+  QKV_RETURN_IF_ERROR(config.positive_int_or("type_vocab_size", 2, &c.n_token_types));
+  double eps = 0;
+  QKV_RETURN_IF_ERROR(config.positive_number_or("layer_norm_eps", 1e-12, &eps));
+  c.layer_norm_eps = static_cast<float>(eps);
+  std::string act;
+  QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "gelu", &act));
+  if (act == "gelu") {
+    c.gelu_tanh = false;
+  } else if (act == "gelu_new" || act == "gelu_pytorch_tanh") {
+    c.gelu_tanh = true;
+  } else {
+    return Status::unsupported(config.document() + ": hidden_act \"" + act +
+                               "\" (qkv's BERT runs gelu, gelu_new and gelu_pytorch_tanh)");
+  }
+  std::string position_type;
+  QKV_RETURN_IF_ERROR(config.string_or("position_embedding_type", "absolute", &position_type));
+  if (position_type != "absolute") {
+    return Status::unsupported(config.document() + ": position_embedding_type \"" + position_type +
+                               "\" (qkv's BERT runs absolute positions)");
+  }
+  size_t head_dim = 0;
+  QKV_RETURN_IF_ERROR(head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
+  *out = c;
+  return Status::ok_status();
+}
+
+BertModel::BertModel(const BertConfig& c) : config_(c), layers_(c.n_layer) {
+  dims_.n_vocab = c.n_vocab;
+  dims_.n_ctx = c.n_ctx;
+  dims_.n_embd = c.n_embd;
+  dims_.n_layer = c.n_layer;
+  dims_.n_head = dims_.n_head_kv = c.n_head;
+  dims_.head_dim = c.n_embd / c.n_head;
+  dims_.n_ff = c.n_ff;
+}
+
+std::vector<TensorSlot> BertModel::slots() {
+  using K = TensorSlot::Kind;
+  const BertConfig& c = config_;
+  const size_t e = c.n_embd;
+  std::vector<TensorSlot> s;
+  auto linear = [&](const std::string& name, size_t n_out, size_t n_in, Linear* layer) {
+    s.push_back({name + ".weight", {n_out, n_in}, K::kLinearNK, layer, nullptr});
+    s.push_back({name + ".bias", {n_out}, K::kF32, nullptr, &layer->bias});
+  };
+  auto norm = [&](const std::string& name, const float** gain, const float** bias) {
+    s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
+    s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
+  };
+  s.push_back({"embeddings.word_embeddings.weight", {c.n_vocab, e}, K::kLinearNK, &word_embeddings_, nullptr});
+  s.push_back({"embeddings.position_embeddings.weight", {c.n_ctx, e}, K::kF32, nullptr, &position_embeddings_});
+  s.push_back({"embeddings.token_type_embeddings.weight", {c.n_token_types, e}, K::kF32, nullptr,
+               &token_type_embeddings_});
+  norm("embeddings.LayerNorm", &embed_norm_g_, &embed_norm_b_);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    BertLayer& l = layers_[i];
+    const std::string p = "encoder.layer." + std::to_string(i) + ".";
+    linear(p + "attention.self.query", e, e, &l.query);
+    linear(p + "attention.self.key", e, e, &l.key);
+    linear(p + "attention.self.value", e, e, &l.value);
+    linear(p + "attention.output.dense", e, e, &l.attn_out);
+    norm(p + "attention.output.LayerNorm", &l.attn_norm_g, &l.attn_norm_b);
+    linear(p + "intermediate.dense", c.n_ff, e, &l.intermediate);
+    linear(p + "output.dense", e, c.n_ff, &l.output);
+    norm(p + "output.LayerNorm", &l.out_norm_g, &l.out_norm_b);
+  }
+  return s;
+}
+
+Status BertModel::forward(ThreadPool*, KvCache&, Activations&, const ForwardRequest&) const {
+  return Status::unsupported("BertModel is an encoder: it embeds (encode) and does not generate");
+}
+
+Status BertModel::check_request(const EncodeRequest& r, size_t* total) const {
+  if (r.ids == nullptr || r.lengths == nullptr || r.hidden == nullptr || r.n_seqs == 0) {
+    return Status::invalid_argument("encode: no sequences");
+  }
+  if (r.attention_probs != nullptr && r.n_seqs != 1) {
+    return Status::invalid_argument("encode: attention probabilities are for one sequence at a time");
+  }
+  *total = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    if (r.lengths[s] == 0 || r.lengths[s] > dims_.n_ctx) {
+      return Status::invalid_argument("encode: sequence " + std::to_string(s) + " has " +
+                                      std::to_string(r.lengths[s]) + " tokens; the model takes 1 to " +
+                                      std::to_string(dims_.n_ctx));
+    }
+    *total += r.lengths[s];
+  }
+  for (size_t t = 0; r.token_types != nullptr && t < *total; ++t) {
+    if (r.token_types[t] < 0 || static_cast<size_t>(r.token_types[t]) >= config_.n_token_types) {
+      return Status::invalid_argument("encode: token type " + std::to_string(r.token_types[t]) + " at " +
+                                      std::to_string(t) + " is outside [0, " +
+                                      std::to_string(config_.n_token_types) + ")");
+    }
+  }
+  return Status::ok_status();
+}
+
+Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, float* x) const {
+  const size_t e = dims_.n_embd;
+  QKV_RETURN_IF_ERROR(packed_weights_gather_rows(word_embeddings_.w, r.ids, total, x));
+  size_t t = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    for (size_t pos = 0; pos < r.lengths[s]; ++pos, ++t) {
+      const size_t type = r.token_types != nullptr ? static_cast<size_t>(r.token_types[t]) : 0;
+      f32_add_ukernel__simd(e, x + t * e, position_embeddings_ + pos * e, x + t * e);
+      f32_add_ukernel__simd(e, x + t * e, token_type_embeddings_ + type * e, x + t * e);
+    }
+  }
+  return f32_layernorm_rows(pool, total, e, x, embed_norm_g_, embed_norm_b_, config_.layer_norm_eps, x);
+}
+
+Status BertModel::encode(ThreadPool* pool, const EncodeRequest& r) const {
+  size_t total = 0;
+  QKV_RETURN_IF_ERROR(check_request(r, &total));
+  const size_t e = dims_.n_embd, hd = dims_.head_dim;
+  // Scratch for this call (an encoder call is not a per-token hot loop).
+  std::vector<float> qkv(total * 3 * e), attn(total * e), tmp(total * e), ff(total * config_.n_ff);
+  float* x = r.hidden;
+  QKV_RETURN_IF_ERROR(embed(pool, r, total, x));
+
+  for (size_t l = 0; l < dims_.n_layer; ++l) {
+    const BertLayer& layer = layers_[l];
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.query, qkv.data(), 3 * e));
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.key, qkv.data() + e, 3 * e));
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.value, qkv.data() + 2 * e, 3 * e));
+    size_t t0 = 0;
+    for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
+      AttnParams p;
+      p.n_head = p.n_head_kv = dims_.n_head;
+      p.head_dim = hd;
+      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      p.n_q = p.n_kv = r.lengths[s];
+      p.causal = false;
+      p.q = qkv.data() + t0 * 3 * e;
+      p.q_token_stride = 3 * e;
+      p.k = p.q + e;
+      p.v = p.q + 2 * e;
+      p.kv_head_stride = hd;  // heads side by side within a token's row
+      p.kv_token_stride = 3 * e;
+      p.out = attn.data() + t0 * e;
+      p.out_token_stride = e;
+      p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
+      QKV_RETURN_IF_ERROR(f32_attention(pool, p));
+    }
+    QKV_RETURN_IF_ERROR(linear(pool, total, attn.data(), layer.attn_out, tmp.data()));
+    f32_add_ukernel__simd(total * e, x, tmp.data(), x);
+    QKV_RETURN_IF_ERROR(
+        f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b, config_.layer_norm_eps, x));
+
+    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.intermediate, ff.data()));
+    if (config_.gelu_tanh) {
+      f32_gelu_tanh_ukernel__simd(total * config_.n_ff, ff.data(), ff.data());
+    } else {
+      f32_gelu_erf_ukernel__simd(total * config_.n_ff, ff.data(), ff.data());
+    }
+    QKV_RETURN_IF_ERROR(linear(pool, total, ff.data(), layer.output, tmp.data()));
+    f32_add_ukernel__simd(total * e, x, tmp.data(), x);
+    QKV_RETURN_IF_ERROR(
+        f32_layernorm_rows(pool, total, e, x, layer.out_norm_g, layer.out_norm_b, config_.layer_norm_eps, x));
+  }
+  return Status::ok_status();
+}
+
+}  // namespace qkv

@@ -1,0 +1,64 @@
+// The BERT encoder (BertModel, as sentence-transformers and BGE checkpoints
+// ship it): word + position + token-type embeddings with a LayerNorm, post-LN
+// blocks (attention, add, LayerNorm; GELU MLP, add, LayerNorm), no causal
+// mask. It computes last_hidden_state; pooling happens in the caller.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "io/config_reader.h"
+#include "models/model.h"
+#include "models/tensor_slot.h"
+#include "models/weights.h"
+
+namespace qkv {
+
+struct BertConfig {
+  size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_ff = 0, n_token_types = 0;
+  float layer_norm_eps = 1e-12f;
+  bool gelu_tanh = false;  // "gelu" (erf) unless the config says gelu_new / gelu_pytorch_tanh
+
+  // From a BertModel (or Bert*For*) config.json.
+  static Status from_config(const ConfigReader& config, BertConfig* out);
+};
+
+struct BertLayer {
+  Linear query, key, value;  // [n_embd] -> [n_embd] each
+  Linear attn_out;           // attention.output.dense [n_embd] -> [n_embd]
+  const float* attn_norm_g = nullptr;  // attention.output.LayerNorm [n_embd]
+  const float* attn_norm_b = nullptr;
+  Linear intermediate;                // [n_embd] -> [n_ff]
+  Linear output;                      // [n_ff] -> [n_embd]
+  const float* out_norm_g = nullptr;  // output.LayerNorm [n_embd]
+  const float* out_norm_b = nullptr;
+};
+
+class BertModel : public Model {
+ public:
+  explicit BertModel(const BertConfig& config);
+
+  Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
+                 const ForwardRequest& request) const override;
+  bool is_encoder() const override { return true; }
+  Status encode(ThreadPool* pool, const EncodeRequest& request) const override;
+
+  std::vector<TensorSlot> slots() override;
+  // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
+  const char* checkpoint_prefix() const override { return "bert."; }
+
+ private:
+  Status check_request(const EncodeRequest& r, size_t* total) const;
+  // x[t] = word[ids[t]] + position[t within its sequence] + token_type[types[t]], then LayerNorm.
+  Status embed(ThreadPool* pool, const EncodeRequest& r, size_t total, float* x) const;
+
+  BertConfig config_;
+  Linear word_embeddings_;                // [n_vocab, n_embd]
+  const float* position_embeddings_ = nullptr;    // [n_ctx, n_embd]
+  const float* token_type_embeddings_ = nullptr;  // [n_token_types, n_embd]
+  const float* embed_norm_g_ = nullptr;           // embeddings.LayerNorm [n_embd]
+  const float* embed_norm_b_ = nullptr;
+  std::vector<BertLayer> layers_;
+};
+
+}  // namespace qkv

@@ -1,0 +1,218 @@
+#include "models/llama.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/thread_pool.h"
+#include "kernels/f32-add/add.h"
+#include "kernels/f32-attn/attn.h"
+#include "kernels/f32-rmsnorm/rmsnorm.h"
+#include "kernels/f32-rope/rope.h"
+#include "kernels/f32-silu/silu.h"
+#include "kernels/gemm/gemm.h"
+#include "models/config_checks.h"
+#include "models/decoder_steps.h"
+
+namespace qkv {
+namespace {
+
+// What each architecture's config class assumes when a key is absent
+// (transformers' LlamaConfig, Qwen2Config, MistralConfig defaults).
+struct ArchitectureDefaults {
+  const char* name;
+  const char* model_type;  // what configs without "architectures" say
+  double rms_norm_eps;
+  bool tie_word_embeddings;
+  bool qkv_bias_always;  // Qwen2 has q/k/v biases whatever the config says
+};
+
+constexpr ArchitectureDefaults kArchitectures[] = {
+    {"LlamaForCausalLM", "llama", 1e-6, false, false},
+    {"Qwen2ForCausalLM", "qwen2", 1e-6, false, true},
+    {"MistralForCausalLM", "mistral", 1e-6, false, false},
+};
+
+Status read_rope(const ConfigReader& config, LlamaConfig* c) {
+  QKV_RETURN_IF_ERROR(config.positive_number_or("rope_theta", 10000.0, &c->rope_theta));
+  const JsonValue* scaling = config.root().find("rope_scaling");
+  if (scaling != nullptr && !scaling->is_null()) {
+    const JsonValue* type = scaling->is_object() ? scaling->find("rope_type") : nullptr;
+    if (type == nullptr && scaling->is_object()) type = scaling->find("type");
+    const std::string name = type != nullptr && type->is_string() ? std::string(*type->as_string()) : "?";
+    if (name != "default") {
+      return Status::unsupported(config.document() + ": rope_scaling of type \"" + name +
+                                 "\" (qkv runs unscaled rotary embeddings)");
+    }
+  }
+  return Status::ok_status();
+}
+
+Status check_no_sliding_window(const ConfigReader& config, const LlamaConfig& c) {
+  bool use_sliding = false;
+  QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", c.architecture == "MistralForCausalLM", &use_sliding));
+  const JsonValue* window = config.root().find("sliding_window");
+  if (!use_sliding || window == nullptr || window->is_null()) return Status::ok_status();
+  size_t size = 0;
+  QKV_RETURN_IF_ERROR(config.positive_int("sliding_window", &size, size_t{1} << 30));
+  if (size < c.n_ctx) {
+    return Status::unsupported(config.document() + ": sliding_window " + std::to_string(size) +
+                               " shorter than the context (qkv attends over every position)");
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
+
+bool is_llama_family(const std::string& architecture) {
+  for (const ArchitectureDefaults& a : kArchitectures) {
+    if (architecture == a.name || architecture == a.model_type) return true;
+  }
+  return false;
+}
+
+Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
+  LlamaConfig c;
+  const ArchitectureDefaults* arch = nullptr;
+  for (const ArchitectureDefaults& a : kArchitectures) {
+    if (config.architecture() == a.name || config.architecture() == a.model_type) arch = &a;
+  }
+  if (arch == nullptr) return Status::internal("LlamaConfig: not a LLaMA-family architecture");
+  c.architecture = arch->name;
+  QKV_RETURN_IF_ERROR(config.positive_int("vocab_size", &c.n_vocab));
+  QKV_RETURN_IF_ERROR(config.positive_int("hidden_size", &c.n_embd));
+  QKV_RETURN_IF_ERROR(config.positive_int("num_hidden_layers", &c.n_layer, 1024));
+  QKV_RETURN_IF_ERROR(config.positive_int("num_attention_heads", &c.n_head));
+  QKV_RETURN_IF_ERROR(config.positive_int("intermediate_size", &c.n_ff));
+  QKV_RETURN_IF_ERROR(config.positive_int_or("num_key_value_heads", c.n_head, &c.n_head_kv));
+  QKV_RETURN_IF_ERROR(config.positive_int_or("max_position_embeddings", 2048, &c.n_ctx));
+  c.n_ctx = std::min(c.n_ctx, kLlamaMaxContext);
+  // Qwen3 / Gemma-style configs give head_dim explicitly; others imply it.
+  const JsonValue* explicit_head_dim = config.root().find("head_dim");
+  if (explicit_head_dim != nullptr && !explicit_head_dim->is_null()) {
+    QKV_RETURN_IF_ERROR(config.positive_int("head_dim", &c.head_dim));
+    QKV_RETURN_IF_ERROR(check_head_dim(config, c.head_dim));
+  } else {
+    QKV_RETURN_IF_ERROR(
+        head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &c.head_dim));
+  }
+  if (c.n_head % c.n_head_kv != 0) {
+    return config.bad("num_key_value_heads", std::to_string(c.n_head_kv) + " does not divide num_attention_heads " +
+                                                 std::to_string(c.n_head));
+  }
+  double eps = 0;
+  QKV_RETURN_IF_ERROR(config.positive_number_or("rms_norm_eps", arch->rms_norm_eps, &eps));
+  c.rms_norm_eps = static_cast<float>(eps);
+  QKV_RETURN_IF_ERROR(read_rope(config, &c));
+  QKV_RETURN_IF_ERROR(check_no_sliding_window(config, c));
+  std::string act;
+  QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "silu", &act));
+  if (act != "silu") {
+    return Status::unsupported(config.document() + ": hidden_act \"" + act + "\" (qkv's LLaMA MLP is SwiGLU)");
+  }
+  bool attention_bias = false;
+  QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &attention_bias));
+  c.qkv_bias = arch->qkv_bias_always || attention_bias;
+  c.o_bias = !arch->qkv_bias_always && attention_bias;
+  QKV_RETURN_IF_ERROR(config.bool_or("mlp_bias", false, &c.mlp_bias));
+  QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", arch->tie_word_embeddings, &c.tied_embeddings));
+  *out = c;
+  return Status::ok_status();
+}
+
+LlamaModel::LlamaModel(const LlamaConfig& c) : config_(c), layers_(c.n_layer) {
+  dims_.n_vocab = c.n_vocab;
+  dims_.n_ctx = c.n_ctx;
+  dims_.n_embd = c.n_embd;
+  dims_.n_layer = c.n_layer;
+  dims_.n_head = c.n_head;
+  dims_.n_head_kv = c.n_head_kv;
+  dims_.head_dim = c.head_dim;
+  dims_.n_ff = c.n_ff;
+  rope_cos_.resize(c.n_ctx * c.head_dim / 2);
+  rope_sin_.resize(rope_cos_.size());
+  rope_fill_cos_sin(c.n_ctx, c.head_dim, c.rope_theta, rope_cos_.data(), rope_sin_.data());
+}
+
+std::vector<TensorSlot> LlamaModel::slots() {
+  using K = TensorSlot::Kind;
+  const LlamaConfig& c = config_;
+  const size_t e = c.n_embd, q = c.n_head * c.head_dim, kv = c.n_head_kv * c.head_dim;
+  std::vector<TensorSlot> s;
+  auto linear = [&](const std::string& name, size_t n_out, size_t n_in, Linear* layer, bool bias) {
+    s.push_back({name + ".weight", {n_out, n_in}, K::kLinearNK, layer, nullptr});
+    if (bias) s.push_back({name + ".bias", {n_out}, K::kF32, nullptr, &layer->bias});
+  };
+  s.push_back({"model.embed_tokens.weight", {c.n_vocab, e}, K::kLinearNK, &embed_tokens_, nullptr});
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    LlamaLayer& l = layers_[i];
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    s.push_back({p + "input_layernorm.weight", {e}, K::kF32, nullptr, &l.input_norm});
+    linear(p + "self_attn.q_proj", q, e, &l.q_proj, c.qkv_bias);
+    linear(p + "self_attn.k_proj", kv, e, &l.k_proj, c.qkv_bias);
+    linear(p + "self_attn.v_proj", kv, e, &l.v_proj, c.qkv_bias);
+    linear(p + "self_attn.o_proj", e, q, &l.o_proj, c.o_bias);
+    s.push_back({p + "post_attention_layernorm.weight", {e}, K::kF32, nullptr, &l.post_norm});
+    linear(p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, c.mlp_bias);
+    linear(p + "mlp.up_proj", c.n_ff, e, &l.up_proj, c.mlp_bias);
+    linear(p + "mlp.down_proj", e, c.n_ff, &l.down_proj, c.mlp_bias);
+  }
+  s.push_back({"model.norm.weight", {e}, K::kF32, nullptr, &final_norm_});
+  if (!c.tied_embeddings) s.push_back({"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr});
+  return s;
+}
+
+void LlamaModel::apply_rope(size_t n, size_t pos0, float* qkv) const {
+  const size_t hd = dims_.head_dim, half = hd / 2;
+  const size_t token_stride = (dims_.n_head + 2 * dims_.n_head_kv) * hd;
+  for (size_t t = 0; t < n; ++t) {
+    const float* cos = rope_cos_.data() + (pos0 + t) * half;
+    const float* sin = rope_sin_.data() + (pos0 + t) * half;
+    float* row = qkv + t * token_stride;
+    // Query heads then key heads are contiguous: one call rotates both.
+    f32_rope_ukernel__simd(dims_.n_head + dims_.n_head_kv, hd, hd, cos, sin, RopeStyle::kHalfSplit, row);
+  }
+}
+
+Status LlamaModel::forward(ThreadPool* pool, KvCache& cache, Activations& act, const ForwardRequest& r) const {
+  const ModelDims& d = dims_;
+  const size_t n = r.n, e = d.n_embd, hd = d.head_dim;
+  const size_t q_width = d.n_head * hd, kv_width = d.n_head_kv * hd, qkv_stride = q_width + 2 * kv_width;
+  QKV_RETURN_IF_ERROR(check_forward_request(d, cache, act, r));
+
+  float* x = act.x.data();
+  QKV_RETURN_IF_ERROR(packed_weights_gather_rows(embed_tokens_.w, r.ids, n, x));
+
+  for (size_t l = 0; l < d.n_layer; ++l) {
+    const LlamaLayer& layer = layers_[l];
+    float* xn = act.xn.data();
+    float* qkv = act.qkv.data();
+    QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, n, e, x, layer.input_norm, config_.rms_norm_eps, xn));
+    // q, k and v side by side per token, the layout attend() reads.
+    QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.q_proj, qkv, qkv_stride));
+    QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.k_proj, qkv + q_width, qkv_stride));
+    QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.v_proj, qkv + q_width + kv_width, qkv_stride));
+    apply_rope(n, r.pos0, qkv);
+    const float* probs_out = r.attention_probs ? r.attention_probs[l] : nullptr;
+    QKV_RETURN_IF_ERROR(attend(pool, d, cache, l, r, qkv, act.attn.data(), const_cast<float*>(probs_out)));
+    QKV_RETURN_IF_ERROR(linear(pool, n, act.attn.data(), layer.o_proj, act.tmp.data()));
+    f32_add_ukernel__simd(n * e, x, act.tmp.data(), x);
+
+    QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, n, e, x, layer.post_norm, config_.rms_norm_eps, xn));
+    float* gate = act.ff.data();
+    float* up = gate + n * d.n_ff;
+    QKV_RETURN_IF_ERROR(linear(pool, n, xn, layer.gate_proj, gate));
+    QKV_RETURN_IF_ERROR(linear(pool, n, xn, layer.up_proj, up));
+    f32_swiglu_ukernel__simd(n * d.n_ff, gate, up, gate);
+    QKV_RETURN_IF_ERROR(linear(pool, n, gate, layer.down_proj, act.tmp.data()));
+    f32_add_ukernel__simd(n * e, x, act.tmp.data(), x);
+  }
+
+  // Only the rows whose logits are wanted go through the final norm and head.
+  const size_t first = r.all_logits ? 0 : n - 1, rows = n - first;
+  float* xn = act.xn.data();
+  QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, rows, e, x + first * e, final_norm_, config_.rms_norm_eps, xn));
+  const Linear& head = config_.tied_embeddings ? embed_tokens_ : lm_head_;
+  return linear(pool, rows, xn, Linear{head.w, nullptr}, r.logits);
+}
+
+}  // namespace qkv

@@ -1,0 +1,76 @@
+// The LLaMA family (LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM
+// without a sliding window): RMSNorm pre-norm blocks, rotary positions
+// (rotate_half convention, as Hub checkpoints are converted for it),
+// grouped-query attention, SwiGLU MLP, optional q/k/v(/o) biases, tied or
+// separate LM head. Weight shapes in comments use the Hub's names.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/config_reader.h"
+#include "models/model.h"
+#include "models/tensor_slot.h"
+#include "models/weights.h"
+
+namespace qkv {
+
+// Positions a session can hold at most, whatever max_position_embeddings
+// says: the KV cache is allocated for the whole context up front, and
+// Qwen2's 32768 positions would take 800 MB of cache for a 0.5B model.
+constexpr size_t kLlamaMaxContext = 4096;
+
+// An architecture name or model_type LlamaConfig reads.
+bool is_llama_family(const std::string& architecture);
+
+struct LlamaConfig {
+  std::string architecture;
+  size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0;
+  float rms_norm_eps = 1e-6f;
+  double rope_theta = 10000.0;
+  bool qkv_bias = false;  // Qwen2; LLaMA's attention_bias
+  bool o_bias = false;    // LLaMA's attention_bias only
+  bool mlp_bias = false;
+  bool tied_embeddings = false;
+
+  // From a LlamaForCausalLM / Qwen2ForCausalLM / MistralForCausalLM config.json.
+  static Status from_config(const ConfigReader& config, LlamaConfig* out);
+};
+
+struct LlamaLayer {
+  const float* input_norm = nullptr;  // input_layernorm.weight [n_embd]
+  Linear q_proj;                      // [n_embd] -> [n_head * head_dim]
+  Linear k_proj;                      // [n_embd] -> [n_head_kv * head_dim]
+  Linear v_proj;                      // [n_embd] -> [n_head_kv * head_dim]
+  Linear o_proj;                      // [n_head * head_dim] -> [n_embd]
+  const float* post_norm = nullptr;   // post_attention_layernorm.weight [n_embd]
+  Linear gate_proj;                   // [n_embd] -> [n_ff]
+  Linear up_proj;                     // [n_embd] -> [n_ff]
+  Linear down_proj;                   // [n_ff] -> [n_embd]
+};
+
+class LlamaModel : public Model {
+ public:
+  explicit LlamaModel(const LlamaConfig& config);
+
+  Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
+                 const ForwardRequest& request) const override;
+
+  std::vector<TensorSlot> slots() override;
+  // Hub names are complete ("model.layers.0...", "lm_head.weight").
+  const char* checkpoint_prefix() const override { return ""; }
+
+ private:
+  // Rotates the query and key heads of each token of a qkv chunk in place.
+  void apply_rope(size_t n, size_t pos0, float* qkv) const;
+
+  LlamaConfig config_;
+  Linear embed_tokens_;  // model.embed_tokens.weight [n_vocab, n_embd] (the LM head when tied)
+  Linear lm_head_;       // lm_head.weight [n_vocab, n_embd], untied models only
+  std::vector<LlamaLayer> layers_;
+  const float* final_norm_ = nullptr;  // model.norm.weight [n_embd]
+  std::vector<float> rope_cos_, rope_sin_;  // [n_ctx, head_dim / 2]
+};
+
+}  // namespace qkv

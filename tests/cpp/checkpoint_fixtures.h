@@ -1,0 +1,151 @@
+// Loading the checkpoints of tests/fixtures (written from PyTorch by the
+// gen_*.py scripts) through ModelLoader, streaming each file's tensors as the
+// JS loader does, and comparing a decoder's logits with the references.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/json.h"
+#include "runtime/loader.h"
+#include "runtime/session.h"
+
+#ifndef QKV_FIXTURES_DIR
+#error "QKV_FIXTURES_DIR must name tests/fixtures"
+#endif
+
+namespace qkv {
+namespace fixtures {
+
+inline std::string fixture(const std::string& path) { return std::string(QKV_FIXTURES_DIR) + "/" + path; }
+
+inline std::string read_file(const std::string& path) {
+  std::string data;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return data;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  std::fclose(f);
+  return data;
+}
+
+// Drives the loader the way web/'s loader does: header first, then each
+// requested range, in file order, into the loader's buffers.
+inline Status load_file(ModelLoader& loader, const std::string& name, const std::string& bytes) {
+  uint64_t header_length = 0;
+  QKV_RETURN_IF_ERROR(safetensors_header_length(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                                name, &header_length));
+  std::vector<TensorRead> reads;
+  QKV_RETURN_IF_ERROR(
+      loader.add_file(name, std::string_view(bytes).substr(8, header_length), bytes.size(), &reads));
+  for (const TensorRead& r : reads) {
+    uint8_t* dst = nullptr;
+    QKV_RETURN_IF_ERROR(loader.buffer(r.id, &dst));
+    std::copy(bytes.begin() + r.begin, bytes.begin() + r.end, dst);
+    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
+  }
+  return Status::ok_status();
+}
+
+inline Status load_folder(const std::string& folder, WeightType type, std::unique_ptr<Model>* model) {
+  std::unique_ptr<ModelLoader> loader;
+  QKV_RETURN_IF_ERROR(
+      ModelLoader::create(read_file(fixture(folder + "/config.json")), type, nullptr, &loader));
+  const std::string index_text = read_file(fixture(folder + "/model.safetensors.index.json"));
+  std::vector<std::string> files;
+  if (index_text.empty()) {
+    files.push_back("model.safetensors");
+  } else {
+    JsonValue index;
+    QKV_RETURN_IF_ERROR(parse_json(index_text, "model.safetensors.index.json", &index));
+    const JsonValue* map = index.find("weight_map");
+    for (size_t i = 0; map != nullptr && i < map->size(); ++i) {
+      const std::string f(*map->at(i).as_string());
+      if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
+    }
+  }
+  for (const std::string& f : files)
+    QKV_RETURN_IF_ERROR(load_file(*loader, f, read_file(fixture(folder + "/" + f))));
+  return loader->finish(model);
+}
+
+struct Reference {
+  JsonValue json;
+  std::string logits;  // reference-logits.bin
+};
+
+inline Reference read_reference(const std::string& folder) {
+  Reference r;
+  const Status s = parse_json(read_file(fixture(folder + "/reference.json")), "reference.json", &r.json);
+  EXPECT_TRUE(s.ok()) << s.message();
+  r.logits = read_file(fixture(folder + "/reference-logits.bin"));
+  return r;
+}
+
+inline std::vector<int32_t> ids_of(const JsonValue& prompt) {
+  std::vector<int32_t> ids;
+  const JsonValue* v = prompt.find("ids");
+  for (size_t i = 0; v != nullptr && i < v->size(); ++i)
+    ids.push_back(static_cast<int32_t>(*v->at(i).as_int64()));
+  return ids;
+}
+
+struct Comparison {
+  double max_abs = 0;
+  size_t positions = 0, top1_agree = 0;
+  // Positions whose reference top-2 gap is at least the margin, and how many
+  // of those agree on the top token (an error below margin / 2 cannot flip them).
+  size_t clear_positions = 0, clear_agree = 0;
+};
+
+// Runs every reference prompt and compares the full logits rows stored in
+// reference-logits.bin with the model's.
+inline Comparison compare_logits(const std::shared_ptr<const Model>& model, const Reference& ref,
+                                 double margin = 0) {
+  Comparison c;
+  Session session(model, nullptr);
+  const size_t vocab = model->dims().n_vocab;
+  const JsonValue* prompts = ref.json.find("prompts");
+  const JsonValue* blocks = ref.json.find("logits")->find("blocks");
+  for (size_t b = 0; b < blocks->size(); ++b) {
+    const JsonValue& block = blocks->at(b);
+    const std::vector<int32_t> ids = ids_of(prompts->at(*block.find("prompt")->as_uint64()));
+    session.reset();
+    const Status s = session.append(ids.data(), ids.size(), true);
+    EXPECT_TRUE(s.ok()) << s.message();
+    const JsonValue* positions = block.find("positions");
+    const uint64_t offset = *block.find("offset")->as_uint64();
+    for (size_t i = 0; i < positions->size(); ++i) {
+      const size_t pos = *positions->at(i).as_uint64();
+      const float* want = reinterpret_cast<const float*>(ref.logits.data() + offset) + i * vocab;
+      const float* got = session.all_logits().data() + pos * vocab;
+      size_t want_top = 0, got_top = 0;
+      for (size_t v = 0; v < vocab; ++v) {
+        c.max_abs = std::max(c.max_abs, double(std::fabs(got[v] - want[v])));
+        if (want[v] > want[want_top]) want_top = v;
+        if (got[v] > got[got_top]) got_top = v;
+      }
+      float second = -INFINITY;
+      for (size_t v = 0; v < vocab; ++v) {
+        if (v != want_top) second = std::max(second, want[v]);
+      }
+      ++c.positions;
+      c.top1_agree += want_top == got_top;
+      if (want[want_top] - second >= margin) {
+        ++c.clear_positions;
+        c.clear_agree += want_top == got_top;
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace fixtures
+}  // namespace qkv
