@@ -97,16 +97,88 @@ class WasmModel {
     info.set("nHead", d.n_head);
     info.set("nEmbd", d.n_embd);
     info.set("weightBytes", static_cast<double>(model_->weight_bytes()));
+    info.set("isEncoder", model_->is_encoder());
     return info;
   }
 
   WasmSession* create_session() const {
     WasmSession* session = nullptr;
     raise_if_error(guarded([&]() -> Status {
+      if (model_->is_encoder()) {
+        return Status::unsupported(architecture_ + " is an encoder: it embeds text and does not generate");
+      }
       session = new WasmSession(model_);
       return Status::ok_status();
     }));
     return session;
+  }
+
+  // Encoders: last hidden states [total tokens, n_embd] of the sequences
+  // packed back to back in ids (lengths: one count per sequence); types is
+  // an Int32Array of token types or null.
+  val encode(const val& ids, const val& lengths, const val& types) const {
+    val out = val::null();
+    raise_if_error(guarded([&]() -> Status {
+      const std::vector<int32_t> id_list = ids_from(ids);
+      const std::vector<double> length_list = emscripten::convertJSArrayToNumberVector<double>(lengths);
+      std::vector<size_t> counts(length_list.size());
+      size_t total = 0;
+      for (size_t s = 0; s < counts.size(); ++s) {
+        QKV_RETURN_IF_ERROR(to_count(length_list[s], 1, "sequence length", &counts[s]));
+        total += counts[s];
+      }
+      if (total != id_list.size()) {
+        return Status::invalid_argument("encode: the lengths add up to " + std::to_string(total) + " tokens, not " +
+                                        std::to_string(id_list.size()));
+      }
+      std::vector<int32_t> type_list;
+      if (!types.isNull() && !types.isUndefined()) {
+        type_list = ids_from(types);
+        if (type_list.size() != id_list.size()) {
+          return Status::invalid_argument("encode: token types must be one per token");
+        }
+      }
+      std::vector<float> hidden(total * model_->dims().n_embd);
+      qkv::EncodeRequest r;
+      r.ids = id_list.data();
+      r.token_types = type_list.empty() ? nullptr : type_list.data();
+      r.lengths = counts.data();
+      r.n_seqs = counts.size();
+      r.hidden = hidden.data();
+      QKV_RETURN_IF_ERROR(model_->encode(pool(), r));
+      out = float_array(hidden.data(), hidden.size());
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  // Encoders: attention probabilities of every layer for one sequence, an
+  // array of Float32Array [head][query][key].
+  val encode_attention(const val& ids) const {
+    val layers = val::array();
+    raise_if_error(guarded([&]() -> Status {
+      const std::vector<int32_t> id_list = ids_from(ids);
+      const qkv::ModelDims& d = model_->dims();
+      const size_t n = id_list.size();
+      if (n == 0 || n > d.n_ctx) {
+        return Status::invalid_argument("attention: " + std::to_string(n) + " tokens; the model takes 1 to " +
+                                        std::to_string(d.n_ctx));
+      }
+      std::vector<std::vector<float>> probs(d.n_layer, std::vector<float>(d.n_head * n * n));
+      std::vector<float*> per_layer;
+      for (std::vector<float>& p : probs) per_layer.push_back(p.data());
+      std::vector<float> hidden(n * d.n_embd);
+      qkv::EncodeRequest r;
+      r.ids = id_list.data();
+      r.lengths = &n;
+      r.n_seqs = 1;
+      r.hidden = hidden.data();
+      r.attention_probs = per_layer.data();
+      QKV_RETURN_IF_ERROR(model_->encode(pool(), r));
+      for (const std::vector<float>& p : probs) layers.call<void>("push", float_array(p.data(), p.size()));
+      return Status::ok_status();
+    }));
+    return layers;
   }
 
  private:
@@ -215,7 +287,9 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("finish", &WasmLoader::finish, allow_raw_pointers());
   emscripten::class_<WasmModel>("Model")
       .function("info", &WasmModel::info)
-      .function("createSession", &WasmModel::create_session, allow_raw_pointers());
+      .function("createSession", &WasmModel::create_session, allow_raw_pointers())
+      .function("encode", &WasmModel::encode)
+      .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)
       .function("position", &WasmSession::position)

@@ -19,7 +19,20 @@ export { createTokenizer } from './tokenizers/index.js';
 export { loadModel } from './load-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ProgressInfo } from './load-model.js';
 export { Model } from './model.js';
-export type { ModelInfo, GeneratedToken, ForwardResult, AttentionResult } from './model.js';
+export type { ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult } from './model.js';
+export { pipeline } from './pipeline.js';
+export type {
+  PipelineTask,
+  PipelineOptions,
+  TextGenerationPipeline,
+  TextGenerationOptions,
+  TextGenerationOutput,
+  FeatureExtractionPipeline,
+  FeatureExtractionOptions,
+  EmbeddingTensor,
+} from './pipeline.js';
+export { TextStreamer } from './streamer.js';
+export type { TextStreamerOptions } from './streamer.js';
 export type { GenerationOptions } from './generation.js';
 export type { Tokenizer, DecodeStream, DecodeOptions } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';

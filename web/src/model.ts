@@ -1,11 +1,13 @@
 /**
- * A loaded model: its tokenizer, generation, raw logits and attention
- * weights. Calls on one model run one at a time, in the order they were made
- * (a second generate() waits for the first to finish or be aborted).
+ * A loaded model: its tokenizer, generation (decoders), embeddings
+ * (encoders), raw logits and attention weights. Calls on one model run one at
+ * a time, in the order they were made (a second generate() waits for the
+ * first to finish or be aborted).
  */
 import type { Backend } from './backend.js';
-import { InvalidArgumentError, QkvError } from './errors.js';
+import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
+import { poolSequences, type Pooling } from './pooling.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import type { ModelHandle, SessionHandle } from './wasm-module.js';
 
@@ -21,6 +23,21 @@ export interface ModelInfo {
   nEmbd: number;
   /** Bytes of weights held in wasm memory. */
   weightBytes: number;
+  /** An encoder (BERT) embeds text; a decoder generates it. */
+  isEncoder: boolean;
+}
+
+export interface EmbedOptions {
+  /** 'mean' over the tokens (default), 'cls' for the first token, 'none' for every token's state (one text only). */
+  pooling?: Pooling | 'none';
+  /** Scale each vector to unit length (default false). */
+  normalize?: boolean;
+}
+
+export interface EmbedResult {
+  /** Row-major [texts, nEmbd] (pooled) or [1, tokens, nEmbd] (pooling 'none'). */
+  data: Float32Array;
+  dims: number[];
 }
 
 export interface GeneratedToken {
@@ -59,7 +76,7 @@ export class Model {
   constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: ModelInfo, eos: number[]) {
     this.backend = backend;
     this.handle = handle;
-    this.session = backend.call(() => handle.createSession());
+    this.session = info.isEncoder ? undefined : backend.call(() => handle.createSession());
     this.tokenizer = tokenizer;
     this.info = info;
     this.eos = eos;
@@ -78,6 +95,7 @@ export class Model {
    * tokenizer.encode(prompt) does.
    */
   async *generate(prompt: string | readonly number[], options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    this.decoderOnly('generate');
     const resolved = resolveGenerationOptions(options, this.eos);
     const ids = this.promptIds(prompt);
     const release = await this.acquire();
@@ -126,6 +144,7 @@ export class Model {
 
   /** Logits of every position for these ids (or this text). */
   async forward(input: string | readonly number[]): Promise<ForwardResult> {
+    this.decoderOnly('forward');
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
@@ -146,8 +165,9 @@ export class Model {
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
-      const session = this.live();
-      const layers = this.backend.call(() => session.attention(Int32Array.from(ids)));
+      const layers = this.info.isEncoder
+        ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(this.fitEncoder(ids))))
+        : this.backend.call(() => this.live().attention(Int32Array.from(ids)));
       const tokens = ids.map((id) => this.tokenizer.idToToken(id) ?? String(id));
       return { tokens, ids, layers, dims: [this.info.nHead, ids.length, ids.length] };
     } finally {
@@ -155,20 +175,95 @@ export class Model {
     }
   }
 
+  /**
+   * Sentence embeddings of an encoder (BERT family): each text is tokenized
+   * with its special tokens ([CLS] … [SEP]), cut to the model's context,
+   * encoded and pooled. Texts are encoded together, each attending only to
+   * itself, so results do not depend on the batch. An entry may also be an
+   * array of token ids, used as given (special tokens included).
+   */
+  async embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    if (!this.info.isEncoder) {
+      throw new UnsupportedError(`${this.info.architecture} is a decoder: embed() needs an encoder such as BertModel`);
+    }
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' || isIdList(t))) {
+      throw new InvalidArgumentError('embed: expected a string or a non-empty array of strings or token-id arrays');
+    }
+    const pooling = options.pooling ?? 'mean';
+    if (!['mean', 'cls', 'none'].includes(pooling)) {
+      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls' or 'none', got ${JSON.stringify(pooling)}`);
+    }
+    if (pooling === 'none' && list.length !== 1) {
+      throw new InvalidArgumentError("embed: pooling 'none' returns every token's state, for one text at a time");
+    }
+    const sequences = list.map((t) => this.fitEncoder(typeof t === 'string' ? this.tokenizer.encode(t) : [...t]));
+    const dim = this.info.nEmbd;
+    const release = await this.acquire();
+    try {
+      const handle = this.liveHandle();
+      if (pooling === 'none') {
+        const ids = sequences[0]!;
+        const data = this.backend.call(() => handle.encode(Int32Array.from(ids), [ids.length], null));
+        if (options.normalize === true) {
+          poolSequences(data, ids.map(() => 1), dim, 'mean', true, data);
+        }
+        return { data, dims: [1, ids.length, dim] };
+      }
+      const out = new Float32Array(list.length * dim);
+      // Batches of at most ENCODE_BATCH_TOKENS tokens bound the scratch memory of one call.
+      for (let first = 0; first < sequences.length;) {
+        let last = first;
+        let tokens = 0;
+        while (last < sequences.length && (last === first || tokens + sequences[last]!.length <= ENCODE_BATCH_TOKENS)) {
+          tokens += sequences[last++]!.length;
+        }
+        const batch = sequences.slice(first, last);
+        const lengths = batch.map((s) => s.length);
+        const hidden = this.backend.call(() => handle.encode(Int32Array.from(batch.flat()), lengths, null));
+        poolSequences(hidden, lengths, dim, pooling, options.normalize === true, out, first * dim);
+        first = last;
+      }
+      return { data: out, dims: [list.length, dim] };
+    } finally {
+      release();
+    }
+  }
+
+  /** ids cut to the encoder's context, keeping the special tokens the tokenizer put around the text. */
+  private fitEncoder(ids: number[]): number[] {
+    if (ids.length <= this.info.nCtx) return ids;
+    const head = ids.slice(0, this.info.nCtx - 1);
+    head.push(ids[ids.length - 1]!); // the closing [SEP]
+    return head;
+  }
+
+  private decoderOnly(what: string): void {
+    if (this.info.isEncoder) {
+      throw new UnsupportedError(`${this.info.architecture} is an encoder: it has no ${what}(); use embed()`);
+    }
+  }
+
+  private liveHandle(): ModelHandle {
+    if (this.handle === undefined) throw new QkvError('disposed', 'this model has been disposed');
+    return this.handle;
+  }
+
   private promptIds(input: string | readonly number[]): number[] {
     if (typeof input === 'string') return this.tokenizer.encode(input);
-    if (Array.isArray(input) && input.every((t) => Number.isInteger(t))) return [...input];
+    if (isIdList(input)) return [...input];
     throw new InvalidArgumentError('expected a string or an array of token ids');
   }
 
   private live(): SessionHandle {
+    this.liveHandle();
     if (this.session === undefined) throw new QkvError('disposed', 'this model has been disposed');
     return this.session;
   }
 
   /** Waits for earlier calls on this model; returns the release function. */
   private async acquire(): Promise<() => void> {
-    this.live();
+    this.liveHandle();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => { release = resolve; });
     const previous = this.queue;
@@ -176,6 +271,13 @@ export class Model {
     await previous;
     return release;
   }
+}
+
+// Tokens per encode() call of embed(): ~30 MB of scratch at 384 wide.
+const ENCODE_BATCH_TOKENS = 8192;
+
+function isIdList(v: unknown): v is readonly number[] {
+  return Array.isArray(v) && v.every((t) => Number.isInteger(t));
 }
 
 function firstStop(text: string, stops: readonly string[]): number {

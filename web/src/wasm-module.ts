@@ -34,11 +34,16 @@ export interface ModelHandleInfo {
   nHead: number;
   nEmbd: number;
   weightBytes: number;
+  isEncoder: boolean;
 }
 
 export interface ModelHandle extends Handle {
   info(): ModelHandleInfo;
   createSession(): SessionHandle;
+  /** Encoders: last hidden states [total tokens, nEmbd] of sequences packed back to back. */
+  encode(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
+  /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
+  encodeAttention(ids: Int32Array): Float32Array[];
 }
 
 export interface SessionHandle extends Handle {

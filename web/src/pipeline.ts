@@ -1,0 +1,148 @@
+/**
+ * pipeline() in the style of transformers.js, so switching is a change of
+ * import: 'text-generation' returns [{ generated_text }] per input,
+ * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
+ */
+import { InvalidArgumentError } from './errors.js';
+import type { GenerationOptions } from './generation.js';
+import { loadModel, type LoadModelOptions, type ModelFiles, type ProgressInfo } from './load-model.js';
+import type { Model } from './model.js';
+import type { Pooling } from './pooling.js';
+import type { TextStreamer } from './streamer.js';
+import type { Tokenizer } from './tokenizers/index.js';
+
+export type PipelineTask = 'text-generation' | 'feature-extraction';
+
+export interface PipelineOptions {
+  /** Weight type in memory: qkv's 'f32' | 'f16' | 'q8', or transformers.js's 'fp32' | 'fp16' | 'q8'. */
+  dtype?: 'f32' | 'f16' | 'q8' | 'fp32' | 'fp16';
+  /** transformers.js's name for onProgress. */
+  progress_callback?: (info: ProgressInfo) => void;
+  onProgress?: (info: ProgressInfo) => void;
+  signal?: AbortSignal;
+}
+
+export interface TextGenerationOptions extends GenerationOptions {
+  /** Include the prompt in generated_text (default true, as transformers.js). */
+  return_full_text?: boolean;
+  streamer?: TextStreamer;
+}
+
+export interface TextGenerationOutput {
+  generated_text: string;
+}
+
+export interface FeatureExtractionOptions {
+  /** 'none' (default, as transformers.js: every token's state, one text at a time), 'mean' or 'cls'. */
+  pooling?: Pooling | 'none';
+  normalize?: boolean;
+}
+
+/** The shape of transformers.js's Tensor that feature-extraction results use. */
+export interface EmbeddingTensor {
+  type: 'float32';
+  data: Float32Array;
+  dims: number[];
+  /** Nested arrays following dims. */
+  tolist(): unknown[];
+}
+
+interface PipelineBase {
+  readonly task: PipelineTask;
+  readonly model: Model;
+  readonly tokenizer: Tokenizer;
+  /** Frees the model. */
+  dispose(): Promise<void>;
+}
+
+export interface TextGenerationPipeline extends PipelineBase {
+  (texts: string, options?: TextGenerationOptions): Promise<TextGenerationOutput[]>;
+  (texts: readonly string[], options?: TextGenerationOptions): Promise<TextGenerationOutput[][]>;
+}
+
+export interface FeatureExtractionPipeline extends PipelineBase {
+  (texts: string | readonly (string | readonly number[])[], options?: FeatureExtractionOptions): Promise<EmbeddingTensor>;
+}
+
+const DTYPE_NAMES: Record<string, LoadModelOptions['dtype']> = { f32: 'f32', fp32: 'f32', f16: 'f16', fp16: 'f16', q8: 'q8' };
+
+export async function pipeline(task: 'text-generation', source: string | URL | ModelFiles,
+  options?: PipelineOptions): Promise<TextGenerationPipeline>;
+export async function pipeline(task: 'feature-extraction', source: string | URL | ModelFiles,
+  options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+export async function pipeline(task: PipelineTask, source: string | URL | ModelFiles,
+  options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline> {
+  if (task !== 'text-generation' && task !== 'feature-extraction') {
+    throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
+      "'text-generation' and 'feature-extraction'");
+  }
+  const dtype = DTYPE_NAMES[options.dtype ?? 'f32'];
+  if (dtype === undefined) {
+    throw new InvalidArgumentError(`pipeline: dtype must be one of ${Object.keys(DTYPE_NAMES).join(', ')}, got ` +
+      JSON.stringify(options.dtype));
+  }
+  const onProgress = options.onProgress ?? options.progress_callback;
+  const model = await loadModel(source, {
+    dtype,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const wrongKind = task === 'feature-extraction' ? !model.info.isEncoder : model.info.isEncoder;
+  if (wrongKind) {
+    model.dispose();
+    throw new InvalidArgumentError(`pipeline: ${model.info.architecture} cannot run '${task}' ` +
+      `(${task === 'feature-extraction' ? 'it is a decoder' : 'it is an encoder'})`);
+  }
+  const base: PipelineBase = {
+    task, model, tokenizer: model.tokenizer,
+    dispose: async () => { model.dispose(); },
+  };
+  const run = task === 'text-generation' ? textGeneration(model) : featureExtraction(model);
+  return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline;
+}
+
+function textGeneration(model: Model) {
+  return async (texts: string | readonly string[], options: TextGenerationOptions = {}) => {
+    const { return_full_text: fullText = true, streamer, ...generation } = options;
+    const one = async (prompt: string): Promise<TextGenerationOutput[]> => {
+      streamer?.onText(prompt, true);
+      let text = '';
+      try {
+        for await (const { text: piece } of model.generate(prompt, generation)) {
+          text += piece;
+          streamer?.onText(piece, false);
+        }
+      } finally {
+        streamer?.end();
+      }
+      return [{ generated_text: fullText ? prompt + text : text }];
+    };
+    if (typeof texts === 'string') return one(texts);
+    if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
+      throw new InvalidArgumentError('text-generation: expected a string or an array of strings');
+    }
+    const results: TextGenerationOutput[][] = [];
+    for (const prompt of texts) results.push(await one(prompt));
+    return results;
+  };
+}
+
+function featureExtraction(model: Model) {
+  return async (texts: string | readonly (string | readonly number[])[],
+    options: FeatureExtractionOptions = {}): Promise<EmbeddingTensor> => {
+    const { data, dims } = await model.embed(texts, {
+      pooling: options.pooling ?? 'none',
+      normalize: options.normalize === true,
+    });
+    return { type: 'float32', data, dims, tolist: () => toNested(data, dims) };
+  };
+}
+
+function toNested(data: Float32Array, dims: readonly number[]): unknown[] {
+  const build = (offset: number, axis: number): unknown[] => {
+    const size = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: dims[axis]! }, (_, i) =>
+      axis === dims.length - 1 ? data[offset + i] : build(offset + i * size, axis + 1));
+  };
+  return build(0, 0);
+}
