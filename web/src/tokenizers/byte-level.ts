@@ -29,12 +29,18 @@ export function toByteChars(text: string): string {
   return out;
 }
 
-/** Appends the bytes a byte-level token string stands for; false if it holds a character outside the alphabet. */
-export function pushTokenBytes(token: string, bytes: number[]): boolean {
+/**
+ * The bytes a token stands for: each character mapped back through the
+ * alphabet. A token with a character outside the alphabet (an added token
+ * such as "日本") stands for its own UTF-8, as in Hugging Face's ByteLevel decoder.
+ */
+export function tokenBytes(token: string): Uint8Array {
+  const bytes = new Uint8Array(token.length);
+  let n = 0;
   for (const ch of token) {
     const b = CHAR_TO_BYTE.get(ch);
-    if (b === undefined) return false;
-    bytes.push(b);
+    if (b === undefined) return utf8.encode(token);
+    bytes[n++] = b;
   }
-  return true;
+  return bytes.subarray(0, n);
 }

@@ -1,25 +1,83 @@
 /**
- * Tokenizers read from a Hugging Face tokenizer.json: createTokenizer picks
- * the implementation from the model type and options. Supported so far: BPE
- * over GPT-2's byte-level alphabet (byte-level-bpe.ts).
+ * Tokenizers read from a Hugging Face tokenizer.json. createTokenizer builds
+ * each stage of the pipeline from its part of the file:
+ *
+ * - model: BPE (bpe.ts) — byte-level as in GPT-2, Qwen2 and Llama 3, or
+ *   SentencePiece-style with byte_fallback as in LLaMA 2 — and WordPiece
+ *   (wordpiece.ts) as in BERT;
+ * - normalizer (normalizers.ts, bert.ts), pre_tokenizer (pre-tokenizers.ts,
+ *   metaspace.ts, onig-regex.ts for Split regexes), post_processor
+ *   (post-processors.ts), decoder (decoders.ts, byte-fallback.ts);
+ * - added_tokens (added-tokens.ts).
  */
-import { UnsupportedError } from '../errors.js';
-import { createByteLevelBpe } from './byte-level-bpe.js';
-import { bad, isObject } from './tokenizer-json.js';
+import { FormatError, UnsupportedError } from '../errors.js';
+import { AddedTokenSplitter } from './added-tokens.js';
+import { BpeModel } from './bpe.js';
+import { createDecoder } from './decoders.js';
+import { createNormalizer } from './normalizers.js';
+import { createPostProcessor } from './post-processors.js';
+import { createPreTokenizer } from './pre-tokenizers.js';
+import { PipelineTokenizer, type TokenizerModel } from './tokenizer.js';
+import { type AddedToken, bad, containsType, isObject, type Json, readAddedTokens } from './tokenizer-json.js';
+import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
-export type { DecodeOptions, DecodeStream, Tokenizer } from './types.js';
+export type { DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+
+const MODELS: Record<string, (model: Json) => TokenizerModel> = {
+  BPE: (model) => new BpeModel(model),
+  WordPiece: (model) => new WordPieceModel(model),
+};
+
+/**
+ * A ByteLevel decoder reads tokens as bytes in GPT-2's alphabet, which only
+ * a ByteLevel pre-tokenizer (or normalizer) writes: without one, encode and
+ * decode would not agree.
+ */
+function checkByteLevel(json: Json): void {
+  if (!containsType(json.decoder, 'ByteLevel')) return;
+  if (containsType(json.pre_tokenizer, 'ByteLevel') || containsType(json.normalizer, 'ByteLevel')) return;
+  const pre = isObject(json.pre_tokenizer) ? String(json.pre_tokenizer.type) : JSON.stringify(json.pre_tokenizer);
+  throw new UnsupportedError(`tokenizer.json: pre_tokenizer ${pre} with a ByteLevel decoder is not supported; `
+    + 'byte-level BPE needs a ByteLevel pre_tokenizer (or normalizer) to turn text into bytes');
+}
+
+/**
+ * Hugging Face gives an added token that is also in the model's vocabulary
+ * the vocabulary's id, whatever added_tokens says; qkv trusts the file, so a
+ * file where the two disagree is refused rather than read differently.
+ */
+function checkAddedTokenIds(added: AddedToken[], model: TokenizerModel): void {
+  added.forEach((t, i) => {
+    const id = model.vocab.get(t.content);
+    if (id !== undefined && id !== t.id) {
+      throw new FormatError(`tokenizer.json: added_tokens[${i}] "${t.content}" has id ${t.id}, but model.vocab gives it ${id}`);
+    }
+  });
+}
 
 /** Builds a tokenizer from the parsed contents of a tokenizer.json. */
 export function createTokenizer(json: unknown): Tokenizer {
   if (!isObject(json)) throw bad('the document', 'a JSON object', json);
   const model = json.model;
   if (!isObject(model)) throw bad('model', 'an object', model);
-  if (model.type !== 'BPE') {
-    throw new UnsupportedError(`tokenizer.json: model type ${JSON.stringify(model.type)} is not supported yet; qkv reads BPE`);
+  const makeModel = typeof model.type === 'string' ? MODELS[model.type] : undefined;
+  if (!makeModel) {
+    throw new UnsupportedError(`tokenizer.json: model type ${JSON.stringify(model.type)} is not supported; qkv reads `
+      + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2) and WordPiece (BERT)');
   }
-  if (model.byte_fallback === true) {
-    throw new UnsupportedError('tokenizer.json: BPE with byte_fallback (SentencePiece style) is not supported yet');
-  }
-  return createByteLevelBpe(json, model);
+  checkByteLevel(json);
+  const normalizer = createNormalizer(json.normalizer, 'normalizer');
+  const tokenizerModel = makeModel(model);
+  const addedTokens = readAddedTokens(json);
+  checkAddedTokenIds(addedTokens, tokenizerModel);
+  return new PipelineTokenizer({
+    model: tokenizerModel,
+    addedTokens,
+    normalizer,
+    splitter: new AddedTokenSplitter(addedTokens, normalizer),
+    preTokenizer: createPreTokenizer(json.pre_tokenizer, 'pre_tokenizer'),
+    template: createPostProcessor(json.post_processor, 'post_processor'),
+    decoder: createDecoder(json.decoder, 'decoder'),
+  });
 }

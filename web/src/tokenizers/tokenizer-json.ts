@@ -1,13 +1,21 @@
 /**
- * Reading the parts of a Hugging Face tokenizer.json that several tokenizer
- * models share (vocab, merges, added tokens), with errors that name the field.
+ * Reading the parts of a Hugging Face tokenizer.json that several components
+ * share, with errors that name the field (e.g. `pre_tokenizer.pretokenizers[1].behavior`).
  */
-import { FormatError } from '../errors.js';
+import { FormatError, UnsupportedError } from '../errors.js';
 
 export interface AddedToken {
   id: number;
   content: string;
+  /** Skipped by decode({ skip_special_tokens: true }). */
   special: boolean;
+  /** Matched in the normalized text (true) or in the raw text before normalization (false). */
+  normalized: boolean;
+  /** Also swallows the whitespace on its left / right. */
+  lstrip: boolean;
+  rstrip: boolean;
+  /** Only matches when not inside a word. */
+  singleWord: boolean;
 }
 
 export type Json = Record<string, unknown>;
@@ -23,6 +31,52 @@ export function bad(field: string, expected: string, found: unknown): FormatErro
 
 export function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 31;
+}
+
+/** The `type` of a component; `path` names it in errors. */
+export function readType(component: unknown, path: string): string {
+  if (!isObject(component)) throw bad(path, 'an object', component);
+  if (typeof component.type !== 'string') throw bad(`${path}.type`, 'a string', component.type);
+  return component.type;
+}
+
+/** Whether a component, or any step of a Sequence of them, has the given type. */
+export function containsType(component: unknown, type: string): boolean {
+  if (!isObject(component)) return false;
+  if (component.type === type) return true;
+  const steps = component.normalizers ?? component.pretokenizers ?? component.decoders ?? component.processors;
+  return Array.isArray(steps) && steps.some((s) => containsType(s, type));
+}
+
+export function unsupportedType(path: string, type: string, supported: readonly string[]): UnsupportedError {
+  return new UnsupportedError(`tokenizer.json: ${path}.type "${type}" is not supported; qkv reads ${supported.join(', ')}`);
+}
+
+/** An optional field: `fallback` when absent or null, else it must have the type `typeof fallback`. */
+export function readOptional<T extends string | number | boolean>(obj: Json, field: string, path: string, fallback: T): T {
+  const v = obj[field];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== typeof fallback) throw bad(`${path}.${field}`, `a ${typeof fallback}`, v);
+  return v as T;
+}
+
+export function readString(obj: Json, field: string, path: string): string {
+  const v = obj[field];
+  if (typeof v !== 'string') throw bad(`${path}.${field}`, 'a string', v);
+  return v;
+}
+
+/** A field holding exactly one Unicode character (Rust's `char`), e.g. Metaspace's replacement. */
+export function readChar(obj: Json, field: string, path: string): string {
+  const v = obj[field];
+  if (typeof v !== 'string' || Array.from(v).length !== 1) throw bad(`${path}.${field}`, 'a single character', v);
+  return v;
+}
+
+export function readArray(obj: Json, field: string, path: string): unknown[] {
+  const v = obj[field];
+  if (!Array.isArray(v)) throw bad(`${path}.${field}`, 'an array', v);
+  return v;
 }
 
 export function readVocab(model: Json): Map<string, number> {
@@ -55,9 +109,27 @@ export function readAddedTokens(json: Json): AddedToken[] {
   const list = json.added_tokens ?? [];
   if (!Array.isArray(list)) throw bad('added_tokens', 'an array', list);
   return list.map((t: unknown, i: number) => {
+    const path = `added_tokens[${i}]`;
     if (!isObject(t) || !isId(t.id) || typeof t.content !== 'string' || t.content === '') {
-      throw bad(`added_tokens[${i}]`, 'an object with an integer id and non-empty content', t);
+      throw bad(path, 'an object with an integer id and non-empty content', t);
     }
-    return { id: t.id, content: t.content, special: t.special === true };
+    return {
+      id: t.id,
+      content: t.content,
+      special: readOptional(t, 'special', path, false),
+      // Hugging Face's AddedToken defaults: normalized unless said otherwise, no stripping.
+      normalized: readOptional(t, 'normalized', path, true),
+      lstrip: readOptional(t, 'lstrip', path, false),
+      rstrip: readOptional(t, 'rstrip', path, false),
+      singleWord: readOptional(t, 'single_word', path, false),
+    };
   });
+}
+
+/** A Split/Replace `pattern`: `{ String: "…" }` (literal) or `{ Regex: "…" }` (Oniguruma syntax). */
+export function readPattern(obj: Json, path: string): { literal: string } | { regex: string } {
+  const p = obj.pattern;
+  if (isObject(p) && typeof p.String === 'string') return { literal: p.String };
+  if (isObject(p) && typeof p.Regex === 'string') return { regex: p.Regex };
+  throw bad(`${path}.pattern`, 'an object with a String or a Regex', p);
 }

@@ -1,0 +1,118 @@
+/**
+ * The tokenization pipeline of Hugging Face tokenizers: added tokens are
+ * found first, then normalizer -> pre-tokenizer -> model -> post-processor
+ * for encode, and the decoder for decode. Each stage comes from its part of
+ * tokenizer.json (see index.ts); this class only runs them in order.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { AddedTokenSplitter } from './added-tokens.js';
+import type { DecoderFactory } from './decoders.js';
+import type { Normalizer } from './normalizers.js';
+import type { Template } from './post-processors.js';
+import type { PreTokenizer } from './pre-tokenizers.js';
+import type { AddedToken } from './tokenizer-json.js';
+import type { DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+
+/** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
+export interface TokenizerModel {
+  readonly vocab: ReadonlyMap<string, number>;
+  /** Appends the ids of `word` to `ids`. */
+  tokenize(word: string, ids: number[]): void;
+}
+
+export interface Pipeline {
+  model: TokenizerModel;
+  addedTokens: AddedToken[];
+  normalizer: Normalizer | null;
+  splitter: AddedTokenSplitter;
+  preTokenizer: PreTokenizer | null;
+  template: Template;
+  decoder: DecoderFactory;
+}
+
+function readFlag(options: unknown, name: string, method: string): boolean | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${method}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const value = (options as Record<string, unknown>)[name];
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`${method}: ${name} must be a boolean, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export class PipelineTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  private readonly idToString: string[] = [];
+  private readonly specialIds = new Set<number>();
+
+  constructor(private readonly pipeline: Pipeline) {
+    const { model, addedTokens, normalizer } = pipeline;
+    for (const [token, id] of model.vocab) this.idToString[id] = token;
+    for (const t of addedTokens) {
+      // A normalized added token is decoded from its normalized form (as in Hugging Face tokenizers
+      // 0.22+), so that a decoder undoing the normalizer (e.g. ByteLevel) gets what it expects.
+      this.idToString[t.id] = t.normalized && normalizer ? normalizer(t.content) : t.content;
+    }
+    // Hugging Face skips a token whose string is the content of a special added token.
+    const special = new Set(addedTokens.filter((t) => t.special).map((t) => t.content));
+    this.idToString.forEach((token, id) => {
+      if (special.has(token)) this.specialIds.add(id);
+    });
+    this.vocabSize = this.idToString.length;
+  }
+
+  encode(text: string, options?: EncodeOptions): number[] {
+    if (typeof text !== 'string') {
+      throw new InvalidArgumentError(`encode: text must be a string, got ${text === null ? 'null' : typeof text}`);
+    }
+    const addSpecialTokens = readFlag(options, 'add_special_tokens', 'encode') ?? true;
+    const { model, splitter, preTokenizer, template } = this.pipeline;
+    const ids = addSpecialTokens ? [...template.before] : [];
+    for (const segment of splitter.split(text)) {
+      if ('id' in segment) {
+        ids.push(segment.id);
+        continue;
+      }
+      const words = preTokenizer ? preTokenizer(segment.text, segment.atStart) : [segment.text];
+      for (const word of words) model.tokenize(word, ids);
+    }
+    if (addSpecialTokens) ids.push(...template.after);
+    return ids;
+  }
+
+  decode(ids: readonly number[], options?: DecodeOptions): string {
+    const stream = this.openStream(options, true);
+    let text = '';
+    for (const id of ids) text += stream.push(id);
+    return text + stream.flush();
+  }
+
+  createDecodeStream(options?: DecodeOptions): DecodeStream {
+    return this.openStream(options, false);
+  }
+
+  idToToken(id: number): string {
+    this.checkId(id);
+    return this.idToString[id]!;
+  }
+
+  private openStream(options: DecodeOptions | undefined, exact: boolean): DecodeStream {
+    const skipSpecial = readFlag(options, 'skip_special_tokens', 'decode') ?? false;
+    const decoder = this.pipeline.decoder(exact);
+    return {
+      push: (id: number): string => {
+        this.checkId(id);
+        return skipSpecial && this.specialIds.has(id) ? '' : decoder.push(this.idToString[id]!);
+      },
+      flush: (): string => decoder.flush(),
+    };
+  }
+
+  private checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || this.idToString[id] === undefined) {
+      throw new InvalidArgumentError(`token id ${id} is not in the vocabulary (ids 0 to ${this.vocabSize - 1})`);
+    }
+  }
+}
