@@ -7,46 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
+import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
 import {
   FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel,
 } from '../../dist/index.js';
-
-const fixtures = new URL('../fixtures/', import.meta.url);
-const folder = (name) => new URL(name, fixtures).pathname;
-const reference = (name) => JSON.parse(readFileSync(new URL(`${name}/reference.json`, fixtures), 'utf8'));
-const referenceLogits = (name) => {
-  const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
-  return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
-};
-
-// Max |logit difference| over every stored full row, and top-1 agreement.
-async function compareLogits(model, name) {
-  const ref = reference(name);
-  const all = referenceLogits(name);
-  const vocab = ref.logits.vocab_size;
-  let maxAbs = 0;
-  let rows = 0;
-  let agree = 0;
-  for (const block of ref.logits.blocks) {
-    const { ids } = ref.prompts[block.prompt];
-    const { logits, dims } = await model.forward(ids);
-    assert.deepEqual(dims, [ids.length, vocab]);
-    block.positions.forEach((pos, i) => {
-      const want = all.subarray(block.offset / 4 + i * vocab, block.offset / 4 + (i + 1) * vocab);
-      const got = logits.subarray(pos * vocab, (pos + 1) * vocab);
-      let wantTop = 0;
-      let gotTop = 0;
-      for (let v = 0; v < vocab; v++) {
-        maxAbs = Math.max(maxAbs, Math.abs(got[v] - want[v]));
-        if (want[v] > want[wantTop]) wantTop = v;
-        if (got[v] > got[gotTop]) gotTop = v;
-      }
-      rows++;
-      agree += wantTop === gotTop ? 1 : 0;
-    });
-  }
-  return { maxAbs, rows, agree };
-}
 
 export function gpt2Suite({ numThreads, flavour }) {
   before(async () => {
@@ -81,17 +45,7 @@ export function gpt2Suite({ numThreads, flavour }) {
         assert.equal(att.layers.length, nLayer);
         assert.deepEqual(att.dims, [nHead, n, n]);
         assert.equal(att.tokens.length, n);
-        let maxProb = 0;
-        for (let l = 0; l < nLayer; l++) {
-          for (let h = 0; h < nHead; h++) {
-            for (let q = 0; q < n; q++) {
-              for (let k = 0; k < n; k++) {
-                const got = att.layers[l][(h * n + q) * n + k];
-                maxProb = Math.max(maxProb, Math.abs(got - ref.attention.probs[l][h][q][k]));
-              }
-            }
-          }
-        }
+        const maxProb = maxAttentionError(att.layers, ref.attention.probs, n);
         assert.ok(maxProb <= 1e-5, `max |attention error| ${maxProb}`);
       } finally {
         model.dispose();

@@ -1,0 +1,3 @@
+import { bertSuite } from './bert-suite.mjs';
+
+bertSuite({ numThreads: 1, flavour: 'qkv-simd' });

@@ -1,0 +1,108 @@
+// The BERT encoder through the public API (loadModel, embed, attention,
+// pipeline('feature-extraction')) against the PyTorch references of
+// tests/fixtures/bert-tiny (gen_bert.py). Run by bert-single.test.mjs and
+// bert-threads.test.mjs, once per wasm build.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { cosine, folder, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
+import { InvalidArgumentError, UnsupportedError, backendInfo, env, loadModel, pipeline } from '../../dist/index.js';
+
+const POOLED = [
+  ['mean', false, 'mean_pooled'], ['mean', true, 'mean_pooled_normalized'],
+  ['cls', false, 'cls_pooled'], ['cls', true, 'cls_pooled_normalized'],
+];
+
+// Each row of data ([rows, dim]) against the reference vectors: max |error| and min cosine.
+function compareRows(data, dim, wantRows) {
+  let maxAbs = 0;
+  let minCos = 1;
+  wantRows.forEach((want, r) => {
+    const got = data.subarray(r * dim, (r + 1) * dim);
+    maxAbs = Math.max(maxAbs, maxAbsError(got, want));
+    minCos = Math.min(minCos, cosine(got, want));
+  });
+  return { maxAbs, minCos };
+}
+
+export function bertSuite({ numThreads, flavour }) {
+  let model;
+  const ref = reference('bert-tiny');
+  before(async () => {
+    env.wasm.numThreads = numThreads;
+    assert.equal((await backendInfo()).flavour, flavour);
+    model = await loadModel(folder('bert-tiny'));
+  });
+  after(() => model?.dispose());
+
+  test('bert-tiny: embeddings of texts equal PyTorch\'s for every pooling', async () => {
+    assert.equal(model.info.architecture, 'BertModel');
+    assert.equal(model.info.isEncoder, true);
+    const texts = ref.texts.map((t) => t.text);
+    // The tokenizer adds [CLS] … [SEP] as BERT's post-processor says.
+    ref.texts.forEach((t) => assert.deepEqual(model.tokenizer.encode(t.text), t.ids, t.text));
+    for (const [pooling, normalize, field] of POOLED) {
+      const { data, dims } = await model.embed(texts, { pooling, normalize });
+      assert.deepEqual(dims, [texts.length, model.info.nEmbd]);
+      const { maxAbs, minCos } = compareRows(data, dims[1], ref.texts.map((t) => t[field]));
+      assert.ok(maxAbs <= 1e-4 && minCos >= 0.9999, `${field}: max |error| ${maxAbs}, min cosine ${minCos}`);
+    }
+  });
+
+  test('bert-tiny: a batch gives each sequence the states it has alone (the padded batch of PyTorch)', async () => {
+    const ids = ref.batch.inputs.map((i) => ref.inputs[i].ids);
+    for (const [pooling, normalize, field] of POOLED) {
+      const { data, dims } = await model.embed(ids, { pooling, normalize });
+      const { maxAbs, minCos } = compareRows(data, dims[1], ref.batch[field]);
+      assert.ok(maxAbs <= 1e-4 && minCos >= 0.9999, `${field}: max |error| ${maxAbs}, min cosine ${minCos}`);
+    }
+    // Token states of one sequence: pooling 'none'.
+    const single = ref.inputs.find((i) => i.token_type_ids.every((t) => t === 0) && i.ids.length > 8);
+    const { data, dims } = await model.embed([single.ids], { pooling: 'none' });
+    assert.deepEqual(dims, [1, single.ids.length, model.info.nEmbd]);
+    assert.ok(maxAbsError(data, single.last_hidden_state) <= 1e-4);
+  });
+
+  test('bert-tiny: attention probabilities equal PyTorch\'s', async () => {
+    const input = ref.inputs[ref.attention.input];
+    assert.ok(input.token_type_ids.every((t) => t === 0), 'the API encodes segment A only');
+    const att = await model.attention(input.ids);
+    const n = input.ids.length;
+    assert.deepEqual(att.dims, [ref.attention.shape[1], n, n]);
+    assert.ok(maxAttentionError(att.layers, ref.attention.probs, n) <= 1e-5);
+  });
+
+  test("pipeline('feature-extraction') returns a tensor like transformers.js's", async () => {
+    const extractor = await pipeline('feature-extraction', folder('bert-tiny'));
+    try {
+      const texts = ref.texts.slice(0, 2);
+      const out = await extractor(texts.map((t) => t.text), { pooling: 'mean', normalize: true });
+      assert.equal(out.type, 'float32');
+      assert.deepEqual(out.dims, [2, 64]);
+      const list = out.tolist();
+      assert.equal(list.length, 2);
+      assert.ok(cosine(list[1], texts[1].mean_pooled_normalized) >= 0.9999);
+      const tokens = await extractor(texts[0].text);  // pooling 'none' by default, as transformers.js
+      assert.deepEqual(tokens.dims, [1, texts[0].ids.length, 64]);
+      await assert.rejects(extractor(texts.map((t) => t.text)), (e) => e instanceof InvalidArgumentError && /one text/.test(e.message));
+    } finally {
+      await extractor.dispose();
+    }
+    await assert.rejects(pipeline('text-generation', folder('bert-tiny')), (e) => e instanceof InvalidArgumentError &&
+      /BertModel.*encoder/.test(e.message));
+  });
+
+  test('bert-tiny: bad inputs are named and leave the model working', async () => {
+    await assert.rejects(model.embed([]), InvalidArgumentError);
+    await assert.rejects(model.embed(['a'], { pooling: 'max' }), (e) => e instanceof InvalidArgumentError && /pooling/.test(e.message));
+    await assert.rejects(model.embed([[101, 40000, 102]]), (e) => e instanceof InvalidArgumentError && /40000/.test(e.message));
+    await assert.rejects(model.forward([101]), (e) => e instanceof UnsupportedError && /encoder/.test(e.message));
+    await assert.rejects(async () => { for await (const _ of model.generate('hi')) { /* nothing */ } },
+      (e) => e instanceof UnsupportedError && /encoder/.test(e.message));
+    // Longer than the 128 positions: cut to the context, keeping [SEP] at the end.
+    const long = Array.from({ length: 300 }, (_, i) => `word${i % 7}`).join(' ');
+    const { data } = await model.embed(long, { pooling: 'cls' });
+    assert.equal(data.length, 64);
+    const again = await model.embed(ref.texts[0].text, { pooling: 'mean', normalize: true });
+    assert.ok(cosine(again.data, ref.texts[0].mean_pooled_normalized) >= 0.9999);
+  });
+}

@@ -1,0 +1,83 @@
+// Fixtures of tests/fixtures (written from PyTorch by gen_*.py) and the
+// comparisons the model suites share.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+export const fixtures = new URL('../fixtures/', import.meta.url);
+export const folder = (name) => new URL(name, fixtures).pathname;
+export const reference = (name) => JSON.parse(readFileSync(new URL(`${name}/reference.json`, fixtures), 'utf8'));
+export const referenceLogits = (name) => {
+  const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
+  return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+};
+
+// Max |logit difference| over every stored full row, top-1 agreement, and
+// the agreement on rows whose reference top-2 gap is at least `margin` (an
+// error under margin / 2 cannot flip those).
+export async function compareLogits(model, name, margin = 0) {
+  const ref = reference(name);
+  const all = referenceLogits(name);
+  const vocab = ref.logits.vocab_size;
+  let maxAbs = 0;
+  let rows = 0;
+  let agree = 0;
+  let clearRows = 0;
+  let clearAgree = 0;
+  for (const block of ref.logits.blocks) {
+    const { ids } = ref.prompts[block.prompt];
+    const { logits, dims } = await model.forward(ids);
+    assert.deepEqual(dims, [ids.length, vocab]);
+    block.positions.forEach((pos, i) => {
+      const want = all.subarray(block.offset / 4 + i * vocab, block.offset / 4 + (i + 1) * vocab);
+      const got = logits.subarray(pos * vocab, (pos + 1) * vocab);
+      let wantTop = 0;
+      let gotTop = 0;
+      for (let v = 0; v < vocab; v++) {
+        maxAbs = Math.max(maxAbs, Math.abs(got[v] - want[v]));
+        if (want[v] > want[wantTop]) wantTop = v;
+        if (got[v] > got[gotTop]) gotTop = v;
+      }
+      let second = -Infinity;
+      for (let v = 0; v < vocab; v++) if (v !== wantTop) second = Math.max(second, want[v]);
+      rows++;
+      agree += wantTop === gotTop ? 1 : 0;
+      if (want[wantTop] - second >= margin) {
+        clearRows++;
+        clearAgree += wantTop === gotTop ? 1 : 0;
+      }
+    });
+  }
+  return { maxAbs, rows, agree, clearRows, clearAgree };
+}
+
+/** Largest |got - want| between per-layer [head][q][k] probabilities and the nested reference. */
+export function maxAttentionError(layers, want, n) {
+  assert.equal(layers.length, want.length);
+  let worst = 0;
+  want.forEach((heads, l) => heads.forEach((rows, h) => rows.forEach((row, q) => row.forEach((w, k) => {
+    worst = Math.max(worst, Math.abs(layers[l][(h * n + q) * n + k] - w));
+  }))));
+  return worst;
+}
+
+/** Largest |a[i] - b[i]| between a typed array and a (nested) number array. */
+export function maxAbsError(got, want) {
+  const flat = want.flat(Infinity);
+  assert.equal(got.length, flat.length);
+  let worst = 0;
+  flat.forEach((w, i) => { worst = Math.max(worst, Math.abs(got[i] - w)); });
+  return worst;
+}
+
+/** Cosine similarity of two vectors. */
+export function cosine(a, b) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}

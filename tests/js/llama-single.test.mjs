@@ -1,0 +1,3 @@
+import { llamaSuite } from './llama-suite.mjs';
+
+llamaSuite({ numThreads: 1, flavour: 'qkv-simd' });

@@ -1,0 +1,152 @@
+// The LLaMA family through the public API (loadModel, forward, generate,
+// attention, pipeline, TextStreamer) against the PyTorch references of
+// tests/fixtures/llama-tiny and qwen2-tiny (gen_llama.py). Run by
+// llama-single.test.mjs and llama-threads.test.mjs, once per wasm build.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, test } from 'node:test';
+import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
+import {
+  InvalidArgumentError, TextStreamer, UnsupportedError, backendInfo, env, loadModel, pipeline,
+} from '../../dist/index.js';
+
+async function generateIds(model, input, maxNewTokens) {
+  const tokens = [];
+  for await (const step of model.generate(input, { max_new_tokens: maxNewTokens })) tokens.push(step.token);
+  return tokens;
+}
+
+// qwen2-tiny's 1024-token vocabulary is not a real one, so it ships no
+// tokenizer.json: this one names every id (256 byte-level characters, then
+// "<t256>" ...) so the API can load it and decode what it generates.
+function idNamingTokenizer(vocabSize) {
+  const bytes = [];
+  for (let b = 0x21; b <= 0x7e; b++) bytes.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bytes.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bytes.push(b);
+  const chars = new Array(256);
+  for (const b of bytes) chars[b] = String.fromCharCode(b);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) if (chars[b] === undefined) chars[b] = String.fromCharCode(256 + extra++);
+  const vocab = Object.fromEntries(chars.map((c, id) => [c, id]));
+  const added = [];
+  for (let id = 256; id < vocabSize; id++) added.push({ id, content: `<t${id}>`, special: false });
+  return new TextEncoder().encode(JSON.stringify({
+    added_tokens: added,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
+    post_processor: null,
+    model: { type: 'BPE', vocab, merges: [] },
+  }));
+}
+
+const qwen2Files = () => ({
+  config: readFileSync(new URL('qwen2-tiny/config.json', fixtures)),
+  weights: readFileSync(new URL('qwen2-tiny/model.safetensors', fixtures)),
+  tokenizer: idNamingTokenizer(reference('qwen2-tiny').config.vocab_size),
+});
+
+export function llamaSuite({ numThreads, flavour }) {
+  before(async () => {
+    env.wasm.numThreads = numThreads;
+    assert.equal((await backendInfo()).flavour, flavour);
+  });
+
+  for (const [name, source, architecture] of [
+    ['llama-tiny', () => folder('llama-tiny'), 'LlamaForCausalLM'],
+    ['qwen2-tiny', qwen2Files, 'Qwen2ForCausalLM'],
+  ]) {
+    test(`${name}: logits, greedy continuations and attention equal PyTorch's`, async () => {
+      const model = await loadModel(source());
+      try {
+        const ref = reference(name);
+        assert.equal(model.info.architecture, architecture);
+        assert.equal(model.info.isEncoder, false);
+        const { maxAbs, rows, agree } = await compareLogits(model, name);
+        assert.ok(rows >= 19);
+        assert.ok(maxAbs <= 1e-4, `max |logit error| ${maxAbs}`);
+        assert.equal(agree, rows);
+        // generate() decodes with the KV cache; PyTorch recomputed the whole sequence per step.
+        for (const prompt of ref.prompts) {
+          assert.deepEqual(await generateIds(model, prompt.ids, prompt.greedy.new_tokens), prompt.greedy.ids);
+        }
+        const att = await model.attention(ref.prompts[ref.attention.prompt].ids);
+        const n = ref.attention.shape[2];
+        assert.deepEqual(att.dims, [ref.attention.shape[1], n, n]);
+        const maxProb = maxAttentionError(att.layers, ref.attention.probs, n);
+        assert.ok(maxProb <= 1e-5, `max |attention error| ${maxProb}`);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  test('llama-tiny: text prompts tokenize with BOS as Hugging Face does and generate the same continuation', async () => {
+    const model = await loadModel(folder('llama-tiny'));
+    try {
+      const withText = reference('llama-tiny').prompts.filter((p) => p.text !== undefined);
+      assert.ok(withText.length >= 3);
+      for (const prompt of withText) {
+        assert.deepEqual(model.tokenizer.encode(prompt.text), prompt.ids, prompt.text);
+        assert.deepEqual(await generateIds(model, prompt.text, prompt.greedy.new_tokens), prompt.greedy.ids);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  // The fixtures amplify weight rounding ~7x (peaky attention, large
+  // weights): see tests/cpp/llama_checkpoint_test.cc for the measurements.
+  test("dtype 'q8' and 'f16' keep the top token wherever PyTorch's margin exceeds twice the error bound", async () => {
+    for (const [dtype, bound] of [['q8', 3.0], ['f16', 0.15]]) {
+      const model = await loadModel(folder('llama-tiny'), { dtype });
+      try {
+        const { maxAbs, clearRows, clearAgree } = await compareLogits(model, 'llama-tiny', 2 * bound);
+        assert.ok(maxAbs <= bound, `${dtype}: max |logit error| ${maxAbs}`);
+        assert.equal(clearAgree, clearRows, dtype);
+        assert.equal(model.info.dtype, dtype);
+      } finally {
+        model.dispose();
+      }
+    }
+  });
+
+  test("pipeline('text-generation') returns [{ generated_text }] and streams through a TextStreamer", async () => {
+    const generator = await pipeline('text-generation', folder('llama-tiny'));
+    try {
+      const prompt = reference('llama-tiny').prompts.find((p) => p.text !== undefined);
+      const continuation = generator.tokenizer.decode(prompt.greedy.ids);
+      const pieces = [];
+      const streamer = new TextStreamer(generator.tokenizer, { skip_prompt: true, callback_function: (t) => pieces.push(t) });
+      const out = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, streamer });
+      assert.deepEqual(out, [{ generated_text: prompt.text + continuation }]);
+      assert.equal(pieces.join(''), continuation);
+      const [only] = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, return_full_text: false });
+      assert.equal(only.generated_text, continuation);
+      const batch = await generator([prompt.text, prompt.text], { max_new_tokens: 3 });
+      assert.equal(batch.length, 2);
+      assert.deepEqual(batch[0], batch[1]);
+      await assert.rejects(generator(prompt.text, { max_new_tokens: -1 }), InvalidArgumentError);
+      await assert.rejects(generator(prompt.text, { no_such_option: 1 }), InvalidArgumentError);
+    } finally {
+      await generator.dispose();
+    }
+    await assert.rejects(pipeline('translation', folder('llama-tiny')), (e) => e instanceof InvalidArgumentError &&
+      /translation.*text-generation.*feature-extraction/.test(e.message));
+    await assert.rejects(pipeline('feature-extraction', folder('llama-tiny')), (e) => e instanceof InvalidArgumentError &&
+      /LlamaForCausalLM.*decoder/.test(e.message));
+  });
+
+  test('a LLaMA model refuses embed(), and bad inputs leave it working', async () => {
+    const model = await loadModel(folder('llama-tiny'));
+    try {
+      await assert.rejects(model.embed('hello'), UnsupportedError);
+      await assert.rejects(model.forward([1, 32000]), (e) => e instanceof InvalidArgumentError && /32000/.test(e.message));
+      const tooLong = Array.from({ length: model.info.nCtx + 1 }, () => 1);
+      await assert.rejects(model.forward(tooLong), InvalidArgumentError);
+      const prompt = reference('llama-tiny').prompts[1];
+      assert.deepEqual(await generateIds(model, prompt.ids, prompt.greedy.new_tokens), prompt.greedy.ids);
+    } finally {
+      model.dispose();
+    }
+  });
+}
