@@ -58,13 +58,15 @@ export class BpeModel implements TokenizerModel {
     readMerges(json).forEach(([left, right], rank) => {
       // A merge joins two tokens; the right one loses its continuing-subword prefix.
       const merged = left + right.slice(prefixLength);
-      const ids = [left, right, merged].map((token) => this.vocab.get(token));
-      if (ids.includes(undefined)) {
-        const missing = [left, right, merged][ids.indexOf(undefined)];
+      const a = this.vocab.get(left);
+      const b = this.vocab.get(right);
+      const ab = this.vocab.get(merged);
+      if (a === undefined || b === undefined || ab === undefined) {
+        const missing = a === undefined ? left : b === undefined ? right : merged;
         throw new FormatError(`tokenizer.json: model.merges[${rank}] uses "${missing}", which is not in model.vocab`);
       }
-      this.ranks.set(ids[0]! * this.idSpan + ids[1]!, rank); // a repeated pair keeps its last rank, as in Rust's HashMap
-      this.mergedIds[rank] = ids[2]!;
+      this.ranks.set(a * this.idSpan + b, rank); // a repeated pair keeps its last rank, as in Rust's HashMap
+      this.mergedIds[rank] = ab;
     });
     this.byteIds = Array.from({ length: 256 }, (_, b) =>
       this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));

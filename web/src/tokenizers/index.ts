@@ -67,17 +67,21 @@ export function createTokenizer(json: unknown): Tokenizer {
       + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2) and WordPiece (BERT)');
   }
   checkByteLevel(json);
+  // The small parts first, so that a mistake in them is reported before the vocabulary is read.
   const normalizer = createNormalizer(json.normalizer, 'normalizer');
-  const tokenizerModel = makeModel(model);
+  const preTokenizer = createPreTokenizer(json.pre_tokenizer, 'pre_tokenizer');
+  const template = createPostProcessor(json.post_processor, 'post_processor');
+  const decoder = createDecoder(json.decoder, 'decoder');
   const addedTokens = readAddedTokens(json);
+  const tokenizerModel = makeModel(model);
   checkAddedTokenIds(addedTokens, tokenizerModel);
   return new PipelineTokenizer({
     model: tokenizerModel,
     addedTokens,
     normalizer,
     splitter: new AddedTokenSplitter(addedTokens, normalizer),
-    preTokenizer: createPreTokenizer(json.pre_tokenizer, 'pre_tokenizer'),
-    template: createPostProcessor(json.post_processor, 'post_processor'),
-    decoder: createDecoder(json.decoder, 'decoder'),
+    preTokenizer,
+    template,
+    decoder,
   });
 }

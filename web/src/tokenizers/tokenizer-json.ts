@@ -81,8 +81,10 @@ export function readArray(obj: Json, field: string, path: string): unknown[] {
 
 export function readVocab(model: Json): Map<string, number> {
   if (!isObject(model.vocab)) throw bad('model.vocab', 'an object mapping tokens to ids', model.vocab);
+  const entries = model.vocab;
   const vocab = new Map<string, number>();
-  for (const [token, id] of Object.entries(model.vocab)) {
+  for (const token in entries) {
+    const id = entries[token];
     if (!isId(id)) throw bad(`model.vocab["${token}"]`, 'a non-negative integer id', id);
     vocab.set(token, id);
   }
