@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTokenizer, FormatError } from '../../dist/index.js';
-import { assertGoldens, assertReferences, readTokenizerJson } from './tokenizer-cases.mjs';
+import { assertGoldens, assertReferences, brokenTokenizer, readTokenizerJson } from './tokenizer-cases.mjs';
 
 const FOLDER = 'bert-tokenizer';
 const tokenizer = createTokenizer(readTokenizerJson(FOLDER));
@@ -57,11 +57,7 @@ test('decode gives the normalized, lowercased text', () => {
 });
 
 test('bad WordPiece and BERT parts are named errors', () => {
-  const broken = (change) => {
-    const json = readTokenizerJson(FOLDER);
-    change(json);
-    return () => createTokenizer(json);
-  };
+  const broken = (change) => brokenTokenizer(FOLDER, change);
   assert.throws(broken((j) => { j.normalizer.strip_accents = 'yes'; }),
     (e) => e instanceof FormatError && /normalizer\.strip_accents must be a boolean or null/.test(e.message));
   assert.throws(broken((j) => { j.model.max_input_chars_per_word = '100'; }),

@@ -13,8 +13,11 @@ export function readTokenizerJson(folder) {
   return JSON.parse(readFileSync(new URL(`${folder}/tokenizer.json`, fixtures), 'utf8'));
 }
 
-export function loadTokenizer(folder) {
-  return createTokenizer(readTokenizerJson(folder));
+/** A thunk that builds a tokenizer from the folder's tokenizer.json after `change` edits it (for error tests). */
+export function brokenTokenizer(folder, change) {
+  const json = readTokenizerJson(folder);
+  change(json);
+  return () => createTokenizer(json);
 }
 
 /** llama.cpp's test texts for a vocabulary with the ids Hugging Face gave them (no special tokens). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTokenizer, FormatError, InvalidArgumentError, UnsupportedError } from '../../dist/index.js';
 import {
-  assertGoldens, assertReferences, assertStreamingMatchesDecode, goldenCases, readTokenizerJson, referenceCases,
+  assertGoldens, assertReferences, assertStreamingMatchesDecode, brokenTokenizer, goldenCases, readTokenizerJson, referenceCases,
   UNICODE_TEXTS,
 } from './tokenizer-cases.mjs';
 
@@ -130,11 +130,7 @@ test('bad options and bad tokenizer files are named errors', () => {
   assert.throws(() => tokenizer.encode('x', 5), InvalidArgumentError);
   assert.throws(() => tokenizer.decode([1], { skip_special_tokens: 1 }), (e) => e instanceof InvalidArgumentError && /skip_special_tokens/.test(e.message));
   assert.throws(() => tokenizer.decode([32000]), (e) => e instanceof InvalidArgumentError && /token id 32000/.test(e.message));
-  const broken = (change) => {
-    const json = readTokenizerJson(FOLDER);
-    change(json);
-    return () => createTokenizer(json);
-  };
+  const broken = (change) => brokenTokenizer(FOLDER, change);
   assert.throws(broken((j) => { j.model.type = 'Unigram'; }),
     (e) => e instanceof UnsupportedError && /model type "Unigram"/.test(e.message) && /BPE/.test(e.message) && /WordPiece/.test(e.message));
   assert.throws(broken((j) => { j.model.merges[7] = '\u2581t zzzz'; }),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTokenizer, FormatError, UnsupportedError } from '../../dist/index.js';
 import {
-  assertGoldens, assertReferences, assertStreamingMatchesDecode, goldenCases, readTokenizerJson, referenceCases,
+  assertGoldens, assertReferences, assertStreamingMatchesDecode, brokenTokenizer, goldenCases, readTokenizerJson, referenceCases,
   UNICODE_TEXTS,
 } from './tokenizer-cases.mjs';
 
@@ -82,11 +82,7 @@ test('streaming decode equals decode and holds back characters split over tokens
 });
 
 test('bad Split pre-tokenizers and mismatched decoders are named errors', () => {
-  const broken = (change) => {
-    const json = readTokenizerJson(FOLDER);
-    change(json);
-    return () => createTokenizer(json);
-  };
+  const broken = (change) => brokenTokenizer(FOLDER, change);
   const split = (j) => j.pre_tokenizer.pretokenizers[0];
   assert.throws(broken((j) => { split(j).behavior = 'Sideways'; }),
     (e) => e instanceof FormatError && /pre_tokenizer\.pretokenizers\[0\]\.behavior must be one of Removed, Isolated/.test(e.message));
