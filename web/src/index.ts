@@ -34,7 +34,7 @@ export type {
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { GenerationOptions } from './generation.js';
-export type { Tokenizer, DecodeStream, DecodeOptions } from './tokenizers/index.js';
+export type { Tokenizer, DecodeStream, DecodeOptions, EncodeOptions } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 
 import { getBackend, type BackendInfo } from './backend.js';
