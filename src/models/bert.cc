@@ -49,13 +49,8 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
 }
 
 BertModel::BertModel(const BertConfig& c) : config_(c), layers_(c.n_layer) {
-  dims_.n_vocab = c.n_vocab;
-  dims_.n_ctx = c.n_ctx;
-  dims_.n_embd = c.n_embd;
-  dims_.n_layer = c.n_layer;
-  dims_.n_head = dims_.n_head_kv = c.n_head;
-  dims_.head_dim = c.n_embd / c.n_head;
-  dims_.n_ff = c.n_ff;
+  // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
+  dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, c.n_embd / c.n_head, c.n_ff};
 }
 
 std::vector<TensorSlot> BertModel::slots() {

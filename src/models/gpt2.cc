@@ -58,13 +58,8 @@ Status Gpt2Config::from_config(const ConfigReader& config, Gpt2Config* out) {
 }
 
 Gpt2Model::Gpt2Model(const Gpt2Config& c) : config_(c), layers_(c.n_layer) {
-  dims_.n_vocab = c.n_vocab;
-  dims_.n_ctx = c.n_ctx;
-  dims_.n_embd = c.n_embd;
-  dims_.n_layer = c.n_layer;
-  dims_.n_head = dims_.n_head_kv = c.n_head;
-  dims_.head_dim = c.n_embd / c.n_head;
-  dims_.n_ff = 4 * c.n_embd;
+  // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
+  dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, c.n_embd / c.n_head, 4 * c.n_embd};
 }
 
 std::vector<TensorSlot> Gpt2Model::slots() {

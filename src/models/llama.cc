@@ -120,14 +120,8 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
 }
 
 LlamaModel::LlamaModel(const LlamaConfig& c) : config_(c), layers_(c.n_layer) {
-  dims_.n_vocab = c.n_vocab;
-  dims_.n_ctx = c.n_ctx;
-  dims_.n_embd = c.n_embd;
-  dims_.n_layer = c.n_layer;
-  dims_.n_head = c.n_head;
-  dims_.n_head_kv = c.n_head_kv;
-  dims_.head_dim = c.head_dim;
-  dims_.n_ff = c.n_ff;
+  // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
+  dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head_kv, c.head_dim, c.n_ff};
   rope_cos_.resize(c.n_ctx * c.head_dim / 2);
   rope_sin_.resize(rope_cos_.size());
   rope_fill_cos_sin(c.n_ctx, c.head_dim, c.rope_theta, rope_cos_.data(), rope_sin_.data());

@@ -16,6 +16,7 @@ namespace qkv {
 
 class ThreadPool;
 
+// Architectures fill it in this member order (aggregate initialization).
 struct ModelDims {
   size_t n_vocab = 0;
   size_t n_ctx = 0;  // positions the model can attend over
