@@ -237,15 +237,29 @@ class WasmLoader {
     return out;
   }
 
-  // The wasm address where read `id`'s bytes go.
-  double buffer(double id) {
+  // [address, capacity]: where the next bytes of read `id` go, and how many fit.
+  val window(double id) {
     uint8_t* data = nullptr;
+    size_t capacity = 0;
     raise_if_error(guarded([&]() -> Status {
       size_t i = 0;
       QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
-      return loader_->buffer(i, &data);
+      return loader_->window(i, &data, &capacity);
     }));
-    return static_cast<double>(reinterpret_cast<uintptr_t>(data));
+    val out = val::array();
+    out.call<void>("push", static_cast<double>(reinterpret_cast<uintptr_t>(data)));
+    out.call<void>("push", static_cast<double>(capacity));
+    return out;
+  }
+
+  // `bytes` more bytes of read `id` are in its window.
+  void advance(double id, double bytes) {
+    raise_if_error(guarded([&]() -> Status {
+      size_t i = 0, n = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      QKV_RETURN_IF_ERROR(to_count(bytes, 0, "byte count", &n));
+      return loader_->advance(i, n);
+    }));
   }
 
   void finish_read(double id) {
@@ -282,7 +296,8 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .class_function("create", &WasmLoader::create, allow_raw_pointers())
       .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
       .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
-      .function("buffer", &WasmLoader::buffer)
+      .function("window", &WasmLoader::window)
+      .function("advance", &WasmLoader::advance)
       .function("finishRead", &WasmLoader::finish_read)
       .function("finish", &WasmLoader::finish, allow_raw_pointers());
   emscripten::class_<WasmModel>("Model")

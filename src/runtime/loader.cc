@@ -1,5 +1,7 @@
 #include "runtime/loader.h"
 
+#include <algorithm>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -139,27 +141,84 @@ Status ModelLoader::add_file(std::string_view file, std::string_view header_text
   return Status::ok_status();
 }
 
-Status ModelLoader::buffer(size_t id, uint8_t** data) {
+Status ModelLoader::window(size_t id, uint8_t** data, size_t* capacity) {
   if (id >= pending_.size() || pending_[id].done) {
     return Status::invalid_argument("loader: no pending read " + std::to_string(id));
   }
   Pending& p = pending_[id];
-  if (p.target == nullptr) {
-    const TensorSlot& s = slots_[p.slot];
-    if (p.bytes > SIZE_MAX) return Status::resource_exhausted("tensor \"" + s.name + "\" is too large");
-    if (s.kind == TensorSlot::Kind::kF32 && p.dtype == TensorDType::kF32) {
-      // Already in its final form: the bytes go straight to their destination.
+  if (p.target == nullptr) QKV_RETURN_IF_ERROR(start(p));
+  if (p.packer != nullptr) {
+    *data = p.target + p.window_filled;
+    *capacity = static_cast<size_t>(std::min<uint64_t>(p.window_bytes - p.window_filled, p.bytes - p.received));
+  } else {
+    *data = p.target + p.received;
+    *capacity = static_cast<size_t>(p.bytes - p.received);
+  }
+  return Status::ok_status();
+}
+
+// Allocates where the read's bytes go: the destination itself for f32 plain
+// tensors, a whole-tensor staging buffer for other plain tensors, and the
+// packed buffers plus a window for weight matrices.
+Status ModelLoader::start(Pending& p) {
+  const TensorSlot& s = slots_[p.slot];
+  if (p.bytes > SIZE_MAX) return Status::resource_exhausted("tensor \"" + s.name + "\" is too large");
+  const std::string oom = "out of memory for tensor \"" + s.name + "\" (" + str(p.bytes) + " bytes)";
+  if (s.kind == TensorSlot::Kind::kF32) {
+    if (p.dtype == TensorDType::kF32) {
       p.target = static_cast<uint8_t*>(model_->store().allocate(static_cast<size_t>(p.bytes)));
     } else {
       p.staging.reset(new (std::nothrow) uint8_t[static_cast<size_t>(p.bytes) + 1]);
       p.target = p.staging.get();
     }
-    if (p.target == nullptr) {
-      return Status::resource_exhausted("out of memory for tensor \"" + s.name + "\" (" + str(p.bytes) +
-                                        " bytes)");
-    }
+    return p.target != nullptr ? Status::ok_status() : Status::resource_exhausted(oom);
   }
-  *data = p.target;
+  size_t n = 0, k = 0;
+  linear_dims(s, &n, &k);
+  WeightStore& store = model_->store();
+  void* data = store.allocate(packed_weights_bytes(type_, n, k));
+  float* scales = type_ == WeightType::kQ8 ? static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)))
+                                            : nullptr;
+  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr)) return Status::resource_exhausted(oom);
+  const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
+  p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type_, data, scales);
+  QKV_RETURN_IF_ERROR(p.packer->check());
+  s.linear->w = PackedWeights{type_, n, k, data, scales};
+  const size_t granule_bytes = p.packer->row_granule() * p.packer->row_bytes();
+  p.window_bytes = std::max<size_t>(1, kLoadWindowBytes / granule_bytes) * granule_bytes;
+  p.staging.reset(new (std::nothrow) uint8_t[p.window_bytes]);
+  p.target = p.staging.get();
+  return p.target != nullptr ? Status::ok_status() : Status::resource_exhausted(oom);
+}
+
+Status ModelLoader::advance(size_t id, size_t bytes) {
+  uint8_t* data = nullptr;
+  size_t capacity = 0;
+  QKV_RETURN_IF_ERROR(window(id, &data, &capacity));
+  if (bytes > capacity) {
+    return Status::invalid_argument("loader: " + str(bytes) + " bytes delivered into a window of " + str(capacity));
+  }
+  Pending& p = pending_[id];
+  p.received += bytes;
+  if (p.packer == nullptr) return Status::ok_status();
+  p.window_filled += bytes;
+  return pack_window(p);
+}
+
+// Packs the whole granules in the window (or, at the end of the tensor,
+// whatever rows remain) and moves a partial row to the window's start.
+Status ModelLoader::pack_window(Pending& p) {
+  const size_t row_bytes = p.packer->row_bytes(), granule = p.packer->row_granule();
+  const bool last = p.received == p.bytes;
+  size_t rows = p.window_filled / row_bytes;
+  if (!last) rows -= rows % granule;
+  if (rows == 0) return Status::ok_status();
+  const Status s = p.packer->add_rows(p.target, p.rows_packed, rows, pool_);
+  if (!s.ok()) return Status(s.code(), "tensor \"" + slots_[p.slot].name + "\": " + s.message());
+  p.rows_packed += rows;
+  const size_t used = rows * row_bytes;
+  std::memmove(p.target, p.target + used, p.window_filled - used);
+  p.window_filled -= used;
   return Status::ok_status();
 }
 
@@ -168,47 +227,41 @@ Status ModelLoader::finish_read(size_t id) {
     return Status::invalid_argument("loader: read " + std::to_string(id) + " has no filled buffer to finish");
   }
   Pending& p = pending_[id];
-  const Status s = convert(p);
+  if (p.received != p.bytes) {
+    return Status::invalid_argument("loader: tensor \"" + slots_[p.slot].name + "\" got " + str(p.received) +
+                                    " of its " + str(p.bytes) + " bytes");
+  }
+  Status s = Status::ok_status();
+  if (p.packer != nullptr) {
+    p.packer->finish();
+  } else {
+    s = convert_plain(p);
+  }
   p.staging.reset();
+  p.packer.reset();
   p.target = nullptr;
   if (!s.ok()) return s;
   p.done = true;
   return Status::ok_status();
 }
 
-Status ModelLoader::convert(Pending& p) {
+// Norm gains, biases, position tables: f32 as they are, f16/bf16 widened.
+Status ModelLoader::convert_plain(Pending& p) {
   const TensorSlot& s = slots_[p.slot];
-  WeightStore& store = model_->store();
-  const std::string oom = "out of memory converting tensor \"" + s.name + "\"";
-  if (s.kind == TensorSlot::Kind::kF32) {
-    const size_t n = static_cast<size_t>(elements_of(s.shape));
-    if (p.dtype == TensorDType::kF32) {
-      *s.f32 = reinterpret_cast<const float*>(p.target);
-      return Status::ok_status();
-    }
-    float* dst = static_cast<float*>(store.allocate(n * sizeof(float)));
-    if (dst == nullptr) return Status::resource_exhausted(oom);
-    const uint16_t* src = reinterpret_cast<const uint16_t*>(p.target);
-    if (p.dtype == TensorDType::kF16) {
-      f16_to_f32_ukernel__simd(n, src, dst);
-    } else {
-      bf16_to_f32_ukernel__simd(n, src, dst);
-    }
-    *s.f32 = dst;
+  if (p.dtype == TensorDType::kF32) {
+    *s.f32 = reinterpret_cast<const float*>(p.target);
     return Status::ok_status();
   }
-  size_t n = 0, k = 0;
-  linear_dims(s, &n, &k);
-  void* data = store.allocate(packed_weights_bytes(type_, n, k));
-  float* scales = nullptr;
-  if (type_ == WeightType::kQ8)
-    scales = static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)));
-  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr))
-    return Status::resource_exhausted(oom);
-  const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
-  Status packed = pack_weights(p.target, source_type(p.dtype), layout, n, k, type_, data, scales, pool_);
-  if (!packed.ok()) return Status(packed.code(), "tensor \"" + s.name + "\": " + packed.message());
-  s.linear->w = PackedWeights{type_, n, k, data, scales};
+  const size_t n = static_cast<size_t>(elements_of(s.shape));
+  float* dst = static_cast<float*>(model_->store().allocate(n * sizeof(float)));
+  if (dst == nullptr) return Status::resource_exhausted("out of memory converting tensor \"" + s.name + "\"");
+  const uint16_t* src = reinterpret_cast<const uint16_t*>(p.target);
+  if (p.dtype == TensorDType::kF16) {
+    f16_to_f32_ukernel__simd(n, src, dst);
+  } else {
+    bf16_to_f32_ukernel__simd(n, src, dst);
+  }
+  *s.f32 = dst;
   return Status::ok_status();
 }
 

@@ -1,15 +1,19 @@
-// Builds a model from Hub files without ever holding a whole file: the
-// caller (web/ loader in wasm, a file reader natively) hands over config.json,
-// then each safetensors file's header, and streams the byte ranges the loader
-// asks for, front to back, into buffers the loader provides. Each tensor is
-// converted (bf16/f16 -> f32, f32 -> f16/q8, Conv1D/Linear -> packed panels)
-// as soon as its bytes are in, and its staging buffer is freed, so peak
-// memory is the model in its target dtype plus one tensor.
+// Builds a model from Hub files without ever holding a whole file, or even a
+// whole weight matrix: the caller (web/ loader in wasm, a file reader
+// natively) hands over config.json, then each safetensors file's header, and
+// streams the byte ranges the loader asks for, front to back, into windows
+// the loader provides. Weight matrices are packed (f32/f16 panels, q8 row
+// groups; Conv1D or Linear; converting bf16/f16/f32) a few rows at a time as
+// their bytes arrive, through a window of about kLoadWindowBytes, so peak
+// memory is the model in its target dtype plus one window (plus one whole
+// small tensor: norms, biases, position tables).
 //
 //   ModelLoader::create(config_json, WeightType::kQ8, &loader);
 //   for each file: loader->add_file(name, header_text, file_size, &reads);
-//                  for each r in reads: fill loader->buffer(r) with bytes [r.begin, r.end);
-//                                       loader->finish_read(r);
+//                  for each r in reads: until its end - begin bytes are in:
+//                      loader->window(r.id, &ptr, &capacity); write up to capacity bytes at ptr;
+//                      loader->advance(r.id, bytes written);
+//                    loader->finish_read(r.id);
 //   loader->finish(&model);
 #pragma once
 
@@ -33,6 +37,10 @@ class ThreadPool;
 // Weights qkv agrees to hold: wasm32 memory is 4 GB, and activations, the KV
 // cache and the JS side need room too.
 constexpr uint64_t kMaxWeightBytes = uint64_t{3} << 30;
+// Staging per weight matrix while it streams in (whole rows, at least one
+// packing granule): small next to any model, large enough that each packing
+// step has thousands of rows' worth of work.
+constexpr size_t kLoadWindowBytes = size_t{4} << 20;
 
 // One byte range of a file that the caller must deliver.
 struct TensorRead {
@@ -61,10 +69,14 @@ class ModelLoader {
   Status add_file(std::string_view file, std::string_view header_text, uint64_t file_size,
                   std::vector<TensorRead>* reads);
 
-  // Where the bytes of read `id` go (end - begin bytes). Allocates on the
-  // first call; valid until finish_read(id).
-  Status buffer(size_t id, uint8_t** data);
-  // Converts the delivered bytes into the model and frees the staging buffer.
+  // Where the next bytes of read `id` go, and how many fit (>= 1 until the
+  // read is complete). Allocates on the first call; valid until advance().
+  Status window(size_t id, uint8_t** data, size_t* capacity);
+  // `bytes` more bytes of read `id` are in its window; converts every whole
+  // row (packing granule) that is now complete.
+  Status advance(size_t id, size_t bytes);
+  // Checks that every byte of read `id` arrived, completes its tensor and
+  // frees its staging.
   Status finish_read(size_t id);
 
   // Checks that every tensor arrived and hands over the model.
@@ -75,13 +87,22 @@ class ModelLoader {
     size_t slot = 0;
     TensorDType dtype = TensorDType::kF32;
     uint64_t bytes = 0;
-    std::unique_ptr<uint8_t[]> staging;  // unless the data goes straight to its destination
-    uint8_t* target = nullptr;           // where buffer() points
+    uint64_t received = 0;
+    // Plain tensors: the whole tensor, in its destination when it is f32
+    // already, else in staging. Weight matrices: a window of whole rows.
+    std::unique_ptr<uint8_t[]> staging;
+    uint8_t* target = nullptr;  // start of the whole tensor or of the window; null until window()
+    size_t window_bytes = 0;    // matrices: the window's capacity
+    size_t window_filled = 0;   // matrices: bytes in the window not packed yet
+    std::unique_ptr<WeightPacker> packer;
+    size_t rows_packed = 0;
     bool done = false;
   };
 
   ModelLoader() = default;
-  Status convert(Pending& p);
+  Status start(Pending& p);
+  Status pack_window(Pending& p);
+  Status convert_plain(Pending& p);
 
   std::unique_ptr<Model> model_;
   std::vector<TensorSlot> slots_;

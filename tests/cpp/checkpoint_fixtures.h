@@ -37,8 +37,10 @@ inline std::string read_file(const std::string& path) {
 }
 
 // Drives the loader the way web/'s loader does: header first, then each
-// requested range, in file order, into the loader's buffers.
+// requested range, in file order, through the loader's windows. Bytes go in
+// pieces of an odd size, so rows split across pieces.
 inline Status load_file(ModelLoader& loader, const std::string& name, const std::string& bytes) {
+  constexpr size_t kPieceBytes = 100003;
   uint64_t header_length = 0;
   QKV_RETURN_IF_ERROR(safetensors_header_length(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                                                 name, &header_length));
@@ -46,9 +48,15 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
   QKV_RETURN_IF_ERROR(
       loader.add_file(name, std::string_view(bytes).substr(8, header_length), bytes.size(), &reads));
   for (const TensorRead& r : reads) {
-    uint8_t* dst = nullptr;
-    QKV_RETURN_IF_ERROR(loader.buffer(r.id, &dst));
-    std::copy(bytes.begin() + r.begin, bytes.begin() + r.end, dst);
+    for (uint64_t at = r.begin; at < r.end;) {
+      uint8_t* dst = nullptr;
+      size_t capacity = 0;
+      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
+      const size_t n = static_cast<size_t>(std::min<uint64_t>({capacity, kPieceBytes, r.end - at}));
+      std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
+      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
+      at += n;
+    }
     QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
   }
   return Status::ok_status();

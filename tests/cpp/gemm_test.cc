@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -268,6 +269,62 @@ TEST(GemmGather, RowsMatchTheRepresentedWeights) {
     Status s = packed_weights_gather_rows(pw, bad, 2, out.data());
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
     EXPECT_NE(s.message().find("token id 37 at position 1"), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace qkv
+
+namespace qkv {
+namespace {
+
+// WeightPacker fed a few source rows at a time (as the loader streams a
+// checkpoint) writes the same bytes as pack_weights given the whole matrix.
+TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> dist(-2, 2);
+  for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+    for (SourceLayout layout : {SourceLayout::kNK, SourceLayout::kKN}) {
+      for (SourceType src_type : {SourceType::kF32, SourceType::kBF16}) {
+        const size_t n = 45, k = 77;  // neither a multiple of NR, of 4 nor of 32
+        std::vector<float> w32(n * k);
+        std::vector<uint16_t> w16(n * k);
+        for (size_t i = 0; i < n * k; ++i) {
+          w32[i] = dist(rng);
+          uint32_t bits;  // bf16 by truncation: any bf16 value will do
+          std::memcpy(&bits, &w32[i], 4);
+          w16[i] = static_cast<uint16_t>(bits >> 16);
+        }
+        const void* src = src_type == SourceType::kF32 ? static_cast<const void*>(w32.data()) : w16.data();
+        std::vector<uint8_t> whole(packed_weights_bytes(type, n, k), 0xAB), pieces(whole.size(), 0xCD);
+        std::vector<float> whole_scales(packed_scales_bytes(type, n, k) / 4 + 1, 7.0f),
+            piece_scales(whole_scales.size(), 9.0f);
+        ASSERT_TRUE(pack_weights(src, src_type, layout, n, k, type, whole.data(), whole_scales.data(), nullptr).ok());
+        WeightPacker packer(src_type, layout, n, k, type, pieces.data(), piece_scales.data());
+        ASSERT_TRUE(packer.check().ok());
+        ThreadPool pool(3);
+        // Pieces of 1, 2, 3 ... granules, last piece short.
+        size_t row = 0;
+        for (size_t piece = 1; row < packer.source_rows(); ++piece) {
+          const size_t rows = std::min(piece * packer.row_granule(), packer.source_rows() - row);
+          ASSERT_TRUE(packer.add_rows(static_cast<const uint8_t*>(src) + row * packer.row_bytes(), row, rows, &pool)
+                          .ok());
+          row += rows;
+        }
+        packer.finish();
+        SCOPED_TRACE(std::string(weight_type_name(type)) + (layout == SourceLayout::kNK ? " NK" : " KN"));
+        EXPECT_EQ(whole, pieces);
+        if (type == WeightType::kQ8) {
+          whole_scales.pop_back();
+          piece_scales.pop_back();
+          EXPECT_EQ(whole_scales, piece_scales);
+        }
+        // Rows not on a granule boundary are refused.
+        if (packer.row_granule() > 1) {
+          EXPECT_EQ(packer.add_rows(src, 1, 32, nullptr).code(), StatusCode::kInvalidArgument);
+        }
+      }
+    }
   }
 }
 

@@ -120,12 +120,14 @@ async function streamFile(backend: Backend, loader: LoaderHandle, src: ByteSourc
   for (const read of reads) {
     for (let at = read.begin; at < read.end;) {
       signal?.throwIfAborted();
-      const view = chunk.subarray(0, Math.min(chunk.length, read.end - at));
+      // The loader's window takes whole rows at a time; the first call allocates it.
+      const capacity = backend.call(() => loader.window(read.id)[1]);
+      const view = chunk.subarray(0, Math.min(chunk.length, capacity, read.end - at));
       await src.read(at, view);
-      // The heap may have grown (and moved) during the await: look it up now.
+      // The heap may have grown (and moved) during the await: look the window up now.
       backend.call((m) => {
-        const dst = loader.buffer(read.id) + (at - read.begin);
-        heapU8(m).set(view, dst);
+        heapU8(m).set(view, loader.window(read.id)[0]);
+        loader.advance(read.id, view.length);
       });
       at += view.length;
       progress('progress', at);

@@ -21,7 +21,10 @@ interface Handle {
 export interface LoaderHandle extends Handle {
   plannedWeightBytes(): number;
   addFile(name: string, headerPtr: number, headerLength: number, fileSize: number): TensorRead[];
-  buffer(id: number): number;
+  /** [address, capacity]: where the next bytes of read `id` go in wasm memory, and how many fit. */
+  window(id: number): [number, number];
+  /** `bytes` more bytes of read `id` are in its window (the loader packs whole rows as they complete). */
+  advance(id: number, bytes: number): void;
   finishRead(id: number): void;
   finish(): ModelHandle;
 }

@@ -81,6 +81,41 @@ size_t packed_scales_bytes(WeightType type, size_t n, size_t k);
 Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
                     WeightType type, void* data, float* scales, ThreadPool* pool);
 
+// pack_weights for a source that arrives a few rows at a time, so a loader
+// never holds the whole source tensor. A source row is output feature r of
+// an [N, K] (kNK) matrix, or input feature r of a [K, N] (kKN) one. Rows go
+// in as whole granules (row_granule() rows, the last granule possibly
+// shorter), in any order; finish() writes the padding once all are in.
+class WeightPacker {
+ public:
+  WeightPacker(SourceType src_type, SourceLayout layout, size_t n, size_t k, WeightType type, void* data,
+               float* scales);
+  // The arguments describe a non-empty matrix and its buffers.
+  Status check() const;
+  size_t source_rows() const;
+  size_t row_bytes() const;
+  // 32 for q8 from [K, N] (a q8 block spans 32 input features), else 1.
+  size_t row_granule() const;
+  // Packs source rows [row0, row0 + rows), stored contiguously at src.
+  Status add_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void finish();
+
+ private:
+  void add_panel_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void add_panel_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void add_q8_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void add_q8_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void store_panel_value(size_t offset, float v);
+  void store_q8_block(size_t r, size_t b, const int8_t* q, float scale);
+
+  SourceType src_type_;
+  SourceLayout layout_;
+  size_t n_, k_;
+  WeightType type_;
+  void* data_;
+  float* scales_;
+};
+
 // Y = X · Wᵀ + bias for M rows. x rows are `x_stride` floats apart and y rows
 // `y_stride` apart; bias may be null. Runs on the pool's threads (may be null).
 Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,

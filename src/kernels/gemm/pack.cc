@@ -28,38 +28,27 @@ namespace {
 
 size_t panels(size_t n) { return (n + gemm_nr() - 1) / gemm_nr(); }
 
-// Element (row r of N, column c of K) of the source, as float.
-struct Source {
-  const void* data;
-  SourceType type;
-  SourceLayout layout;
-  size_t n, k;
-
-  float at(size_t r, size_t c) const {
-    const size_t i = layout == SourceLayout::kNK ? r * k + c : c * n + r;
-    switch (type) {
-      case SourceType::kF32:
-        return static_cast<const float*>(data)[i];
-      case SourceType::kF16:
-        return f16_to_f32(static_cast<const uint16_t*>(data)[i]);
-      case SourceType::kBF16:
-        return bf16_to_f32(static_cast<const uint16_t*>(data)[i]);
-    }
-    return 0.0f;
+float source_value(const void* data, SourceType type, size_t i) {
+  switch (type) {
+    case SourceType::kF32:
+      return static_cast<const float*>(data)[i];
+    case SourceType::kF16:
+      return f16_to_f32(static_cast<const uint16_t*>(data)[i]);
+    case SourceType::kBF16:
+      return bf16_to_f32(static_cast<const uint16_t*>(data)[i]);
   }
-};
-
-// Rows [r0, r0 + rows) of the source as f32, row-major [rows][k]. Rows are
-// gathered in blocks so a [K, N] (Conv1D) source is read along its
-// contiguous N dimension.
-void gather_rows(const Source& s, size_t r0, size_t rows, float* out) {
-  for (size_t c = 0; c < s.k; ++c) {
-    for (size_t j = 0; j < rows; ++j) out[j * s.k + c] = s.at(r0 + j, c);
-  }
+  return 0.0f;
 }
 
-// Rows quantized per block of the gather: 16 rows of K floats (48 KB at K = 768).
-constexpr size_t kQ8PackRows = 16;
+size_t source_bytes(SourceType type) { return type == SourceType::kF32 ? 4 : 2; }
+
+Status f16_overflow(float v, size_t r, size_t c) {
+  return Status::unsupported("weight value " + std::to_string(v) + " at [" + std::to_string(r) + ", " +
+                             std::to_string(c) + "] does not fit in f16; load with dtype f32 or q8");
+}
+
+// Source rows handed to one parallel task: enough work to amortise the claim.
+constexpr size_t kRowsPerTask = 16;
 
 }  // namespace
 
@@ -85,83 +74,173 @@ size_t packed_scales_bytes(WeightType type, size_t n, size_t k) {
   return type == WeightType::kQ8 ? q8_grouped_rows(n) * q8_blocks(k) * sizeof(float) : 0;
 }
 
-Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
-                    WeightType type, void* data, float* scales, ThreadPool* pool) {
-  if (n == 0 || k == 0) {
-    return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n) + ", " +
-                                    std::to_string(k) + "]");
+WeightPacker::WeightPacker(SourceType src_type, SourceLayout layout, size_t n, size_t k, WeightType type,
+                           void* data, float* scales)
+    : src_type_(src_type), layout_(layout), n_(n), k_(k), type_(type), data_(data), scales_(scales) {}
+
+Status WeightPacker::check() const {
+  if (n_ == 0 || k_ == 0) {
+    return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n_) + ", " +
+                                    std::to_string(k_) + "]");
   }
-  if (src == nullptr || data == nullptr || (type == WeightType::kQ8 && scales == nullptr)) {
+  if (data_ == nullptr || (type_ == WeightType::kQ8 && scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
   }
-  const Source s{src, src_type, layout, n, k};
-  const size_t nr = gemm_nr();
-  auto pack_panels = [&](size_t begin, size_t end) {
-    for (size_t p = begin; p < end; ++p) {
-      const PanelLocation at = gemm_panel_location(p, n, k);
-      for (size_t c = 0; c < k; ++c) {
-        for (size_t j = 0; j < nr; ++j) {
-          const size_t r = p * nr + j;
-          const float v = r < n ? s.at(r, c) : 0.0f;
-          const size_t dst = at.offset + c * at.row_stride + j;
-          if (type == WeightType::kF32) {
-            static_cast<float*>(data)[dst] = v;
-          } else {
-            static_cast<uint16_t*>(data)[dst] = f32_to_f16(v);
-          }
-        }
-      }
-    }
-  };
-  // q8 rows go through the q8 kernel itself (kernels/q8/quant.h), so packed
-  // weights are bit-identical to f32_to_q8_row, then their blocks are dealt
-  // into the row groups; grain = blocks of kQ8PackRows (whole groups).
-  static_assert(kQ8PackRows % kQ8RowGroup == 0, "a pack block must cover whole row groups");
-  auto pack_q8 = [&](size_t begin, size_t end) {
-    // Load time, once per chunk of work.
-    std::vector<float> rows(kQ8PackRows * k);
-    std::vector<int8_t> row_q(q8_padded(k));
-    std::vector<float> row_scales(q8_blocks(k));
-    int8_t* q = static_cast<int8_t*>(data);
-    for (size_t block = begin; block < end; ++block) {
-      const size_t r0 = block * kQ8PackRows, count = std::min(kQ8PackRows, n - r0);
-      const bool direct = src_type == SourceType::kF32 && layout == SourceLayout::kNK;
-      if (!direct) gather_rows(s, r0, count, rows.data());
-      for (size_t j = 0; j < q8_grouped_rows(count); ++j) {
-        if (j < count) {
-          const float* row = direct ? static_cast<const float*>(src) + (r0 + j) * k : rows.data() + j * k;
-          f32_to_q8_row__simd(k, row, row_q.data(), row_scales.data());
-        } else {  // padding rows of the last group
-          std::fill(row_q.begin(), row_q.end(), int8_t{0});
-          std::fill(row_scales.begin(), row_scales.end(), 0.0f);
-        }
-        for (size_t b = 0; b < q8_blocks(k); ++b) {
-          const size_t at = q8_grouped_block(r0 + j, b, k);
-          std::memcpy(q + at * kQ8BlockSize, row_q.data() + b * kQ8BlockSize, kQ8BlockSize);
-          scales[at] = row_scales[b];
-        }
-      }
-    }
-  };
-  // Scan for values f16 cannot hold before writing anything (the f16 GEMV
-  // conversion also relies on finite weights).
-  if (type == WeightType::kF16) {
-    for (size_t r = 0; r < n; ++r) {
-      for (size_t c = 0; c < k; ++c) {
-        const float v = s.at(r, c);
-        if (!(std::fabs(v) <= 65504.0f)) {
-          return Status::unsupported("weight value " + std::to_string(v) + " at [" + std::to_string(r) +
-                                     ", " + std::to_string(c) +
-                                     "] does not fit in f16; load with dtype f32 or q8");
-        }
+  return Status::ok_status();
+}
+
+size_t WeightPacker::source_rows() const { return layout_ == SourceLayout::kNK ? n_ : k_; }
+
+size_t WeightPacker::row_bytes() const { return (layout_ == SourceLayout::kNK ? k_ : n_) * source_bytes(src_type_); }
+
+size_t WeightPacker::row_granule() const {
+  // q8 blocks run along K: from [K, N] a block needs 32 source rows at once.
+  return type_ == WeightType::kQ8 && layout_ == SourceLayout::kKN ? kQ8BlockSize : 1;
+}
+
+Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  if (row0 % row_granule() != 0 || row0 + rows > source_rows() ||
+      (rows % row_granule() != 0 && row0 + rows != source_rows())) {
+    return Status::invalid_argument("pack_weights: rows [" + std::to_string(row0) + ", " +
+                                    std::to_string(row0 + rows) + ") are not whole groups of " +
+                                    std::to_string(row_granule()) + " within " + std::to_string(source_rows()));
+  }
+  // f16 targets reject values that would become inf, before writing anything.
+  if (type_ == WeightType::kF16) {
+    const size_t width = layout_ == SourceLayout::kNK ? k_ : n_;
+    for (size_t i = 0; i < rows * width; ++i) {
+      const float v = source_value(src, src_type_, i);
+      if (!(std::fabs(v) <= 65504.0f)) {
+        const size_t r = row0 + i / width, c = i % width;
+        return layout_ == SourceLayout::kNK ? f16_overflow(v, r, c) : f16_overflow(v, c, r);
       }
     }
   }
-  if (type == WeightType::kQ8) {
-    parallel_for(pool, (n + kQ8PackRows - 1) / kQ8PackRows, 1, pack_q8);
+  if (type_ == WeightType::kQ8) {
+    layout_ == SourceLayout::kNK ? add_q8_rows(src, row0, rows, pool) : add_q8_columns(src, row0, rows, pool);
   } else {
-    parallel_for(pool, panels(n), 4, pack_panels);
+    layout_ == SourceLayout::kNK ? add_panel_rows(src, row0, rows, pool) : add_panel_columns(src, row0, rows, pool);
   }
+  return Status::ok_status();
+}
+
+void WeightPacker::store_panel_value(size_t offset, float v) {
+  if (type_ == WeightType::kF32) {
+    static_cast<float*>(data_)[offset] = v;
+  } else {
+    static_cast<uint16_t*>(data_)[offset] = f32_to_f16(v);
+  }
+}
+
+// [N, K] source: row r is output feature r, column r % NR of panel r / NR.
+void WeightPacker::add_panel_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  const size_t nr = gemm_nr();
+  parallel_for(pool, rows, kRowsPerTask, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const size_t r = row0 + i;
+      const PanelLocation at = gemm_panel_location(r / nr, n_, k_);
+      for (size_t c = 0; c < k_; ++c) {
+        store_panel_value(at.offset + c * at.row_stride + r % nr, source_value(src, src_type_, i * k_ + c));
+      }
+    }
+  });
+}
+
+// [K, N] source (Conv1D): row c is input feature c, row c of every panel.
+void WeightPacker::add_panel_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  const size_t nr = gemm_nr();
+  parallel_for(pool, panels(n_), kRowsPerTask, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p) {
+      const PanelLocation at = gemm_panel_location(p, n_, k_);
+      const size_t cols = std::min(nr, n_ - p * nr);
+      for (size_t i = 0; i < rows; ++i) {
+        for (size_t j = 0; j < cols; ++j) {
+          store_panel_value(at.offset + (row0 + i) * at.row_stride + j,
+                            source_value(src, src_type_, i * n_ + p * nr + j));
+        }
+      }
+    }
+  });
+}
+
+// [N, K] source: each row through the q8 kernel itself (kernels/q8/quant.h,
+// so packed weights are bit-identical to f32_to_q8_row), then its blocks
+// dealt into the row groups.
+void WeightPacker::add_q8_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  parallel_for(pool, rows, kRowsPerTask, [&](size_t begin, size_t end) {
+    // Load time, once per task.
+    std::vector<float> row(k_);
+    std::vector<int8_t> row_q(q8_padded(k_));
+    std::vector<float> row_scales(q8_blocks(k_));
+    for (size_t i = begin; i < end; ++i) {
+      const float* values = static_cast<const float*>(src) + i * k_;
+      if (src_type_ != SourceType::kF32) {
+        for (size_t c = 0; c < k_; ++c) row[c] = source_value(src, src_type_, i * k_ + c);
+        values = row.data();
+      }
+      f32_to_q8_row__simd(k_, values, row_q.data(), row_scales.data());
+      for (size_t b = 0; b < q8_blocks(k_); ++b) store_q8_block(row0 + i, b, row_q.data() + b * kQ8BlockSize, row_scales[b]);
+    }
+  });
+}
+
+// [K, N] source: every 32 rows are one block of each output feature; each
+// block is quantized alone (as f32_to_q8_row does block by block).
+void WeightPacker::add_q8_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  parallel_for(pool, n_, kRowsPerTask * 4, [&](size_t begin, size_t end) {
+    float block[kQ8BlockSize];
+    int8_t q[kQ8BlockSize];
+    float scale = 0;
+    for (size_t r = begin; r < end; ++r) {
+      for (size_t first = 0; first < rows; first += kQ8BlockSize) {
+        const size_t count = std::min(kQ8BlockSize, rows - first);
+        for (size_t i = 0; i < count; ++i) block[i] = source_value(src, src_type_, (first + i) * n_ + r);
+        f32_to_q8_row__simd(count, block, q, &scale);
+        store_q8_block(r, (row0 + first) / kQ8BlockSize, q, scale);
+      }
+    }
+  });
+}
+
+void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float scale) {
+  const size_t at = q8_grouped_block(r, b, k_);
+  std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q, kQ8BlockSize);
+  scales_[at] = scale;
+}
+
+void WeightPacker::finish() {
+  const size_t nr = gemm_nr();
+  if (type_ == WeightType::kQ8) {
+    // Padding rows of the last group: zero values, zero scales.
+    for (size_t r = n_; r < q8_grouped_rows(n_); ++r) {
+      for (size_t b = 0; b < q8_blocks(k_); ++b) {
+        const size_t at = q8_grouped_block(r, b, k_);
+        std::memset(static_cast<int8_t*>(data_) + at * kQ8BlockSize, 0, kQ8BlockSize);
+        scales_[at] = 0.0f;
+      }
+    }
+    return;
+  }
+  // Padding columns of the last panel.
+  const size_t last = panels(n_) - 1;
+  const PanelLocation at = gemm_panel_location(last, n_, k_);
+  for (size_t c = 0; c < k_; ++c) {
+    for (size_t j = n_ - last * nr; j < nr; ++j) store_panel_value(at.offset + c * at.row_stride + j, 0.0f);
+  }
+}
+
+Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
+                    WeightType type, void* data, float* scales, ThreadPool* pool) {
+  WeightPacker packer(src_type, layout, n, k, type, data, scales);
+  QKV_RETURN_IF_ERROR(packer.check());
+  if (src == nullptr) return Status::invalid_argument("pack_weights: null buffer");
+  // Everything at once, or granule by granule where the packer needs that.
+  const size_t rows = packer.source_rows(), step = packer.row_granule() == 1 ? rows : packer.row_granule();
+  for (size_t r = 0; r < rows; r += step) {
+    QKV_RETURN_IF_ERROR(packer.add_rows(static_cast<const uint8_t*>(src) + r * packer.row_bytes(), r,
+                                        std::min(step, rows - r), pool));
+  }
+  packer.finish();
   return Status::ok_status();
 }
 
