@@ -1,0 +1,98 @@
+// Draws one attention matrix (query rows × key columns) on a canvas, with
+// token labels on both axes and a colour bar, and maps pointer positions
+// back to cells. Knows nothing about models or workers.
+
+// Viridis at five stops: perceptually even, readable in greyscale.
+const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+const MASKED = '#e6e6ea'; // keys a causal model cannot see (after the query)
+const FONT = '12px ui-monospace, "DejaVu Sans Mono", monospace';
+const LABEL_CHARS = 10;
+
+export function colour(t) {
+  const x = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const [r, g, b] = STOPS[i].map((c, k) => Math.round(c + (STOPS[i + 1][k] - c) * f));
+  return `rgb(${r},${g},${b})`;
+}
+
+/** A token as shown on an axis: byte-level and SentencePiece space marks made visible, cut to fit. */
+export function tokenLabel(token) {
+  const text = token.replace(/^[Ġ▁]/, '·').replace(/[Ġ▁]/g, ' ').replace(/Ċ|<0x0A>/g, '↵').replace(/ĉ|<0x09>/g, '⇥');
+  return text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+}
+
+/**
+ * Draws `weights` (n×n, row-major [query][key]) and returns the layout:
+ * { left, top, cell, n } in CSS pixels of the canvas.
+ */
+export function drawHeatmap(canvas, { weights, tokens, causal }) {
+  const n = tokens.length;
+  const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(1, n))));
+  const showLabels = cell >= 10;
+  const ctx = canvas.getContext('2d');
+  ctx.font = FONT;
+  const labels = tokens.map(tokenLabel);
+  const labelWidth = showLabels ? Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 8 : 4;
+  const left = labelWidth;
+  const top = labelWidth;
+  const grid = cell * n;
+  const legendWidth = 56;
+  const barHeight = Math.max(grid, 40);
+  const width = left + grid + legendWidth;
+  const height = top + barHeight + 8;
+
+  const dpr = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.ceil(width * dpr);
+  canvas.height = Math.ceil(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = FONT;
+
+  let max = 0;
+  for (let i = 0; i < n * n; i++) max = Math.max(max, weights[i]);
+  const scale = max > 0 ? 1 / max : 0;
+  for (let q = 0; q < n; q++) {
+    for (let k = 0; k < n; k++) {
+      ctx.fillStyle = causal && k > q ? MASKED : colour(weights[q * n + k] * scale);
+      ctx.fillRect(left + k * cell, top + q * cell, cell, cell);
+    }
+  }
+
+  if (showLabels) {
+    ctx.fillStyle = '#222';
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    labels.forEach((label, q) => ctx.fillText(label, left - 4, top + q * cell + cell / 2));
+    ctx.save();
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'left';
+    // Rotated a quarter turn: x runs up the canvas, y runs right.
+    labels.forEach((label, k) => ctx.fillText(label, -(top - 4), left + k * cell + cell / 2));
+    ctx.restore();
+  }
+
+  // Colour bar: 0 at the bottom, the largest weight of this head at the top.
+  const barX = left + grid + 10;
+  for (let y = 0; y < barHeight; y++) {
+    ctx.fillStyle = colour(1 - y / (barHeight - 1));
+    ctx.fillRect(barX, top + y, 10, 1);
+  }
+  ctx.fillStyle = '#222';
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(max.toFixed(2), barX + 13, top);
+  ctx.textBaseline = 'bottom';
+  ctx.fillText('0', barX + 13, top + barHeight);
+  return { left, top, cell, n };
+}
+
+/** The { query, key } cell under a point in CSS pixels of the canvas, or undefined. */
+export function cellAt(layout, x, y) {
+  const key = Math.floor((x - layout.left) / layout.cell);
+  const query = Math.floor((y - layout.top) / layout.cell);
+  if (key < 0 || query < 0 || key >= layout.n || query >= layout.n) return undefined;
+  return { query, key };
+}

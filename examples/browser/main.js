@@ -1,0 +1,159 @@
+// Wires the demo page together: the engine worker, the three ways to pick a
+// model, generation with its numbers and Stop, and the attention viewer.
+import { AttentionView } from './attention-view.js';
+import { Engine } from './engine-client.js';
+import { LoadProgress } from './load-progress.js';
+import { entriesFromDrop, entriesFromInput, pickModelFiles } from './model-source.js';
+import { MODELS, modelFiles } from './models.js';
+import { OutputView } from './output-view.js';
+import { bindSamplingForm, readSampling } from './sampling.js';
+
+// Heatmaps of longer prompts would have cells too small to point at.
+const ATTENTION_MAX_TOKENS = 128;
+
+const $ = (id) => document.getElementById(id);
+const engine = new Engine(new URL('./engine-worker.js', import.meta.url));
+const progress = new LoadProgress($('load-progress'), $('load-status'));
+const output = new OutputView({ output: $('output'), ttft: $('ttft'), speed: $('speed'), count: $('count'), note: $('generate-status') });
+const attention = new AttentionView({
+  canvas: $('heatmap'), layerSelect: $('layer'), headSelect: $('head'),
+  readout: $('attention-readout'), caption: $('attention-caption'),
+});
+const sampling = $('sampling');
+let loadedModel; // ModelInfo of the loaded model
+
+/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention': enables what makes sense. */
+function setState(state) {
+  document.body.dataset.state = state;
+  const busy = state === 'starting' || state === 'loading' || state === 'generating' || state === 'attention';
+  const canRun = loadedModel !== undefined && !loadedModel.isEncoder && !busy;
+  $('load-bundled').disabled = busy;
+  $('load-url').disabled = busy || $('model-url').value.trim() === '';
+  $('folder-input').disabled = busy;
+  $('generate').disabled = !canRun;
+  $('show-attention').disabled = loadedModel === undefined || busy;
+  $('stop').disabled = state !== 'generating' && state !== 'loading';
+}
+
+function showBackend({ info, crossOriginIsolated }) {
+  const threads = `${info.numThreads} thread${info.numThreads === 1 ? '' : 's'}`;
+  $('backend').textContent =
+    `Engine: ${info.flavour} build, ${threads}, SIMD ${info.simd}; page ${crossOriginIsolated ? 'is' : 'is not'} cross-origin isolated.`;
+}
+
+engine.onWarning = (text) => {
+  $('backend-warning').hidden = false;
+  $('backend-warning').textContent = text;
+};
+
+// --- model ---------------------------------------------------------------
+
+for (const entry of MODELS) $('bundled-model').append(new Option(entry.label, entry.id));
+const wanted = new URLSearchParams(location.search).get('model');
+if (MODELS.some((m) => m.id === wanted)) $('bundled-model').value = wanted;
+
+async function load(what, source, expectedFiles, prompt) {
+  setState('loading');
+  loadedModel = undefined;
+  attention.clear();
+  progress.start(what, expectedFiles);
+  try {
+    const { info, ms } = await engine.request('load', { source, dtype: $('dtype').value }, (e) => progress.update(e.progress));
+    loadedModel = info;
+    progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
+      `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, loaded in ${(ms / 1000).toFixed(2)} s.`);
+    if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
+    if (info.isEncoder) $('generate-status').textContent = 'This is an encoder: it embeds text and does not generate; its attention can still be shown.';
+  } catch (e) {
+    progress.fail(e.name === 'AbortError' ? 'Loading stopped.' : `Could not load ${what}: ${e.message}`);
+  }
+  setState(loadedModel ? 'ready' : 'idle');
+}
+
+$('load-bundled').addEventListener('click', () => {
+  const entry = MODELS.find((m) => m.id === $('bundled-model').value);
+  load(entry.id, { files: modelFiles(entry) }, entry.weights.length, entry.prompt);
+});
+
+$('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files)));
+
+const drop = $('drop-zone');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  if (document.body.dataset.state === 'loading' || document.body.dataset.state === 'generating') return;
+  entriesFromDrop(e.dataTransfer).then(loadLocal, (err) => progress.fail(`Could not read the dropped files: ${err.message}`));
+});
+
+function loadLocal(entries) {
+  let files;
+  try {
+    files = pickModelFiles(entries);
+  } catch (e) {
+    progress.fail(`Could not load the local model: ${e.message}`);
+    return;
+  }
+  const folder = entries[0]?.path.includes('/') ? entries[0].path.split('/')[0] : 'local files';
+  load(folder, { files }, files.weights.length);
+}
+
+$('model-url').addEventListener('input', () => setState(document.body.dataset.state));
+$('load-url').addEventListener('click', () => {
+  const url = new URL($('model-url').value.trim(), location.href).href;
+  load(url, { url }, 0);
+});
+
+// --- generation ----------------------------------------------------------
+
+bindSamplingForm(sampling);
+sampling.addEventListener('submit', (e) => e.preventDefault());
+$('prompt').addEventListener('input', () => { $('prompt').dataset.edited = 'yes'; });
+
+$('generate').addEventListener('click', async () => {
+  const prompt = $('prompt').value;
+  setState('generating');
+  output.start(prompt);
+  try {
+    const stats = await engine.request('generate', { prompt, options: readSampling(sampling) },
+      ({ text, stats: live }) => output.append(text, live));
+    output.finish(stats);
+  } catch (e) {
+    $('generate-status').textContent = `Generation failed: ${e.message}`;
+  }
+  await showAttention(prompt);
+});
+
+$('stop').addEventListener('click', () => engine.stop());
+
+// --- attention -----------------------------------------------------------
+
+async function showAttention(prompt) {
+  setState('attention');
+  try {
+    attention.show(await engine.request('attention', { prompt, maxTokens: ATTENTION_MAX_TOKENS }));
+  } catch (e) {
+    attention.clear();
+    $('attention-caption').textContent = `No attention to show: ${e.message}`;
+  }
+  setState('ready');
+}
+
+$('show-attention').addEventListener('click', () => showAttention($('prompt').value));
+
+// --- start ---------------------------------------------------------------
+
+setState('starting');
+engine.request('init', { numThreads: 0 }).then(
+  (backend) => {
+    showBackend(backend);
+    setState('idle');
+  },
+  (e) => {
+    $('backend').textContent = `The engine could not start: ${e.message}`;
+  },
+);

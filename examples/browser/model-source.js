@@ -1,0 +1,63 @@
+// A model from the user's disk: the files of a folder chosen with the file
+// input, or dropped (files or a whole folder), sorted into what
+// loadModel({ config, weights, tokenizer }) takes.
+
+/** { config, weights, tokenizer } Files from a list of { file, path }; throws naming what is missing. */
+export function pickModelFiles(entries) {
+  // Prefer the shallowest copy of each file (a Hub folder may hold sub-folders such as onnx/).
+  const sorted = [...entries].sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path));
+  const top = depth(sorted[0]?.path ?? '');
+  const find = (name) => sorted.find((e) => e.file.name === name)?.file;
+  const config = find('config.json');
+  const tokenizer = find('tokenizer.json');
+  const weights = sorted
+    .filter((e) => e.file.name.endsWith('.safetensors') && depth(e.path) === top)
+    .map((e) => e.file);
+  const missing = [
+    config === undefined && 'config.json',
+    tokenizer === undefined && 'tokenizer.json',
+    weights.length === 0 && 'a .safetensors file',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new Error(`the model folder lacks ${missing.join(', ')} (found: ${entries.map((e) => e.file.name).join(', ') || 'nothing'})`);
+  }
+  return { config, weights, tokenizer };
+}
+
+function depth(path) {
+  return path.split('/').length;
+}
+
+/** Entries of an <input type=file webkitdirectory> selection. */
+export function entriesFromInput(fileList) {
+  return [...fileList].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+}
+
+/**
+ * Entries of a drop: dropped folders are walked. Must be called during the
+ * drop event (the DataTransfer empties afterwards); the walk itself is async.
+ */
+export function entriesFromDrop(dataTransfer) {
+  const items = [...dataTransfer.items].filter((item) => item.kind === 'file');
+  const roots = items.map((item) => item.webkitGetAsEntry?.() ?? null);
+  if (roots.length === 0 || roots.includes(null)) {
+    return Promise.resolve([...dataTransfer.files].map((file) => ({ file, path: file.name })));
+  }
+  return Promise.all(roots.map((entry) => walk(entry))).then((lists) => lists.flat());
+}
+
+async function walk(entry) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    return [{ file, path: entry.fullPath.replace(/^\//, '') }];
+  }
+  const reader = entry.createReader();
+  const children = [];
+  for (;;) {
+    // readEntries returns at most ~100 entries per call; an empty batch ends the folder.
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map(walk))).flat();
+}
