@@ -1,0 +1,92 @@
+// The demo page's other ways to pick a model, in Chromium: a local folder
+// through the file input, files dropped on the page (a sharded checkpoint),
+// a URL, and the message when a dropped set lacks a file.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from './server.mjs';
+
+const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+let server;
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  page = await browser.newPage();
+  errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/isolated/examples/browser/index.html`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+
+/** Drops these fixture files on the drop zone, as Files built in the page. */
+function dropFiles(paths) {
+  return page.evaluate(async (urls) => {
+    const dt = new DataTransfer();
+    for (const url of urls) {
+      const blob = await (await fetch(url)).blob();
+      dt.items.add(new File([blob], url.split('/').pop()));
+    }
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, paths.map((p) => `/isolated/tests/fixtures/${p}`));
+}
+
+test('a local folder chosen with the file input loads, and generates', async () => {
+  await page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`);
+  await settled();
+  assert.match(await page.textContent('#load-status'), /^gpt2-tiny: GPT2LMHeadModel, 2 layers × 2 heads/);
+  await page.fill('#prompt', 'Hello');
+  await page.fill('input[name=max_new_tokens]', '5');
+  await page.click('#generate');
+  await settled();
+  assert.match(await page.textContent('#generate-status'), /^Done: 5 tokens/);
+  assert.deepEqual(errors, []);
+});
+
+test('dropped files of a sharded checkpoint load, with progress over both shards', async () => {
+  const seen = page.evaluate(() => new Promise((resolve) => {
+    const labels = new Set();
+    let loading = false;
+    const observer = new MutationObserver(() => {
+      labels.add(document.getElementById('load-status').textContent);
+      loading ||= document.body.dataset.state === 'loading';
+      if (loading && document.body.dataset.state === 'ready') { observer.disconnect(); resolve([...labels]); }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  }));
+  await dropFiles(['gpt2-tiny-sharded/config.json', 'gpt2-tiny-sharded/model-00002-of-00002.safetensors',
+    'gpt2-tiny-sharded/model-00001-of-00002.safetensors', 'gpt2-tiny-sharded/tokenizer.json']);
+  const labels = await seen;
+  assert.ok(labels.some((l) => /^model-00002-of-00002\.safetensors \(file 2 of 2\)/.test(l)), labels.join('\n'));
+  assert.match(await page.textContent('#load-status'), /^local files: GPT2LMHeadModel/);
+  assert.deepEqual(errors, []);
+});
+
+test('a drop without tokenizer.json says what is missing', async () => {
+  await dropFiles(['gpt2-tiny/config.json', 'gpt2-tiny/model.safetensors']);
+  await page.waitForFunction(() => /lacks/.test(document.getElementById('load-status').textContent));
+  assert.match(await page.textContent('#load-status'), /^Could not load the local model: the model folder lacks tokenizer\.json \(found: config\.json, model\.safetensors\)$/);
+});
+
+test('a model URL loads (a sharded checkpoint, found through its index)', async () => {
+  await page.fill('#model-url', '../../tests/fixtures/gpt2-tiny-sharded/');
+  await page.click('#load-url');
+  await settled();
+  assert.match(await page.textContent('#load-status'), /gpt2-tiny-sharded\/: GPT2LMHeadModel, 2 layers × 2 heads/);
+  assert.deepEqual(errors, []);
+});
