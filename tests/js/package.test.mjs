@@ -67,3 +67,11 @@ test('its type declarations check a consumer under strict TypeScript', () => {
     '--moduleResolution', 'NodeNext', '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types'), 'use.ts'],
   { cwd: scratch, encoding: 'utf8' });
 });
+
+test('the installed `qkv` bin runs from node_modules/.bin: --help, and inspect of a fixture', () => {
+  const bin = join(scratch, 'node_modules', '.bin', 'qkv');
+  const run = (args) => execFileSync(bin, args, { cwd: scratch, encoding: 'utf8', timeout: 30_000 });
+  assert.match(run(['--help']), /^ {2}generate <model> "<prompt>"/m);
+  const facts = JSON.parse(run(['inspect', join(repo, 'tests', 'fixtures', 'gpt2-tiny'), '--json', '--quiet', '--threads', '1']));
+  assert.deepEqual([facts.architecture, facts.flavour], ['GPT2LMHeadModel', 'qkv-simd']);
+});

@@ -1,0 +1,303 @@
+// The qkv CLI (dist/cli/qkv.js): its argument parser and progress bar as
+// units, then every command as a child process, checked against the public
+// API in-process, the fixtures' config.json and their safetensors headers.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cosine, folder } from './fixtures.mjs';
+import { InvalidArgumentError, loadModel } from '../../dist/index.js';
+import { parseArgs } from '../../dist/cli/args.js';
+import { LoadProgress } from '../../dist/cli/progress.js';
+import { COMMANDS } from '../../dist/cli/main.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const config = (name) => JSON.parse(readFileSync(join(folder(name), 'config.json'), 'utf8'));
+
+/** Runs `node dist/cli/qkv.js ...args` from the repository root; never rejects. */
+function qkv(...args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['dist/cli/qkv.js', ...args], { cwd: repo, encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : error.code, stdout, stderr }));
+  });
+}
+
+/** Parameters as the safetensors header lists them, read here independently of the CLI. */
+function headerParameters(file) {
+  const bytes = readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  return Object.entries(header).filter(([k]) => k !== '__metadata__')
+    .reduce((sum, [, t]) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+test('the argument parser: --name value, --name=value, flags, -h, --, negative numbers, and named errors', () => {
+  const specs = [
+    { name: 'n', type: 'integer', min: 0, description: '' },
+    { name: 't', type: 'number', min: 0, minInclusive: false, max: 2, description: '' },
+    { name: 'dtype', type: 'string', choices: ['f32', 'q8'], description: '' },
+    { name: 'quiet', type: 'boolean', description: '' },
+    { name: 'help', type: 'boolean', description: '' },
+  ];
+  const a = parseArgs(['model', '--n', '5', '--t=0.5', 'prompt', '--quiet', '--dtype', 'q8', '-5', '--', '--n'], specs, 'qkv x');
+  assert.deepEqual(a.positionals, ['model', 'prompt', '-5', '--n']);
+  assert.equal(a.number('n'), 5);
+  assert.equal(a.number('t'), 0.5);
+  assert.equal(a.string('dtype'), 'q8');
+  assert.equal(a.flag('quiet'), true);
+  assert.equal(a.flag('help'), false);
+  assert.equal(a.has('t'), true);
+  assert.equal(parseArgs(['-h'], specs, 'qkv x').flag('help'), true);
+  assert.equal(parseArgs(['--t', '2'], specs, 'qkv x').number('t'), 2);
+
+  const rejects = (argv, pattern) => assert.throws(() => parseArgs(argv, specs, 'qkv x'),
+    (e) => e instanceof InvalidArgumentError && pattern.test(e.message), argv.join(' '));
+  rejects(['--nope'], /qkv x: unknown option --nope/);
+  rejects(['-x'], /unknown option -x/);
+  rejects(['--n'], /--n needs a value \(a whole number >= 0\)/);
+  rejects(['--n', '1.5'], /--n must be a whole number >= 0, got '1.5'/);
+  rejects(['--n', '-1'], /--n must be a whole number >= 0, got '-1'/); // a value, even with a dash
+  rejects(['--n', '0x10'], /got '0x10'/);
+  rejects(['--n='], /got ''/);
+  rejects(['--t', '0'], /--t must be a number > 0 and <= 2, got '0'/);
+  rejects(['--t', '2.5'], /got '2.5'/);
+  rejects(['--dtype', 'f64'], /--dtype must be one of f32, q8, got 'f64'/);
+  rejects(['--quiet=yes'], /--quiet takes no value/);
+});
+
+test('the progress bar: redrawn in place on a terminal, one line per file into a pipe, with the total of several files', () => {
+  const lines = (tty, sizes) => {
+    let out = '';
+    let clock = 0;
+    const bar = new LoadProgress({ isTTY: tty, write: (s) => { out += s; } }, sizes, () => clock);
+    for (const [file, total] of [['a.safetensors', 3_000_000], ['b.safetensors', 1_000_000]]) {
+      for (const loaded of [total / 2, total]) {
+        clock += 50;
+        bar.update({ status: 'progress', file, loaded, total });
+      }
+      bar.update({ status: 'done', file, loaded: total, total });
+    }
+    bar.end();
+    return out;
+  };
+  const piped = lines(false, [3_000_000, 1_000_000]);
+  assert.equal(piped, [
+    'a.safetensors [########################] 100%  3.0 MB / 3.0 MB  (total 3.0 MB / 4.0 MB)',
+    'b.safetensors [########################] 100%  1.0 MB / 1.0 MB  (total 4.0 MB / 4.0 MB)', ''].join('\n'));
+  const tty = lines(true, [3_000_000, 1_000_000]);
+  // Half-way through a.safetensors (drawn), then throttled until done; the total is known up front.
+  assert.ok(tty.startsWith('\ra.safetensors [############------------]  50%  1.5 MB / 3.0 MB  (total 1.5 MB / 4.0 MB)\x1b[K'), JSON.stringify(tty));
+  assert.equal(tty.split('\n').length, 3);
+  // Sizes unknown up front: the total counts the files seen so far.
+  assert.match(lines(false, [undefined, undefined]), /^a\.safetensors .* \(total 3\.0 MB \/ 3\.0 MB\)\n/);
+  // One file: no total.
+  let one = '';
+  const single = new LoadProgress({ isTTY: false, write: (s) => { one += s; } }, [10]);
+  single.update({ status: 'done', file: 'model.safetensors', loaded: 10, total: 10 });
+  assert.equal(one, 'model.safetensors [########################] 100%  10 B / 10 B\n');
+});
+
+test('--help lists every command and the common options; each command\'s --help lists its own; --version', async () => {
+  const help = await qkv('--help');
+  assert.equal(help.code, 0, help.stderr);
+  for (const command of ['generate', 'embed', 'inspect', 'bench']) assert.match(help.stdout, new RegExp(`^  ${command} <model>`, 'm'));
+  for (const option of ['--dtype', '--threads', '--quiet', '--help']) assert.ok(help.stdout.includes(option), option);
+  assert.deepEqual(COMMANDS.map((c) => c.name), ['generate', 'embed', 'inspect', 'bench']);
+  for (const command of COMMANDS) {
+    const [own, viaHelp] = await Promise.all([qkv(command.name, '--help'), qkv('help', command.name)]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(own.stdout, viaHelp.stdout);
+    assert.ok(own.stdout.startsWith(`Usage: qkv ${command.name} ${command.usage} [options]`), own.stdout);
+    for (const option of [...command.options, { name: 'threads' }]) assert.ok(own.stdout.includes(`--${option.name}`), option.name);
+  }
+  const version = await qkv('--version');
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version);
+  const none = await qkv();
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^InvalidArgumentError: no command given\n\nqkv /);
+});
+
+test('generate streams the prompt and the continuation model.generate gives, the progress bar and speed on stderr', async () => {
+  const prompt = 'Once upon a time';
+  const model = await loadModel(folder('llama-tiny'));
+  let greedy = '';
+  for await (const { text } of model.generate(prompt, { max_new_tokens: 10 })) greedy += text;
+  let sampled = '';
+  for await (const { text } of model.generate(prompt, { max_new_tokens: 10, temperature: 0.7, top_k: 40, top_p: 0.9, seed: 3 })) sampled += text;
+  model.dispose();
+
+  const out = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '10');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${prompt}${greedy}\n`);
+  const [bar, stats] = out.stderr.trimEnd().split('\n');
+  assert.equal(bar, 'model.safetensors [########################] 100%  16.7 MB / 16.7 MB');
+  const [, tokens, rate, ttft, promptTokens] = stats.match(/^(\d+) tokens, ([\d.]+) tok\/s, time to first token ([\d.]+) ms \(prompt (\d+) tokens\)$/)
+    ?? assert.fail(stats);
+  assert.deepEqual([Number(tokens), Number(promptTokens)], [10, 5]); // <s> Once upon a time
+  assert.ok(Number(rate) > 0 && Number(ttft) > 0);
+
+  const quiet = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '10',
+    '--temperature', '0.7', '--top-k', '40', '--top-p', '0.9', '--seed', '3', '--threads', '1', '--quiet');
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stdout, `${prompt}${sampled}\n`);
+  assert.equal(quiet.stderr, '');
+});
+
+test('embed prints the cosine matrix of model.embed\'s vectors, or the vectors with --json', async () => {
+  const sentences = ['The cat sat on the mat.', 'A cat was sitting on a rug.', 'Stocks fell sharply.'];
+  const model = await loadModel(folder('bert-tiny'));
+  const { data, dims } = await model.embed(sentences, { pooling: 'cls', normalize: true });
+  model.dispose();
+  const vector = (i) => data.subarray(i * dims[1], (i + 1) * dims[1]);
+
+  const [table, json] = await Promise.all([
+    qkv('embed', 'tests/fixtures/bert-tiny', ...sentences, '--pooling', 'cls', '--quiet'),
+    qkv('embed', 'tests/fixtures/bert-tiny', ...sentences, '--pooling', 'cls', '--json', '--quiet'),
+  ]);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trimEnd().split('\n');
+  sentences.forEach((s, i) => assert.equal(lines[i], `[${i + 1}] ${s}`));
+  assert.equal(lines[sentences.length + 1], 'cosine similarity (cls pooling, normalized):');
+  const matrix = lines.slice(sentences.length + 3).map((l) => l.replace(/^\[\d+\]/, '').trim().split(/\s+/).map(Number));
+  assert.equal(matrix.length, sentences.length);
+  matrix.forEach((row, i) => row.forEach((value, j) => {
+    assert.equal(value, matrix[j][i]);
+    assert.ok(Math.abs(value - cosine(vector(i), vector(j))) <= 5e-4, `[${i}][${j}]`);
+  }));
+  assert.deepEqual(matrix.map((row, i) => row[i]), [1, 1, 1]);
+
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout);
+  assert.deepEqual(parsed.dims, dims);
+  assert.deepEqual(parsed.embeddings.flat(), Array.from(data)); // JSON round-trips float32 values exactly
+});
+
+test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the headers\' parameter count, dtype, memory, runtime', async () => {
+  const llama = config('llama-tiny');
+  const out = await qkv('inspect', 'tests/fixtures/llama-tiny');
+  assert.equal(out.code, 0, out.stderr);
+  const row = (label) => out.stdout.match(new RegExp(`^${label} +(.+)$`, 'm'))?.[1] ?? assert.fail(`no ${label} in\n${out.stdout}`);
+  const parameters = headerParameters(join(folder('llama-tiny'), 'model.safetensors'));
+  assert.equal(row('architecture'), `${llama.architectures[0]} (decoder)`);
+  assert.equal(row('parameters'), `4.17M (${parameters.toLocaleString('en-US')})`);
+  assert.equal(row('layers'), String(llama.num_hidden_layers));
+  assert.equal(row('heads'), `${llama.num_attention_heads} (head dim ${llama.head_dim}, ${llama.num_key_value_heads} key/value heads)`);
+  assert.equal(row('width'), `${llama.hidden_size} (feed-forward ${llama.intermediate_size})`);
+  assert.equal(row('vocab'), `${llama.vocab_size} (tokenizer.json: ${llama.vocab_size})`);
+  assert.equal(row('context'), `${llama.max_position_embeddings} positions`);
+  assert.equal(row('dtype'), 'f32 in memory (checkpoint F32)');
+  assert.match(row('weights'), /^16\.7 MB in wasm memory \(files 16\.7 MB\)$/);
+  assert.match(row('runtime'), /^qkv-simd(-threads)?, \d+ thread\(s\) of \d+ started, SIMD \w+$/);
+
+  // Sharded f16 checkpoint, q8 in memory, one thread; the progress bar totals both shards.
+  const gpt2 = config('gpt2-tiny');
+  const sharded = await qkv('inspect', 'tests/fixtures/gpt2-tiny-sharded', '--json', '--dtype', 'q8', '--threads', '1');
+  assert.equal(sharded.code, 0, sharded.stderr);
+  const facts = JSON.parse(sharded.stdout);
+  assert.deepEqual(
+    [facts.architecture, facts.kind, facts.layers, facts.heads, facts.width, facts.ffnWidth, facts.vocab, facts.context],
+    [gpt2.architectures[0], 'decoder', gpt2.n_layer, gpt2.n_head, gpt2.n_embd, 4 * gpt2.n_embd, gpt2.vocab_size, gpt2.n_positions]);
+  assert.equal(facts.parameters, headerParameters(join(folder('gpt2-tiny'), 'model.safetensors')));
+  assert.deepEqual([facts.dtype, facts.checkpointDtypes, facts.flavour, facts.threads], ['q8', ['F16'], 'qkv-simd', 1]);
+  assert.ok(facts.weightBytes > 0 && facts.weightBytes < facts.fileBytes, 'q8 holds less than the f16 files');
+  const bars = sharded.stderr.trimEnd().split('\n');
+  assert.equal(bars.length, 2);
+  assert.match(bars[1], /^model-00002-of-00002\.safetensors \[#+\] 100% .* \(total 3\.3 MB \/ 3\.3 MB\)$/);
+
+  const bert = JSON.parse((await qkv('inspect', 'tests/fixtures/bert-tiny', '--json', '--quiet')).stdout);
+  assert.deepEqual([bert.kind, bert.layers, bert.heads, bert.width, bert.parameters],
+    ['encoder', 2, 4, 64, headerParameters(join(folder('bert-tiny'), 'model.safetensors'))]);
+});
+
+test('inspect reads a model from an http URL (a plain server without Range requests) as from its folder', async () => {
+  const root = folder('');
+  const server = createServer((req, res) => {
+    const path = join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    let size;
+    try {
+      size = statSync(path).size;
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Length': size });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(path).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/gpt2-tiny-sharded`;
+    const [remote, local] = await Promise.all([
+      qkv('inspect', url, '--json', '--threads', '1'),
+      qkv('inspect', 'tests/fixtures/gpt2-tiny-sharded', '--json', '--threads', '1', '--quiet'),
+    ]);
+    assert.equal(remote.code, 0, remote.stderr);
+    const strip = ({ model, loadMs, ...facts }) => facts;
+    assert.deepEqual(strip(JSON.parse(remote.stdout)), strip(JSON.parse(local.stdout)));
+    assert.equal(JSON.parse(remote.stdout).model, url);
+    // Sizes from HEAD requests: the total is known from the first shard on.
+    assert.match(remote.stderr, /^model-00001-of-00002\.safetensors .* \(total 3\.2 MB \/ 3\.3 MB\)$/m);
+  } finally {
+    server.close();
+  }
+});
+
+test('bench prints the load time and positive prefill and decode rates (encode for encoders)', async () => {
+  const [decoder, encoder, json] = await Promise.all([
+    qkv('bench', 'tests/fixtures/llama-tiny', '--tokens', '16', '--runs', '1', '--threads', '1'),
+    qkv('bench', 'tests/fixtures/bert-tiny', '--tokens', '200', '--runs', '1'),
+    qkv('bench', 'tests/fixtures/gpt2-tiny', '--tokens', '8', '--runs', '2', '--json', '--quiet'),
+  ]);
+  assert.equal(decoder.code, 0, decoder.stderr);
+  assert.match(decoder.stdout, /^runtime +qkv-simd, 1 thread\(s\), SIMD \w+$/m);
+  assert.match(decoder.stdout, /^load +[\d.]+ m?s$/m);
+  for (const phase of ['prefill', 'decode']) {
+    const [, rate] = decoder.stdout.match(new RegExp(`^${phase} +16 tokens: ([\\d.]+) tok/s \\(median of 1 run\\)$`, 'm'))
+      ?? assert.fail(decoder.stdout);
+    assert.ok(Number(rate) > 0, phase);
+  }
+  assert.equal(encoder.code, 0, encoder.stderr);
+  assert.match(encoder.stderr, /--tokens 200 capped to 128/);
+  assert.ok(Number(encoder.stdout.match(/^encode +128 tokens: ([\d.]+) tok\/s/m)?.[1]) > 0, encoder.stdout);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout);
+  assert.ok(result.prefillTokensPerSecond > 0 && result.decodeTokensPerSecond > 0 && result.loadMs > 0, json.stdout);
+});
+
+test('errors print "ErrorClass: message" without a stack and exit with status 1', async () => {
+  const broken = mkdtempSync(join(tmpdir(), 'qkv-cli-'));
+  try {
+    copyFileSync(join(folder('gpt2-tiny'), 'config.json'), join(broken, 'config.json'));
+    copyFileSync(join(folder('gpt2-tiny'), 'tokenizer.json'), join(broken, 'tokenizer.json'));
+    writeFileSync(join(broken, 'model.safetensors'), 'this is not a safetensors file');
+    const cases = [
+      [['generate', 'tests/fixtures/no-such-model', 'Hi'], /^InvalidArgumentError: cannot open tests\/fixtures\/no-such-model\/config\.json/],
+      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of f32, f16, q8, got 'f64'$/],
+      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--max-new-tokens', 'lots'], /^InvalidArgumentError: qkv generate: --max-new-tokens must be a whole number >= 0, got 'lots'$/],
+      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--top-p', '1.5'], /^InvalidArgumentError: qkv generate: --top-p must be a number > 0 and <= 1/],
+      [['generate', 'tests/fixtures/llama-tiny'], /^InvalidArgumentError: qkv generate: expected <model> "<prompt>", got 1 argument/],
+      [['inspect', 'tests/fixtures/llama-tiny', '--colour'], /^InvalidArgumentError: qkv inspect: unknown option --colour/],
+      [['translate', 'x'], /^InvalidArgumentError: qkv: unknown command 'translate' \(commands: generate, embed, inspect, bench/],
+      [['--threads', '2', 'bench', 'x'], /^InvalidArgumentError: qkv: expected a command first/],
+      [['generate', 'tests/fixtures/bert-tiny', 'Hi', '--quiet'], /^UnsupportedError: BertModel is an encoder/],
+      [['embed', 'tests/fixtures/llama-tiny', 'one', 'two', '--quiet'], /^UnsupportedError: LlamaForCausalLM is a decoder/],
+      [['inspect', broken, '--quiet'], /^FormatError: /],
+      [['bench', broken, '--quiet'], /^FormatError: /],
+    ];
+    const results = await Promise.all(cases.map(([args]) => qkv(...args)));
+    results.forEach(({ code, stdout, stderr }, i) => {
+      const [args, pattern] = cases[i];
+      assert.equal(code, 1, args.join(' '));
+      // One line: the error, no stack trace (and no progress bar: nothing was loaded, or --quiet).
+      assert.equal(stderr.split('\n').length, 2, stderr);
+      assert.match(stderr.trimEnd(), pattern, args.join(' '));
+      assert.equal(stdout, '', args.join(' '));
+    });
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
+});

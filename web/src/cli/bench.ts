@@ -1,0 +1,114 @@
+/**
+ * qkv bench: load time, then prompt (prefill) and generation (decode) speed
+ * through the public API, as an application would see them. For encoders,
+ * the speed of encoding one sequence instead of prefill and decode.
+ */
+import { backendInfo, type Model } from '../index.js';
+import type { Command } from './command.js';
+import { formatBytes, formatMs, formatRate, formatTable } from './format.js';
+import { openModel } from './load.js';
+
+export const benchCommand: Command = {
+  name: 'bench',
+  usage: '<model>',
+  summary: 'load time, prefill and decode speed (tokens per second)',
+  details: [
+    'Prefill: N prompt tokens in one pass, timed to the first generated token. Decode: N tokens',
+    'generated greedily after it, end of text ignored. N is capped so both fit the context.',
+    'Encoders: N tokens encoded in one pass. Rates are the median of --runs runs after one warm-up.',
+  ],
+  positionals: { min: 1, max: 1 },
+  options: [
+    { name: 'tokens', type: 'integer', min: 2, placeholder: 'N', description: 'prompt tokens, and tokens to generate (default 128)' },
+    { name: 'runs', type: 'integer', min: 1, placeholder: 'R', description: 'timed runs (default 3)' },
+    { name: 'json', type: 'boolean', description: 'print the results as one JSON object' },
+  ],
+  examples: ['qkv bench tests/fixtures/llama-tiny --tokens 32', 'qkv bench ./my-model --dtype q8 --threads 1'],
+  async run(args) {
+    const [source] = args.positionals as [string];
+    const runs = args.number('runs') ?? 3;
+    const { model, loadMs } = await openModel(source, args);
+    try {
+      const { info } = model;
+      const wanted = args.number('tokens') ?? 128;
+      const tokens = Math.max(1, Math.min(wanted, info.isEncoder ? info.nCtx : Math.floor(info.nCtx / 2)));
+      if (tokens < wanted && args.has('tokens') && !args.flag('quiet')) {
+        process.stderr.write(`bench: --tokens ${wanted} capped to ${tokens} to fit the model's ${info.nCtx}-position context\n`);
+      }
+      const ids = promptIds(model, tokens);
+      const runOnce = info.isEncoder ? () => timeEncode(model, ids) : () => timeGenerate(model, ids, tokens);
+      await (info.isEncoder ? timeEncode(model, ids.slice(0, 8)) : timeGenerate(model, ids.slice(0, 8), 4)); // warm-up
+      const results = [];
+      for (let r = 0; r < runs; r++) results.push(await runOnce());
+      const prefill = median(results.map((r) => r.prefillRate));
+      const decode = info.isEncoder ? undefined : median(results.map((r) => r.decodeRate));
+      const runtime = await backendInfo();
+      if (args.flag('json')) {
+        const out = {
+          model: source, architecture: info.architecture, dtype: info.dtype, weightBytes: info.weightBytes,
+          flavour: runtime.flavour, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
+          [info.isEncoder ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
+          ...(decode === undefined ? {} : { decodeTokensPerSecond: decode }),
+        };
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      const of = `(median of ${runs} run${runs === 1 ? '' : 's'})`;
+      const rows: [string, string][] = [
+        ['model', `${source} (${info.architecture}, ${info.dtype}, ${formatBytes(info.weightBytes)})`],
+        ['runtime', `${runtime.flavour}, ${runtime.numThreads} thread(s), SIMD ${runtime.simd}`],
+        ['load', formatMs(loadMs)],
+      ];
+      if (decode === undefined) {
+        rows.push(['encode', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
+      } else {
+        rows.push(['prefill', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
+        rows.push(['decode', `${tokens} tokens: ${formatRate(decode)} ${of}`]);
+      }
+      process.stdout.write(`${formatTable(rows)}\n`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+interface Timing {
+  /** Tokens per second of the prompt pass (or of encoding). */
+  prefillRate: number;
+  decodeRate: number;
+}
+
+/** n ids of ordinary text (special tokens as the tokenizer adds them), repeated as needed. */
+function promptIds(model: Model, n: number): number[] {
+  const sentence = model.tokenizer.encode('The quick brown fox jumps over the lazy dog, and the dog sleeps on. ');
+  const ids: number[] = [];
+  while (ids.length < n) ids.push(...sentence);
+  return ids.slice(0, n);
+}
+
+async function timeGenerate(model: Model, ids: number[], newTokens: number): Promise<Timing> {
+  const start = performance.now();
+  let first = start;
+  let count = 0;
+  for await (const _ of model.generate(ids, { max_new_tokens: newTokens, eos_token_id: [] })) {
+    if (count++ === 0) first = performance.now();
+  }
+  const end = performance.now();
+  // Between the first and the last token: count - 1 single-token passes.
+  return {
+    prefillRate: (ids.length * 1000) / (first - start),
+    decodeRate: count > 1 ? ((count - 1) * 1000) / (end - first) : 0,
+  };
+}
+
+async function timeEncode(model: Model, ids: number[]): Promise<Timing> {
+  const start = performance.now();
+  await model.embed([ids]);
+  return { prefillRate: (ids.length * 1000) / (performance.now() - start), decodeRate: 0 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,62 @@
+/**
+ * qkv embed: sentence embeddings of an encoder (mean or CLS pooling, unit
+ * length) and the cosine similarity of every pair, or the vectors as JSON.
+ */
+import type { Command } from './command.js';
+import { openModel } from './load.js';
+
+export const embedCommand: Command = {
+  name: 'embed',
+  usage: '<model> <sentence>...',
+  summary: 'cosine similarities of sentence embeddings (encoders: BERT family)',
+  details: [
+    'Embeds each sentence (pooled over its tokens, scaled to unit length) and prints the numbered',
+    'sentences, then their cosine similarity matrix (symmetric, 1.000 on the diagonal). With --json,',
+    'prints { "dims": [sentences, width], "embeddings": [[...], ...] } instead.',
+  ],
+  positionals: { min: 2, max: Infinity },
+  options: [
+    { name: 'pooling', type: 'string', choices: ['mean', 'cls'], description: 'mean over the tokens (default) or the [CLS] token' },
+    { name: 'json', type: 'boolean', description: 'print the embeddings as JSON instead of the similarity matrix' },
+  ],
+  examples: [
+    'qkv embed tests/fixtures/bert-tiny "The cat sat on the mat." "A cat was sitting on a rug." "Stocks fell sharply."',
+  ],
+  async run(args) {
+    const [source, ...sentences] = args.positionals as [string, ...string[]];
+    const pooling = (args.string('pooling') ?? 'mean') as 'mean' | 'cls';
+    const { model } = await openModel(source, args);
+    try {
+      const { data, dims } = await model.embed(sentences, { pooling, normalize: true });
+      const width = dims[1]!;
+      const vectors = sentences.map((_, i) => data.subarray(i * width, (i + 1) * width));
+      if (args.flag('json')) {
+        process.stdout.write(`${JSON.stringify({ dims, embeddings: vectors.map((v) => Array.from(v)) })}\n`);
+        return;
+      }
+      process.stdout.write(`${similarityReport(sentences, vectors, pooling)}\n`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** The numbered sentences, then the matrix of dot products of their unit vectors. */
+export function similarityReport(sentences: readonly string[], vectors: readonly Float32Array[], pooling: string): string {
+  const labels = sentences.map((_, i) => `[${i + 1}]`);
+  const cell = 7;
+  const lines = sentences.map((s, i) => `${labels[i]} ${s}`);
+  lines.push('', `cosine similarity (${pooling} pooling, normalized):`);
+  lines.push(' '.repeat(labels.at(-1)!.length) + labels.map((l) => l.padStart(cell)).join(''));
+  vectors.forEach((a, i) => {
+    const row = vectors.map((b) => dot(a, b).toFixed(3).padStart(cell)).join('');
+    lines.push(labels[i]!.padEnd(labels.at(-1)!.length) + row);
+  });
+  return lines.join('\n');
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}

@@ -1,0 +1,74 @@
+/**
+ * qkv generate: the prompt and its continuation streamed to stdout as the
+ * tokens arrive, then the speed on stderr (kept off stdout so the text can be
+ * piped as it is).
+ */
+import type { GenerationOptions } from '../index.js';
+import type { Command } from './command.js';
+import { formatMs, formatRate } from './format.js';
+import { openModel } from './load.js';
+
+export const generateCommand: Command = {
+  name: 'generate',
+  usage: '<model> "<prompt>"',
+  summary: 'stream a continuation of the prompt (decoders: GPT-2, LLaMA family)',
+  details: [
+    'Prints the prompt, then the generated text as it streams, to stdout; then one line on stderr:',
+    'tokens generated, decode speed (tokens after the first, per second) and time to first token',
+    '(tokenizing, the prompt pass and the first sample). Greedy unless a sampling option is given.',
+  ],
+  positionals: { min: 2, max: 2 },
+  options: [
+    { name: 'max-new-tokens', type: 'integer', min: 0, placeholder: 'N', description: 'tokens to generate at most (default 64)' },
+    { name: 'temperature', type: 'number', min: 0, minInclusive: false, placeholder: 'T', description: 'sample with this softmax temperature' },
+    { name: 'top-k', type: 'integer', min: 0, placeholder: 'K', description: 'sample from the K most likely tokens only' },
+    { name: 'top-p', type: 'number', min: 0, minInclusive: false, max: 1, placeholder: 'P', description: 'sample from the smallest set of tokens whose probability reaches P' },
+    { name: 'repetition-penalty', type: 'number', min: 0, minInclusive: false, placeholder: 'R', description: '> 1 discourages tokens already present' },
+    { name: 'seed', type: 'integer', min: 0, placeholder: 'S', description: 'seed of the sampler (the same seed gives the same text)' },
+  ],
+  examples: [
+    'qkv generate tests/fixtures/llama-tiny "Once upon a time" --max-new-tokens 16',
+    'qkv generate ./my-model "The cat" --temperature 0.8 --top-p 0.95 --seed 1 --dtype q8',
+  ],
+  async run(args) {
+    const [source, prompt] = args.positionals as [string, string];
+    const options: GenerationOptions = { max_new_tokens: args.number('max-new-tokens') ?? 64 };
+    const sampling = {
+      temperature: args.number('temperature'),
+      top_k: args.number('top-k'),
+      top_p: args.number('top-p'),
+      repetition_penalty: args.number('repetition-penalty'),
+      seed: args.number('seed'),
+    };
+    for (const [key, value] of Object.entries(sampling)) {
+      if (value !== undefined) (options as Record<string, number>)[key] = value;
+    }
+    const { model } = await openModel(source, args);
+    try {
+      const promptTokens = model.tokenizer.encode(prompt).length;
+      const start = performance.now();
+      let first = start;
+      let yields = 0;
+      // The prompt is echoed with the first token, so a refused request (an encoder, a
+      // bad option) leaves stdout empty and only the error on stderr.
+      let echo = prompt;
+      for await (const { text } of model.generate(prompt, options)) {
+        if (yields++ === 0) first = performance.now();
+        process.stdout.write(echo + text);
+        echo = '';
+      }
+      process.stdout.write(echo);
+      const end = performance.now();
+      process.stdout.write('\n');
+      // generate() may yield once more than it sampled, to flush a character split across tokens.
+      const tokens = Math.min(yields, options.max_new_tokens ?? Infinity);
+      if (!args.flag('quiet')) {
+        const speed = tokens > 1 ? formatRate(((tokens - 1) * 1000) / (end - first)) : 'n/a tok/s';
+        const ttft = tokens > 0 ? formatMs(first - start) : 'n/a';
+        process.stderr.write(`${tokens} tokens, ${speed}, time to first token ${ttft} (prompt ${promptTokens} tokens)\n`);
+      }
+    } finally {
+      model.dispose();
+    }
+  },
+};
