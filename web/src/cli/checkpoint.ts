@@ -68,7 +68,11 @@ export async function weightFiles(source: string): Promise<string[]> {
     throw new FormatError(`model.safetensors.index.json is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof map !== 'object' || map === null) throw new FormatError('model.safetensors.index.json has no weight_map object');
-  return [...new Set(Object.values(map).map(String))].sort().map((name) => join(source, name));
+  const names = [...new Set(Object.values(map).map(String))].sort();
+  // As loadModel: a shard is a file beside the index, never a path elsewhere.
+  const unsafe = names.find((n) => n === '' || n.includes('/') || n.includes('\\') || n.startsWith('.'));
+  if (unsafe !== undefined) throw new FormatError(`model.safetensors.index.json names an unsafe shard file ${JSON.stringify(unsafe)}`);
+  return names.map((name) => join(source, name));
 }
 
 /** Size in bytes, or undefined when a server does not say. */

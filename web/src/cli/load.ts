@@ -38,7 +38,7 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
   if (!args.flag('quiet')) {
     // Sizes up front make the total right from the first file; if they cannot be
     // had, loadModel reports why, so any error here only costs the up-front total.
-    const sizes = await weightFiles(source).then((files) => Promise.all(files.map(fileSize)), () => []);
+    const sizes = await weightFiles(source).then((files) => Promise.all(files.map(fileSize))).catch(() => []);
     progress = new LoadProgress(process.stderr, sizes);
   }
   const start = performance.now();
