@@ -141,7 +141,7 @@ test('generate streams the prompt and the continuation model.generate gives, the
   assert.ok(Number(rate) > 0 && Number(ttft) > 0);
 
   const quiet = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '10',
-    '--temperature', '0.7', '--top-k', '40', '--top-p', '0.9', '--seed', '3', '--threads', '1', '--quiet');
+    '--temperature', '0.7', '--top-k', '40', '--top-p', '0.9', '--seed', '3', '--quiet');
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout, `${prompt}${sampled}\n`);
   assert.equal(quiet.stderr, '');
