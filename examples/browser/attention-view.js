@@ -73,5 +73,6 @@ export class AttentionView {
 
 function fillSelect(select, count, word, previous) {
   select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(`${word} ${i}`, String(i))));
-  select.value = Number(previous) < count ? previous : '0';
+  // Keep the choice when the new prompt's model has that layer or head.
+  select.value = previous !== '' && Number(previous) < count ? previous : '0';
 }

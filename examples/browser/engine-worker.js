@@ -49,11 +49,18 @@ const requests = {
     const started = performance.now();
     const stats = { tokens: 0, ttftMs: undefined, tokensPerSecond: undefined, seed, stopped: false };
     let first;
+    let previous;
+    let repeated = false;
     try {
-      for await (const { text } of current.generate(prompt, { ...options, seed, signal: controller.signal })) {
+      for await (const { token, text } of current.generate(prompt, { ...options, seed, signal: controller.signal })) {
         const now = performance.now();
         first ??= now;
-        stats.tokens++;
+        // When generation ends inside a multi-byte character, qkv yields one more item with the
+        // rest of the text and the last token's id again: a repeated id counts once another item follows.
+        if (repeated) stats.tokens++;
+        repeated = token === previous;
+        if (!repeated) stats.tokens++;
+        previous = token;
         stats.ttftMs = first - started;
         // Decode speed: tokens after the first, over the time since the first.
         if (stats.tokens > 1) stats.tokensPerSecond = (stats.tokens - 1) / ((now - first) / 1000);
@@ -73,7 +80,7 @@ const requests = {
   async attention({ prompt, maxTokens }) {
     const current = loadedModel();
     const ids = current.tokenizer.encode(prompt);
-    const shown = ids.slice(0, maxTokens);
+    const shown = ids.slice(0, Math.min(maxTokens, current.info.nCtx));
     const { tokens, layers, dims } = await current.attention(shown);
     // Copies the page can own (never views of wasm memory), handed over without another copy.
     const owned = layers.map((layer) => layer.slice());

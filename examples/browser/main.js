@@ -78,6 +78,14 @@ $('load-bundled').addEventListener('click', () => {
 $('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files)));
 
 const drop = $('drop-zone');
+// Clicking the zone (or Enter on it) opens the folder picker too.
+drop.addEventListener('click', () => $('folder-input').click());
+drop.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    $('folder-input').click();
+  }
+});
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
   drop.classList.add('over');
@@ -123,7 +131,7 @@ $('generate').addEventListener('click', async () => {
       ({ text, stats: live }) => output.append(text, live));
     output.finish(stats);
   } catch (e) {
-    $('generate-status').textContent = `Generation failed: ${e.message}`;
+    output.fail(e.message);
   }
   await showAttention(prompt);
 });

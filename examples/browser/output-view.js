@@ -26,6 +26,11 @@ export class OutputView {
     if (tokensPerSecond !== undefined) this.speed.textContent = tokensPerSecond.toFixed(1);
   }
 
+  fail(message) {
+    for (const field of [this.ttft, this.speed]) if (field.textContent === '…') field.textContent = '–';
+    this.note.textContent = `Generation failed: ${message}`;
+  }
+
   finish(stats) {
     this.stats(stats);
     const how = stats.stopped ? 'Stopped' : 'Done';

@@ -112,10 +112,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`qkv demo: port ${options.port} is taken, using a free one`);
     server = await startDemoServer({ ...options, port: 0 });
   }
-  const mode = options.isolation ? 'cross-origin isolated: threads build' : 'not isolated: one-thread build';
-  console.log(`qkv demo (${mode}): ${server.url}`);
-  console.log('Ctrl+C stops it.');
+  // Handlers first: whoever reads the URL may signal at once.
   const stop = () => server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const mode = options.isolation ? 'cross-origin isolated: threads build' : 'not isolated: one-thread build';
+  console.log(`qkv demo (${mode}): ${server.url}`);
+  console.log('Ctrl+C stops it.');
 }

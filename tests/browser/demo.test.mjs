@@ -133,6 +133,8 @@ for (const isolation of ['isolated', 'plain']) {
       assert.equal(await page.textContent('#output .generated'), stoppedText, 'text kept coming after Stop');
 
       // The heatmap of the prompt: drawn, and different for another head and another layer.
+      assert.deepEqual(await page.$eval('#layer', (s) => [s.value, s.options.length]), ['0', 2]);
+      assert.deepEqual(await page.$eval('#head', (s) => [s.value, s.options.length]), ['0', 4]);
       const first = await canvasDigest(page);
       assert.ok(first.painted > first.total / 4, `${first.painted} of ${first.total} pixels painted`);
       const n = Number(await page.$eval('#heatmap', (c) => c.dataset.n));
