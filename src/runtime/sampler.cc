@@ -60,38 +60,60 @@ int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* 
     }
   }
   if (!o.do_sample) return static_cast<int32_t>(f32_argmax_ukernel__simd(n, logits));
-
-  // Candidates best first: all of them, or the top_k.
-  const size_t k = o.top_k > 0 && o.top_k < n ? o.top_k : n;
-  const size_t count = f32_topk(n, logits, k, idx_.data(), val_.data());
-  // Softmax over the candidates at this temperature (val_ is sorted, so the
-  // first entry is the max). NaN logits rank last and get no mass.
+  // Softmax weights at this temperature, relative to the best logit; NaN
+  // logits get no mass.
   const float inv_t = 1.0f / o.temperature;
-  const float max_logit = val_[0];
-  double sum = 0.0;
-  for (size_t i = 0; i < count; ++i) {
-    const float p = std::isnan(val_[i]) ? 0.0f : std::exp((val_[i] - max_logit) * inv_t);
-    val_[i] = p;
-    sum += p;
+  const float max_logit = logits[f32_argmax_ukernel__simd(n, logits)];
+  auto weight = [&](float logit) { return std::isnan(logit) ? 0.0f : std::exp((logit - max_logit) * inv_t); };
+  const bool all_tokens = o.top_k == 0 || o.top_k >= n;
+  if (all_tokens && o.top_p >= 1.0f) {
+    // Every token is a candidate: no ranking needed, one pass in id order.
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += weight(logits[i]);
+    const double target = static_cast<double>(rng.uniform()) * sum;
+    double acc = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      acc += weight(logits[i]);
+      if (target < acc) return static_cast<int32_t>(i);
+    }
+    return static_cast<int32_t>(f32_argmax_ukernel__simd(n, logits));
   }
-  // top_p: the smallest prefix whose mass reaches top_p (at least one token).
-  size_t keep = count;
-  if (o.top_p < 1.0f) {
-    double cumulative = 0.0;
-    for (size_t i = 0; i < count; ++i) {
-      cumulative += val_[i] / sum;
-      if (cumulative >= o.top_p) {
-        keep = i + 1;
-        break;
+  // Candidates best first: the top_k, or for top_p alone the fewest best
+  // tokens that hold top_p of the whole mass. Ranking all n tokens is what
+  // top_p needs in the worst case, but the nucleus is usually a few dozen, so
+  // the ranked prefix grows until it covers it (a full sort of a 50k
+  // vocabulary cost 14 ms a token).
+  double total = 0.0;
+  if (all_tokens) {
+    for (size_t i = 0; i < n; ++i) total += weight(logits[i]);
+  }
+  size_t count = 0, keep = 0;
+  for (size_t ranked = all_tokens ? std::min<size_t>(64, n) : o.top_k;; ranked = std::min(n, ranked * 8)) {
+    count = f32_topk(n, logits, ranked, idx_.data(), val_.data());
+    double candidates = 0.0;
+    for (size_t i = 0; i < count; ++i) candidates += weight(val_[i]);
+    const double mass = all_tokens ? total : candidates;
+    // top_p: the smallest prefix whose mass reaches top_p (at least one token).
+    keep = count;
+    bool covered = o.top_p >= 1.0f;
+    if (!covered) {
+      double cumulative = 0.0;
+      for (size_t i = 0; i < count && !covered; ++i) {
+        cumulative += weight(val_[i]) / mass;
+        if (cumulative >= o.top_p) {
+          keep = i + 1;
+          covered = true;
+        }
       }
     }
+    if (covered || count == n || !all_tokens) break;
   }
   double kept = 0.0;
-  for (size_t i = 0; i < keep; ++i) kept += val_[i];
+  for (size_t i = 0; i < keep; ++i) kept += weight(val_[i]);
   const double target = static_cast<double>(rng.uniform()) * kept;
   double acc = 0.0;
   for (size_t i = 0; i < keep; ++i) {
-    acc += val_[i];
+    acc += weight(val_[i]);
     if (target < acc) return idx_[i];
   }
   return idx_[0];

@@ -83,6 +83,35 @@ TEST(Sampler, TopPKeepsTheSmallestNucleus) {
   expect_distribution(kLogits, o, softmax(kLogits, 1.0, {true, false, false, false, false, true}));
 }
 
+// A nucleus wider than the first ranked prefixes (64, then 512 tokens) of a
+// large vocabulary: nothing outside it is drawn, and its far end is.
+TEST(Sampler, TopPOverALargeVocabularyFindsTheWholeNucleus) {
+  const size_t n = 1500;
+  std::vector<float> logits(n);
+  for (size_t i = 0; i < n; ++i) logits[(i * 7) % n] = -0.0005f * static_cast<float>(i);  // rank i at id 7i mod n
+  SamplingOptions o;
+  o.do_sample = true;
+  o.top_p = 0.5f;
+  // The nucleus by definition: the fewest best tokens holding half the mass.
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) total += std::exp(-0.0005 * double(i));
+  size_t cutoff = 0;
+  for (double acc = 0; acc < 0.5 * total; ++cutoff) acc += std::exp(-0.0005 * double(cutoff));
+  ASSERT_GT(cutoff, 512u);
+  Sampler sampler(n);
+  Pcg32 rng(3);
+  size_t worst_rank = 0;
+  for (int draw = 0; draw < 3000; ++draw) {
+    std::vector<float> l = logits;
+    const int32_t id = sampler.sample(l.data(), o, nullptr, 0, rng);
+    size_t rank = 0;
+    while ((rank * 7) % n != static_cast<size_t>(id)) ++rank;
+    worst_rank = std::max(worst_rank, rank);
+  }
+  EXPECT_LT(worst_rank, cutoff);
+  EXPECT_GE(worst_rank, cutoff - 20);
+}
+
 TEST(Sampler, SameSeedSameTokens) {
   SamplingOptions o;
   o.do_sample = true;
