@@ -49,18 +49,12 @@ const requests = {
     const started = performance.now();
     const stats = { tokens: 0, ttftMs: undefined, tokensPerSecond: undefined, seed, stopped: false };
     let first;
-    let previous;
-    let repeated = false;
     try {
       for await (const { token, text } of current.generate(prompt, { ...options, seed, signal: controller.signal })) {
         const now = performance.now();
         first ??= now;
-        // When generation ends inside a multi-byte character, qkv yields one more item with the
-        // rest of the text and the last token's id again: a repeated id counts once another item follows.
-        if (repeated) stats.tokens++;
-        repeated = token === previous;
-        if (!repeated) stats.tokens++;
-        previous = token;
+        // A last item with token -1 only releases held-back text (an unfinished character).
+        if (token >= 0) stats.tokens++;
         stats.ttftMs = first - started;
         // Decode speed: tokens after the first, over the time since the first.
         if (stats.tokens > 1) stats.tokensPerSecond = (stats.tokens - 1) / ((now - first) / 1000);

@@ -35,14 +35,12 @@ async function main() {
   const start = performance.now();
   let first = start;
   let tokens = 0;
-  for await (const { text } of model.generate(prompt, options)) {
-    if (tokens++ === 0) first = performance.now();
+  for await (const { token, text } of model.generate(prompt, options)) {
+    if (token >= 0 && tokens++ === 0) first = performance.now();  // -1: held-back text only
     process.stdout.write(text);
   }
   const end = performance.now();
   process.stdout.write('\n');
-  // The last step may only flush a character split across tokens: never count past max_new_tokens.
-  tokens = Math.min(tokens, options.max_new_tokens);
   const rate = tokens > 1 ? ((tokens - 1) * 1000) / (end - first) : 0;
   console.error(`${tokens} tokens, ${rate.toFixed(1)} tok/s, time to first token ${(first - start).toFixed(1)} ms`);
   model.dispose();

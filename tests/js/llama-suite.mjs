@@ -114,7 +114,11 @@ export function llamaSuite({ numThreads, flavour }) {
     const generator = await pipeline('text-generation', folder('llama-tiny'));
     try {
       const prompt = reference('llama-tiny').prompts.find((p) => p.text !== undefined);
-      const continuation = generator.tokenizer.decode(prompt.greedy.ids);
+      // As transformers.js: the whole sequence decoded, so the first new token keeps its leading space.
+      const full = generator.tokenizer.decode([...prompt.ids, ...prompt.greedy.ids], { skip_special_tokens: true });
+      assert.ok(full.startsWith(prompt.text));
+      const continuation = full.slice(prompt.text.length);
+      assert.ok(/^\s/.test(continuation), 'the continuation starts with a space: the case that lost it');
       const pieces = [];
       const streamer = new TextStreamer(generator.tokenizer, { skip_prompt: true, callback_function: (t) => pieces.push(t) });
       const out = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, streamer });

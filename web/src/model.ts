@@ -41,7 +41,11 @@ export interface EmbedResult {
 }
 
 export interface GeneratedToken {
-  /** The token id. */
+  /**
+   * The token id; -1 on a last item that only releases text held back until
+   * the end (the lookahead for a stop string, or bytes of an unfinished
+   * character), so counting items with token >= 0 counts tokens.
+   */
   token: number;
   /** The text this token completes (may be '' while a multi-byte character is split across tokens). */
   text: string;
@@ -108,17 +112,18 @@ export class Model {
         session.seed(resolved.seed);
         session.append(Int32Array.from(ids), false);
       });
+      // The stream starts after the prompt, so the first new token decodes as
+      // it does mid-text (a SentencePiece "▁world" is " world", not "world").
       const decoder = this.tokenizer.createDecodeStream();
+      for (const id of ids) decoder.push(id);
       let text = '';
       let emitted = 0; // characters of `text` already yielded
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
-      let last = -1;
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
         const token = this.backend.call(() => session.sample(sampling.doSample, sampling.temperature, sampling.topK,
           sampling.topP, sampling.repetitionPenalty));
         if (resolved.eos.includes(token)) break;
-        last = token;
         text += decoder.push(token);
         const stopAt = firstStop(text, resolved.stop);
         if (stopAt >= 0) {
@@ -136,7 +141,7 @@ export class Model {
       }
       // Text held back for stop strings, and any bytes of an unfinished character.
       const rest = text + decoder.flush();
-      if (rest.length > emitted) yield { token: last, text: rest.slice(emitted) };
+      if (rest.length > emitted) yield { token: -1, text: rest.slice(emitted) };
     } finally {
       release();
     }

@@ -90,8 +90,8 @@ async function timeGenerate(model: Model, ids: number[], newTokens: number): Pro
   const start = performance.now();
   let first = start;
   let count = 0;
-  for await (const _ of model.generate(ids, { max_new_tokens: newTokens, eos_token_id: [] })) {
-    if (count++ === 0) first = performance.now();
+  for await (const { token } of model.generate(ids, { max_new_tokens: newTokens, eos_token_id: [] })) {
+    if (token >= 0 && count++ === 0) first = performance.now();  // -1: held-back text only
   }
   const end = performance.now();
   // Between the first and the last token: count - 1 single-token passes.

@@ -48,20 +48,18 @@ export const generateCommand: Command = {
       const promptTokens = model.tokenizer.encode(prompt).length;
       const start = performance.now();
       let first = start;
-      let yields = 0;
+      let tokens = 0;
       // The prompt is echoed with the first token, so a refused request (an encoder, a
       // bad option) leaves stdout empty and only the error on stderr.
       let echo = prompt;
-      for await (const { text } of model.generate(prompt, options)) {
-        if (yields++ === 0) first = performance.now();
+      for await (const { token, text } of model.generate(prompt, options)) {
+        if (token >= 0 && tokens++ === 0) first = performance.now();  // -1: held-back text only
         process.stdout.write(echo + text);
         echo = '';
       }
       process.stdout.write(echo);
       const end = performance.now();
       process.stdout.write('\n');
-      // generate() may yield once more than it sampled, to flush a character split across tokens.
-      const tokens = Math.min(yields, options.max_new_tokens ?? Infinity);
       if (!args.flag('quiet')) {
         const speed = tokens > 1 ? formatRate(((tokens - 1) * 1000) / (end - first)) : 'n/a tok/s';
         const ttft = tokens > 0 ? formatMs(first - start) : 'n/a';
