@@ -1,6 +1,7 @@
 // The runtime tests shared by both wasm flavours. Each *.test.mjs file runs in
 // its own Node process, so each can pick a flavour through env.wasm.numThreads.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
 import { backendInfo, env, InvalidArgumentError, QkvError, softmax } from '../../dist/index.js';
@@ -15,6 +16,24 @@ export function runtimeSuite({ numThreads, flavour }) {
     assert.equal(info.numThreads, numThreads);
     assert.equal(info.simd, 'WASM');
     assert.equal(info.fallbackReason, undefined);
+  });
+
+  test("the host program's own uncaught errors stay its own", () => {
+    // Emscripten's defaults add uncaughtException / unhandledRejection
+    // listeners that rethrow the host's errors from inside the glue, printing
+    // ~100 KB of minified source. A child process starts the runtime, then fails.
+    const index = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `import { env, backendInfo } from '${index}';
+      env.wasm.numThreads = ${numThreads};
+      await backendInfo();
+      const before = process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+      console.log('listeners', before);
+      Promise.reject(new Error('host failure 42'));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.match(run.stdout, /listeners 0/);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /host failure 42/);
+    assert.ok(run.stderr.length < 4000, `stderr is ${run.stderr.length} characters`);
   });
 
   test('softmax matches a float64 reference on awkward sizes', async () => {
