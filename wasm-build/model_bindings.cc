@@ -6,6 +6,8 @@
 // every method does its work, including every allocation it owns, inside
 // guarded(), and raises only once nothing but the Status is left to free.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 #include <emscripten/val.h>
 
 #include <memory>
@@ -286,12 +288,23 @@ class WasmLoader {
   std::unique_ptr<qkv::ModelLoader> loader_;
 };
 
+// Allocator statistics for leak tests: {inUse: bytes malloc'ed and not yet
+// freed, heapSize: bytes of wasm memory}.
+val heap_stats() {
+  const struct mallinfo mi = mallinfo();
+  val out = val::object();
+  out.set("inUse", static_cast<double>(static_cast<size_t>(mi.uordblks)));
+  out.set("heapSize", static_cast<double>(emscripten_get_heap_size()));
+  return out;
+}
+
 }  // namespace
 }  // namespace qkv_bind
 
 EMSCRIPTEN_BINDINGS(qkv_models) {
   using namespace qkv_bind;
   using emscripten::allow_raw_pointers;
+  emscripten::function("heapStats", &heap_stats);
   emscripten::class_<WasmLoader>("ModelLoader")
       .class_function("create", &WasmLoader::create, allow_raw_pointers())
       .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)

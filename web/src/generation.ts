@@ -70,11 +70,13 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
     }
   }
   const maxNewTokens = number(o, 'max_new_tokens', 20, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
-  const temperature = number(o, 'temperature', 1, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0');
+  // The sampler takes 32-bit floats: 1e-50 would become 0 and 1e300 Infinity there.
+  const float32 = (v: number): boolean => Number.isFinite(Math.fround(v)) && Math.fround(v) > 0;
+  const temperature = number(o, 'temperature', 1, float32, 'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38)');
   const topK = number(o, 'top_k', 0, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
-  const topP = number(o, 'top_p', 1, (v) => v > 0 && v <= 1, 'in (0, 1]');
-  const repetitionPenalty = number(o, 'repetition_penalty', 1, (v) => Number.isFinite(v) && v > 0,
-    'a finite number > 0');
+  const topP = number(o, 'top_p', 1, (v) => float32(v) && v <= 1, 'in (0, 1] (and at least 1.4e-45)');
+  const repetitionPenalty = number(o, 'repetition_penalty', 1, float32,
+    'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38)');
   const seed = number(o, 'seed', Math.floor(Math.random() * 2 ** 32), (v) => Number.isSafeInteger(v) && v >= 0,
     'a whole number >= 0');
   if (o.do_sample !== undefined && typeof o.do_sample !== 'boolean') {

@@ -82,6 +82,8 @@ export async function loadModel(source: string | URL | ModelFiles, options: Load
         await src.close();
       }
     }
+    // An abort that arrived while the last bytes went in still cancels the load.
+    signal?.throwIfAborted();
     const handle = backend.call(() => loader.finish());
     const info = handle.info();
     if (info.nVocab < tokenizer.vocabSize) {

@@ -121,7 +121,9 @@ export class Model {
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
-        const token = this.backend.call(() => session.sample(sampling.doSample, sampling.temperature, sampling.topK,
+        // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
+        const topK = Math.min(sampling.topK, this.info.nVocab);
+        const token = this.backend.call(() => session.sample(sampling.doSample, sampling.temperature, topK,
           sampling.topP, sampling.repetitionPenalty));
         if (resolved.eos.includes(token)) break;
         text += decoder.push(token);
@@ -135,8 +137,10 @@ export class Model {
         yield { token, text: text.slice(emitted, safe) };
         emitted = safe;
         if (i + 1 < resolved.maxNewTokens) {
-          if (session.position() >= this.info.nCtx) break; // context full
-          this.backend.call(() => session.append(Int32Array.of(token), false));
+          // dispose() may have run while the caller held the token: a named error, not Embind's BindingError.
+          const live = this.live();
+          if (live.position() >= this.info.nCtx) break; // context full
+          this.backend.call(() => live.append(Int32Array.of(token), false));
         }
       }
       // Text held back for stop strings, and any bytes of an unfinished character.
@@ -256,8 +260,14 @@ export class Model {
 
   private promptIds(input: string | readonly number[]): number[] {
     if (typeof input === 'string') return this.tokenizer.encode(input);
-    if (isIdList(input)) return [...input];
-    throw new InvalidArgumentError('expected a string or an array of token ids');
+    if (!isIdList(input)) throw new InvalidArgumentError('expected a string or an array of token ids');
+    // Checked here: the ids reach wasm as an Int32Array, where 2^32 + 5 would silently become 5.
+    input.forEach((id, i) => {
+      if (id < 0 || id >= this.info.nVocab) {
+        throw new InvalidArgumentError(`token id ${id} at position ${i} is outside the vocabulary [0, ${this.info.nVocab})`);
+      }
+    });
+    return [...input];
   }
 
   private live(): SessionHandle {
