@@ -10,7 +10,7 @@ import { byteFallbackStep } from './byte-fallback.js';
 import { tokenBytes } from './byte-level.js';
 import { metaspaceDecoder } from './metaspace.js';
 import { compilePattern } from './onig-regex.js';
-import { type Json, readArray, readChar, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
+import { checkSequenceDepth, type Json, readArray, readChar, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
 
 /** One decoder of a chain: text of a token (or, after Fuse, of the text so far) in, final text out. */
 export interface DecodeStep {
@@ -102,7 +102,7 @@ function cleanupSpaces(token: string): string {
 }
 
 /** The steps of the decoder at `path`; `fused` says whether a Fuse (or ByteLevel) came before. */
-function compileSteps(json: unknown, path: string, state: { fused: boolean }): StepFactory[] {
+function compileSteps(json: unknown, path: string, state: { fused: boolean }, depth = 0): StepFactory[] {
   const type = readType(json, path);
   const d = json as Json;
   if (state.fused && type !== 'Strip' && type !== 'Fuse') {
@@ -110,7 +110,8 @@ function compileSteps(json: unknown, path: string, state: { fused: boolean }): S
   }
   switch (type) {
     case 'Sequence':
-      return readArray(d, 'decoders', path).flatMap((s, i) => compileSteps(s, `${path}.decoders[${i}]`, state));
+      checkSequenceDepth(depth, path);
+      return readArray(d, 'decoders', path).flatMap((s, i) => compileSteps(s, `${path}.decoders[${i}]`, state, depth + 1));
     case 'Fuse':
       state.fused = true;
       return [];

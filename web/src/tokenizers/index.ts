@@ -18,7 +18,7 @@ import { createNormalizer } from './normalizers.js';
 import { createPostProcessor } from './post-processors.js';
 import { createPreTokenizer } from './pre-tokenizers.js';
 import { PipelineTokenizer, type TokenizerModel } from './tokenizer.js';
-import { type AddedToken, bad, containsType, isObject, type Json, readAddedTokens } from './tokenizer-json.js';
+import { type AddedToken, bad, containsType, describe, isObject, type Json, readAddedTokens } from './tokenizer-json.js';
 import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
@@ -37,7 +37,8 @@ const MODELS: Record<string, (model: Json) => TokenizerModel> = {
 function checkByteLevel(json: Json): void {
   if (!containsType(json.decoder, 'ByteLevel')) return;
   if (containsType(json.pre_tokenizer, 'ByteLevel') || containsType(json.normalizer, 'ByteLevel')) return;
-  const pre = isObject(json.pre_tokenizer) ? String(json.pre_tokenizer.type) : JSON.stringify(json.pre_tokenizer);
+  const pre = !isObject(json.pre_tokenizer) ? describe(json.pre_tokenizer)
+    : typeof json.pre_tokenizer.type === 'string' ? json.pre_tokenizer.type : describe(json.pre_tokenizer.type);
   throw new UnsupportedError(`tokenizer.json: pre_tokenizer ${pre} with a ByteLevel decoder is not supported; `
     + 'byte-level BPE needs a ByteLevel pre_tokenizer (or normalizer) to turn text into bytes');
 }
@@ -63,7 +64,7 @@ export function createTokenizer(json: unknown): Tokenizer {
   if (!isObject(model)) throw bad('model', 'an object', model);
   const makeModel = typeof model.type === 'string' ? MODELS[model.type] : undefined;
   if (!makeModel) {
-    throw new UnsupportedError(`tokenizer.json: model type ${JSON.stringify(model.type)} is not supported; qkv reads `
+    throw new UnsupportedError(`tokenizer.json: model type ${describe(model.type)} is not supported; qkv reads `
       + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2) and WordPiece (BERT)');
   }
   checkByteLevel(json);

@@ -7,7 +7,7 @@ import { bertNormalize } from './bert.js';
 import { toByteChars } from './byte-level.js';
 import { lowercase } from './lowercase.js';
 import { compilePattern } from './onig-regex.js';
-import { bad, readArray, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
+import { bad, checkSequenceDepth, readArray, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
 
 export type Normalizer = (text: string) => string;
 
@@ -19,13 +19,14 @@ const TRAILING_SPACE = /\p{White_Space}+$/u;
 const NONSPACING_MARK = /\p{Mn}/gu;
 
 /** The normalizer at `path` in tokenizer.json, or null when there is none. */
-export function createNormalizer(json: unknown, path: string): Normalizer | null {
+export function createNormalizer(json: unknown, path: string, depth = 0): Normalizer | null {
   if (json === null || json === undefined) return null;
   const type = readType(json, path);
   const n = json as Record<string, unknown>;
   switch (type) {
     case 'Sequence': {
-      const steps = readArray(n, 'normalizers', path).map((s, i) => createNormalizer(s, `${path}.normalizers[${i}]`));
+      checkSequenceDepth(depth, path);
+      const steps = readArray(n, 'normalizers', path).map((s, i) => createNormalizer(s, `${path}.normalizers[${i}]`, depth + 1));
       return (text) => steps.reduce((t, step) => (step ? step(t) : t), text);
     }
     case 'Prepend': {

@@ -3,7 +3,7 @@
  * a single sequence when add_special_tokens is true ("<s> $A" for LLaMA,
  * "[CLS] $A [SEP]" for BERT, "<s> $A </s>" for RoBERTa).
  */
-import { bad, isId, isObject, type Json, readArray, readType, unsupportedType } from './tokenizer-json.js';
+import { bad, checkSequenceDepth, isId, isObject, type Json, readArray, readType, unsupportedType } from './tokenizer-json.js';
 
 /** The ids before and after the sequence. */
 export interface Template {
@@ -50,7 +50,7 @@ function template(p: Json, path: string): Template {
 }
 
 /** The special tokens the post_processor at `path` puts around one sequence. */
-export function createPostProcessor(json: unknown, path: string): Template {
+export function createPostProcessor(json: unknown, path: string, depth = 0): Template {
   if (json === null || json === undefined) return NOTHING;
   const type = readType(json, path);
   const p = json as Json;
@@ -63,9 +63,10 @@ export function createPostProcessor(json: unknown, path: string): Template {
     case 'ByteLevel':
       return NOTHING; // it only adjusts offsets
     case 'Sequence':
+      checkSequenceDepth(depth, path);
       // Each processor wraps the result of the one before.
       return readArray(p, 'processors', path).reduce<Template>((acc, step, i) => {
-        const t = createPostProcessor(step, `${path}.processors[${i}]`);
+        const t = createPostProcessor(step, `${path}.processors[${i}]`, depth + 1);
         return { before: [...t.before, ...acc.before], after: [...acc.after, ...t.after] };
       }, NOTHING);
     default:

@@ -7,7 +7,7 @@ import { toByteChars } from './byte-level.js';
 import { metaspacePreTokenizer } from './metaspace.js';
 import { compilePattern, translateOnigRegex } from './onig-regex.js';
 import { SPLIT_BEHAVIORS, type SplitBehavior, splitWithBehavior } from './split.js';
-import { bad, readArray, readOptional, readPattern, readType, unsupportedType } from './tokenizer-json.js';
+import { bad, checkSequenceDepth, readArray, readOptional, readPattern, readType, unsupportedType } from './tokenizer-json.js';
 
 /**
  * Words of one piece of text. `atStart` is true when the piece begins the
@@ -42,13 +42,14 @@ function split(p: Record<string, unknown>, path: string): PreTokenizer {
 }
 
 /** The pre-tokenizer at `path` in tokenizer.json, or null when there is none. */
-export function createPreTokenizer(json: unknown, path: string): PreTokenizer | null {
+export function createPreTokenizer(json: unknown, path: string, depth = 0): PreTokenizer | null {
   if (json === null || json === undefined) return null;
   const type = readType(json, path);
   const p = json as Record<string, unknown>;
   switch (type) {
     case 'Sequence': {
-      const steps = readArray(p, 'pretokenizers', path).map((s, i) => createPreTokenizer(s, `${path}.pretokenizers[${i}]`));
+      checkSequenceDepth(depth, path);
+      const steps = readArray(p, 'pretokenizers', path).map((s, i) => createPreTokenizer(s, `${path}.pretokenizers[${i}]`, depth + 1));
       return (piece, atStart) =>
         steps.reduce<string[]>((words, step) => (step ? words.flatMap((w, i) => step(w, atStart && i === 0)) : words), [piece]);
     }

@@ -24,13 +24,43 @@ export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A value as JSON for messages, cut at 60 characters. Never throws: a value
+ * nested deeper than the stack, a cyclic one or a BigInt (which a caller can
+ * pass instead of parsed JSON) is described by its kind.
+ */
+export function describe(found: unknown): string {
+  if (found === undefined) return 'nothing';
+  if (typeof found === 'bigint') return `${found}n`;
+  try {
+    const text = JSON.stringify(found);
+    if (text !== undefined) return text.slice(0, 60);
+  } catch {
+    // described below
+  }
+  if (Array.isArray(found)) return 'an array';
+  return typeof found === 'object' && found !== null ? 'an object' : `a ${typeof found}`;
+}
+
 export function bad(field: string, expected: string, found: unknown): FormatError {
-  const text = found === undefined ? 'nothing' : JSON.stringify(found)?.slice(0, 60) ?? String(found);
-  return new FormatError(`tokenizer.json: ${field} must be ${expected}, found ${text}`);
+  return new FormatError(`tokenizer.json: ${field} must be ${expected}, found ${describe(found)}`);
 }
 
 export function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 31;
+}
+
+/**
+ * How deep Sequences may nest (real files nest one level, two at most): past
+ * it, building the stage from a hostile file would overflow the stack.
+ */
+export const MAX_SEQUENCE_DEPTH = 16;
+
+/** Throws a FormatError when a Sequence at `path` is nested deeper than MAX_SEQUENCE_DEPTH. */
+export function checkSequenceDepth(depth: number, path: string): void {
+  if (depth > MAX_SEQUENCE_DEPTH) {
+    throw new FormatError(`tokenizer.json: ${path} nests Sequences more than ${MAX_SEQUENCE_DEPTH} deep`);
+  }
 }
 
 /** The `type` of a component; `path` names it in errors. */
@@ -41,11 +71,12 @@ export function readType(component: unknown, path: string): string {
 }
 
 /** Whether a component, or any step of a Sequence of them, has the given type. */
-export function containsType(component: unknown, type: string): boolean {
-  if (!isObject(component)) return false;
+export function containsType(component: unknown, type: string, depth = 0): boolean {
+  // Deeper nesting is refused when the stage is built.
+  if (!isObject(component) || depth > MAX_SEQUENCE_DEPTH) return false;
   if (component.type === type) return true;
   const steps = component.normalizers ?? component.pretokenizers ?? component.decoders ?? component.processors;
-  return Array.isArray(steps) && steps.some((s) => containsType(s, type));
+  return Array.isArray(steps) && steps.some((s) => containsType(s, type, depth + 1));
 }
 
 export function unsupportedType(path: string, type: string, supported: readonly string[]): UnsupportedError {

@@ -10,7 +10,7 @@ import type { DecoderFactory } from './decoders.js';
 import type { Normalizer } from './normalizers.js';
 import type { Template } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
-import type { AddedToken } from './tokenizer-json.js';
+import { type AddedToken, describe } from './tokenizer-json.js';
 import type { DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
 
 /** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
@@ -37,7 +37,7 @@ function readFlag(options: unknown, name: string, method: string): boolean | und
   }
   const value = (options as Record<string, unknown>)[name];
   if (value !== undefined && typeof value !== 'boolean') {
-    throw new InvalidArgumentError(`${method}: ${name} must be a boolean, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(`${method}: ${name} must be a boolean, got ${describe(value)}`);
   }
   return value;
 }
