@@ -5,6 +5,11 @@
 // A thrown JS Error unwinds wasm frames without running C++ destructors, so
 // every method does its work, including every allocation it owns, inside
 // guarded(), and raises only once nothing but the Status is left to free.
+// That includes the arguments: strings and arrays arrive as `val` by value
+// and are moved out (take()) inside guarded(), since a std::string argument
+// (and Embind's malloc'ed copy of it) or a const val& (a JS handle) would
+// leak on every raise; results are built in a local val and moved out only
+// on success.
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
 #include <malloc.h>
@@ -28,6 +33,10 @@ std::vector<int32_t> ids_from(const val& ids) {
   return emscripten::convertJSArrayToNumberVector<int32_t>(ids);
 }
 
+// Takes over an argument's JS handle: released when the result dies, inside
+// guarded(), whatever happens after.
+val take(val& arg) { return val(std::move(arg)); }
+
 // A Float32Array copy of floats in wasm memory (JS keeps it after the memory changes).
 val float_array(const float* data, size_t n) {
   return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data)).call<val>("slice");
@@ -42,9 +51,9 @@ class WasmSession {
   void seed(double seed) { session_.seed(static_cast<uint64_t>(seed)); }
 
   // Appends ids (an Int32Array); all_logits keeps every position's logits.
-  void append(const val& ids, bool all_logits) {
+  void append(val ids, bool all_logits) {
     raise_if_error(guarded([&]() -> Status {
-      const std::vector<int32_t> v = ids_from(ids);
+      const std::vector<int32_t> v = ids_from(take(ids));
       return session_.append(v.data(), v.size(), all_logits);
     }));
   }
@@ -68,16 +77,18 @@ class WasmSession {
 
   // Probabilities of every layer for ids from position 0: an array of
   // Float32Array [head][query][key].
-  val attention(const val& ids) {
-    val layers = val::array();
+  val attention(val ids) {
+    val out = val::undefined();
     raise_if_error(guarded([&]() -> Status {
-      const std::vector<int32_t> v = ids_from(ids);
+      const std::vector<int32_t> v = ids_from(take(ids));
       std::vector<std::vector<float>> probs;
       QKV_RETURN_IF_ERROR(session_.attention(v.data(), v.size(), &probs));
+      val layers = val::array();
       for (const std::vector<float>& p : probs) layers.call<void>("push", float_array(p.data(), p.size()));
+      out = std::move(layers);
       return Status::ok_status();
     }));
-    return layers;
+    return out;
   }
 
  private:
@@ -118,11 +129,12 @@ class WasmModel {
   // Encoders: last hidden states [total tokens, n_embd] of the sequences
   // packed back to back in ids (lengths: one count per sequence); types is
   // an Int32Array of token types or null.
-  val encode(const val& ids, const val& lengths, const val& types) const {
+  val encode(val ids, val lengths, val types_arg) const {
     val out = val::null();
     raise_if_error(guarded([&]() -> Status {
-      const std::vector<int32_t> id_list = ids_from(ids);
-      const std::vector<double> length_list = emscripten::convertJSArrayToNumberVector<double>(lengths);
+      const std::vector<int32_t> id_list = ids_from(take(ids));
+      const std::vector<double> length_list = emscripten::convertJSArrayToNumberVector<double>(take(lengths));
+      const val types = take(types_arg);
       std::vector<size_t> counts(length_list.size());
       size_t total = 0;
       for (size_t s = 0; s < counts.size(); ++s) {
@@ -156,10 +168,10 @@ class WasmModel {
 
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
-  val encode_attention(const val& ids) const {
-    val layers = val::array();
+  val encode_attention(val ids) const {
+    val out = val::undefined();
     raise_if_error(guarded([&]() -> Status {
-      const std::vector<int32_t> id_list = ids_from(ids);
+      const std::vector<int32_t> id_list = ids_from(take(ids));
       const qkv::ModelDims& d = model_->dims();
       const size_t n = id_list.size();
       if (n == 0 || n > d.n_ctx) {
@@ -177,10 +189,12 @@ class WasmModel {
       r.hidden = hidden.data();
       r.attention_probs = per_layer.data();
       QKV_RETURN_IF_ERROR(model_->encode(pool(), r));
+      val layers = val::array();
       for (const std::vector<float>& p : probs) layers.call<void>("push", float_array(p.data(), p.size()));
+      out = std::move(layers);
       return Status::ok_status();
     }));
-    return layers;
+    return out;
   }
 
  private:
@@ -191,9 +205,11 @@ class WasmModel {
 class WasmLoader {
  public:
   // dtype: "f32", "f16" or "q8" (checked in JS too).
-  static WasmLoader* create(const std::string& config_json, const std::string& dtype) {
+  static WasmLoader* create(val config_arg, val dtype_arg) {
     WasmLoader* self = nullptr;
     raise_if_error(guarded([&]() -> Status {
+      const std::string config_json = take(config_arg).as<std::string>();
+      const std::string dtype = take(dtype_arg).as<std::string>();
       qkv::WeightType type;
       if (dtype == "f32") {
         type = qkv::WeightType::kF32;
@@ -216,9 +232,10 @@ class WasmLoader {
 
   // header: `header_length` bytes at wasm address header_ptr. Returns the
   // reads to deliver, in file order: [{id, begin, end, name}].
-  val add_file(const std::string& name, uintptr_t header_ptr, double header_length, double file_size) {
-    val out = val::array();
+  val add_file(val name_arg, uintptr_t header_ptr, double header_length, double file_size) {
+    val out = val::undefined();
     raise_if_error(guarded([&]() -> Status {
+      const std::string name = take(name_arg).as<std::string>();
       size_t n = 0, size = 0;
       QKV_RETURN_IF_ERROR(to_count(header_length, 0, "header length", &n));
       QKV_RETURN_IF_ERROR(to_count(file_size, 0, "file size", &size));
@@ -226,14 +243,16 @@ class WasmLoader {
       std::vector<qkv::TensorRead> reads;
       QKV_RETURN_IF_ERROR(loader_->add_file(
           name, std::string_view(reinterpret_cast<const char*>(header_ptr), n), size, &reads));
+      val list = val::array();
       for (const qkv::TensorRead& r : reads) {
         val read = val::object();
         read.set("id", static_cast<double>(r.id));
         read.set("begin", static_cast<double>(r.begin));
         read.set("end", static_cast<double>(r.end));
         read.set("name", r.name);
-        out.call<void>("push", read);
+        list.call<void>("push", read);
       }
+      out = std::move(list);
       return Status::ok_status();
     }));
     return out;
