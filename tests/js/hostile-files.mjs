@@ -87,15 +87,18 @@ export async function expectError(promiseOrFn, Class, pattern, what = '') {
     assert.equal(error.name, 'AbortError', `${what}: ${error}`);
   } else {
     assert.ok(error instanceof QkvError, `${what}: not a QkvError: ${error?.stack ?? error}`);
-    assert.ok(error instanceof Class, `${what}: expected ${Class.name}, got ${error.name}: ${error.message}`);
+    const classes = Array.isArray(Class) ? Class : [Class];
+    assert.ok(classes.some((c) => error instanceof c),
+      `${what}: expected ${classes.map((c) => c.name).join(' or ')}, got ${error.name}: ${error.message}`);
     assert.match(error.message, pattern, what);
   }
   return error;
 }
 
+/** The token ids a generate() iterator yields (not the -1 of a last item that only releases held-back text). */
 export const drain = async (iterator) => {
   const tokens = [];
-  for await (const { token } of iterator) tokens.push(token);
+  for await (const { token } of iterator) if (token >= 0) tokens.push(token);
   return tokens;
 };
 

@@ -229,7 +229,12 @@ async function readOptionalText(location: string, signal?: AbortSignal): Promise
     }
     if (response.status === 404) return undefined;
     if (!response.ok) throw new NetworkError(`could not fetch ${location}: HTTP ${response.status}`);
-    return response.text();
+    try {
+      return await response.text();
+    } catch (e) {
+      if ((e as { name?: string })?.name === 'AbortError') throw e;
+      throw new NetworkError(`download of ${location} failed: ${(e as Error).message}`, { cause: e });
+    }
   }
   const fs = await import(/* @vite-ignore */ 'node:fs/promises');
   try {

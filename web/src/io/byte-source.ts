@@ -96,11 +96,20 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
   if (!response.ok || response.body === null) {
     throw new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   }
-  const length = Number(response.headers.get('Content-Length'));
+  // No Content-Length (a chunked body) is an unknown length, not 0; nor is a
+  // compressed body's, which fetch hands over decompressed.
+  const lengthHeader = response.headers.get('Content-Length');
+  const encoding = response.headers.get('Content-Encoding');
+  const length = lengthHeader === null || (encoding !== null && encoding !== 'identity') ? NaN : Number(lengthHeader);
   const name = new URL(url, globalThis.location?.href).pathname.split('/').pop() || url;
   if (!Number.isSafeInteger(length) || length < 0) {
     // Without a length the loader cannot validate offsets up front: read it all.
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw bodyError(e, url);
+    }
     onBytes?.(bytes.byteLength);
     return bufferSource(name, bytes);
   }
@@ -110,7 +119,13 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
   let received = 0;
 
   async function nextChunk(): Promise<void> {
-    const { done, value } = await reader.read();
+    let next: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      throw bodyError(e, url, `after ${received} of ${length} bytes`);
+    }
+    const { done, value } = next;
     if (done) throw new FormatError(`${name}: download ended after ${received} of ${length} bytes`);
     chunkStart += chunk.length;
     chunk = value;
@@ -145,6 +160,14 @@ function checkRange(name: string, offset: number, length: number, size: number):
   if (offset < 0 || offset + length > size) {
     throw new FormatError(`${name}: read of bytes [${offset}, ${offset + length}) past the end of the ${size}-byte file`);
   }
+}
+
+/** A body that failed mid-transfer (connection cut or reset): a NetworkError, or the AbortError as it is. */
+function bodyError(e: unknown, url: string, where = ''): Error {
+  if (isAbort(e)) return e as Error;
+  const cause = (e as { cause?: { message?: string } })?.cause?.message;
+  const detail = `${(e as Error)?.message ?? String(e)}${cause ? ` (${cause})` : ''}`;
+  return new NetworkError(`download of ${url} failed${where ? ` ${where}` : ''}: ${detail}`, { cause: e });
 }
 
 export function isAbort(e: unknown): boolean {
