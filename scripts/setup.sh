@@ -12,6 +12,7 @@ apt_packages=(
   libxnnpack-dev libpthreadpool-dev  # native reference for GEMM tests and benchmarks
   googletest                  # C++ tests (sources in /usr/src/googletest)
   cmake make g++              # native build
+  clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz): the fuzzer runtime is in libclang-rt
   chromium                    # browser tests, driven by playwright-core
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):

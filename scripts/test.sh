@@ -20,6 +20,14 @@ section "C++ native, AddressSanitizer + UndefinedBehaviorSanitizer"
 configure_native build/native-asan -DQKV_SANITIZE=ON
 run_ctest build/native-asan
 
+section "C++ fuzz targets (libFuzzer + ASan + UBSan, clang), 5 s each on the seed corpus"
+if [ ! -f build/fuzz/CMakeCache.txt ]; then
+  cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+    -DQKV_BUILD_FUZZ=ON -DQKV_BUILD_TESTS=OFF -DQKV_BUILD_BENCH=OFF >/dev/null
+fi
+cmake --build build/fuzz -j"$jobs"
+tests/fuzz/run.sh build/fuzz 5
+
 section "C++ wasm under Node, one thread"
 configure_wasm build/wasm
 run_ctest build/wasm
