@@ -41,6 +41,9 @@ const MODES = {
   // Only the header arrives, then nothing: the size check must not wait for the body.
   'stall-long': { file: 'model.safetensors', send: (b) => ({ length: b.length + 4, body: headerOf(b), end: 'stall' }) },
   'stall-short': { file: 'model.safetensors', send: (b) => ({ length: b.length - 4, body: headerOf(b), end: 'stall' }) },
+  'stall-prefix': { file: 'model.safetensors', send: (b) => ({ length: b.length, body: b.subarray(0, 4), end: 'stall' }) },
+  'stall-tensors': { file: 'model.safetensors', send: (b) => ({ length: b.length, body: b.subarray(0, headerOf(b).length + 1000), end: 'stall' }) },
+  'stall-tokenizer': { file: 'tokenizer.json', send: (b) => ({ length: b.length, body: b.subarray(0, 100), end: 'stall' }) },
   http500: { file: 'model.safetensors', status: 500 },
   'http500-config': { file: 'config.json', status: 500 },
 };
@@ -170,4 +173,19 @@ test('HTTP errors and refused connections are NetworkErrors', async () => {
     config: `${base}/good/gpt2-tiny/config.json`, tokenizer: `${base}/good/gpt2-tiny/tokenizer.json`,
     weights: `${refused}/gpt2-tiny/model.safetensors`,
   }, NetworkError, /could not fetch/);
+});
+
+test('a stalled download is cancelled by its AbortSignal, in the prefix, the tensors or the tokenizer', async () => {
+  for (const mode of ['stall-prefix', 'stall-tensors', 'stall-tokenizer']) {
+    cases++;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    await expectError(() => loadModel(`${base}/${mode}/gpt2-tiny/`, { signal: controller.signal }), 'AbortError', null, mode);
+    clearTimeout(timer);
+    assert.ok(Date.now() - started < 5000, `${mode}: aborted after ${Date.now() - started} ms`);
+  }
+  const model = await loadModel(`${base}/good/gpt2-tiny/`);
+  await assertGreedy(model);
+  model.dispose();
 });
