@@ -21,6 +21,12 @@ export interface WasmEnv {
 
 export interface Env {
   readonly wasm: WasmEnv;
+  /**
+   * Keep model files fetched by URL in the browser's Cache API (default true,
+   * as transformers.js), so a page downloads a model once. No effect in
+   * Node.js or where the Cache API is missing (insecure origins).
+   */
+  useBrowserCache: boolean;
 }
 
 type Listener = (numThreads: number) => void;
@@ -47,4 +53,17 @@ const wasm: WasmEnv = {
   wasmPaths: undefined,
 };
 
-export const env: Env = Object.freeze({ wasm });
+let useBrowserCache = true;
+
+export const env: Env = Object.seal({
+  wasm,
+  get useBrowserCache(): boolean {
+    return useBrowserCache;
+  },
+  set useBrowserCache(value: boolean) {
+    if (typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`env.useBrowserCache must be true or false, got ${String(value)}`);
+    }
+    useBrowserCache = value;
+  },
+});

@@ -9,7 +9,8 @@
 import { getBackend, type Backend } from './backend.js';
 import { FormatError, InvalidArgumentError, NetworkError } from './errors.js';
 import { heapU8 } from './heap.js';
-import { blobSource, bufferSource, fileSource, urlSource, type ByteSource } from './io/byte-source.js';
+import { blobSource, bufferSource, fileSource, isAbort, urlSource, type ByteSource } from './io/byte-source.js';
+import { CachedFiles } from './io/url-cache.js';
 import { Model } from './model.js';
 import { createTokenizer } from './tokenizers/index.js';
 import type { LoaderHandle, QkvWasmModule } from './wasm-module.js';
@@ -52,11 +53,23 @@ export async function loadModel(source: string | URL | ModelFiles, options: Load
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function');
   }
+  options.signal?.throwIfAborted();
+  const cached = new CachedFiles();
+  try {
+    return await loadFrom(source, dtype, options, cached);
+  } catch (e) {
+    // A file that failed to load must not be served from the cache again.
+    if (!isAbort(e)) await cached.evict();
+    throw e;
+  }
+}
+
+async function loadFrom(source: string | URL | ModelFiles, dtype: NonNullable<LoadModelOptions['dtype']>,
+  options: LoadModelOptions, cached: CachedFiles): Promise<Model> {
   const { signal } = options;
-  signal?.throwIfAborted();
-  const files = await resolveFiles(source, signal);
-  const configText = await readText(files.config, 'config.json', signal);
-  const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', signal);
+  const files = await resolveFiles(source, cached, signal);
+  const configText = await readText(files.config, 'config.json', cached, signal);
+  const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', cached, signal);
   let config: Record<string, unknown>;
   let tokenizerJson: unknown;
   try {
@@ -75,7 +88,7 @@ export async function loadModel(source: string | URL | ModelFiles, options: Load
   try {
     for (const weights of files.weights) {
       signal?.throwIfAborted();
-      const src = await openSource(weights, 'model.safetensors', signal);
+      const src = await openSource(weights, 'model.safetensors', cached, signal);
       try {
         await streamFile(backend, loader, src, options);
       } finally {
@@ -157,7 +170,8 @@ interface ResolvedFiles {
   weights: FileInput[];
 }
 
-async function resolveFiles(source: string | URL | ModelFiles, signal?: AbortSignal): Promise<ResolvedFiles> {
+async function resolveFiles(source: string | URL | ModelFiles, cached: CachedFiles,
+  signal?: AbortSignal): Promise<ResolvedFiles> {
   if (typeof source === 'object' && !(source instanceof URL)) {
     if (source === null || source.config === undefined || source.weights === undefined || source.tokenizer === undefined) {
       throw new InvalidArgumentError('loadModel: give a folder path, a base URL, or { config, weights, tokenizer }');
@@ -171,7 +185,7 @@ async function resolveFiles(source: string | URL | ModelFiles, signal?: AbortSig
   }
   const base = String(source).replace(/\/+$/, '');
   const join = (name: string): string => `${base}/${name}`;
-  const index = await readOptionalText(join('model.safetensors.index.json'), signal);
+  const index = await readOptionalText(join('model.safetensors.index.json'), cached, signal);
   const weights = index === undefined ? [join('model.safetensors')] : shardsOf(index).map(join);
   return { config: join('config.json'), tokenizer: join('tokenizer.json'), weights };
 }
@@ -198,16 +212,17 @@ function isUrl(s: string): boolean {
   return /^(https?|blob|data|file):/i.test(s) || !isNode;
 }
 
-async function openSource(input: FileInput, name: string, signal?: AbortSignal): Promise<ByteSource> {
+async function openSource(input: FileInput, name: string, cached: CachedFiles,
+  signal?: AbortSignal): Promise<ByteSource> {
   if (input instanceof Blob) return blobSource((input as { name?: string }).name ?? name, input);
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) return bufferSource(name, input);
   const text = String(input);
-  if (isUrl(text) && !text.startsWith('file:')) return urlSource(text, signal);
+  if (isUrl(text) && !text.startsWith('file:')) return urlSource(text, signal, undefined, cached);
   return fileSource(text.startsWith('file:') ? decodeURIComponent(new URL(text).pathname) : text);
 }
 
-async function readText(input: FileInput, name: string, signal?: AbortSignal): Promise<string> {
-  const src = await openSource(input, name, signal);
+async function readText(input: FileInput, name: string, cached: CachedFiles, signal?: AbortSignal): Promise<string> {
+  const src = await openSource(input, name, cached, signal);
   try {
     const bytes = new Uint8Array(src.size);
     await src.read(0, bytes);
@@ -218,11 +233,12 @@ async function readText(input: FileInput, name: string, signal?: AbortSignal): P
 }
 
 /** The file's text, or undefined when it does not exist (404 / ENOENT). */
-async function readOptionalText(location: string, signal?: AbortSignal): Promise<string | undefined> {
+async function readOptionalText(location: string, cached: CachedFiles,
+  signal?: AbortSignal): Promise<string | undefined> {
   if (isUrl(location) && !location.startsWith('file:')) {
     let response: Response;
     try {
-      response = await fetch(location, signal ? { signal } : {});
+      response = await cached.fetch(location, signal);
     } catch (e) {
       if ((e as { name?: string })?.name === 'AbortError') throw e;
       throw new NetworkError(`could not fetch ${location}: ${(e as Error).message}`, { cause: e });

@@ -6,6 +6,7 @@
  * lets an HTTP download stream straight into wasm memory.
  */
 import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
+import type { CachedFiles } from './url-cache.js';
 
 export interface ByteSource {
   /** File name, for messages and progress events. */
@@ -85,10 +86,11 @@ export async function fileSource(path: string): Promise<ByteSource> {
  * Content-Length; a body that ends early or runs past it is an error, so a
  * cut connection never yields a silently short model.
  */
-export async function urlSource(url: string, signal?: AbortSignal, onBytes?: ProgressFn): Promise<ByteSource> {
+export async function urlSource(url: string, signal?: AbortSignal, onBytes?: ProgressFn,
+  files?: CachedFiles): Promise<ByteSource> {
   let response: Response;
   try {
-    response = await fetch(url, signal ? { signal } : {});
+    response = await (files ? files.fetch(url, signal) : fetch(url, signal ? { signal } : {}));
   } catch (e) {
     if (isAbort(e)) throw e;
     throw new NetworkError(`could not fetch ${url}: ${(e as Error).message}`, { cause: e });
