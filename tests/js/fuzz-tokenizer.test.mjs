@@ -258,7 +258,8 @@ function runCases({ seed, cases }) {
   docs.forEach((d) => collectTypes(d, types));
   const stats = { built: 0, rejected: 0, skippedJson: 0, encodes: 0, errorsByClass: {} };
   const fail = (i, what, e) => {
-    throw new Error(`case ${i} (QKV_FUZZ_SEED=${seed}): ${what} threw ${e?.stack ?? e}`);
+    throw new Error(`case ${i} (QKV_FUZZ_SEED=${seed}): ${what} threw ${e?.name}: ${String(e?.message ?? e).slice(0, 200)}\n${
+      String(e?.stack).split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 8).join('\n')}`);
   };
   // Each case gets its own generator, so that it replays alone.
   for (let i = 0; i < cases; i++) {
@@ -360,7 +361,7 @@ if (!isMainThread) {
     assert.ok(result.rejected > CASES / 20, `only ${result.rejected} of ${CASES} documents were rejected`);
   });
 
-  test('what the fuzzer found: deep nesting, cycles and BigInts give a QkvError, not a RangeError or TypeError', () => {
+  test('what the fuzzer found: deep nesting, cycles, BigInts and huge added tokens give a QkvError, not a RangeError, TypeError or SyntaxError', () => {
     const doc = shrink(readFixture('llama'), 400);
     const deep = (type, key, depth) => {
       let node = { type: 'Lowercase' };
@@ -386,6 +387,14 @@ if (!isMainThread) {
     loop.self = loop;
     assert.throws(() => createTokenizer({ ...doc, model: { ...doc.model, type: loop } }), (e) => e instanceof UnsupportedError);
     assert.throws(() => createTokenizer({ ...doc, normalizer: 1n }), (e) => e instanceof FormatError && /found 1n/.test(e.message));
+    // An added token too long for V8 to compile the matching regex (was: SyntaxError from encode).
+    const longToken = { id: 400, content: 'x'.repeat(100_000), special: true, normalized: false, lstrip: false, rstrip: false, single_word: false };
+    assert.throws(() => createTokenizer({ ...doc, added_tokens: [...doc.added_tokens, longToken] }),
+      (e) => e instanceof UnsupportedError && /too large/.test(e.message));
+    // The same for a Replace pattern.
+    const replace = { type: 'Replace', pattern: { String: 'x'.repeat(100_000) }, content: 'y' };
+    assert.throws(() => createTokenizer({ ...doc, normalizer: replace }),
+      (e) => e instanceof UnsupportedError && /normalizer\.pattern\.String cannot be run: .*too large/.test(e.message));
     const tokenizer = createTokenizer(doc);
     assert.throws(() => tokenizer.encode('a', { add_special_tokens: 1n }), (e) => e instanceof InvalidArgumentError && /got 1n/.test(e.message));
     // Sequences nested 16 deep are still read.

@@ -5,6 +5,7 @@
  * normalizer runs on each remaining piece, then the `normalized: true` tokens
  * are found in the normalized pieces.
  */
+import { UnsupportedError } from '../errors.js';
 import { escapeRegExp } from './onig-regex.js';
 import type { Normalizer } from './normalizers.js';
 import type { AddedToken } from './tokenizer-json.js';
@@ -31,6 +32,16 @@ class TokenMatcher {
     // Longest first, so that at any position the longest token wins.
     const alternatives = [...this.byContent.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     if (alternatives.length > 0) this.regex = new RegExp(alternatives.join('|'), 'gu');
+    // V8 compiles a regex at its first use and refuses one too large to
+    // compile (a token of ~32k characters is enough): fail here, while the
+    // file is read, rather than with a SyntaxError from encode().
+    try {
+      this.regex?.exec('');
+    } catch {
+      const longest = alternatives.reduce((n, a) => Math.max(n, a.length), 0);
+      throw new UnsupportedError(`tokenizer.json: the ${alternatives.length} added tokens (the longest ${longest} characters `
+        + 'as a pattern) make a regular expression too large for this JavaScript engine');
+    }
   }
 
   /** `text` cut into added tokens and the text between them (skipping empty text). */

@@ -189,11 +189,17 @@ export function escapeRegExp(text: string): string {
 
 /** A global Unicode JS RegExp for a tokenizer.json pattern; `path` names the field in errors. */
 export function compilePattern(pattern: { literal: string } | { regex: string }, path: string): RegExp {
-  if ('literal' in pattern) return new RegExp(escapeRegExp(pattern.literal), 'gu');
+  const field = 'literal' in pattern ? 'String' : 'Regex';
   try {
-    return new RegExp(translateOnigRegex(pattern.regex), 'gu');
+    const regex = new RegExp('literal' in pattern ? escapeRegExp(pattern.literal) : translateOnigRegex(pattern.regex), 'gu');
+    // V8 compiles a regex at its first use, and only then finds one too large
+    // (a ~32k-character pattern is enough): compile it now, so that the file
+    // is refused here rather than encode() throwing a SyntaxError.
+    regex.exec('');
+    return regex;
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new UnsupportedError(`tokenizer.json: ${path}.pattern.Regex cannot be run: ${reason}`, { cause: e });
+    const text = reason.length > 200 ? `${reason.slice(0, 100)} … ${reason.slice(-60)}` : reason;
+    throw new UnsupportedError(`tokenizer.json: ${path}.pattern.${field} cannot be run: ${text}`, { cause: e });
   }
 }
