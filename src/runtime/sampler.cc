@@ -8,6 +8,24 @@
 #include "kernels/f32-argmax/argmax.h"
 
 namespace qkv {
+namespace {
+
+// An index in [0, count) drawn with probability weight_at(i) / sum of them,
+// or count when rounding leaves the draw past the last one.
+template <class WeightAt>
+size_t draw(size_t count, WeightAt weight_at, Pcg32& rng) {
+  double sum = 0.0;
+  for (size_t i = 0; i < count; ++i) sum += weight_at(i);
+  const double target = static_cast<double>(rng.uniform()) * sum;
+  double acc = 0.0;
+  for (size_t i = 0; i < count; ++i) {
+    acc += weight_at(i);
+    if (target < acc) return i;
+  }
+  return count;
+}
+
+}  // namespace
 
 Status validate_sampling_options(const SamplingOptions& o) {
   if (!(o.temperature > 0.0f) || !std::isfinite(o.temperature)) {
@@ -68,15 +86,8 @@ int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* 
   const bool all_tokens = o.top_k == 0 || o.top_k >= n;
   if (all_tokens && o.top_p >= 1.0f) {
     // Every token is a candidate: no ranking needed, one pass in id order.
-    double sum = 0.0;
-    for (size_t i = 0; i < n; ++i) sum += weight(logits[i]);
-    const double target = static_cast<double>(rng.uniform()) * sum;
-    double acc = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      acc += weight(logits[i]);
-      if (target < acc) return static_cast<int32_t>(i);
-    }
-    return static_cast<int32_t>(f32_argmax_ukernel__simd(n, logits));
+    const size_t i = draw(n, [&](size_t j) { return weight(logits[j]); }, rng);
+    return static_cast<int32_t>(i < n ? i : f32_argmax_ukernel__simd(n, logits));
   }
   // Candidates best first: the top_k, or for top_p alone the fewest best
   // tokens that hold top_p of the whole mass. Ranking all n tokens is what
@@ -108,15 +119,8 @@ int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* 
     }
     if (covered || count == n || !all_tokens) break;
   }
-  double kept = 0.0;
-  for (size_t i = 0; i < keep; ++i) kept += weight(val_[i]);
-  const double target = static_cast<double>(rng.uniform()) * kept;
-  double acc = 0.0;
-  for (size_t i = 0; i < keep; ++i) {
-    acc += weight(val_[i]);
-    if (target < acc) return idx_[i];
-  }
-  return idx_[0];
+  const size_t i = draw(keep, [&](size_t j) { return weight(val_[j]); }, rng);
+  return idx_[i < keep ? i : 0];
 }
 
 }  // namespace qkv

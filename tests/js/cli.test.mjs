@@ -3,12 +3,12 @@
 // API in-process, the fixtures' config.json and their safetensors headers.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startFixtureServer } from './fixture-server.mjs';
 import { cosine, folder } from './fixtures.mjs';
 import { InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { parseArgs } from '../../dist/cli/args.js';
@@ -214,23 +214,9 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
 });
 
 test('inspect reads a model from an http URL (a plain server without Range requests) as from its folder', async () => {
-  const root = folder('');
-  const server = createServer((req, res) => {
-    const path = join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    let size;
-    try {
-      size = statSync(path).size;
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Length': size });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(path).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await startFixtureServer();
   try {
-    const url = `http://127.0.0.1:${server.address().port}/gpt2-tiny-sharded`;
+    const url = `${server.url}/gpt2-tiny-sharded`;
     const [remote, local] = await Promise.all([
       qkv('inspect', url, '--json', '--threads', '1'),
       qkv('inspect', 'tests/fixtures/gpt2-tiny-sharded', '--json', '--threads', '1', '--quiet'),
@@ -242,7 +228,7 @@ test('inspect reads a model from an http URL (a plain server without Range reque
     // Sizes from HEAD requests: the total is known from the first shard on.
     assert.match(remote.stderr, /^model-00001-of-00002\.safetensors .* \(total 3\.2 MB \/ 3\.3 MB\)$/m);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 

@@ -3,11 +3,10 @@
 // text, similarities and attention weights the public API gives in-process.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startFixtureServer } from './fixture-server.mjs';
 import { cosine, folder } from './fixtures.mjs';
 import { loadModel } from '../../dist/index.js';
 
@@ -36,22 +35,8 @@ async function apiText(source, prompt, options, loadOptions = {}) {
 let server;
 let baseUrl;
 before(async () => {
-  const root = folder('');
-  server = createServer((req, res) => {
-    const path = join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    let size;
-    try {
-      size = statSync(path).size;
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Length': size });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(path).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  server = await startFixtureServer();
+  baseUrl = server.url;
 });
 after(() => server.close());
 
