@@ -361,7 +361,7 @@ if (!isMainThread) {
     assert.ok(result.rejected > CASES / 20, `only ${result.rejected} of ${CASES} documents were rejected`);
   });
 
-  test('what the fuzzer found: deep nesting, cycles, BigInts and huge added tokens give a QkvError, not a RangeError, TypeError or SyntaxError', () => {
+  test('what the fuzzer found: deep nesting, cycles, BigInts, huge patterns and Object.prototype names give a QkvError, not a RangeError, TypeError or SyntaxError', () => {
     const doc = shrink(readFixture('llama'), 400);
     const deep = (type, key, depth) => {
       let node = { type: 'Lowercase' };
@@ -395,6 +395,10 @@ if (!isMainThread) {
     const replace = { type: 'Replace', pattern: { String: 'x'.repeat(100_000) }, content: 'y' };
     assert.throws(() => createTokenizer({ ...doc, normalizer: replace }),
       (e) => e instanceof UnsupportedError && /normalizer\.pattern\.String cannot be run: .*too large/.test(e.message));
+    // A model type naming a member of Object.prototype (was: TypeError "model.vocab.get is not a function").
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.throws(() => createTokenizer({ ...doc, model: { ...doc.model, type } }), (e) => e instanceof UnsupportedError, type);
+    }
     const tokenizer = createTokenizer(doc);
     assert.throws(() => tokenizer.encode('a', { add_special_tokens: 1n }), (e) => e instanceof InvalidArgumentError && /got 1n/.test(e.message));
     // Sequences nested 16 deep are still read.

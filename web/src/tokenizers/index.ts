@@ -62,7 +62,8 @@ export function createTokenizer(json: unknown): Tokenizer {
   if (!isObject(json)) throw bad('the document', 'a JSON object', json);
   const model = json.model;
   if (!isObject(model)) throw bad('model', 'an object', model);
-  const makeModel = typeof model.type === 'string' ? MODELS[model.type] : undefined;
+  // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+  const makeModel = typeof model.type === 'string' && Object.hasOwn(MODELS, model.type) ? MODELS[model.type] : undefined;
   if (!makeModel) {
     throw new UnsupportedError(`tokenizer.json: model type ${describe(model.type)} is not supported; qkv reads `
       + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2) and WordPiece (BERT)');
