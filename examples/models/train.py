@@ -429,7 +429,7 @@ def parse_args(argv):
     p.add_argument("--intermediate", type=int, default=640)
     p.add_argument("--context", type=int, default=256, help="training window = max_position_embeddings")
     p.add_argument("--batch", type=int, default=8, help="windows per step")
-    p.add_argument("--steps", type=int, default=1600)
+    p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--min-lr-ratio", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=100)
