@@ -2,7 +2,7 @@
 // this page; `weights` names the safetensors file(s) in that folder (listed,
 // so the page never probes for a shard index that is not there).
 export const MODELS = [
-  // { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], prompt: 'My fellow citizens, ' },
+  { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], prompt: 'My fellow citizens, ' },
   { id: 'llama-tiny', label: 'llama-tiny (test fixture: random weights, 2 layers, 4 heads)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat because' },
   { id: 'gpt2-tiny', label: 'gpt2-tiny (test fixture: random weights, 2 layers, 2 heads)', path: '../../tests/fixtures/gpt2-tiny/', weights: ['model.safetensors'], prompt: 'Hello, world. The cat sat on the mat' },
 ];
