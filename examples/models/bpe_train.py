@@ -12,36 +12,23 @@ What "GPT-2 style" means here, and why each piece is there:
     BPE model and qkv's web/src/tokenizers/bpe.ts do.
   - One added special token, <|endoftext|>, separates documents (BOS and EOS at once, as in GPT-2).
 
-Needs Debian's python3-regex (for \\p{L} / \\p{N}); nothing else.
+Needs Debian's python3-regex (for \\p{L} / \\p{N}), and python3-torch through tests/fixtures/fixture_lib.py.
 """
 
 import collections
 import heapq
 import json
+import os
+import sys
 
 import regex
 
-# GPT-2's pre-tokenizer pattern (ByteLevel with use_regex=true in tokenizers).
-GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures"))
+# GPT-2's pre-tokenizer pattern (ByteLevel with use_regex=true in tokenizers) and byte alphabet.
+from fixture_lib import GPT2_PATTERN, bytes_to_unicode  # noqa: E402
+
 GPT2_SPLIT = regex.compile(GPT2_PATTERN)
 EOT = "<|endoftext|>"
-
-
-def bytes_to_unicode():
-    """byte -> printable character: printable Latin-1 bytes map to themselves, the other 68 bytes to
-    U+0100 and up, in byte order (OpenAI's encoder.py)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, map(chr, cs)))
-
-
 BYTE_TO_CHAR = bytes_to_unicode()
 CHAR_TO_BYTE = {c: b for b, c in BYTE_TO_CHAR.items()}
 

@@ -9,22 +9,12 @@ import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
 import { poolSequences, type Pooling } from './pooling.js';
 import type { Tokenizer } from './tokenizers/index.js';
-import type { ModelHandle, SessionHandle } from './wasm-module.js';
+import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
 
-export interface ModelInfo {
-  /** Hub architecture, e.g. 'GPT2LMHeadModel'. */
-  architecture: string;
+/** What the wasm side reports about the model, and the weight type it was loaded as. */
+export interface ModelInfo extends ModelHandleInfo {
   /** Weight type in memory. */
   dtype: 'f32' | 'f16' | 'q8';
-  nVocab: number;
-  nCtx: number;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-  /** Bytes of weights held in wasm memory. */
-  weightBytes: number;
-  /** An encoder (BERT) embeds text; a decoder generates it. */
-  isEncoder: boolean;
 }
 
 export interface EmbedOptions {

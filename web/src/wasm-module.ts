@@ -30,13 +30,17 @@ export interface LoaderHandle extends Handle {
 }
 
 export interface ModelHandleInfo {
+  /** Hub architecture, e.g. 'GPT2LMHeadModel'. */
   architecture: string;
   nVocab: number;
+  /** Positions a session holds. */
   nCtx: number;
   nLayer: number;
   nHead: number;
   nEmbd: number;
+  /** Bytes of weights held in wasm memory. */
   weightBytes: number;
+  /** An encoder (BERT) embeds text; a decoder generates it. */
   isEncoder: boolean;
 }
 
