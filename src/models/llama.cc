@@ -32,19 +32,80 @@ constexpr ArchitectureDefaults kArchitectures[] = {
     {"MistralForCausalLM", "mistral", 1e-6, false, false},
 };
 
+// A member of the rope_scaling object, nullptr when absent or null (as for
+// top-level keys); the readers below name it "rope_scaling.<key>" in messages.
+const JsonValue* scaling_member(const JsonValue& scaling, const char* key) {
+  const JsonValue* v = scaling.find(key);
+  return v == nullptr || v->is_null() ? nullptr : v;
+}
+
+Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const char* key, double* out) {
+  const std::string name = std::string("rope_scaling.") + key;
+  const JsonValue* v = scaling_member(scaling, key);
+  if (v == nullptr) return config.bad(name, "is missing");
+  const auto x = v->as_double();
+  if (!x || !(*x > 0) || !std::isfinite(*x))
+    return config.bad(name, "must be a positive number, found " + v->describe());
+  *out = *x;
+  return Status::ok_status();
+}
+
+Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const char* key, size_t max,
+                   size_t* out) {
+  const std::string name = std::string("rope_scaling.") + key;
+  const JsonValue* v = scaling_member(scaling, key);
+  if (v == nullptr) return config.bad(name, "is missing");
+  const auto n = v->as_uint64();
+  if (!n || *n == 0 || *n > max) {
+    return config.bad(name,
+                      "must be a positive integer up to " + std::to_string(max) + ", found " + v->describe());
+  }
+  *out = static_cast<size_t>(*n);
+  return Status::ok_status();
+}
+
+// The keys transformers' _validate_llama3_parameters requires.
+Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling, RopeLlama3Scaling* out) {
+  RopeLlama3Scaling s;
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "factor", &s.factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "low_freq_factor", &s.low_freq_factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "high_freq_factor", &s.high_freq_factor));
+  if (!(s.high_freq_factor > s.low_freq_factor)) {
+    return config.bad("rope_scaling.high_freq_factor", "must be greater than low_freq_factor " +
+                                                           format_double(s.low_freq_factor) + ", found " +
+                                                           format_double(s.high_freq_factor));
+  }
+  // Up to 2^24: the length is a float32 operand of the formula.
+  QKV_RETURN_IF_ERROR(scaling_int(config, scaling, "original_max_position_embeddings", size_t{1} << 24,
+                                  &s.original_max_position_embeddings));
+  *out = s;
+  return Status::ok_status();
+}
+
 Status read_rope(const ConfigReader& config, LlamaConfig* c) {
   QKV_RETURN_IF_ERROR(config.positive_number_or("rope_theta", 10000.0, &c->rope_theta));
   const JsonValue* scaling = config.root().find("rope_scaling");
-  if (scaling != nullptr && !scaling->is_null()) {
-    const JsonValue* type = scaling->is_object() ? scaling->find("rope_type") : nullptr;
-    if (type == nullptr && scaling->is_object()) type = scaling->find("type");
-    const std::string name = type != nullptr && type->is_string() ? std::string(*type->as_string()) : "?";
-    if (name != "default") {
-      return Status::unsupported(config.document() + ": rope_scaling of type \"" + name +
-                                 "\" (qkv runs unscaled rotary embeddings)");
-    }
+  if (scaling == nullptr || scaling->is_null()) return Status::ok_status();
+  if (!scaling->is_object())
+    return config.bad("rope_scaling", "must be an object or null, found " + scaling->describe());
+  // "type" is the key's older name, still in many Hub configs; transformers
+  // reads "rope_type" first when both are there.
+  const char* type_key = scaling_member(*scaling, "rope_type") != nullptr ? "rope_type" : "type";
+  const JsonValue* type = scaling_member(*scaling, type_key);
+  if (type == nullptr) return config.bad("rope_scaling.rope_type", "is missing");
+  if (!type->is_string()) {
+    return config.bad(std::string("rope_scaling.") + type_key, "must be a string, found " + type->describe());
   }
-  return Status::ok_status();
+  const std::string name(*type->as_string());
+  if (name == "default") return Status::ok_status();
+  if (name == "llama3") {
+    RopeLlama3Scaling llama3;
+    QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, &llama3));
+    c->rope_llama3 = llama3;
+    return Status::ok_status();
+  }
+  return Status::unsupported(config.document() + ": rope_scaling of type \"" + name +
+                             "\" (qkv runs the default rotary embeddings and those of type \"llama3\")");
 }
 
 Status check_no_sliding_window(const ConfigReader& config, const LlamaConfig& c) {
@@ -124,7 +185,13 @@ LlamaModel::LlamaModel(const LlamaConfig& c) : config_(c), layers_(c.n_layer) {
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head_kv, c.head_dim, c.n_ff};
   rope_cos_.resize(c.n_ctx * c.head_dim / 2);
   rope_sin_.resize(rope_cos_.size());
-  rope_fill_cos_sin(c.n_ctx, c.head_dim, c.rope_theta, rope_cos_.data(), rope_sin_.data());
+  std::vector<float> inv_freq(c.head_dim / 2);
+  rope_default_inv_freq(c.head_dim, c.rope_theta, inv_freq.data());
+  if (c.rope_llama3) {
+    for (float& f : inv_freq) f = rope_llama3_inv_freq(f, *c.rope_llama3);
+  }
+  rope_fill_cos_sin_from_inv_freq(c.n_ctx, inv_freq.size(), inv_freq.data(), rope_cos_.data(),
+                                  rope_sin_.data());
 }
 
 std::vector<TensorSlot> LlamaModel::slots() {

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/config_reader.h"
+#include "kernels/f32-rope/rope.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -29,6 +31,8 @@ struct LlamaConfig {
   size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0;
   float rms_norm_eps = 1e-6f;
   double rope_theta = 10000.0;
+  // rope_scaling of type "llama3" (Llama 3.1, 3.2); none: the default, unscaled RoPE.
+  std::optional<RopeLlama3Scaling> rope_llama3;
   bool qkv_bias = false;  // Qwen2; LLaMA's attention_bias
   bool o_bias = false;    // LLaMA's attention_bias only
   bool mlp_bias = false;

@@ -1,7 +1,8 @@
 // The LLaMA family through ModelLoader and Session on the tiny checkpoints
 // of tests/fixtures (gen_llama.py): llama-tiny (GQA 4/2, untied head, real
-// 32000-token vocabulary) and qwen2-tiny (q/k/v biases, tied head, rope_theta
-// 1e6), against PyTorch's logits, greedy continuations and attention.
+// 32000-token vocabulary), qwen2-tiny (q/k/v biases, tied head, rope_theta
+// 1e6) and llama3-tiny (Llama 3.1's rope_scaling of type "llama3", 60-token
+// prompts), against PyTorch's logits, greedy continuations and attention.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,6 +21,8 @@ namespace {
 
 using namespace fixtures;
 
+const char* const kFolders[] = {"llama-tiny", "qwen2-tiny", "llama3-tiny"};
+
 std::shared_ptr<const Model> load(const char* folder, WeightType type) {
   std::unique_ptr<Model> loaded;
   const Status s = load_folder(folder, type, &loaded);
@@ -28,7 +31,7 @@ std::shared_ptr<const Model> load(const char* folder, WeightType type) {
 }
 
 TEST(LlamaCheckpoint, F32LogitsMatchPyTorch) {
-  for (const char* folder : {"llama-tiny", "qwen2-tiny"}) {
+  for (const char* folder : kFolders) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
@@ -36,13 +39,14 @@ TEST(LlamaCheckpoint, F32LogitsMatchPyTorch) {
     EXPECT_GE(c.positions, 19u);
     EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
     EXPECT_EQ(c.top1_agree, c.positions);
+    std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
   }
 }
 
 // Greedy decoding with the KV cache gives PyTorch's continuation, which the
 // script computed by recomputing the whole sequence at every step.
 TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
-  for (const char* folder : {"llama-tiny", "qwen2-tiny"}) {
+  for (const char* folder : kFolders) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
@@ -67,7 +71,7 @@ TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
 }
 
 TEST(LlamaCheckpoint, AttentionProbabilitiesMatchPyTorch) {
-  for (const char* folder : {"llama-tiny", "qwen2-tiny"}) {
+  for (const char* folder : kFolders) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
@@ -171,39 +175,47 @@ TEST(LlamaCheckpoint, Q8EqualsF32OnTheRoundedWeights) {
   }
 }
 
+// config.json text with `key` set to `value` (a JSON value), added when absent.
+// The value replaced is a scalar or an object without nested objects.
+std::string with_key(std::string config, const std::string& key, const std::string& value) {
+  const size_t at = config.find("\"" + key + "\"");
+  if (at == std::string::npos) {
+    config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
+  } else {
+    const size_t colon = config.find(':', at);
+    size_t end = config.find_first_of(",\n}", colon + 2);
+    if (config[colon + 2] == '{') end = config.find('}', colon) + 1;  // an object (rope_scaling)
+    config.replace(colon + 1, end - colon - 1, " " + value);
+  }
+  return config;
+}
+
+struct ConfigCase {
+  std::string config;
+  StatusCode code;
+  const char* needle;  // in the message
+};
+
+void expect_refused(const ConfigCase& c) {
+  std::unique_ptr<ModelLoader> loader;
+  const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
+  EXPECT_EQ(s.code(), c.code) << s.message();
+  EXPECT_NE(s.message().find(c.needle), std::string::npos)
+      << "wanted \"" << c.needle << "\" in " << s.message();
+}
+
 // Configs qkv cannot run exactly are refused with the key named.
 TEST(LlamaCheckpoint, UnsupportedConfigsAreNamed) {
   std::string base = read_file(fixture("llama-tiny/config.json"));
   ASSERT_FALSE(base.empty());
-  auto with = [&](const std::string& key, const std::string& value) {
-    std::string c = base;
-    const size_t at = c.find("\"" + key + "\"");
-    if (at == std::string::npos) {
-      c.insert(c.find('{') + 1, "\"" + key + "\": " + value + ",");
-    } else {
-      const size_t colon = c.find(':', at), end = c.find_first_of(",\n}", colon + 2);
-      c.replace(colon + 1, end - colon - 1, " " + value);
-    }
-    return c;
-  };
-  struct Case {
-    std::string config;
-    StatusCode code;
-    const char* needle;
-  };
-  const Case cases[] = {
-      {with("rope_scaling", R"({"rope_type": "llama3", "factor": 8.0})"), StatusCode::kUnsupported, "llama3"},
+  auto with = [&](const std::string& key, const std::string& value) { return with_key(base, key, value); };
+  const ConfigCase cases[] = {
       {with("hidden_act", "\"gelu\""), StatusCode::kUnsupported, "hidden_act"},
       {with("num_key_value_heads", "3"), StatusCode::kFormat, "num_key_value_heads"},
       {with("hidden_size", "\"64\""), StatusCode::kFormat, "hidden_size"},
       {with("head_dim", "18"), StatusCode::kUnsupported, "head size 18"},
   };
-  for (const Case& c : cases) {
-    std::unique_ptr<ModelLoader> loader;
-    const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
-    EXPECT_EQ(s.code(), c.code) << s.message();
-    EXPECT_NE(s.message().find(c.needle), std::string::npos) << s.message();
-  }
+  for (const ConfigCase& c : cases) expect_refused(c);
   // A sliding window shorter than the context (Mistral's default use of it).
   const std::string mistral = with("sliding_window", "16");
   base = mistral;
@@ -214,6 +226,88 @@ TEST(LlamaCheckpoint, UnsupportedConfigsAreNamed) {
   s = ModelLoader::create(base, WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported) << s.message();
   EXPECT_NE(s.message().find("sliding_window 16"), std::string::npos) << s.message();
+}
+
+// rope_scaling: the default and "llama3" load; every other type is refused
+// by name, and every llama3 field is checked, with its key in the message.
+TEST(LlamaCheckpoint, RopeScalingConfigs) {
+  const std::string base = read_file(fixture("llama3-tiny/config.json"));
+  ASSERT_NE(base.find("\"rope_type\": \"llama3\""), std::string::npos);
+  auto scaling = [&](const std::string& value) { return with_key(base, "rope_scaling", value); };
+  // Llama 3.1's own rope_scaling, with "type" (transformers < 4.42) and with both keys.
+  const std::string llama31 =
+      R"("factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192)";
+  for (const std::string& ok :
+       {std::string("null"), std::string(R"({"rope_type": "default"})"),
+        "{" + llama31 + R"(, "rope_type": "llama3"})", "{" + llama31 + R"(, "type": "llama3"})",
+        "{" + llama31 + R"(, "type": "linear", "rope_type": "llama3"})"}) {
+    std::unique_ptr<ModelLoader> loader;
+    const Status s = ModelLoader::create(scaling(ok), WeightType::kF32, nullptr, &loader);
+    EXPECT_TRUE(s.ok()) << ok << ": " << s.message();
+  }
+  auto llama3 = [&](const std::string& key, const std::string& value) {
+    std::string fields = R"({"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, )"
+                         R"("original_max_position_embeddings": 8192, "rope_type": "llama3"})";
+    const size_t at = fields.find("\"" + key + "\"");
+    const size_t end = fields.find_first_of(",}", at);
+    fields.replace(at, end - at, value.empty() ? "\"unused\": 0" : "\"" + key + "\": " + value);
+    return scaling(fields);
+  };
+  using C = StatusCode;
+  const ConfigCase cases[] = {
+      {scaling(R"({"rope_type": "linear", "factor": 2.0})"), C::kUnsupported,
+       "rope_scaling of type \"linear\""},
+      {scaling(R"({"type": "dynamic", "factor": 2.0})"), C::kUnsupported, "rope_scaling of type \"dynamic\""},
+      {scaling(R"({"rope_type": "yarn", "factor": 4.0})"), C::kUnsupported, "rope_scaling of type \"yarn\""},
+      {scaling(R"({"rope_type": "longrope", "long_factor": [1], "short_factor": [1]})"), C::kUnsupported,
+       "rope_scaling of type \"longrope\""},
+      {scaling(R"({"factor": 8.0})"), C::kFormat, "rope_scaling.rope_type is missing"},
+      {scaling(R"({"rope_type": 3})"), C::kFormat, "rope_scaling.rope_type must be a string, found 3"},
+      {scaling("8.0"), C::kFormat, "rope_scaling must be an object or null, found 8"},
+      {llama3("factor", ""), C::kFormat, "rope_scaling.factor is missing"},
+      {llama3("low_freq_factor", ""), C::kFormat, "rope_scaling.low_freq_factor is missing"},
+      {llama3("high_freq_factor", ""), C::kFormat, "rope_scaling.high_freq_factor is missing"},
+      {llama3("original_max_position_embeddings", ""), C::kFormat,
+       "rope_scaling.original_max_position_embeddings is missing"},
+      {llama3("factor", "null"), C::kFormat, "rope_scaling.factor is missing"},
+      {llama3("factor", "0"), C::kFormat, "rope_scaling.factor must be a positive number, found 0"},
+      {llama3("factor", "-8.0"), C::kFormat, "rope_scaling.factor must be a positive number"},
+      {llama3("factor", "\"8\""), C::kFormat, "rope_scaling.factor must be a positive number, found \"8\""},
+      {llama3("low_freq_factor", "0.0"), C::kFormat,
+       "rope_scaling.low_freq_factor must be a positive number"},
+      {llama3("high_freq_factor", "1.0"), C::kFormat,
+       "rope_scaling.high_freq_factor must be greater than low_freq_factor 1, found 1"},
+      {llama3("high_freq_factor", "0.5"), C::kFormat, "rope_scaling.high_freq_factor must be greater"},
+      {llama3("original_max_position_embeddings", "8192.0"), C::kFormat,
+       "rope_scaling.original_max_position_embeddings must be a positive integer"},
+      {llama3("original_max_position_embeddings", "0"), C::kFormat,
+       "rope_scaling.original_max_position_embeddings must be a positive integer"},
+      {llama3("original_max_position_embeddings", "\"8192\""), C::kFormat,
+       "rope_scaling.original_max_position_embeddings must be a positive integer"},
+      {llama3("original_max_position_embeddings", "16777217"), C::kFormat,
+       "rope_scaling.original_max_position_embeddings must be a positive integer up to 16777216"},
+  };
+  for (const ConfigCase& c : cases) expect_refused(c);
+}
+
+// llama3-tiny's logits depend on the scaling: the same weights with
+// rope_scaling null are far from PyTorch's (gen_llama.py records the same as
+// checks.unscaled_max_abs_logit_diff), so the match above is not by chance.
+TEST(LlamaCheckpoint, Llama3ScalingMatters) {
+  const Reference ref = read_reference("llama3-tiny");
+  const std::string config = read_file(fixture("llama3-tiny/config.json"));
+  std::unique_ptr<ModelLoader> loader;
+  ASSERT_TRUE(
+      ModelLoader::create(with_key(config, "rope_scaling", "null"), WeightType::kF32, nullptr, &loader).ok());
+  ASSERT_TRUE(
+      load_file(*loader, "model.safetensors", read_file(fixture("llama3-tiny/model.safetensors"))).ok());
+  std::unique_ptr<Model> unscaled;
+  ASSERT_TRUE(loader->finish(&unscaled).ok());
+  const Comparison c = compare_logits(std::shared_ptr<const Model>(std::move(unscaled)), ref);
+  EXPECT_GT(c.max_abs, 1.0);
+  const double recorded = *ref.json.find("checks")->find("unscaled_max_abs_logit_diff")->as_double();
+  std::printf("llama3-tiny without rope_scaling: max |logit error| %.2f (PyTorch over every prompt: %.2f)\n",
+              c.max_abs, recorded);
 }
 
 }  // namespace

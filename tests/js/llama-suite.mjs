@@ -1,6 +1,6 @@
 // The LLaMA family through the public API (loadModel, forward, generate,
 // attention, pipeline, TextStreamer) against the PyTorch references of
-// tests/fixtures/llama-tiny and qwen2-tiny (gen_llama.py). Run by
+// tests/fixtures/llama-tiny, qwen2-tiny and llama3-tiny (gen_llama.py). Run by
 // llama-single.test.mjs and llama-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ async function generateIds(model, input, maxNewTokens) {
   return tokens;
 }
 
-// qwen2-tiny's 1024-token vocabulary is not a real one, so it ships no
+// qwen2-tiny's and llama3-tiny's 1024-token vocabularies are not real ones, so they ship no
 // tokenizer.json: this one names every id (256 byte-level characters, then
 // "<t256>" ...) so the API can load it and decode what it generates.
 function idNamingTokenizer(vocabSize) {
@@ -39,10 +39,10 @@ function idNamingTokenizer(vocabSize) {
   }));
 }
 
-const qwen2Files = () => ({
-  config: readFileSync(new URL('qwen2-tiny/config.json', fixtures)),
-  weights: readFileSync(new URL('qwen2-tiny/model.safetensors', fixtures)),
-  tokenizer: idNamingTokenizer(reference('qwen2-tiny').config.vocab_size),
+const idsOnlyFiles = (name) => () => ({
+  config: readFileSync(new URL(`${name}/config.json`, fixtures)),
+  weights: readFileSync(new URL(`${name}/model.safetensors`, fixtures)),
+  tokenizer: idNamingTokenizer(reference(name).config.vocab_size),
 });
 
 export function llamaSuite({ numThreads, flavour }) {
@@ -53,7 +53,9 @@ export function llamaSuite({ numThreads, flavour }) {
 
   for (const [name, source, architecture] of [
     ['llama-tiny', () => folder('llama-tiny'), 'LlamaForCausalLM'],
-    ['qwen2-tiny', qwen2Files, 'Qwen2ForCausalLM'],
+    ['qwen2-tiny', idsOnlyFiles('qwen2-tiny'), 'Qwen2ForCausalLM'],
+    // rope_scaling of type "llama3" (Llama 3.1 / 3.2), in all three frequency bands.
+    ['llama3-tiny', idsOnlyFiles('llama3-tiny'), 'LlamaForCausalLM'],
   ]) {
     test(`${name}: logits, greedy continuations and attention equal PyTorch's`, async () => {
       const model = await loadModel(source());
