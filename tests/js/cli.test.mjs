@@ -69,35 +69,45 @@ test('the argument parser: --name value, --name=value, flags, -h, --, negative n
   rejects(['--quiet=yes'], /--quiet takes no value/);
 });
 
-test('the progress bar: redrawn in place on a terminal, one line per file into a pipe, with the total of several files', () => {
-  const lines = (tty, sizes) => {
+test('the progress bar: redrawn in place on a terminal, one line per file into a pipe, with loadModel\'s total of several files', () => {
+  const files = [['a.safetensors', 3_000_000], ['b.safetensors', 1_000_000]];
+  // Events as loadModel sends them; known: whether it learned b's size before a started.
+  const lines = (tty, known) => {
     let out = '';
     let clock = 0;
-    const bar = new LoadProgress({ isTTY: tty, write: (s) => { out += s; } }, sizes, () => clock);
-    for (const [file, total] of [['a.safetensors', 3_000_000], ['b.safetensors', 1_000_000]]) {
+    const bar = new LoadProgress({ isTTY: tty, write: (s) => { out += s; } }, () => clock);
+    let before = 0;
+    files.forEach(([file, total], fileIndex) => {
+      const totalBytes = known || fileIndex === 1 ? 4_000_000 : 3_000_000;
+      const info = (status, loaded) => ({ status, file, loaded, total, fileIndex, fileCount: 2,
+        totalLoaded: before + loaded, totalBytes, totalKnown: totalBytes === 4_000_000 });
       for (const loaded of [total / 2, total]) {
         clock += 50;
-        bar.update({ status: 'progress', file, loaded, total });
+        bar.update(info('progress', loaded));
       }
-      bar.update({ status: 'done', file, loaded: total, total });
-    }
+      bar.update(info('done', total));
+      before += total;
+    });
     bar.end();
     return out;
   };
-  const piped = lines(false, [3_000_000, 1_000_000]);
+  const piped = lines(false, true);
   assert.equal(piped, [
     'a.safetensors [########################] 100%  3.0 MB / 3.0 MB  (total 3.0 MB / 4.0 MB)',
     'b.safetensors [########################] 100%  1.0 MB / 1.0 MB  (total 4.0 MB / 4.0 MB)', ''].join('\n'));
-  const tty = lines(true, [3_000_000, 1_000_000]);
+  const tty = lines(true, true);
   // Half-way through a.safetensors (drawn), then throttled until done; the total is known up front.
   assert.ok(tty.startsWith('\ra.safetensors [############------------]  50%  1.5 MB / 3.0 MB  (total 1.5 MB / 4.0 MB)\x1b[K'), JSON.stringify(tty));
   assert.equal(tty.split('\n').length, 3);
-  // Sizes unknown up front: the total counts the files seen so far.
-  assert.match(lines(false, [undefined, undefined]), /^a\.safetensors .* \(total 3\.0 MB \/ 3\.0 MB\)\n/);
+  // Sizes unknown up front: the total counts the files known so far, and says so.
+  assert.equal(lines(false, false), [
+    'a.safetensors [########################] 100%  3.0 MB / 3.0 MB  (total 3.0 MB / 3.0 MB so far)',
+    'b.safetensors [########################] 100%  1.0 MB / 1.0 MB  (total 4.0 MB / 4.0 MB)', ''].join('\n'));
   // One file: no total.
   let one = '';
-  const single = new LoadProgress({ isTTY: false, write: (s) => { one += s; } }, [10]);
-  single.update({ status: 'done', file: 'model.safetensors', loaded: 10, total: 10 });
+  const single = new LoadProgress({ isTTY: false, write: (s) => { one += s; } });
+  single.update({ status: 'done', file: 'model.safetensors', loaded: 10, total: 10, fileIndex: 0, fileCount: 1,
+    totalLoaded: 10, totalBytes: 10, totalKnown: true });
   assert.equal(one, 'model.safetensors [########################] 100%  10 B / 10 B\n');
 });
 
@@ -225,7 +235,7 @@ test('inspect reads a model from an http URL (a plain server without Range reque
     const strip = ({ model, loadMs, ...facts }) => facts;
     assert.deepEqual(strip(JSON.parse(remote.stdout)), strip(JSON.parse(local.stdout)));
     assert.equal(JSON.parse(remote.stdout).model, url);
-    // Sizes from HEAD requests: the total is known from the first shard on.
+    // loadModel's sizes from HEAD requests: the total is known from the first shard on.
     assert.match(remote.stderr, /^model-00001-of-00002\.safetensors .* \(total 3\.2 MB \/ 3\.3 MB\)$/m);
   } finally {
     await server.close();

@@ -9,8 +9,11 @@
 import { getBackend, type Backend } from './backend.js';
 import { FormatError, InvalidArgumentError, NetworkError } from './errors.js';
 import { heapU8 } from './heap.js';
-import { blobSource, bufferSource, fileSource, isAbort, urlSource, type ByteSource } from './io/byte-source.js';
+import {
+  blobSource, bufferSource, fileSize, fileSource, isAbort, isMissingFile, urlSize, urlSource, type ByteSource,
+} from './io/byte-source.js';
 import { CachedFiles } from './io/url-cache.js';
+import { shardFileNames } from './io/shard-index.js';
 import { Model } from './model.js';
 import { createTokenizer } from './tokenizers/index.js';
 import type { LoaderHandle, QkvWasmModule } from './wasm-module.js';
@@ -25,12 +28,43 @@ export interface ModelFiles {
   tokenizer: FileInput;
 }
 
+/**
+ * One loading step of one weight file (safetensors file or shard), with the
+ * totals over all weight files. Only weight files are counted: config.json,
+ * tokenizer.json and model.safetensors.index.json are read before the first
+ * event and are not part of any number here. Files load one after another,
+ * in `fileIndex` order; each ends with one 'done' event, and the last file's
+ * 'done' has `totalLoaded === totalBytes` and `totalKnown` true.
+ */
 export interface ProgressInfo {
+  /** 'done' once per file, when all of it has been consumed. */
   status: 'progress' | 'done';
+  /** This file's name. */
   file: string;
   /** Bytes of this file consumed so far. */
   loaded: number;
+  /** This file's size in bytes. */
   total: number;
+  /** This file's position among the weight files, from 0 (shards in the index's sorted order). */
+  fileIndex: number;
+  /** How many weight files the model has (1, or its number of shards). */
+  fileCount: number;
+  /** Bytes of all weight files consumed so far: the earlier files in full plus `loaded`. Never decreases. */
+  totalLoaded: number;
+  /**
+   * Bytes of all weight files, learned before the first file streams (file
+   * sizes, Blob sizes, byte lengths; for URLs, the first file's response and
+   * a HEAD request for each later one, answered by the browser cache when it
+   * holds the file). When a URL's size cannot be learned up front (the server
+   * rejects HEAD or sends no Content-Length, or a compressed one),
+   * `totalKnown` is false and this is the sum of the sizes known so far: a
+   * lower bound that grows as those files open. A file that has opened
+   * always counts with its real size (so a server whose HEAD disagrees with
+   * its GET is corrected then).
+   */
+  totalBytes: number;
+  /** Whether `totalBytes` is the final total; false only while a file not yet opened has an unknown size. */
+  totalKnown: boolean;
 }
 
 export interface LoadModelOptions {
@@ -43,6 +77,8 @@ export interface LoadModelOptions {
 const DTYPES = new Set(['f32', 'f16', 'q8']);
 const MAX_HEADER_BYTES = 100_000_000; // the safetensors format's own limit
 const CHUNK_BYTES = 4 << 20;
+// Size requests in flight at once: below a browser's 6 connections per host.
+const HEAD_CONCURRENCY = 4;
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
@@ -66,8 +102,17 @@ export async function loadModel(source: string | URL | ModelFiles, options: Load
 
 async function loadFrom(source: string | URL | ModelFiles, dtype: NonNullable<LoadModelOptions['dtype']>,
   options: LoadModelOptions, cached: CachedFiles): Promise<Model> {
-  const { signal } = options;
-  const files = await resolveFiles(source, cached, signal);
+  const files = await resolveFiles(source, cached, options.signal);
+  try {
+    return await loadResolved(files, dtype, options, cached);
+  } finally {
+    await files.first?.close(); // once streamed it is closed already; closing twice is safe
+  }
+}
+
+async function loadResolved(files: ResolvedFiles, dtype: NonNullable<LoadModelOptions['dtype']>,
+  options: LoadModelOptions, cached: CachedFiles): Promise<Model> {
+  const { signal, onProgress } = options;
   const configText = await readText(files.config, 'config.json', cached, signal);
   const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', cached, signal);
   let config: Record<string, unknown>;
@@ -83,14 +128,20 @@ async function loadFrom(source: string | URL | ModelFiles, dtype: NonNullable<Lo
     throw new FormatError(`tokenizer.json is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   const tokenizer = createTokenizer(tokenizerJson);
+  // Sizes only matter to a listener; without one, no HEAD requests.
+  const sizes = onProgress ? await weightSizes(files.weights, cached, signal) : files.weights.map(() => undefined);
+  const totals = new LoadTotals(sizes);
   const backend = await getBackend();
   const loader = backend.call((m) => m.ModelLoader.create(configText, dtype));
   try {
-    for (const weights of files.weights) {
+    for (const [index, weights] of files.weights.entries()) {
       signal?.throwIfAborted();
-      const src = await openSource(weights, 'model.safetensors', cached, signal);
+      const src = index === 0 && files.first ? files.first : await openSource(weights, 'model.safetensors', cached, signal);
+      totals.opened(index, src.size);
+      const progress: Progress = (status, loaded) =>
+        onProgress?.(totals.info(index, status, src.name, loaded, src.size));
       try {
-        await streamFile(backend, loader, src, options);
+        await streamFile(backend, loader, src, progress, signal);
       } finally {
         await src.close();
       }
@@ -115,11 +166,74 @@ function eosIds(config: Record<string, unknown>): number[] {
   return list.filter((id): id is number => Number.isInteger(id));
 }
 
+type Progress = (status: ProgressInfo['status'], loaded: number) => void;
+
+/**
+ * ProgressInfo's numbers over all weight files. Each file's size is the one
+ * learned up front until the file opens, then its real size.
+ */
+class LoadTotals {
+  private readonly sizes: (number | undefined)[];
+
+  constructor(sizes: readonly (number | undefined)[]) {
+    this.sizes = [...sizes];
+  }
+
+  opened(index: number, size: number): void {
+    this.sizes[index] = size;
+  }
+
+  info(index: number, status: ProgressInfo['status'], file: string, loaded: number, total: number): ProgressInfo {
+    // Every earlier file has opened (and finished), so its size is known.
+    const earlier = this.sizes.slice(0, index).reduce<number>((sum, size) => sum + size!, 0);
+    const known = this.sizes.filter((size): size is number => size !== undefined);
+    return {
+      status, file, loaded, total,
+      fileIndex: index,
+      fileCount: this.sizes.length,
+      totalLoaded: earlier + loaded,
+      totalBytes: known.reduce((sum, size) => sum + size, 0),
+      totalKnown: known.length === this.sizes.length,
+    };
+  }
+}
+
+/**
+ * The weight files' sizes before any is opened (undefined where unknown).
+ * The first file is left out: it opens next, and its own response gives its
+ * size, so a one-file model costs no extra request.
+ */
+async function weightSizes(weights: readonly FileInput[], cached: CachedFiles,
+  signal?: AbortSignal): Promise<(number | undefined)[]> {
+  return mapLimited(weights, HEAD_CONCURRENCY, (input, index) => (index === 0 ? undefined : sizeOf(input, cached, signal)));
+}
+
+async function sizeOf(input: FileInput, cached: CachedFiles, signal?: AbortSignal): Promise<number | undefined> {
+  if (input instanceof Blob) return input.size;
+  if (input instanceof ArrayBuffer || input instanceof Uint8Array) return input.byteLength;
+  const text = String(input);
+  if (isUrl(text) && !text.startsWith('file:')) return urlSize(text, signal, cached);
+  return fileSize(localPath(text));
+}
+
+/** fn over items, at most `limit` at a time (HEAD requests: a hundred shards must not mean a hundred connections). */
+async function mapLimited<T, R>(items: readonly T[], limit: number,
+  fn: (item: T, index: number) => R | Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Header first, then every requested tensor's bytes, in file order, into the loader's buffers. */
-async function streamFile(backend: Backend, loader: LoaderHandle, src: ByteSource, options: LoadModelOptions): Promise<void> {
-  const { signal, onProgress } = options;
-  const progress = (status: ProgressInfo['status'], loaded: number): void =>
-    onProgress?.({ status, file: src.name, loaded, total: src.size });
+async function streamFile(backend: Backend, loader: LoaderHandle, src: ByteSource, progress: Progress,
+  signal?: AbortSignal): Promise<void> {
   if (src.size < 8) throw new FormatError(`${src.name}: ${src.size} bytes is too short for a safetensors file`);
   const prefix = new Uint8Array(8);
   await src.read(0, prefix);
@@ -168,6 +282,8 @@ interface ResolvedFiles {
   config: FileInput;
   tokenizer: FileInput;
   weights: FileInput[];
+  /** weights[0], already opened (for a folder or base URL, finding the files opens it). */
+  first?: ByteSource;
 }
 
 async function resolveFiles(source: string | URL | ModelFiles, cached: CachedFiles,
@@ -185,27 +301,28 @@ async function resolveFiles(source: string | URL | ModelFiles, cached: CachedFil
   }
   const base = String(source).replace(/\/+$/, '');
   const join = (name: string): string => `${base}/${name}`;
-  const index = await readOptionalText(join('model.safetensors.index.json'), cached, signal);
-  const weights = index === undefined ? [join('model.safetensors')] : shardsOf(index).map(join);
-  return { config: join('config.json'), tokenizer: join('tokenizer.json'), weights };
+  return { config: join('config.json'), tokenizer: join('tokenizer.json'), ...(await openWeightFiles(join, cached, signal)) };
 }
 
-function shardsOf(indexText: string): string[] {
-  let index: unknown;
+/**
+ * The weight files of a folder or base URL, with the first one opened:
+ * model.safetensors if it is there (most small models), else the shards its
+ * index lists. Opening the single file first costs no extra request, and a
+ * single-file model is never probed for an index (a 404 a browser logs).
+ */
+async function openWeightFiles(join: (name: string) => string, cached: CachedFiles,
+  signal?: AbortSignal): Promise<{ weights: string[]; first?: ByteSource }> {
+  const single = join('model.safetensors');
   try {
-    index = JSON.parse(indexText);
+    return { weights: [single], first: await openSource(single, 'model.safetensors', cached, signal) };
   } catch (e) {
-    throw new FormatError(`model.safetensors.index.json is not valid JSON: ${(e as Error).message}`, { cause: e });
+    if (!isMissingFile(e)) throw e;
+    const index = await readOptionalText(join('model.safetensors.index.json'), cached, signal);
+    // Neither: reading config.json, then model.safetensors, names what is missing.
+    if (index === undefined) return { weights: [single] };
+    const weights = shardFileNames(index).map(join);
+    return { weights, first: await openSource(weights[0]!, 'model.safetensors', cached, signal) };
   }
-  const map = (index as { weight_map?: unknown })?.weight_map;
-  if (typeof map !== 'object' || map === null) throw new FormatError('model.safetensors.index.json has no weight_map object');
-  const files = [...new Set(Object.values(map))];
-  for (const f of files) {
-    if (typeof f !== 'string' || f === '' || f.includes('/') || f.includes('\\') || f.startsWith('.')) {
-      throw new FormatError(`model.safetensors.index.json names an unsafe shard file ${JSON.stringify(f)}`);
-    }
-  }
-  return (files as string[]).sort();
 }
 
 function isUrl(s: string): boolean {
@@ -218,7 +335,12 @@ async function openSource(input: FileInput, name: string, cached: CachedFiles,
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) return bufferSource(name, input);
   const text = String(input);
   if (isUrl(text) && !text.startsWith('file:')) return urlSource(text, signal, undefined, cached);
-  return fileSource(text.startsWith('file:') ? decodeURIComponent(new URL(text).pathname) : text);
+  return fileSource(localPath(text));
+}
+
+/** A path, or a file: URL's path. */
+function localPath(text: string): string {
+  return text.startsWith('file:') ? decodeURIComponent(new URL(text).pathname) : text;
 }
 
 async function readText(input: FileInput, name: string, cached: CachedFiles, signal?: AbortSignal): Promise<string> {

@@ -5,9 +5,11 @@
  * headers (the loaded Model only knows its in-memory size, which depends on
  * --dtype). Works on a folder path or an http(s) base URL, like loadModel.
  */
-import { readFile, stat, open } from 'node:fs/promises';
+import { readFile, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
+import { fileSize as localFileSize, urlSize } from '../io/byte-source.js';
+import { shardFileNames } from '../io/shard-index.js';
 
 const isHttp = (location: string): boolean => /^https?:/i.test(location);
 
@@ -59,34 +61,15 @@ export async function readJson(location: string): Promise<Record<string, unknown
 
 /** Locations of the model's safetensors files, as loadModel finds them. */
 export async function weightFiles(source: string): Promise<string[]> {
+  const single = join(source, 'model.safetensors');
+  if ((await fileSize(single)) !== undefined) return [single];
   const index = await readOptionalText(join(source, 'model.safetensors.index.json'));
-  if (index === undefined) return [join(source, 'model.safetensors')];
-  let map: unknown;
-  try {
-    map = (JSON.parse(index) as { weight_map?: unknown }).weight_map;
-  } catch (e) {
-    throw new FormatError(`model.safetensors.index.json is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-  if (typeof map !== 'object' || map === null) throw new FormatError('model.safetensors.index.json has no weight_map object');
-  const names = [...new Set(Object.values(map).map(String))].sort();
-  // As loadModel: a shard is a file beside the index, never a path elsewhere.
-  const unsafe = names.find((n) => n === '' || n.includes('/') || n.includes('\\') || n.startsWith('.'));
-  if (unsafe !== undefined) throw new FormatError(`model.safetensors.index.json names an unsafe shard file ${JSON.stringify(unsafe)}`);
-  return names.map((name) => join(source, name));
+  return index === undefined ? [single] : shardFileNames(index).map((name) => join(source, name));
 }
 
-/** Size in bytes, or undefined when a server does not say. */
-export async function fileSize(location: string): Promise<number | undefined> {
-  if (isHttp(location)) {
-    const response = await get(location, { method: 'HEAD' });
-    const length = Number(response.headers.get('content-length'));
-    return response.ok && Number.isFinite(length) && length > 0 ? length : undefined;
-  }
-  try {
-    return (await stat(localPath(location))).size;
-  } catch {
-    return undefined; // loadModel reports the missing file with its own error
-  }
+/** Size in bytes, or undefined when a server does not say or the file is missing (loadModel then names it). */
+export function fileSize(location: string): Promise<number | undefined> {
+  return isHttp(location) ? urlSize(location) : localFileSize(localPath(location));
 }
 
 /** Bytes [offset, offset + length) of a file (a Range request, or skipped from the body if the server ignores Range). */

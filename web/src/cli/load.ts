@@ -4,7 +4,6 @@
  */
 import { env, loadModel, type Model } from '../index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
-import { fileSize, weightFiles } from './checkpoint.js';
 import { LoadProgress } from './progress.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -34,13 +33,7 @@ export interface Loaded {
 
 export async function openModel(source: string, args: ParsedArgs): Promise<Loaded> {
   applyThreads(args);
-  let progress: LoadProgress | undefined;
-  if (!args.flag('quiet')) {
-    // Sizes up front make the total right from the first file; if they cannot be
-    // had, loadModel reports why, so any error here only costs the up-front total.
-    const sizes = await weightFiles(source).then((files) => Promise.all(files.map(fileSize))).catch(() => []);
-    progress = new LoadProgress(process.stderr, sizes);
-  }
+  const progress = args.flag('quiet') ? undefined : new LoadProgress(process.stderr);
   const start = performance.now();
   try {
     const model = await loadModel(source, {

@@ -1,7 +1,7 @@
 /**
  * The loading progress bar, fed by loadModel's onProgress events: one line
- * per weight file with its bytes, plus the total over all files when there
- * are several. On a terminal the line is redrawn in place (at most every
+ * per weight file with its bytes, plus loadModel's total over all files when
+ * there are several. On a terminal the line is redrawn in place (at most every
  * 100 ms); into a pipe or file, only each file's finished line is written,
  * so logs get one line per file instead of hundreds of carriage returns.
  */
@@ -19,28 +19,16 @@ const REDRAW_MS = 100;
 
 export class LoadProgress {
   private readonly sink: ProgressSink;
-  private readonly expectedTotal: number | undefined;
   private readonly now: () => number;
-  private multiFile: boolean;
-  private readonly files = new Map<string, { loaded: number; total: number }>();
   private lastDraw = -Infinity;
   private open = false; // a redrawn line is on screen without its newline
 
-  /**
-   * expectedSizes: the weight files' sizes if known up front (they make the
-   * total right from the first file); otherwise the total grows as files start.
-   */
-  constructor(sink: ProgressSink, expectedSizes: readonly (number | undefined)[] = [], now = () => performance.now()) {
+  constructor(sink: ProgressSink, now = () => performance.now()) {
     this.sink = sink;
-    const known = expectedSizes.every((s) => s !== undefined) && expectedSizes.length > 0;
-    this.expectedTotal = known ? expectedSizes.reduce<number>((a, b) => a + b!, 0) : undefined;
-    this.multiFile = expectedSizes.length > 1;
     this.now = now;
   }
 
   update(info: ProgressInfo): void {
-    this.files.set(info.file, { loaded: info.loaded, total: info.total });
-    if (this.files.size > 1) this.multiFile = true;
     const done = info.status === 'done';
     if (this.sink.isTTY === true) {
       const t = this.now();
@@ -59,21 +47,18 @@ export class LoadProgress {
     this.open = false;
   }
 
-  /** 'model.safetensors [############------------]  50%  8.3 MB / 16.7 MB  (total 8.3 MB / 25.0 MB)' */
+  /**
+   * 'model.safetensors [############------------]  50%  8.3 MB / 16.7 MB  (total 8.3 MB / 25.0 MB)';
+   * the total says 'so far' while loadModel could not learn every file's size up front.
+   */
   line(info: ProgressInfo): string {
     const fraction = info.total > 0 ? Math.min(1, info.loaded / info.total) : 1;
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
     const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
     let text = `${info.file} ${bar} ${pct}  ${formatBytes(info.loaded)} / ${formatBytes(info.total)}`;
-    if (this.multiFile) {
-      let loaded = 0;
-      let seen = 0;
-      for (const f of this.files.values()) {
-        loaded += f.loaded;
-        seen += f.total;
-      }
-      text += `  (total ${formatBytes(loaded)} / ${formatBytes(this.expectedTotal ?? seen)})`;
+    if (info.fileCount > 1) {
+      text += `  (total ${formatBytes(info.totalLoaded)} / ${formatBytes(info.totalBytes)}${info.totalKnown ? '' : ' so far'})`;
     }
     return text;
   }

@@ -58,7 +58,8 @@ export async function fileSource(path: string): Promise<ByteSource> {
   try {
     handle = await fs.open(path, 'r');
   } catch (e) {
-    throw new InvalidArgumentError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    const error = new InvalidArgumentError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    throw (e as { code?: string }).code === 'ENOENT' ? markMissing(error) : error;
   }
   const size = (await handle.stat()).size;
   const name = path.split(/[\\/]/).pop() ?? path;
@@ -96,13 +97,10 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
     throw new NetworkError(`could not fetch ${url}: ${(e as Error).message}`, { cause: e });
   }
   if (!response.ok || response.body === null) {
-    throw new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+    const error = new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+    throw response.status === 404 ? markMissing(error) : error;
   }
-  // No Content-Length (a chunked body) is an unknown length, not 0; nor is a
-  // compressed body's, which fetch hands over decompressed.
-  const lengthHeader = response.headers.get('Content-Length');
-  const encoding = response.headers.get('Content-Encoding');
-  const length = lengthHeader === null || (encoding !== null && encoding !== 'identity') ? NaN : Number(lengthHeader);
+  const length = bodyLength(response);
   const name = new URL(url, globalThis.location?.href).pathname.split('/').pop() || url;
   if (!Number.isSafeInteger(length) || length < 0) {
     // Without a length the loader cannot validate offsets up front: read it all.
@@ -158,6 +156,60 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
   };
 }
 
+/**
+ * The byte length of the body fetch hands over, from Content-Length; NaN when
+ * unknown. No Content-Length (a chunked body) is an unknown length, not 0; nor
+ * is a compressed body's, which fetch hands over decompressed.
+ */
+function bodyLength(response: Response): number {
+  const lengthHeader = response.headers.get('Content-Length');
+  const encoding = response.headers.get('Content-Encoding');
+  const length = lengthHeader === null || (encoding !== null && encoding !== 'identity') ? NaN : Number(lengthHeader);
+  return Number.isSafeInteger(length) && length >= 0 ? length : NaN;
+}
+
+/** A HEAD that has not answered by then counts as "size unknown": the GET decides. */
+const HEAD_TIMEOUT_MS = 10_000;
+
+/**
+ * A URL's size without downloading it: a HEAD request, or the stored response
+ * when the browser cache holds the file. Undefined when it cannot be learned
+ * that way (the server rejects HEAD, sends no or a compressed Content-Length,
+ * the request fails or takes over 10 s): only the GET decides whether a file
+ * loads. Rejects only when `signal` aborts.
+ */
+export async function urlSize(url: string, signal?: AbortSignal, files?: CachedFiles): Promise<number | undefined> {
+  signal?.throwIfAborted();
+  const request = new AbortController();
+  const timer = setTimeout(() => request.abort(), HEAD_TIMEOUT_MS);
+  const forward = (): void => request.abort(signal?.reason);
+  signal?.addEventListener('abort', forward, { once: true });
+  try {
+    const response = await (files ? files.head(url, request.signal) : fetch(url, { method: 'HEAD', signal: request.signal }));
+    // A cached response comes with its body, which is not needed here.
+    await response.body?.cancel().catch(() => {});
+    return response.ok ? sizeOrUndefined(bodyLength(response)) : undefined;
+  } catch {
+    signal?.throwIfAborted();
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forward);
+  }
+}
+
+/** A file's size on disk (Node.js), or undefined if it cannot be stat'ed (opening it reports why). */
+export async function fileSize(path: string): Promise<number | undefined> {
+  const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+  try {
+    return (await fs.stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+const sizeOrUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
+
 function checkRange(name: string, offset: number, length: number, size: number): void {
   if (offset < 0 || offset + length > size) {
     throw new FormatError(`${name}: read of bytes [${offset}, ${offset + length}) past the end of the ${size}-byte file`);
@@ -170,6 +222,17 @@ function bodyError(e: unknown, url: string, where = ''): Error {
   const cause = (e as { cause?: { message?: string } })?.cause?.message;
   const detail = `${(e as Error)?.message ?? String(e)}${cause ? ` (${cause})` : ''}`;
   return new NetworkError(`download of ${url} failed${where ? ` ${where}` : ''}: ${detail}`, { cause: e });
+}
+
+const MISSING = Symbol('qkv.missingFile');
+
+function markMissing<E extends Error>(error: E): E {
+  return Object.assign(error, { [MISSING]: true });
+}
+
+/** Whether a source failed to open because the file does not exist (HTTP 404, ENOENT), not for another reason. */
+export function isMissingFile(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { [MISSING]?: boolean })[MISSING] === true;
 }
 
 export function isAbort(e: unknown): boolean {

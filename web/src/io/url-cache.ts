@@ -46,6 +46,18 @@ export class CachedFiles {
     return response;
   }
 
+  /**
+   * For a file's size only: the cached response if there is one (no network
+   * request at all), else a HEAD request. Neither is stored nor remembered
+   * for eviction: a HEAD has no body to keep.
+   */
+  async head(url: string, signal?: AbortSignal): Promise<Response> {
+    const storage = cacheStorage();
+    const cache = await storage?.open(CACHE_NAME).catch(() => undefined);
+    const hit = await cache?.match(url).catch(() => undefined);
+    return hit ?? fetch(url, { method: 'HEAD', ...(signal ? { signal } : {}) });
+  }
+
   /** Forgets every file of this load (after it failed on one of them). */
   async evict(): Promise<void> {
     const storage = cacheStorage();
