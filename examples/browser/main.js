@@ -1,7 +1,9 @@
-// Wires the demo page together: the engine worker, the three ways to pick a
-// model, generation with its numbers and Stop, and the attention viewer.
+// Wires the demo page together: qkv in a worker (WorkerEngine), the three
+// ways to pick a model, generation with its numbers and Stop, and the
+// attention viewer.
+import { WorkerEngine } from '../../dist/index.js';
 import { AttentionView } from './attention-view.js';
-import { Engine } from './engine-client.js';
+import { GenerationStats } from './generation-stats.js';
 import { LoadProgress } from './load-progress.js';
 import { entriesFromDrop, entriesFromInput, pickModelFiles } from './model-source.js';
 import { MODELS, modelFiles } from './models.js';
@@ -12,7 +14,8 @@ import { bindSamplingForm, readSampling } from './sampling.js';
 const ATTENTION_MAX_TOKENS = 128;
 
 const $ = (id) => document.getElementById(id);
-const engine = new Engine(new URL('./engine-worker.js', import.meta.url));
+// qkv runs in its own module worker, so loading and generating never block the page.
+const engine = await WorkerEngine.create({ numThreads: 0 });
 const progress = new LoadProgress($('load-progress'), $('load-status'));
 const output = new OutputView({ output: $('output'), ttft: $('ttft'), speed: $('speed'), count: $('count'), note: $('generate-status') });
 const attention = new AttentionView({
@@ -20,7 +23,9 @@ const attention = new AttentionView({
   readout: $('attention-readout'), caption: $('attention-caption'),
 });
 const sampling = $('sampling');
-let loadedModel; // ModelInfo of the loaded model
+let model; // the loaded WorkerModel
+let loadedModel; // its ModelInfo
+let running; // AbortController of the load or generation in progress: Stop aborts it
 
 /** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention': enables what makes sense. */
 function setState(state) {
@@ -35,16 +40,15 @@ function setState(state) {
   $('stop').disabled = state !== 'generating' && state !== 'loading';
 }
 
-function showBackend({ info, crossOriginIsolated }) {
+function showBackend(info) {
   const threads = `${info.numThreads} thread${info.numThreads === 1 ? '' : 's'}`;
-  $('backend').textContent =
-    `Engine: ${info.flavour} build, ${threads}, SIMD ${info.simd}; page ${crossOriginIsolated ? 'is' : 'is not'} cross-origin isolated.`;
+  $('backend').textContent = `Engine: ${info.flavour} build, ${threads}, SIMD ${info.simd}; ` +
+    `page ${self.crossOriginIsolated ? 'is' : 'is not'} cross-origin isolated.`;
+  if (info.fallbackReason !== undefined) {
+    $('backend-warning').hidden = false;
+    $('backend-warning').textContent = `qkv: running on one thread: ${info.fallbackReason}.`;
+  }
 }
-
-engine.onWarning = (text) => {
-  $('backend-warning').hidden = false;
-  $('backend-warning').textContent = text;
-};
 
 // --- model ---------------------------------------------------------------
 
@@ -54,11 +58,18 @@ if (MODELS.some((m) => m.id === wanted)) $('bundled-model').value = wanted;
 
 async function load(what, source, expectedFiles, prompt) {
   setState('loading');
+  model?.dispose();
+  model = undefined;
   loadedModel = undefined;
   attention.clear();
   progress.start(what, expectedFiles);
+  const controller = new AbortController();
+  running = controller;
+  const started = performance.now();
   try {
-    const { info, ms } = await engine.request('load', { source, dtype: $('dtype').value }, (e) => progress.update(e.progress));
+    model = await engine.loadModel(source, { dtype: $('dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p) });
+    const { info } = model;
+    const ms = performance.now() - started;
     loadedModel = info;
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, loaded in ${(ms / 1000).toFixed(2)} s.`);
@@ -66,13 +77,15 @@ async function load(what, source, expectedFiles, prompt) {
     if (info.isEncoder) $('generate-status').textContent = 'This is an encoder: it embeds text and does not generate; its attention can still be shown.';
   } catch (e) {
     progress.fail(e.name === 'AbortError' ? 'Loading stopped.' : `Could not load ${what}: ${e.message}`);
+  } finally {
+    running = undefined;
   }
   setState(loadedModel ? 'ready' : 'idle');
 }
 
 $('load-bundled').addEventListener('click', () => {
   const entry = MODELS.find((m) => m.id === $('bundled-model').value);
-  load(entry.id, { files: modelFiles(entry) }, entry.weights.length, entry.prompt);
+  load(entry.id, modelFiles(entry), entry.weights.length, entry.prompt);
 });
 
 $('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files)));
@@ -107,13 +120,13 @@ function loadLocal(entries) {
     return;
   }
   const folder = entries[0]?.path.includes('/') ? entries[0].path.split('/')[0] : 'local files';
-  load(folder, { files }, files.weights.length);
+  load(folder, files, files.weights.length);
 }
 
 $('model-url').addEventListener('input', () => setState(document.body.dataset.state));
 $('load-url').addEventListener('click', () => {
   const url = new URL($('model-url').value.trim(), location.href).href;
-  load(url, { url }, 0);
+  load(url, url, 0);
 });
 
 // --- generation ----------------------------------------------------------
@@ -126,24 +139,41 @@ $('generate').addEventListener('click', async () => {
   const prompt = $('prompt').value;
   setState('generating');
   output.start(prompt);
+  const options = readSampling(sampling);
+  const stats = new GenerationStats(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const controller = new AbortController();
+  running = controller;
   try {
-    const stats = await engine.request('generate', { prompt, options: readSampling(sampling) },
-      ({ text, stats: live }) => output.append(text, live));
+    for await (const { token, text } of model.generate(prompt, { ...options, seed: stats.seed, signal: controller.signal })) {
+      stats.add(token);
+      output.append(text, stats);
+    }
+    stats.finish(false);
     output.finish(stats);
   } catch (e) {
-    output.fail(e.message);
+    if (e.name === 'AbortError') {
+      stats.finish(true);
+      output.finish(stats);
+    } else {
+      output.fail(e.message);
+    }
+  } finally {
+    running = undefined;
   }
   await showAttention(prompt);
 });
 
-$('stop').addEventListener('click', () => engine.stop());
+$('stop').addEventListener('click', () => running?.abort());
 
 // --- attention -----------------------------------------------------------
 
 async function showAttention(prompt) {
   setState('attention');
   try {
-    attention.show(await engine.request('attention', { prompt, maxTokens: ATTENTION_MAX_TOKENS }));
+    const ids = await model.tokenizer.encode(prompt);
+    const shown = ids.slice(0, Math.min(ATTENTION_MAX_TOKENS, loadedModel.nCtx));
+    const { tokens, layers, dims } = await model.attention(shown);
+    attention.show({ tokens, layers, dims, promptTokens: ids.length, causal: !loadedModel.isEncoder });
   } catch (e) {
     attention.clear();
     $('attention-caption').textContent = `No attention to show: ${e.message}`;
@@ -156,9 +186,9 @@ $('show-attention').addEventListener('click', () => showAttention($('prompt').va
 // --- start ---------------------------------------------------------------
 
 setState('starting');
-engine.request('init', { numThreads: 0 }).then(
-  (backend) => {
-    showBackend(backend);
+engine.backendInfo().then(
+  (info) => {
+    showBackend(info);
     setState('idle');
   },
   (e) => {

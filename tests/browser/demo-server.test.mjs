@@ -58,7 +58,7 @@ test('serves dist/ and model files with their types, / redirects to the page', a
     '/dist/index.js': 'text/javascript; charset=utf-8',
     '/dist/wasm/qkv-simd.wasm': 'application/wasm',
     '/tests/fixtures/gpt2-tiny/config.json': 'application/json',
-    '/examples/browser/engine-worker.js': 'text/javascript; charset=utf-8',
+    '/examples/browser/main.js': 'text/javascript; charset=utf-8',
   };
   for (const [path, type] of Object.entries(types)) {
     const res = await fetch(isolated.origin + path, { method: 'HEAD' });

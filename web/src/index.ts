@@ -36,6 +36,12 @@ export type { TextStreamerOptions } from './streamer.js';
 export type { GenerationOptions } from './generation.js';
 export type { Tokenizer, DecodeStream, DecodeOptions, EncodeOptions } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
+export { WorkerEngine } from './worker/engine.js';
+export type { WorkerEngineOptions } from './worker/engine.js';
+export { WorkerModel } from './worker/worker-model.js';
+export type { WorkerTokenizer } from './worker/worker-model.js';
+export { serveWorker } from './worker/serve.js';
+export type { WorkerSettings } from './worker/serve.js';
 
 import { getBackend, type BackendInfo } from './backend.js';
 

@@ -1,0 +1,62 @@
+// WorkerEngine in real Chromium: the page drives qkv's own module worker
+// (pages/worker-engine.mjs), cross-origin isolated (threads in the worker)
+// and not (one thread). Greedy ids equal PyTorch's, an abort crosses to the
+// worker, errors keep their class, Blobs are cloned across, and the page's
+// timers run while the worker generates (they cannot while the page itself does).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from './server.mjs';
+
+const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+for (const [isolation, flavour, threads] of [['isolated', 'qkv-simd-threads', 2], ['plain', 'qkv-simd', 1]]) {
+  test(`WorkerEngine in Chromium, ${isolation}: ${flavour} in the worker`, async () => {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    try {
+      await page.goto(`${server.url}/${isolation}/tests/browser/pages/worker-engine.html?threads=${threads}`);
+      await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+      const r = await page.evaluate(() => window.__result);
+      assert.equal(r.failed, undefined, r.failed);
+      assert.deepEqual(errors, []);
+      assert.equal(r.crossOriginIsolated, isolation === 'isolated');
+      assert.equal(r.info.flavour, flavour);
+      assert.equal(r.info.numThreads, threads);
+      assert.ok(r.progress.includes('done'), 'load progress reached the page');
+      for (const { got, want } of r.greedy) assert.deepEqual(got, want);
+      const [nLayer, nHead, n] = r.attention.want;
+      assert.deepEqual(r.attention.dims, [nHead, n, n]);
+      assert.equal(r.attention.layers, nLayer);
+      assert.equal(r.abortError, 'AbortError');
+      assert.ok(r.seen >= 3 && r.seen < 1000, `stopped after ${r.seen} tokens`);
+      assert.equal(r.badOption.isInvalidArgument, true, JSON.stringify(r.badOption));
+      assert.match(r.badOption.message, /top_p/);
+      assert.deepEqual(r.blobTokens, r.blobWant);
+      // The page stayed responsive: its timers ran between the worker's tokens...
+      const ticks = r.greedy.reduce((sum, g) => sum + g.ticks, 0);
+      assert.ok(ticks > 0, `page timer callbacks during worker generation: ${ticks}`);
+      // ...which they cannot while the page generates itself.
+      assert.ok(r.pageTokens > 1);
+      assert.equal(r.pageTicks, 0);
+    } finally {
+      await page.close();
+    }
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * A model loaded in a worker by WorkerEngine.loadModel(): the calls of Model,
+ * each answered by the worker. Results arrive as the worker's own arrays,
+ * handed over without a copy; the tokenizer's calls return promises.
+ */
+import { QkvError } from '../errors.js';
+import type { GenerationOptions } from '../generation.js';
+import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
+import type { DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import { withSignal } from './call.js';
+import type { WorkerEngine } from './engine.js';
+import type { Request } from './protocol.js';
+
+/** The tokenizer of a model in a worker. */
+export interface WorkerTokenizer {
+  encode(text: string, options?: EncodeOptions): Promise<number[]>;
+  decode(ids: readonly number[], options?: DecodeOptions): Promise<string>;
+}
+
+export class WorkerModel {
+  readonly info: ModelInfo;
+  readonly tokenizer: WorkerTokenizer;
+  private disposed = false;
+
+  /** @internal Use WorkerEngine.loadModel(). */
+  constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo) {
+    this.info = info;
+    this.tokenizer = {
+      encode: (text, options) => this.call('encode', { text, options }) as Promise<number[]>,
+      decode: (ids, options) => this.call('decode', { ids, options }) as Promise<string>,
+    };
+  }
+
+  /** Streams generated tokens, as Model.generate(); `signal` aborts generation in the worker. */
+  async *generate(prompt: string | readonly number[], options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    const { signal, ...rest } = options;
+    signal?.throwIfAborted();
+    const tokens: GeneratedToken[] = [];
+    let wake: (() => void) | undefined;
+    const call = this.engine.request('generate', this.live(), { prompt, options: rest }, (token) => {
+      tokens.push(token as GeneratedToken);
+      wake?.();
+    });
+    let finished = false;
+    const done = withSignal(call, signal).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        while (tokens.length > 0) yield tokens.shift()!;
+        if (finished) break;
+        await new Promise<void>((resolve) => { wake = resolve; });
+        wake = undefined;
+      }
+      await done; // rethrows the worker's error (AbortError included)
+    } finally {
+      // The caller stopped early (break / return): stop the worker too.
+      if (!finished) {
+        call.abort();
+        await done.catch(() => {});
+      }
+    }
+  }
+
+  /** Logits of every position, as Model.forward(). */
+  forward(input: string | readonly number[]): Promise<ForwardResult> {
+    return this.call('forward', input) as Promise<ForwardResult>;
+  }
+
+  /** Attention probabilities of every layer and head, as Model.attention(). */
+  attention(input: string | readonly number[]): Promise<AttentionResult> {
+    return this.call('attention', input) as Promise<AttentionResult>;
+  }
+
+  /** Sentence embeddings of an encoder, as Model.embed(). */
+  embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    return this.call('embed', { texts, options }) as Promise<EmbedResult>;
+  }
+
+  /** Frees the model's memory in the worker. Any later call throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.engine.request('dispose', this.modelId).result.catch(() => {});
+  }
+
+  private call(type: Request['type'], args: unknown): Promise<unknown> {
+    try {
+      return this.engine.request(type, this.live(), args).result;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private live(): number {
+    if (this.disposed) throw new QkvError('disposed', 'this model has been disposed');
+    return this.modelId;
+  }
+}
