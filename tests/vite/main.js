@@ -1,15 +1,21 @@
-// A Vite app as a user writes it: qkv imported by its package name. With
-// ?wasmPaths=<prefix> it points qkv at the runtime files the build copied
-// there (see vite.config.mjs); without, qkv finds them by itself.
-import { backendInfo, env, loadModel } from 'qkv';
+// A Vite app as a user writes it: qkv imported by its package name, nothing
+// else. Without a query qkv finds the runtime files Vite emitted; with
+// ?wasmPaths=<prefix> it loads them from a copy there instead (the test puts
+// one next to the build), as apps that serve the files themselves do. With
+// ?worker the same runs off the main thread, in qkv's own worker
+// (WorkerEngine.create()), which Vite bundles as a worker of its own.
+import { WorkerEngine, backendInfo, env, loadModel } from 'qkv';
 
 async function run() {
-  const wasmPaths = new URLSearchParams(location.search).get('wasmPaths');
+  const query = new URLSearchParams(location.search);
+  const wasmPaths = query.get('wasmPaths');
   if (wasmPaths !== null) env.wasm.wasmPaths = wasmPaths;
-  const info = await backendInfo();
-  // The repository's fixture, next to the build output when the tests serve it.
+  const engine = query.has('worker') ? await WorkerEngine.create() : undefined;
+  const info = await (engine ?? { backendInfo }).backendInfo();
+  // The repository's tests/fixtures/: three folders up from the build output
+  // the tests serve; the dev server test serves tests/ as its public folder.
   const folder = new URL('../../../fixtures/gpt2-tiny/', location.href);
-  const model = await loadModel({
+  const model = await (engine ?? { loadModel }).loadModel({
     config: new URL('config.json', folder).href,
     weights: new URL('model.safetensors', folder).href,
     tokenizer: new URL('tokenizer.json', folder).href,
@@ -21,7 +27,8 @@ async function run() {
     tokens.push(t.token);
   }
   model.dispose();
-  return { flavour: info.flavour, numThreads: info.numThreads, text, tokens };
+  engine?.terminate();
+  return { worker: engine !== undefined, flavour: info.flavour, numThreads: info.numThreads, text, tokens };
 }
 
 run().then(

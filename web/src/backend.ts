@@ -6,7 +6,7 @@
  */
 import { env, onNumThreadsChange } from './env.js';
 import { InternalError, throwStatus, QkvError, UnsupportedError } from './errors.js';
-import type { QkvModuleFactory, QkvWasmModule } from './wasm-module.js';
+import type { QkvModuleFactory, QkvModuleOptions, QkvWasmModule } from './wasm-module.js';
 
 export type Flavour = 'qkv-simd' | 'qkv-simd-threads';
 
@@ -52,12 +52,70 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
-async function importFactory(flavour: Flavour): Promise<QkvModuleFactory> {
+/** Where one flavour's runtime files are: in the bundle, or in dist/ unbundled. */
+interface RuntimeUrls {
+  glue: URL;
+  /** The files the glue asks locateFile() for, by name. */
+  files: Record<string, URL>;
+}
+
+/**
+ * One static URL expression with a string literal per file: bundlers (Vite,
+ * webpack, Parcel) recognise exactly this form, emit the file and rewrite the
+ * URL to the emitted copy. A template like `./wasm/${name}` would only emit the
+ * glue .mjs, whose own URLs for its .wasm and worker then point next to its
+ * hashed copy, where nothing is; so the factory is told every file's URL.
+ *
+ * `?no-inline` on the worker: Vite turns assets under build.assetsInlineLimit
+ * (4 KB) into data: URLs, and the worker script is ~3 KB. A data: worker has an
+ * opaque origin, so it cannot import the glue under COEP. Vite honours
+ * `?no-inline` here and drops it from the emitted URL; unbundled, the query
+ * just reaches the static server, which ignores it.
+ */
+function runtimeUrls(flavour: Flavour): RuntimeUrls {
+  if (flavour === 'qkv-simd-threads') {
+    return {
+      glue: new URL('./wasm/qkv-simd-threads.mjs', import.meta.url),
+      files: {
+        'qkv-simd-threads.wasm': new URL('./wasm/qkv-simd-threads.wasm', import.meta.url),
+        'qkv-simd-threads.worker.js': new URL('./wasm/qkv-simd-threads.worker.js?no-inline', import.meta.url),
+      },
+    };
+  }
+  return {
+    glue: new URL('./wasm/qkv-simd.mjs', import.meta.url),
+    files: { 'qkv-simd.wasm': new URL('./wasm/qkv-simd.wasm', import.meta.url) },
+  };
+}
+
+/** Whether any runtime file is not where the glue looks for it: next to itself, under its own name. */
+function filesMoved(urls: RuntimeUrls): boolean {
+  return Object.entries(urls.files).some(([name, url]) => new URL(name, urls.glue).href !== url.href.replace(/[?#].*/, ''));
+}
+
+/** The flavour's factory, plus the options that tell it where its files are. */
+async function importFactory(
+  flavour: Flavour,
+): Promise<{ factory: QkvModuleFactory; locate: Partial<QkvModuleOptions> }> {
   const file = `${flavour}.mjs`;
-  let url: string;
   const base = env.wasm.wasmPaths;
+  let url: string;
+  let locate: Partial<QkvModuleOptions> = {};
   if (base === undefined) {
-    url = new URL(`./wasm/${file}`, import.meta.url).href;
+    const urls = runtimeUrls(flavour);
+    url = urls.glue.href;
+    // Only redirect the glue when a bundler moved its files: unbundled dist/
+    // and Vite's dev server keep them where the glue looks (next to itself,
+    // names unchanged), and there the glue's own URLs are the ones that work
+    // (Vite dev rewrites its worker URL into a classic-worker request). Node's
+    // glue reads files by path, so it cannot take URLs anyway.
+    if (!isNode && filesMoved(urls)) {
+      locate = {
+        locateFile: (path) => (urls.files[path] ?? new URL(path, urls.glue)).href,
+        // Pool workers import the glue from here, not from next to the worker.
+        mainScriptUrlOrBlob: url,
+      };
+    }
   } else if (isNode && !/^[a-z][a-z0-9+.-]*:/i.test(base)) {
     const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
     const { resolve } = await import(/* @vite-ignore */ 'node:path');
@@ -66,7 +124,7 @@ async function importFactory(flavour: Flavour): Promise<QkvModuleFactory> {
     url = new URL(file, new URL(base, globalThis.location?.href ?? import.meta.url)).href;
   }
   const mod = (await import(/* @vite-ignore */ url)) as { default: QkvModuleFactory };
-  return mod.default;
+  return { factory: mod.default, locate };
 }
 
 export class Backend {
@@ -95,8 +153,9 @@ export class Backend {
       }
     }
     const flavour: Flavour = threads > 1 ? 'qkv-simd-threads' : 'qkv-simd';
-    const factory = await importFactory(flavour);
+    const { factory, locate } = await importFactory(flavour);
     const module = await factory({
+      ...locate,
       qkvWorkers: threads - 1,
       qkvThrowError: throwStatus,
       printErr: (text: string) => console.warn(`qkv: ${text}`),

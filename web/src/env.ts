@@ -12,9 +12,11 @@ export interface WasmEnv {
    */
   numThreads: number;
   /**
-   * Where `qkv-simd*.mjs` and `.wasm` are served from: a URL prefix ending in
-   * `/` (or, in Node.js, a folder path). Default: the `wasm/` folder next to
-   * qkv's own `index.js`. Read once, when the runtime is first initialized.
+   * Where `qkv-simd*.mjs`, `.wasm` and the pthread worker are served from: a
+   * URL prefix ending in `/` (or, in Node.js, a folder path). Default: where
+   * qkv's own files put them — the `wasm/` folder next to `index.js`, or
+   * wherever a bundler (Vite) emitted them. Read once, when the runtime is
+   * first initialized.
    */
   wasmPaths: string | undefined;
 }

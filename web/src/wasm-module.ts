@@ -86,6 +86,10 @@ export interface QkvModuleOptions {
   qkvWorkers: number;
   /** Throws the Error for a failed binding call. */
   qkvThrowError: (code: number, message: string) => never;
+  /** URL of a runtime file (`*.wasm`, `*.worker.js`) the glue asks for by name. */
+  locateFile?: (path: string, prefix: string) => string;
+  /** URL pthread pool workers import the glue from (default: next to the worker). */
+  mainScriptUrlOrBlob?: string;
   print?: (text: string) => void;
   printErr?: (text: string) => void;
 }
