@@ -8,10 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from './chromium.mjs';
 
-import { chromium } from 'playwright-core';
-
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name) => readFileSync(`${root}tests/fixtures/gpt2-tiny/${name}`);
 const reference = JSON.parse(fixture('reference.json'));
@@ -65,7 +63,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(`${base}/blank.html`);
 });

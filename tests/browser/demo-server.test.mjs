@@ -6,11 +6,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const script = fileURLToPath(new URL('../../examples/browser/serve.mjs', import.meta.url));
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
 const servers = [];
 
 /** Runs the server script as npm start does; resolves to { url, child } once it printed its URL. */
@@ -88,7 +86,7 @@ test('--no-isolation leaves the COOP/COEP headers out', async () => {
 });
 
 test('in Chromium, the page it serves runs the threads build', async () => {
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
 import { startServer } from './server.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 let server;
 let browser;
@@ -18,7 +16,7 @@ let errors;
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });

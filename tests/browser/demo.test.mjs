@@ -7,12 +7,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
 import { MODELS } from '../../examples/browser/models.js';
 import { startServer } from './server.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 // What the page should report about the model, from its config.json.
 const listed = MODELS[0];
@@ -29,7 +27,7 @@ let browser;
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   server = await startServer();
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -7,9 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
+import { launchChromium } from './chromium.mjs';
 const root = process.env.QKV_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
 const requests = [];
 let server;
@@ -41,7 +39,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(`${base}/blank.html`);
   await page.evaluate(() => caches.delete('qkv-models'));

@@ -2,32 +2,18 @@
 // in a page and in a module worker, cross-origin isolated (threads build) and
 // not (one-thread build, with a warning).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { useServerAndBrowser } from './chromium.mjs';
 
-import { startServer } from './server.mjs';
-
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const live = useServerAndBrowser();
 
 async function run(where, isolation) {
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   try {
-    await page.goto(`${server.url}/${isolation}/tests/browser/pages/${where}.html?threads=2`);
+    await page.goto(`${live.server.url}/${isolation}/tests/browser/pages/${where}.html?threads=2`);
     await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
     const result = await page.evaluate(() => window.__result);
     assert.deepEqual(pageErrors, []);

@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 import { build, createServer } from 'vite';
 
 import { startServer } from './server.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const appSrc = fileURLToPath(new URL('../vite/', import.meta.url));
 const project = fileURLToPath(new URL('./artifacts/vite-project/', import.meta.url));
@@ -53,7 +52,7 @@ before(async () => {
   installApp();
   await build({ root: project, configFile: join(project, 'vite.config.mjs'), logLevel: 'error', build: { outDir } });
   server = await startServer();
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -4,34 +4,20 @@
 // worker, errors keep their class, Blobs are cloned across, and the page's
 // timers run while the worker generates (they cannot while the page itself does).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { useServerAndBrowser } from './chromium.mjs';
 
-import { startServer } from './server.mjs';
-
-const executablePath = process.env.QKV_CHROMIUM ?? '/usr/bin/chromium';
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const live = useServerAndBrowser();
 
 for (const [isolation, flavour, threads] of [['isolated', 'qkv-simd-threads', 2], ['plain', 'qkv-simd', 1]]) {
   test(`WorkerEngine in Chromium, ${isolation}: ${flavour} in the worker`, async () => {
-    const page = await browser.newPage();
+    const page = await live.browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     try {
-      await page.goto(`${server.url}/${isolation}/tests/browser/pages/worker-engine.html?threads=${threads}`);
+      await page.goto(`${live.server.url}/${isolation}/tests/browser/pages/worker-engine.html?threads=${threads}`);
       await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
       const r = await page.evaluate(() => window.__result);
       assert.equal(r.failed, undefined, r.failed);
