@@ -10,3 +10,9 @@ configure_wasm build/wasm-threads -DQKV_WASM_THREADS=ON
 cmake --build build/wasm -j"$jobs" --target qkv-simd
 cmake --build build/wasm-threads -j"$jobs" --target qkv-simd-threads
 npx --no-install tsc -p .
+# The chat-template engine ships inside dist/ (see web/src/vendor/jinja.d.ts).
+jinja=node_modules/@huggingface/jinja
+mkdir -p dist/vendor
+{ echo "// @huggingface/jinja $(node -p "require('./$jinja/package.json').version"), MIT License (dist/vendor/jinja.LICENSE)"
+  cat "$jinja/dist/index.js"; } > dist/vendor/jinja.js
+cp "$jinja/LICENSE" dist/vendor/jinja.LICENSE

@@ -70,6 +70,28 @@ test("gpt2-tiny in a worker: greedy text, logits and attention equal PyTorch's",
   assert.ok(maxProb <= 1e-5, `max |attention error| ${maxProb}`);
 });
 
+test('chat in a worker: apply_chat_template and generate(messages) pass through', async () => {
+  const template = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+  const dir = folder('gpt2-tiny');
+  const chat = await engine.loadModel({
+    config: `${dir}/config.json`, weights: `${dir}/model.safetensors`, tokenizer: `${dir}/tokenizer.json`,
+    tokenizerConfig: new TextEncoder().encode(JSON.stringify({ chat_template: template })),
+  });
+  try {
+    const messages = [{ role: 'user', content: 'The cat sat' }];
+    const text = await chat.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+    assert.equal(text, '<|user|>The cat sat<|assistant|>');
+    const ids = await chat.tokenizer.apply_chat_template(messages, { add_generation_prompt: true });
+    assert.deepEqual(ids, await chat.tokenizer.encode(text, { add_special_tokens: false }));
+    const fromMessages = await generated(chat, messages, { max_new_tokens: 5 });
+    assert.deepEqual(fromMessages, await generated(chat, ids, { max_new_tokens: 5 }));
+    // Errors keep their class: the gpt2-tiny model of `model` has no template.
+    await assert.rejects(model.tokenizer.apply_chat_template(messages), (e) => e instanceof InvalidArgumentError && /chat template/.test(e.message));
+  } finally {
+    chat.dispose();
+  }
+});
+
 test('load progress events arrive from the worker; dtype is applied there', async () => {
   const events = [];
   const q8 = await engine.loadModel(folder('gpt2-tiny-sharded'), { dtype: 'q8', onProgress: (e) => events.push(e) });

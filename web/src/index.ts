@@ -27,6 +27,7 @@ export type {
   TextGenerationPipeline,
   TextGenerationOptions,
   TextGenerationOutput,
+  ChatGenerationOutput,
   FeatureExtractionPipeline,
   FeatureExtractionOptions,
   EmbeddingTensor,
@@ -34,7 +35,9 @@ export type {
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { GenerationOptions } from './generation.js';
-export type { Tokenizer, DecodeStream, DecodeOptions, EncodeOptions } from './tokenizers/index.js';
+export type {
+  Tokenizer, DecodeStream, DecodeOptions, EncodeOptions, ChatMessage, ChatTemplateOptions,
+} from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 export { WorkerEngine } from './worker/engine.js';
 export type { WorkerEngineOptions } from './worker/engine.js';

@@ -26,6 +26,10 @@ export interface ModelFiles {
   /** One safetensors file, or the shards in any order. */
   weights: FileInput | readonly FileInput[];
   tokenizer: FileInput;
+  /** tokenizer_config.json (optional): the chat template and special-token strings. */
+  tokenizerConfig?: FileInput;
+  /** generation_config.json (optional): its eos_token_id replaces config.json's as the default stop ids. */
+  generationConfig?: FileInput;
 }
 
 /**
@@ -127,7 +131,10 @@ async function loadResolved(files: ResolvedFiles, dtype: NonNullable<LoadModelOp
   } catch (e) {
     throw new FormatError(`tokenizer.json is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  const tokenizer = createTokenizer(tokenizerJson);
+  // Optional files: read after the required ones, so a missing config.json is reported first.
+  const tokenizerConfig = await readOptionalJson(files.tokenizerConfig, 'tokenizer_config.json', cached, signal);
+  const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', cached, signal);
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
   // Sizes only matter to a listener; without one, no HEAD requests.
   const sizes = onProgress ? await weightSizes(files.weights, cached, signal) : files.weights.map(() => undefined);
   const totals = new LoadTotals(sizes);
@@ -154,14 +161,23 @@ async function loadResolved(files: ResolvedFiles, dtype: NonNullable<LoadModelOp
       handle.delete();
       throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
     }
-    return new Model(backend, handle, tokenizer, { ...info, dtype }, eosIds(config));
+    return new Model(backend, handle, tokenizer, { ...info, dtype }, eosIds(config, generationConfig));
   } finally {
     loader.delete();
   }
 }
 
-function eosIds(config: Record<string, unknown>): number[] {
-  const eos = config.eos_token_id;
+/**
+ * The default stop ids. generation_config.json's eos_token_id, when it has
+ * one, replaces config.json's, as in transformers and transformers.js (whose
+ * generation config starts from the model config and is then overwritten by
+ * generation_config.json): Qwen2.5-Instruct's lists both <|im_end|> and
+ * <|endoftext|>, Llama 3.x-Instruct's <|eot_id|> as well as <|end_of_text|>.
+ */
+function eosIds(config: Record<string, unknown>, generationConfig: unknown): number[] {
+  const fromGeneration = typeof generationConfig === 'object' && generationConfig !== null
+    ? (generationConfig as Record<string, unknown>).eos_token_id : undefined;
+  const eos = fromGeneration ?? config.eos_token_id;
   const list = Array.isArray(eos) ? eos : [eos];
   return list.filter((id): id is number => Number.isInteger(id));
 }
@@ -281,6 +297,9 @@ function withHeapCopy<T>(m: QkvWasmModule, bytes: Uint8Array, fn: (ptr: number) 
 interface ResolvedFiles {
   config: FileInput;
   tokenizer: FileInput;
+  /** Optional files: a FileInput must exist; an `{ optional }` location may be missing. */
+  tokenizerConfig?: FileInput | OptionalFile;
+  generationConfig?: FileInput | OptionalFile;
   weights: FileInput[];
   /** weights[0], already opened (for a folder or base URL, finding the files opens it). */
   first?: ByteSource;
@@ -294,14 +313,25 @@ async function resolveFiles(source: string | URL | ModelFiles, cached: CachedFil
     }
     const weights = Array.isArray(source.weights) ? [...source.weights] : [source.weights as FileInput];
     if (weights.length === 0) throw new InvalidArgumentError('loadModel: weights is an empty list');
-    return { config: source.config, tokenizer: source.tokenizer, weights };
+    return {
+      config: source.config, tokenizer: source.tokenizer, weights,
+      ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: source.tokenizerConfig } : {}),
+      ...(source.generationConfig !== undefined ? { generationConfig: source.generationConfig } : {}),
+    };
   }
   if (typeof source !== 'string' && !(source instanceof URL)) {
     throw new InvalidArgumentError(`loadModel: source must be a path, a URL or { config, weights, tokenizer }, got ${typeof source}`);
   }
   const base = String(source).replace(/\/+$/, '');
   const join = (name: string): string => `${base}/${name}`;
-  return { config: join('config.json'), tokenizer: join('tokenizer.json'), ...(await openWeightFiles(join, cached, signal)) };
+  // A folder or base URL is asked for the optional files too (as transformers.js does); a missing
+  // one is fine. Explicit { config, weights, tokenizer } files are never probed: only what is given is read.
+  return {
+    config: join('config.json'), tokenizer: join('tokenizer.json'),
+    tokenizerConfig: { optional: join('tokenizer_config.json') },
+    generationConfig: { optional: join('generation_config.json') },
+    ...(await openWeightFiles(join, cached, signal)),
+  };
 }
 
 /**
@@ -351,6 +381,31 @@ async function readText(input: FileInput, name: string, cached: CachedFiles, sig
     return new TextDecoder().decode(bytes);
   } finally {
     await src.close();
+  }
+}
+
+/** The location of a file that may not exist. */
+interface OptionalFile {
+  optional: string;
+}
+
+function isOptionalFile(input: FileInput | OptionalFile): input is OptionalFile {
+  return typeof input === 'object' && input !== null && !(input instanceof URL) && !(input instanceof Blob)
+    && !(input instanceof ArrayBuffer) && !(input instanceof Uint8Array) && 'optional' in input;
+}
+
+/** The parsed JSON of an optional file (undefined when not given, or missing); malformed JSON is a FormatError naming it. */
+async function readOptionalJson(input: FileInput | OptionalFile | undefined, name: string, cached: CachedFiles,
+  signal?: AbortSignal): Promise<unknown> {
+  if (input === undefined) return undefined;
+  const text = isOptionalFile(input)
+    ? await readOptionalText(input.optional, cached, signal)
+    : await readText(input, name, cached, signal);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`${name} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

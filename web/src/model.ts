@@ -8,6 +8,7 @@ import type { Backend } from './backend.js';
 import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
 import { poolSequences, type Pooling } from './pooling.js';
+import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
 
@@ -85,13 +86,18 @@ export class Model {
   }
 
   /**
-   * Streams generated tokens. The prompt is tokenized exactly as
-   * tokenizer.encode(prompt) does.
+   * Streams generated tokens. A string prompt is tokenized exactly as
+   * tokenizer.encode(prompt) does; a conversation (an array of { role,
+   * content }) goes through the chat template with the assistant's header
+   * appended, as tokenizer.apply_chat_template(messages, { add_generation_prompt: true }).
    */
-  async *generate(prompt: string | readonly number[], options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+  async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
+    options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     this.decoderOnly('generate');
     const resolved = resolveGenerationOptions(options, this.eos);
-    const ids = this.promptIds(prompt);
+    const ids = isConversation(prompt)
+      ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
+      : this.promptIds(prompt as string | readonly number[], true);
     const release = await this.acquire();
     try {
       const session = this.live();
@@ -248,9 +254,12 @@ export class Model {
     return this.handle;
   }
 
-  private promptIds(input: string | readonly number[]): number[] {
+  /** `chat`: the caller (generate) also takes a conversation, which the error then mentions. */
+  private promptIds(input: string | readonly number[], chat = false): number[] {
     if (typeof input === 'string') return this.tokenizer.encode(input);
-    if (!isIdList(input)) throw new InvalidArgumentError('expected a string or an array of token ids');
+    if (!isIdList(input)) {
+      throw new InvalidArgumentError(`expected a string or an array of token ids${chat ? ' (or of { role, content } messages)' : ''}`);
+    }
     // Checked here: the ids reach wasm as an Int32Array, where 2^32 + 5 would silently become 5.
     input.forEach((id, i) => {
       if (id < 0 || id >= this.info.nVocab) {

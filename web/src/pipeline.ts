@@ -9,6 +9,7 @@ import { loadModel, type LoadModelOptions, type ModelFiles, type ProgressInfo } 
 import type { Model } from './model.js';
 import type { Pooling } from './pooling.js';
 import type { TextStreamer } from './streamer.js';
+import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction';
@@ -30,6 +31,11 @@ export interface TextGenerationOptions extends GenerationOptions {
 
 export interface TextGenerationOutput {
   generated_text: string;
+}
+
+/** The output for a conversation, as transformers.js gives it: the messages with the assistant's reply appended. */
+export interface ChatGenerationOutput {
+  generated_text: ChatMessage[];
 }
 
 export interface FeatureExtractionOptions {
@@ -58,6 +64,9 @@ interface PipelineBase {
 export interface TextGenerationPipeline extends PipelineBase {
   (texts: string, options?: TextGenerationOptions): Promise<TextGenerationOutput[]>;
   (texts: readonly string[], options?: TextGenerationOptions): Promise<TextGenerationOutput[][]>;
+  /** A conversation goes through the chat template (with the generation prompt). */
+  (messages: readonly ChatMessage[], options?: TextGenerationOptions): Promise<ChatGenerationOutput[]>;
+  (conversations: readonly (readonly ChatMessage[])[], options?: TextGenerationOptions): Promise<ChatGenerationOutput[][]>;
 }
 
 export interface FeatureExtractionPipeline extends PipelineBase {
@@ -102,27 +111,47 @@ export async function pipeline(task: PipelineTask, source: string | URL | ModelF
 }
 
 function textGeneration(model: Model) {
-  return async (texts: string | readonly string[], options: TextGenerationOptions = {}) => {
+  type Input = string | readonly string[] | readonly ChatMessage[] | readonly (readonly ChatMessage[])[];
+  return async (texts: Input, options: TextGenerationOptions = {}) => {
     const { return_full_text: fullText = true, streamer, ...generation } = options;
-    const one = async (prompt: string): Promise<TextGenerationOutput[]> => {
+    /** The new text for one prompt (the streamer sees the prompt's text first). */
+    const complete = async (prompt: string, input: string | number[]): Promise<string> => {
       streamer?.onText(prompt, true);
       let text = '';
       try {
-        for await (const { text: piece } of model.generate(prompt, generation)) {
+        for await (const { text: piece } of model.generate(input, generation)) {
           text += piece;
           streamer?.onText(piece, false);
         }
       } finally {
         streamer?.end();
       }
+      return text;
+    };
+    const one = async (prompt: string): Promise<TextGenerationOutput[]> => {
+      const text = await complete(prompt, prompt);
       return [{ generated_text: fullText ? prompt + text : text }];
     };
+    // A conversation: as transformers.js, generated_text is the messages plus the assistant's reply.
+    const chat = async (messages: readonly ChatMessage[]): Promise<ChatGenerationOutput[]> => {
+      const prompt = model.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+      const ids = model.tokenizer.encode(prompt, { add_special_tokens: false });
+      const content = await complete(prompt, ids);
+      return [{ generated_text: [...messages, { role: 'assistant', content }] }];
+    };
     if (typeof texts === 'string') return one(texts);
+    if (isConversation(texts)) return chat(texts);
+    if (Array.isArray(texts) && texts.length > 0 && texts.every((t) => isConversation(t))) {
+      const results: ChatGenerationOutput[][] = [];
+      for (const messages of texts as readonly (readonly ChatMessage[])[]) results.push(await chat(messages));
+      return results;
+    }
     if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
-      throw new InvalidArgumentError('text-generation: expected a string or an array of strings');
+      throw new InvalidArgumentError('text-generation: expected a string, an array of strings, an array of ' +
+        '{ role, content } messages, or an array of such conversations');
     }
     const results: TextGenerationOutput[][] = [];
-    for (const prompt of texts) results.push(await one(prompt));
+    for (const prompt of texts as readonly string[]) results.push(await one(prompt));
     return results;
   };
 }

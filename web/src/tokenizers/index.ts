@@ -13,6 +13,7 @@
 import { FormatError, UnsupportedError } from '../errors.js';
 import { AddedTokenSplitter } from './added-tokens.js';
 import { BpeModel } from './bpe.js';
+import { readTokenizerConfig } from './chat-template.js';
 import { createDecoder } from './decoders.js';
 import { createNormalizer } from './normalizers.js';
 import { createPostProcessor } from './post-processors.js';
@@ -22,7 +23,8 @@ import { type AddedToken, bad, containsType, describe, isObject, type Json, read
 import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
-export type { DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+export type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+export type { ChatMessage } from './chat-template.js';
 
 const MODELS: Record<string, (model: Json) => TokenizerModel> = {
   BPE: (model) => new BpeModel(model),
@@ -57,8 +59,13 @@ function checkAddedTokenIds(added: AddedToken[], model: TokenizerModel): void {
   });
 }
 
-/** Builds a tokenizer from the parsed contents of a tokenizer.json. */
-export function createTokenizer(json: unknown): Tokenizer {
+/**
+ * Builds a tokenizer from the parsed contents of a tokenizer.json and,
+ * optionally, of its tokenizer_config.json (chat template and special-token
+ * strings, as transformers.js's tokenizers take it).
+ */
+export function createTokenizer(json: unknown, tokenizerConfig?: unknown): Tokenizer {
+  const chat = tokenizerConfig === undefined || tokenizerConfig === null ? undefined : readTokenizerConfig(tokenizerConfig);
   if (!isObject(json)) throw bad('the document', 'a JSON object', json);
   const model = json.model;
   if (!isObject(model)) throw bad('model', 'an object', model);
@@ -85,5 +92,5 @@ export function createTokenizer(json: unknown): Tokenizer {
     preTokenizer,
     template,
     decoder,
-  });
+  }, chat);
 }

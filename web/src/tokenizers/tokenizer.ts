@@ -6,12 +6,13 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { AddedTokenSplitter } from './added-tokens.js';
+import { type ChatMessage, checkMessages, renderChatTemplate, type TokenizerConfig } from './chat-template.js';
 import type { DecoderFactory } from './decoders.js';
 import type { Normalizer } from './normalizers.js';
 import type { Template } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
 import { type AddedToken, describe } from './tokenizer-json.js';
-import type { DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+import type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
 
 /** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
 export interface TokenizerModel {
@@ -47,7 +48,7 @@ export class PipelineTokenizer implements Tokenizer {
   private readonly idToString: string[] = [];
   private readonly specialIds = new Set<number>();
 
-  constructor(private readonly pipeline: Pipeline) {
+  constructor(private readonly pipeline: Pipeline, private readonly chat?: TokenizerConfig) {
     const { model, addedTokens, normalizer } = pipeline;
     for (const [token, id] of model.vocab) this.idToString[id] = token;
     for (const t of addedTokens) {
@@ -80,6 +81,54 @@ export class PipelineTokenizer implements Tokenizer {
     }
     if (addSpecialTokens) ids.push(...template.after);
     return ids;
+  }
+
+  get chat_template(): string | undefined {
+    return this.chat?.chatTemplate;
+  }
+
+  // snake_case as transformers.js names it, so code written for it works unchanged.
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: false }): string;
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { return_dict: true }): { input_ids: number[] };
+  apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): number[];
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string | number[] | { input_ids: number[] } {
+    const method = 'apply_chat_template';
+    checkMessages(messages, method);
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${method}: options must be an object`);
+    const {
+      add_generation_prompt: addGenerationPrompt = false, tokenize = true, chat_template: chosen, tools, documents,
+      return_dict: returnDict = false, ...extra
+    } = options;
+    for (const [name, value] of [['add_generation_prompt', addGenerationPrompt], ['tokenize', tokenize], ['return_dict', returnDict]] as const) {
+      if (typeof value !== 'boolean') throw new InvalidArgumentError(`${method}: ${name} must be a boolean, got ${describe(value)}`);
+    }
+    const source = this.templateSource(chosen, method);
+    const text = renderChatTemplate(source, {
+      ...this.chat?.specialTokens,
+      ...extra,
+      messages,
+      add_generation_prompt: addGenerationPrompt,
+      tools: tools ?? null,
+      documents: documents ?? null,
+    });
+    if (!tokenize) return text;
+    // The template writes the special tokens (<s>, <|begin_of_text|>) itself: adding them again
+    // would double them, so transformers and transformers.js encode without them.
+    const ids = this.encode(text, { add_special_tokens: false });
+    return returnDict ? { input_ids: ids } : ids;
+  }
+
+  /** The template to render: the one given (a name of a named template, or a template's text), else the default. */
+  private templateSource(chosen: unknown, method: string): string {
+    if (chosen !== undefined) {
+      if (typeof chosen !== 'string') throw new InvalidArgumentError(`${method}: chat_template must be a string, got ${describe(chosen)}`);
+      return this.chat && Object.hasOwn(this.chat.namedTemplates, chosen) ? this.chat.namedTemplates[chosen]! : chosen;
+    }
+    if (this.chat?.chatTemplate === undefined) {
+      throw new InvalidArgumentError(`${method}: this tokenizer has no chat template (tokenizer_config.json has no ` +
+        'chat_template, or was not loaded); pass one as options.chat_template');
+    }
+    return this.chat.chatTemplate;
   }
 
   decode(ids: readonly number[], options?: DecodeOptions): string {

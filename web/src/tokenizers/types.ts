@@ -1,3 +1,5 @@
+import type { ChatMessage } from './chat-template.js';
+
 /** The public shape every tokenizer implements. */
 export interface EncodeOptions {
   /**
@@ -11,6 +13,27 @@ export interface EncodeOptions {
 export interface DecodeOptions {
   /** Leave out special added tokens such as <|endoftext|>, <s> or [CLS] (default false). */
   skip_special_tokens?: boolean;
+}
+
+/**
+ * Options of apply_chat_template, named as in transformers.js (snake_case on
+ * purpose, so code moves between the two unchanged). Any other key is passed
+ * to the template as a variable (e.g. date_string for Llama 3).
+ */
+export interface ChatTemplateOptions {
+  /** Append the assistant header the model answers after (default false). */
+  add_generation_prompt?: boolean;
+  /** Return ids (default true, the text encoded without adding special tokens again) or the text. */
+  tokenize?: boolean;
+  /** A template to use instead of the tokenizer's, or the name of one of its named templates. */
+  chat_template?: string;
+  /** Tool (function) definitions, for templates that render them. */
+  tools?: readonly unknown[];
+  /** Documents, for retrieval-augmented templates. */
+  documents?: readonly unknown[];
+  /** With tokenize: return { input_ids } instead of the ids. */
+  return_dict?: boolean;
+  [variable: string]: unknown;
 }
 
 /** Turns ids into text one at a time, holding back bytes of a character split across tokens. */
@@ -33,6 +56,16 @@ export interface Tokenizer {
   createDecodeStream(options?: DecodeOptions): DecodeStream;
   /** The token's string as the vocabulary writes it (byte-level characters, ▁ or ## included), for labels. */
   idToToken(id: number): string;
+  /**
+   * The conversation through the model's chat template (tokenizer_config.json's
+   * chat_template), as transformers.js's apply_chat_template: ids by default,
+   * the text with `tokenize: false`. Throws if the tokenizer has no template.
+   */
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: false }): string;
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { return_dict: true }): { input_ids: number[] };
+  apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): number[];
+  /** The default chat template, if tokenizer_config.json has one. */
+  readonly chat_template: string | undefined;
   /** One more than the largest id. */
   readonly vocabSize: number;
 }

@@ -147,5 +147,10 @@ function portableSource(source: string | URL | ModelFiles): string | ModelFiles 
   if (typeof source === 'string' || source instanceof URL) return portable(source) as string;
   if (typeof source !== 'object' || source === null) return source;
   const weights = Array.isArray(source.weights) ? source.weights.map(portable) : portable(source.weights as FileInput);
-  return { config: portable(source.config), weights, tokenizer: portable(source.tokenizer) };
+  return {
+    config: portable(source.config), weights, tokenizer: portable(source.tokenizer),
+    // The optional files cross too, when given.
+    ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: portable(source.tokenizerConfig) } : {}),
+    ...(source.generationConfig !== undefined ? { generationConfig: portable(source.generationConfig) } : {}),
+  };
 }

@@ -25,6 +25,7 @@ export type RequestType =
   | 'embed'
   | 'encode'
   | 'decode'
+  | 'chatTemplate'
   | 'dispose'
   | 'abort';
 

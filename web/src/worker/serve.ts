@@ -13,7 +13,7 @@ import { InvalidArgumentError, QkvError } from '../errors.js';
 import { loadModel, type LoadModelOptions, type ModelFiles } from '../load-model.js';
 import type { EmbedOptions, Model } from '../model.js';
 import type { GenerationOptions } from '../generation.js';
-import type { DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
 import { serializeError, type Reply, type Request } from './protocol.js';
 
@@ -114,7 +114,7 @@ class WorkerServer {
     },
 
     generate: async (request, emit, signal) => {
-      const { prompt, options } = request.args as { prompt: string | number[]; options: GenerationOptions };
+      const { prompt, options } = request.args as { prompt: string | number[] | ChatMessage[]; options: GenerationOptions };
       for await (const token of this.model(request).generate(prompt, { ...options, signal })) {
         emit(token);
         // Generation runs in microtasks; a macrotask turn lets an 'abort' message in.
@@ -147,6 +147,11 @@ class WorkerServer {
     decode: async (request) => {
       const { ids, options } = request.args as { ids: number[]; options?: DecodeOptions };
       return { data: this.model(request).tokenizer.decode(ids, options) };
+    },
+
+    chatTemplate: async (request) => {
+      const { messages, options } = request.args as { messages: ChatMessage[]; options?: ChatTemplateOptions };
+      return { data: this.model(request).tokenizer.apply_chat_template(messages, options) };
     },
 
     dispose: async (request) => {

@@ -6,7 +6,7 @@
 import { QkvError } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
-import type { DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Request } from './protocol.js';
@@ -15,6 +15,10 @@ import type { Request } from './protocol.js';
 export interface WorkerTokenizer {
   encode(text: string, options?: EncodeOptions): Promise<number[]>;
   decode(ids: readonly number[], options?: DecodeOptions): Promise<string>;
+  /** As Tokenizer.apply_chat_template (transformers.js's name), rendered in the worker. */
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: false }): Promise<string>;
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { return_dict: true }): Promise<{ input_ids: number[] }>;
+  apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): Promise<number[]>;
 }
 
 export class WorkerModel {
@@ -28,11 +32,14 @@ export class WorkerModel {
     this.tokenizer = {
       encode: (text, options) => this.call('encode', { text, options }) as Promise<number[]>,
       decode: (ids, options) => this.call('decode', { ids, options }) as Promise<string>,
+      apply_chat_template: ((messages: readonly ChatMessage[], options?: ChatTemplateOptions) =>
+        this.call('chatTemplate', { messages, options })) as WorkerTokenizer['apply_chat_template'],
     };
   }
 
   /** Streams generated tokens, as Model.generate(); `signal` aborts generation in the worker. */
-  async *generate(prompt: string | readonly number[], options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+  async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
+    options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     const { signal, ...rest } = options;
     signal?.throwIfAborted();
     const tokens: GeneratedToken[] = [];

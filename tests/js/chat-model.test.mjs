@@ -1,0 +1,68 @@
+// Chat end to end on a fixture model: generate(messages) equals generate() of the
+// apply_chat_template ids, and pipeline('text-generation') returns transformers.js's
+// shape for a conversation ({ generated_text: [...messages, { role: 'assistant', content }] }).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { folder } from './fixtures.mjs';
+import { env, loadModel, pipeline } from '../../dist/index.js';
+
+env.wasm.numThreads = 1;
+const qwen = JSON.parse(readFileSync(new URL('../fixtures/chat-templates/templates.json', import.meta.url), 'utf8'))
+  .find((t) => t.name === 'qwen2.5');
+const files = (name) => ({
+  config: join(folder(name), 'config.json'),
+  weights: join(folder(name), 'model.safetensors'),
+  tokenizer: join(folder(name), 'tokenizer.json'),
+  tokenizerConfig: new TextEncoder().encode(JSON.stringify({ chat_template: qwen.chat_template, eos_token: '<|endoftext|>' })),
+});
+const messages = [
+  { role: 'system', content: 'You are terse.' },
+  { role: 'user', content: 'The cat sat on the' },
+];
+let model;
+
+before(async () => { model = await loadModel(files('gpt2-tiny')); });
+after(() => model?.dispose());
+
+async function run(m, prompt, options) {
+  const tokens = [];
+  let text = '';
+  for await (const step of m.generate(prompt, options)) {
+    if (step.token >= 0) tokens.push(step.token);
+    text += step.text;
+  }
+  return { tokens, text };
+}
+
+test('generate(messages) is generate() of the chat template ids with the generation prompt', async () => {
+  const ids = model.tokenizer.apply_chat_template(messages, { add_generation_prompt: true });
+  const text = model.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+  assert.ok(text.endsWith('<|im_start|>assistant\n'), JSON.stringify(text));
+  const fromMessages = await run(model, messages, { max_new_tokens: 8 });
+  const fromIds = await run(model, ids, { max_new_tokens: 8 });
+  assert.equal(fromMessages.tokens.length, 8);
+  assert.deepEqual(fromMessages, fromIds);
+  // Not the same as the plain text of the last message: the template is applied.
+  assert.notDeepEqual(ids, model.tokenizer.encode(messages[1].content));
+});
+
+test("pipeline('text-generation') takes messages and returns them with the assistant's reply", async () => {
+  const generator = await pipeline('text-generation', files('gpt2-tiny'));
+  try {
+    const out = await generator(messages, { max_new_tokens: 8 });
+    const expected = await run(model, messages, { max_new_tokens: 8 });
+    assert.deepEqual(out, [{ generated_text: [...messages, { role: 'assistant', content: expected.text }] }]);
+    const batch = await generator([messages, messages.slice(1)], { max_new_tokens: 3 });
+    assert.equal(batch.length, 2);
+    assert.deepEqual(batch[1][0].generated_text.slice(0, 1), messages.slice(1));
+    assert.equal(batch[1][0].generated_text[1].role, 'assistant');
+    // Strings keep their old shape.
+    const [{ generated_text }] = await generator('Hello', { max_new_tokens: 2 });
+    assert.equal(typeof generated_text, 'string');
+  } finally {
+    await generator.dispose();
+  }
+});
