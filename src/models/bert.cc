@@ -13,6 +13,42 @@
 #include "models/decoder_steps.h"
 
 namespace qkv {
+namespace {
+
+bool is_roberta(const std::string& a) {
+  return a == "RobertaModel" || a == "roberta" || a.rfind("RobertaFor", 0) == 0 || a == "XLMRobertaModel" ||
+         a == "xlm-roberta" || a.rfind("XLMRobertaFor", 0) == 0;
+}
+
+// RoBERTa's create_position_ids_from_input_ids: a sequence without padding has
+// positions pad_token_id + 1 ... pad_token_id + length.
+Status read_roberta_positions(const ConfigReader& config, size_t n_positions, BertConfig* c) {
+  const JsonValue* pad = config.root().find("pad_token_id");
+  if (pad == nullptr || pad->is_null()) {
+    return config.bad("pad_token_id", "is missing (RoBERTa's positions start at pad_token_id + 1)");
+  }
+  const auto id = pad->as_uint64();
+  if (!id || *id >= c->n_vocab) {
+    return config.bad("pad_token_id", "must be a token id below vocab_size " + std::to_string(c->n_vocab) +
+                                          ", found " + pad->describe());
+  }
+  c->position_offset = static_cast<size_t>(*id) + 1;
+  if (n_positions <= c->position_offset) {
+    return config.bad("max_position_embeddings",
+                      "must exceed pad_token_id + 1 = " + std::to_string(c->position_offset) +
+                          " (RoBERTa's context is max_position_embeddings - pad_token_id - 1), found " +
+                          std::to_string(n_positions));
+  }
+  c->n_ctx = n_positions - c->position_offset;
+  c->checkpoint_prefix = "roberta.";
+  return Status::ok_status();
+}
+
+}  // namespace
+
+bool is_bert_family(const std::string& a) {
+  return a == "BertModel" || a == "bert" || a.rfind("BertFor", 0) == 0 || is_roberta(a);
+}
 
 Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   BertConfig c;
@@ -22,6 +58,7 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_int("num_attention_heads", &c.n_head));
   QKV_RETURN_IF_ERROR(config.positive_int("intermediate_size", &c.n_ff));
   QKV_RETURN_IF_ERROR(config.positive_int_or("max_position_embeddings", 512, &c.n_ctx));
+  if (is_roberta(config.architecture())) QKV_RETURN_IF_ERROR(read_roberta_positions(config, c.n_ctx, &c));
   QKV_RETURN_IF_ERROR(config.positive_int_or("type_vocab_size", 2, &c.n_token_types));
   double eps = 0;
   QKV_RETURN_IF_ERROR(config.positive_number_or("layer_norm_eps", 1e-12, &eps));
@@ -41,6 +78,12 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   if (position_type != "absolute") {
     return Status::unsupported(config.document() + ": position_embedding_type \"" + position_type +
                                "\" (qkv's BERT runs absolute positions)");
+  }
+  bool is_decoder = false;  // RobertaForCausalLM: a causal mask qkv's encoder does not apply
+  QKV_RETURN_IF_ERROR(config.bool_or("is_decoder", false, &is_decoder));
+  if (is_decoder) {
+    return Status::unsupported(config.document() +
+                               ": is_decoder is true (qkv's BERT runs the bidirectional encoder)");
   }
   size_t head_dim = 0;
   QKV_RETURN_IF_ERROR(head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
@@ -67,7 +110,8 @@ std::vector<TensorSlot> BertModel::slots() {
     s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
   };
   s.push_back({"embeddings.word_embeddings.weight", {c.n_vocab, e}, K::kLinearNK, &word_embeddings_, nullptr});
-  s.push_back({"embeddings.position_embeddings.weight", {c.n_ctx, e}, K::kF32, nullptr, &position_embeddings_});
+  s.push_back({"embeddings.position_embeddings.weight", {c.position_offset + c.n_ctx, e}, K::kF32, nullptr,
+               &position_embeddings_});
   s.push_back({"embeddings.token_type_embeddings.weight", {c.n_token_types, e}, K::kF32, nullptr,
                &token_type_embeddings_});
   norm("embeddings.LayerNorm", &embed_norm_g_, &embed_norm_b_);
@@ -123,7 +167,8 @@ Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, 
   for (size_t s = 0; s < r.n_seqs; ++s) {
     for (size_t pos = 0; pos < r.lengths[s]; ++pos, ++t) {
       const size_t type = r.token_types != nullptr ? static_cast<size_t>(r.token_types[t]) : 0;
-      f32_add_ukernel__simd(e, x + t * e, position_embeddings_ + pos * e, x + t * e);
+      f32_add_ukernel__simd(e, x + t * e, position_embeddings_ + (config_.position_offset + pos) * e,
+                            x + t * e);
       f32_add_ukernel__simd(e, x + t * e, token_type_embeddings_ + type * e, x + t * e);
     }
   }

@@ -2,6 +2,8 @@
 // ship it): word + position + token-type embeddings with a LayerNorm, post-LN
 // blocks (attention, add, LayerNorm; GELU MLP, add, LayerNorm), no causal
 // mask. It computes last_hidden_state; pooling happens in the caller.
+// RoBERTa and XLM-RoBERTa are the same encoder with position ids that start
+// after the padding id and a "roberta." prefix: two fields of BertConfig.
 #pragma once
 
 #include <string>
@@ -14,12 +16,20 @@
 
 namespace qkv {
 
+// An architecture name or model_type BertConfig reads: BERT, RoBERTa, XLM-RoBERTa
+// (the *Model ones and their *For* heads, whose checkpoints hold the same encoder).
+bool is_bert_family(const std::string& architecture);
+
 struct BertConfig {
   size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_ff = 0, n_token_types = 0;
+  // RoBERTa numbers a sequence's positions pad_token_id + 1, pad_token_id + 2, ...
+  // (rows below are never used), so max_position_embeddings = n_ctx + position_offset.
+  size_t position_offset = 0;
+  std::string checkpoint_prefix = "bert.";  // RoBERTa's *For* heads nest it under "roberta."
   float layer_norm_eps = 1e-12f;
   bool gelu_tanh = false;  // "gelu" (erf) unless the config says gelu_new / gelu_pytorch_tanh
 
-  // From a BertModel (or Bert*For*) config.json.
+  // From a BertModel, RobertaModel or XLMRobertaModel (or *For*) config.json.
   static Status from_config(const ConfigReader& config, BertConfig* out);
 };
 
@@ -45,16 +55,17 @@ class BertModel : public Model {
 
   std::vector<TensorSlot> slots() override;
   // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
-  const char* checkpoint_prefix() const override { return "bert."; }
+  const char* checkpoint_prefix() const override { return config_.checkpoint_prefix.c_str(); }
 
  private:
   Status check_request(const EncodeRequest& r, size_t* total) const;
-  // x[t] = word[ids[t]] + position[t within its sequence] + token_type[types[t]], then LayerNorm.
+  // x[t] = word[ids[t]] + position[position_offset + t within its sequence] + token_type[types[t]],
+  // then LayerNorm.
   Status embed(ThreadPool* pool, const EncodeRequest& r, size_t total, float* x) const;
 
   BertConfig config_;
   Linear word_embeddings_;                // [n_vocab, n_embd]
-  const float* position_embeddings_ = nullptr;    // [n_ctx, n_embd]
+  const float* position_embeddings_ = nullptr;    // [position_offset + n_ctx, n_embd]
   const float* token_type_embeddings_ = nullptr;  // [n_token_types, n_embd]
   const float* embed_norm_g_ = nullptr;           // embeddings.LayerNorm [n_embd]
   const float* embed_norm_b_ = nullptr;

@@ -7,7 +7,8 @@
 namespace qkv {
 
 const char* supported_architectures() {
-  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel";
+  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel, RobertaModel, "
+         "XLMRobertaModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
@@ -24,8 +25,8 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     *out = std::make_unique<LlamaModel>(c);
     return Status::ok_status();
   }
-  // BertFor* heads are ignored: their checkpoints hold the same encoder.
-  if (arch == "BertModel" || arch == "bert" || arch.rfind("BertFor", 0) == 0) {
+  // BertFor* (RobertaFor*, ...) heads are ignored: their checkpoints hold the same encoder.
+  if (is_bert_family(arch)) {
     BertConfig c;
     QKV_RETURN_IF_ERROR(BertConfig::from_config(config, &c));
     *out = std::make_unique<BertModel>(c);

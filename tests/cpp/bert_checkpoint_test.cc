@@ -1,11 +1,13 @@
-// The BERT encoder through ModelLoader on tests/fixtures/bert-tiny
-// (gen_bert.py): last hidden states of single sequences (one a sentence pair
-// with token types), a batch packed without padding, and attention
-// probabilities, against PyTorch.
+// The BERT encoder through ModelLoader on tests/fixtures/bert-tiny and
+// roberta-tiny (gen_bert.py): last hidden states of single sequences (one a
+// sentence pair), a batch packed without padding, and attention
+// probabilities, against PyTorch; RoBERTa's positions and config checks.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "checkpoint_fixtures.h"
@@ -32,14 +34,16 @@ double max_error(const float* got, const JsonValue& want) {
   return worst;
 }
 
-class BertCheckpoint : public ::testing::Test {
+// Runs each test on bert-tiny and on roberta-tiny (positions from pad_token_id + 1).
+class BertCheckpoint : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     std::unique_ptr<Model> loaded;
-    const Status s = load_folder("bert-tiny", WeightType::kF32, &loaded);
+    const std::string folder = GetParam();
+    const Status s = load_folder(folder, WeightType::kF32, &loaded);
     ASSERT_TRUE(s.ok()) << s.message();
     model_ = std::move(loaded);
-    ASSERT_TRUE(parse_json(read_file(fixture("bert-tiny/reference.json")), "reference.json", &ref_).ok());
+    ASSERT_TRUE(parse_json(read_file(fixture(folder + "/reference.json")), "reference.json", &ref_).ok());
   }
 
   Status encode(const std::vector<int32_t>& ids, const std::vector<int32_t>* types, std::vector<size_t> lengths,
@@ -59,7 +63,7 @@ class BertCheckpoint : public ::testing::Test {
   JsonValue ref_;
 };
 
-TEST_F(BertCheckpoint, HiddenStatesMatchPyTorch) {
+TEST_P(BertCheckpoint, HiddenStatesMatchPyTorch) {
   ASSERT_TRUE(model_->is_encoder());
   const JsonValue* inputs = ref_.find("inputs");
   ASSERT_GE(inputs->size(), 6u);
@@ -75,7 +79,7 @@ TEST_F(BertCheckpoint, HiddenStatesMatchPyTorch) {
 
 // Sequences packed back to back give each one's own states: nothing leaks
 // across sequences (what a padded batch's attention mask guarantees).
-TEST_F(BertCheckpoint, PackedBatchEqualsSingleSequences) {
+TEST_P(BertCheckpoint, PackedBatchEqualsSingleSequences) {
   const JsonValue* inputs = ref_.find("inputs");
   std::vector<int32_t> ids, types;
   std::vector<size_t> lengths;
@@ -97,7 +101,7 @@ TEST_F(BertCheckpoint, PackedBatchEqualsSingleSequences) {
   }
 }
 
-TEST_F(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {
+TEST_P(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {
   const JsonValue* att = ref_.find("attention");
   const JsonValue& input = ref_.find("inputs")->at(*att->find("input")->as_uint64());
   const std::vector<int32_t> ids = ints_of(*input.find("ids"));
@@ -124,9 +128,9 @@ TEST_F(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {
   EXPECT_LE(worst, 1e-5);
 }
 
-TEST_F(BertCheckpoint, BadRequestsAreNamed) {
+TEST_P(BertCheckpoint, BadRequestsAreNamed) {
   std::vector<float> hidden;
-  const std::vector<int32_t> ids = {101, 7592, 102};
+  const std::vector<int32_t> ids = {0, 7, 2};
   const std::vector<int32_t> types = {0, 2, 0};
   Status s = encode(ids, &types, {3}, &hidden);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
@@ -143,6 +147,116 @@ TEST_F(BertCheckpoint, BadRequestsAreNamed) {
   KvCache cache;
   Activations act;
   EXPECT_EQ(model_->forward(nullptr, cache, act, ForwardRequest()).code(), StatusCode::kUnsupported);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, BertCheckpoint, ::testing::Values("bert-tiny", "roberta-tiny"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param) == "bert-tiny" ? "Bert" : "Roberta";
+                         });
+
+std::string roberta_config() { return read_file(fixture("roberta-tiny/config.json")); }
+
+// roberta-tiny's config.json with `from` (once) replaced by `to`.
+std::string roberta_config_with(const std::string& from, const std::string& to) {
+  std::string text = roberta_config();
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+Status create(const std::string& config) {
+  std::unique_ptr<ModelLoader> loader;
+  return ModelLoader::create(config, WeightType::kF32, nullptr, &loader);
+}
+
+TEST(RobertaCheckpoint, ContextIsPositionsAfterThePaddingId) {
+  std::unique_ptr<Model> model;
+  ASSERT_TRUE(load_folder("roberta-tiny", WeightType::kF32, &model).ok());
+  JsonValue ref;
+  ASSERT_TRUE(parse_json(read_file(fixture("roberta-tiny/reference.json")), "reference.json", &ref).ok());
+  EXPECT_EQ(model->dims().n_ctx, *ref.find("positions")->find("context")->as_uint64());  // 130 - 1 - 1
+  EXPECT_EQ(model->dims().n_ctx, 128u);
+  EXPECT_STREQ(model->checkpoint_prefix(), "roberta.");
+}
+
+// XLMRobertaModel is the same network; RobertaFor* / XLMRobertaFor* checkpoints
+// nest it under "roberta." beside their heads.
+TEST(RobertaCheckpoint, XlmRobertaAndPrefixedCheckpointsGiveTheSameStates) {
+  JsonValue ref;
+  ASSERT_TRUE(parse_json(read_file(fixture("roberta-tiny/reference.json")), "reference.json", &ref).ok());
+  const JsonValue& input = ref.find("inputs")->at(2);
+  const std::vector<int32_t> ids = ints_of(*input.find("ids"));
+  const size_t lengths[] = {ids.size()};
+
+  // model.safetensors with every tensor renamed "roberta.<name>" (offsets are relative to the data).
+  const std::string bytes = read_file(fixture("roberta-tiny/model.safetensors"));
+  ASSERT_GT(bytes.size(), 8u);
+  uint64_t header_length = 0;
+  std::memcpy(&header_length, bytes.data(), 8);
+  std::string header = bytes.substr(8, header_length);
+  for (const char* name : {"\"embeddings.", "\"encoder.", "\"pooler."}) {
+    for (size_t at = header.find(name); at != std::string::npos; at = header.find(name, at + 9)) {
+      header.insert(at + 1, "roberta.");
+    }
+  }
+  while (header.size() % 8 != 0) header += ' ';
+  std::string prefixed(8, '\0');
+  const uint64_t n = header.size();
+  std::memcpy(&prefixed[0], &n, 8);
+  prefixed += header + bytes.substr(8 + header_length);
+
+  const char* configs[][2] = {
+      {"\"RobertaModel\"", "\"XLMRobertaModel\""},
+      {"\"RobertaModel\"", "\"RobertaForMaskedLM\""},
+      {"\"RobertaModel\"", "\"XLMRobertaForSequenceClassification\""},
+  };
+  for (const auto& c : configs) {
+    std::string config = roberta_config_with(c[0], c[1]);
+    if (std::string(c[1]).find("XLM") != std::string::npos) {
+      config = config.replace(config.find("\"roberta\""), 9, "\"xlm-roberta\"");
+    }
+    std::unique_ptr<ModelLoader> loader;
+    ASSERT_TRUE(ModelLoader::create(config, WeightType::kF32, nullptr, &loader).ok()) << c[1];
+    const std::string& file = std::string(c[1]).find("For") != std::string::npos ? prefixed : bytes;
+    Status s = load_file(*loader, "model.safetensors", file);
+    ASSERT_TRUE(s.ok()) << c[1] << ": " << s.message();
+    std::unique_ptr<Model> model;
+    s = loader->finish(&model);
+    ASSERT_TRUE(s.ok()) << c[1] << ": " << s.message();
+    std::vector<float> hidden(ids.size() * model->dims().n_embd);
+    EncodeRequest r;
+    r.ids = ids.data();
+    r.lengths = lengths;
+    r.n_seqs = 1;
+    r.hidden = hidden.data();
+    ASSERT_TRUE(model->encode(nullptr, r).ok());
+    EXPECT_LE(max_error(hidden.data(), *input.find("last_hidden_state")), 1e-4) << c[1];
+  }
+}
+
+TEST(RobertaCheckpoint, BadConfigsAreNamed) {
+  Status s = create(roberta_config_with("\"pad_token_id\": 1,", ""));
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_EQ(s.message(),
+            "config.json: pad_token_id is missing (RoBERTa's positions start at pad_token_id + 1)");
+  s = create(roberta_config_with("\"pad_token_id\": 1,", "\"pad_token_id\": 1024,"));
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_EQ(s.message(), "config.json: pad_token_id must be a token id below vocab_size 1024, found 1024");
+  s = create(roberta_config_with("\"pad_token_id\": 1,", "\"pad_token_id\": -1,"));
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("pad_token_id must be a token id"), std::string::npos) << s.message();
+  s = create(roberta_config_with("\"max_position_embeddings\": 130,", "\"max_position_embeddings\": 2,"));
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_EQ(s.message(),
+            "config.json: max_position_embeddings must exceed pad_token_id + 1 = 2 (RoBERTa's context is "
+            "max_position_embeddings - pad_token_id - 1), found 2");
+  s = create(roberta_config_with("\"use_cache\": true,", "\"use_cache\": true, \"is_decoder\": true,"));
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("is_decoder"), std::string::npos) << s.message();
+  // BERT numbers positions from 0: no pad_token_id needed, the whole table is context.
+  s = create(roberta_config_with("\"RobertaModel\"", "\"BertModel\""));
+  EXPECT_TRUE(s.ok()) << s.message();
 }
 
 }  // namespace

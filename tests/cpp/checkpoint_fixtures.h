@@ -62,10 +62,13 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
   return Status::ok_status();
 }
 
-inline Status load_folder(const std::string& folder, WeightType type, std::unique_ptr<Model>* model) {
+// `config_text` replaces the folder's config.json when not empty.
+inline Status load_folder(const std::string& folder, WeightType type, std::unique_ptr<Model>* model,
+                          const std::string& config_text = "") {
   std::unique_ptr<ModelLoader> loader;
   QKV_RETURN_IF_ERROR(
-      ModelLoader::create(read_file(fixture(folder + "/config.json")), type, nullptr, &loader));
+      ModelLoader::create(config_text.empty() ? read_file(fixture(folder + "/config.json")) : config_text,
+                          type, nullptr, &loader));
   const std::string index_text = read_file(fixture(folder + "/model.safetensors.index.json"));
   std::vector<std::string> files;
   if (index_text.empty()) {

@@ -1,10 +1,10 @@
 // The BERT encoder through the public API (loadModel, embed, attention,
 // pipeline('feature-extraction')) against the PyTorch references of
-// tests/fixtures/bert-tiny (gen_bert.py). Run by bert-single.test.mjs and
-// bert-threads.test.mjs, once per wasm build.
+// tests/fixtures/bert-tiny and roberta-tiny (gen_bert.py). Run by
+// bert-single.test.mjs and bert-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cosine, folder, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
+import { cosine, folder, idsOnlyFiles, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
 import { InvalidArgumentError, UnsupportedError, backendInfo, env, loadModel, pipeline } from '../../dist/index.js';
 
 const POOLED = [
@@ -104,5 +104,41 @@ export function bertSuite({ numThreads, flavour }) {
     assert.equal(data.length, 64);
     const again = await model.embed(ref.texts[0].text, { pooling: 'mean', normalize: true });
     assert.ok(cosine(again.data, ref.texts[0].mean_pooled_normalized) >= 0.9999);
+  });
+
+  // RoBERTa: positions from pad_token_id + 1, so 130 position rows hold a 128-token context.
+  test('roberta-tiny: embeddings, a batch and attention equal PyTorch\'s (ids only)', async () => {
+    const rob = reference('roberta-tiny');
+    const roberta = await loadModel(idsOnlyFiles('roberta-tiny')());
+    try {
+      assert.equal(roberta.info.architecture, 'RobertaModel');
+      assert.equal(roberta.info.isEncoder, true);
+      assert.equal(roberta.info.nCtx, rob.positions.context);
+      const ids = rob.inputs.map((i) => i.ids);
+      assert.ok(ids.some((s) => s.length === rob.positions.context), 'an input fills the context');
+      for (const [pooling, normalize, field] of POOLED) {
+        const { data, dims } = await roberta.embed(ids, { pooling, normalize });
+        const { maxAbs, minCos } = compareRows(data, dims[1], rob.inputs.map((i) => i[field]));
+        assert.ok(maxAbs <= 1e-4 && minCos >= 0.9999, `${field}: max |error| ${maxAbs}, min cosine ${minCos}`);
+        const batch = await roberta.embed(rob.batch.inputs.map((i) => ids[i]), { pooling, normalize });
+        const b = compareRows(batch.data, dims[1], rob.batch[field]);
+        assert.ok(b.maxAbs <= 1e-4 && b.minCos >= 0.9999, `batch ${field}: max |error| ${b.maxAbs}`);
+      }
+      for (const input of rob.inputs) {
+        const { data } = await roberta.embed([input.ids], { pooling: 'none' });
+        assert.ok(maxAbsError(data, input.last_hidden_state) <= 1e-4);
+      }
+      const input = rob.inputs[rob.attention.input];
+      const att = await roberta.attention(input.ids);
+      assert.ok(maxAttentionError(att.layers, rob.attention.probs, input.ids.length) <= 1e-5);
+      // Longer than the context: cut to 128 ids, keeping the closing </s>.
+      const long = Array.from({ length: 300 }, (_, i) => 4 + (i % 1000));
+      long[299] = rob.special_ids['</s>'];
+      const cut = [...long.slice(0, rob.positions.context - 1), long[299]];
+      const [a, b] = await Promise.all([roberta.embed([long]), roberta.embed([cut])]);
+      assert.deepEqual(a.data, b.data);
+    } finally {
+      roberta.dispose();
+    }
   });
 }

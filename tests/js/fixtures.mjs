@@ -6,6 +6,37 @@ import { readFileSync } from 'node:fs';
 export const fixtures = new URL('../fixtures/', import.meta.url);
 export const folder = (name) => new URL(name, fixtures).pathname;
 export const reference = (name) => JSON.parse(readFileSync(new URL(`${name}/reference.json`, fixtures), 'utf8'));
+
+// qwen2-tiny's, llama3-tiny's and roberta-tiny's 1024-token vocabularies are not real ones, so
+// they ship no tokenizer.json: this one names every id (256 byte-level characters, then
+// "<t256>" ...) so the API can load it and decode what it generates.
+export function idNamingTokenizer(vocabSize) {
+  const bytes = [];
+  for (let b = 0x21; b <= 0x7e; b++) bytes.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bytes.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bytes.push(b);
+  const chars = new Array(256);
+  for (const b of bytes) chars[b] = String.fromCharCode(b);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) if (chars[b] === undefined) chars[b] = String.fromCharCode(256 + extra++);
+  const vocab = Object.fromEntries(chars.map((c, id) => [c, id]));
+  const added = [];
+  for (let id = 256; id < vocabSize; id++) added.push({ id, content: `<t${id}>`, special: false });
+  return new TextEncoder().encode(JSON.stringify({
+    added_tokens: added,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
+    post_processor: null,
+    model: { type: 'BPE', vocab, merges: [] },
+  }));
+}
+
+/** ModelFiles of an ids-only fixture: its config and weights, and idNamingTokenizer. */
+export const idsOnlyFiles = (name) => () => ({
+  config: readFileSync(new URL(`${name}/config.json`, fixtures)),
+  weights: readFileSync(new URL(`${name}/model.safetensors`, fixtures)),
+  tokenizer: idNamingTokenizer(reference(name).config.vocab_size),
+});
+
 export const referenceLogits = (name) => {
   const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
   return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);

@@ -3,9 +3,8 @@
 // tests/fixtures/llama-tiny, qwen2-tiny and llama3-tiny (gen_llama.py). Run by
 // llama-single.test.mjs and llama-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
-import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
+import { compareLogits, folder, idsOnlyFiles, maxAttentionError, reference } from './fixtures.mjs';
 import {
   InvalidArgumentError, TextStreamer, UnsupportedError, backendInfo, env, loadModel, pipeline,
 } from '../../dist/index.js';
@@ -15,35 +14,6 @@ async function generateIds(model, input, maxNewTokens) {
   for await (const step of model.generate(input, { max_new_tokens: maxNewTokens })) tokens.push(step.token);
   return tokens;
 }
-
-// qwen2-tiny's and llama3-tiny's 1024-token vocabularies are not real ones, so they ship no
-// tokenizer.json: this one names every id (256 byte-level characters, then
-// "<t256>" ...) so the API can load it and decode what it generates.
-function idNamingTokenizer(vocabSize) {
-  const bytes = [];
-  for (let b = 0x21; b <= 0x7e; b++) bytes.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) bytes.push(b);
-  for (let b = 0xae; b <= 0xff; b++) bytes.push(b);
-  const chars = new Array(256);
-  for (const b of bytes) chars[b] = String.fromCharCode(b);
-  let extra = 0;
-  for (let b = 0; b < 256; b++) if (chars[b] === undefined) chars[b] = String.fromCharCode(256 + extra++);
-  const vocab = Object.fromEntries(chars.map((c, id) => [c, id]));
-  const added = [];
-  for (let id = 256; id < vocabSize; id++) added.push({ id, content: `<t${id}>`, special: false });
-  return new TextEncoder().encode(JSON.stringify({
-    added_tokens: added,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
-    post_processor: null,
-    model: { type: 'BPE', vocab, merges: [] },
-  }));
-}
-
-const idsOnlyFiles = (name) => () => ({
-  config: readFileSync(new URL(`${name}/config.json`, fixtures)),
-  weights: readFileSync(new URL(`${name}/model.safetensors`, fixtures)),
-  tokenizer: idNamingTokenizer(reference(name).config.vocab_size),
-});
 
 export function llamaSuite({ numThreads, flavour }) {
   before(async () => {
