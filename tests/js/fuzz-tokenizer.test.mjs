@@ -1,7 +1,7 @@
 // Fuzzing createTokenizer and the tokenizers it builds, from fixed seeds (so
 // a failure names a case that replays exactly):
 //
-// 1. Mutated tokenizer.json documents — the four fixture tokenizers with
+// 1. Mutated tokenizer.json documents — the five fixture tokenizers with
 //    their vocabularies cut to a few hundred entries, then values replaced by
 //    other types and out-of-range numbers, keys deleted or added, stage types
 //    swapped, strings given lone surrogates, stages nested thousands deep, and
@@ -12,7 +12,7 @@
 //    a watchdog rather than stalling the suite.
 // 2. Random strings (emoji and ZWJ sequences, lone and reversed surrogates,
 //    combining marks, control characters, noncharacters, very long runs)
-//    through the GPT-2, LLaMA, Qwen2 and BERT fixture tokenizers: encode and
+//    through the GPT-2, LLaMA, Qwen2, BERT and Unigram fixture tokenizers: encode and
 //    decode never throw, and decode(encode(s)) gives s back where the
 //    tokenizer is lossless. "Lossless" here means, for a string s:
 //    - GPT-2 (byte-level BPE, no normalizer): s.toWellFormed(). Text is
@@ -41,7 +41,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { createTokenizer, FormatError, InvalidArgumentError, QkvError, UnsupportedError } from '../../dist/index.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
-const NAMES = ['gpt2', 'llama', 'qwen2', 'bert'];
+const NAMES = ['gpt2', 'llama', 'qwen2', 'bert', 'unigram'];
 const CASES = Number(process.env.QKV_FUZZ_CASES ?? 1500);
 const SEED = Number(process.env.QKV_FUZZ_SEED ?? 1);
 const HANG_MS = 10_000;
@@ -110,6 +110,7 @@ const EXPECTED = {
 // to those whose parts and result survive, so that one createTokenizer costs
 // well under a millisecond.
 function shrink(doc, keep) {
+  if (Array.isArray(doc.model.vocab)) return shrinkUnigram(doc, keep);
   const out = structuredClone({ ...doc, model: { ...doc.model, vocab: {}, merges: [] } });
   const vocab = {};
   for (const [token, id] of Object.entries(doc.model.vocab)) if (id < keep) vocab[token] = id;
@@ -125,6 +126,13 @@ function shrink(doc, keep) {
   const ids = Object.values(vocab).length;
   out.added_tokens = (doc.added_tokens ?? []).filter((t) => t.id < ids || !(t.content in doc.model.vocab))
     .map((t, i) => ({ ...t, id: t.id < ids ? t.id : ids + i }));
+  return out;
+}
+
+// A Unigram document (vocab: [[piece, score], ...]) cut to its first `keep` pieces.
+function shrinkUnigram(doc, keep) {
+  const out = structuredClone({ ...doc, model: { ...doc.model, vocab: doc.model.vocab.slice(0, keep) } });
+  out.added_tokens = (doc.added_tokens ?? []).filter((t) => t.id < keep);
   return out;
 }
 

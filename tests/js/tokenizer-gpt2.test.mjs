@@ -92,8 +92,8 @@ test('bad ids and bad tokenizer files are named errors', () => {
   }
   assert.throws(() => tokenizer.encode(42), InvalidArgumentError);
   assert.throws(() => createTokenizer(null), FormatError);
-  assert.throws(() => createTokenizer({ model: { type: 'Unigram' } }),
-    (e) => e instanceof UnsupportedError && /model type "Unigram"/.test(e.message));
+  assert.throws(() => createTokenizer({ model: { type: 'WordLevel' } }),
+    (e) => e instanceof UnsupportedError && /model type "WordLevel"/.test(e.message));
   const withoutVocab = { ...tokenizerJson, model: { ...tokenizerJson.model, vocab: [] } };
   assert.throws(() => createTokenizer(withoutVocab), (e) => e instanceof FormatError && /model\.vocab must be an object/.test(e.message));
   const badMerge = { ...tokenizerJson, model: { ...tokenizerJson.model, merges: ['ab'] } };

@@ -131,12 +131,15 @@ test('bad options and bad tokenizer files are named errors', () => {
   assert.throws(() => tokenizer.decode([1], { skip_special_tokens: 1 }), (e) => e instanceof InvalidArgumentError && /skip_special_tokens/.test(e.message));
   assert.throws(() => tokenizer.decode([32000]), (e) => e instanceof InvalidArgumentError && /token id 32000/.test(e.message));
   const broken = (change) => brokenTokenizer(FOLDER, change);
-  assert.throws(broken((j) => { j.model.type = 'Unigram'; }),
-    (e) => e instanceof UnsupportedError && /model type "Unigram"/.test(e.message) && /BPE/.test(e.message) && /WordPiece/.test(e.message));
+  assert.throws(broken((j) => { j.model.type = 'WordLevel'; }),
+    (e) => e instanceof UnsupportedError && /model type "WordLevel"/.test(e.message) && /BPE/.test(e.message) && /WordPiece/.test(e.message)
+      && /Unigram/.test(e.message));
   assert.throws(broken((j) => { j.model.merges[7] = '\u2581t zzzz'; }),
     (e) => e instanceof FormatError && /model\.merges\[7\] uses "zzzz"/.test(e.message));
+  assert.throws(broken((j) => { j.normalizer.normalizers[1] = { type: 'Nmt' }; }),
+    (e) => e instanceof UnsupportedError && /normalizer\.normalizers\[1\]\.type "Nmt"/.test(e.message) && /Prepend/.test(e.message));
   assert.throws(broken((j) => { j.normalizer.normalizers[1] = { type: 'Precompiled' }; }),
-    (e) => e instanceof UnsupportedError && /normalizer\.normalizers\[1\]\.type "Precompiled"/.test(e.message) && /Prepend/.test(e.message));
+    (e) => e instanceof FormatError && /normalizer\.normalizers\[1\]\.precompiled_charsmap must be a base64 string/.test(e.message));
   assert.throws(broken((j) => { j.normalizer.normalizers[1].pattern = { Text: ' ' }; }),
     (e) => e instanceof FormatError && /normalizer\.normalizers\[1\]\.pattern must be/.test(e.message));
   assert.throws(broken((j) => { j.pre_tokenizer = { type: 'Metaspace', replacement: '__' }; }),

@@ -3,9 +3,9 @@
  * each stage of the pipeline from its part of the file:
  *
  * - model: BPE (bpe.ts) — byte-level as in GPT-2, Qwen2 and Llama 3, or
- *   SentencePiece-style with byte_fallback as in LLaMA 2 — and WordPiece
- *   (wordpiece.ts) as in BERT;
- * - normalizer (normalizers.ts, bert.ts), pre_tokenizer (pre-tokenizers.ts,
+ *   SentencePiece-style with byte_fallback as in LLaMA 2 —, WordPiece
+ *   (wordpiece.ts) as in BERT, and Unigram (unigram.ts) as in T5 and XLM-R;
+ * - normalizer (normalizers.ts, bert.ts, precompiled.ts), pre_tokenizer (pre-tokenizers.ts,
  *   metaspace.ts, onig-regex.ts for Split regexes), post_processor
  *   (post-processors.ts), decoder (decoders.ts, byte-fallback.ts);
  * - added_tokens (added-tokens.ts).
@@ -20,6 +20,7 @@ import { createPostProcessor } from './post-processors.js';
 import { createPreTokenizer } from './pre-tokenizers.js';
 import { PipelineTokenizer, type TokenizerModel } from './tokenizer.js';
 import { type AddedToken, bad, containsType, describe, isObject, type Json, readAddedTokens } from './tokenizer-json.js';
+import { UnigramModel } from './unigram.js';
 import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
@@ -29,6 +30,7 @@ export type { ChatMessage } from './chat-template.js';
 const MODELS: Record<string, (model: Json) => TokenizerModel> = {
   BPE: (model) => new BpeModel(model),
   WordPiece: (model) => new WordPieceModel(model),
+  Unigram: (model) => new UnigramModel(model),
 };
 
 /**
@@ -73,7 +75,8 @@ export function createTokenizer(json: unknown, tokenizerConfig?: unknown): Token
   const makeModel = typeof model.type === 'string' && Object.hasOwn(MODELS, model.type) ? MODELS[model.type] : undefined;
   if (!makeModel) {
     throw new UnsupportedError(`tokenizer.json: model type ${describe(model.type)} is not supported; qkv reads `
-      + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2) and WordPiece (BERT)');
+      + 'BPE (byte-level as in GPT-2/Qwen2/Llama 3, or with byte_fallback as in LLaMA 2), WordPiece (BERT) '
+      + 'and Unigram (T5, XLM-RoBERTa)');
   }
   checkByteLevel(json);
   // The small parts first, so that a mistake in them is reported before the vocabulary is read.

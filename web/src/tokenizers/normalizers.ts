@@ -7,12 +7,13 @@ import { bertNormalize } from './bert.js';
 import { toByteChars } from './byte-level.js';
 import { lowercase } from './lowercase.js';
 import { compilePattern } from './onig-regex.js';
+import { precompiledNormalizer } from './precompiled.js';
 import { bad, checkSequenceDepth, readArray, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
 
 export type Normalizer = (text: string) => string;
 
 const SUPPORTED = ['Sequence', 'Prepend', 'Replace', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase', 'Strip', 'StripAccents',
-  'BertNormalizer', 'ByteLevel'];
+  'BertNormalizer', 'ByteLevel', 'Precompiled'];
 
 const LEADING_SPACE = /^\p{White_Space}+/u;
 const TRAILING_SPACE = /\p{White_Space}+$/u;
@@ -73,6 +74,9 @@ export function createNormalizer(json: unknown, path: string, depth = 0): Normal
     }
     case 'ByteLevel':
       return toByteChars;
+    case 'Precompiled':
+      // SentencePiece's own normalization rules (nmt_nfkc), as T5 and XLM-R files carry them.
+      return precompiledNormalizer(n.precompiled_charsmap, path);
     default:
       throw unsupportedType(path, type, SUPPORTED);
   }

@@ -15,7 +15,9 @@ import { bad, checkSequenceDepth, readArray, readOptional, readPattern, readType
  */
 export type PreTokenizer = (piece: string, atStart: boolean) => string[];
 
-const SUPPORTED = ['ByteLevel', 'Split', 'Metaspace', 'BertPreTokenizer', 'Sequence'];
+const SUPPORTED = ['ByteLevel', 'Split', 'Metaspace', 'WhitespaceSplit', 'BertPreTokenizer', 'Sequence'];
+
+const WHITESPACE = /\p{White_Space}+/u;
 
 // GPT-2's pattern (OpenAI's encoder.py; ByteLevel with use_regex), in tokenizer.json's Oniguruma syntax.
 const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -59,6 +61,9 @@ export function createPreTokenizer(json: unknown, path: string, depth = 0): PreT
       return split(p, path);
     case 'Metaspace':
       return metaspacePreTokenizer(p, path);
+    case 'WhitespaceSplit':
+      // Words between runs of whitespace, the whitespace dropped (T5's files put it before Metaspace).
+      return (piece) => piece.split(WHITESPACE).filter((w) => w !== '');
     case 'BertPreTokenizer':
       return bertPreTokenize;
     default:
