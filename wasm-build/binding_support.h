@@ -8,6 +8,10 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
+
+#include <emscripten/val.h>
 
 #include "core/status.h"
 #include "core/thread_pool.h"
@@ -30,6 +34,47 @@ qkv::Status guarded(F&& f) {
     return qkv::Status::internal(std::string("unexpected C++ exception: ") + e.what());
   } catch (...) {
     return qkv::Status::internal("unexpected C++ exception of unknown type");
+  }
+}
+
+// A JS argument handed to bound(): a val is moved into the guarded region
+// (so its handle is released there, whatever happens); numbers and bools
+// pass through.
+inline emscripten::val take_arg(emscripten::val& v) { return emscripten::val(std::move(v)); }
+template <class T>
+T take_arg(T v) {
+  return v;
+}
+
+// What a bound method returns until its body succeeds (val has no default).
+template <class T>
+T empty_result() {
+  return T{};
+}
+template <>
+inline emscripten::val empty_result<emscripten::val>() {
+  return emscripten::val::undefined();
+}
+
+// The ritual of every bound method, in one place. A thrown JS Error unwinds
+// wasm frames without running C++ destructors, so the call must do all its
+// work, and free all it owns (the arguments' JS handles and Embind's copies
+// included), before anything is raised:
+//   val encode(val ids) {
+//     return bound<val>([&](val& out, val ids_arg) -> Status { ...; out = result; return ok; }, ids);
+//   }
+// body(result, args...) runs inside guarded() with the arguments taken over;
+// it sets result only on success (a JS value built in a local and moved out);
+// its error is raised once nothing but the Status is left. bound<void> calls
+// body(args...) without a result.
+template <class Result, class Body, class... Args>
+Result bound(Body&& body, Args&... args) {
+  if constexpr (std::is_void_v<Result>) {
+    raise_if_error(guarded([&]() -> qkv::Status { return body(take_arg(args)...); }));
+  } else {
+    Result result = empty_result<Result>();
+    raise_if_error(guarded([&]() -> qkv::Status { return body(result, take_arg(args)...); }));
+    return result;
   }
 }
 

@@ -79,14 +79,14 @@ Status check_heap_range(uintptr_t ptr, size_t bytes, const char* what) {
 
 // (Re)creates the process-wide pool. num_threads counts the calling thread.
 void init_threads(int num_threads) {
-  raise_if_error(guarded([&]() -> Status {
+  bound<void>([&]() -> Status {
     if (num_threads < 1) {
       return Status::invalid_argument("numThreads must be at least 1, got " + std::to_string(num_threads));
     }
     g_pool.reset();
     g_pool = std::make_unique<ThreadPool>(static_cast<size_t>(num_threads));
     return Status::ok_status();
-  }));
+  });
 }
 
 ThreadPool* pool() { return g_pool.get(); }
@@ -101,12 +101,12 @@ emscripten::val thread_info() {
 }
 
 void set_thread_limit(int limit) {
-  raise_if_error(guarded([&]() -> Status {
+  bound<void>([&]() -> Status {
     if (limit < 1)
       return Status::invalid_argument("numThreads must be at least 1, got " + std::to_string(limit));
     if (g_pool) g_pool->set_thread_limit(static_cast<size_t>(limit));
     return Status::ok_status();
-  }));
+  });
 }
 
 std::string simd_target() { return qkv::simd_target_name(); }
@@ -114,7 +114,7 @@ std::string simd_target() { return qkv::simd_target_name(); }
 // In-place softmax of `length` floats at wasm address ptr, split into `rows`
 // rows of equal length.
 void softmax_rows(uintptr_t ptr, double length, double rows) {
-  raise_if_error(guarded([&]() -> Status {
+  bound<void>([&]() -> Status {
     size_t n = 0, r = 0;
     QKV_RETURN_IF_ERROR(to_count(length, 1, "softmax: input length", &n));
     QKV_RETURN_IF_ERROR(to_count(rows, 1, "softmax: rows", &r));
@@ -127,7 +127,7 @@ void softmax_rows(uintptr_t ptr, double length, double rows) {
     QKV_RETURN_IF_ERROR(check_heap_range(ptr, n * sizeof(float), "softmax"));
     float* data = reinterpret_cast<float*>(ptr);
     return qkv::f32_softmax_rows(pool(), r, c, data, data);
-  }));
+  });
 }
 
 }  // namespace qkv_bind

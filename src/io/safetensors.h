@@ -15,19 +15,12 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/tensor_entry.h"
 
 namespace qkv {
 
-enum class TensorDType : uint8_t { kF32, kF16, kBF16, kOther };
-
-struct SafetensorsTensor {
-  std::string name;
-  TensorDType dtype = TensorDType::kOther;
-  std::string dtype_name;       // as written in the file ("F32", "I64", ...)
-  std::vector<uint64_t> shape;  // empty for a scalar
-  uint64_t elements = 0;
-  uint64_t begin = 0, end = 0;  // absolute byte offsets in the file
-};
+// A safetensors tensor is a format-neutral entry (its offsets already absolute).
+using SafetensorsTensor = TensorEntry;
 
 struct SafetensorsHeader {
   uint64_t data_offset = 0;                                   // 8 + header length

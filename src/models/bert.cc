@@ -86,7 +86,8 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
                                ": is_decoder is true (qkv's BERT runs the bidirectional encoder)");
   }
   size_t head_dim = 0;
-  QKV_RETURN_IF_ERROR(head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
+  QKV_RETURN_IF_ERROR(
+      head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
   *out = c;
   return Status::ok_status();
 }
@@ -109,10 +110,17 @@ std::vector<TensorSlot> BertModel::slots() {
     s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
     s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
   };
-  s.push_back({"embeddings.word_embeddings.weight", {c.n_vocab, e}, K::kLinearNK, &word_embeddings_, nullptr});
-  s.push_back({"embeddings.position_embeddings.weight", {c.position_offset + c.n_ctx, e}, K::kF32, nullptr,
+  s.push_back(
+      {"embeddings.word_embeddings.weight", {c.n_vocab, e}, K::kLinearNK, &word_embeddings_, nullptr});
+  s.push_back({"embeddings.position_embeddings.weight",
+               {c.position_offset + c.n_ctx, e},
+               K::kF32,
+               nullptr,
                &position_embeddings_});
-  s.push_back({"embeddings.token_type_embeddings.weight", {c.n_token_types, e}, K::kF32, nullptr,
+  s.push_back({"embeddings.token_type_embeddings.weight",
+               {c.n_token_types, e},
+               K::kF32,
+               nullptr,
                &token_type_embeddings_});
   norm("embeddings.LayerNorm", &embed_norm_g_, &embed_norm_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -130,34 +138,11 @@ std::vector<TensorSlot> BertModel::slots() {
   return s;
 }
 
-Status BertModel::forward(ThreadPool*, KvCache&, Activations&, const ForwardRequest&) const {
-  return Status::unsupported("BertModel is an encoder: it embeds (encode) and does not generate");
-}
-
-Status BertModel::check_request(const EncodeRequest& r, size_t* total) const {
-  if (r.ids == nullptr || r.lengths == nullptr || r.hidden == nullptr || r.n_seqs == 0) {
-    return Status::invalid_argument("encode: no sequences");
-  }
-  if (r.attention_probs != nullptr && r.n_seqs != 1) {
-    return Status::invalid_argument("encode: attention probabilities are for one sequence at a time");
-  }
-  *total = 0;
-  for (size_t s = 0; s < r.n_seqs; ++s) {
-    if (r.lengths[s] == 0 || r.lengths[s] > dims_.n_ctx) {
-      return Status::invalid_argument("encode: sequence " + std::to_string(s) + " has " +
-                                      std::to_string(r.lengths[s]) + " tokens; the model takes 1 to " +
-                                      std::to_string(dims_.n_ctx));
-    }
-    *total += r.lengths[s];
-  }
-  for (size_t t = 0; r.token_types != nullptr && t < *total; ++t) {
-    if (r.token_types[t] < 0 || static_cast<size_t>(r.token_types[t]) >= config_.n_token_types) {
-      return Status::invalid_argument("encode: token type " + std::to_string(r.token_types[t]) + " at " +
-                                      std::to_string(t) + " is outside [0, " +
-                                      std::to_string(config_.n_token_types) + ")");
-    }
-  }
-  return Status::ok_status();
+// qkv, attn, tmp and ff of encode(), for `tokens` tokens.
+size_t BertModel::scratch_bytes(size_t tokens) const {
+  const size_t e = dims_.n_embd;
+  return Arena::bytes_for<float>(tokens * 3 * e) + 2 * Arena::bytes_for<float>(tokens * e) +
+         Arena::bytes_for<float>(tokens * config_.n_ff);
 }
 
 Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, float* x) const {
@@ -175,20 +160,26 @@ Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, 
   return f32_layernorm_rows(pool, total, e, x, embed_norm_g_, embed_norm_b_, config_.layer_norm_eps, x);
 }
 
-Status BertModel::encode(ThreadPool* pool, const EncodeRequest& r) const {
+Status BertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& r) const {
   size_t total = 0;
-  QKV_RETURN_IF_ERROR(check_request(r, &total));
+  for (size_t s = 0; s < r.n_seqs; ++s) total += r.lengths[s];
   const size_t e = dims_.n_embd, hd = dims_.head_dim;
-  // Scratch for this call (an encoder call is not a per-token hot loop).
-  std::vector<float> qkv(total * 3 * e), attn(total * e), tmp(total * e), ff(total * config_.n_ff);
+  float* qkv = scratch.alloc<float>(total * 3 * e);
+  float* attn = scratch.alloc<float>(total * e);
+  float* tmp = scratch.alloc<float>(total * e);
+  float* ff = scratch.alloc<float>(total * config_.n_ff);
+  if (qkv == nullptr || attn == nullptr || tmp == nullptr || ff == nullptr) {
+    return Status::internal("encode: scratch arena smaller than scratch_bytes(" + std::to_string(total) +
+                            ")");
+  }
   float* x = r.hidden;
   QKV_RETURN_IF_ERROR(embed(pool, r, total, x));
 
   for (size_t l = 0; l < dims_.n_layer; ++l) {
     const BertLayer& layer = layers_[l];
-    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.query, qkv.data(), 3 * e));
-    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.key, qkv.data() + e, 3 * e));
-    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.value, qkv.data() + 2 * e, 3 * e));
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.query, qkv, 3 * e));
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.key, qkv + e, 3 * e));
+    QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.value, qkv + 2 * e, 3 * e));
     size_t t0 = 0;
     for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
       AttnParams p;
@@ -197,30 +188,30 @@ Status BertModel::encode(ThreadPool* pool, const EncodeRequest& r) const {
       p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
       p.n_q = p.n_kv = r.lengths[s];
       p.causal = false;
-      p.q = qkv.data() + t0 * 3 * e;
+      p.q = qkv + t0 * 3 * e;
       p.q_token_stride = 3 * e;
       p.k = p.q + e;
       p.v = p.q + 2 * e;
       p.kv_head_stride = hd;  // heads side by side within a token's row
       p.kv_token_stride = 3 * e;
-      p.out = attn.data() + t0 * e;
+      p.out = attn + t0 * e;
       p.out_token_stride = e;
       p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
       QKV_RETURN_IF_ERROR(f32_attention(pool, p));
     }
-    QKV_RETURN_IF_ERROR(linear(pool, total, attn.data(), layer.attn_out, tmp.data()));
-    f32_add_ukernel__simd(total * e, x, tmp.data(), x);
-    QKV_RETURN_IF_ERROR(
-        f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b, config_.layer_norm_eps, x));
+    QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.attn_out, tmp));
+    f32_add_ukernel__simd(total * e, x, tmp, x);
+    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b,
+                                           config_.layer_norm_eps, x));
 
-    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.intermediate, ff.data()));
+    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.intermediate, ff));
     if (config_.gelu_tanh) {
-      f32_gelu_tanh_ukernel__simd(total * config_.n_ff, ff.data(), ff.data());
+      f32_gelu_tanh_ukernel__simd(total * config_.n_ff, ff, ff);
     } else {
-      f32_gelu_erf_ukernel__simd(total * config_.n_ff, ff.data(), ff.data());
+      f32_gelu_erf_ukernel__simd(total * config_.n_ff, ff, ff);
     }
-    QKV_RETURN_IF_ERROR(linear(pool, total, ff.data(), layer.output, tmp.data()));
-    f32_add_ukernel__simd(total * e, x, tmp.data(), x);
+    QKV_RETURN_IF_ERROR(linear(pool, total, ff, layer.output, tmp));
+    f32_add_ukernel__simd(total * e, x, tmp, x);
     QKV_RETURN_IF_ERROR(
         f32_layernorm_rows(pool, total, e, x, layer.out_norm_g, layer.out_norm_b, config_.layer_norm_eps, x));
   }

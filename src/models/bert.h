@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/config_reader.h"
+#include "models/encoder.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -34,8 +35,8 @@ struct BertConfig {
 };
 
 struct BertLayer {
-  Linear query, key, value;  // [n_embd] -> [n_embd] each
-  Linear attn_out;           // attention.output.dense [n_embd] -> [n_embd]
+  Linear query, key, value;            // [n_embd] -> [n_embd] each
+  Linear attn_out;                     // attention.output.dense [n_embd] -> [n_embd]
   const float* attn_norm_g = nullptr;  // attention.output.LayerNorm [n_embd]
   const float* attn_norm_b = nullptr;
   Linear intermediate;                // [n_embd] -> [n_ff]
@@ -44,27 +45,26 @@ struct BertLayer {
   const float* out_norm_b = nullptr;
 };
 
-class BertModel : public Model {
+class BertModel : public Model, public EncoderStack {
  public:
   explicit BertModel(const BertConfig& config);
 
-  Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
-                 const ForwardRequest& request) const override;
-  bool is_encoder() const override { return true; }
-  Status encode(ThreadPool* pool, const EncodeRequest& request) const override;
+  const EncoderStack* encoder() const override { return this; }
+  size_t n_token_types() const override { return config_.n_token_types; }
+  size_t scratch_bytes(size_t tokens) const override;
+  Status encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& request) const override;
 
   std::vector<TensorSlot> slots() override;
   // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
   const char* checkpoint_prefix() const override { return config_.checkpoint_prefix.c_str(); }
 
  private:
-  Status check_request(const EncodeRequest& r, size_t* total) const;
   // x[t] = word[ids[t]] + position[position_offset + t within its sequence] + token_type[types[t]],
   // then LayerNorm.
   Status embed(ThreadPool* pool, const EncodeRequest& r, size_t total, float* x) const;
 
   BertConfig config_;
-  Linear word_embeddings_;                // [n_vocab, n_embd]
+  Linear word_embeddings_;                        // [n_vocab, n_embd]
   const float* position_embeddings_ = nullptr;    // [position_offset + n_ctx, n_embd]
   const float* token_type_embeddings_ = nullptr;  // [n_token_types, n_embd]
   const float* embed_norm_g_ = nullptr;           // embeddings.LayerNorm [n_embd]

@@ -2,7 +2,7 @@
 // manner of llama.cpp's build_attn / build_ffn helpers.
 #pragma once
 
-#include "models/model.h"
+#include "models/decoder.h"
 #include "models/weights.h"
 
 namespace qkv {

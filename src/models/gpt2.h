@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/config_reader.h"
+#include "models/decoder.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -35,9 +36,11 @@ struct Gpt2Layer {
   Linear mlp_proj;  // [4 * n_embd] -> [n_embd]
 };
 
-class Gpt2Model : public Model {
+class Gpt2Model : public Model, public DecoderStack {
  public:
   explicit Gpt2Model(const Gpt2Config& config);
+
+  const DecoderStack* decoder() const override { return this; }
 
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                  const ForwardRequest& request) const override;

@@ -12,6 +12,7 @@
 
 #include "io/config_reader.h"
 #include "kernels/f32-rope/rope.h"
+#include "models/decoder.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -54,9 +55,11 @@ struct LlamaLayer {
   Linear down_proj;                   // [n_ff] -> [n_embd]
 };
 
-class LlamaModel : public Model {
+class LlamaModel : public Model, public DecoderStack {
  public:
   explicit LlamaModel(const LlamaConfig& config);
+
+  const DecoderStack* decoder() const override { return this; }
 
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                  const ForwardRequest& request) const override;

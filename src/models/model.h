@@ -1,11 +1,17 @@
-// What every decoder architecture (gpt2.cc, llama.cc) offers the runtime: its
-// dimensions and one forward() over a chunk of tokens that reads and extends
-// a KV cache. Buffers are owned by the caller (runtime/Session) and sized
-// once; forward() never allocates.
+// What every model qkv loads is: its dimensions, its weights and the
+// checkpoint tensors the loader fills (slots). What a model is used for
+// comes from the roles it plays, each an interface of its own:
+//   - DecoderStack (models/decoder.h): forward over a chunk of tokens that
+//     reads and extends a KV cache, ending in the LM head (GPT-2, LLaMA);
+//   - EncoderStack (models/encoder.h): hidden states of sequences packed
+//     back to back (BERT); heads (models/heads/) turn them into results.
+// An encoder-decoder model plays both. The runners in runtime/ (Session,
+// Encoder) drive a role; the bindings ask the model which roles it has.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -14,7 +20,8 @@
 
 namespace qkv {
 
-class ThreadPool;
+class DecoderStack;
+class EncoderStack;
 
 // Architectures fill it in this member order (aggregate initialization).
 struct ModelDims {
@@ -43,60 +50,16 @@ struct KvCache {
   size_t head_stride(const ModelDims& d) const { return n_ctx * d.head_dim; }
 };
 
-// Scratch activations for chunks of up to `capacity` tokens.
-struct Activations {
-  size_t capacity = 0;
-  std::vector<float> x, xn, qkv, attn, tmp, ff;
-
-  void resize(const ModelDims& d, size_t tokens) {
-    capacity = tokens;
-    x.assign(tokens * d.n_embd, 0.0f);
-    xn.assign(tokens * d.n_embd, 0.0f);
-    qkv.assign(tokens * (d.n_head + 2 * d.n_head_kv) * d.head_dim, 0.0f);
-    attn.assign(tokens * d.n_head * d.head_dim, 0.0f);
-    tmp.assign(tokens * d.n_embd, 0.0f);
-    ff.assign(tokens * 2 * d.n_ff, 0.0f);  // 2x: gate and up for SwiGLU
-  }
-};
-
-struct ForwardRequest {
-  const int32_t* ids = nullptr;
-  size_t n = 0;             // tokens in this chunk, <= Activations::capacity
-  size_t pos0 = 0;          // position of ids[0]; the cache holds 0 .. pos0-1
-  float* logits = nullptr;  // [n_vocab] for the last token, or [n, n_vocab] if all_logits
-  bool all_logits = false;
-  // Optional, per layer: probabilities [n_head][n][pos0 + n] of this chunk.
-  float* const* attention_probs = nullptr;
-};
-
-// An encoder pass (BERT) over sequences packed back to back without padding:
-// sequence s is tokens [offset_s, offset_s + lengths[s]) of ids, where
-// offset_s is the sum of the lengths before it. Each sequence attends only
-// to itself, so a batch gives the same states as one sequence at a time
-// (what a padded batch with an attention mask computes, minus the padding).
-struct EncodeRequest {
-  const int32_t* ids = nullptr;
-  const int32_t* token_types = nullptr;  // optional, per token (segment A = 0)
-  const size_t* lengths = nullptr;       // n_seqs lengths, each 1..n_ctx
-  size_t n_seqs = 0;
-  float* hidden = nullptr;  // [total tokens, n_embd]: last_hidden_state
-  // Optional, per layer: probabilities [n_head][len][len], one sequence only.
-  float* const* attention_probs = nullptr;
-};
-
 class Model {
  public:
   virtual ~Model() = default;
   const ModelDims& dims() const { return dims_; }
   // Weight bytes held in memory (for inspection and the loader's budget).
   size_t weight_bytes() const { return store_.bytes(); }
-  virtual Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
-                         const ForwardRequest& request) const = 0;
-  // Encoders run encode() instead of forward(); decoders say so.
-  virtual bool is_encoder() const { return false; }
-  virtual Status encode(ThreadPool* /*pool*/, const EncodeRequest& /*request*/) const {
-    return Status::unsupported("this model is a decoder: it generates (forward) rather than encodes");
-  }
+
+  // The roles this model plays; nullptr for a role it does not have.
+  virtual const DecoderStack* decoder() const { return nullptr; }
+  virtual const EncoderStack* encoder() const { return nullptr; }
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named
   // without checkpoint_prefix(), each pointing at where its data goes, and
@@ -105,9 +68,14 @@ class Model {
   WeightStore& store() { return store_; }
   // What Hub checkpoints may put before every slot name ("transformer." for GPT-2).
   virtual const char* checkpoint_prefix() const = 0;
+
  protected:
   ModelDims dims_;     // set by each architecture's constructor
   WeightStore store_;  // owns every packed weight
 };
+
+// What a model can be asked to do, by the names the JS API uses
+// ("generate", "encode"), derived from its roles.
+std::vector<std::string> capabilities_of(const Model& model);
 
 }  // namespace qkv

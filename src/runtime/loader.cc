@@ -93,11 +93,17 @@ Status ModelLoader::add_file(std::string_view file, std::string_view header_text
   reads->clear();
   SafetensorsHeader header;
   QKV_RETURN_IF_ERROR(parse_safetensors_header(header_text, file_size, file, &header));
+  return add_tensors(file, header.tensors, reads);
+}
+
+Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorEntry>& entries,
+                                std::vector<TensorRead>* reads) {
+  reads->clear();
   const std::string prefix = model_->checkpoint_prefix();
   std::vector<TensorRead> planned;
   std::vector<Pending> added;
   std::vector<size_t> claimed;
-  for (const SafetensorsTensor& t : header.tensors) {
+  for (const TensorEntry& t : entries) {
     std::string_view name = t.name;
     if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
     size_t slot = slots_.size();
@@ -120,6 +126,12 @@ Status ModelLoader::add_file(std::string_view file, std::string_view header_text
     if (t.shape != expected) {
       return Status::format(where + " has shape " + shape_text(t.shape) + ", but config.json implies " +
                             shape_text(expected));
+    }
+    // Entries from any reader are checked here too: the byte range must hold exactly the shape.
+    const uint64_t element_bytes = t.dtype == TensorDType::kF32 ? 4 : 2;
+    if (t.end < t.begin || t.end - t.begin != elements_of(s.shape) * element_bytes) {
+      return Status::format(where + " spans " + str(t.end - t.begin) + " bytes, but " + shape_text(t.shape) +
+                            " " + t.dtype_name + " needs " + str(elements_of(s.shape) * element_bytes));
     }
     Pending p;
     p.slot = slot;
@@ -149,7 +161,8 @@ Status ModelLoader::window(size_t id, uint8_t** data, size_t* capacity) {
   if (p.target == nullptr) QKV_RETURN_IF_ERROR(start(p));
   if (p.packer != nullptr) {
     *data = p.target + p.window_filled;
-    *capacity = static_cast<size_t>(std::min<uint64_t>(p.window_bytes - p.window_filled, p.bytes - p.received));
+    *capacity =
+        static_cast<size_t>(std::min<uint64_t>(p.window_bytes - p.window_filled, p.bytes - p.received));
   } else {
     *data = p.target + p.received;
     *capacity = static_cast<size_t>(p.bytes - p.received);
@@ -177,9 +190,11 @@ Status ModelLoader::start(Pending& p) {
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
   void* data = store.allocate(packed_weights_bytes(type_, n, k));
-  float* scales = type_ == WeightType::kQ8 ? static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)))
-                                            : nullptr;
-  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr)) return Status::resource_exhausted(oom);
+  float* scales = type_ == WeightType::kQ8
+                      ? static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)))
+                      : nullptr;
+  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr))
+    return Status::resource_exhausted(oom);
   const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
   p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type_, data, scales);
   QKV_RETURN_IF_ERROR(p.packer->check());
@@ -196,7 +211,8 @@ Status ModelLoader::advance(size_t id, size_t bytes) {
   size_t capacity = 0;
   QKV_RETURN_IF_ERROR(window(id, &data, &capacity));
   if (bytes > capacity) {
-    return Status::invalid_argument("loader: " + str(bytes) + " bytes delivered into a window of " + str(capacity));
+    return Status::invalid_argument("loader: " + str(bytes) + " bytes delivered into a window of " +
+                                    str(capacity));
   }
   Pending& p = pending_[id];
   p.received += bytes;

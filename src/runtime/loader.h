@@ -68,6 +68,11 @@ class ModelLoader {
   // the model does not use are skipped.
   Status add_file(std::string_view file, std::string_view header_text, uint64_t file_size,
                   std::vector<TensorRead>* reads);
+  // The same for entries any format's reader produced (the seam a GGUF
+  // source uses): entries are matched to the model's slots by name, without
+  // checkpoint_prefix(), and checked; all or nothing.
+  Status add_tensors(std::string_view file, const std::vector<TensorEntry>& entries,
+                     std::vector<TensorRead>* reads);
 
   // Where the next bytes of read `id` go, and how many fit (>= 1 until the
   // read is complete). Allocates on the first call; valid until advance().

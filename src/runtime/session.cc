@@ -7,12 +7,17 @@
 namespace qkv {
 
 Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool)
-    : model_(std::move(model)), pool_(pool), sampler_(model_->dims().n_vocab) {
+    : model_(std::move(model)), decoder_(model_->decoder()), pool_(pool), sampler_(model_->dims().n_vocab) {
   const ModelDims& d = model_->dims();
   cache_.resize(d);
   act_.resize(d, std::min(kPrefillChunk, d.n_ctx));
   logits_.assign(d.n_vocab, 0.0f);
   tokens_.reserve(d.n_ctx);
+}
+
+Status Session::require_decoder(const Model& model, const std::string& architecture) {
+  if (model.decoder() != nullptr) return Status::ok_status();
+  return Status::unsupported(architecture + " is an encoder: it embeds text and does not generate");
 }
 
 Status Session::check_ids(const int32_t* ids, size_t n) const {
@@ -44,7 +49,7 @@ Status Session::run(const int32_t* ids, size_t n, bool all_logits, float* const*
     r.all_logits = all_logits;
     r.logits = all_logits ? all_logits_.data() + done * vocab : logits_.data();
     r.attention_probs = probs;
-    QKV_RETURN_IF_ERROR(model_->forward(pool_, cache_, act_, r));
+    QKV_RETURN_IF_ERROR(decoder_->forward(pool_, cache_, act_, r));
     tokens_.insert(tokens_.end(), ids + done, ids + done + chunk);
     done += chunk;
   }

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "models/decoder.h"
 #include "models/model.h"
 #include "runtime/sampler.h"
 
@@ -20,7 +22,10 @@ class Session {
   // run at full speed, few enough to keep activations small.
   static constexpr size_t kPrefillChunk = 128;
 
+  // model->decoder() must not be null (require_decoder() says why it is).
   Session(std::shared_ptr<const Model> model, ThreadPool* pool);
+  // An unsupported error naming the architecture when the model cannot generate.
+  static Status require_decoder(const Model& model, const std::string& architecture);
 
   const ModelDims& dims() const { return model_->dims(); }
   // Tokens in the cache.
@@ -52,6 +57,7 @@ class Session {
   Status run(const int32_t* ids, size_t n, bool all_logits, float* const* probs);
 
   std::shared_ptr<const Model> model_;
+  const DecoderStack* decoder_;
   ThreadPool* pool_;
   KvCache cache_;
   Activations act_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checkpoint_fixtures.h"
+#include "runtime/encoder.h"
 
 namespace qkv {
 namespace {
@@ -43,28 +44,35 @@ class BertCheckpoint : public ::testing::TestWithParam<const char*> {
     const Status s = load_folder(folder, WeightType::kF32, &loaded);
     ASSERT_TRUE(s.ok()) << s.message();
     model_ = std::move(loaded);
+    ASSERT_TRUE(Encoder::create(model_, folder, nullptr, &encoder_).ok());
     ASSERT_TRUE(parse_json(read_file(fixture(folder + "/reference.json")), "reference.json", &ref_).ok());
   }
 
-  Status encode(const std::vector<int32_t>& ids, const std::vector<int32_t>* types, std::vector<size_t> lengths,
-                std::vector<float>* hidden, float* const* probs = nullptr) const {
-    hidden->assign(ids.size() * model_->dims().n_embd, 0.0f);
-    EncodeRequest r;
-    r.ids = ids.data();
-    r.token_types = types != nullptr ? types->data() : nullptr;
-    r.lengths = lengths.data();
-    r.n_seqs = lengths.size();
-    r.hidden = hidden->data();
-    r.attention_probs = probs;
-    return model_->encode(nullptr, r);
+  static EncoderInput input(const std::vector<int32_t>& ids, const std::vector<int32_t>* types,
+                            const std::vector<size_t>& lengths) {
+    EncoderInput in;
+    in.ids = ids.data();
+    in.n_ids = ids.size();
+    in.token_types = types != nullptr ? types->data() : nullptr;
+    in.lengths = lengths.data();
+    in.n_seqs = lengths.size();
+    return in;
   }
 
-  std::unique_ptr<Model> model_;
+  Status encode(const std::vector<int32_t>& ids, const std::vector<int32_t>* types,
+                const std::vector<size_t>& lengths, std::vector<float>* hidden) const {
+    return encoder_->encode(input(ids, types, lengths), hidden);
+  }
+
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Encoder> encoder_;
   JsonValue ref_;
 };
 
 TEST_P(BertCheckpoint, HiddenStatesMatchPyTorch) {
-  ASSERT_TRUE(model_->is_encoder());
+  ASSERT_NE(model_->encoder(), nullptr);
+  EXPECT_EQ(model_->decoder(), nullptr);
+  EXPECT_EQ(capabilities_of(*model_), std::vector<std::string>{"encode"});
   const JsonValue* inputs = ref_.find("inputs");
   ASSERT_GE(inputs->size(), 6u);
   for (size_t i = 0; i < inputs->size(); ++i) {
@@ -101,6 +109,51 @@ TEST_P(BertCheckpoint, PackedBatchEqualsSingleSequences) {
   }
 }
 
+// The pooling head against PyTorch's pooled padded batch: mean and [CLS],
+// plain and normalized (mean and CLS differ by ~0.1 here, so a mix-up fails).
+TEST_P(BertCheckpoint, PooledEmbeddingsMatchPyTorch) {
+  const JsonValue& batch = *ref_.find("batch");
+  const JsonValue& ids_rows = *batch.find("input_ids");
+  const JsonValue& mask_rows = *batch.find("attention_mask");
+  const JsonValue& type_rows = *batch.find("token_type_ids");
+  std::vector<int32_t> ids, types;
+  std::vector<size_t> lengths;
+  for (size_t b = 0; b < ids_rows.size(); ++b) {
+    size_t length = 0;
+    for (size_t t = 0; t < mask_rows.at(b).size(); ++t) {
+      if (*mask_rows.at(b).at(t).as_int64() == 0) continue;
+      ids.push_back(static_cast<int32_t>(*ids_rows.at(b).at(t).as_int64()));
+      types.push_back(static_cast<int32_t>(*type_rows.at(b).at(t).as_int64()));
+      ++length;
+    }
+    lengths.push_back(length);
+  }
+  const struct {
+    Pooling pooling;
+    bool normalize;
+    const char* key;
+  } cases[] = {{Pooling::kMean, false, "mean_pooled"},
+               {Pooling::kMean, true, "mean_pooled_normalized"},
+               {Pooling::kCls, false, "cls_pooled"},
+               {Pooling::kCls, true, "cls_pooled_normalized"}};
+  for (const auto& c : cases) {
+    std::vector<float> pooled;
+    ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), c.pooling, c.normalize, &pooled).ok()) << c.key;
+    ASSERT_EQ(pooled.size(), lengths.size() * model_->dims().n_embd);
+    EXPECT_LE(max_error(pooled.data(), *batch.find(c.key)), 1e-4) << c.key;
+  }
+  // 'none' keeps every token; normalized, each row has unit length.
+  std::vector<float> rows;
+  ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), Pooling::kNone, true, &rows).ok());
+  ASSERT_EQ(rows.size(), ids.size() * model_->dims().n_embd);
+  for (size_t t = 0; t < ids.size(); ++t) {
+    double norm = 0;
+    for (size_t i = 0; i < model_->dims().n_embd; ++i)
+      norm += rows[t * model_->dims().n_embd + i] * rows[t * model_->dims().n_embd + i];
+    EXPECT_NEAR(norm, 1.0, 1e-5) << "token " << t;
+  }
+}
+
 TEST_P(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {
   const JsonValue* att = ref_.find("attention");
   const JsonValue& input = ref_.find("inputs")->at(*att->find("input")->as_uint64());
@@ -108,11 +161,9 @@ TEST_P(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {
   const std::vector<int32_t> types = ints_of(*input.find("token_type_ids"));
   const ModelDims& d = model_->dims();
   const size_t n = ids.size();
-  std::vector<std::vector<float>> probs(d.n_layer, std::vector<float>(d.n_head * n * n));
-  std::vector<float*> per_layer;
-  for (auto& p : probs) per_layer.push_back(p.data());
-  std::vector<float> hidden;
-  ASSERT_TRUE(encode(ids, &types, {n}, &hidden, per_layer.data()).ok());
+  std::vector<std::vector<float>> probs;
+  ASSERT_TRUE(encoder_->attention(ids.data(), n, &probs).ok());
+  ASSERT_EQ(probs.size(), d.n_layer);
   const JsonValue* want = att->find("probs");  // [layer][head][q][k]
   double worst = 0;
   for (size_t l = 0; l < d.n_layer; ++l) {
@@ -144,9 +195,12 @@ TEST_P(BertCheckpoint, BadRequestsAreNamed) {
   std::vector<int32_t> long_ids(model_->dims().n_ctx + 1, 100);
   s = encode(long_ids, nullptr, {long_ids.size()}, &hidden);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  KvCache cache;
-  Activations act;
-  EXPECT_EQ(model_->forward(nullptr, cache, act, ForwardRequest()).code(), StatusCode::kUnsupported);
+  s = encode(ids, nullptr, {2}, &hidden);  // lengths that do not add up to the ids
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("add up to 2 tokens, not 3"), std::string::npos) << s.message();
+  s = Session::require_decoder(*model_, GetParam());
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("is an encoder"), std::string::npos) << s.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, BertCheckpoint, ::testing::Values("bert-tiny", "roberta-tiny"),
@@ -224,13 +278,15 @@ TEST(RobertaCheckpoint, XlmRobertaAndPrefixedCheckpointsGiveTheSameStates) {
     std::unique_ptr<Model> model;
     s = loader->finish(&model);
     ASSERT_TRUE(s.ok()) << c[1] << ": " << s.message();
-    std::vector<float> hidden(ids.size() * model->dims().n_embd);
-    EncodeRequest r;
-    r.ids = ids.data();
-    r.lengths = lengths;
-    r.n_seqs = 1;
-    r.hidden = hidden.data();
-    ASSERT_TRUE(model->encode(nullptr, r).ok());
+    std::unique_ptr<Encoder> encoder;
+    ASSERT_TRUE(Encoder::create(std::move(model), c[1], nullptr, &encoder).ok());
+    EncoderInput in;
+    in.ids = ids.data();
+    in.n_ids = ids.size();
+    in.lengths = lengths;
+    in.n_seqs = 1;
+    std::vector<float> hidden;
+    ASSERT_TRUE(encoder->encode(in, &hidden).ok());
     EXPECT_LE(max_error(hidden.data(), *input.find("last_hidden_state")), 1e-4) << c[1];
   }
 }

@@ -1,0 +1,12 @@
+#include "models/model.h"
+
+namespace qkv {
+
+std::vector<std::string> capabilities_of(const Model& model) {
+  std::vector<std::string> out;
+  if (model.decoder() != nullptr) out.push_back("generate");
+  if (model.encoder() != nullptr) out.push_back("encode");
+  return out;
+}
+
+}  // namespace qkv

@@ -1,0 +1,110 @@
+#include "runtime/encoder.h"
+
+#include <string>
+
+namespace qkv {
+namespace {
+
+std::string str(size_t v) { return std::to_string(v); }
+
+}  // namespace
+
+Status Encoder::create(std::shared_ptr<const Model> model, const std::string& architecture, ThreadPool* pool,
+                       std::unique_ptr<Encoder>* out) {
+  if (model->encoder() == nullptr) {
+    return Status::unsupported(architecture + " is a decoder: it generates and has no encoder to embed with");
+  }
+  out->reset(new Encoder(std::move(model), pool));
+  return Status::ok_status();
+}
+
+Encoder::Encoder(std::shared_ptr<const Model> model, ThreadPool* pool)
+    : model_(std::move(model)), stack_(model_->encoder()), pool_(pool) {}
+
+Status Encoder::check(const EncoderInput& in) const {
+  const ModelDims& d = dims();
+  if (in.n_seqs == 0 || in.n_ids == 0) return Status::invalid_argument("encode: no sequences");
+  size_t total = 0;
+  for (size_t s = 0; s < in.n_seqs; ++s) {
+    if (in.lengths[s] == 0 || in.lengths[s] > d.n_ctx) {
+      return Status::invalid_argument("encode: sequence " + str(s) + " has " + str(in.lengths[s]) +
+                                      " tokens; the model takes 1 to " + str(d.n_ctx));
+    }
+    total += in.lengths[s];
+  }
+  if (total != in.n_ids) {
+    return Status::invalid_argument("encode: the lengths add up to " + str(total) + " tokens, not " +
+                                    str(in.n_ids));
+  }
+  for (size_t t = 0; t < in.n_ids; ++t) {
+    if (in.ids[t] < 0 || static_cast<size_t>(in.ids[t]) >= d.n_vocab) {
+      return Status::invalid_argument("token id " + std::to_string(in.ids[t]) + " at position " + str(t) +
+                                      " is outside the vocabulary [0, " + str(d.n_vocab) + ")");
+    }
+    if (in.token_types != nullptr &&
+        (in.token_types[t] < 0 || static_cast<size_t>(in.token_types[t]) >= stack_->n_token_types())) {
+      return Status::invalid_argument("encode: token type " + std::to_string(in.token_types[t]) + " at " +
+                                      str(t) + " is outside [0, " + str(stack_->n_token_types()) + ")");
+    }
+  }
+  return Status::ok_status();
+}
+
+Status Encoder::run(const EncoderInput& in, float* hidden, float* const* probs) {
+  const size_t needed = stack_->scratch_bytes(in.n_ids);
+  // Grows to the largest call so far; kept, since embed() calls come in batches of similar size.
+  if (scratch_.capacity() < needed && !scratch_.reserve(needed)) {
+    return Status::resource_exhausted("encode: no memory for " + str(needed) + " bytes of scratch for " +
+                                      str(in.n_ids) + " tokens");
+  }
+  scratch_.reset();
+  EncodeRequest r;
+  r.ids = in.ids;
+  r.token_types = in.token_types;
+  r.lengths = in.lengths;
+  r.n_seqs = in.n_seqs;
+  r.hidden = hidden;
+  r.attention_probs = probs;
+  Status s = stack_->encode(pool_, scratch_, r);
+  scratch_.reset();
+  return s;
+}
+
+Status Encoder::encode(const EncoderInput& in, std::vector<float>* hidden) {
+  QKV_RETURN_IF_ERROR(check(in));
+  hidden->assign(in.n_ids * dims().n_embd, 0.0f);
+  return run(in, hidden->data(), nullptr);
+}
+
+Status Encoder::embed(const EncoderInput& in, Pooling pooling, bool normalize, std::vector<float>* out) {
+  std::vector<float> hidden;
+  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  if (pooling == Pooling::kNone) {
+    pool_sequences(hidden.data(), in.lengths, in.n_seqs, dims().n_embd, pooling, normalize, hidden.data());
+    *out = std::move(hidden);
+    return Status::ok_status();
+  }
+  out->assign(in.n_seqs * dims().n_embd, 0.0f);
+  pool_sequences(hidden.data(), in.lengths, in.n_seqs, dims().n_embd, pooling, normalize, out->data());
+  return Status::ok_status();
+}
+
+Status Encoder::attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs) {
+  const ModelDims& d = dims();
+  EncoderInput in;
+  in.ids = ids;
+  in.n_ids = n;
+  in.lengths = &n;
+  in.n_seqs = 1;
+  if (n == 0 || n > d.n_ctx) {
+    return Status::invalid_argument("attention: " + str(n) + " tokens; the model takes 1 to " + str(d.n_ctx));
+  }
+  QKV_RETURN_IF_ERROR(check(in));
+  probs->assign(d.n_layer, std::vector<float>(d.n_head * n * n, 0.0f));
+  std::vector<float*> per_layer;
+  for (std::vector<float>& p : *probs) per_layer.push_back(p.data());
+  std::vector<float> hidden(n * d.n_embd);
+  return run(in, hidden.data(), per_layer.data());
+}
+
+}  // namespace qkv

@@ -1,0 +1,57 @@
+// The runner of an encoder (BERT, RoBERTa): checks what the caller hands
+// over, owns the scratch that the encoder stack works in (reserved once for
+// the largest call so far, not allocated per call), and applies the heads:
+// hidden states, pooled sentence embeddings, attention probabilities.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/arena.h"
+#include "core/status.h"
+#include "models/encoder.h"
+#include "models/heads/pooling.h"
+#include "models/model.h"
+
+namespace qkv {
+
+// Sequences packed back to back: ids[n_ids], lengths[n_seqs] adding up to
+// n_ids, and optionally one token type per token.
+struct EncoderInput {
+  const int32_t* ids = nullptr;
+  size_t n_ids = 0;
+  const size_t* lengths = nullptr;
+  size_t n_seqs = 0;
+  const int32_t* token_types = nullptr;  // null: every token in segment 0
+};
+
+class Encoder {
+ public:
+  // An unsupported error naming the architecture when the model has no encoder.
+  static Status create(std::shared_ptr<const Model> model, const std::string& architecture, ThreadPool* pool,
+                       std::unique_ptr<Encoder>* out);
+
+  const ModelDims& dims() const { return model_->dims(); }
+
+  // Last hidden states [n_ids, n_embd].
+  Status encode(const EncoderInput& input, std::vector<float>* hidden);
+  // Pooled embeddings [pooled_rows(pooling, ...), n_embd] (heads/pooling.h).
+  Status embed(const EncoderInput& input, Pooling pooling, bool normalize, std::vector<float>* out);
+  // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
+  Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
+
+ private:
+  Encoder(std::shared_ptr<const Model> model, ThreadPool* pool);
+  Status check(const EncoderInput& input) const;
+  Status run(const EncoderInput& input, float* hidden, float* const* probs);
+
+  std::shared_ptr<const Model> model_;
+  const EncoderStack* stack_;
+  ThreadPool* pool_;
+  Arena scratch_;
+};
+
+}  // namespace qkv

@@ -1,0 +1,144 @@
+// The Embind handle of runtime/ModelLoader: web/'s loader hands over
+// config.json, each safetensors header, then streams the requested byte
+// ranges into the windows the loader gives out, and finally takes the
+// model (a handle from model_bindings.h). Every method goes through bound().
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "binding_support.h"
+#include "model_bindings.h"
+#include "runtime/loader.h"
+
+namespace qkv_bind {
+namespace {
+
+using emscripten::val;
+using qkv::Status;
+
+Status weight_type_from(const std::string& dtype, qkv::WeightType* out) {
+  if (dtype == "f32") {
+    *out = qkv::WeightType::kF32;
+  } else if (dtype == "f16") {
+    *out = qkv::WeightType::kF16;
+  } else if (dtype == "q8") {
+    *out = qkv::WeightType::kQ8;
+  } else {
+    return Status::invalid_argument("dtype must be 'f32', 'f16' or 'q8', got '" + dtype + "'");
+  }
+  return Status::ok_status();
+}
+
+class WasmLoader {
+ public:
+  // dtype: "f32", "f16" or "q8" (checked in JS too).
+  static WasmLoader* create(val config, val dtype) {
+    return bound<WasmLoader*>(
+        [&](WasmLoader*& self, val config_arg, val dtype_arg) -> Status {
+          qkv::WeightType type;
+          QKV_RETURN_IF_ERROR(weight_type_from(dtype_arg.as<std::string>(), &type));
+          std::unique_ptr<WasmLoader> loader(new WasmLoader());
+          QKV_RETURN_IF_ERROR(
+              qkv::ModelLoader::create(config_arg.as<std::string>(), type, pool(), &loader->loader_));
+          self = loader.release();
+          return Status::ok_status();
+        },
+        config, dtype);
+  }
+
+  double planned_weight_bytes() const { return static_cast<double>(loader_->planned_weight_bytes()); }
+
+  // header: `header_length` bytes at wasm address header_ptr. Returns the
+  // reads to deliver, in file order: [{id, begin, end, name}].
+  val add_file(val name, uintptr_t header_ptr, double header_length, double file_size) {
+    return bound<val>(
+        [&](val& out, val name_arg) -> Status {
+          size_t n = 0, size = 0;
+          QKV_RETURN_IF_ERROR(to_count(header_length, 0, "header length", &n));
+          QKV_RETURN_IF_ERROR(to_count(file_size, 0, "file size", &size));
+          QKV_RETURN_IF_ERROR(check_heap_range(header_ptr, n, "safetensors header"));
+          std::vector<qkv::TensorRead> reads;
+          QKV_RETURN_IF_ERROR(loader_->add_file(
+              name_arg.as<std::string>(), std::string_view(reinterpret_cast<const char*>(header_ptr), n),
+              size, &reads));
+          val list = val::array();
+          for (const qkv::TensorRead& r : reads) {
+            val read = val::object();
+            read.set("id", static_cast<double>(r.id));
+            read.set("begin", static_cast<double>(r.begin));
+            read.set("end", static_cast<double>(r.end));
+            read.set("name", r.name);
+            list.call<void>("push", read);
+          }
+          out = std::move(list);
+          return Status::ok_status();
+        },
+        name);
+  }
+
+  // [address, capacity]: where the next bytes of read `id` go, and how many fit.
+  val window(double id) {
+    return bound<val>([&](val& out) -> Status {
+      size_t i = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      uint8_t* data = nullptr;
+      size_t capacity = 0;
+      QKV_RETURN_IF_ERROR(loader_->window(i, &data, &capacity));
+      val pair = val::array();
+      pair.call<void>("push", static_cast<double>(reinterpret_cast<uintptr_t>(data)));
+      pair.call<void>("push", static_cast<double>(capacity));
+      out = std::move(pair);
+      return Status::ok_status();
+    });
+  }
+
+  // `bytes` more bytes of read `id` are in its window.
+  void advance(double id, double bytes) {
+    bound<void>([&]() -> Status {
+      size_t i = 0, n = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      QKV_RETURN_IF_ERROR(to_count(bytes, 0, "byte count", &n));
+      return loader_->advance(i, n);
+    });
+  }
+
+  void finish_read(double id) {
+    bound<void>([&]() -> Status {
+      size_t i = 0;
+      QKV_RETURN_IF_ERROR(to_count(id, 0, "read id", &i));
+      return loader_->finish_read(i);
+    });
+  }
+
+  WasmModel* finish() {
+    return bound<WasmModel*>([&](WasmModel*& model) -> Status {
+      std::unique_ptr<qkv::Model> m;
+      QKV_RETURN_IF_ERROR(loader_->finish(&m));
+      model = new WasmModel(std::shared_ptr<const qkv::Model>(std::move(m)), loader_->architecture());
+      return Status::ok_status();
+    });
+  }
+
+ private:
+  WasmLoader() = default;
+  std::unique_ptr<qkv::ModelLoader> loader_;
+};
+
+}  // namespace
+}  // namespace qkv_bind
+
+EMSCRIPTEN_BINDINGS(qkv_loader) {
+  using namespace qkv_bind;
+  using emscripten::allow_raw_pointers;
+  emscripten::class_<WasmLoader>("ModelLoader")
+      .class_function("create", &WasmLoader::create, allow_raw_pointers())
+      .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
+      .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
+      .function("window", &WasmLoader::window)
+      .function("advance", &WasmLoader::advance)
+      .function("finishRead", &WasmLoader::finish_read)
+      .function("finish", &WasmLoader::finish, allow_raw_pointers());
+}

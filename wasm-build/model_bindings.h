@@ -1,0 +1,46 @@
+// The Embind handle of a loaded model (model_bindings.cc), which
+// loader_bindings.cc hands out when a load finishes.
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "models/model.h"
+#include "runtime/encoder.h"
+
+namespace qkv_bind {
+
+class WasmSession;
+
+class WasmModel {
+ public:
+  WasmModel(std::shared_ptr<const qkv::Model> model, std::string architecture);
+  ~WasmModel();
+
+  emscripten::val info() const;
+  // Decoders: a new generation session (KV cache, sampler).
+  WasmSession* create_session() const;
+  // Encoders: last hidden states [total tokens, n_embd] of the sequences
+  // packed back to back in ids (lengths: one count per sequence); types is
+  // an Int32Array of token types or null.
+  emscripten::val encode(emscripten::val ids, emscripten::val lengths, emscripten::val types);
+  // Encoders: pooled embeddings ('mean', 'cls' or 'none'), [rows, n_embd].
+  emscripten::val embed(emscripten::val ids, emscripten::val lengths, emscripten::val types,
+                        emscripten::val pooling, bool normalize);
+  // Encoders: attention probabilities of every layer for one sequence, an
+  // array of Float32Array [head][query][key].
+  emscripten::val encode_attention(emscripten::val ids);
+
+ private:
+  // The encoder runner, made on first use (it owns scratch that decoders never need).
+  qkv::Status encoder(qkv::Encoder** out);
+
+  std::shared_ptr<const qkv::Model> model_;
+  std::string architecture_;
+  std::unique_ptr<qkv::Encoder> encoder_;
+};
+
+}  // namespace qkv_bind
