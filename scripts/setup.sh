@@ -13,6 +13,7 @@ apt_packages=(
   googletest                  # C++ tests (sources in /usr/src/googletest)
   cmake make g++              # native build
   clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz): the fuzzer runtime is in libclang-rt
+  clang-format                # scripts/check-format.sh (the repository's .clang-format)
   chromium                    # browser tests, driven by playwright-core
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):
