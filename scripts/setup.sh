@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(
-  emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see ../shared/TOOLCHAIN.md)
+  emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see docs/TOOLCHAIN.md)
   libhwy-dev                  # Highway: portable SIMD kernels
   libxnnpack-dev libpthreadpool-dev  # native reference for GEMM tests and benchmarks
   googletest                  # C++ tests (sources in /usr/src/googletest)
