@@ -1,4 +1,4 @@
-# Emscripten build (TOOLCHAIN.md §0, §2, §4, §5). One exception mode for
+# Emscripten build (docs/TOOLCHAIN.md §0, §2, §4, §5). One exception mode for
 # everything (wasm EH): C++ errors become JS Errors at the binding edge, and
 # gtest's EXPECT_THROW works in the wasm test run.
 if(NOT DEFINED ENV{NODE_PATH})

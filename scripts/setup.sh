@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(
-  emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see ../shared/TOOLCHAIN.md)
+  emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see docs/TOOLCHAIN.md)
   libhwy-dev                  # Highway: portable SIMD kernels
   libxnnpack-dev libpthreadpool-dev  # native reference for GEMM tests and benchmarks
   googletest                  # C++ tests (sources in /usr/src/googletest)
   cmake make g++              # native build
   clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz): the fuzzer runtime is in libclang-rt
+  clang-format                # scripts/check-format.sh (the repository's .clang-format)
   chromium                    # browser tests, driven by playwright-core
 )
 # Node.js may come from elsewhere (e.g. a nodesource build that bundles npm):

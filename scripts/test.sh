@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every suite: C++ natively (plain and ASan+UBSan) and as wasm under Node
-# (one thread and pthreads), then the JS API in Node and in Chromium.
+# Checks the C++ formatting (seconds, so it fails first), then runs every
+# suite: C++ natively (plain and ASan+UBSan) and as wasm under Node (one
+# thread and pthreads), then the JS API in Node and in Chromium.
 # Expects scripts/build.sh to have run (npm test does both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ run_ctest() {
   cmake --build "$dir" -j"$jobs"
   (cd "$dir" && ctest --output-on-failure -j"$jobs")
 }
+
+section "C++ format (clang-format --dry-run --Werror)"
+bash scripts/check-format.sh
 
 section "C++ native"
 configure_native build/native

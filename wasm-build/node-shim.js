@@ -1,6 +1,6 @@
 // Emitted at the top of the ES module, outside the factory. Under Node it
 // provides the CommonJS globals the Emscripten 3.1.6 runtime expects; in
-// browsers and workers it does nothing. (TOOLCHAIN.md §1)
+// browsers and workers it does nothing. (docs/TOOLCHAIN.md §1)
 let require, __dirname, __filename;
 if (typeof process == 'object' && typeof process.versions == 'object' && typeof process.versions.node == 'string') {
   const { createRequire } = await import('node:module');

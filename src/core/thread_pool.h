@@ -1,7 +1,7 @@
 // A persistent pool of worker threads with a blocking parallel_for.
 //
 // Why persistent: spawning a thread costs 57-233 us under Emscripten
-// (TOOLCHAIN.md §4), more than many kernels take. Why chunks are claimed from
+// (docs/TOOLCHAIN.md §4), more than many kernels take. Why chunks are claimed from
 // an atomic counter by the caller too: under Emscripten a worker may not have
 // started yet when the first job arrives (its Web Worker loads asynchronously
 // and only starts once the JS event loop turns). A job therefore never waits

@@ -2,7 +2,7 @@
  * Views of wasm memory that are valid right now. After memory grows, the
  * one-thread build replaces Module.HEAP* itself, but in the pthreads build a
  * growth done by another thread leaves this thread's views at the old size,
- * silently dropping writes past their end (TOOLCHAIN.md §3). Read views
+ * silently dropping writes past their end (docs/TOOLCHAIN.md §3). Read views
  * through these helpers, after any call that may allocate.
  */
 import type { QkvWasmModule } from './wasm-module.js';

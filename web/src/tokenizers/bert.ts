@@ -4,7 +4,7 @@
  * pre_tokenizers/bert.rs).
  *
  * Like the rest of qkv's tokenizers this uses the JS engine's Unicode tables
- * (DESIGN.md: no tables shipped). Hugging Face's BERT code alone classifies
+ * (qkv ships no Unicode tables of its own). Hugging Face's BERT code alone classifies
  * characters with the Rust crate unicode_categories 0.1.1, whose tables date
  * from Unicode 8/9: against Hugging Face tokenizers 0.23.2 and Node 20, 658 of
  * the 1.1M code points are read differently, all characters assigned or

@@ -1,0 +1,238 @@
+// A TypeScript application written against qkv's published types: it imports
+// 'qkv' by name (resolved through package.json's "exports" to dist/index.d.ts,
+// as an installed copy resolves) and uses every public export once, under the
+// strictest settings an application might choose (tests/types/tsconfig.json).
+// It is compiled, never run: tests/js/types.test.mjs runs `tsc --noEmit -p
+// tests/types` and checks that the import below names every export of
+// dist/index.d.ts. Lines marked @ts-expect-error must stay errors: they fail
+// the compile if a public type widens (to `any`, or to a looser union).
+import {
+  // values
+  env,
+  QkvError,
+  InvalidArgumentError,
+  FormatError,
+  UnsupportedError,
+  OutOfMemoryError,
+  NetworkError,
+  InternalError,
+  softmax,
+  createTokenizer,
+  loadModel,
+  Model,
+  pipeline,
+  TextStreamer,
+  WorkerEngine,
+  WorkerModel,
+  serveWorker,
+  backendInfo,
+  // types
+  type Env,
+  type WasmEnv,
+  type BackendInfo,
+  type Flavour,
+  type LoadModelOptions,
+  type ModelFiles,
+  type FileInput,
+  type ProgressInfo,
+  type ModelInfo,
+  type GeneratedToken,
+  type ForwardResult,
+  type AttentionResult,
+  type EmbedOptions,
+  type EmbedResult,
+  type PipelineTask,
+  type PipelineOptions,
+  type TextGenerationPipeline,
+  type TextGenerationOptions,
+  type TextGenerationOutput,
+  type ChatGenerationOutput,
+  type FeatureExtractionPipeline,
+  type FeatureExtractionOptions,
+  type EmbeddingTensor,
+  type TextStreamerOptions,
+  type GenerationOptions,
+  type Tokenizer,
+  type DecodeStream,
+  type DecodeOptions,
+  type EncodeOptions,
+  type ChatMessage,
+  type ChatTemplateOptions,
+  type SoftmaxOptions,
+  type WorkerEngineOptions,
+  type WorkerTokenizer,
+  type WorkerSettings,
+} from 'qkv';
+
+/** true when T is `any`: the public surface must have none. */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+const notAny = <T>(_value: T, isAny: IsAny<T>): false => isAny as false;
+
+// --- env, backendInfo, softmax -------------------------------------------------
+export async function runtime(): Promise<number> {
+  const settings: Env = env;
+  const wasm: WasmEnv = settings.wasm;
+  wasm.numThreads = 0;
+  wasm.wasmPaths = undefined;
+  settings.useBrowserCache = false;
+  // @ts-expect-error env.wasm is readonly
+  settings.wasm = wasm;
+
+  const info: BackendInfo = await backendInfo();
+  const flavour: Flavour = info.flavour;
+  // @ts-expect-error a flavour qkv does not ship
+  const noSuchFlavour: Flavour = 'qkv-simd-relaxed';
+  const reason: string | undefined = info.fallbackReason;
+
+  const options: SoftmaxOptions = { rows: 2 };
+  const probs: Float32Array = await softmax(new Float32Array([1, 2, 3, 4]), options);
+  const fromArray: Float32Array = await softmax([1, 2, 3, 4] as const);
+  notAny(probs, false);
+  return probs.length + fromArray.length + flavour.length + noSuchFlavour.length + (reason ?? '').length;
+}
+
+// --- errors ---------------------------------------------------------------------
+export function classify(e: unknown): string {
+  const classes = [InvalidArgumentError, FormatError, UnsupportedError, OutOfMemoryError, NetworkError, InternalError];
+  for (const ErrorClass of classes) {
+    if (e instanceof ErrorClass) return `${e.name}: ${e.message}`;
+  }
+  if (e instanceof QkvError) {
+    const code: string = e.code;
+    // @ts-expect-error code is readonly
+    e.code = 'other';
+    return code;
+  }
+  const wrapped = new InvalidArgumentError('bad input', { cause: e });
+  return wrapped.message;
+}
+
+// --- tokenizers -------------------------------------------------------------------
+export function tokenize(tokenizerJson: unknown, tokenizerConfig: unknown): string {
+  const tokenizer: Tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+  const encodeOptions: EncodeOptions = { add_special_tokens: false };
+  const decodeOptions: DecodeOptions = { skip_special_tokens: true };
+  const ids: number[] = tokenizer.encode('Hello', encodeOptions);
+  const stream: DecodeStream = tokenizer.createDecodeStream(decodeOptions);
+  let text = ids.map((id) => stream.push(id)).join('') + stream.flush();
+  text += tokenizer.decode(ids, decodeOptions) + tokenizer.idToToken(ids[0] ?? 0);
+
+  const messages: ChatMessage[] = [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Hi!', name: 'extra fields reach the template' },
+  ];
+  const chatOptions: ChatTemplateOptions = { add_generation_prompt: true, date_string: '6 Dec 2026' };
+  const asText: string = tokenizer.apply_chat_template(messages, { ...chatOptions, tokenize: false });
+  const asIds: number[] = tokenizer.apply_chat_template(messages, chatOptions);
+  const asDict: { input_ids: number[] } = tokenizer.apply_chat_template(messages, { return_dict: true });
+  const template: string | undefined = tokenizer.chat_template;
+  // @ts-expect-error vocabSize is readonly
+  tokenizer.vocabSize = 0;
+  // @ts-expect-error exactOptionalPropertyTypes: an absent option is left out, not set to undefined
+  const noUndefined: EncodeOptions = { add_special_tokens: undefined };
+  return text + asText + asIds.length + asDict.input_ids.length + (template ?? '') + String(noUndefined);
+}
+
+// --- loadModel and Model ----------------------------------------------------------
+export async function generateOnMainThread(signal: AbortSignal, weights: Blob, bytes: Uint8Array): Promise<string> {
+  const config: FileInput = new URL('https://example.com/model/config.json');
+  const files: ModelFiles = { config, weights: [weights, bytes.buffer as ArrayBuffer], tokenizer: bytes };
+  const onProgress = (p: ProgressInfo): void => {
+    const status: 'progress' | 'done' = p.status;
+    const fraction: number = p.totalKnown ? p.totalLoaded / p.totalBytes : p.loaded / p.total;
+    void `${status} ${p.file} ${p.fileIndex}/${p.fileCount} ${fraction}`;
+  };
+  const options: LoadModelOptions = { dtype: 'q8', onProgress, signal };
+  // @ts-expect-error a dtype qkv does not load
+  await loadModel(files, { dtype: 'q4' });
+
+  const model: Model = await loadModel(files, options);
+  const info: ModelInfo = model.info;
+  const dtype: 'f32' | 'f16' | 'q8' = info.dtype;
+  const generation: GenerationOptions = {
+    max_new_tokens: 20, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95,
+    repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal,
+  };
+  let text = `${info.architecture} ${info.nCtx} ${dtype}: `;
+  for await (const piece of model.generate('Hello', generation)) {
+    const token: GeneratedToken = piece;
+    notAny(token.token, false);
+    text += token.text;
+  }
+  const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
+  const [seq, vocab]: [number, number] = forward.dims;
+  const attention: AttentionResult = await model.attention('The cat sat');
+  const firstLayer: Float32Array | undefined = attention.layers[0];
+  model.dispose();
+  return text + seq * vocab + attention.tokens.join(' ') + (firstLayer?.length ?? 0);
+}
+
+export async function embedOnMainThread(folder: string): Promise<number[]> {
+  const model = await loadModel(folder);
+  const embedOptions: EmbedOptions = { pooling: 'mean', normalize: true };
+  // @ts-expect-error a pooling qkv does not have
+  await model.embed('x', { pooling: 'max' });
+  const result: EmbedResult = await model.embed(['first text', [101, 102]], embedOptions);
+  return [...result.dims, result.data.length];
+}
+
+// --- pipeline and TextStreamer ----------------------------------------------------
+export async function pipelines(folder: string): Promise<string> {
+  const task: PipelineTask = 'text-generation';
+  const pipelineOptions: PipelineOptions = { dtype: 'fp16', progress_callback: (p: ProgressInfo) => void p.loaded };
+  const generator: TextGenerationPipeline = await pipeline(task, folder, pipelineOptions);
+
+  const streamerOptions: TextStreamerOptions = {
+    skip_prompt: true, callback_function: (t: string) => void t, on_finalize: () => undefined,
+  };
+  const streamer = new TextStreamer(generator.tokenizer, streamerOptions);
+  const generationOptions: TextGenerationOptions = { max_new_tokens: 20, return_full_text: false, streamer };
+  const outputs: TextGenerationOutput[] = await generator('Hello', generationOptions);
+  const batched: TextGenerationOutput[][] = await generator(['a', 'b'], generationOptions);
+  const chat: ChatGenerationOutput[] = await generator([{ role: 'user', content: 'Hi!' }], generationOptions);
+  const reply: ChatMessage | undefined = chat[0]?.generated_text.at(-1);
+  await generator.dispose();
+
+  const extractor: FeatureExtractionPipeline = await pipeline('feature-extraction', folder);
+  const extractOptions: FeatureExtractionOptions = { pooling: 'cls', normalize: true };
+  const tensor: EmbeddingTensor = await extractor(['first text', 'second'], extractOptions);
+  const type: 'float32' = tensor.type;
+  const nested: unknown[] = tensor.tolist();
+  const rows: number = tensor.dims[0] ?? 0;
+  notAny(tensor.data, false);
+  // @ts-expect-error a task qkv has no pipeline for
+  await pipeline('translation', folder);
+  return `${outputs[0]?.generated_text}${batched.length}${reply?.content}${type}${nested.length}${rows}`;
+}
+
+// --- WorkerEngine, WorkerModel, serveWorker --------------------------------------
+export async function generateInWorker(signal: AbortSignal): Promise<string> {
+  const settings: WorkerSettings = { numThreads: 0, useBrowserCache: true };
+  const engineOptions: WorkerEngineOptions = settings;
+  const engine: WorkerEngine = await WorkerEngine.create(engineOptions);
+  const info: BackendInfo = await engine.backendInfo();
+  const model: WorkerModel = await engine.loadModel('/models/sotu-llama/', { dtype: 'f16', signal });
+  const tokenizer: WorkerTokenizer = model.tokenizer;
+  const ids: number[] = await tokenizer.encode('Hello');
+  const prompt: string = await tokenizer.apply_chat_template([{ role: 'user', content: 'Hi' }], {
+    add_generation_prompt: true, tokenize: false,
+  });
+  // @ts-expect-error a worker tokenizer answers with promises
+  const sync: number[] = tokenizer.encode('Hello');
+  let text = `${info.numThreads} ${model.info.architecture} ${prompt}`;
+  for await (const { text: piece } of model.generate(ids, { max_new_tokens: 40, signal })) text += piece;
+  const { layers }: AttentionResult = await model.attention(ids);
+  model.dispose();
+  engine.terminate();
+  return text + layers.length + sync.length;
+}
+
+export function ownWorker(): WorkerEngine {
+  // The app's own worker script, which calls serveWorker() (below).
+  const worker = new Worker(new URL('./my-worker.js', import.meta.url), { type: 'module' });
+  return new WorkerEngine(worker, { numThreads: 1 });
+}
+
+export async function insideTheWorker(): Promise<void> {
+  await serveWorker();
+}
