@@ -3,11 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gemm_tester.h"
-#include "kernels/gemm/ukernels.h"
+#include "kernels/f16-f32-panel/panel.h"
+#include "kernels/f16-gemv/gemv.h"
+#include "kernels/f32-gemm/gemm.h"
+#include "kernels/f32-gemv/gemv.h"
+#include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 
 #if defined(QKV_HAVE_XNNPACK)
@@ -164,8 +170,8 @@ TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {
     const size_t k = 75;
     // Random bytes in the grouped layout, padding rows included (the kernels must ignore them).
     std::vector<int8_t> q(q8_grouped_rows(rows) * q8_padded(k));
-    std::vector<float> scales(q8_grouped_rows(rows) * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows), y1(rows),
-        y2(rows);
+    std::vector<float> scales(q8_grouped_rows(rows) * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows),
+        y1(rows), y2(rows);
     std::vector<int16_t> xq(q8_padded(k));
     std::uniform_int_distribution<int> qd(-127, 127);
     for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
@@ -189,11 +195,11 @@ TEST(GemmUkernels, F16PanelConversionIsExactForFiniteValues) {
   }
   src.resize(src.size() / nr * nr);
   std::vector<float> dst(src.size());
-  f16_panel_to_f32__simd(src.size() / nr, src.data(), nr, dst.data());
+  f16_f32_panel_ukernel__simd(src.size() / nr, src.data(), nr, dst.data());
   for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
   // Strided rows (a panel inside its group): every other row of NR values.
   const size_t rows = src.size() / nr / 2;
-  f16_panel_to_f32__simd(rows, src.data(), 2 * nr, dst.data());
+  f16_f32_panel_ukernel__simd(rows, src.data(), 2 * nr, dst.data());
   for (size_t r = 0; r < rows; ++r) {
     for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
   }
@@ -299,7 +305,8 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         std::vector<uint8_t> whole(packed_weights_bytes(type, n, k), 0xAB), pieces(whole.size(), 0xCD);
         std::vector<float> whole_scales(packed_scales_bytes(type, n, k) / 4 + 1, 7.0f),
             piece_scales(whole_scales.size(), 9.0f);
-        ASSERT_TRUE(pack_weights(src, src_type, layout, n, k, type, whole.data(), whole_scales.data(), nullptr).ok());
+        ASSERT_TRUE(
+            pack_weights(src, src_type, layout, n, k, type, whole.data(), whole_scales.data(), nullptr).ok());
         WeightPacker packer(src_type, layout, n, k, type, pieces.data(), piece_scales.data());
         ASSERT_TRUE(packer.check().ok());
         ThreadPool pool(3);
@@ -307,8 +314,9 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         size_t row = 0;
         for (size_t piece = 1; row < packer.source_rows(); ++piece) {
           const size_t rows = std::min(piece * packer.row_granule(), packer.source_rows() - row);
-          ASSERT_TRUE(packer.add_rows(static_cast<const uint8_t*>(src) + row * packer.row_bytes(), row, rows, &pool)
-                          .ok());
+          ASSERT_TRUE(
+              packer.add_rows(static_cast<const uint8_t*>(src) + row * packer.row_bytes(), row, rows, &pool)
+                  .ok());
           row += rows;
         }
         packer.finish();
