@@ -278,6 +278,85 @@ TEST(GemmGather, RowsMatchTheRepresentedWeights) {
   }
 }
 
+// The embedding lookups of the models (a packed table shared with the LM
+// head) over widths around the vector widths and the q8 block, plus model
+// widths, with repeated and extreme ids.
+TEST(GemmGather, RowsOverAwkwardWidths) {
+  const size_t n = 50;
+  const int32_t ids[] = {0, 49, 7, 7, 23, 1, 48};
+  for (WeightType type : kTypes) {
+    for (size_t k : {1, 3, 4, 15, 16, 17, 31, 32, 33, 64, 65, 768, 1000}) {
+      std::vector<float> w(n * k);
+      for (size_t r = 0; r < n; ++r) {
+        for (size_t c = 0; c < k; ++c) w[r * k + c] = std::sin(0.37f * r + 0.11f * c) * (1.0f + r % 5);
+      }
+      std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+      std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+      ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                               scales.data(), nullptr)
+                      .ok());
+      const PackedWeights pw{type, n, k, data.data(), scales.data()};
+      std::vector<float> out(std::size(ids) * k);
+      ASSERT_TRUE(packed_weights_gather_rows(pw, ids, std::size(ids), out.data()).ok());
+      for (size_t i = 0; i < std::size(ids); ++i) {
+        std::vector<float> row(w.begin() + ids[i] * k, w.begin() + (ids[i] + 1) * k);
+        std::vector<double> expect(k);
+        if (type == WeightType::kQ8) {
+          expect = q8_spec_roundtrip(row);
+        } else {
+          for (size_t c = 0; c < k; ++c)
+            expect[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
+        }
+        for (size_t c = 0; c < k; ++c) {
+          ASSERT_EQ(out[i * k + c], static_cast<float>(expect[c])) << weight_type_name(type) << " k=" << k;
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmGather, EmptyIdListIsFine) {
+  std::vector<float> w(50 * 4, 1.0f);
+  std::vector<uint8_t> data(packed_weights_bytes(WeightType::kF32, 50, 4));
+  ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 50, 4, WeightType::kF32,
+                           data.data(), nullptr, nullptr)
+                  .ok());
+  const PackedWeights pw{WeightType::kF32, 50, 4, data.data(), nullptr};
+  EXPECT_TRUE(packed_weights_gather_rows(pw, nullptr, 0, nullptr).ok());
+}
+
+// The first bad id is named with its position and the vocabulary, and out is
+// left untouched.
+TEST(GemmGather, RejectsIdsOutsideTheVocabulary) {
+  const size_t n = 50, k = 8;
+  std::vector<float> w(n * k, 0.5f);
+  struct Case {
+    std::vector<int32_t> ids;
+    std::string id_text;
+    std::string position_text;
+  };
+  const Case cases[] = {{{3, 4, -1, 60}, "id -1", "position 2"},
+                        {{50}, "id 50", "position 0"},
+                        {{0, 1, 2, 3, 2147483647}, "id 2147483647", "position 4"}};
+  for (WeightType type : kTypes) {
+    std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+    std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                             scales.data(), nullptr)
+                    .ok());
+    const PackedWeights pw{type, n, k, data.data(), scales.data()};
+    for (const Case& c : cases) {
+      std::vector<float> out(c.ids.size() * k, -7.0f);
+      const Status s = packed_weights_gather_rows(pw, c.ids.data(), c.ids.size(), out.data());
+      EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(s.message().find(c.id_text), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find(c.position_text), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find("[0, 50)"), std::string::npos) << s.message();
+      for (float v : out) ASSERT_EQ(v, -7.0f);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qkv
 

@@ -1,10 +1,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <string>
 #include <vector>
 
-#include "core/thread_pool.h"
 #include "q8_quant_tester.h"
 
 namespace qkv {
@@ -91,37 +89,6 @@ TEST(Q8Quant, NonFiniteInputsStayInRange) {
     k.quantize(64, x.data(), q.data(), scales);
     for (int8_t v : q) EXPECT_GE(v, -127);
   }
-}
-
-TEST(Q8QuantMatrix, MatchesRowsAndThreadsAgree) {
-  const size_t rows = 77, k = 1000, padded = q8_padded(k), blocks = q8_blocks(k);
-  std::vector<float> x(rows * k);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.013f * i) * (1.0f + static_cast<float>(i % 97));
-  std::vector<int8_t> q1(rows * padded), q4(rows * padded), q_row(padded);
-  std::vector<float> s1(rows * blocks), s4(rows * blocks), s_row(blocks);
-  ASSERT_TRUE(f32_to_q8_matrix(nullptr, rows, k, x.data(), q1.data(), s1.data()).ok());
-  ThreadPool pool(4);
-  ASSERT_TRUE(f32_to_q8_matrix(&pool, rows, k, x.data(), q4.data(), s4.data()).ok());
-  EXPECT_EQ(q1, q4);
-  EXPECT_EQ(s1, s4);
-  for (size_t r = 0; r < rows; r += 9) {
-    f32_to_q8_row__scalar(k, x.data() + r * k, q_row.data(), s_row.data());
-    EXPECT_TRUE(std::equal(q_row.begin(), q_row.end(), q1.begin() + r * padded)) << "row " << r;
-    EXPECT_TRUE(std::equal(s_row.begin(), s_row.end(), s1.begin() + r * blocks)) << "row " << r;
-  }
-}
-
-TEST(Q8QuantMatrix, RejectsEmptyAndOverflowingShapes) {
-  float x = 0, s = 0;
-  int8_t q = 0;
-  Status st = f32_to_q8_matrix(nullptr, 0, 32, &x, &q, &s);
-  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("rows (0)"), std::string::npos) << st.message();
-  st = f32_to_q8_matrix(nullptr, 4, 0, &x, &q, &s);
-  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("k (0)"), std::string::npos) << st.message();
-  EXPECT_EQ(f32_to_q8_matrix(nullptr, SIZE_MAX / 64, 100, &x, &q, &s).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(f32_to_q8_matrix(nullptr, 2, SIZE_MAX - 3, &x, &q, &s).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
