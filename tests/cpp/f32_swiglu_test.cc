@@ -1,14 +1,14 @@
 #include <cmath>
 #include <vector>
 
+#include "kernel_cases.h"
 #include "kernels/f32-swiglu/swiglu.h"
 #include "vbinary_tester.h"
 
 namespace qkv {
 namespace {
 
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,   15,   16,   17,
-                         31, 32, 33, 63, 64, 65, 127, 768, 1000, 4099, 65537};
+const std::vector<size_t> kSizes = sweep_sizes({65537});
 
 // silu(gate) * up with the sigmoid written out, in double.
 double swiglu_exact(double gate, double up) { return gate * (1.0 / (1.0 + std::exp(-gate))) * up; }
@@ -17,14 +17,8 @@ double swiglu_exact(double gate, double up) { return gate * (1.0 / (1.0 + std::e
 // Results below FLT_MIN lose relative precision, hence the absolute part.
 constexpr Tolerance kTol = {5e-7, 1e-40};
 
-struct Kernel {
-  const char* name;
-  F32SwigluUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_swiglu_ukernel__scalar}, {"simd", f32_swiglu_ukernel__simd}};
-
 TEST(F32Swiglu, MatchesReferenceOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SwigluKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) {
       VBinaryTester().n(n).Test(k.fn, f32_swiglu_ukernel__scalar, swiglu_exact, kTol);
@@ -35,7 +29,7 @@ TEST(F32Swiglu, MatchesReferenceOverSizes) {
 }
 
 TEST(F32Swiglu, LargeGates) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SwigluKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {3, 33, 1000}) {
       VBinaryTester()

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gemm_tester.h"
-#include "kernels/f16-f32-panel/panel.h"
+#include "kernel_cases.h"
 #include "kernels/f16-gemv/gemv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-gemv/gemv.h"
@@ -194,14 +194,17 @@ TEST(GemmUkernels, F16PanelConversionIsExactForFiniteValues) {
     if ((h & 0x7c00u) != 0x7c00u) src.push_back(static_cast<uint16_t>(h));  // skip inf/NaN
   }
   src.resize(src.size() / nr * nr);
-  std::vector<float> dst(src.size());
-  f16_f32_panel_ukernel__simd(src.size() / nr, src.data(), nr, dst.data());
-  for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
-  // Strided rows (a panel inside its group): every other row of NR values.
-  const size_t rows = src.size() / nr / 2;
-  f16_f32_panel_ukernel__simd(rows, src.data(), 2 * nr, dst.data());
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
+  for (const auto& k : kF16F32PanelKernels) {
+    SCOPED_TRACE(k.name);
+    std::vector<float> dst(src.size());
+    k.fn(src.size() / nr, src.data(), nr, dst.data());
+    for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
+    // Strided rows (a panel inside its group): every other row of NR values.
+    const size_t rows = src.size() / nr / 2;
+    k.fn(rows, src.data(), 2 * nr, dst.data());
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
+    }
   }
 }
 

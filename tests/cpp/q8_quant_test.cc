@@ -3,32 +3,24 @@
 #include <limits>
 #include <vector>
 
+#include "kernel_cases.h"
 #include "q8_quant_tester.h"
 
 namespace qkv {
 namespace {
 
 // Partial and whole blocks, every tail of the widest vector, model widths.
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,   15,   16,   17,
-                         31, 32, 33, 63, 64, 65, 127, 768, 1000, 4099, 11008};
-
-struct Kernels {
-  const char* name;
-  F32ToQ8RowFn quantize;
-  Q8ToF32RowFn dequantize;
-};
-const Kernels kKernels[] = {{"scalar", f32_to_q8_row__scalar, q8_to_f32_row__scalar},
-                            {"simd", f32_to_q8_row__simd, q8_to_f32_row__simd}};
+const std::vector<size_t> kSizes = sweep_sizes({11008});
 
 TEST(Q8Quant, MatchesDefinitionOverSizes) {
-  for (const Kernels& k : kKernels) {
+  for (const auto& k : kQ8RowKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) Q8QuantTester().k(n).Test(k.quantize, k.dequantize);
   }
 }
 
 TEST(Q8Quant, MagnitudesAndZeroBlocks) {
-  for (const Kernels& k : kKernels) {
+  for (const auto& k : kQ8RowKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {17, 32, 100, 4099}) {
       Q8QuantTester().k(n).range(-1e30f, 1e30f).Test(k.quantize, k.dequantize);
@@ -42,7 +34,7 @@ TEST(Q8Quant, MagnitudesAndZeroBlocks) {
 // amax = 127 makes scale exactly 1, so the quotients are the inputs and the
 // rounding rule shows directly: half away from zero, not half to even.
 TEST(Q8Quant, RoundsHalfAwayFromZero) {
-  for (const Kernels& k : kKernels) {
+  for (const auto& k : kQ8RowKernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> x(40, 0.0f);
     const float in[] = {127.0f,  0.5f,        -0.5f,        1.5f,       -1.5f, 2.5f,  -2.5f,   126.5f,
@@ -63,7 +55,7 @@ TEST(Q8Quant, RoundsHalfAwayFromZero) {
 
 // max|x| / 127 underflows to 0 for the tiniest blocks: stored as a zero block.
 TEST(Q8Quant, UnderflowingScaleGivesZeroBlock) {
-  for (const Kernels& k : kKernels) {
+  for (const auto& k : kQ8RowKernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> x(32, 0.0f);
     x[5] = std::numeric_limits<float>::denorm_min() * 20;
@@ -79,7 +71,7 @@ TEST(Q8Quant, UnderflowingScaleGivesZeroBlock) {
 // Non-finite inputs are outside the contract but must stay memory-safe and
 // in range (no UB in the scalar cast, no garbage past [-127, 127]).
 TEST(Q8Quant, NonFiniteInputsStayInRange) {
-  for (const Kernels& k : kKernels) {
+  for (const auto& k : kQ8RowKernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> x(64, 1.0f);
     x[3] = std::numeric_limits<float>::quiet_NaN();
