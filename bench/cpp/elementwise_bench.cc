@@ -18,6 +18,7 @@
 #include "kernels/f32-rmsnorm/rmsnorm.h"
 #include "kernels/f32-rope/rope.h"
 #include "kernels/f32-silu/silu.h"
+#include "kernels/f32-swiglu/swiglu.h"
 #include "kernels/q8/quant.h"
 
 namespace {

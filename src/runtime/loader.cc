@@ -39,18 +39,7 @@ uint64_t slot_bytes(const TensorSlot& slot, WeightType type) {
   if (slot.kind == TensorSlot::Kind::kF32) return elements_of(slot.shape) * 4;
   size_t n = 0, k = 0;
   linear_dims(slot, &n, &k);
-  // Mirrors packed_weights_bytes + packed_scales_bytes, which count in size_t.
-  const uint64_t nr = gemm_nr(), padded_n = (n + nr - 1) / nr * nr;
-  const uint64_t q8_rows = (uint64_t{n} + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup;
-  switch (type) {
-    case WeightType::kF32:
-      return padded_n * k * 4;
-    case WeightType::kF16:
-      return padded_n * k * 2;
-    case WeightType::kQ8:
-      return q8_rows * q8_padded(k) + q8_rows * q8_blocks(k) * 4;
-  }
-  return 0;
+  return packed_size(type, n, k).total();
 }
 
 SourceType source_type(TensorDType dtype) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "f16_reference.h"
+#include "kernel_cases.h"
 #include "kernels/common/f16.h"
 #include "kernels/cvt/cvt.h"
 
@@ -17,7 +18,7 @@ namespace qkv {
 namespace {
 
 // Lengths that leave every tail remainder of the widest vector.
-const size_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 768, 1000, 4099};
+const std::vector<size_t> kSizes = sweep_sizes();
 
 uint32_t bits_of(float f) {
   uint32_t b;
@@ -39,18 +40,6 @@ uint16_t f16_encode(float f) {
   return sign | static_cast<uint16_t>((e + 15) << 10 | (static_cast<int>(units) - 1024));
 }
 
-struct Widen {
-  const char* name;
-  F16ToF32UkernelFn fn;
-};
-const Widen kF16[] = {{"scalar", f16_to_f32_ukernel__scalar}, {"simd", f16_to_f32_ukernel__simd}};
-const Widen kBf16[] = {{"scalar", bf16_to_f32_ukernel__scalar}, {"simd", bf16_to_f32_ukernel__simd}};
-struct Narrow {
-  const char* name;
-  F32ToF16UkernelFn fn;
-};
-const Narrow kToF16[] = {{"scalar", f32_to_f16_ukernel__scalar}, {"simd", f32_to_f16_ukernel__simd}};
-
 std::vector<uint16_t> all_halves() {
   std::vector<uint16_t> h(65536);
   for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint16_t>(i);
@@ -59,7 +48,7 @@ std::vector<uint16_t> all_halves() {
 
 TEST(F16ToF32, EveryBitPatternIsExact) {
   const std::vector<uint16_t> h = all_halves();
-  for (const Widen& k : kF16) {
+  for (const auto& k : kF16ToF32Kernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> y(h.size());
     k.fn(h.size(), h.data(), y.data());
@@ -97,7 +86,7 @@ TEST(F16ToF32, TailsAndOffsets) {
 
 TEST(Bf16ToF32, EveryBitPatternIsTheHighHalf) {
   const std::vector<uint16_t> h = all_halves();
-  for (const Widen& k : kBf16) {
+  for (const auto& k : kBf16ToF32Kernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {size_t{65536}, size_t{65533}, size_t{7}}) {
       std::vector<float> y(n);
@@ -131,7 +120,7 @@ TEST(F32ToF16, RoundTripsEveryHalf) {
     if (!std::isnan(f16_reference(static_cast<uint16_t>(h))))
       x.push_back(static_cast<float>(f16_reference(static_cast<uint16_t>(h))));
   }
-  for (const Narrow& k : kToF16) {
+  for (const auto& k : kF32ToF16Kernels) {
     SCOPED_TRACE(k.name);
     expect_encodes(k.fn, x);
   }
@@ -150,7 +139,7 @@ TEST(F32ToF16, TiesAndTheirNeighboursRoundToNearestEven) {
       x.push_back(-v);
     }
   }
-  for (const Narrow& k : kToF16) {
+  for (const auto& k : kF32ToF16Kernels) {
     SCOPED_TRACE(k.name);
     expect_encodes(k.fn, x);
   }
@@ -166,7 +155,7 @@ TEST(F32ToF16, StridedSweepOfAllFloats) {
     std::memcpy(&f, &bits, sizeof f);
     x.push_back(f);
   }
-  for (const Narrow& k : kToF16) {
+  for (const auto& k : kF32ToF16Kernels) {
     SCOPED_TRACE(k.name);
     expect_encodes(k.fn, x);
     for (size_t n : kSizes) {
@@ -187,7 +176,7 @@ TEST(F32ToF16, StridedSweepOfAllFloats) {
                             -std::numeric_limits<float>::infinity(),
                             std::numeric_limits<float>::denorm_min(),
                             std::numeric_limits<float>::max()};
-  for (const Narrow& k : kToF16)
+  for (const auto& k : kF32ToF16Kernels)
     expect_encodes(k.fn, std::vector<float>(std::begin(specials), std::end(specials)));
 }
 

@@ -3,27 +3,21 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernel_cases.h"
 #include "kernels/f32-add/add.h"
 #include "vbinary_tester.h"
 
 namespace qkv {
 namespace {
 
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,   15,   16,   17,
-                         31, 32, 33, 63, 64, 65, 127, 768, 1000, 4099, 65537};
+const std::vector<size_t> kSizes = sweep_sizes({65537});
 
 double add_exact(double a, double b) { return a + b; }
 // One rounding: the float sum is the exact sum correctly rounded.
 constexpr Tolerance kExact = {0x1p-24, 0.0};
 
-struct Kernel {
-  const char* name;
-  F32AddUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_add_ukernel__scalar}, {"simd", f32_add_ukernel__simd}};
-
 TEST(F32Add, MatchesReferenceOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32AddKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) {
       VBinaryTester().n(n).Test(k.fn, f32_add_ukernel__scalar, add_exact, kExact);
@@ -39,7 +33,7 @@ TEST(F32Add, MatchesReferenceOverSizes) {
 }
 
 TEST(F32Add, AliasedBothInputs) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32AddKernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> x(37);
     for (size_t i = 0; i < x.size(); ++i) x[i] = 0.5f * static_cast<float>(i) - 3.0f;

@@ -7,21 +7,15 @@
 #include <random>
 #include <vector>
 
+#include "kernel_cases.h"
 #include "kernels/f32-argmax/argmax.h"
 
 namespace qkv {
 namespace {
 
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,   15,   16,   17,
-                         31, 32, 33, 63, 64, 65, 127, 768, 1000, 4099, 50257};
+const std::vector<size_t> kSizes = sweep_sizes({50257});
 const float kNan = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
-
-struct Kernel {
-  const char* name;
-  F32ArgmaxUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_argmax_ukernel__scalar}, {"simd", f32_argmax_ukernel__simd}};
 
 // Independent reference: std::max_element over the non-NaN entries (it
 // returns the first of equal maxima).
@@ -35,7 +29,7 @@ size_t argmax_reference(const std::vector<float>& x) {
 }
 
 TEST(F32Argmax, MaximumAtEveryPositionOfEveryTail) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32ArgmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) {
       std::vector<float> x(n);
@@ -55,7 +49,7 @@ TEST(F32Argmax, MaximumAtEveryPositionOfEveryTail) {
 TEST(F32Argmax, RandomRowsWithTiesMatchReference) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> small(-20, 20);  // many ties
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32ArgmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) {
       std::vector<float> x(n);
@@ -66,7 +60,7 @@ TEST(F32Argmax, RandomRowsWithTiesMatchReference) {
 }
 
 TEST(F32Argmax, NanIsIgnoredAndInfinitiesCount) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32ArgmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 2, 5, 16, 17, 33, 100}) {
       std::vector<float> x(n, kNan);

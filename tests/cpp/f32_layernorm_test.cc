@@ -4,37 +4,31 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernel_cases.h"
 #include "layernorm_tester.h"
 
 namespace qkv {
 namespace {
 
 // 1, every remainder of the widest vector (16 lanes), primes, model widths.
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,   8,   9,    15,   16,   17,   31,
-                         32, 33, 63, 64, 65, 127, 768, 1000, 1025, 4099, 65537};
-
-struct Kernel {
-  const char* name;
-  F32LayerNormUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_layernorm_ukernel__scalar}, {"simd", f32_layernorm_ukernel__simd}};
+const std::vector<size_t> kSizes = sweep_sizes({1025, 65537});
 
 TEST(F32LayerNorm, MatchesReferenceOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) LayerNormTester().n(n).Test(k.fn);
   }
 }
 
 TEST(F32LayerNorm, InPlace) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) LayerNormTester().n(n).inplace(true).Test(k.fn);
   }
 }
 
 TEST(F32LayerNorm, NullGammaOrBeta) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 7, 17, 768, 1001}) {
       LayerNormTester().n(n).gamma(false).Test(k.fn);
@@ -46,7 +40,7 @@ TEST(F32LayerNorm, NullGammaOrBeta) {
 
 // A large common offset: E[x^2] - E[x]^2 would lose every digit here.
 TEST(F32LayerNorm, LargeOffsetDoesNotCancel) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {5, 17, 768, 4099}) {
       LayerNormTester().n(n).offset(1000.0f).spread(1.0f).Test(k.fn);
@@ -56,7 +50,7 @@ TEST(F32LayerNorm, LargeOffsetDoesNotCancel) {
 }
 
 TEST(F32LayerNorm, LargeAndTinyMagnitudes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {3, 33, 768}) {
       LayerNormTester().n(n).spread(1.0e15f).Test(k.fn);
@@ -67,7 +61,7 @@ TEST(F32LayerNorm, LargeAndTinyMagnitudes) {
 
 // A constant row has zero variance: every output is beta (0 without beta).
 TEST(F32LayerNorm, ConstantRowGivesBeta) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 4, 17, 768, 4099}) {
       std::vector<float> x(n, 0.5f), gamma(n, 3.0f), beta(n), y(n);
@@ -81,7 +75,7 @@ TEST(F32LayerNorm, ConstantRowGivesBeta) {
 }
 
 TEST(F32LayerNorm, NanPropagatesToTheRow) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32LayerNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 5, 16, 33}) {
       std::vector<float> x(n, 1.0f), y(n);

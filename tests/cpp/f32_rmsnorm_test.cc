@@ -5,37 +5,31 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernel_cases.h"
 #include "rmsnorm_tester.h"
 
 namespace qkv {
 namespace {
 
 // 1, every remainder of the widest vector (16 lanes), primes, model widths.
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,   8,   9,    15,   16,   17,   31,
-                         32, 33, 63, 64, 65, 127, 768, 1000, 1025, 4099, 65537};
-
-struct Kernel {
-  const char* name;
-  F32RmsNormUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_rmsnorm_ukernel__scalar}, {"simd", f32_rmsnorm_ukernel__simd}};
+const std::vector<size_t> kSizes = sweep_sizes({1025, 65537});
 
 TEST(F32RmsNorm, MatchesReferenceOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) RmsNormTester().n(n).Test(k.fn);
   }
 }
 
 TEST(F32RmsNorm, InPlace) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) RmsNormTester().n(n).inplace(true).Test(k.fn);
   }
 }
 
 TEST(F32RmsNorm, NullWeight) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 7, 17, 768, 1001}) {
       RmsNormTester().n(n).weight(false).Test(k.fn);
@@ -45,7 +39,7 @@ TEST(F32RmsNorm, NullWeight) {
 }
 
 TEST(F32RmsNorm, LargeAndTinyMagnitudes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {3, 33, 768, 4099}) {
       RmsNormTester().n(n).range(-1.0e15f, 1.0e15f).Test(k.fn);
@@ -56,7 +50,7 @@ TEST(F32RmsNorm, LargeAndTinyMagnitudes) {
 }
 
 TEST(F32RmsNorm, ZeroRowGivesZerosAndEpsMatters) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 4, 17, 768}) {
       std::vector<float> x(n, 0.0f), w(n, 2.0f), y(n, 1.0f);
@@ -71,7 +65,7 @@ TEST(F32RmsNorm, ZeroRowGivesZerosAndEpsMatters) {
 }
 
 TEST(F32RmsNorm, NanPropagatesToTheRow) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RmsNormKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 5, 16, 33}) {
       std::vector<float> x(n, 1.0f), y(n);

@@ -1,23 +1,18 @@
 #include <cmath>
 #include <vector>
 
+#include "kernel_cases.h"
 #include "rope_tester.h"
 
 namespace qkv {
 namespace {
 
 // Pairs per head: 1, every remainder of the widest vector, and model sizes.
-const size_t kHalves[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127};
+const auto& kHalves = kTailSizes;
 const RopeStyle kStyles[] = {RopeStyle::kHalfSplit, RopeStyle::kInterleaved};
 
-struct Kernel {
-  const char* name;
-  F32RopeUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_rope_ukernel__scalar}, {"simd", f32_rope_ukernel__simd}};
-
 TEST(F32Rope, FullRotationOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RopeKernels) {
     SCOPED_TRACE(k.name);
     for (RopeStyle style : kStyles) {
       for (size_t half : kHalves) {
@@ -32,7 +27,7 @@ TEST(F32Rope, FullRotationOverSizes) {
 // GPT-NeoX (rotary_pct), Phi (partial_rotary_factor): the dims past n_rot
 // stay as they are, and an odd remainder keeps the next head misaligned.
 TEST(F32Rope, PartialRotation) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RopeKernels) {
     SCOPED_TRACE(k.name);
     for (RopeStyle style : kStyles) {
       for (size_t half : kHalves) {
@@ -45,7 +40,7 @@ TEST(F32Rope, PartialRotation) {
 }
 
 TEST(F32Rope, ModelShapes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RopeKernels) {
     SCOPED_TRACE(k.name);
     for (RopeStyle style : kStyles) {
       RopeTester().n_head(32).head_dim(128).n_rot(128).style(style).Test(k.fn);  // LLaMA-7B
@@ -57,7 +52,7 @@ TEST(F32Rope, ModelShapes) {
 }
 
 TEST(F32Rope, PositionZeroIsIdentityAndNRotZeroTouchesNothing) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32RopeKernels) {
     SCOPED_TRACE(k.name);
     for (RopeStyle style : kStyles) {
       std::vector<float> cos(40, 1.0f), sin(40, 0.0f), x(3 * 80);

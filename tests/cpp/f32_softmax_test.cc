@@ -3,37 +3,31 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernel_cases.h"
 #include "softmax_tester.h"
 
 namespace qkv {
 namespace {
 
 // 1, every remainder of the widest vector (16 lanes), primes, and large rows.
-const size_t kSizes[] = {1,  2,  3,  4,  5,  7,  8,   9,    11,   13,   15,    16,     17,
-                         31, 32, 33, 63, 64, 65, 127, 1000, 1025, 4099, 50257, 1048579};
-
-struct Kernel {
-  const char* name;
-  F32SoftmaxUkernelFn fn;
-};
-const Kernel kKernels[] = {{"scalar", f32_softmax_ukernel__scalar}, {"simd", f32_softmax_ukernel__simd}};
+const std::vector<size_t> kSizes = tail_sizes_and({11, 13, 1000, 1025, 4099, 50257, 1048579});
 
 TEST(F32Softmax, MatchesReferenceOverSizes) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SoftmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) SoftmaxTester().n(n).Test(k.fn);
   }
 }
 
 TEST(F32Softmax, InPlace) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SoftmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : kSizes) SoftmaxTester().n(n).inplace(true).Test(k.fn);
   }
 }
 
 TEST(F32Softmax, LargeMagnitudesDoNotOverflow) {
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SoftmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 5, 17, 100}) SoftmaxTester().n(n).range(-80.0f, 3000.0f).Test(k.fn);
     for (size_t n : {1, 5, 17, 100}) SoftmaxTester().n(n).range(-3000.0f, -2900.0f).Test(k.fn);
@@ -42,7 +36,7 @@ TEST(F32Softmax, LargeMagnitudesDoNotOverflow) {
 
 TEST(F32Softmax, NegativeInfinityGetsZeroWeight) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SoftmaxKernels) {
     SCOPED_TRACE(k.name);
     std::vector<float> x = {0.0f, ninf, 0.0f, ninf, ninf, 0.0f, 0.0f, ninf, 0.0f};
     std::vector<float> y(x.size());
@@ -55,7 +49,7 @@ TEST(F32Softmax, NegativeInfinityGetsZeroWeight) {
 TEST(F32Softmax, NanPropagatesLikeTorch) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float ninf = -std::numeric_limits<float>::infinity();
-  for (const Kernel& k : kKernels) {
+  for (const auto& k : kF32SoftmaxKernels) {
     SCOPED_TRACE(k.name);
     for (size_t n : {1, 3, 4, 9, 33}) {
       for (size_t pos : {size_t{0}, n / 2, n - 1}) {

@@ -3,11 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gemm_tester.h"
-#include "kernels/gemm/ukernels.h"
+#include "kernel_cases.h"
+#include "kernels/f16-gemv/gemv.h"
+#include "kernels/f32-gemm/gemm.h"
+#include "kernels/f32-gemv/gemv.h"
+#include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 
 #if defined(QKV_HAVE_XNNPACK)
@@ -164,8 +170,8 @@ TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {
     const size_t k = 75;
     // Random bytes in the grouped layout, padding rows included (the kernels must ignore them).
     std::vector<int8_t> q(q8_grouped_rows(rows) * q8_padded(k));
-    std::vector<float> scales(q8_grouped_rows(rows) * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows), y1(rows),
-        y2(rows);
+    std::vector<float> scales(q8_grouped_rows(rows) * q8_blocks(k)), x(k), xs(q8_blocks(k)), bias(rows),
+        y1(rows), y2(rows);
     std::vector<int16_t> xq(q8_padded(k));
     std::uniform_int_distribution<int> qd(-127, 127);
     for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
@@ -188,14 +194,17 @@ TEST(GemmUkernels, F16PanelConversionIsExactForFiniteValues) {
     if ((h & 0x7c00u) != 0x7c00u) src.push_back(static_cast<uint16_t>(h));  // skip inf/NaN
   }
   src.resize(src.size() / nr * nr);
-  std::vector<float> dst(src.size());
-  f16_panel_to_f32__simd(src.size() / nr, src.data(), nr, dst.data());
-  for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
-  // Strided rows (a panel inside its group): every other row of NR values.
-  const size_t rows = src.size() / nr / 2;
-  f16_panel_to_f32__simd(rows, src.data(), 2 * nr, dst.data());
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
+  for (const auto& k : kF16F32PanelKernels) {
+    SCOPED_TRACE(k.name);
+    std::vector<float> dst(src.size());
+    k.fn(src.size() / nr, src.data(), nr, dst.data());
+    for (size_t i = 0; i < src.size(); ++i) ASSERT_EQ(dst[i], f16_to_f32(src[i])) << std::hex << src[i];
+    // Strided rows (a panel inside its group): every other row of NR values.
+    const size_t rows = src.size() / nr / 2;
+    k.fn(rows, src.data(), 2 * nr, dst.data());
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t j = 0; j < nr; ++j) ASSERT_EQ(dst[r * nr + j], f16_to_f32(src[2 * r * nr + j]));
+    }
   }
 }
 
@@ -272,6 +281,85 @@ TEST(GemmGather, RowsMatchTheRepresentedWeights) {
   }
 }
 
+// The embedding lookups of the models (a packed table shared with the LM
+// head) over widths around the vector widths and the q8 block, plus model
+// widths, with repeated and extreme ids.
+TEST(GemmGather, RowsOverAwkwardWidths) {
+  const size_t n = 50;
+  const int32_t ids[] = {0, 49, 7, 7, 23, 1, 48};
+  for (WeightType type : kTypes) {
+    for (size_t k : {1, 3, 4, 15, 16, 17, 31, 32, 33, 64, 65, 768, 1000}) {
+      std::vector<float> w(n * k);
+      for (size_t r = 0; r < n; ++r) {
+        for (size_t c = 0; c < k; ++c) w[r * k + c] = std::sin(0.37f * r + 0.11f * c) * (1.0f + r % 5);
+      }
+      std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+      std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+      ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                               scales.data(), nullptr)
+                      .ok());
+      const PackedWeights pw{type, n, k, data.data(), scales.data()};
+      std::vector<float> out(std::size(ids) * k);
+      ASSERT_TRUE(packed_weights_gather_rows(pw, ids, std::size(ids), out.data()).ok());
+      for (size_t i = 0; i < std::size(ids); ++i) {
+        std::vector<float> row(w.begin() + ids[i] * k, w.begin() + (ids[i] + 1) * k);
+        std::vector<double> expect(k);
+        if (type == WeightType::kQ8) {
+          expect = q8_spec_roundtrip(row);
+        } else {
+          for (size_t c = 0; c < k; ++c)
+            expect[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
+        }
+        for (size_t c = 0; c < k; ++c) {
+          ASSERT_EQ(out[i * k + c], static_cast<float>(expect[c])) << weight_type_name(type) << " k=" << k;
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmGather, EmptyIdListIsFine) {
+  std::vector<float> w(50 * 4, 1.0f);
+  std::vector<uint8_t> data(packed_weights_bytes(WeightType::kF32, 50, 4));
+  ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 50, 4, WeightType::kF32,
+                           data.data(), nullptr, nullptr)
+                  .ok());
+  const PackedWeights pw{WeightType::kF32, 50, 4, data.data(), nullptr};
+  EXPECT_TRUE(packed_weights_gather_rows(pw, nullptr, 0, nullptr).ok());
+}
+
+// The first bad id is named with its position and the vocabulary, and out is
+// left untouched.
+TEST(GemmGather, RejectsIdsOutsideTheVocabulary) {
+  const size_t n = 50, k = 8;
+  std::vector<float> w(n * k, 0.5f);
+  struct Case {
+    std::vector<int32_t> ids;
+    std::string id_text;
+    std::string position_text;
+  };
+  const Case cases[] = {{{3, 4, -1, 60}, "id -1", "position 2"},
+                        {{50}, "id 50", "position 0"},
+                        {{0, 1, 2, 3, 2147483647}, "id 2147483647", "position 4"}};
+  for (WeightType type : kTypes) {
+    std::vector<uint8_t> data(packed_weights_bytes(type, n, k));
+    std::vector<float> scales(packed_scales_bytes(type, n, k) / 4 + 1);
+    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, type, data.data(),
+                             scales.data(), nullptr)
+                    .ok());
+    const PackedWeights pw{type, n, k, data.data(), scales.data()};
+    for (const Case& c : cases) {
+      std::vector<float> out(c.ids.size() * k, -7.0f);
+      const Status s = packed_weights_gather_rows(pw, c.ids.data(), c.ids.size(), out.data());
+      EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(s.message().find(c.id_text), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find(c.position_text), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find("[0, 50)"), std::string::npos) << s.message();
+      for (float v : out) ASSERT_EQ(v, -7.0f);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qkv
 
@@ -299,7 +387,8 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         std::vector<uint8_t> whole(packed_weights_bytes(type, n, k), 0xAB), pieces(whole.size(), 0xCD);
         std::vector<float> whole_scales(packed_scales_bytes(type, n, k) / 4 + 1, 7.0f),
             piece_scales(whole_scales.size(), 9.0f);
-        ASSERT_TRUE(pack_weights(src, src_type, layout, n, k, type, whole.data(), whole_scales.data(), nullptr).ok());
+        ASSERT_TRUE(
+            pack_weights(src, src_type, layout, n, k, type, whole.data(), whole_scales.data(), nullptr).ok());
         WeightPacker packer(src_type, layout, n, k, type, pieces.data(), piece_scales.data());
         ASSERT_TRUE(packer.check().ok());
         ThreadPool pool(3);
@@ -307,8 +396,9 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         size_t row = 0;
         for (size_t piece = 1; row < packer.source_rows(); ++piece) {
           const size_t rows = std::min(piece * packer.row_granule(), packer.source_rows() - row);
-          ASSERT_TRUE(packer.add_rows(static_cast<const uint8_t*>(src) + row * packer.row_bytes(), row, rows, &pool)
-                          .ok());
+          ASSERT_TRUE(
+              packer.add_rows(static_cast<const uint8_t*>(src) + row * packer.row_bytes(), row, rows, &pool)
+                  .ok());
           row += rows;
         }
         packer.finish();

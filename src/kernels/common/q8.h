@@ -3,12 +3,13 @@
 // block stores one scale and 32 int8 values, value = scale * q, q in
 // [-127, 127], scale = max|x| / 127 (0 for an all-zero block).
 //
-// A weight matrix W[N, K] (nn.Linear layout: one row per output) is stored
-// row by row: row n has q8_blocks(K) blocks; the last block of a row is
-// zero-padded when K is not a multiple of 32. Quantized values and scales are
-// kept in two arrays so the int8 data stays 16-byte aligned for SIMD:
-//   int8_t  q[N * q8_padded(K)]        row n starts at n * q8_padded(K)
-//   float   scales[N * q8_blocks(K)]   row n starts at n * q8_blocks(K)
+// A row of K values is q8_blocks(K) blocks; its last block is zero-padded
+// when K is not a multiple of 32. Quantized values and scales are kept in
+// two arrays so the int8 data stays 16-byte aligned for SIMD:
+//   int8_t  q[q8_padded(K)]
+//   float   scales[q8_blocks(K)]
+// Weight matrices interleave the blocks of groups of rows (the q8 layout of
+// kernels/gemm/packed_layout.h).
 #pragma once
 
 #include <cstddef>
@@ -20,13 +21,5 @@ constexpr size_t kQ8BlockSize = 32;
 
 constexpr size_t q8_blocks(size_t k) { return (k + kQ8BlockSize - 1) / kQ8BlockSize; }
 constexpr size_t q8_padded(size_t k) { return q8_blocks(k) * kQ8BlockSize; }
-
-// A read-only view of a q8 matrix of `rows` rows of `cols` logical values.
-struct Q8MatrixView {
-  const int8_t* q = nullptr;
-  const float* scales = nullptr;
-  size_t rows = 0;
-  size_t cols = 0;
-};
 
 }  // namespace qkv

@@ -14,8 +14,4 @@ void f32_silu_ukernel__scalar(size_t n, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(silu(x[i]));
 }
 
-void f32_swiglu_ukernel__scalar(size_t n, const float* gate, const float* up, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(silu(gate[i]) * up[i]);
-}
-
 }  // namespace qkv

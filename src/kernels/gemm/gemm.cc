@@ -4,8 +4,13 @@
 #include <string>
 
 #include "core/thread_pool.h"
+#include "kernels/f16-f32-panel/panel.h"
+#include "kernels/f16-gemv/gemv.h"
+#include "kernels/f32-gemm/gemm.h"
+#include "kernels/f32-gemv/gemv.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/gemm/ukernels.h"
+#include "kernels/q8-f32-panel/panel.h"
+#include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 
 namespace qkv {
@@ -101,12 +106,14 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
             panel_stride = at.row_stride;
             break;
           case WeightType::kF16:
-            f16_panel_to_f32__simd(kc, static_cast<const uint16_t*>(w.data) + at.offset + k0 * at.row_stride,
-                                   at.row_stride, slice);
+            f16_f32_panel_ukernel__simd(kc,
+                                        static_cast<const uint16_t*>(w.data) + at.offset + k0 * at.row_stride,
+                                        at.row_stride, slice);
             break;
           case WeightType::kQ8:
-            q8_rows_to_panel(nc, w.k, k0, kc, static_cast<const int8_t*>(w.data) + p * nr * q8_padded(w.k),
-                             w.scales + p * nr * q8_blocks(w.k), slice);
+            q8_f32_panel_ukernel__scalar(nc, w.k, k0, kc,
+                                         static_cast<const int8_t*>(w.data) + p * nr * q8_padded(w.k),
+                                         w.scales + p * nr * q8_blocks(w.k), slice);
             break;
         }
         for (size_t m0 = 0; m0 < m; m0 += kGemmMr) {

@@ -1,35 +1,20 @@
 // Matrix products with weights: Y[M, N] = X[M, K] · Wᵀ + bias, where W is a
 // Hub weight matrix stored once, at load time, in the layout the kernels want
-// (PackedWeights). M = 1 is decode (GEMV, memory-bound); M > 1 is prefill
-// (GEMM, compute-bound). Three weight types share one entry point:
-//   f32  panels: NR = gemm_nr() output columns by K, zero-padded columns,
-//                stored in groups of kGemmPanelGroup panels interleaved row
-//                by row: [group][K][panels in the group × NR] floats
-//   f16  panels: the same layout with IEEE binary16 values
-//   q8   row groups: q8 blocks (src/kernels/common/q8.h) of kQ8RowGroup rows
-//                interleaved block by block (see q8_grouped_block below)
-// Panels let the GEMM microkernel broadcast one X value against NR weights
-// and let the GEMV stream each weight exactly once. The GEMV reads a whole
-// group per pass, and the interleaving makes that pass one sequential stream:
-// with four separate panel streams the DRAM-bound 768×50257 LM-head GEMV ran
-// at 0.75× of XNNPACK's wasm speed. q8 multiplies int8 weights by
-// int8-quantized X along K, so it keeps K contiguous; grouping 4 rows lets
-// one load of X serve 4 rows while the GEMV still reads one stream (1.3× the
-// row-by-row kernel in wasm, in cache and from DRAM alike).
+// (PackedWeights; the layouts are defined in packed_layout.h). M = 1 is decode
+// (GEMV, memory-bound); M > 1 is prefill (GEMM, compute-bound). The three
+// weight types share one entry point; the microkernels live in the family
+// folders (f32-gemm, f32-gemv, f16-gemv, q8-gemv, f16-f32-panel, q8-f32-panel).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "core/status.h"
-#include "kernels/common/q8.h"
+#include "kernels/gemm/packed_layout.h"
 
 namespace qkv {
 
 class ThreadPool;
-
-enum class WeightType { kF32, kF16, kQ8 };
-const char* weight_type_name(WeightType type);
 
 // Element type of a source tensor handed to pack_weights (a checkpoint's dtype).
 enum class SourceType { kF32, kF16, kBF16 };
@@ -37,31 +22,6 @@ enum class SourceType { kF32, kF16, kBF16 };
 // How the source matrix is laid out: nn.Linear stores [N, K] (out, in); GPT-2's
 // Conv1D stores [K, N].
 enum class SourceLayout { kNK, kKN };
-
-// Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
-size_t gemm_nr();
-
-// Panels per interleaved group (the GEMV's width of one pass).
-constexpr size_t kGemmPanelGroup = 4;
-
-// Where panel p of a packed f32/f16 matrix with n outputs and k inputs
-// lives, in elements: row i of the panel starts at offset + i * row_stride.
-struct PanelLocation {
-  size_t offset = 0;
-  size_t row_stride = 0;  // NR × the panels in p's group (the last group may be narrower)
-};
-PanelLocation gemm_panel_location(size_t p, size_t n, size_t k);
-
-// q8 GEMM/GEMV weights: rows in groups of kQ8RowGroup; within a group, block
-// b of its rows is stored together (kQ8RowGroup × 32 int8, then the next
-// block), and so are their scales. N is padded with zero rows to whole groups.
-constexpr size_t kQ8RowGroup = 4;
-constexpr size_t q8_grouped_rows(size_t n) { return (n + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup; }
-// Where block b of row r lives, counted in blocks from the matrix start:
-// its values are data[index * kQ8BlockSize ...], its scale scales[index].
-constexpr size_t q8_grouped_block(size_t r, size_t b, size_t k) {
-  return (r / kQ8RowGroup * q8_blocks(k) + b) * kQ8RowGroup + r % kQ8RowGroup;
-}
 
 struct PackedWeights {
   WeightType type = WeightType::kF32;
@@ -71,13 +31,10 @@ struct PackedWeights {
   const float* scales = nullptr;  // q8 only
 };
 
-// Bytes of the buffers pack_weights fills: `data` and (q8) `scales`.
-size_t packed_weights_bytes(WeightType type, size_t n, size_t k);
-size_t packed_scales_bytes(WeightType type, size_t n, size_t k);
-
-// Converts and repacks one weight matrix. `data`/`scales` must hold the sizes
-// above; `src` is n*k elements of `src_type` in `layout`. f16 targets reject
-// values that overflow binary16 (they would silently become inf).
+// Converts and repacks one weight matrix. `data`/`scales` must hold
+// packed_weights_bytes / packed_scales_bytes bytes (packed_layout.h); `src`
+// is n*k elements of `src_type` in `layout`. f16 targets reject values that
+// overflow binary16 (they would silently become inf).
 Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
                     WeightType type, void* data, float* scales, ThreadPool* pool);
 

@@ -12,18 +12,6 @@
 
 namespace qkv {
 
-const char* weight_type_name(WeightType type) {
-  switch (type) {
-    case WeightType::kF32:
-      return "f32";
-    case WeightType::kF16:
-      return "f16";
-    case WeightType::kQ8:
-      return "q8";
-  }
-  return "?";
-}
-
 namespace {
 
 size_t panels(size_t n) { return (n + gemm_nr() - 1) / gemm_nr(); }
@@ -52,28 +40,6 @@ constexpr size_t kRowsPerTask = 16;
 
 }  // namespace
 
-PanelLocation gemm_panel_location(size_t p, size_t n, size_t k) {
-  const size_t nr = gemm_nr(), first = p - p % kGemmPanelGroup;
-  const size_t in_group = std::min(kGemmPanelGroup, panels(n) - first);
-  return {first * k * nr + (p - first) * nr, in_group * nr};
-}
-
-size_t packed_weights_bytes(WeightType type, size_t n, size_t k) {
-  switch (type) {
-    case WeightType::kF32:
-      return panels(n) * gemm_nr() * k * sizeof(float);
-    case WeightType::kF16:
-      return panels(n) * gemm_nr() * k * sizeof(uint16_t);
-    case WeightType::kQ8:
-      return q8_grouped_rows(n) * q8_padded(k);
-  }
-  return 0;
-}
-
-size_t packed_scales_bytes(WeightType type, size_t n, size_t k) {
-  return type == WeightType::kQ8 ? q8_grouped_rows(n) * q8_blocks(k) * sizeof(float) : 0;
-}
-
 WeightPacker::WeightPacker(SourceType src_type, SourceLayout layout, size_t n, size_t k, WeightType type,
                            void* data, float* scales)
     : src_type_(src_type), layout_(layout), n_(n), k_(k), type_(type), data_(data), scales_(scales) {}
@@ -91,7 +57,9 @@ Status WeightPacker::check() const {
 
 size_t WeightPacker::source_rows() const { return layout_ == SourceLayout::kNK ? n_ : k_; }
 
-size_t WeightPacker::row_bytes() const { return (layout_ == SourceLayout::kNK ? k_ : n_) * source_bytes(src_type_); }
+size_t WeightPacker::row_bytes() const {
+  return (layout_ == SourceLayout::kNK ? k_ : n_) * source_bytes(src_type_);
+}
 
 size_t WeightPacker::row_granule() const {
   // q8 blocks run along K: from [K, N] a block needs 32 source rows at once.
@@ -103,7 +71,8 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
       (rows % row_granule() != 0 && row0 + rows != source_rows())) {
     return Status::invalid_argument("pack_weights: rows [" + std::to_string(row0) + ", " +
                                     std::to_string(row0 + rows) + ") are not whole groups of " +
-                                    std::to_string(row_granule()) + " within " + std::to_string(source_rows()));
+                                    std::to_string(row_granule()) + " within " +
+                                    std::to_string(source_rows()));
   }
   // f16 targets reject values that would become inf, before writing anything.
   if (type_ == WeightType::kF16) {
@@ -119,7 +88,8 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
   if (type_ == WeightType::kQ8) {
     layout_ == SourceLayout::kNK ? add_q8_rows(src, row0, rows, pool) : add_q8_columns(src, row0, rows, pool);
   } else {
-    layout_ == SourceLayout::kNK ? add_panel_rows(src, row0, rows, pool) : add_panel_columns(src, row0, rows, pool);
+    layout_ == SourceLayout::kNK ? add_panel_rows(src, row0, rows, pool)
+                                 : add_panel_columns(src, row0, rows, pool);
   }
   return Status::ok_status();
 }
@@ -179,7 +149,8 @@ void WeightPacker::add_q8_rows(const void* src, size_t row0, size_t rows, Thread
         values = row.data();
       }
       f32_to_q8_row__simd(k_, values, row_q.data(), row_scales.data());
-      for (size_t b = 0; b < q8_blocks(k_); ++b) store_q8_block(row0 + i, b, row_q.data() + b * kQ8BlockSize, row_scales[b]);
+      for (size_t b = 0; b < q8_blocks(k_); ++b)
+        store_q8_block(row0 + i, b, row_q.data() + b * kQ8BlockSize, row_scales[b]);
     }
   });
 }

@@ -1,5 +1,4 @@
-// f32 <-> q8 (kernels/common/q8.h) for one row of k values, and a whole
-// matrix quantized row by row.
+// f32 <-> q8 (kernels/common/q8.h) for one row of k values.
 //
 // Per block of 32: scale = max|x| / 127 (rounded to float), q = x / scale
 // (float division) rounded half away from zero and clamped to [-127, 127].
@@ -11,12 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/status.h"
 #include "kernels/common/q8.h"
 
 namespace qkv {
-
-class ThreadPool;
 
 // q holds q8_padded(k) values, scales q8_blocks(k); k >= 1.
 using F32ToQ8RowFn = void (*)(size_t k, const float* x, int8_t* q, float* scales);
@@ -29,10 +25,5 @@ void q8_to_f32_row__scalar(size_t k, const int8_t* q, const float* scales, float
 // Highway SIMD.
 void f32_to_q8_row__simd(size_t k, const float* x, int8_t* q, float* scales);
 void q8_to_f32_row__simd(size_t k, const int8_t* q, const float* scales, float* y);
-
-// Quantizes x [rows, k] into the q8 matrix layout of kernels/common/q8.h
-// (q [rows * q8_padded(k)], scales [rows * q8_blocks(k)]), rows split over
-// the pool (pool may be null).
-Status f32_to_q8_matrix(ThreadPool* pool, size_t rows, size_t k, const float* x, int8_t* q, float* scales);
 
 }  // namespace qkv

@@ -1,0 +1,35 @@
+// f32 GEMM microkernel behind gemm()'s prefill path (kernels/gemm/gemm.cc):
+// up to kGemmMr rows of X against one panel of NR = gemm_nr() columns
+// (packed_layout.h). f16 and q8 weights reach it through the panel
+// conversions (f16-f32-panel, q8-f32-panel).
+#pragma once
+
+#include <cstddef>
+
+namespace qkv {
+
+// Rows of X one f32 GEMM microkernel call handles. 4 rows x 2 vectors = 8
+// accumulators: in wasm, 6 rows (12 accumulators + 2 weights + 1 broadcast)
+// ran at 30 GFLOP/s against 56 for 4 rows, as V8's 16 xmm registers spill.
+constexpr size_t kGemmMr = 4;
+
+// C[mr, nc] = (accumulate ? C : bias) + A[mr, kc] · P[kc, NR]
+// A rows are a_stride floats apart; P is kc rows of NR = gemm_nr() floats,
+// panel_stride floats apart (a packed panel in its group, or a dequantized
+// slice with panel_stride = NR); C rows are c_stride apart;
+// only the first nc (<= NR) columns are written; bias (nc values) may be
+// null. mr <= kGemmMr.
+using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                  const float* panel, size_t panel_stride, const float* bias, float* c,
+                                  size_t c_stride, bool accumulate);
+
+// Plain loops: the test oracle.
+void f32_gemm_ukernel_4xnr__scalar(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                   const float* panel, size_t panel_stride, const float* bias, float* c,
+                                   size_t c_stride, bool accumulate);
+// Highway SIMD.
+void f32_gemm_ukernel_4xnr__simd(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                                 const float* panel, size_t panel_stride, const float* bias, float* c,
+                                 size_t c_stride, bool accumulate);
+
+}  // namespace qkv

@@ -1,0 +1,53 @@
+// The packed layouts' geometry (packed_layout.h).
+#include "kernels/gemm/packed_layout.h"
+
+#include <hwy/highway.h>
+
+#include <algorithm>
+
+namespace qkv {
+
+const char* weight_type_name(WeightType type) {
+  switch (type) {
+    case WeightType::kF32:
+      return "f32";
+    case WeightType::kF16:
+      return "f16";
+    case WeightType::kQ8:
+      return "q8";
+  }
+  return "?";
+}
+
+// Two vectors of the build's SIMD target: the width of the f32 GEMM
+// microkernel's rows (f32-gemm/4xnr-simd.cc) and of the GEMV's panels.
+size_t gemm_nr() { return 2 * hwy::HWY_NAMESPACE::Lanes(hwy::HWY_NAMESPACE::ScalableTag<float>()); }
+
+namespace {
+
+size_t panels(size_t n) { return (n + gemm_nr() - 1) / gemm_nr(); }
+
+}  // namespace
+
+PanelLocation gemm_panel_location(size_t p, size_t n, size_t k) {
+  const size_t nr = gemm_nr(), first = p - p % kGemmPanelGroup;
+  const size_t in_group = std::min(kGemmPanelGroup, panels(n) - first);
+  return {first * k * nr + (p - first) * nr, in_group * nr};
+}
+
+PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
+  const uint64_t nr = gemm_nr(), padded_n = (n + nr - 1) / nr * nr;
+  const uint64_t q8_rows = (n + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup;
+  const uint64_t q8_blocks_per_row = (k + kQ8BlockSize - 1) / kQ8BlockSize;
+  switch (type) {
+    case WeightType::kF32:
+      return {padded_n * k * sizeof(float), 0};
+    case WeightType::kF16:
+      return {padded_n * k * sizeof(uint16_t), 0};
+    case WeightType::kQ8:
+      return {q8_rows * q8_blocks_per_row * kQ8BlockSize, q8_rows * q8_blocks_per_row * sizeof(float)};
+  }
+  return {};
+}
+
+}  // namespace qkv

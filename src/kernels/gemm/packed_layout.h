@@ -1,0 +1,79 @@
+// The packed weight layouts, defined once: where each weight of a packed
+// matrix lives and how many bytes the matrix takes. The packer
+// (gemm/pack.cc), the GEMM/GEMV microkernels, the row gather and the loader's
+// memory plan all read them from here.
+//
+// A Hub weight matrix W has N outputs by K inputs. Three weight types:
+//   f32  panels: NR = gemm_nr() output columns by K, zero-padded columns,
+//                stored in groups of kGemmPanelGroup panels interleaved row
+//                by row: [group][K][panels in the group × NR] floats
+//   f16  panels: the same layout with IEEE binary16 values
+//   q8   row groups: q8 blocks (src/kernels/common/q8.h) of kQ8RowGroup rows
+//                interleaved block by block (see q8_grouped_block below)
+// Panels let the GEMM microkernel broadcast one X value against NR weights
+// and let the GEMV stream each weight exactly once. The GEMV reads a whole
+// group per pass, and the interleaving makes that pass one sequential stream:
+// with four separate panel streams the DRAM-bound 768×50257 LM-head GEMV ran
+// at 0.75× of XNNPACK's wasm speed. q8 multiplies int8 weights by
+// int8-quantized X along K, so it keeps K contiguous; grouping 4 rows lets
+// one load of X serve 4 rows while the GEMV still reads one stream (1.3× the
+// row-by-row kernel in wasm, in cache and from DRAM alike).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common/q8.h"
+
+namespace qkv {
+
+enum class WeightType { kF32, kF16, kQ8 };
+const char* weight_type_name(WeightType type);
+
+// Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
+size_t gemm_nr();
+// Upper bound of gemm_nr() on every target (two AVX-512 vectors).
+constexpr size_t kGemmMaxNr = 32;
+
+// Panels per interleaved group (the GEMV's width of one pass).
+constexpr size_t kGemmPanelGroup = 4;
+
+// Where panel p of a packed f32/f16 matrix with n outputs and k inputs
+// lives, in elements: row i of the panel starts at offset + i * row_stride.
+struct PanelLocation {
+  size_t offset = 0;
+  size_t row_stride = 0;  // NR × the panels in p's group (the last group may be narrower)
+};
+PanelLocation gemm_panel_location(size_t p, size_t n, size_t k);
+
+// q8 GEMM/GEMV weights: rows in groups of kQ8RowGroup; within a group, block
+// b of its rows is stored together (kQ8RowGroup × 32 int8, then the next
+// block), and so are their scales. N is padded with zero rows to whole groups.
+constexpr size_t kQ8RowGroup = 4;
+constexpr size_t q8_grouped_rows(size_t n) { return (n + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup; }
+// Where block b of row r lives, counted in blocks from the matrix start:
+// its values are data[index * kQ8BlockSize ...], its scale scales[index].
+constexpr size_t q8_grouped_block(size_t r, size_t b, size_t k) {
+  return (r / kQ8RowGroup * q8_blocks(k) + b) * kQ8RowGroup + r % kQ8RowGroup;
+}
+
+// Bytes of one packed matrix: `data` (panels, or q8 values) and `scales`
+// (q8 only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
+// loader adds these up to refuse a model that would not fit before it
+// allocates anything.
+struct PackedSize {
+  uint64_t data = 0;
+  uint64_t scales = 0;
+  uint64_t total() const { return data + scales; }
+};
+PackedSize packed_size(WeightType type, uint64_t n, uint64_t k);
+
+// The same sizes as size_t, for allocating a matrix that is known to fit.
+inline size_t packed_weights_bytes(WeightType type, size_t n, size_t k) {
+  return static_cast<size_t>(packed_size(type, n, k).data);
+}
+inline size_t packed_scales_bytes(WeightType type, size_t n, size_t k) {
+  return static_cast<size_t>(packed_size(type, n, k).scales);
+}
+
+}  // namespace qkv

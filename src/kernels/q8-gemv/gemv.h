@@ -1,0 +1,24 @@
+// q8 GEMV microkernel behind gemm()'s decode path (M = 1) for q8 weights.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qkv {
+
+// y[r] = bias[r] + sum_b  w_scale[r,b] * x_scale[b] * (Wq[r, block b] · xq[block b])
+// for rows [0, rows) of q8 weights in the grouped layout of packed_layout.h;
+// q and scales point at the start of a row group (rows need not fill the
+// last one). xq is x quantized to q8 (q8/quant.h) and widened to int16;
+// bias may be null.
+using Q8GemvUkernelFn = void (*)(size_t rows, size_t k, const int8_t* q, const float* scales,
+                                 const int16_t* xq, const float* x_scales, const float* bias, float* y);
+
+// Plain loops: the test oracle.
+void q8_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+                             const float* x_scales, const float* bias, float* y);
+// Highway SIMD.
+void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+                           const float* x_scales, const float* bias, float* y);
+
+}  // namespace qkv
