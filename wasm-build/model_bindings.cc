@@ -61,8 +61,9 @@ class WasmSession {
   val all_logits() const { return float_array(session_.all_logits().data(), session_.all_logits().size()); }
   val logits() const { return float_array(session_.logits(), session_.dims().n_vocab); }
 
-  int sample(bool do_sample, double temperature, double top_k, double top_p, double repetition_penalty) {
-    int32_t token = -1;
+  // Once per generation: sample() then uses these options.
+  void set_sampling(bool do_sample, double temperature, double top_k, double top_p,
+                    double repetition_penalty) {
     raise_if_error(guarded([&]() -> Status {
       qkv::SamplingOptions o;
       o.do_sample = do_sample;
@@ -70,8 +71,13 @@ class WasmSession {
       QKV_RETURN_IF_ERROR(to_count(top_k, 0, "top_k", &o.top_k));
       o.top_p = static_cast<float>(top_p);
       o.repetition_penalty = static_cast<float>(repetition_penalty);
-      return session_.sample(o, &token);
+      return session_.set_sampling(o);
     }));
+  }
+
+  int sample() {
+    int32_t token = -1;
+    raise_if_error(guarded([&]() -> Status { return session_.sample(&token); }));
     return token;
   }
 
@@ -344,6 +350,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("append", &WasmSession::append)
       .function("logits", &WasmSession::logits)
       .function("allLogits", &WasmSession::all_logits)
+      .function("setSampling", &WasmSession::set_sampling)
       .function("sample", &WasmSession::sample)
       .function("attention", &WasmSession::attention);
 }

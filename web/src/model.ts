@@ -106,6 +106,10 @@ export class Model {
       this.backend.call(() => {
         session.reset();
         session.seed(resolved.seed);
+        // Once per generation: every sample() below uses these options.
+        // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
+        session.setSampling(sampling.doSample, sampling.temperature, Math.min(sampling.topK, this.info.nVocab),
+          sampling.topP, sampling.repetitionPenalty);
         session.append(Int32Array.from(ids), false);
       });
       // The stream starts after the prompt, so the first new token decodes as
@@ -117,10 +121,7 @@ export class Model {
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
-        // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
-        const topK = Math.min(sampling.topK, this.info.nVocab);
-        const token = this.backend.call(() => session.sample(sampling.doSample, sampling.temperature, topK,
-          sampling.topP, sampling.repetitionPenalty));
+        const token = this.backend.call(() => session.sample());
         if (resolved.eos.includes(token)) break;
         text += decoder.push(token);
         const stopAt = firstStop(text, resolved.stop);
