@@ -5,6 +5,7 @@
  * first to finish or be aborted).
  */
 import type { Backend } from './backend.js';
+import type { Dtype } from './dtype.js';
 import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
 import { poolSequences, type Pooling } from './pooling.js';
@@ -15,7 +16,7 @@ import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.
 /** What the wasm side reports about the model, and the weight type it was loaded as. */
 export interface ModelInfo extends ModelHandleInfo {
   /** Weight type in memory. */
-  dtype: 'f32' | 'f16' | 'q8';
+  dtype: Dtype;
 }
 
 export interface EmbedOptions {
