@@ -116,7 +116,10 @@ class WasmModel {
     info.set("nHead", d.n_head);
     info.set("nEmbd", d.n_embd);
     info.set("weightBytes", static_cast<double>(model_->weight_bytes()));
-    info.set("isEncoder", model_->is_encoder());
+    // What the model can be asked to do (web/src/capabilities.ts).
+    val capabilities = val::array();
+    capabilities.call<void>("push", val(model_->is_encoder() ? "encode" : "generate"));
+    info.set("capabilities", capabilities);
     return info;
   }
 

@@ -3,6 +3,7 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
  */
+import { requireCapability, type Capability } from './capabilities.js';
 import type { Dtype } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
@@ -76,6 +77,9 @@ export interface FeatureExtractionPipeline extends PipelineBase {
 
 const DTYPE_NAMES: Record<string, Dtype> = { f32: 'f32', fp32: 'f32', f16: 'f16', fp16: 'f16', q8: 'q8' };
 
+/** What the model must be able to do for each task. */
+const TASK_CAPABILITY: Record<PipelineTask, Capability> = { 'text-generation': 'generate', 'feature-extraction': 'encode' };
+
 export async function pipeline(task: 'text-generation', source: ModelSource,
   options?: PipelineOptions): Promise<TextGenerationPipeline>;
 export async function pipeline(task: 'feature-extraction', source: ModelSource,
@@ -97,11 +101,11 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-  const wrongKind = task === 'feature-extraction' ? !model.info.isEncoder : model.info.isEncoder;
-  if (wrongKind) {
+  try {
+    requireCapability(model.info, TASK_CAPABILITY[task], `pipeline('${task}')`, InvalidArgumentError);
+  } catch (e) {
     model.dispose();
-    throw new InvalidArgumentError(`pipeline: ${model.info.architecture} cannot run '${task}' ` +
-      `(${task === 'feature-extraction' ? 'it is a decoder' : 'it is an encoder'})`);
+    throw e;
   }
   const base: PipelineBase = {
     task, model, tokenizer: model.tokenizer,

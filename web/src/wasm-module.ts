@@ -1,4 +1,6 @@
 /** The Embind surface of the wasm module (wasm-build/bindings.cc, wasm-build/model_bindings.cc). Internal. */
+import type { Capability } from './capabilities.js';
+
 export interface ThreadInfo {
   workersCreated: number;
   workersStarted: number;
@@ -40,8 +42,8 @@ export interface ModelHandleInfo {
   nEmbd: number;
   /** Bytes of weights held in wasm memory. */
   weightBytes: number;
-  /** An encoder (BERT) embeds text; a decoder generates it. */
-  isEncoder: boolean;
+  /** What the model can be asked to do: ['generate'] for decoders, ['encode'] for encoders (BERT). */
+  capabilities: readonly Capability[];
 }
 
 export interface ModelHandle extends Handle {
