@@ -96,16 +96,23 @@ class WasmSession {
   val all_logits() const { return float_array(session_.all_logits().data(), session_.all_logits().size()); }
   val logits() const { return float_array(session_.logits(), session_.dims().n_vocab); }
 
-  int sample(bool do_sample, double temperature, double top_k, double top_p, double repetition_penalty) {
-    return bound<int>([&](int& token) -> Status {
+  // Once per generation: sample() then uses these options.
+  void set_sampling(bool do_sample, double temperature, double top_k, double top_p, double repetition_penalty) {
+    bound<void>([&]() -> Status {
       qkv::SamplingOptions o;
       o.do_sample = do_sample;
       o.temperature = static_cast<float>(temperature);
       QKV_RETURN_IF_ERROR(to_count(top_k, 0, "top_k", &o.top_k));
       o.top_p = static_cast<float>(top_p);
       o.repetition_penalty = static_cast<float>(repetition_penalty);
+      return session_.set_sampling(o);
+    });
+  }
+
+  int sample() {
+    return bound<int>([&](int& token) -> Status {
       int32_t next = -1;
-      QKV_RETURN_IF_ERROR(session_.sample(o, &next));
+      QKV_RETURN_IF_ERROR(session_.sample(&next));
       token = next;
       return Status::ok_status();
     });
@@ -146,8 +153,7 @@ val WasmModel::info() const {
   info.set("weightBytes", static_cast<double>(model_->weight_bytes()));
   val capabilities = val::array();
   for (const std::string& c : qkv::capabilities_of(*model_)) capabilities.call<void>("push", c);
-  info.set("capabilities", capabilities);
-  info.set("isEncoder", model_->encoder() != nullptr);
+  info.set("capabilities", capabilities);  // web/src/capabilities.ts
   return info;
 }
 
@@ -244,6 +250,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("append", &WasmSession::append)
       .function("logits", &WasmSession::logits)
       .function("allLogits", &WasmSession::all_logits)
+      .function("setSampling", &WasmSession::set_sampling)
       .function("sample", &WasmSession::sample)
       .function("attention", &WasmSession::attention);
 }

@@ -31,7 +31,7 @@ let running; // AbortController of the load or generation in progress: Stop abor
 function setState(state) {
   document.body.dataset.state = state;
   const busy = state === 'starting' || state === 'loading' || state === 'generating' || state === 'attention';
-  const canRun = loadedModel !== undefined && !loadedModel.isEncoder && !busy;
+  const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
   $('load-bundled').disabled = busy;
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
   $('folder-input').disabled = busy;
@@ -74,7 +74,9 @@ async function load(what, source, expectedFiles, prompt) {
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, loaded in ${(ms / 1000).toFixed(2)} s.`);
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
-    if (info.isEncoder) $('generate-status').textContent = 'This is an encoder: it embeds text and does not generate; its attention can still be shown.';
+    if (!info.capabilities.includes('generate')) {
+      $('generate-status').textContent = `${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`;
+    }
   } catch (e) {
     progress.fail(e.name === 'AbortError' ? 'Loading stopped.' : `Could not load ${what}: ${e.message}`);
   } finally {
@@ -173,7 +175,7 @@ async function showAttention(prompt) {
     const ids = await model.tokenizer.encode(prompt);
     const shown = ids.slice(0, Math.min(ATTENTION_MAX_TOKENS, loadedModel.nCtx));
     const { tokens, layers, dims } = await model.attention(shown);
-    attention.show({ tokens, layers, dims, promptTokens: ids.length, causal: !loadedModel.isEncoder });
+    attention.show({ tokens, layers, dims, promptTokens: ids.length, causal: loadedModel.capabilities.includes('generate') });
   } catch (e) {
     attention.clear();
     $('attention-caption').textContent = `No attention to show: ${e.message}`;

@@ -28,7 +28,7 @@ async function main() {
 
   const model = await loadModel(source);
   const { tokens, layers, dims: [heads, n] } = await model.attention(text);
-  const causal = !model.info.isEncoder;
+  const causal = model.info.capabilities.includes('generate');
   model.dispose();
 
   const name = (i) => `${tokens[i]}(${i})`;

@@ -66,10 +66,15 @@ Status Session::append(const int32_t* ids, size_t n, bool all_logits) {
   return s;
 }
 
-Status Session::sample(const SamplingOptions& options, int32_t* token) {
+Status Session::set_sampling(const SamplingOptions& options) {
   QKV_RETURN_IF_ERROR(validate_sampling_options(options));
+  sampling_ = options;
+  return Status::ok_status();
+}
+
+Status Session::sample(int32_t* token) {
   if (position() == 0) return Status::invalid_argument("sample: nothing has been processed yet");
-  *token = sampler_.sample(logits_.data(), options, tokens_.data(), tokens_.size(), rng_);
+  *token = sampler_.sample(logits_.data(), sampling_, tokens_.data(), tokens_.size(), rng_);
   return Status::ok_status();
 }
 

@@ -44,9 +44,13 @@ class Session {
   const std::vector<float>& all_logits() const { return all_logits_; }
 
   void seed(uint64_t seed) { rng_.reseed(seed, seed); }
+  // The options sample() uses until the next call (default: greedy), checked
+  // here once per generation rather than once per token. On error the
+  // previous options stay.
+  Status set_sampling(const SamplingOptions& options);
   // Draws the next token from logits() (which it modifies: penalty,
   // temperature); the penalty applies to every token in the cache.
-  Status sample(const SamplingOptions& options, int32_t* token);
+  Status sample(int32_t* token);
 
   // Runs ids from position 0 (resetting the cache) and returns attention
   // probabilities: probs[layer] is [n_head][n][n].
@@ -65,6 +69,7 @@ class Session {
   std::vector<float> all_logits_;
   std::vector<int32_t> tokens_;
   Sampler sampler_;
+  SamplingOptions sampling_;
   Pcg32 rng_;
 };
 

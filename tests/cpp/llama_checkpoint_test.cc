@@ -53,6 +53,12 @@ TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
     const Reference ref = read_reference(folder);
     const JsonValue* prompts = ref.json.find("prompts");
     Session session(model, nullptr);
+    // Options are checked once, when set; a refused set keeps the previous (greedy) ones.
+    SamplingOptions bad;
+    bad.temperature = 0.0f;
+    const Status refused = session.set_sampling(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.message().find("temperature"), std::string::npos) << refused.message();
     for (size_t p = 0; p < prompts->size(); ++p) {
       const std::vector<int32_t> ids = ids_of(prompts->at(p));
       const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
@@ -61,7 +67,7 @@ TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
       std::vector<int32_t> got;
       for (size_t i = 0; i < want.size(); ++i) {
         int32_t token = -1;
-        ASSERT_TRUE(session.sample(SamplingOptions(), &token).ok());
+        ASSERT_TRUE(session.sample(&token).ok());
         got.push_back(token);
         ASSERT_TRUE(session.append(&token, 1, false).ok());
       }

@@ -192,7 +192,7 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   assert.equal(out.code, 0, out.stderr);
   const row = (label) => out.stdout.match(new RegExp(`^${label} +(.+)$`, 'm'))?.[1] ?? assert.fail(`no ${label} in\n${out.stdout}`);
   const parameters = headerParameters(join(folder('llama-tiny'), 'model.safetensors'));
-  assert.equal(row('architecture'), `${llama.architectures[0]} (decoder)`);
+  assert.equal(row('architecture'), `${llama.architectures[0]} (generate)`);
   assert.equal(row('parameters'), `4.17M (${parameters.toLocaleString('en-US')})`);
   assert.equal(row('layers'), String(llama.num_hidden_layers));
   assert.equal(row('heads'), `${llama.num_attention_heads} (head dim ${llama.head_dim}, ${llama.num_key_value_heads} key/value heads)`);
@@ -209,8 +209,8 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   assert.equal(sharded.code, 0, sharded.stderr);
   const facts = JSON.parse(sharded.stdout);
   assert.deepEqual(
-    [facts.architecture, facts.kind, facts.layers, facts.heads, facts.width, facts.ffnWidth, facts.vocab, facts.context],
-    [gpt2.architectures[0], 'decoder', gpt2.n_layer, gpt2.n_head, gpt2.n_embd, 4 * gpt2.n_embd, gpt2.vocab_size, gpt2.n_positions]);
+    [facts.architecture, facts.capabilities, facts.layers, facts.heads, facts.width, facts.ffnWidth, facts.vocab, facts.context],
+    [gpt2.architectures[0], ['generate'], gpt2.n_layer, gpt2.n_head, gpt2.n_embd, 4 * gpt2.n_embd, gpt2.vocab_size, gpt2.n_positions]);
   assert.equal(facts.parameters, headerParameters(join(folder('gpt2-tiny'), 'model.safetensors')));
   assert.deepEqual([facts.dtype, facts.checkpointDtypes, facts.flavour, facts.threads], ['q8', ['F16'], 'qkv-simd', 1]);
   assert.ok(facts.weightBytes > 0 && facts.weightBytes < facts.fileBytes, 'q8 holds less than the f16 files');
@@ -219,8 +219,8 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   assert.match(bars[1], /^model-00002-of-00002\.safetensors \[#+\] 100% .* \(total 3\.3 MB \/ 3\.3 MB\)$/);
 
   const bert = JSON.parse((await qkv('inspect', 'tests/fixtures/bert-tiny', '--json', '--quiet')).stdout);
-  assert.deepEqual([bert.kind, bert.layers, bert.heads, bert.width, bert.parameters],
-    ['encoder', 2, 4, 64, headerParameters(join(folder('bert-tiny'), 'model.safetensors'))]);
+  assert.deepEqual([bert.capabilities, bert.layers, bert.heads, bert.width, bert.parameters],
+    [['encode'], 2, 4, 64, headerParameters(join(folder('bert-tiny'), 'model.safetensors'))]);
 });
 
 test('inspect reads a model from an http URL (a plain server without Range requests) as from its folder', async () => {
@@ -279,8 +279,8 @@ test('errors print "ErrorClass: message" without a stack and exit with status 1'
       [['inspect', 'tests/fixtures/llama-tiny', '--colour'], /^InvalidArgumentError: qkv inspect: unknown option --colour/],
       [['translate', 'x'], /^InvalidArgumentError: qkv: unknown command 'translate' \(commands: generate, embed, inspect, bench/],
       [['--threads', '2', 'bench', 'x'], /^InvalidArgumentError: qkv: expected a command first/],
-      [['generate', 'tests/fixtures/bert-tiny', 'Hi', '--quiet'], /^UnsupportedError: BertModel is an encoder/],
-      [['embed', 'tests/fixtures/llama-tiny', 'one', 'two', '--quiet'], /^UnsupportedError: LlamaForCausalLM is a decoder/],
+      [['generate', 'tests/fixtures/bert-tiny', 'Hi', '--quiet'], /^UnsupportedError: model\.generate\(\): BertModel cannot 'generate'; it can 'encode' \(embed\(\)\)$/],
+      [['embed', 'tests/fixtures/llama-tiny', 'one', 'two', '--quiet'], /^UnsupportedError: model\.embed\(\): LlamaForCausalLM cannot 'encode'; it can 'generate' \(generate\(\), forward\(\)\)$/],
       [['inspect', broken, '--quiet'], /^FormatError: /],
       [['bench', broken, '--quiet'], /^FormatError: /],
     ];

@@ -150,7 +150,7 @@ test('the examples name qkv errors and exit with status 1; softmax.mjs still run
   assert.match(badNumber.stderr, /^InvalidArgumentError: generate: max_new_tokens must be a whole number/);
   const decoder = await run('examples/node/embed.mjs', ['tests/fixtures/llama-tiny', 'one', 'two']);
   assert.equal(decoder.code, 1);
-  assert.match(decoder.stderr, /^UnsupportedError: LlamaForCausalLM is a decoder/);
+  assert.match(decoder.stderr, /^UnsupportedError: model\.embed\(\): LlamaForCausalLM cannot 'encode'; it can 'generate'/);
   const usage = await run('examples/node/attention.mjs', ['tests/fixtures/llama-tiny']);
   assert.equal(usage.code, 1);
   assert.match(usage.stderr, /^usage: node examples\/node\/attention\.mjs/);

@@ -6,6 +6,7 @@
  */
 import { env, onNumThreadsChange } from './env.js';
 import { InternalError, throwStatus, QkvError, UnsupportedError } from './errors.js';
+import { isNode, locationHref } from './platform.js';
 import type { QkvModuleFactory, QkvModuleOptions, QkvWasmModule } from './wasm-module.js';
 
 export type Flavour = 'qkv-simd' | 'qkv-simd-threads';
@@ -22,8 +23,6 @@ export interface BackendInfo {
   /** Why threads were wanted but not used, if so. */
   fallbackReason?: string;
 }
-
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 /** Cores available to this realm. */
 async function coreCount(): Promise<number> {
@@ -121,7 +120,7 @@ async function importFactory(
     const { resolve } = await import(/* @vite-ignore */ 'node:path');
     url = pathToFileURL(resolve(base, file)).href;
   } else {
-    url = new URL(file, new URL(base, globalThis.location?.href ?? import.meta.url)).href;
+    url = new URL(file, new URL(base, locationHref() ?? import.meta.url)).href;
   }
   const mod = (await import(/* @vite-ignore */ url)) as { default: QkvModuleFactory };
   return { factory: mod.default, locate };

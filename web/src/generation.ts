@@ -106,3 +106,18 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
     signal: signal as AbortSignal | undefined,
   };
 }
+
+/**
+ * The default stop ids. generation_config.json's eos_token_id, when it has
+ * one, replaces config.json's, as in transformers and transformers.js (whose
+ * generation config starts from the model config and is then overwritten by
+ * generation_config.json): Qwen2.5-Instruct's lists both <|im_end|> and
+ * <|endoftext|>, Llama 3.x-Instruct's <|eot_id|> as well as <|end_of_text|>.
+ */
+export function defaultStopIds(config: unknown, generationConfig: unknown): number[] {
+  const eosOf = (json: unknown): unknown =>
+    typeof json === 'object' && json !== null && 'eos_token_id' in json ? json.eos_token_id : undefined;
+  const eos = eosOf(generationConfig) ?? eosOf(config);
+  const list: unknown[] = Array.isArray(eos) ? eos : [eos];
+  return list.filter((id): id is number => Number.isInteger(id));
+}

@@ -5,7 +5,9 @@
  * first to finish or be aborted).
  */
 import type { Backend } from './backend.js';
-import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
+import { hasCapability, requireCapability } from './capabilities.js';
+import type { Dtype } from './dtype.js';
+import { InvalidArgumentError, QkvError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
 import { poolSequences, type Pooling } from './pooling.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -15,7 +17,7 @@ import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.
 /** What the wasm side reports about the model, and the weight type it was loaded as. */
 export interface ModelInfo extends ModelHandleInfo {
   /** Weight type in memory. */
-  dtype: 'f32' | 'f16' | 'q8';
+  dtype: Dtype;
 }
 
 export interface EmbedOptions {
@@ -71,7 +73,7 @@ export class Model {
   constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: ModelInfo, eos: number[]) {
     this.backend = backend;
     this.handle = handle;
-    this.session = info.isEncoder ? undefined : backend.call(() => handle.createSession());
+    this.session = hasCapability(info, 'generate') ? backend.call(() => handle.createSession()) : undefined;
     this.tokenizer = tokenizer;
     this.info = info;
     this.eos = eos;
@@ -93,7 +95,7 @@ export class Model {
    */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
-    this.decoderOnly('generate');
+    requireCapability(this.info, 'generate', 'model.generate()');
     const resolved = resolveGenerationOptions(options, this.eos);
     const ids = isConversation(prompt)
       ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
@@ -106,6 +108,10 @@ export class Model {
       this.backend.call(() => {
         session.reset();
         session.seed(resolved.seed);
+        // Once per generation: every sample() below uses these options.
+        // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
+        session.setSampling(sampling.doSample, sampling.temperature, Math.min(sampling.topK, this.info.nVocab),
+          sampling.topP, sampling.repetitionPenalty);
         session.append(Int32Array.from(ids), false);
       });
       // The stream starts after the prompt, so the first new token decodes as
@@ -117,10 +123,7 @@ export class Model {
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
-        // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
-        const topK = Math.min(sampling.topK, this.info.nVocab);
-        const token = this.backend.call(() => session.sample(sampling.doSample, sampling.temperature, topK,
-          sampling.topP, sampling.repetitionPenalty));
+        const token = this.backend.call(() => session.sample());
         if (resolved.eos.includes(token)) break;
         text += decoder.push(token);
         const stopAt = firstStop(text, resolved.stop);
@@ -149,7 +152,7 @@ export class Model {
 
   /** Logits of every position for these ids (or this text). */
   async forward(input: string | readonly number[]): Promise<ForwardResult> {
-    this.decoderOnly('forward');
+    requireCapability(this.info, 'generate', 'model.forward()');
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
@@ -170,7 +173,10 @@ export class Model {
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
-      const layers = this.info.isEncoder
+      // An encoder attends over the whole (cut) sequence; a decoder causally, through its session.
+      const encoder = hasCapability(this.info, 'encode');
+      if (!encoder) requireCapability(this.info, 'generate', 'model.attention()');
+      const layers = encoder
         ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(this.fitEncoder(ids))))
         : this.backend.call(() => this.live().attention(Int32Array.from(ids)));
       const tokens = ids.map((id) => this.tokenizer.idToToken(id) ?? String(id));
@@ -188,9 +194,7 @@ export class Model {
    * array of token ids, used as given (special tokens included).
    */
   async embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    if (!this.info.isEncoder) {
-      throw new UnsupportedError(`${this.info.architecture} is a decoder: embed() needs an encoder such as BertModel`);
-    }
+    requireCapability(this.info, 'encode', 'model.embed()');
     const list = typeof texts === 'string' ? [texts] : texts;
     if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' || isIdList(t))) {
       throw new InvalidArgumentError('embed: expected a string or a non-empty array of strings or token-id arrays');
@@ -241,12 +245,6 @@ export class Model {
     const head = ids.slice(0, this.info.nCtx - 1);
     head.push(ids[ids.length - 1]!); // the closing [SEP]
     return head;
-  }
-
-  private decoderOnly(what: string): void {
-    if (this.info.isEncoder) {
-      throw new UnsupportedError(`${this.info.architecture} is an encoder: it has no ${what}(); use embed()`);
-    }
   }
 
   private liveHandle(): ModelHandle {

@@ -3,9 +3,11 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
  */
+import { requireCapability, type Capability } from './capabilities.js';
+import type { Dtype } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
-import { loadModel, type LoadModelOptions, type ModelFiles, type ProgressInfo } from './load-model.js';
+import { loadModel, type ModelSource, type ProgressInfo } from './load-model.js';
 import type { Model } from './model.js';
 import type { Pooling } from './pooling.js';
 import type { TextStreamer } from './streamer.js';
@@ -15,8 +17,8 @@ import type { Tokenizer } from './tokenizers/index.js';
 export type PipelineTask = 'text-generation' | 'feature-extraction';
 
 export interface PipelineOptions {
-  /** Weight type in memory: qkv's 'f32' | 'f16' | 'q8', or transformers.js's 'fp32' | 'fp16' | 'q8'. */
-  dtype?: 'f32' | 'f16' | 'q8' | 'fp32' | 'fp16';
+  /** Weight type in memory: qkv's Dtype ('f32' | 'f16' | 'q8'), or transformers.js's 'fp32' | 'fp16' | 'q8'. */
+  dtype?: Dtype | 'fp32' | 'fp16';
   /** transformers.js's name for onProgress. */
   progress_callback?: (info: ProgressInfo) => void;
   onProgress?: (info: ProgressInfo) => void;
@@ -73,13 +75,16 @@ export interface FeatureExtractionPipeline extends PipelineBase {
   (texts: string | readonly (string | readonly number[])[], options?: FeatureExtractionOptions): Promise<EmbeddingTensor>;
 }
 
-const DTYPE_NAMES: Record<string, LoadModelOptions['dtype']> = { f32: 'f32', fp32: 'f32', f16: 'f16', fp16: 'f16', q8: 'q8' };
+const DTYPE_NAMES: Record<string, Dtype> = { f32: 'f32', fp32: 'f32', f16: 'f16', fp16: 'f16', q8: 'q8' };
 
-export async function pipeline(task: 'text-generation', source: string | URL | ModelFiles,
+/** What the model must be able to do for each task. */
+const TASK_CAPABILITY: Record<PipelineTask, Capability> = { 'text-generation': 'generate', 'feature-extraction': 'encode' };
+
+export async function pipeline(task: 'text-generation', source: ModelSource,
   options?: PipelineOptions): Promise<TextGenerationPipeline>;
-export async function pipeline(task: 'feature-extraction', source: string | URL | ModelFiles,
+export async function pipeline(task: 'feature-extraction', source: ModelSource,
   options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
-export async function pipeline(task: PipelineTask, source: string | URL | ModelFiles,
+export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline> {
   if (task !== 'text-generation' && task !== 'feature-extraction') {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
@@ -96,11 +101,11 @@ export async function pipeline(task: PipelineTask, source: string | URL | ModelF
     ...(options.signal ? { signal: options.signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-  const wrongKind = task === 'feature-extraction' ? !model.info.isEncoder : model.info.isEncoder;
-  if (wrongKind) {
+  try {
+    requireCapability(model.info, TASK_CAPABILITY[task], `pipeline('${task}')`, InvalidArgumentError);
+  } catch (e) {
     model.dispose();
-    throw new InvalidArgumentError(`pipeline: ${model.info.architecture} cannot run '${task}' ` +
-      `(${task === 'feature-extraction' ? 'it is a decoder' : 'it is an encoder'})`);
+    throw e;
   }
   const base: PipelineBase = {
     task, model, tokenizer: model.tokenizer,

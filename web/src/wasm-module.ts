@@ -1,4 +1,6 @@
-/** The Embind surface of the wasm module (wasm-build/bindings.cc). Internal. */
+/** The Embind surface of the wasm module (wasm-build/bindings.cc, wasm-build/model_bindings.cc). Internal. */
+import type { Capability } from './capabilities.js';
+
 export interface ThreadInfo {
   workersCreated: number;
   workersStarted: number;
@@ -40,8 +42,8 @@ export interface ModelHandleInfo {
   nEmbd: number;
   /** Bytes of weights held in wasm memory. */
   weightBytes: number;
-  /** An encoder (BERT) embeds text; a decoder generates it. */
-  isEncoder: boolean;
+  /** What the model can be asked to do: ['generate'] for decoders, ['encode'] for encoders (BERT). */
+  capabilities: readonly Capability[];
 }
 
 export interface ModelHandle extends Handle {
@@ -60,7 +62,10 @@ export interface SessionHandle extends Handle {
   append(ids: Int32Array, allLogits: boolean): void;
   logits(): Float32Array;
   allLogits(): Float32Array;
-  sample(doSample: boolean, temperature: number, topK: number, topP: number, repetitionPenalty: number): number;
+  /** The options every later sample() uses; checked here, once per generation. */
+  setSampling(doSample: boolean, temperature: number, topK: number, topP: number, repetitionPenalty: number): void;
+  /** The next token, drawn from the last logits with the options of setSampling() (default: greedy). */
+  sample(): number;
   attention(ids: Int32Array): Float32Array[];
 }
 

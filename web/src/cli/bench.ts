@@ -3,6 +3,7 @@
  * through the public API, as an application would see them. For encoders,
  * the speed of encoding one sequence instead of prefill and decode.
  */
+import { hasCapability } from '../capabilities.js';
 import { backendInfo, type Model } from '../index.js';
 import type { Command } from './command.js';
 import { formatBytes, formatMs, formatRate, formatTable } from './format.js';
@@ -30,24 +31,26 @@ export const benchCommand: Command = {
     const { model, loadMs } = await openModel(source, args);
     try {
       const { info } = model;
+      // Encoders are timed encoding; models that generate, prefilling and decoding.
+      const encodes = hasCapability(info, 'encode');
       const wanted = args.number('tokens') ?? 128;
-      const tokens = Math.max(1, Math.min(wanted, info.isEncoder ? info.nCtx : Math.floor(info.nCtx / 2)));
+      const tokens = Math.max(1, Math.min(wanted, encodes ? info.nCtx : Math.floor(info.nCtx / 2)));
       if (tokens < wanted && args.has('tokens') && !args.flag('quiet')) {
         process.stderr.write(`bench: --tokens ${wanted} capped to ${tokens} to fit the model's ${info.nCtx}-position context\n`);
       }
       const ids = promptIds(model, tokens);
-      const runOnce = info.isEncoder ? () => timeEncode(model, ids) : () => timeGenerate(model, ids, tokens);
-      await (info.isEncoder ? timeEncode(model, ids.slice(0, 8)) : timeGenerate(model, ids.slice(0, 8), 4)); // warm-up
+      const runOnce = encodes ? () => timeEncode(model, ids) : () => timeGenerate(model, ids, tokens);
+      await (encodes ? timeEncode(model, ids.slice(0, 8)) : timeGenerate(model, ids.slice(0, 8), 4)); // warm-up
       const results = [];
       for (let r = 0; r < runs; r++) results.push(await runOnce());
       const prefill = median(results.map((r) => r.prefillRate));
-      const decode = info.isEncoder ? undefined : median(results.map((r) => r.decodeRate));
+      const decode = encodes ? undefined : median(results.map((r) => r.decodeRate));
       const runtime = await backendInfo();
       if (args.flag('json')) {
         const out = {
           model: source, architecture: info.architecture, dtype: info.dtype, weightBytes: info.weightBytes,
           flavour: runtime.flavour, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
-          [info.isEncoder ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
+          [encodes ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
           ...(decode === undefined ? {} : { decodeTokensPerSecond: decode }),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -37,7 +37,7 @@ export const inspectCommand: Command = {
       const facts = {
         model: source,
         architecture: info.architecture,
-        kind: info.isEncoder ? 'encoder' : 'decoder',
+        capabilities: info.capabilities,
         parameters: weights.parameters,
         layers: info.nLayer,
         heads: info.nHead,
@@ -65,7 +65,7 @@ export const inspectCommand: Command = {
       const kv = nHeadKv === info.nHead ? '' : `, ${nHeadKv} key/value heads`;
       process.stdout.write(`${formatTable([
         ['model', source],
-        ['architecture', `${facts.architecture} (${facts.kind})`],
+        ['architecture', `${facts.architecture} (${facts.capabilities.join(', ')})`],
         ['parameters', `${formatCount(facts.parameters)} (${facts.parameters.toLocaleString('en-US')})`],
         ['layers', String(facts.layers)],
         ['heads', `${facts.heads} (head dim ${headDim}${kv})`],

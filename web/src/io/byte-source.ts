@@ -6,6 +6,7 @@
  * lets an HTTP download stream straight into wasm memory.
  */
 import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
+import { isAbort, locationHref } from '../platform.js';
 import type { CachedFiles } from './url-cache.js';
 
 export interface ByteSource {
@@ -101,7 +102,7 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
     throw response.status === 404 ? markMissing(error) : error;
   }
   const length = bodyLength(response);
-  const name = new URL(url, globalThis.location?.href).pathname.split('/').pop() || url;
+  const name = new URL(url, locationHref()).pathname.split('/').pop() || url;
   if (!Number.isSafeInteger(length) || length < 0) {
     // Without a length the loader cannot validate offsets up front: read it all.
     let bytes: Uint8Array;
@@ -233,8 +234,4 @@ function markMissing<E extends Error>(error: E): E {
 /** Whether a source failed to open because the file does not exist (HTTP 404, ENOENT), not for another reason. */
 export function isMissingFile(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { [MISSING]?: boolean })[MISSING] === true;
-}
-
-export function isAbort(e: unknown): boolean {
-  return (e as { name?: string })?.name === 'AbortError';
 }

@@ -7,23 +7,30 @@
  */
 import type { BackendInfo } from '../backend.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
-import type { FileInput, LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
-import type { ModelInfo } from '../model.js';
+import type { FileInput, LoadModelOptions, ModelFiles, ModelSource } from '../load-model.js';
+import { isNode, locationHref, messageOf } from '../platform.js';
+import { weightList } from '../sources/model-files.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
 import { withSignal, type Call } from './call.js';
-import { deserializeError, type Reply, type Request } from './protocol.js';
-import type { WorkerSettings } from './serve.js';
+import {
+  deserializeError, isReply, type Args, type CallEvent, type CallName, type CallRequest, type Reply, type Request,
+  type Result, type WorkerSettings,
+} from './protocol.js';
 import { WorkerModel } from './worker-model.js';
 
 export type WorkerEngineOptions = WorkerSettings;
 
+/**
+ * A call in flight. Each entry is made by request<N>() for one row of the
+ * protocol's table and takes that row's events and result; the worker's
+ * replies carry the call's id, which is what ties them to it. (Method
+ * syntax: an entry typed for one row is stored among entries for all rows.)
+ */
 interface Pending {
-  onEvent: (data: unknown) => void;
-  resolve: (data: unknown) => void;
-  reject: (error: Error) => void;
+  onEvent(data: CallEvent<CallName>): void;
+  resolve(data: Result<CallName>): void;
+  reject(error: Error): void;
 }
-
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 export class WorkerEngine {
   private readonly endpoint: Endpoint;
@@ -39,7 +46,9 @@ export class WorkerEngine {
    */
   constructor(worker: WorkerLike, settings: WorkerEngineOptions = {}) {
     this.endpoint = endpointOf(worker);
-    this.endpoint.listen((data) => this.receive(data as Reply), (error) => this.fail(error));
+    this.endpoint.listen((data) => {
+      if (isReply(data)) this.receive(data);
+    }, (error) => this.fail(error));
     this.endpoint.keepAlive?.(false);
     void this.request('init', undefined, settings).result.catch(() => {});
   }
@@ -56,19 +65,19 @@ export class WorkerEngine {
 
   /** Starts the wasm runtime in the worker if needed; which build and how many threads it uses. */
   backendInfo(): Promise<BackendInfo> {
-    return this.request('info').result as Promise<BackendInfo>;
+    return this.request('info', undefined, null).result;
   }
 
   /** loadModel() in the worker: the same sources and options (onProgress and signal included). */
-  async loadModel(source: string | URL | ModelFiles, options: LoadModelOptions = {}): Promise<WorkerModel> {
+  async loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<WorkerModel> {
     const { onProgress, signal, ...rest } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new InvalidArgumentError('onProgress must be a function');
     }
     signal?.throwIfAborted();
     const call = this.request('load', undefined, { source: portableSource(source), options: rest },
-      (p) => onProgress?.(p as ProgressInfo));
-    const { modelId, info } = (await withSignal(call, signal)) as { modelId: number; info: ModelInfo };
+      (progress) => onProgress?.(progress));
+    const { modelId, info } = await withSignal(call, signal);
     return new WorkerModel(this, modelId, info);
   }
 
@@ -78,24 +87,26 @@ export class WorkerEngine {
     this.endpoint.terminate?.();
   }
 
-  /** @internal Sends a request; events go to onEvent until the result or error arrives. */
-  request(type: Request['type'], modelId?: number, args?: unknown, onEvent: (data: unknown) => void = () => {}): Call<unknown> {
+  /** @internal Sends call `type`; its events go to onEvent until the result or error arrives. */
+  request<N extends CallName>(type: N, modelId: number | undefined, args: Args<N>,
+    onEvent: (event: CallEvent<N>) => void = () => {}): Call<Result<N>> {
     const id = this.nextId++;
-    const result = new Promise<unknown>((resolve, reject) => {
+    const result = new Promise<Result<N>>((resolve, reject) => {
       if (this.failure !== undefined) {
         reject(this.failure);
         return;
       }
-      const request: Request = { id, type, args };
+      const request: CallRequest<N> = { id, type, args };
       if (modelId !== undefined) request.modelId = modelId;
       try {
         this.endpoint.post(request);
       } catch (e) {
         // A DataCloneError: an option or input that cannot be sent to a worker (a function, a class instance).
-        reject(new InvalidArgumentError(`cannot send this ${type} call to the worker: ${(e as Error).message}`, { cause: e }));
+        reject(new InvalidArgumentError(`cannot send this ${type} call to the worker: ${messageOf(e)}`, { cause: e }));
         return;
       }
-      this.pending.set(id, { onEvent, resolve, reject });
+      const pending: Pending = { onEvent, resolve, reject };
+      this.pending.set(id, pending);
       this.endpoint.keepAlive?.(true);
     });
     return {
@@ -133,22 +144,26 @@ export class WorkerEngine {
   }
 }
 
+/** A URL as the worker can receive it: a string, resolved against the page in a browser (a worker would resolve it against its own script). */
+function portableUrl(input: string | URL): string {
+  if (input instanceof URL) return input.href;
+  const page = isNode ? undefined : locationHref();
+  return page === undefined ? input : new URL(input, page).href;
+}
+
 /**
  * The source as the worker can receive it: URL objects become strings, and
- * in a browser relative URLs are resolved against the page (a worker would
- * resolve them against its own script). Blobs, Files and bytes are cloned.
+ * in a browser relative URLs are resolved against the page. Blobs, Files and
+ * bytes are cloned.
  */
-function portableSource(source: string | URL | ModelFiles): string | ModelFiles {
-  const portable = (input: FileInput): FileInput => {
-    if (input instanceof URL) return input.href;
-    if (typeof input === 'string' && !isNode && typeof location === 'object') return new URL(input, location.href).href;
-    return input;
-  };
-  if (typeof source === 'string' || source instanceof URL) return portable(source) as string;
-  if (typeof source !== 'object' || source === null) return source;
-  const weights = Array.isArray(source.weights) ? source.weights.map(portable) : portable(source.weights as FileInput);
+function portableSource(source: ModelSource): string | ModelFiles {
+  const portable = (input: FileInput): FileInput =>
+    (typeof input === 'string' || input instanceof URL ? portableUrl(input) : input);
+  if (typeof source === 'string' || source instanceof URL) return portableUrl(source);
+  // Anything else goes as it is, for the worker's loadModel to name what is wrong with it.
+  if (typeof source !== 'object' || source === null || source.weights === undefined) return source;
   return {
-    config: portable(source.config), weights, tokenizer: portable(source.tokenizer),
+    config: portable(source.config), weights: weightList(source.weights).map(portable), tokenizer: portable(source.tokenizer),
     // The optional files cross too, when given.
     ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: portable(source.tokenizerConfig) } : {}),
     ...(source.generationConfig !== undefined ? { generationConfig: portable(source.generationConfig) } : {}),

@@ -1,10 +1,13 @@
 /**
  * Messages between a WorkerEngine (the page's side) and serveWorker() (the
- * worker's side). Every request carries an id; the worker answers it with
- * any number of events (load progress, generated tokens) and then exactly
- * one result or error. Internal to qkv: both sides ship in the same package
- * version, so the protocol has no versioning.
+ * worker's side). Every call is one row of `Calls` — its arguments, the
+ * events it streams, its result — and both sides take their types from that
+ * table. A request carries an id; the worker answers it with any number of
+ * events (load progress, generated tokens) and then exactly one result or
+ * error. Internal to qkv: both sides ship in the same package version, so
+ * the protocol has no versioning.
  */
+import type { BackendInfo } from '../backend.js';
 import {
   FormatError,
   InternalError,
@@ -14,40 +17,118 @@ import {
   QkvError,
   UnsupportedError,
 } from '../errors.js';
+import type { GenerationOptions } from '../generation.js';
+import type { LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
+import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
+import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 
-export type RequestType =
-  | 'init'
-  | 'info'
-  | 'load'
-  | 'generate'
-  | 'forward'
-  | 'attention'
-  | 'embed'
-  | 'encode'
-  | 'decode'
-  | 'chatTemplate'
-  | 'dispose'
-  | 'abort';
-
-export interface Request {
-  id: number;
-  type: RequestType;
-  /** The model a call is for (every type but init, load and abort). */
-  modelId?: number;
-  /** For 'abort': the id of the request to abort. */
-  target?: number;
-  args?: unknown;
+/** Settings the page applies to the worker's `env` before qkv starts there. */
+export interface WorkerSettings {
+  numThreads?: number;
+  wasmPaths?: string;
+  useBrowserCache?: boolean;
 }
 
+/** A call that streams nothing before its result. */
+type NoEvents = never;
+
+/**
+ * Every call: `args` (sent to the worker), `event` (what it streams back
+ * before the result), `result`. Functions and signals do not cross:
+ * onProgress arrives as 'load' events, an abort as an 'abort' request.
+ */
+export interface Calls {
+  init: { args: WorkerSettings; event: NoEvents; result: null };
+  info: { args: null; event: NoEvents; result: BackendInfo };
+  load: {
+    args: { source: string | ModelFiles; options: Omit<LoadModelOptions, 'onProgress' | 'signal'> };
+    event: ProgressInfo;
+    result: { modelId: number; info: ModelInfo };
+  };
+  generate: {
+    args: { prompt: string | readonly number[] | readonly ChatMessage[]; options: Omit<GenerationOptions, 'signal'> };
+    event: GeneratedToken;
+    result: null;
+  };
+  forward: { args: string | readonly number[]; event: NoEvents; result: ForwardResult };
+  attention: { args: string | readonly number[]; event: NoEvents; result: AttentionResult };
+  embed: {
+    args: { texts: string | readonly (string | readonly number[])[]; options: EmbedOptions };
+    event: NoEvents;
+    result: EmbedResult;
+  };
+  encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
+  decode: { args: { ids: readonly number[]; options: DecodeOptions | undefined }; event: NoEvents; result: string };
+  chatTemplate: {
+    args: { messages: readonly ChatMessage[]; options: ChatTemplateOptions | undefined };
+    event: NoEvents;
+    result: string | number[] | { input_ids: number[] };
+  };
+  dispose: { args: null; event: NoEvents; result: null };
+}
+
+export type CallName = keyof Calls;
+export type Args<N extends CallName> = Calls[N]['args'];
+export type CallEvent<N extends CallName> = Calls[N]['event'];
+export type Result<N extends CallName> = Calls[N]['result'];
+
+/** Calls on one loaded model: their requests carry its modelId. */
+export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
+
+/** Every call name, for checking what arrives (the table above is types only). */
+const CALL_NAMES: Record<CallName, true> = {
+  init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
+  encode: true, decode: true, chatTemplate: true, dispose: true,
+};
+
+export interface CallRequest<N extends CallName> {
+  id: number;
+  type: N;
+  /** The model a call is for (the ModelCallName calls). */
+  modelId?: number;
+  args: Args<N>;
+}
+
+export interface AbortRequest {
+  id: number;
+  type: 'abort';
+  /** The id of the request to abort. */
+  target: number;
+}
+
+export type Request = { [N in CallName]: CallRequest<N> }[CallName] | AbortRequest;
+
 export type Reply =
-  | { id: number; kind: 'event'; data: unknown }
-  | { id: number; kind: 'result'; data: unknown }
+  | { id: number; kind: 'event'; data: CallEvent<CallName> }
+  | { id: number; kind: 'result'; data: Result<CallName> }
   | { id: number; kind: 'error'; error: SerializedError };
 
 export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+}
+
+function isRecord(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null;
+}
+
+/**
+ * Whether a message is a request: an id and a known type (an abort's
+ * target a number). What each call's args must be, the call itself checks,
+ * as it does on the main thread.
+ */
+export function isRequest(data: unknown): data is Request {
+  if (!isRecord(data) || typeof data.id !== 'number' || typeof data.type !== 'string') return false;
+  if (data.type === 'abort') return typeof data.target === 'number';
+  return Object.hasOwn(CALL_NAMES, data.type) && (data.modelId === undefined || typeof data.modelId === 'number');
+}
+
+/** Whether a message is a reply: an id and a kind ('error' with its serialized error). */
+export function isReply(data: unknown): data is Reply {
+  if (!isRecord(data) || typeof data.id !== 'number') return false;
+  if (data.kind === 'error') return isRecord(data.error) && typeof data.error.message === 'string';
+  return data.kind === 'event' || data.kind === 'result';
 }
 
 export function serializeError(e: unknown): SerializedError {

@@ -10,28 +10,35 @@
 import { getBackend } from '../backend.js';
 import { env } from '../env.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
-import { loadModel, type LoadModelOptions, type ModelFiles } from '../load-model.js';
-import type { EmbedOptions, Model } from '../model.js';
-import type { GenerationOptions } from '../generation.js';
-import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import { loadModel } from '../load-model.js';
+import type { Model } from '../model.js';
+import { isNode } from '../platform.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
-import { serializeError, type Reply, type Request } from './protocol.js';
+import {
+  isRequest, serializeError, type Args, type CallEvent, type CallName, type CallRequest, type Reply, type Result,
+} from './protocol.js';
 
-/** Settings the page applies to the worker's `env` before qkv starts there. */
-export interface WorkerSettings {
-  numThreads?: number;
-  wasmPaths?: string;
-  useBrowserCache?: boolean;
-}
+export type { WorkerSettings } from './protocol.js';
 
-interface Answer {
-  data: unknown;
+interface Answer<N extends CallName> {
+  data: Result<N>;
   /** Buffers handed to the page without a copy (results are qkv's own copies, never views of wasm memory). */
   transfer?: Transferable[];
 }
 
-type Emit = (data: unknown, transfer?: Transferable[]) => void;
-type Handler = (request: Request, emit: Emit, signal: AbortSignal) => Promise<Answer>;
+/** What a handler gets besides its args. */
+interface CallContext<N extends CallName> {
+  /** Streams one event of this call to the page. */
+  emit(event: CallEvent<N>, transfer?: Transferable[]): void;
+  /** Aborted when the page aborts this call. */
+  signal: AbortSignal;
+  /** The model the call is for; throws once it has been disposed. */
+  model(): Model;
+  modelId: number | undefined;
+}
+
+/** One handler per row of the protocol's table, each typed by its row. */
+type Handlers = { [N in CallName]: (args: Args<N>, context: CallContext<N>) => Promise<Answer<N>> };
 
 /**
  * Serves WorkerEngine requests on `port` (default: this dedicated worker's
@@ -45,7 +52,6 @@ export async function serveWorker(port?: WorkerLike): Promise<void> {
 
 async function defaultPort(): Promise<WorkerLike> {
   const scope = globalThis as { postMessage?: unknown; addEventListener?: unknown; document?: unknown };
-  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
   if (isNode) {
     const { parentPort } = await import(/* @vite-ignore */ 'node:worker_threads');
     if (parentPort !== null) return parentPort as unknown as WorkerLike;
@@ -63,40 +69,59 @@ class WorkerServer {
   constructor(private readonly endpoint: Endpoint) {}
 
   listen(): void {
-    this.endpoint.listen((data) => void this.receive(data as Request));
+    this.endpoint.listen((data) => void this.receive(data));
   }
 
-  private async receive(request: Request): Promise<void> {
-    const { id, type } = request;
-    if (type === 'abort') {
-      this.running.get(request.target ?? -1)?.abort();
+  private reply(message: Reply, transfer?: Transferable[]): void {
+    this.endpoint.post(message, transfer);
+  }
+
+  private async receive(data: unknown): Promise<void> {
+    if (!isRequest(data)) {
+      // Not from a WorkerEngine of this version: answer it if it can be answered at all.
+      if (typeof data === 'object' && data !== null && 'id' in data && typeof data.id === 'number') {
+        const type = 'type' in data ? data.type : undefined;
+        const error = new InvalidArgumentError(`unknown request type ${JSON.stringify(type)}`);
+        this.reply({ id: data.id, kind: 'error', error: serializeError(error) });
+      }
       return;
     }
+    if (data.type === 'abort') {
+      this.running.get(data.target)?.abort();
+      return;
+    }
+    const { id } = data;
     const controller = new AbortController();
     this.running.set(id, controller);
-    const reply = (message: Reply, transfer?: Transferable[]): void => this.endpoint.post(message, transfer);
     try {
-      const handler = this.handlers[type];
-      if (handler === undefined) throw new InvalidArgumentError(`unknown request type ${JSON.stringify(type)}`);
-      const emit: Emit = (data, transfer) => reply({ id, kind: 'event', data }, transfer);
-      const { data, transfer } = await handler(request, emit, controller.signal);
-      reply({ id, kind: 'result', data }, transfer);
+      const { data: result, transfer } = await this.run(data, controller.signal);
+      this.reply({ id, kind: 'result', data: result }, transfer);
     } catch (e) {
-      reply({ id, kind: 'error', error: serializeError(e) });
+      this.reply({ id, kind: 'error', error: serializeError(e) });
     } finally {
       this.running.delete(id);
     }
   }
 
-  private model(request: Request): Model {
-    const model = this.models.get(request.modelId ?? -1);
+  /** Runs one call with the handler of its row: args, events and result all typed by that row. */
+  private run<N extends CallName>(request: CallRequest<N>, signal: AbortSignal): Promise<Answer<N>> {
+    const handler: Handlers[N] = this.handlers[request.type];
+    return handler(request.args, {
+      emit: (event, transfer) => this.reply({ id: request.id, kind: 'event', data: event }, transfer),
+      signal,
+      model: () => this.model(request.modelId),
+      modelId: request.modelId,
+    });
+  }
+
+  private model(modelId: number | undefined): Model {
+    const model = this.models.get(modelId ?? -1);
     if (model === undefined) throw new QkvError('disposed', 'this model has been disposed');
     return model;
   }
 
-  private readonly handlers: Partial<Record<Request['type'], Handler>> = {
-    init: async ({ args }) => {
-      const settings = args as WorkerSettings;
+  private readonly handlers: Handlers = {
+    init: async (settings) => {
       if (settings.numThreads !== undefined) env.wasm.numThreads = settings.numThreads;
       if (settings.wasmPaths !== undefined) env.wasm.wasmPaths = settings.wasmPaths;
       if (settings.useBrowserCache !== undefined) env.useBrowserCache = settings.useBrowserCache;
@@ -105,18 +130,16 @@ class WorkerServer {
 
     info: async () => ({ data: { ...(await getBackend()).info } }),
 
-    load: async ({ args }, emit, signal) => {
-      const { source, options } = args as { source: string | ModelFiles; options: Pick<LoadModelOptions, 'dtype'> };
+    load: async ({ source, options }, { emit, signal }) => {
       const model = await loadModel(source, { ...options, signal, onProgress: (p) => emit(p) });
       const modelId = this.nextModelId++;
       this.models.set(modelId, model);
       return { data: { modelId, info: model.info } };
     },
 
-    generate: async (request, emit, signal) => {
-      const { prompt, options } = request.args as { prompt: string | number[] | ChatMessage[]; options: GenerationOptions };
+    generate: async ({ prompt, options }, { emit, signal, model }) => {
       let lastTurn = performance.now();
-      for await (const token of this.model(request).generate(prompt, { ...options, signal })) {
+      for await (const token of model().generate(prompt, { ...options, signal })) {
         emit(token);
         // Generation runs in microtasks; a macrotask turn lets an 'abort' message in. One every
         // few milliseconds bounds the abort latency without a turn per token on fast models.
@@ -128,40 +151,32 @@ class WorkerServer {
       return { data: null };
     },
 
-    forward: async (request) => {
-      const result = await this.model(request).forward(request.args as string | number[]);
+    forward: async (input, { model }) => {
+      const result = await model().forward(input);
       return { data: result, transfer: [result.logits.buffer] };
     },
 
-    attention: async (request) => {
-      const result = await this.model(request).attention(request.args as string | number[]);
+    attention: async (input, { model }) => {
+      const result = await model().attention(input);
       return { data: result, transfer: result.layers.map((layer) => layer.buffer) };
     },
 
-    embed: async (request) => {
-      const { texts, options } = request.args as { texts: string | string[]; options: EmbedOptions };
-      const result = await this.model(request).embed(texts, options);
+    embed: async ({ texts, options }, { model }) => {
+      const result = await model().embed(texts, options);
       return { data: result, transfer: [result.data.buffer] };
     },
 
-    encode: async (request) => {
-      const { text, options } = request.args as { text: string; options?: EncodeOptions };
-      return { data: this.model(request).tokenizer.encode(text, options) };
-    },
+    encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
 
-    decode: async (request) => {
-      const { ids, options } = request.args as { ids: number[]; options?: DecodeOptions };
-      return { data: this.model(request).tokenizer.decode(ids, options) };
-    },
+    decode: async ({ ids, options }, { model }) => ({ data: model().tokenizer.decode(ids, options) }),
 
-    chatTemplate: async (request) => {
-      const { messages, options } = request.args as { messages: ChatMessage[]; options?: ChatTemplateOptions };
-      return { data: this.model(request).tokenizer.apply_chat_template(messages, options) };
-    },
+    chatTemplate: async ({ messages, options }, { model }) =>
+      ({ data: model().tokenizer.apply_chat_template(messages, options) }),
 
-    dispose: async (request) => {
-      this.models.get(request.modelId ?? -1)?.dispose();
-      this.models.delete(request.modelId ?? -1);
+    dispose: async (_args, { modelId }) => {
+      // Disposing twice is harmless.
+      this.models.get(modelId ?? -1)?.dispose();
+      this.models.delete(modelId ?? -1);
       return { data: null };
     },
   };

@@ -9,7 +9,7 @@ import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, Generat
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
-import type { Request } from './protocol.js';
+import type { Args, ModelCallName, Result } from './protocol.js';
 
 /** The tokenizer of a model in a worker. */
 export interface WorkerTokenizer {
@@ -21,6 +21,28 @@ export interface WorkerTokenizer {
   apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): Promise<number[]>;
 }
 
+/** A call on one model in the worker, typed by its row of the protocol's table. */
+type ModelCall = <N extends ModelCallName>(type: N, args: Args<N>) => Promise<Result<N>>;
+
+class RemoteTokenizer implements WorkerTokenizer {
+  constructor(private readonly call: ModelCall) {}
+
+  encode(text: string, options?: EncodeOptions): Promise<number[]> {
+    return this.call('encode', { text, options });
+  }
+
+  decode(ids: readonly number[], options?: DecodeOptions): Promise<string> {
+    return this.call('decode', { ids, options });
+  }
+
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: false }): Promise<string>;
+  apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { return_dict: true }): Promise<{ input_ids: number[] }>;
+  apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): Promise<number[]>;
+  apply_chat_template(messages: readonly ChatMessage[], options?: ChatTemplateOptions): Promise<Result<'chatTemplate'>> {
+    return this.call('chatTemplate', { messages, options });
+  }
+}
+
 export class WorkerModel {
   readonly info: ModelInfo;
   readonly tokenizer: WorkerTokenizer;
@@ -29,12 +51,7 @@ export class WorkerModel {
   /** @internal Use WorkerEngine.loadModel(). */
   constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo) {
     this.info = info;
-    this.tokenizer = {
-      encode: (text, options) => this.call('encode', { text, options }) as Promise<number[]>,
-      decode: (ids, options) => this.call('decode', { ids, options }) as Promise<string>,
-      apply_chat_template: ((messages: readonly ChatMessage[], options?: ChatTemplateOptions) =>
-        this.call('chatTemplate', { messages, options })) as WorkerTokenizer['apply_chat_template'],
-    };
+    this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args));
   }
 
   /** Streams generated tokens, as Model.generate(); `signal` aborts generation in the worker. */
@@ -45,7 +62,7 @@ export class WorkerModel {
     const tokens: GeneratedToken[] = [];
     let wake: (() => void) | undefined;
     const call = this.engine.request('generate', this.live(), { prompt, options: rest }, (token) => {
-      tokens.push(token as GeneratedToken);
+      tokens.push(token);
       wake?.();
     });
     let finished = false;
@@ -72,27 +89,27 @@ export class WorkerModel {
 
   /** Logits of every position, as Model.forward(). */
   forward(input: string | readonly number[]): Promise<ForwardResult> {
-    return this.call('forward', input) as Promise<ForwardResult>;
+    return this.call('forward', input);
   }
 
   /** Attention probabilities of every layer and head, as Model.attention(). */
   attention(input: string | readonly number[]): Promise<AttentionResult> {
-    return this.call('attention', input) as Promise<AttentionResult>;
+    return this.call('attention', input);
   }
 
   /** Sentence embeddings of an encoder, as Model.embed(). */
   embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    return this.call('embed', { texts, options }) as Promise<EmbedResult>;
+    return this.call('embed', { texts, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.engine.request('dispose', this.modelId).result.catch(() => {});
+    void this.engine.request('dispose', this.modelId, null).result.catch(() => {});
   }
 
-  private call(type: Request['type'], args: unknown): Promise<unknown> {
+  private call<N extends ModelCallName>(type: N, args: Args<N>): Promise<Result<N>> {
     try {
       return this.engine.request(type, this.live(), args).result;
     } catch (e) {

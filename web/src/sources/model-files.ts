@@ -1,0 +1,44 @@
+/** A model's files given one by one, as URLs, Blobs or bytes: only what is given is read. */
+import { InvalidArgumentError } from '../errors.js';
+import type { FileInput } from './file-input.js';
+import type { SourceKind } from './source.js';
+
+/** A model's files given one by one (URLs, Blobs or bytes). */
+export interface ModelFiles {
+  config: FileInput;
+  /** One safetensors file, or the shards in any order. */
+  weights: FileInput | readonly FileInput[];
+  tokenizer: FileInput;
+  /** tokenizer_config.json (optional): the chat template and special-token strings. */
+  tokenizerConfig?: FileInput;
+  /** generation_config.json (optional): its eos_token_id replaces config.json's as the default stop ids. */
+  generationConfig?: FileInput;
+}
+
+/** The weight files as a list (one file, or the shards). */
+export function weightList(weights: ModelFiles['weights']): readonly FileInput[] {
+  return isWeightList(weights) ? weights : [weights];
+}
+
+function isWeightList(weights: ModelFiles['weights']): weights is readonly FileInput[] {
+  return Array.isArray(weights);
+}
+
+export const modelFilesSource: SourceKind<ModelFiles> = {
+  // Any object but a URL is meant as ModelFiles (null included), so a wrong one is named as such.
+  accepts: (source): source is ModelFiles => typeof source === 'object' && !(source instanceof URL),
+
+  async resolve(source) {
+    if (source === null || source.config === undefined || source.weights === undefined || source.tokenizer === undefined) {
+      throw new InvalidArgumentError('loadModel: give a folder path, a base URL, or { config, weights, tokenizer }');
+    }
+    const files = [...weightList(source.weights)];
+    if (files.length === 0) throw new InvalidArgumentError('loadModel: weights is an empty list');
+    // Explicit files are never probed: the optional ones are read only when given.
+    return {
+      config: source.config, tokenizer: source.tokenizer, weights: { format: 'safetensors', files },
+      ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: source.tokenizerConfig } : {}),
+      ...(source.generationConfig !== undefined ? { generationConfig: source.generationConfig } : {}),
+    };
+  },
+};
