@@ -36,6 +36,9 @@ import {
   type FileInput,
   type ProgressInfo,
   type ModelInfo,
+  type ModelSource,
+  type Dtype,
+  type Capability,
   type GeneratedToken,
   type ForwardResult,
   type AttentionResult,
@@ -148,12 +151,15 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
 
   const model: Model = await loadModel(files, options);
   const info: ModelInfo = model.info;
-  const dtype: 'f32' | 'f16' | 'q8' = info.dtype;
+  const dtype: Dtype = info.dtype;
+  const canEmbed: boolean = info.capabilities.includes('encode' satisfies Capability);
+  // @ts-expect-error a capability qkv does not name
+  info.capabilities.includes('fly');
   const generation: GenerationOptions = {
     max_new_tokens: 20, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95,
     repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal,
   };
-  let text = `${info.architecture} ${info.nCtx} ${dtype}: `;
+  let text = `${info.architecture} ${info.nCtx} ${dtype} ${canEmbed}: `;
   for await (const piece of model.generate('Hello', generation)) {
     const token: GeneratedToken = piece;
     notAny(token.token, false);
@@ -168,7 +174,8 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
 }
 
 export async function embedOnMainThread(folder: string): Promise<number[]> {
-  const model = await loadModel(folder);
+  const source: ModelSource = folder;
+  const model = await loadModel(source);
   const embedOptions: EmbedOptions = { pooling: 'mean', normalize: true };
   // @ts-expect-error a pooling qkv does not have
   await model.embed('x', { pooling: 'max' });

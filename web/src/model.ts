@@ -9,7 +9,6 @@ import { hasCapability, requireCapability } from './capabilities.js';
 import type { Dtype } from './dtype.js';
 import { InvalidArgumentError, QkvError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
-import { poolSequences, type Pooling } from './pooling.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
@@ -19,6 +18,13 @@ export interface ModelInfo extends ModelHandleInfo {
   /** Weight type in memory. */
   dtype: Dtype;
 }
+
+/**
+ * How embed() turns an encoder's last hidden states into one vector per text,
+ * as sentence-transformers and transformers.js pool them: the mean over every
+ * token (special tokens included) or the first ([CLS]) token.
+ */
+export type Pooling = 'mean' | 'cls';
 
 export interface EmbedOptions {
   /** 'mean' over the tokens (default), 'cls' for the first token, 'none' for every token's state (one text only). */
@@ -211,12 +217,10 @@ export class Model {
     const release = await this.acquire();
     try {
       const handle = this.liveHandle();
+      const normalize = options.normalize === true;
       if (pooling === 'none') {
         const ids = sequences[0]!;
-        const data = this.backend.call(() => handle.encode(Int32Array.from(ids), [ids.length], null));
-        if (options.normalize === true) {
-          poolSequences(data, ids.map(() => 1), dim, 'mean', true, data);
-        }
+        const data = this.backend.call(() => handle.embed(Int32Array.from(ids), [ids.length], null, 'none', normalize));
         return { data, dims: [1, ids.length, dim] };
       }
       const out = new Float32Array(list.length * dim);
@@ -229,8 +233,9 @@ export class Model {
         }
         const batch = sequences.slice(first, last);
         const lengths = batch.map((s) => s.length);
-        const hidden = this.backend.call(() => handle.encode(Int32Array.from(batch.flat()), lengths, null));
-        poolSequences(hidden, lengths, dim, pooling, options.normalize === true, out, first * dim);
+        // The pooling head runs in wasm (src/models/heads/pooling.cc).
+        const pooled = this.backend.call(() => handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize));
+        out.set(pooled, first * dim);
         first = last;
       }
       return { data: out, dims: [list.length, dim] };

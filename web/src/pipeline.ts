@@ -9,7 +9,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
 import { loadModel, type ModelSource, type ProgressInfo } from './load-model.js';
 import type { Model } from './model.js';
-import type { Pooling } from './pooling.js';
+import type { Pooling } from './model.js';
 import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';

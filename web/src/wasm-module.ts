@@ -1,4 +1,7 @@
-/** The Embind surface of the wasm module (wasm-build/bindings.cc, wasm-build/model_bindings.cc). Internal. */
+/**
+ * The Embind surface of the wasm module (wasm-build/bindings.cc, loader_bindings.cc, model_bindings.cc),
+ * mirrored by hand; tests/js/embind-surface.test.mjs checks it against the live classes. Internal.
+ */
 import type { Capability } from './capabilities.js';
 
 export interface ThreadInfo {
@@ -51,6 +54,11 @@ export interface ModelHandle extends Handle {
   createSession(): SessionHandle;
   /** Encoders: last hidden states [total tokens, nEmbd] of sequences packed back to back. */
   encode(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
+  /**
+   * Encoders: pooled embeddings through the pooling head, [sequences, nEmbd]
+   * ('mean' | 'cls'), or every token's state [tokens, nEmbd] ('none'); normalize scales each row to unit length.
+   */
+  embed(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null, pooling: string, normalize: boolean): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
   encodeAttention(ids: Int32Array): Float32Array[];
 }
@@ -83,6 +91,8 @@ export interface QkvWasmModule {
   simdTarget(): string;
   softmaxRows(ptr: number, length: number, rows: number): void;
   qkvUnrefWorkers(): void;
+  /** Allocator statistics for the leak tests: bytes malloc'ed and not freed, bytes of wasm memory. */
+  heapStats(): { inUse: number; heapSize: number };
 }
 
 /** Options understood by the Emscripten factory plus qkv's own hooks. */
