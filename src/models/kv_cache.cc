@@ -14,7 +14,7 @@ namespace {
 
 std::string str(size_t v) { return std::to_string(v); }
 
-std::string mib(size_t bytes) {
+std::string mib(uint64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1 << 20));
   return buf;
@@ -63,21 +63,23 @@ size_t KvCache::rows_needed(const Layer& layer, size_t end, size_t chunk) const 
   return std::min(end, layer.window - 1 + std::max<size_t>(chunk, 1));
 }
 
+uint64_t KvCache::layer_bytes(size_t rows) const {
+  return uint64_t{2} * config_.n_head_kv * rows * row_bytes();
+}
+
 size_t KvCache::bytes() const {
-  size_t total = 0;
-  for (const Layer& layer : layers_) total += 2 * config_.n_head_kv * layer.capacity * row_bytes();
+  uint64_t total = 0;
+  for (const Layer& layer : layers_) total += layer_bytes(layer.capacity);
+  return static_cast<size_t>(total);  // allocated, so it fits
+}
+
+uint64_t KvCache::bytes_for(size_t positions, size_t chunk) const {
+  uint64_t total = 0;
+  for (const Layer& layer : layers_) total += layer_bytes(rows_needed(layer, positions, chunk));
   return total;
 }
 
-size_t KvCache::bytes_for(size_t positions, size_t chunk) const {
-  size_t total = 0;
-  for (const Layer& layer : layers_) {
-    total += 2 * config_.n_head_kv * rows_needed(layer, positions, chunk) * row_bytes();
-  }
-  return total;
-}
-
-size_t KvCache::positions_that_fit(size_t budget, size_t chunk) const {
+size_t KvCache::positions_that_fit(uint64_t budget, size_t chunk) const {
   size_t lo = 0, hi = config_.max_positions;  // bytes_for is monotone in positions
   while (lo < hi) {
     const size_t mid = lo + (hi - lo + 1) / 2;
@@ -130,12 +132,12 @@ Status KvCache::reserve(size_t end, size_t chunk) {
   }
   if (!grows) return Status::ok_status();
   auto total = [&](const std::vector<size_t>& rows) {
-    size_t sum = 0;
-    for (size_t r : rows) sum += 2 * config_.n_head_kv * r * row_bytes();
+    uint64_t sum = 0;
+    for (size_t r : rows) sum += layer_bytes(r);
     return sum;
   };
-  const size_t platform = bytes() + memory_available_bytes();
-  const size_t budget = config_.max_bytes != 0 ? std::min(config_.max_bytes, platform) : platform;
+  const uint64_t platform = uint64_t{bytes()} + memory_available_bytes();
+  const uint64_t budget = config_.max_bytes != 0 ? std::min<uint64_t>(config_.max_bytes, platform) : platform;
   if (total(need) > budget) {
     const size_t fit = positions_that_fit(budget, chunk);
     return Status::resource_exhausted("KV cache: " + str(end) + " positions need " +

@@ -80,11 +80,12 @@ class KvCache {
   // `position` would see.
   Status truncate(size_t position);
 
-  // Bytes allocated now, and what holding `positions` positions would take.
+  // Bytes allocated now, and what holding `positions` positions would take
+  // (64-bit: a large model's context can exceed wasm32's size_t).
   size_t bytes() const;
-  size_t bytes_for(size_t positions, size_t chunk) const;
+  uint64_t bytes_for(size_t positions, size_t chunk) const;
   // Most positions (<= max_positions) whose bytes_for fits in `budget`.
-  size_t positions_that_fit(size_t budget, size_t chunk) const;
+  size_t positions_that_fit(uint64_t budget, size_t chunk) const;
   // Rows allocated for a layer (tests).
   size_t capacity(size_t layer) const { return layers_[layer].capacity; }
 
@@ -96,7 +97,8 @@ class KvCache {
     size_t end = 0;       // one past the last position held
     size_t window = 0;
   };
-  size_t row_bytes() const;  // one row of one head
+  size_t row_bytes() const;                 // one row of one head
+  uint64_t layer_bytes(size_t rows) const;  // K and V of every head
   size_t rows_needed(const Layer& layer, size_t end, size_t chunk) const;
   Status grow(Layer& layer, size_t capacity);
 

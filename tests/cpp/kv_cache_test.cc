@@ -231,6 +231,25 @@ TEST(KvCache, RefusesBeyondTheBudgetBeforeAllocating) {
   EXPECT_EQ(small.reserve(51, 1).code(), StatusCode::kInvalidArgument);
 }
 
+// Without max_bytes the platform decides (wasm: the heap's maximum, 4 GB;
+// natively half the physical memory): a 64-layer, 64-head cache of a million
+// positions (8 TB, past 32-bit sizes) cannot be had; part of it can.
+TEST(KvCache, RefusesWhatThePlatformCannotHold) {
+  KvCacheConfig c = config(64, size_t{1} << 20);
+  c.n_head_kv = 64;
+  c.head_dim = 256;
+  KvCache cache(c);
+  EXPECT_EQ(cache.bytes_for(size_t{1} << 20, 128), uint64_t{64} * 2 * 64 * 256 * 4 << 20);
+  const Status s = cache.reserve(size_t{1} << 20, 128);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  const size_t at = s.message().find(" positions fit");
+  ASSERT_NE(at, std::string::npos) << s.message();
+  const size_t start = s.message().rfind(' ', at - 1) + 1;
+  const size_t fit = std::stoul(s.message().substr(start, at - start));
+  EXPECT_LT(fit, size_t{1} << 20) << s.message();
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
 TEST(KvCache, ChecksItsConfig) {
   EXPECT_TRUE(KvCache::check_config(config(2, 10)).ok());
   EXPECT_FALSE(KvCache::check_config(config(0, 10)).ok());

@@ -50,12 +50,26 @@ void attn_row(const AttnUkernelArgs& a, size_t r) {
   for (size_t i = 0; i < a.head_dim; i += 4) hn::StoreU(hn::Mul(hn::Load(d, acc + i), inv), d, a.out[r] + i);
 }
 
-template <size_t kNV>
+template <size_t kNV, typename T>
 void attn_rows(const AttnUkernelArgs& a) {
-  if (a.kv_dtype == KvDtype::kF16) {
-    for (size_t r = 0; r < a.n_rows; ++r) attn_row<kNV, hwy::float16_t>(a, r);
-  } else {
-    for (size_t r = 0; r < a.n_rows; ++r) attn_row<kNV, float>(a, r);
+  for (size_t r = 0; r < a.n_rows; ++r) attn_row<kNV, T>(a, r);
+}
+
+template <typename T>
+void attn_rows_any(const AttnUkernelArgs& a) {
+  switch (a.head_dim) {
+    case 32:
+      return attn_rows<8, T>(a);
+    case 64:
+      return attn_rows<16, T>(a);
+    case 80:
+      return attn_rows<20, T>(a);
+    case 96:
+      return attn_rows<24, T>(a);
+    case 128:
+      return attn_rows<32, T>(a);
+    default:
+      return attn_rows<0, T>(a);
   }
 }
 
@@ -64,20 +78,8 @@ void attn_rows(const AttnUkernelArgs& a) {
 
 void f32_attn_ukernel_1x64__simd(const AttnUkernelArgs& a) {
   using namespace attn_simd;
-  switch (a.head_dim) {
-    case 32:
-      return attn_rows<8>(a);
-    case 64:
-      return attn_rows<16>(a);
-    case 80:
-      return attn_rows<20>(a);
-    case 96:
-      return attn_rows<24>(a);
-    case 128:
-      return attn_rows<32>(a);
-    default:
-      return attn_rows<0>(a);
-  }
+  static F32AttnUkernelFn const kByType[2] = {attn_rows_any<float>, attn_rows_any<hwy::float16_t>};
+  kByType[a.kv_dtype == KvDtype::kF16 ? 1 : 0](a);
 }
 
 }  // namespace qkv

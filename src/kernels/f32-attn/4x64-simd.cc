@@ -177,8 +177,8 @@ void attn_4rows_any(const AttnUkernelArgs& a) {
 
 void f32_attn_ukernel_4x64__simd(const AttnUkernelArgs& a) {
   using namespace attn_simd;
-  if (a.kv_dtype == KvDtype::kF16) return attn_4rows_any<hwy::float16_t>(a);
-  return attn_4rows_any<float>(a);
+  static F32AttnUkernelFn const kByType[2] = {attn_4rows_any<float>, attn_4rows_any<hwy::float16_t>};
+  kByType[a.kv_dtype == KvDtype::kF16 ? 1 : 0](a);
 }
 
 }  // namespace qkv

@@ -71,13 +71,15 @@ void probs_row(const AttnUkernelArgs& a, size_t r) {
   for (size_t i = 0; i < a.head_dim; i += 4) hn::StoreU(hn::Load(d, acc + i), d, a.out[r] + i);
 }
 
-template <size_t kNV>
+template <size_t kNV, typename T>
 void probs_rows(const AttnUkernelArgs& a) {
-  if (a.kv_dtype == KvDtype::kF16) {
-    for (size_t r = 0; r < a.n_rows; ++r) probs_row<kNV, hwy::float16_t>(a, r);
-  } else {
-    for (size_t r = 0; r < a.n_rows; ++r) probs_row<kNV, float>(a, r);
-  }
+  for (size_t r = 0; r < a.n_rows; ++r) probs_row<kNV, T>(a, r);
+}
+
+template <typename T>
+void probs_rows_any(const AttnUkernelArgs& a) {
+  if (a.head_dim == 64) return probs_rows<16, T>(a);
+  return probs_rows<0, T>(a);
 }
 
 }  // namespace
@@ -85,12 +87,8 @@ void probs_rows(const AttnUkernelArgs& a) {
 
 void f32_attn_probs_ukernel__simd(const AttnUkernelArgs& a) {
   using namespace attn_simd;
-  switch (a.head_dim) {
-    case 64:
-      return probs_rows<16>(a);
-    default:
-      return probs_rows<0>(a);
-  }
+  static F32AttnUkernelFn const kByType[2] = {probs_rows_any<float>, probs_rows_any<hwy::float16_t>};
+  kByType[a.kv_dtype == KvDtype::kF16 ? 1 : 0](a);
 }
 
 }  // namespace qkv
