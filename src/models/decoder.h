@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "models/kv_cache.h"
 #include "models/model.h"
 
 namespace qkv {

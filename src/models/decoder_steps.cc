@@ -1,7 +1,6 @@
 #include "models/decoder_steps.h"
 
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "kernels/f32-attn/attn.h"
@@ -18,10 +17,18 @@ Status check_forward_request(const ModelDims& d, const KvCache& cache, const Act
     return Status::internal("forward: chunk of " + std::to_string(r.n) +
                             " tokens exceeds the activation buffers (" + std::to_string(act.capacity) + ")");
   }
-  if (cache.n_ctx != d.n_ctx || r.pos0 + r.n > d.n_ctx) {
+  const KvCacheConfig& c = cache.config();
+  if (c.n_layer != d.n_layer || c.n_head_kv != d.n_head_kv || c.head_dim != d.head_dim) {
+    return Status::internal("forward: the KV cache was made for another model");
+  }
+  if (r.pos0 + r.n > d.n_ctx) {
     return Status::invalid_argument("forward: positions " + std::to_string(r.pos0) + " .. " +
                                     std::to_string(r.pos0 + r.n - 1) + " exceed the context of " +
                                     std::to_string(d.n_ctx) + " tokens");
+  }
+  if (r.pos0 != cache.positions()) {
+    return Status::internal("forward: the chunk starts at position " + std::to_string(r.pos0) +
+                            " but the KV cache holds " + std::to_string(cache.positions()));
   }
   return Status::ok_status();
 }
@@ -39,15 +46,12 @@ Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer
               const float* qkv, float* out, float* probs) {
   const size_t hd = d.head_dim, q_width = d.n_head * hd, kv_width = d.n_head_kv * hd;
   const size_t token_stride = q_width + 2 * kv_width;
-  float* k_cache = cache.k.data() + layer * cache.layer_stride(d);
-  float* v_cache = cache.v.data() + layer * cache.layer_stride(d);
-  for (size_t t = 0; t < r.n; ++t) {
-    const float* row = qkv + t * token_stride;
-    for (size_t h = 0; h < d.n_head_kv; ++h) {
-      const size_t dst = h * cache.head_stride(d) + (r.pos0 + t) * hd;
-      std::memcpy(k_cache + dst, row + q_width + h * hd, hd * sizeof(float));
-      std::memcpy(v_cache + dst, row + q_width + kv_width + h * hd, hd * sizeof(float));
-    }
+  QKV_RETURN_IF_ERROR(cache.write(layer, r.pos0, r.n, qkv + q_width, qkv + q_width + kv_width, token_stride));
+  const KvLayerView kv = cache.view(layer);
+  // probs rows are [pos0 + n] long from position 0, which only a cache that
+  // has dropped nothing can give (Session::attention runs one chunk from 0).
+  if (probs != nullptr && kv.pos0 != 0) {
+    return Status::internal("attend: attention probabilities need every position in the KV cache");
   }
   AttnParams p;
   p.n_head = d.n_head;
@@ -56,13 +60,16 @@ Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer
   p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
   p.n_q = r.n;
   p.q_pos0 = r.pos0;
-  p.n_kv = r.pos0 + r.n;
+  p.n_kv = kv.rows;
   p.causal = true;
+  p.window = kv.window;
+  p.kv_pos0 = kv.pos0;
   p.q = qkv;
   p.q_token_stride = token_stride;
-  p.k = k_cache;
-  p.v = v_cache;
-  p.kv_head_stride = cache.head_stride(d);
+  p.kv_dtype = kv.dtype;
+  p.k = kv.k;
+  p.v = kv.v;
+  p.kv_head_stride = kv.head_stride;
   p.kv_token_stride = hd;
   p.out = out;
   p.out_token_stride = q_width;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "models/decoder.h"
+#include "models/kv_cache.h"
 #include "models/weights.h"
 
 namespace qkv {
@@ -21,7 +22,8 @@ Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& 
 // Causal self-attention of the chunk: `qkv` holds, per token, the query heads
 // then the key heads then the value heads (n_head + 2 n_head_kv heads of
 // head_dim). Keys and values go into layer `layer` of the cache at positions
-// pos0 .. pos0+n-1, then every query attends over positions 0 .. its own.
+// pos0 .. pos0+n-1, then every query attends over positions 0 .. its own
+// (the last `window` of them for a layer with a sliding window).
 // out: [n, n_head * head_dim]. probs: optional [n_head][n][pos0 + n].
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,
               const float* qkv, float* out, float* probs);

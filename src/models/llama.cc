@@ -108,13 +108,21 @@ Status read_rope(const ConfigReader& config, LlamaConfig* c) {
                              "\" (qkv runs the default rotary embeddings and those of type \"llama3\")");
 }
 
-Status check_no_sliding_window(const ConfigReader& config, const LlamaConfig& c) {
+// The forward pass attends over every position; a sliding window that masks
+// nothing within the context is no difference. A window shorter than the
+// context but of at least kFullWindowMin positions (Mistral 7B's 4096 of
+// 32768) caps the context at the window, as the fixed 4096-position cap did
+// before the KV cache could grow; shorter windows are refused.
+constexpr size_t kFullWindowMin = 4096;
+
+Status check_no_sliding_window(const ConfigReader& config, LlamaConfig& c) {
   bool use_sliding = false;
   QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", c.architecture == "MistralForCausalLM", &use_sliding));
   const JsonValue* window = config.root().find("sliding_window");
   if (!use_sliding || window == nullptr || window->is_null()) return Status::ok_status();
   size_t size = 0;
   QKV_RETURN_IF_ERROR(config.positive_int("sliding_window", &size, size_t{1} << 30));
+  if (size < c.n_ctx && size >= kFullWindowMin) c.n_ctx = size;
   if (size < c.n_ctx) {
     return Status::unsupported(config.document() + ": sliding_window " + std::to_string(size) +
                                " shorter than the context (qkv attends over every position)");
@@ -146,7 +154,6 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_int("intermediate_size", &c.n_ff));
   QKV_RETURN_IF_ERROR(config.positive_int_or("num_key_value_heads", c.n_head, &c.n_head_kv));
   QKV_RETURN_IF_ERROR(config.positive_int_or("max_position_embeddings", 2048, &c.n_ctx));
-  c.n_ctx = std::min(c.n_ctx, kLlamaMaxContext);
   // Qwen3 / Gemma-style configs give head_dim explicitly; others imply it.
   const JsonValue* explicit_head_dim = config.root().find("head_dim");
   if (explicit_head_dim != nullptr && !explicit_head_dim->is_null()) {
@@ -183,14 +190,16 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
 LlamaModel::LlamaModel(const LlamaConfig& c) : config_(c), layers_(c.n_layer) {
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head_kv, c.head_dim, c.n_ff};
-  rope_cos_.resize(c.n_ctx * c.head_dim / 2);
+  const size_t table_positions = std::min(c.n_ctx, kRopeTablePositions);
+  rope_cos_.resize(table_positions * c.head_dim / 2);
   rope_sin_.resize(rope_cos_.size());
-  std::vector<float> inv_freq(c.head_dim / 2);
+  std::vector<float>& inv_freq = rope_inv_freq_;
+  inv_freq.resize(c.head_dim / 2);
   rope_default_inv_freq(c.head_dim, c.rope_theta, inv_freq.data());
   if (c.rope_llama3) {
     for (float& f : inv_freq) f = rope_llama3_inv_freq(f, *c.rope_llama3);
   }
-  rope_fill_cos_sin_from_inv_freq(c.n_ctx, inv_freq.size(), inv_freq.data(), rope_cos_.data(),
+  rope_fill_cos_sin_from_inv_freq(table_positions, inv_freq.size(), inv_freq.data(), rope_cos_.data(),
                                   rope_sin_.data());
 }
 
@@ -225,9 +234,22 @@ std::vector<TensorSlot> LlamaModel::slots() {
 void LlamaModel::apply_rope(size_t n, size_t pos0, float* qkv) const {
   const size_t hd = dims_.head_dim, half = hd / 2;
   const size_t token_stride = (dims_.n_head + 2 * dims_.n_head_kv) * hd;
+  const size_t table_positions = rope_cos_.size() / half;
+  float cos_row[kAttnMaxHeadDim / 2], sin_row[kAttnMaxHeadDim / 2];
   for (size_t t = 0; t < n; ++t) {
     const float* cos = rope_cos_.data() + (pos0 + t) * half;
     const float* sin = rope_sin_.data() + (pos0 + t) * half;
+    if (pos0 + t >= table_positions) {
+      // The table's formula for one position (rope_fill_cos_sin_from_inv_freq).
+      const float p = static_cast<float>(pos0 + t);
+      for (size_t i = 0; i < half; ++i) {
+        const double angle = static_cast<float>(p * rope_inv_freq_[i]);
+        cos_row[i] = static_cast<float>(std::cos(angle));
+        sin_row[i] = static_cast<float>(std::sin(angle));
+      }
+      cos = cos_row;
+      sin = sin_row;
+    }
     float* row = qkv + t * token_stride;
     // Query heads then key heads are contiguous: one call rotates both.
     f32_rope_ukernel__simd(dims_.n_head + dims_.n_head_kv, hd, hd, cos, sin, RopeStyle::kHalfSplit, row);

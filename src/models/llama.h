@@ -19,11 +19,6 @@
 
 namespace qkv {
 
-// Positions a session can hold at most, whatever max_position_embeddings
-// says: the KV cache is allocated for the whole context up front, and
-// Qwen2's 32768 positions would take 800 MB of cache for a 0.5B model.
-constexpr size_t kLlamaMaxContext = 4096;
-
 // An architecture name or model_type LlamaConfig reads.
 bool is_llama_family(const std::string& architecture);
 
@@ -77,7 +72,11 @@ class LlamaModel : public Model, public DecoderStack {
   Linear lm_head_;       // lm_head.weight [n_vocab, n_embd], untied models only
   std::vector<LlamaLayer> layers_;
   const float* final_norm_ = nullptr;  // model.norm.weight [n_embd]
-  std::vector<float> rope_cos_, rope_sin_;  // [n_ctx, head_dim / 2]
+  // cos and sin [positions, head_dim / 2] of the first kRopeTablePositions
+  // positions; later ones (contexts reach 128K and more) are computed per token.
+  static constexpr size_t kRopeTablePositions = 4096;
+  std::vector<float> rope_cos_, rope_sin_;
+  std::vector<float> rope_inv_freq_;  // [head_dim / 2]
 };
 
 }  // namespace qkv

@@ -35,21 +35,6 @@ struct ModelDims {
   size_t n_ff = 0;  // width of the MLP's hidden layer
 };
 
-// Keys and values of every layer, head-major so one head's keys are
-// contiguous for the attention kernel: k[layer][head_kv][pos][head_dim].
-struct KvCache {
-  std::vector<float> k, v;
-  size_t n_ctx = 0;
-
-  void resize(const ModelDims& d) {
-    n_ctx = d.n_ctx;
-    k.assign(d.n_layer * d.n_head_kv * d.n_ctx * d.head_dim, 0.0f);
-    v.assign(k.size(), 0.0f);
-  }
-  size_t layer_stride(const ModelDims& d) const { return d.n_head_kv * n_ctx * d.head_dim; }
-  size_t head_stride(const ModelDims& d) const { return n_ctx * d.head_dim; }
-};
-
 class Model {
  public:
   virtual ~Model() = default;

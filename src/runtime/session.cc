@@ -6,13 +6,60 @@
 
 namespace qkv {
 
-Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool)
-    : model_(std::move(model)), decoder_(model_->decoder()), pool_(pool), sampler_(model_->dims().n_vocab) {
+namespace {
+
+KvCacheConfig cache_config(const ModelDims& d, const SessionOptions& o) {
+  KvCacheConfig c;
+  c.n_layer = d.n_layer;
+  c.n_head_kv = d.n_head_kv;
+  c.head_dim = d.head_dim;
+  c.max_positions = o.max_positions != 0 ? std::min(o.max_positions, d.n_ctx) : d.n_ctx;
+  c.dtype = o.kv_dtype;
+  c.windows = o.layer_windows;
+  c.max_bytes = o.max_cache_bytes;
+  return c;
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool, const SessionOptions& options)
+    : model_(std::move(model)),
+      decoder_(model_->decoder()),
+      pool_(pool),
+      options_status_(check_options(model_->dims(), options)),
+      cache_(cache_config(model_->dims(), options)),
+      sampler_(model_->dims().n_vocab) {
   const ModelDims& d = model_->dims();
-  cache_.resize(d);
   act_.resize(d, std::min(kPrefillChunk, d.n_ctx));
   logits_.assign(d.n_vocab, 0.0f);
-  tokens_.reserve(d.n_ctx);
+}
+
+Status Session::check_options(const ModelDims& d, const SessionOptions& o) {
+  if (o.max_positions > d.n_ctx) {
+    return Status::invalid_argument("max_positions " + std::to_string(o.max_positions) +
+                                    " exceeds the model's context of " + std::to_string(d.n_ctx) + " tokens");
+  }
+  return KvCache::check_config(cache_config(d, o));
+}
+
+void Session::reset() {
+  tokens_.clear();
+  (void)cache_.truncate(0);  // truncating to 0 always succeeds
+}
+
+Status Session::truncate(size_t n) {
+  if (n > position()) {
+    return Status::invalid_argument("truncate: position " + std::to_string(n) + " is past the " +
+                                    std::to_string(position()) + " tokens in the session");
+  }
+  QKV_RETURN_IF_ERROR(cache_.truncate(n));
+  tokens_.resize(n);
+  return Status::ok_status();
+}
+
+Status Session::reserve(size_t positions) {
+  QKV_RETURN_IF_ERROR(options_status_);
+  return cache_.reserve(positions, act_.capacity);
 }
 
 Status Session::require_decoder(const Model& model, const std::string& architecture) {
@@ -22,6 +69,7 @@ Status Session::require_decoder(const Model& model, const std::string& architect
 
 Status Session::check_ids(const int32_t* ids, size_t n) const {
   const ModelDims& d = dims();
+  QKV_RETURN_IF_ERROR(options_status_);
   if (n == 0) return Status::invalid_argument("no tokens to process");
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= d.n_vocab) {
@@ -30,16 +78,21 @@ Status Session::check_ids(const int32_t* ids, size_t n) const {
                                       std::to_string(d.n_vocab) + ")");
     }
   }
-  if (n > d.n_ctx - std::min(d.n_ctx, position())) {
-    return Status::invalid_argument(std::to_string(n) + " tokens after the " + std::to_string(position()) +
-                                    " already in the cache exceed the model's context of " +
-                                    std::to_string(d.n_ctx) + " tokens");
+  const size_t limit = max_positions();
+  if (n > limit - std::min(limit, position())) {
+    return Status::invalid_argument(
+        std::to_string(n) + " tokens after the " + std::to_string(position()) +
+        " already in the cache exceed " +
+        (limit == d.n_ctx ? "the model's context of " : "the session's limit of ") + std::to_string(limit) +
+        " tokens");
   }
   return Status::ok_status();
 }
 
 Status Session::run(const int32_t* ids, size_t n, bool all_logits, float* const* probs) {
   const size_t vocab = dims().n_vocab;
+  // Before any work: the cache refuses what would not fit.
+  QKV_RETURN_IF_ERROR(cache_.reserve(position() + n, act_.capacity));
   for (size_t done = 0; done < n;) {
     const size_t chunk = std::min(act_.capacity, n - done);
     ForwardRequest r;
@@ -59,10 +112,15 @@ Status Session::run(const int32_t* ids, size_t n, bool all_logits, float* const*
 
 Status Session::append(const int32_t* ids, size_t n, bool all_logits) {
   QKV_RETURN_IF_ERROR(check_ids(ids, n));
+  QKV_RETURN_IF_ERROR(cache_.reserve(position() + n, act_.capacity));
   if (all_logits) all_logits_.assign(n * dims().n_vocab, 0.0f);
   const size_t start = position();
   Status s = run(ids, n, all_logits, nullptr);
-  if (!s.ok()) tokens_.resize(start);  // a kernel refused: forget the partial chunk
+  if (!s.ok()) {
+    // Forget the partial chunk; if a window has moved past it, start over.
+    tokens_.resize(start);
+    if (!cache_.truncate(start).ok()) reset();
+  }
   return s;
 }
 

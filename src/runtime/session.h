@@ -16,6 +16,15 @@
 
 namespace qkv {
 
+struct SessionOptions {
+  KvDtype kv_dtype = KvDtype::kF32;  // storage of the KV cache (f16: half the memory)
+  size_t max_positions = 0;          // 0 = the model's context
+  size_t max_cache_bytes = 0;        // KV cache budget; 0 = what the platform has (core/memory.h)
+  // Sliding window per layer (0 = full attention), as KvCacheConfig::windows;
+  // empty = every layer attends over every position.
+  std::vector<size_t> layer_windows;
+};
+
 class Session {
  public:
   // Tokens per forward chunk when prefilling: enough rows for the GEMM to
@@ -23,15 +32,26 @@ class Session {
   static constexpr size_t kPrefillChunk = 128;
 
   // model->decoder() must not be null (require_decoder() says why it is).
-  Session(std::shared_ptr<const Model> model, ThreadPool* pool);
+  // Options that fail check_options() make every later call return that error.
+  Session(std::shared_ptr<const Model> model, ThreadPool* pool, const SessionOptions& options = {});
+  static Status check_options(const ModelDims& dims, const SessionOptions& options);
   // An unsupported error naming the architecture when the model cannot generate.
   static Status require_decoder(const Model& model, const std::string& architecture);
 
   const ModelDims& dims() const { return model_->dims(); }
+  // Positions the session may hold: options.max_positions, or the model's context.
+  size_t max_positions() const { return cache_.config().max_positions; }
   // Tokens in the cache.
   size_t position() const { return tokens_.size(); }
   const std::vector<int32_t>& tokens() const { return tokens_; }
-  void reset() { tokens_.clear(); }
+  const KvCache& cache() const { return cache_; }
+  void reset();
+  // Forgets the tokens from position n on (n <= position()), so the next
+  // append continues from n. Fails, changing nothing, when a sliding-window
+  // layer has already dropped keys a token at n would see.
+  Status truncate(size_t n);
+  // Allocates the KV cache for `positions` positions now, or says how many fit.
+  Status reserve(size_t positions);
 
   // Appends ids to the cache and computes the logits of the last one (or of
   // all of them into all_logits() when all_logits is set). On error nothing
@@ -63,6 +83,7 @@ class Session {
   std::shared_ptr<const Model> model_;
   const DecoderStack* decoder_;
   ThreadPool* pool_;
+  Status options_status_;
   KvCache cache_;
   Activations act_;
   std::vector<float> logits_;

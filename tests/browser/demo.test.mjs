@@ -19,7 +19,7 @@ const expected = {
   architecture: config.architectures[0],
   nLayer: config.n_layer ?? config.num_hidden_layers,
   nHead: config.n_head ?? config.num_attention_heads,
-  nCtx: config.n_positions ?? Math.min(config.max_position_embeddings, 4096),
+  nCtx: config.n_positions ?? config.max_position_embeddings,
 };
 let server;
 let browser;

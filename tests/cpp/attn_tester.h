@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/common/f16.h"
 #include "kernels/f32-attn/attn.h"
 
 namespace qkv {
@@ -38,29 +39,38 @@ inline std::vector<AttnEngine> attn_engines() {
 // hold pointers into the vectors (moving keeps them valid).
 struct AttnProblem {
   AttnParams params;
+  // k and v as floats (for an f16 problem: the f16 values, exactly), and the
+  // f16 bits the kernels read when params.kv_dtype is kF16.
   std::vector<float> q, k, v, out, probs, key_mask;
+  std::vector<uint16_t> k16, v16;
   AttnProblem() = default;
   AttnProblem(AttnProblem&&) = default;
   AttnProblem(const AttnProblem&) = delete;
   AttnProblem& operator=(const AttnProblem&) = delete;
 };
 
-// softmax(QKᵀ·scale + mask)·V in double with explicit loops. A row with every
-// key masked yields zeros (the kernels' documented behaviour).
-inline void reference_attention(const AttnParams& p, std::vector<double>* out, std::vector<double>* probs) {
+// softmax(QKᵀ·scale + mask)·V in double with explicit loops, over K and V
+// given as floats in p's layout (p.k and p.v are not read, so an f16 problem
+// passes its values converted). Stored key t sits at position p.kv_pos0 + t;
+// the causal and window masks are applied key by key. A row with every key
+// masked yields zeros (the kernels' documented behaviour).
+inline void reference_attention(const AttnParams& p, const float* k_all, const float* v_all,
+                                std::vector<double>* out, std::vector<double>* probs) {
   const size_t group = p.n_head / p.n_head_kv;
   out->assign(p.n_q * p.n_head * p.head_dim, 0.0);
   probs->assign(p.n_head * p.n_q * p.n_kv, 0.0);
   std::vector<double> s(p.n_kv);
   for (size_t h = 0; h < p.n_head; ++h) {
-    const float* k = p.k + h / group * p.kv_head_stride;
-    const float* v = p.v + h / group * p.kv_head_stride;
+    const float* k = k_all + h / group * p.kv_head_stride;
+    const float* v = v_all + h / group * p.kv_head_stride;
     for (size_t i = 0; i < p.n_q; ++i) {
       const float* q = p.q + i * p.q_token_stride + h * p.head_dim;
       double max_score = -std::numeric_limits<double>::infinity();
       for (size_t t = 0; t < p.n_kv; ++t) {
-        const bool hidden =
-            (p.causal && t > p.q_pos0 + i) || (p.key_mask != nullptr && std::isinf(p.key_mask[t]));
+        const size_t q_pos = p.q_pos0 + i, k_pos = p.kv_pos0 + t;
+        const bool hidden = (p.causal && k_pos > q_pos) ||
+                            (p.causal && p.window != 0 && k_pos <= q_pos && q_pos - k_pos >= p.window) ||
+                            (p.key_mask != nullptr && std::isinf(p.key_mask[t]));
         if (hidden) {
           s[t] = -std::numeric_limits<double>::infinity();
           continue;
@@ -105,7 +115,22 @@ class AttnTester {
     q_pos0_ = value;
     return *this;
   }
-  // Keys available; 0 means q_pos0 + n_q (the causal minimum).
+  // Sliding window (causal only): 0 = none.
+  AttnTester& window(size_t value) {
+    window_ = value;
+    return *this;
+  }
+  // Position of stored key 0 (a windowed cache that dropped older keys).
+  AttnTester& kv_pos0(size_t value) {
+    kv_pos0_ = value;
+    return *this;
+  }
+  // K and V stored as f16 (Q, out and the reference stay f32).
+  AttnTester& kv_f16(bool value) {
+    kv_f16_ = value;
+    return *this;
+  }
+  // Keys available; 0 means q_pos0 + n_q - kv_pos0 (the causal minimum).
   AttnTester& n_kv(size_t value) {
     n_kv_ = value;
     return *this;
@@ -172,7 +197,7 @@ class AttnTester {
     return *this;
   }
 
-  size_t kv_count() const { return n_kv_ != 0 ? n_kv_ : q_pos0_ + n_q_; }
+  size_t kv_count() const { return n_kv_ != 0 ? n_kv_ : q_pos0_ + n_q_ - kv_pos0_; }
 
   AttnProblem Make() const {
     const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -187,6 +212,8 @@ class AttnTester {
     p.q_pos0 = q_pos0_;
     p.n_kv = n_kv;
     p.causal = causal_;
+    p.window = window_;
+    p.kv_pos0 = kv_pos0_;
     const size_t width = n_head_ * head_dim_;
     p.q_token_stride = width + q_gap_;
     p.out_token_stride = width + out_gap_;
@@ -216,6 +243,10 @@ class AttnTester {
           const size_t at = hk * p.kv_head_stride + t * p.kv_token_stride + d;
           pb.k[at] = qk();
           pb.v[at] = unit(rng);
+          if (kv_f16_) {  // the values the f16 cache holds
+            pb.k[at] = f16_to_f32(f32_to_f16(pb.k[at]));
+            pb.v[at] = f16_to_f32(f32_to_f16(pb.v[at]));
+          }
         }
       }
     }
@@ -231,6 +262,13 @@ class AttnTester {
     p.q = pb.q.data();
     p.k = pb.k.data();
     p.v = pb.v.data();
+    if (kv_f16_) {  // NaN gaps stay NaN
+      for (float x : pb.k) pb.k16.push_back(f32_to_f16(x));
+      for (float x : pb.v) pb.v16.push_back(f32_to_f16(x));
+      p.kv_dtype = KvDtype::kF16;
+      p.k = pb.k16.data();
+      p.v = pb.v16.data();
+    }
     p.out = pb.out.data();
     return pb;
   }
@@ -241,11 +279,12 @@ class AttnTester {
     AttnProblem pb = Make();
     const AttnParams& p = pb.params;
     std::vector<double> ref_out, ref_probs;
-    reference_attention(p, &ref_out, &ref_probs);
+    reference_attention(p, pb.k.data(), pb.v.data(), &ref_out, &ref_probs);
     for (const AttnEngine& engine : engines) {
       SCOPED_TRACE(testing::Message() << engine.name << " n_head=" << n_head_ << "/" << n_head_kv_
                                       << " head_dim=" << head_dim_ << " n_q=" << n_q_ << " q_pos0=" << q_pos0_
-                                      << " n_kv=" << p.n_kv << " causal=" << causal_);
+                                      << " n_kv=" << p.n_kv << " causal=" << causal_ << " window=" << window_
+                                      << " kv_pos0=" << kv_pos0_ << " kv=" << kv_dtype_name(p.kv_dtype));
       std::fill(pb.out.begin(), pb.out.end(), std::numeric_limits<float>::quiet_NaN());
       ASSERT_TRUE(f32_attention_with(pool, p, engine.ukernels).ok());
       for (size_t i = 0; i < n_q_; ++i) {
@@ -276,6 +315,8 @@ class AttnTester {
   size_t n_head_ = 1, n_head_kv_ = 1, head_dim_ = 64;
   size_t n_q_ = 1, q_pos0_ = 0, n_kv_ = 0;
   bool causal_ = true;
+  size_t window_ = 0, kv_pos0_ = 0;
+  bool kv_f16_ = false;
   size_t q_gap_ = 0, out_gap_ = 0, kv_gap_ = 0, kv_spare_ = 0;
   bool kv_head_major_ = true;
   bool use_mask_ = false;

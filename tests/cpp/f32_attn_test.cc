@@ -271,6 +271,102 @@ TEST(F32Attn, ThreadedEqualsOneThreadBitForBit) {
   AttnTester().n_head(12).head_dim(64).n_q(130).Test(fused_engines(), &pool);
 }
 
+// f16 K/V: the reference reads the same f16 values as floats, so the kernels'
+// tolerances are unchanged; every kernel, head size and key-block shape.
+TEST(F32Attn, F16KvMatchesReference) {
+  for (size_t head_dim : kHeadDims) {
+    for (size_t n : kLengths) {
+      AttnTester().kv_f16(true).n_head(2).head_dim(head_dim).n_q(n).seed(unsigned(n)).Test(fused_engines());
+      // Decode: one query over the cache.
+      AttnTester().kv_f16(true).n_head(4).n_head_kv(2).head_dim(head_dim).q_pos0(n).n_q(1).Test(
+          fused_engines());
+    }
+  }
+  AttnTester().kv_f16(true).causal(false).n_head(3).head_dim(32).n_q(5).n_kv(131).Test(fused_engines());
+  AttnTester().kv_f16(true).n_head(6).n_head_kv(3).head_dim(20).n_q(37).kv_gap(4).kv_spare(29).Test(
+      fused_engines());
+  AttnTester().kv_f16(true).n_head(6).n_head_kv(3).head_dim(64).n_q(37).kv_head_major(false).kv_gap(20).Test(
+      fused_engines());
+  AttnTester()
+      .kv_f16(true)
+      .n_head(8)
+      .n_head_kv(2)
+      .head_dim(32)
+      .q_pos0(70)
+      .n_q(9)
+      .n_kv(100)
+      .with_probs(true)
+      .Test(probs_engines());
+  AttnTester()
+      .kv_f16(true)
+      .causal(false)
+      .n_head(4)
+      .head_dim(64)
+      .n_q(64)
+      .mask_keys({0, 5, 63})
+      .Test(fused_engines());
+}
+
+// Sliding windows: row i sees keys j <= i with i - j < window, checked
+// against the reference's key-by-key mask; windows shorter than, equal to and
+// longer than a key block, rows split across key blocks, GQA groups (rows of
+// one 4-row block with different windows), a cache that dropped old keys
+// (kv_pos0 > 0), f16, and probabilities (zeros outside the window).
+TEST(F32Attn, WindowedRowsMatchReference) {
+  const size_t windows[] = {1, 3, 64, 100, 1000};
+  for (size_t window : windows) {
+    for (size_t head_dim : {size_t{8}, size_t{64}, size_t{80}}) {
+      for (size_t n : {size_t{1}, size_t{7}, size_t{130}}) {
+        AttnTester()
+            .window(window)
+            .n_head(2)
+            .head_dim(head_dim)
+            .n_q(n)
+            .seed(unsigned(window + n))
+            .Test(fused_engines());
+        AttnTester().window(window).n_head(8).n_head_kv(2).head_dim(head_dim).q_pos0(150).n_q(n).Test(
+            fused_engines());
+        AttnTester().window(window).kv_f16(true).n_head(3).head_dim(head_dim).q_pos0(77).n_q(n).Test(
+            fused_engines());
+        // Keys before q_pos0 + 1 - window were dropped from the cache.
+        const size_t q_pos0 = 300, kv_pos0 = q_pos0 + 1 > window ? q_pos0 + 1 - window : 0;
+        AttnTester()
+            .window(window)
+            .n_head(4)
+            .n_head_kv(2)
+            .head_dim(head_dim)
+            .q_pos0(q_pos0)
+            .kv_pos0(kv_pos0)
+            .n_q(n)
+            .kv_spare(5)
+            .Test(fused_engines());
+      }
+      AttnTester().window(window).n_head(2).head_dim(head_dim).q_pos0(40).n_q(30).with_probs(true).Test(
+          probs_engines());
+      AttnTester()
+          .window(window)
+          .kv_f16(true)
+          .n_head(2)
+          .head_dim(head_dim)
+          .q_pos0(250)
+          .kv_pos0(window > 250 ? 0 : 251 - window)
+          .n_q(9)
+          .with_probs(true)
+          .Test(probs_engines());
+    }
+  }
+}
+
+// A window as long as the context changes nothing: bit-identical to full attention.
+TEST(F32Attn, WindowCoveringEveryKeyEqualsFullAttention) {
+  AttnProblem pb = AttnTester().n_head(4).n_head_kv(2).head_dim(64).n_q(200).Make();
+  ASSERT_TRUE(f32_attention(nullptr, pb.params).ok());
+  const std::vector<float> full = pb.out;
+  pb.params.window = 200;
+  ASSERT_TRUE(f32_attention(nullptr, pb.params).ok());
+  EXPECT_EQ(pb.out, full);
+}
+
 // Each invalid field gives invalid_argument with a message naming it.
 TEST(F32Attn, RejectsInvalidParams) {
   AttnProblem pb = AttnTester().n_head(8).n_head_kv(2).head_dim(32).n_q(4).Make();
@@ -293,6 +389,29 @@ TEST(F32Attn, RejectsInvalidParams) {
       {"n_kv", [](AttnParams& p) { p.n_kv = 0; }},
       {"n_kv (4) must be at least q_pos0 + n_q (1 + 4)", [](AttnParams& p) { p.q_pos0 = 1; }},
       {"n_kv (3)", [](AttnParams& p) { p.n_kv = 3; }},
+      {"window and kv_pos0 apply to causal attention only",
+       [](AttnParams& p) {
+         p.causal = false;
+         p.window = 2;
+       }},
+      {"keys before kv_pos0 (1) are missing",
+       [](AttnParams& p) {
+         p.q_pos0 = 1;
+         p.kv_pos0 = 1;
+       }},
+      {"keys before kv_pos0 (1) are missing",
+       [](AttnParams& p) {
+         p.q_pos0 = 1;
+         p.kv_pos0 = 1;
+         p.window = 3;
+       }},
+      {"kv_pos0 (2) must not exceed q_pos0 (1)",
+       [](AttnParams& p) {
+         p.q_pos0 = 1;
+         p.kv_pos0 = 2;
+         p.window = 1;
+       }},
+      {"unknown kv_dtype", [](AttnParams& p) { p.kv_dtype = static_cast<KvDtype>(7); }},
       {"q is null", [](AttnParams& p) { p.q = nullptr; }},
       {"k is null", [](AttnParams& p) { p.k = nullptr; }},
       {"v is null", [](AttnParams& p) { p.v = nullptr; }},

@@ -25,10 +25,10 @@ struct RandomGpt2 {
   std::map<std::string, std::vector<float>> tensors;
 };
 
-RandomGpt2 make_model(WeightType type, unsigned seed) {
+RandomGpt2 make_model(WeightType type, unsigned seed, size_t n_ctx = 40) {
   RandomGpt2 m;
   m.config.n_vocab = 97;
-  m.config.n_ctx = 40;
+  m.config.n_ctx = n_ctx;
   m.config.n_embd = 32;
   m.config.n_head = 4;
   m.config.n_layer = 2;
@@ -70,8 +70,10 @@ RandomGpt2 make_model(WeightType type, unsigned seed) {
   return m;
 }
 
-// Plain GPT-2 in double: returns logits [n, vocab].
-std::vector<double> reference_logits(const RandomGpt2& m, const std::vector<int32_t>& ids) {
+// Plain GPT-2 in double: returns logits [n, vocab]. windows (per layer, if
+// given): query i attends keys j <= i with i - j < window (0 = every key).
+std::vector<double> reference_logits(const RandomGpt2& m, const std::vector<int32_t>& ids,
+                                     const std::vector<size_t>& windows = {}) {
   const Gpt2Config& c = m.config;
   const size_t n = ids.size(), e = c.n_embd, hd = e / c.n_head;
   auto t = [&](const std::string& name) -> const std::vector<float>& { return m.tensors.at(name); };
@@ -109,19 +111,21 @@ std::vector<double> reference_logits(const RandomGpt2& m, const std::vector<int3
     const std::string p = "h." + std::to_string(l) + ".";
     const std::vector<double> qkv = conv1d(layernorm(x, p + "ln_1"), e, p + "attn.c_attn");
     std::vector<double> attn(n * e, 0.0);
+    const size_t window = windows.empty() ? 0 : windows[l];
     for (size_t h = 0; h < c.n_head; ++h)
       for (size_t i = 0; i < n; ++i) {
-        std::vector<double> s(i + 1);
+        std::vector<double> s(i + 1, -INFINITY);
         double mx = -1e300, sum = 0;
-        for (size_t j = 0; j <= i; ++j) {
+        const size_t first = window != 0 && i + 1 > window ? i + 1 - window : 0;
+        for (size_t j = first; j <= i; ++j) {
           double dot = 0;
           for (size_t d = 0; d < hd; ++d)
             dot += qkv[i * 3 * e + h * hd + d] * qkv[j * 3 * e + e + h * hd + d];
           s[j] = dot / std::sqrt(double(hd));
           mx = std::max(mx, s[j]);
         }
-        for (double& v : s) sum += v = std::exp(v - mx);
-        for (size_t j = 0; j <= i; ++j)
+        for (double& v : s) sum += v = std::exp(v - mx);  // exp(-inf) = 0 outside the window
+        for (size_t j = first; j <= i; ++j)
           for (size_t d = 0; d < hd; ++d)
             attn[i * e + h * hd + d] += s[j] / sum * qkv[j * 3 * e + 2 * e + h * hd + d];
       }
@@ -168,6 +172,52 @@ TEST(Gpt2Model, KvCacheDecodingEqualsRecomputation) {
     ASSERT_TRUE(stepwise.append(&kIds[i], 1).ok());
     for (size_t v = 0; v < m.config.n_vocab; ++v) {
       ASSERT_NEAR(stepwise.logits()[v], full.all_logits()[i * m.config.n_vocab + v], 2e-5) << i;
+    }
+  }
+}
+
+// Sliding-window layers through the KV cache (which drops the rows no query
+// sees, so positions well past window - 1 + chunk exercise it) against the
+// reference's explicit window mask: prefill in 128-token chunks, decoding
+// one token at a time, f32 and f16 storage, truncating and re-appending.
+TEST(Gpt2Model, SlidingWindowCacheEqualsMaskedReference) {
+  RandomGpt2 m = make_model(WeightType::kF32, 5, 300);
+  std::vector<int32_t> ids(290);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 37 + 11) % 97);
+  const size_t vocab = m.config.n_vocab;
+  for (const std::vector<size_t>& windows : {std::vector<size_t>{7, 0}, std::vector<size_t>{1, 130}}) {
+    const std::vector<double> ref = reference_logits(m, ids, windows);
+    const std::vector<double> full = reference_logits(m, ids);
+    for (KvDtype dtype : {KvDtype::kF32, KvDtype::kF16}) {
+      SCOPED_TRACE(testing::Message()
+                   << "windows " << windows[0] << "," << windows[1] << " " << kv_dtype_name(dtype));
+      // f16 K/V: 32 u·max|logit| with u = 2^-11, the bound argued in
+      // KvCacheSession.F16CacheLogitsCloseToF32.
+      double scale = 0;
+      for (double r : ref) scale = std::max(scale, std::fabs(r));
+      const double tol = dtype == KvDtype::kF32 ? 1e-4 : 32.0 / 2048 * scale;
+      SessionOptions o;
+      o.kv_dtype = dtype;
+      o.layer_windows = windows;
+      Session prefill(m.model, nullptr, o);
+      ASSERT_TRUE(prefill.append(ids.data(), ids.size(), true).ok());
+      double worst = 0, masked_apart = 0;
+      for (size_t i = 0; i < ref.size(); ++i) {
+        worst = std::max(worst, std::fabs(prefill.all_logits()[i] - ref[i]));
+        masked_apart = std::max(masked_apart, std::fabs(full[i] - ref[i]));
+      }
+      EXPECT_LT(worst, tol);
+      EXPECT_GT(masked_apart, 10 * tol);  // the window changes the result: the test can fail
+      Session decode(m.model, nullptr, o);
+      ASSERT_TRUE(decode.append(ids.data(), 3).ok());
+      for (size_t i = 3; i < ids.size(); ++i) {
+        if (i == 200) {  // roll back 4 tokens and redo them
+          ASSERT_TRUE(decode.truncate(196).ok());
+          for (size_t j = 196; j < 200; ++j) ASSERT_TRUE(decode.append(&ids[j], 1).ok());
+        }
+        ASSERT_TRUE(decode.append(&ids[i], 1).ok());
+        for (size_t v = 0; v < vocab; ++v) ASSERT_NEAR(decode.logits()[v], ref[i * vocab + v], tol) << i;
+      }
     }
   }
 }

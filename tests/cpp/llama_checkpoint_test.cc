@@ -15,6 +15,7 @@
 #include "checkpoint_fixtures.h"
 #include "io/safetensors.h"
 #include "kernels/q8/quant.h"
+#include "models/llama.h"
 
 namespace qkv {
 namespace {
@@ -232,6 +233,21 @@ TEST(LlamaCheckpoint, UnsupportedConfigsAreNamed) {
   s = ModelLoader::create(base, WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported) << s.message();
   EXPECT_NE(s.message().find("sliding_window 16"), std::string::npos) << s.message();
+  // Mistral 7B's shape (a 4096-key window, 32768 positions) runs the first
+  // 4096 positions, where the window masks nothing, as before the KV cache
+  // could grow past 4096; other models keep their whole context.
+  const std::string long_llama =
+      with_key(read_file(fixture("llama-tiny/config.json")), "max_position_embeddings", "32768");
+  std::string mistral7b = with_key(long_llama, "sliding_window", "4096");
+  mistral7b.replace(mistral7b.find("LlamaForCausalLM"), 16, "MistralForCausalLM");
+  for (const auto& [text, want] : {std::pair<std::string, size_t>{mistral7b, 4096}, {long_llama, 32768}}) {
+    ConfigReader reader;
+    ASSERT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
+    LlamaConfig config;
+    s = LlamaConfig::from_config(reader, &config);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(config.n_ctx, want);
+  }
 }
 
 // rope_scaling: the default and "llama3" load; every other type is refused

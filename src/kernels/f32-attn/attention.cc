@@ -33,10 +33,22 @@ Status validate(const AttnParams& p) {
   if (p.n_kv == 0) return bad("n_kv must be at least 1");
   // The 4-row kernel compares key indices in int32 lanes.
   if (p.n_kv > static_cast<size_t>(INT32_MAX)) return bad("n_kv (" + str(p.n_kv) + ") must be below 2^31");
-  if (p.causal && (p.q_pos0 > p.n_kv || p.n_q > p.n_kv - p.q_pos0)) {
-    return bad("n_kv (" + str(p.n_kv) + ") must be at least q_pos0 + n_q (" + str(p.q_pos0) + " + " +
-               str(p.n_q) + ") for causal attention");
+  if (!p.causal && (p.window != 0 || p.kv_pos0 != 0)) {
+    return bad("window and kv_pos0 apply to causal attention only");
   }
+  if (p.kv_pos0 > p.q_pos0) {
+    return bad("kv_pos0 (" + str(p.kv_pos0) + ") must not exceed q_pos0 (" + str(p.q_pos0) + ")");
+  }
+  if (p.causal && (p.q_pos0 - p.kv_pos0 > p.n_kv || p.n_q > p.n_kv - (p.q_pos0 - p.kv_pos0))) {
+    return bad("n_kv (" + str(p.n_kv) + ") must be at least q_pos0 + n_q (" + str(p.q_pos0) + " + " +
+               str(p.n_q) + ")" + (p.kv_pos0 != 0 ? " - kv_pos0 (" + str(p.kv_pos0) + ")" : "") +
+               " for causal attention");
+  }
+  if (p.kv_pos0 != 0 && (p.window == 0 || p.q_pos0 + 1 < p.kv_pos0 + p.window)) {
+    return bad("keys before kv_pos0 (" + str(p.kv_pos0) + ") are missing but the query at " + str(p.q_pos0) +
+               " sees them (window " + str(p.window) + ")");
+  }
+  if (p.kv_dtype != KvDtype::kF32 && p.kv_dtype != KvDtype::kF16) return bad("unknown kv_dtype");
   if (p.q == nullptr) return bad("q is null");
   if (p.k == nullptr) return bad("k is null");
   if (p.v == nullptr) return bad("v is null");
@@ -94,6 +106,7 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
   const size_t rows = p.n_q * group;
   const size_t blocks = (rows + kAttnMaxRows - 1) / kAttnMaxRows;
   const F32AttnUkernelFn ukernel = p.probs != nullptr ? ukernels.with_probs : ukernels.fused;
+  const size_t elem_bytes = kv_dtype_bytes(p.kv_dtype);
   auto run = [&](size_t begin, size_t end) {
     for (size_t item = begin; item < end; ++item) {
       const size_t hk = item / blocks;
@@ -107,12 +120,20 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
         const size_t h = hk * group + (row0 + r) % group;
         a.q[r] = p.q + i * p.q_token_stride + h * p.head_dim;
         a.out[r] = p.out + i * p.out_token_stride + h * p.head_dim;
-        a.kv_len[r] = p.causal ? p.q_pos0 + i + 1 : p.n_kv;
+        if (p.causal) {
+          // Query position q sees stored keys [q + 1 - window, q] - kv_pos0.
+          const size_t q = p.q_pos0 + i;
+          a.kv_len[r] = q + 1 - p.kv_pos0;
+          a.kv_begin[r] = p.window != 0 && q + 1 > p.window ? q + 1 - p.window - p.kv_pos0 : 0;
+        } else {
+          a.kv_len[r] = p.n_kv;
+        }
         if (p.probs != nullptr) a.probs[r] = p.probs + (h * p.n_q + i) * p.n_kv;
       }
       a.n_kv = p.n_kv;
-      a.k = p.k + hk * p.kv_head_stride;
-      a.v = p.v + hk * p.kv_head_stride;
+      a.kv_dtype = p.kv_dtype;
+      a.k = static_cast<const char*>(p.k) + hk * p.kv_head_stride * elem_bytes;
+      a.v = static_cast<const char*>(p.v) + hk * p.kv_head_stride * elem_bytes;
       a.kv_token_stride = p.kv_token_stride;
       a.key_mask = p.key_mask;
       ukernel(a);
@@ -122,7 +143,8 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
   // Items are claimed one chunk at a time, which balances the causal case
   // (later blocks see more keys); tiny items are batched so the claim cost
   // (an atomic add) stays negligible next to ~64K flops of work.
-  const uint64_t item_flops = uint64_t{kAttnMaxRows} * p.n_kv * p.head_dim * 4;
+  const size_t visible = p.window != 0 ? std::min(p.n_kv, p.window + p.n_q) : p.n_kv;
+  const uint64_t item_flops = uint64_t{kAttnMaxRows} * visible * p.head_dim * 4;
   parallel_for(pool, items, static_cast<size_t>(std::max<uint64_t>(1, (uint64_t{1} << 16) / item_flops)),
                run);
   return Status::ok_status();

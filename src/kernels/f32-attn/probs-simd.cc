@@ -32,12 +32,14 @@ HWY_INLINE V4 exp_in_place(float* probs, size_t n, V4 max) {
 
 // The row of scores lives in the caller's probs row, so it may be as long as
 // the cache: scores, max, exp, normalise, then P·V.
-template <size_t kNV>
+template <size_t kNV, typename T>
 void probs_row(const AttnUkernelArgs& a, size_t r) {
   const D4 d;
   const size_t nv = a.head_dim / 4;
   const size_t stride = a.kv_token_stride;
-  const size_t len = a.kv_len[r];
+  const size_t begin = a.kv_begin[r], len = a.kv_len[r];
+  const T* keys = static_cast<const T*>(a.k);
+  const T* values = static_cast<const T*>(a.v);
   float* probs = a.probs[r];
   HWY_ALIGN float q[kAttnMaxHeadDim];
   HWY_ALIGN float acc[kAttnMaxHeadDim];
@@ -46,10 +48,10 @@ void probs_row(const AttnUkernelArgs& a, size_t r) {
   for (size_t i = 0; i < a.head_dim; i += 4) hn::Store(hn::Zero(d), d, acc + i);
 
   V4 max = hn::Set(d, kNegInf);
-  for (size_t k0 = 0; k0 < len; k0 += kKeyBlock) {
+  for (size_t k0 = begin; k0 < len; k0 += kKeyBlock) {
     const size_t n = std::min(kKeyBlock, len - k0);
     // Scores go through a block buffer because row_scores pads to 4 keys.
-    row_scores<kNV>(nv, q, a.k + k0 * stride, stride, n, block);
+    row_scores<kNV>(nv, q, keys + k0 * stride, stride, n, block);
     if (a.key_mask != nullptr) add_key_mask(a.key_mask + k0, n, block);
     for (size_t t = 0; t < n; t += 4) max = hn::Max(max, hn::Load(d, block + t));
     std::memcpy(probs + k0, block, n * sizeof(float));
@@ -57,20 +59,27 @@ void probs_row(const AttnUkernelArgs& a, size_t r) {
   max = hn::MaxOfLanes(d, max);
   // A fully masked row: max is -inf, every exp2 below sees NaN and gives 0,
   // the sum is 0 and safe_reciprocal turns the row and the output into zeros.
-  const V4 inv = safe_reciprocal(hn::SumOfLanes(d, exp_in_place(probs, len, max)));
-  size_t t = 0;
+  const V4 inv = safe_reciprocal(hn::SumOfLanes(d, exp_in_place(probs + begin, len - begin, max)));
+  size_t t = begin;
   for (; t + 4 <= len; t += 4) hn::StoreU(hn::Mul(hn::LoadU(d, probs + t), inv), d, probs + t);
   const float inv_scalar = hn::GetLane(inv);
   for (; t < len; ++t) probs[t] *= inv_scalar;
+  std::fill(probs, probs + begin, 0.0f);
   std::fill(probs + len, probs + a.n_kv, 0.0f);
 
-  row_pv<kNV>(nv, probs, len, a.v, stride, hn::Set(d, 1.0f), acc);
+  row_pv<kNV>(nv, probs + begin, len - begin, values + begin * stride, stride, hn::Set(d, 1.0f), acc);
   for (size_t i = 0; i < a.head_dim; i += 4) hn::StoreU(hn::Load(d, acc + i), d, a.out[r] + i);
 }
 
-template <size_t kNV>
+template <size_t kNV, typename T>
 void probs_rows(const AttnUkernelArgs& a) {
-  for (size_t r = 0; r < a.n_rows; ++r) probs_row<kNV>(a, r);
+  for (size_t r = 0; r < a.n_rows; ++r) probs_row<kNV, T>(a, r);
+}
+
+template <typename T>
+void probs_rows_any(const AttnUkernelArgs& a) {
+  if (a.head_dim == 64) return probs_rows<16, T>(a);
+  return probs_rows<0, T>(a);
 }
 
 }  // namespace
@@ -78,12 +87,8 @@ void probs_rows(const AttnUkernelArgs& a) {
 
 void f32_attn_probs_ukernel__simd(const AttnUkernelArgs& a) {
   using namespace attn_simd;
-  switch (a.head_dim) {
-    case 64:
-      return probs_rows<16>(a);
-    default:
-      return probs_rows<0>(a);
-  }
+  static F32AttnUkernelFn const kByType[2] = {probs_rows_any<float>, probs_rows_any<hwy::float16_t>};
+  kByType[a.kv_dtype == KvDtype::kF16 ? 1 : 0](a);
 }
 
 }  // namespace qkv

@@ -30,6 +30,34 @@ constexpr size_t kKeyBlock = 64;
 // softmax needs 2^x instead of e^x.
 constexpr float kLog2e = 1.44269504088896341f;
 
+// One K or V vector of 4 values as f32, from the cache's element type: the
+// f16 cache converts in the load, so the rest of each kernel is the same
+// code for both (one template instance per type, no per-key branch). Each
+// kernel picks its instance through a table of function pointers, not a
+// direct call: binaryen would otherwise inline both instances into one
+// function, and V8 ran such merged kernels at half speed.
+HWY_INLINE V4 load_kv(const float* p) { return hn::LoadU(D4(), p); }
+#if HWY_ARCH_WASM
+// SIMD128 has no f16 conversion; Highway's emulation takes ~16 ops, this 7:
+// the exponent and mantissa shifted into float position and rebiased by one
+// multiply by 2^112 (exact for normals and subnormals, as f16_to_f32), then
+// the sign. Like Highway's, it maps inf and NaN to large finite values (the
+// kernels leave NaN/inf inputs unspecified anyway).
+HWY_INLINE V4 load_kv(const hwy::float16_t* p) {
+  const D4 d;
+  const hn::Rebind<uint32_t, D4> du;
+  const auto bits =
+      hn::PromoteTo(du, hn::LoadU(hn::Rebind<uint16_t, D4>(), reinterpret_cast<const uint16_t*>(p)));
+  const V4 magnitude =
+      hn::Mul(hn::BitCast(d, hn::ShiftLeft<13>(hn::And(bits, hn::Set(du, 0x7fffu)))), hn::Set(d, 0x1.0p112f));
+  return hn::Or(magnitude, hn::BitCast(d, hn::ShiftLeft<16>(hn::And(bits, hn::Set(du, 0x8000u)))));
+}
+#else
+HWY_INLINE V4 load_kv(const hwy::float16_t* p) {
+  return hn::PromoteTo(D4(), hn::LoadU(hn::Rebind<hwy::float16_t, D4>(), p));
+}
+#endif
+
 // 2^x for the x <= 0 that the online softmax produces (a score minus a max
 // at least as large), and exactly 0 for x < -125, -inf and NaN (the NaN of
 // (-inf) - (-inf) in a row masked so far). Relative error <= 3e-7 on wasm.
@@ -78,15 +106,15 @@ HWY_INLINE void scaled_copy(size_t n, const float* src, float scale, float* dst)
 
 // scores[0..kKeys) = q · key t for keys k, k + stride, ...; kKeys is 4 or 8.
 // Each key has its own accumulator, so the chains are independent.
-template <size_t kNV, size_t kKeys>
-HWY_INLINE void dot_1xn(size_t nv, const float* HWY_RESTRICT q, const float* k, size_t stride,
+template <size_t kNV, size_t kKeys, typename T>
+HWY_INLINE void dot_1xn(size_t nv, const float* HWY_RESTRICT q, const T* k, size_t stride,
                         float* HWY_RESTRICT scores) {
   const D4 d;
   V4 acc[kKeys];
   for (size_t t = 0; t < kKeys; ++t) acc[t] = hn::Zero(d);
   for (size_t c = 0; c < num_vectors<kNV>(nv); ++c) {
     const V4 qc = hn::Load(d, q + 4 * c);
-    for (size_t t = 0; t < kKeys; ++t) acc[t] = hn::MulAdd(qc, hn::LoadU(d, k + t * stride + 4 * c), acc[t]);
+    for (size_t t = 0; t < kKeys; ++t) acc[t] = hn::MulAdd(qc, load_kv(k + t * stride + 4 * c), acc[t]);
   }
   for (size_t t = 0; t < kKeys; t += 4) {
     hn::Store(sum_each(acc[t], acc[t + 1], acc[t + 2], acc[t + 3]), d, scores + t);
@@ -95,8 +123,8 @@ HWY_INLINE void dot_1xn(size_t nv, const float* HWY_RESTRICT q, const float* k, 
 
 // Scores of keys [0, n) for one row into scores[], padded with -inf up to a
 // multiple of 4 (scores needs n rounded up to 4 floats).
-template <size_t kNV>
-HWY_INLINE void row_scores(size_t nv, const float* HWY_RESTRICT q, const float* k, size_t stride, size_t n,
+template <size_t kNV, typename T>
+HWY_INLINE void row_scores(size_t nv, const float* HWY_RESTRICT q, const T* k, size_t stride, size_t n,
                            float* HWY_RESTRICT scores) {
   const D4 d;
   size_t t = 0;
@@ -110,7 +138,7 @@ HWY_INLINE void row_scores(size_t nv, const float* HWY_RESTRICT q, const float* 
   for (size_t u = t; u < n; ++u) {
     V4 acc = hn::Zero(d);
     for (size_t c = 0; c < nv; ++c)
-      acc = hn::MulAdd(hn::Load(d, q + 4 * c), hn::LoadU(d, k + u * stride + 4 * c), acc);
+      acc = hn::MulAdd(hn::Load(d, q + 4 * c), load_kv(k + u * stride + 4 * c), acc);
     scores[u] = hn::GetLane(hn::SumOfLanes(d, acc));
   }
   for (size_t u = n; u < t + 4; ++u) scores[u] = kNegInf;
@@ -129,23 +157,23 @@ HWY_INLINE void add_key_mask(const float* key_mask, size_t n, float* scores) {
 
 // acc[0..4*kC) = acc * alpha + sum over keys t < n of p[t] * v[t][0..4*kC).
 // kC accumulators stay in registers across the whole key loop.
-template <size_t kC>
-HWY_INLINE void pv_1xc(const float* HWY_RESTRICT p, size_t n, const float* v, size_t stride, V4 alpha,
+template <size_t kC, typename T>
+HWY_INLINE void pv_1xc(const float* HWY_RESTRICT p, size_t n, const T* v, size_t stride, V4 alpha,
                        float* HWY_RESTRICT acc) {
   const D4 d;
   V4 o[kC];
   for (size_t c = 0; c < kC; ++c) o[c] = hn::Mul(hn::Load(d, acc + 4 * c), alpha);
   for (size_t t = 0; t < n; ++t, v += stride) {
     const V4 pt = hn::Set(d, p[t]);
-    for (size_t c = 0; c < kC; ++c) o[c] = hn::MulAdd(pt, hn::LoadU(d, v + 4 * c), o[c]);
+    for (size_t c = 0; c < kC; ++c) o[c] = hn::MulAdd(pt, load_kv(v + 4 * c), o[c]);
   }
   for (size_t c = 0; c < kC; ++c) hn::Store(o[c], d, acc + 4 * c);
 }
 
 // pv_1xc over a whole head, 8 vectors (8 independent chains) at a time.
-template <size_t kNV>
-HWY_INLINE void row_pv(size_t nv, const float* HWY_RESTRICT p, size_t n, const float* v, size_t stride,
-                       V4 alpha, float* HWY_RESTRICT acc) {
+template <size_t kNV, typename T>
+HWY_INLINE void row_pv(size_t nv, const float* HWY_RESTRICT p, size_t n, const T* v, size_t stride, V4 alpha,
+                       float* HWY_RESTRICT acc) {
   nv = num_vectors<kNV>(nv);
   size_t c = 0;
   for (; c + 8 <= nv; c += 8) pv_1xc<8>(p, n, v + 4 * c, stride, alpha, acc + 4 * c);
