@@ -77,7 +77,8 @@ struct EncoderArgs {
 
 class WasmSession {
  public:
-  explicit WasmSession(std::shared_ptr<const qkv::Model> model) : session_(std::move(model), pool()) {}
+  WasmSession(std::shared_ptr<const qkv::Model> model, const qkv::SessionOptions& options)
+      : session_(std::move(model), pool(), options) {}
 
   void reset() { session_.reset(); }
   double position() const { return static_cast<double>(session_.position()); }
@@ -92,6 +93,10 @@ class WasmSession {
         },
         ids);
   }
+
+  Status check_fits(size_t positions) const { return session_.check_fits(positions); }
+  // Positions the session may hold (the context asked for, or the model's).
+  double max_positions() const { return static_cast<double>(session_.max_positions()); }
 
   val all_logits() const { return float_array(session_.all_logits().data(), session_.all_logits().size()); }
   val logits() const { return float_array(session_.logits(), session_.dims().n_vocab); }
@@ -157,12 +162,26 @@ val WasmModel::info() const {
   return info;
 }
 
-WasmSession* WasmModel::create_session() const {
-  return bound<WasmSession*>([&](WasmSession*& session) -> Status {
-    QKV_RETURN_IF_ERROR(qkv::Session::require_decoder(*model_, architecture_));
-    session = new WasmSession(model_);
-    return Status::ok_status();
-  });
+WasmSession* WasmModel::create_session(val kv_dtype, double max_positions) const {
+  return bound<WasmSession*>(
+      [&](WasmSession*& session, val kv_dtype_arg) -> Status {
+        QKV_RETURN_IF_ERROR(qkv::Session::require_decoder(*model_, architecture_));
+        qkv::SessionOptions options;
+        const std::string kv = kv_dtype_arg.as<std::string>();
+        if (kv == "f16") {
+          options.kv_dtype = qkv::KvDtype::kF16;
+        } else if (kv != "f32") {
+          return Status::invalid_argument("kvDtype must be 'f32' or 'f16', got '" + kv + "'");
+        }
+        QKV_RETURN_IF_ERROR(to_count(max_positions, 0, "contextLength", &options.max_positions));
+        QKV_RETURN_IF_ERROR(qkv::Session::check_options(model_->dims(), options));
+        std::unique_ptr<WasmSession> made(new WasmSession(model_, options));
+        // A context asked for up front must fit now, not fail mid-conversation.
+        if (options.max_positions != 0) QKV_RETURN_IF_ERROR(made->check_fits(options.max_positions));
+        session = made.release();
+        return Status::ok_status();
+      },
+      kv_dtype);
 }
 
 val WasmModel::encode(val ids, val lengths, val types) {
@@ -246,6 +265,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)
       .function("position", &WasmSession::position)
+      .function("maxPositions", &WasmSession::max_positions)
       .function("seed", &WasmSession::seed)
       .function("append", &WasmSession::append)
       .function("logits", &WasmSession::logits)

@@ -21,8 +21,10 @@ class WasmModel {
   ~WasmModel();
 
   emscripten::val info() const;
-  // Decoders: a new generation session (KV cache, sampler).
-  WasmSession* create_session() const;
+  // Decoders: a new generation session (KV cache, sampler). kv_dtype: 'f32'
+  // or 'f16'; max_positions: the context it may hold (0: the model's), which
+  // must fit in memory now.
+  WasmSession* create_session(emscripten::val kv_dtype, double max_positions) const;
   // Encoders: last hidden states [total tokens, n_embd] of the sequences
   // packed back to back in ids (lengths: one count per sequence); types is
   // an Int32Array of token types or null.

@@ -67,12 +67,13 @@ async function load(what, source, expectedFiles, prompt) {
   running = controller;
   const started = performance.now();
   try {
-    model = await engine.loadModel(source, { dtype: $('dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p) });
+    model = await engine.loadModel(source, { dtype: $('dtype').value, kvDtype: $('kv-dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p) });
     const { info } = model;
     const ms = performance.now() - started;
     loadedModel = info;
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
-      `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, loaded in ${(ms / 1000).toFixed(2)} s.`);
+      `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
+      `${info.capabilities.includes('generate') ? `${info.nCtx} positions of ${info.kvDtype} KV cache, ` : ''}loaded in ${(ms / 1000).toFixed(2)} s.`);
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
     if (!info.capabilities.includes('generate')) {
       $('generate-status').textContent = `${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`;

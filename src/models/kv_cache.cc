@@ -110,11 +110,30 @@ Status KvCache::grow(Layer& layer, size_t capacity) {
   return Status::ok_status();
 }
 
-Status KvCache::reserve(size_t end, size_t chunk) {
+uint64_t KvCache::budget() const {
+  const uint64_t platform = uint64_t{bytes()} + memory_available_bytes();
+  return config_.max_bytes != 0 ? std::min<uint64_t>(config_.max_bytes, platform) : platform;
+}
+
+Status KvCache::check_fits(size_t end, size_t chunk) const {
   if (end > config_.max_positions) {
     return Status::invalid_argument("KV cache: " + str(end) + " positions exceed the session's " +
                                     str(config_.max_positions));
   }
+  uint64_t need = 0;
+  for (const Layer& layer : layers_) need += layer_bytes(std::max(layer.capacity, rows_needed(layer, end, chunk)));
+  const uint64_t available = budget();
+  if (need <= available) return Status::ok_status();
+  const size_t fit = positions_that_fit(available, chunk);
+  return Status::resource_exhausted("KV cache: " + str(end) + " positions need " + mib(bytes_for(end, chunk)) +
+                                    " (" + kv_dtype_name(config_.dtype) + ", " + str(config_.n_layer) +
+                                    " layers of " + str(config_.n_head_kv) + " heads of " +
+                                    str(config_.head_dim) + "), more than the " + mib(available) +
+                                    " available; " + str(fit) + " positions fit");
+}
+
+Status KvCache::reserve(size_t end, size_t chunk) {
+  QKV_RETURN_IF_ERROR(check_fits(end, chunk));
   // Targets: what is needed, plus doubling headroom for full layers.
   std::vector<size_t> need(layers_.size()), target(layers_.size());
   bool grows = false;
@@ -131,22 +150,9 @@ Status KvCache::reserve(size_t end, size_t chunk) {
     }
   }
   if (!grows) return Status::ok_status();
-  auto total = [&](const std::vector<size_t>& rows) {
-    uint64_t sum = 0;
-    for (size_t r : rows) sum += layer_bytes(r);
-    return sum;
-  };
-  const uint64_t platform = uint64_t{bytes()} + memory_available_bytes();
-  const uint64_t budget = config_.max_bytes != 0 ? std::min<uint64_t>(config_.max_bytes, platform) : platform;
-  if (total(need) > budget) {
-    const size_t fit = positions_that_fit(budget, chunk);
-    return Status::resource_exhausted("KV cache: " + str(end) + " positions need " +
-                                      mib(bytes_for(end, chunk)) + " (" + kv_dtype_name(config_.dtype) +
-                                      ", " + str(config_.n_layer) + " layers of " + str(config_.n_head_kv) +
-                                      " heads of " + str(config_.head_dim) + "), more than the " +
-                                      mib(budget) + " available; " + str(fit) + " positions fit");
-  }
-  if (total(target) > budget) target = need;  // no headroom, but what was asked for fits
+  uint64_t target_bytes = 0;
+  for (size_t rows : target) target_bytes += layer_bytes(rows);
+  if (target_bytes > budget()) target = need;  // no headroom, but what was asked for fits
   for (size_t l = 0; l < layers_.size(); ++l) {
     if (target[l] > layers_[l].capacity) QKV_RETURN_IF_ERROR(grow(layers_[l], target[l]));
   }

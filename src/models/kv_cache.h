@@ -68,6 +68,9 @@ class KvCache {
   // when it fails: resource_exhausted naming the positions that fit, or
   // invalid_argument beyond max_positions.
   Status reserve(size_t end, size_t chunk);
+  // reserve()'s refusal without reserving: whether positions up to `end`
+  // would fit in the budget (a session asked for a context up front).
+  Status check_fits(size_t end, size_t chunk) const;
 
   // Stores layer `layer`'s keys and values of positions pos0 .. pos0+n-1
   // (pos0 == positions held by that layer): token t's heads side by side at
@@ -97,6 +100,7 @@ class KvCache {
     size_t end = 0;       // one past the last position held
     size_t window = 0;
   };
+  uint64_t budget() const;                  // config.max_bytes or what the platform has, plus what is held
   size_t row_bytes() const;                 // one row of one head
   uint64_t layer_bytes(size_t rows) const;  // K and V of every head
   size_t rows_needed(const Layer& layer, size_t end, size_t chunk) const;

@@ -36,8 +36,8 @@ Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool, const Ses
 
 Status Session::check_options(const ModelDims& d, const SessionOptions& o) {
   if (o.max_positions > d.n_ctx) {
-    return Status::invalid_argument("max_positions " + std::to_string(o.max_positions) +
-                                    " exceeds the model's context of " + std::to_string(d.n_ctx) + " tokens");
+    return Status::invalid_argument("a context of " + std::to_string(o.max_positions) +
+                                    " positions exceeds the model's " + std::to_string(d.n_ctx) + " (max_position_embeddings)");
   }
   return KvCache::check_config(cache_config(d, o));
 }
@@ -55,6 +55,11 @@ Status Session::truncate(size_t n) {
   QKV_RETURN_IF_ERROR(cache_.truncate(n));
   tokens_.resize(n);
   return Status::ok_status();
+}
+
+Status Session::check_fits(size_t positions) const {
+  QKV_RETURN_IF_ERROR(options_status_);
+  return cache_.check_fits(positions, act_.capacity);
 }
 
 Status Session::reserve(size_t positions) {

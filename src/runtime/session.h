@@ -52,6 +52,9 @@ class Session {
   Status truncate(size_t n);
   // Allocates the KV cache for `positions` positions now, or says how many fit.
   Status reserve(size_t positions);
+  // Whether the cache for `positions` positions would fit, without
+  // allocating: resource_exhausted naming the positions that fit.
+  Status check_fits(size_t positions) const;
 
   // Appends ids to the cache and computes the logits of the last one (or of
   // all of them into all_logits() when all_logits is set). On error nothing

@@ -44,6 +44,20 @@ function dropFiles(paths) {
   }, paths.map((p) => `/isolated/tests/fixtures/${p}`));
 }
 
+test('the KV cache select reaches loadModel: an f16 cache is reported and generates', async () => {
+  await page.selectOption('#kv-dtype', 'f16');
+  await page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`);
+  await settled();
+  assert.match(await page.textContent('#load-status'), /^gpt2-tiny: GPT2LMHeadModel, .* 64 positions of f16 KV cache, loaded in/);
+  await page.fill('#prompt', 'Hello');
+  await page.fill('input[name=max_new_tokens]', '5');
+  await page.click('#generate');
+  await settled();
+  assert.match(await page.textContent('#generate-status'), /^Done: 5 tokens/);
+  await page.selectOption('#kv-dtype', 'f32');
+  assert.deepEqual(errors, []);
+});
+
 test('a local folder chosen with the file input loads, and generates', async () => {
   await page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`);
   await settled();

@@ -157,6 +157,21 @@ test('generate streams the prompt and the continuation model.generate gives, the
   assert.equal(quiet.stderr, '');
 });
 
+test('generate --kv-dtype and --context give what loadModel\'s kvDtype and contextLength give', async () => {
+  const prompt = 'Once upon a time';
+  const model = await loadModel(folder('llama-tiny'), { kvDtype: 'f16', contextLength: 12 });
+  let expected = '';
+  for await (const { text } of model.generate(prompt, { max_new_tokens: 20 })) expected += text;
+  model.dispose();
+  const out = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '20',
+    '--kv-dtype', 'f16', '--context', '12', '--quiet');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${prompt}${expected}\n`);
+  const tooLong = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--context', '129');
+  assert.equal(tooLong.code, 1);
+  assert.match(tooLong.stderr, /^InvalidArgumentError: a context of 129 positions exceeds the model's 128 \(max_position_embeddings\)$/m);
+});
+
 test('embed prints the cosine matrix of model.embed\'s vectors, or the vectors with --json', async () => {
   const sentences = ['The cat sat on the mat.', 'A cat was sitting on a rug.', 'Stocks fell sharply.'];
   const model = await loadModel(folder('bert-tiny'));

@@ -18,7 +18,7 @@ export { softmax } from './ops.js';
 export { createTokenizer } from './tokenizers/index.js';
 export { loadModel } from './load-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
-export type { Dtype } from './dtype.js';
+export type { Dtype, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
 export type { ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult } from './model.js';

@@ -7,12 +7,12 @@
  * arrives, so peak memory stays near the model's size in its target dtype.
  */
 import { getBackend } from './backend.js';
-import { isDtype, type Dtype } from './dtype.js';
+import { isDtype, isKvDtype, type Dtype, type KvDtype } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
 import { defaultStopIds } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
-import { Model } from './model.js';
+import { Model, type SessionOptions } from './model.js';
 import { isAbort } from './platform.js';
 import { parseJson, readOptionalJson, readText, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
@@ -25,6 +25,17 @@ export type { FileInput, ModelFiles, ModelSource } from './sources/index.js';
 export interface LoadModelOptions {
   /** Weight type in memory (default 'f32'): 'f16' halves it, 'q8' quarters it. */
   dtype?: Dtype;
+  /**
+   * Storage of the KV cache (default 'f32'): 'f16' holds twice the positions in the same memory. The cache
+   * grows as positions are used, so memory follows the conversation, not the context.
+   */
+  kvDtype?: KvDtype;
+  /**
+   * Positions a generation may hold (default: the model's max_position_embeddings). Checked when the model
+   * loads: a context whose KV cache would not fit in memory is an OutOfMemoryError that names how many
+   * positions fit.
+   */
+  contextLength?: number;
   onProgress?: (info: ProgressInfo) => void;
   signal?: AbortSignal;
 }
@@ -36,12 +47,13 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function');
   }
+  const session = sessionOptions(options);
   options.signal?.throwIfAborted();
   const context: ReadContext = { cached: new CachedFiles(), signal: options.signal };
   try {
     const files = await resolveSource(source, context);
     try {
-      return await loadResolved(files, dtype, options.onProgress, context);
+      return await loadResolved(files, dtype, session, options.onProgress, context);
     } finally {
       await files.weights.first?.close(); // once streamed it is closed already; closing twice is safe
     }
@@ -52,8 +64,18 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   }
 }
 
-async function loadResolved(files: ResolvedModel, dtype: Dtype, onProgress: LoadModelOptions['onProgress'],
-  context: ReadContext): Promise<Model> {
+function sessionOptions(options: LoadModelOptions): SessionOptions {
+  const kvDtype = options.kvDtype ?? 'f32';
+  if (!isKvDtype(kvDtype)) throw new InvalidArgumentError(`kvDtype must be 'f32' or 'f16', got ${JSON.stringify(kvDtype)}`);
+  const contextLength = options.contextLength ?? 0;
+  if (options.contextLength !== undefined && !(Number.isSafeInteger(contextLength) && contextLength >= 1)) {
+    throw new InvalidArgumentError(`contextLength must be a whole number of positions >= 1, got ${String(options.contextLength)}`);
+  }
+  return { kvDtype, contextLength };
+}
+
+async function loadResolved(files: ResolvedModel, dtype: Dtype, session: SessionOptions,
+  onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   const configText = await readText(files.config, 'config.json', context);
   const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', context);
   const config = parseJson(configText, 'config.json');
@@ -76,7 +98,7 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, onProgress: Load
       handle.delete();
       throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
     }
-    return new Model(backend, handle, tokenizer, { ...info, dtype }, defaultStopIds(config, generationConfig));
+    return new Model(backend, handle, tokenizer, { ...info, dtype }, defaultStopIds(config, generationConfig), session);
   } finally {
     loader.delete();
   }

@@ -6,7 +6,7 @@
  */
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
-import type { Dtype } from './dtype.js';
+import type { Dtype, KvDtype } from './dtype.js';
 import { InvalidArgumentError, QkvError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -17,6 +17,15 @@ import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.
 export interface ModelInfo extends ModelHandleInfo {
   /** Weight type in memory. */
   dtype: Dtype;
+  /** Storage of the KV cache (decoders; loadModel's kvDtype). */
+  kvDtype: KvDtype;
+}
+
+/** @internal What a model's generation session is made with (loadModel's kvDtype and contextLength). */
+export interface SessionOptions {
+  kvDtype: KvDtype;
+  /** 0: the model's context. */
+  contextLength: number;
 }
 
 /**
@@ -76,12 +85,16 @@ export class Model {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** @internal Use loadModel(). */
-  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: ModelInfo, eos: number[]) {
+  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: Omit<ModelInfo, 'kvDtype'>,
+    eos: number[], session: SessionOptions = { kvDtype: 'f32', contextLength: 0 }) {
     this.backend = backend;
     this.handle = handle;
-    this.session = hasCapability(info, 'generate') ? backend.call(() => handle.createSession()) : undefined;
+    const generates = hasCapability(info, 'generate');
+    const live = generates ? backend.call(() => handle.createSession(session.kvDtype, session.contextLength)) : undefined;
+    this.session = live;
     this.tokenizer = tokenizer;
-    this.info = info;
+    // nCtx is what a generation may hold: the context asked for, else the model's.
+    this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
     this.eos = eos;
   }
 

@@ -51,7 +51,8 @@ export interface ModelHandleInfo {
 
 export interface ModelHandle extends Handle {
   info(): ModelHandleInfo;
-  createSession(): SessionHandle;
+  /** A generation session: KV cache in kvDtype ('f32' | 'f16'), holding up to maxPositions (0: the model's context). */
+  createSession(kvDtype: string, maxPositions: number): SessionHandle;
   /** Encoders: last hidden states [total tokens, nEmbd] of sequences packed back to back. */
   encode(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /**
@@ -66,6 +67,8 @@ export interface ModelHandle extends Handle {
 export interface SessionHandle extends Handle {
   reset(): void;
   position(): number;
+  /** Positions the session may hold. */
+  maxPositions(): number;
   seed(seed: number): void;
   append(ids: Int32Array, allLogits: boolean): void;
   logits(): Float32Array;

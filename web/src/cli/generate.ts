@@ -6,7 +6,7 @@
 import type { GenerationOptions } from '../index.js';
 import type { Command } from './command.js';
 import { formatMs, formatRate } from './format.js';
-import { openModel } from './load.js';
+import { openModel, SESSION_OPTIONS } from './load.js';
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -25,6 +25,7 @@ export const generateCommand: Command = {
     { name: 'top-p', type: 'number', min: 0, minInclusive: false, max: 1, placeholder: 'P', description: 'sample from the smallest set of tokens whose probability reaches P' },
     { name: 'repetition-penalty', type: 'number', min: 0, minInclusive: false, placeholder: 'R', description: '> 1 discourages tokens already present' },
     { name: 'seed', type: 'integer', min: 0, placeholder: 'S', description: 'seed of the sampler (the same seed gives the same text)' },
+    ...SESSION_OPTIONS,
   ],
   examples: [
     'qkv generate tests/fixtures/llama-tiny "Once upon a time" --max-new-tokens 16',

@@ -2,7 +2,7 @@
  * The options every command shares (--dtype, --threads, --quiet) and model
  * loading with the progress bar on stderr.
  */
-import { DTYPES, isDtype, type Dtype } from '../dtype.js';
+import { DTYPES, KV_DTYPES, isDtype, isKvDtype, type Dtype } from '../dtype.js';
 import { env, loadModel, type Model } from '../index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { LoadProgress } from './progress.js';
@@ -12,6 +12,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build)' },
   { name: 'quiet', type: 'boolean', description: 'no progress bar or timing lines on stderr' },
   { name: 'help', type: 'boolean', description: 'show this help' },
+];
+
+/** The KV cache's options, for the commands that generate. */
+export const SESSION_OPTIONS: readonly OptionSpec[] = [
+  { name: 'kv-dtype', type: 'string', choices: KV_DTYPES, description: 'KV cache storage (default f32; f16 holds twice the positions)' },
+  { name: 'context', type: 'integer', min: 1, placeholder: 'N', description: "positions a generation may hold (default the model's); refused at load if its cache would not fit" },
 ];
 
 export function dtypeOf(args: ParsedArgs): Dtype {
@@ -36,8 +42,12 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
   const progress = args.flag('quiet') ? undefined : new LoadProgress(process.stderr);
   const start = performance.now();
   try {
+    const kvDtype = args.string('kv-dtype');
+    const context = args.number('context');
     const model = await loadModel(source, {
       dtype: dtypeOf(args),
+      ...(isKvDtype(kvDtype) ? { kvDtype } : {}),
+      ...(context === undefined ? {} : { contextLength: context }),
       ...(progress === undefined ? {} : { onProgress: progress.update.bind(progress) }),
     });
     return { model, loadMs: performance.now() - start };
