@@ -102,7 +102,8 @@ class WasmSession {
   val logits() const { return float_array(session_.logits(), session_.dims().n_vocab); }
 
   // Once per generation: sample() then uses these options.
-  void set_sampling(bool do_sample, double temperature, double top_k, double top_p, double repetition_penalty) {
+  void set_sampling(bool do_sample, double temperature, double top_k, double top_p,
+                    double repetition_penalty) {
     bound<void>([&]() -> Status {
       qkv::SamplingOptions o;
       o.do_sample = do_sample;

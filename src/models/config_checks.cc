@@ -18,8 +18,8 @@ Status check_head_dim(const ConfigReader& config, size_t head_dim) {
 Status head_dim_of(const ConfigReader& config, const char* width_key, size_t width, const char* heads_key,
                    size_t heads, size_t* head_dim) {
   if (width % heads != 0) {
-    return config.bad(width_key,
-                      std::to_string(width) + " is not divisible by " + heads_key + " " + std::to_string(heads));
+    return config.bad(
+        width_key, std::to_string(width) + " is not divisible by " + heads_key + " " + std::to_string(heads));
   }
   *head_dim = width / heads;
   return check_head_dim(config, *head_dim);

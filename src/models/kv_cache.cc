@@ -121,15 +121,16 @@ Status KvCache::check_fits(size_t end, size_t chunk) const {
                                     str(config_.max_positions));
   }
   uint64_t need = 0;
-  for (const Layer& layer : layers_) need += layer_bytes(std::max(layer.capacity, rows_needed(layer, end, chunk)));
+  for (const Layer& layer : layers_)
+    need += layer_bytes(std::max(layer.capacity, rows_needed(layer, end, chunk)));
   const uint64_t available = budget();
   if (need <= available) return Status::ok_status();
   const size_t fit = positions_that_fit(available, chunk);
-  return Status::resource_exhausted("KV cache: " + str(end) + " positions need " + mib(bytes_for(end, chunk)) +
-                                    " (" + kv_dtype_name(config_.dtype) + ", " + str(config_.n_layer) +
-                                    " layers of " + str(config_.n_head_kv) + " heads of " +
-                                    str(config_.head_dim) + "), more than the " + mib(available) +
-                                    " available; " + str(fit) + " positions fit");
+  return Status::resource_exhausted("KV cache: " + str(end) + " positions need " +
+                                    mib(bytes_for(end, chunk)) + " (" + kv_dtype_name(config_.dtype) + ", " +
+                                    str(config_.n_layer) + " layers of " + str(config_.n_head_kv) +
+                                    " heads of " + str(config_.head_dim) + "), more than the " +
+                                    mib(available) + " available; " + str(fit) + " positions fit");
 }
 
 Status KvCache::reserve(size_t end, size_t chunk) {

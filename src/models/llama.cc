@@ -117,7 +117,8 @@ constexpr size_t kFullWindowMin = 4096;
 
 Status check_no_sliding_window(const ConfigReader& config, LlamaConfig& c) {
   bool use_sliding = false;
-  QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", c.architecture == "MistralForCausalLM", &use_sliding));
+  QKV_RETURN_IF_ERROR(
+      config.bool_or("use_sliding_window", c.architecture == "MistralForCausalLM", &use_sliding));
   const JsonValue* window = config.root().find("sliding_window");
   if (!use_sliding || window == nullptr || window->is_null()) return Status::ok_status();
   size_t size = 0;
@@ -164,8 +165,9 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
         head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &c.head_dim));
   }
   if (c.n_head % c.n_head_kv != 0) {
-    return config.bad("num_key_value_heads", std::to_string(c.n_head_kv) + " does not divide num_attention_heads " +
-                                                 std::to_string(c.n_head));
+    return config.bad(
+        "num_key_value_heads",
+        std::to_string(c.n_head_kv) + " does not divide num_attention_heads " + std::to_string(c.n_head));
   }
   double eps = 0;
   QKV_RETURN_IF_ERROR(config.positive_number_or("rms_norm_eps", arch->rms_norm_eps, &eps));
@@ -175,7 +177,8 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   std::string act;
   QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "silu", &act));
   if (act != "silu") {
-    return Status::unsupported(config.document() + ": hidden_act \"" + act + "\" (qkv's LLaMA MLP is SwiGLU)");
+    return Status::unsupported(config.document() + ": hidden_act \"" + act +
+                               "\" (qkv's LLaMA MLP is SwiGLU)");
   }
   bool attention_bias = false;
   QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &attention_bias));
@@ -256,7 +259,8 @@ void LlamaModel::apply_rope(size_t n, size_t pos0, float* qkv) const {
   }
 }
 
-Status LlamaModel::forward(ThreadPool* pool, KvCache& cache, Activations& act, const ForwardRequest& r) const {
+Status LlamaModel::forward(ThreadPool* pool, KvCache& cache, Activations& act,
+                           const ForwardRequest& r) const {
   const ModelDims& d = dims_;
   const size_t n = r.n, e = d.n_embd, hd = d.head_dim;
   const size_t q_width = d.n_head * hd, kv_width = d.n_head_kv * hd, qkv_stride = q_width + 2 * kv_width;

@@ -86,7 +86,8 @@ int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* 
   const bool all_tokens = o.top_k == 0 || o.top_k >= n;
   if (all_tokens && o.top_p >= 1.0f) {
     // Every token is a candidate: no ranking needed, one pass in id order.
-    const size_t i = draw(n, [&](size_t j) { return weight(logits[j]); }, rng);
+    const size_t i = draw(
+        n, [&](size_t j) { return weight(logits[j]); }, rng);
     return static_cast<int32_t>(i < n ? i : f32_argmax_ukernel__simd(n, logits));
   }
   // Candidates best first: the top_k, or for top_p alone the fewest best
@@ -119,7 +120,8 @@ int32_t Sampler::sample(float* logits, const SamplingOptions& o, const int32_t* 
     }
     if (covered || count == n || !all_tokens) break;
   }
-  const size_t i = draw(keep, [&](size_t j) { return weight(val_[j]); }, rng);
+  const size_t i = draw(
+      keep, [&](size_t j) { return weight(val_[j]); }, rng);
   return idx_[i < keep ? i : 0];
 }
 

@@ -37,7 +37,8 @@ Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool, const Ses
 Status Session::check_options(const ModelDims& d, const SessionOptions& o) {
   if (o.max_positions > d.n_ctx) {
     return Status::invalid_argument("a context of " + std::to_string(o.max_positions) +
-                                    " positions exceeds the model's " + std::to_string(d.n_ctx) + " (max_position_embeddings)");
+                                    " positions exceeds the model's " + std::to_string(d.n_ctx) +
+                                    " (max_position_embeddings)");
   }
   return KvCache::check_config(cache_config(d, o));
 }

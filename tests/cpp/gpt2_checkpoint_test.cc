@@ -55,13 +55,14 @@ TEST(Gpt2Checkpoint, F16InMemoryStaysClose) {
 
 TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
   std::unique_ptr<ModelLoader> loader;
-  Status s = ModelLoader::create(R"({"architectures":["T5ForConditionalGeneration"]})", WeightType::kF32, nullptr,
-                                 &loader);
+  Status s = ModelLoader::create(R"({"architectures":["T5ForConditionalGeneration"]})", WeightType::kF32,
+                                 nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
-  EXPECT_EQ(s.message(),
-            "config.json: architecture \"T5ForConditionalGeneration\" is not supported; qkv runs GPT2LMHeadModel, "
-            "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel, RobertaModel, "
-            "XLMRobertaModel");
+  EXPECT_EQ(
+      s.message(),
+      "config.json: architecture \"T5ForConditionalGeneration\" is not supported; qkv runs GPT2LMHeadModel, "
+      "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel, RobertaModel, "
+      "XLMRobertaModel");
   s = ModelLoader::create(R"({"architectures":["GPT2LMHeadModel"],"vocab_size":100,"n_embd":"64"})",
                           WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);

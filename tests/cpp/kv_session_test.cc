@@ -263,7 +263,8 @@ TEST(KvCacheSession, BadOptionsAreRefusedByEveryCall) {
   const int32_t id = 1;
   Status s = too_long.append(&id, 1);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("a context of 101 positions exceeds the model's 100 (max_position_embeddings)"), std::string::npos)
+  EXPECT_NE(s.message().find("a context of 101 positions exceeds the model's 100 (max_position_embeddings)"),
+            std::string::npos)
       << s.message();
   o.max_positions = 0;
   o.layer_windows = {0};

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -137,8 +137,9 @@ std::string round_weights_through_q8(const std::string& bytes) {
                                         &header_length)
                   .ok());
   SafetensorsHeader header;
-  EXPECT_TRUE(parse_safetensors_header(std::string_view(bytes).substr(8, header_length), bytes.size(), "w", &header)
-                  .ok());
+  EXPECT_TRUE(
+      parse_safetensors_header(std::string_view(bytes).substr(8, header_length), bytes.size(), "w", &header)
+          .ok());
   std::string out = bytes;
   for (const SafetensorsTensor& t : header.tensors) {
     if (t.shape.size() != 2 || t.dtype != TensorDType::kF32) continue;

@@ -88,7 +88,8 @@ TEST(Sampler, TopPKeepsTheSmallestNucleus) {
 TEST(Sampler, TopPOverALargeVocabularyFindsTheWholeNucleus) {
   const size_t n = 1500;
   std::vector<float> logits(n);
-  for (size_t i = 0; i < n; ++i) logits[(i * 7) % n] = -0.0005f * static_cast<float>(i);  // rank i at id 7i mod n
+  for (size_t i = 0; i < n; ++i)
+    logits[(i * 7) % n] = -0.0005f * static_cast<float>(i);  // rank i at id 7i mod n
   SamplingOptions o;
   o.do_sample = true;
   o.top_p = 0.5f;

@@ -3,8 +3,8 @@
 // says so, larger (a header probe that has not downloaded the data yet).
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "io/safetensors.h"
@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (uint64_t file_size : {uint64_t{size}, uint64_t{size} + 4096, uint64_t{1} << 40}) {
     uint64_t n = 0;
     if (!qkv::safetensors_header_length(prefix, file_size, "fuzz.safetensors", &n).ok()) continue;
-    if (size < qkv::kSafetensorsPrefixBytes || n > size - qkv::kSafetensorsPrefixBytes) continue;  // not in the input
+    if (size < qkv::kSafetensorsPrefixBytes || n > size - qkv::kSafetensorsPrefixBytes)
+      continue;  // not in the input
     const std::string_view header(reinterpret_cast<const char*>(data) + qkv::kSafetensorsPrefixBytes, n);
     qkv::SafetensorsHeader h;
     if (!qkv::parse_safetensors_header(header, file_size, "fuzz.safetensors", &h).ok()) continue;
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Also the whole input as header text, for mutations that do not keep a
   // consistent prefix.
   qkv::SafetensorsHeader h;
-  (void)qkv::parse_safetensors_header(std::string_view(reinterpret_cast<const char*>(data), size),
-                                      size + 8, "fuzz.safetensors", &h);
+  (void)qkv::parse_safetensors_header(std::string_view(reinterpret_cast<const char*>(data), size), size + 8,
+                                      "fuzz.safetensors", &h);
   return 0;
 }
