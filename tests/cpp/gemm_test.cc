@@ -244,6 +244,16 @@ TEST(Gemm, AgreesWithXnnpackFullyConnected) {
 namespace qkv {
 namespace {
 
+// A row as the packed table holds it: rounded through f16, or through the q8
+// spec's round trip, or as it is.
+std::vector<double> stored_row(WeightType type, const std::vector<float>& row) {
+  if (type == WeightType::kQ8) return q8_spec_roundtrip(row);
+  std::vector<double> out(row.size());
+  for (size_t c = 0; c < row.size(); ++c)
+    out[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
+  return out;
+}
+
 // Gathering rows of packed weights gives the weights as the type represents
 // them (the same values GemmTester's reference uses).
 TEST(GemmGather, RowsMatchTheRepresentedWeights) {
@@ -264,13 +274,7 @@ TEST(GemmGather, RowsMatchTheRepresentedWeights) {
     ASSERT_TRUE(packed_weights_gather_rows(pw, ids, 5, out.data()).ok());
     for (size_t i = 0; i < 5; ++i) {
       std::vector<float> row(w.begin() + ids[i] * k, w.begin() + (ids[i] + 1) * k);
-      std::vector<double> expect(k);
-      if (type == WeightType::kQ8) {
-        expect = q8_spec_roundtrip(row);
-      } else {
-        for (size_t c = 0; c < k; ++c)
-          expect[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
-      }
+      const std::vector<double> expect = stored_row(type, row);
       for (size_t c = 0; c < k; ++c)
         ASSERT_EQ(out[i * k + c], static_cast<float>(expect[c])) << i << " " << c;
     }
@@ -303,13 +307,7 @@ TEST(GemmGather, RowsOverAwkwardWidths) {
       ASSERT_TRUE(packed_weights_gather_rows(pw, ids, std::size(ids), out.data()).ok());
       for (size_t i = 0; i < std::size(ids); ++i) {
         std::vector<float> row(w.begin() + ids[i] * k, w.begin() + (ids[i] + 1) * k);
-        std::vector<double> expect(k);
-        if (type == WeightType::kQ8) {
-          expect = q8_spec_roundtrip(row);
-        } else {
-          for (size_t c = 0; c < k; ++c)
-            expect[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
-        }
+        const std::vector<double> expect = stored_row(type, row);
         for (size_t c = 0; c < k; ++c) {
           ASSERT_EQ(out[i * k + c], static_cast<float>(expect[c])) << weight_type_name(type) << " k=" << k;
         }
