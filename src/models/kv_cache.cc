@@ -134,23 +134,24 @@ Status KvCache::check_fits(size_t end, size_t chunk) const {
 }
 
 Status KvCache::reserve(size_t end, size_t chunk) {
+  if (end > config_.max_positions) return check_fits(end, chunk);  // names the limit
+  // The common case, every decode step: the room is there. Nothing is
+  // allocated and the budget (mallinfo walks the heap) is not asked.
+  bool grows = false;
+  for (const Layer& layer : layers_) grows = grows || rows_needed(layer, end, chunk) > layer.capacity;
+  if (!grows) return Status::ok_status();
   QKV_RETURN_IF_ERROR(check_fits(end, chunk));
   // Targets: what is needed, plus doubling headroom for full layers.
   std::vector<size_t> need(layers_.size()), target(layers_.size());
-  bool grows = false;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
     need[l] = std::max(layer.capacity, rows_needed(layer, end, chunk));
     target[l] = need[l];
-    if (need[l] > layer.capacity) {
-      grows = true;
-      if (layer.window == 0) {
-        const size_t doubled = (2 * layer.capacity + kGrainRows - 1) / kGrainRows * kGrainRows;
-        target[l] = std::min(config_.max_positions, std::max({need[l], doubled, kGrainRows}));
-      }
+    if (need[l] > layer.capacity && layer.window == 0) {
+      const size_t doubled = (2 * layer.capacity + kGrainRows - 1) / kGrainRows * kGrainRows;
+      target[l] = std::min(config_.max_positions, std::max({need[l], doubled, kGrainRows}));
     }
   }
-  if (!grows) return Status::ok_status();
   uint64_t target_bytes = 0;
   for (size_t rows : target) target_bytes += layer_bytes(rows);
   if (target_bytes > budget()) target = need;  // no headroom, but what was asked for fits
