@@ -49,6 +49,11 @@ class DecoderStack {
   // last one, or every one with all_logits), so it belongs to the forward.
   virtual Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                          const ForwardRequest& request) const = 0;
+  // The model's own sliding windows, as KvCacheConfig::windows: per layer 0 =
+  // full attention, w = a query at position i sees keys j with j <= i and
+  // i - j < w. Empty: every layer full. Sessions use it unless their options
+  // give windows.
+  virtual std::vector<size_t> layer_windows() const { return {}; }
 };
 
 }  // namespace qkv

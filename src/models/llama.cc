@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/f32-add/add.h"
@@ -16,6 +19,9 @@
 namespace qkv {
 namespace {
 
+// How a config names its sliding-window layers (read_sliding_windows).
+enum class WindowRule { kNone, kEveryLayer, kQwen2 };
+
 // What each architecture's config class assumes when a key is absent
 // (transformers' LlamaConfig, Qwen2Config, MistralConfig defaults).
 struct ArchitectureDefaults {
@@ -24,12 +30,13 @@ struct ArchitectureDefaults {
   double rms_norm_eps;
   bool tie_word_embeddings;
   bool qkv_bias_always;  // Qwen2 has q/k/v biases whatever the config says
+  WindowRule windows;
 };
 
 constexpr ArchitectureDefaults kArchitectures[] = {
-    {"LlamaForCausalLM", "llama", 1e-6, false, false},
-    {"Qwen2ForCausalLM", "qwen2", 1e-6, false, true},
-    {"MistralForCausalLM", "mistral", 1e-6, false, false},
+    {"LlamaForCausalLM", "llama", 1e-6, false, false, WindowRule::kNone},
+    {"Qwen2ForCausalLM", "qwen2", 1e-6, false, true, WindowRule::kQwen2},
+    {"MistralForCausalLM", "mistral", 1e-6, false, false, WindowRule::kEveryLayer},
 };
 
 // A member of the rope_scaling object, nullptr when absent or null (as for
@@ -108,26 +115,94 @@ Status read_rope(const ConfigReader& config, LlamaConfig* c) {
                              "\" (qkv runs the default rotary embeddings and those of type \"llama3\")");
 }
 
-// The forward pass attends over every position; a sliding window that masks
-// nothing within the context is no difference. A window shorter than the
-// context but of at least kFullWindowMin positions (Mistral 7B's 4096 of
-// 32768) caps the context at the window, as the fixed 4096-position cap did
-// before the KV cache could grow; shorter windows are refused.
-constexpr size_t kFullWindowMin = 4096;
+// sliding_window as MistralConfig and Qwen2Config read it: absent, their
+// default of 4096 keys; null, no window (0).
+constexpr size_t kDefaultSlidingWindow = 4096;
+constexpr uint64_t kDefaultMaxWindowLayers = 28;  // Qwen2Config's
 
-Status check_no_sliding_window(const ConfigReader& config, LlamaConfig& c) {
-  bool use_sliding = false;
-  QKV_RETURN_IF_ERROR(
-      config.bool_or("use_sliding_window", c.architecture == "MistralForCausalLM", &use_sliding));
-  const JsonValue* window = config.root().find("sliding_window");
-  if (!use_sliding || window == nullptr || window->is_null()) return Status::ok_status();
-  size_t size = 0;
-  QKV_RETURN_IF_ERROR(config.positive_int("sliding_window", &size, size_t{1} << 30));
-  if (size < c.n_ctx && size >= kFullWindowMin) c.n_ctx = size;
-  if (size < c.n_ctx) {
-    return Status::unsupported(config.document() + ": sliding_window " + std::to_string(size) +
-                               " shorter than the context (qkv attends over every position)");
+Status read_window_size(const ConfigReader& config, size_t* out) {
+  const JsonValue* v = config.root().find("sliding_window");
+  if (v == nullptr) {
+    *out = kDefaultSlidingWindow;
+    return Status::ok_status();
   }
+  *out = 0;
+  if (v->is_null()) return Status::ok_status();
+  return config.positive_int("sliding_window", out, size_t{1} << 30);
+}
+
+// Qwen2Config's layers: layer_types when given names each layer's kind (as
+// transformers >= 4.53 writes it); otherwise layers from max_window_layers
+// on slide. Either way only when use_sliding_window (default
+// false) keeps sliding_window.
+Status read_qwen2_sliding_layers(const ConfigReader& config, size_t n_layer, size_t window, bool use_sliding,
+                                 std::vector<bool>* sliding) {
+  sliding->assign(n_layer, false);
+  const JsonValue* types = config.root().find("layer_types");
+  if (types != nullptr && !types->is_null()) {
+    if (!types->is_array() || types->size() != n_layer) {
+      return config.bad(
+          "layer_types",
+          "must be a list of num_hidden_layers (" + std::to_string(n_layer) + ") strings, found " +
+              (types->is_array() ? std::to_string(types->size()) + " entries" : types->describe()));
+    }
+    for (size_t i = 0; i < n_layer; ++i) {
+      const std::string key = "layer_types[" + std::to_string(i) + "]";
+      const JsonValue& t = types->at(i);
+      if (!t.is_string()) return config.bad(key, "must be a string, found " + t.describe());
+      const std::string type(*t.as_string());
+      if (type == "sliding_attention") {
+        // transformers refuses to build this mask without a window.
+        if (window == 0) {
+          return config.bad(key,
+                            std::string("is \"sliding_attention\" but ") +
+                                (use_sliding ? "sliding_window is null" : "use_sliding_window is false"));
+        }
+        (*sliding)[i] = true;
+      } else if (type != "full_attention") {
+        return Status::unsupported(config.document() + ": " + key + " \"" + type +
+                                   "\" (qkv runs \"full_attention\" and \"sliding_attention\" layers)");
+      }
+    }
+    return Status::ok_status();
+  }
+  if (window == 0) return Status::ok_status();
+  uint64_t first = kDefaultMaxWindowLayers;
+  const JsonValue* v = config.root().find("max_window_layers");
+  if (v != nullptr && !v->is_null()) {
+    const auto n = v->as_uint64();
+    if (!n) return config.bad("max_window_layers", "must be a non-negative integer, found " + v->describe());
+    first = *n;
+  }
+  for (size_t i = 0; i < n_layer; ++i) (*sliding)[i] = i >= first;
+  return Status::ok_status();
+}
+
+// Which layers attend through a sliding window and how wide, as
+// transformers' configs and masks decide (a query at i sees keys j <= i with
+// i - j < window): MistralConfig slides every layer (it reads neither
+// use_sliding_window nor layer_types), Qwen2Config the layers above, and
+// LlamaConfig none. A window of at least the context masks nothing and is
+// stored as 0, so the KV cache never compacts for it.
+Status read_sliding_windows(const ConfigReader& config, WindowRule rule, LlamaConfig& c) {
+  c.layer_windows.clear();
+  if (rule == WindowRule::kNone) return Status::ok_status();
+  size_t window = 0;
+  std::vector<bool> sliding(c.n_layer, true);
+  if (rule == WindowRule::kEveryLayer) {
+    QKV_RETURN_IF_ERROR(read_window_size(config, &window));
+  } else {
+    bool use_sliding = false;
+    QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", false, &use_sliding));
+    if (use_sliding) QKV_RETURN_IF_ERROR(read_window_size(config, &window));
+    QKV_RETURN_IF_ERROR(read_qwen2_sliding_layers(config, c.n_layer, window, use_sliding, &sliding));
+  }
+  if (window == 0 || window >= c.n_ctx) return Status::ok_status();
+  bool any = false;
+  for (size_t i = 0; i < c.n_layer; ++i) any |= sliding[i];
+  if (!any) return Status::ok_status();
+  c.layer_windows.resize(c.n_layer, 0);
+  for (size_t i = 0; i < c.n_layer; ++i) c.layer_windows[i] = sliding[i] ? window : 0;
   return Status::ok_status();
 }
 
@@ -173,7 +248,7 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_number_or("rms_norm_eps", arch->rms_norm_eps, &eps));
   c.rms_norm_eps = static_cast<float>(eps);
   QKV_RETURN_IF_ERROR(read_rope(config, &c));
-  QKV_RETURN_IF_ERROR(check_no_sliding_window(config, c));
+  QKV_RETURN_IF_ERROR(read_sliding_windows(config, arch->windows, c));
   std::string act;
   QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "silu", &act));
   if (act != "silu") {

@@ -1,7 +1,8 @@
-// The LLaMA family (LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM
-// without a sliding window): RMSNorm pre-norm blocks, rotary positions
+// The LLaMA family (LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM):
+// RMSNorm pre-norm blocks, rotary positions
 // (rotate_half convention, as Hub checkpoints are converted for it),
-// grouped-query attention, SwiGLU MLP, optional q/k/v(/o) biases, tied or
+// grouped-query attention (over a sliding window in the layers Mistral and
+// Qwen2 configs name), SwiGLU MLP, optional q/k/v(/o) biases, tied or
 // separate LM head. Weight shapes in comments use the Hub's names.
 #pragma once
 
@@ -33,6 +34,9 @@ struct LlamaConfig {
   bool o_bias = false;    // LLaMA's attention_bias only
   bool mlp_bias = false;
   bool tied_embeddings = false;
+  // Per layer: 0 = full attention, w = sliding window of w keys (shorter than
+  // n_ctx: a longer one masks nothing). Empty: no layer slides.
+  std::vector<size_t> layer_windows;
 
   // From a LlamaForCausalLM / Qwen2ForCausalLM / MistralForCausalLM config.json.
   static Status from_config(const ConfigReader& config, LlamaConfig* out);
@@ -55,6 +59,7 @@ class LlamaModel : public Model, public DecoderStack {
   explicit LlamaModel(const LlamaConfig& config);
 
   const DecoderStack* decoder() const override { return this; }
+  std::vector<size_t> layer_windows() const override { return config_.layer_windows; }
 
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
                  const ForwardRequest& request) const override;

@@ -20,14 +20,21 @@ KvCacheConfig cache_config(const ModelDims& d, const SessionOptions& o) {
   return c;
 }
 
+// The options' windows, or else the model's own (DecoderStack::layer_windows).
+SessionOptions with_model_windows(const Model& model, SessionOptions o) {
+  if (o.layer_windows.empty() && model.decoder() != nullptr)
+    o.layer_windows = model.decoder()->layer_windows();
+  return o;
+}
+
 }  // namespace
 
 Session::Session(std::shared_ptr<const Model> model, ThreadPool* pool, const SessionOptions& options)
     : model_(std::move(model)),
       decoder_(model_->decoder()),
       pool_(pool),
-      options_status_(check_options(model_->dims(), options)),
-      cache_(cache_config(model_->dims(), options)),
+      options_status_(check_options(model_->dims(), with_model_windows(*model_, options))),
+      cache_(cache_config(model_->dims(), with_model_windows(*model_, options))),
       sampler_(model_->dims().n_vocab) {
   const ModelDims& d = model_->dims();
   act_.resize(d, std::min(kPrefillChunk, d.n_ctx));

@@ -1,8 +1,10 @@
 // The LLaMA family through ModelLoader and Session on the tiny checkpoints
 // of tests/fixtures (gen_llama.py): llama-tiny (GQA 4/2, untied head, real
 // 32000-token vocabulary), qwen2-tiny (q/k/v biases, tied head, rope_theta
-// 1e6) and llama3-tiny (Llama 3.1's rope_scaling of type "llama3", 60-token
-// prompts), against PyTorch's logits, greedy continuations and attention.
+// 1e6), llama3-tiny (Llama 3.1's rope_scaling of type "llama3", 60-token
+// prompts), mistral-window-tiny (every layer over a sliding window of 8 keys)
+// and qwen2-window-tiny (layer 1 over 6 keys, layer 0 full), against
+// PyTorch's logits, greedy continuations and attention.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,7 +24,9 @@ namespace {
 
 using namespace fixtures;
 
-const char* const kFolders[] = {"llama-tiny", "qwen2-tiny", "llama3-tiny"};
+const char* const kFolders[] = {"llama-tiny", "qwen2-tiny", "llama3-tiny", "mistral-window-tiny",
+                                "qwen2-window-tiny"};
+const char* const kWindowFolders[] = {"mistral-window-tiny", "qwen2-window-tiny"};
 
 std::shared_ptr<const Model> load(const char* folder, WeightType type) {
   std::unique_ptr<Model> loaded;
@@ -45,7 +49,8 @@ TEST(LlamaCheckpoint, F32LogitsMatchPyTorch) {
 }
 
 // Greedy decoding with the KV cache gives PyTorch's continuation, which the
-// script computed by recomputing the whole sequence at every step.
+// script computed by recomputing the whole sequence at every step (in the
+// window fixtures every step is past the window).
 TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
   for (const char* folder : kFolders) {
     SCOPED_TRACE(folder);
@@ -224,30 +229,139 @@ TEST(LlamaCheckpoint, UnsupportedConfigsAreNamed) {
       {with("head_dim", "18"), StatusCode::kUnsupported, "head size 18"},
   };
   for (const ConfigCase& c : cases) expect_refused(c);
-  // A sliding window shorter than the context (Mistral's default use of it).
-  const std::string mistral = with("sliding_window", "16");
-  base = mistral;
-  std::unique_ptr<ModelLoader> loader;
-  Status s = ModelLoader::create(base, WeightType::kF32, nullptr, &loader);
-  EXPECT_TRUE(s.ok()) << s.message();  // LLaMA has no sliding window: the key is ignored
-  base.replace(base.find("LlamaForCausalLM"), 16, "MistralForCausalLM");
-  s = ModelLoader::create(base, WeightType::kF32, nullptr, &loader);
-  EXPECT_EQ(s.code(), StatusCode::kUnsupported) << s.message();
-  EXPECT_NE(s.message().find("sliding_window 16"), std::string::npos) << s.message();
-  // Mistral 7B's shape (a 4096-key window, 32768 positions) runs the first
-  // 4096 positions, where the window masks nothing, as before the KV cache
-  // could grow past 4096; other models keep their whole context.
-  const std::string long_llama =
-      with_key(read_file(fixture("llama-tiny/config.json")), "max_position_embeddings", "32768");
-  std::string mistral7b = with_key(long_llama, "sliding_window", "4096");
-  mistral7b.replace(mistral7b.find("LlamaForCausalLM"), 16, "MistralForCausalLM");
-  for (const auto& [text, want] : {std::pair<std::string, size_t>{mistral7b, 4096}, {long_llama, 32768}}) {
-    ConfigReader reader;
-    ASSERT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
-    LlamaConfig config;
-    s = LlamaConfig::from_config(reader, &config);
-    ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_EQ(config.n_ctx, want);
+}
+
+// config.json text with the first `from` (an architecture name) replaced.
+std::string as_architecture(std::string config, const std::string& from, const std::string& to) {
+  config.replace(config.find(from), from.size(), to);
+  return config;
+}
+
+LlamaConfig config_of(const std::string& text) {
+  ConfigReader reader;
+  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
+  LlamaConfig config;
+  const Status s = LlamaConfig::from_config(reader, &config);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return config;
+}
+
+// Which layers slide and how far, as transformers' config classes decide
+// (LlamaConfig: none; MistralConfig: every layer, sliding_window absent =
+// 4096, null = none; Qwen2Config: only with use_sliding_window, layer_types
+// when given, else the layers from max_window_layers on). A window of at
+// least the context is none; the context stays whole (no cap at the window).
+TEST(LlamaCheckpoint, SlidingWindowConfigs) {
+  using W = std::vector<size_t>;
+  const std::string llama = read_file(fixture("llama-tiny/config.json"));  // 2 layers, 128 positions
+  ASSERT_EQ(llama.find("sliding_window"), std::string::npos);
+  const std::string mistral = as_architecture(llama, "LlamaForCausalLM", "MistralForCausalLM");
+  const std::string mistral7b = with_key(mistral, "max_position_embeddings", "32768");
+  const std::string qwen2 = read_file(fixture("qwen2-window-tiny/config.json"));
+  ASSERT_NE(qwen2.find("\"max_window_layers\": 1"), std::string::npos);
+  const std::string qwen2_default_window = as_architecture(qwen2, "\"sliding_window\"", "\"unused\"");
+  const std::string two_full = R"(["full_attention", "full_attention"])";
+  const std::string sliding_first = R"(["sliding_attention", "full_attention"])";
+  const struct {
+    std::string config;
+    W windows;
+    size_t n_ctx;
+  } cases[] = {
+      {with_key(llama, "sliding_window", "16"), {}, 128},  // LLaMA has no sliding window: the key is ignored
+      {with_key(mistral, "sliding_window", "16"), {16, 16}, 128},
+      {with_key(mistral, "sliding_window", "127"), {127, 127}, 128},
+      {with_key(mistral, "sliding_window", "128"), {}, 128},  // masks nothing within the context
+      {with_key(mistral, "sliding_window", "null"), {}, 128},
+      {mistral, {}, 128},  // absent: 4096, longer than the context
+      {mistral7b, {4096, 4096}, 32768},
+      {with_key(mistral7b, "sliding_window", "4096"), {4096, 4096}, 32768},
+      // MistralConfig reads neither of Qwen2's keys.
+      {with_key(with_key(mistral, "sliding_window", "16"), "use_sliding_window", "false"), {16, 16}, 128},
+      {with_key(with_key(mistral, "sliding_window", "16"), "layer_types", two_full), {16, 16}, 128},
+      {qwen2, {0, 6}, 128},
+      {with_key(qwen2, "use_sliding_window", "false"), {}, 128},
+      {with_key(qwen2, "max_window_layers", "0"), {6, 6}, 128},
+      {with_key(qwen2, "max_window_layers", "2"), {}, 128},
+      {with_key(qwen2, "max_window_layers", "null"), {}, 128},  // Qwen2Config's 28
+      {with_key(qwen2, "sliding_window", "null"), {}, 128},
+      {qwen2_default_window, {}, 128},
+      {with_key(qwen2_default_window, "max_position_embeddings", "32768"), {0, 4096}, 32768},
+      // layer_types, when given, names each layer's kind whatever max_window_layers says.
+      {with_key(qwen2, "layer_types", sliding_first), {6, 0}, 128},
+      {with_key(qwen2, "layer_types", two_full), {}, 128},
+      {with_key(qwen2, "layer_types", "null"), {0, 6}, 128},
+      {with_key(with_key(qwen2, "use_sliding_window", "false"), "layer_types", two_full), {}, 128},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.config);
+    const LlamaConfig config = config_of(c.config);
+    EXPECT_EQ(config.layer_windows, c.windows);
+    EXPECT_EQ(config.n_ctx, c.n_ctx);
+  }
+  using C = StatusCode;
+  const ConfigCase refused[] = {
+      {with_key(mistral, "sliding_window", "0"), C::kFormat,
+       "sliding_window must be a positive integer up to 1073741824, found 0"},
+      {with_key(mistral, "sliding_window", "\"8\""), C::kFormat, "sliding_window must be a positive integer"},
+      {with_key(qwen2, "sliding_window", "-1"), C::kFormat, "sliding_window must be a positive integer"},
+      {with_key(qwen2, "use_sliding_window", "1"), C::kFormat, "use_sliding_window"},
+      {with_key(qwen2, "max_window_layers", "1.5"), C::kFormat,
+       "max_window_layers must be a non-negative integer, found 1.5"},
+      {with_key(qwen2, "layer_types", R"(["full_attention"])"), C::kFormat,
+       "layer_types must be a list of num_hidden_layers (2) strings, found 1 entries"},
+      {with_key(qwen2, "layer_types", "\"sliding_attention\""), C::kFormat,
+       "layer_types must be a list of num_hidden_layers (2) strings"},
+      {with_key(qwen2, "layer_types", R"(["full_attention", 3])"), C::kFormat,
+       "layer_types[1] must be a string, found 3"},
+      {with_key(qwen2, "layer_types", R"(["full_attention", "chunked_attention"])"), C::kUnsupported,
+       "layer_types[1] \"chunked_attention\""},
+      {with_key(with_key(qwen2, "use_sliding_window", "false"), "layer_types", sliding_first), C::kFormat,
+       "layer_types[0] is \"sliding_attention\" but use_sliding_window is false"},
+      {with_key(with_key(qwen2, "sliding_window", "null"), "layer_types", sliding_first), C::kFormat,
+       "layer_types[0] is \"sliding_attention\" but sliding_window is null"},
+  };
+  for (const ConfigCase& c : refused) expect_refused(c);
+}
+
+// A session takes the model's windows unless its options give some; the
+// windows then decide the results: with every layer full (layer_windows all
+// 0) the same weights are far from PyTorch's (gen_llama.py records the same
+// as checks.unwindowed_max_abs_logit_diff), so the match above is not by chance.
+TEST(LlamaCheckpoint, SlidingWindowsMatter) {
+  for (const char* folder : kWindowFolders) {
+    SCOPED_TRACE(folder);
+    const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
+    ASSERT_NE(model, nullptr);
+    const Reference ref = read_reference(folder);
+    const JsonValue* want_windows = ref.json.find("sliding_window")->find("layer_windows");
+    std::vector<size_t> windows;
+    for (size_t l = 0; l < want_windows->size(); ++l) windows.push_back(*want_windows->at(l).as_uint64());
+    EXPECT_EQ(Session(model, nullptr).cache().config().windows, windows);
+    SessionOptions full;
+    full.layer_windows.assign(model->dims().n_layer, 0);
+    Session session(model, nullptr, full);
+    const size_t vocab = model->dims().n_vocab;
+    const JsonValue* blocks = ref.json.find("logits")->find("blocks");
+    double max_abs = 0;
+    for (size_t b = 0; b < blocks->size(); ++b) {
+      const JsonValue& block = blocks->at(b);
+      const std::vector<int32_t> ids =
+          ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
+      session.reset();
+      ASSERT_TRUE(session.append(ids.data(), ids.size(), true).ok());
+      const float* want =
+          reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
+      const JsonValue* positions = block.find("positions");
+      for (size_t i = 0; i < positions->size(); ++i) {
+        const float* got = session.all_logits().data() + *positions->at(i).as_uint64() * vocab;
+        for (size_t v = 0; v < vocab; ++v)
+          max_abs = std::max(max_abs, double(std::fabs(got[v] - want[i * vocab + v])));
+      }
+    }
+    EXPECT_GT(max_abs, 1.0);  // 1e4 x the bound the windowed logits meet
+    const double recorded = *ref.json.find("checks")->find("unwindowed_max_abs_logit_diff")->as_double();
+    std::printf("%s without its windows: max |logit error| %.2f (PyTorch: %.2f)\n", folder, max_abs,
+                recorded);
   }
 }
 

@@ -1,6 +1,7 @@
 // The LLaMA family through the public API (loadModel, forward, generate,
 // attention, pipeline, TextStreamer) against the PyTorch references of
-// tests/fixtures/llama-tiny, qwen2-tiny and llama3-tiny (gen_llama.py). Run by
+// tests/fixtures/llama-tiny, qwen2-tiny, llama3-tiny and the sliding-window
+// fixtures mistral-window-tiny and qwen2-window-tiny (gen_llama.py). Run by
 // llama-single.test.mjs and llama-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -26,6 +27,12 @@ export function llamaSuite({ numThreads, flavour }) {
     ['qwen2-tiny', idsOnlyFiles('qwen2-tiny'), 'Qwen2ForCausalLM'],
     // rope_scaling of type "llama3" (Llama 3.1 / 3.2), in all three frequency bands.
     ['llama3-tiny', idsOnlyFiles('llama3-tiny'), 'LlamaForCausalLM'],
+    // Sliding windows from the config: every layer over 8 keys (Mistral); layer 1
+    // over 6 keys, layer 0 full (Qwen2's use_sliding_window + max_window_layers).
+    // Prompts and continuations run past the windows; the attention
+    // probabilities are 0 outside them, as PyTorch's.
+    ['mistral-window-tiny', idsOnlyFiles('mistral-window-tiny'), 'MistralForCausalLM'],
+    ['qwen2-window-tiny', idsOnlyFiles('qwen2-window-tiny'), 'Qwen2ForCausalLM'],
   ]) {
     test(`${name}: logits, greedy continuations and attention equal PyTorch's`, async () => {
       const model = await loadModel(source());
