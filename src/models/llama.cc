@@ -27,6 +27,7 @@ enum class WindowRule { kNone, kEveryLayer, kQwen2 };
 struct ArchitectureDefaults {
   const char* name;
   const char* model_type;  // what configs without "architectures" say
+  size_t max_position_embeddings;
   double rms_norm_eps;
   bool tie_word_embeddings;
   bool qkv_bias_always;  // Qwen2 has q/k/v biases whatever the config says
@@ -34,9 +35,9 @@ struct ArchitectureDefaults {
 };
 
 constexpr ArchitectureDefaults kArchitectures[] = {
-    {"LlamaForCausalLM", "llama", 1e-6, false, false, WindowRule::kNone},
-    {"Qwen2ForCausalLM", "qwen2", 1e-6, false, true, WindowRule::kQwen2},
-    {"MistralForCausalLM", "mistral", 1e-6, false, false, WindowRule::kEveryLayer},
+    {"LlamaForCausalLM", "llama", 2048, 1e-6, false, false, WindowRule::kNone},
+    {"Qwen2ForCausalLM", "qwen2", 32768, 1e-6, false, true, WindowRule::kQwen2},
+    {"MistralForCausalLM", "mistral", 4096 * 32, 1e-6, false, false, WindowRule::kEveryLayer},
 };
 
 // A member of the rope_scaling object, nullptr when absent or null (as for
@@ -229,7 +230,8 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_int("num_attention_heads", &c.n_head));
   QKV_RETURN_IF_ERROR(config.positive_int("intermediate_size", &c.n_ff));
   QKV_RETURN_IF_ERROR(config.positive_int_or("num_key_value_heads", c.n_head, &c.n_head_kv));
-  QKV_RETURN_IF_ERROR(config.positive_int_or("max_position_embeddings", 2048, &c.n_ctx));
+  QKV_RETURN_IF_ERROR(
+      config.positive_int_or("max_position_embeddings", arch->max_position_embeddings, &c.n_ctx));
   // Qwen3 / Gemma-style configs give head_dim explicitly; others imply it.
   const JsonValue* explicit_head_dim = config.root().find("head_dim");
   if (explicit_head_dim != nullptr && !explicit_head_dim->is_null()) {

@@ -21,7 +21,7 @@ struct SessionOptions {
   size_t max_positions = 0;          // 0 = the model's context
   size_t max_cache_bytes = 0;        // KV cache budget; 0 = what the platform has (core/memory.h)
   // Sliding window per layer (0 = full attention), as KvCacheConfig::windows;
-  // empty = every layer attends over every position.
+  // empty = the model's own (DecoderStack::layer_windows(), from its config).
   std::vector<size_t> layer_windows;
 };
 

@@ -38,6 +38,7 @@ import {
   type ModelInfo,
   type ModelSource,
   type Dtype,
+  type KvDtype,
   type Capability,
   type GeneratedToken,
   type ForwardResult,
@@ -145,7 +146,10 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
     const fraction: number = p.totalKnown ? p.totalLoaded / p.totalBytes : p.loaded / p.total;
     void `${status} ${p.file} ${p.fileIndex}/${p.fileCount} ${fraction}`;
   };
-  const options: LoadModelOptions = { dtype: 'q8', onProgress, signal };
+  const kvDtype: KvDtype = 'f16';
+  const options: LoadModelOptions = { dtype: 'q8', kvDtype, contextLength: 2048, onProgress, signal };
+  // @ts-expect-error a KV cache dtype qkv does not store
+  await loadModel(files, { kvDtype: 'q8' });
   // @ts-expect-error a dtype qkv does not load
   await loadModel(files, { dtype: 'q4' });
 
