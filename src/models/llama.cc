@@ -11,7 +11,7 @@
 #include "kernels/f32-attn/attn.h"
 #include "kernels/f32-rmsnorm/rmsnorm.h"
 #include "kernels/f32-rope/rope.h"
-#include "kernels/f32-silu/silu.h"
+#include "kernels/f32-swiglu/swiglu.h"
 #include "kernels/gemm/gemm.h"
 #include "models/config_checks.h"
 #include "models/decoder_steps.h"

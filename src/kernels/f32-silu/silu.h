@@ -6,11 +6,6 @@
 
 #include <cstddef>
 
-// SwiGLU has its own family (f32-swiglu); included here so code that reached
-// it through this header (models/llama.cc) keeps compiling until it includes
-// f32-swiglu/swiglu.h itself.
-#include "kernels/f32-swiglu/swiglu.h"
-
 namespace qkv {
 
 // n >= 1 values; x and y may alias (in place).
