@@ -144,6 +144,12 @@ describe('@huggingface/hub against the fake Hub', () => {
     const now = await downloadFileToCacheDir({ repo: 'org/tiny', path: 'model.safetensors', revision: v2, hubUrl: hub.url, cacheDir });
     assert.deepEqual(readFileSync(old), WEIGHTS);
     assert.deepEqual(readFileSync(now), WEIGHTS_V2);
+    // lastCommit is the newest commit that changed the path, so @huggingface/hub files an unchanged
+    // file asked for at "main" under snapshots/<that older commit>, not under main's head.
+    const infos = await pathsInfo({ repo: 'org/tiny', paths: ['config.json', 'model.safetensors'], expand: true, hubUrl: hub.url });
+    assert.deepEqual(infos.map((i) => i.lastCommit.id), [sha, v2]);
+    const config = await downloadFileToCacheDir({ repo: 'org/tiny', path: 'config.json', revision: 'main', hubUrl: hub.url, cacheDir });
+    assert.equal(config, join(cacheDir, 'models--org--tiny', 'snapshots', sha, 'config.json'));
   });
 
   test('a gated repo: downloads need an accepted token, HubApiError otherwise', async () => {
@@ -168,6 +174,8 @@ describe('the wire, with fetch', () => {
     hub = await startFakeHub();
     sha = hub.addRepo('org/tiny', FILES);
     hub.addRepo('org/gated', { 'config.json': CONFIG, 'model.safetensors': WEIGHTS }, { gated: true, acceptedTokens: [TOKEN] });
+    hub.addRepo('org/gated-all', { 'config.json': CONFIG }, { gated: 'manual' });
+    hub.addRepo('org/private', { 'config.json': CONFIG }, { private: true });
     hub.tokens.add(TOKEN);
     hub.tokens.add('hf_other_user');
   });
@@ -246,6 +254,9 @@ describe('the wire, with fetch', () => {
       ['/org/gated/resolve/main/config.json', {}, 401, 'GatedRepo'],
       ['/org/gated/resolve/main/config.json', bearer('hf_other_user'), 403, 'GatedRepo'],
       ['/org/gated/resolve/main/config.json', bearer('hf_unknown'), 401, null],
+      ['/org/gated-all/resolve/main/config.json', bearer('hf_unknown'), 401, null],
+      ['/org/private/resolve/main/config.json', {}, 401, null],
+      ['/api/models/org/private', bearer('hf_unknown'), 401, null],
       ['/org/tiny/resolve/nope/config.json', {}, 404, 'RevisionNotFound'],
       ['/api/models/org/tiny/revision/nope', {}, 404, 'RevisionNotFound'],
       ['/org/tiny/resolve/main/nope.json', {}, 404, 'EntryNotFound'],
@@ -269,6 +280,9 @@ describe('the wire, with fetch', () => {
     const info = await (await fetch(`${hub.url}/api/models/org/gated`)).json();
     assert.equal(info.gated, 'auto');
     assert.equal((await manual(`${hub.url}/org/gated/resolve/main/model.safetensors`, bearer(TOKEN))).status, 302);
+    assert.equal((await manual(`${hub.url}/org/gated-all/resolve/main/config.json`, bearer('hf_other_user'))).status, 307);
+    assert.equal((await manual(`${hub.url}/org/private/resolve/main/config.json`, bearer(TOKEN))).status, 307);
+    assert.equal((await manual(`${hub.url}/org/tiny/resolve/main/config.json`, bearer('hf_unknown'))).status, 307);
     // A CDN URL cannot be forged.
     const forged = (await cdnUrlOf('model.safetensors')).replace(/Signature=[0-9a-f]/, 'Signature=x');
     assert.equal((await fetch(forged)).status, 403);
@@ -374,6 +388,7 @@ describe('the wire, with fetch', () => {
     });
     assert.ok(received < WEIGHTS.length, `${received}`);
     hub.fail({ match: 'model.safetensors', origin: 'cdn', kind: 'corrupt' });
+    assert.equal((await fetch(url, { method: 'HEAD' })).status, 200); // a HEAD sends no bytes: the fault waits
     const res = await fetch(url, { headers: { Range: 'bytes=0-' } });
     const bytes = Buffer.from(await res.arrayBuffer());
     assert.equal(bytes.length, WEIGHTS.length);
