@@ -9,11 +9,19 @@
 // modelInfo) and from recorded huggingface.co responses, and checked against
 // @huggingface/hub unmodified in fake-hub.test.mjs.
 //
-//   const hub = await startFakeHub({ treePageSize });
-//   const sha = hub.addRepo('org/name', { 'config.json': '{}', 'model.safetensors': bytes }, opts);
-//   hub.push(id, files, { branch }); hub.tag(id, name, commit);
-//   hub.tokens.add('hf_x'); hub.fail({ match, origin, times, kind });
-//   hub.requests / hub.resetRequests(); await hub.close();
+//   const hub = await startFakeHub({ treePageSize = 1000 });   // hub.url, hub.cdnUrl
+//   hub.addRepo(id, files, { branch = 'main', gated = false | true | 'auto' | 'manual', private = false,
+//     tags = [] (git tags on the first commit), acceptedTokens (default: every token of hub.tokens),
+//     gitattributes = false (add the Hub's default .gitattributes) })          -> commit sha
+//   files: { [path]: string | Uint8Array | { path: localFile } | { bytes, lfs } }; in push, null deletes.
+//   hub.push(id, files, { branch, title }) -> sha; hub.tag(id, name, revision) -> sha
+//   hub.tokens: Set of valid tokens ("Authorization: Bearer <t>").
+//   hub.fail({ match: string | RegExp (on path + query, raw or decoded), origin: 'hub' | 'cdn',
+//     times = 1, kind: { status, retryAfter } | 'cut' | 'corrupt' }). Status faults hit any
+//     non-OPTIONS request; 'cut' / 'corrupt' only GETs that send bytes (CDN, resolve-cache, raw).
+//   hub.requests: [{ origin, method, path, headers (lower-case), status }]; hub.resetRequests()
+//   hub.onRequest = (record) => {}: called before each request is answered (e.g. to push mid-download)
+//   await hub.close()   // closes keep-alive sockets too
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import {
@@ -42,6 +50,7 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     url: '',
     cdnUrl: '',
     requests: [],
+    onRequest: null,
     tokens: new Set(),
     addRepo: (id, files, opts) => store.addRepo(id, files, opts),
     push: (id, files, opts) => store.push(id, files, opts),
@@ -73,6 +82,7 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
   function handle(origin, req, res) {
     const record = { origin, method: req.method, path: req.url, headers: { ...req.headers }, status: undefined };
     hub.requests.push(record);
+    hub.onRequest?.(record);
     const writeHead = res.writeHead;
     res.writeHead = function (status, ...rest) {
       record.status = status;

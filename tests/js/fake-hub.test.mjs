@@ -313,6 +313,24 @@ describe('the wire, with fetch', () => {
     assert.deepEqual(info.siblings.map((s) => s.rfilename).sort(), Object.keys(FILES).sort());
   });
 
+  test('a push while a file is downloading: the download keeps its commit, main moves', async () => {
+    const before = (await manual(`${hub.url}/org/tiny/resolve/main/model.safetensors`, { method: 'HEAD' })).headers;
+    const next = pseudoRandom(2000, 9);
+    let pushed;
+    hub.onRequest = (record) => {
+      if (record.origin === 'cdn' && !pushed) pushed = hub.push('org/tiny', { 'model.safetensors': next });
+    };
+    try {
+      const res = await fetch(`${hub.url}/org/tiny/resolve/main/model.safetensors`);
+      assert.equal(sha256(Buffer.from(await res.arrayBuffer())), before.get('x-linked-etag').slice(1, -1));
+    } finally {
+      hub.onRequest = null;
+    }
+    const after = (await manual(`${hub.url}/org/tiny/resolve/main/model.safetensors`, { method: 'HEAD' })).headers;
+    assert.equal(after.get('x-repo-commit'), pushed);
+    assert.equal(after.get('x-linked-etag'), `"${sha256(next)}"`);
+  });
+
   test('tree pages: an absolute Link rel="next" with a cursor, none on the last page', async () => {
     const paged = await startFakeHub({ treePageSize: 3 });
     try {
