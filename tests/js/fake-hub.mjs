@@ -20,7 +20,8 @@
 //     times = 1, kind: { status, retryAfter } | 'cut' | 'corrupt' }). Status faults hit any
 //     non-OPTIONS request; 'cut' / 'corrupt' only GETs that send bytes (CDN, resolve-cache, raw).
 //   hub.requests: [{ origin, method, path, headers (lower-case), status }]; hub.resetRequests()
-//   hub.onRequest = (record) => {}: called before each request is answered (e.g. to push mid-download)
+//   hub.onRequest = (record) => {}: called before each (non-OPTIONS, non-faulted) request is answered,
+//     e.g. to push while a download is in flight
 //   await hub.close()   // closes keep-alive sockets too
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -82,7 +83,6 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
   function handle(origin, req, res) {
     const record = { origin, method: req.method, path: req.url, headers: { ...req.headers }, status: undefined };
     hub.requests.push(record);
-    hub.onRequest?.(record);
     const writeHead = res.writeHead;
     res.writeHead = function (status, ...rest) {
       record.status = status;
@@ -95,9 +95,11 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     if (req.method === 'OPTIONS') return sendPreflight(req, res, cors['Access-Control-Allow-Origin']);
     const fault = takeFault(origin, req, false);
     if (fault) return sendStatusFault(req, res, isHub, fault.kind);
+    // hub.onRequest runs first, so a test can change the Hub (push) before this request is answered.
     const route = isHub ? routeHub : routeCdn;
     Promise.resolve()
-      .then(() => route(req, res, (body) => (body ? takeFault(origin, req, true) : null)))
+      .then(() => hub.onRequest?.(record))
+      .then(() => route(req, res, () => takeFault(origin, req, true)))
       .catch((error) => {
         if (res.headersSent) res.destroy();
         else sendBody(req, res, 500, `fake-hub: ${error.stack}`, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -297,7 +299,7 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     if (kind === 'raw') {
       const bytes = file.lfs ? file.pointer : null;
       return sendContent(req, res, { source: bytes ? { bytes } : file.source, size: bytes ? bytes.length : file.size,
-        headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, takeBodyFault: () => takeBodyFault(true) });
+        headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, takeBodyFault });
     }
     if (file.lfs) {
       const location = cdnLocation(repo, file, url.searchParams.has('noContentDisposition') ? null : contentDisposition(path));
@@ -325,7 +327,7 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     if (!file) return sendHubError(req, res, 404, { code: 'EntryNotFound', message: 'Entry not found', json: false, headers });
     Object.assign(headers, { ETag: `"${file.oid}"`, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Disposition': contentDisposition(path) });
     if (req.headers['if-none-match'] === `"${file.oid}"`) return sendBody(req, res, 304, '', headers);
-    await sendContent(req, res, { source: file.source, size: file.size, headers, takeBodyFault: () => takeBodyFault(true) });
+    await sendContent(req, res, { source: file.source, size: file.size, headers, takeBodyFault });
   }
 
   // ---- CDN origin ----------------------------------------------------------------
@@ -361,7 +363,7 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     const disposition = url.searchParams.get('response-content-disposition');
     if (disposition) headers['Content-Disposition'] = headerSafe(disposition);
     if (req.headers['if-none-match'] === headers.ETag) return sendBody(req, res, 304, '', headers);
-    await sendContent(req, res, { source: file.source, size: file.size, headers, takeBodyFault: () => takeBodyFault(true) });
+    await sendContent(req, res, { source: file.source, size: file.size, headers, takeBodyFault });
   }
 
   /** An injected status: 429 with Retry-After and the Hub's RateLimit headers, or any other status. */

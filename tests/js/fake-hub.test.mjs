@@ -205,6 +205,9 @@ describe('the wire, with fetch', () => {
     assert.equal(cdn.headers.get('accept-ranges'), 'bytes');
     assert.equal(cdn.headers.get('content-length'), String(WEIGHTS.length));
     assert.equal(sha256(Buffer.from(await cdn.arrayBuffer())), sha256(WEIGHTS));
+    const raw = await manual(`${hub.url}/org/tiny/raw/main/model.safetensors`); // the git blob: the LFS pointer
+    assert.equal(raw.status, 200);
+    assert.deepEqual(Buffer.from(await raw.arrayBuffer()), pointer(WEIGHTS));
   });
 
   test('a git file: 307 to a relative /api/resolve-cache/ URL that serves the bytes', async () => {
