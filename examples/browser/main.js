@@ -1,7 +1,7 @@
 // Wires the demo page together: qkv in a worker (WorkerEngine), the three
 // ways to pick a model, generation with its numbers and Stop, and the
 // attention viewer.
-import { WorkerEngine } from '../../dist/index.js';
+import { env, WorkerEngine } from '../../dist/index.js';
 import { AttentionView } from './attention-view.js';
 import { GenerationStats } from './generation-stats.js';
 import { LoadProgress } from './load-progress.js';
@@ -34,6 +34,7 @@ function setState(state) {
   const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
   $('load-bundled').disabled = busy;
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
+  $('load-id').disabled = busy || $('model-id').value.trim() === '';
   $('folder-input').disabled = busy;
   $('generate').disabled = !canRun;
   $('show-attention').disabled = loadedModel === undefined || busy;
@@ -56,7 +57,7 @@ for (const entry of MODELS) $('bundled-model').append(new Option(entry.label, en
 const wanted = new URLSearchParams(location.search).get('model');
 if (MODELS.some((m) => m.id === wanted)) $('bundled-model').value = wanted;
 
-async function load(what, source, expectedFiles, prompt) {
+async function load(what, source, expectedFiles, prompt, extraOptions = {}) {
   setState('loading');
   model?.dispose();
   model = undefined;
@@ -67,7 +68,9 @@ async function load(what, source, expectedFiles, prompt) {
   running = controller;
   const started = performance.now();
   try {
-    model = await engine.loadModel(source, { dtype: $('dtype').value, kvDtype: $('kv-dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p) });
+    model = await engine.loadModel(source, {
+      ...extraOptions, dtype: $('dtype').value, kvDtype: $('kv-dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p),
+    });
     const { info } = model;
     const ms = performance.now() - started;
     loadedModel = info;
@@ -130,6 +133,29 @@ $('model-url').addEventListener('input', () => setState(document.body.dataset.st
 $('load-url').addEventListener('click', () => {
   const url = new URL($('model-url').value.trim(), location.href).href;
   load(url, url, 0);
+});
+
+// A Hub id: the page's env (sent to the worker with the load) says which Hub, token and whether offline.
+// ?hub=<origin> presets the Hub (a mirror, or a local one), ?id=<org/name> the id.
+const params = new URLSearchParams(location.search);
+if (params.has('hub')) $('hub-host').value = params.get('hub');
+if (params.has('id')) $('model-id').value = params.get('id');
+$('model-id').addEventListener('input', () => setState(document.body.dataset.state));
+$('model-id').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !$('load-id').disabled) $('load-id').click();
+});
+$('load-id').addEventListener('click', () => {
+  const id = $('model-id').value.trim();
+  const revision = $('model-revision').value.trim();
+  try {
+    env.remoteHost = $('hub-host').value.trim() || 'https://huggingface.co';
+    env.accessToken = $('hub-token').value.trim() || undefined;
+    env.allowRemoteModels = !$('hub-offline').checked;
+  } catch (e) {
+    progress.fail(`Could not load ${id}: ${e.message}`);
+    return;
+  }
+  load(revision === '' ? id : `${id}@${revision}`, id, 0, undefined, revision === '' ? {} : { revision });
 });
 
 // --- generation ----------------------------------------------------------

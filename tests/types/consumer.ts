@@ -15,10 +15,13 @@ import {
   UnsupportedError,
   OutOfMemoryError,
   NetworkError,
+  HubError,
+  IntegrityError,
   InternalError,
   softmax,
   createTokenizer,
   loadModel,
+  downloadModel,
   Model,
   pipeline,
   TextStreamer,
@@ -66,6 +69,9 @@ import {
   type WorkerEngineOptions,
   type WorkerTokenizer,
   type WorkerSettings,
+  type HubErrorReason,
+  type DownloadModelOptions,
+  type DownloadedModel,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -109,6 +115,33 @@ export function classify(e: unknown): string {
   }
   const wrapped = new InvalidArgumentError('bad input', { cause: e });
   return wrapped.message;
+}
+
+// --- models by Hub id -------------------------------------------------------------
+export async function byHubId(signal: AbortSignal): Promise<string> {
+  env.remoteHost = 'https://huggingface.co';
+  env.remotePathTemplate = '{model}/resolve/{revision}/';
+  env.allowRemoteModels = true;
+  env.allowLocalModels = false;
+  env.localModelPath = '/models/';
+  env.cacheDir = undefined;
+  env.accessToken = undefined;
+  const options: DownloadModelOptions = { revision: 'main', accessToken: 'hf_token', signal, onProgress: (p) => void p.totalLoaded };
+  const downloaded: DownloadedModel = await downloadModel('org/name', options);
+  const folder: string | undefined = downloaded.folder;
+  try {
+    const model = await loadModel('org/name', { revision: downloaded.commit, accessToken: 'hf_token' });
+    model.dispose();
+  } catch (e) {
+    if (e instanceof HubError) {
+      const reason: HubErrorReason = e.reason;
+      return reason;
+    }
+    if (e instanceof IntegrityError) return e.message;
+  }
+  // @ts-expect-error a reason the Hub does not give
+  const teapot: HubErrorReason = 'Teapot';
+  return `${downloaded.files.join(',')} ${folder ?? ''} ${teapot}`;
 }
 
 // --- tokenizers -------------------------------------------------------------------

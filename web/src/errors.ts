@@ -47,6 +47,34 @@ export class NetworkError extends QkvError {
   }
 }
 
+/**
+ * Why the Hub refused or could not serve a model (HubError.reason). The first four
+ * are the Hub's own X-Error-Code values; the rest are qkv's.
+ */
+export type HubErrorReason =
+  | 'GatedRepo' | 'RepoNotFound' | 'RevisionNotFound' | 'EntryNotFound'
+  | 'Forbidden' | 'RateLimited' | 'ServerError' | 'NotCached';
+
+/**
+ * The Hub answered a model by id with an error, or (offline) the cache does
+ * not hold what was asked. `reason` says which; the message names the
+ * repository, the revision and the file, and what would fix it.
+ */
+export class HubError extends NetworkError {
+  readonly reason: HubErrorReason;
+  constructor(reason: HubErrorReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** A downloaded file's bytes do not match the hash the Hub gives for it (the file is not kept). */
+export class IntegrityError extends QkvError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('integrity', message, options);
+  }
+}
+
 /** A bug in qkv: please report it with the message. */
 export class InternalError extends QkvError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -11,12 +11,17 @@ export {
   UnsupportedError,
   OutOfMemoryError,
   NetworkError,
+  HubError,
+  IntegrityError,
   InternalError,
 } from './errors.js';
+export type { HubErrorReason } from './errors.js';
 export type { BackendInfo, Flavour } from './backend.js';
 export { softmax } from './ops.js';
 export { createTokenizer } from './tokenizers/index.js';
 export { loadModel } from './load-model.js';
+export { downloadModel } from './hub/download-model.js';
+export type { DownloadModelOptions, DownloadedModel } from './hub/download-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
 export type { Dtype, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';

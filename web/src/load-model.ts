@@ -1,7 +1,7 @@
 /**
  * loadModel(): a model in the Hub layout (config.json, safetensors weights,
- * possibly sharded, tokenizer.json) from any source in sources/ — a folder
- * path (Node.js), a base URL, or explicit URLs / Blobs / bytes — streamed
+ * possibly sharded, tokenizer.json) from any source in sources/ — a Hub id,
+ * a folder path (Node.js), a base URL, or explicit URLs / Blobs / bytes — streamed
  * into wasm memory tensor by tensor (weights/). The wasm side validates
  * every header against the file's size and converts each tensor as it
  * arrives, so peak memory stays near the model's size in its target dtype.
@@ -36,6 +36,10 @@ export interface LoadModelOptions {
    * positions fit.
    */
   contextLength?: number;
+  /** A Hub id's branch, tag or commit sha (default 'main'). Every file is fetched at the commit it resolves to. */
+  revision?: string;
+  /** The Hub access token for gated or private models (default env.accessToken, i.e. HF_TOKEN in Node.js). */
+  accessToken?: string;
   onProgress?: (info: ProgressInfo) => void;
   signal?: AbortSignal;
 }
@@ -49,7 +53,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   }
   const session = sessionOptions(options);
   options.signal?.throwIfAborted();
-  const context: ReadContext = { cached: new CachedFiles(), signal: options.signal };
+  const context: ReadContext = { cached: new CachedFiles(), signal: options.signal, ...hubOptions(options) };
   try {
     const files = await resolveSource(source, context);
     try {
@@ -62,6 +66,17 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     if (!isAbort(e)) await context.cached.evict();
     throw e;
   }
+}
+
+function hubOptions(options: LoadModelOptions): Pick<ReadContext, 'revision' | 'accessToken'> {
+  const { revision, accessToken } = options;
+  if (revision !== undefined && (typeof revision !== 'string' || revision === '' || revision.includes('..'))) {
+    throw new InvalidArgumentError(`revision must be a branch, tag or commit sha, got ${JSON.stringify(revision)}`);
+  }
+  if (accessToken !== undefined && (typeof accessToken !== 'string' || accessToken === '')) {
+    throw new InvalidArgumentError('accessToken must be a non-empty string');
+  }
+  return { revision, accessToken };
 }
 
 function sessionOptions(options: LoadModelOptions): SessionOptions {

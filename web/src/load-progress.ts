@@ -3,7 +3,7 @@
  * over all of them, with the sizes learned before streaming starts.
  */
 import { mapLimited } from './io/map-limited.js';
-import { sizeOfInput, type FileInput, type ReadContext } from './sources/file-input.js';
+import { sizeOfInput, type ReadContext, type SourceFile } from './sources/file-input.js';
 
 /**
  * One loading step of one weight file (safetensors file or shard), with the
@@ -63,7 +63,7 @@ export class LoadTotals {
    * The first file is left out: it opens next, and its own response gives its
    * size, so a one-file model costs no extra request.
    */
-  static async learn(files: readonly FileInput[], context: ReadContext): Promise<LoadTotals> {
+  static async learn(files: readonly SourceFile[], context: ReadContext): Promise<LoadTotals> {
     return new LoadTotals(await mapLimited(files, HEAD_CONCURRENCY,
       (input, index) => (index === 0 ? undefined : sizeOfInput(input, context))));
   }

@@ -4,8 +4,10 @@ import type { Command } from './command.js';
 import { COMMON_OPTIONS } from './load.js';
 
 const MODEL_LINE = [
-  '<model> is a folder holding config.json, model.safetensors (or shards with model.safetensors.index.json)',
-  'and tokenizer.json, as on the Hugging Face Hub, or the http(s) URL of such a folder.',
+  "<model> is a Hugging Face Hub id ('org/name', downloaded once into the cache shared with Python's",
+  'huggingface_hub), a folder holding config.json, model.safetensors (or shards with',
+  'model.safetensors.index.json) and tokenizer.json as on the Hub, or the http(s) URL of such a folder.',
+  'A path that exists is a folder, even when it looks like an id.',
 ];
 
 export function mainHelp(commands: readonly Command[], version: string): string {

@@ -6,7 +6,7 @@ import { backendInfo } from '../index.js';
 import type { Command } from './command.js';
 import { join, readJson, summarizeWeights } from './checkpoint.js';
 import { formatBytes, formatCount, formatMs, formatTable } from './format.js';
-import { openModel } from './load.js';
+import { modelFolder, openModel } from './load.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -18,12 +18,13 @@ export const inspectCommand: Command = {
   ],
   positionals: { min: 1, max: 1 },
   options: [{ name: 'json', type: 'boolean', description: 'print the properties as one JSON object' }],
-  examples: ['qkv inspect tests/fixtures/llama-tiny', 'qkv inspect tests/fixtures/gpt2-tiny --dtype q8 --json'],
+  examples: ['qkv inspect tests/fixtures/llama-tiny', 'qkv inspect HuggingFaceTB/SmolLM2-135M --revision main', 'qkv inspect tests/fixtures/gpt2-tiny --dtype q8 --json'],
   async run(args) {
     const [source] = args.positionals as [string];
-    const config = await readJson(join(source, 'config.json'));
-    const weights = await summarizeWeights(source);
-    const { model, loadMs } = await openModel(source, args);
+    const folder = await modelFolder(source, args);
+    const config = await readJson(join(folder, 'config.json'));
+    const weights = await summarizeWeights(folder);
+    const { model, loadMs } = await openModel(folder, args);
     try {
       const { info } = model;
       const runtime = await backendInfo();

@@ -3,13 +3,17 @@
  * loading with the progress bar on stderr.
  */
 import { DTYPES, KV_DTYPES, isDtype, isKvDtype, type Dtype } from '../dtype.js';
-import { env, loadModel, type Model } from '../index.js';
+import { existsSync } from 'node:fs';
+import { hasHubIdForm } from '../hub/id.js';
+import { downloadModel, env, InvalidArgumentError, loadModel, type Model } from '../index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { LoadProgress } from './progress.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'dtype', type: 'string', choices: DTYPES, description: 'weights in memory (default f32; f16 halves them, q8 quarters them)' },
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build)' },
+  { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
+  { name: 'offline', type: 'boolean', description: 'Hub ids from the cache only, no network (as HF_HUB_OFFLINE=1)' },
   { name: 'quiet', type: 'boolean', description: 'no progress bar or timing lines on stderr' },
   { name: 'help', type: 'boolean', description: 'show this help' },
 ];
@@ -25,10 +29,17 @@ export function dtypeOf(args: ParsedArgs): Dtype {
   return isDtype(dtype) ? dtype : 'f32'; // the parser checked the choices
 }
 
-/** Must run before the runtime starts: the thread count is fixed when it does. */
+/** Must run before the runtime starts: the thread count is fixed when it does. --offline applies here too. */
 export function applyThreads(args: ParsedArgs): void {
   const threads = args.number('threads');
   if (threads !== undefined) env.wasm.numThreads = threads;
+  if (args.flag('offline')) env.allowRemoteModels = false;
+}
+
+/** loadModel's and downloadModel's `revision`, when --revision gives one. */
+export function revisionOf(args: ParsedArgs): { revision?: string } {
+  const revision = args.string('revision');
+  return revision === undefined ? {} : { revision };
 }
 
 export interface Loaded {
@@ -46,11 +57,32 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
     const context = args.number('context');
     const model = await loadModel(source, {
       dtype: dtypeOf(args),
+      ...revisionOf(args),
       ...(isKvDtype(kvDtype) ? { kvDtype } : {}),
       ...(context === undefined ? {} : { contextLength: context }),
       ...(progress === undefined ? {} : { onProgress: progress.update.bind(progress) }),
     });
     return { model, loadMs: performance.now() - start };
+  } finally {
+    progress?.end();
+  }
+}
+
+/**
+ * A folder holding the model: `source` itself, or for a Hub id its snapshot
+ * in the cache, downloaded first when needed (for commands that read the
+ * checkpoint's files themselves, as inspect does).
+ */
+export async function modelFolder(source: string, args: ParsedArgs): Promise<string> {
+  if (!hasHubIdForm(source) || existsSync(source)) return source;
+  applyThreads(args);
+  const progress = args.flag('quiet') ? undefined : new LoadProgress(process.stderr);
+  try {
+    const { folder } = await downloadModel(source, {
+      ...revisionOf(args), ...(progress === undefined ? {} : { onProgress: progress.update.bind(progress) }),
+    });
+    if (folder === undefined) throw new InvalidArgumentError(`no cache folder for ${source}: set HF_HOME or HF_HUB_CACHE`);
+    return folder;
   } finally {
     progress?.end();
   }

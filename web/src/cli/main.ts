@@ -10,11 +10,12 @@ import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
 import { embedCommand } from './embed.js';
 import { generateCommand } from './generate.js';
+import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
 import { COMMON_OPTIONS } from './load.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, embedCommand, inspectCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [generateCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
 
 function version(): string {
   // dist/cli/main.js -> the package root, in the repository and when installed.

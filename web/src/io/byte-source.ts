@@ -19,6 +19,12 @@ export interface ByteSource {
    * backwards between calls. `dst` may be a view of wasm memory.
    */
   read(offset: number, dst: Uint8Array): Promise<void>;
+  /**
+   * Reads whatever the consumer skipped at the end of the file, for sources
+   * that must see every byte (a verified download checks its hash and
+   * commits it to the cache then). Absent where nothing is to be done.
+   */
+  complete?(): Promise<void>;
   /** Releases file handles or connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -101,8 +107,13 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
     const error = new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
     throw response.status === 404 ? markMissing(error) : error;
   }
+  return responseSource(new URL(url, locationHref()).pathname.split('/').pop() || url, response, url, onBytes);
+}
+
+/** A successful response's body as a ByteSource, consumed as it arrives (see urlSource). */
+export async function responseSource(name: string, response: Response, url: string,
+  onBytes?: ProgressFn): Promise<ByteSource> {
   const length = bodyLength(response);
-  const name = new URL(url, locationHref()).pathname.split('/').pop() || url;
   if (!Number.isSafeInteger(length) || length < 0) {
     // Without a length the loader cannot validate offsets up front: read it all.
     let bytes: Uint8Array;
@@ -114,7 +125,7 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
     onBytes?.(bytes.byteLength);
     return bufferSource(name, bytes);
   }
-  const reader = response.body.getReader();
+  const reader = response.body!.getReader();
   let chunk = new Uint8Array(0);
   let chunkStart = 0; // file offset of chunk[0]
   let received = 0;

@@ -13,10 +13,32 @@ import { isAbort, isNode, messageOf } from '../platform.js';
 
 export type FileInput = string | URL | Blob | ArrayBuffer | Uint8Array;
 
+/**
+ * A file a source opens itself (a Hub file: from a cache, or downloaded,
+ * verified and cached as it streams), with its size known up front.
+ */
+export interface OpenableFile {
+  readonly openable: true;
+  readonly name: string;
+  readonly size: number | undefined;
+  open(context: ReadContext): Promise<ByteSource>;
+}
+
+/** Any file a source resolves to. */
+export type SourceFile = FileInput | OpenableFile;
+
+export function isOpenable(input: unknown): input is OpenableFile {
+  return typeof input === 'object' && input !== null && (input as { openable?: unknown }).openable === true;
+}
+
 /** What every read of one loadModel call shares: its cache records (for eviction) and its AbortSignal. */
 export interface ReadContext {
   cached: CachedFiles;
   signal?: AbortSignal | undefined;
+  /** A Hub id's branch, tag or commit (loadModel's `revision`). */
+  revision?: string | undefined;
+  /** The Hub access token for this load (loadModel's `accessToken`; else env.accessToken). */
+  accessToken?: string | undefined;
 }
 
 /** The location of a file that may not exist (a folder's or base URL's optional files). */
@@ -35,7 +57,9 @@ function localPath(text: string): string {
 }
 
 /** Opens a file for reading front to back; `name` names bytes and Blobs without a name of their own. */
-export async function openInput(input: FileInput, name: string, { cached, signal }: ReadContext): Promise<ByteSource> {
+export async function openInput(input: SourceFile, name: string, context: ReadContext): Promise<ByteSource> {
+  if (isOpenable(input)) return input.open(context);
+  const { cached, signal } = context;
   if (input instanceof Blob) return blobSource((input as { name?: string }).name ?? name, input);
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) return bufferSource(name, input);
   const text = String(input);
@@ -44,7 +68,8 @@ export async function openInput(input: FileInput, name: string, { cached, signal
 }
 
 /** A file's size without reading it (a HEAD request for a URL), or undefined when it cannot be learned so. */
-export async function sizeOfInput(input: FileInput, { cached, signal }: ReadContext): Promise<number | undefined> {
+export async function sizeOfInput(input: SourceFile, { cached, signal }: ReadContext): Promise<number | undefined> {
+  if (isOpenable(input)) return input.size;
   if (input instanceof Blob) return input.size;
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) return input.byteLength;
   const text = String(input);
@@ -52,11 +77,12 @@ export async function sizeOfInput(input: FileInput, { cached, signal }: ReadCont
   return fileSize(localPath(text));
 }
 
-export async function readText(input: FileInput, name: string, context: ReadContext): Promise<string> {
+export async function readText(input: SourceFile, name: string, context: ReadContext): Promise<string> {
   const src = await openInput(input, name, context);
   try {
     const bytes = new Uint8Array(src.size);
     await src.read(0, bytes);
+    await src.complete?.();
     return new TextDecoder().decode(bytes);
   } finally {
     await src.close();
@@ -100,13 +126,13 @@ export function parseJson(text: string, name: string): unknown {
   }
 }
 
-function isOptionalFile(input: FileInput | OptionalFile): input is OptionalFile {
-  return typeof input === 'object' && input !== null && !(input instanceof URL) && !(input instanceof Blob)
+function isOptionalFile(input: SourceFile | OptionalFile): input is OptionalFile {
+  return typeof input === 'object' && input !== null && !(input instanceof URL) && !(input instanceof Blob) && !isOpenable(input)
     && !(input instanceof ArrayBuffer) && !(input instanceof Uint8Array) && 'optional' in input;
 }
 
 /** The parsed JSON of an optional file: undefined when not given, or given as optional and missing. */
-export async function readOptionalJson(input: FileInput | OptionalFile | undefined, name: string,
+export async function readOptionalJson(input: SourceFile | OptionalFile | undefined, name: string,
   context: ReadContext): Promise<unknown> {
   if (input === undefined) return undefined;
   const text = isOptionalFile(input)

@@ -1,11 +1,11 @@
 /**
  * What a model source resolves to, and the shape of a source module. A
  * source turns what the caller gave loadModel() (a folder, a base URL,
- * ModelFiles; next, a Hub id) into the model's files; everything after that
+ * ModelFiles, a Hub id) into the model's files; everything after that
  * (reading config and tokenizer, streaming weights) is the same for all.
  */
 import type { ByteSource } from '../io/byte-source.js';
-import type { FileInput, OptionalFile, ReadContext } from './file-input.js';
+import type { OptionalFile, ReadContext, SourceFile } from './file-input.js';
 
 /**
  * The weight files and their format. Safetensors is the one format today; a
@@ -15,18 +15,23 @@ import type { FileInput, OptionalFile, ReadContext } from './file-input.js';
 export interface WeightFiles {
   format: 'safetensors';
   /** One file, or the shards in the order they load (progress counts them in this order). */
-  files: FileInput[];
+  files: SourceFile[];
   /** files[0], already opened when finding the files opened it (a folder or base URL). */
   first?: ByteSource;
 }
 
 export interface ResolvedModel {
-  config: FileInput;
-  tokenizer: FileInput;
+  config: SourceFile;
+  tokenizer: SourceFile;
   /** Optional files: a FileInput must exist; an `{ optional }` location may be missing. */
-  tokenizerConfig?: FileInput | OptionalFile;
-  generationConfig?: FileInput | OptionalFile;
+  tokenizerConfig?: SourceFile | OptionalFile;
+  generationConfig?: SourceFile | OptionalFile;
   weights: WeightFiles;
+  /**
+   * A further file of the repository by its path ('modules.json'); undefined
+   * when the source knows it is absent; an `{ optional }` location may be missing.
+   */
+  extraFile?: (path: string) => SourceFile | OptionalFile | undefined;
 }
 
 /** One kind of source: which inputs it takes, and how it finds their files. */

@@ -4,6 +4,9 @@
  * own module (safetensors.ts; GGUF would be another).
  */
 import type { Backend } from '../backend.js';
+import { IntegrityError } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { isAbort } from '../platform.js';
 import type { LoadTotals, ProgressInfo } from '../load-progress.js';
 import { openInput, type ReadContext } from '../sources/file-input.js';
 import type { WeightFiles } from '../sources/source.js';
@@ -20,10 +23,28 @@ export async function streamWeights(backend: Backend, loader: LoaderHandle, weig
     try {
       await streamSafetensors(backend, loader, src,
         (status, loaded) => onProgress?.(totals.info(index, status, src.name, loaded, src.size)), signal);
+      await src.complete?.();
+    } catch (e) {
+      throw await corruptionOr(src, e);
     } finally {
       await src.close();
     }
   }
   // An abort that arrived while the last bytes went in still cancels the load.
   signal?.throwIfAborted();
+}
+
+/**
+ * A file the loader rejected may have been damaged on the way: a verified
+ * download is read to its end to check its hash, and a mismatch (an
+ * IntegrityError) is reported instead of what the damage looked like to the loader.
+ */
+async function corruptionOr(src: ByteSource, error: unknown): Promise<unknown> {
+  if (src.complete === undefined || isAbort(error) || error instanceof IntegrityError) return error;
+  try {
+    await src.complete();
+  } catch (e) {
+    if (e instanceof IntegrityError) return e;
+  }
+  return error;
 }

@@ -8,6 +8,8 @@
 import type { BackendInfo } from '../backend.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
 import type { FileInput, LoadModelOptions, ModelFiles, ModelSource } from '../load-model.js';
+import { hasHubIdForm } from '../hub/id.js';
+import { currentHubSettings } from '../hub/settings.js';
 import { isNode, locationHref, messageOf } from '../platform.js';
 import { weightList } from '../sources/model-files.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
@@ -75,7 +77,7 @@ export class WorkerEngine {
       throw new InvalidArgumentError('onProgress must be a function');
     }
     signal?.throwIfAborted();
-    const call = this.request('load', undefined, { source: portableSource(source), options: rest },
+    const call = this.request('load', undefined, { source: portableSource(source), options: rest, hub: currentHubSettings() },
       (progress) => onProgress?.(progress));
     const { modelId, info } = await withSignal(call, signal);
     return new WorkerModel(this, modelId, info);
@@ -159,6 +161,8 @@ function portableUrl(input: string | URL): string {
 function portableSource(source: ModelSource): string | ModelFiles {
   const portable = (input: FileInput): FileInput =>
     (typeof input === 'string' || input instanceof URL ? portableUrl(input) : input);
+  // A Hub id stays an id: it is not a URL relative to the page.
+  if (typeof source === 'string' && hasHubIdForm(source)) return source;
   if (typeof source === 'string' || source instanceof URL) return portableUrl(source);
   // Anything else goes as it is, for the worker's loadModel to name what is wrong with it.
   if (typeof source !== 'object' || source === null || source.weights === undefined) return source;

@@ -10,14 +10,18 @@
 import type { BackendInfo } from '../backend.js';
 import {
   FormatError,
+  HubError,
+  IntegrityError,
   InternalError,
   InvalidArgumentError,
   NetworkError,
   OutOfMemoryError,
   QkvError,
   UnsupportedError,
+  type HubErrorReason,
 } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
+import type { HubSettings } from '../hub/settings.js';
 import type { LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
@@ -41,7 +45,8 @@ export interface Calls {
   init: { args: WorkerSettings; event: NoEvents; result: null };
   info: { args: null; event: NoEvents; result: BackendInfo };
   load: {
-    args: { source: string | ModelFiles; options: Omit<LoadModelOptions, 'onProgress' | 'signal'> };
+    /** `hub`: the page's Hub settings, applied to the worker's env for this load. */
+    args: { source: string | ModelFiles; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
     event: ProgressInfo;
     result: { modelId: number; info: ModelInfo };
   };
@@ -107,6 +112,8 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** HubError's reason. */
+  reason?: HubErrorReason;
 }
 
 function isRecord(data: unknown): data is Record<string, unknown> {
@@ -132,6 +139,7 @@ export function isReply(data: unknown): data is Reply {
 }
 
 export function serializeError(e: unknown): SerializedError {
+  if (e instanceof HubError) return { name: e.name, message: e.message, code: e.code, reason: e.reason };
   if (e instanceof QkvError) return { name: e.name, message: e.message, code: e.code };
   if (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)) {
     const { name, message } = e as { name?: unknown; message?: unknown };
@@ -146,6 +154,7 @@ const QKV_ERRORS: Record<string, new (message: string) => QkvError> = {
   UnsupportedError,
   OutOfMemoryError,
   NetworkError,
+  IntegrityError,
   InternalError,
 };
 
@@ -155,6 +164,7 @@ const QKV_ERRORS: Record<string, new (message: string) => QkvError> = {
  * same as without a worker.
  */
 export function deserializeError(error: SerializedError): Error {
+  if (error.name === 'HubError') return new HubError(error.reason ?? 'ServerError', error.message);
   const QkvClass = QKV_ERRORS[error.name];
   if (QkvClass !== undefined) return new QkvClass(error.message);
   if (error.name === 'QkvError') return new QkvError(error.code ?? 'internal', error.message);

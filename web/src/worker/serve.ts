@@ -10,6 +10,7 @@
 import { getBackend } from '../backend.js';
 import { env } from '../env.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
+import { applyHubSettings } from '../hub/settings.js';
 import { loadModel } from '../load-model.js';
 import type { Model } from '../model.js';
 import { isNode } from '../platform.js';
@@ -130,7 +131,8 @@ class WorkerServer {
 
     info: async () => ({ data: { ...(await getBackend()).info } }),
 
-    load: async ({ source, options }, { emit, signal }) => {
+    load: async ({ source, options, hub }, { emit, signal }) => {
+      applyHubSettings(hub);
       const model = await loadModel(source, { ...options, signal, onProgress: (p) => emit(p) });
       const modelId = this.nextModelId++;
       this.models.set(modelId, model);
