@@ -1,7 +1,8 @@
 // SHA-256 (FIPS 180-4), fed incrementally: downloaded files are checked
 // against the Hub's LFS hash while their bytes stream in, with no second pass
 // over them. Written for speed in wasm, which has no SHA instructions (not
-// even in SIMD128): the compression function is fully unrolled scalar code.
+// even in SIMD128): the compression function is fully unrolled scalar code
+// (SIMD128 only byte-swaps the loaded words).
 #pragma once
 
 #include <array>
