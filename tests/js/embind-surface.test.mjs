@@ -38,6 +38,7 @@ const classes = [
   ['ModelLoader', 'LoaderHandle'],
   ['Model', 'ModelHandle'],
   ['Session', 'SessionHandle'],
+  ['Sha256Hasher', 'Sha256Handle'],
 ];
 
 test('every Embind class method is mirrored in wasm-module.ts, and every mirrored method exists', async () => {

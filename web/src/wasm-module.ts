@@ -1,5 +1,6 @@
 /**
- * The Embind surface of the wasm module (wasm-build/bindings.cc, loader_bindings.cc, model_bindings.cc),
+ * The Embind surface of the wasm module (wasm-build/bindings.cc, loader_bindings.cc, model_bindings.cc,
+ * sha256_bindings.cc),
  * mirrored by hand; tests/js/embind-surface.test.mjs checks it against the live classes. Internal.
  */
 import type { Capability } from './capabilities.js';
@@ -80,8 +81,19 @@ export interface SessionHandle extends Handle {
   attention(ids: Int32Array): Float32Array[];
 }
 
+/** A streaming SHA-256 (src/io/sha256.h) over bytes in wasm memory. */
+export interface Sha256Handle extends Handle {
+  /** Appends `length` bytes at wasm address `ptr`. */
+  update(ptr: number, length: number): void;
+  /** SHA-256 of everything appended, as 64 lowercase hex digits; the hasher starts over afterwards. */
+  hexDigest(): string;
+  /** Drops what was appended. */
+  reset(): void;
+}
+
 export interface QkvWasmModule {
   ModelLoader: { create(configJson: string, dtype: string): LoaderHandle };
+  Sha256Hasher: { create(): Sha256Handle };
   HEAPU8: Uint8Array;
   HEAPF32: Float32Array;
   /** Present in the pthreads build only. */
