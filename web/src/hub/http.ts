@@ -100,6 +100,9 @@ async function fetchFollowingRedirects(url: string, options: HubRequestOptions):
     if (options.rangeStart !== undefined && options.rangeStart > 0) headers.Range = `bytes=${options.rangeStart}-`;
     const response = await fetch(current, {
       method: options.method ?? 'GET', headers, redirect: isNode ? 'manual' : 'follow',
+      // Not the browser's HTTP cache: revisions must be asked afresh, and files are kept (verified) in the
+      // Cache API already — a second copy would double the disk use, and a corrupted one would be served again.
+      ...(isNode ? {} : { cache: 'no-store' as const }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const location = response.headers.get('Location');
