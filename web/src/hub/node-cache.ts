@@ -21,6 +21,7 @@ type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
 const READ_CHUNK = 4 << 20;
+const WRITE_BACKLOG = 32 << 20;
 
 async function nodeModules(): Promise<{ fs: Fs; path: Path }> {
   const [fs, path] = await Promise.all([
@@ -118,12 +119,29 @@ export class NodeRepoCache {
       resumeFrom = size !== undefined && size <= file.size ? size : 0;
     }
     const handle = await fs.open(temp, resumeFrom > 0 ? 'r+' : 'w');
+    // Writes go behind the download (one at a time, in order), so the loader is not held up by each
+    // chunk's write; the download waits only when more than WRITE_BACKLOG bytes are queued.
     let position = resumeFrom;
+    let written: Promise<void> = Promise.resolve();
+    let backlog = 0;
     let open = true;
+    const enqueue = (bytes: Uint8Array): void => {
+      const at = position;
+      position += bytes.length;
+      backlog += bytes.length;
+      written = written.then(async () => {
+        for (let done = 0; done < bytes.length;) done += (await handle.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
+        backlog -= bytes.length;
+      });
+    };
     const finish = async (keep: 'blob' | 'resumable' | 'nothing'): Promise<void> => {
       if (!open) return;
       open = false;
-      await handle.close();
+      try {
+        await written;
+      } finally {
+        await handle.close();
+      }
       try {
         if (keep === 'blob') {
           await fs.rename(temp, blob);
@@ -147,11 +165,8 @@ export class NodeRepoCache {
         }
       },
       async write(bytes) {
-        for (let done = 0; done < bytes.length;) {
-          const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position);
-          done += bytesWritten;
-          position += bytesWritten;
-        }
+        enqueue(bytes);
+        if (backlog > WRITE_BACKLOG) await written;
       },
       commit: () => finish('blob'),
       abandon: () => finish('resumable'),
