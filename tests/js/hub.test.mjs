@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'n
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from '@huggingface/hub';
-import { env, HubError, IntegrityError, loadModel, downloadModel, NetworkError } from '../../dist/index.js';
+import { downloadModel, env, HubError, IntegrityError, loadModel, NetworkError, pipeline } from '../../dist/index.js';
 import { startFakeHub } from './fake-hub.mjs';
 import { compareLogits, folder } from './fixtures.mjs';
 import { fileRequests, fixtureRepo, freshCache, uniqueId, weightRequests } from './hub-support.mjs';
@@ -311,4 +311,18 @@ test('a local folder comes first: a folder at the id\'s path, and env.localModel
     process.chdir(cwd);
   }
   assert.deepEqual(hub.requests.filter((r) => r.status !== 401 && r.status !== 404), []);
+});
+
+test("pipeline(task, 'org/name', { revision }) loads by id as transformers.js's does", async () => {
+  const id = uniqueId('gpt2');
+  const first = hub.addRepo(id, fixtureRepo('gpt2-tiny'));
+  hub.push(id, { 'model.safetensors': Buffer.from('a later commit that does not load') });
+  const generator = await pipeline('text-generation', id, { revision: first });
+  try {
+    const [{ generated_text: text }] = await generator('Hello', { max_new_tokens: 3, do_sample: false });
+    assert.ok(text.startsWith('Hello') && text.length > 'Hello'.length, text);
+  } finally {
+    await generator.dispose();
+  }
+  await assert.rejects(pipeline('text-generation', id), /safetensors/);
 });

@@ -223,7 +223,7 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
 // --- pipeline and TextStreamer ----------------------------------------------------
 export async function pipelines(folder: string): Promise<string> {
   const task: PipelineTask = 'text-generation';
-  const pipelineOptions: PipelineOptions = { dtype: 'fp16', progress_callback: (p: ProgressInfo) => void p.loaded };
+  const pipelineOptions: PipelineOptions = { dtype: 'fp16', revision: 'main', progress_callback: (p: ProgressInfo) => void p.loaded };
   const generator: TextGenerationPipeline = await pipeline(task, folder, pipelineOptions);
 
   const streamerOptions: TextStreamerOptions = {

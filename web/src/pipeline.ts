@@ -22,6 +22,10 @@ export interface PipelineOptions {
   /** transformers.js's name for onProgress. */
   progress_callback?: (info: ProgressInfo) => void;
   onProgress?: (info: ProgressInfo) => void;
+  /** A Hub id's branch, tag or commit (default 'main'), as transformers.js's `revision`. */
+  revision?: string;
+  /** The Hub access token for gated or private models (default env.accessToken). */
+  accessToken?: string;
   signal?: AbortSignal;
 }
 
@@ -98,6 +102,8 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
   const onProgress = options.onProgress ?? options.progress_callback;
   const model = await loadModel(source, {
     dtype,
+    ...(options.revision !== undefined ? { revision: options.revision } : {}),
+    ...(options.accessToken !== undefined ? { accessToken: options.accessToken } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
