@@ -27,6 +27,14 @@ export interface ResolvedModel {
   tokenizerConfig?: FileInput | OptionalFile;
   generationConfig?: FileInput | OptionalFile;
   weights: WeightFiles;
+  /**
+   * Any other file of the repository by its path there ('modules.json',
+   * '1_Pooling/config.json'), for readers of files the model itself does not
+   * need (sentence-transformers.ts). undefined: the source knows the file is
+   * absent (or cannot have it); an `{ optional }` location may be missing.
+   * Asking makes no request: only reading the answer does.
+   */
+  extraFile?: (path: string) => FileInput | OptionalFile | undefined;
 }
 
 /** One kind of source: which inputs it takes, and how it finds their files. */
