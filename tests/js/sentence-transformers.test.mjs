@@ -97,6 +97,10 @@ function stFolder(files) {
 
 const MINILM = { 'modules.json': MINILM_MODULES, '1_Pooling/config.json': MINILM_POOLING };
 
+/** model.info.embedding as expected: the pooling and normalization, texts as the tokenizer gives them. */
+const defaults = (pooling, normalize, from = 'modules.json') =>
+  ({ pooling, normalize, maxTokens: undefined, lowercase: false, from, unsupported: undefined });
+
 // The reference inputs the API can give as ids (token types all 0) and their PyTorch last hidden states.
 const inputs = ref.inputs.filter((i) => i.token_type_ids.every((t) => t === 0));
 const ids = inputs.map((i) => i.ids);
@@ -146,7 +150,7 @@ async function withModel(source, fn) {
 
 test('the all-MiniLM-L6-v2 layout (mean, then Normalize): embed() without options gives its vectors', async () => {
   await withModel(stFolder(MINILM), async (model) => {
-    assert.deepEqual(model.info.embedding, { pooling: 'mean', normalize: true, from: 'modules.json', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('mean', true));
     assertVectors(await model.embed(ids), expected('mean', true), 'mean, normalized');
     // The normalized and plain means differ, so the Normalize module really is applied.
     assert.ok(compare((await model.embed(ids)).data, expected('mean', false)).maxAbs > 0.1);
@@ -156,7 +160,7 @@ test('the all-MiniLM-L6-v2 layout (mean, then Normalize): embed() without option
 test('a cls Pooling config: embed() pools the [CLS] row, and no Normalize module means unnormalized', async () => {
   const files = { 'modules.json': modulesJson({ normalize: false }), '1_Pooling/config.json': poolingConfig('cls') };
   await withModel(stFolder(files), async (model) => {
-    assert.deepEqual(model.info.embedding, { pooling: 'cls', normalize: false, from: 'modules.json', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('cls', false));
     const result = await model.embed(ids);
     assertVectors(result, expected('cls', false), 'cls, not normalized');
     // Sensitivity: the same model with today's default (mean) gives other vectors.
@@ -184,8 +188,47 @@ test('a max Pooling config, and the compact config and module names of sentence-
     '1_Pooling/config.json': JSON.stringify({ embedding_dimension: WIDTH, pooling_mode: 'cls', include_prompt: true }),
   };
   await withModel(stFolder(compact), async (model) => {
-    assert.deepEqual(model.info.embedding, { pooling: 'cls', normalize: true, from: 'modules.json', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('cls', true));
     assertVectors(await model.embed(ids), expected('cls', true), 'compact cls, normalized');
+  });
+});
+
+test('sentence_bert_config.json: texts are cut to max_seq_length and lowercased when do_lower_case says so', async () => {
+  // all-MiniLM-L6-v2's has { "max_seq_length": 256, "do_lower_case": false }; 6 cuts bert-tiny's inputs.
+  const cut = { ...MINILM, 'sentence_bert_config.json': '{\n  "max_seq_length": 6,\n  "do_lower_case": false\n}' };
+  await withModel(stFolder(cut), async (model) => {
+    assert.deepEqual(model.info.embedding, { ...defaults('mean', true), maxTokens: 6 });
+    const long = ids.find((i) => i.length > 6);
+    // As the tokenizer truncates: the first 5 tokens, then the closing [SEP].
+    const kept = [...long.slice(0, 5), long.at(-1)];
+    const got = await model.embed([long, ids[0]]);
+    const want = await model.embed([kept, ids[0]]);
+    assert.deepEqual(got.data, want.data);
+    assert.ok(compare(got.data.subarray(0, WIDTH), [expected('mean', true)[ids.indexOf(long)]]).maxAbs > 0.01, 'the cut matters');
+    // The short input is whole: PyTorch's vectors.
+    assertVectors({ data: got.data.subarray(WIDTH), dims: [1, WIDTH] }, [expected('mean', true)[0]], 'short input');
+  });
+  // A cased tokenizer (bert-tiny's without its lowercasing): do_lower_case gives the uncased ids, hence PyTorch's vectors.
+  const tokenizer = JSON.parse(readFileSync(join(folder('bert-tiny'), 'tokenizer.json'), 'utf8'));
+  tokenizer.normalizer.lowercase = false;
+  tokenizer.normalizer.strip_accents = false;
+  const bytes = (name) => readFileSync(join(folder('bert-tiny'), name));
+  const cased = (lower) => ({
+    config: bytes('config.json'), weights: bytes('model.safetensors'), tokenizer: new TextEncoder().encode(JSON.stringify(tokenizer)),
+    extraFiles: {
+      ...Object.fromEntries(Object.entries(MINILM).map(([k, v]) => [k, new TextEncoder().encode(v)])),
+      'sentence_bert_config.json': new TextEncoder().encode(JSON.stringify({ max_seq_length: 256, do_lower_case: lower })),
+    },
+  });
+  const texts = ref.texts.slice(0, 2);
+  await withModel(cased(true), async (model) => {
+    assert.deepEqual(model.info.embedding, { ...defaults('mean', true), maxTokens: 256, lowercase: true });
+    assertVectors(await model.embed(texts.map((t) => t.text)), texts.map((t) => t.mean_pooled_normalized), 'lowercased');
+  });
+  await withModel(cased(false), async (model) => {
+    assert.notDeepEqual(model.tokenizer.encode(texts[0].text), texts[0].ids, 'the tokenizer is cased');
+    const { data } = await model.embed(texts.map((t) => t.text));
+    assert.ok(compare(data, texts.map((t) => t.mean_pooled_normalized)).maxAbs > 0.01, 'cased ids give other vectors');
   });
 });
 
@@ -204,7 +247,7 @@ test('explicit options win over the model\'s defaults', async () => {
 
 test('without modules.json, today\'s defaults: mean, not normalized', async () => {
   await withModel(folder('bert-tiny'), async (model) => {
-    assert.deepEqual(model.info.embedding, { pooling: 'mean', normalize: false, from: 'default', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('mean', false, 'default'));
     assertVectors(await model.embed(ids), expected('mean', false), 'default mean');
   });
   // A decoder cannot embed, and has no embedding defaults.
@@ -255,6 +298,10 @@ test('a malformed modules.json or Pooling config is a FormatError naming the fil
     [{ 'modules.json': MINILM_MODULES, '1_Pooling/config.json': '{"pooling_mode_mean_tokens": false}' },
       /^1_Pooling\/config\.json: no pooling mode is true/],
     [{ 'modules.json': MINILM_MODULES }, /1_Pooling\/config\.json is missing/],
+    [{ ...MINILM, 'sentence_bert_config.json': '{"max_seq_length": "long"}' },
+      /^sentence_bert_config\.json: max_seq_length must be a whole number/],
+    [{ ...MINILM, 'sentence_bert_config.json': '{"max_seq_length": 256, "do_lower_case": 1}' },
+      /^sentence_bert_config\.json: do_lower_case must be true or false/],
   ];
   for (const [files, message] of cases) {
     await assert.rejects(loadModel(stFolder(files)), (e) => e instanceof FormatError && message.test(e.message), String(message));
@@ -269,7 +316,7 @@ test('ModelFiles: extraFiles keyed by repository path; none given, none read', a
     '1_Pooling/config.json': new Blob([poolingConfig('cls')]),
   };
   await withModel({ ...files, extraFiles }, async (model) => {
-    assert.deepEqual(model.info.embedding, { pooling: 'cls', normalize: false, from: 'modules.json', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('cls', false));
     assertVectors(await model.embed(ids), expected('cls', false), 'ModelFiles cls');
   });
   await withModel(files, async (model) => assert.equal(model.info.embedding.from, 'default'));
@@ -344,7 +391,7 @@ test('a base URL: an encoder\'s modules.json and Pooling config are fetched; a d
   const server = await startFixtureServer({ root });
   try {
     await withModel(`${server.url}/minilm`, async (model) => {
-      assert.deepEqual(model.info.embedding, { pooling: 'mean', normalize: true, from: 'modules.json', unsupported: undefined });
+      assert.deepEqual(model.info.embedding, defaults('mean', true));
       assertVectors(await model.embed(ids), expected('mean', true), 'served mean, normalized');
     });
     assert.ok(server.requests.includes('GET /minilm/modules.json'), server.requests.join('\n'));
@@ -355,7 +402,7 @@ test('a base URL: an encoder\'s modules.json and Pooling config are fetched; a d
     await withModel(`${server.url}/llama`, async (model) => assert.ok(model.info.capabilities.includes('generate')));
     const llama = server.requests.filter((r) => r.includes('/llama/'));
     assert.ok(llama.some((r) => r.endsWith('/model.safetensors')), llama.join('\n'));
-    assert.deepEqual(llama.filter((r) => /modules\.json|Pooling/.test(r)), []);
+    assert.deepEqual(llama.filter((r) => /modules\.json|Pooling|sentence_bert_config/.test(r)), []);
   } finally {
     await server.close();
   }
@@ -365,7 +412,7 @@ test('WorkerEngine: the defaults cross to the page, embed() applies them in the 
   const engine = await WorkerEngine.create({ numThreads: 1 });
   try {
     const model = await engine.loadModel(stFolder(MINILM));
-    assert.deepEqual(model.info.embedding, { pooling: 'mean', normalize: true, from: 'modules.json', unsupported: undefined });
+    assert.deepEqual(model.info.embedding, defaults('mean', true));
     assertVectors(await model.embed(ids), expected('mean', true), 'worker mean, normalized');
     assertVectors(await model.embed(ids, { pooling: 'cls', normalize: false }), expected('cls', false), 'worker explicit');
     model.dispose();

@@ -192,13 +192,15 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const pooling: Pooling | undefined = defaults?.pooling;
   const from: 'modules.json' | 'default' | undefined = defaults?.from;
   const why: string | undefined = defaults?.unsupported;
+  const cut: number | undefined = defaults?.maxTokens;
+  const lowercase: boolean | undefined = defaults?.lowercase;
   const files: ModelFiles = {
     config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json',
     extraFiles: { 'modules.json': new Uint8Array(), '1_Pooling/config.json': new Blob(['{}']) },
   };
   void files;
   const result: EmbedResult = await model.embed(['first text', [101, 102]], embedOptions);
-  return [...result.dims, result.data.length, `${pooling} ${from} ${why} ${defaults?.normalize}`.length];
+  return [...result.dims, result.data.length, `${pooling} ${from} ${why} ${defaults?.normalize} ${cut} ${lowercase}`.length];
 }
 
 // --- pipeline and TextStreamer ----------------------------------------------------

@@ -240,7 +240,11 @@ export class Model {
     if (pooling === 'none' && list.length !== 1) {
       throw new InvalidArgumentError("embed: pooling 'none' returns every token's state, for one text at a time");
     }
-    const sequences = list.map((t) => this.fitEncoder(typeof t === 'string' ? this.tokenizer.encode(t) : [...t]));
+    // A sentence-transformers Transformer module may lowercase texts and cut them shorter than the context.
+    const { lowercase, maxTokens } = this.info.embedding ?? DEFAULT_EMBEDDING;
+    const limit = Math.min(this.info.nCtx, maxTokens ?? Infinity);
+    const sequences = list.map((t) => this.fitEncoder(
+      typeof t === 'string' ? this.tokenizer.encode(lowercase ? t.toLowerCase() : t) : [...t], limit));
     const dim = this.info.nEmbd;
     const release = await this.acquire();
     try {
@@ -293,10 +297,10 @@ export class Model {
     return { pooling, normalize: options.normalize ?? (pooling !== 'none' && defaults.normalize) };
   }
 
-  /** ids cut to the encoder's context, keeping the special tokens the tokenizer put around the text. */
-  private fitEncoder(ids: number[]): number[] {
-    if (ids.length <= this.info.nCtx) return ids;
-    const head = ids.slice(0, this.info.nCtx - 1);
+  /** ids cut to `limit` tokens (the encoder's context), keeping the special tokens the tokenizer put around the text. */
+  private fitEncoder(ids: number[], limit = this.info.nCtx): number[] {
+    if (ids.length <= limit) return ids;
+    const head = ids.slice(0, limit - 1);
     head.push(ids[ids.length - 1]!); // the closing [SEP]
     return head;
   }

@@ -3,7 +3,8 @@
  * modules.json lists the modules SentenceTransformer runs after the
  * Transformer (a Pooling module whose folder holds config.json, often a
  * Normalize), and embed() pools and normalizes as they do unless its options
- * say otherwise. What qkv cannot apply (another pooling mode, a Dense or
+ * say otherwise; the Transformer module's sentence_bert_config.json says how
+ * long a text may be and whether it is lowercased. What qkv cannot apply (another pooling mode, a Dense or
  * LayerNorm module, a custom one) is named, and embed() without explicit
  * options then refuses instead of silently embedding another way.
  */
@@ -21,6 +22,14 @@ export interface EmbeddingDefaults {
   readonly pooling: Pooling | undefined;
   /** Whether vectors are scaled to unit length: a Normalize module follows the pooling. */
   readonly normalize: boolean;
+  /**
+   * Tokens a text is cut to (keeping its closing special token), as the
+   * Transformer module's sentence_bert_config.json max_seq_length says;
+   * undefined: the model's context (info.nCtx).
+   */
+  readonly maxTokens: number | undefined;
+  /** Whether texts are lowercased before tokenizing (sentence_bert_config.json's do_lower_case). */
+  readonly lowercase: boolean;
   /** 'modules.json': read from the sentence-transformers modules; 'default': qkv's own (mean, not normalized). */
   readonly from: 'modules.json' | 'default';
   /**
@@ -34,7 +43,7 @@ export interface EmbeddingDefaults {
 
 /** No modules.json: mean pooling, not normalized (embed()'s defaults before sentence-transformers). */
 export const DEFAULT_EMBEDDING: EmbeddingDefaults = Object.freeze({
-  pooling: 'mean', normalize: false, from: 'default', unsupported: undefined,
+  pooling: 'mean', normalize: false, maxTokens: undefined, lowercase: false, from: 'default', unsupported: undefined,
 });
 
 /** sentence-transformers' pooling modes, as its Pooling module names them, and what qkv runs them as. */
@@ -71,10 +80,11 @@ export async function readEmbeddingDefaults(files: ResolvedModel, context: ReadC
   const unapplied: string[] = [];
   const poolings: ModuleEntry[] = [];
   let normalize = false;
+  let transformer: ModuleEntry | undefined;
   for (const module of modules) {
     const kind = moduleKind(module.type);
-    if (kind === 'Transformer') continue; // the model loadModel runs
-    if (kind === 'Pooling') poolings.push(module);
+    if (kind === 'Transformer') transformer ??= module; // the model loadModel runs
+    else if (kind === 'Pooling') poolings.push(module);
     else if (kind === 'Normalize') normalize = true;
     else unapplied.push(`module ${describe(module)}`);
   }
@@ -102,7 +112,31 @@ export async function readEmbeddingDefaults(files: ResolvedModel, context: ReadC
   }
   const unsupported = unapplied.length === 0 ? undefined
     : `this model's modules.json asks for what qkv does not apply: ${unapplied.join('; ')}`;
-  return Object.freeze({ pooling, normalize, from: 'modules.json', unsupported });
+  const input = transformer === undefined ? { maxTokens: undefined, lowercase: false }
+    : await readInputConfig(files, transformer, context);
+  return Object.freeze({ pooling, normalize, ...input, from: 'modules.json', unsupported });
+}
+
+/**
+ * How the Transformer module prepares texts, from its sentence_bert_config.json
+ * (optional): max_seq_length (the tokenizer's truncation length) and do_lower_case.
+ */
+async function readInputConfig(files: ResolvedModel, transformer: ModuleEntry,
+  context: ReadContext): Promise<{ maxTokens: number | undefined; lowercase: boolean }> {
+  const name = joinPath(transformer.path, 'sentence_bert_config.json');
+  const config = await readOptionalJson(files.extraFile?.(name), name, context);
+  if (config === undefined) return { maxTokens: undefined, lowercase: false };
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new FormatError(`${name}: expected a JSON object`);
+  }
+  const { max_seq_length: max, do_lower_case: lower } = config as Record<string, unknown>;
+  if (max !== undefined && max !== null && !(Number.isSafeInteger(max) && (max as number) >= 2)) {
+    throw new FormatError(`${name}: max_seq_length must be a whole number of tokens >= 2, got ${JSON.stringify(max)}`);
+  }
+  if (lower !== undefined && typeof lower !== 'boolean') {
+    throw new FormatError(`${name}: do_lower_case must be true or false, got ${JSON.stringify(lower)}`);
+  }
+  return { maxTokens: typeof max === 'number' ? max : undefined, lowercase: lower === true };
 }
 
 /** The modules of modules.json: [{ idx, name, path, type }, ...] as SentenceTransformer.save writes them. */
