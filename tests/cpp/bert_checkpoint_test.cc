@@ -4,6 +4,7 @@
 // probabilities, against PyTorch; RoBERTa's positions and config checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -152,6 +153,40 @@ TEST_P(BertCheckpoint, PooledEmbeddingsMatchPyTorch) {
       norm += rows[t * model_->dims().n_embd + i] * rows[t * model_->dims().n_embd + i];
     EXPECT_NEAR(norm, 1.0, 1e-5) << "token " << t;
   }
+  // 'max' against the largest value of each dimension over the sequence's
+  // token rows, taken here from the plain 'none' rows (checked against
+  // PyTorch above through mean and [CLS]); then scaled as F.normalize does.
+  std::vector<float> plain;
+  ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), Pooling::kNone, false, &plain).ok());
+  const size_t n_embd = model_->dims().n_embd;
+  for (bool normalize : {false, true}) {
+    std::vector<float> pooled;
+    ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), Pooling::kMax, normalize, &pooled).ok());
+    ASSERT_EQ(pooled.size(), lengths.size() * n_embd);
+    size_t first = 0;
+    for (size_t s = 0; s < lengths.size(); first += lengths[s], ++s) {
+      std::vector<double> want(n_embd, -1e30);
+      for (size_t t = first; t < first + lengths[s]; ++t) {
+        for (size_t i = 0; i < n_embd; ++i)
+          want[i] = std::max(want[i], static_cast<double>(plain[t * n_embd + i]));
+      }
+      double norm = 0;
+      for (double v : want) norm += v * v;
+      const double scale = normalize ? 1.0 / std::sqrt(norm) : 1.0;
+      double worst = 0;
+      for (size_t i = 0; i < n_embd; ++i)
+        worst = std::max(worst, std::abs(pooled[s * n_embd + i] - want[i] * scale));
+      EXPECT_LE(worst, 1e-6) << "sequence " << s << (normalize ? " normalized" : "");
+    }
+  }
+  // Max differs from mean here, so a head that ignored the name would fail.
+  std::vector<float> mean, max;
+  ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), Pooling::kMean, false, &mean).ok());
+  ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), Pooling::kMax, false, &max).ok());
+  double gap = 0;
+  for (size_t i = 0; i < mean.size(); ++i)
+    gap = std::max(gap, static_cast<double>(std::abs(mean[i] - max[i])));
+  EXPECT_GT(gap, 0.1);
 }
 
 TEST_P(BertCheckpoint, AttentionProbabilitiesMatchPyTorch) {

@@ -91,9 +91,25 @@ export function bertSuite({ numThreads, flavour }) {
       /^pipeline\('text-generation'\): BertModel cannot 'generate'; it can 'encode'/.test(e.message));
   });
 
+  // Max pooling (sentence-transformers' pooling_mode_max_tokens): each dimension's largest value over
+  // the tokens of PyTorch's last hidden states, computed here.
+  test('bert-tiny: max pooling takes each dimension\'s largest token state', async () => {
+    const inputs = ref.inputs.filter((i) => i.token_type_ids.every((t) => t === 0));
+    for (const normalize of [false, true]) {
+      const { data, dims } = await model.embed(inputs.map((i) => i.ids), { pooling: 'max', normalize });
+      const want = inputs.map(({ last_hidden_state: rows }) => {
+        const max = rows[0].map((_, d) => Math.max(...rows.map((r) => r[d])));
+        const norm = normalize ? Math.hypot(...max) : 1;
+        return max.map((v) => v / norm);
+      });
+      const { maxAbs, minCos } = compareRows(data, dims[1], want);
+      assert.ok(maxAbs <= 1e-4 && minCos >= 0.9999, `max${normalize ? ', normalized' : ''}: max |error| ${maxAbs}, min cosine ${minCos}`);
+    }
+  });
+
   test('bert-tiny: bad inputs are named and leave the model working', async () => {
     await assert.rejects(model.embed([]), InvalidArgumentError);
-    await assert.rejects(model.embed(['a'], { pooling: 'max' }), (e) => e instanceof InvalidArgumentError && /pooling/.test(e.message));
+    await assert.rejects(model.embed(['a'], { pooling: 'median' }), (e) => e instanceof InvalidArgumentError && /pooling/.test(e.message));
     await assert.rejects(model.embed([[101, 40000, 102]]), (e) => e instanceof InvalidArgumentError && /40000/.test(e.message));
     await assert.rejects(model.forward([101]), (e) => e instanceof UnsupportedError && /^model\.forward\(\): BertModel cannot 'generate'; it can 'encode' \(embed\(\)\)$/.test(e.message));
     await assert.rejects(async () => { for await (const _ of model.generate('hi')) { /* nothing */ } },

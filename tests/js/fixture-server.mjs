@@ -5,11 +5,17 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { folder } from './fixtures.mjs';
 
-/** Starts it on a free port of 127.0.0.1; resolves to { url, close }. */
-export async function startFixtureServer() {
-  const root = folder('');
+/**
+ * Starts it on a free port of 127.0.0.1; resolves to { url, close, requests }.
+ * `root` (default tests/fixtures) is the folder served; `requests` logs each
+ * request as "METHOD /path", in arrival order.
+ */
+export async function startFixtureServer({ root = folder('') } = {}) {
+  const requests = [];
   const server = createServer((req, res) => {
-    const path = join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(`${req.method} ${pathname}`);
+    const path = join(root, pathname);
     let size;
     try {
       size = statSync(path).size;
@@ -22,5 +28,5 @@ export async function startFixtureServer() {
     else createReadStream(path).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)), requests };
 }

@@ -48,6 +48,8 @@ import {
   type AttentionResult,
   type EmbedOptions,
   type EmbedResult,
+  type Pooling,
+  type EmbeddingDefaults,
   type PipelineTask,
   type PipelineOptions,
   type TextGenerationPipeline,
@@ -214,10 +216,24 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const source: ModelSource = folder;
   const model = await loadModel(source);
   const embedOptions: EmbedOptions = { pooling: 'mean', normalize: true };
-  // @ts-expect-error a pooling qkv does not have
-  await model.embed('x', { pooling: 'max' });
+  // @ts-expect-error a pooling qkv does not have (sentence-transformers' mean_sqrt_len_tokens)
+  await model.embed('x', { pooling: 'mean_sqrt_len_tokens' });
+  const max: Pooling = 'max';
+  await model.embed('x', { pooling: max });
+  // A sentence-transformers repository's defaults: read-only information, possibly absent (decoders).
+  const defaults: EmbeddingDefaults | undefined = model.info.embedding;
+  const pooling: Pooling | undefined = defaults?.pooling;
+  const from: 'modules.json' | 'default' | undefined = defaults?.from;
+  const why: string | undefined = defaults?.unsupported;
+  const cut: number | undefined = defaults?.maxTokens;
+  const lowercase: boolean | undefined = defaults?.lowercase;
+  const files: ModelFiles = {
+    config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json',
+    extraFiles: { 'modules.json': new Uint8Array(), '1_Pooling/config.json': new Blob(['{}']) },
+  };
+  void files;
   const result: EmbedResult = await model.embed(['first text', [101, 102]], embedOptions);
-  return [...result.dims, result.data.length];
+  return [...result.dims, result.data.length, `${pooling} ${from} ${why} ${defaults?.normalize} ${cut} ${lowercase}`.length];
 }
 
 // --- pipeline and TextStreamer ----------------------------------------------------

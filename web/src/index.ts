@@ -26,7 +26,10 @@ export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo
 export type { Dtype, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
-export type { ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult } from './model.js';
+export type {
+  ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
+} from './model.js';
+export type { EmbeddingDefaults } from './sentence-transformers.js';
 export { pipeline } from './pipeline.js';
 export type {
   PipelineTask,

@@ -7,6 +7,7 @@
  * arrives, so peak memory stays near the model's size in its target dtype.
  */
 import { getBackend } from './backend.js';
+import { hasCapability } from './capabilities.js';
 import { isDtype, isKvDtype, type Dtype, type KvDtype } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
 import { defaultStopIds } from './generation.js';
@@ -14,6 +15,7 @@ import { CachedFiles } from './io/url-cache.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
 import { isAbort } from './platform.js';
+import { readEmbeddingDefaults } from './sentence-transformers.js';
 import { parseJson, readOptionalJson, readText, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
 import { createTokenizer } from './tokenizers/index.js';
@@ -109,11 +111,20 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, session: Session
     await streamWeights(backend, loader, files.weights, totals, onProgress, context);
     const handle = backend.call(() => loader.finish());
     const info = handle.info();
-    if (info.nVocab < tokenizer.vocabSize) {
+    let embedding;
+    try {
+      if (info.nVocab < tokenizer.vocabSize) {
+        throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
+      }
+      // Only an encoder is asked for modules.json, once its weights loaded: a decoder from a
+      // base URL then makes no request that would 404 (a red line in a browser's console).
+      if (hasCapability(info, 'encode')) embedding = await readEmbeddingDefaults(files, context);
+    } catch (e) {
       handle.delete();
-      throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
+      throw e;
     }
-    return new Model(backend, handle, tokenizer, { ...info, dtype }, defaultStopIds(config, generationConfig), session);
+    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}) },
+      defaultStopIds(config, generationConfig), session);
   } finally {
     loader.delete();
   }

@@ -7,8 +7,9 @@
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
 import type { Dtype, KvDtype } from './dtype.js';
-import { InvalidArgumentError, QkvError } from './errors.js';
+import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
+import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
@@ -19,6 +20,13 @@ export interface ModelInfo extends ModelHandleInfo {
   dtype: Dtype;
   /** Storage of the KV cache (decoders; loadModel's kvDtype). */
   kvDtype: KvDtype;
+  /**
+   * Encoders: how embed() pools and normalizes when its options leave them
+   * out — a sentence-transformers repository's own pooling and Normalize
+   * (from modules.json and its Pooling folder's config.json), else mean
+   * pooling, not normalized. Absent for models that cannot embed.
+   */
+  embedding?: EmbeddingDefaults;
 }
 
 /** @internal What a model's generation session is made with (loadModel's kvDtype and contextLength). */
@@ -31,14 +39,24 @@ export interface SessionOptions {
 /**
  * How embed() turns an encoder's last hidden states into one vector per text,
  * as sentence-transformers and transformers.js pool them: the mean over every
- * token (special tokens included) or the first ([CLS]) token.
+ * token (special tokens included), the first ([CLS]) token, or the largest
+ * value of each dimension over the tokens ('max').
  */
-export type Pooling = 'mean' | 'cls';
+export type Pooling = 'mean' | 'cls' | 'max';
 
 export interface EmbedOptions {
-  /** 'mean' over the tokens (default), 'cls' for the first token, 'none' for every token's state (one text only). */
+  /**
+   * 'mean' over the tokens, 'cls' for the first token, 'max' for each
+   * dimension's largest value, 'none' for every token's state (one text only).
+   * Default: the model's (info.embedding: a sentence-transformers
+   * repository's Pooling module, else 'mean').
+   */
   pooling?: Pooling | 'none';
-  /** Scale each vector to unit length (default false). */
+  /**
+   * Scale each vector to unit length. Default: the model's for pooled vectors
+   * (true when a sentence-transformers Normalize module follows the pooling),
+   * false for pooling 'none'.
+   */
   normalize?: boolean;
 }
 
@@ -218,19 +236,19 @@ export class Model {
     if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' || isIdList(t))) {
       throw new InvalidArgumentError('embed: expected a string or a non-empty array of strings or token-id arrays');
     }
-    const pooling = options.pooling ?? 'mean';
-    if (!['mean', 'cls', 'none'].includes(pooling)) {
-      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls' or 'none', got ${JSON.stringify(pooling)}`);
-    }
+    const { pooling, normalize } = this.embedOptions(options);
     if (pooling === 'none' && list.length !== 1) {
       throw new InvalidArgumentError("embed: pooling 'none' returns every token's state, for one text at a time");
     }
-    const sequences = list.map((t) => this.fitEncoder(typeof t === 'string' ? this.tokenizer.encode(t) : [...t]));
+    // A sentence-transformers Transformer module may lowercase texts and cut them shorter than the context.
+    const { lowercase, maxTokens } = this.info.embedding ?? DEFAULT_EMBEDDING;
+    const limit = Math.min(this.info.nCtx, maxTokens ?? Infinity);
+    const sequences = list.map((t) => this.fitEncoder(
+      typeof t === 'string' ? this.tokenizer.encode(lowercase ? t.toLowerCase() : t) : [...t], limit));
     const dim = this.info.nEmbd;
     const release = await this.acquire();
     try {
       const handle = this.liveHandle();
-      const normalize = options.normalize === true;
       if (pooling === 'none') {
         const ids = sequences[0]!;
         const data = this.backend.call(() => handle.embed(Int32Array.from(ids), [ids.length], null, 'none', normalize));
@@ -257,10 +275,32 @@ export class Model {
     }
   }
 
-  /** ids cut to the encoder's context, keeping the special tokens the tokenizer put around the text. */
-  private fitEncoder(ids: number[]): number[] {
-    if (ids.length <= this.info.nCtx) return ids;
-    const head = ids.slice(0, this.info.nCtx - 1);
+  /** The pooling and normalization of one embed() call: the options', else the model's defaults. */
+  private embedOptions(options: EmbedOptions): { pooling: Pooling | 'none'; normalize: boolean } {
+    const defaults = this.info.embedding ?? DEFAULT_EMBEDDING;
+    let pooling = options.pooling;
+    if (pooling === undefined) {
+      // Never another pooling than the model's own: what qkv cannot apply is named instead.
+      if (defaults.unsupported !== undefined) {
+        throw new UnsupportedError(`model.embed(): ${defaults.unsupported}; pass { pooling } ('mean', 'cls' or 'max') ` +
+          'to embed another way explicitly');
+      }
+      pooling = defaults.pooling ?? 'mean';
+    }
+    if (!['mean', 'cls', 'max', 'none'].includes(pooling)) {
+      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls', 'max' or 'none', got ${JSON.stringify(pooling)}`);
+    }
+    if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
+      throw new InvalidArgumentError(`embed: normalize must be true or false, got ${JSON.stringify(options.normalize)}`);
+    }
+    // sentence-transformers' Normalize scales the sentence embedding, never the token states.
+    return { pooling, normalize: options.normalize ?? (pooling !== 'none' && defaults.normalize) };
+  }
+
+  /** ids cut to `limit` tokens (the encoder's context), keeping the special tokens the tokenizer put around the text. */
+  private fitEncoder(ids: number[], limit = this.info.nCtx): number[] {
+    if (ids.length <= limit) return ids;
+    const head = ids.slice(0, limit - 1);
     head.push(ids[ids.length - 1]!); // the closing [SEP]
     return head;
   }

@@ -45,8 +45,13 @@ export interface ChatGenerationOutput {
 }
 
 export interface FeatureExtractionOptions {
-  /** 'none' (default, as transformers.js: every token's state, one text at a time), 'mean' or 'cls'. */
+  /**
+   * 'none' (every token's state, one text at a time), 'mean', 'cls' or 'max'.
+   * Default: a sentence-transformers repository's own pooling (model.info.embedding),
+   * else 'none' as transformers.js.
+   */
   pooling?: Pooling | 'none';
+  /** Default: the model's (a sentence-transformers Normalize module), else false. */
   normalize?: boolean;
 }
 
@@ -170,9 +175,13 @@ function textGeneration(model: Model) {
 function featureExtraction(model: Model) {
   return async (texts: string | readonly (string | readonly number[])[],
     options: FeatureExtractionOptions = {}): Promise<EmbeddingTensor> => {
+    // A sentence-transformers repository pools as its modules say (embed()'s defaults); other models
+    // give every token's state unless asked, as transformers.js.
+    const own = model.info.embedding?.from === 'modules.json';
+    const pooling = options.pooling ?? (own ? undefined : 'none');
     const { data, dims } = await model.embed(texts, {
-      pooling: options.pooling ?? 'none',
-      normalize: options.normalize === true,
+      ...(pooling !== undefined ? { pooling } : {}),
+      ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
     });
     return { type: 'float32', data, dims, tolist: () => toNested(data, dims) };
   };

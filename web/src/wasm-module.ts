@@ -58,7 +58,7 @@ export interface ModelHandle extends Handle {
   encode(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /**
    * Encoders: pooled embeddings through the pooling head, [sequences, nEmbd]
-   * ('mean' | 'cls'), or every token's state [tokens, nEmbd] ('none'); normalize scales each row to unit length.
+   * ('mean' | 'cls' | 'max'), or every token's state [tokens, nEmbd] ('none'); normalize scales each row to unit length.
    */
   embed(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null, pooling: string, normalize: boolean): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */

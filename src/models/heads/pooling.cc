@@ -23,10 +23,12 @@ Status pooling_from_name(const std::string& name, Pooling* out) {
     *out = Pooling::kMean;
   } else if (name == "cls") {
     *out = Pooling::kCls;
+  } else if (name == "max") {
+    *out = Pooling::kMax;
   } else if (name == "none") {
     *out = Pooling::kNone;
   } else {
-    return Status::invalid_argument("pooling must be 'mean', 'cls' or 'none', got '" + name + "'");
+    return Status::invalid_argument("pooling must be 'mean', 'cls', 'max' or 'none', got '" + name + "'");
   }
   return Status::ok_status();
 }
@@ -53,6 +55,12 @@ void pool_sequences(const float* hidden, const size_t* lengths, size_t n_seqs, s
     float* dst = out + s * n_embd;
     if (pooling == Pooling::kCls) {
       std::memcpy(dst, seq, n_embd * sizeof(float));
+    } else if (pooling == Pooling::kMax) {
+      // Every token is real (no padding to mask out), so the first row starts the maximum.
+      std::memcpy(dst, seq, n_embd * sizeof(float));
+      for (size_t t = 1; t < lengths[s]; ++t) {
+        for (size_t i = 0; i < n_embd; ++i) dst[i] = std::max(dst[i], seq[t * n_embd + i]);
+      }
     } else {
       std::fill(sum.begin(), sum.end(), 0.0);
       for (size_t t = 0; t < lengths[s]; ++t) {

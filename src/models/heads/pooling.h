@@ -1,8 +1,9 @@
 // The pooling head: sentence embeddings from an encoder's last hidden
 // states, as sentence-transformers and transformers.js pool them — the mean
 // over every token of a sequence (special tokens included; packed sequences
-// have no padding) or its first ([CLS]) token, optionally scaled to unit
-// length as torch.nn.functional.normalize does.
+// have no padding), its first ([CLS]) token, or the largest value of each
+// dimension over the tokens (sentence-transformers' max pooling), optionally
+// scaled to unit length as torch.nn.functional.normalize does.
 #pragma once
 
 #include <cstddef>
@@ -15,10 +16,11 @@ namespace qkv {
 enum class Pooling {
   kMean,
   kCls,
+  kMax,
   kNone,  // every token's state, each normalized on its own if asked
 };
 
-// "mean", "cls" or "none"; an invalid_argument naming the value otherwise.
+// "mean", "cls", "max" or "none"; an invalid_argument naming the value otherwise.
 Status pooling_from_name(const std::string& name, Pooling* out);
 
 // Rows pool_sequences() writes: one per sequence, or one per token for kNone.

@@ -1,7 +1,10 @@
 /**
- * qkv embed: sentence embeddings of an encoder (mean or CLS pooling, unit
- * length) and the cosine similarity of every pair, or the vectors as JSON.
+ * qkv embed: sentence embeddings of an encoder (the model's own pooling, or
+ * --pooling; unit length) and the cosine similarity of every pair, or the
+ * vectors as JSON.
  */
+import { UnsupportedError } from '../errors.js';
+import type { Pooling } from '../model.js';
 import type { Command } from './command.js';
 import { openModel } from './load.js';
 
@@ -12,11 +15,15 @@ export const embedCommand: Command = {
   details: [
     'Embeds each sentence (pooled over its tokens, scaled to unit length) and prints the numbered',
     'sentences, then their cosine similarity matrix (symmetric, 1.000 on the diagonal). With --json,',
-    'prints { "dims": [sentences, width], "embeddings": [[...], ...] } instead.',
+    'prints { "dims": [sentences, width], "embeddings": [[...], ...] } instead. Without --pooling, a',
+    'sentence-transformers model pools as its modules.json says (its 1_Pooling folder), others by the mean.',
   ],
   positionals: { min: 2, max: Infinity },
   options: [
-    { name: 'pooling', type: 'string', choices: ['mean', 'cls'], description: 'mean over the tokens (default) or the [CLS] token' },
+    {
+      name: 'pooling', type: 'string', choices: ['mean', 'cls', 'max'],
+      description: "mean over the tokens, the [CLS] token, or each dimension's max (default: the model's)",
+    },
     { name: 'json', type: 'boolean', description: 'print the embeddings as JSON instead of the similarity matrix' },
   ],
   examples: [
@@ -24,9 +31,15 @@ export const embedCommand: Command = {
   ],
   async run(args) {
     const [source, ...sentences] = args.positionals as [string, ...string[]];
-    const pooling = (args.string('pooling') ?? 'mean') as 'mean' | 'cls';
+    const chosen = args.string('pooling') as Pooling | undefined;
     const { model } = await openModel(source, args);
     try {
+      const defaults = model.info.embedding;
+      if (chosen === undefined && defaults?.unsupported !== undefined) {
+        throw new UnsupportedError(`qkv embed: ${defaults.unsupported}; choose a pooling with --pooling mean|cls|max`);
+      }
+      const pooling = chosen ?? defaults?.pooling ?? 'mean';
+      // Always unit length: the report is of cosines, and --json gives the same vectors.
       const { data, dims } = await model.embed(sentences, { pooling, normalize: true });
       const width = dims[1]!;
       const vectors = sentences.map((_, i) => data.subarray(i * width, (i + 1) * width));

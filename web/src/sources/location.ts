@@ -2,8 +2,9 @@
  * A folder (Node.js path or file: URL) or a base URL holding a model in the
  * Hub layout: config.json, tokenizer.json, model.safetensors or its
  * shards with model.safetensors.index.json, and the optional
- * tokenizer_config.json and generation_config.json. A Hub id will resolve
- * to such a base URL.
+ * tokenizer_config.json and generation_config.json; any other file of the
+ * folder (a sentence-transformers modules.json) is found by its path there.
+ * A Hub id will resolve to such a base URL.
  */
 import { isMissingFile, type ByteSource } from '../io/byte-source.js';
 import { shardFileNames } from '../io/shard-index.js';
@@ -27,6 +28,7 @@ export async function resolveLocation(join: (name: string) => string, context: R
     tokenizerConfig: { optional: join('tokenizer_config.json') },
     generationConfig: { optional: join('generation_config.json') },
     weights: { format: 'safetensors', ...(await openWeightFiles(join, context)) },
+    extraFile: (path) => ({ optional: join(path) }),
   };
 }
 

@@ -13,6 +13,12 @@ export interface ModelFiles {
   tokenizerConfig?: FileInput;
   /** generation_config.json (optional): its eos_token_id replaces config.json's as the default stop ids. */
   generationConfig?: FileInput;
+  /**
+   * Further files of the repository, keyed by their path there: a
+   * sentence-transformers model's 'modules.json' and '1_Pooling/config.json'
+   * (see EmbeddingDefaults). Only the ones given are read.
+   */
+  extraFiles?: Record<string, FileInput>;
 }
 
 /** The weight files as a list (one file, or the shards). */
@@ -34,11 +40,20 @@ export const modelFilesSource: SourceKind<ModelFiles> = {
     }
     const files = [...weightList(source.weights)];
     if (files.length === 0) throw new InvalidArgumentError('loadModel: weights is an empty list');
+    if (source.extraFiles !== undefined && (typeof source.extraFiles !== 'object' || source.extraFiles === null)) {
+      throw new InvalidArgumentError('loadModel: extraFiles must be an object of { path: file }');
+    }
     // Explicit files are never probed: the optional ones are read only when given.
     return {
       config: source.config, tokenizer: source.tokenizer, weights: { format: 'safetensors', files },
       ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: source.tokenizerConfig } : {}),
       ...(source.generationConfig !== undefined ? { generationConfig: source.generationConfig } : {}),
+      extraFile: (path) => extraFile(source.extraFiles, path),
     };
   },
 };
+
+/** A given extra file; only the object's own keys count (not 'constructor' or 'toString'). */
+function extraFile(files: ModelFiles['extraFiles'], path: string): FileInput | undefined {
+  return files !== undefined && Object.hasOwn(files, path) ? files[path] : undefined;
+}

@@ -28,8 +28,11 @@ export interface ResolvedModel {
   generationConfig?: SourceFile | OptionalFile;
   weights: WeightFiles;
   /**
-   * A further file of the repository by its path ('modules.json'); undefined
-   * when the source knows it is absent; an `{ optional }` location may be missing.
+   * Any other file of the repository by its path there ('modules.json',
+   * '1_Pooling/config.json'), for readers of files the model itself does not
+   * need (sentence-transformers.ts). undefined: the source knows the file is
+   * absent (or cannot have it); an `{ optional }` location may be missing.
+   * Asking makes no request: only reading the answer does.
    */
   extraFile?: (path: string) => SourceFile | OptionalFile | undefined;
 }

@@ -171,5 +171,12 @@ function portableSource(source: ModelSource): string | ModelFiles {
     // The optional files cross too, when given.
     ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: portable(source.tokenizerConfig) } : {}),
     ...(source.generationConfig !== undefined ? { generationConfig: portable(source.generationConfig) } : {}),
+    ...(source.extraFiles !== undefined ? { extraFiles: portableFiles(source.extraFiles, portable) } : {}),
   };
+}
+
+/** extraFiles with each file portable; anything but an object goes as it is, for loadModel to name. */
+function portableFiles(files: Record<string, FileInput>, portable: (input: FileInput) => FileInput): Record<string, FileInput> {
+  if (typeof files !== 'object' || files === null) return files;
+  return Object.fromEntries(Object.entries(files).map(([path, input]) => [path, portable(input)]));
 }
