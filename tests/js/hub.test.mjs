@@ -10,7 +10,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from '@huggingface/hub';
 import { downloadModel, env, HubError, IntegrityError, loadModel, NetworkError, pipeline } from '../../dist/index.js';
 import { startFakeHub } from './fake-hub.mjs';
-import { compareLogits, folder } from './fixtures.mjs';
+import { compareLogits, folder, reference } from './fixtures.mjs';
 import { fileRequests, fixtureRepo, freshCache, uniqueId, weightRequests } from './hub-support.mjs';
 
 let hub;
@@ -325,4 +325,44 @@ test("pipeline(task, 'org/name', { revision }) loads by id as transformers.js's 
     await generator.dispose();
   }
   await assert.rejects(pipeline('text-generation', id), /safetensors/);
+});
+
+test('a sentence-transformers repository by id embeds as sentence-transformers does (its Pooling and Normalize modules)', async () => {
+  const id = uniqueId('minilm-layout');
+  const ref = reference('bert-tiny');
+  const width = ref.config.hidden_size;
+  // all-MiniLM-L6-v2's modules.json and 1_Pooling/config.json (its 2_Normalize folder is empty: not in the tree).
+  const modules = JSON.stringify([
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+  ], null, 2);
+  const pooling = JSON.stringify({ word_embedding_dimension: width, pooling_mode_cls_token: false,
+    pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false, pooling_mode_mean_sqrt_len_tokens: false }, null, 2);
+  hub.addRepo(id, { ...fixtureRepo('bert-tiny'), 'modules.json': modules, '1_Pooling/config.json': pooling });
+  const inputs = ref.inputs.filter((i) => i.token_type_ids.every((t) => t === 0));
+  // PyTorch's last hidden states, mean-pooled and scaled to unit length here, as the modules say.
+  const want = inputs.map((input) => {
+    const mean = new Float64Array(width);
+    for (const row of input.last_hidden_state) row.forEach((v, i) => { mean[i] += v / input.last_hidden_state.length; });
+    const norm = Math.hypot(...mean);
+    return mean.map((v) => v / norm);
+  });
+  const model = await loadModel(id);
+  try {
+    assert.equal(model.info.embedding.pooling, 'mean');
+    assert.equal(model.info.embedding.normalize, true);
+    const { data } = await model.embed(inputs.map((i) => i.ids));
+    let maxAbs = 0;
+    want.forEach((w, r) => w.forEach((v, i) => { maxAbs = Math.max(maxAbs, Math.abs(data[r * width + i] - v)); }));
+    assert.ok(maxAbs <= 1e-4, `max |error| ${maxAbs}`);
+  } finally {
+    model.dispose();
+  }
+  // downloadModel caches the module configs too, so the same defaults hold offline.
+  await downloadModel(id);
+  env.allowRemoteModels = false;
+  const offline = await loadModel(id);
+  assert.equal(offline.info.embedding.pooling, 'mean');
+  offline.dispose();
 });
