@@ -3,18 +3,12 @@
  * the page's settings with each load and the worker loads by id exactly as
  * the page would (a worker has its own `env`).
  */
-import { env } from '../env.js';
+import { env, type Env } from '../env.js';
 import { isNode, locationHref } from '../platform.js';
 
-export interface HubSettings {
-  allowRemoteModels: boolean;
-  allowLocalModels: boolean;
-  localModelPath: string;
-  remoteHost: string;
-  remotePathTemplate: string;
-  cacheDir: string | undefined;
-  accessToken: string | undefined;
-}
+/** The Hub settings of `env` (see Env for what each means). */
+export type HubSettings = Pick<Env, 'allowRemoteModels' | 'allowLocalModels' | 'localModelPath' | 'remoteHost'
+  | 'remotePathTemplate' | 'cacheDir' | 'accessToken'>;
 
 /** The settings in effect here; a page's relative localModelPath is made absolute (a worker's location differs). */
 export function currentHubSettings(): HubSettings {
