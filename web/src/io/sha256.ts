@@ -7,8 +7,7 @@
  * have SubtleCrypto, which cannot hash a stream, so there the SHA-256 runs in
  * qkv's wasm module (src/io/sha256.h).
  */
-import type { Backend } from '../backend.js';
-import { getBackend } from '../backend.js';
+import { getBackend, type Backend } from '../backend.js';
 import { InvalidArgumentError, OutOfMemoryError, UnsupportedError } from '../errors.js';
 import { heapU8 } from '../heap.js';
 import { isNode } from '../platform.js';
