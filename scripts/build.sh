@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the npm package's contents into dist/: both wasm flavours
-# (dist/wasm/qkv-simd*.mjs + .wasm) and the TypeScript API (dist/*.js + .d.ts).
+# (dist/wasm/qkv-simd*.mjs + .wasm), the standalone SHA-256 wasm of the hashing
+# worker (embedded in dist/wasm/qkv-sha256.mjs) and the TypeScript API
+# (dist/*.js + .d.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 configure_wasm build/wasm
 configure_wasm build/wasm-threads -DQKV_WASM_THREADS=ON
-cmake --build build/wasm -j"$jobs" --target qkv-simd
+cmake --build build/wasm -j"$jobs" --target qkv-simd qkv-sha256-module
 cmake --build build/wasm-threads -j"$jobs" --target qkv-simd-threads
 npx --no-install tsc -p .
 # The chat-template engine ships inside dist/ (see web/src/vendor/jinja.d.ts).

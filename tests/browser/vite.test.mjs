@@ -5,6 +5,7 @@
 // same app also runs under `vite dev`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,31 @@ for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 
   });
 }
 
+/** node:crypto's digest of the bytes the app hashes with ?sha256 (tests/vite/main.js). */
+function appSha256() {
+  const bytes = new Uint8Array((9 << 20) + 5);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.imul(i, 0x9e3779b1) >>> 24;
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function assertHashed({ result, errors, requests }, workerPath) {
+  assert.equal(result.failed, undefined, result.failed);
+  assert.equal(result.sha256, appSha256());
+  assert.equal(result.inBackground, true);
+  assert.ok(requests.some((p) => workerPath.test(p)), String(requests));
+  // The hashing worker's wasm is embedded: no .wasm fetched, not qkv's runtime either.
+  assert.deepEqual(requests.filter((p) => p.endsWith('.wasm') || /qkv-simd/.test(p)), []);
+  assert.deepEqual(errors, []);
+}
+
+for (const isolation of ['isolated', 'plain']) {
+  test(`the bundled app hashes in qkv's SHA-256 worker on its embedded wasm, ${isolation}`, async () => {
+    const run = await runApp(`${server.url}/${isolation}/${appPath}?sha256`);
+    assertHashed(run, /\/vite-app\/assets\/sha256-worker-[\w-]+\.js$/);
+    assert.deepEqual(run.requests.filter((p) => p.includes('/dist/')), []);
+  });
+}
+
 test('the bundled app generates from a copy of the runtime named by env.wasm.wasmPaths, isolated', async () => {
   mkdirSync(join(outDir, 'qkv-wasm'), { recursive: true });
   for (const name of runtimeFiles) cpSync(join(repo, 'dist/wasm', name), join(outDir, 'qkv-wasm', name));
@@ -165,6 +191,8 @@ for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 
       const inWorker = await runApp(`${dev.resolvedUrls.local[0]}index.html?worker`);
       assertGenerated(inWorker, flavour);
       assert.equal(inWorker.result.worker, true);
+      // And the SHA-256 worker, served as a worker module too.
+      assertHashed(await runApp(`${dev.resolvedUrls.local[0]}index.html?sha256`), /\/sha256-worker\.js$/);
     } finally {
       await dev.close();
     }

@@ -29,6 +29,7 @@ test('the tarball holds dist/ (both flavours, .d.ts) and no sources or tests', (
     'dist/wasm/package.json',
     'dist/wasm/qkv-simd.mjs', 'dist/wasm/qkv-simd.wasm',
     'dist/wasm/qkv-simd-threads.mjs', 'dist/wasm/qkv-simd-threads.wasm', 'dist/wasm/qkv-simd-threads.worker.js',
+    'dist/io/sha256-worker.js', 'dist/wasm/qkv-sha256.mjs',
   ]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
