@@ -2,7 +2,9 @@
 // SHA-256 as it streams, written into the huggingface_hub cache) against the
 // cached load and the same files loaded as a folder, all side by side in one
 // process; and the hashing cost on its own (node:crypto, as Node.js loads
-// use, and qkv's wasm hasher, as pages use) against the cached load's time.
+// use, and qkv's wasm hasher, as pages use; inline, and on the worker thread
+// loads by id use, where the loading thread only copies) against the cached
+// load's time.
 //
 //   node bench/hub/run.mjs [MODEL_DIR] [--rounds N] [--dtype f32|f16|q8] [--threads N]
 //
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { env, loadModel } from '../../dist/index.js';
 import { createSha256 } from '../../dist/io/sha256.js';
+import { createBackgroundSha256 } from '../../dist/io/sha256-background.js';
 import { startFakeHub } from '../../tests/js/fake-hub.mjs';
 
 const args = process.argv.slice(2);
@@ -43,20 +46,27 @@ async function timeLoad(source) {
   return ms;
 }
 
-/** Reads the weights file in 4 MiB chunks (from the page cache after the first round), hashing each if asked. */
-async function readWeights(hash) {
+/**
+ * Reads the weights file in 4 MiB chunks (from the page cache after the first round), hashing each if
+ * asked; with a background hash, `inUpdate` sums the time the reading thread spent in update() (what the
+ * loading loses) and the digest is awaited.
+ */
+async function readWeights(hash, inUpdate = { ms: 0 }) {
   const handle = await open(join(modelDir, 'model.safetensors'), 'r');
   const chunk = new Uint8Array(4 << 20);
   try {
     for (let at = 0; at < weightBytes;) {
       const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, weightBytes - at), at);
+      const start = performance.now();
       hash?.update(chunk.subarray(0, bytesRead));
+      inUpdate.ms += performance.now() - start;
+      await hash?.drain?.(32 << 20);
       at += bytesRead;
     }
   } finally {
     await handle.close();
   }
-  return hash?.digestHex();
+  return hash?.digest ? hash.digest() : hash?.digestHex();
 }
 
 const hub = await startFakeHub();
@@ -75,7 +85,12 @@ try {
       const read = (await timed(() => readWeights())).ms;
       const hashNode = (await timed(async () => readWeights(await createSha256({ implementation: 'node' })))).ms - read;
       const hashWasm = (await timed(async () => readWeights(await createSha256({ implementation: 'wasm' })))).ms - read;
-      const row = { round, dtype, weightBytes, first, cached, folder, read, hashNode, hashWasm };
+      const backgroundNode = { ms: 0 };
+      await readWeights(await createBackgroundSha256({ implementation: 'node' }), backgroundNode);
+      const backgroundWasm = { ms: 0 };
+      await readWeights(await createBackgroundSha256({ implementation: 'wasm' }), backgroundWasm);
+      const row = { round, dtype, weightBytes, first, cached, folder, read, hashNode, hashWasm,
+        backgroundNode: backgroundNode.ms, backgroundWasm: backgroundWasm.ms };
       results.push(row);
       console.log(JSON.stringify(row));
     } finally {
@@ -87,10 +102,13 @@ try {
 }
 
 const median = (key) => results.map((r) => r[key]).sort((a, b) => a - b)[results.length >> 1];
-const m = Object.fromEntries(['first', 'cached', 'folder', 'hashNode', 'hashWasm'].map((k) => [k, median(k)]));
+const m = Object.fromEntries(['first', 'cached', 'folder', 'hashNode', 'hashWasm', 'backgroundNode', 'backgroundWasm'].map((k) => [k, median(k)]));
 const mb = weightBytes / 1e6;
 console.log(`\n${modelDir} (${mb.toFixed(0)} MB of weights), dtype ${dtype}, ${env.wasm.numThreads} thread(s), median of ${rounds}:`);
 console.log(`  first load by id (download + SHA-256 + cache write + load): ${m.first.toFixed(0)} ms`);
 console.log(`  cached load by id:                                          ${m.cached.toFixed(0)} ms  (folder load: ${m.folder.toFixed(0)} ms, ratio ${(m.cached / m.folder).toFixed(2)})`);
 console.log(`  SHA-256 node:crypto: ${m.hashNode.toFixed(0)} ms (${(mb / m.hashNode * 1000).toFixed(0)} MB/s) = ${(100 * m.hashNode / m.cached).toFixed(1)} % of the cached load`);
 console.log(`  SHA-256 wasm:        ${m.hashWasm.toFixed(0)} ms (${(mb / m.hashWasm * 1000).toFixed(0)} MB/s) = ${(100 * m.hashWasm / m.cached).toFixed(1)} % of the cached load`);
+console.log(`  background SHA-256 (as loads by id hash), the loading thread's time in update():`);
+console.log(`    node:crypto worker: ${m.backgroundNode.toFixed(0)} ms = ${(100 * m.backgroundNode / m.cached).toFixed(1)} % of the cached load`);
+console.log(`    wasm worker:        ${m.backgroundWasm.toFixed(0)} ms = ${(100 * m.backgroundWasm / m.cached).toFixed(1)} % of the cached load`);

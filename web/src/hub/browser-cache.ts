@@ -41,7 +41,7 @@ export function browserCacheSink(cache: Cache, url: string, file: RepoFile): Dow
     resumeFrom: 0,
     async *partial() {},
     async write(bytes) {
-      if (open) controller.enqueue(bytes.slice());
+      if (open) controller.enqueue(bytes); // a fetch chunk: never reused, so not copied
     },
     commit: () => end(true),
     abandon: () => end(false),

@@ -9,7 +9,8 @@
  */
 import { FormatError, IntegrityError, NetworkError, UnsupportedError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { createSha256, gitBlobSha1, type StreamingHash } from '../io/sha256.js';
+import { gitBlobSha1 } from '../io/sha256.js';
+import { createBackgroundSha256, type BackgroundHash } from '../io/sha256-background.js';
 import { isAbort, messageOf } from '../platform.js';
 import { backoffMs, hubFetch, MAX_ATTEMPTS, sleep, type HubRequestOptions, type HubTarget } from './http.js';
 import type { RepoFile } from './listing.js';
@@ -46,6 +47,9 @@ export interface Download {
   request: HubRequestOptions;
   sink: DownloadSink;
 }
+
+/** Bytes appended to the hash but not yet hashed, at most, before the download waits for the hash. */
+const HASH_BACKLOG = 32 << 20;
 
 /** Failed reads of a body (cuts) tolerated per file before the download fails. */
 const MAX_CUTS = MAX_ATTEMPTS;
@@ -115,6 +119,7 @@ async function* downloadChunks(download: Download, verifier: Verifier): AsyncGen
     if (sink.resumeFrom > 0 && sink.resumeFrom <= file.size) {
       for await (const bytes of sink.partial()) {
         verifier.update(bytes);
+        await verifier.drain();
         received += bytes.length;
         yield bytes;
       }
@@ -150,6 +155,7 @@ async function* downloadChunks(download: Download, verifier: Verifier): AsyncGen
           }
           verifier.update(bytes);
           await sink.write(bytes);
+          await verifier.drain();
           received += bytes.length;
           yield bytes;
           if (received === file.size) break;
@@ -196,16 +202,25 @@ function describe(download: Download): string {
 
 /**
  * Checks the bytes against the Hub's hash: an LFS file's SHA-256 as it
- * streams; a small file's git blob sha-1 over all of it (small files are
- * read whole anyway, and SubtleCrypto cannot hash a stream).
+ * streams, on a worker thread beside the loading (io/sha256-background.ts);
+ * a small file's git blob sha-1 over all of it (small files are read whole
+ * anyway, and SubtleCrypto cannot hash a stream).
  */
 class Verifier {
   private readonly small: Uint8Array[] = [];
 
-  private constructor(private readonly file: RepoFile, private readonly sha256: StreamingHash | undefined) {}
+  private constructor(private readonly file: RepoFile, private readonly sha256: BackgroundHash | undefined) {}
 
   static async create(file: RepoFile): Promise<Verifier> {
-    return new Verifier(file, file.sha256 === undefined ? undefined : await createSha256());
+    return new Verifier(file, file.sha256 === undefined ? undefined : await createBackgroundSha256());
+  }
+
+  /**
+   * Waits while more than a bounded amount of bytes waits to be hashed (a
+   * page's wasm hash is slower than the loading): memory stays bounded.
+   */
+  async drain(): Promise<void> {
+    await this.sha256?.drain(HASH_BACKLOG);
   }
 
   update(bytes: Uint8Array): void {
@@ -216,7 +231,7 @@ class Verifier {
   /** Undefined when the bytes match; else what differs. */
   async mismatch(): Promise<string | undefined> {
     if (this.sha256 !== undefined) {
-      const actual = await this.sha256.digestHex();
+      const actual = await this.sha256.digest();
       return actual === this.file.sha256 ? undefined : `SHA-256 of the downloaded bytes is ${actual}, the Hub lists ${this.file.sha256}`;
     }
     const whole = new Uint8Array(this.small.reduce((n, b) => n + b.length, 0));
