@@ -6,14 +6,14 @@
 // keep the process alive, and the inline fallback when no worker can start.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { InternalError, InvalidArgumentError } from '../../dist/index.js';
-import { BACKGROUND_BATCH_BYTES, createBackgroundSha256 } from '../../dist/io/sha256-background.js';
+import { BACKGROUND_BATCH_BYTES, createBackgroundSha256, createFileTailSha256 } from '../../dist/io/sha256-background.js';
 import { chunking, feed, nodeSha256, randomBytes } from './sha256-suite.mjs';
 
 const MiB = 1 << 20;
@@ -167,4 +167,37 @@ test('a worker that dies mid-hash fails its hashes with an InternalError; the ne
   const next = await createBackgroundSha256({ workerUrl: workerScript('exits-after-ready.mjs') });
   assert.equal(next.inBackground, true);
   next.dispose();
+});
+
+test('a file hashed behind its writes (createFileTailSha256) gives node:crypto\'s digest of the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qkv-tail-'));
+  try {
+    for (const size of [0, 1, 65, 4 * 1024 * 1024 + 3, 9 * 1024 * 1024]) {
+      const bytes = randomBytes(size, size + 7);
+      const path = join(dir, `file-${size}`);
+      writeFileSync(path, new Uint8Array(0));
+      const hash = await createFileTailSha256(path);
+      assert.ok(hash, 'Node.js hashes files in the worker');
+      // Written in uneven pieces, each extent announced after its write, some announced twice.
+      let to = 0;
+      for (const length of chunking(size, 3 << 20, size + 1)) {
+        appendFileSync(path, bytes.subarray(to, to + length));
+        to += length;
+        hash.extend(to);
+        hash.extend(to);
+      }
+      assert.equal(await hash.digest(), nodeSha256(bytes), `${size} bytes`);
+    }
+    // A hash disposed mid-file releases it; a later one works.
+    const path = join(dir, 'abandoned');
+    writeFileSync(path, randomBytes(1000, 3));
+    const abandoned = await createFileTailSha256(path);
+    abandoned.extend(500);
+    abandoned.dispose();
+    const again = await createFileTailSha256(path);
+    again.extend(1000);
+    assert.equal(await again.digest(), nodeSha256(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(path)))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

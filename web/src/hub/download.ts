@@ -10,7 +10,7 @@
 import { FormatError, IntegrityError, NetworkError, UnsupportedError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { gitBlobSha1 } from '../io/sha256.js';
-import { createBackgroundSha256, type BackgroundHash } from '../io/sha256-background.js';
+import { createBackgroundSha256, createFileTailSha256, type BackgroundHash, type FileTailHash } from '../io/sha256-background.js';
 import { isAbort, messageOf } from '../platform.js';
 import { backoffMs, hubFetch, MAX_ATTEMPTS, sleep, type HubRequestOptions, type HubTarget } from './http.js';
 import type { RepoFile } from './listing.js';
@@ -24,6 +24,14 @@ export interface DownloadSink {
   write(bytes: Uint8Array): Promise<void>;
   /** All bytes arrived and matched the hash: keep the file. */
   commit(): Promise<void>;
+  /**
+   * Where the bytes are being written, if a file: the SHA-256 can then be
+   * computed by the hashing worker reading the file behind the writes
+   * (`onWritten` reports how far the file is written), with no copy here.
+   */
+  readonly file?: { path: string; onWritten(listener: (end: number) => void): void };
+  /** Resolves once every write so far is done. */
+  flush?(): Promise<void>;
   /** Stopped early (cut for good, aborted, closed): keep what can be resumed. */
   abandon(): Promise<void>;
   /** The bytes are wrong: keep nothing. */
@@ -56,7 +64,7 @@ const MAX_CUTS = MAX_ATTEMPTS;
 
 /** The file as a ByteSource that streams from the Hub (see the module comment). */
 export async function openDownload(download: Download): Promise<ByteSource> {
-  const verifier = await Verifier.create(download.file);
+  const verifier = await Verifier.create(download.file, download.sink);
   const chunks = downloadChunks(download, verifier);
   let chunk: Uint8Array = new Uint8Array(0);
   let chunkStart = 0;
@@ -165,6 +173,7 @@ async function* downloadChunks(download: Download, verifier: Verifier): AsyncGen
       }
       if (received < file.size) await sleep(backoffMs(cuts - 1), download.request.signal);
     }
+    await sink.flush?.();
     const mismatch = await verifier.mismatch();
     if (mismatch !== undefined) {
       settled = true;
@@ -209,10 +218,26 @@ function describe(download: Download): string {
 class Verifier {
   private readonly small: Uint8Array[] = [];
 
-  private constructor(private readonly file: RepoFile, private readonly sha256: BackgroundHash | undefined) {}
+  private constructor(private readonly file: RepoFile,
+    private readonly sha256: { streamed: BackgroundHash } | { tail: FileTailHash } | undefined) {}
 
-  static async create(file: RepoFile): Promise<Verifier> {
-    return new Verifier(file, file.sha256 === undefined ? undefined : await createBackgroundSha256());
+  /**
+   * An LFS file written to disk is hashed by the worker reading the file
+   * behind the writes (Node.js cache); otherwise the bytes are sent to it.
+   */
+  static async create(file: RepoFile, sink: DownloadSink): Promise<Verifier> {
+    if (file.sha256 === undefined) return new Verifier(file, undefined);
+    const tail = sink.file === undefined ? undefined : await createFileTailSha256(sink.file.path);
+    if (tail === undefined) return new Verifier(file, { streamed: await createBackgroundSha256() });
+    tail.extend(sink.resumeFrom); // the part of an interrupted download already on disk
+    sink.file!.onWritten((end) => {
+      try {
+        tail.extend(end);
+      } catch {
+        // The hash has ended (digested, or disposed with the download): nothing left to feed.
+      }
+    });
+    return new Verifier(file, { tail });
   }
 
   /**
@@ -220,18 +245,18 @@ class Verifier {
    * page's wasm hash is slower than the loading): memory stays bounded.
    */
   async drain(): Promise<void> {
-    await this.sha256?.drain(HASH_BACKLOG);
+    if (this.sha256 !== undefined && 'streamed' in this.sha256) await this.sha256.streamed.drain(HASH_BACKLOG);
   }
 
   update(bytes: Uint8Array): void {
-    if (this.sha256 !== undefined) this.sha256.update(bytes);
-    else this.small.push(bytes.slice());
+    if (this.sha256 === undefined) this.small.push(bytes.slice());
+    else if ('streamed' in this.sha256) this.sha256.streamed.update(bytes);
   }
 
   /** Undefined when the bytes match; else what differs. */
   async mismatch(): Promise<string | undefined> {
     if (this.sha256 !== undefined) {
-      const actual = await this.sha256.digest();
+      const actual = await ('streamed' in this.sha256 ? this.sha256.streamed : this.sha256.tail).digest();
       return actual === this.file.sha256 ? undefined : `SHA-256 of the downloaded bytes is ${actual}, the Hub lists ${this.file.sha256}`;
     }
     const whole = new Uint8Array(this.small.reduce((n, b) => n + b.length, 0));
@@ -252,6 +277,6 @@ class Verifier {
   }
 
   dispose(): void {
-    this.sha256?.dispose();
+    if (this.sha256 !== undefined) ('streamed' in this.sha256 ? this.sha256.streamed : this.sha256.tail).dispose();
   }
 }

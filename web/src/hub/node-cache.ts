@@ -125,6 +125,7 @@ export class NodeRepoCache {
     let written: Promise<void> = Promise.resolve();
     let backlog = 0;
     let open = true;
+    const listeners: ((end: number) => void)[] = [];
     const enqueue = (bytes: Uint8Array): void => {
       const at = position;
       position += bytes.length;
@@ -132,6 +133,7 @@ export class NodeRepoCache {
       written = written.then(async () => {
         for (let done = 0; done < bytes.length;) done += (await handle.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
         backlog -= bytes.length;
+        for (const listener of listeners) listener(at + bytes.length);
       });
     };
     const finish = async (keep: 'blob' | 'resumable' | 'nothing'): Promise<void> => {
@@ -155,6 +157,8 @@ export class NodeRepoCache {
     };
     return {
       resumeFrom,
+      file: { path: temp, onWritten: (listener) => void listeners.push(listener) },
+      flush: () => written,
       async *partial() {
         for (let at = 0; at < resumeFrom;) {
           const bytes = new Uint8Array(Math.min(READ_CHUNK, resumeFrom - at));

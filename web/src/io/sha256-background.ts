@@ -76,6 +76,34 @@ export async function createBackgroundSha256(options: BackgroundSha256Options = 
   return new InlineHash(await createSha256());
 }
 
+/** A SHA-256 of a file being written, read and hashed by the worker (Node.js). */
+export interface FileTailHash {
+  /** The file now holds its first `end` bytes: the worker hashes up to there. Ends never decrease. */
+  extend(end: number): void;
+  /** The digest of the file's first (last extended) bytes. Ends the hash. */
+  digest(): Promise<string>;
+  dispose(): void;
+}
+
+/**
+ * Hashes the file at `path` as it is written (Node.js only): the worker reads
+ * each extent from the page cache, so the writing thread neither copies nor
+ * hashes. Undefined where it cannot (a page, or no worker): use
+ * createBackgroundSha256() then.
+ */
+export async function createFileTailSha256(path: string, options: BackgroundSha256Options = {}): Promise<FileTailHash | undefined> {
+  if (!isNode || options.workerUrl === false) return undefined;
+  const worker = await HashWorker.shared('node', options.workerUrl).catch(() => undefined);
+  if (worker === undefined) return undefined;
+  const hash = worker.newHash();
+  hash.watchFile(path);
+  return {
+    extend: (end) => hash.extendTo(end),
+    digest: () => hash.digest(),
+    dispose: () => hash.dispose(),
+  };
+}
+
 function finished(): InvalidArgumentError {
   return new InvalidArgumentError('the hash was already digested or disposed');
 }
@@ -240,6 +268,22 @@ class WorkerHash implements BackgroundHash {
     this.settle(new InvalidArgumentError('the hash was disposed before its digest'));
   }
 
+  /** This hash reads the file at `path` (FileTailHash) instead of being sent bytes. */
+  watchFile(path: string): void {
+    this.worker.post({ type: 'file', id: this.id, path });
+  }
+
+  private extended = 0;
+
+  extendTo(end: number): void {
+    if (!this.open) throw finished();
+    if (this.failure !== undefined) throw this.failure;
+    if (end <= this.extended) return;
+    this.queued += end - this.extended;
+    this.extended = end;
+    this.worker.post({ type: 'extent', id: this.id, end });
+  }
+
   drain(maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.queued <= maxQueuedBytes) return Promise.resolve();
@@ -247,7 +291,7 @@ class WorkerHash implements BackgroundHash {
   }
 
   receive(message: FromHashWorker): void {
-    if (message.type === 'done') {
+    if (message.type === 'done' || message.type === 'extended') {
       this.queued -= message.length;
       this.waiters = this.waiters.filter((w) => (this.queued <= w.maxQueuedBytes ? (w.resolve(), false) : true));
     } else if (message.type === 'digest') {

@@ -9,8 +9,10 @@
  * heavier to start here).
  *
  * Messages in: init { implementation }, update { id, buffer, length },
- * digest { id }, release { id }. Out: ready | failed { message } after init;
- * done { id, buffer, length } per batch (the buffer is sent back for reuse);
+ * file { id, path } then extent { id, end } (Node.js: hash a file as it is
+ * written, reading it here), digest { id }, release { id }. Out: ready |
+ * failed { message } after init; done { id, buffer, length } per batch (the
+ * buffer is sent back for reuse); extended { id, length } per extent;
  * digest { id, hex }; error { id, message }.
  */
 import { isNode, messageOf } from '../platform.js';
@@ -24,6 +26,8 @@ export type WorkerSha256Implementation = 'node' | 'wasm';
 export type ToHashWorker =
   | { type: 'init'; implementation: WorkerSha256Implementation }
   | { type: 'update'; id: number; buffer: ArrayBuffer; length: number }
+  | { type: 'file'; id: number; path: string }
+  | { type: 'extent'; id: number; end: number }
   | { type: 'digest'; id: number }
   | { type: 'release'; id: number };
 
@@ -31,6 +35,7 @@ export type FromHashWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'done'; id: number; buffer: ArrayBuffer; length: number }
+  | { type: 'extended'; id: number; length: number }
   | { type: 'digest'; id: number; hex: string }
   | { type: 'error'; id: number; message: string };
 
@@ -128,6 +133,42 @@ async function wasmHasher(): Promise<Hasher> {
   };
 }
 
+/**
+ * Files hashed as they are written (Node.js): each extent is read here, from
+ * the page cache, so the writing thread neither copies nor hashes the bytes.
+ */
+class FileTails {
+  private readonly files = new Map<number, { fd: number; at: number }>();
+  private buffer: Uint8Array | undefined;
+  private fs: typeof import('node:fs') | undefined;
+
+  async open(id: number, path: string): Promise<void> {
+    this.fs ??= await import(/* @vite-ignore */ 'node:fs');
+    this.files.set(id, { fd: this.fs.openSync(path, 'r'), at: 0 });
+  }
+
+  /** Hashes the file `id` up to `end`; returns the bytes hashed. */
+  extend(id: number, end: number, hasher: Hasher): number {
+    const file = this.files.get(id);
+    if (file === undefined || this.fs === undefined) throw new Error(`no file for hash ${id}`);
+    this.buffer ??= new Uint8Array(4 << 20);
+    const start = file.at;
+    while (file.at < end) {
+      const n = this.fs.readSync(file.fd, this.buffer, 0, Math.min(this.buffer.length, end - file.at), file.at);
+      if (n === 0) throw new Error(`the file ended at byte ${file.at}, before ${end}`);
+      hasher.update(id, this.buffer.subarray(0, n));
+      file.at += n;
+    }
+    return file.at - start;
+  }
+
+  close(id: number): void {
+    const file = this.files.get(id);
+    if (file !== undefined) this.fs?.closeSync(file.fd);
+    this.files.delete(id);
+  }
+}
+
 async function serve(): Promise<void> {
   let port: WorkerLike;
   if (isNode) {
@@ -140,6 +181,7 @@ async function serve(): Promise<void> {
   const endpoint = endpointOf(port);
   const reply = (message: FromHashWorker, transfer: ArrayBuffer[] = []): void => endpoint.post(message, transfer);
   let hasher: Promise<Hasher> | undefined;
+  const tails = new FileTails();
 
   const handle = async (message: ToHashWorker): Promise<void> => {
     if (message.type === 'init') {
@@ -158,9 +200,15 @@ async function serve(): Promise<void> {
       if (message.type === 'update') {
         h.update(message.id, new Uint8Array(message.buffer, 0, message.length));
         reply({ type: 'done', id: message.id, buffer: message.buffer, length: message.length }, [message.buffer]);
+      } else if (message.type === 'file') {
+        await tails.open(message.id, message.path);
+      } else if (message.type === 'extent') {
+        reply({ type: 'extended', id: message.id, length: tails.extend(message.id, message.end, h) });
       } else if (message.type === 'digest') {
+        tails.close(message.id);
         reply({ type: 'digest', id: message.id, hex: h.digest(message.id) });
       } else {
+        tails.close(message.id);
         h.release(message.id);
       }
     } catch (e) {
