@@ -158,3 +158,33 @@ test('the demo page loads a model by Hub id, generates, and loads it again offli
     await page.close();
   }
 });
+
+test("a page's env.allowLocalModels looks under env.localModelPath first, as transformers.js does", async () => {
+  const page = await live.browser.newPage();
+  try {
+    await page.goto(`${live.server.url}/isolated/tests/browser/pages/blank.html`);
+    const row = firstReferenceRow();
+    hub.resetRequests();
+    const local = await loadInPage(page, 'gpt2-tiny', {
+      remoteHost: hub.url, allowLocalModels: true, localModelPath: '/isolated/tests/fixtures/',
+    }, row);
+    assert.equal(local.error, undefined, JSON.stringify(local.error));
+    const maxAbs = local.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - row.want[i])), 0);
+    assert.ok(maxAbs <= 1e-4, `max |logit error| ${maxAbs}`);
+    assert.deepEqual(hub.requests, [], 'found locally: the Hub is not asked');
+    // Not there locally: the Hub is asked (and knows no such model).
+    const remote = await loadInPage(page, 'org/not-local', { allowLocalModels: true, localModelPath: '/isolated/tests/fixtures/' }, row);
+    assert.equal(remote.error?.reason, 'RepoNotFound');
+    // A fresh page's defaults: no local lookup, and transformers.js's '/models/' as the folder.
+    const fresh = await live.browser.newPage();
+    await fresh.goto(`${live.server.url}/isolated/tests/browser/pages/blank.html`);
+    const defaults = await fresh.evaluate(async () => {
+      const { env } = await import('/isolated/dist/index.js');
+      return { allowLocalModels: env.allowLocalModels, localModelPath: env.localModelPath, remoteHost: env.remoteHost };
+    });
+    await fresh.close();
+    assert.deepEqual(defaults, { allowLocalModels: false, localModelPath: '/models/', remoteHost: 'https://huggingface.co' });
+  } finally {
+    await page.close();
+  }
+});
