@@ -88,17 +88,17 @@ async function offlineRepository(id: string, revision: string, settings: Setting
   return repository(found, true, node?.snapshotDir(found.commit), (file) => ({
     openable: true, name: file.path, size: file.size,
     async open(): Promise<ByteSource> {
-      if (node !== undefined) return fileSource((await node.find(found.commit, file)) ?? missingPath(notCached(describe(file.path))));
+      if (node !== undefined) {
+        const path = await node.find(found.commit, file);
+        if (path === undefined) throw notCached(describe(file.path));
+        return fileSource(path);
+      }
       const url = resolveUrl(settings.endpoint.host, settings.template, id, found.commit, file.path);
       const hit = browser === undefined ? undefined : await cachedResponse(browser, url);
       if (hit === undefined) throw notCached(describe(file.path));
       return responseSource(baseName(file.path), hit, url);
     },
   }), (path) => notCached(describe(path)));
-}
-
-function missingPath(error: Error): never {
-  throw error;
 }
 
 function repository(snapshot: RepoSnapshot, offline: boolean, folder: string | undefined, open: (file: RepoFile) => OpenableFile,
