@@ -9,7 +9,10 @@ source scripts/lib.sh
 
 configure_wasm build/wasm
 configure_wasm build/wasm-threads -DQKV_WASM_THREADS=ON
-cmake --build build/wasm -j"$jobs" --target qkv-simd qkv-sha256-module
+cmake --build build/wasm -j"$jobs" --target qkv-simd
+# Its own command: in a build tree configured before the target existed, the
+# first build re-runs CMake, and only then does make know the target.
+cmake --build build/wasm -j"$jobs" --target qkv-sha256-module
 cmake --build build/wasm-threads -j"$jobs" --target qkv-simd-threads
 npx --no-install tsc -p .
 # The chat-template engine ships inside dist/ (see web/src/vendor/jinja.d.ts).

@@ -7,8 +7,9 @@
  * Node.js and with io/Sha256 in wasm elsewhere.
  *
  * One worker serves every hash of a page or process: started on first use,
- * kept while idle (Node.js: unref'd then, so it never keeps the process
- * alive). Where it cannot start (no Worker, a Content-Security-Policy that
+ * then kept. In Node.js it keeps the process alive only while someone awaits
+ * it (a digest() or drain()): an idle worker, or a hash that is abandoned
+ * without dispose(), never holds a process open. Where it cannot start (no Worker, a Content-Security-Policy that
  * forbids it, its script failing) hashes run inline (createSha256()), with
  * the same interface.
  */
@@ -116,6 +117,7 @@ class HashWorker {
   private readonly spare: ArrayBuffer[] = [];
   private nextId = 1;
   private failure: Error | undefined;
+  private held = false;
 
   private constructor(private readonly endpoint: Endpoint, private readonly key: string) {}
 
@@ -161,7 +163,6 @@ class HashWorker {
   newHash(): WorkerHash {
     const hash = new WorkerHash(this, this.nextId++);
     if (this.failure !== undefined) hash.fail(this.failure);
-    else if (this.hashes.size === 0) this.endpoint.keepAlive?.(true);
     this.hashes.set(hash.id, hash);
     return hash;
   }
@@ -180,10 +181,14 @@ class HashWorker {
     if (this.hashes.get(hash.id) !== hash) return;
     this.hashes.delete(hash.id);
     if (release) this.post({ type: 'release', id: hash.id });
-    if (this.hashes.size === 0) {
-      this.endpoint.keepAlive?.(false);
-      this.spare.length = 0;
-    }
+    if (this.hashes.size === 0) this.spare.length = 0;
+    this.refresh();
+  }
+
+  /** Node.js: the worker keeps the process alive while a hash awaits it. */
+  refresh(): void {
+    const awaited = [...this.hashes.values()].some((hash) => hash.awaitsWorker());
+    if (awaited !== this.held) this.endpoint.keepAlive?.((this.held = awaited));
   }
 
   private receive(message: FromHashWorker): void {
@@ -256,6 +261,7 @@ class WorkerHash implements BackgroundHash {
     return new Promise<string>((resolve, reject) => {
       this.result = { resolve, reject };
       this.worker.post({ type: 'digest', id: this.id });
+      this.worker.refresh();
     });
   }
 
@@ -287,13 +293,17 @@ class WorkerHash implements BackgroundHash {
   drain(maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.queued <= maxQueuedBytes) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.waiters.push({ maxQueuedBytes, resolve, reject }));
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ maxQueuedBytes, resolve, reject });
+      this.worker.refresh();
+    });
   }
 
   receive(message: FromHashWorker): void {
     if (message.type === 'done' || message.type === 'extended') {
       this.queued -= message.length;
       this.waiters = this.waiters.filter((w) => (this.queued <= w.maxQueuedBytes ? (w.resolve(), false) : true));
+      this.worker.refresh();
     } else if (message.type === 'digest') {
       const result = this.result;
       this.result = undefined;
@@ -303,6 +313,10 @@ class WorkerHash implements BackgroundHash {
       this.worker.forget(this, true);
       this.fail(new InternalError(`the SHA-256 worker failed: ${message.message}`));
     }
+  }
+
+  awaitsWorker(): boolean {
+    return this.result !== undefined || this.waiters.length > 0;
   }
 
   fail(error: Error): void {
