@@ -11,33 +11,12 @@ import { getBackend } from '../../dist/backend.js';
 import { heapU8 } from '../../dist/heap.js';
 import { createSha256, WASM_SCRATCH_BYTES } from '../../dist/io/sha256.js';
 
-/** Deterministic pseudo-random bytes (xorshift32), so a failure reproduces. */
-export function randomBytes(n, seed) {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
+// The bytes and chunkings the browser pages use too (plain ESM, no Node modules).
+import { chunking, randomBytes } from '../browser/pages/sha256-cases.mjs';
+
+export { chunking, randomBytes };
 
 export const nodeSha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-/** Splits n into chunk lengths drawn from [0, max] (0 included: an empty update is legal). */
-export function chunking(n, max, seed) {
-  const lengths = [];
-  let x = seed;
-  for (let at = 0; at < n;) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    const take = Math.min(n - at, (x >>> 8) % (max + 1));
-    lengths.push(take);
-    at += take;
-  }
-  return lengths;
-}
 
 /** Feeds bytes to hash in the given chunk lengths. */
 export function feed(hash, bytes, lengths) {
