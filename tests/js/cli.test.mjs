@@ -280,6 +280,35 @@ test('bench prints the load time and positive prefill and decode rates (encode f
   assert.ok(result.prefillTokensPerSecond > 0 && result.decodeTokensPerSecond > 0 && result.loadMs > 0, json.stdout);
 });
 
+test('every model command names a path that is no model folder in one shape, without ENOENT / ENOTDIR', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'qkv-cli-'));
+  try {
+    writeFileSync(join(empty, 'config.json'), '{}');
+    const shape = 'expects a model folder with config\\.json, model\\.safetensors \\(or shards with model\\.safetensors\\.index\\.json\\) and tokenizer\\.json; ';
+    const paths = [
+      ['tests/fixtures/no-such-model', 'no such folder: tests/fixtures/no-such-model'],
+      ['package.json', 'got a file: package.json'],
+      ['package.json/inner', 'no such folder: package.json/inner'],
+      [empty, `${empty} has no tokenizer.json, model.safetensors`],
+    ];
+    for (const command of ['generate', 'embed', 'inspect', 'bench']) {
+      const extra = command === 'generate' || command === 'embed' ? ['Hi'] : [];
+      for (const [path, problem] of paths) {
+        const { code, stderr } = await qkv(command, path, ...extra, '--quiet');
+        assert.equal(code, 1, stderr);
+        const escaped = problem.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+        assert.match(stderr, new RegExp(`^InvalidArgumentError: qkv ${command}: ${shape}${escaped}\n$`));
+        assert.doesNotMatch(stderr, /ENOENT|ENOTDIR/);
+      }
+    }
+    // The library says the same to loadModel's callers.
+    await assert.rejects(loadModel(empty), (e) => e.name === 'InvalidArgumentError'
+      && new RegExp(`^loadModel: ${shape}`).test(e.message) && e.message.endsWith('has no tokenizer.json, model.safetensors'));
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 test('errors print "ErrorClass: message" without a stack and exit with status 1', async () => {
   const broken = mkdtempSync(join(tmpdir(), 'qkv-cli-'));
   try {
@@ -287,7 +316,7 @@ test('errors print "ErrorClass: message" without a stack and exit with status 1'
     copyFileSync(join(folder('gpt2-tiny'), 'tokenizer.json'), join(broken, 'tokenizer.json'));
     writeFileSync(join(broken, 'model.safetensors'), 'this is not a safetensors file');
     const cases = [
-      [['generate', 'tests/fixtures/no-such-model', 'Hi'], /^InvalidArgumentError: cannot open tests\/fixtures\/no-such-model\/config\.json/],
+      [['generate', 'tests/fixtures/no-such-model', 'Hi'], /^InvalidArgumentError: qkv generate: expects a model folder with config\.json, .*; no such folder: tests\/fixtures\/no-such-model$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of f32, f16, q8, got 'f64'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--max-new-tokens', 'lots'], /^InvalidArgumentError: qkv generate: --max-new-tokens must be a whole number >= 0, got 'lots'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--top-p', '1.5'], /^InvalidArgumentError: qkv generate: --top-p must be a number > 0 and <= 1/],

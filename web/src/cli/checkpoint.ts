@@ -8,7 +8,7 @@
 import { readFile, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
-import { fileSize as localFileSize, urlSize } from '../io/byte-source.js';
+import { fileErrorWords, fileSize as localFileSize, urlSize } from '../io/byte-source.js';
 import { shardFileNames } from '../io/shard-index.js';
 
 const isHttp = (location: string): boolean => /^https?:/i.test(location);
@@ -43,7 +43,7 @@ export async function readOptionalText(location: string): Promise<string | undef
     return await readFile(localPath(location), 'utf8');
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return undefined;
-    throw new InvalidArgumentError(`cannot read ${location}: ${(e as Error).message}`, { cause: e });
+    throw new InvalidArgumentError(`cannot read ${location}: ${fileErrorWords(e)}`, { cause: e });
   }
 }
 
@@ -77,7 +77,7 @@ async function readPrefix(location: string, offset: number, length: number): Pro
   const out = new Uint8Array(length);
   if (!isHttp(location)) {
     const handle = await open(localPath(location), 'r').catch((e: Error) => {
-      throw new InvalidArgumentError(`cannot open ${location}: ${e.message}`, { cause: e });
+      throw new InvalidArgumentError(`cannot open ${location}: ${fileErrorWords(e)}`, { cause: e });
     });
     try {
       const { bytesRead } = await handle.read(out, 0, length, offset);

@@ -3,11 +3,13 @@
  * loading with the progress bar on stderr.
  */
 import { DTYPES, KV_DTYPES, isDtype, isKvDtype, type Dtype } from '../dtype.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hasHubIdForm } from '../hub/id.js';
 import { downloadModel, env, InvalidArgumentError, loadModel, type Model } from '../index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { LoadProgress } from './progress.js';
+import { checkModelFolder } from '../sources/local-folder.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'dtype', type: 'string', choices: DTYPES, description: 'weights in memory (default f32; f16 halves them, q8 quarters them)' },
@@ -73,6 +75,19 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
  * in the cache, downloaded first when needed (for commands that read the
  * checkpoint's files themselves, as inspect does).
  */
+/**
+ * For a model given as a path on disk (anything but an http(s) URL or a Hub
+ * id no file has the name of): "<who>: expects a model folder with …; got a
+ * file: x" unless it is one.
+ */
+export async function checkLocalModel(source: string, who: string): Promise<void> {
+  // 'org/name' is a Hub id unless a file or folder has that name, or 'org' is a file (package.json/x).
+  const first = source.split('/')[0]!;
+  const onDisk = existsSync(source) || (existsSync(first) && !statSync(first).isDirectory());
+  if (/^https?:/i.test(source) || (hasHubIdForm(source) && !onDisk)) return;
+  await checkModelFolder(source.startsWith('file:') ? fileURLToPath(source) : source, who);
+}
+
 export async function modelFolder(source: string, args: ParsedArgs): Promise<string> {
   if (!hasHubIdForm(source) || existsSync(source)) return source;
   applyThreads(args);

@@ -13,7 +13,7 @@ import { generateCommand } from './generate.js';
 import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
-import { COMMON_OPTIONS } from './load.js';
+import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
 export const COMMANDS: readonly Command[] = [generateCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
 
@@ -64,6 +64,8 @@ async function dispatch(argv: readonly string[]): Promise<void> {
     throw new InvalidArgumentError(
       `${context}: expected ${command.usage}, got ${n} argument${n === 1 ? '' : 's'} (see ${context} --help)`);
   }
+  // Every command that loads a model names a bad folder the same way, before any work.
+  if (command.name !== 'download') await checkLocalModel(args.positionals[0]!, context);
   await command.run(args);
 }
 

@@ -58,6 +58,17 @@ export function blobSource(name: string, blob: Blob): ByteSource {
   };
 }
 
+/** Words for the file-system errors a user meets when a path is wrong. */
+export function fileErrorWords(e: unknown): string {
+  switch ((e as { code?: string }).code) {
+    case 'ENOENT': return 'no such file or folder';
+    case 'ENOTDIR': return 'a part of the path is a file, not a folder';
+    case 'EISDIR': return 'is a folder, not a file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    default: return (e as Error).message;
+  }
+}
+
 /** A file on disk (Node.js): reads go straight into `dst`, even wasm memory. */
 export async function fileSource(path: string): Promise<ByteSource> {
   const fs = await import(/* @vite-ignore */ 'node:fs/promises');
@@ -65,7 +76,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
   try {
     handle = await fs.open(path, 'r');
   } catch (e) {
-    const error = new InvalidArgumentError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    const error = new InvalidArgumentError(`cannot open ${path}: ${fileErrorWords(e)}`, { cause: e });
     throw (e as { code?: string }).code === 'ENOENT' ? markMissing(error) : error;
   }
   const size = (await handle.stat()).size;

@@ -6,7 +6,7 @@
  */
 import { FormatError, InvalidArgumentError, NetworkError } from '../errors.js';
 import {
-  blobSource, bufferSource, fileSize, fileSource, urlSize, urlSource, type ByteSource,
+  blobSource, bufferSource, fileErrorWords, fileSize, fileSource, urlSize, urlSource, type ByteSource,
 } from '../io/byte-source.js';
 import type { CachedFiles } from '../io/url-cache.js';
 import { isAbort, isNode, messageOf } from '../platform.js';
@@ -47,12 +47,12 @@ export interface OptionalFile {
 }
 
 /** Whether a string names something to fetch (in a page, every string does) rather than a path on disk. */
-function isFetched(text: string): boolean {
+export function isFetched(text: string): boolean {
   return (/^(https?|blob|data):/i.test(text) || !isNode) && !text.startsWith('file:');
 }
 
 /** A path, or a file: URL's path. */
-function localPath(text: string): string {
+export function localPath(text: string): string {
   return text.startsWith('file:') ? decodeURIComponent(new URL(text).pathname) : text;
 }
 
@@ -113,7 +113,7 @@ export async function readOptionalText(location: string, { cached, signal }: Rea
     return await fs.readFile(localPath(location), 'utf8');
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return undefined;
-    throw new InvalidArgumentError(`cannot read ${location}: ${messageOf(e)}`, { cause: e });
+    throw new InvalidArgumentError(`cannot read ${location}: ${fileErrorWords(e)}`, { cause: e });
   }
 }
 

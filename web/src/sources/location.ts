@@ -8,7 +8,8 @@
  */
 import { isMissingFile, type ByteSource } from '../io/byte-source.js';
 import { shardFileNames } from '../io/shard-index.js';
-import { openInput, readOptionalText, type ReadContext } from './file-input.js';
+import { isFetched, localPath, openInput, readOptionalText, type ReadContext } from './file-input.js';
+import { checkModelFolder } from './local-folder.js';
 import type { ResolvedModel, SourceKind } from './source.js';
 
 export const locationSource: SourceKind<string | URL> = {
@@ -16,6 +17,7 @@ export const locationSource: SourceKind<string | URL> = {
 
   async resolve(source, context) {
     const base = String(source).replace(/\/+$/, '');
+    if (!isFetched(base)) await checkModelFolder(localPath(base), 'loadModel');
     return resolveLocation((name) => `${base}/${name}`, context);
   },
 };
