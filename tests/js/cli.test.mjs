@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -307,6 +307,14 @@ test('every model command names a path that is no model folder in one shape, wit
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
+});
+
+test('--threads above the cores (or 8) is capped with one line on stderr', async () => {
+  const { code, stdout, stderr } = await qkv('inspect', 'tests/fixtures/llama-tiny', '--json', '--threads', '99', '--quiet');
+  assert.equal(code, 0, stderr);
+  const cap = Math.min(availableParallelism(), 8);
+  assert.equal(stderr, `qkv: 99 threads asked for but ${cap < 8 ? `this machine has ${cap} core(s)` : 'qkv uses at most 8'}; using ${cap}.\n`);
+  assert.equal(JSON.parse(stdout).threads, cap);
 });
 
 test('errors print "ErrorClass: message" without a stack and exit with status 1', async () => {

@@ -24,6 +24,9 @@ export interface BackendInfo {
   fallbackReason?: string;
 }
 
+/** The most kernel threads qkv starts (the documented maximum). */
+const MAX_THREADS = 8;
+
 /** Cores available to this realm. */
 async function coreCount(): Promise<number> {
   if (typeof navigator === 'object' && navigator.hardwareConcurrency > 0) return navigator.hardwareConcurrency;
@@ -141,7 +144,15 @@ export class Backend {
         'qkv needs WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+, Node.js 16.4+), which this runtime lacks',
       );
     }
-    const requested = env.wasm.numThreads === 0 ? Math.min(await coreCount(), 8) : env.wasm.numThreads;
+    const cores = await coreCount();
+    const cap = Math.min(cores, MAX_THREADS);
+    let requested = env.wasm.numThreads === 0 ? cap : env.wasm.numThreads;
+    if (requested > cap) {
+      // More threads than cores only adds contention; past 8 the kernels stop gaining.
+      const why = cores < MAX_THREADS ? `this machine has ${cores} core(s)` : `qkv uses at most ${MAX_THREADS}`;
+      console.warn(`qkv: ${requested} threads asked for but ${why}; using ${cap}.`);
+      requested = cap;
+    }
     let fallbackReason: string | undefined;
     let threads = requested;
     if (requested > 1) {

@@ -5,7 +5,8 @@ import { isNode } from './platform.js';
 export interface WasmEnv {
   /**
    * Threads for kernels: 0 (default) picks one per core (at most 8), 1 forces
-   * the single-threaded build. More than one needs `SharedArrayBuffer`, i.e. a
+   * the single-threaded build; more than the cores (or 8) warns once and is
+   * capped when qkv initializes. More than one needs `SharedArrayBuffer`, i.e. a
    * cross-origin isolated page (COOP: same-origin, COEP: require-corp) or
    * Node.js; otherwise qkv warns once and runs on one thread. Can be changed
    * at any time: lowering it takes effect at the next call; raising it beyond
