@@ -89,11 +89,21 @@ export function startDemoServer({ port = 8080, host = '127.0.0.1', isolation = t
   });
 }
 
+const USAGE = `usage: node examples/browser/serve.mjs [--port N] [--host H] [--no-isolation]
+
+Serves the demo page (examples/browser/), dist/ and tests/fixtures/ with the
+cross-origin isolation headers (COOP + COEP) that qkv's threads build needs.
+  --port N         port to listen on (default 8080; a free one if it is taken)
+  --host H         address to listen on (default 127.0.0.1)
+  --no-isolation   leave the headers out: qkv then runs its one-thread build and says why
+  --help           show this help`;
+
 function parseArgs(argv) {
   const options = { port: 8080, host: '127.0.0.1', isolation: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--no-isolation') options.isolation = false;
+    if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg === '--no-isolation') options.isolation = false;
     else if (arg === '--port') options.port = Number(argv[++i]);
     else if (arg === '--host') options.host = argv[++i];
     else throw new Error(`unknown argument ${arg} (use --port N, --host H, --no-isolation)`);
@@ -103,7 +113,17 @@ function parseArgs(argv) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const options = parseArgs(process.argv.slice(2));
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${e.message}\n\n${USAGE}`);
+    process.exit(1);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   let server;
   try {
     server = await startDemoServer(options);

@@ -18,6 +18,10 @@ import { loadModel } from '../../dist/index.js';
 const USAGE = 'usage: node examples/node/attention.mjs <model folder or URL> "<text>" [--top K] [--keep-first]';
 
 async function main() {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(`${USAGE}\n\nThe strongest attention links (query token -> key token) of every layer and head.\n  --top K        links per head (default 3)\n  --keep-first   keep links into the first token (the attention sink)`);
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { top: { type: 'string', default: '3' }, 'keep-first': { type: 'boolean', default: false } },

@@ -10,6 +10,10 @@ import { loadModel } from '../../dist/index.js';
 const USAGE = 'usage: node examples/node/embed.mjs <encoder model folder or URL> "sentence" "sentence" ...';
 
 async function main() {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(`${USAGE}\n\nCosine similarity of sentences embedded by an encoder (BERT family), pooled as the model says.`);
+    return;
+  }
   const [source, ...sentences] = process.argv.slice(2);
   if (source === undefined || sentences.length === 0) throw new TypeError(USAGE);
 

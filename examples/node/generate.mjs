@@ -13,6 +13,10 @@ const USAGE = 'usage: node examples/node/generate.mjs <model folder or URL> "<pr
   '[--max-new-tokens N] [--temperature T] [--seed S] [--dtype f32|f16|q8]';
 
 async function main() {
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    console.log(`${USAGE}\n\nStreams a continuation of the prompt to stdout, then the speed on stderr. Greedy unless --temperature is given.\n  --max-new-tokens N   tokens to generate (default 64)\n  --temperature T      sample at temperature T\n  --seed S             seed for sampling\n  --dtype D            weights in memory: f32 (default), f16 or q8`);
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

@@ -3,6 +3,12 @@
 // Run: node examples/node/softmax.mjs   (after `npm run build`)
 import { backendInfo, softmax } from '../../dist/index.js';
 
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  console.log('usage: node examples/node/softmax.mjs\n\n'
+    + 'Prints the runtime qkv picked (build, threads, SIMD), then times a softmax over 50257 logits.');
+  process.exit(0);
+}
+
 const info = await backendInfo();
 console.log(`qkv runtime: ${info.flavour}, ${info.numThreads} thread(s), SIMD ${info.simd}`);
 

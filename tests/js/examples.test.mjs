@@ -3,6 +3,7 @@
 // text, similarities and attention weights the public API gives in-process.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer } from './fixture-server.mjs';
@@ -159,4 +160,19 @@ test('the examples name qkv errors and exit with status 1; softmax.mjs still run
   assert.equal(softmax.code, 0, softmax.stderr);
   assert.match(softmax.stdout, /^qkv runtime: qkv-simd(-threads)?, \d+ thread\(s\), SIMD \w+$/m);
   assert.match(softmax.stdout, /argmax 464 .* sum 1\.000000$/m);
+});
+
+test('every example script and the demo server answer --help with their usage and exit 0', async () => {
+  const scripts = readdirSync(new URL('../../examples/node/', import.meta.url)).filter((f) => f.endsWith('.mjs'))
+    .map((f) => `examples/node/${f}`).concat('examples/browser/serve.mjs');
+  assert.ok(scripts.length >= 5, scripts.join(' '));
+  for (const script of scripts) {
+    const { code, stdout, stderr } = await run(script, ['--help']);
+    assert.equal(code, 0, `${script}: ${stderr}`);
+    assert.ok(stdout.startsWith(`usage: node ${script}`), `${script}: ${stdout}`);
+    assert.equal(stderr, '', script);
+  }
+  const bad = await run('examples/browser/serve.mjs', ['--bogus']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^unknown argument --bogus .*\n\nusage: node examples\/browser\/serve\.mjs/);
 });
