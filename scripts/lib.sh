@@ -2,11 +2,32 @@
 export NODE_PATH=/usr/share/nodejs   # emcc needs acorn from here at -O2+ (docs/TOOLCHAIN.md §0)
 jobs=$(nproc)
 
+# check_build_tree DIR: forgets a build tree's CMake cache when it was
+# configured for another source folder (the checkout moved or was copied:
+# CMake would refuse it, or build from the old folder), and re-runs CMake
+# when a CMakeLists.txt or cmake/*.cmake is newer than the cache (a target
+# added by a pull). Returns 1 when DIR needs configuring from scratch.
+check_build_tree() {
+  local dir=$1 cache=$1/CMakeCache.txt home
+  [ -f "$cache" ] || return 1
+  home=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$cache")
+  if [ -n "$home" ] && [ "$(cd "$home" 2>/dev/null && pwd -P)" != "$(pwd -P)" ]; then
+    echo "qkv: $dir was configured for $home; configuring it again for $(pwd -P)" >&2
+    rm -rf "$cache" "$dir/CMakeFiles"
+    return 1
+  fi
+  if [ -n "$(find CMakeLists.txt cmake src wasm-build tests/cpp tests/fuzz bench \
+      \( -name CMakeLists.txt -o -name '*.cmake' \) -newer "$cache" -print -quit 2>/dev/null)" ]; then
+    cmake -S . -B "$dir" >/dev/null
+  fi
+  return 0
+}
+
 # configure_wasm DIR [cmake args...]: configures an Emscripten build once.
 configure_wasm() {
   local dir=$1
   shift
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
+  if ! check_build_tree "$dir"; then
     # Our own emulator: 3.1.6's default passes a flag Node 20 rejects, and
     # --no-experimental-fetch keeps the runtime off Node's fetch (docs/TOOLCHAIN.md §5).
     emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release \
@@ -18,7 +39,7 @@ configure_wasm() {
 configure_native() {
   local dir=$1
   shift
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
+  if ! check_build_tree "$dir"; then
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ "$@" >/dev/null
   fi
 }
