@@ -2,7 +2,7 @@
 // scratch project, import 'qkv' from there (JS and TypeScript).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -33,8 +33,23 @@ test('the tarball holds dist/ (both flavours, .d.ts) and no sources or tests', (
   ]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
-  const stray = files.filter((f) => !(f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(f)));
+  // Besides dist/, only the documents the README links to (no sources, no tests).
+  const docs = ['docs/ARCHITECTURE.md', 'docs/TOOLCHAIN.md', 'bench/RESULTS.md', 'examples/models/sotu-llama/README.md'];
+  const stray = files.filter((f) => !(f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE', ...docs].includes(f)));
   assert.deepEqual(stray, []);
+});
+
+test('every relative link of the shipped README names a file in the tarball, and every #anchor a heading', () => {
+  const readme = readFileSync(join(scratch, 'node_modules', 'qkv', 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l));
+  assert.ok(links.length >= 5, links.join(' '));
+  // GitHub's heading anchors: lower case, punctuation dropped, spaces to '-'.
+  const anchors = new Set([...readme.matchAll(/^#+ (.*)$/gm)]
+    .map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  for (const link of links) {
+    if (link.startsWith('#')) assert.ok(anchors.has(link.slice(1)), `README links to a missing heading: ${link}`);
+    else assert.ok(files.includes(link.split('#')[0]), `README links to ${link}, which the tarball lacks`);
+  }
 });
 
 test('an installed copy imports and computes in Node, in both flavours, and exits by itself', () => {

@@ -141,7 +141,7 @@ export class Backend {
   static async create(): Promise<Backend> {
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
       throw new UnsupportedError(
-        'qkv needs WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+, Node.js 16.4+), which this runtime lacks',
+        'qkv needs WebAssembly SIMD (tested in Node.js 20 and Chromium), which this runtime lacks',
       );
     }
     const cores = await coreCount();
