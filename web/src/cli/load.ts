@@ -13,7 +13,7 @@ import { checkModelFolder } from '../sources/local-folder.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'dtype', type: 'string', choices: DTYPES, description: 'weights in memory (default f32; f16 halves them, q8 quarters them)' },
-  { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build)' },
+  { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build; more than the cores or 8 is capped with a warning)' },
   { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
   { name: 'offline', type: 'boolean', description: 'Hub ids from the cache only, no network (as HF_HUB_OFFLINE=1)' },
   { name: 'quiet', type: 'boolean', description: 'no progress bar or timing lines on stderr' },
