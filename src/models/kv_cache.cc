@@ -14,9 +14,10 @@ namespace {
 
 std::string str(size_t v) { return std::to_string(v); }
 
-std::string mib(uint64_t bytes) {
+// Decimal megabytes (10^6 bytes), the unit of every size qkv prints.
+std::string megabytes(uint64_t bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1 << 20));
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
   return buf;
 }
 
@@ -97,7 +98,8 @@ Status KvCache::grow(Layer& layer, size_t capacity) {
   std::unique_ptr<uint8_t[]> k(new (std::nothrow) uint8_t[heads * capacity * rb]);
   std::unique_ptr<uint8_t[]> v(new (std::nothrow) uint8_t[heads * capacity * rb]);
   if (k == nullptr || v == nullptr) {
-    return Status::resource_exhausted("KV cache: out of memory allocating " + mib(2 * heads * capacity * rb));
+    return Status::resource_exhausted("KV cache: out of memory allocating " +
+                                      megabytes(2 * heads * capacity * rb));
   }
   const size_t rows = layer.end - layer.begin;
   for (size_t h = 0; h < heads && rows != 0; ++h) {
@@ -127,10 +129,10 @@ Status KvCache::check_fits(size_t end, size_t chunk) const {
   if (need <= available) return Status::ok_status();
   const size_t fit = positions_that_fit(available, chunk);
   return Status::resource_exhausted("KV cache: " + str(end) + " positions need " +
-                                    mib(bytes_for(end, chunk)) + " (" + kv_dtype_name(config_.dtype) + ", " +
-                                    str(config_.n_layer) + " layers of " + str(config_.n_head_kv) +
+                                    megabytes(bytes_for(end, chunk)) + " (" + kv_dtype_name(config_.dtype) +
+                                    ", " + str(config_.n_layer) + " layers of " + str(config_.n_head_kv) +
                                     " heads of " + str(config_.head_dim) + "), more than the " +
-                                    mib(available) + " available; " + str(fit) + " positions fit");
+                                    megabytes(available) + " available; " + str(fit) + " positions fit");
 }
 
 Status KvCache::reserve(size_t end, size_t chunk) {

@@ -69,8 +69,10 @@ Status ModelLoader::create(std::string_view config_json, WeightType type, Thread
   for (const TensorSlot& slot : loader->slots_) loader->planned_bytes_ += slot_bytes(slot, type);
   if (loader->planned_bytes_ > kMaxWeightBytes) {
     return Status::resource_exhausted(
-        "the model's weights need " + str(loader->planned_bytes_ >> 20) + " MB as " + weight_type_name(type) +
-        ", more than qkv's limit of " + str(kMaxWeightBytes >> 20) + " MB (wasm memory is 4 GB)" +
+        // Decimal MB (10^6 bytes), the unit of every size qkv prints.
+        "the model's weights need " + str(loader->planned_bytes_ / 1000000) + " MB as " +
+        weight_type_name(type) + ", more than qkv's limit of " + str(kMaxWeightBytes / 1000000) +
+        " MB (wasm memory is 4 GB)" +
         (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
   }
   *out = std::move(loader);

@@ -76,7 +76,7 @@ TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
                           R"("n_head":128,"n_layer":48})",
                           WeightType::kQ8, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(s.message().find("more than qkv's limit of 3072 MB"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("more than qkv's limit of 3221 MB"), std::string::npos) << s.message();
   s = ModelLoader::create("{", WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);
 }
