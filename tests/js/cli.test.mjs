@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer } from './fixture-server.mjs';
-import { cosine, folder } from './fixtures.mjs';
+import { cosine, folder, reference } from './fixtures.mjs';
 import { InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { parseArgs } from '../../dist/cli/args.js';
 import { LoadProgress } from '../../dist/cli/progress.js';
@@ -156,6 +156,14 @@ test('generate streams the prompt and the continuation model.generate gives, the
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout, `${prompt}${sampled}\n`);
   assert.equal(quiet.stderr, '');
+});
+
+test("generate --temperature 0 prints PyTorch's greedy continuation, even with --top-k and --seed", async () => {
+  const prompt = reference('gpt2-tiny').prompts[0];
+  const out = await qkv('generate', 'tests/fixtures/gpt2-tiny', prompt.text, '--max-new-tokens', String(prompt.greedy.new_tokens),
+    '--temperature', '0', '--top-k', '40', '--seed', '9', '--quiet');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${prompt.text}${prompt.greedy.text}\n`);
 });
 
 test('generate --kv-dtype and --context give what loadModel\'s kvDtype and contextLength give', async () => {

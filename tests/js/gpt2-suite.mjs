@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
 import {
-  FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel,
+  FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel, pipeline,
 } from '../../dist/index.js';
 
 export function gpt2Suite({ numThreads, flavour }) {
@@ -184,6 +184,33 @@ export function gpt2Suite({ numThreads, flavour }) {
     assert.deepEqual(tokens, prompt.greedy.ids.slice(0, 5));
     model.dispose();
     await assert.rejects(model.forward([1]), /disposed/);
+  });
+
+  test("temperature 0 is greedy (as transformers.js): PyTorch's greedy continuation, also through the pipeline", async () => {
+    const model = await loadModel(folder('gpt2-tiny'));
+    try {
+      for (const prompt of reference('gpt2-tiny').prompts.slice(0, 2)) {
+        const n = prompt.greedy.new_tokens;
+        // Whatever else asks for sampling, a temperature of 0 takes the most likely token.
+        for (const options of [{ temperature: 0 }, { temperature: 0, do_sample: true, top_k: 40, top_p: 0.9, seed: 5 }]) {
+          const tokens = [];
+          let text = '';
+          for await (const step of model.generate(prompt.text, { max_new_tokens: n, ...options })) {
+            tokens.push(step.token);
+            text += step.text;
+          }
+          assert.deepEqual(tokens, prompt.greedy.ids, JSON.stringify(options));
+          assert.equal(text, prompt.greedy.text);
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+    const generator = await pipeline('text-generation', folder('gpt2-tiny'));
+    const prompt = reference('gpt2-tiny').prompts[0];
+    const [out] = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, temperature: 0, do_sample: true });
+    assert.equal(out.generated_text, prompt.text + prompt.greedy.text);
+    await generator.dispose();
   });
 
   test('sampling with a seed is reproducible and stop strings cut the text', async () => {

@@ -230,7 +230,7 @@ test('a model larger than wasm memory is refused before allocating, with its siz
 
 test('NaN, negative, huge and mistyped generation options', async () => {
   const bad = [
-    ['temperature', NaN, /temperature must be a finite number > 0/], ['temperature', 0, /temperature/],
+    ['temperature', NaN, /temperature must be a finite number > 0/], ['temperature', -1, /temperature/],
     ['temperature', Infinity, /temperature/], ['temperature', 1e-50, /temperature must be .*32-bit float.*got 1e-50/],
     ['temperature', 1e300, /temperature.*got 1e\+300/], ['temperature', '0.7', /temperature.*got string/],
     ['top_k', -1, /top_k must be a whole number >= 0/], ['top_k', 2.5, /top_k/], ['top_k', NaN, /top_k/],

@@ -9,7 +9,7 @@ export interface GenerationOptions {
   max_new_tokens?: number;
   /** Sample instead of taking the most likely token. Default: true when temperature, top_k or top_p is given. */
   do_sample?: boolean;
-  /** Softmax temperature (> 0, default 1). */
+  /** Softmax temperature (>= 0, default 1); 0 means greedy, as in transformers.js. */
   temperature?: number;
   /** Keep only the k most likely tokens (0 = off). */
   top_k?: number;
@@ -72,7 +72,12 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   const maxNewTokens = number(o, 'max_new_tokens', 20, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
   // The sampler takes 32-bit floats: 1e-50 would become 0 and 1e300 Infinity there.
   const float32 = (v: number): boolean => Number.isFinite(Math.fround(v)) && Math.fround(v) > 0;
-  const temperature = number(o, 'temperature', 1, float32, 'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38)');
+  // 0 is the limit of ever colder sampling: the most likely token, i.e. greedy
+  // (transformers.js and the OpenAI-style servers read it so).
+  const rawTemperature = number(o, 'temperature', 1, (v) => v === 0 || float32(v),
+    'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38), or 0 for greedy');
+  const greedy = rawTemperature === 0;
+  const temperature = greedy ? 1 : rawTemperature;
   const topK = number(o, 'top_k', 0, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
   const topP = number(o, 'top_p', 1, (v) => float32(v) && v <= 1, 'in (0, 1] (and at least 1.4e-45)');
   const repetitionPenalty = number(o, 'repetition_penalty', 1, float32,
@@ -82,8 +87,8 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (o.do_sample !== undefined && typeof o.do_sample !== 'boolean') {
     throw new InvalidArgumentError(`generate: do_sample must be a boolean, got ${typeof o.do_sample}`);
   }
-  const doSample = (o.do_sample as boolean | undefined) ??
-    (o.temperature !== undefined || o.top_k !== undefined || o.top_p !== undefined);
+  const doSample = !greedy && ((o.do_sample as boolean | undefined) ??
+    (o.temperature !== undefined || o.top_k !== undefined || o.top_p !== undefined));
   const stopList = o.stop === undefined ? [] : typeof o.stop === 'string' ? [o.stop] : o.stop;
   if (!Array.isArray(stopList) || !stopList.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new InvalidArgumentError('generate: stop must be a non-empty string or an array of them');

@@ -20,7 +20,7 @@ export const generateCommand: Command = {
   positionals: { min: 2, max: 2 },
   options: [
     { name: 'max-new-tokens', type: 'integer', min: 0, placeholder: 'N', description: 'tokens to generate at most (default 64)' },
-    { name: 'temperature', type: 'number', min: 0, minInclusive: false, placeholder: 'T', description: 'sample with this softmax temperature' },
+    { name: 'temperature', type: 'number', min: 0, placeholder: 'T', description: 'sample with this softmax temperature (0: greedy)' },
     { name: 'top-k', type: 'integer', min: 0, placeholder: 'K', description: 'sample from the K most likely tokens only' },
     { name: 'top-p', type: 'number', min: 0, minInclusive: false, max: 1, placeholder: 'P', description: 'sample from the smallest set of tokens whose probability reaches P' },
     { name: 'repetition-penalty', type: 'number', min: 0, minInclusive: false, placeholder: 'R', description: '> 1 discourages tokens already present' },
