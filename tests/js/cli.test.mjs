@@ -176,6 +176,10 @@ test('generate --kv-dtype and --context give what loadModel\'s kvDtype and conte
     '--kv-dtype', 'f16', '--context', '12', '--quiet');
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout, `${prompt}${expected}\n`);
+  // The context ran out before --max-new-tokens: said on stderr, even with --quiet.
+  assert.equal(out.stderr, '[stopped: the context of 12 positions is full]\n');
+  const budget = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '3', '--context', '12', '--quiet');
+  assert.equal(budget.stderr, '');
   const tooLong = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--context', '129');
   assert.equal(tooLong.code, 1);
   assert.match(tooLong.stderr, /^InvalidArgumentError: a context of 129 positions exceeds the model's 128 \(max_position_embeddings\)$/m);

@@ -213,6 +213,51 @@ export function gpt2Suite({ numThreads, flavour }) {
     await generator.dispose();
   });
 
+  test('the last item of a stream says why it ended: max_new_tokens, eos, context, stop', async () => {
+    const prompt = reference('gpt2-tiny').prompts[0];
+    const items = async (model, options) => {
+      const list = [];
+      for await (const step of model.generate(prompt.text, options)) list.push(step);
+      // Only the last carries a reason.
+      assert.ok(list.slice(0, -1).every((step) => step.finishReason === undefined), JSON.stringify(options));
+      return list;
+    };
+    const model = await loadModel(folder('gpt2-tiny'));
+    try {
+      const full = await items(model, { max_new_tokens: 20 });
+      assert.deepEqual(full.map((s) => s.token), prompt.greedy.ids);
+      assert.equal(full.at(-1).finishReason, 'max_new_tokens');
+      assert.deepEqual(await items(model, { max_new_tokens: 0 }), [{ token: -1, text: '', finishReason: 'max_new_tokens' }]);
+
+      // The first token greedy produces a second time, named the end of sequence.
+      const at = prompt.greedy.ids.findIndex((id, i) => prompt.greedy.ids.indexOf(id) !== i);
+      const eos = prompt.greedy.ids[at];
+      const first = prompt.greedy.ids.indexOf(eos);
+      const ended = await items(model, { max_new_tokens: 20, eos_token_id: eos });
+      assert.deepEqual(ended.map((s) => s.token), [...prompt.greedy.ids.slice(0, first), -1]);
+      assert.equal(ended.at(-1).finishReason, 'eos');
+      assert.equal(ended.map((s) => s.text).join(''), model.tokenizer.decode(prompt.greedy.ids.slice(0, first)));
+
+      const stop = prompt.greedy.text.slice(5, 9);
+      const stopped = await items(model, { max_new_tokens: 20, stop });
+      assert.equal(stopped.at(-1).finishReason, 'stop');
+      assert.equal(stopped.map((s) => s.text).join(''), prompt.greedy.text.slice(0, prompt.greedy.text.indexOf(stop)));
+    } finally {
+      model.dispose();
+    }
+    // A context of prompt + 3 positions holds the prompt and three new tokens, so the fourth is the last.
+    const small = await loadModel(folder('gpt2-tiny'), { contextLength: prompt.ids.length + 3 });
+    try {
+      const cut = await items(small, { max_new_tokens: 20 });
+      assert.deepEqual(cut.map((s) => s.token), prompt.greedy.ids.slice(0, 4));
+      assert.equal(cut.at(-1).finishReason, 'context');
+      // A budget spent on the same token is the budget's end.
+      assert.equal((await items(small, { max_new_tokens: 4 })).at(-1).finishReason, 'max_new_tokens');
+    } finally {
+      small.dispose();
+    }
+  });
+
   test('sampling with a seed is reproducible and stop strings cut the text', async () => {
     const model = await loadModel(folder('gpt2-tiny'));
     const run = async (options) => {

@@ -44,6 +44,7 @@ import {
   type KvDtype,
   type Capability,
   type GeneratedToken,
+  type FinishReason,
   type ForwardResult,
   type AttentionResult,
   type EmbedOptions,
@@ -203,7 +204,12 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
     const token: GeneratedToken = piece;
     notAny(token.token, false);
     text += token.text;
+    const reason: FinishReason | undefined = token.finishReason;
+    if (reason !== undefined) text += ` [${reason}]`;
   }
+  // @ts-expect-error an abort throws; it is no finish reason
+  const aborted: FinishReason = 'abort';
+  void aborted;
   const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
   const [seq, vocab]: [number, number] = forward.dims;
   const attention: AttentionResult = await model.attention('The cat sat');

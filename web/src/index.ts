@@ -27,7 +27,7 @@ export type { Dtype, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
 export type {
-  ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
+  ModelInfo, GeneratedToken, FinishReason, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
 } from './model.js';
 export type { EmbeddingDefaults } from './sentence-transformers.js';
 export { pipeline } from './pipeline.js';

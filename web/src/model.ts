@@ -70,12 +70,24 @@ export interface GeneratedToken {
   /**
    * The token id; -1 on a last item that only releases text held back until
    * the end (the lookahead for a stop string, or bytes of an unfinished
-   * character), so counting items with token >= 0 counts tokens.
+   * character) and carries the finishReason (after an end-of-sequence token,
+   * or with max_new_tokens 0), so counting items with token >= 0 counts tokens.
    */
   token: number;
   /** The text this token completes (may be '' while a multi-byte character is split across tokens). */
   text: string;
+  /** Set on the last item only: why generation ended (see FinishReason). */
+  finishReason?: FinishReason;
 }
+
+/**
+ * Why a generation ended: 'eos' (an end-of-sequence token was sampled; it is
+ * not yielded), 'max_new_tokens' (that many were generated; also 0), 'context'
+ * (the context is full: no position is left for another token), 'stop' (the
+ * text reached a stop string; it is cut before it). An abort does not end the
+ * stream with a reason: the iterator throws an AbortError.
+ */
+export type FinishReason = 'eos' | 'max_new_tokens' | 'context' | 'stop';
 
 export interface ForwardResult {
   /** Logits of every position, row-major [seq, vocab]. */
@@ -158,30 +170,45 @@ export class Model {
       let text = '';
       let emitted = 0; // characters of `text` already yielded
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
+      // The reason goes on the last item. When the sampled token is the last
+      // (the budget or the context is spent) it rides on that token, so a
+      // stream is not held back a step to learn whether it ends.
+      let reason: FinishReason = 'max_new_tokens';
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
         const token = this.backend.call(() => session.sample());
-        if (resolved.eos.includes(token)) break;
+        if (resolved.eos.includes(token)) {
+          reason = 'eos';
+          break;
+        }
+        // The session holds the prompt and the tokens before this one; no position left: this one is the last.
+        const contextFull = session.position() >= this.info.nCtx;
+        const last = i + 1 >= resolved.maxNewTokens || contextFull;
+        if (last && i + 1 < resolved.maxNewTokens) reason = 'context';
         text += decoder.push(token);
+        if (last) text += decoder.flush();
         const stopAt = firstStop(text, resolved.stop);
         if (stopAt >= 0) {
-          if (stopAt > emitted) yield { token, text: text.slice(emitted, stopAt) };
+          yield { token, text: text.slice(emitted, Math.max(emitted, stopAt)), finishReason: 'stop' };
           return;
         }
         // Hold back text that could still turn into a stop string.
-        const safe = Math.max(emitted, text.length - Math.max(0, longestStop - 1));
-        yield { token, text: text.slice(emitted, safe) };
+        const safe = last ? text.length : Math.max(emitted, text.length - Math.max(0, longestStop - 1));
+        const piece = text.slice(emitted, safe);
         emitted = safe;
-        if (i + 1 < resolved.maxNewTokens) {
-          // dispose() may have run while the caller held the token: a named error, not Embind's BindingError.
-          const live = this.live();
-          if (live.position() >= this.info.nCtx) break; // context full
-          this.backend.call(() => live.append(Int32Array.of(token), false));
+        if (last) {
+          yield { token, text: piece, finishReason: reason };
+          return;
         }
+        yield { token, text: piece };
+        // dispose() may have run while the caller held the token: a named error, not Embind's BindingError.
+        const live = this.live();
+        this.backend.call(() => live.append(Int32Array.of(token), false));
       }
-      // Text held back for stop strings, and any bytes of an unfinished character.
+      // An end-of-sequence token (or max_new_tokens 0): text held back for stop
+      // strings and any bytes of an unfinished character, with the reason.
       const rest = text + decoder.flush();
-      if (rest.length > emitted) yield { token: -1, text: rest.slice(emitted) };
+      yield { token: -1, text: rest.slice(emitted), finishReason: reason };
     } finally {
       release();
     }

@@ -3,7 +3,7 @@
  * tokens arrive, then the speed on stderr (kept off stdout so the text can be
  * piped as it is).
  */
-import type { GenerationOptions } from '../index.js';
+import type { FinishReason, GenerationOptions } from '../index.js';
 import type { Command } from './command.js';
 import { formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
@@ -53,14 +53,20 @@ export const generateCommand: Command = {
       // The prompt is echoed with the first token, so a refused request (an encoder, a
       // bad option) leaves stdout empty and only the error on stderr.
       let echo = prompt;
-      for await (const { token, text } of model.generate(prompt, options)) {
+      let reason: FinishReason | undefined;
+      for await (const { token, text, finishReason } of model.generate(prompt, options)) {
         if (token >= 0 && tokens++ === 0) first = performance.now();  // -1: held-back text only
         process.stdout.write(echo + text);
         echo = '';
+        reason = finishReason;
       }
       process.stdout.write(echo);
       const end = performance.now();
       process.stdout.write('\n');
+      // An end of sequence or the --max-new-tokens asked for is the natural end; a full context is not.
+      if (reason === 'context') {
+        process.stderr.write(`[stopped: the context of ${model.info.nCtx} positions is full]\n`);
+      }
       if (!args.flag('quiet')) {
         const speed = tokens > 1 ? formatRate(((tokens - 1) * 1000) / (end - first)) : 'n/a tok/s';
         const ttft = tokens > 0 ? formatMs(first - start) : 'n/a';
