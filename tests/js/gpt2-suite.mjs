@@ -258,6 +258,31 @@ export function gpt2Suite({ numThreads, flavour }) {
     }
   });
 
+  test("a prompt longer than the context is named in tokens and contextLength; truncation: 'left' keeps its end", async () => {
+    const prompt = reference('gpt2-tiny').prompts[1]; // 15+ tokens
+    const n = prompt.ids.length;
+    const model = await loadModel(folder('gpt2-tiny'), { contextLength: n - 2 });
+    const ids = async (input, options) => {
+      const out = [];
+      for await (const step of model.generate(input, { max_new_tokens: 1, ...options })) out.push(step.token);
+      return out;
+    };
+    try {
+      await assert.rejects(ids(prompt.text), (e) => e instanceof InvalidArgumentError && e.message.startsWith(
+        `generate: your prompt is ${n} tokens; this model reads at most ${n - 2} (contextLength): shorten it, ` +
+        `load with a larger contextLength, or pass truncation: 'left' to keep its last ${n - 2} tokens`));
+      await assert.rejects(ids('', {}), (e) => e instanceof InvalidArgumentError && /^generate: the prompt has no tokens to process/.test(e.message));
+      await assert.rejects(ids(prompt.text, { truncation: 'right' }), /truncation must be 'left', got "right"/);
+      // Its last n - 2 tokens, as if given alone.
+      const kept = await ids(prompt.ids.slice(2));
+      assert.equal(kept.length, 1);
+      assert.deepEqual(await ids(prompt.text, { truncation: 'left' }), kept);
+      assert.deepEqual(await ids(prompt.ids, { truncation: 'left' }), kept);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('sampling with a seed is reproducible and stop strings cut the text', async () => {
     const model = await loadModel(folder('gpt2-tiny'));
     const run = async (options) => {

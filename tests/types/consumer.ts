@@ -197,7 +197,7 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   info.capabilities.includes('fly');
   const generation: GenerationOptions = {
     max_new_tokens: 20, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95,
-    repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal,
+    repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal, truncation: 'left',
   };
   let text = `${info.architecture} ${info.nCtx} ${dtype} ${canEmbed}: `;
   for await (const piece of model.generate('Hello', generation)) {

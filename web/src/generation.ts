@@ -25,6 +25,11 @@ export interface GenerationOptions {
   eos_token_id?: number | readonly number[];
   /** Aborts generation; the iterator then throws an AbortError. */
   signal?: AbortSignal;
+  /**
+   * 'left': a prompt longer than the context keeps its last tokens (as many as
+   * the context holds). Default: such a prompt is an InvalidArgumentError.
+   */
+  truncation?: 'left';
 }
 
 export interface ResolvedSampling {
@@ -42,11 +47,12 @@ export interface ResolvedGeneration {
   stop: string[];
   eos: number[];
   signal: AbortSignal | undefined;
+  truncation: 'left' | undefined;
 }
 
 const KNOWN = new Set([
   'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
-  'eos_token_id', 'signal',
+  'eos_token_id', 'signal', 'truncation',
 ]);
 
 function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
@@ -102,7 +108,11 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
     throw new InvalidArgumentError('generate: signal must be an AbortSignal');
   }
+  if (o.truncation !== undefined && o.truncation !== 'left') {
+    throw new InvalidArgumentError(`generate: truncation must be 'left', got ${JSON.stringify(o.truncation)}`);
+  }
   return {
+    truncation: o.truncation,
     maxNewTokens,
     sampling: { doSample, temperature, topK, topP, repetitionPenalty },
     seed,

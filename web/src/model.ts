@@ -112,6 +112,8 @@ export class Model {
   private handle: ModelHandle | undefined;
   private session: SessionHandle | undefined;
   private readonly eos: number[];
+  /** The contextLength asked for at load (0: the model's). */
+  private readonly contextLength: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   /** @internal Use loadModel(). */
@@ -126,6 +128,7 @@ export class Model {
     // nCtx is what a generation may hold: the context asked for, else the model's.
     this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
     this.eos = eos;
+    this.contextLength = session.contextLength;
   }
 
   /** Frees the model's wasm memory. Any later call throws. */
@@ -146,9 +149,9 @@ export class Model {
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     requireCapability(this.info, 'generate', 'model.generate()');
     const resolved = resolveGenerationOptions(options, this.eos);
-    const ids = isConversation(prompt)
+    const ids = this.fitPrompt(isConversation(prompt)
       ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
-      : this.promptIds(prompt as string | readonly number[], true);
+      : this.promptIds(prompt as string | readonly number[], true), resolved.truncation);
     const release = await this.acquire();
     try {
       const session = this.live();
@@ -338,6 +341,22 @@ export class Model {
   }
 
   /** `chat`: the caller (generate) also takes a conversation, which the error then mentions. */
+  /** A prompt's limits said in the caller's terms (tokens, contextLength), before the session sees it. */
+  private fitPrompt(ids: number[], truncation: 'left' | undefined): number[] {
+    if (ids.length === 0) {
+      throw new InvalidArgumentError('generate: the prompt has no tokens to process (an empty id list, or an empty ' +
+        'text and a tokenizer that adds no beginning-of-sequence token): give at least one token, e.g. the model\'s ' +
+        'bos_token_id');
+    }
+    const limit = this.info.nCtx;
+    if (ids.length <= limit) return ids;
+    if (truncation === 'left') return ids.slice(ids.length - limit);
+    const asked = this.contextLength > 0;
+    throw new InvalidArgumentError(`generate: your prompt is ${ids.length} tokens; this model reads at most ${limit} ` +
+      `(${asked ? 'contextLength' : "the model's context"}): shorten it, ` +
+      `${asked ? 'load with a larger contextLength, ' : ''}or pass truncation: 'left' to keep its last ${limit} tokens`);
+  }
+
   private promptIds(input: string | readonly number[], chat = false): number[] {
     if (typeof input === 'string') return this.tokenizer.encode(input);
     if (!isIdList(input)) {
