@@ -62,6 +62,7 @@ import {
   type EmbeddingTensor,
   type TextStreamerOptions,
   type GenerationOptions,
+  type GenerationDefaults,
   type Tokenizer,
   type DecodeStream,
   type DecodeOptions,
@@ -227,6 +228,9 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const max: Pooling = 'max';
   await model.embed('x', { pooling: max });
   // A sentence-transformers repository's defaults: read-only information, possibly absent (decoders).
+  const sampling: GenerationDefaults | undefined = model.info.generation;
+  const sampleByDefault: boolean | undefined = sampling?.do_sample;
+  void sampleByDefault;
   const defaults: EmbeddingDefaults | undefined = model.info.embedding;
   const pooling: Pooling | undefined = defaults?.pooling;
   const from: 'modules.json' | 'default' | undefined = defaults?.from;

@@ -65,6 +65,76 @@ function number(options: Record<string, unknown>, key: string, fallback: number,
   return v;
 }
 
+/**
+ * The sampling defaults a checkpoint's generation_config.json gives, named as
+ * transformers' GenerationConfig names them; only the keys the file sets (and
+ * qkv can honour) are present. generate() falls back to them for options it is
+ * not given; what a key left out means is transformers' default: do_sample
+ * false (greedy), temperature 1, top_p 1, repetition_penalty 1, 20 new tokens.
+ */
+export interface GenerationDefaults {
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  repetition_penalty?: number;
+  max_new_tokens?: number;
+  /** Prompt and new tokens together; used only when max_new_tokens is absent (as transformers does). */
+  max_length?: number;
+}
+
+const DEFAULT_KEYS = ['do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'max_new_tokens', 'max_length'] as const;
+
+/**
+ * Reads generation_config.json's sampling defaults. A value generate() would
+ * refuse is left out (the library's own default applies) rather than making
+ * the model fail to load.
+ */
+export function readGenerationDefaults(generationConfig: unknown): GenerationDefaults {
+  const out: Record<string, unknown> = {};
+  if (typeof generationConfig !== 'object' || generationConfig === null) return out;
+  const json = generationConfig as Record<string, unknown>;
+  for (const key of DEFAULT_KEYS) {
+    const value = json[key];
+    if (value === undefined || value === null) continue;
+    try {
+      if (key === 'max_length') {
+        if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) out[key] = value;
+      } else {
+        resolveGenerationOptions({ [key]: value }, []);
+        out[key] = value;
+      }
+    } catch {
+      // refused: the default applies
+    }
+  }
+  return out as GenerationDefaults;
+}
+
+/**
+ * The options generate() runs with: the caller's, else the checkpoint's
+ * defaults. do_sample turns on by itself only for sampling options the caller
+ * gave; the file's temperature or top_p without its do_sample: true leave
+ * generation greedy, as in transformers.
+ */
+export function withGenerationDefaults(options: GenerationOptions, defaults: GenerationDefaults | undefined,
+  promptLength: number): GenerationOptions {
+  if (defaults === undefined || typeof options !== 'object' || options === null) return options;
+  const merged: Record<string, unknown> = { ...options };
+  const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
+  if (!given('do_sample')) {
+    merged.do_sample = given('temperature') || given('top_k') || given('top_p') || (defaults.do_sample ?? false);
+  }
+  for (const key of ['temperature', 'top_k', 'top_p', 'repetition_penalty'] as const) {
+    if (!given(key) && defaults[key] !== undefined) merged[key] = defaults[key];
+  }
+  if (!given('max_new_tokens')) {
+    if (defaults.max_new_tokens !== undefined) merged.max_new_tokens = defaults.max_new_tokens;
+    else if (defaults.max_length !== undefined) merged.max_new_tokens = Math.max(0, defaults.max_length - promptLength);
+  }
+  return merged as GenerationOptions;
+}
+
 export function resolveGenerationOptions(options: GenerationOptions, defaultEos: readonly number[]): ResolvedGeneration {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('generate: options must be an object');

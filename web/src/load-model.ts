@@ -10,7 +10,7 @@ import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
 import { isDtype, isKvDtype, type Dtype, type KvDtype } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
-import { defaultStopIds } from './generation.js';
+import { defaultStopIds, readGenerationDefaults } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
@@ -123,7 +123,8 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, session: Session
       handle.delete();
       throw e;
     }
-    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}) },
+    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
+    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}), ...generation },
       defaultStopIds(config, generationConfig), session);
   } finally {
     loader.delete();

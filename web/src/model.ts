@@ -8,7 +8,9 @@ import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
 import type { Dtype, KvDtype } from './dtype.js';
 import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
-import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
+import {
+  resolveGenerationOptions, withGenerationDefaults, type GenerationDefaults, type GenerationOptions,
+} from './generation.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -27,6 +29,11 @@ export interface ModelInfo extends ModelHandleInfo {
    * pooling, not normalized. Absent for models that cannot embed.
    */
   embedding?: EmbeddingDefaults;
+  /**
+   * Decoders: the sampling defaults of the checkpoint's generation_config.json
+   * that generate() uses for options it is not given ({} without the file).
+   */
+  generation?: GenerationDefaults;
 }
 
 /** @internal What a model's generation session is made with (loadModel's kvDtype and contextLength). */
@@ -148,10 +155,13 @@ export class Model {
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     requireCapability(this.info, 'generate', 'model.generate()');
-    const resolved = resolveGenerationOptions(options, this.eos);
-    const ids = this.fitPrompt(isConversation(prompt)
+    resolveGenerationOptions(options, this.eos); // the caller's options, checked before the prompt is read
+    const promptIds = isConversation(prompt)
       ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
-      : this.promptIds(prompt as string | readonly number[], true), resolved.truncation);
+      : this.promptIds(prompt as string | readonly number[], true);
+    const resolved = resolveGenerationOptions(withGenerationDefaults(options, this.info.generation, promptIds.length),
+      this.eos);
+    const ids = this.fitPrompt(promptIds, resolved.truncation);
     const release = await this.acquire();
     try {
       const session = this.live();
