@@ -41,6 +41,7 @@ import {
   type ModelInfo,
   type ModelSource,
   type Dtype,
+  type DtypeAlias,
   type KvDtype,
   type Capability,
   type GeneratedToken,
@@ -228,6 +229,11 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const max: Pooling = 'max';
   await model.embed('x', { pooling: max });
   // A sentence-transformers repository's defaults: read-only information, possibly absent (decoders).
+  const alias: DtypeAlias = 'fp16';
+  // @ts-expect-error transformers.js's ONNX quantizations are no qkv dtype
+  const onnx: DtypeAlias = 'int8';
+  void onnx;
+  (await loadModel('x', { dtype: alias })).dispose();
   const sampling: GenerationDefaults | undefined = model.info.generation;
   const sampleByDefault: boolean | undefined = sampling?.do_sample;
   void sampleByDefault;
