@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer } from './fixture-server.mjs';
-import { cosine, folder } from './fixtures.mjs';
+import { cosine, folder, reference } from './fixtures.mjs';
 import { InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { parseArgs } from '../../dist/cli/args.js';
 import { LoadProgress } from '../../dist/cli/progress.js';
@@ -158,6 +158,14 @@ test('generate streams the prompt and the continuation model.generate gives, the
   assert.equal(quiet.stderr, '');
 });
 
+test("generate --temperature 0 prints PyTorch's greedy continuation, even with --top-k and --seed", async () => {
+  const prompt = reference('gpt2-tiny').prompts[0];
+  const out = await qkv('generate', 'tests/fixtures/gpt2-tiny', prompt.text, '--max-new-tokens', String(prompt.greedy.new_tokens),
+    '--temperature', '0', '--top-k', '40', '--seed', '9', '--quiet');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${prompt.text}${prompt.greedy.text}\n`);
+});
+
 test('generate --kv-dtype and --context give what loadModel\'s kvDtype and contextLength give', async () => {
   const prompt = 'Once upon a time';
   const model = await loadModel(folder('llama-tiny'), { kvDtype: 'f16', contextLength: 12 });
@@ -168,6 +176,10 @@ test('generate --kv-dtype and --context give what loadModel\'s kvDtype and conte
     '--kv-dtype', 'f16', '--context', '12', '--quiet');
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout, `${prompt}${expected}\n`);
+  // The context ran out before --max-new-tokens: said on stderr, even with --quiet.
+  assert.equal(out.stderr, '[stopped: the context of 12 positions is full]\n');
+  const budget = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--max-new-tokens', '3', '--context', '12', '--quiet');
+  assert.equal(budget.stderr, '');
   const tooLong = await qkv('generate', 'tests/fixtures/llama-tiny', prompt, '--context', '129');
   assert.equal(tooLong.code, 1);
   assert.match(tooLong.stderr, /^InvalidArgumentError: a context of 129 positions exceeds the model's 128 \(max_position_embeddings\)$/m);

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
 import {
-  FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel,
+  FormatError, InvalidArgumentError, QkvError, UnsupportedError, backendInfo, env, loadModel, pipeline,
 } from '../../dist/index.js';
 
 export function gpt2Suite({ numThreads, flavour }) {
@@ -184,6 +184,103 @@ export function gpt2Suite({ numThreads, flavour }) {
     assert.deepEqual(tokens, prompt.greedy.ids.slice(0, 5));
     model.dispose();
     await assert.rejects(model.forward([1]), /disposed/);
+  });
+
+  test("temperature 0 is greedy (as transformers.js): PyTorch's greedy continuation, also through the pipeline", async () => {
+    const model = await loadModel(folder('gpt2-tiny'));
+    try {
+      for (const prompt of reference('gpt2-tiny').prompts.slice(0, 2)) {
+        const n = prompt.greedy.new_tokens;
+        // Whatever else asks for sampling, a temperature of 0 takes the most likely token.
+        for (const options of [{ temperature: 0 }, { temperature: 0, do_sample: true, top_k: 40, top_p: 0.9, seed: 5 }]) {
+          const tokens = [];
+          let text = '';
+          for await (const step of model.generate(prompt.text, { max_new_tokens: n, ...options })) {
+            tokens.push(step.token);
+            text += step.text;
+          }
+          assert.deepEqual(tokens, prompt.greedy.ids, JSON.stringify(options));
+          assert.equal(text, prompt.greedy.text);
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+    const generator = await pipeline('text-generation', folder('gpt2-tiny'));
+    const prompt = reference('gpt2-tiny').prompts[0];
+    const [out] = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, temperature: 0, do_sample: true });
+    assert.equal(out.generated_text, prompt.text + prompt.greedy.text);
+    await generator.dispose();
+  });
+
+  test('the last item of a stream says why it ended: max_new_tokens, eos, context, stop', async () => {
+    const prompt = reference('gpt2-tiny').prompts[0];
+    const items = async (model, options) => {
+      const list = [];
+      for await (const step of model.generate(prompt.text, options)) list.push(step);
+      // Only the last carries a reason.
+      assert.ok(list.slice(0, -1).every((step) => step.finishReason === undefined), JSON.stringify(options));
+      return list;
+    };
+    const model = await loadModel(folder('gpt2-tiny'));
+    try {
+      const full = await items(model, { max_new_tokens: 20 });
+      assert.deepEqual(full.map((s) => s.token), prompt.greedy.ids);
+      assert.equal(full.at(-1).finishReason, 'max_new_tokens');
+      assert.deepEqual(await items(model, { max_new_tokens: 0 }), [{ token: -1, text: '', finishReason: 'max_new_tokens' }]);
+
+      // The first token greedy produces a second time, named the end of sequence.
+      const at = prompt.greedy.ids.findIndex((id, i) => prompt.greedy.ids.indexOf(id) !== i);
+      const eos = prompt.greedy.ids[at];
+      const first = prompt.greedy.ids.indexOf(eos);
+      const ended = await items(model, { max_new_tokens: 20, eos_token_id: eos });
+      assert.deepEqual(ended.map((s) => s.token), [...prompt.greedy.ids.slice(0, first), -1]);
+      assert.equal(ended.at(-1).finishReason, 'eos');
+      assert.equal(ended.map((s) => s.text).join(''), model.tokenizer.decode(prompt.greedy.ids.slice(0, first)));
+
+      const stop = prompt.greedy.text.slice(5, 9);
+      const stopped = await items(model, { max_new_tokens: 20, stop });
+      assert.equal(stopped.at(-1).finishReason, 'stop');
+      assert.equal(stopped.map((s) => s.text).join(''), prompt.greedy.text.slice(0, prompt.greedy.text.indexOf(stop)));
+    } finally {
+      model.dispose();
+    }
+    // A context of prompt + 3 positions holds the prompt and three new tokens, so the fourth is the last.
+    const small = await loadModel(folder('gpt2-tiny'), { contextLength: prompt.ids.length + 3 });
+    try {
+      const cut = await items(small, { max_new_tokens: 20 });
+      assert.deepEqual(cut.map((s) => s.token), prompt.greedy.ids.slice(0, 4));
+      assert.equal(cut.at(-1).finishReason, 'context');
+      // A budget spent on the same token is the budget's end.
+      assert.equal((await items(small, { max_new_tokens: 4 })).at(-1).finishReason, 'max_new_tokens');
+    } finally {
+      small.dispose();
+    }
+  });
+
+  test("a prompt longer than the context is named in tokens and contextLength; truncation: 'left' keeps its end", async () => {
+    const prompt = reference('gpt2-tiny').prompts[1]; // 15+ tokens
+    const n = prompt.ids.length;
+    const model = await loadModel(folder('gpt2-tiny'), { contextLength: n - 2 });
+    const ids = async (input, options) => {
+      const out = [];
+      for await (const step of model.generate(input, { max_new_tokens: 1, ...options })) out.push(step.token);
+      return out;
+    };
+    try {
+      await assert.rejects(ids(prompt.text), (e) => e instanceof InvalidArgumentError && e.message.startsWith(
+        `generate: your prompt is ${n} tokens; this model reads at most ${n - 2} (contextLength): shorten it, ` +
+        `load with a larger contextLength, or pass truncation: 'left' to keep its last ${n - 2} tokens`));
+      await assert.rejects(ids('', {}), (e) => e instanceof InvalidArgumentError && /^generate: the prompt has no tokens to process/.test(e.message));
+      await assert.rejects(ids(prompt.text, { truncation: 'right' }), /truncation must be 'left', got "right"/);
+      // Its last n - 2 tokens, as if given alone.
+      const kept = await ids(prompt.ids.slice(2));
+      assert.equal(kept.length, 1);
+      assert.deepEqual(await ids(prompt.text, { truncation: 'left' }), kept);
+      assert.deepEqual(await ids(prompt.ids, { truncation: 'left' }), kept);
+    } finally {
+      model.dispose();
+    }
   });
 
   test('sampling with a seed is reproducible and stop strings cut the text', async () => {

@@ -59,6 +59,17 @@ export function llamaSuite({ numThreads, flavour }) {
     });
   }
 
+  test("llama-tiny: an empty text is its BOS token alone, so it continues as PyTorch's [BOS] prompt", async () => {
+    const model = await loadModel(folder('llama-tiny'));
+    try {
+      const bos = reference('llama-tiny').prompts.find((p) => p.ids.length === 1);
+      assert.deepEqual(model.tokenizer.encode(''), bos.ids);
+      assert.deepEqual(await generateIds(model, '', bos.greedy.new_tokens), bos.greedy.ids);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('llama-tiny: text prompts tokenize with BOS as Hugging Face does and generate the same continuation', async () => {
     const model = await loadModel(folder('llama-tiny'));
     try {

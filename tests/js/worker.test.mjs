@@ -59,6 +59,16 @@ test("gpt2-tiny in a worker: greedy text, logits and attention equal PyTorch's",
     assert.equal(text, prompt.greedy.text);
     assert.equal(await model.tokenizer.decode(prompt.greedy.ids), prompt.greedy.text);
   }
+  // The reason the stream ended crosses the worker boundary.
+  const [prompt] = gpt2.prompts;
+  const last = async (options) => {
+    let step;
+    for await (step of model.generate(prompt.text, options));
+    return step;
+  };
+  assert.equal((await last({ max_new_tokens: 3 })).finishReason, 'max_new_tokens');
+  assert.deepEqual(await last({ max_new_tokens: 20, eos_token_id: prompt.greedy.ids[2] }), { token: -1, text: '', finishReason: 'eos' });
+  assert.equal((await last({ max_new_tokens: 20, stop: prompt.greedy.text.slice(5, 9) })).finishReason, 'stop');
   const { maxAbs, rows, agree } = await compareLogits(model, 'gpt2-tiny');
   assert.ok(rows >= 20 && agree === rows && maxAbs <= 1e-4, `max |logit error| ${maxAbs}, top-1 ${agree}/${rows}`);
   const att = await model.attention(gpt2.prompts[gpt2.attention.prompt].text);

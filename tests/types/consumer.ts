@@ -41,9 +41,11 @@ import {
   type ModelInfo,
   type ModelSource,
   type Dtype,
+  type DtypeAlias,
   type KvDtype,
   type Capability,
   type GeneratedToken,
+  type FinishReason,
   type ForwardResult,
   type AttentionResult,
   type EmbedOptions,
@@ -61,6 +63,7 @@ import {
   type EmbeddingTensor,
   type TextStreamerOptions,
   type GenerationOptions,
+  type GenerationDefaults,
   type Tokenizer,
   type DecodeStream,
   type DecodeOptions,
@@ -196,14 +199,19 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   info.capabilities.includes('fly');
   const generation: GenerationOptions = {
     max_new_tokens: 20, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95,
-    repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal,
+    repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal, truncation: 'left',
   };
   let text = `${info.architecture} ${info.nCtx} ${dtype} ${canEmbed}: `;
   for await (const piece of model.generate('Hello', generation)) {
     const token: GeneratedToken = piece;
     notAny(token.token, false);
     text += token.text;
+    const reason: FinishReason | undefined = token.finishReason;
+    if (reason !== undefined) text += ` [${reason}]`;
   }
+  // @ts-expect-error an abort throws; it is no finish reason
+  const aborted: FinishReason = 'abort';
+  void aborted;
   const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
   const [seq, vocab]: [number, number] = forward.dims;
   const attention: AttentionResult = await model.attention('The cat sat');
@@ -221,6 +229,14 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const max: Pooling = 'max';
   await model.embed('x', { pooling: max });
   // A sentence-transformers repository's defaults: read-only information, possibly absent (decoders).
+  const alias: DtypeAlias = 'fp16';
+  // @ts-expect-error transformers.js's ONNX quantizations are no qkv dtype
+  const onnx: DtypeAlias = 'int8';
+  void onnx;
+  (await loadModel('x', { dtype: alias })).dispose();
+  const sampling: GenerationDefaults | undefined = model.info.generation;
+  const sampleByDefault: boolean | undefined = sampling?.do_sample;
+  void sampleByDefault;
   const defaults: EmbeddingDefaults | undefined = model.info.embedding;
   const pooling: Pooling | undefined = defaults?.pooling;
   const from: 'modules.json' | 'default' | undefined = defaults?.from;

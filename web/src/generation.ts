@@ -9,7 +9,7 @@ export interface GenerationOptions {
   max_new_tokens?: number;
   /** Sample instead of taking the most likely token. Default: true when temperature, top_k or top_p is given. */
   do_sample?: boolean;
-  /** Softmax temperature (> 0, default 1). */
+  /** Softmax temperature (>= 0, default 1); 0 means greedy, as in transformers.js. */
   temperature?: number;
   /** Keep only the k most likely tokens (0 = off). */
   top_k?: number;
@@ -25,6 +25,11 @@ export interface GenerationOptions {
   eos_token_id?: number | readonly number[];
   /** Aborts generation; the iterator then throws an AbortError. */
   signal?: AbortSignal;
+  /**
+   * 'left': a prompt longer than the context keeps its last tokens (as many as
+   * the context holds). Default: such a prompt is an InvalidArgumentError.
+   */
+  truncation?: 'left';
 }
 
 export interface ResolvedSampling {
@@ -42,11 +47,12 @@ export interface ResolvedGeneration {
   stop: string[];
   eos: number[];
   signal: AbortSignal | undefined;
+  truncation: 'left' | undefined;
 }
 
 const KNOWN = new Set([
   'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
-  'eos_token_id', 'signal',
+  'eos_token_id', 'signal', 'truncation',
 ]);
 
 function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
@@ -57,6 +63,76 @@ function number(options: Record<string, unknown>, key: string, fallback: number,
     throw new InvalidArgumentError(`generate: ${key} must be ${rule}, got ${typeof v === 'number' ? v : typeof v}`);
   }
   return v;
+}
+
+/**
+ * The sampling defaults a checkpoint's generation_config.json gives, named as
+ * transformers' GenerationConfig names them; only the keys the file sets (and
+ * qkv can honour) are present. generate() falls back to them for options it is
+ * not given; what a key left out means is transformers' default: do_sample
+ * false (greedy), temperature 1, top_p 1, repetition_penalty 1, 20 new tokens.
+ */
+export interface GenerationDefaults {
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  repetition_penalty?: number;
+  max_new_tokens?: number;
+  /** Prompt and new tokens together; used only when max_new_tokens is absent (as transformers does). */
+  max_length?: number;
+}
+
+const DEFAULT_KEYS = ['do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'max_new_tokens', 'max_length'] as const;
+
+/**
+ * Reads generation_config.json's sampling defaults. A value generate() would
+ * refuse is left out (the library's own default applies) rather than making
+ * the model fail to load.
+ */
+export function readGenerationDefaults(generationConfig: unknown): GenerationDefaults {
+  const out: Record<string, unknown> = {};
+  if (typeof generationConfig !== 'object' || generationConfig === null) return out;
+  const json = generationConfig as Record<string, unknown>;
+  for (const key of DEFAULT_KEYS) {
+    const value = json[key];
+    if (value === undefined || value === null) continue;
+    try {
+      if (key === 'max_length') {
+        if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) out[key] = value;
+      } else {
+        resolveGenerationOptions({ [key]: value }, []);
+        out[key] = value;
+      }
+    } catch {
+      // refused: the default applies
+    }
+  }
+  return out as GenerationDefaults;
+}
+
+/**
+ * The options generate() runs with: the caller's, else the checkpoint's
+ * defaults. do_sample turns on by itself only for sampling options the caller
+ * gave; the file's temperature or top_p without its do_sample: true leave
+ * generation greedy, as in transformers.
+ */
+export function withGenerationDefaults(options: GenerationOptions, defaults: GenerationDefaults | undefined,
+  promptLength: number): GenerationOptions {
+  if (defaults === undefined || typeof options !== 'object' || options === null) return options;
+  const merged: Record<string, unknown> = { ...options };
+  const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
+  if (!given('do_sample')) {
+    merged.do_sample = given('temperature') || given('top_k') || given('top_p') || (defaults.do_sample ?? false);
+  }
+  for (const key of ['temperature', 'top_k', 'top_p', 'repetition_penalty'] as const) {
+    if (!given(key) && defaults[key] !== undefined) merged[key] = defaults[key];
+  }
+  if (!given('max_new_tokens')) {
+    if (defaults.max_new_tokens !== undefined) merged.max_new_tokens = defaults.max_new_tokens;
+    else if (defaults.max_length !== undefined) merged.max_new_tokens = Math.max(0, defaults.max_length - promptLength);
+  }
+  return merged as GenerationOptions;
 }
 
 export function resolveGenerationOptions(options: GenerationOptions, defaultEos: readonly number[]): ResolvedGeneration {
@@ -72,7 +148,12 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   const maxNewTokens = number(o, 'max_new_tokens', 20, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
   // The sampler takes 32-bit floats: 1e-50 would become 0 and 1e300 Infinity there.
   const float32 = (v: number): boolean => Number.isFinite(Math.fround(v)) && Math.fround(v) > 0;
-  const temperature = number(o, 'temperature', 1, float32, 'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38)');
+  // 0 is the limit of ever colder sampling: the most likely token, i.e. greedy
+  // (transformers.js and the OpenAI-style servers read it so).
+  const rawTemperature = number(o, 'temperature', 1, (v) => v === 0 || float32(v),
+    'a finite number > 0 that a 32-bit float holds (about 1.4e-45 to 3.4e38), or 0 for greedy');
+  const greedy = rawTemperature === 0;
+  const temperature = greedy ? 1 : rawTemperature;
   const topK = number(o, 'top_k', 0, (v) => Number.isInteger(v) && v >= 0, 'a whole number >= 0');
   const topP = number(o, 'top_p', 1, (v) => float32(v) && v <= 1, 'in (0, 1] (and at least 1.4e-45)');
   const repetitionPenalty = number(o, 'repetition_penalty', 1, float32,
@@ -82,8 +163,8 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (o.do_sample !== undefined && typeof o.do_sample !== 'boolean') {
     throw new InvalidArgumentError(`generate: do_sample must be a boolean, got ${typeof o.do_sample}`);
   }
-  const doSample = (o.do_sample as boolean | undefined) ??
-    (o.temperature !== undefined || o.top_k !== undefined || o.top_p !== undefined);
+  const doSample = !greedy && ((o.do_sample as boolean | undefined) ??
+    (o.temperature !== undefined || o.top_k !== undefined || o.top_p !== undefined));
   const stopList = o.stop === undefined ? [] : typeof o.stop === 'string' ? [o.stop] : o.stop;
   if (!Array.isArray(stopList) || !stopList.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new InvalidArgumentError('generate: stop must be a non-empty string or an array of them');
@@ -97,7 +178,11 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
     throw new InvalidArgumentError('generate: signal must be an AbortSignal');
   }
+  if (o.truncation !== undefined && o.truncation !== 'left') {
+    throw new InvalidArgumentError(`generate: truncation must be 'left', got ${JSON.stringify(o.truncation)}`);
+  }
   return {
+    truncation: o.truncation,
     maxNewTokens,
     sampling: { doSample, temperature, topK, topP, repetitionPenalty },
     seed,

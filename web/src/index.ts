@@ -23,11 +23,11 @@ export { loadModel } from './load-model.js';
 export { downloadModel } from './hub/download-model.js';
 export type { DownloadModelOptions, DownloadedModel } from './hub/download-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
-export type { Dtype, KvDtype } from './dtype.js';
+export type { Dtype, DtypeAlias, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
 export type {
-  ModelInfo, GeneratedToken, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
+  ModelInfo, GeneratedToken, FinishReason, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
 } from './model.js';
 export type { EmbeddingDefaults } from './sentence-transformers.js';
 export { pipeline } from './pipeline.js';
@@ -44,7 +44,7 @@ export type {
 } from './pipeline.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
-export type { GenerationOptions } from './generation.js';
+export type { GenerationOptions, GenerationDefaults } from './generation.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodeOptions, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

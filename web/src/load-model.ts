@@ -8,9 +8,10 @@
  */
 import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
-import { isDtype, isKvDtype, type Dtype, type KvDtype } from './dtype.js';
+import { warnIgnoredOptions } from './compat.js';
+import { isKvDtype, parseDtype, type Dtype, type DtypeAlias, type KvDtype } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
-import { defaultStopIds } from './generation.js';
+import { defaultStopIds, readGenerationDefaults } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
@@ -25,8 +26,11 @@ export type { ProgressInfo } from './load-progress.js';
 export type { FileInput, ModelFiles, ModelSource } from './sources/index.js';
 
 export interface LoadModelOptions {
-  /** Weight type in memory (default 'f32'): 'f16' halves it, 'q8' quarters it. */
-  dtype?: Dtype;
+  /**
+   * Weight type in memory (default 'f32'): 'f16' halves it, 'q8' quarters it. transformers.js's 'fp32' and
+   * 'fp16' name the same.
+   */
+  dtype?: Dtype | DtypeAlias;
   /**
    * Storage of the KV cache (default 'f32'): 'f16' holds twice the positions in the same memory. The cache
    * grows as positions are used, so memory follows the conversation, not the context.
@@ -48,8 +52,8 @@ export interface LoadModelOptions {
 
 /** Loads a model; see the module comment for what `source` may be. */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
-  const dtype = options.dtype ?? 'f32';
-  if (!isDtype(dtype)) throw new InvalidArgumentError(`dtype must be 'f32', 'f16' or 'q8', got ${JSON.stringify(dtype)}`);
+  const dtype = parseDtype(options.dtype ?? 'f32', '');
+  warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function');
   }
@@ -123,7 +127,8 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, session: Session
       handle.delete();
       throw e;
     }
-    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}) },
+    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
+    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}), ...generation },
       defaultStopIds(config, generationConfig), session);
   } finally {
     loader.delete();

@@ -8,7 +8,9 @@ import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
 import type { Dtype, KvDtype } from './dtype.js';
 import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
-import { resolveGenerationOptions, type GenerationOptions } from './generation.js';
+import {
+  resolveGenerationOptions, withGenerationDefaults, type GenerationDefaults, type GenerationOptions,
+} from './generation.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -27,6 +29,11 @@ export interface ModelInfo extends ModelHandleInfo {
    * pooling, not normalized. Absent for models that cannot embed.
    */
   embedding?: EmbeddingDefaults;
+  /**
+   * Decoders: the sampling defaults of the checkpoint's generation_config.json
+   * that generate() uses for options it is not given ({} without the file).
+   */
+  generation?: GenerationDefaults;
 }
 
 /** @internal What a model's generation session is made with (loadModel's kvDtype and contextLength). */
@@ -70,12 +77,24 @@ export interface GeneratedToken {
   /**
    * The token id; -1 on a last item that only releases text held back until
    * the end (the lookahead for a stop string, or bytes of an unfinished
-   * character), so counting items with token >= 0 counts tokens.
+   * character) and carries the finishReason (after an end-of-sequence token,
+   * or with max_new_tokens 0), so counting items with token >= 0 counts tokens.
    */
   token: number;
   /** The text this token completes (may be '' while a multi-byte character is split across tokens). */
   text: string;
+  /** Set on the last item only: why generation ended (see FinishReason). */
+  finishReason?: FinishReason;
 }
+
+/**
+ * Why a generation ended: 'eos' (an end-of-sequence token was sampled; it is
+ * not yielded), 'max_new_tokens' (that many were generated; also 0), 'context'
+ * (the context is full: no position is left for another token), 'stop' (the
+ * text reached a stop string; it is cut before it). An abort does not end the
+ * stream with a reason: the iterator throws an AbortError.
+ */
+export type FinishReason = 'eos' | 'max_new_tokens' | 'context' | 'stop';
 
 export interface ForwardResult {
   /** Logits of every position, row-major [seq, vocab]. */
@@ -100,6 +119,8 @@ export class Model {
   private handle: ModelHandle | undefined;
   private session: SessionHandle | undefined;
   private readonly eos: number[];
+  /** The contextLength asked for at load (0: the model's). */
+  private readonly contextLength: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   /** @internal Use loadModel(). */
@@ -114,6 +135,7 @@ export class Model {
     // nCtx is what a generation may hold: the context asked for, else the model's.
     this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
     this.eos = eos;
+    this.contextLength = session.contextLength;
   }
 
   /** Frees the model's wasm memory. Any later call throws. */
@@ -133,10 +155,13 @@ export class Model {
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     requireCapability(this.info, 'generate', 'model.generate()');
-    const resolved = resolveGenerationOptions(options, this.eos);
-    const ids = isConversation(prompt)
+    resolveGenerationOptions(options, this.eos); // the caller's options, checked before the prompt is read
+    const promptIds = isConversation(prompt)
       ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
       : this.promptIds(prompt as string | readonly number[], true);
+    const resolved = resolveGenerationOptions(withGenerationDefaults(options, this.info.generation, promptIds.length),
+      this.eos);
+    const ids = this.fitPrompt(promptIds, resolved.truncation);
     const release = await this.acquire();
     try {
       const session = this.live();
@@ -158,30 +183,45 @@ export class Model {
       let text = '';
       let emitted = 0; // characters of `text` already yielded
       const longestStop = Math.max(0, ...resolved.stop.map((s) => s.length));
+      // The reason goes on the last item. When the sampled token is the last
+      // (the budget or the context is spent) it rides on that token, so a
+      // stream is not held back a step to learn whether it ends.
+      let reason: FinishReason = 'max_new_tokens';
       for (let i = 0; i < resolved.maxNewTokens; i++) {
         signal?.throwIfAborted();
         const token = this.backend.call(() => session.sample());
-        if (resolved.eos.includes(token)) break;
+        if (resolved.eos.includes(token)) {
+          reason = 'eos';
+          break;
+        }
+        // The session holds the prompt and the tokens before this one; no position left: this one is the last.
+        const contextFull = session.position() >= this.info.nCtx;
+        const last = i + 1 >= resolved.maxNewTokens || contextFull;
+        if (last && i + 1 < resolved.maxNewTokens) reason = 'context';
         text += decoder.push(token);
+        if (last) text += decoder.flush();
         const stopAt = firstStop(text, resolved.stop);
         if (stopAt >= 0) {
-          if (stopAt > emitted) yield { token, text: text.slice(emitted, stopAt) };
+          yield { token, text: text.slice(emitted, Math.max(emitted, stopAt)), finishReason: 'stop' };
           return;
         }
         // Hold back text that could still turn into a stop string.
-        const safe = Math.max(emitted, text.length - Math.max(0, longestStop - 1));
-        yield { token, text: text.slice(emitted, safe) };
+        const safe = last ? text.length : Math.max(emitted, text.length - Math.max(0, longestStop - 1));
+        const piece = text.slice(emitted, safe);
         emitted = safe;
-        if (i + 1 < resolved.maxNewTokens) {
-          // dispose() may have run while the caller held the token: a named error, not Embind's BindingError.
-          const live = this.live();
-          if (live.position() >= this.info.nCtx) break; // context full
-          this.backend.call(() => live.append(Int32Array.of(token), false));
+        if (last) {
+          yield { token, text: piece, finishReason: reason };
+          return;
         }
+        yield { token, text: piece };
+        // dispose() may have run while the caller held the token: a named error, not Embind's BindingError.
+        const live = this.live();
+        this.backend.call(() => live.append(Int32Array.of(token), false));
       }
-      // Text held back for stop strings, and any bytes of an unfinished character.
+      // An end-of-sequence token (or max_new_tokens 0): text held back for stop
+      // strings and any bytes of an unfinished character, with the reason.
       const rest = text + decoder.flush();
-      if (rest.length > emitted) yield { token: -1, text: rest.slice(emitted) };
+      yield { token: -1, text: rest.slice(emitted), finishReason: reason };
     } finally {
       release();
     }
@@ -311,6 +351,22 @@ export class Model {
   }
 
   /** `chat`: the caller (generate) also takes a conversation, which the error then mentions. */
+  /** A prompt's limits said in the caller's terms (tokens, contextLength), before the session sees it. */
+  private fitPrompt(ids: number[], truncation: 'left' | undefined): number[] {
+    if (ids.length === 0) {
+      throw new InvalidArgumentError('generate: the prompt has no tokens to process (an empty id list, or an empty ' +
+        'text and a tokenizer that adds no beginning-of-sequence token): give at least one token, e.g. the model\'s ' +
+        'bos_token_id');
+    }
+    const limit = this.info.nCtx;
+    if (ids.length <= limit) return ids;
+    if (truncation === 'left') return ids.slice(ids.length - limit);
+    const asked = this.contextLength > 0;
+    throw new InvalidArgumentError(`generate: your prompt is ${ids.length} tokens; this model reads at most ${limit} ` +
+      `(${asked ? 'contextLength' : "the model's context"}): shorten it, ` +
+      `${asked ? 'load with a larger contextLength, ' : ''}or pass truncation: 'left' to keep its last ${limit} tokens`);
+  }
+
   private promptIds(input: string | readonly number[], chat = false): number[] {
     if (typeof input === 'string') return this.tokenizer.encode(input);
     if (!isIdList(input)) {

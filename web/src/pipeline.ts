@@ -4,7 +4,8 @@
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
  */
 import { requireCapability, type Capability } from './capabilities.js';
-import type { Dtype } from './dtype.js';
+import { warnIgnoredOptions } from './compat.js';
+import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
 import { loadModel, type ModelSource, type ProgressInfo } from './load-model.js';
@@ -18,7 +19,7 @@ export type PipelineTask = 'text-generation' | 'feature-extraction';
 
 export interface PipelineOptions {
   /** Weight type in memory: qkv's Dtype ('f32' | 'f16' | 'q8'), or transformers.js's 'fp32' | 'fp16' | 'q8'. */
-  dtype?: Dtype | 'fp32' | 'fp16';
+  dtype?: Dtype | DtypeAlias;
   /** transformers.js's name for onProgress. */
   progress_callback?: (info: ProgressInfo) => void;
   onProgress?: (info: ProgressInfo) => void;
@@ -84,8 +85,6 @@ export interface FeatureExtractionPipeline extends PipelineBase {
   (texts: string | readonly (string | readonly number[])[], options?: FeatureExtractionOptions): Promise<EmbeddingTensor>;
 }
 
-const DTYPE_NAMES: Record<string, Dtype> = { f32: 'f32', fp32: 'f32', f16: 'f16', fp16: 'f16', q8: 'q8' };
-
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = { 'text-generation': 'generate', 'feature-extraction': 'encode' };
 
@@ -99,11 +98,8 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       "'text-generation' and 'feature-extraction'");
   }
-  const dtype = DTYPE_NAMES[options.dtype ?? 'f32'];
-  if (dtype === undefined) {
-    throw new InvalidArgumentError(`pipeline: dtype must be one of ${Object.keys(DTYPE_NAMES).join(', ')}, got ` +
-      JSON.stringify(options.dtype));
-  }
+  const dtype = parseDtype(options.dtype ?? 'f32', 'pipeline: ');
+  warnIgnoredOptions(options, 'pipeline()');
   const onProgress = options.onProgress ?? options.progress_callback;
   const model = await loadModel(source, {
     dtype,

@@ -3,7 +3,7 @@
  * tokens arrive, then the speed on stderr (kept off stdout so the text can be
  * piped as it is).
  */
-import type { GenerationOptions } from '../index.js';
+import type { FinishReason, GenerationOptions } from '../index.js';
 import type { Command } from './command.js';
 import { formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
@@ -15,15 +15,18 @@ export const generateCommand: Command = {
   details: [
     'Prints the prompt, then the generated text as it streams, to stdout; then one line on stderr:',
     'tokens generated, decode speed (tokens after the first, per second) and time to first token',
-    '(tokenizing, the prompt pass and the first sample). Greedy unless a sampling option is given.',
+    '(tokenizing, the prompt pass and the first sample). Sampling follows the checkpoint\'s',
+    'generation_config.json (do_sample, temperature, top_k, top_p, repetition_penalty, max_new_tokens)',
+    'where the options leave it; without that file, greedy unless a sampling option is given.',
   ],
   positionals: { min: 2, max: 2 },
   options: [
-    { name: 'max-new-tokens', type: 'integer', min: 0, placeholder: 'N', description: 'tokens to generate at most (default 64)' },
-    { name: 'temperature', type: 'number', min: 0, minInclusive: false, placeholder: 'T', description: 'sample with this softmax temperature' },
+    { name: 'max-new-tokens', type: 'integer', min: 0, placeholder: 'N', description: 'tokens to generate at most (default: generation_config.json\'s, else 64)' },
+    { name: 'temperature', type: 'number', min: 0, placeholder: 'T', description: 'sample with this softmax temperature (0: greedy)' },
     { name: 'top-k', type: 'integer', min: 0, placeholder: 'K', description: 'sample from the K most likely tokens only' },
     { name: 'top-p', type: 'number', min: 0, minInclusive: false, max: 1, placeholder: 'P', description: 'sample from the smallest set of tokens whose probability reaches P' },
     { name: 'repetition-penalty', type: 'number', min: 0, minInclusive: false, placeholder: 'R', description: '> 1 discourages tokens already present' },
+    { name: 'greedy', type: 'boolean', description: 'take the most likely token, whatever generation_config.json says' },
     { name: 'seed', type: 'integer', min: 0, placeholder: 'S', description: 'seed of the sampler (the same seed gives the same text)' },
     ...SESSION_OPTIONS,
   ],
@@ -33,7 +36,11 @@ export const generateCommand: Command = {
   ],
   async run(args) {
     const [source, prompt] = args.positionals as [string, string];
-    const options: GenerationOptions = { max_new_tokens: args.number('max-new-tokens') ?? 64 };
+    const maxNewTokens = args.number('max-new-tokens');
+    const options: GenerationOptions = {
+      ...(maxNewTokens !== undefined ? { max_new_tokens: maxNewTokens } : {}),
+      ...(args.flag('greedy') ? { do_sample: false } : {}),
+    };
     const sampling = {
       temperature: args.number('temperature'),
       top_k: args.number('top-k'),
@@ -46,6 +53,11 @@ export const generateCommand: Command = {
     }
     const { model } = await openModel(source, args);
     try {
+      // The checkpoint's length limit when it has one, else 64 (more than the library's 20 for a terminal).
+      const own = model.info.generation ?? {};
+      if (maxNewTokens === undefined && own.max_new_tokens === undefined && own.max_length === undefined) {
+        options.max_new_tokens = 64;
+      }
       const promptTokens = model.tokenizer.encode(prompt).length;
       const start = performance.now();
       let first = start;
@@ -53,14 +65,20 @@ export const generateCommand: Command = {
       // The prompt is echoed with the first token, so a refused request (an encoder, a
       // bad option) leaves stdout empty and only the error on stderr.
       let echo = prompt;
-      for await (const { token, text } of model.generate(prompt, options)) {
+      let reason: FinishReason | undefined;
+      for await (const { token, text, finishReason } of model.generate(prompt, options)) {
         if (token >= 0 && tokens++ === 0) first = performance.now();  // -1: held-back text only
         process.stdout.write(echo + text);
         echo = '';
+        reason = finishReason;
       }
       process.stdout.write(echo);
       const end = performance.now();
       process.stdout.write('\n');
+      // An end of sequence or the --max-new-tokens asked for is the natural end; a full context is not.
+      if (reason === 'context') {
+        process.stderr.write(`[stopped: the context of ${model.info.nCtx} positions is full]\n`);
+      }
       if (!args.flag('quiet')) {
         const speed = tokens > 1 ? formatRate(((tokens - 1) * 1000) / (end - first)) : 'n/a tok/s';
         const ttft = tokens > 0 ? formatMs(first - start) : 'n/a';
