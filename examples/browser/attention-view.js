@@ -15,6 +15,7 @@ export class AttentionView {
 
   /** result: { tokens, dims: [heads, n, n], layers: Float32Array[], causal, promptTokens }. */
   show(result) {
+    this.clear();
     this.result = result;
     const [heads] = result.dims;
     fillSelect(this.layerSelect, result.layers.length, 'layer', this.layerSelect.value);
@@ -26,7 +27,17 @@ export class AttentionView {
     this.draw();
   }
 
+  /** Shows why there is no heatmap, styled as an error until the next show() or clear(). */
+  fail(message) {
+    this.clear();
+    this.caption.textContent = message;
+    this.caption.classList.add('error');
+    this.caption.setAttribute('role', 'alert');
+  }
+
   clear() {
+    this.caption.classList.remove('error');
+    this.caption.removeAttribute('role');
     this.result = undefined;
     this.layout = undefined;
     this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);

@@ -57,12 +57,47 @@ for (const entry of MODELS) $('bundled-model').append(new Option(entry.label, en
 const wanted = new URLSearchParams(location.search).get('model');
 if (MODELS.some((m) => m.id === wanted)) $('bundled-model').value = wanted;
 
-async function load(what, source, expectedFiles, prompt, extraOptions = {}) {
-  setState('loading');
+/**
+ * The one place a load error shows: right after the control (its row) that started the load, styled as an
+ * error and announced. Cleared when the next load starts.
+ */
+function showLoadError(anchor, text) {
+  const box = $('load-error');
+  anchor.after(box);
+  box.textContent = text;
+  box.hidden = false;
+}
+
+function clearLoadError() {
+  $('load-error').hidden = true;
+  $('load-error').textContent = '';
+}
+
+/** Lets go of the loaded model and everything shown about it (its attention, its "does not generate" note). */
+function unload() {
   model?.dispose();
   model = undefined;
   loadedModel = undefined;
   attention.clear();
+  output.clearNote();
+}
+
+/**
+ * A failed load of any kind, before or after the engine was asked (a folder lacking a file, a bad URL, an
+ * unknown Hub id): the old model is gone either way (a load frees it first, so two models never share the
+ * memory), and the page says so beside the control that was used.
+ */
+function loadFailed(anchor, text) {
+  unload();
+  progress.fail('No model loaded.');
+  showLoadError(anchor, `${text}${/[.!?]$/.test(text) ? '' : '.'} No model is loaded.`);
+  setState('idle');
+}
+
+async function load({ what, source, expectedFiles = 0, prompt, extraOptions = {}, anchor }) {
+  setState('loading');
+  clearLoadError();
+  unload();
   progress.start(what, expectedFiles);
   const controller = new AbortController();
   running = controller;
@@ -79,22 +114,29 @@ async function load(what, source, expectedFiles, prompt, extraOptions = {}) {
       `${info.capabilities.includes('generate') ? `${info.nCtx} positions of ${info.kvDtype} KV cache, ` : ''}loaded in ${(ms / 1000).toFixed(2)} s.`);
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
     if (!info.capabilities.includes('generate')) {
-      $('generate-status').textContent = `${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`;
+      output.showNote(`${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`);
     }
   } catch (e) {
-    progress.fail(e.name === 'AbortError' ? 'Loading stopped.' : `Could not load ${what}: ${e.message}`);
+    if (e.name === 'AbortError') {
+      unload();
+      progress.fail('Loading stopped. No model loaded.');
+      setState('idle');
+    } else {
+      loadFailed(anchor, `Could not load ${what}: ${e.message}`);
+    }
+    return;
   } finally {
     running = undefined;
   }
-  setState(loadedModel ? 'ready' : 'idle');
+  setState('ready');
 }
 
 $('load-bundled').addEventListener('click', () => {
   const entry = MODELS.find((m) => m.id === $('bundled-model').value);
-  load(entry.id, modelFiles(entry), entry.weights.length, entry.prompt);
+  load({ what: entry.id, source: modelFiles(entry), expectedFiles: entry.weights.length, prompt: entry.prompt, anchor: $('load-bundled').closest('.row') });
 });
 
-$('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files)));
+$('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files), $('folder-input').closest('.row')));
 
 const drop = $('drop-zone');
 // Clicking the zone (or Enter on it) opens the folder picker too.
@@ -114,25 +156,26 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   if (document.body.dataset.state === 'loading' || document.body.dataset.state === 'generating') return;
-  entriesFromDrop(e.dataTransfer).then(loadLocal, (err) => progress.fail(`Could not read the dropped files: ${err.message}`));
+  entriesFromDrop(e.dataTransfer).then((entries) => loadLocal(entries, drop), (err) => loadFailed(drop, `Could not read the dropped files: ${err.message}.`));
 });
 
-function loadLocal(entries) {
+/** anchor: where an error shows (the folder input's row, or the drop zone). */
+function loadLocal(entries, anchor) {
   let files;
   try {
     files = pickModelFiles(entries);
   } catch (e) {
-    progress.fail(`Could not load the local model: ${e.message}`);
+    loadFailed(anchor, `Could not load the local model: ${e.message}.`);
     return;
   }
   const folder = entries[0]?.path.includes('/') ? entries[0].path.split('/')[0] : 'local files';
-  load(folder, files, files.weights.length);
+  load({ what: folder, source: files, expectedFiles: files.weights.length, anchor });
 }
 
 $('model-url').addEventListener('input', () => setState(document.body.dataset.state));
 $('load-url').addEventListener('click', () => {
   const url = new URL($('model-url').value.trim(), location.href).href;
-  load(url, url, 0);
+  load({ what: url, source: url, anchor: $('load-url').closest('.row') });
 });
 
 // A Hub id: the page's env (sent to the worker with the load) says which Hub, token and whether offline.
@@ -152,10 +195,10 @@ $('load-id').addEventListener('click', () => {
     env.accessToken = $('hub-token').value.trim() || undefined;
     env.allowRemoteModels = !$('hub-offline').checked;
   } catch (e) {
-    progress.fail(`Could not load ${id}: ${e.message}`);
+    loadFailed($('load-id').closest('.row'), `Could not load ${id}: ${e.message}`);
     return;
   }
-  load(revision === '' ? id : `${id}@${revision}`, id, 0, undefined, revision === '' ? {} : { revision });
+  load({ what: revision === '' ? id : `${id}@${revision}`, source: id, extraOptions: revision === '' ? {} : { revision }, anchor: $('load-id').closest('.row') });
 });
 
 // --- generation ----------------------------------------------------------
@@ -204,8 +247,7 @@ async function showAttention(prompt) {
     const { tokens, layers, dims } = await model.attention(shown);
     attention.show({ tokens, layers, dims, promptTokens: ids.length, causal: loadedModel.capabilities.includes('generate') });
   } catch (e) {
-    attention.clear();
-    $('attention-caption').textContent = `No attention to show: ${e.message}`;
+    attention.fail(`No attention to show: ${e.message}`);
   }
   setState('ready');
 }

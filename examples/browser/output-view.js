@@ -12,6 +12,7 @@ export class OutputView {
     this.ttft.textContent = '…';
     this.speed.textContent = '…';
     this.count.textContent = '0';
+    this.clearNote();
     this.note.textContent = 'Generating…';
   }
 
@@ -29,6 +30,20 @@ export class OutputView {
   fail(message) {
     for (const field of [this.ttft, this.speed]) if (field.textContent === '…') field.textContent = '–';
     this.note.textContent = `Generation failed: ${message}`;
+    this.note.classList.add('error');
+    this.note.setAttribute('role', 'alert');
+  }
+
+  /** A plain note under the output (not an error), replacing any earlier one. */
+  showNote(text) {
+    this.clearNote();
+    this.note.textContent = text;
+  }
+
+  clearNote() {
+    this.note.textContent = '';
+    this.note.classList.remove('error');
+    this.note.removeAttribute('role');
   }
 
   finish(stats) {

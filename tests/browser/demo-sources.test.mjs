@@ -91,8 +91,11 @@ test('dropped files of a sharded checkpoint load, with progress over both shards
 
 test('a drop without tokenizer.json says what is missing', async () => {
   await dropFiles(['gpt2-tiny/config.json', 'gpt2-tiny/model.safetensors']);
-  await page.waitForFunction(() => /lacks/.test(document.getElementById('load-status').textContent));
-  assert.match(await page.textContent('#load-status'), /^Could not load the local model: the model folder lacks tokenizer\.json \(found: config\.json, model\.safetensors\)$/);
+  // The error shows beside the drop zone (no longer in the status line); the status says no model is loaded.
+  await page.waitForFunction(() => /lacks/.test(document.getElementById('load-error').textContent));
+  assert.match(await page.textContent('#load-error'), /^Could not load the local model: the model folder lacks tokenizer\.json \(found: config\.json, model\.safetensors\)\. No model is loaded\.$/);
+  assert.equal(await page.$eval('#load-error', (e) => e.previousElementSibling.id), 'drop-zone', 'the error sits right after the drop zone');
+  assert.equal(await page.textContent('#load-status'), 'No model loaded.');
 });
 
 test('a model URL loads (a sharded checkpoint, found through its index)', async () => {
