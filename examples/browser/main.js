@@ -25,6 +25,7 @@ const attention = new AttentionView({
 const sampling = $('sampling');
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
+let lastLoad; // the arguments of the load that gave `model`: a change of dtype loads it again with them
 let running; // AbortController of the load or generation in progress: Stop aborts it
 
 /** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention': enables what makes sense. */
@@ -36,6 +37,9 @@ function setState(state) {
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
   $('load-id').disabled = busy || $('model-id').value.trim() === '';
   $('folder-input').disabled = busy;
+  // Changed while busy they could not take effect (a load reads them once; a generation uses the loaded model).
+  $('dtype').disabled = busy;
+  $('kv-dtype').disabled = busy;
   $('generate').disabled = !canRun;
   $('show-attention').disabled = loadedModel === undefined || busy;
   $('stop').disabled = state !== 'generating' && state !== 'loading';
@@ -73,11 +77,20 @@ function clearLoadError() {
   $('load-error').textContent = '';
 }
 
+/** The line that always names the loaded model and how it sits in memory (or that there is none). */
+function showCurrentModel() {
+  $('current-model').textContent = loadedModel === undefined
+    ? 'No model loaded.'
+    : `Loaded: ${lastLoad.what} (${loadedModel.dtype} weights` +
+      `${loadedModel.capabilities.includes('generate') ? `, ${loadedModel.kvDtype} KV cache` : ''}).`;
+}
+
 /** Lets go of the loaded model and everything shown about it (its attention, its "does not generate" note). */
 function unload() {
   model?.dispose();
   model = undefined;
   loadedModel = undefined;
+  showCurrentModel();
   attention.clear();
   output.clearNote();
 }
@@ -94,7 +107,8 @@ function loadFailed(anchor, text) {
   setState('idle');
 }
 
-async function load({ what, source, expectedFiles = 0, prompt, extraOptions = {}, anchor }) {
+async function load(request) {
+  const { what, source, expectedFiles = 0, prompt, extraOptions = {}, anchor } = request;
   setState('loading');
   clearLoadError();
   unload();
@@ -109,6 +123,8 @@ async function load({ what, source, expectedFiles = 0, prompt, extraOptions = {}
     const { info } = model;
     const ms = performance.now() - started;
     loadedModel = info;
+    lastLoad = request;
+    showCurrentModel();
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
       `${info.capabilities.includes('generate') ? `${info.nCtx} positions of ${info.kvDtype} KV cache, ` : ''}loaded in ${(ms / 1000).toFixed(2)} s.`);
@@ -129,6 +145,13 @@ async function load({ what, source, expectedFiles = 0, prompt, extraOptions = {}
     running = undefined;
   }
   setState('ready');
+}
+
+// The weights' and KV cache's types are fixed when a model loads: changing either loads the loaded model again.
+for (const id of ['dtype', 'kv-dtype']) {
+  $(id).addEventListener('change', () => {
+    if (loadedModel !== undefined && document.body.dataset.state === 'ready') load({ ...lastLoad, prompt: undefined });
+  });
 }
 
 $('load-bundled').addEventListener('click', () => {
