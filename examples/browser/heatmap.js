@@ -4,7 +4,10 @@
 
 // Viridis at five stops: perceptually even, readable in greyscale.
 const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-const MASKED = '#e6e6ea'; // keys a causal model cannot see (after the query)
+// Keys a causal model cannot see (after the query), and the labels' ink: the page's colours when it sets
+// --masked and color on the canvas (so a dark page gets light labels), these otherwise.
+const MASKED = '#e6e6ea';
+const INK = '#222';
 const FONT = '12px ui-monospace, "DejaVu Sans Mono", monospace';
 const LABEL_CHARS = 10;
 
@@ -31,6 +34,9 @@ export function drawHeatmap(canvas, { weights, tokens, causal }) {
   const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(1, n))));
   const showLabels = cell >= 10;
   const ctx = canvas.getContext('2d');
+  const style = globalThis.getComputedStyle?.(canvas);
+  const masked = style?.getPropertyValue('--masked').trim() || MASKED;
+  const ink = style?.color || INK;
   ctx.font = FONT;
   const labels = tokens.map(tokenLabel);
   const labelWidth = showLabels ? Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 8 : 4;
@@ -56,13 +62,13 @@ export function drawHeatmap(canvas, { weights, tokens, causal }) {
   const scale = max > 0 ? 1 / max : 0;
   for (let q = 0; q < n; q++) {
     for (let k = 0; k < n; k++) {
-      ctx.fillStyle = causal && k > q ? MASKED : colour(weights[q * n + k] * scale);
+      ctx.fillStyle = causal && k > q ? masked : colour(weights[q * n + k] * scale);
       ctx.fillRect(left + k * cell, top + q * cell, cell, cell);
     }
   }
 
   if (showLabels) {
-    ctx.fillStyle = '#222';
+    ctx.fillStyle = ink;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
     labels.forEach((label, q) => ctx.fillText(label, left - 4, top + q * cell + cell / 2));
@@ -80,7 +86,7 @@ export function drawHeatmap(canvas, { weights, tokens, causal }) {
     ctx.fillStyle = colour(1 - y / (barHeight - 1));
     ctx.fillRect(barX, top + y, 10, 1);
   }
-  ctx.fillStyle = '#222';
+  ctx.fillStyle = ink;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   ctx.fillText(max.toFixed(2), barX + 13, top);

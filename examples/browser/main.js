@@ -43,6 +43,7 @@ function setState(state) {
   $('generate').disabled = !canRun;
   $('show-attention').disabled = loadedModel === undefined || busy;
   $('stop').disabled = state !== 'generating' && state !== 'loading';
+  $('copy-output').disabled = $('output').textContent === '';
 }
 
 function showBackend(info) {
@@ -259,6 +260,26 @@ $('generate').addEventListener('click', async () => {
 });
 
 $('stop').addEventListener('click', () => running?.abort());
+
+// Ctrl+Enter (⌘+Enter on a Mac) in the prompt generates, as in most chat boxes.
+$('prompt').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    if (!$('generate').disabled) $('generate').click();
+  }
+});
+
+$('copy-output').addEventListener('click', async () => {
+  const button = $('copy-output');
+  try {
+    await navigator.clipboard.writeText(output.text());
+    button.textContent = 'Copied';
+  } catch (e) {
+    button.textContent = 'Copy failed';
+    button.title = e.message;
+  }
+  setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+});
 
 // --- attention -----------------------------------------------------------
 

@@ -9,6 +9,8 @@ export class OutputView {
     this.generated = document.createElement('span');
     this.generated.className = 'generated';
     this.output.append(this.generated);
+    // Start at the end, where the text will arrive (a long prompt may already fill the box).
+    this.output.scrollTop = this.output.scrollHeight;
     this.ttft.textContent = '…';
     this.speed.textContent = '…';
     this.count.textContent = '0';
@@ -16,9 +18,18 @@ export class OutputView {
     this.note.textContent = 'Generating…';
   }
 
+  /** Adds streamed text; the box follows it unless the user has scrolled up to read. */
   append(text, stats) {
+    const box = this.output;
+    const following = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
     this.generated.append(text);
+    if (following) box.scrollTop = box.scrollHeight;
     this.stats(stats);
+  }
+
+  /** The prompt and generated text, as shown. */
+  text() {
+    return this.output.textContent;
   }
 
   stats({ tokens, ttftMs, tokensPerSecond }) {
