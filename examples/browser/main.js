@@ -9,6 +9,7 @@ import { entriesFromDrop, entriesFromInput, pickModelFiles } from './model-sourc
 import { MODELS, modelFiles } from './models.js';
 import { OutputView } from './output-view.js';
 import { bindSamplingForm, readSampling } from './sampling.js';
+import { SimilarityView } from './similarity-view.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
 const ATTENTION_MAX_TOKENS = 128;
@@ -22,16 +23,18 @@ const attention = new AttentionView({
   canvas: $('heatmap'), layerSelect: $('layer'), headSelect: $('head'),
   readout: $('attention-readout'), caption: $('attention-caption'),
 });
+const similarity = new SimilarityView({ input: $('sentences'), table: $('similarity'), status: $('similarity-status') });
 const sampling = $('sampling');
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
 let lastLoad; // the arguments of the load that gave `model`: a change of dtype loads it again with them
 let running; // AbortController of the load or generation in progress: Stop aborts it
 
-/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention': enables what makes sense. */
+/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding': enables what makes sense. */
 function setState(state) {
   document.body.dataset.state = state;
-  const busy = state === 'starting' || state === 'loading' || state === 'generating' || state === 'attention';
+  const busy = ['starting', 'loading', 'generating', 'attention', 'embedding'].includes(state);
+  $('compare').disabled = busy || !(loadedModel?.capabilities.includes('encode') ?? false);
   const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
   $('load-bundled').disabled = busy;
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
@@ -93,6 +96,7 @@ function unload() {
   loadedModel = undefined;
   showCurrentModel();
   attention.clear();
+  similarity.clear();
   output.clearNote();
 }
 
@@ -297,6 +301,24 @@ async function showAttention(prompt) {
 }
 
 $('show-attention').addEventListener('click', () => showAttention($('prompt').value));
+
+// --- similarity (encoders) -----------------------------------------------
+
+$('compare').addEventListener('click', async () => {
+  const sentences = similarity.sentences();
+  if (sentences.length === 0) {
+    similarity.fail('Write at least one sentence (one per line).');
+    return;
+  }
+  setState('embedding');
+  const started = performance.now();
+  try {
+    similarity.show(sentences, await model.embed(sentences), performance.now() - started);
+  } catch (e) {
+    similarity.fail(`Could not compare: ${e.message}`);
+  }
+  setState('ready');
+});
 
 // --- start ---------------------------------------------------------------
 

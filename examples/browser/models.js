@@ -6,6 +6,7 @@ export const MODELS = [
   { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], optional: ['generation_config.json'], prompt: 'My fellow citizens, ' },
   { id: 'llama-tiny', label: 'llama-tiny (test fixture: random weights, 2 layers, 4 heads)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat because' },
   { id: 'gpt2-tiny', label: 'gpt2-tiny (test fixture: random weights, 2 layers, 2 heads)', path: '../../tests/fixtures/gpt2-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'Hello, world. The cat sat on the mat' },
+  { id: 'bert-tiny', label: 'bert-tiny (test fixture: random weights encoder; attention and similarity)', path: '../../tests/fixtures/bert-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
 
 /** Absolute URLs of a listed model's files, as loadModel({ config, weights, tokenizer, ... }) takes them. */
