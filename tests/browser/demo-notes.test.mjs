@@ -1,8 +1,8 @@
 // The demo page's errors and notes: an error shows as an error (class, role,
 // colour) beside the control that caused it; every kind of failed load leaves
 // the page the same way (no model, said so); and nothing goes stale: the
-// encoder's "does not generate" note, a load error, an "Attention only" error
-// all clear on the next success.
+// encoder's "does not generate" note, a load error, an "Attention only" error,
+// a failed generation: all clear on the next success.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +158,29 @@ test('an "Attention only" error is styled as one and cleared by the next success
   await settled();
   const ok = await page.$eval('#attention-caption', (e) => ({ text: e.textContent, error: e.classList.contains('error'), role: e.getAttribute('role') }));
   assert.match(ok.text, /^\d+ prompt tokens/);
+  assert.equal(ok.error, false);
+  assert.equal(ok.role, null);
+  assert.deepEqual(errors, []);
+});
+
+test('a failed generation is an error under the output, cleared by the next generation', { timeout: 60_000 }, async () => {
+  await loadBundled('gpt2-tiny');
+  // More tokens than gpt2-tiny's 64 positions.
+  await page.fill('#prompt', Array.from({ length: 120 }, () => 'word').join(' '));
+  await page.fill('input[name=max_new_tokens]', '4');
+  await page.fill('input[name=seed]', '1');
+  await page.click('#generate');
+  await settled();
+  const failed = await page.$eval('#generate-status', (e) => ({ text: e.textContent, error: e.classList.contains('error'), role: e.getAttribute('role'), color: getComputedStyle(e).color }));
+  assert.match(failed.text, /^Generation failed: ./);
+  assert.ok(failed.error);
+  assert.equal(failed.role, 'alert');
+  assertRed(failed.color);
+  await page.fill('#prompt', 'Hello');
+  await page.click('#generate');
+  await settled();
+  const ok = await page.$eval('#generate-status', (e) => ({ text: e.textContent, error: e.classList.contains('error'), role: e.getAttribute('role') }));
+  assert.match(ok.text, /^Done: 4 tokens/);
   assert.equal(ok.error, false);
   assert.equal(ok.role, null);
   assert.deepEqual(errors, []);
