@@ -15,6 +15,7 @@ export class AttentionView {
 
   /** result: { tokens, dims: [heads, n, n], layers: Float32Array[], causal, promptTokens }. */
   show(result) {
+    this.clear();
     this.result = result;
     const [heads] = result.dims;
     fillSelect(this.layerSelect, result.layers.length, 'layer', this.layerSelect.value);
@@ -26,7 +27,17 @@ export class AttentionView {
     this.draw();
   }
 
+  /** Shows why there is no heatmap, styled as an error until the next show() or clear(). */
+  fail(message) {
+    this.clear();
+    this.caption.textContent = message;
+    this.caption.classList.add('error');
+    this.caption.setAttribute('role', 'alert');
+  }
+
   clear() {
+    this.caption.classList.remove('error');
+    this.caption.removeAttribute('role');
     this.result = undefined;
     this.layout = undefined;
     this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
@@ -42,25 +53,29 @@ export class AttentionView {
     return layer.subarray(head * n * n, (head + 1) * n * n);
   }
 
-  draw() {
+  /** Paints the selected head; `highlight` ({ query, key }) marks the hovered cell. */
+  draw(highlight) {
     if (this.result === undefined) return;
     const { tokens, causal } = this.result;
-    this.layout = drawHeatmap(this.canvas, { weights: this.weights(), tokens, causal });
-    const { left, top, cell } = this.layout;
-    Object.assign(this.canvas.dataset, { left, top, cell, n: tokens.length });
+    this.layout = drawHeatmap(this.canvas, { weights: this.weights(), tokens, causal, highlight });
+    const { left, top, cell, labelStep } = this.layout;
+    Object.assign(this.canvas.dataset, { left, top, cell, n: tokens.length, labelStep, hover: highlight ? `${highlight.query},${highlight.key}` : '' });
     this.canvas.setAttribute('aria-label',
       `Attention weights of layer ${this.layerSelect.value}, head ${this.headSelect.value}, over ${tokens.length} prompt tokens`);
-    this.readout.textContent = 'Point at a cell to read its weight.';
+    if (highlight === undefined) this.readout.textContent = 'Point at a cell to read its weight.';
   }
 
   hover(e) {
     if (this.layout === undefined) return;
     const box = this.canvas.getBoundingClientRect();
     const at = e && cellAt(this.layout, e.clientX - box.left, e.clientY - box.top);
+    const was = this.canvas.dataset.hover;
     if (at === undefined) {
+      if (was) this.draw();
       this.readout.textContent = 'Point at a cell to read its weight.';
       return;
     }
+    if (was !== `${at.query},${at.key}`) this.draw(at);
     const { tokens, causal } = this.result;
     const [, n] = this.result.dims;
     const weight = this.weights()[at.query * n + at.key];

@@ -4,7 +4,12 @@
 
 // Viridis at five stops: perceptually even, readable in greyscale.
 const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-const MASKED = '#e6e6ea'; // keys a causal model cannot see (after the query)
+// Keys a causal model cannot see (after the query), and the labels' ink: the page's colours when it sets
+// --masked and color on the canvas (so a dark page gets light labels), these otherwise.
+const MASKED = '#e6e6ea';
+const INK = '#222';
+const HIGHLIGHT = '#e4007c'; // the hovered cell and its tokens: a colour viridis does not use
+const LINE = 13; // CSS pixels a label needs across its line
 const FONT = '12px ui-monospace, "DejaVu Sans Mono", monospace';
 const LABEL_CHARS = 10;
 
@@ -24,16 +29,22 @@ export function tokenLabel(token) {
 
 /**
  * Draws `weights` (n×n, row-major [query][key]) and returns the layout:
- * { left, top, cell, n } in CSS pixels of the canvas.
+ * { left, top, cell, n, labelStep } in CSS pixels of the canvas. Past ~40 tokens the cells get smaller than
+ * a line of text, so only every labelStep-th token is labelled; `highlight` ({ query, key }, optional)
+ * outlines that cell, its row and its column and labels both its tokens whatever the step.
  */
-export function drawHeatmap(canvas, { weights, tokens, causal }) {
+export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   const n = tokens.length;
   const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(1, n))));
-  const showLabels = cell >= 10;
+  const labelStep = Math.max(1, Math.ceil(LINE / cell));
   const ctx = canvas.getContext('2d');
+  const style = globalThis.getComputedStyle?.(canvas);
+  const masked = style?.getPropertyValue('--masked').trim() || MASKED;
+  const ink = style?.color || INK;
+  const mark = style?.getPropertyValue('--highlight').trim() || HIGHLIGHT;
   ctx.font = FONT;
   const labels = tokens.map(tokenLabel);
-  const labelWidth = showLabels ? Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 8 : 4;
+  const labelWidth = Math.ceil(Math.max(0, ...labels.map((l) => ctx.measureText(l).width))) + 8;
   const left = labelWidth;
   const top = labelWidth;
   const grid = cell * n;
@@ -56,22 +67,43 @@ export function drawHeatmap(canvas, { weights, tokens, causal }) {
   const scale = max > 0 ? 1 / max : 0;
   for (let q = 0; q < n; q++) {
     for (let k = 0; k < n; k++) {
-      ctx.fillStyle = causal && k > q ? MASKED : colour(weights[q * n + k] * scale);
+      ctx.fillStyle = causal && k > q ? masked : colour(weights[q * n + k] * scale);
       ctx.fillRect(left + k * cell, top + q * cell, cell, cell);
     }
   }
 
-  if (showLabels) {
-    ctx.fillStyle = '#222';
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'right';
-    labels.forEach((label, q) => ctx.fillText(label, left - 4, top + q * cell + cell / 2));
-    ctx.save();
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'left';
-    // Rotated a quarter turn: x runs up the canvas, y runs right.
-    labels.forEach((label, k) => ctx.fillText(label, -(top - 4), left + k * cell + cell / 2));
-    ctx.restore();
+  // Labels: every labelStep-th token, and the highlighted row's and column's in the highlight colour.
+  const rowLabel = (label, q) => ctx.fillText(label, left - 4, top + q * cell + cell / 2);
+  const columnLabel = (label, k) => ctx.fillText(label, -(top - 4), left + k * cell + cell / 2);
+  const near = (i, h) => h !== undefined && i !== h && Math.abs(i - h) * cell < LINE;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'right';
+  ctx.fillStyle = ink;
+  labels.forEach((label, q) => { if (q % labelStep === 0 && !near(q, highlight?.query)) rowLabel(label, q); });
+  if (highlight) {
+    ctx.fillStyle = mark;
+    rowLabel(labels[highlight.query], highlight.query);
+  }
+  ctx.save();
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'left';
+  // Rotated a quarter turn: x runs up the canvas, y runs right.
+  ctx.fillStyle = ink;
+  labels.forEach((label, k) => { if (k % labelStep === 0 && !near(k, highlight?.key)) columnLabel(label, k); });
+  if (highlight) {
+    ctx.fillStyle = mark;
+    columnLabel(labels[highlight.key], highlight.key);
+  }
+  ctx.restore();
+
+  if (highlight) {
+    ctx.strokeStyle = ink;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(left + 0.5, top + highlight.query * cell + 0.5, grid - 1, cell - 1);
+    ctx.strokeRect(left + highlight.key * cell + 0.5, top + 0.5, cell - 1, grid - 1);
+    ctx.strokeStyle = mark;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(left + highlight.key * cell + 1, top + highlight.query * cell + 1, cell - 2, cell - 2);
   }
 
   // Colour bar: 0 at the bottom, the largest weight of this head at the top.
@@ -80,13 +112,13 @@ export function drawHeatmap(canvas, { weights, tokens, causal }) {
     ctx.fillStyle = colour(1 - y / (barHeight - 1));
     ctx.fillRect(barX, top + y, 10, 1);
   }
-  ctx.fillStyle = '#222';
+  ctx.fillStyle = ink;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   ctx.fillText(max.toFixed(2), barX + 13, top);
   ctx.textBaseline = 'bottom';
   ctx.fillText('0', barX + 13, top + barHeight);
-  return { left, top, cell, n };
+  return { left, top, cell, n, labelStep, max };
 }
 
 /** The { query, key } cell under a point in CSS pixels of the canvas, or undefined. */

@@ -9,6 +9,7 @@ import { entriesFromDrop, entriesFromInput, pickModelFiles } from './model-sourc
 import { MODELS, modelFiles } from './models.js';
 import { OutputView } from './output-view.js';
 import { bindSamplingForm, readSampling } from './sampling.js';
+import { SimilarityView } from './similarity-view.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
 const ATTENTION_MAX_TOKENS = 128;
@@ -22,23 +23,30 @@ const attention = new AttentionView({
   canvas: $('heatmap'), layerSelect: $('layer'), headSelect: $('head'),
   readout: $('attention-readout'), caption: $('attention-caption'),
 });
+const similarity = new SimilarityView({ input: $('sentences'), table: $('similarity'), status: $('similarity-status') });
 const sampling = $('sampling');
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
+let lastLoad; // the arguments of the load that gave `model`: a change of dtype loads it again with them
 let running; // AbortController of the load or generation in progress: Stop aborts it
 
-/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention': enables what makes sense. */
+/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding': enables what makes sense. */
 function setState(state) {
   document.body.dataset.state = state;
-  const busy = state === 'starting' || state === 'loading' || state === 'generating' || state === 'attention';
+  const busy = ['starting', 'loading', 'generating', 'attention', 'embedding'].includes(state);
+  $('compare').disabled = busy || !(loadedModel?.capabilities.includes('encode') ?? false);
   const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
   $('load-bundled').disabled = busy;
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
   $('load-id').disabled = busy || $('model-id').value.trim() === '';
   $('folder-input').disabled = busy;
+  // Changed while busy they could not take effect (a load reads them once; a generation uses the loaded model).
+  $('dtype').disabled = busy;
+  $('kv-dtype').disabled = busy;
   $('generate').disabled = !canRun;
   $('show-attention').disabled = loadedModel === undefined || busy;
   $('stop').disabled = state !== 'generating' && state !== 'loading';
+  $('copy-output').disabled = $('output').textContent === '';
 }
 
 function showBackend(info) {
@@ -57,12 +65,58 @@ for (const entry of MODELS) $('bundled-model').append(new Option(entry.label, en
 const wanted = new URLSearchParams(location.search).get('model');
 if (MODELS.some((m) => m.id === wanted)) $('bundled-model').value = wanted;
 
-async function load(what, source, expectedFiles, prompt, extraOptions = {}) {
-  setState('loading');
+/**
+ * The one place a load error shows: right after the control (its row) that started the load, styled as an
+ * error and announced. Cleared when the next load starts.
+ */
+function showLoadError(anchor, text) {
+  const box = $('load-error');
+  anchor.after(box);
+  box.textContent = text;
+  box.hidden = false;
+}
+
+function clearLoadError() {
+  $('load-error').hidden = true;
+  $('load-error').textContent = '';
+}
+
+/** The line that always names the loaded model and how it sits in memory (or that there is none). */
+function showCurrentModel() {
+  $('current-model').textContent = loadedModel === undefined
+    ? 'No model loaded.'
+    : `Loaded: ${lastLoad.what} (${loadedModel.dtype} weights` +
+      `${loadedModel.capabilities.includes('generate') ? `, ${loadedModel.kvDtype} KV cache` : ''}).`;
+}
+
+/** Lets go of the loaded model and everything shown about it (its attention, its "does not generate" note). */
+function unload() {
   model?.dispose();
   model = undefined;
   loadedModel = undefined;
+  showCurrentModel();
   attention.clear();
+  similarity.clear();
+  output.clearNote();
+}
+
+/**
+ * A failed load of any kind, before or after the engine was asked (a folder lacking a file, a bad URL, an
+ * unknown Hub id): the old model is gone either way (a load frees it first, so two models never share the
+ * memory), and the page says so beside the control that was used.
+ */
+function loadFailed(anchor, text) {
+  unload();
+  progress.fail('No model loaded.');
+  showLoadError(anchor, `${text}${/[.!?]$/.test(text) ? '' : '.'} No model is loaded.`);
+  setState('idle');
+}
+
+async function load(request) {
+  const { what, source, expectedFiles = 0, prompt, extraOptions = {}, anchor } = request;
+  setState('loading');
+  clearLoadError();
+  unload();
   progress.start(what, expectedFiles);
   const controller = new AbortController();
   running = controller;
@@ -74,27 +128,43 @@ async function load(what, source, expectedFiles, prompt, extraOptions = {}) {
     const { info } = model;
     const ms = performance.now() - started;
     loadedModel = info;
+    lastLoad = request;
+    showCurrentModel();
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
       `${info.capabilities.includes('generate') ? `${info.nCtx} positions of ${info.kvDtype} KV cache, ` : ''}loaded in ${(ms / 1000).toFixed(2)} s.`);
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
     if (!info.capabilities.includes('generate')) {
-      $('generate-status').textContent = `${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`;
+      output.showNote(`${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`);
     }
   } catch (e) {
-    progress.fail(e.name === 'AbortError' ? 'Loading stopped.' : `Could not load ${what}: ${e.message}`);
+    if (e.name === 'AbortError') {
+      unload();
+      progress.fail('Loading stopped. No model loaded.');
+      setState('idle');
+    } else {
+      loadFailed(anchor, `Could not load ${what}: ${e.message}`);
+    }
+    return;
   } finally {
     running = undefined;
   }
-  setState(loadedModel ? 'ready' : 'idle');
+  setState('ready');
+}
+
+// The weights' and KV cache's types are fixed when a model loads: changing either loads the loaded model again.
+for (const id of ['dtype', 'kv-dtype']) {
+  $(id).addEventListener('change', () => {
+    if (loadedModel !== undefined && document.body.dataset.state === 'ready') load({ ...lastLoad, prompt: undefined });
+  });
 }
 
 $('load-bundled').addEventListener('click', () => {
   const entry = MODELS.find((m) => m.id === $('bundled-model').value);
-  load(entry.id, modelFiles(entry), entry.weights.length, entry.prompt);
+  load({ what: entry.id, source: modelFiles(entry), expectedFiles: entry.weights.length, prompt: entry.prompt, anchor: $('load-bundled').closest('.row') });
 });
 
-$('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files)));
+$('folder-input').addEventListener('change', (e) => loadLocal(entriesFromInput(e.target.files), $('folder-input').closest('.row')));
 
 const drop = $('drop-zone');
 // Clicking the zone (or Enter on it) opens the folder picker too.
@@ -114,25 +184,26 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   if (document.body.dataset.state === 'loading' || document.body.dataset.state === 'generating') return;
-  entriesFromDrop(e.dataTransfer).then(loadLocal, (err) => progress.fail(`Could not read the dropped files: ${err.message}`));
+  entriesFromDrop(e.dataTransfer).then((entries) => loadLocal(entries, drop), (err) => loadFailed(drop, `Could not read the dropped files: ${err.message}.`));
 });
 
-function loadLocal(entries) {
+/** anchor: where an error shows (the folder input's row, or the drop zone). */
+function loadLocal(entries, anchor) {
   let files;
   try {
     files = pickModelFiles(entries);
   } catch (e) {
-    progress.fail(`Could not load the local model: ${e.message}`);
+    loadFailed(anchor, `Could not load the local model: ${e.message}.`);
     return;
   }
   const folder = entries[0]?.path.includes('/') ? entries[0].path.split('/')[0] : 'local files';
-  load(folder, files, files.weights.length);
+  load({ what: folder, source: files, expectedFiles: files.weights.length, anchor });
 }
 
 $('model-url').addEventListener('input', () => setState(document.body.dataset.state));
 $('load-url').addEventListener('click', () => {
   const url = new URL($('model-url').value.trim(), location.href).href;
-  load(url, url, 0);
+  load({ what: url, source: url, anchor: $('load-url').closest('.row') });
 });
 
 // A Hub id: the page's env (sent to the worker with the load) says which Hub, token and whether offline.
@@ -152,10 +223,10 @@ $('load-id').addEventListener('click', () => {
     env.accessToken = $('hub-token').value.trim() || undefined;
     env.allowRemoteModels = !$('hub-offline').checked;
   } catch (e) {
-    progress.fail(`Could not load ${id}: ${e.message}`);
+    loadFailed($('load-id').closest('.row'), `Could not load ${id}: ${e.message}`);
     return;
   }
-  load(revision === '' ? id : `${id}@${revision}`, id, 0, undefined, revision === '' ? {} : { revision });
+  load({ what: revision === '' ? id : `${id}@${revision}`, source: id, extraOptions: revision === '' ? {} : { revision }, anchor: $('load-id').closest('.row') });
 });
 
 // --- generation ----------------------------------------------------------
@@ -194,6 +265,26 @@ $('generate').addEventListener('click', async () => {
 
 $('stop').addEventListener('click', () => running?.abort());
 
+// Ctrl+Enter (⌘+Enter on a Mac) in the prompt generates, as in most chat boxes.
+$('prompt').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    if (!$('generate').disabled) $('generate').click();
+  }
+});
+
+$('copy-output').addEventListener('click', async () => {
+  const button = $('copy-output');
+  try {
+    await navigator.clipboard.writeText(output.text());
+    button.textContent = 'Copied';
+  } catch (e) {
+    button.textContent = 'Copy failed';
+    button.title = e.message;
+  }
+  setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+});
+
 // --- attention -----------------------------------------------------------
 
 async function showAttention(prompt) {
@@ -204,13 +295,30 @@ async function showAttention(prompt) {
     const { tokens, layers, dims } = await model.attention(shown);
     attention.show({ tokens, layers, dims, promptTokens: ids.length, causal: loadedModel.capabilities.includes('generate') });
   } catch (e) {
-    attention.clear();
-    $('attention-caption').textContent = `No attention to show: ${e.message}`;
+    attention.fail(`No attention to show: ${e.message}`);
   }
   setState('ready');
 }
 
 $('show-attention').addEventListener('click', () => showAttention($('prompt').value));
+
+// --- similarity (encoders) -----------------------------------------------
+
+$('compare').addEventListener('click', async () => {
+  const sentences = similarity.sentences();
+  if (sentences.length === 0) {
+    similarity.fail('Write at least one sentence (one per line).');
+    return;
+  }
+  setState('embedding');
+  const started = performance.now();
+  try {
+    similarity.show(sentences, await model.embed(sentences), performance.now() - started);
+  } catch (e) {
+    similarity.fail(`Could not compare: ${e.message}`);
+  }
+  setState('ready');
+});
 
 // --- start ---------------------------------------------------------------
 

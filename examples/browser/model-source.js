@@ -2,7 +2,12 @@
 // input, or dropped (files or a whole folder), sorted into what
 // loadModel({ config, weights, tokenizer }) takes.
 
-/** { config, weights, tokenizer } Files from a list of { file, path }; throws naming what is missing. */
+const EXTRA_FILES = ['modules.json', '1_Pooling/config.json'];
+
+/**
+ * { config, weights, tokenizer, tokenizerConfig?, generationConfig?, extraFiles? } Files from a list of { file, path };
+ * throws naming what is missing.
+ */
 export function pickModelFiles(entries) {
   // Prefer the shallowest copy of each file (a Hub folder may hold sub-folders such as onnx/).
   const sorted = [...entries].sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path));
@@ -21,7 +26,21 @@ export function pickModelFiles(entries) {
   if (missing.length > 0) {
     throw new Error(`the model folder lacks ${missing.join(', ')} (found: ${entries.map((e) => e.file.name).join(', ') || 'nothing'})`);
   }
-  return { config, weights, tokenizer };
+  // Optional files, passed only when the folder has them: the chat template and special tokens
+  // (tokenizer_config.json), the checkpoint's sampling defaults and end tokens (generation_config.json).
+  const tokenizerConfig = find('tokenizer_config.json');
+  const generationConfig = find('generation_config.json');
+  // A sentence-transformers model's pooling files, keyed by their path in the model folder.
+  const relative = (path) => path.split('/').slice(top - 1).join('/');
+  const extraFiles = Object.fromEntries(sorted
+    .filter((e) => EXTRA_FILES.includes(relative(e.path)))
+    .map((e) => [relative(e.path), e.file]));
+  return {
+    config, weights, tokenizer,
+    ...(tokenizerConfig !== undefined ? { tokenizerConfig } : {}),
+    ...(generationConfig !== undefined ? { generationConfig } : {}),
+    ...(Object.keys(extraFiles).length > 0 ? { extraFiles } : {}),
+  };
 }
 
 function depth(path) {

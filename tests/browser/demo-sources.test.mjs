@@ -32,6 +32,23 @@ after(async () => {
 
 const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
 
+/**
+ * Does `action` and waits for the load it starts to end. (A file input's change event may reach the page
+ * after setInputFiles returns, so waiting for a settled state could see the previous load's.)
+ */
+async function loadBy(action) {
+  const loaded = page.evaluate(() => new Promise((resolve) => {
+    let loading = false;
+    const observer = new MutationObserver(() => {
+      loading ||= document.body.dataset.state === 'loading';
+      if (loading && document.body.dataset.state !== 'loading') { observer.disconnect(); resolve(); }
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  }));
+  await action();
+  await loaded;
+}
+
 /** Drops these fixture files on the drop zone, as Files built in the page. */
 function dropFiles(paths) {
   return page.evaluate(async (urls) => {
@@ -46,21 +63,21 @@ function dropFiles(paths) {
 
 test('the KV cache select reaches loadModel: an f16 cache is reported and generates', async () => {
   await page.selectOption('#kv-dtype', 'f16');
-  await page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`);
-  await settled();
+  await loadBy(() => page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`));
   assert.match(await page.textContent('#load-status'), /^gpt2-tiny: GPT2LMHeadModel, .* 64 positions of f16 KV cache, loaded in/);
   await page.fill('#prompt', 'Hello');
   await page.fill('input[name=max_new_tokens]', '5');
   await page.click('#generate');
   await settled();
   assert.match(await page.textContent('#generate-status'), /^Done: 5 tokens/);
-  await page.selectOption('#kv-dtype', 'f32');
+  // Back to f32: the page loads the model again with it (demo-model-line.test.mjs tests that).
+  await loadBy(() => page.selectOption('#kv-dtype', 'f32'));
+  assert.match(await page.textContent('#load-status'), /of f32 KV cache/);
   assert.deepEqual(errors, []);
 });
 
 test('a local folder chosen with the file input loads, and generates', async () => {
-  await page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`);
-  await settled();
+  await loadBy(() => page.setInputFiles('#folder-input', `${fixtures}gpt2-tiny`));
   assert.match(await page.textContent('#load-status'), /^gpt2-tiny: GPT2LMHeadModel, 2 layers × 2 heads/);
   await page.fill('#prompt', 'Hello');
   await page.fill('input[name=max_new_tokens]', '5');
@@ -91,8 +108,11 @@ test('dropped files of a sharded checkpoint load, with progress over both shards
 
 test('a drop without tokenizer.json says what is missing', async () => {
   await dropFiles(['gpt2-tiny/config.json', 'gpt2-tiny/model.safetensors']);
-  await page.waitForFunction(() => /lacks/.test(document.getElementById('load-status').textContent));
-  assert.match(await page.textContent('#load-status'), /^Could not load the local model: the model folder lacks tokenizer\.json \(found: config\.json, model\.safetensors\)$/);
+  // The error shows beside the drop zone (no longer in the status line); the status says no model is loaded.
+  await page.waitForFunction(() => /lacks/.test(document.getElementById('load-error').textContent));
+  assert.match(await page.textContent('#load-error'), /^Could not load the local model: the model folder lacks tokenizer\.json \(found: config\.json, model\.safetensors\)\. No model is loaded\.$/);
+  assert.equal(await page.$eval('#load-error', (e) => e.previousElementSibling.id), 'drop-zone', 'the error sits right after the drop zone');
+  assert.equal(await page.textContent('#load-status'), 'No model loaded.');
 });
 
 test('a model URL loads (a sharded checkpoint, found through its index)', async () => {

@@ -1,0 +1,96 @@
+// The demo page's attention view on a long prompt: a legend for the colours and
+// the label marks, labels on every few tokens past ~40 (not none), and the
+// hovered cell outlined with its row's and column's tokens in the highlight colour.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { launchChromium } from './chromium.mjs';
+import { startServer } from './server.mjs';
+
+const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const HIGHLIGHT = [228, 0, 124]; // --highlight of the light page, #e4007c
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Pixels of a canvas rectangle (CSS px; the test page has devicePixelRatio 1) that match a predicate. */
+const countPixels = (page, [x, y, w, h], kind) => page.$eval('#heatmap', (c, [box, what, mark]) => {
+  const { data } = c.getContext('2d').getImageData(...box);
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b, a] = data.slice(i, i + 4);
+    if (what === 'ink' ? a > 0 : Math.abs(r - mark[0]) < 40 && Math.abs(g - mark[1]) < 40 && Math.abs(b - mark[2]) < 40 && a > 200) count++;
+  }
+  return count;
+}, [[Math.round(x), Math.round(y), Math.max(1, Math.round(w)), Math.max(1, Math.round(h))], kind, HIGHLIGHT]);
+
+test('a long prompt\'s heatmap: legend, every n-th label, the hovered cell and its tokens highlighted', { timeout: 60_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+    await page.click('#load-bundled');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    const words = 'one two three four five six seven eight nine ten'.split(' ');
+    await page.fill('#prompt', Array.from({ length: 60 }, (_, i) => words[i % 10]).join(' '));
+    await page.click('#show-attention');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('heatmap').dataset.n);
+
+    const legend = await page.textContent('#attention-legend');
+    assert.match(legend, /·.*space/s);
+    assert.match(legend, /largest weight/);
+    assert.equal(await page.isVisible('#attention-legend'), true);
+
+    const d = await page.$eval('#heatmap', (c) => Object.fromEntries(Object.entries(c.dataset).map(([k, v]) => [k, Number(v)])));
+    const { n, left, top, cell, labelStep } = d;
+    assert.ok(n > 40, `${n} tokens`);
+    assert.ok(labelStep > 1 && labelStep * cell >= 12, `every ${labelStep}th of ${cell} px cells labelled`);
+    // Labels past 40 tokens (none were drawn before): rows and columns 0 and labelStep hold text. (Whether
+    // row 1 does cannot be told from pixels: a 12 px label's glyphs reach into the next few-pixel rows.)
+    const rowBand = (q) => [0, top + q * cell, left - 2, cell];
+    const columnBand = (k) => [left + k * cell, 0, cell, top - 2];
+    assert.ok(await countPixels(page, rowBand(0), 'ink') > 5, 'row 0 is labelled');
+    assert.ok(await countPixels(page, rowBand(labelStep), 'ink') > 5, `row ${labelStep} is labelled`);
+    assert.ok(await countPixels(page, columnBand(labelStep), 'ink') > 5, `column ${labelStep} is labelled`);
+    assert.ok(await countPixels(page, columnBand(0), 'ink') > 5, 'column 0 is labelled');
+    const grid = [left, top, n * cell, n * cell];
+    assert.equal(await countPixels(page, grid, 'mark'), 0, 'nothing highlighted before hovering');
+
+    // Hover a cell whose row and column are not labelled otherwise.
+    const q = n - 2;
+    const k = 1;
+    assert.ok(q % labelStep !== 0);
+    const box = await page.locator('#heatmap').boundingBox();
+    await page.mouse.move(box.x + left + (k + 0.5) * cell, box.y + top + (q + 0.5) * cell);
+    assert.equal(await page.$eval('#heatmap', (c) => c.dataset.hover), `${q},${k}`);
+    assert.match(await page.textContent('#attention-readout'), new RegExp(`\\(#${q}\\) → ".+" \\(#${k}\\): 0\\.\\d{4}$`));
+    assert.ok(await countPixels(page, [left + k * cell, top + q * cell, cell, cell], 'mark') >= 2 * cell, 'the cell is outlined');
+    assert.ok(await countPixels(page, rowBand(q), 'mark') > 5, 'its row\'s token is labelled in the highlight colour');
+    assert.ok(await countPixels(page, columnBand(k), 'mark') > 5, 'its column\'s token too');
+    await page.screenshot({ path: `${artifacts}demo-attention-hover.png`, fullPage: true });
+
+    // Leaving the canvas takes the highlight away.
+    await page.mouse.move(box.x + box.width + 50, box.y);
+    assert.equal(await page.$eval('#heatmap', (c) => c.dataset.hover), '');
+    assert.equal(await countPixels(page, grid, 'mark'), 0);
+    assert.equal(await countPixels(page, rowBand(q), 'mark'), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

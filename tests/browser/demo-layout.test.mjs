@@ -1,0 +1,66 @@
+// The demo page's layout at a phone's, a small window's and a desktop's width:
+// the page never scrolls sideways and every element of a panel stays inside the
+// panel's box (the contents of a box that scrolls, like the heatmap's, may
+// scroll inside it; the box itself has to fit). Screenshots go to tests/browser/artifacts/.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { useServerAndBrowser } from './chromium.mjs';
+
+const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const live = useServerAndBrowser();
+
+/** Elements of the page's panels that stick out of their panel (or of the scroll box holding them). */
+const overflowing = (page) => page.evaluate(() => {
+  const out = [];
+  const name = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''}`;
+  for (const panel of document.querySelectorAll('main > section, header')) {
+    const walk = (el, box) => {
+      for (const child of el.children) {
+        const style = getComputedStyle(child);
+        if (style.display === 'none' || child.closest('[hidden]')) continue;
+        const r = child.getBoundingClientRect();
+        if (r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) {
+          out.push(`${name(child)} [${Math.round(r.left)}, ${Math.round(r.right)}] outside ${name(panel)} [${Math.round(box.left)}, ${Math.round(box.right)}]`);
+        }
+        if (!/auto|scroll|hidden/.test(style.overflowX)) walk(child, box);
+      }
+    };
+    walk(panel, panel.getBoundingClientRect());
+  }
+  return out;
+});
+
+for (const width of [390, 800, 1280]) {
+  test(`demo page at ${width} px: no sideways scroll, panels hold their contents`, { timeout: 60_000 }, async () => {
+    const page = await live.browser.newPage({ viewport: { width, height: 900 } });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${live.server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
+      await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+      const check = async (when) => {
+        const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth, innerWidth }));
+        assert.ok(scrollWidth <= innerWidth, `${when}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
+        assert.deepEqual(await overflowing(page), [], when);
+      };
+      await check('before loading');
+      // Loaded, with generated text and a heatmap: the longest status lines and the widest content.
+      await page.click('#load-bundled');
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+      await page.fill('input[name=max_new_tokens]', '8');
+      await page.fill('input[name=seed]', '1');
+      await page.click('#generate');
+      await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('heatmap').dataset.n, null, { timeout: 30_000 });
+      await page.evaluate(() => { document.querySelector('.hub-settings').open = true; });
+      await check('after loading and generating');
+      await page.screenshot({ path: `${artifacts}demo-layout-${width}.png`, fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}

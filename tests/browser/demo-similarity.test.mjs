@@ -1,0 +1,101 @@
+// The demo page's similarity panel with the bert-tiny fixture: sentences in,
+// the cosine matrix of their mean-pooled embeddings out, compared with the
+// cosines of PyTorch's mean-pooled vectors (tests/fixtures/bert-tiny/reference.json).
+// A decoder leaves the panel disabled; an empty input is an error, cleared by the next success.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { launchChromium } from './chromium.mjs';
+import { startServer } from './server.mjs';
+
+const reference = JSON.parse(readFileSync(new URL('../fixtures/bert-tiny/reference.json', import.meta.url), 'utf8'));
+// One sentence per line: the reference texts that hold no line break of their own.
+const texts = reference.texts.filter((t) => !/\n/.test(t.text) && t.text.trim() === t.text);
+let server;
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/isolated/examples/browser/index.html`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+
+async function loadBundled(id) {
+  await page.selectOption('#bundled-model', id);
+  await page.click('#load-bundled');
+  await settled();
+  assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: `));
+}
+
+function cosine(a, b) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let k = 0; k < a.length; k++) {
+    dot += a[k] * b[k];
+    na += a[k] * a[k];
+    nb += b[k] * b[k];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+test('a decoder cannot compare sentences', async () => {
+  await loadBundled('gpt2-tiny');
+  assert.equal(await page.isDisabled('#compare'), true);
+});
+
+test('bert-tiny: the cosine matrix of the sentences matches PyTorch\'s embeddings', async () => {
+  assert.ok(texts.length >= 4, `${texts.length} texts`);
+  await loadBundled('bert-tiny');
+  assert.equal(await page.isDisabled('#compare'), false);
+  await page.fill('#sentences', texts.map((t) => t.text).join('\n'));
+  await page.click('#compare');
+  await settled();
+  const shown = await page.$$eval('#similarity tr', (rows) => rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.dataset.value))));
+  assert.equal(shown.length, texts.length);
+  let spread = 0;
+  for (let i = 0; i < texts.length; i++) {
+    assert.equal(shown[i].length, texts.length);
+    for (let j = 0; j < texts.length; j++) {
+      const want = cosine(texts[i].mean_pooled, texts[j].mean_pooled);
+      assert.ok(Math.abs(shown[i][j] - want) < 1e-4, `[${i}][${j}]: ${shown[i][j]} vs PyTorch ${want}`);
+      spread = Math.max(spread, Math.abs(want - 1));
+    }
+  }
+  assert.ok(spread > 0.01, 'the sentences are not all alike: the check can tell them apart');
+  assert.match(await page.textContent('#similarity-status'), new RegExp(`^${texts.length} sentences, 64-dimensional embeddings`));
+});
+
+test('an empty input is an error, cleared by the next comparison', async () => {
+  await page.fill('#sentences', '  \n ');
+  await page.click('#compare');
+  const failed = await page.$eval('#similarity-status', (e) => ({ text: e.textContent, error: e.classList.contains('error'), role: e.getAttribute('role') }));
+  assert.deepEqual(failed, { text: 'Write at least one sentence (one per line).', error: true, role: 'alert' });
+  await page.fill('#sentences', 'one\ntwo');
+  await page.click('#compare');
+  await settled();
+  await page.waitForFunction(() => /^2 sentences/.test(document.getElementById('similarity-status').textContent));
+  assert.equal(await page.$eval('#similarity-status', (e) => e.classList.contains('error')), false);
+  // The diagonal: each sentence is itself.
+  const diagonal = await page.$$eval('#similarity tr', (rows) => rows.slice(1).map((r, i) => Number(r.querySelectorAll('td')[i].dataset.value)));
+  for (const v of diagonal) assert.ok(Math.abs(v - 1) < 1e-5, String(v));
+  // Loading a decoder clears the table.
+  await loadBundled('gpt2-tiny');
+  assert.equal(await page.$$eval('#similarity tr', (rows) => rows.length), 0);
+  assert.deepEqual(errors, []);
+});
