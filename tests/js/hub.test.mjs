@@ -307,6 +307,12 @@ test('a local folder comes first: a folder at the id\'s path, and env.localModel
   process.chdir(root);
   try {
     (await loadModel('org/local-gpt2')).dispose(); // the relative path exists: a folder, not an id
+    // A file with an id-shaped name is local too: named as no model folder, never sent to the Hub.
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(root, 'package.json'), '{}');
+    hub.resetRequests();
+    await assert.rejects(loadModel('package.json'), /expects a model folder .*got a file: package\.json/);
+    assert.deepEqual(hub.requests, []);
   } finally {
     process.chdir(cwd);
   }

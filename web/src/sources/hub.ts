@@ -28,13 +28,16 @@ export const hubSource: SourceKind<string> = {
  * The local folder or base URL an id names, if there is one: in Node.js a
  * folder at the id's path itself (a relative path is a folder when it
  * exists), then, when env.allowLocalModels, env.localModelPath + id (a page
- * asks for its config.json to learn whether it is there).
+ * asks for its config.json to learn whether it is there). A file at the
+ * id's path is local too, and named as no model folder by the folder source.
  */
 async function localFolder(id: string, context: ReadContext): Promise<string | undefined> {
   if (isNode) {
     const fs = await import(/* @vite-ignore */ 'node:fs/promises');
     const isFolder = async (path: string): Promise<boolean> => (await fs.stat(path).catch(() => undefined))?.isDirectory() === true;
-    if (await isFolder(id)) return id;
+    // Anything at that path (a folder, or a file such as 'package.json') is what the caller meant: the folder
+    // source loads it or says why it is no model folder.
+    if ((await fs.stat(id).catch(() => undefined)) !== undefined) return id;
     const prefixed = env.localModelPath === '' ? undefined : `${env.localModelPath.replace(/[\\/]+$/, '')}/${id}`;
     return env.allowLocalModels && prefixed !== undefined && (await isFolder(prefixed)) ? prefixed : undefined;
   }
