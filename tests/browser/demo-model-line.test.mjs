@@ -2,33 +2,18 @@
 // memory" or "KV cache" does: the loaded model loads again with the new type
 // (whichever way it was picked), and the line and status say which type it has.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchChromium } from './chromium.mjs';
-import { startServer } from './server.mjs';
+import { settledPage, useDemoPage } from './demo-page.mjs';
 
-let server;
-let browser;
 let page;
 let errors;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
-  errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/isolated/examples/browser/index.html`);
-  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-});
+const demo = useDemoPage({ viewport: { width: 1000, height: 1200 }, onReady: (d) => {
+  ({ page, errors } = d);
+} });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+const settled = () => settledPage(page);
 
 /** Changes a select and waits for the load it starts to end; returns the states the page went through. */
 async function change(select, value) {
@@ -65,7 +50,7 @@ test('changing "Weights in memory" loads the loaded model again with that type',
 });
 
 test('changing "KV cache" does too, and a model loaded by URL loads again from its URL', async () => {
-  await page.fill('#model-url', `${server.url}/isolated/tests/fixtures/gpt2-tiny-sharded/`);
+  await page.fill('#model-url', `${demo.server.url}/isolated/tests/fixtures/gpt2-tiny-sharded/`);
   await page.click('#load-url');
   await settled();
   assert.match(await page.textContent('#current-model'), /^Loaded: .*gpt2-tiny-sharded\/ \(f16 weights, f32 KV cache\)\.$/);
@@ -75,7 +60,7 @@ test('changing "KV cache" does too, and a model loaded by URL loads again from i
 });
 
 test('with no model loaded, changing the type loads nothing', async () => {
-  await page.fill('#model-url', `${server.url}/isolated/tests/fixtures/bert-tiny/`);
+  await page.fill('#model-url', `${demo.server.url}/isolated/tests/fixtures/bert-tiny/`);
   await page.click('#load-url');
   await settled();
   // An encoder: no KV cache to name.

@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { launchChromium } from './chromium.mjs';
-import { startServer } from './server.mjs';
+import { settledPage, useDemoPage } from './demo-page.mjs';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const live = { server: undefined, browser: undefined };
@@ -20,26 +19,13 @@ let errors;
 // The missing files these tests ask for on purpose: their 404s are expected, any other console error is not.
 const expected404 = /\/no-such-model\//;
 
-before(async () => {
+const demo = useDemoPage({ viewport: { width: 1000, height: 1200 }, ignoreError: (m) => /status of 404/.test(m.text()) && expected404.test(m.location().url), onReady: (d) => {
+  ({ page, errors } = d);
+  Object.assign(live, { server: d.server, browser: d.browser });
   mkdirSync(artifacts, { recursive: true });
-  live.server = await startServer();
-  live.browser = await launchChromium();
-  page = await live.browser.newPage({ viewport: { width: 1000, height: 1200 } });
-  errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !(/status of 404/.test(m.text()) && expected404.test(m.location().url))) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${live.server.url}/isolated/examples/browser/index.html`);
-  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-});
+} });
 
-after(async () => {
-  await live.browser?.close();
-  await live.server?.close();
-});
-
-const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+const settled = () => settledPage(page);
 
 async function loadBundled(id) {
   await page.selectOption('#bundled-model', id);

@@ -4,54 +4,28 @@
 // A decoder leaves the panel disabled; an empty input is an error, cleared by the next success.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchChromium } from './chromium.mjs';
-import { startServer } from './server.mjs';
+import { cosine } from '../js/fixtures.mjs';
+import { settledPage, useDemoPage } from './demo-page.mjs';
 
 const reference = JSON.parse(readFileSync(new URL('../fixtures/bert-tiny/reference.json', import.meta.url), 'utf8'));
 // One sentence per line: the reference texts that hold no line break of their own.
 const texts = reference.texts.filter((t) => !/\n/.test(t.text) && t.text.trim() === t.text);
-let server;
-let browser;
 let page;
 let errors;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-  errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/isolated/examples/browser/index.html`);
-  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-});
+const demo = useDemoPage({ viewport: { width: 1100, height: 1400 }, onReady: (d) => {
+  ({ page, errors } = d);
+} });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+const settled = () => settledPage(page);
 
 async function loadBundled(id) {
   await page.selectOption('#bundled-model', id);
   await page.click('#load-bundled');
   await settled();
   assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: `));
-}
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let k = 0; k < a.length; k++) {
-    dot += a[k] * b[k];
-    na += a[k] * a[k];
-    nb += b[k] * b[k];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 test('a decoder cannot compare sentences', async () => {

@@ -2,35 +2,20 @@
 // through the file input, files dropped on the page (a sharded checkpoint),
 // a URL, and the message when a dropped set lacks a file.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { startServer } from './server.mjs';
-import { launchChromium } from './chromium.mjs';
+import { settledPage, useDemoPage } from './demo-page.mjs';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-let server;
-let browser;
 let page;
 let errors;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/isolated/examples/browser/index.html`);
-  await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-});
+const demo = useDemoPage({ onReady: (d) => {
+  ({ page, errors } = d);
+} });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+const settled = () => settledPage(page);
 
 /**
  * Does `action` and waits for the load it starts to end. (A file input's change event may reach the page

@@ -1,0 +1,36 @@
+// The demo page as most of its tests open it: the repository's server and
+// Chromium, one page of examples/browser/index.html (cross-origin isolated)
+// waiting until the engine is idle, and the console errors it logs.
+import { after, before } from 'node:test';
+
+import { launchChromium } from './chromium.mjs';
+import { startServer } from './server.mjs';
+
+/**
+ * Registers the hooks; returns an object whose `server`, `browser`, `page`
+ * and `errors` are set once they run. `ignoreError(message)` lets a test
+ * file expect some console errors (e.g. 404s it provokes); `onReady(demo)`
+ * runs once the page is idle (test files keep `page` in a variable of their own).
+ */
+export function useDemoPage({ viewport, ignoreError = () => false, onReady = () => {} } = {}) {
+  const demo = { server: undefined, browser: undefined, page: undefined, errors: [] };
+  before(async () => {
+    demo.server = await startServer();
+    demo.browser = await launchChromium();
+    demo.page = await demo.browser.newPage(viewport ? { viewport } : {});
+    demo.page.on('console', (m) => { if (m.type() === 'error' && !ignoreError(m)) demo.errors.push(m.text()); });
+    demo.page.on('pageerror', (e) => demo.errors.push(e.message));
+    await demo.page.goto(`${demo.server.url}/isolated/examples/browser/index.html`);
+    await demo.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+    onReady(demo);
+  });
+  after(async () => {
+    await demo.browser?.close();
+    await demo.server?.close();
+  });
+  return demo;
+}
+
+/** Waits until the page is neither loading nor generating. */
+export const settledPage = (page) =>
+  page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
