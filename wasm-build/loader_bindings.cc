@@ -6,6 +6,7 @@
 #include <emscripten/val.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,26 +20,29 @@ namespace {
 using emscripten::val;
 using qkv::Status;
 
-Status weight_type_from(const std::string& dtype, qkv::WeightType* out) {
-  if (dtype == "f32") {
+// "auto" (no type): the checkpoint's, see ModelLoader::create.
+Status weight_type_from(const std::string& dtype, std::optional<qkv::WeightType>* out) {
+  if (dtype == "auto") {
+    out->reset();
+  } else if (dtype == "f32") {
     *out = qkv::WeightType::kF32;
   } else if (dtype == "f16") {
     *out = qkv::WeightType::kF16;
   } else if (dtype == "q8") {
     *out = qkv::WeightType::kQ8;
   } else {
-    return Status::invalid_argument("dtype must be 'f32', 'f16' or 'q8', got '" + dtype + "'");
+    return Status::invalid_argument("dtype must be 'auto', 'f32', 'f16' or 'q8', got '" + dtype + "'");
   }
   return Status::ok_status();
 }
 
 class WasmLoader {
  public:
-  // dtype: "f32", "f16" or "q8" (checked in JS too).
+  // dtype: "auto", "f32", "f16" or "q8" (checked in JS too).
   static WasmLoader* create(val config, val dtype) {
     return bound<WasmLoader*>(
         [&](WasmLoader*& self, val config_arg, val dtype_arg) -> Status {
-          qkv::WeightType type;
+          std::optional<qkv::WeightType> type;
           QKV_RETURN_IF_ERROR(weight_type_from(dtype_arg.as<std::string>(), &type));
           std::unique_ptr<WasmLoader> loader(new WasmLoader());
           QKV_RETURN_IF_ERROR(
@@ -50,6 +54,13 @@ class WasmLoader {
   }
 
   double planned_weight_bytes() const { return static_cast<double>(loader_->planned_weight_bytes()); }
+
+  // "f32", "f16" or "q8": the type weight matrices are held in ("" while
+  // "auto" has not seen the checkpoint's first weight matrix).
+  std::string dtype() const {
+    const std::optional<qkv::WeightType> type = loader_->weight_type();
+    return type ? qkv::weight_type_name(*type) : "";
+  }
 
   // header: `header_length` bytes at wasm address header_ptr. Returns the
   // reads to deliver, in file order: [{id, begin, end, name}].
@@ -136,6 +147,7 @@ EMSCRIPTEN_BINDINGS(qkv_loader) {
   emscripten::class_<WasmLoader>("ModelLoader")
       .class_function("create", &WasmLoader::create, allow_raw_pointers())
       .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
+      .function("dtype", &WasmLoader::dtype)
       .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
       .function("window", &WasmLoader::window)
       .function("advance", &WasmLoader::advance)

@@ -55,7 +55,7 @@ SourceType source_type(TensorDType dtype) {
 
 }  // namespace
 
-Status ModelLoader::create(std::string_view config_json, WeightType type, ThreadPool* pool,
+Status ModelLoader::create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
                            std::unique_ptr<ModelLoader>* out) {
   ConfigReader config;
   QKV_RETURN_IF_ERROR(ConfigReader::parse(config_json, "config.json", &config));
@@ -66,16 +66,43 @@ Status ModelLoader::create(std::string_view config_json, WeightType type, Thread
   loader->pool_ = pool;
   loader->slots_ = loader->model_->slots();
   loader->loaded_from_.assign(loader->slots_.size(), "");
-  for (const TensorSlot& slot : loader->slots_) loader->planned_bytes_ += slot_bytes(slot, type);
-  if (loader->planned_bytes_ > kMaxWeightBytes) {
-    return Status::resource_exhausted(
-        // Decimal MB (10^6 bytes), the unit of every size qkv prints.
-        "the model's weights need " + str(loader->planned_bytes_ / 1000000) + " MB as " +
-        weight_type_name(type) + ", more than qkv's limit of " + str(kMaxWeightBytes / 1000000) +
-        " MB (wasm memory is 4 GB)" +
-        (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
-  }
+  QKV_RETURN_IF_ERROR(loader->plan_budget(type.value_or(WeightType::kF16), !type));
   *out = std::move(loader);
+  return Status::ok_status();
+}
+
+// Sums what the weights take as `type` and refuses more than qkv holds;
+// `least`: the checkpoint's type is not known yet and `type` is the least it can be.
+Status ModelLoader::plan_budget(WeightType type, bool least) {
+  planned_bytes_ = 0;
+  for (const TensorSlot& slot : slots_) planned_bytes_ += slot_bytes(slot, type);
+  if (planned_bytes_ <= kMaxWeightBytes) return Status::ok_status();
+  // Decimal MB (10^6 bytes), the unit of every size qkv prints.
+  return Status::resource_exhausted("the model's weights need " + str(planned_bytes_ / 1000000) + " MB " +
+                                    (least ? "even " : "") + "as " + weight_type_name(type) + ", more than qkv's limit of " +
+                                    str(kMaxWeightBytes / 1000000) + " MB (wasm memory is 4 GB)" +
+                                    (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
+}
+
+// Without a type from the caller: the dtype of the first weight matrix in the
+// file decides (checkpoints hold their matrices in one dtype).
+Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries) {
+  const std::string prefix = model_->checkpoint_prefix();
+  for (const TensorEntry& t : entries) {
+    std::string_view name = t.name;
+    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+    for (const TensorSlot& s : slots_) {
+      if (s.name != name || s.kind == TensorSlot::Kind::kF32) continue;
+      if (t.dtype == TensorDType::kOther) return Status::ok_status();  // add_tensors names the problem
+      const WeightType type = t.dtype == TensorDType::kF32 ? WeightType::kF32 : WeightType::kF16;
+      const Status budget = plan_budget(type, false);
+      if (!budget.ok()) {
+        return Status(budget.code(), std::string(file) + " holds " + t.dtype_name + " weights: " + budget.message());
+      }
+      type_ = type;
+      return Status::ok_status();
+    }
+  }
   return Status::ok_status();
 }
 
@@ -90,6 +117,7 @@ Status ModelLoader::add_file(std::string_view file, std::string_view header_text
 Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorEntry>& entries,
                                 std::vector<TensorRead>* reads) {
   reads->clear();
+  if (!type_) QKV_RETURN_IF_ERROR(choose_checkpoint_type(file, entries));
   const std::string prefix = model_->checkpoint_prefix();
   std::vector<TensorRead> planned;
   std::vector<Pending> added;
@@ -177,19 +205,19 @@ Status ModelLoader::start(Pending& p) {
     }
     return p.target != nullptr ? Status::ok_status() : Status::resource_exhausted(oom);
   }
+  if (!type_) return Status::internal("loader: weight matrix \"" + s.name + "\" before its type was chosen");
+  const WeightType type = *type_;
   size_t n = 0, k = 0;
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
-  void* data = store.allocate(packed_weights_bytes(type_, n, k));
-  float* scales = type_ == WeightType::kQ8
-                      ? static_cast<float*>(store.allocate(packed_scales_bytes(type_, n, k)))
-                      : nullptr;
-  if (data == nullptr || (type_ == WeightType::kQ8 && scales == nullptr))
-    return Status::resource_exhausted(oom);
+  void* data = store.allocate(packed_weights_bytes(type, n, k));
+  float* scales =
+      type == WeightType::kQ8 ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
+  if (data == nullptr || (type == WeightType::kQ8 && scales == nullptr)) return Status::resource_exhausted(oom);
   const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
-  p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type_, data, scales);
+  p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type, data, scales);
   QKV_RETURN_IF_ERROR(p.packer->check());
-  s.linear->w = PackedWeights{type_, n, k, data, scales};
+  s.linear->w = PackedWeights{type, n, k, data, scales};
   const size_t granule_bytes = p.packer->row_granule() * p.packer->row_bytes();
   p.window_bytes = std::max<size_t>(1, kLoadWindowBytes / granule_bytes) * granule_bytes;
   p.staging.reset(new (std::nothrow) uint8_t[p.window_bytes]);

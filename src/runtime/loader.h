@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,14 +54,22 @@ struct TensorRead {
 class ModelLoader {
  public:
   // Parses config.json, picks the architecture and checks that the weights
-  // fit in memory in `type`, before anything is allocated.
-  static Status create(std::string_view config_json, WeightType type, ThreadPool* pool,
+  // fit in memory in `type`, before anything is allocated. Without a type,
+  // the checkpoint's own: matrices stay f32 when they are f32 and become f16
+  // when they are f16 or bf16 (bf16 -> f16 is exact for every weight between
+  // 6.1e-5 and 65504 in magnitude; one past 65504 is an error naming dtype
+  // f32, never inf). It is decided by the first file that holds a weight
+  // matrix; until then the budget is checked at f16, the least it can be.
+  static Status create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
                        std::unique_ptr<ModelLoader>* out);
 
   const ModelDims& dims() const { return model_->dims(); }
   const std::string& architecture() const { return architecture_; }
   // Bytes the weights will take in memory.
   uint64_t planned_weight_bytes() const { return planned_bytes_; }
+  // The type weight matrices are held in; empty until the checkpoint's
+  // type is known when create() was given none.
+  std::optional<WeightType> weight_type() const { return type_; }
 
   // Matches one safetensors file against the model: checks every tensor the
   // model needs that the file holds (shape, dtype, not already loaded from
@@ -108,13 +117,15 @@ class ModelLoader {
   Status start(Pending& p);
   Status pack_window(Pending& p);
   Status convert_plain(Pending& p);
+  Status plan_budget(WeightType type, bool least);
+  Status choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries);
 
   std::unique_ptr<Model> model_;
   std::vector<TensorSlot> slots_;
   std::vector<std::string> loaded_from_;  // per slot: the file it came from ("" = not yet)
   std::vector<Pending> pending_;
   std::string architecture_;
-  WeightType type_ = WeightType::kF32;
+  std::optional<WeightType> type_;
   ThreadPool* pool_ = nullptr;
   uint64_t planned_bytes_ = 0;
 };

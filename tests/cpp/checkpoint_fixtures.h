@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,10 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
   return Status::ok_status();
 }
 
-// `config_text` replaces the folder's config.json when not empty.
-inline Status load_folder(const std::string& folder, WeightType type, std::unique_ptr<Model>* model,
-                          const std::string& config_text = "") {
+// `config_text` replaces the folder's config.json when not empty. No type:
+// the checkpoint's (ModelLoader::create); `held` receives the type chosen.
+inline Status load_folder(const std::string& folder, std::optional<WeightType> type, std::unique_ptr<Model>* model,
+                          const std::string& config_text = "", WeightType* held = nullptr) {
   std::unique_ptr<ModelLoader> loader;
   QKV_RETURN_IF_ERROR(
       ModelLoader::create(config_text.empty() ? read_file(fixture(folder + "/config.json")) : config_text,
@@ -84,6 +86,7 @@ inline Status load_folder(const std::string& folder, WeightType type, std::uniqu
   }
   for (const std::string& f : files)
     QKV_RETURN_IF_ERROR(load_file(*loader, f, read_file(fixture(folder + "/" + f))));
+  if (held != nullptr && loader->weight_type()) *held = *loader->weight_type();
   return loader->finish(model);
 }
 

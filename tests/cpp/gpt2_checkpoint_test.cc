@@ -53,6 +53,32 @@ TEST(Gpt2Checkpoint, F16InMemoryStaysClose) {
   std::printf("f16: max |logit error| %.5f over %zu positions\n", c.max_abs, c.positions);
 }
 
+// Without a dtype the checkpoint's is kept: f32 stays f32, f16 and bf16 are
+// held as f16. bf16 -> f16 is exact in f16's normal range, so the bf16
+// fixture still matches PyTorch as closely as when widened to f32.
+TEST(Gpt2Checkpoint, AutoKeepsTheCheckpointDtype) {
+  const struct {
+    const char* folder;
+    WeightType held;
+    double max_abs;
+  } cases[] = {{"gpt2-tiny", WeightType::kF32, 1e-4},
+               {"gpt2-tiny-sharded", WeightType::kF16, 1e-4},
+               {"gpt2-tiny-f16", WeightType::kF16, 1e-4},
+               {"gpt2-tiny-bf16", WeightType::kF16, 1e-4}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.folder);
+    std::unique_ptr<Model> loaded;
+    WeightType held = WeightType::kQ8;
+    const Status s = load_folder(c.folder, std::nullopt, &loaded, "", &held);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(held, c.held);
+    std::shared_ptr<const Model> model(std::move(loaded));
+    const Comparison cmp = compare_logits(model, read_reference(c.folder));
+    EXPECT_LE(cmp.max_abs, c.max_abs) << "over " << cmp.positions << " positions";
+    EXPECT_EQ(cmp.top1_agree, cmp.positions);
+  }
+}
+
 TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
   std::unique_ptr<ModelLoader> loader;
   Status s = ModelLoader::create(R"({"architectures":["T5ForConditionalGeneration"]})", WeightType::kF32,

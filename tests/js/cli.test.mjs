@@ -246,6 +246,15 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   assert.equal(bars.length, 2);
   assert.match(bars[1], /^model-00002-of-00002\.safetensors \[#+\] 100% .* \(total 3\.3 MB \/ 3\.3 MB\)$/);
 
+  // Without --dtype the checkpoint's is kept (bf16 is held as f16); transformers.js's names work too.
+  for (const [fixture, args, held, stored] of [['gpt2-tiny-bf16', [], 'f16', 'BF16'], ['gpt2-tiny-f16', [], 'f16', 'F16'],
+    ['gpt2-tiny-f16', ['--dtype', 'fp32'], 'f32', 'F16'], ['gpt2-tiny', ['--dtype', 'fp16'], 'f16', 'F32']]) {
+    const run = await qkv('inspect', `tests/fixtures/${fixture}`, '--json', '--quiet', ...args);
+    assert.equal(run.code, 0, run.stderr);
+    const { dtype, checkpointDtypes } = JSON.parse(run.stdout);
+    assert.deepEqual([dtype, checkpointDtypes], [held, [stored]], `${fixture} ${args.join(' ')}`);
+  }
+
   const bert = JSON.parse((await qkv('inspect', 'tests/fixtures/bert-tiny', '--json', '--quiet')).stdout);
   assert.deepEqual([bert.capabilities, bert.layers, bert.heads, bert.width, bert.parameters],
     [['encode'], 2, 4, 64, headerParameters(join(folder('bert-tiny'), 'model.safetensors'))]);
@@ -337,7 +346,7 @@ test('errors print "ErrorClass: message" without a stack and exit with status 1'
     writeFileSync(join(broken, 'model.safetensors'), 'this is not a safetensors file');
     const cases = [
       [['generate', 'tests/fixtures/no-such-model', 'Hi'], /^InvalidArgumentError: qkv generate: expects a model folder with config\.json, .*; no such folder: tests\/fixtures\/no-such-model$/],
-      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of f32, f16, q8, got 'f64'$/],
+      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of auto, f32, f16, q8, fp32, fp16, got 'f64'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--max-new-tokens', 'lots'], /^InvalidArgumentError: qkv generate: --max-new-tokens must be a whole number >= 0, got 'lots'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--top-p', '1.5'], /^InvalidArgumentError: qkv generate: --top-p must be a number > 0 and <= 1/],
       [['generate', 'tests/fixtures/llama-tiny'], /^InvalidArgumentError: qkv generate: expected <model> "<prompt>", got 1 argument/],

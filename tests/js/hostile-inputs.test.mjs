@@ -212,7 +212,8 @@ test('a model larger than wasm memory is refused before allocating, with its siz
   const big = { ...config, n_embd: 2048, n_head: 16, n_layer: 24, n_positions: 1024 };
   // 24 x 12 x 2048^2 x 4 bytes + 50257 x 2048 x 4 + ... = 5 GB as f32.
   await rejectLoad('5 GB as f32', filesOf(GPT2, { config: encodeJson(big) }), OutOfMemoryError,
-    /the model's weights need 5\d{3} MB as f32, more than qkv's limit of 3221 MB \(wasm memory is 4 GB\); dtype 'q8' takes about a quarter/);
+    /the model's weights need 5\d{3} MB as f32, more than qkv's limit of 3221 MB \(wasm memory is 4 GB\); dtype 'q8' takes about a quarter/,
+    { dtype: 'f32' });
   await rejectLoad('3.6 GB as f16', filesOf(GPT2, { config: encodeJson({ ...big, n_layer: 36 }) }), OutOfMemoryError,
     /need \d{4} MB as f16, more than qkv's limit of 3221 MB/, { dtype: 'f16' });
   const huge = { ...config, n_embd: 8192, n_head: 64, n_layer: 96 };
@@ -221,7 +222,13 @@ test('a model larger than wasm memory is refused before allocating, with its siz
   const llama = { ...JSON.parse(read('llama-tiny', 'config.json')), hidden_size: 4096, intermediate_size: 11008,
     num_attention_heads: 32, num_key_value_heads: 32, head_dim: 128, num_hidden_layers: 32 };
   await rejectLoad('LLaMA-7B shape', filesOf('llama-tiny', { config: encodeJson(llama) }), OutOfMemoryError,
-    /need 2\d{4} MB as f32/);
+    /need 2\d{4} MB as f32/, { dtype: 'f32' });
+  // By default ('auto', the checkpoint's dtype) it is refused from config.json alone, at the least 'auto' could hold.
+  await rejectLoad('LLaMA-7B shape, auto', filesOf('llama-tiny', { config: encodeJson(llama) }), OutOfMemoryError,
+    /^the model's weights need 1\d{4} MB even as f16, more than qkv's limit of 3221 MB .*dtype 'q8' takes about a quarter/);
+  // A checkpoint whose f16 size fits but whose f32 weights do not is refused when its first header names them.
+  await rejectLoad('5 GB f32 checkpoint, auto', filesOf(GPT2, { config: encodeJson(big) }), OutOfMemoryError,
+    /^model\.safetensors holds F32 weights: the model's weights need 5\d{3} MB as f32, more than qkv's limit/);
   const afterwards = await wasmHeap();
   // Nothing was allocated for those models: the memory did not grow by even one of their tensors.
   assert.ok(afterwards.heapSize - before.heapSize < 64 << 20, `heap grew ${before.heapSize} -> ${afterwards.heapSize}`);

@@ -32,11 +32,44 @@ test("loadModel takes transformers.js's 'fp32' and 'fp16'; int8/uint8/q4 are ref
   }
   for (const name of ['int8', 'uint8', 'q4', 'bnb4']) {
     await assert.rejects(loadModel(folder('gpt2-tiny'), { dtype: name }), (e) => e instanceof InvalidArgumentError &&
-      e.message === `dtype must be one of f32, f16, q8, fp32, fp16, got "${name}" ('${name}' names one of ` +
+      e.message === `dtype must be one of auto, f32, f16, q8, fp32, fp16, got "${name}" ('${name}' names one of ` +
         "transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8')");
   }
   await assert.rejects(pipeline('text-generation', folder('gpt2-tiny'), { dtype: 'f64' }),
-    /^InvalidArgumentError: pipeline: dtype must be one of f32, f16, q8, fp32, fp16, got "f64"$/);
+    /^InvalidArgumentError: pipeline: dtype must be one of auto, f32, f16, q8, fp32, fp16, got "f64"$/);
+});
+
+// The default keeps the checkpoint's dtype, as transformers' torch_dtype="auto" does: gpt2-tiny is f32,
+// gpt2-tiny-f16 f16, gpt2-tiny-bf16 bf16 (held as f16: exact in f16's range, so its logits equal f32's within
+// 1e-4 of PyTorch's on the bf16 weights).
+test("the default dtype, 'auto', follows the checkpoint: f32 stays f32, f16 and bf16 become f16", async () => {
+  for (const [fixture, held] of [['gpt2-tiny', 'f32'], ['gpt2-tiny-f16', 'f16'], ['gpt2-tiny-bf16', 'f16'],
+    ['llama-tiny', 'f32']]) {
+    const byDefault = await loadModel(folder(fixture));
+    const auto = await loadModel(folder(fixture), { dtype: 'auto' });
+    const widened = await loadModel(folder(fixture), { dtype: 'f32' });
+    try {
+      assert.equal(byDefault.info.dtype, held, fixture);
+      assert.equal(auto.info.dtype, held, fixture);
+      assert.equal(widened.info.dtype, 'f32', fixture);
+      const { logits } = await byDefault.forward([1, 2, 3]);
+      assert.deepEqual((await auto.forward([1, 2, 3])).logits, logits);
+      const exact = (await widened.forward([1, 2, 3])).logits;
+      let maxAbs = 0;
+      for (let i = 0; i < logits.length; i++) maxAbs = Math.max(maxAbs, Math.abs(logits[i] - exact[i]));
+      assert.ok(maxAbs <= 1e-4, `${fixture}: the checkpoint's own dtype moved a logit by ${maxAbs}`);
+      // The weights take the bytes of the dtype held: half of f32's for f16.
+      assert.ok(byDefault.info.weightBytes <= widened.info.weightBytes * (held === 'f16' ? 0.55 : 1), fixture);
+    } finally {
+      for (const m of [byDefault, auto, widened]) m.dispose();
+    }
+  }
+  const generator = await pipeline('text-generation', folder('gpt2-tiny-f16'));
+  try {
+    assert.equal(generator.model.info.dtype, 'f16');
+  } finally {
+    await generator.dispose();
+  }
 });
 
 test('device, session_options and the like are warned about once each, and the model still loads', async () => {

@@ -35,6 +35,7 @@ import {
   type BackendInfo,
   type Flavour,
   type LoadModelOptions,
+  type IgnoredTransformersOptions,
   type ModelFiles,
   type FileInput,
   type ProgressInfo,
@@ -186,6 +187,10 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   };
   const kvDtype: KvDtype = 'f16';
   const options: LoadModelOptions = { dtype: 'q8', kvDtype, contextLength: 2048, onProgress, signal };
+  // Code written for transformers.js compiles: its options qkv ignores are typed (and warned about at run time).
+  const ported: IgnoredTransformersOptions = { device: 'webgpu', subfolder: 'onnx' };
+  await loadModel(files, { ...ported, dtype: 'auto' });
+  await pipeline('feature-extraction', files, { device: 'wasm', dtype: 'fp16' });
   // @ts-expect-error a KV cache dtype qkv does not store
   await loadModel(files, { kvDtype: 'q8' });
   // @ts-expect-error a dtype qkv does not load

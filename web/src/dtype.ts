@@ -17,16 +17,27 @@ export type DtypeAlias = 'fp32' | 'fp16';
 const ALIASES: Record<string, Dtype> = { fp32: 'f32', fp16: 'f16' };
 
 /**
- * A dtype option as loadModel and pipeline() take it: qkv's name or
- * transformers.js's. Its ONNX quantizations (int8, uint8, q4, q4f16, bnb4)
- * are other formats: refused, naming q8, qkv's 8-bit weights.
+ * The dtype a load asks for: one of qkv's, or 'auto', the checkpoint's own
+ * (f32 weights stay f32; f16 and bf16 weights are held as f16).
  */
-export function parseDtype(value: unknown, where: string): Dtype {
+export type DtypeChoice = Dtype | 'auto';
+
+/**
+ * A dtype option as loadModel and pipeline() take it: absent or 'auto' (the
+ * checkpoint's), qkv's name or transformers.js's. Its ONNX quantizations
+ * (int8, uint8, q4, q4f16, bnb4) are other formats: refused, naming q8,
+ * qkv's 8-bit weights.
+ */
+/** Every name parseDtype accepts. */
+export const DTYPE_NAMES: readonly string[] = ['auto', ...DTYPES, ...Object.keys(ALIASES)];
+
+export function parseDtype(value: unknown, where: string): DtypeChoice {
+  if (value === undefined || value === 'auto') return 'auto';
   if (isDtype(value)) return value;
   if (typeof value === 'string' && ALIASES[value] !== undefined) return ALIASES[value];
   const hint = typeof value === 'string' && ['int8', 'uint8', 'q4', 'q4f16', 'bnb4'].includes(value)
     ? ` ('${value}' names one of transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8')` : '';
-  throw new InvalidArgumentError(`${where}dtype must be one of ${[...DTYPES, ...Object.keys(ALIASES)].join(', ')}, got ` +
+  throw new InvalidArgumentError(`${where}dtype must be one of ${DTYPE_NAMES.join(', ')}, got ` +
     `${JSON.stringify(value)}${hint}`);
 }
 

@@ -23,6 +23,7 @@ export { loadModel } from './load-model.js';
 export { downloadModel } from './hub/download-model.js';
 export type { DownloadModelOptions, DownloadedModel } from './hub/download-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
+export type { IgnoredTransformersOptions } from './compat.js';
 export type { Dtype, DtypeAlias, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';

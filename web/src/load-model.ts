@@ -8,8 +8,8 @@
  */
 import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
-import { warnIgnoredOptions } from './compat.js';
-import { isKvDtype, parseDtype, type Dtype, type DtypeAlias, type KvDtype } from './dtype.js';
+import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
+import { isDtype, isKvDtype, parseDtype, type DtypeAlias, type DtypeChoice, type Dtype, type KvDtype } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
 import { defaultStopIds, readGenerationDefaults } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
@@ -25,12 +25,14 @@ import { streamWeights } from './weights/stream.js';
 export type { ProgressInfo } from './load-progress.js';
 export type { FileInput, ModelFiles, ModelSource } from './sources/index.js';
 
-export interface LoadModelOptions {
+export interface LoadModelOptions extends IgnoredTransformersOptions {
   /**
-   * Weight type in memory (default 'f32'): 'f16' halves it, 'q8' quarters it. transformers.js's 'fp32' and
-   * 'fp16' name the same.
+   * Weight type in memory. The default, 'auto', keeps the checkpoint's: f32 weights stay f32, f16 and bf16
+   * weights are held as f16 (half of f32). 'f32' doubles an f16 checkpoint for a little accuracy, 'f16' halves
+   * an f32 one, 'q8' quarters it. transformers.js's 'fp32' and 'fp16' name the same. model.info.dtype says
+   * which one a model got.
    */
-  dtype?: Dtype | DtypeAlias;
+  dtype?: Dtype | DtypeAlias | 'auto';
   /**
    * Storage of the KV cache (default 'f32'): 'f16' holds twice the positions in the same memory. The cache
    * grows as positions are used, so memory follows the conversation, not the context.
@@ -52,7 +54,7 @@ export interface LoadModelOptions {
 
 /** Loads a model; see the module comment for what `source` may be. */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
-  const dtype = parseDtype(options.dtype ?? 'f32', '');
+  const dtype = parseDtype(options.dtype, '');
   warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function');
@@ -95,7 +97,7 @@ function sessionOptions(options: LoadModelOptions): SessionOptions {
   return { kvDtype, contextLength };
 }
 
-async function loadResolved(files: ResolvedModel, dtype: Dtype, session: SessionOptions,
+async function loadResolved(files: ResolvedModel, requested: DtypeChoice, session: SessionOptions,
   onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   const configText = await readText(files.config, 'config.json', context);
   const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', context);
@@ -110,10 +112,11 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, session: Session
     ? await LoadTotals.learn(files.weights.files, context)
     : LoadTotals.unknown(files.weights.files.length);
   const backend = await getBackend();
-  const loader = backend.call((m) => m.ModelLoader.create(configText, dtype));
+  const loader = backend.call((m) => m.ModelLoader.create(configText, requested));
   try {
     await streamWeights(backend, loader, files.weights, totals, onProgress, context);
     const handle = backend.call(() => loader.finish());
+    const dtype = heldDtype(loader.dtype());
     const info = handle.info();
     let embedding;
     try {
@@ -133,4 +136,10 @@ async function loadResolved(files: ResolvedModel, dtype: Dtype, session: Session
   } finally {
     loader.delete();
   }
+}
+
+/** The dtype the loader chose, once it has the weights. */
+function heldDtype(name: string): Dtype {
+  if (!isDtype(name)) throw new FormatError(`the loader holds its weights as ${JSON.stringify(name)}, not a qkv dtype`);
+  return name;
 }

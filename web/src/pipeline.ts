@@ -4,7 +4,7 @@
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
  */
 import { requireCapability, type Capability } from './capabilities.js';
-import { warnIgnoredOptions } from './compat.js';
+import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
@@ -17,9 +17,12 @@ import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction';
 
-export interface PipelineOptions {
-  /** Weight type in memory: qkv's Dtype ('f32' | 'f16' | 'q8'), or transformers.js's 'fp32' | 'fp16' | 'q8'. */
-  dtype?: Dtype | DtypeAlias;
+export interface PipelineOptions extends IgnoredTransformersOptions {
+  /**
+   * Weight type in memory: 'auto' (the default: the checkpoint's), qkv's Dtype ('f32' | 'f16' | 'q8'), or
+   * transformers.js's 'fp32' | 'fp16' | 'q8'.
+   */
+  dtype?: Dtype | DtypeAlias | 'auto';
   /** transformers.js's name for onProgress. */
   progress_callback?: (info: ProgressInfo) => void;
   onProgress?: (info: ProgressInfo) => void;
@@ -98,7 +101,7 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       "'text-generation' and 'feature-extraction'");
   }
-  const dtype = parseDtype(options.dtype ?? 'f32', 'pipeline: ');
+  const dtype = parseDtype(options.dtype, 'pipeline: ');
   warnIgnoredOptions(options, 'pipeline()');
   const onProgress = options.onProgress ?? options.progress_callback;
   const model = await loadModel(source, {

@@ -26,6 +26,8 @@ interface Handle {
 
 export interface LoaderHandle extends Handle {
   plannedWeightBytes(): number;
+  /** The dtype weight matrices are held in: 'f32' | 'f16' | 'q8', or '' while 'auto' has not met one yet. */
+  dtype(): string;
   addFile(name: string, headerPtr: number, headerLength: number, fileSize: number): TensorRead[];
   /** [address, capacity]: where the next bytes of read `id` go in wasm memory, and how many fit. */
   window(id: number): [number, number];

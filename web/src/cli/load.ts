@@ -2,7 +2,7 @@
  * The options every command shares (--dtype, --threads, --quiet) and model
  * loading with the progress bar on stderr.
  */
-import { DTYPES, KV_DTYPES, isDtype, isKvDtype, type Dtype } from '../dtype.js';
+import { DTYPE_NAMES, KV_DTYPES, isKvDtype, parseDtype, type DtypeChoice } from '../dtype.js';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hasHubIdForm } from '../hub/id.js';
@@ -12,7 +12,7 @@ import { LoadProgress } from './progress.js';
 import { checkModelFolder } from '../sources/local-folder.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { name: 'dtype', type: 'string', choices: DTYPES, description: 'weights in memory (default f32; f16 halves them, q8 quarters them)' },
+  { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32) or q8 (a quarter); fp32/fp16 as transformers.js names them" },
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build; more than the cores or 8 is capped with a warning)' },
   { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
   { name: 'offline', type: 'boolean', description: 'Hub ids from the cache only, no network (as HF_HUB_OFFLINE=1)' },
@@ -26,9 +26,8 @@ export const SESSION_OPTIONS: readonly OptionSpec[] = [
   { name: 'context', type: 'integer', min: 1, placeholder: 'N', description: "positions a generation may hold (default the model's); refused at load if its cache would not fit" },
 ];
 
-export function dtypeOf(args: ParsedArgs): Dtype {
-  const dtype = args.string('dtype') ?? 'f32';
-  return isDtype(dtype) ? dtype : 'f32'; // the parser checked the choices
+export function dtypeOf(args: ParsedArgs): DtypeChoice {
+  return parseDtype(args.string('dtype'), '--'); // the parser checked the choices
 }
 
 /** Must run before the runtime starts: the thread count is fixed when it does. --offline applies here too. */
@@ -71,11 +70,6 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
 }
 
 /**
- * A folder holding the model: `source` itself, or for a Hub id its snapshot
- * in the cache, downloaded first when needed (for commands that read the
- * checkpoint's files themselves, as inspect does).
- */
-/**
  * For a model given as a path on disk (anything but an http(s) URL or a Hub
  * id no file has the name of): "<who>: expects a model folder with …; got a
  * file: x" unless it is one.
@@ -88,6 +82,11 @@ export async function checkLocalModel(source: string, who: string): Promise<void
   await checkModelFolder(source.startsWith('file:') ? fileURLToPath(source) : source, who);
 }
 
+/**
+ * A folder holding the model: `source` itself, or for a Hub id its snapshot
+ * in the cache, downloaded first when needed (for commands that read the
+ * checkpoint's files themselves, as inspect does).
+ */
 export async function modelFolder(source: string, args: ParsedArgs): Promise<string> {
   if (!hasHubIdForm(source) || existsSync(source)) return source;
   applyThreads(args);
