@@ -78,10 +78,11 @@ Status ModelLoader::plan_budget(WeightType type, bool least) {
   for (const TensorSlot& slot : slots_) planned_bytes_ += slot_bytes(slot, type);
   if (planned_bytes_ <= kMaxWeightBytes) return Status::ok_status();
   // Decimal MB (10^6 bytes), the unit of every size qkv prints.
-  return Status::resource_exhausted("the model's weights need " + str(planned_bytes_ / 1000000) + " MB " +
-                                    (least ? "even " : "") + "as " + weight_type_name(type) + ", more than qkv's limit of " +
-                                    str(kMaxWeightBytes / 1000000) + " MB (wasm memory is 4 GB)" +
-                                    (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
+  return Status::resource_exhausted(
+      "the model's weights need " + str(planned_bytes_ / 1000000) + " MB " + (least ? "even " : "") + "as " +
+      weight_type_name(type) + ", more than qkv's limit of " + str(kMaxWeightBytes / 1000000) +
+      " MB (wasm memory is 4 GB)" +
+      (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
 }
 
 // Without a type from the caller: the dtype of the first weight matrix in the
@@ -97,7 +98,8 @@ Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vec
       const WeightType type = t.dtype == TensorDType::kF32 ? WeightType::kF32 : WeightType::kF16;
       const Status budget = plan_budget(type, false);
       if (!budget.ok()) {
-        return Status(budget.code(), std::string(file) + " holds " + t.dtype_name + " weights: " + budget.message());
+        return Status(budget.code(),
+                      std::string(file) + " holds " + t.dtype_name + " weights: " + budget.message());
       }
       type_ = type;
       return Status::ok_status();
@@ -211,9 +213,11 @@ Status ModelLoader::start(Pending& p) {
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
   void* data = store.allocate(packed_weights_bytes(type, n, k));
-  float* scales =
-      type == WeightType::kQ8 ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
-  if (data == nullptr || (type == WeightType::kQ8 && scales == nullptr)) return Status::resource_exhausted(oom);
+  float* scales = type == WeightType::kQ8
+                      ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k)))
+                      : nullptr;
+  if (data == nullptr || (type == WeightType::kQ8 && scales == nullptr))
+    return Status::resource_exhausted(oom);
   const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
   p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type, data, scales);
   QKV_RETURN_IF_ERROR(p.packer->check());

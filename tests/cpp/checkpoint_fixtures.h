@@ -65,8 +65,9 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
 
 // `config_text` replaces the folder's config.json when not empty. No type:
 // the checkpoint's (ModelLoader::create); `held` receives the type chosen.
-inline Status load_folder(const std::string& folder, std::optional<WeightType> type, std::unique_ptr<Model>* model,
-                          const std::string& config_text = "", WeightType* held = nullptr) {
+inline Status load_folder(const std::string& folder, std::optional<WeightType> type,
+                          std::unique_ptr<Model>* model, const std::string& config_text = "",
+                          WeightType* held = nullptr) {
   std::unique_ptr<ModelLoader> loader;
   QKV_RETURN_IF_ERROR(
       ModelLoader::create(config_text.empty() ? read_file(fixture(folder + "/config.json")) : config_text,
