@@ -82,6 +82,22 @@ class WasmSession {
 
   void reset() { session_.reset(); }
   double position() const { return static_cast<double>(session_.position()); }
+
+  // Keeps the first n positions, so a prompt that starts with them appends
+  // only the rest; fails, changing nothing, where a sliding window dropped keys.
+  void truncate(double n) {
+    bound<void>([&]() -> Status {
+      size_t keep = 0;
+      QKV_RETURN_IF_ERROR(to_count(n, 0, "position", &keep));
+      return session_.truncate(keep);
+    });
+  }
+
+  // The token ids in the cache (an Int32Array copy).
+  val tokens() const {
+    const std::vector<int32_t>& t = session_.tokens();
+    return val::global("Int32Array").new_(emscripten::typed_memory_view(t.size(), t.data())).call<val>("slice");
+  }
   void seed(double seed) { session_.seed(static_cast<uint64_t>(seed)); }
 
   // Appends ids (an Int32Array); all_logits keeps every position's logits.
@@ -266,6 +282,8 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)
       .function("position", &WasmSession::position)
+      .function("truncate", &WasmSession::truncate)
+      .function("tokens", &WasmSession::tokens)
       .function("maxPositions", &WasmSession::max_positions)
       .function("seed", &WasmSession::seed)
       .function("append", &WasmSession::append)

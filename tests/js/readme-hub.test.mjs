@@ -47,8 +47,13 @@ env.wasm.numThreads = 1;
 before(async () => {
   hub = await startFakeHub();
   // A chat model under the README's id: llama-tiny with SmolLM2's own chat template.
+  // Its context is raised from 128 to 512 positions (RoPE has no table to outgrow) so that the README's
+  // two chat turns of up to 60 tokens fit, as they do in the real model's 8192.
+  const files = fixtureRepo('llama-tiny');
+  const config = JSON.parse(new TextDecoder().decode(files['config.json']));
   hub.addRepo(id, {
-    ...fixtureRepo('llama-tiny'),
+    ...files,
+    'config.json': JSON.stringify({ ...config, max_position_embeddings: 512 }),
     'tokenizer_config.json': JSON.stringify({ chat_template: chatTemplate, eos_token: '</s>' }),
   });
   dir = mkdtempSync(join(tmpdir(), 'qkv-readme-'));
@@ -85,6 +90,20 @@ test("the README's Hub snippet runs as written and prints the model's reply", as
   }
   // It came from the Hub: the weights were fetched once, at a commit.
   assert.ok(hub.requests.some((r) => /model\.safetensors/.test(r.path)), 'no weight request reached the fake Hub');
+});
+
+test("the README's chat snippet runs as written: two turns, the second from the cache", async () => {
+  const chatBlock = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('model.chat('))
+    ?? assert.fail('no chat snippet in the README');
+  assert.equal(chatBlock.match(/loadModel\('([^']+)'/)?.[1], id, 'the chat snippet uses the same repository');
+  const script = join(dir, 'chat.mjs');
+  writeFileSync(script, chatBlock.replace(/from 'qkv';/, `from '${pathToFileURL(join(repo, 'dist', 'index.js')).href}';`));
+  const { stdout } = await run(process.execPath, [script], { env: variables, cwd: dir });
+  const reuse = [...stdout.matchAll(/\((\d+) of (\d+) prompt tokens from the cache\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.equal(reuse.length, 2, stdout);
+  assert.equal(reuse[0][0], 0, 'a fresh model has nothing cached');
+  assert.ok(reuse[1][0] > reuse[0][1], `the second turn reuses the first turn's prompt and more: ${JSON.stringify(reuse)}`);
+  assert.match(stdout, /\n5\n$/);
 });
 
 test("the README's qkv command runs as written (npx qkv = this checkout's dist/cli/qkv.js)", async () => {

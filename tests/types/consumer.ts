@@ -23,6 +23,7 @@ import {
   loadModel,
   downloadModel,
   Model,
+  Chat,
   pipeline,
   TextStreamer,
   WorkerEngine,
@@ -46,6 +47,9 @@ import {
   type KvDtype,
   type Capability,
   type GeneratedToken,
+  type GenerationUsage,
+  type ChatModel,
+  type ChatOptions,
   type FinishReason,
   type ForwardResult,
   type AttentionResult,
@@ -213,7 +217,16 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
     text += token.text;
     const reason: FinishReason | undefined = token.finishReason;
     if (reason !== undefined) text += ` [${reason}]`;
+    const usage: GenerationUsage | undefined = token.usage;
+    if (usage !== undefined) text += ` ${usage.promptTokens} ${usage.cachedTokens} ${usage.generatedTokens}`;
   }
+  const chatOptions: ChatOptions = { system: 'Be brief.', generation: { max_new_tokens: 8, cache_prompt: true } };
+  const chat: Chat = model.chat(chatOptions);
+  for await (const { text: piece } of chat.send('Hi', { seed: 2 })) text += piece;
+  const talker: ChatModel = model;
+  text += chat.messages.length + String(talker === model);
+  // @ts-expect-error a turn is text
+  chat.send([1, 2]);
   // @ts-expect-error an abort throws; it is no finish reason
   const aborted: FinishReason = 'abort';
   void aborted;
@@ -302,6 +315,8 @@ export async function generateInWorker(signal: AbortSignal): Promise<string> {
   const sync: number[] = tokenizer.encode('Hello');
   let text = `${info.numThreads} ${model.info.architecture} ${prompt}`;
   for await (const { text: piece } of model.generate(ids, { max_new_tokens: 40, signal })) text += piece;
+  const remoteChat: Chat = model.chat({ system: 'Be brief.' });
+  for await (const { text: piece } of remoteChat.send('Hi', { signal })) text += piece;
   const { layers }: AttentionResult = await model.attention(ids);
   model.dispose();
   engine.terminate();

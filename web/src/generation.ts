@@ -30,6 +30,14 @@ export interface GenerationOptions {
    * the context holds). Default: such a prompt is an InvalidArgumentError.
    */
   truncation?: 'left';
+  /**
+   * Reuse the KV cache for the start of the prompt that the model's last call left in it (default true):
+   * only the tokens after the longest common prefix are computed, so a chat's next turn, which re-sends the
+   * whole conversation, prefills only its new messages. The tokens generated are the same either way (the
+   * arithmetic of each position does not depend on how the prompt was split). false computes the whole prompt
+   * (llama.cpp's server calls this option cache_prompt too).
+   */
+  cache_prompt?: boolean;
 }
 
 export interface ResolvedSampling {
@@ -48,11 +56,12 @@ export interface ResolvedGeneration {
   eos: number[];
   signal: AbortSignal | undefined;
   truncation: 'left' | undefined;
+  cachePrompt: boolean;
 }
 
 const KNOWN = new Set([
   'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
-  'eos_token_id', 'signal', 'truncation',
+  'eos_token_id', 'signal', 'truncation', 'cache_prompt',
 ]);
 
 function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
@@ -181,8 +190,12 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (o.truncation !== undefined && o.truncation !== 'left') {
     throw new InvalidArgumentError(`generate: truncation must be 'left', got ${JSON.stringify(o.truncation)}`);
   }
+  if (o.cache_prompt !== undefined && typeof o.cache_prompt !== 'boolean') {
+    throw new InvalidArgumentError(`generate: cache_prompt must be a boolean, got ${typeof o.cache_prompt}`);
+  }
   return {
     truncation: o.truncation,
+    cachePrompt: o.cache_prompt !== false,
     maxNewTokens,
     sampling: { doSample, temperature, topK, topP, repetitionPenalty },
     seed,

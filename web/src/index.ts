@@ -27,8 +27,10 @@ export type { IgnoredTransformersOptions } from './compat.js';
 export type { Dtype, DtypeAlias, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
+export { Chat } from './chat.js';
+export type { ChatModel, ChatOptions } from './chat.js';
 export type {
-  ModelInfo, GeneratedToken, FinishReason, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
+  ModelInfo, GeneratedToken, GenerationUsage, FinishReason, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
 } from './model.js';
 export type { EmbeddingDefaults } from './sentence-transformers.js';
 export { pipeline } from './pipeline.js';

@@ -11,6 +11,8 @@ import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import {
   resolveGenerationOptions, withGenerationDefaults, type GenerationDefaults, type GenerationOptions,
 } from './generation.js';
+import { Chat, type ChatOptions } from './chat.js';
+import { prefillPrompt } from './prompt-cache.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -85,6 +87,18 @@ export interface GeneratedToken {
   text: string;
   /** Set on the last item only: why generation ended (see FinishReason). */
   finishReason?: FinishReason;
+  /** Set on the last item only: the token counts of the generation. */
+  usage?: GenerationUsage;
+}
+
+/** What a generation computed, on the last item of its stream. */
+export interface GenerationUsage {
+  /** Tokens of the prompt (after the chat template and any truncation). */
+  promptTokens: number;
+  /** Of those, the leading ones whose keys and values came from the cache (see cache_prompt): not computed again. */
+  cachedTokens: number;
+  /** Tokens generated (an end-of-sequence token not counted). */
+  generatedTokens: number;
 }
 
 /**
@@ -167,15 +181,16 @@ export class Model {
       const session = this.live();
       const { sampling, signal } = resolved;
       signal?.throwIfAborted();
-      this.backend.call(() => {
-        session.reset();
+      const cachedTokens = this.backend.call(() => {
         session.seed(resolved.seed);
         // Once per generation: every sample() below uses these options.
         // top_k past the vocabulary keeps every token (as transformers.js), whatever its size.
         session.setSampling(sampling.doSample, sampling.temperature, Math.min(sampling.topK, this.info.nVocab),
           sampling.topP, sampling.repetitionPenalty);
-        session.append(Int32Array.from(ids), false);
+        return prefillPrompt(session, ids, resolved.cachePrompt);
       });
+      let generated = 0;
+      const usage = (): GenerationUsage => ({ promptTokens: ids.length, cachedTokens, generatedTokens: generated });
       // The stream starts after the prompt, so the first new token decodes as
       // it does mid-text (a SentencePiece "▁world" is " world", not "world").
       const decoder = this.tokenizer.createDecodeStream();
@@ -194,6 +209,7 @@ export class Model {
           reason = 'eos';
           break;
         }
+        generated++;
         // The session holds the prompt and the tokens before this one; no position left: this one is the last.
         const contextFull = session.position() >= this.info.nCtx;
         const last = i + 1 >= resolved.maxNewTokens || contextFull;
@@ -202,7 +218,7 @@ export class Model {
         if (last) text += decoder.flush();
         const stopAt = firstStop(text, resolved.stop);
         if (stopAt >= 0) {
-          yield { token, text: text.slice(emitted, Math.max(emitted, stopAt)), finishReason: 'stop' };
+          yield { token, text: text.slice(emitted, Math.max(emitted, stopAt)), finishReason: 'stop', usage: usage() };
           return;
         }
         // Hold back text that could still turn into a stop string.
@@ -210,7 +226,7 @@ export class Model {
         const piece = text.slice(emitted, safe);
         emitted = safe;
         if (last) {
-          yield { token, text: piece, finishReason: reason };
+          yield { token, text: piece, finishReason: reason, usage: usage() };
           return;
         }
         yield { token, text: piece };
@@ -221,10 +237,20 @@ export class Model {
       // An end-of-sequence token (or max_new_tokens 0): text held back for stop
       // strings and any bytes of an unfinished character, with the reason.
       const rest = text + decoder.flush();
-      yield { token: -1, text: rest.slice(emitted), finishReason: reason };
+      yield { token: -1, text: rest.slice(emitted), finishReason: reason, usage: usage() };
     } finally {
       release();
     }
+  }
+
+  /**
+   * A conversation that keeps the KV cache between turns: chat.send(text) streams the reply, and each
+   * turn computes only its new tokens (see Chat). The model has one cache, so two chats used in turn
+   * still answer exactly, each recomputing what the other displaced.
+   */
+  chat(options?: ChatOptions): Chat {
+    requireCapability(this.info, 'generate', 'model.chat()');
+    return new Chat(this, options);
   }
 
   /** Logits of every position for these ids (or this text). */

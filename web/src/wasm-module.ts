@@ -70,6 +70,10 @@ export interface ModelHandle extends Handle {
 export interface SessionHandle extends Handle {
   reset(): void;
   position(): number;
+  /** Keeps the first n positions; throws, changing nothing, where a sliding window already dropped keys they need. */
+  truncate(n: number): void;
+  /** The token ids in the cache. */
+  tokens(): Int32Array;
   /** Positions the session may hold. */
   maxPositions(): number;
   seed(seed: number): void;

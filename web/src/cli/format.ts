@@ -1,4 +1,5 @@
-/** Number formatting shared by the CLI's commands. Decimal units, as file managers and `ls -h --si` show sizes. */
+/** Number and error formatting shared by the CLI's commands. Decimal units, as file managers and `ls -h --si` show sizes. */
+import { QkvError } from '../index.js';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
@@ -28,4 +29,17 @@ export function formatMs(ms: number): string {
 export function formatTable(rows: readonly (readonly [string, string])[]): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+/**
+ * qkv's errors name the problem, so the class and message are the whole
+ * story; anything else is a bug, whose stack QKV_DEBUG=1 shows.
+ */
+export function describeError(e: unknown): string {
+  if (e instanceof QkvError) return `${e.name}: ${e.message}`;
+  if (e instanceof Error) {
+    if (process.env.QKV_DEBUG === '1') return e.stack ?? `${e.name}: ${e.message}`;
+    return `${e.name}: ${e.message} (unexpected: set QKV_DEBUG=1 for the stack and please report it)`;
+  }
+  return `Error: ${String(e)}`;
 }

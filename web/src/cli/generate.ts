@@ -3,10 +3,11 @@
  * tokens arrive, then the speed on stderr (kept off stdout so the text can be
  * piped as it is).
  */
-import type { FinishReason, GenerationOptions } from '../index.js';
+import type { FinishReason } from '../index.js';
 import type { Command } from './command.js';
 import { formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
+import { generationOptionsOf, SAMPLING_OPTIONS, withTerminalLength } from './sampling.js';
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -21,13 +22,7 @@ export const generateCommand: Command = {
   ],
   positionals: { min: 2, max: 2 },
   options: [
-    { name: 'max-new-tokens', type: 'integer', min: 0, placeholder: 'N', description: 'tokens to generate at most (default: generation_config.json\'s, else 64)' },
-    { name: 'temperature', type: 'number', min: 0, placeholder: 'T', description: 'sample with this softmax temperature (0: greedy)' },
-    { name: 'top-k', type: 'integer', min: 0, placeholder: 'K', description: 'sample from the K most likely tokens only' },
-    { name: 'top-p', type: 'number', min: 0, minInclusive: false, max: 1, placeholder: 'P', description: 'sample from the smallest set of tokens whose probability reaches P' },
-    { name: 'repetition-penalty', type: 'number', min: 0, minInclusive: false, placeholder: 'R', description: '> 1 discourages tokens already present' },
-    { name: 'greedy', type: 'boolean', description: 'take the most likely token, whatever generation_config.json says' },
-    { name: 'seed', type: 'integer', min: 0, placeholder: 'S', description: 'seed of the sampler (the same seed gives the same text)' },
+    ...SAMPLING_OPTIONS,
     ...SESSION_OPTIONS,
   ],
   examples: [
@@ -36,28 +31,9 @@ export const generateCommand: Command = {
   ],
   async run(args) {
     const [source, prompt] = args.positionals as [string, string];
-    const maxNewTokens = args.number('max-new-tokens');
-    const options: GenerationOptions = {
-      ...(maxNewTokens !== undefined ? { max_new_tokens: maxNewTokens } : {}),
-      ...(args.flag('greedy') ? { do_sample: false } : {}),
-    };
-    const sampling = {
-      temperature: args.number('temperature'),
-      top_k: args.number('top-k'),
-      top_p: args.number('top-p'),
-      repetition_penalty: args.number('repetition-penalty'),
-      seed: args.number('seed'),
-    };
-    for (const [key, value] of Object.entries(sampling)) {
-      if (value !== undefined) (options as Record<string, number>)[key] = value;
-    }
     const { model } = await openModel(source, args);
     try {
-      // The checkpoint's length limit when it has one, else 64 (more than the library's 20 for a terminal).
-      const own = model.info.generation ?? {};
-      if (maxNewTokens === undefined && own.max_new_tokens === undefined && own.max_length === undefined) {
-        options.max_new_tokens = 64;
-      }
+      const options = withTerminalLength(generationOptionsOf(args), model);
       const promptTokens = model.tokenizer.encode(prompt).length;
       const start = performance.now();
       let first = start;

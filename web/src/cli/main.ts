@@ -4,18 +4,20 @@
  * and exit status 1. qkv.ts is the executable that calls it.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, QkvError } from '../index.js';
+import { InvalidArgumentError } from '../index.js';
 import { parseArgs } from './args.js';
 import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
+import { chatCommand } from './chat.js';
 import { embedCommand } from './embed.js';
+import { describeError } from './format.js';
 import { generateCommand } from './generate.js';
 import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
 
 function version(): string {
   // dist/cli/main.js -> the package root, in the repository and when installed.
@@ -75,17 +77,4 @@ function find(name: string): Command {
     throw new InvalidArgumentError(`qkv: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see qkv --help)`);
   }
   return command;
-}
-
-/**
- * qkv's errors name the problem, so the class and message are the whole
- * story; anything else is a bug, whose stack QKV_DEBUG=1 shows.
- */
-function describeError(e: unknown): string {
-  if (e instanceof QkvError) return `${e.name}: ${e.message}`;
-  if (e instanceof Error) {
-    if (process.env.QKV_DEBUG === '1') return e.stack ?? `${e.name}: ${e.message}`;
-    return `${e.name}: ${e.message} (unexpected: set QKV_DEBUG=1 for the stack and please report it)`;
-  }
-  return `Error: ${String(e)}`;
 }

@@ -3,6 +3,8 @@
  * each answered by the worker. Results arrive as the worker's own arrays,
  * handed over without a copy; the tokenizer's calls return promises.
  */
+import { requireCapability } from '../capabilities.js';
+import { Chat, type ChatOptions } from '../chat.js';
 import { QkvError } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
@@ -85,6 +87,16 @@ export class WorkerModel {
         await done.catch(() => {});
       }
     }
+  }
+
+  /**
+   * A conversation that keeps the worker's KV cache between turns: chat.send(text) streams the reply, and each
+   * turn computes only its new tokens (see Chat). The model has one cache, so two chats used in turn
+   * still answer exactly, each recomputing what the other displaced.
+   */
+  chat(options?: ChatOptions): Chat {
+    requireCapability(this.info, 'generate', 'model.chat()');
+    return new Chat(this, options);
   }
 
   /** Logits of every position, as Model.forward(). */
