@@ -96,7 +96,9 @@ class WasmSession {
   // The token ids in the cache (an Int32Array copy).
   val tokens() const {
     const std::vector<int32_t>& t = session_.tokens();
-    return val::global("Int32Array").new_(emscripten::typed_memory_view(t.size(), t.data())).call<val>("slice");
+    return val::global("Int32Array")
+        .new_(emscripten::typed_memory_view(t.size(), t.data()))
+        .call<val>("slice");
   }
   void seed(double seed) { session_.seed(static_cast<uint64_t>(seed)); }
 
