@@ -11,6 +11,9 @@ export class AttentionView {
     headSelect.addEventListener('change', () => this.draw());
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => this.hover(undefined));
+    // The canvas takes its colours (masked cells, labels, highlight) from the page's CSS when it is drawn:
+    // when the system turns dark mode on or off, draw it again (keeping the hovered cell) so they follow.
+    globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => this.draw(this.highlighted));
   }
 
   /** result: { tokens, dims: [heads, n, n], layers: Float32Array[], causal, promptTokens }. */
@@ -40,6 +43,7 @@ export class AttentionView {
     this.caption.removeAttribute('role');
     this.result = undefined;
     this.layout = undefined;
+    this.highlighted = undefined;
     this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.caption.textContent = '';
     this.readout.textContent = '';
@@ -56,6 +60,7 @@ export class AttentionView {
   /** Paints the selected head; `highlight` ({ query, key }) marks the hovered cell. */
   draw(highlight) {
     if (this.result === undefined) return;
+    this.highlighted = highlight;
     const { tokens, causal } = this.result;
     this.layout = drawHeatmap(this.canvas, { weights: this.weights(), tokens, causal, highlight });
     const { left, top, cell, labelStep } = this.layout;

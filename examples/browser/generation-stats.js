@@ -9,6 +9,7 @@ export class GenerationStats {
     this.tokensPerSecond = undefined;
     this.seed = seed;
     this.stopped = false;
+    this.reason = undefined;
     this.totalMs = undefined;
   }
 
@@ -21,8 +22,23 @@ export class GenerationStats {
     if (this.tokens > 1) this.tokensPerSecond = (this.tokens - 1) / ((now - this.first) / 1000);
   }
 
-  finish(stopped) {
-    this.stopped = stopped;
+  /** The stream's finishReason ('eos' | 'max_new_tokens' | 'context' | 'stop' | 'abort'); nCtx names a full context. */
+  finish(reason, nCtx) {
+    this.reason = reason;
+    this.stopped = reason === 'abort';
+    this.nCtx = nCtx;
     this.totalMs = performance.now() - this.started;
+  }
+
+  /** Why the generation ended, in words. */
+  reasonText() {
+    switch (this.reason) {
+      case 'eos': return 'end of sequence';
+      case 'max_new_tokens': return 'reached max new tokens';
+      case 'context': return `context full (${this.nCtx} tokens)`;
+      case 'stop': return 'stop string';
+      case 'abort': return 'aborted';
+      default: return String(this.reason);
+    }
   }
 }

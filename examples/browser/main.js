@@ -122,8 +122,10 @@ async function load(request) {
   running = controller;
   const started = performance.now();
   try {
+    // "auto" (the empty value) passes no dtype: the library's default, which follows the checkpoint.
+    const dtype = $('dtype').value === '' ? {} : { dtype: $('dtype').value };
     model = await engine.loadModel(source, {
-      ...extraOptions, dtype: $('dtype').value, kvDtype: $('kv-dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p),
+      ...extraOptions, ...dtype, kvDtype: $('kv-dtype').value, signal: controller.signal, onProgress: (p) => progress.update(p),
     });
     const { info } = model;
     const ms = performance.now() - started;
@@ -244,15 +246,17 @@ $('generate').addEventListener('click', async () => {
   const controller = new AbortController();
   running = controller;
   try {
-    for await (const { token, text } of model.generate(prompt, { ...options, seed: stats.seed, signal: controller.signal })) {
+    // on_abort 'finish': Stop ends the stream like any other end, its last item saying 'abort'.
+    const generation = { ...options, seed: stats.seed, signal: controller.signal, on_abort: 'finish' };
+    for await (const { token, text, finishReason } of model.generate(prompt, generation)) {
       stats.add(token);
       output.append(text, stats);
+      if (finishReason !== undefined) stats.finish(finishReason, loadedModel.nCtx);
     }
-    stats.finish(false);
     output.finish(stats);
   } catch (e) {
     if (e.name === 'AbortError') {
-      stats.finish(true);
+      stats.finish('abort');
       output.finish(stats);
     } else {
       output.fail(e.message);

@@ -53,13 +53,16 @@ export class OutputView {
 
   clearNote() {
     this.note.textContent = '';
+    delete this.note.dataset.finishReason;
     this.note.classList.remove('error');
     this.note.removeAttribute('role');
   }
 
+  /** The numbers and why the stream ended ("Stopped: end of sequence", "…: aborted"). */
   finish(stats) {
     this.stats(stats);
-    const how = stats.stopped ? 'Stopped' : 'Done';
-    this.note.textContent = `${how}: ${stats.tokens} tokens in ${(stats.totalMs / 1000).toFixed(2)} s (seed ${stats.seed}).`;
+    this.note.textContent = `Done: ${stats.tokens} tokens in ${(stats.totalMs / 1000).toFixed(2)} s (seed ${stats.seed}). ` +
+      `Stopped: ${stats.reasonText()}.`;
+    this.note.dataset.finishReason = stats.reason;
   }
 }

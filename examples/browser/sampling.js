@@ -11,6 +11,9 @@ export function readSampling(form) {
     const v = value(name);
     if (v !== undefined) options[name] = v;
   }
+  // A stop string counts as typed, spaces included; empty: none.
+  const stop = form.elements.namedItem('stop').value;
+  if (stop !== '') options.stop = stop;
   if (options.do_sample) {
     for (const name of ['temperature', 'top_k', 'top_p']) {
       const v = value(name);

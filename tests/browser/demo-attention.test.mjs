@@ -94,3 +94,80 @@ test('a long prompt\'s heatmap: legend, every n-th label, the hovered cell and i
     await page.close();
   }
 });
+
+/** The canvas pixel at the middle of a cell, and the row label's darkest or lightest ink, as [r, g, b]. */
+const cellPixel = (page, q, k) => page.$eval('#heatmap', (c, [q, k]) => {
+  const { left, top, cell } = Object.fromEntries(Object.entries(c.dataset).map(([key, v]) => [key, Number(v)]));
+  return [...c.getContext('2d').getImageData(Math.round(left + (k + 0.5) * cell), Math.round(top + (q + 0.5) * cell), 1, 1).data.slice(0, 3)];
+}, [q, k]);
+/** The page's --masked colour (what a cell a causal model cannot see is painted with) as [r, g, b]. */
+const maskedColour = (page) => page.$eval('#heatmap', (c) => {
+  const probe = document.createElement('div');
+  probe.style.color = getComputedStyle(c).getPropertyValue('--masked').trim();
+  document.body.append(probe);
+  const rgb = getComputedStyle(probe).color.match(/\d+/g).slice(0, 3).map(Number);
+  probe.remove();
+  return rgb;
+});
+/** Mean brightness of the labels' ink left of row q (0 dark .. 255 light), over the painted pixels. */
+const labelInk = (page, q) => page.$eval('#heatmap', (c, q) => {
+  const { left, top, cell } = Object.fromEntries(Object.entries(c.dataset).map(([key, v]) => [key, Number(v)]));
+  const { data } = c.getContext('2d').getImageData(0, Math.round(top + q * cell), Math.round(left - 2), Math.max(1, Math.round(cell)));
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 200) { sum += (data[i] + data[i + 1] + data[i + 2]) / 3; count++; }
+  }
+  return count === 0 ? NaN : sum / count;
+}, q);
+
+test('a heatmap on screen follows a change of prefers-color-scheme (masked cells, labels), keeping the hovered cell', { timeout: 60_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+    await page.click('#load-bundled');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    await page.fill('#prompt', 'The cat sat on the mat because');
+    await page.click('#show-attention');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('heatmap').dataset.n);
+    const n = Number(await page.$eval('#heatmap', (c) => c.dataset.n));
+    // Query 0 cannot see the last key (a causal model): that cell has the page's --masked colour.
+    const lightMasked = await maskedColour(page);
+    assert.deepEqual(await cellPixel(page, 0, n - 1), lightMasked);
+    assert.ok(await labelInk(page, 0) < 100, 'dark labels on the light page');
+    // Point at a cell, then turn the system's dark mode on.
+    const { left, top, cell } = await page.$eval('#heatmap', (c) => ({ left: Number(c.dataset.left), top: Number(c.dataset.top), cell: Number(c.dataset.cell) }));
+    const box = await page.locator('#heatmap').boundingBox();
+    await page.mouse.move(box.x + left + 0.5 * cell, box.y + top + (n - 1.5) * cell);
+    const hovered = await page.$eval('#heatmap', (c) => c.dataset.hover);
+    assert.equal(hovered, `${n - 2},0`);
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const darkMasked = await maskedColour(page);
+    assert.notDeepEqual(darkMasked, lightMasked, 'the page has another --masked in dark mode');
+    await page.waitForFunction(([k, rgb]) => {
+      const c = document.getElementById('heatmap');
+      const { left, top, cell } = c.dataset;
+      const px = c.getContext('2d').getImageData(Math.round(Number(left) + (k + 0.5) * Number(cell)), Math.round(Number(top) + 0.5 * Number(cell)), 1, 1).data;
+      return px[0] === rgb[0] && px[1] === rgb[1] && px[2] === rgb[2];
+    }, [n - 1, darkMasked], { timeout: 5_000 });
+    assert.ok(await labelInk(page, 0) > 150, 'light labels on the dark page');
+    assert.equal(await page.$eval('#heatmap', (c) => c.dataset.hover), hovered, 'the hovered cell stays highlighted');
+    await page.screenshot({ path: `${artifacts}demo-attention-dark-switch.png`, fullPage: true });
+
+    // And back.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.getElementById('heatmap').dataset.n);
+    await page.waitForTimeout(100);
+    assert.deepEqual(await cellPixel(page, 0, n - 1), lightMasked);
+    assert.ok(await labelInk(page, 0) < 100);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,4 +1,4 @@
-// The demo page's layout at a phone's, a small window's and a desktop's width:
+// The demo page's layout at a small phone's (360 px), a phone's, a small window's and a desktop's width:
 // the page never scrolls sideways and every element of a panel stays inside the
 // panel's box (the contents of a box that scrolls, like the heatmap's, may
 // scroll inside it; the box itself has to fit). Screenshots go to tests/browser/artifacts/.
@@ -33,7 +33,30 @@ const overflowing = (page) => page.evaluate(() => {
   return out;
 });
 
-for (const width of [390, 800, 1280]) {
+/**
+ * Short labels (a field's name, a checkbox's words) broken over two lines, or a checkbox left on the line
+ * before its words: each short label's text and controls must share one line.
+ */
+const brokenLabels = (page) => page.evaluate(() => {
+  const out = [];
+  for (const label of document.querySelectorAll('main label')) {
+    if (label.closest('[hidden]') || label.getClientRects().length === 0 || label.textContent.trim().length > 32) continue;
+    const range = document.createRange();
+    range.selectNodeContents(label);
+    // The boxes of its text and controls, in lines: a box starts a new line when it lies below the last one.
+    const boxes = [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+    let lines = 0;
+    let bottom = -Infinity;
+    for (const r of boxes) {
+      if (r.top >= bottom - 2) lines++;
+      bottom = Math.max(bottom, r.bottom);
+    }
+    if (lines > 1) out.push(`"${label.textContent.trim()}" spans ${lines} lines`);
+  }
+  return out;
+});
+
+for (const width of [360, 390, 800, 1280]) {
   test(`demo page at ${width} px: no sideways scroll, panels hold their contents`, { timeout: 60_000 }, async () => {
     const page = await live.browser.newPage({ viewport: { width, height: 900 } });
     const errors = [];
@@ -46,8 +69,10 @@ for (const width of [390, 800, 1280]) {
         const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth, innerWidth }));
         assert.ok(scrollWidth <= innerWidth, `${when}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
         assert.deepEqual(await overflowing(page), [], when);
+        assert.deepEqual(await brokenLabels(page), [], `${when}: labels broken over lines`);
       };
-      await check('before loading');
+      await page.evaluate(() => { document.querySelector('.hub-settings').open = true; });
+      await check('before loading, Hub settings open');
       // Loaded, with generated text and a heatmap: the longest status lines and the widest content.
       await page.click('#load-bundled');
       await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });

@@ -10,9 +10,10 @@ import { startServer } from './server.mjs';
  * Registers the hooks; returns an object whose `server`, `browser`, `page`
  * and `errors` are set once they run. `ignoreError(message)` lets a test
  * file expect some console errors (e.g. 404s it provokes); `onReady(demo)`
- * runs once the page is idle (test files keep `page` in a variable of their own).
+ * runs once the page is idle (test files keep `page` in a variable of their own); `initScript` (a
+ * function) runs in the page before its own scripts.
  */
-export function useDemoPage({ viewport, ignoreError = () => false, onReady = () => {} } = {}) {
+export function useDemoPage({ viewport, ignoreError = () => false, onReady = () => {}, initScript } = {}) {
   const demo = { server: undefined, browser: undefined, page: undefined, errors: [] };
   before(async () => {
     demo.server = await startServer();
@@ -20,6 +21,7 @@ export function useDemoPage({ viewport, ignoreError = () => false, onReady = () 
     demo.page = await demo.browser.newPage(viewport ? { viewport } : {});
     demo.page.on('console', (m) => { if (m.type() === 'error' && !ignoreError(m)) demo.errors.push(m.text()); });
     demo.page.on('pageerror', (e) => demo.errors.push(e.message));
+    if (initScript !== undefined) await demo.page.addInitScript(initScript);
     await demo.page.goto(`${demo.server.url}/isolated/examples/browser/index.html`);
     await demo.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
     onReady(demo);

@@ -113,8 +113,11 @@ for (const isolation of ['isolated', 'plain']) {
       const generated = await page.textContent('#output .generated');
       assert.ok(generated.length > 0);
       // At most 24: a trained model may end its text sooner.
-      const [, done] = /^Done: (\d+) tokens in [\d.]+ s \(seed 7\)\.$/.exec(await page.textContent('#generate-status')) ?? [];
-      assert.ok(Number(done) > 1 && Number(done) <= 24, `${done} tokens`);
+      const status = await page.textContent('#generate-status');
+      const [, done, why] = /^Done: (\d+) tokens in [\d.]+ s \(seed 7\)\. Stopped: (.+)\.$/.exec(status) ?? [];
+      assert.ok(Number(done) > 1 && Number(done) <= 24, `${done} tokens: ${status}`);
+      // All 24 only when the budget ended it; fewer only at the end-of-sequence token.
+      assert.equal(why, Number(done) === 24 ? 'reached max new tokens' : 'end of sequence', status);
       assert.equal(await page.textContent('#count'), done);
       assert.match(await page.textContent('#ttft'), /^\d+ ms$/);
       assert.match(await page.textContent('#speed'), /^\d+(\.\d)?$/);
@@ -140,7 +143,7 @@ for (const isolation of ['isolated', 'plain']) {
       await page.click('#generate');
       await stopped;
       await waitForState(page, 'ready');
-      const [, count] = /^Stopped: (\d+) tokens/.exec(await page.textContent('#generate-status')) ?? [];
+      const [, count] = /^Done: (\d+) tokens in [\d.]+ s \(seed 7\)\. Stopped: aborted\.$/.exec(await page.textContent('#generate-status')) ?? [];
       assert.ok(Number(count) >= 1 && Number(count) < most, `stopped after ${count} of ${most} tokens`);
       assert.equal(await page.textContent('#count'), count);
       const stoppedText = await page.textContent('#output .generated');

@@ -150,6 +150,16 @@ test('a turn that is aborted, fails or is left early leaves the conversation as 
   assert.deepEqual(chat.messages, before);
   for await (const _ of chat.send('Go on')) break; // eslint-disable-line no-unused-vars
   assert.deepEqual(chat.messages, before);
+  // on_abort: 'finish' ends the stream instead: the reply as far as it got joins the conversation.
+  const stopping = new AbortController();
+  let partial = '';
+  for await (const step of chat.send('Go on', { signal: stopping.signal, on_abort: 'finish' })) {
+    partial += step.text;
+    if (step.token >= 0) stopping.abort();
+    else assert.equal(step.finishReason, 'abort');
+  }
+  assert.deepEqual(chat.messages.slice(before.length), [{ role: 'user', content: 'Go on' }, { role: 'assistant', content: partial }]);
+  chat.messages.splice(before.length);
   await assert.rejects(collect(chat.send('x', { top_k: -1 })), InvalidArgumentError);
   assert.deepEqual(chat.messages, before);
   const streaming = chat.send('One');

@@ -112,7 +112,9 @@ export function llamaSuite({ numThreads, flavour }) {
       const pieces = [];
       const streamer = new TextStreamer(generator.tokenizer, { skip_prompt: true, callback_function: (t) => pieces.push(t) });
       const out = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, streamer });
-      assert.deepEqual(out, [{ generated_text: prompt.text + continuation }]);
+      // The reference's greedy run ended at its token budget unless it sampled an end-of-sequence token.
+      const ended = prompt.greedy.ids.length === prompt.greedy.new_tokens ? 'max_new_tokens' : 'eos';
+      assert.deepEqual(out, [{ generated_text: prompt.text + continuation, finish_reason: ended }]);
       assert.equal(pieces.join(''), continuation);
       const [only] = await generator(prompt.text, { max_new_tokens: prompt.greedy.new_tokens, return_full_text: false });
       assert.equal(only.generated_text, continuation);

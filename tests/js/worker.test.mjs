@@ -147,6 +147,38 @@ test('an abort stops generation in the worker; the model stays usable', async ()
   assert.deepEqual(tokens, prompt.greedy.ids.slice(0, 5));
 });
 
+test("with on_abort 'finish' the worker ends the stream with finishReason 'abort' and sends that item", async () => {
+  // sotu-llama (256 positions, ~5M parameters): slow enough that the abort reaches the worker long before the context is full.
+  const sotu = await engine.loadModel(new URL('../../examples/models/sotu-llama/', import.meta.url).pathname);
+  try {
+    const greedy = { max_new_tokens: 200, do_sample: false, eos_token_id: [] };
+    const controller = new AbortController();
+    const items = [];
+    for await (const item of sotu.generate('My fellow citizens,', { ...greedy, signal: controller.signal, on_abort: 'finish' })) {
+      items.push(item);
+      if (items.length === 3) controller.abort();
+    }
+    const last = items.at(-1);
+    assert.equal(last.finishReason, 'abort', JSON.stringify(last));
+    assert.equal(last.token, -1);
+    assert.ok(items.slice(0, -1).every((s) => s.finishReason === undefined && s.token >= 0));
+    const tokens = items.slice(0, -1).map((s) => s.token);
+    assert.ok(tokens.length >= 3 && tokens.length < 200, `stopped after ${tokens.length} tokens`);
+    // What arrived is the greedy run's beginning, and its text all of it.
+    const full = await generated(sotu, 'My fellow citizens,', greedy);
+    assert.deepEqual(tokens, full.tokens.slice(0, tokens.length));
+    assert.equal(items.map((s) => s.text).join(''), await sotu.tokenizer.decode(tokens));
+    // Aborted before the call: the page ends the stream the same way (the worker never hears of it).
+    const before = [];
+    for await (const item of sotu.generate('Hi', { signal: AbortSignal.abort(), on_abort: 'finish' })) before.push(item);
+    assert.deepEqual(before, [{ token: -1, text: '', finishReason: 'abort' }]);
+    // An option value the worker refuses keeps its class.
+    await assert.rejects(generated(sotu, 'Hi', { on_abort: 'later' }), InvalidArgumentError);
+  } finally {
+    sotu.dispose();
+  }
+});
+
 test('leaving a stream early (break) stops the worker, and the next call is right', async () => {
   const prompt = gpt2.prompts[1];
   for await (const step of model.generate(prompt.ids, { max_new_tokens: 1000, eos_token_id: [] })) {

@@ -227,9 +227,16 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   text += chat.messages.length + String(talker === model);
   // @ts-expect-error a turn is text
   chat.send([1, 2]);
-  // @ts-expect-error an abort throws; it is no finish reason
   const aborted: FinishReason = 'abort';
+  // @ts-expect-error OpenAI's name for the budget; qkv says 'max_new_tokens'
+  const length: FinishReason = 'length';
   void aborted;
+  void length;
+  const finishing: GenerationOptions = { signal, on_abort: 'finish' };
+  // @ts-expect-error an abort either throws or finishes the stream
+  const ignoring: GenerationOptions = { on_abort: 'ignore' };
+  void finishing;
+  void ignoring;
   const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
   const [seq, vocab]: [number, number] = forward.dims;
   const attention: AttentionResult = await model.attention('The cat sat');
@@ -285,6 +292,10 @@ export async function pipelines(folder: string): Promise<string> {
   const batched: TextGenerationOutput[][] = await generator(['a', 'b'], generationOptions);
   const chat: ChatGenerationOutput[] = await generator([{ role: 'user', content: 'Hi!' }], generationOptions);
   const reply: ChatMessage | undefined = chat[0]?.generated_text.at(-1);
+  const ended: FinishReason | undefined = outputs[0]?.finish_reason;
+  const chatEnded: FinishReason | undefined = chat[0]?.finish_reason;
+  void ended;
+  void chatEnded;
   await generator.dispose();
 
   const extractor: FeatureExtractionPipeline = await pipeline('feature-extraction', folder);
@@ -317,6 +328,11 @@ export async function generateInWorker(signal: AbortSignal): Promise<string> {
   for await (const { text: piece } of model.generate(ids, { max_new_tokens: 40, signal })) text += piece;
   const remoteChat: Chat = model.chat({ system: 'Be brief.' });
   for await (const { text: piece } of remoteChat.send('Hi', { signal })) text += piece;
+  // An abort that ends the stream: the worker sends the last item with finishReason 'abort'.
+  for await (const { text: piece, finishReason } of model.generate(ids, { signal, on_abort: 'finish' })) {
+    text += piece;
+    if (finishReason === 'abort') text += ' [aborted]';
+  }
   const { layers }: AttentionResult = await model.attention(ids);
   model.dispose();
   engine.terminate();

@@ -50,7 +50,8 @@ export class Chat {
   /**
    * Adds a user message and streams the assistant's reply, which joins the
    * conversation once the stream has ended. A turn that throws (an abort
-   * included) or is left early leaves the conversation as it was.
+   * included) or is left early leaves the conversation as it was; with
+   * on_abort: 'finish' an abort ends the stream, and the reply so far is kept.
    */
   async *send(content: string, options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     if (typeof content !== 'string') throw new InvalidArgumentError(`chat.send: content must be a string, got ${typeof content}`);

@@ -23,8 +23,19 @@ export interface GenerationOptions {
   stop?: string | readonly string[];
   /** Token ids that end generation; default: the model's eos_token_id. */
   eos_token_id?: number | readonly number[];
-  /** Aborts generation; the iterator then throws an AbortError. */
+  /**
+   * Aborts generation; the iterator then throws an AbortError (the signal's
+   * reason), unless on_abort is 'finish'.
+   */
   signal?: AbortSignal;
+  /**
+   * What an abort of `signal` does: 'throw' (default) makes the iterator (and
+   * the pipeline) throw an AbortError; 'finish' ends the stream as any other
+   * end does, with a last item whose finishReason is 'abort' (carrying text
+   * held back for stop strings), so the text generated so far is kept (the
+   * pipeline returns it with finish_reason 'abort').
+   */
+  on_abort?: 'throw' | 'finish';
   /**
    * 'left': a prompt longer than the context keeps its last tokens (as many as
    * the context holds). Default: such a prompt is an InvalidArgumentError.
@@ -55,13 +66,14 @@ export interface ResolvedGeneration {
   stop: string[];
   eos: number[];
   signal: AbortSignal | undefined;
+  onAbort: 'throw' | 'finish';
   truncation: 'left' | undefined;
   cachePrompt: boolean;
 }
 
 const KNOWN = new Set([
   'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
-  'eos_token_id', 'signal', 'truncation', 'cache_prompt',
+  'eos_token_id', 'signal', 'on_abort', 'truncation', 'cache_prompt',
 ]);
 
 function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
@@ -187,6 +199,9 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
     throw new InvalidArgumentError('generate: signal must be an AbortSignal');
   }
+  if (o.on_abort !== undefined && o.on_abort !== 'throw' && o.on_abort !== 'finish') {
+    throw new InvalidArgumentError(`generate: on_abort must be 'throw' or 'finish', got ${JSON.stringify(o.on_abort)}`);
+  }
   if (o.truncation !== undefined && o.truncation !== 'left') {
     throw new InvalidArgumentError(`generate: truncation must be 'left', got ${JSON.stringify(o.truncation)}`);
   }
@@ -202,6 +217,7 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
     stop: stopList as string[],
     eos: eosList as number[],
     signal: signal as AbortSignal | undefined,
+    onAbort: (o.on_abort as 'throw' | 'finish' | undefined) ?? 'throw',
   };
 }
 

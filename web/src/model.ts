@@ -80,7 +80,8 @@ export interface GeneratedToken {
    * The token id; -1 on a last item that only releases text held back until
    * the end (the lookahead for a stop string, or bytes of an unfinished
    * character) and carries the finishReason (after an end-of-sequence token,
-   * or with max_new_tokens 0), so counting items with token >= 0 counts tokens.
+   * an abort with on_abort 'finish', or with max_new_tokens 0), so counting
+   * items with token >= 0 counts tokens.
    */
   token: number;
   /** The text this token completes (may be '' while a multi-byte character is split across tokens). */
@@ -105,10 +106,11 @@ export interface GenerationUsage {
  * Why a generation ended: 'eos' (an end-of-sequence token was sampled; it is
  * not yielded), 'max_new_tokens' (that many were generated; also 0), 'context'
  * (the context is full: no position is left for another token), 'stop' (the
- * text reached a stop string; it is cut before it). An abort does not end the
- * stream with a reason: the iterator throws an AbortError.
+ * text reached a stop string; it is cut before it), 'abort' (the signal was
+ * aborted and the options say on_abort: 'finish'; by default an abort makes
+ * the iterator throw an AbortError instead).
  */
-export type FinishReason = 'eos' | 'max_new_tokens' | 'context' | 'stop';
+export type FinishReason = 'eos' | 'max_new_tokens' | 'context' | 'stop' | 'abort';
 
 export interface ForwardResult {
   /** Logits of every position, row-major [seq, vocab]. */
@@ -180,7 +182,16 @@ export class Model {
     try {
       const session = this.live();
       const { sampling, signal } = resolved;
-      signal?.throwIfAborted();
+      // Whether to end here for an abort: throws the signal's reason unless on_abort is 'finish'.
+      const aborted = (): boolean => {
+        if (signal?.aborted !== true) return false;
+        if (resolved.onAbort === 'throw') signal.throwIfAborted();
+        return true;
+      };
+      if (aborted()) {
+        yield { token: -1, text: '', finishReason: 'abort', usage: { promptTokens: ids.length, cachedTokens: 0, generatedTokens: 0 } };
+        return;
+      }
       const cachedTokens = this.backend.call(() => {
         session.seed(resolved.seed);
         // Once per generation: every sample() below uses these options.
@@ -203,7 +214,10 @@ export class Model {
       // stream is not held back a step to learn whether it ends.
       let reason: FinishReason = 'max_new_tokens';
       for (let i = 0; i < resolved.maxNewTokens; i++) {
-        signal?.throwIfAborted();
+        if (aborted()) {
+          reason = 'abort';
+          break;
+        }
         const token = this.backend.call(() => session.sample());
         if (resolved.eos.includes(token)) {
           reason = 'eos';
@@ -234,8 +248,8 @@ export class Model {
         const live = this.live();
         this.backend.call(() => live.append(Int32Array.of(token), false));
       }
-      // An end-of-sequence token (or max_new_tokens 0): text held back for stop
-      // strings and any bytes of an unfinished character, with the reason.
+      // An end-of-sequence token, an abort (on_abort 'finish') or max_new_tokens 0: text
+      // held back for stop strings and any bytes of an unfinished character, with the reason.
       const rest = text + decoder.flush();
       yield { token: -1, text: rest.slice(emitted), finishReason: reason, usage: usage() };
     } finally {

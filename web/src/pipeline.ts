@@ -9,8 +9,7 @@ import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationOptions } from './generation.js';
 import { loadModel, type ModelSource, type ProgressInfo } from './load-model.js';
-import type { Model } from './model.js';
-import type { Pooling } from './model.js';
+import type { FinishReason, Model, Pooling } from './model.js';
 import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -41,11 +40,15 @@ export interface TextGenerationOptions extends GenerationOptions {
 
 export interface TextGenerationOutput {
   generated_text: string;
+  /** Why this text's generation ended (qkv's addition to transformers.js's shape; see FinishReason). */
+  finish_reason: FinishReason;
 }
 
 /** The output for a conversation, as transformers.js gives it: the messages with the assistant's reply appended. */
 export interface ChatGenerationOutput {
   generated_text: ChatMessage[];
+  /** Why the reply's generation ended (see FinishReason). */
+  finish_reason: FinishReason;
 }
 
 export interface FeatureExtractionOptions {
@@ -129,30 +132,33 @@ function textGeneration(model: Model) {
   type Input = string | readonly string[] | readonly ChatMessage[] | readonly (readonly ChatMessage[])[];
   return async (texts: Input, options: TextGenerationOptions = {}) => {
     const { return_full_text: fullText = true, streamer, ...generation } = options;
-    /** The new text for one prompt (the streamer sees the prompt's text first). */
-    const complete = async (prompt: string, input: string | number[]): Promise<string> => {
+    /** The new text for one prompt and why it ended (the streamer sees the prompt's text first). */
+    const complete = async (prompt: string, input: string | number[]): Promise<{ text: string; reason: FinishReason }> => {
       streamer?.onText(prompt, true);
       let text = '';
+      // Every stream's last item carries its reason; the fallback only satisfies the type.
+      let reason: FinishReason = 'max_new_tokens';
       try {
-        for await (const { text: piece } of model.generate(input, generation)) {
+        for await (const { text: piece, finishReason } of model.generate(input, generation)) {
           text += piece;
+          if (finishReason !== undefined) reason = finishReason;
           streamer?.onText(piece, false);
         }
       } finally {
         streamer?.end();
       }
-      return text;
+      return { text, reason };
     };
     const one = async (prompt: string): Promise<TextGenerationOutput[]> => {
-      const text = await complete(prompt, prompt);
-      return [{ generated_text: fullText ? prompt + text : text }];
+      const { text, reason } = await complete(prompt, prompt);
+      return [{ generated_text: fullText ? prompt + text : text, finish_reason: reason }];
     };
     // A conversation: as transformers.js, generated_text is the messages plus the assistant's reply.
     const chat = async (messages: readonly ChatMessage[]): Promise<ChatGenerationOutput[]> => {
       const prompt = model.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
       const ids = model.tokenizer.encode(prompt, { add_special_tokens: false });
-      const content = await complete(prompt, ids);
-      return [{ generated_text: [...messages, { role: 'assistant', content }] }];
+      const { text: content, reason } = await complete(prompt, ids);
+      return [{ generated_text: [...messages, { role: 'assistant', content }], finish_reason: reason }];
     };
     if (typeof texts === 'string') return one(texts);
     if (isConversation(texts)) return chat(texts);

@@ -56,10 +56,19 @@ export class WorkerModel {
     this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args));
   }
 
-  /** Streams generated tokens, as Model.generate(); `signal` aborts generation in the worker. */
+  /**
+   * Streams generated tokens, as Model.generate(); `signal` aborts generation
+   * in the worker (with on_abort 'finish', the worker's last item, finishReason
+   * 'abort', arrives as any other end does).
+   */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     const { signal, ...rest } = options;
+    if (signal?.aborted === true && rest.on_abort === 'finish') {
+      // Aborted before anything was sent: the worker would never hear of it. End as Model.generate() does.
+      yield { token: -1, text: '', finishReason: 'abort' };
+      return;
+    }
     signal?.throwIfAborted();
     const tokens: GeneratedToken[] = [];
     let wake: (() => void) | undefined;
