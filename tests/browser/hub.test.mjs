@@ -122,44 +122,49 @@ test('a corrupted download in a page is an IntegrityError from the wasm hash; no
   }
 });
 
-test('the demo page loads a model by Hub id, generates, and loads it again offline', async () => {
-  const id = 'org/demo-gpt2';
-  hub.addRepo(id, fixtureRepo('gpt2-tiny'));
-  const page = await live.browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(`${live.server.url}/isolated/examples/browser/index.html?hub=${encodeURIComponent(hub.url)}&id=${id}`);
-    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-    const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-    assert.equal(await page.inputValue('#model-id'), id);
-    await page.click('#load-id');
-    await settled();
-    assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: GPT2LMHeadModel, `));
-    await page.fill('#prompt', 'Hello');
-    await page.fill('input[name=max_new_tokens]', '4');
-    await page.click('#generate');
-    await settled();
-    assert.match(await page.textContent('#generate-status'), /^Done: 4 tokens/);
+// As the README's reader would: on a phone-sized window and on a desktop one.
+for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
+  test(`the demo page at ${viewport.width} px loads a model by Hub id, generates, and loads it again offline`, async () => {
+    const id = `org/demo-gpt2-${viewport.width}`;
+    hub.addRepo(id, fixtureRepo('gpt2-tiny'));
+    const page = await live.browser.newPage({ viewport });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${live.server.url}/isolated/examples/browser/index.html?hub=${encodeURIComponent(hub.url)}&id=${id}`);
+      await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+      const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 60_000 });
+      assert.equal(await page.inputValue('#model-id'), id);
+      await page.click('#load-id');
+      await settled();
+      assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: GPT2LMHeadModel, `));
+      await page.fill('#prompt', 'Hello');
+      await page.fill('input[name=max_new_tokens]', '4');
+      await page.click('#generate');
+      await settled();
+      assert.match(await page.textContent('#generate-status'), /^Done: 4 tokens/);
 
-    hub.resetRequests();
-    await page.click('.hub-settings summary');
-    await page.check('#hub-offline');
-    await page.click('#load-id');
-    await settled();
-    assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: GPT2LMHeadModel, `));
-    assert.deepEqual(hub.requests, []);
-    await page.fill('#model-id', 'org/not-cached');
-    await page.click('#load-id');
-    await settled();
-    // The error shows beside the Hub id row (demo-notes.test.mjs tests its styling); the status says no model.
-    assert.match(await page.textContent('#load-error'), /^Could not load org\/not-cached: .*not in the cache/);
-    assert.equal(await page.textContent('#load-status'), 'No model loaded.');
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+      hub.resetRequests();
+      await page.click('.hub-settings summary');
+      await page.check('#hub-offline');
+      await page.click('#load-id');
+      await settled();
+      assert.match(await page.textContent('#load-status'), new RegExp(`^${id}: GPT2LMHeadModel, `));
+      assert.deepEqual(hub.requests, []);
+      await page.fill('#model-id', 'org/not-cached');
+      await page.click('#load-id');
+      await settled();
+      // The error shows beside the Hub id row (demo-notes.test.mjs tests its styling); the status says no model.
+      assert.match(await page.textContent('#load-error'), /^Could not load org\/not-cached: .*not in the cache/);
+      assert.equal(await page.textContent('#load-status'), 'No model loaded.');
+      assert.deepEqual(errors, []);
+      // Nothing scrolls sideways, at either width.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'horizontal scroll');
+    } finally {
+      await page.close();
+    }
+  });
+}
 
 test("a page's env.allowLocalModels looks under env.localModelPath first, as transformers.js does", async () => {
   const page = await live.browser.newPage();

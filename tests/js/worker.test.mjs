@@ -67,7 +67,9 @@ test("gpt2-tiny in a worker: greedy text, logits and attention equal PyTorch's",
     return step;
   };
   assert.equal((await last({ max_new_tokens: 3 })).finishReason, 'max_new_tokens');
-  assert.deepEqual(await last({ max_new_tokens: 20, eos_token_id: prompt.greedy.ids[2] }), { token: -1, text: '', finishReason: 'eos' });
+  const length = prompt.ids.length; // the prompt again: all but its last token from the worker's cache
+  assert.deepEqual(await last({ max_new_tokens: 20, eos_token_id: prompt.greedy.ids[2] }),
+    { token: -1, text: '', finishReason: 'eos', usage: { promptTokens: length, cachedTokens: length - 1, generatedTokens: 2 } });
   assert.equal((await last({ max_new_tokens: 20, stop: prompt.greedy.text.slice(5, 9) })).finishReason, 'stop');
   const { maxAbs, rows, agree } = await compareLogits(model, 'gpt2-tiny');
   assert.ok(rows >= 20 && agree === rows && maxAbs <= 1e-4, `max |logit error| ${maxAbs}, top-1 ${agree}/${rows}`);
