@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { settledPage, useDemoPage } from './demo-page.mjs';
+import { settledPage, stopOnFirstToken, useDemoPage } from './demo-page.mjs';
 
 const gpt2Positions = JSON.parse(readFileSync(new URL('../fixtures/gpt2-tiny/config.json', import.meta.url), 'utf8')).n_positions;
 let page;
@@ -82,16 +82,7 @@ test('a stop string from the form: "stop string", the text cut before it', { tim
 
 test('Stop: "aborted", after the tokens that arrived, nothing lost and nothing after', { timeout: 60_000 }, async () => {
   const most = 230;
-  const stopped = page.evaluate(() => new Promise((resolve) => {
-    const observer = new MutationObserver(() => {
-      if (document.querySelector('#output .generated')?.textContent) {
-        observer.disconnect();
-        document.getElementById('stop').click();
-        resolve();
-      }
-    });
-    observer.observe(document.getElementById('output'), { subtree: true, childList: true, characterData: true });
-  }));
+  const stopped = stopOnFirstToken(page);
   await page.fill('#prompt', 'My fellow citizens, ');
   await page.fill('input[name=max_new_tokens]', String(most));
   await page.fill('input[name=stop]', '');

@@ -36,3 +36,15 @@ export function useDemoPage({ viewport, ignoreError = () => false, onReady = () 
 /** Waits until the page is neither loading nor generating. */
 export const settledPage = (page) =>
   page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+
+/** Resolves once the page's Stop button has been clicked, as soon as the first generated text shows. */
+export const stopOnFirstToken = (page) => page.evaluate(() => new Promise((resolve) => {
+  const observer = new MutationObserver(() => {
+    if (document.querySelector('#output .generated')?.textContent) {
+      observer.disconnect();
+      document.getElementById('stop').click();
+      resolve();
+    }
+  });
+  observer.observe(document.getElementById('output'), { subtree: true, childList: true, characterData: true });
+}));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { MODELS } from '../../examples/browser/models.js';
 import { startServer } from './server.mjs';
 import { launchChromium } from './chromium.mjs';
+import { stopOnFirstToken } from './demo-page.mjs';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 // What the page should report about the model, from its config.json.
@@ -130,16 +131,7 @@ for (const isolation of ['isolated', 'plain']) {
       // Stop: clicked as soon as the first token shows, long before the context is full.
       const most = Math.min(500, nCtx - 20);
       await page.fill('input[name=max_new_tokens]', String(most));
-      const stopped = page.evaluate(() => new Promise((resolve) => {
-        const observer = new MutationObserver(() => {
-          if (document.querySelector('#output .generated')?.textContent) {
-            observer.disconnect();
-            document.getElementById('stop').click();
-            resolve();
-          }
-        });
-        observer.observe(document.getElementById('output'), { subtree: true, childList: true, characterData: true });
-      }));
+      const stopped = stopOnFirstToken(page);
       await page.click('#generate');
       await stopped;
       await waitForState(page, 'ready');
