@@ -1,8 +1,8 @@
 // Chat mode's view: the transcript (user and assistant bubbles, the reply
 // streaming into its bubble), the numbers line under it, and the error beside
-// the input. The conversation itself is the Chat's (chat.messages): after
-// each turn the transcript is drawn again from it, so what shows is what the
-// model will be given next turn.
+// the input. The conversation itself is the Chat's (chat.messages): a turn
+// that fails is drawn again from it, so what shows is what the model will be
+// given next turn (a reply that streamed to its end is already what the Chat keeps).
 export class ChatView {
   constructor({ transcript, status, error }) {
     Object.assign(this, { transcript, status, error });
@@ -34,8 +34,9 @@ export class ChatView {
     if (following) box.scrollTop = box.scrollHeight;
   }
 
-  /** The numbers of the reply: time to first token, decode speed, why it ended, and the prompt cache's share. */
+  /** The reply has ended: its numbers (time to first token, decode speed, why it ended, the prompt cache's share). */
   finish(stats, usage) {
+    this.reply.classList.remove('streaming');
     const ttft = stats.ttftMs !== undefined ? `${stats.ttftMs.toFixed(0)} ms` : '–';
     const speed = stats.tokensPerSecond !== undefined ? stats.tokensPerSecond.toFixed(1) : '–';
     const cache = usage !== undefined ? ` ${usage.cachedTokens} of ${usage.promptTokens} prompt tokens from the cache.` : '';

@@ -365,7 +365,6 @@ $('send').addEventListener('click', async () => {
         usage = step.usage;
       }
     }
-    chatView.show(chat.messages);
     chatView.finish(stats, usage);
   } catch (e) {
     // The conversation is as it was before the turn (the Chat adds a turn only when its stream ends): so is the

@@ -245,3 +245,53 @@ test('Stop keeps the partial reply, the beginning of the full one; the next turn
   assert.ok(Number(next.cachedTokens) > 0, next.text);
   assert.deepEqual(errors, []);
 });
+
+test('keys: Shift+Enter is a new line, Ctrl+Enter and Cmd+Enter send', { timeout: 60_000 }, async () => {
+  await loadListed('llama-tiny-chat');
+  await setGreedy(2);
+  await page.fill('#chat-input', 'one');
+  await page.press('#chat-input', 'Shift+Enter');
+  await page.type('#chat-input', 'two');
+  assert.equal(await page.inputValue('#chat-input'), 'one\ntwo');
+  assert.deepEqual(await bubbles(), [], 'Shift+Enter sent nothing');
+  for (const [i, key] of ['Control+Enter', 'Meta+Enter'].entries()) {
+    await page.press('#chat-input', key);
+    await settled();
+    const shown = await bubbles();
+    assert.equal(shown.length, 2 * (i + 1), key);
+    assert.equal(shown.at(-2).text, i === 0 ? 'one\ntwo' : 'three');
+    await page.fill('#chat-input', 'three');
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the transcript follows the reply as it streams, and stays where the user scrolled to', { timeout: 60_000 }, async () => {
+  // A transcript a few lines high, so a reply overflows it.
+  await page.addStyleTag({ content: '#transcript { min-height: 0 !important; max-height: 5em !important; }' });
+  await page.click('#new-chat');
+  await setGreedy(40);
+  await send('The cat sat on the mat');
+  const followed = await page.$eval('#transcript', (t) => ({ top: t.scrollTop, bottom: t.scrollHeight - t.clientHeight }));
+  assert.ok(followed.bottom > 20, `the turns overflow the transcript (${followed.bottom} px)`);
+  assert.ok(followed.top >= followed.bottom - 8, `scrolled to ${followed.top} of ${followed.bottom}`);
+  // Scrolled to the top mid-reply: it stays there while the reply goes on.
+  const scrolledUp = page.evaluate(() => new Promise((resolve) => {
+    const box = document.getElementById('transcript');
+    const observer = new MutationObserver(() => {
+      const reply = document.querySelector('#transcript .bubble.streaming .text');
+      if (reply?.textContent) {
+        observer.disconnect();
+        box.scrollTop = 0;
+        resolve(reply.textContent.length);
+      }
+    });
+    observer.observe(box, { subtree: true, childList: true, characterData: true });
+  }));
+  await page.fill('#chat-input', 'The dog');
+  await page.click('#send');
+  const lengthThen = await scrolledUp;
+  await settled();
+  assert.ok((await bubbles()).at(-1).text.length > lengthThen, 'the reply kept coming after the scroll');
+  assert.equal(await page.$eval('#transcript', (t) => t.scrollTop), 0);
+  assert.deepEqual(errors, []);
+});
