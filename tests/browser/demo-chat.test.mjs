@@ -295,3 +295,43 @@ test('the transcript follows the reply as it streams, and stays where the user s
   assert.equal(await page.$eval('#transcript', (t) => t.scrollTop), 0);
   assert.deepEqual(errors, []);
 });
+
+/** WCAG relative luminance and contrast of CSS rgb() colours. */
+function luminance(css) {
+  const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+const contrast = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+
+test('the bubbles and tabs are readable in light and dark mode', { timeout: 60_000 }, async () => {
+  assert.ok((await bubbles()).length >= 2);
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const c = await page.evaluate(() => {
+      const css = (sel, prop = 'color') => getComputedStyle(document.querySelector(sel))[prop];
+      return {
+        panel: css('#generate-panel', 'backgroundColor'),
+        user: css('.bubble.user .text'), userBg: css('.bubble.user', 'backgroundColor'),
+        userWho: css('.bubble.user .who'),
+        model: css('.bubble.assistant .text'), modelBg: css('.bubble.assistant', 'backgroundColor'),
+        modelWho: css('.bubble.assistant .who'),
+        tab: css('#mode-generate'), tabBg: css('#mode-generate', 'backgroundColor'),
+        selected: css('#mode-chat'), selectedBg: css('#mode-chat', 'backgroundColor'),
+      };
+    });
+    // A transparent tab shows the panel behind it.
+    const tabBg = /rgba\(.*, 0\)$/.test(c.tabBg) ? c.panel : c.tabBg;
+    for (const [what, ink, bg] of [['user', c.user, c.userBg], ['user label', c.userWho, c.userBg], ['reply', c.model, c.modelBg],
+      ['reply label', c.modelWho, c.modelBg], ['Generate tab', c.tab, tabBg], ['Chat tab (selected)', c.selected, c.selectedBg]]) {
+      assert.ok(contrast(ink, bg) >= 4.5, `${colorScheme}: ${what} ${ink} on ${bg}: ${contrast(ink, bg).toFixed(1)}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  assert.deepEqual(errors, []);
+});
