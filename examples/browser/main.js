@@ -1,8 +1,9 @@
 // Wires the demo page together: qkv in a worker (WorkerEngine), the three
-// ways to pick a model, generation with its numbers and Stop, and the
-// attention viewer.
+// ways to pick a model, generation with its numbers and Stop, chat mode for
+// models with a chat template, and the attention viewer.
 import { env, WorkerEngine } from '../../dist/index.js';
 import { AttentionView } from './attention-view.js';
+import { ChatView } from './chat-view.js';
 import { GenerationStats } from './generation-stats.js';
 import { LoadProgress } from './load-progress.js';
 import { entriesFromDrop, entriesFromInput, pickModelFiles } from './model-source.js';
@@ -25,10 +26,13 @@ const attention = new AttentionView({
 });
 const similarity = new SimilarityView({ input: $('sentences'), table: $('similarity'), status: $('similarity-status') });
 const sampling = $('sampling');
+const chatView = new ChatView({ transcript: $('transcript'), status: $('chat-status'), error: $('chat-error') });
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
 let lastLoad; // the arguments of the load that gave `model`: a change of dtype loads it again with them
 let running; // AbortController of the load or generation in progress: Stop aborts it
+let canChat = false; // the loaded model has a chat template
+let chat; // the conversation of chat mode (a Chat over `model`), made at its first message
 
 /** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding': enables what makes sense. */
 function setState(state) {
@@ -44,6 +48,12 @@ function setState(state) {
   $('dtype').disabled = busy;
   $('kv-dtype').disabled = busy;
   $('generate').disabled = !canRun;
+  $('send').disabled = !canRun || !canChat;
+  $('new-chat').disabled = busy || !canChat;
+  $('chat-stop').disabled = state !== 'generating';
+  for (const id of ['mode-chat', 'mode-generate']) $(id).disabled = busy;
+  // The system message is the conversation's first: fixed once it has turns, until New chat.
+  $('system').readOnly = hasTurns(chat) || state === 'generating';
   $('show-attention').disabled = loadedModel === undefined || busy;
   $('stop').disabled = state !== 'generating' && state !== 'loading';
   $('copy-output').disabled = $('output').textContent === '';
@@ -94,6 +104,11 @@ function unload() {
   model?.dispose();
   model = undefined;
   loadedModel = undefined;
+  // Another model (or the same one again) starts a new conversation; chat mode waits for its template.
+  chat = undefined;
+  canChat = false;
+  chatView.clear();
+  setMode('generate');
   showCurrentModel();
   attention.clear();
   similarity.clear();
@@ -138,6 +153,9 @@ async function load(request) {
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
     if (!info.capabilities.includes('generate')) {
       output.showNote(`${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`);
+    } else {
+      canChat = await hasChatTemplate(model);
+      setMode(canChat ? 'chat' : 'generate');
     }
   } catch (e) {
     if (e.name === 'AbortError') {
@@ -287,6 +305,97 @@ $('copy-output').addEventListener('click', async () => {
     button.title = e.message;
   }
   setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+});
+
+// --- chat ------------------------------------------------------------------
+
+/** Whether the model's tokenizer renders a conversation (it has a chat template that works). */
+async function hasChatTemplate(m) {
+  try {
+    await m.tokenizer.apply_chat_template([{ role: 'user', content: 'Hi' }], { add_generation_prompt: true, tokenize: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 'generate' | 'chat': shows that tab's panel; the sampling form goes with it (one set of settings for both). */
+function setMode(mode) {
+  const chatting = mode === 'chat';
+  $('mode-tabs').hidden = !canChat;
+  $('generate-box').hidden = chatting;
+  $('chat-box').hidden = !chatting;
+  $('mode-chat').setAttribute('aria-selected', String(chatting));
+  $('mode-generate').setAttribute('aria-selected', String(!chatting));
+  (chatting ? $('chat-input') : $('prompt')).after(sampling);
+}
+
+$('mode-chat').addEventListener('click', () => setMode('chat'));
+$('mode-generate').addEventListener('click', () => setMode('generate'));
+
+/** The system field's text, or undefined when it is blank (no system message). */
+const systemMessage = () => ($('system').value.trim() === '' ? undefined : $('system').value);
+/** Whether conversation `c` starts with this system message (undefined: with none). */
+const startsWith = (c, system) => (system === undefined
+  ? c.messages[0]?.role !== 'system'
+  : c.messages[0]?.role === 'system' && c.messages[0].content === system);
+const hasTurns = (c) => c?.messages.some((m) => m.role !== 'system') ?? false;
+
+$('send').addEventListener('click', async () => {
+  const text = $('chat-input').value;
+  if (text.trim() === '') return;
+  // A conversation starts at its first message, with the system message then in the field (which is read-only
+  // while the conversation has turns).
+  if (chat === undefined || (!hasTurns(chat) && !startsWith(chat, systemMessage()))) chat = model.chat({ system: systemMessage() });
+  setState('generating');
+  $('chat-input').value = '';
+  chatView.start(text);
+  const options = readSampling(sampling);
+  const stats = new GenerationStats(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const controller = new AbortController();
+  running = controller;
+  try {
+    // on_abort 'finish': Stop ends the reply like any other end, and the chat keeps it as far as it got.
+    let usage;
+    for await (const step of chat.send(text, { ...options, seed: stats.seed, signal: controller.signal, on_abort: 'finish' })) {
+      stats.add(step.token);
+      chatView.append(step.text);
+      if (step.finishReason !== undefined) {
+        stats.finish(step.finishReason, loadedModel.nCtx);
+        usage = step.usage;
+      }
+    }
+    chatView.finish(stats, usage);
+  } catch (e) {
+    // The conversation is as it was before the turn (the Chat adds a turn only when its stream ends): so is the
+    // transcript, and the message goes back into the input to be edited or sent again.
+    chatView.fail(`Could not reply: ${e.message}`, chat.messages);
+    $('chat-input').value = text;
+  } finally {
+    running = undefined;
+  }
+  setState('ready');
+});
+
+$('chat-stop').addEventListener('click', () => running?.abort());
+
+$('new-chat').addEventListener('click', () => {
+  // The same system message: the conversation starts again; another one: a new conversation with it.
+  if (chat !== undefined && startsWith(chat, systemMessage())) {
+    chat.reset();
+  } else {
+    chat = undefined;
+  }
+  chatView.clear();
+  setState(document.body.dataset.state);
+  $('chat-input').focus();
+});
+
+// Enter sends, Shift+Enter is a new line; Ctrl+Enter (⌘+Enter) sends too, as in the Generate prompt.
+$('chat-input').addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' || e.isComposing || (e.shiftKey && !e.ctrlKey && !e.metaKey)) return;
+  e.preventDefault();
+  if (!$('send').disabled) $('send').click();
 });
 
 // --- attention -----------------------------------------------------------

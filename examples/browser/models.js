@@ -1,10 +1,12 @@
 // The models the demo offers in its list, one line each. `path` is relative to
 // this page; `weights` names the safetensors file(s) in that folder (listed,
 // so the page never probes for a shard index that is not there); `optional` names the optional files the
-// folder has (tokenizer_config.json, generation_config.json), passed when listed and never asked for otherwise.
+// folder has (tokenizer_config.json, generation_config.json), passed when listed and never asked for otherwise;
+// `tokenizerConfig`, a path relative to this page, takes tokenizer_config.json from elsewhere (a chat template).
 export const MODELS = [
   { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], optional: ['generation_config.json'], prompt: 'My fellow citizens, ' },
   { id: 'llama-tiny', label: 'llama-tiny (test fixture: random weights, 2 layers, 4 heads)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat because' },
+  { id: 'llama-tiny-chat', label: 'llama-tiny-chat (test fixture: llama-tiny with the Zephyr chat template; chat mode)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], tokenizerConfig: '../../tests/fixtures/chat-templates/zephyr-tokenizer_config.json', prompt: 'The cat sat on the mat because' },
   { id: 'gpt2-tiny', label: 'gpt2-tiny (test fixture: random weights, 2 layers, 2 heads)', path: '../../tests/fixtures/gpt2-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'Hello, world. The cat sat on the mat' },
   { id: 'bert-tiny', label: 'bert-tiny (test fixture: random weights encoder; attention and similarity)', path: '../../tests/fixtures/bert-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
@@ -17,6 +19,7 @@ export function modelFiles(entry, base = location.href) {
     config: new URL('config.json', folder).href,
     weights: entry.weights.map((name) => new URL(name, folder).href),
     tokenizer: new URL('tokenizer.json', folder).href,
+    ...(entry.tokenizerConfig !== undefined ? { tokenizerConfig: new URL(entry.tokenizerConfig, base).href } : {}),
     ...(has('tokenizer_config.json') ? { tokenizerConfig: new URL('tokenizer_config.json', folder).href } : {}),
     ...(has('generation_config.json') ? { generationConfig: new URL('generation_config.json', folder).href } : {}),
   };

@@ -56,6 +56,14 @@ const brokenLabels = (page) => page.evaluate(() => {
   return out;
 });
 
+/** The page's layout checks: no sideways scroll, panels holding their contents, short labels on one line. */
+const checker = (page) => async (when) => {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth, innerWidth }));
+  assert.ok(scrollWidth <= innerWidth, `${when}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
+  assert.deepEqual(await overflowing(page), [], when);
+  assert.deepEqual(await brokenLabels(page), [], `${when}: labels broken over lines`);
+};
+
 for (const width of [360, 390, 800, 1280]) {
   test(`demo page at ${width} px: no sideways scroll, panels hold their contents`, { timeout: 60_000 }, async () => {
     const page = await live.browser.newPage({ viewport: { width, height: 900 } });
@@ -65,12 +73,7 @@ for (const width of [360, 390, 800, 1280]) {
     try {
       await page.goto(`${live.server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
       await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-      const check = async (when) => {
-        const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth, innerWidth }));
-        assert.ok(scrollWidth <= innerWidth, `${when}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`);
-        assert.deepEqual(await overflowing(page), [], when);
-        assert.deepEqual(await brokenLabels(page), [], `${when}: labels broken over lines`);
-      };
+      const check = checker(page);
       await page.evaluate(() => { document.querySelector('.hub-settings').open = true; });
       await check('before loading, Hub settings open');
       // Loaded, with generated text and a heatmap: the longest status lines and the widest content.
@@ -83,6 +86,45 @@ for (const width of [360, 390, 800, 1280]) {
       await page.evaluate(() => { document.querySelector('.hub-settings').open = true; });
       await check('after loading and generating');
       await page.screenshot({ path: `${artifacts}demo-layout-${width}.png`, fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+// Chat mode (llama-tiny-chat has a chat template): the tabs, a system message, a transcript with turns (a long
+// unbroken word among them), the numbers line and an error beside the input.
+for (const width of [360, 800, 1280]) {
+  test(`chat mode at ${width} px: no sideways scroll, the chat panel holds its contents`, { timeout: 90_000 }, async () => {
+    const page = await live.browser.newPage({ viewport: { width, height: 900 } });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${live.server.url}/isolated/examples/browser/index.html?model=llama-tiny-chat`);
+      await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+      const check = checker(page);
+      await page.click('#load-bundled');
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+      assert.equal(await page.$eval('#chat-box', (b) => !b.hidden), true, 'chat mode');
+      await page.fill('#system', 'You are terse.');
+      await page.fill('input[name=max_new_tokens]', '8');
+      await page.fill('input[name=seed]', '1');
+      for (const text of ['Hello there, how are you today?', `A long word: ${'x'.repeat(120)}`]) {
+        await page.fill('#chat-input', text);
+        await page.click('#send');
+        await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('chat-status').dataset.finishReason, null, { timeout: 30_000 });
+      }
+      await check('after two turns');
+      // The transcript scrolls up and down only: its bubbles wrap (the long word too) instead of widening it.
+      const transcript = await page.$eval('#transcript', (t) => ({ scrollWidth: t.scrollWidth, clientWidth: t.clientWidth }));
+      assert.ok(transcript.scrollWidth <= transcript.clientWidth, `the transcript scrolls sideways: ${JSON.stringify(transcript)}`);
+      await page.fill('#chat-input', 'too long '.repeat(80));
+      await page.click('#send');
+      await page.waitForFunction(() => !document.getElementById('chat-error').hidden, null, { timeout: 30_000 });
+      await check('with an error beside the input');
+      await page.screenshot({ path: `${artifacts}demo-chat-layout-${width}.png`, fullPage: true });
       assert.deepEqual(errors, []);
     } finally {
       await page.close();

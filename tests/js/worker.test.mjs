@@ -23,6 +23,7 @@ import {
 } from '../../dist/index.js';
 
 const gpt2 = reference('gpt2-tiny');
+const sotuFolder = new URL('../../examples/models/sotu-llama/', import.meta.url).pathname;
 let engine;
 let model;
 
@@ -67,9 +68,11 @@ test("gpt2-tiny in a worker: greedy text, logits and attention equal PyTorch's",
     return step;
   };
   assert.equal((await last({ max_new_tokens: 3 })).finishReason, 'max_new_tokens');
-  const length = prompt.ids.length; // the prompt again: all but its last token from the worker's cache
-  assert.deepEqual(await last({ max_new_tokens: 20, eos_token_id: prompt.greedy.ids[2] }),
-    { token: -1, text: '', finishReason: 'eos', usage: { promptTokens: length, cachedTokens: length - 1, generatedTokens: 2 } });
+  // With its usage: the same prompt as the call before, so all but its last token come from the cache.
+  assert.deepEqual(await last({ max_new_tokens: 20, eos_token_id: prompt.greedy.ids[2] }), {
+    token: -1, text: '', finishReason: 'eos',
+    usage: { promptTokens: prompt.ids.length, cachedTokens: prompt.ids.length - 1, generatedTokens: 2 },
+  });
   assert.equal((await last({ max_new_tokens: 20, stop: prompt.greedy.text.slice(5, 9) })).finishReason, 'stop');
   const { maxAbs, rows, agree } = await compareLogits(model, 'gpt2-tiny');
   assert.ok(rows >= 20 && agree === rows && maxAbs <= 1e-4, `max |logit error| ${maxAbs}, top-1 ${agree}/${rows}`);
@@ -134,24 +137,37 @@ test('bert-tiny in a worker: embeddings equal PyTorch\'s; encoder errors keep th
 });
 
 test('an abort stops generation in the worker; the model stays usable', async () => {
-  const prompt = gpt2.prompts[0];
-  const controller = new AbortController();
-  let seen = 0;
-  await assert.rejects(async () => {
-    for await (const { token } of model.generate(prompt.ids, { max_new_tokens: 1000, signal: controller.signal, eos_token_id: [] })) {
-      if (token >= 0 && ++seen === 3) controller.abort();
-    }
-  }, (e) => e.name === 'AbortError');
-  assert.ok(seen >= 3 && seen < 1000, `stopped after ${seen} tokens`);
-  // An already aborted signal rejects before anything is sent.
-  await assert.rejects(generated(model, prompt.ids, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
-  const { tokens } = await generated(model, prompt.ids, { max_new_tokens: 5 });
-  assert.deepEqual(tokens, prompt.greedy.ids.slice(0, 5));
+  // sotu-llama (256 positions): gpt2-tiny's 64 positions can all be generated before the abort reaches the
+  // worker, which then ends the stream ('context') instead of rejecting.
+  const sotu = await engine.loadModel(sotuFolder);
+  try {
+    const prompt = 'My fellow citizens,';
+    const greedy = { max_new_tokens: 5, do_sample: false };
+    // What the model gives before any abort, computed without the prompt cache.
+    const want = (await generated(sotu, prompt, { ...greedy, cache_prompt: false })).tokens;
+    const controller = new AbortController();
+    let seen = 0;
+    await assert.rejects(async () => {
+      for await (const { token } of sotu.generate(prompt, { max_new_tokens: 1000, signal: controller.signal, eos_token_id: [] })) {
+        if (token >= 0 && ++seen === 3) controller.abort();
+      }
+    }, (e) => e.name === 'AbortError');
+    assert.ok(seen >= 3 && seen < 1000, `stopped after ${seen} tokens`);
+    // An already aborted signal rejects before anything is sent.
+    await assert.rejects(generated(sotu, prompt, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+    const { tokens } = await generated(sotu, prompt, greedy);
+    assert.deepEqual(tokens, want);
+  } finally {
+    sotu.dispose();
+  }
+  // gpt2-tiny against its PyTorch reference: still right after another model's abort.
+  const ref = gpt2.prompts[0];
+  assert.deepEqual((await generated(model, ref.ids, { max_new_tokens: 5 })).tokens, ref.greedy.ids.slice(0, 5));
 });
 
 test("with on_abort 'finish' the worker ends the stream with finishReason 'abort' and sends that item", async () => {
   // sotu-llama (256 positions, ~5M parameters): slow enough that the abort reaches the worker long before the context is full.
-  const sotu = await engine.loadModel(new URL('../../examples/models/sotu-llama/', import.meta.url).pathname);
+  const sotu = await engine.loadModel(sotuFolder);
   try {
     const greedy = { max_new_tokens: 200, do_sample: false, eos_token_id: [] };
     const controller = new AbortController();

@@ -44,17 +44,22 @@ async function run() {
 
   const attention = await model.attention(ref.prompts[ref.attention.prompt].text);
 
-  // Stop after three tokens of a long generation.
+  // Stop after three tokens of a long generation, on sotu-llama (256 positions): gpt2-tiny's 64 can all be
+  // generated before the abort reaches the worker, which then ends the stream instead of rejecting.
+  // Its files named (absolute URLs), so the worker never probes for optional ones it lacks (404s in the console).
+  const sotuFile = (name) => new URL(`../../../examples/models/sotu-llama/${name}`, location.href).href;
+  const sotu = await engine.loadModel({ config: sotuFile('config.json'), weights: [sotuFile('model.safetensors')], tokenizer: sotuFile('tokenizer.json') });
   const controller = new AbortController();
   let seen = 0;
   let abortError;
   try {
-    for await (const { token } of model.generate(ref.prompts[0].ids, { max_new_tokens: 1000, eos_token_id: [], signal: controller.signal })) {
+    for await (const { token } of sotu.generate('My fellow citizens,', { max_new_tokens: 1000, eos_token_id: [], signal: controller.signal })) {
       if (token >= 0 && ++seen === 3) controller.abort();
     }
   } catch (e) {
     abortError = e.name;
   }
+  sotu.dispose();
 
   let badOption;
   try {
