@@ -33,10 +33,11 @@ const files = {
   tokenizer: join(dir, 'tokenizer.json'),
   tokenizerConfig: new TextEncoder().encode(JSON.stringify({ chat_template: TEMPLATE, bos_token: '<s>', eos_token: '</s>' })),
 };
-// Each user message is ~150 tokens and each reply 48, so four turns hold ~800-1000 tokens.
-const question = (i) => `Question ${i}: ${'Tell me more about the history of the city and its rivers, bridges and markets. '.repeat(8)}`;
+// As chats go, short questions and longer answers: each user message is ~45 tokens and each reply 200,
+// so the four turns before the measured one hold ~1000 tokens.
+const question = (i) => `Question ${i}: ${'Tell me more about the history of the city and its rivers, bridges and markets. '.repeat(2)}`;
 const TURNS = 5;
-const REPLY = 48;
+const REPLY = 200;
 
 async function conversation(model, cachePrompt) {
   const chat = model.chat({ system: 'You are a helpful assistant.', generation: { max_new_tokens: REPLY, do_sample: false, eos_token_id: [], cache_prompt: cachePrompt } });
