@@ -132,6 +132,43 @@ TEST(KvCacheSession, TruncateThenAppendEqualsUninterrupted) {
   }
 }
 
+// The prompt cache (web/src/prompt-cache.ts) relies on this: with f32 and f16
+// weights a position's logits hardly depend on how the tokens before it went
+// in (one prefill, two chunks, or one decode step each): only the order of
+// float sums differs (GEMM tiles against the GEMV), so they agree to float
+// rounding, 1e-6 of the logits' scale, and a chat turn on a reused cache
+// matches a fresh session. (q8 does not: its decode path rounds activations
+// to 8 bits and its prefill does not, ~1e-2; printed for the record.)
+TEST(KvCacheSession, HowAPromptIsSplitHardlyChangesLogits) {
+  for (const char* folder : {"llama-tiny", "gpt2-tiny"}) {
+    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+      SCOPED_TRACE(testing::Message() << folder << " " << weight_type_name(type));
+      std::unique_ptr<Model> loaded;
+      const Status s = load_folder(folder, type, &loaded);
+      ASSERT_TRUE(s.ok()) << s.message();
+      const std::shared_ptr<const Model> model(std::move(loaded));
+      const size_t vocab = model->dims().n_vocab;
+      const std::vector<int32_t> ids = some_ids(40, vocab, 6);
+      Session whole(model, nullptr), split(model, nullptr), stepped(model, nullptr);
+      ASSERT_TRUE(whole.append(ids.data(), ids.size()).ok());
+      ASSERT_TRUE(split.append(ids.data(), 7).ok());
+      ASSERT_TRUE(split.append(ids.data() + 7, ids.size() - 7).ok());
+      for (int32_t id : ids) ASSERT_TRUE(stepped.append(&id, 1).ok());
+      double scale = 0, split_error = 0, step_error = 0;
+      for (size_t i = 0; i < vocab; ++i) {
+        scale = std::max(scale, double(std::fabs(whole.logits()[i])));
+        split_error = std::max(split_error, double(std::fabs(split.logits()[i] - whole.logits()[i])));
+        step_error = std::max(step_error, double(std::fabs(stepped.logits()[i] - whole.logits()[i])));
+      }
+      std::printf("%s %s: max |logit difference| split %.3g, stepped %.3g (max |logit| %.3g)\n", folder,
+                  weight_type_name(type), split_error, step_error, scale);
+      if (type == WeightType::kQ8) continue;
+      EXPECT_LE(split_error, 1e-6 * scale);
+      EXPECT_LE(step_error, 1e-6 * scale);
+    }
+  }
+}
+
 // Windowed layers on llama-tiny (context raised to 1024 so the windows drop
 // rows): prefill in 128-token chunks and token-by-token decoding agree, and
 // the first `window` positions equal full attention (nothing to mask yet).

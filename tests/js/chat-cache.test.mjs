@@ -74,6 +74,29 @@ test('each chat turn equals a fresh generation on the whole conversation, comput
   assert.equal(chat.messages.length, 1 + 2 * turns.length);
 });
 
+test('f16 weights: each turn on the reused cache equals a fresh session (kv_session_test bounds the logits)', async () => {
+  const half = await loadModel(files, { dtype: 'f16' });
+  const other = await loadModel(files, { dtype: 'f16' });
+  try {
+    const chat = half.chat({ system: 'You are terse.', generation: greedy });
+    for (const content of turns) {
+      const reference = await collect(other.generate([...chat.messages, { role: 'user', content }], { ...greedy, cache_prompt: false }));
+      const turn = await collect(chat.send(content));
+      assert.deepEqual(turn.tokens, reference.tokens);
+    }
+    // A prompt in two pieces (the second after the cached first) picks the top token of one forward pass.
+    const ids = half.tokenizer.encode('The cat sat on the mat and looked at the dog who was sleeping');
+    const whole = (await other.forward(ids)).logits.subarray((ids.length - 1) * half.info.nVocab);
+    for await (const _ of half.generate(ids.slice(0, 6), { max_new_tokens: 0 })); // eslint-disable-line no-unused-vars
+    let first;
+    for await (const step of half.generate(ids, { max_new_tokens: 1, do_sample: false })) first ??= step;
+    assert.equal(first.token, whole.indexOf(Math.max(...whole)));
+  } finally {
+    half.dispose();
+    other.dispose();
+  }
+});
+
 test('an edited conversation rolls back to where its tokens part, and still equals a fresh generation', async () => {
   const chat = model.chat({ system: 'You are terse.', generation: greedy });
   for (const content of turns.slice(0, 2)) await collect(chat.send(content));
