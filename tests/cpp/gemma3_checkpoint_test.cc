@@ -1,0 +1,321 @@
+// Gemma 3 (Gemma3ForCausalLM) through ModelLoader and Session on
+// tests/fixtures/gemma3-tiny (gen_gemma3.py: 6 layers, five over a sliding
+// window of 6 keys with their own RoPE base, one full with linear
+// rope_scaling; head_dim 32 != hidden / heads; query_pre_attn_scalar 48;
+// tied head), against PyTorch's logits, greedy continuations and attention;
+// and Gemma3TextConfig's keys, defaults and refusals.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkpoint_fixtures.h"
+#include "models/gemma3.h"
+
+namespace qkv {
+namespace {
+
+using namespace fixtures;
+
+constexpr const char* kFolder = "gemma3-tiny";
+
+std::shared_ptr<const Model> load(WeightType type, const std::string& config = "") {
+  std::unique_ptr<Model> loaded;
+  const Status s = load_folder(kFolder, type, &loaded, config);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return std::shared_ptr<const Model>(std::move(loaded));
+}
+
+// The fixture's config.json with `key` set to `value` (a JSON value), added
+// when absent, removed when value is empty. The value replaced is a scalar,
+// a flat list or an object without nested objects.
+std::string with_key(std::string config, const std::string& key, const std::string& value) {
+  const size_t at = config.find("\"" + key + "\"");
+  if (at == std::string::npos) {
+    if (!value.empty()) config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
+    return config;
+  }
+  const size_t colon = config.find(':', at);
+  size_t end = config.find_first_of(",\n}", colon + 2);
+  if (config[colon + 2] == '{') end = config.find('}', colon) + 1;
+  if (config[colon + 2] == '[') end = config.find(']', colon) + 1;
+  if (value.empty()) {
+    const size_t comma = config.find(',', end);
+    config.erase(at, (comma == end ? comma + 1 : end) - at);
+  } else {
+    config.replace(colon + 1, end - colon - 1, " " + value);
+  }
+  return config;
+}
+
+const std::string& base_config() {
+  static const std::string text = read_file(fixture(std::string(kFolder) + "/config.json"));
+  return text;
+}
+
+Gemma3Config config_of(const std::string& text) {
+  ConfigReader reader;
+  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
+  Gemma3Config config;
+  const Status s = Gemma3Config::from_config(reader, &config);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return config;
+}
+
+TEST(Gemma3Checkpoint, F32LogitsMatchPyTorch) {
+  const std::shared_ptr<const Model> model = load(WeightType::kF32);
+  ASSERT_NE(model, nullptr);
+  const Comparison c = compare_logits(model, read_reference(kFolder));
+  EXPECT_EQ(c.positions, 97u);  // every position of prompts of 1, 6, 17, 33, 40 tokens
+  EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
+  EXPECT_EQ(c.top1_agree, c.positions);
+  std::printf("gemma3-tiny: f32 max |logit error| %.3g over %zu positions\n", c.max_abs, c.positions);
+}
+
+// Greedy decoding with the KV cache (one token per forward, every step past
+// the window) gives the continuation PyTorch computed by recomputing the
+// whole sequence at every step.
+TEST(Gemma3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
+  const std::shared_ptr<const Model> model = load(WeightType::kF32);
+  ASSERT_NE(model, nullptr);
+  const Reference ref = read_reference(kFolder);
+  const JsonValue* prompts = ref.json.find("prompts");
+  Session session(model, nullptr);
+  for (size_t p = 0; p < prompts->size(); ++p) {
+    const std::vector<int32_t> ids = ids_of(prompts->at(p));
+    const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
+    session.reset();
+    ASSERT_TRUE(session.append(ids.data(), ids.size(), false).ok());
+    std::vector<int32_t> got;
+    for (size_t i = 0; i < want.size(); ++i) {
+      int32_t token = -1;
+      ASSERT_TRUE(session.sample(&token).ok());
+      got.push_back(token);
+      ASSERT_TRUE(session.append(&token, 1, false).ok());
+    }
+    EXPECT_EQ(got, want) << "prompt " << p;
+  }
+}
+
+// Attention probabilities, 0 outside each sliding layer's window, and the
+// model's windows as the KV cache gets them.
+TEST(Gemma3Checkpoint, AttentionProbabilitiesAndWindowsMatchPyTorch) {
+  const std::shared_ptr<const Model> model = load(WeightType::kF32);
+  ASSERT_NE(model, nullptr);
+  const Reference ref = read_reference(kFolder);
+  EXPECT_EQ(Session(model, nullptr).cache().config().windows, (std::vector<size_t>{6, 6, 6, 6, 6, 0}));
+  const JsonValue* att = ref.json.find("attention");
+  const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
+  Session session(model, nullptr);
+  std::vector<std::vector<float>> probs;
+  ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
+  const JsonValue* want = att->find("probs");  // [layer][head][q][k]
+  ASSERT_EQ(probs.size(), want->size());
+  const size_t n = ids.size();
+  double max_abs = 0;
+  for (size_t l = 0; l < probs.size(); ++l) {
+    for (size_t h = 0; h < want->at(l).size(); ++h) {
+      for (size_t q = 0; q < n; ++q) {
+        for (size_t k = 0; k < n; ++k) {
+          const double w = *want->at(l).at(h).at(q).at(k).as_double();
+          max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
+        }
+      }
+    }
+  }
+  EXPECT_LE(max_abs, 1e-5);
+}
+
+// Max |logit difference| against the reference over every stored row, for
+// a model loaded from `config` and a session with `options`.
+double logit_error(const std::string& config, const SessionOptions& options = {}) {
+  const std::shared_ptr<const Model> model = load(WeightType::kF32, config);
+  if (model == nullptr) return INFINITY;
+  const Reference ref = read_reference(kFolder);
+  Session session(model, nullptr, options);
+  const size_t vocab = model->dims().n_vocab;
+  const JsonValue* blocks = ref.json.find("logits")->find("blocks");
+  double max_abs = 0;
+  for (size_t b = 0; b < blocks->size(); ++b) {
+    const JsonValue& block = blocks->at(b);
+    const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
+    session.reset();
+    EXPECT_TRUE(session.append(ids.data(), ids.size(), true).ok());
+    const float* want =
+        reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
+    const JsonValue* positions = block.find("positions");
+    for (size_t i = 0; i < positions->size(); ++i) {
+      const float* got = session.all_logits().data() + *positions->at(i).as_uint64() * vocab;
+      for (size_t v = 0; v < vocab; ++v)
+        max_abs = std::max(max_abs, double(std::fabs(got[v] - want[i * vocab + v])));
+    }
+  }
+  return max_abs;
+}
+
+// The features the match above depends on: without its windows, with the
+// local layers on the global RoPE, or without rope_scaling, the same weights
+// are far from PyTorch's (gen_gemma3.py records the same in "checks").
+TEST(Gemma3Checkpoint, TheFeaturesMatter) {
+  const Reference ref = read_reference(kFolder);
+  const JsonValue& checks = *ref.json.find("checks");
+  SessionOptions full;
+  full.layer_windows.assign(6, 0);
+  const double unwindowed = logit_error(base_config(), full);
+  EXPECT_GT(unwindowed, 1.0);
+  // Local layers rotating with rope_theta and the linear factor: rope_parameters
+  // giving the sliding layers the full layers' values.
+  const double local_as_global = logit_error(
+      with_key(base_config(), "rope_parameters",
+               R"({"sliding_attention": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}})"));
+  EXPECT_GT(local_as_global, 1.0);
+  const double unscaled = logit_error(with_key(base_config(), "rope_scaling", "null"));
+  EXPECT_GT(unscaled, 1.0);
+  std::printf(
+      "gemma3-tiny: max |logit error| without windows %.2f (PyTorch %.2f), local RoPE as global %.2f "
+      "(%.2f), without rope_scaling %.2f (%.2f)\n",
+      unwindowed, *checks.find("unwindowed_max_abs_logit_diff")->as_double(), local_as_global,
+      *checks.find("local_rope_base_ignored_max_abs_logit_diff")->as_double(), unscaled,
+      *checks.find("rope_scaling_ignored_max_abs_logit_diff")->as_double());
+}
+
+// transformers 5 writes rope_parameters per layer kind instead of rope_theta,
+// rope_local_base_freq and rope_scaling: the same rotations, the same logits.
+TEST(Gemma3Checkpoint, RopeParametersLayoutEqualsTheOlderKeys) {
+  std::string v5 = base_config();
+  for (const char* key : {"rope_theta", "rope_local_base_freq", "rope_scaling"}) v5 = with_key(v5, key, "");
+  ASSERT_EQ(v5.find("rope_"), std::string::npos) << v5;
+  v5 = with_key(v5, "rope_parameters",
+                R"({"full_attention": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}, )"
+                R"("sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}})");
+  EXPECT_LE(logit_error(v5), 1e-4);
+}
+
+// final_logit_softcapping (null in Gemma 3, 30 in Gemma 2): logits become
+// cap * tanh(logits / cap), checked against the reference logits capped here.
+TEST(Gemma3Checkpoint, FinalLogitSoftcapping) {
+  const float cap = 5.0f;
+  const std::shared_ptr<const Model> model =
+      load(WeightType::kF32, with_key(base_config(), "final_logit_softcapping", "5.0"));
+  ASSERT_NE(model, nullptr);
+  const Reference ref = read_reference(kFolder);
+  const JsonValue& block = ref.json.find("logits")->find("blocks")->at(3);
+  const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
+  Session session(model, nullptr);
+  ASSERT_TRUE(session.append(ids.data(), ids.size(), true).ok());
+  const float* want = reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
+  double max_abs = 0, max_logit = 0;
+  for (size_t i = 0; i < ids.size() * model->dims().n_vocab; ++i) {
+    const double capped = cap * std::tanh(double(want[i]) / cap);
+    max_abs = std::max(max_abs, std::fabs(session.all_logits()[i] - capped));
+    max_logit = std::max(max_logit, std::fabs(double(want[i])));
+  }
+  EXPECT_GT(max_logit, 2 * cap);  // the cap bends the largest logits
+  EXPECT_LE(max_abs, 1e-4);
+}
+
+// Gemma3TextConfig's defaults for absent keys, and layer_types from
+// sliding_window_pattern when absent (layer i slides unless (i + 1) is a
+// multiple of the pattern).
+TEST(Gemma3Checkpoint, ConfigDefaults) {
+  const Gemma3Config d = config_of(R"({"architectures": ["Gemma3ForCausalLM"]})");
+  EXPECT_EQ(d.n_vocab, 262208u);
+  EXPECT_EQ(d.n_embd, 2304u);
+  EXPECT_EQ(d.n_ff, 9216u);
+  EXPECT_EQ(d.n_layer, 26u);
+  EXPECT_EQ(d.n_head, 8u);
+  EXPECT_EQ(d.n_head_kv, 4u);
+  EXPECT_EQ(d.head_dim, 256u);
+  EXPECT_EQ(d.n_ctx, 131072u);
+  EXPECT_FLOAT_EQ(d.rms_norm_eps, 1e-6f);
+  EXPECT_EQ(d.query_pre_attn_scalar, 256.0);
+  EXPECT_EQ(d.rope_global.theta, 1e6);
+  EXPECT_EQ(d.rope_global.linear_factor, 1.0);
+  EXPECT_EQ(d.rope_local.theta, 1e4);
+  EXPECT_TRUE(d.tied_embeddings);
+  EXPECT_FALSE(d.attention_bias);
+  EXPECT_EQ(d.final_logit_softcapping, 0.0f);
+  EXPECT_EQ(d.sliding_window, 4096u);
+  ASSERT_EQ(d.layer_windows.size(), 26u);
+  for (size_t i = 0; i < 26; ++i) EXPECT_EQ(d.layer_windows[i], (i + 1) % 6 == 0 ? 0u : 4096u) << i;
+  // model_type alone names it too; the pattern and window from the config.
+  const Gemma3Config p = config_of(
+      R"({"model_type": "gemma3_text", "num_hidden_layers": 4, "sliding_window_pattern": 2, "sliding_window": 512})");
+  EXPECT_EQ(p.layer_windows, (std::vector<size_t>{512, 0, 512, 0}));
+  // The fixture's own: layer_types given, rope_scaling linear on the full layer only.
+  const Gemma3Config f = config_of(base_config());
+  EXPECT_EQ(f.layer_windows, (std::vector<size_t>{6, 6, 6, 6, 6, 0}));
+  EXPECT_EQ(f.rope_global.linear_factor, 2.0);
+  EXPECT_EQ(f.rope_local.linear_factor, 1.0);
+  EXPECT_EQ(f.rope_local.theta, 1e4);
+  EXPECT_EQ(f.query_pre_attn_scalar, 48.0);
+  // A window of at least the context masks nothing; every layer full stores none.
+  EXPECT_TRUE(config_of(with_key(base_config(), "sliding_window", "128")).layer_windows.empty());
+  EXPECT_TRUE(config_of(with_key(base_config(), "layer_types",
+                                 R"(["full_attention", "full_attention", )"
+                                 R"("full_attention", "full_attention", )"
+                                 R"("full_attention", "full_attention"])"))
+                  .layer_windows.empty());
+}
+
+struct ConfigCase {
+  std::string config;
+  StatusCode code;
+  const char* needle;  // in the message
+};
+
+// Configs qkv cannot run exactly are refused with the key named.
+TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
+  const std::string& base = base_config();
+  auto with = [&](const std::string& key, const std::string& value) { return with_key(base, key, value); };
+  using C = StatusCode;
+  const ConfigCase cases[] = {
+      {with("layer_types", R"(["sliding_attention", "full_attention"])"), C::kFormat,
+       "layer_types must be a list of num_hidden_layers (6) strings, found 2 entries"},
+      {with("layer_types", "\"sliding_attention\""), C::kFormat, "layer_types must be a list"},
+      {with("layer_types", R"(["sliding_attention", "sliding_attention", "sliding_attention", )"
+                           R"("sliding_attention", "sliding_attention", 7])"),
+       C::kFormat, "layer_types[5] must be a string, found 7"},
+      {with("layer_types", R"(["sliding_attention", "sliding_attention", "sliding_attention", )"
+                           R"("sliding_attention", "chunked_attention", "full_attention"])"),
+       C::kUnsupported, "layer_types[4] \"chunked_attention\""},
+      {with("sliding_window", "null"), C::kFormat,
+       "sliding_window is null but layer 0 is a \"sliding_attention\" layer"},
+      {with("sliding_window", "0"), C::kFormat, "sliding_window must be a positive integer"},
+      {with_key(with("layer_types", ""), "sliding_window_pattern", "0"), C::kFormat,
+       "sliding_window_pattern must be a positive integer"},
+      {with("attn_logit_softcapping", "50.0"), C::kUnsupported, "attn_logit_softcapping"},
+      {with("final_logit_softcapping", "-1"), C::kFormat,
+       "final_logit_softcapping must be a positive number"},
+      {with("hidden_activation", "\"gelu\""), C::kUnsupported, "hidden_activation \"gelu\""},
+      {with("use_bidirectional_attention", "true"), C::kUnsupported, "use_bidirectional_attention"},
+      {with("rope_scaling", R"({"rope_type": "yarn", "factor": 4.0})"), C::kUnsupported,
+       "rope_scaling.rope_type \"yarn\""},
+      {with("rope_scaling", R"({"rope_type": "linear"})"), C::kFormat, "rope_scaling.factor is missing"},
+      {with("rope_scaling", R"({"rope_type": "linear", "factor": 0})"), C::kFormat,
+       "rope_scaling.factor must be a positive number, found 0"},
+      {with("rope_scaling", "8"), C::kFormat, "rope_scaling must be an object or null, found 8"},
+      {with("rope_parameters", R"({"rope_type": "default"})"), C::kFormat,
+       "rope_parameters must hold the \"full_attention\" and \"sliding_attention\""},
+      {with("rope_parameters", R"({"sliding_attention": {"rope_type": "dynamic", "factor": 2.0}})"),
+       C::kUnsupported, "rope_parameters.sliding_attention.rope_type \"dynamic\""},
+      {with("rope_local_base_freq", "-5"), C::kFormat, "rope_local_base_freq must be a positive number"},
+      {with("query_pre_attn_scalar", "0"), C::kFormat, "query_pre_attn_scalar must be a positive number"},
+      {with("head_dim", "18"), C::kUnsupported, "head size 18"},
+      {with("head_dim", "512"), C::kUnsupported, "head size 512"},
+      {with("num_key_value_heads", "3"), C::kFormat, "num_key_value_heads 3 does not divide"},
+  };
+  for (const ConfigCase& c : cases) {
+    std::unique_ptr<ModelLoader> loader;
+    const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
+    EXPECT_EQ(s.code(), c.code) << s.message();
+    EXPECT_NE(s.message().find(c.needle), std::string::npos)
+        << "wanted \"" << c.needle << "\" in " << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace qkv
