@@ -280,6 +280,66 @@ TEST(Gemma3Checkpoint, ConfigDefaults) {
                   .layer_windows.empty());
 }
 
+// Configs of the real sizes: Gemma 3 270M's config.json as the Hub has it
+// (transformers 4.55: layer_types written out), 1B's shapes with only
+// sliding_window_pattern (older exports), and a transformers 5 export whose
+// rope_parameters name the rope types while the thetas stay top-level keys.
+TEST(Gemma3Checkpoint, ConfigsOfTheRealSizes) {
+  std::string types;
+  for (size_t i = 0; i < 18; ++i)
+    types += std::string(i ? ", " : "") + ((i + 1) % 6 ? "\"sliding_attention\"" : "\"full_attention\"");
+  const Gemma3Config m270 = config_of(
+      R"({"_sliding_window_pattern": 6, "architectures": ["Gemma3ForCausalLM"], "attention_bias": false,
+          "attention_dropout": 0.0, "attn_logit_softcapping": null, "bos_token_id": 2, "eos_token_id": 1,
+          "final_logit_softcapping": null, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh",
+          "hidden_size": 640, "initializer_range": 0.02, "intermediate_size": 2048, "layer_types": [)" +
+      types +
+      R"(], "max_position_embeddings": 32768, "model_type": "gemma3_text", "num_attention_heads": 4,
+          "num_hidden_layers": 18, "num_key_value_heads": 1, "pad_token_id": 0, "query_pre_attn_scalar": 256,
+          "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000.0, "rope_scaling": null, "rope_theta": 1000000.0,
+          "sliding_window": 512, "torch_dtype": "bfloat16", "transformers_version": "4.55.0.dev0",
+          "use_bidirectional_attention": false, "use_cache": true, "vocab_size": 262144})");
+  EXPECT_EQ(m270.n_vocab, 262144u);
+  EXPECT_EQ(m270.n_embd, 640u);
+  EXPECT_EQ(m270.n_layer, 18u);
+  EXPECT_EQ(m270.n_head, 4u);
+  EXPECT_EQ(m270.n_head_kv, 1u);
+  EXPECT_EQ(m270.head_dim, 256u);
+  EXPECT_EQ(m270.n_ff, 2048u);
+  EXPECT_EQ(m270.n_ctx, 32768u);
+  ASSERT_EQ(m270.layer_windows.size(), 18u);
+  for (size_t i = 0; i < 18; ++i) EXPECT_EQ(m270.layer_windows[i], (i + 1) % 6 ? 512u : 0u) << i;
+  EXPECT_EQ(m270.rope_global.linear_factor, 1.0);
+  const Gemma3Config m1b = config_of(
+      R"({"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "hidden_size": 1152,
+          "vocab_size": 262144, "num_hidden_layers": 26, "num_attention_heads": 4, "num_key_value_heads": 1,
+          "head_dim": 256, "intermediate_size": 6912, "sliding_window_pattern": 6, "rope_local_base_freq": 10000.0,
+          "rope_theta": 1000000.0, "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 512,
+          "max_position_embeddings": 32768, "query_pre_attn_scalar": 256})");
+  ASSERT_EQ(m1b.layer_windows.size(), 26u);
+  for (size_t i = 0; i < 26; ++i) EXPECT_EQ(m1b.layer_windows[i], (i + 1) % 6 ? 512u : 0u) << i;
+  EXPECT_EQ(m1b.rope_global.theta, 1e6);
+  EXPECT_EQ(m1b.rope_global.linear_factor, 8.0);
+  EXPECT_EQ(m1b.rope_local.theta, 1e4);
+  EXPECT_EQ(m1b.rope_local.linear_factor, 1.0);
+  const Gemma3Config v5 = config_of(
+      R"({"model_type": "gemma3_text", "num_hidden_layers": 6, "sliding_window": 1024, "rope_theta": 1000000.0,
+          "rope_local_base_freq": 10000.0, "rope_parameters": {"full_attention": {"factor": 8.0, "rope_type": "linear"},
+          "sliding_attention": {"rope_type": "default"}}})");
+  EXPECT_EQ(v5.rope_global.theta, 1e6);
+  EXPECT_EQ(v5.rope_global.linear_factor, 8.0);
+  EXPECT_EQ(v5.rope_local.theta, 1e4);
+  EXPECT_EQ(v5.rope_local.linear_factor, 1.0);
+  EXPECT_EQ(v5.layer_windows, (std::vector<size_t>{1024, 1024, 1024, 1024, 1024, 0}));
+  // A loader takes the 270M's shapes (its weights as q8: ~0.3 GB), within the weight budget.
+  std::unique_ptr<ModelLoader> loader;
+  const Status s = ModelLoader::create(R"({"architectures": ["Gemma3ForCausalLM"], "hidden_size": 640,
+      "vocab_size": 262144, "num_hidden_layers": 18, "num_attention_heads": 4, "num_key_value_heads": 1,
+      "intermediate_size": 2048, "max_position_embeddings": 32768, "sliding_window": 512})",
+                                       WeightType::kQ8, nullptr, &loader);
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
 struct ConfigCase {
   std::string config;
   StatusCode code;
