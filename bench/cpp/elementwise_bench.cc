@@ -13,6 +13,7 @@
 #include "kernels/cvt/cvt.h"
 #include "kernels/f32-add/add.h"
 #include "kernels/f32-argmax/argmax.h"
+#include "kernels/f32-geglu/geglu.h"
 #include "kernels/f32-gelu/gelu.h"
 #include "kernels/f32-layernorm/layernorm.h"
 #include "kernels/f32-rmsnorm/rmsnorm.h"
@@ -75,6 +76,9 @@ std::vector<Case> cases() {
       {"f32_swiglu", 12,
        [](size_t n, Buffers& b) { qkv::f32_swiglu_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
        [](size_t n, Buffers& b) { qkv::f32_swiglu_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data()); }},
+      {"f32_geglu", 12,
+       [](size_t n, Buffers& b) { qkv::f32_geglu_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
+       [](size_t n, Buffers& b) { qkv::f32_geglu_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data()); }},
       {"f32_add", 12,
        [](size_t n, Buffers& b) { qkv::f32_add_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
        [](size_t n, Buffers& b) { qkv::f32_add_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data()); }},

@@ -44,6 +44,12 @@ Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& 
 
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,
               const float* qkv, float* out, float* probs) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
+  return attend_scaled(pool, d, cache, layer, r, qkv, scale, out, probs);
+}
+
+Status attend_scaled(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer,
+                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs) {
   const size_t hd = d.head_dim, q_width = d.n_head * hd, kv_width = d.n_head_kv * hd;
   const size_t token_stride = q_width + 2 * kv_width;
   QKV_RETURN_IF_ERROR(cache.write(layer, r.pos0, r.n, qkv + q_width, qkv + q_width + kv_width, token_stride));
@@ -57,7 +63,7 @@ Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer
   p.n_head = d.n_head;
   p.n_head_kv = d.n_head_kv;
   p.head_dim = hd;
-  p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  p.scale = scale;
   p.n_q = r.n;
   p.q_pos0 = r.pos0;
   p.n_kv = kv.rows;

@@ -27,5 +27,9 @@ Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& 
 // out: [n, n_head * head_dim]. probs: optional [n_head][n][pos0 + n].
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,
               const float* qkv, float* out, float* probs);
+// The same with the scores scaled by `scale` instead of 1 / sqrt(head_dim)
+// (Gemma's query_pre_attn_scalar ** -0.5).
+Status attend_scaled(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer,
+                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs);
 
 }  // namespace qkv

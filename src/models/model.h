@@ -53,6 +53,10 @@ class Model {
   WeightStore& store() { return store_; }
   // What Hub checkpoints may put before every slot name ("transformer." for GPT-2).
   virtual const char* checkpoint_prefix() const = 0;
+  // Called by the loader once every slot is filled, before the model is
+  // used: an architecture that runs a weight in another form than the
+  // checkpoint's (Gemma's norm gains, applied as 1 + w) derives it here.
+  virtual Status finish_loading() { return Status::ok_status(); }
 
  protected:
   ModelDims dims_;     // set by each architecture's constructor

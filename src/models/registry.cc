@@ -1,14 +1,16 @@
 #include "models/registry.h"
 
 #include "models/bert.h"
+#include "models/gemma3.h"
 #include "models/gpt2.h"
 #include "models/llama.h"
 
 namespace qkv {
 
 const char* supported_architectures() {
-  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, BertModel, RobertaModel, "
-         "XLMRobertaModel";
+  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Gemma3ForCausalLM, "
+         "BertModel, "
+         "RobertaModel, XLMRobertaModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
@@ -23,6 +25,12 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     LlamaConfig c;
     QKV_RETURN_IF_ERROR(LlamaConfig::from_config(config, &c));
     *out = std::make_unique<LlamaModel>(c);
+    return Status::ok_status();
+  }
+  if (is_gemma3_text(arch)) {
+    Gemma3Config c;
+    QKV_RETURN_IF_ERROR(Gemma3Config::from_config(config, &c));
+    *out = std::make_unique<Gemma3Model>(c);
     return Status::ok_status();
   }
   // BertFor* (RobertaFor*, ...) heads are ignored: their checkpoints hold the same encoder.

@@ -323,6 +323,7 @@ Status ModelLoader::finish(std::unique_ptr<Model>* model) {
                                       "\" was announced but never delivered");
     }
   }
+  QKV_RETURN_IF_ERROR(model_->finish_loading());
   *model = std::move(model_);
   return Status::ok_status();
 }

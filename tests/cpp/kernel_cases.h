@@ -13,6 +13,7 @@
 #include "kernels/f16-f32-panel/panel.h"
 #include "kernels/f32-add/add.h"
 #include "kernels/f32-argmax/argmax.h"
+#include "kernels/f32-geglu/geglu.h"
 #include "kernels/f32-layernorm/layernorm.h"
 #include "kernels/f32-rmsnorm/rmsnorm.h"
 #include "kernels/f32-rope/rope.h"
@@ -65,6 +66,8 @@ inline const NamedKernel<F32SoftmaxUkernelFn> kF32SoftmaxKernels[] = {{"scalar",
                                                                       {"simd", f32_softmax_ukernel__simd}};
 inline const NamedKernel<F32SwigluUkernelFn> kF32SwigluKernels[] = {{"scalar", f32_swiglu_ukernel__scalar},
                                                                     {"simd", f32_swiglu_ukernel__simd}};
+inline const NamedKernel<F32GegluUkernelFn> kF32GegluKernels[] = {{"scalar", f32_geglu_ukernel__scalar},
+                                                                  {"simd", f32_geglu_ukernel__simd}};
 inline const NamedKernel<F16ToF32UkernelFn> kF16ToF32Kernels[] = {{"scalar", f16_to_f32_ukernel__scalar},
                                                                   {"simd", f16_to_f32_ukernel__simd}};
 inline const NamedKernel<F16ToF32UkernelFn> kBf16ToF32Kernels[] = {{"scalar", bf16_to_f32_ukernel__scalar},

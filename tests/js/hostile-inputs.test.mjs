@@ -10,7 +10,7 @@
 // temperature -1, an unknown option, pre-aborted signals, abort mid-download.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { reference } from './fixtures.mjs';
+import { idsOnlyFiles, reference } from './fixtures.mjs';
 import {
   assertFreshModelWorks, assertGreedy, buildSafetensors, drain, encodeJson, expectError, filesOf, read,
   splitSafetensors, tensorsInOrder, wasmHeap,
@@ -205,6 +205,53 @@ test('config/weights mismatches and configs with dims of 0, 2^31 and fractions',
   // The same tensor in two files of one checkpoint.
   await rejectLoad('tensor in two shards', filesOf(GPT2, { weights: [weights, weights] }), FormatError,
     /tensor "transformer\.\S+" is also in model\.safetensors/);
+});
+
+test('Gemma 3: a missing norm, layer_types of the wrong length or kind, a wrong head_dim', async () => {
+  const GEMMA3 = 'gemma3-tiny';
+  const gemma = idsOnlyFiles(GEMMA3)();
+  const gemmaConfig = JSON.parse(new TextDecoder().decode(gemma.config));
+  // The checkpoint without one tensor: header entry and bytes removed, later offsets moved down.
+  const without = (name) => {
+    const { header, data } = splitSafetensors(gemma.weights);
+    const h = structuredClone(header);
+    const [begin, end] = h[name].data_offsets;
+    delete h[name];
+    for (const [key, t] of Object.entries(h)) {
+      if (key !== '__metadata__' && t.data_offsets[0] >= end) t.data_offsets = t.data_offsets.map((o) => o - (end - begin));
+    }
+    return buildSafetensors(h, new Uint8Array([...data.subarray(0, begin), ...data.subarray(end)]));
+  };
+  const cfg = (changes) => ({ ...gemma, config: encodeJson({ ...gemmaConfig, ...changes }) });
+  for (const norm of ['model.layers.3.post_feedforward_layernorm.weight', 'model.layers.0.self_attn.k_norm.weight',
+    'model.layers.5.pre_feedforward_layernorm.weight', 'model.norm.weight']) {
+    await rejectLoad(`without ${norm}`, { ...gemma, weights: without(norm) }, FormatError,
+      new RegExp(`lacks 1 tensor\\(s\\) the Gemma3ForCausalLM config needs: ${norm.replaceAll('.', '\\.')} `));
+  }
+  await rejectLoad('layer_types of 5', cfg({ layer_types: gemmaConfig.layer_types.slice(1) }), FormatError,
+    /config\.json: layer_types must be a list of num_hidden_layers \(6\) strings, found 5 entries/);
+  await rejectLoad('layer_types of 7', cfg({ layer_types: [...gemmaConfig.layer_types, 'full_attention'] }), FormatError,
+    /layer_types must be a list of num_hidden_layers \(6\) strings, found 7 entries/);
+  await rejectLoad('unknown layer type', cfg({ layer_types: ['sliding_attention', 'sliding_attention', 'local', 'sliding_attention', 'sliding_attention', 'full_attention'] }),
+    UnsupportedError, /layer_types\[2\] "local" \(qkv runs "full_attention" and "sliding_attention" layers\)/);
+  await rejectLoad('sliding layers without a window', cfg({ sliding_window: null }), FormatError,
+    /sliding_window is null but layer 0 is a "sliding_attention" layer/);
+  // The first tensor (in file order) whose shape follows head_dim is named: layer 0's k_norm.
+  await rejectLoad('head_dim 16', cfg({ head_dim: 16 }), FormatError,
+    /tensor "model\.layers\.0\.self_attn\.k_norm\.weight" has shape \[32\], but config\.json implies \[16\]/);
+  await rejectLoad('head_dim 20', cfg({ head_dim: 20 }), FormatError,
+    /tensor "model\.layers\.0\.self_attn\.k_norm\.weight" has shape \[32\], but config\.json implies \[20\]/);
+  await rejectLoad('Gemma 2 attention softcapping', cfg({ attn_logit_softcapping: 50.0 }), UnsupportedError,
+    /attn_logit_softcapping/);
+  await rejectLoad('rope_scaling yarn', cfg({ rope_scaling: { rope_type: 'yarn', factor: 4.0 } }), UnsupportedError,
+    /rope_scaling\.rope_type "yarn"/);
+  // After every refusal the Gemma 3 checkpoint itself still loads and decodes as PyTorch.
+  const m = await loadModel(idsOnlyFiles(GEMMA3)());
+  try {
+    await assertGreedy(m, GEMMA3);
+  } finally {
+    m.dispose();
+  }
 });
 
 test('a model larger than wasm memory is refused before allocating, with its size', async () => {

@@ -1,0 +1,3 @@
+import { gemma3Suite } from './gemma3-suite.mjs';
+
+gemma3Suite({ numThreads: 1, flavour: 'qkv-simd' });
