@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kernels/f32-attn/attn.h"
+#include "kernels/f32-rmsnorm/rmsnorm.h"
 #include "kernels/gemm/gemm.h"
 
 namespace qkv {
@@ -40,6 +41,19 @@ Status linear(ThreadPool* pool, size_t rows, const float* x, const Linear& layer
 Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y,
                    size_t y_stride) {
   return gemm(pool, rows, x, layer.w.k, layer.w, layer.bias, y, y_stride);
+}
+
+void norm_qk_heads(const ModelDims& d, size_t n, const float* q_norm, const float* k_norm, float eps,
+                   float* qkv) {
+  const size_t hd = d.head_dim, token_stride = (d.n_head + 2 * d.n_head_kv) * hd;
+  // A few flops per element next to the projections' n_embd: one thread.
+  for (size_t t = 0; t < n; ++t) {
+    float* q = qkv + t * token_stride;
+    float* k = q + d.n_head * hd;
+    for (size_t h = 0; h < d.n_head; ++h) f32_rmsnorm_ukernel__simd(hd, q + h * hd, q_norm, eps, q + h * hd);
+    for (size_t h = 0; h < d.n_head_kv; ++h)
+      f32_rmsnorm_ukernel__simd(hd, k + h * hd, k_norm, eps, k + h * hd);
+  }
 }
 
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,

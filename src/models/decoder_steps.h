@@ -19,6 +19,12 @@ Status linear(ThreadPool* pool, size_t rows, const float* x, const Linear& layer
 Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& layer, float* y,
                    size_t y_stride);
 
+// Qwen3's q/k norm: an RMSNorm over head_dim of every query head (gain
+// q_norm) and every key head (gain k_norm) of each of the n tokens of a qkv
+// chunk (the layout attend() reads), in place; before RoPE.
+void norm_qk_heads(const ModelDims& d, size_t n, const float* q_norm, const float* k_norm, float eps,
+                   float* qkv);
+
 // Causal self-attention of the chunk: `qkv` holds, per token, the query heads
 // then the key heads then the value heads (n_head + 2 n_head_kv heads of
 // head_dim). Keys and values go into layer `layer` of the cache at positions
