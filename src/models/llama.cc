@@ -53,15 +53,17 @@ constexpr ArchitectureDefaults kArchitectures[] = {
      WindowRule::kSmolLM3},
 };
 
-// A member of the rope_scaling object, nullptr when absent or null (as for
-// top-level keys); the readers below name it "rope_scaling.<key>" in messages.
+// A member of the rope_scaling (or rope_parameters) object, nullptr when
+// absent or null (as for top-level keys); the readers below name it
+// "<object>.<key>" in messages.
 const JsonValue* scaling_member(const JsonValue& scaling, const char* key) {
   const JsonValue* v = scaling.find(key);
   return v == nullptr || v->is_null() ? nullptr : v;
 }
 
-Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const char* key, double* out) {
-  const std::string name = std::string("rope_scaling.") + key;
+Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                      const char* key, double* out) {
+  const std::string name = object + "." + key;
   const JsonValue* v = scaling_member(scaling, key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto x = v->as_double();
@@ -71,9 +73,9 @@ Status scaling_number(const ConfigReader& config, const JsonValue& scaling, cons
   return Status::ok_status();
 }
 
-Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const char* key, size_t max,
-                   size_t* out) {
-  const std::string name = std::string("rope_scaling.") + key;
+Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                   const char* key, size_t max, size_t* out) {
+  const std::string name = object + "." + key;
   const JsonValue* v = scaling_member(scaling, key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto n = v->as_uint64();
@@ -86,46 +88,70 @@ Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const c
 }
 
 // The keys transformers' _validate_llama3_parameters requires.
-Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling, RopeLlama3Scaling* out) {
+Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                           RopeLlama3Scaling* out) {
   RopeLlama3Scaling s;
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "factor", &s.factor));
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "low_freq_factor", &s.low_freq_factor));
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "high_freq_factor", &s.high_freq_factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "factor", &s.factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "low_freq_factor", &s.low_freq_factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "high_freq_factor", &s.high_freq_factor));
   if (!(s.high_freq_factor > s.low_freq_factor)) {
-    return config.bad("rope_scaling.high_freq_factor", "must be greater than low_freq_factor " +
-                                                           format_double(s.low_freq_factor) + ", found " +
-                                                           format_double(s.high_freq_factor));
+    return config.bad(object + ".high_freq_factor", "must be greater than low_freq_factor " +
+                                                        format_double(s.low_freq_factor) + ", found " +
+                                                        format_double(s.high_freq_factor));
   }
   // Up to 2^24: the length is a float32 operand of the formula.
-  QKV_RETURN_IF_ERROR(scaling_int(config, scaling, "original_max_position_embeddings", size_t{1} << 24,
-                                  &s.original_max_position_embeddings));
+  QKV_RETURN_IF_ERROR(scaling_int(config, scaling, object, "original_max_position_embeddings",
+                                  size_t{1} << 24, &s.original_max_position_embeddings));
   *out = s;
   return Status::ok_status();
 }
 
+// rope_theta and rope_scaling, or rope_parameters as transformers >= 5
+// writes them ({"rope_type", "rope_theta", ...} in one object; its
+// convert_rope_params_to_dict prefers a legacy rope_scaling, takes a
+// rope_theta inside the object over the top-level one, and a missing
+// rope_type means "default").
 Status read_rope(const ConfigReader& config, double default_theta, LlamaConfig* c) {
   QKV_RETURN_IF_ERROR(config.positive_number_or("rope_theta", default_theta, &c->rope_theta));
-  const JsonValue* scaling = config.root().find("rope_scaling");
-  if (scaling == nullptr || scaling->is_null()) return Status::ok_status();
+  std::string object = "rope_scaling";
+  const JsonValue* scaling = config.root().find(object);
+  if (scaling == nullptr || scaling->is_null()) {
+    object = "rope_parameters";
+    scaling = config.root().find(object);
+    if (scaling == nullptr || scaling->is_null()) return Status::ok_status();
+  }
   if (!scaling->is_object())
-    return config.bad("rope_scaling", "must be an object or null, found " + scaling->describe());
+    return config.bad(object, "must be an object or null, found " + scaling->describe());
+  const bool parameters = object == "rope_parameters";
+  if (parameters) {
+    for (const char* layer_type : {"full_attention", "sliding_attention"}) {
+      if (scaling->find(layer_type) != nullptr) {
+        return Status::unsupported(config.document() + ": rope_parameters per layer type (\"" + layer_type +
+                                   "\"); qkv runs one set of rotary parameters for every layer of this "
+                                   "architecture");
+      }
+    }
+    if (scaling_member(*scaling, "rope_theta") != nullptr)
+      QKV_RETURN_IF_ERROR(scaling_number(config, *scaling, object, "rope_theta", &c->rope_theta));
+  }
   // "type" is the key's older name, still in many Hub configs; transformers
   // reads "rope_type" first when both are there.
   const char* type_key = scaling_member(*scaling, "rope_type") != nullptr ? "rope_type" : "type";
   const JsonValue* type = scaling_member(*scaling, type_key);
-  if (type == nullptr) return config.bad("rope_scaling.rope_type", "is missing");
+  if (type == nullptr && parameters) return Status::ok_status();
+  if (type == nullptr) return config.bad(object + ".rope_type", "is missing");
   if (!type->is_string()) {
-    return config.bad(std::string("rope_scaling.") + type_key, "must be a string, found " + type->describe());
+    return config.bad(object + "." + type_key, "must be a string, found " + type->describe());
   }
   const std::string name(*type->as_string());
   if (name == "default") return Status::ok_status();
   if (name == "llama3") {
     RopeLlama3Scaling llama3;
-    QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, &llama3));
+    QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, object, &llama3));
     c->rope_llama3 = llama3;
     return Status::ok_status();
   }
-  return Status::unsupported(config.document() + ": rope_scaling of type \"" + name +
+  return Status::unsupported(config.document() + ": " + object + " of type \"" + name +
                              "\" (qkv runs the default rotary embeddings and those of type \"llama3\")");
 }
 

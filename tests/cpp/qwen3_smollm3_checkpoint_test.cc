@@ -235,6 +235,47 @@ TEST(Qwen3SmolLM3Checkpoint, SmolLM3Configs) {
                  "sliding_window must be a positive integer");
 }
 
+// transformers >= 5 writes rope_parameters instead of rope_theta and
+// rope_scaling; convert_rope_params_to_dict prefers a legacy rope_scaling,
+// a rope_theta inside the object over the top-level one, and a missing
+// rope_type is "default". qwen3-tiny in that form gives PyTorch's logits.
+TEST(Qwen3SmolLM3Checkpoint, RopeParametersAsTransformers5WritesThem) {
+  const std::string base = read_file(fixture("qwen3-tiny/config.json"));
+  const std::string v5 = with_key(with_key(with_key(base, "rope_theta", ""), "rope_scaling", ""),
+                                  "rope_parameters", R"({"rope_theta": 1000000.0, "rope_type": "default"})");
+  ASSERT_EQ(v5.find("rope_scaling"), std::string::npos);
+  EXPECT_EQ(config_of(v5).rope_theta, 1e6);
+  const Comparison c = compare_logits(load("qwen3-tiny", v5), read_reference("qwen3-tiny"));
+  EXPECT_LE(c.max_abs, 1e-4);
+  EXPECT_EQ(c.top1_agree, c.positions);
+
+  auto params = [&](const std::string& value) { return with_key(base, "rope_parameters", value); };
+  EXPECT_EQ(config_of(params(R"({"rope_theta": 500000.0})")).rope_theta, 5e5);  // over the top-level 1e6
+  EXPECT_EQ(config_of(params(R"({"rope_type": "default"})")).rope_theta, 1e6);  // the top-level one
+  EXPECT_EQ(config_of(with_key(params(R"({"rope_type": "default"})"), "rope_theta", "")).rope_theta, 1e4);
+  const LlamaConfig llama3 = config_of(
+      params(R"({"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0, )"
+             R"("high_freq_factor": 4.0, "original_max_position_embeddings": 8192})"));
+  ASSERT_TRUE(llama3.rope_llama3.has_value());
+  EXPECT_EQ(llama3.rope_llama3->factor, 8.0);
+  EXPECT_EQ(llama3.rope_theta, 5e5);
+  // A legacy rope_scaling wins: rope_parameters is not read.
+  const std::string both = with_key(params(R"({"rope_type": "yarn", "factor": 4.0})"), "rope_scaling",
+                                    R"({"rope_type": "default"})");
+  EXPECT_EQ(config_of(both).rope_theta, 1e6);
+
+  using C = StatusCode;
+  expect_refused(params(R"({"rope_type": "yarn", "factor": 4.0})"), C::kUnsupported,
+                 "rope_parameters of type \"yarn\"");
+  expect_refused(params(R"({"rope_theta": 0})"), C::kFormat,
+                 "rope_parameters.rope_theta must be a positive number");
+  expect_refused(params(R"({"rope_type": "llama3", "factor": 8.0})"), C::kFormat,
+                 "rope_parameters.low_freq_factor is missing");
+  expect_refused(params("[1]"), C::kFormat, "rope_parameters must be an object or null, found");
+  expect_refused(params(R"({"full_attention": {"rope_type": "default", "rope_theta": 10000.0}})"),
+                 C::kUnsupported, "rope_parameters per layer type (\"full_attention\")");
+}
+
 // The NoPE layer decides the results: the same weights with RoPE in every
 // layer are far from PyTorch's (gen_llama.py records the same as
 // checks.rope_in_every_layer_max_abs_logit_diff), so the match above is not
