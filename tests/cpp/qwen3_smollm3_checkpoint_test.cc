@@ -5,8 +5,7 @@
 // a sliding window of 6 keys) and smollm3-tiny (no_rope_layers [1, 1, 0]:
 // layer 2 without RoPE, tied head), against PyTorch's logits, greedy
 // continuations and attention (f32; q8 and f16 within bounds); then the
-// config keys as Qwen3Config and
-// SmolLM3Config read them, defaults included.
+// config keys as Qwen3Config and SmolLM3Config read them, defaults included.
 #include <gtest/gtest.h>
 
 #include <cmath>
