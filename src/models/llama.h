@@ -3,8 +3,8 @@
 // positions (rotate_half convention, as Hub checkpoints are converted for it;
 // Qwen3 RMS-normalises each query and key head first, SmolLM3 skips RoPE in
 // the layers no_rope_layers names),
-// grouped-query attention (over a sliding window in the layers Mistral and
-// Qwen2 configs name), SwiGLU MLP, optional q/k/v(/o) biases, tied or
+// grouped-query attention (over a sliding window in the layers Mistral,
+// Qwen2, Qwen3 and SmolLM3 configs name), SwiGLU MLP, optional q/k/v(/o) biases, tied or
 // separate LM head. Weight shapes in comments use the Hub's names.
 #pragma once
 
