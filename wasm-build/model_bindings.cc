@@ -173,6 +173,8 @@ val WasmModel::info() const {
   info.set("nCtx", d.n_ctx);
   info.set("nLayer", d.n_layer);
   info.set("nHead", d.n_head);
+  info.set("nHeadKv", d.n_head_kv);
+  info.set("headDim", d.head_dim);
   info.set("nEmbd", d.n_embd);
   info.set("weightBytes", static_cast<double>(model_->weight_bytes()));
   val capabilities = val::array();

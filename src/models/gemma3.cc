@@ -148,9 +148,7 @@ Status Gemma3Model::forward(ThreadPool* pool, KvCache& cache, Activations& act,
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.q_proj, qkv, qkv_stride));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.k_proj, qkv + q_width, qkv_stride));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.v_proj, qkv + q_width + kv_width, qkv_stride));
-    QKV_RETURN_IF_ERROR(rmsnorm_heads(pool, n, d.n_head, hd, qkv_stride, layer.q_norm, eps, qkv));
-    QKV_RETURN_IF_ERROR(
-        rmsnorm_heads(pool, n, d.n_head_kv, hd, qkv_stride, layer.k_norm, eps, qkv + q_width));
+    QKV_RETURN_IF_ERROR(norm_qk_heads(pool, d, n, layer.q_norm, layer.k_norm, eps, qkv));
     apply_rope(config_.sliding[l] ? rope_local_ : rope_global_, n, r.pos0, qkv);
     float* probs_out = r.attention_probs ? r.attention_probs[l] : nullptr;
     QKV_RETURN_IF_ERROR(attend_scaled(pool, d, cache, l, r, qkv, attn_scale_, act.attn.data(), probs_out));

@@ -15,40 +15,56 @@
 #include "kernels/gemm/gemm.h"
 #include "models/config_checks.h"
 #include "models/decoder_steps.h"
+#include "models/qk_norm.h"
 
 namespace qkv {
 namespace {
 
 // How a config names its sliding-window layers (read_sliding_windows).
-enum class WindowRule { kNone, kEveryLayer, kQwen2 };
+enum class WindowRule { kNone, kEveryLayer, kQwen2, kSmolLM3 };
 
 // What each architecture's config class assumes when a key is absent
-// (transformers' LlamaConfig, Qwen2Config, MistralConfig defaults).
+// (transformers' LlamaConfig, Qwen2Config, MistralConfig, Qwen3Config,
+// SmolLM3Config defaults) and what its modeling file builds whatever the
+// config says.
 struct ArchitectureDefaults {
   const char* name;
   const char* model_type;  // what configs without "architectures" say
   size_t max_position_embeddings;
   double rms_norm_eps;
+  double rope_theta;
+  size_t head_dim;  // 0: hidden_size / num_attention_heads unless the config gives one
   bool tie_word_embeddings;
   bool qkv_bias_always;  // Qwen2 has q/k/v biases whatever the config says
+  bool reads_mlp_bias;   // Qwen2's, Mistral's and Qwen3's MLPs never have biases
+  bool qk_norm;          // Qwen3: q_norm / k_norm over each head before RoPE
+  bool no_rope_layers;   // SmolLM3: no_rope_layers names the layers without RoPE
   WindowRule windows;
 };
 
 constexpr ArchitectureDefaults kArchitectures[] = {
-    {"LlamaForCausalLM", "llama", 2048, 1e-6, false, false, WindowRule::kNone},
-    {"Qwen2ForCausalLM", "qwen2", 32768, 1e-6, false, true, WindowRule::kQwen2},
-    {"MistralForCausalLM", "mistral", 4096 * 32, 1e-6, false, false, WindowRule::kEveryLayer},
+    {"LlamaForCausalLM", "llama", 2048, 1e-6, 1e4, 0, false, false, true, false, false, WindowRule::kNone},
+    {"Qwen2ForCausalLM", "qwen2", 32768, 1e-6, 1e4, 0, false, true, false, false, false, WindowRule::kQwen2},
+    {"MistralForCausalLM", "mistral", 4096 * 32, 1e-6, 1e4, 0, false, false, false, false, false,
+     WindowRule::kEveryLayer},
+    // Qwen3Config reads its windows as Qwen2Config does.
+    {"Qwen3ForCausalLM", "qwen3", 32768, 1e-6, 1e4, 128, false, false, false, true, false,
+     WindowRule::kQwen2},
+    {"SmolLM3ForCausalLM", "smollm3", 32768, 1e-6, 2e6, 0, true, false, true, false, true,
+     WindowRule::kSmolLM3},
 };
 
-// A member of the rope_scaling object, nullptr when absent or null (as for
-// top-level keys); the readers below name it "rope_scaling.<key>" in messages.
+// A member of the rope_scaling (or rope_parameters) object, nullptr when
+// absent or null (as for top-level keys); the readers below name it
+// "<object>.<key>" in messages.
 const JsonValue* scaling_member(const JsonValue& scaling, const char* key) {
   const JsonValue* v = scaling.find(key);
   return v == nullptr || v->is_null() ? nullptr : v;
 }
 
-Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const char* key, double* out) {
-  const std::string name = std::string("rope_scaling.") + key;
+Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                      const char* key, double* out) {
+  const std::string name = object + "." + key;
   const JsonValue* v = scaling_member(scaling, key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto x = v->as_double();
@@ -58,9 +74,9 @@ Status scaling_number(const ConfigReader& config, const JsonValue& scaling, cons
   return Status::ok_status();
 }
 
-Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const char* key, size_t max,
-                   size_t* out) {
-  const std::string name = std::string("rope_scaling.") + key;
+Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                   const char* key, size_t max, size_t* out) {
+  const std::string name = object + "." + key;
   const JsonValue* v = scaling_member(scaling, key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto n = v->as_uint64();
@@ -73,46 +89,70 @@ Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const c
 }
 
 // The keys transformers' _validate_llama3_parameters requires.
-Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling, RopeLlama3Scaling* out) {
+Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
+                           RopeLlama3Scaling* out) {
   RopeLlama3Scaling s;
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "factor", &s.factor));
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "low_freq_factor", &s.low_freq_factor));
-  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, "high_freq_factor", &s.high_freq_factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "factor", &s.factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "low_freq_factor", &s.low_freq_factor));
+  QKV_RETURN_IF_ERROR(scaling_number(config, scaling, object, "high_freq_factor", &s.high_freq_factor));
   if (!(s.high_freq_factor > s.low_freq_factor)) {
-    return config.bad("rope_scaling.high_freq_factor", "must be greater than low_freq_factor " +
-                                                           format_double(s.low_freq_factor) + ", found " +
-                                                           format_double(s.high_freq_factor));
+    return config.bad(object + ".high_freq_factor", "must be greater than low_freq_factor " +
+                                                        format_double(s.low_freq_factor) + ", found " +
+                                                        format_double(s.high_freq_factor));
   }
   // Up to 2^24: the length is a float32 operand of the formula.
-  QKV_RETURN_IF_ERROR(scaling_int(config, scaling, "original_max_position_embeddings", size_t{1} << 24,
-                                  &s.original_max_position_embeddings));
+  QKV_RETURN_IF_ERROR(scaling_int(config, scaling, object, "original_max_position_embeddings",
+                                  size_t{1} << 24, &s.original_max_position_embeddings));
   *out = s;
   return Status::ok_status();
 }
 
-Status read_rope(const ConfigReader& config, LlamaConfig* c) {
-  QKV_RETURN_IF_ERROR(config.positive_number_or("rope_theta", 10000.0, &c->rope_theta));
-  const JsonValue* scaling = config.root().find("rope_scaling");
-  if (scaling == nullptr || scaling->is_null()) return Status::ok_status();
+// rope_theta and rope_scaling, or rope_parameters as transformers >= 5
+// writes them ({"rope_type", "rope_theta", ...} in one object; its
+// convert_rope_params_to_dict prefers a legacy rope_scaling, takes a
+// rope_theta inside the object over the top-level one, and a missing
+// rope_type means "default").
+Status read_rope(const ConfigReader& config, double default_theta, LlamaConfig* c) {
+  QKV_RETURN_IF_ERROR(config.positive_number_or("rope_theta", default_theta, &c->rope_theta));
+  std::string object = "rope_scaling";
+  const JsonValue* scaling = config.root().find(object);
+  if (scaling == nullptr || scaling->is_null()) {
+    object = "rope_parameters";
+    scaling = config.root().find(object);
+    if (scaling == nullptr || scaling->is_null()) return Status::ok_status();
+  }
   if (!scaling->is_object())
-    return config.bad("rope_scaling", "must be an object or null, found " + scaling->describe());
+    return config.bad(object, "must be an object or null, found " + scaling->describe());
+  const bool parameters = object == "rope_parameters";
+  if (parameters) {
+    for (const char* layer_type : {"full_attention", "sliding_attention"}) {
+      if (scaling->find(layer_type) != nullptr) {
+        return Status::unsupported(config.document() + ": rope_parameters per layer type (\"" + layer_type +
+                                   "\"); qkv runs one set of rotary parameters for every layer of this "
+                                   "architecture");
+      }
+    }
+    if (scaling_member(*scaling, "rope_theta") != nullptr)
+      QKV_RETURN_IF_ERROR(scaling_number(config, *scaling, object, "rope_theta", &c->rope_theta));
+  }
   // "type" is the key's older name, still in many Hub configs; transformers
   // reads "rope_type" first when both are there.
   const char* type_key = scaling_member(*scaling, "rope_type") != nullptr ? "rope_type" : "type";
   const JsonValue* type = scaling_member(*scaling, type_key);
-  if (type == nullptr) return config.bad("rope_scaling.rope_type", "is missing");
+  if (type == nullptr && parameters) return Status::ok_status();
+  if (type == nullptr) return config.bad(object + ".rope_type", "is missing");
   if (!type->is_string()) {
-    return config.bad(std::string("rope_scaling.") + type_key, "must be a string, found " + type->describe());
+    return config.bad(object + "." + type_key, "must be a string, found " + type->describe());
   }
   const std::string name(*type->as_string());
   if (name == "default") return Status::ok_status();
   if (name == "llama3") {
     RopeLlama3Scaling llama3;
-    QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, &llama3));
+    QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, object, &llama3));
     c->rope_llama3 = llama3;
     return Status::ok_status();
   }
-  return Status::unsupported(config.document() + ": rope_scaling of type \"" + name +
+  return Status::unsupported(config.document() + ": " + object + " of type \"" + name +
                              "\" (qkv runs the default rotary embeddings and those of type \"llama3\")");
 }
 
@@ -179,12 +219,72 @@ Status read_qwen2_sliding_layers(const ConfigReader& config, size_t n_layer, siz
   return Status::ok_status();
 }
 
+// SmolLM3Config's layers. Its sliding_window has no default (absent or
+// null: none) and stays set whatever use_sliding_window says; transformers'
+// masks (eager and sdpa attention) slide the layers layer_types names, and
+// without layer_types the NoPE layers when use_sliding_window and
+// sliding_window are both set.
+Status read_smollm3_sliding_layers(const ConfigReader& config, const LlamaConfig& c, size_t* window,
+                                   std::vector<bool>* sliding) {
+  *window = 0;
+  const JsonValue* v = config.root().find("sliding_window");
+  if (v != nullptr && !v->is_null())
+    QKV_RETURN_IF_ERROR(config.positive_int("sliding_window", window, size_t{1} << 30));
+  bool use_sliding = false;
+  QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", false, &use_sliding));
+  const JsonValue* types = config.root().find("layer_types");
+  if (types != nullptr && !types->is_null()) {
+    // use_sliding true: a "sliding_attention" layer without a window is
+    // refused for the window's absence, as masking_utils refuses it.
+    return read_qwen2_sliding_layers(config, c.n_layer, *window, true, sliding);
+  }
+  sliding->assign(c.n_layer, false);
+  for (size_t i = 0; i < c.n_layer; ++i) (*sliding)[i] = use_sliding && *window != 0 && !c.rope_layers[i];
+  return Status::ok_status();
+}
+
+// SmolLM3Config's no_rope_layers: per layer 1 = RoPE, 0 = none (a NoPE
+// layer), a list at least num_hidden_layers long (SmolLM3Attention reads
+// entry i for layer i); absent or null, every no_rope_layer_interval-th layer
+// (default 4: layers 3, 7, 11, ... from 0) is NoPE.
+Status read_rope_layers(const ConfigReader& config, LlamaConfig& c) {
+  c.rope_layers.assign(c.n_layer, true);
+  const JsonValue* list = config.root().find("no_rope_layers");
+  if (list == nullptr || list->is_null()) {
+    size_t interval = 4;
+    QKV_RETURN_IF_ERROR(config.positive_int_or("no_rope_layer_interval", 4, &interval));
+    for (size_t i = 0; i < c.n_layer; ++i) c.rope_layers[i] = (i + 1) % interval != 0;
+    return Status::ok_status();
+  }
+  if (!list->is_array() || list->size() < c.n_layer) {
+    return config.bad("no_rope_layers",
+                      "must be a list of at least num_hidden_layers (" + std::to_string(c.n_layer) +
+                          ") entries 0 or 1, found " +
+                          (list->is_array() ? std::to_string(list->size()) + " entries" : list->describe()));
+  }
+  for (size_t i = 0; i < c.n_layer; ++i) {
+    const JsonValue& entry = list->at(i);
+    const std::optional<uint64_t> n = entry.as_uint64();
+    const std::optional<bool> b = entry.as_bool();
+    if (b) {
+      c.rope_layers[i] = *b;
+    } else if (n && *n <= 1) {
+      c.rope_layers[i] = *n == 1;
+    } else {
+      return config.bad("no_rope_layers[" + std::to_string(i) + "]",
+                        "must be 0 (no RoPE) or 1 (RoPE), found " + entry.describe());
+    }
+  }
+  return Status::ok_status();
+}
+
 // Which layers attend through a sliding window and how wide, as
 // transformers' configs and masks decide (a query at i sees keys j <= i with
 // i - j < window): MistralConfig slides every layer (it reads neither
-// use_sliding_window nor layer_types), Qwen2Config the layers above, and
-// LlamaConfig none. A window of at least the context masks nothing and is
-// stored as 0, so the KV cache never compacts for it.
+// use_sliding_window nor layer_types), Qwen2Config and Qwen3Config the
+// layers above, SmolLM3Config its own, and LlamaConfig none. A window of at
+// least the context masks nothing and is stored as 0, so the KV cache never
+// compacts for it.
 Status read_sliding_windows(const ConfigReader& config, WindowRule rule, LlamaConfig& c) {
   c.layer_windows.clear();
   if (rule == WindowRule::kNone) return Status::ok_status();
@@ -192,6 +292,8 @@ Status read_sliding_windows(const ConfigReader& config, WindowRule rule, LlamaCo
   std::vector<bool> sliding(c.n_layer, true);
   if (rule == WindowRule::kEveryLayer) {
     QKV_RETURN_IF_ERROR(read_window_size(config, &window));
+  } else if (rule == WindowRule::kSmolLM3) {
+    QKV_RETURN_IF_ERROR(read_smollm3_sliding_layers(config, c, &window, &sliding));
   } else {
     bool use_sliding = false;
     QKV_RETURN_IF_ERROR(config.bool_or("use_sliding_window", false, &use_sliding));
@@ -232,11 +334,14 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_int_or("num_key_value_heads", c.n_head, &c.n_head_kv));
   QKV_RETURN_IF_ERROR(
       config.positive_int_or("max_position_embeddings", arch->max_position_embeddings, &c.n_ctx));
-  // Qwen3 / Gemma-style configs give head_dim explicitly; others imply it.
+  // Qwen3 / Gemma-style configs give head_dim explicitly (Qwen3Config's
+  // default is 128, whatever the width); others imply it.
   const JsonValue* explicit_head_dim = config.root().find("head_dim");
   if (explicit_head_dim != nullptr && !explicit_head_dim->is_null()) {
     QKV_RETURN_IF_ERROR(config.positive_int("head_dim", &c.head_dim));
     QKV_RETURN_IF_ERROR(check_head_dim(config, c.head_dim));
+  } else if (arch->head_dim != 0) {
+    c.head_dim = arch->head_dim;
   } else {
     QKV_RETURN_IF_ERROR(
         head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &c.head_dim));
@@ -249,7 +354,9 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   double eps = 0;
   QKV_RETURN_IF_ERROR(config.positive_number_or("rms_norm_eps", arch->rms_norm_eps, &eps));
   c.rms_norm_eps = static_cast<float>(eps);
-  QKV_RETURN_IF_ERROR(read_rope(config, &c));
+  QKV_RETURN_IF_ERROR(read_rope(config, arch->rope_theta, &c));
+  // no_rope_layers before the windows: SmolLM3's default windows follow it.
+  if (arch->no_rope_layers) QKV_RETURN_IF_ERROR(read_rope_layers(config, c));
   QKV_RETURN_IF_ERROR(read_sliding_windows(config, arch->windows, c));
   std::string act;
   QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "silu", &act));
@@ -261,7 +368,8 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &attention_bias));
   c.qkv_bias = arch->qkv_bias_always || attention_bias;
   c.o_bias = !arch->qkv_bias_always && attention_bias;
-  QKV_RETURN_IF_ERROR(config.bool_or("mlp_bias", false, &c.mlp_bias));
+  if (arch->reads_mlp_bias) QKV_RETURN_IF_ERROR(config.bool_or("mlp_bias", false, &c.mlp_bias));
+  c.qk_norm = arch->qk_norm;
   QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", arch->tie_word_embeddings, &c.tied_embeddings));
   *out = c;
   return Status::ok_status();
@@ -301,6 +409,10 @@ std::vector<TensorSlot> LlamaModel::slots() {
     linear(p + "self_attn.k_proj", kv, e, &l.k_proj, c.qkv_bias);
     linear(p + "self_attn.v_proj", kv, e, &l.v_proj, c.qkv_bias);
     linear(p + "self_attn.o_proj", e, q, &l.o_proj, c.o_bias);
+    if (c.qk_norm) {
+      s.push_back({p + "self_attn.q_norm.weight", {c.head_dim}, K::kF32, nullptr, &l.q_norm});
+      s.push_back({p + "self_attn.k_norm.weight", {c.head_dim}, K::kF32, nullptr, &l.k_norm});
+    }
     s.push_back({p + "post_attention_layernorm.weight", {e}, K::kF32, nullptr, &l.post_norm});
     linear(p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, c.mlp_bias);
     linear(p + "mlp.up_proj", c.n_ff, e, &l.up_proj, c.mlp_bias);
@@ -355,7 +467,10 @@ Status LlamaModel::forward(ThreadPool* pool, KvCache& cache, Activations& act,
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.q_proj, qkv, qkv_stride));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.k_proj, qkv + q_width, qkv_stride));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, xn, layer.v_proj, qkv + q_width + kv_width, qkv_stride));
-    apply_rope(n, r.pos0, qkv);
+    if (config_.qk_norm) {
+      QKV_RETURN_IF_ERROR(norm_qk_heads(pool, d, n, layer.q_norm, layer.k_norm, config_.rms_norm_eps, qkv));
+    }
+    if (config_.rope_layers.empty() || config_.rope_layers[l]) apply_rope(n, r.pos0, qkv);
     const float* probs_out = r.attention_probs ? r.attention_probs[l] : nullptr;
     QKV_RETURN_IF_ERROR(attend(pool, d, cache, l, r, qkv, act.attn.data(), const_cast<float*>(probs_out)));
     QKV_RETURN_IF_ERROR(linear(pool, n, act.attn.data(), layer.o_proj, act.tmp.data()));

@@ -1,8 +1,10 @@
-// The LLaMA family (LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM):
-// RMSNorm pre-norm blocks, rotary positions
-// (rotate_half convention, as Hub checkpoints are converted for it),
-// grouped-query attention (over a sliding window in the layers Mistral and
-// Qwen2 configs name), SwiGLU MLP, optional q/k/v(/o) biases, tied or
+// The LLaMA family (LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM,
+// Qwen3ForCausalLM, SmolLM3ForCausalLM): RMSNorm pre-norm blocks, rotary
+// positions (rotate_half convention, as Hub checkpoints are converted for it;
+// Qwen3 RMS-normalises each query and key head first, SmolLM3 skips RoPE in
+// the layers no_rope_layers names),
+// grouped-query attention (over a sliding window in the layers Mistral,
+// Qwen2, Qwen3 and SmolLM3 configs name), SwiGLU MLP, optional q/k/v(/o) biases, tied or
 // separate LM head. Weight shapes in comments use the Hub's names.
 #pragma once
 
@@ -34,11 +36,14 @@ struct LlamaConfig {
   bool o_bias = false;    // LLaMA's attention_bias only
   bool mlp_bias = false;
   bool tied_embeddings = false;
+  bool qk_norm = false;  // Qwen3: q_norm / k_norm over each head, before RoPE
+  // Per layer: RoPE or none (SmolLM3's NoPE layers). Empty: RoPE in every layer.
+  std::vector<bool> rope_layers;
   // Per layer: 0 = full attention, w = sliding window of w keys (shorter than
   // n_ctx: a longer one masks nothing). Empty: no layer slides.
   std::vector<size_t> layer_windows;
 
-  // From a LlamaForCausalLM / Qwen2ForCausalLM / MistralForCausalLM config.json.
+  // From a config.json of one of the architectures above.
   static Status from_config(const ConfigReader& config, LlamaConfig* out);
 };
 
@@ -48,6 +53,8 @@ struct LlamaLayer {
   Linear k_proj;                      // [n_embd] -> [n_head_kv * head_dim]
   Linear v_proj;                      // [n_embd] -> [n_head_kv * head_dim]
   Linear o_proj;                      // [n_head * head_dim] -> [n_embd]
+  const float* q_norm = nullptr;      // self_attn.q_norm.weight [head_dim] (Qwen3)
+  const float* k_norm = nullptr;      // self_attn.k_norm.weight [head_dim] (Qwen3)
   const float* post_norm = nullptr;   // post_attention_layernorm.weight [n_embd]
   Linear gate_proj;                   // [n_embd] -> [n_ff]
   Linear up_proj;                     // [n_embd] -> [n_ff]

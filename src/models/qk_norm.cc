@@ -28,4 +28,11 @@ Status rmsnorm_heads(ThreadPool* pool, size_t n_tokens, size_t n_heads, size_t h
   return Status::ok_status();
 }
 
+Status norm_qk_heads(ThreadPool* pool, const ModelDims& d, size_t n, const float* q_norm, const float* k_norm,
+                     float eps, float* qkv) {
+  const size_t hd = d.head_dim, stride = (d.n_head + 2 * d.n_head_kv) * hd;
+  QKV_RETURN_IF_ERROR(rmsnorm_heads(pool, n, d.n_head, hd, stride, q_norm, eps, qkv));
+  return rmsnorm_heads(pool, n, d.n_head_kv, hd, stride, k_norm, eps, qkv + d.n_head * hd);
+}
+
 }  // namespace qkv

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "core/status.h"
+#include "models/model.h"
 
 namespace qkv {
 
@@ -17,5 +18,11 @@ class ThreadPool;
 // `weight` [head_dim] (nullptr: 1).
 Status rmsnorm_heads(ThreadPool* pool, size_t n_tokens, size_t n_heads, size_t head_dim, size_t token_stride,
                      const float* weight, float eps, float* x);
+
+// The q/k norm of a qkv chunk (per token: the query heads, then the key and
+// value heads, the layout attend() reads): every query head with gain
+// q_norm, every key head with k_norm, in place; values untouched.
+Status norm_qk_heads(ThreadPool* pool, const ModelDims& d, size_t n, const float* q_norm, const float* k_norm,
+                     float eps, float* qkv);
 
 }  // namespace qkv

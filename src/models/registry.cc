@@ -8,9 +8,8 @@
 namespace qkv {
 
 const char* supported_architectures() {
-  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Gemma3ForCausalLM, "
-         "BertModel, "
-         "RobertaModel, XLMRobertaModel";
+  return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
+         "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {

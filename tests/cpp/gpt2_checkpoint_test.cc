@@ -87,8 +87,8 @@ TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
   EXPECT_EQ(
       s.message(),
       "config.json: architecture \"T5ForConditionalGeneration\" is not supported; qkv runs GPT2LMHeadModel, "
-      "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, "
-      "XLMRobertaModel");
+      "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, SmolLM3ForCausalLM, "
+      "Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel");
   s = ModelLoader::create(R"({"architectures":["GPT2LMHeadModel"],"vocab_size":100,"n_embd":"64"})",
                           WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);

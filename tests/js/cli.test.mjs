@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer } from './fixture-server.mjs';
-import { cosine, folder, reference } from './fixtures.mjs';
+import { cosine, folder, idNamingTokenizer, reference } from './fixtures.mjs';
 import { InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { parseArgs } from '../../dist/cli/args.js';
 import { LoadProgress } from '../../dist/cli/progress.js';
@@ -258,6 +258,25 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   const bert = JSON.parse((await qkv('inspect', 'tests/fixtures/bert-tiny', '--json', '--quiet')).stdout);
   assert.deepEqual([bert.capabilities, bert.layers, bert.heads, bert.width, bert.parameters],
     [['encode'], 2, 4, 64, headerParameters(join(folder('bert-tiny'), 'model.safetensors'))]);
+
+  // Qwen3's head_dim is its config's (32), not width / heads (16); SmolLM3's is implied. The
+  // fixtures are ids only: a copy gets a tokenizer.json naming every id.
+  for (const [name, headDim] of [['qwen3-tiny', 32], ['smollm3-tiny', 16]]) {
+    const c = config(name);
+    const dir = mkdtempSync(join(tmpdir(), `qkv-inspect-${name}-`));
+    try {
+      for (const file of ['config.json', 'model.safetensors']) copyFileSync(join(folder(name), file), join(dir, file));
+      writeFileSync(join(dir, 'tokenizer.json'), idNamingTokenizer(c.vocab_size));
+      const run = await qkv('inspect', dir, '--json', '--quiet');
+      assert.equal(run.code, 0, run.stderr);
+      const f = JSON.parse(run.stdout);
+      assert.deepEqual([f.architecture, f.capabilities, f.layers, f.heads, f.kvHeads, f.headDim, f.width, f.vocab, f.parameters],
+        [c.architectures[0], ['generate'], c.num_hidden_layers, c.num_attention_heads, c.num_key_value_heads, headDim,
+          c.hidden_size, c.vocab_size, headerParameters(join(folder(name), 'model.safetensors'))]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });
 
 test('inspect reads a model from an http URL (a plain server without Range requests) as from its folder', async () => {

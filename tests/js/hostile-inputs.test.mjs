@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { idsOnlyFiles, reference } from './fixtures.mjs';
 import {
   assertFreshModelWorks, assertGreedy, buildSafetensors, drain, encodeJson, expectError, filesOf, read,
-  splitSafetensors, tensorsInOrder, wasmHeap,
+  smallTokenizer, splitSafetensors, tensorsInOrder, wasmHeap,
 } from './hostile-files.mjs';
 import {
   FormatError, InvalidArgumentError, OutOfMemoryError, QkvError, UnsupportedError, loadModel,
@@ -252,6 +252,56 @@ test('Gemma 3: a missing norm, layer_types of the wrong length or kind, a wrong 
   } finally {
     m.dispose();
   }
+});
+
+/** A safetensors file with tensor `name` cut to `shape` (f32), or dropped when `shape` is null. */
+function withTensorShape(bytes, name, shape) {
+  const { header, data } = splitSafetensors(bytes);
+  const out = header.__metadata__ ? { __metadata__: header.__metadata__ } : {};
+  const parts = [];
+  let at = 0;
+  for (const { name: n } of tensorsInOrder(bytes)) {
+    const t = header[n];
+    let piece = data.subarray(t.data_offsets[0], t.data_offsets[1]);
+    if (n === name) {
+      if (shape === null) continue;
+      piece = piece.subarray(0, shape.reduce((a, b) => a * b, 1) * 4);
+    }
+    out[n] = { ...t, shape: n === name ? shape : t.shape, data_offsets: [at, at + piece.length] };
+    parts.push(piece);
+    at += piece.length;
+  }
+  return buildSafetensors(out, Buffer.concat(parts));
+}
+
+test('Qwen3 and SmolLM3: q/k norms of the wrong size or missing, a wrong head_dim, bad no_rope_layers', async () => {
+  const qwen3 = read('qwen3-tiny', 'model.safetensors');
+  const qwen3Config = JSON.parse(read('qwen3-tiny', 'config.json'));
+  const tokenizer = smallTokenizer();
+  // No tokenizer.json in these folders (ids only): gpt2-tiny's 256 byte tokens stand in.
+  const qwen3Files = (changes) => ({ config: read('qwen3-tiny', 'config.json'), weights: qwen3, tokenizer, ...changes });
+  await rejectLoad('q_norm of 16', qwen3Files({ weights: withTensorShape(qwen3, 'model.layers.1.self_attn.q_norm.weight', [16]) }),
+    FormatError, /"model\.layers\.1\.self_attn\.q_norm\.weight" has shape \[16\], but config\.json implies \[32\]/);
+  await rejectLoad('no k_norm', qwen3Files({ weights: withTensorShape(qwen3, 'model.layers.0.self_attn.k_norm.weight', null) }),
+    FormatError, /lacks 1 tensor\(s\) the Qwen3ForCausalLM config needs: model\.layers\.0\.self_attn\.k_norm\.weight/);
+  // head_dim 16 (hidden_size / num_attention_heads) where the weights have 32: the first tensor
+  // in file order that disagrees is named.
+  await rejectLoad('head_dim 16', qwen3Files({ config: encodeJson({ ...qwen3Config, head_dim: 16 }) }), FormatError,
+    /"model\.layers\.0\.self_attn\.k_norm\.weight" has shape \[32\], but config\.json implies \[16\]/);
+  await rejectLoad('head_dim 30', qwen3Files({ config: encodeJson({ ...qwen3Config, head_dim: 30 }) }), UnsupportedError,
+    /head size 30/);
+  const smollm3 = JSON.parse(read('smollm3-tiny', 'config.json'));
+  const smollm3Files = (changes) => ({
+    config: encodeJson({ ...smollm3, ...changes }), weights: read('smollm3-tiny', 'model.safetensors'), tokenizer,
+  });
+  await rejectLoad('no_rope_layers of 2', smollm3Files({ no_rope_layers: [1, 1] }), FormatError,
+    /no_rope_layers must be a list of at least num_hidden_layers \(3\) entries 0 or 1, found 2 entries/);
+  await rejectLoad('no_rope_layers [1, 1, 2]', smollm3Files({ no_rope_layers: [1, 1, 2] }), FormatError,
+    /no_rope_layers\[2\] must be 0 \(no RoPE\) or 1 \(RoPE\), found 2/);
+  await rejectLoad('no_rope_layer_interval 0', smollm3Files({ no_rope_layers: null, no_rope_layer_interval: 0 }), FormatError,
+    /no_rope_layer_interval must be a positive integer/);
+  await rejectLoad('a sliding layer without a window', smollm3Files({ layer_types: ['full_attention', 'sliding_attention', 'full_attention'] }),
+    FormatError, /layer_types\[1\] is "sliding_attention" but sliding_window is null/);
 });
 
 test('a model larger than wasm memory is refused before allocating, with its size', async () => {

@@ -1,8 +1,9 @@
 // The LLaMA family through the public API (loadModel, forward, generate,
 // attention, pipeline, TextStreamer) against the PyTorch references of
-// tests/fixtures/llama-tiny, qwen2-tiny, llama3-tiny and the sliding-window
-// fixtures mistral-window-tiny and qwen2-window-tiny (gen_llama.py). Run by
-// llama-single.test.mjs and llama-threads.test.mjs, once per wasm build.
+// tests/fixtures/llama-tiny, qwen2-tiny, llama3-tiny, the sliding-window
+// fixtures mistral-window-tiny and qwen2-window-tiny, qwen3-tiny and
+// smollm3-tiny (gen_llama.py). Run by llama-single.test.mjs and
+// llama-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { compareLogits, folder, idsOnlyFiles, maxAttentionError, reference } from './fixtures.mjs';
@@ -33,6 +34,11 @@ export function llamaSuite({ numThreads, flavour }) {
     // probabilities are 0 outside them, as PyTorch's.
     ['mistral-window-tiny', idsOnlyFiles('mistral-window-tiny'), 'MistralForCausalLM'],
     ['qwen2-window-tiny', idsOnlyFiles('qwen2-window-tiny'), 'Qwen2ForCausalLM'],
+    // Qwen3: q_norm / k_norm on every query and key head before RoPE, head_dim 32
+    // from the config (hidden 64 / 4 heads would be 16), tied head, layer 1 over 6 keys.
+    ['qwen3-tiny', idsOnlyFiles('qwen3-tiny'), 'Qwen3ForCausalLM'],
+    // SmolLM3: no_rope_layers [1, 1, 0], so layer 2 attends without positions.
+    ['smollm3-tiny', idsOnlyFiles('smollm3-tiny'), 'SmolLM3ForCausalLM'],
   ]) {
     test(`${name}: logits, greedy continuations and attention equal PyTorch's`, async () => {
       const model = await loadModel(source());

@@ -45,6 +45,10 @@ export interface ModelHandleInfo {
   nCtx: number;
   nLayer: number;
   nHead: number;
+  /** Key/value heads (fewer than nHead with grouped-query attention). */
+  nHeadKv: number;
+  /** Width of one attention head (Qwen3's comes from its config, not nEmbd / nHead). */
+  headDim: number;
   nEmbd: number;
   /** Bytes of weights held in wasm memory. */
   weightBytes: number;

@@ -32,8 +32,7 @@ export const inspectCommand: Command = {
         for (const key of keys) if (Number.isInteger(config[key])) return config[key] as number;
         return undefined;
       };
-      const nHeadKv = int('num_key_value_heads') ?? info.nHead;
-      const headDim = int('head_dim') ?? info.nEmbd / info.nHead;
+      const { nHeadKv, headDim } = info;
       const nFf = int('intermediate_size', 'n_inner') ?? 4 * info.nEmbd; // GPT-2's n_inner: null means 4x
       const facts = {
         model: source,
