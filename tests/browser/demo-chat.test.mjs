@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { clickOnFirstText, contrast, settledPage, useDemoPage } from './demo-page.mjs';
+import { assertScrolledToEnd, clickOnFirstText, contrast, settledPage, useDemoPage } from './demo-page.mjs';
 import { env, loadModel } from '../../dist/index.js';
 
 env.wasm.numThreads = 1;
@@ -263,9 +263,7 @@ test('the transcript follows the reply as it streams, and stays where the user s
   await page.click('#new-chat');
   await setGreedy(40);
   await send('The cat sat on the mat');
-  const followed = await page.$eval('#transcript', (t) => ({ top: t.scrollTop, bottom: t.scrollHeight - t.clientHeight }));
-  assert.ok(followed.bottom > 20, `the turns overflow the transcript (${followed.bottom} px)`);
-  assert.ok(followed.top >= followed.bottom - 8, `scrolled to ${followed.top} of ${followed.bottom}`);
+  await assertScrolledToEnd(page, '#transcript', 'the turns overflow the transcript');
   // Scrolled to the top mid-reply: it stays there while the reply goes on.
   const scrolledUp = page.evaluate(() => new Promise((resolve) => {
     const box = document.getElementById('transcript');

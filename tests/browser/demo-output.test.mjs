@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { launchChromium } from './chromium.mjs';
-import { contrast, luminance } from './demo-page.mjs';
+import { assertScrolledToEnd, contrast, luminance } from './demo-page.mjs';
 import { startServer } from './server.mjs';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -73,9 +73,7 @@ test('the output follows the stream, and stays where the user scrolled to', { ti
     await page.fill('input[name=seed]', '3');
     await page.click('#generate');
     await settled(page);
-    const followed = await page.$eval('#output', (o) => ({ top: o.scrollTop, bottom: o.scrollHeight - o.clientHeight }));
-    assert.ok(followed.bottom > 20, `the text overflows the box (${followed.bottom} px)`);
-    assert.ok(followed.top >= followed.bottom - 8, `scrolled to ${followed.top} of ${followed.bottom}`);
+    await assertScrolledToEnd(page, '#output', 'the text overflows the box');
 
     // Scrolled to the top once the text overflows, mid-stream: it stays there.
     const scrolledUp = page.evaluate(() => new Promise((resolve) => {

@@ -1,6 +1,7 @@
 // The demo page as most of its tests open it: the repository's server and
 // Chromium, one page of examples/browser/index.html (cross-origin isolated)
 // waiting until the engine is idle, and the console errors it logs.
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 
 import { launchChromium } from './chromium.mjs';
@@ -56,6 +57,16 @@ export const clickOnFirstText = (page, { container, shown, button }) =>
 /** Resolves once the page's Stop button has been clicked, as soon as the first generated text shows. */
 export const stopOnFirstToken = (page) =>
   clickOnFirstText(page, { container: 'output', shown: '#output .generated', button: 'stop' });
+
+/**
+ * Asserts that the element `selector` overflows (by more than 20 px; `overflowing` says so
+ * otherwise) and is scrolled to its end.
+ */
+export async function assertScrolledToEnd(page, selector, overflowing) {
+  const at = await page.$eval(selector, (e) => ({ top: e.scrollTop, bottom: e.scrollHeight - e.clientHeight }));
+  assert.ok(at.bottom > 20, `${overflowing} (${at.bottom} px)`);
+  assert.ok(at.top >= at.bottom - 8, `scrolled to ${at.top} of ${at.bottom}`);
+}
 
 /** WCAG relative luminance of a CSS rgb() colour. */
 export function luminance(css) {
