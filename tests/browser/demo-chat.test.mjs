@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { settledPage, useDemoPage } from './demo-page.mjs';
+import { assertScrolledToEnd, clickOnFirstText, contrast, settledPage, useDemoPage } from './demo-page.mjs';
 import { env, loadModel } from '../../dist/index.js';
 
 env.wasm.numThreads = 1;
@@ -216,16 +216,8 @@ test('Stop keeps the partial reply, the beginning of the full one; the next turn
   assert.equal(await visible('#chat-box'), true, 'the folder\'s tokenizer_config.json has a chat template');
   await page.fill('#system', system);
   await setGreedy(most);
-  const stopped = page.evaluate(() => new Promise((resolve) => {
-    const observer = new MutationObserver(() => {
-      if (document.querySelector('#transcript .bubble.assistant .text')?.textContent) {
-        observer.disconnect();
-        document.getElementById('chat-stop').click();
-        resolve();
-      }
-    });
-    observer.observe(document.getElementById('transcript'), { subtree: true, childList: true, characterData: true });
-  }));
+  const stopped = clickOnFirstText(page,
+    { container: 'transcript', shown: '#transcript .bubble.assistant .text', button: 'chat-stop' });
   await page.fill('#chat-input', 'My fellow citizens,');
   await page.click('#send');
   await stopped;
@@ -271,9 +263,7 @@ test('the transcript follows the reply as it streams, and stays where the user s
   await page.click('#new-chat');
   await setGreedy(40);
   await send('The cat sat on the mat');
-  const followed = await page.$eval('#transcript', (t) => ({ top: t.scrollTop, bottom: t.scrollHeight - t.clientHeight }));
-  assert.ok(followed.bottom > 20, `the turns overflow the transcript (${followed.bottom} px)`);
-  assert.ok(followed.top >= followed.bottom - 8, `scrolled to ${followed.top} of ${followed.bottom}`);
+  await assertScrolledToEnd(page, '#transcript', 'the turns overflow the transcript');
   // Scrolled to the top mid-reply: it stays there while the reply goes on.
   const scrolledUp = page.evaluate(() => new Promise((resolve) => {
     const box = document.getElementById('transcript');
@@ -295,19 +285,6 @@ test('the transcript follows the reply as it streams, and stays where the user s
   assert.equal(await page.$eval('#transcript', (t) => t.scrollTop), 0);
   assert.deepEqual(errors, []);
 });
-
-/** WCAG relative luminance and contrast of CSS rgb() colours. */
-function luminance(css) {
-  const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
-    const c = Number(v) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-const contrast = (a, b) => {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-};
 
 test('the bubbles and tabs are readable in light and dark mode', { timeout: 60_000 }, async () => {
   assert.ok((await bubbles()).length >= 2);

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { launchChromium } from './chromium.mjs';
+import { assertScrolledToEnd, contrast, luminance } from './demo-page.mjs';
 import { startServer } from './server.mjs';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -72,9 +73,7 @@ test('the output follows the stream, and stays where the user scrolled to', { ti
     await page.fill('input[name=seed]', '3');
     await page.click('#generate');
     await settled(page);
-    const followed = await page.$eval('#output', (o) => ({ top: o.scrollTop, bottom: o.scrollHeight - o.clientHeight }));
-    assert.ok(followed.bottom > 20, `the text overflows the box (${followed.bottom} px)`);
-    assert.ok(followed.top >= followed.bottom - 8, `scrolled to ${followed.top} of ${followed.bottom}`);
+    await assertScrolledToEnd(page, '#output', 'the text overflows the box');
 
     // Scrolled to the top once the text overflows, mid-stream: it stays there.
     const scrolledUp = page.evaluate(() => new Promise((resolve) => {
@@ -119,19 +118,6 @@ test('Copy puts the prompt and the generated text on the clipboard', { timeout: 
     await context.close();
   }
 });
-
-/** WCAG relative luminance and contrast of CSS rgb() colours. */
-function luminance(css) {
-  const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
-    const c = Number(v) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-const contrast = (a, b) => {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-};
 
 test('prefers-color-scheme: dark gives a dark page with readable text', { timeout: 60_000 }, async () => {
   const { context, page, errors } = await openLoaded({ colorScheme: 'dark' });

@@ -1,6 +1,7 @@
 // The demo page as most of its tests open it: the repository's server and
 // Chromium, one page of examples/browser/index.html (cross-origin isolated)
 // waiting until the engine is idle, and the console errors it logs.
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 
 import { launchChromium } from './chromium.mjs';
@@ -37,14 +38,47 @@ export function useDemoPage({ viewport, ignoreError = () => false, onReady = () 
 export const settledPage = (page) =>
   page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 30_000 });
 
+/**
+ * Resolves once the button #`button` has been clicked, as soon as the element
+ * `shown` (inside #`container`) first has text.
+ */
+export const clickOnFirstText = (page, { container, shown, button }) =>
+  page.evaluate(({ container, shown, button }) => new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (document.querySelector(shown)?.textContent) {
+        observer.disconnect();
+        document.getElementById(button).click();
+        resolve();
+      }
+    });
+    observer.observe(document.getElementById(container), { subtree: true, childList: true, characterData: true });
+  }), { container, shown, button });
+
 /** Resolves once the page's Stop button has been clicked, as soon as the first generated text shows. */
-export const stopOnFirstToken = (page) => page.evaluate(() => new Promise((resolve) => {
-  const observer = new MutationObserver(() => {
-    if (document.querySelector('#output .generated')?.textContent) {
-      observer.disconnect();
-      document.getElementById('stop').click();
-      resolve();
-    }
+export const stopOnFirstToken = (page) =>
+  clickOnFirstText(page, { container: 'output', shown: '#output .generated', button: 'stop' });
+
+/**
+ * Asserts that the element `selector` overflows (by more than 20 px; `overflowing` says so
+ * otherwise) and is scrolled to its end.
+ */
+export async function assertScrolledToEnd(page, selector, overflowing) {
+  const at = await page.$eval(selector, (e) => ({ top: e.scrollTop, bottom: e.scrollHeight - e.clientHeight }));
+  assert.ok(at.bottom > 20, `${overflowing} (${at.bottom} px)`);
+  assert.ok(at.top >= at.bottom - 8, `scrolled to ${at.top} of ${at.bottom}`);
+}
+
+/** WCAG relative luminance of a CSS rgb() colour. */
+export function luminance(css) {
+  const [r, g, b] = css.match(/[\d.]+/g).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   });
-  observer.observe(document.getElementById('output'), { subtree: true, childList: true, characterData: true });
-}));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two CSS rgb() colours. */
+export const contrast = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};

@@ -6,16 +6,13 @@
 // llama-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { compareLogits, folder, idsOnlyFiles, maxAttentionError, reference } from './fixtures.mjs';
 import {
-  InvalidArgumentError, TextStreamer, UnsupportedError, backendInfo, env, loadModel, pipeline,
+  assertDtypesKeepTopToken, assertMatchesReference, assertRefusesBadInputs, generateIds,
+} from './causal-lm-checks.mjs';
+import { folder, idsOnlyFiles, reference } from './fixtures.mjs';
+import {
+  InvalidArgumentError, TextStreamer, backendInfo, env, loadModel, pipeline,
 } from '../../dist/index.js';
-
-async function generateIds(model, input, maxNewTokens) {
-  const tokens = [];
-  for await (const step of model.generate(input, { max_new_tokens: maxNewTokens })) tokens.push(step.token);
-  return tokens;
-}
 
 export function llamaSuite({ numThreads, flavour }) {
   before(async () => {
@@ -43,22 +40,9 @@ export function llamaSuite({ numThreads, flavour }) {
     test(`${name}: logits, greedy continuations and attention equal PyTorch's`, async () => {
       const model = await loadModel(source());
       try {
-        const ref = reference(name);
         assert.equal(model.info.architecture, architecture);
         assert.deepEqual(model.info.capabilities, ['generate']);
-        const { maxAbs, rows, agree } = await compareLogits(model, name);
-        assert.ok(rows >= 19);
-        assert.ok(maxAbs <= 1e-4, `max |logit error| ${maxAbs}`);
-        assert.equal(agree, rows);
-        // generate() decodes with the KV cache; PyTorch recomputed the whole sequence per step.
-        for (const prompt of ref.prompts) {
-          assert.deepEqual(await generateIds(model, prompt.ids, prompt.greedy.new_tokens), prompt.greedy.ids);
-        }
-        const att = await model.attention(ref.prompts[ref.attention.prompt].ids);
-        const n = ref.attention.shape[2];
-        assert.deepEqual(att.dims, [ref.attention.shape[1], n, n]);
-        const maxProb = maxAttentionError(att.layers, ref.attention.probs, n);
-        assert.ok(maxProb <= 1e-5, `max |attention error| ${maxProb}`);
+        assert.ok(await assertMatchesReference(model, name) >= 19);
       } finally {
         model.dispose();
       }
@@ -93,17 +77,8 @@ export function llamaSuite({ numThreads, flavour }) {
   // The fixtures amplify weight rounding ~7x (peaky attention, large
   // weights): see tests/cpp/llama_checkpoint_test.cc for the measurements.
   test("dtype 'q8' and 'f16' keep the top token wherever PyTorch's margin exceeds twice the error bound", async () => {
-    for (const [dtype, bound] of [['q8', 3.0], ['f16', 0.15]]) {
-      const model = await loadModel(folder('llama-tiny'), { dtype });
-      try {
-        const { maxAbs, clearRows, clearAgree } = await compareLogits(model, 'llama-tiny', 2 * bound);
-        assert.ok(maxAbs <= bound, `${dtype}: max |logit error| ${maxAbs}`);
-        assert.equal(clearAgree, clearRows, dtype);
-        assert.equal(model.info.dtype, dtype);
-      } finally {
-        model.dispose();
-      }
-    }
+    await assertDtypesKeepTopToken((dtype) => loadModel(folder('llama-tiny'), { dtype }), 'llama-tiny',
+      [['q8', 3.0], ['f16', 0.15]]);
   });
 
   test("pipeline('text-generation') returns [{ generated_text }] and streams through a TextStreamer", async () => {
@@ -141,12 +116,7 @@ export function llamaSuite({ numThreads, flavour }) {
   test('a LLaMA model refuses embed(), and bad inputs leave it working', async () => {
     const model = await loadModel(folder('llama-tiny'));
     try {
-      await assert.rejects(model.embed('hello'), UnsupportedError);
-      await assert.rejects(model.forward([1, 32000]), (e) => e instanceof InvalidArgumentError && /32000/.test(e.message));
-      const tooLong = Array.from({ length: model.info.nCtx + 1 }, () => 1);
-      await assert.rejects(model.forward(tooLong), InvalidArgumentError);
-      const prompt = reference('llama-tiny').prompts[1];
-      assert.deepEqual(await generateIds(model, prompt.ids, prompt.greedy.new_tokens), prompt.greedy.ids);
+      await assertRefusesBadInputs(model, { token: 1, badId: 32000, prompt: reference('llama-tiny').prompts[1] });
     } finally {
       model.dispose();
     }
