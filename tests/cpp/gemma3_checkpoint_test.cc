@@ -29,41 +29,12 @@ std::shared_ptr<const Model> load(WeightType type, const std::string& config = "
   return std::shared_ptr<const Model>(std::move(loaded));
 }
 
-// The fixture's config.json with `key` set to `value` (a JSON value), added
-// when absent, removed when value is empty. The value replaced is a scalar,
-// a flat list or an object without nested objects.
-std::string with_key(std::string config, const std::string& key, const std::string& value) {
-  const size_t at = config.find("\"" + key + "\"");
-  if (at == std::string::npos) {
-    if (!value.empty()) config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
-    return config;
-  }
-  const size_t colon = config.find(':', at);
-  size_t end = config.find_first_of(",\n}", colon + 2);
-  if (config[colon + 2] == '{') end = config.find('}', colon) + 1;
-  if (config[colon + 2] == '[') end = config.find(']', colon) + 1;
-  if (value.empty()) {
-    const size_t comma = config.find(',', end);
-    config.erase(at, (comma == end ? comma + 1 : end) - at);
-  } else {
-    config.replace(colon + 1, end - colon - 1, " " + value);
-  }
-  return config;
-}
-
 const std::string& base_config() {
   static const std::string text = read_file(fixture(std::string(kFolder) + "/config.json"));
   return text;
 }
 
-Gemma3Config config_of(const std::string& text) {
-  ConfigReader reader;
-  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
-  Gemma3Config config;
-  const Status s = Gemma3Config::from_config(reader, &config);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return config;
-}
+Gemma3Config config_of(const std::string& text) { return parse_config<Gemma3Config>(text); }
 
 TEST(Gemma3Checkpoint, F32LogitsMatchPyTorch) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
@@ -81,23 +52,8 @@ TEST(Gemma3Checkpoint, F32LogitsMatchPyTorch) {
 TEST(Gemma3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
   ASSERT_NE(model, nullptr);
-  const Reference ref = read_reference(kFolder);
-  const JsonValue* prompts = ref.json.find("prompts");
   Session session(model, nullptr);
-  for (size_t p = 0; p < prompts->size(); ++p) {
-    const std::vector<int32_t> ids = ids_of(prompts->at(p));
-    const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
-    session.reset();
-    ASSERT_TRUE(session.append(ids.data(), ids.size(), false).ok());
-    std::vector<int32_t> got;
-    for (size_t i = 0; i < want.size(); ++i) {
-      int32_t token = -1;
-      ASSERT_TRUE(session.sample(&token).ok());
-      got.push_back(token);
-      ASSERT_TRUE(session.append(&token, 1, false).ok());
-    }
-    EXPECT_EQ(got, want) << "prompt " << p;
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_greedy_continuations(session, read_reference(kFolder)));
 }
 
 // Attention probabilities, 0 outside each sliding layer's window, and the
@@ -105,28 +61,8 @@ TEST(Gemma3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
 TEST(Gemma3Checkpoint, AttentionProbabilitiesAndWindowsMatchPyTorch) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
   ASSERT_NE(model, nullptr);
-  const Reference ref = read_reference(kFolder);
   EXPECT_EQ(Session(model, nullptr).cache().config().windows, (std::vector<size_t>{6, 6, 6, 6, 6, 0}));
-  const JsonValue* att = ref.json.find("attention");
-  const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
-  Session session(model, nullptr);
-  std::vector<std::vector<float>> probs;
-  ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
-  const JsonValue* want = att->find("probs");  // [layer][head][q][k]
-  ASSERT_EQ(probs.size(), want->size());
-  const size_t n = ids.size();
-  double max_abs = 0;
-  for (size_t l = 0; l < probs.size(); ++l) {
-    for (size_t h = 0; h < want->at(l).size(); ++h) {
-      for (size_t q = 0; q < n; ++q) {
-        for (size_t k = 0; k < n; ++k) {
-          const double w = *want->at(l).at(h).at(q).at(k).as_double();
-          max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
-        }
-      }
-    }
-  }
-  EXPECT_LE(max_abs, 1e-5);
+  ASSERT_NO_FATAL_FAILURE(expect_attention_matches(model, read_reference(kFolder), 1e-5));
 }
 
 // Weights kept as q8 or f16 in memory: the fixture amplifies their rounding
@@ -153,26 +89,7 @@ TEST(Gemma3Checkpoint, Q8AndF16InMemoryStayClose) {
 double logit_error(const std::string& config, const SessionOptions& options = {}) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32, config);
   if (model == nullptr) return INFINITY;
-  const Reference ref = read_reference(kFolder);
-  Session session(model, nullptr, options);
-  const size_t vocab = model->dims().n_vocab;
-  const JsonValue* blocks = ref.json.find("logits")->find("blocks");
-  double max_abs = 0;
-  for (size_t b = 0; b < blocks->size(); ++b) {
-    const JsonValue& block = blocks->at(b);
-    const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
-    session.reset();
-    EXPECT_TRUE(session.append(ids.data(), ids.size(), true).ok());
-    const float* want =
-        reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
-    const JsonValue* positions = block.find("positions");
-    for (size_t i = 0; i < positions->size(); ++i) {
-      const float* got = session.all_logits().data() + *positions->at(i).as_uint64() * vocab;
-      for (size_t v = 0; v < vocab; ++v)
-        max_abs = std::max(max_abs, double(std::fabs(got[v] - want[i * vocab + v])));
-    }
-  }
-  return max_abs;
+  return compare_logits(model, read_reference(kFolder), 0, options).max_abs;
 }
 
 // The features the match above depends on: without its windows, with the
@@ -352,12 +269,6 @@ TEST(Gemma3Checkpoint, ConfigsOfTheRealSizes) {
   EXPECT_TRUE(s.ok()) << s.message();
 }
 
-struct ConfigCase {
-  std::string config;
-  StatusCode code;
-  const char* needle;  // in the message
-};
-
 // Configs qkv cannot run exactly are refused with the key named.
 TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
   const std::string& base = base_config();
@@ -399,13 +310,7 @@ TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
       {with("head_dim", "512"), C::kUnsupported, "head size 512"},
       {with("num_key_value_heads", "3"), C::kFormat, "num_key_value_heads 3 does not divide"},
   };
-  for (const ConfigCase& c : cases) {
-    std::unique_ptr<ModelLoader> loader;
-    const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
-    EXPECT_EQ(s.code(), c.code) << s.message();
-    EXPECT_NE(s.message().find(c.needle), std::string::npos)
-        << "wanted \"" << c.needle << "\" in " << s.message();
-  }
+  for (const ConfigCase& c : cases) expect_refused(c);
 }
 
 }  // namespace
