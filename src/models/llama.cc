@@ -181,31 +181,10 @@ Status read_qwen2_sliding_layers(const ConfigReader& config, size_t n_layer, siz
   sliding->assign(n_layer, false);
   const JsonValue* types = config.root().find("layer_types");
   if (types != nullptr && !types->is_null()) {
-    if (!types->is_array() || types->size() != n_layer) {
-      return config.bad(
-          "layer_types",
-          "must be a list of num_hidden_layers (" + std::to_string(n_layer) + ") strings, found " +
-              (types->is_array() ? std::to_string(types->size()) + " entries" : types->describe()));
-    }
-    for (size_t i = 0; i < n_layer; ++i) {
-      const std::string key = "layer_types[" + std::to_string(i) + "]";
-      const JsonValue& t = types->at(i);
-      if (!t.is_string()) return config.bad(key, "must be a string, found " + t.describe());
-      const std::string type(*t.as_string());
-      if (type == "sliding_attention") {
-        // transformers refuses to build this mask without a window.
-        if (window == 0) {
-          return config.bad(key,
-                            std::string("is \"sliding_attention\" but ") +
-                                (use_sliding ? "sliding_window is null" : "use_sliding_window is false"));
-        }
-        (*sliding)[i] = true;
-      } else if (type != "full_attention") {
-        return Status::unsupported(config.document() + ": " + key + " \"" + type +
-                                   "\" (qkv runs \"full_attention\" and \"sliding_attention\" layers)");
-      }
-    }
-    return Status::ok_status();
+    const char* no_window = window != 0   ? nullptr
+                            : use_sliding ? "sliding_window is null"
+                                          : "use_sliding_window is false";
+    return read_layer_types(config, *types, n_layer, no_window, sliding);
   }
   if (window == 0) return Status::ok_status();
   uint64_t first = kDefaultMaxWindowLayers;
