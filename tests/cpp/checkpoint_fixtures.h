@@ -164,6 +164,17 @@ inline Comparison compare_logits(const std::shared_ptr<const Model>& model, cons
   return c;
 }
 
+// f32 weights give PyTorch's logits on every reference prompt of `folder`:
+// within 1e-4 over at least `min_positions` rows, the top token everywhere.
+inline void expect_f32_logits_match(const std::shared_ptr<const Model>& model, const char* folder,
+                                    size_t min_positions) {
+  const Comparison c = compare_logits(model, read_reference(folder));
+  EXPECT_GE(c.positions, min_positions);
+  EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
+  EXPECT_EQ(c.top1_agree, c.positions);
+  std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+}
+
 // Greedy decoding in `session`, one token per forward through the KV cache,
 // gives each reference prompt's "greedy" continuation (which the gen_*.py
 // scripts computed by recomputing the whole sequence at every step). Wrap in

@@ -40,11 +40,7 @@ TEST(LlamaCheckpoint, F32LogitsMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
-    const Comparison c = compare_logits(model, read_reference(folder));
-    EXPECT_GE(c.positions, 19u);
-    EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
-    EXPECT_EQ(c.top1_agree, c.positions);
-    std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+    expect_f32_logits_match(model, folder, 19u);
   }
 }
 

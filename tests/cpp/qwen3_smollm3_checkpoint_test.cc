@@ -36,11 +36,7 @@ TEST(Qwen3SmolLM3Checkpoint, F32LogitsMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder);
     ASSERT_NE(model, nullptr);
-    const Comparison c = compare_logits(model, read_reference(folder));
-    EXPECT_GE(c.positions, 88u);
-    EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
-    EXPECT_EQ(c.top1_agree, c.positions);
-    std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+    expect_f32_logits_match(model, folder, 88u);
   }
 }
 
