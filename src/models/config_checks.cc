@@ -25,4 +25,31 @@ Status head_dim_of(const ConfigReader& config, const char* width_key, size_t wid
   return check_head_dim(config, *head_dim);
 }
 
+Status read_layer_types(const ConfigReader& config, const JsonValue& types, size_t n_layer,
+                        const char* no_window, std::vector<bool>* sliding) {
+  sliding->assign(n_layer, false);
+  if (!types.is_array() || types.size() != n_layer) {
+    return config.bad("layer_types",
+                      "must be a list of num_hidden_layers (" + std::to_string(n_layer) +
+                          ") strings, found " +
+                          (types.is_array() ? std::to_string(types.size()) + " entries" : types.describe()));
+  }
+  for (size_t i = 0; i < n_layer; ++i) {
+    const std::string key = "layer_types[" + std::to_string(i) + "]";
+    const JsonValue& t = types.at(i);
+    if (!t.is_string()) return config.bad(key, "must be a string, found " + t.describe());
+    const std::string type(*t.as_string());
+    if (type == "sliding_attention") {
+      // transformers refuses to build this mask without a window.
+      if (no_window != nullptr)
+        return config.bad(key, std::string("is \"sliding_attention\" but ") + no_window);
+      (*sliding)[i] = true;
+    } else if (type != "full_attention") {
+      return Status::unsupported(config.document() + ": " + key + " \"" + type +
+                                 "\" (qkv runs \"full_attention\" and \"sliding_attention\" layers)");
+    }
+  }
+  return Status::ok_status();
+}
+
 }  // namespace qkv

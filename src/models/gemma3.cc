@@ -49,10 +49,6 @@ std::vector<TensorSlot> Gemma3Model::slots() {
   const Gemma3Config& c = config_;
   const size_t e = c.n_embd, q = c.n_head * c.head_dim, kv = c.n_head_kv * c.head_dim;
   std::vector<TensorSlot> s;
-  auto linear = [&](const std::string& name, size_t n_out, size_t n_in, Linear* layer, bool bias) {
-    s.push_back({name + ".weight", {n_out, n_in}, K::kLinearNK, layer, nullptr});
-    if (bias) s.push_back({name + ".bias", {n_out}, K::kF32, nullptr, &layer->bias});
-  };
   auto norm = [&](const std::string& name, size_t n, const float** gain) {
     s.push_back({name + ".weight", {n}, K::kF32, nullptr, gain});
   };
@@ -61,17 +57,17 @@ std::vector<TensorSlot> Gemma3Model::slots() {
     Gemma3Layer& l = layers_[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
     norm(p + "input_layernorm", e, &l.input_norm);
-    linear(p + "self_attn.q_proj", q, e, &l.q_proj, c.attention_bias);
-    linear(p + "self_attn.k_proj", kv, e, &l.k_proj, c.attention_bias);
-    linear(p + "self_attn.v_proj", kv, e, &l.v_proj, c.attention_bias);
+    add_linear_slots(&s, p + "self_attn.q_proj", q, e, &l.q_proj, c.attention_bias);
+    add_linear_slots(&s, p + "self_attn.k_proj", kv, e, &l.k_proj, c.attention_bias);
+    add_linear_slots(&s, p + "self_attn.v_proj", kv, e, &l.v_proj, c.attention_bias);
     norm(p + "self_attn.q_norm", c.head_dim, &l.q_norm);
     norm(p + "self_attn.k_norm", c.head_dim, &l.k_norm);
-    linear(p + "self_attn.o_proj", e, q, &l.o_proj, c.attention_bias);
+    add_linear_slots(&s, p + "self_attn.o_proj", e, q, &l.o_proj, c.attention_bias);
     norm(p + "post_attention_layernorm", e, &l.post_attn_norm);
     norm(p + "pre_feedforward_layernorm", e, &l.pre_ff_norm);
-    linear(p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, false);
-    linear(p + "mlp.up_proj", c.n_ff, e, &l.up_proj, false);
-    linear(p + "mlp.down_proj", e, c.n_ff, &l.down_proj, false);
+    add_linear_slots(&s, p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, false);
+    add_linear_slots(&s, p + "mlp.up_proj", c.n_ff, e, &l.up_proj, false);
+    add_linear_slots(&s, p + "mlp.down_proj", e, c.n_ff, &l.down_proj, false);
     norm(p + "post_feedforward_layernorm", e, &l.post_ff_norm);
   }
   norm("model.norm", e, &final_norm_);

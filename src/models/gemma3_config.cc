@@ -114,25 +114,8 @@ Status read_layer_kinds(const ConfigReader& config, size_t n_layer, std::vector<
     for (size_t i = 0; i < n_layer; ++i) (*sliding)[i] = (i + 1) % pattern != 0;
     return Status::ok_status();
   }
-  if (!types->is_array() || types->size() != n_layer) {
-    return config.bad(
-        "layer_types",
-        "must be a list of num_hidden_layers (" + std::to_string(n_layer) + ") strings, found " +
-            (types->is_array() ? std::to_string(types->size()) + " entries" : types->describe()));
-  }
-  for (size_t i = 0; i < n_layer; ++i) {
-    const std::string key = "layer_types[" + std::to_string(i) + "]";
-    const JsonValue& t = types->at(i);
-    if (!t.is_string()) return config.bad(key, "must be a string, found " + t.describe());
-    const std::string type(*t.as_string());
-    if (type == "sliding_attention") {
-      (*sliding)[i] = true;
-    } else if (type != "full_attention") {
-      return Status::unsupported(config.document() + ": " + key + " \"" + type +
-                                 "\" (qkv runs \"full_attention\" and \"sliding_attention\" layers)");
-    }
-  }
-  return Status::ok_status();
+  // A sliding layer without a window is refused after, naming sliding_window.
+  return read_layer_types(config, *types, n_layer, nullptr, sliding);
 }
 
 Status read_windows(const ConfigReader& config, Gemma3Config& c) {

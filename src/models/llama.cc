@@ -181,31 +181,10 @@ Status read_qwen2_sliding_layers(const ConfigReader& config, size_t n_layer, siz
   sliding->assign(n_layer, false);
   const JsonValue* types = config.root().find("layer_types");
   if (types != nullptr && !types->is_null()) {
-    if (!types->is_array() || types->size() != n_layer) {
-      return config.bad(
-          "layer_types",
-          "must be a list of num_hidden_layers (" + std::to_string(n_layer) + ") strings, found " +
-              (types->is_array() ? std::to_string(types->size()) + " entries" : types->describe()));
-    }
-    for (size_t i = 0; i < n_layer; ++i) {
-      const std::string key = "layer_types[" + std::to_string(i) + "]";
-      const JsonValue& t = types->at(i);
-      if (!t.is_string()) return config.bad(key, "must be a string, found " + t.describe());
-      const std::string type(*t.as_string());
-      if (type == "sliding_attention") {
-        // transformers refuses to build this mask without a window.
-        if (window == 0) {
-          return config.bad(key,
-                            std::string("is \"sliding_attention\" but ") +
-                                (use_sliding ? "sliding_window is null" : "use_sliding_window is false"));
-        }
-        (*sliding)[i] = true;
-      } else if (type != "full_attention") {
-        return Status::unsupported(config.document() + ": " + key + " \"" + type +
-                                   "\" (qkv runs \"full_attention\" and \"sliding_attention\" layers)");
-      }
-    }
-    return Status::ok_status();
+    const char* no_window = window != 0   ? nullptr
+                            : use_sliding ? "sliding_window is null"
+                                          : "use_sliding_window is false";
+    return read_layer_types(config, *types, n_layer, no_window, sliding);
   }
   if (window == 0) return Status::ok_status();
   uint64_t first = kDefaultMaxWindowLayers;
@@ -396,27 +375,23 @@ std::vector<TensorSlot> LlamaModel::slots() {
   const LlamaConfig& c = config_;
   const size_t e = c.n_embd, q = c.n_head * c.head_dim, kv = c.n_head_kv * c.head_dim;
   std::vector<TensorSlot> s;
-  auto linear = [&](const std::string& name, size_t n_out, size_t n_in, Linear* layer, bool bias) {
-    s.push_back({name + ".weight", {n_out, n_in}, K::kLinearNK, layer, nullptr});
-    if (bias) s.push_back({name + ".bias", {n_out}, K::kF32, nullptr, &layer->bias});
-  };
   s.push_back({"model.embed_tokens.weight", {c.n_vocab, e}, K::kLinearNK, &embed_tokens_, nullptr});
   for (size_t i = 0; i < layers_.size(); ++i) {
     LlamaLayer& l = layers_[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
     s.push_back({p + "input_layernorm.weight", {e}, K::kF32, nullptr, &l.input_norm});
-    linear(p + "self_attn.q_proj", q, e, &l.q_proj, c.qkv_bias);
-    linear(p + "self_attn.k_proj", kv, e, &l.k_proj, c.qkv_bias);
-    linear(p + "self_attn.v_proj", kv, e, &l.v_proj, c.qkv_bias);
-    linear(p + "self_attn.o_proj", e, q, &l.o_proj, c.o_bias);
+    add_linear_slots(&s, p + "self_attn.q_proj", q, e, &l.q_proj, c.qkv_bias);
+    add_linear_slots(&s, p + "self_attn.k_proj", kv, e, &l.k_proj, c.qkv_bias);
+    add_linear_slots(&s, p + "self_attn.v_proj", kv, e, &l.v_proj, c.qkv_bias);
+    add_linear_slots(&s, p + "self_attn.o_proj", e, q, &l.o_proj, c.o_bias);
     if (c.qk_norm) {
       s.push_back({p + "self_attn.q_norm.weight", {c.head_dim}, K::kF32, nullptr, &l.q_norm});
       s.push_back({p + "self_attn.k_norm.weight", {c.head_dim}, K::kF32, nullptr, &l.k_norm});
     }
     s.push_back({p + "post_attention_layernorm.weight", {e}, K::kF32, nullptr, &l.post_norm});
-    linear(p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, c.mlp_bias);
-    linear(p + "mlp.up_proj", c.n_ff, e, &l.up_proj, c.mlp_bias);
-    linear(p + "mlp.down_proj", e, c.n_ff, &l.down_proj, c.mlp_bias);
+    add_linear_slots(&s, p + "mlp.gate_proj", c.n_ff, e, &l.gate_proj, c.mlp_bias);
+    add_linear_slots(&s, p + "mlp.up_proj", c.n_ff, e, &l.up_proj, c.mlp_bias);
+    add_linear_slots(&s, p + "mlp.down_proj", e, c.n_ff, &l.down_proj, c.mlp_bias);
   }
   s.push_back({"model.norm.weight", {e}, K::kF32, nullptr, &final_norm_});
   if (!c.tied_embeddings) s.push_back({"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr});

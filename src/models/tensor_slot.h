@@ -24,4 +24,12 @@ struct TensorSlot {
   const float** f32 = nullptr;  // kF32: set to the converted data
 };
 
+// An nn.Linear named `name`: its weight [n_out, n_in] packed into `layer`
+// and, with `bias`, its bias [n_out] into layer->bias.
+inline void add_linear_slots(std::vector<TensorSlot>* slots, const std::string& name, size_t n_out,
+                             size_t n_in, Linear* layer, bool bias) {
+  slots->push_back({name + ".weight", {n_out, n_in}, TensorSlot::Kind::kLinearNK, layer, nullptr});
+  if (bias) slots->push_back({name + ".bias", {n_out}, TensorSlot::Kind::kF32, nullptr, &layer->bias});
+}
+
 }  // namespace qkv

@@ -1,6 +1,7 @@
 // Loading the checkpoints of tests/fixtures (written from PyTorch by the
 // gen_*.py scripts) through ModelLoader, streaming each file's tensors as the
-// JS loader does, and comparing a decoder's logits with the references.
+// JS loader does, comparing a decoder's logits, greedy continuations and
+// attention with the references, and editing config.json texts.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "io/config_reader.h"
 #include "io/json.h"
 #include "runtime/loader.h"
 #include "runtime/session.h"
@@ -121,11 +123,11 @@ struct Comparison {
 };
 
 // Runs every reference prompt and compares the full logits rows stored in
-// reference-logits.bin with the model's.
+// reference-logits.bin with the model's, in a session with `options`.
 inline Comparison compare_logits(const std::shared_ptr<const Model>& model, const Reference& ref,
-                                 double margin = 0) {
+                                 double margin = 0, const SessionOptions& options = {}) {
   Comparison c;
-  Session session(model, nullptr);
+  Session session(model, nullptr, options);
   const size_t vocab = model->dims().n_vocab;
   const JsonValue* prompts = ref.json.find("prompts");
   const JsonValue* blocks = ref.json.find("logits")->find("blocks");
@@ -161,6 +163,118 @@ inline Comparison compare_logits(const std::shared_ptr<const Model>& model, cons
   }
   return c;
 }
+
+// f32 weights give PyTorch's logits on every reference prompt of `folder`:
+// within 1e-4 over at least `min_positions` rows, the top token everywhere.
+inline void expect_f32_logits_match(const std::shared_ptr<const Model>& model, const char* folder,
+                                    size_t min_positions) {
+  const Comparison c = compare_logits(model, read_reference(folder));
+  EXPECT_GE(c.positions, min_positions);
+  EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
+  EXPECT_EQ(c.top1_agree, c.positions);
+  std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+}
+
+// Greedy decoding in `session`, one token per forward through the KV cache,
+// gives each reference prompt's "greedy" continuation (which the gen_*.py
+// scripts computed by recomputing the whole sequence at every step). Wrap in
+// ASSERT_NO_FATAL_FAILURE to stop the test at a failed step.
+inline void expect_greedy_continuations(Session& session, const Reference& ref) {
+  const JsonValue* prompts = ref.json.find("prompts");
+  for (size_t p = 0; p < prompts->size(); ++p) {
+    const std::vector<int32_t> ids = ids_of(prompts->at(p));
+    const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
+    session.reset();
+    const Status prefill = session.append(ids.data(), ids.size(), false);
+    ASSERT_TRUE(prefill.ok()) << prefill.message();
+    std::vector<int32_t> got;
+    for (size_t i = 0; i < want.size(); ++i) {
+      int32_t token = -1;
+      ASSERT_TRUE(session.sample(&token).ok());
+      got.push_back(token);
+      ASSERT_TRUE(session.append(&token, 1, false).ok());
+    }
+    EXPECT_EQ(got, want) << "prompt " << p;
+  }
+}
+
+// The model's attention probabilities on the reference's "attention" prompt
+// are within `bound` of PyTorch's ([layer][head][q][k]). Wrap in
+// ASSERT_NO_FATAL_FAILURE to stop the test when they cannot be computed.
+inline void expect_attention_matches(const std::shared_ptr<const Model>& model, const Reference& ref,
+                                     double bound) {
+  const JsonValue* att = ref.json.find("attention");
+  const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
+  Session session(model, nullptr);
+  std::vector<std::vector<float>> probs;
+  ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
+  const JsonValue* want = att->find("probs");
+  ASSERT_EQ(probs.size(), want->size());
+  const size_t n = ids.size();
+  double max_abs = 0;
+  for (size_t l = 0; l < probs.size(); ++l) {
+    for (size_t h = 0; h < want->at(l).size(); ++h) {
+      for (size_t q = 0; q < n; ++q) {
+        for (size_t k = 0; k < n; ++k) {
+          const double w = *want->at(l).at(h).at(q).at(k).as_double();
+          max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
+        }
+      }
+    }
+  }
+  EXPECT_LE(max_abs, bound);
+}
+
+// config.json text with `key` set to `value` (a JSON value), added when
+// absent, removed when `value` is empty. The value replaced is a scalar, a
+// list without nested lists or an object without nested objects (the first
+// occurrence of the key counts: the fixtures' configs hold each key once).
+inline std::string with_key(std::string config, const std::string& key, const std::string& value) {
+  const size_t at = config.find("\"" + key + "\"");
+  if (at == std::string::npos) {
+    if (!value.empty()) config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
+    return config;
+  }
+  const size_t colon = config.find(':', at);
+  size_t end = config.find_first_of(",\n}", colon + 2);
+  if (config[colon + 2] == '{') end = config.find('}', colon) + 1;
+  if (config[colon + 2] == '[') end = config.find(']', colon) + 1;
+  if (value.empty()) {
+    if (config[end] == ',') ++end;
+    config.erase(at, end - at);
+  } else {
+    config.replace(colon + 1, end - colon - 1, " " + value);
+  }
+  return config;
+}
+
+// A model's config (LlamaConfig, Gemma3Config, ...) read from config.json
+// text that must be valid.
+template <typename Config>
+Config parse_config(const std::string& text) {
+  ConfigReader reader;
+  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
+  Config config;
+  const Status s = Config::from_config(reader, &config);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return config;
+}
+
+// A config.json text ModelLoader must refuse, with `needle` in the message.
+struct ConfigCase {
+  std::string config;
+  StatusCode code;
+  const char* needle;
+};
+
+inline void expect_refused(const std::string& config, StatusCode code, const char* needle) {
+  std::unique_ptr<ModelLoader> loader;
+  const Status s = ModelLoader::create(config, WeightType::kF32, nullptr, &loader);
+  EXPECT_EQ(s.code(), code) << s.message();
+  EXPECT_NE(s.message().find(needle), std::string::npos) << "wanted \"" << needle << "\" in " << s.message();
+}
+
+inline void expect_refused(const ConfigCase& c) { expect_refused(c.config, c.code, c.needle); }
 
 }  // namespace fixtures
 }  // namespace qkv

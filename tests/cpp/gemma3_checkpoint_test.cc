@@ -29,41 +29,12 @@ std::shared_ptr<const Model> load(WeightType type, const std::string& config = "
   return std::shared_ptr<const Model>(std::move(loaded));
 }
 
-// The fixture's config.json with `key` set to `value` (a JSON value), added
-// when absent, removed when value is empty. The value replaced is a scalar,
-// a flat list or an object without nested objects.
-std::string with_key(std::string config, const std::string& key, const std::string& value) {
-  const size_t at = config.find("\"" + key + "\"");
-  if (at == std::string::npos) {
-    if (!value.empty()) config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
-    return config;
-  }
-  const size_t colon = config.find(':', at);
-  size_t end = config.find_first_of(",\n}", colon + 2);
-  if (config[colon + 2] == '{') end = config.find('}', colon) + 1;
-  if (config[colon + 2] == '[') end = config.find(']', colon) + 1;
-  if (value.empty()) {
-    const size_t comma = config.find(',', end);
-    config.erase(at, (comma == end ? comma + 1 : end) - at);
-  } else {
-    config.replace(colon + 1, end - colon - 1, " " + value);
-  }
-  return config;
-}
-
 const std::string& base_config() {
   static const std::string text = read_file(fixture(std::string(kFolder) + "/config.json"));
   return text;
 }
 
-Gemma3Config config_of(const std::string& text) {
-  ConfigReader reader;
-  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
-  Gemma3Config config;
-  const Status s = Gemma3Config::from_config(reader, &config);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return config;
-}
+Gemma3Config config_of(const std::string& text) { return parse_config<Gemma3Config>(text); }
 
 TEST(Gemma3Checkpoint, F32LogitsMatchPyTorch) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
@@ -81,23 +52,8 @@ TEST(Gemma3Checkpoint, F32LogitsMatchPyTorch) {
 TEST(Gemma3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
   ASSERT_NE(model, nullptr);
-  const Reference ref = read_reference(kFolder);
-  const JsonValue* prompts = ref.json.find("prompts");
   Session session(model, nullptr);
-  for (size_t p = 0; p < prompts->size(); ++p) {
-    const std::vector<int32_t> ids = ids_of(prompts->at(p));
-    const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
-    session.reset();
-    ASSERT_TRUE(session.append(ids.data(), ids.size(), false).ok());
-    std::vector<int32_t> got;
-    for (size_t i = 0; i < want.size(); ++i) {
-      int32_t token = -1;
-      ASSERT_TRUE(session.sample(&token).ok());
-      got.push_back(token);
-      ASSERT_TRUE(session.append(&token, 1, false).ok());
-    }
-    EXPECT_EQ(got, want) << "prompt " << p;
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_greedy_continuations(session, read_reference(kFolder)));
 }
 
 // Attention probabilities, 0 outside each sliding layer's window, and the
@@ -105,28 +61,8 @@ TEST(Gemma3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
 TEST(Gemma3Checkpoint, AttentionProbabilitiesAndWindowsMatchPyTorch) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32);
   ASSERT_NE(model, nullptr);
-  const Reference ref = read_reference(kFolder);
   EXPECT_EQ(Session(model, nullptr).cache().config().windows, (std::vector<size_t>{6, 6, 6, 6, 6, 0}));
-  const JsonValue* att = ref.json.find("attention");
-  const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
-  Session session(model, nullptr);
-  std::vector<std::vector<float>> probs;
-  ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
-  const JsonValue* want = att->find("probs");  // [layer][head][q][k]
-  ASSERT_EQ(probs.size(), want->size());
-  const size_t n = ids.size();
-  double max_abs = 0;
-  for (size_t l = 0; l < probs.size(); ++l) {
-    for (size_t h = 0; h < want->at(l).size(); ++h) {
-      for (size_t q = 0; q < n; ++q) {
-        for (size_t k = 0; k < n; ++k) {
-          const double w = *want->at(l).at(h).at(q).at(k).as_double();
-          max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
-        }
-      }
-    }
-  }
-  EXPECT_LE(max_abs, 1e-5);
+  ASSERT_NO_FATAL_FAILURE(expect_attention_matches(model, read_reference(kFolder), 1e-5));
 }
 
 // Weights kept as q8 or f16 in memory: the fixture amplifies their rounding
@@ -153,26 +89,7 @@ TEST(Gemma3Checkpoint, Q8AndF16InMemoryStayClose) {
 double logit_error(const std::string& config, const SessionOptions& options = {}) {
   const std::shared_ptr<const Model> model = load(WeightType::kF32, config);
   if (model == nullptr) return INFINITY;
-  const Reference ref = read_reference(kFolder);
-  Session session(model, nullptr, options);
-  const size_t vocab = model->dims().n_vocab;
-  const JsonValue* blocks = ref.json.find("logits")->find("blocks");
-  double max_abs = 0;
-  for (size_t b = 0; b < blocks->size(); ++b) {
-    const JsonValue& block = blocks->at(b);
-    const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
-    session.reset();
-    EXPECT_TRUE(session.append(ids.data(), ids.size(), true).ok());
-    const float* want =
-        reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
-    const JsonValue* positions = block.find("positions");
-    for (size_t i = 0; i < positions->size(); ++i) {
-      const float* got = session.all_logits().data() + *positions->at(i).as_uint64() * vocab;
-      for (size_t v = 0; v < vocab; ++v)
-        max_abs = std::max(max_abs, double(std::fabs(got[v] - want[i * vocab + v])));
-    }
-  }
-  return max_abs;
+  return compare_logits(model, read_reference(kFolder), 0, options).max_abs;
 }
 
 // The features the match above depends on: without its windows, with the
@@ -248,19 +165,47 @@ TEST(Gemma3Checkpoint, FinalLogitSoftcapping) {
   EXPECT_LE(max_abs, 1e-4);
 }
 
+// The shapes `what` (a config) gives.
+struct Sizes {
+  size_t n_vocab, n_embd, n_ff, n_layer, n_head, n_head_kv, head_dim, n_ctx;
+};
+
+void expect_sizes(const char* what, const Gemma3Config& c, const Sizes& want) {
+  SCOPED_TRACE(what);
+  EXPECT_EQ(c.n_vocab, want.n_vocab);
+  EXPECT_EQ(c.n_embd, want.n_embd);
+  EXPECT_EQ(c.n_ff, want.n_ff);
+  EXPECT_EQ(c.n_layer, want.n_layer);
+  EXPECT_EQ(c.n_head, want.n_head);
+  EXPECT_EQ(c.n_head_kv, want.n_head_kv);
+  EXPECT_EQ(c.head_dim, want.head_dim);
+  EXPECT_EQ(c.n_ctx, want.n_ctx);
+}
+
+// `n_layer` layers, every sixth full and the others over `window` keys (the
+// pattern of the Gemma 3 releases). Wrap in ASSERT_NO_FATAL_FAILURE.
+void expect_every_sixth_full(const char* what, const Gemma3Config& c, size_t n_layer, size_t window) {
+  SCOPED_TRACE(what);
+  ASSERT_EQ(c.layer_windows.size(), n_layer);
+  for (size_t i = 0; i < n_layer; ++i) EXPECT_EQ(c.layer_windows[i], (i + 1) % 6 == 0 ? 0u : window) << i;
+}
+
+// The RoPE base and linear factor of the full and of the sliding layers.
+void expect_rope(const char* what, const Gemma3Config& c, double global_theta, double global_factor,
+                 double local_theta, double local_factor) {
+  SCOPED_TRACE(what);
+  EXPECT_EQ(c.rope_global.theta, global_theta);
+  EXPECT_EQ(c.rope_global.linear_factor, global_factor);
+  EXPECT_EQ(c.rope_local.theta, local_theta);
+  EXPECT_EQ(c.rope_local.linear_factor, local_factor);
+}
+
 // Gemma3TextConfig's defaults for absent keys, and layer_types from
 // sliding_window_pattern when absent (layer i slides unless (i + 1) is a
 // multiple of the pattern).
 TEST(Gemma3Checkpoint, ConfigDefaults) {
   const Gemma3Config d = config_of(R"({"architectures": ["Gemma3ForCausalLM"]})");
-  EXPECT_EQ(d.n_vocab, 262208u);
-  EXPECT_EQ(d.n_embd, 2304u);
-  EXPECT_EQ(d.n_ff, 9216u);
-  EXPECT_EQ(d.n_layer, 26u);
-  EXPECT_EQ(d.n_head, 8u);
-  EXPECT_EQ(d.n_head_kv, 4u);
-  EXPECT_EQ(d.head_dim, 256u);
-  EXPECT_EQ(d.n_ctx, 131072u);
+  expect_sizes("defaults", d, {262208, 2304, 9216, 26, 8, 4, 256, 131072});
   EXPECT_FLOAT_EQ(d.rms_norm_eps, 1e-6f);
   EXPECT_EQ(d.query_pre_attn_scalar, 256.0);
   EXPECT_EQ(d.rope_global.theta, 1e6);
@@ -270,8 +215,7 @@ TEST(Gemma3Checkpoint, ConfigDefaults) {
   EXPECT_FALSE(d.attention_bias);
   EXPECT_EQ(d.final_logit_softcapping, 0.0f);
   EXPECT_EQ(d.sliding_window, 4096u);
-  ASSERT_EQ(d.layer_windows.size(), 26u);
-  for (size_t i = 0; i < 26; ++i) EXPECT_EQ(d.layer_windows[i], (i + 1) % 6 == 0 ? 0u : 4096u) << i;
+  ASSERT_NO_FATAL_FAILURE(expect_every_sixth_full("defaults", d, 26, 4096));
   // model_type alone names it too; the pattern and window from the config.
   const Gemma3Config p = config_of(
       R"({"model_type": "gemma3_text", "num_hidden_layers": 4, "sliding_window_pattern": 2, "sliding_window": 512})");
@@ -311,16 +255,8 @@ TEST(Gemma3Checkpoint, ConfigsOfTheRealSizes) {
           "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000.0, "rope_scaling": null, "rope_theta": 1000000.0,
           "sliding_window": 512, "torch_dtype": "bfloat16", "transformers_version": "4.55.0.dev0",
           "use_bidirectional_attention": false, "use_cache": true, "vocab_size": 262144})");
-  EXPECT_EQ(m270.n_vocab, 262144u);
-  EXPECT_EQ(m270.n_embd, 640u);
-  EXPECT_EQ(m270.n_layer, 18u);
-  EXPECT_EQ(m270.n_head, 4u);
-  EXPECT_EQ(m270.n_head_kv, 1u);
-  EXPECT_EQ(m270.head_dim, 256u);
-  EXPECT_EQ(m270.n_ff, 2048u);
-  EXPECT_EQ(m270.n_ctx, 32768u);
-  ASSERT_EQ(m270.layer_windows.size(), 18u);
-  for (size_t i = 0; i < 18; ++i) EXPECT_EQ(m270.layer_windows[i], (i + 1) % 6 ? 512u : 0u) << i;
+  expect_sizes("270M", m270, {262144, 640, 2048, 18, 4, 1, 256, 32768});
+  ASSERT_NO_FATAL_FAILURE(expect_every_sixth_full("270M", m270, 18, 512));
   EXPECT_EQ(m270.rope_global.linear_factor, 1.0);
   const Gemma3Config m1b = config_of(
       R"({"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "hidden_size": 1152,
@@ -328,20 +264,13 @@ TEST(Gemma3Checkpoint, ConfigsOfTheRealSizes) {
           "head_dim": 256, "intermediate_size": 6912, "sliding_window_pattern": 6, "rope_local_base_freq": 10000.0,
           "rope_theta": 1000000.0, "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 512,
           "max_position_embeddings": 32768, "query_pre_attn_scalar": 256})");
-  ASSERT_EQ(m1b.layer_windows.size(), 26u);
-  for (size_t i = 0; i < 26; ++i) EXPECT_EQ(m1b.layer_windows[i], (i + 1) % 6 ? 512u : 0u) << i;
-  EXPECT_EQ(m1b.rope_global.theta, 1e6);
-  EXPECT_EQ(m1b.rope_global.linear_factor, 8.0);
-  EXPECT_EQ(m1b.rope_local.theta, 1e4);
-  EXPECT_EQ(m1b.rope_local.linear_factor, 1.0);
+  ASSERT_NO_FATAL_FAILURE(expect_every_sixth_full("1B", m1b, 26, 512));
+  expect_rope("1B", m1b, 1e6, 8.0, 1e4, 1.0);
   const Gemma3Config v5 = config_of(
       R"({"model_type": "gemma3_text", "num_hidden_layers": 6, "sliding_window": 1024, "rope_theta": 1000000.0,
           "rope_local_base_freq": 10000.0, "rope_parameters": {"full_attention": {"factor": 8.0, "rope_type": "linear"},
           "sliding_attention": {"rope_type": "default"}}})");
-  EXPECT_EQ(v5.rope_global.theta, 1e6);
-  EXPECT_EQ(v5.rope_global.linear_factor, 8.0);
-  EXPECT_EQ(v5.rope_local.theta, 1e4);
-  EXPECT_EQ(v5.rope_local.linear_factor, 1.0);
+  expect_rope("transformers 5", v5, 1e6, 8.0, 1e4, 1.0);
   EXPECT_EQ(v5.layer_windows, (std::vector<size_t>{1024, 1024, 1024, 1024, 1024, 0}));
   // A loader takes the 270M's shapes (its weights as q8: ~0.3 GB), within the weight budget.
   std::unique_ptr<ModelLoader> loader;
@@ -351,12 +280,6 @@ TEST(Gemma3Checkpoint, ConfigsOfTheRealSizes) {
                                        WeightType::kQ8, nullptr, &loader);
   EXPECT_TRUE(s.ok()) << s.message();
 }
-
-struct ConfigCase {
-  std::string config;
-  StatusCode code;
-  const char* needle;  // in the message
-};
 
 // Configs qkv cannot run exactly are refused with the key named.
 TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
@@ -399,13 +322,7 @@ TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
       {with("head_dim", "512"), C::kUnsupported, "head size 512"},
       {with("num_key_value_heads", "3"), C::kFormat, "num_key_value_heads 3 does not divide"},
   };
-  for (const ConfigCase& c : cases) {
-    std::unique_ptr<ModelLoader> loader;
-    const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
-    EXPECT_EQ(s.code(), c.code) << s.message();
-    EXPECT_NE(s.message().find(c.needle), std::string::npos)
-        << "wanted \"" << c.needle << "\" in " << s.message();
-  }
+  for (const ConfigCase& c : cases) expect_refused(c);
 }
 
 }  // namespace

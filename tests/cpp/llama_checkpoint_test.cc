@@ -40,11 +40,7 @@ TEST(LlamaCheckpoint, F32LogitsMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
-    const Comparison c = compare_logits(model, read_reference(folder));
-    EXPECT_GE(c.positions, 19u);
-    EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
-    EXPECT_EQ(c.top1_agree, c.positions);
-    std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+    expect_f32_logits_match(model, folder, 19u);
   }
 }
 
@@ -56,8 +52,6 @@ TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
-    const Reference ref = read_reference(folder);
-    const JsonValue* prompts = ref.json.find("prompts");
     Session session(model, nullptr);
     // Options are checked once, when set; a refused set keeps the previous (greedy) ones.
     SamplingOptions bad;
@@ -65,20 +59,7 @@ TEST(LlamaCheckpoint, GreedyWithTheCacheEqualsFullRecomputation) {
     const Status refused = session.set_sampling(bad);
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.message().find("temperature"), std::string::npos) << refused.message();
-    for (size_t p = 0; p < prompts->size(); ++p) {
-      const std::vector<int32_t> ids = ids_of(prompts->at(p));
-      const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
-      session.reset();
-      ASSERT_TRUE(session.append(ids.data(), ids.size(), false).ok());
-      std::vector<int32_t> got;
-      for (size_t i = 0; i < want.size(); ++i) {
-        int32_t token = -1;
-        ASSERT_TRUE(session.sample(&token).ok());
-        got.push_back(token);
-        ASSERT_TRUE(session.append(&token, 1, false).ok());
-      }
-      EXPECT_EQ(got, want) << "prompt " << p;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_greedy_continuations(session, read_reference(folder)));
   }
 }
 
@@ -87,27 +68,7 @@ TEST(LlamaCheckpoint, AttentionProbabilitiesMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder, WeightType::kF32);
     ASSERT_NE(model, nullptr);
-    const Reference ref = read_reference(folder);
-    const JsonValue* att = ref.json.find("attention");
-    const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
-    Session session(model, nullptr);
-    std::vector<std::vector<float>> probs;
-    ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
-    const JsonValue* want = att->find("probs");  // [layer][head][q][k]
-    ASSERT_EQ(probs.size(), want->size());
-    const size_t n = ids.size();
-    double max_abs = 0;
-    for (size_t l = 0; l < probs.size(); ++l) {
-      for (size_t h = 0; h < want->at(l).size(); ++h) {
-        for (size_t q = 0; q < n; ++q) {
-          for (size_t k = 0; k < n; ++k) {
-            const double w = *want->at(l).at(h).at(q).at(k).as_double();
-            max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
-          }
-        }
-      }
-    }
-    EXPECT_LE(max_abs, 1e-5);
+    ASSERT_NO_FATAL_FAILURE(expect_attention_matches(model, read_reference(folder), 1e-5));
   }
 }
 
@@ -188,35 +149,6 @@ TEST(LlamaCheckpoint, Q8EqualsF32OnTheRoundedWeights) {
   }
 }
 
-// config.json text with `key` set to `value` (a JSON value), added when absent.
-// The value replaced is a scalar or an object without nested objects.
-std::string with_key(std::string config, const std::string& key, const std::string& value) {
-  const size_t at = config.find("\"" + key + "\"");
-  if (at == std::string::npos) {
-    config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
-  } else {
-    const size_t colon = config.find(':', at);
-    size_t end = config.find_first_of(",\n}", colon + 2);
-    if (config[colon + 2] == '{') end = config.find('}', colon) + 1;  // an object (rope_scaling)
-    config.replace(colon + 1, end - colon - 1, " " + value);
-  }
-  return config;
-}
-
-struct ConfigCase {
-  std::string config;
-  StatusCode code;
-  const char* needle;  // in the message
-};
-
-void expect_refused(const ConfigCase& c) {
-  std::unique_ptr<ModelLoader> loader;
-  const Status s = ModelLoader::create(c.config, WeightType::kF32, nullptr, &loader);
-  EXPECT_EQ(s.code(), c.code) << s.message();
-  EXPECT_NE(s.message().find(c.needle), std::string::npos)
-      << "wanted \"" << c.needle << "\" in " << s.message();
-}
-
 // Configs qkv cannot run exactly are refused with the key named.
 TEST(LlamaCheckpoint, UnsupportedConfigsAreNamed) {
   std::string base = read_file(fixture("llama-tiny/config.json"));
@@ -237,14 +169,7 @@ std::string as_architecture(std::string config, const std::string& from, const s
   return config;
 }
 
-LlamaConfig config_of(const std::string& text) {
-  ConfigReader reader;
-  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
-  LlamaConfig config;
-  const Status s = LlamaConfig::from_config(reader, &config);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return config;
-}
+LlamaConfig config_of(const std::string& text) { return parse_config<LlamaConfig>(text); }
 
 // Which layers slide and how far, as transformers' config classes decide
 // (LlamaConfig: none; MistralConfig: every layer, sliding_window absent =
@@ -339,25 +264,7 @@ TEST(LlamaCheckpoint, SlidingWindowsMatter) {
     EXPECT_EQ(Session(model, nullptr).cache().config().windows, windows);
     SessionOptions full;
     full.layer_windows.assign(model->dims().n_layer, 0);
-    Session session(model, nullptr, full);
-    const size_t vocab = model->dims().n_vocab;
-    const JsonValue* blocks = ref.json.find("logits")->find("blocks");
-    double max_abs = 0;
-    for (size_t b = 0; b < blocks->size(); ++b) {
-      const JsonValue& block = blocks->at(b);
-      const std::vector<int32_t> ids =
-          ids_of(ref.json.find("prompts")->at(*block.find("prompt")->as_uint64()));
-      session.reset();
-      ASSERT_TRUE(session.append(ids.data(), ids.size(), true).ok());
-      const float* want =
-          reinterpret_cast<const float*>(ref.logits.data() + *block.find("offset")->as_uint64());
-      const JsonValue* positions = block.find("positions");
-      for (size_t i = 0; i < positions->size(); ++i) {
-        const float* got = session.all_logits().data() + *positions->at(i).as_uint64() * vocab;
-        for (size_t v = 0; v < vocab; ++v)
-          max_abs = std::max(max_abs, double(std::fabs(got[v] - want[i * vocab + v])));
-      }
-    }
+    const double max_abs = compare_logits(model, ref, 0, full).max_abs;
     EXPECT_GT(max_abs, 1.0);  // 1e4 x the bound the windowed logits meet
     const double recorded = *ref.json.find("checks")->find("unwindowed_max_abs_logit_diff")->as_double();
     std::printf("%s without its windows: max |logit error| %.2f (PyTorch: %.2f)\n", folder, max_abs,

@@ -36,11 +36,7 @@ TEST(Qwen3SmolLM3Checkpoint, F32LogitsMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder);
     ASSERT_NE(model, nullptr);
-    const Comparison c = compare_logits(model, read_reference(folder));
-    EXPECT_GE(c.positions, 88u);
-    EXPECT_LE(c.max_abs, 1e-4) << "over " << c.positions << " positions";
-    EXPECT_EQ(c.top1_agree, c.positions);
-    std::printf("%s: f32 max |logit error| %.3g over %zu positions\n", folder, c.max_abs, c.positions);
+    expect_f32_logits_match(model, folder, 88u);
   }
 }
 
@@ -51,24 +47,8 @@ TEST(Qwen3SmolLM3Checkpoint, GreedyWithTheCacheEqualsFullRecomputation) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder);
     ASSERT_NE(model, nullptr);
-    const Reference ref = read_reference(folder);
-    const JsonValue* prompts = ref.json.find("prompts");
     Session session(model, nullptr);
-    for (size_t p = 0; p < prompts->size(); ++p) {
-      const std::vector<int32_t> ids = ids_of(prompts->at(p));
-      const std::vector<int32_t> want = ids_of(*prompts->at(p).find("greedy"));
-      session.reset();
-      const Status prefill = session.append(ids.data(), ids.size(), false);
-      ASSERT_TRUE(prefill.ok()) << prefill.message();
-      std::vector<int32_t> got;
-      for (size_t i = 0; i < want.size(); ++i) {
-        int32_t token = -1;
-        ASSERT_TRUE(session.sample(&token).ok());
-        got.push_back(token);
-        ASSERT_TRUE(session.append(&token, 1, false).ok());
-      }
-      EXPECT_EQ(got, want) << "prompt " << p;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_greedy_continuations(session, read_reference(folder)));
   }
 }
 
@@ -77,27 +57,7 @@ TEST(Qwen3SmolLM3Checkpoint, AttentionProbabilitiesMatchPyTorch) {
     SCOPED_TRACE(folder);
     const std::shared_ptr<const Model> model = load(folder);
     ASSERT_NE(model, nullptr);
-    const Reference ref = read_reference(folder);
-    const JsonValue* att = ref.json.find("attention");
-    const std::vector<int32_t> ids = ids_of(ref.json.find("prompts")->at(*att->find("prompt")->as_uint64()));
-    Session session(model, nullptr);
-    std::vector<std::vector<float>> probs;
-    ASSERT_TRUE(session.attention(ids.data(), ids.size(), &probs).ok());
-    const JsonValue* want = att->find("probs");  // [layer][head][q][k]
-    ASSERT_EQ(probs.size(), want->size());
-    const size_t n = ids.size();
-    double max_abs = 0;
-    for (size_t l = 0; l < probs.size(); ++l) {
-      for (size_t h = 0; h < want->at(l).size(); ++h) {
-        for (size_t q = 0; q < n; ++q) {
-          for (size_t k = 0; k < n; ++k) {
-            const double w = *want->at(l).at(h).at(q).at(k).as_double();
-            max_abs = std::max(max_abs, std::fabs(probs[l][(h * n + q) * n + k] - w));
-          }
-        }
-      }
-    }
-    EXPECT_LE(max_abs, 1e-5);
+    ASSERT_NO_FATAL_FAILURE(expect_attention_matches(model, read_reference(folder), 1e-5));
   }
 }
 
@@ -130,42 +90,7 @@ TEST(Qwen3SmolLM3Checkpoint, Q8AndF16InMemoryStayClose) {
   }
 }
 
-// config.json text with `key` set to `value` (a JSON value), added when
-// absent, or removed when `value` is empty. The value replaced is a scalar or
-// a list without nested lists.
-std::string with_key(std::string config, const std::string& key, const std::string& value) {
-  const size_t at = config.find("\"" + key + "\"");
-  if (at == std::string::npos) {
-    if (!value.empty()) config.insert(config.find('{') + 1, "\"" + key + "\": " + value + ",");
-    return config;
-  }
-  const size_t colon = config.find(':', at);
-  size_t end = config.find_first_of(",\n}", colon + 2);
-  if (config[colon + 2] == '[') end = config.find(']', colon) + 1;
-  if (value.empty()) {
-    if (config[end] == ',') ++end;
-    config.erase(at, end - at);
-  } else {
-    config.replace(colon + 1, end - colon - 1, " " + value);
-  }
-  return config;
-}
-
-LlamaConfig config_of(const std::string& text) {
-  ConfigReader reader;
-  EXPECT_TRUE(ConfigReader::parse(text, "config.json", &reader).ok());
-  LlamaConfig config;
-  const Status s = LlamaConfig::from_config(reader, &config);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return config;
-}
-
-void expect_refused(const std::string& config, StatusCode code, const char* needle) {
-  std::unique_ptr<ModelLoader> loader;
-  const Status s = ModelLoader::create(config, WeightType::kF32, nullptr, &loader);
-  EXPECT_EQ(s.code(), code) << s.message();
-  EXPECT_NE(s.message().find(needle), std::string::npos) << "wanted \"" << needle << "\" in " << s.message();
-}
+LlamaConfig config_of(const std::string& text) { return parse_config<LlamaConfig>(text); }
 
 // Qwen3Config: head_dim 128 when absent (not hidden_size / heads),
 // attention_bias on q, k, v and o (Qwen2 has q/k/v biases always), no MLP
