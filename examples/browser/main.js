@@ -32,6 +32,7 @@ let loadedModel; // its ModelInfo
 let lastLoad; // the arguments of the load that gave `model`: a change of dtype loads it again with them
 let running; // AbortController of the load or generation in progress: Stop aborts it
 let canChat = false; // the loaded model has a chat template
+let canThink = false; // its template has Qwen3's enable_thinking switch
 let chat; // the conversation of chat mode (a Chat over `model`), made at its first message
 
 /** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding': enables what makes sense. */
@@ -155,6 +156,8 @@ async function load(request) {
       output.showNote(`${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`);
     } else {
       canChat = await hasChatTemplate(model);
+      canThink = canChat && await hasThinkingSwitch(model);
+      $('thinking-row').hidden = !canThink;
       setMode(canChat ? 'chat' : 'generate');
     }
   } catch (e) {
@@ -319,6 +322,13 @@ async function hasChatTemplate(m) {
   }
 }
 
+/** Whether the template renders differently with enable_thinking false (Qwen3's switch). */
+async function hasThinkingSwitch(m) {
+  const render = (kwargs) => m.tokenizer.apply_chat_template([{ role: 'user', content: 'Hi' }],
+    { add_generation_prompt: true, tokenize: false, ...kwargs });
+  return (await render({})) !== (await render({ enable_thinking: false }));
+}
+
 /** 'generate' | 'chat': shows that tab's panel; the sampling form goes with it (one set of settings for both). */
 function setMode(mode) {
   const chatting = mode === 'chat';
@@ -357,7 +367,8 @@ $('send').addEventListener('click', async () => {
   try {
     // on_abort 'finish': Stop ends the reply like any other end, and the chat keeps it as far as it got.
     let usage;
-    for await (const step of chat.send(text, { ...options, seed: stats.seed, signal: controller.signal, on_abort: 'finish' })) {
+    const thinking = canThink ? { chat_template_kwargs: { enable_thinking: $('thinking').checked } } : {};
+    for await (const step of chat.send(text, { ...options, ...thinking, seed: stats.seed, signal: controller.signal, on_abort: 'finish' })) {
       stats.add(step.token);
       chatView.append(step.text);
       if (step.finishReason !== undefined) {

@@ -312,3 +312,39 @@ test('the bubbles and tabs are readable in light and dark mode', { timeout: 60_0
   await page.emulateMedia({ colorScheme: null });
   assert.deepEqual(errors, []);
 });
+
+test("Qwen3's thinking switch: shown for its template, off sends enable_thinking false, as model.chat() in Node", { timeout: 120_000 }, async () => {
+  const qwen3 = JSON.parse(readFileSync(path('../fixtures/chat-templates/templates.json'), 'utf8')).find((t) => t.name === 'qwen3');
+  const dir = mkdtempSync(join(tmpdir(), 'qkv-qwen3-chat-'));
+  try {
+    for (const name of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(path(`../fixtures/llama-tiny/${name}`), join(dir, name));
+    const config = JSON.stringify({ chat_template: qwen3.chat_template, eos_token: '</s>' });
+    writeFileSync(join(dir, 'tokenizer_config.json'), config);
+    const files = { ...llamaChat, tokenizerConfig: new TextEncoder().encode(config) };
+    const [thinking] = await nodeChat(files, ['The cat sat'], greedy);
+    const [direct] = await nodeChat(files, ['The cat sat'], { ...greedy, chat_template_kwargs: { enable_thinking: false } });
+    // (Sensitivity) the switch changes the prompt: the empty think block.
+    assert.ok(direct.usage.promptTokens > thinking.usage.promptTokens);
+
+    await loadListed('llama-tiny-chat');
+    assert.equal(await visible('#thinking-row'), false, 'the Zephyr template has no thinking switch');
+    await page.setInputFiles('#folder-input', dir);
+    await page.waitForFunction(() => document.body.dataset.state === 'loading', null, { timeout: 10_000 }).catch(() => {});
+    await settled();
+    assert.equal(await visible('#thinking-row'), true);
+    assert.equal(await page.isChecked('#thinking'), true, "Qwen3's default: it thinks");
+    await page.fill('#system', system);
+    await setGreedy(MAX);
+    const on = await send('The cat sat');
+    assert.equal(Number(on.promptTokens), thinking.usage.promptTokens, on.text);
+    assert.equal((await bubbles())[1].text, thinking.reply);
+    await page.click('#new-chat');
+    await page.setChecked('#thinking', false);
+    const off = await send('The cat sat');
+    assert.equal(Number(off.promptTokens), direct.usage.promptTokens, off.text);
+    assert.equal((await bubbles())[1].text, direct.reply);
+    assert.deepEqual(errors, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { folder } from './fixtures.mjs';
-import { env, loadModel, pipeline } from '../../dist/index.js';
+import { env, loadModel, pipeline, WorkerEngine } from '../../dist/index.js';
 
 env.wasm.numThreads = 1;
 const qwen = JSON.parse(readFileSync(new URL('../fixtures/chat-templates/templates.json', import.meta.url), 'utf8'))
@@ -67,4 +67,73 @@ test("pipeline('text-generation') takes messages and returns them with the assis
   } finally {
     await generator.dispose();
   }
+});
+
+// Qwen3's real template thinks unless the call says enable_thinking: false.
+const qwen3 = JSON.parse(readFileSync(new URL('../fixtures/chat-templates/templates.json', import.meta.url), 'utf8'))
+  .find((t) => t.name === 'qwen3');
+const qwen3Files = {
+  ...files('gpt2-tiny'),
+  tokenizerConfig: new TextEncoder().encode(JSON.stringify({ chat_template: qwen3.chat_template, eos_token: '<|endoftext|>' })),
+};
+
+test('chat_template_kwargs reach the template: generate, pipeline and Chat (Qwen3 enable_thinking)', async () => {
+  const m = await loadModel(qwen3Files);
+  const generator = await pipeline('text-generation', qwen3Files);
+  try {
+    const kwargs = { chat_template_kwargs: { enable_thinking: false } };
+    const thinking = m.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+    const direct = m.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false, enable_thinking: false });
+    // The empty think block is the only difference (chat-template.test.mjs checks both against Jinja2).
+    assert.equal(direct, `${thinking}<think>\n\n</think>\n\n`);
+    const ids = m.tokenizer.encode(direct, { add_special_tokens: false });
+    const expected = await run(m, ids, { max_new_tokens: 6 });
+    assert.deepEqual(await run(m, messages, { max_new_tokens: 6, ...kwargs }), expected);
+    // Without the option: the other prompt, so (sensitivity) the option is what made them equal.
+    const withoutIds = m.tokenizer.encode(thinking, { add_special_tokens: false });
+    assert.deepEqual(await run(m, messages, { max_new_tokens: 6, cache_prompt: false }), await run(m, withoutIds, { max_new_tokens: 6 }));
+    assert.notDeepEqual(withoutIds, ids);
+
+    const [{ generated_text }] = await generator(messages, { max_new_tokens: 6, ...kwargs });
+    assert.deepEqual(generated_text.at(-1), { role: 'assistant', content: expected.text });
+
+    const chat = m.chat({ system: messages[0].content, generation: { max_new_tokens: 6, ...kwargs } });
+    let reply = '';
+    for await (const step of chat.send(messages[1].content)) reply += step.text;
+    assert.equal(reply, expected.text);
+
+    const engine = await WorkerEngine.create({ numThreads: 1 });
+    try {
+      const remote = await engine.loadModel(qwen3Files);
+      assert.deepEqual(await run(remote, messages, { max_new_tokens: 6, ...kwargs }), expected);
+    } finally {
+      await engine.terminate();
+    }
+  } finally {
+    await generator.dispose();
+    m.dispose();
+  }
+});
+
+test('chat_template_kwargs: named errors, and the model stays usable', async () => {
+  const bad = [
+    [messages, { chat_template_kwargs: 'enable_thinking=false' }, /chat_template_kwargs must be an object/],
+    [messages, { chat_template_kwargs: [] }, /chat_template_kwargs must be an object/],
+    [messages, { chat_template_kwargs: { add_generation_prompt: false } }, /may not set add_generation_prompt/],
+    [messages, { chat_template_kwargs: { tokenize: false, return_dict: true } }, /may not set tokenize, return_dict/],
+    ['The cat', { chat_template_kwargs: { enable_thinking: false } }, /applies to a conversation .* a string/],
+    [[1, 2, 3], { chat_template_kwargs: {} }, /applies to a conversation .* token ids/],
+  ];
+  for (const [prompt, options, message] of bad) {
+    await assert.rejects(run(model, prompt, options), (e) => e.name === 'InvalidArgumentError' && message.test(e.message),
+      JSON.stringify(options));
+  }
+  const generator = await pipeline('text-generation', files('gpt2-tiny'));
+  try {
+    await assert.rejects(generator(messages, { chat_template_kwargs: { tokenize: true } }), /may not set tokenize/);
+    await assert.rejects(generator('The cat', { chat_template_kwargs: {} }), /applies to a conversation/);
+  } finally {
+    await generator.dispose();
+  }
+  assert.equal((await run(model, messages, { max_new_tokens: 2 })).tokens.length, 2);
 });

@@ -82,3 +82,41 @@ test('a model without a chat template, an encoder and a refused turn are named e
   assert.equal(long.code, 1);
   assert.match(long.stderr, /^InvalidArgumentError: generate: your prompt is \d+ tokens; this model reads at most 128/m);
 });
+
+test('--chat-template-kwargs reaches the template (Qwen3 enable_thinking); bad JSON is named', async () => {
+  const qwen3 = JSON.parse(readFileSync(new URL('../fixtures/chat-templates/templates.json', import.meta.url), 'utf8'))
+    .find((t) => t.name === 'qwen3').chat_template;
+  const dir = mkdtempSync(join(tmpdir(), 'qkv-chat-qwen3-'));
+  try {
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(join(folder('llama-tiny'), f), join(dir, f));
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: qwen3, eos_token: '</s>' }));
+    const args = ['chat', dir, '--max-new-tokens', '5', '--greedy', '--threads', '1'];
+    const off = await qkv([...args, '--chat-template-kwargs', '{"enable_thinking": false}'], 'Hello there\n');
+    const on = await qkv(args, 'Hello there\n');
+    assert.equal(off.code, 0, off.stderr);
+    const model = await loadModel(dir);
+    try {
+      const reply = async (kwargs) => {
+        let text = '';
+        for await (const step of model.generate([{ role: 'user', content: 'Hello there' }],
+          { max_new_tokens: 5, do_sample: false, cache_prompt: false, ...kwargs })) text += step.text;
+        return `${text}\n`;
+      };
+      assert.equal(off.stdout, await reply({ chat_template_kwargs: { enable_thinking: false } }));
+      assert.equal(on.stdout, await reply({}));
+      // The prompts differ by the empty think block, so the flag was read (the notes count its tokens).
+      const promptTokens = (out) => Number(/of (\d+) prompt tokens/.exec(out.stderr)?.[1]);
+      assert.ok(promptTokens(off) > promptTokens(on), `${off.stderr} / ${on.stderr}`);
+    } finally {
+      model.dispose();
+    }
+    const bad = await qkv([...args, '--chat-template-kwargs', '{enable_thinking: false}'], 'Hi\n');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^InvalidArgumentError: qkv chat: --chat-template-kwargs is not JSON/m);
+    const reserved = await qkv([...args, '--chat-template-kwargs', '{"add_generation_prompt": false}'], 'Hi\n');
+    assert.equal(reserved.code, 1);
+    assert.match(reserved.stderr, /chat_template_kwargs may not set add_generation_prompt/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

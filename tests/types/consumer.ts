@@ -69,6 +69,7 @@ import {
   type TextStreamerOptions,
   type GenerationOptions,
   type GenerationDefaults,
+  type ChatTemplateKwargs,
   type Tokenizer,
   type DecodeStream,
   type DecodeOptions,
@@ -260,6 +261,12 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   void onnx;
   (await loadModel('x', { dtype: alias })).dispose();
   const sampling: GenerationDefaults | undefined = model.info.generation;
+  // Qwen3's template without thinking; the call itself decides add_generation_prompt.
+  const noThinking: ChatTemplateKwargs = { enable_thinking: false };
+  // @ts-expect-error generate() appends the assistant header itself
+  const own: ChatTemplateKwargs = { add_generation_prompt: false };
+  void own;
+  for await (const t of model.generate([{ role: 'user', content: 'x' }], { chat_template_kwargs: noThinking })) void t;
   const sampleByDefault: boolean | undefined = sampling?.do_sample;
   void sampleByDefault;
   const defaults: EmbeddingDefaults | undefined = model.info.embedding;

@@ -51,7 +51,31 @@ export interface GenerationOptions {
    * computes the whole prompt (llama.cpp's server calls this option cache_prompt too).
    */
   cache_prompt?: boolean;
+  /**
+   * With a conversation as the prompt: more options and variables for the chat template, as
+   * tokenizer.apply_chat_template(messages, { add_generation_prompt: true, ...chat_template_kwargs }) takes them
+   * (llama.cpp's server and vLLM call this option chat_template_kwargs too). E.g. `{ enable_thinking: false }`
+   * for Qwen3's template, `{ tools }`, or a `chat_template` of the tokenizer's to use instead of its default.
+   */
+  chat_template_kwargs?: ChatTemplateKwargs;
 }
+
+/**
+ * The template options a generate() call may set: apply_chat_template's, less those the call decides itself
+ * (it appends the assistant header and encodes the text); any other key is a template variable.
+ */
+export interface ChatTemplateKwargs {
+  chat_template?: string;
+  tools?: readonly unknown[];
+  documents?: readonly unknown[];
+  add_generation_prompt?: never;
+  tokenize?: never;
+  return_dict?: never;
+  [variable: string]: unknown;
+}
+
+/** Keys of chat_template_kwargs that generate() sets itself. */
+const TEMPLATE_KEYS_OF_THE_CALL = ['add_generation_prompt', 'tokenize', 'return_dict'];
 
 export interface ResolvedSampling {
   doSample: boolean;
@@ -71,11 +95,12 @@ export interface ResolvedGeneration {
   onAbort: 'throw' | 'finish';
   truncation: 'left' | undefined;
   cachePrompt: boolean;
+  chatTemplateKwargs: ChatTemplateKwargs;
 }
 
 const KNOWN = new Set([
   'max_new_tokens', 'do_sample', 'temperature', 'top_k', 'top_p', 'repetition_penalty', 'seed', 'stop',
-  'eos_token_id', 'signal', 'on_abort', 'truncation', 'cache_prompt',
+  'eos_token_id', 'signal', 'on_abort', 'truncation', 'cache_prompt', 'chat_template_kwargs',
 ]);
 
 function number(options: Record<string, unknown>, key: string, fallback: number, check: (v: number) => boolean,
@@ -213,6 +238,7 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   return {
     truncation: o.truncation,
     cachePrompt: o.cache_prompt !== false,
+    chatTemplateKwargs: resolveChatTemplateKwargs(o.chat_template_kwargs),
     maxNewTokens,
     sampling: { doSample, temperature, topK, topP, repetitionPenalty },
     seed,
@@ -221,6 +247,20 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
     signal: signal as AbortSignal | undefined,
     onAbort: (o.on_abort as 'throw' | 'finish' | undefined) ?? 'throw',
   };
+}
+
+/** chat_template_kwargs, checked: {} when absent. */
+export function resolveChatTemplateKwargs(value: unknown): ChatTemplateKwargs {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError('generate: chat_template_kwargs must be an object of template options and variables');
+  }
+  const own = TEMPLATE_KEYS_OF_THE_CALL.filter((key) => key in value);
+  if (own.length > 0) {
+    throw new InvalidArgumentError(`generate: chat_template_kwargs may not set ${own.join(', ')}: generate() renders ` +
+      'the conversation with the assistant header appended and encodes it itself');
+  }
+  return value as ChatTemplateKwargs;
 }
 
 /**

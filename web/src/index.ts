@@ -47,7 +47,7 @@ export type {
 } from './pipeline.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
-export type { GenerationOptions, GenerationDefaults } from './generation.js';
+export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodeOptions, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

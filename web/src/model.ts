@@ -171,9 +171,14 @@ export class Model {
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     requireCapability(this.info, 'generate', 'model.generate()');
-    resolveGenerationOptions(options, this.eos); // the caller's options, checked before the prompt is read
+    // The caller's options, checked before the prompt is read.
+    const { chatTemplateKwargs } = resolveGenerationOptions(options, this.eos);
+    if (!isConversation(prompt) && options.chat_template_kwargs !== undefined) {
+      throw new InvalidArgumentError('generate: chat_template_kwargs applies to a conversation ({ role, content } ' +
+        'messages); this prompt is ' + (typeof prompt === 'string' ? 'a string' : 'token ids'));
+    }
     const promptIds = isConversation(prompt)
-      ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { add_generation_prompt: true }))
+      ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { ...chatTemplateKwargs, add_generation_prompt: true }))
       : this.promptIds(prompt as string | readonly number[], true);
     const resolved = resolveGenerationOptions(withGenerationDefaults(options, this.info.generation, promptIds.length),
       this.eos);

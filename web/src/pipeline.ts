@@ -7,7 +7,7 @@ import { requireCapability, type Capability } from './capabilities.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
-import type { GenerationOptions } from './generation.js';
+import { resolveChatTemplateKwargs, type GenerationOptions } from './generation.js';
 import { loadModel, type ModelSource, type ProgressInfo } from './load-model.js';
 import type { FinishReason, Model, Pooling } from './model.js';
 import type { TextStreamer } from './streamer.js';
@@ -139,7 +139,10 @@ function textGeneration(model: Model) {
       // Every stream's last item carries its reason; the fallback only satisfies the type.
       let reason: FinishReason = 'max_new_tokens';
       try {
-        for await (const { text: piece, finishReason } of model.generate(input, generation)) {
+        // A conversation is rendered here, with the template's kwargs; its ids go on without them.
+        const { chat_template_kwargs: _rendered, ...idsOptions } = generation;
+        const options = typeof input === 'string' ? generation : idsOptions;
+        for await (const { text: piece, finishReason } of model.generate(input, options)) {
           text += piece;
           if (finishReason !== undefined) reason = finishReason;
           streamer?.onText(piece, false);
@@ -155,7 +158,8 @@ function textGeneration(model: Model) {
     };
     // A conversation: as transformers.js, generated_text is the messages plus the assistant's reply.
     const chat = async (messages: readonly ChatMessage[]): Promise<ChatGenerationOutput[]> => {
-      const prompt = model.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+      const prompt = model.tokenizer.apply_chat_template(messages,
+        { ...resolveChatTemplateKwargs(generation.chat_template_kwargs), add_generation_prompt: true, tokenize: false });
       const ids = model.tokenizer.encode(prompt, { add_special_tokens: false });
       const { text: content, reason } = await complete(prompt, ids);
       return [{ generated_text: [...messages, { role: 'assistant', content }], finish_reason: reason }];

@@ -7,7 +7,9 @@
  * From a pipe: one turn per line, the replies one per line.
  */
 import { createInterface } from 'node:readline';
-import { InvalidArgumentError, type Chat, type FinishReason, type GenerationOptions, type Model } from '../index.js';
+import {
+  InvalidArgumentError, type Chat, type ChatTemplateKwargs, type FinishReason, type GenerationOptions, type Model,
+} from '../index.js';
 import type { Command } from './command.js';
 import { describeError, formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
@@ -28,12 +30,14 @@ export const chatCommand: Command = {
   positionals: { min: 1, max: 1 },
   options: [
     { name: 'system', type: 'string', placeholder: 'TEXT', description: 'the system message the conversation starts with' },
+    { name: 'chat-template-kwargs', type: 'string', placeholder: 'JSON', description: 'variables for the chat template, e.g. \'{"enable_thinking": false}\' (Qwen3)' },
     ...SAMPLING_OPTIONS,
     ...SESSION_OPTIONS,
   ],
   examples: [
     'qkv chat HuggingFaceTB/SmolLM2-135M-Instruct --dtype q8',
     'qkv chat ./my-chat-model --system "You are terse." --temperature 0.7 < questions.txt',
+    'qkv chat Qwen/Qwen3-0.6B --chat-template-kwargs \'{"enable_thinking": false}\'',
   ],
   async run(args) {
     const [source] = args.positionals as [string];
@@ -48,9 +52,10 @@ export const chatCommand: Command = {
     try {
       requireChatTemplate(model, source);
       const system = args.string('system');
+      const kwargs = templateKwargsOf(args.string('chat-template-kwargs'));
       const chat = model.chat({
         ...(system !== undefined ? { system } : {}),
-        generation: withTerminalLength(generationOptionsOf(args), model),
+        generation: { ...withTerminalLength(generationOptionsOf(args), model), ...kwargs },
       });
       if (terminal) {
         process.stderr.write(`${HELP}\n`);
@@ -85,6 +90,21 @@ export const chatCommand: Command = {
     }
   },
 };
+
+/** --chat-template-kwargs as the generation option (generate() checks its keys). */
+function templateKwargsOf(json: string | undefined): GenerationOptions {
+  if (json === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidArgumentError(`qkv chat: --chat-template-kwargs is not JSON (${(e as Error).message}): ${json}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`qkv chat: --chat-template-kwargs must be a JSON object, got ${json}`);
+  }
+  return { chat_template_kwargs: value as ChatTemplateKwargs };
+}
 
 /** A model without a chat template is named before the first line is read. */
 function requireChatTemplate(model: Model, source: string): void {
