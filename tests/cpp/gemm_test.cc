@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gemm_tester.h"
@@ -13,6 +15,7 @@
 #include "kernels/f16-gemv/gemv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-gemv/gemv.h"
+#include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 
@@ -184,6 +187,78 @@ TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {
     q8_gemv_ukernel__scalar(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y1.data());
     q8_gemv_ukernel__simd(rows, k, q.data(), scales.data(), xq.data(), xs.data(), bias.data(), y2.data());
     for (size_t i = 0; i < rows; ++i) ASSERT_NEAR(y1[i], y2[i], 1e-4f) << rows;
+  }
+}
+
+TEST(GemmUkernels, Q8GemmSimdMatchesScalar) {
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::uniform_int_distribution<int> qd(-127, 127);
+  for (size_t k : {1, 31, 32, 75, 256}) {
+    for (size_t mr : {1, 2, 5}) {
+      for (size_t nc = 1; nc <= kQ8RowGroup; ++nc) {
+        // Random bytes in the grouped layout (one group), padding rows included: the kernels must ignore
+        // them.
+        std::vector<int8_t> q(kQ8RowGroup * q8_padded(k));
+        std::vector<float> scales(kQ8RowGroup * q8_blocks(k)), bias(nc);
+        for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
+        for (float& v : scales) v = dist(rng) * 0.01f;
+        for (float& v : bias) v = dist(rng);
+        // Activation rows with padded strides, quantized by the scalar reference.
+        const size_t xq_stride = q8_padded(k) + 32, xs_stride = q8_blocks(k) + 1, y_stride = nc + 2;
+        std::vector<int16_t> xq(mr * xq_stride);
+        std::vector<float> xs(mr * xs_stride);
+        for (size_t i = 0; i < mr; ++i) {
+          std::vector<float> x(k);
+          std::vector<int8_t> x8(q8_padded(k));
+          for (float& v : x) v = dist(rng);
+          f32_to_q8_row__scalar(k, x.data(), x8.data(), xs.data() + i * xs_stride);
+          std::copy(x8.begin(), x8.end(), xq.begin() + i * xq_stride);
+        }
+        std::vector<float> y1(mr * y_stride, -7.0f), y2(mr * y_stride, -7.0f);
+        q8_gemm_ukernel__scalar(mr, nc, k, xq.data(), xq_stride, xs.data(), xs_stride, q.data(),
+                                scales.data(), bias.data(), y1.data(), y_stride);
+        q8_gemm_ukernel__simd(mr, nc, k, xq.data(), xq_stride, xs.data(), xs_stride, q.data(), scales.data(),
+                              bias.data(), y2.data(), y_stride);
+        for (size_t i = 0; i < y1.size(); ++i) {
+          // The int8 x int16 products are exact: only the float scaling differs; nothing past nc is written.
+          ASSERT_NEAR(y1[i], y2[i], 1e-4f) << "k=" << k << " mr=" << mr << " nc=" << nc << " at " << i;
+          if (i % y_stride >= nc) ASSERT_EQ(y2[i], -7.0f);
+        }
+      }
+    }
+  }
+}
+
+// A prefilled token's outputs are the bits of the same token decoded alone: q8
+// GEMM rows equal q8 GEMV calls (same activation quantization, same arithmetic).
+TEST(Gemm, Q8PrefillRowsEqualTheDecodeGemvBitForBit) {
+  for (auto [m, n, k] :
+       {std::tuple<size_t, size_t, size_t>{2, 9, 40}, {7, 64, 96}, {70, 37, 300}, {130, 8, 64}}) {
+    std::mt19937 rng(static_cast<unsigned>(m * 31 + n + k));
+    std::uniform_real_distribution<float> dist(-1, 1);
+    std::vector<float> w(n * k), x(m * k), b(n);
+    for (float& v : w) v = dist(rng);
+    for (float& v : x) v = dist(rng) * (1 + 10 * dist(rng) * dist(rng));  // rows of different scales
+    for (float& v : b) v = dist(rng);
+    std::vector<uint8_t> data(packed_weights_bytes(WeightType::kQ8, n, k));
+    std::vector<float> scales(packed_scales_bytes(WeightType::kQ8, n, k) / 4);
+    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, WeightType::kQ8,
+                             data.data(), scales.data(), nullptr)
+                    .ok());
+    const PackedWeights pw{WeightType::kQ8, n, k, data.data(), scales.data()};
+    for (size_t threads : {1, 3}) {
+      std::unique_ptr<ThreadPool> pool = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
+      std::vector<float> prefill(m * n), decode(n);
+      ASSERT_TRUE(gemm(pool.get(), m, x.data(), k, pw, b.data(), prefill.data(), n).ok());
+      for (size_t i = 0; i < m; ++i) {
+        ASSERT_TRUE(gemm(pool.get(), 1, x.data() + i * k, k, pw, b.data(), decode.data(), n).ok());
+        for (size_t j = 0; j < n; ++j) {
+          ASSERT_EQ(prefill[i * n + j], decode[j])
+              << m << "x" << n << "x" << k << " row " << i << " col " << j;
+        }
+      }
+    }
   }
 }
 

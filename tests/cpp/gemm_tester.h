@@ -132,8 +132,8 @@ class GemmTester {
     ASSERT_TRUE(
         gemm(pool.get(), m_, x.data(), x_stride, w, bias_ ? b.data() : nullptr, y.data(), y_stride).ok());
 
-    // The q8 GEMV path (m == 1) also quantizes x by the same spec.
-    const bool x_quantized = type_ == WeightType::kQ8 && m_ == 1;
+    // q8 weights multiply q8 activations: x is quantized by the same spec (GEMV and GEMM alike).
+    const bool x_quantized = type_ == WeightType::kQ8;
     for (size_t i = 0; i < m_; ++i) {
       std::vector<float> xrow(x.begin() + i * x_stride, x.begin() + i * x_stride + k_);
       std::vector<double> xr(xrow.begin(), xrow.end());

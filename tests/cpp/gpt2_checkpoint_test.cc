@@ -35,10 +35,12 @@ TEST(Gpt2Checkpoint, Q8KeepsTheTopToken) {
   ASSERT_TRUE(s.ok()) << s.message();
   std::shared_ptr<const Model> model(std::move(loaded));
   const Comparison c = compare_logits(model, read_reference("gpt2-tiny"));
-  // q8 blocks of 32 keep ~2 decimal digits per weight; with logits spread
-  // over ~10 units the error stays well below the gaps between top tokens.
-  EXPECT_GE(c.top1_agree * 100, c.positions * 95) << c.top1_agree << " of " << c.positions;
-  EXPECT_LE(c.max_abs, 1.0);  // measured 0.49 natively
+  // q8 blocks of 32 keep ~2 decimal digits per weight and per activation; with
+  // logits spread over ~10 units the error stays below most gaps between top
+  // tokens (21 of 23 measured; gpt2-tiny's top-2 gaps are all under 2, so no
+  // position is clear of the error bound below).
+  EXPECT_GE(c.top1_agree * 100, c.positions * 90) << c.top1_agree << " of " << c.positions;
+  EXPECT_LE(c.max_abs, 1.0);  // measured 0.58 natively
   std::printf("q8: top-1 agreement %zu/%zu, max |logit error| %.4f\n", c.top1_agree, c.positions, c.max_abs);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "gemm_tester.h"  // q8_spec_roundtrip
 #include "kernels/gemm/gemm.h"
 #include "models/gpt2.h"
 #include "runtime/session.h"
@@ -19,6 +20,7 @@ namespace qkv {
 namespace {
 
 struct RandomGpt2 {
+  WeightType type = WeightType::kF32;
   Gpt2Config config;
   std::shared_ptr<Gpt2Model> model;
   // Weights by slot name, in checkpoint layout, as the packed type represents them.
@@ -27,6 +29,7 @@ struct RandomGpt2 {
 
 RandomGpt2 make_model(WeightType type, unsigned seed, size_t n_ctx = 40) {
   RandomGpt2 m;
+  m.type = type;
   m.config.n_vocab = 97;
   m.config.n_ctx = n_ctx;
   m.config.n_embd = 32;
@@ -94,8 +97,21 @@ std::vector<double> reference_logits(const RandomGpt2& m, const std::vector<int3
     }
     return out;
   };
+  // The input of a product with q8 weights is rounded to q8 too, row by row
+  // (the q8 spec, written independently in gemm_tester.h), as the kernels do.
+  auto as_multiplied = [&](const std::vector<double>& in, size_t k) {
+    if (m.type != WeightType::kQ8) return in;
+    std::vector<double> out(in.size());
+    for (size_t i = 0; i < in.size() / k; ++i) {
+      const std::vector<double> row =
+          q8_spec_roundtrip(std::vector<float>(in.begin() + i * k, in.begin() + (i + 1) * k));
+      std::copy(row.begin(), row.end(), out.begin() + i * k);
+    }
+    return out;
+  };
   // Conv1D: y = x · W[in, out] + b
-  auto conv1d = [&](const std::vector<double>& in, size_t k, const std::string& p) {
+  auto conv1d = [&](const std::vector<double>& x_in, size_t k, const std::string& p) {
+    const std::vector<double> in = as_multiplied(x_in, k);
     const std::vector<float>& w = t(p + ".weight");
     const size_t out_n = w.size() / k;
     std::vector<double> y(n * out_n);
@@ -136,7 +152,7 @@ std::vector<double> reference_logits(const RandomGpt2& m, const std::vector<int3
     const std::vector<double> down = conv1d(ff, 4 * e, p + "mlp.c_proj");
     for (size_t i = 0; i < x.size(); ++i) x[i] += down[i];
   }
-  const std::vector<double> xf = layernorm(x, "ln_f");
+  const std::vector<double> xf = as_multiplied(layernorm(x, "ln_f"), e);
   std::vector<double> logits(n * c.n_vocab);
   for (size_t i = 0; i < n; ++i)
     for (size_t v = 0; v < c.n_vocab; ++v) {

@@ -82,8 +82,10 @@ TEST(LlamaCheckpoint, Q8AndF16InMemoryStayClose) {
     SCOPED_TRACE(folder);
     const Reference ref = read_reference(folder);
     // The top token must agree wherever PyTorch's top-2 gap exceeds twice the bound.
-    const Comparison q8 = compare_logits(load(folder, WeightType::kQ8), ref, 2 * 3.0);
-    EXPECT_LE(q8.max_abs, 3.0);  // measured 0.83 (llama-tiny), 2.18 (qwen2-tiny)
+    const Comparison q8 = compare_logits(load(folder, WeightType::kQ8), ref, 2 * 4.0);
+    // Measured 1.17 (llama-tiny), 3.73 (qwen2-tiny: logits up to ~40): the weights and every product's
+    // activations are rounded to q8 blocks (as llama.cpp's Q8_0 does), in prefill as in decode.
+    EXPECT_LE(q8.max_abs, 4.0);
     EXPECT_EQ(q8.clear_agree, q8.clear_positions);
     EXPECT_GE(q8.top1_agree * 100, q8.positions * 85) << q8.top1_agree << " of " << q8.positions;
     const Comparison f16 = compare_logits(load(folder, WeightType::kF16), ref, 2 * 0.15);
@@ -123,29 +125,47 @@ std::string round_weights_through_q8(const std::string& bytes) {
   return out;
 }
 
-// dtype q8 computes what f32 computes on the q8-rounded weights: the packing,
-// the grouped layout, the embedding gather and the prefill GEMM add no error
-// of their own (the GEMM dequantizes the weights and keeps x in f32).
-TEST(LlamaCheckpoint, Q8EqualsF32OnTheRoundedWeights) {
+// dtype q8 holds every weight matrix exactly as the q8 reference quantizer
+// rounds it: the streamed packing and the grouped layout add no error of
+// their own. (What the kernels then compute with them, activations rounded to
+// q8 too, is checked against a plain reference in gpt2_model_test.cc and
+// gemm_test.cc.)
+TEST(LlamaCheckpoint, Q8HoldsEveryMatrixAsTheQ8ReferenceRoundsIt) {
   for (const char* folder : {"llama-tiny", "qwen2-tiny"}) {
     SCOPED_TRACE(folder);
-    const std::string config = read_file(fixture(std::string(folder) + "/config.json"));
-    const std::string weights = read_file(fixture(std::string(folder) + "/model.safetensors"));
-    std::unique_ptr<ModelLoader> loader;
-    ASSERT_TRUE(ModelLoader::create(config, WeightType::kF32, nullptr, &loader).ok());
-    ASSERT_TRUE(load_file(*loader, "model.safetensors", round_weights_through_q8(weights)).ok());
-    std::unique_ptr<Model> rounded;
-    ASSERT_TRUE(loader->finish(&rounded).ok());
-    const std::shared_ptr<const Model> f32(std::move(rounded)), q8 = load(folder, WeightType::kQ8);
-    const std::vector<int32_t> ids = ids_of(read_reference(folder).json.find("prompts")->at(4));
-    Session a(f32, nullptr), b(q8, nullptr);
-    ASSERT_TRUE(a.append(ids.data(), ids.size(), true).ok());
-    ASSERT_TRUE(b.append(ids.data(), ids.size(), true).ok());
-    double max_abs = 0;
-    for (size_t i = 0; i < a.all_logits().size(); ++i) {
-      max_abs = std::max(max_abs, double(std::fabs(a.all_logits()[i] - b.all_logits()[i])));
+    const std::string rounded =
+        round_weights_through_q8(read_file(fixture(std::string(folder) + "/model.safetensors")));
+    uint64_t header_length = 0;
+    ASSERT_TRUE(safetensors_header_length(reinterpret_cast<const uint8_t*>(rounded.data()), rounded.size(),
+                                          "w", &header_length)
+                    .ok());
+    SafetensorsHeader header;
+    ASSERT_TRUE(parse_safetensors_header(std::string_view(rounded).substr(8, header_length), rounded.size(),
+                                         "w", &header)
+                    .ok());
+    std::unique_ptr<Model> q8;
+    ASSERT_TRUE(load_folder(folder, WeightType::kQ8, &q8).ok());
+    size_t matrices = 0;
+    for (const TensorSlot& slot : q8->slots()) {
+      if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
+      SCOPED_TRACE(slot.name);
+      const SafetensorsTensor* tensor = nullptr;
+      for (const SafetensorsTensor& t : header.tensors) {
+        if (t.name == slot.name) tensor = &t;
+      }
+      ASSERT_NE(tensor, nullptr);
+      const PackedWeights& w = slot.linear->w;
+      ASSERT_EQ(w.type, WeightType::kQ8);
+      std::vector<int32_t> rows(w.n);
+      for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
+      std::vector<float> held(w.n * w.k), want(w.n * w.k);
+      ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
+      std::memcpy(want.data(), rounded.data() + tensor->begin, want.size() * sizeof(float));
+      ASSERT_EQ(held, want);
+      ++matrices;
     }
-    EXPECT_LE(max_abs, 1e-3) << "over " << ids.size() << " positions";
+    const ModelDims& d = q8->dims();
+    EXPECT_GE(matrices, 7 * d.n_layer + 1);  // q, k, v, o, gate, up, down per layer; the embedding
   }
 }
 

@@ -74,9 +74,9 @@ test('each chat turn equals a fresh generation on the whole conversation, comput
   assert.equal(chat.messages.length, 1 + 2 * turns.length);
 });
 
-test('f16 weights: each turn on the reused cache equals a fresh session (kv_session_test bounds the logits)', async () => {
-  const half = await loadModel(files, { dtype: 'f16' });
-  const other = await loadModel(files, { dtype: 'f16' });
+for (const dtype of ['f16', 'q8']) test(`${dtype} weights: each turn on the reused cache equals a fresh session (kv_session_test bounds the logits)`, async () => {
+  const half = await loadModel(files, { dtype });
+  const other = await loadModel(files, { dtype });
   try {
     const chat = half.chat({ system: 'You are terse.', generation: greedy });
     for (const content of turns) {

@@ -53,12 +53,12 @@ export function gpt2Suite({ numThreads, flavour }) {
     });
   }
 
-  test("dtype 'q8' keeps the top token on >= 95 % of positions; 'f16' on all", async () => {
+  test("dtype 'q8' keeps the top token on >= 90 % of positions (weights and activations in q8 blocks); 'f16' on all", async () => {
     for (const [dtype, bound] of [['q8', 1.0], ['f16', 0.05]]) {
       const model = await loadModel(folder('gpt2-tiny'), { dtype });
       const { maxAbs, rows, agree } = await compareLogits(model, 'gpt2-tiny');
       model.dispose();
-      assert.ok(agree * 100 >= rows * (dtype === 'q8' ? 95 : 100), `${dtype}: top-1 ${agree}/${rows}`);
+      assert.ok(agree * 100 >= rows * (dtype === 'q8' ? 90 : 100), `${dtype}: top-1 ${agree}/${rows}`);
       assert.ok(maxAbs <= bound, `${dtype}: max |logit error| ${maxAbs}`);
       assert.equal(model.info.dtype, dtype);
     }

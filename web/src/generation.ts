@@ -44,11 +44,9 @@ export interface GenerationOptions {
   /**
    * Reuse the KV cache for the start of the prompt that the model's last call left in it (default true):
    * only the tokens after the longest common prefix are computed, so a chat's next turn, which re-sends the
-   * whole conversation, prefills only its new messages. With f32 and f16 weights the logits agree either
-   * way to float rounding (1e-6 of their scale: only the order of sums differs), so the tokens are a fresh
-   * session's. With q8 weights a decoded token's activations are rounded to 8 bits and a prefilled one's
-   * are not, so a reused cache can part from a recomputed one where two candidates are close. false
-   * computes the whole prompt (llama.cpp's server calls this option cache_prompt too).
+   * whole conversation, prefills only its new messages. The logits agree either way to float rounding
+   * (1e-6 of their scale, with f32, f16 and q8 weights: only the order of sums differs), so the tokens are a
+   * fresh session's. false computes the whole prompt (llama.cpp's server calls this option cache_prompt too).
    */
   cache_prompt?: boolean;
   /**

@@ -1,7 +1,7 @@
 // f32 GEMM microkernel behind gemm()'s prefill path (kernels/gemm/gemm.cc):
 // up to kGemmMr rows of X against one panel of NR = gemm_nr() columns
-// (packed_layout.h). f16 and q8 weights reach it through the panel
-// conversions (f16-f32-panel, q8-f32-panel).
+// (packed_layout.h). f16 weights reach it through the panel conversion
+// (f16-f32-panel); q8 weights have their own int8 GEMM (q8-gemm).
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,9 @@
 // The gemm() driver: validation, the choice of GEMV or GEMM path, threading,
-// and K-blocking with on-the-fly conversion of f16 / q8 weights to f32.
+// K-blocking with on-the-fly conversion of f16 weights to f32, and the
+// quantization of activations for q8 weights.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/f16-f32-panel/panel.h"
@@ -9,16 +11,20 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-gemv/gemv.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/q8-f32-panel/panel.h"
+#include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 
 namespace qkv {
 namespace {
 
-// K columns converted per step for f16/q8 GEMM: a KC x NR f32 slice (8 KB in
+// K columns converted per step for the f16 GEMM: a KC x NR f32 slice (8 KB in
 // wasm) stays in L1 while every row block of X passes over it.
 constexpr size_t kConvertKc = 256;
+// Activation rows per pass of the q8 GEMM over a thread's row groups: their
+// int16 values (64 x 2K bytes for K = 1024) stay in L2 while the weights
+// stream past once per pass.
+constexpr size_t kQ8GemmRowBlock = 64;
 // Largest K the q8 GEMV handles: x is quantized into a stack buffer.
 constexpr size_t kMaxQ8GemvK = 32768;
 
@@ -66,14 +72,18 @@ void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const
   });
 }
 
+// x quantized like the weights (the SIMD q8 kernel), then widened to int16 for
+// the i16 dot products of the q8 GEMV and GEMM. x8 holds q8_padded(k) values.
+void quantize_activations(size_t k, const float* x, int8_t* x8, int16_t* xq, float* x_scales) {
+  f32_to_q8_row__simd(k, x, x8, x_scales);
+  for (size_t i = 0; i < q8_padded(k); ++i) xq[i] = x8[i];
+}
+
 void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
-  // x is quantized like the weights (the SIMD q8 kernel), then widened to
-  // int16 for the GEMV's i16 dot products.
   alignas(64) int8_t x8[kMaxQ8GemvK];
   alignas(64) int16_t xq[kMaxQ8GemvK];
   alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize];
-  f32_to_q8_row__simd(w.k, x, x8, x_scales);
-  for (size_t i = 0; i < q8_padded(w.k); ++i) xq[i] = x8[i];
+  quantize_activations(w.k, x, x8, xq, x_scales);
   const int8_t* q = static_cast<const int8_t*>(w.data);
   static_assert(16 % kQ8RowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
@@ -83,6 +93,7 @@ void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const flo
   });
 }
 
+// f32 and f16 weights.
 void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                  const float* bias, float* y, size_t y_stride) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr);
@@ -100,27 +111,48 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
         const PanelLocation at = gemm_panel_location(p, w.n, w.k);
         const float* panel = slice;
         size_t panel_stride = nr;
-        switch (w.type) {
-          case WeightType::kF32:
-            panel = static_cast<const float*>(w.data) + at.offset + k0 * at.row_stride;
-            panel_stride = at.row_stride;
-            break;
-          case WeightType::kF16:
-            f16_f32_panel_ukernel__simd(kc,
-                                        static_cast<const uint16_t*>(w.data) + at.offset + k0 * at.row_stride,
-                                        at.row_stride, slice);
-            break;
-          case WeightType::kQ8:
-            q8_f32_panel_ukernel__scalar(nc, w.k, k0, kc,
-                                         static_cast<const int8_t*>(w.data) + p * nr * q8_padded(w.k),
-                                         w.scales + p * nr * q8_blocks(w.k), slice);
-            break;
+        if (w.type == WeightType::kF32) {
+          panel = static_cast<const float*>(w.data) + at.offset + k0 * at.row_stride;
+          panel_stride = at.row_stride;
+        } else {
+          f16_f32_panel_ukernel__simd(kc,
+                                      static_cast<const uint16_t*>(w.data) + at.offset + k0 * at.row_stride,
+                                      at.row_stride, slice);
         }
         for (size_t m0 = 0; m0 < m; m0 += kGemmMr) {
           const size_t mr = std::min(kGemmMr, m - m0);
           f32_gemm_ukernel_4xnr__simd(mr, nc, kc, x + m0 * x_stride + k0, x_stride, panel, panel_stride,
                                       panel_bias, y_panel + m0 * y_stride, y_stride, k0 > 0);
         }
+      }
+    }
+  });
+}
+
+// Every row of x is quantized as the GEMV quantizes its one row, and every
+// output is the GEMV's arithmetic (q8-gemm/gemm.h): prefill and decode agree
+// bit for bit.
+void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+             const float* bias, float* y, size_t y_stride) {
+  const size_t padded = q8_padded(w.k), blocks = q8_blocks(w.k), groups = ceil_div(w.n, kQ8RowGroup);
+  std::vector<int16_t> xq(m * padded);
+  std::vector<float> x_scales(m * blocks);
+  parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
+    std::vector<int8_t> x8(padded);
+    for (size_t i = begin; i < end; ++i) {
+      quantize_activations(w.k, x + i * x_stride, x8.data(), xq.data() + i * padded,
+                           x_scales.data() + i * blocks);
+    }
+  });
+  const int8_t* q = static_cast<const int8_t*>(w.data);
+  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+    for (size_t m0 = 0; m0 < m; m0 += kQ8GemmRowBlock) {
+      const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
+      for (size_t g = begin; g < end; ++g) {
+        const size_t r0 = g * kQ8RowGroup;
+        q8_gemm_ukernel__simd(mr, std::min(kQ8RowGroup, w.n - r0), w.k, xq.data() + m0 * padded, padded,
+                              x_scales.data() + m0 * blocks, blocks, q + r0 * padded, w.scales + r0 * blocks,
+                              bias ? bias + r0 : nullptr, y + m0 * y_stride + r0, y_stride);
       }
     }
   });
@@ -133,6 +165,8 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
   QKV_RETURN_IF_ERROR(validate(m, x, x_stride, w, y, y_stride));
   if (m == 1 && w.type == WeightType::kQ8) {
     gemv_q8(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ8) {
+    gemm_q8(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1) {
     gemv_panels(pool, x, w, bias, y);
   } else {

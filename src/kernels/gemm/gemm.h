@@ -3,7 +3,7 @@
 // (PackedWeights; the layouts are defined in packed_layout.h). M = 1 is decode
 // (GEMV, memory-bound); M > 1 is prefill (GEMM, compute-bound). The three
 // weight types share one entry point; the microkernels live in the family
-// folders (f32-gemm, f32-gemv, f16-gemv, q8-gemv, f16-f32-panel, q8-f32-panel).
+// folders (f32-gemm, f32-gemv, f16-gemv, q8-gemv, q8-gemm, f16-f32-panel).
 #pragma once
 
 #include <cstddef>

@@ -1,70 +1,19 @@
-// Highway q8 GEMV: one row group (4 rows) per pass, int8 x int16 dot
-// products in int32.
-#include <hwy/highway.h>
-
+// Highway q8 GEMV: one row group (4 rows) per pass (q8_group in
+// group-inl.h), int8 x int16 dot products in int32.
 #include <algorithm>
 
 #include "kernels/gemm/packed_layout.h"
 #include "kernels/q8-gemv/gemv.h"
+#include "kernels/q8-gemv/group-inl.h"
 
 namespace qkv {
-namespace hn = hwy::HWY_NAMESPACE;
-namespace {
-
-// [sum of a, sum of b, sum of c, sum of e]: a 4×4 transpose folded into adds.
-template <class D4>
-HWY_INLINE hn::Vec<D4> sum_each(D4 d, hn::Vec<D4> a, hn::Vec<D4> b, hn::Vec<D4> c, hn::Vec<D4> e) {
-  const auto ab = hn::Add(hn::InterleaveLower(d, a, b), hn::InterleaveUpper(d, a, b));  // a02 b02 a13 b13
-  const auto ce = hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e));  // c02 e02 c13 e13
-  return hn::Add(hn::ConcatLowerLower(d, ce, ab), hn::ConcatUpperUpper(d, ce, ab));
-}
-
-// One q8 row group (kQ8RowGroup = 4 rows, grouped layout of packed_layout.h)
-// against int16-quantized x: per block, each load of x serves the 4 rows;
-// int8·int16 pair dot products accumulate in int32 (exact), the 4 rows' sums
-// are transposed into one vector and scaled by their block scales times x's.
-// The group's blocks are one sequential stream: four row-major rows per
-// pass, sharing x the same way, ran 2.6x slower on the DRAM-bound
-// 768x50257 GEMV (four streams), and one row per pass 1.3x slower than this.
-HWY_INLINE hn::Vec<hn::FixedTag<float, 4>> q8_group(size_t k, const int8_t* q, const float* scales,
-                                                    const int16_t* xq, const float* x_scales) {
-  static_assert(kQ8RowGroup == 4 && kQ8BlockSize == 32, "written for groups of 4 rows, blocks of 32");
-  const hn::FixedTag<float, 4> df;
-  const hn::FixedTag<int32_t, 4> d32;
-  const hn::FixedTag<int16_t, 8> d16;
-  const hn::FixedTag<int8_t, 8> d8;
-  auto facc = hn::Zero(df);
-  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, scales += kQ8RowGroup) {
-    const int16_t* xb = xq + b * kQ8BlockSize;
-    const auto x0 = hn::LoadU(d16, xb), x1 = hn::LoadU(d16, xb + 8);
-    const auto x2 = hn::LoadU(d16, xb + 16), x3 = hn::LoadU(d16, xb + 24);
-    hn::Vec<decltype(d32)> row_sums[kQ8RowGroup];
-    for (size_t r = 0; r < kQ8RowGroup; ++r) {
-      const int8_t* w = q + r * kQ8BlockSize;
-      auto odd = hn::Zero(d32);
-      auto acc =
-          hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w)), x0, hn::Zero(d32), odd);
-      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 8)), x1, acc, odd);
-      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 16)), x2, acc, odd);
-      acc = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + 24)), x3, acc, odd);
-      row_sums[r] = hn::Add(acc, odd);
-    }
-    const auto block = hn::ConvertTo(df, sum_each(d32, row_sums[0], row_sums[1], row_sums[2], row_sums[3]));
-    facc = hn::MulAdd(block, hn::Mul(hn::LoadU(df, scales), hn::Set(df, x_scales[b])), facc);
-  }
-  return facc;
-}
-
-}  // namespace
 
 void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
                            const float* x_scales, const float* bias, float* y) {
   const size_t group_q = kQ8RowGroup * q8_padded(k), group_s = kQ8RowGroup * q8_blocks(k);
   for (size_t r0 = 0; r0 < rows; r0 += kQ8RowGroup, q += group_q, scales += group_s) {
-    HWY_ALIGN float sums[kQ8RowGroup];
-    hn::Store(q8_group(k, q, scales, xq, x_scales), hn::FixedTag<float, 4>(), sums);
-    for (size_t j = 0; j < std::min(kQ8RowGroup, rows - r0); ++j)
-      y[r0 + j] = sums[j] + (bias ? bias[r0 + j] : 0.0f);
+    q8_simd::store_group(q8_simd::q8_group(k, q, scales, xq, x_scales), std::min(kQ8RowGroup, rows - r0),
+                         bias ? bias + r0 : nullptr, y + r0);
   }
 }
 
