@@ -61,6 +61,51 @@ HWY_INLINE hn::Vec<D4> q8_group(size_t k, const int8_t* q, const float* scales, 
   return facc;
 }
 
+// q8_group for two activation rows at once (the GEMM's): each widened load of
+// the weights serves both rows; each row's arithmetic is q8_group's, op for op,
+// so its result has the same bits.
+HWY_INLINE void q8_group_x2(size_t k, const int8_t* q, const float* scales, const int16_t* xa,
+                            const float* xa_scales, const int16_t* xb, const float* xb_scales,
+                            hn::Vec<D4>* out_a, hn::Vec<D4>* out_b) {
+  const D4 df;
+  const hn::FixedTag<int32_t, 4> d32;
+  const hn::FixedTag<int16_t, 8> d16;
+  const hn::FixedTag<int8_t, 8> d8;
+  auto facc_a = hn::Zero(df), facc_b = hn::Zero(df);
+  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, scales += kQ8RowGroup) {
+    const size_t at = b * kQ8BlockSize;
+    const auto a0 = hn::LoadU(d16, xa + at), a1 = hn::LoadU(d16, xa + at + 8);
+    const auto a2 = hn::LoadU(d16, xa + at + 16), a3 = hn::LoadU(d16, xa + at + 24);
+    const auto b0 = hn::LoadU(d16, xb + at), b1 = hn::LoadU(d16, xb + at + 8);
+    const auto b2 = hn::LoadU(d16, xb + at + 16), b3 = hn::LoadU(d16, xb + at + 24);
+    hn::Vec<decltype(d32)> sums_a[kQ8RowGroup], sums_b[kQ8RowGroup];
+    for (size_t r = 0; r < kQ8RowGroup; ++r) {
+      const int8_t* w = q + r * kQ8BlockSize;
+      const auto w0 = hn::PromoteTo(d16, hn::LoadU(d8, w)), w1 = hn::PromoteTo(d16, hn::LoadU(d8, w + 8));
+      const auto w2 = hn::PromoteTo(d16, hn::LoadU(d8, w + 16)),
+                 w3 = hn::PromoteTo(d16, hn::LoadU(d8, w + 24));
+      auto odd_a = hn::Zero(d32), odd_b = hn::Zero(d32);
+      auto acc_a = hn::ReorderWidenMulAccumulate(d32, w0, a0, hn::Zero(d32), odd_a);
+      auto acc_b = hn::ReorderWidenMulAccumulate(d32, w0, b0, hn::Zero(d32), odd_b);
+      acc_a = hn::ReorderWidenMulAccumulate(d32, w1, a1, acc_a, odd_a);
+      acc_b = hn::ReorderWidenMulAccumulate(d32, w1, b1, acc_b, odd_b);
+      acc_a = hn::ReorderWidenMulAccumulate(d32, w2, a2, acc_a, odd_a);
+      acc_b = hn::ReorderWidenMulAccumulate(d32, w2, b2, acc_b, odd_b);
+      acc_a = hn::ReorderWidenMulAccumulate(d32, w3, a3, acc_a, odd_a);
+      acc_b = hn::ReorderWidenMulAccumulate(d32, w3, b3, acc_b, odd_b);
+      sums_a[r] = hn::Add(acc_a, odd_a);
+      sums_b[r] = hn::Add(acc_b, odd_b);
+    }
+    const auto w_scales = hn::LoadU(df, scales);
+    const auto block_a = hn::ConvertTo(df, sum_each(d32, sums_a[0], sums_a[1], sums_a[2], sums_a[3]));
+    const auto block_b = hn::ConvertTo(df, sum_each(d32, sums_b[0], sums_b[1], sums_b[2], sums_b[3]));
+    facc_a = hn::MulAdd(block_a, hn::Mul(w_scales, hn::Set(df, xa_scales[b])), facc_a);
+    facc_b = hn::MulAdd(block_b, hn::Mul(w_scales, hn::Set(df, xb_scales[b])), facc_b);
+  }
+  *out_a = facc_a;
+  *out_b = facc_b;
+}
+
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that
 // exist (the last group of a matrix may hold padding rows); bias may be null.
 HWY_INLINE void store_group(hn::Vec<D4> sums, size_t count, const float* bias, float* y) {
