@@ -45,9 +45,11 @@ for (const key of keys) {
 }
 const long = rows.filter((r) => r.mode === 'long');
 if (long.length > 0) {
-  console.log('\n| model (qkv f32, 4096 positions) | threads | prefill 4032 ms | decode tok/s (positions 4032–4096) | peak RSS MB | weights MB | RSS − weights MB |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| model (qkv f32, 4096 positions) | threads | prefill 4032 ms | prefill CPU ms | decode tok/s (positions 4032–4096) ' +
+    '| decode tok per CPU-s | peak RSS MB | weights MB | RSS − weights MB |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of long) {
-    console.log(`| ${r.name} | ${r.threads} | ${r.prefill_ms.toFixed(0)} | ${r.decode_tok_s} | ${r.peak_rss_mb} | ${r.weight_mb} | ${r.peak_rss_mb - r.weight_mb} |`);
+    console.log(`| ${r.name} | ${r.threads} | ${r.prefill_ms.toFixed(0)} | ${r.prefill_cpu_ms} | ${r.decode_tok_s} | ${r.decode_tok_per_cpu_s} | ` +
+      `${r.peak_rss_mb} | ${r.weight_mb} | ${r.peak_rss_mb - r.weight_mb} |`);
   }
 }
