@@ -62,7 +62,9 @@ async function ortSession() {
   // Qwen3-0.6B's 2.4 GB of f32 weights: with ORT's defaults, InferenceSession.create
   // fails with std::bad_alloc (wasm32's 4 GB heap: the weights, and their prepacked
   // copies for MatMul/Gemm); without prepacking it loads.
-  const extra = names.length > 0 ? { session: { disable_prepacking: '1' } } : undefined;
+  // ORT_NO_PREPACK=1 does the same for a model that fits (what it costs ORT).
+  const noPrepack = names.length > 0 || process.env.ORT_NO_PREPACK === '1';
+  const extra = noPrepack ? { session: { disable_prepacking: '1' } } : undefined;
   const session = await ort.InferenceSession.create(`${dir}model.onnx`, { executionProviders: ['wasm'], externalData, extra });
   const loadMs = performance.now() - t0;
   const { num_hidden_layers: layers, num_key_value_heads: kv, head_dim: hd } = config;
@@ -83,7 +85,7 @@ async function ortSession() {
     }
     return { logits: out.logits.data, past: next };
   };
-  return { run, loadMs };
+  return { run, loadMs, noPrepack };
 }
 
 function maxAbsDiff(a, b) {
@@ -166,7 +168,7 @@ async function benchQkv(prompt, decode, opts) {
 
 async function benchOrt() {
   const prompt = promptOf(PROMPT);
-  const { run, loadMs } = await ortSession();
+  const { run, loadMs, noPrepack } = await ortSession();
   let start = performance.now();
   let cpu = cpuMs();
   let out = await run(prompt);
@@ -180,7 +182,7 @@ async function benchOrt() {
   // ORT holds the f32 weights: the checkpoint's tensor bytes.
   const weightBytes = statSync(`${dir}model.safetensors`).size;
   return {
-    engine: 'onnxruntime-web-1.30', load_ms: +loadMs.toFixed(0), prefill_ms: +prefillMs.toFixed(1),
+    engine: 'onnxruntime-web-1.30', prepacking: !noPrepack, load_ms: +loadMs.toFixed(0), prefill_ms: +prefillMs.toFixed(1),
     decode_tok_s: +decodeTokS.toFixed(2),
     prefill_cpu_ms: +prefillCpuMs.toFixed(0), decode_tok_per_cpu_s: +(DECODE / decodeCpuS).toFixed(2), weight_mb: +(weightBytes / 2 ** 20).toFixed(0),
   };
