@@ -1,10 +1,14 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections, f32 / f16 / q8 weights.
 // Usage: gemm_bench [threads] [MxKxN]   (the wasm builds run under node);
-// the optional shape runs that one shape only.
+// the optional shape runs that one shape only (any M, K, N: e.g. a model's
+// LM head, 1x640x262144 for Gemma 3 270M).
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -119,7 +123,14 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-0.1f, 0.1f);
   const std::string only = argc > 2 ? argv[2] : "";
-  for (const Shape& s : kShapes) {
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  Shape other{};
+  // A shape outside the list (e.g. a model's LM head) runs alone.
+  if (!only.empty() && std::sscanf(only.c_str(), "%zux%zux%zu", &other.m, &other.k, &other.n) == 3 &&
+      std::none_of(shapes.begin(), shapes.end(), [&](const Shape& s) { return shape_name(s) == only; })) {
+    shapes = {other};
+  }
+  for (const Shape& s : shapes) {
     if (!only.empty() && shape_name(s) != only) continue;
     std::vector<float> w(s.n * s.k), x(s.m * s.k), bias(s.n);
     for (float& v : w) v = dist(rng);
