@@ -81,7 +81,7 @@ class Gemma3Model : public Model, public DecoderStack {
  public:
   explicit Gemma3Model(const Gemma3Config& config);
 
-  const DecoderStack* decoder() const override { return config_.bidirectional ? nullptr : this; }
+  const DecoderStack* decoder() const override { return config_.bidirectional || headless_ ? nullptr : this; }
   const EncoderStack* encoder() const override {
     return config_.bidirectional || config_.base_model || base_checkpoint_ ? &embedder_ : nullptr;
   }

@@ -66,7 +66,7 @@ class LlamaModel : public Model, public DecoderStack {
  public:
   explicit LlamaModel(const LlamaConfig& config);
 
-  const DecoderStack* decoder() const override { return this; }
+  const DecoderStack* decoder() const override { return headless_ ? nullptr : this; }
   // A base-model checkpoint (Qwen3-Embedding's Qwen3Model weights) embeds too.
   const EncoderStack* encoder() const override { return base_checkpoint_ ? &embedder_ : nullptr; }
   const char* base_model_prefix() const override { return "model."; }

@@ -63,13 +63,18 @@ class Model {
   virtual const char* base_model_prefix() const { return ""; }
   // The loader found the weights named as in a base-model checkpoint: a
   // decoder saved for embeddings (Qwen3-Embedding), which then also plays
-  // the encoder role.
-  void mark_base_checkpoint() { base_checkpoint_ = true; }
+  // the encoder role; `headless`: without the LM head its config asks for
+  // (no decoder role then).
+  void mark_base_checkpoint(bool headless) {
+    base_checkpoint_ = true;
+    headless_ = headless;
+  }
 
  protected:
   ModelDims dims_;     // set by each architecture's constructor
   WeightStore store_;  // owns every packed weight
   bool base_checkpoint_ = false;
+  bool headless_ = false;
 };
 
 // What a model can be asked to do, by the names the JS API uses

@@ -323,8 +323,16 @@ Status ModelLoader::convert_plain(Pending& p) {
 Status ModelLoader::finish(std::unique_ptr<Model>* model) {
   std::string missing;
   size_t n_missing = 0;
+  const std::string base = model_->base_model_prefix();
+  bool headless = false;
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (!loaded_from_[i].empty()) continue;
+    // A base-model checkpoint has no LM head (Qwen3-Embedding-8B: tie_word_embeddings
+    // false, no lm_head.weight): the model then embeds and does not generate.
+    if (base_names_ && !base.empty() && slots_[i].name.compare(0, base.size(), base) != 0) {
+      headless = true;
+      continue;
+    }
     if (++n_missing <= 5) missing += (n_missing > 1 ? ", " : "") + slots_[i].name;
   }
   if (n_missing > 0) {
@@ -339,7 +347,7 @@ Status ModelLoader::finish(std::unique_ptr<Model>* model) {
                                       "\" was announced but never delivered");
     }
   }
-  if (base_names_) model_->mark_base_checkpoint();
+  if (base_names_) model_->mark_base_checkpoint(headless);
   QKV_RETURN_IF_ERROR(model_->finish_loading());
   *model = std::move(model_);
   return Status::ok_status();

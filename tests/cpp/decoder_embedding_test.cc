@@ -114,38 +114,60 @@ TEST(Qwen3Embedding, LastTokenPoolingOfAPackedBatchMatchesPyTorch) {
   EXPECT_GT(*m.ref.find("checks")->find("first_token_instead_of_last")->as_double(), 1e-2);
 }
 
-TEST(Qwen3Embedding, CausalLmNamesLoadAsADecoderOnly) {
-  // The same tensors named as Qwen3ForCausalLM saves them: a generator, no encoder role.
+// qwen3-embed-tiny's tensors renamed as Qwen3ForCausalLM saves them ("model.layers.0...").
+Status load_with_causal_lm_names(const std::string& config, std::unique_ptr<Model>* model) {
   const std::string bytes = read_file(fixture("qwen3-embed-tiny/model.safetensors"));
   std::unique_ptr<ModelLoader> loader;
-  ASSERT_TRUE(ModelLoader::create(read_file(fixture("qwen3-embed-tiny/config.json")), WeightType::kF32,
-                                  nullptr, &loader)
-                  .ok());
+  QKV_RETURN_IF_ERROR(ModelLoader::create(config, WeightType::kF32, nullptr, &loader));
   uint64_t header_length = 0;
-  ASSERT_TRUE(safetensors_header_length(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "m",
-                                        &header_length)
-                  .ok());
+  QKV_RETURN_IF_ERROR(safetensors_header_length(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                                "m", &header_length));
   SafetensorsHeader header;
-  ASSERT_TRUE(
-      parse_safetensors_header(std::string_view(bytes).substr(8, header_length), bytes.size(), "m", &header)
-          .ok());
+  QKV_RETURN_IF_ERROR(
+      parse_safetensors_header(std::string_view(bytes).substr(8, header_length), bytes.size(), "m", &header));
   for (TensorEntry& t : header.tensors) t.name = "model." + t.name;
   std::vector<TensorRead> reads;
-  ASSERT_TRUE(loader->add_tensors("m", header.tensors, &reads).ok());
+  QKV_RETURN_IF_ERROR(loader->add_tensors("m", header.tensors, &reads));
   for (const TensorRead& r : reads) {
     for (uint64_t at = r.begin; at < r.end;) {
       uint8_t* dst = nullptr;
       size_t capacity = 0;
-      ASSERT_TRUE(loader->window(r.id, &dst, &capacity).ok());
+      QKV_RETURN_IF_ERROR(loader->window(r.id, &dst, &capacity));
       const size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, r.end - at));
       std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
-      ASSERT_TRUE(loader->advance(r.id, n).ok());
+      QKV_RETURN_IF_ERROR(loader->advance(r.id, n));
       at += n;
     }
-    ASSERT_TRUE(loader->finish_read(r.id).ok());
+    QKV_RETURN_IF_ERROR(loader->finish_read(r.id));
   }
+  return loader->finish(model);
+}
+
+// Qwen3-Embedding-8B's config says tie_word_embeddings false but its
+// Qwen3Model checkpoint has no lm_head.weight: it loads, embeds, and does not generate.
+TEST(Qwen3Embedding, UntiedConfigWithoutAnLmHeadEmbedsOnly) {
+  std::string config = read_file(fixture("qwen3-embed-tiny/config.json"));
+  const std::string tied = "\"tie_word_embeddings\": true";
+  ASSERT_NE(config.find(tied), std::string::npos);
+  config.replace(config.find(tied), tied.size(), "\"tie_word_embeddings\": false");
+  Loaded m;
+  ASSERT_NO_FATAL_FAILURE(load("qwen3-embed-tiny", &m, config));
+  EXPECT_EQ(capabilities_of(*m.model), std::vector<std::string>{"encode"});
+  EXPECT_LE(hidden_error(m), 1e-4);
+  // With the "model." names of a causal LM the head is required, and named.
   std::unique_ptr<Model> model;
-  ASSERT_TRUE(loader->finish(&model).ok());
+  const Status s = load_with_causal_lm_names(config, &model);
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("lacks 1 tensor(s) the Qwen3ForCausalLM config needs: lm_head.weight"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(Qwen3Embedding, CausalLmNamesLoadAsADecoderOnly) {
+  // The same tensors named as Qwen3ForCausalLM saves them: a generator, no encoder role.
+  std::unique_ptr<Model> model;
+  const Status s = load_with_causal_lm_names(read_file(fixture("qwen3-embed-tiny/config.json")), &model);
+  ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(capabilities_of(*model), std::vector<std::string>{"generate"});
 }
 
