@@ -26,10 +26,11 @@ export interface ModelInfo extends ModelHandleInfo {
   /** Storage of the KV cache (decoders; loadModel's kvDtype). */
   kvDtype: KvDtype;
   /**
-   * Encoders: how embed() pools and normalizes when its options leave them
-   * out — a sentence-transformers repository's own pooling and Normalize
-   * (from modules.json and its Pooling folder's config.json), else mean
-   * pooling, not normalized. Absent for models that cannot embed.
+   * Models that embed (encoders, decoder embedding models): how embed()
+   * pools, projects and normalizes when its options leave them out — a
+   * sentence-transformers repository's own pooling, Dense modules and
+   * Normalize (from modules.json and its module folders), and its prompts —
+   * else mean pooling, not normalized. Absent for models that cannot embed.
    */
   embedding?: EmbeddingDefaults;
   /**
@@ -87,7 +88,10 @@ export interface EmbedOptions {
 }
 
 export interface EmbedResult {
-  /** Row-major [texts, nEmbd] (pooled) or [1, tokens, nEmbd] (pooling 'none'). */
+  /**
+   * Row-major [texts, width] (pooled; width is nEmbd, or the last Dense module's outFeatures) or
+   * [1, tokens, nEmbd] (pooling 'none').
+   */
   data: Float32Array;
   dims: number[];
 }
