@@ -29,7 +29,7 @@ class WasmModel {
   // packed back to back in ids (lengths: one count per sequence); types is
   // an Int32Array of token types or null.
   emscripten::val encode(emscripten::val ids, emscripten::val lengths, emscripten::val types);
-  // Encoders: pooled embeddings ('mean', 'cls', 'max' or 'none'), [rows, n_embd].
+  // Encoders: pooled embeddings ('mean', 'cls', 'max', 'last_token' or 'none'), [rows, n_embd].
   emscripten::val embed(emscripten::val ids, emscripten::val lengths, emscripten::val types,
                         emscripten::val pooling, bool normalize);
   // Encoders: attention probabilities of every layer for one sequence, an

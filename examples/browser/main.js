@@ -40,6 +40,7 @@ function setState(state) {
   document.body.dataset.state = state;
   const busy = ['starting', 'loading', 'generating', 'attention', 'embedding'].includes(state);
   $('compare').disabled = busy || !(loadedModel?.capabilities.includes('encode') ?? false);
+  $('embed-prompt').disabled = $('compare').disabled || Object.keys(loadedModel?.embedding?.prompts ?? {}).length === 0;
   const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
   $('load-bundled').disabled = busy;
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
@@ -113,7 +114,21 @@ function unload() {
   showCurrentModel();
   attention.clear();
   similarity.clear();
+  showPrompts({});
   output.clearNote();
+}
+
+/** The embedding prompts of the loaded model (config_sentence_transformers.json) as the prompt list's options. */
+function showPrompts(prompts) {
+  const none = document.createElement('option');
+  none.value = '';
+  none.textContent = 'none';
+  $('embed-prompt').replaceChildren(none, ...Object.entries(prompts).map(([name, text]) => {
+    const option = document.createElement('option');
+    option.value = name;
+    option.textContent = `${name}: ${JSON.stringify(text)}`;
+    return option;
+  }));
 }
 
 /**
@@ -147,6 +162,7 @@ async function load(request) {
     const ms = performance.now() - started;
     loadedModel = info;
     lastLoad = request;
+    showPrompts(info.embedding?.prompts ?? {});
     showCurrentModel();
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
@@ -437,7 +453,9 @@ $('compare').addEventListener('click', async () => {
   setState('embedding');
   const started = performance.now();
   try {
-    similarity.show(sentences, await model.embed(sentences), performance.now() - started);
+    const promptName = $('embed-prompt').value;
+    similarity.show(sentences, await model.embed(sentences, promptName === '' ? {} : { prompt_name: promptName }),
+      performance.now() - started);
   } catch (e) {
     similarity.fail(`Could not compare: ${e.message}`);
   }

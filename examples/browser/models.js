@@ -2,12 +2,20 @@
 // this page; `weights` names the safetensors file(s) in that folder (listed,
 // so the page never probes for a shard index that is not there); `optional` names the optional files the
 // folder has (tokenizer_config.json, generation_config.json), passed when listed and never asked for otherwise;
-// `tokenizerConfig`, a path relative to this page, takes tokenizer_config.json from elsewhere (a chat template).
+// `tokenizerConfig`, a path relative to this page, takes tokenizer_config.json from elsewhere (a chat template);
+// `extra` names a sentence-transformers folder's files (modules.json, its module folders' files, the prompts),
+// passed as extraFiles.
 export const MODELS = [
   { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], optional: ['generation_config.json'], prompt: 'My fellow citizens, ' },
   { id: 'llama-tiny', label: 'llama-tiny (test fixture: random weights, 2 layers, 4 heads)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat because' },
   { id: 'llama-tiny-chat', label: 'llama-tiny-chat (test fixture: llama-tiny with the Zephyr chat template; chat mode)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], tokenizerConfig: '../../tests/fixtures/chat-templates/zephyr-tokenizer_config.json', prompt: 'The cat sat on the mat because' },
   { id: 'gpt2-tiny', label: 'gpt2-tiny (test fixture: random weights, 2 layers, 2 heads)', path: '../../tests/fixtures/gpt2-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'Hello, world. The cat sat on the mat' },
+  {
+    id: 'embeddinggemma-tiny', label: 'embeddinggemma-tiny (test fixture: EmbeddingGemma layout, bidirectional; similarity with prompts)',
+    path: '../../tests/fixtures/embeddinggemma-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat',
+    extra: ['modules.json', '1_Pooling/config.json', '2_Dense/config.json', '2_Dense/model.safetensors', '3_Dense/config.json',
+      '3_Dense/model.safetensors', 'sentence_bert_config.json', 'config_sentence_transformers.json'],
+  },
   { id: 'bert-tiny', label: 'bert-tiny (test fixture: random weights encoder; attention and similarity)', path: '../../tests/fixtures/bert-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
 
@@ -22,5 +30,7 @@ export function modelFiles(entry, base = location.href) {
     ...(entry.tokenizerConfig !== undefined ? { tokenizerConfig: new URL(entry.tokenizerConfig, base).href } : {}),
     ...(has('tokenizer_config.json') ? { tokenizerConfig: new URL('tokenizer_config.json', folder).href } : {}),
     ...(has('generation_config.json') ? { generationConfig: new URL('generation_config.json', folder).href } : {}),
+    ...(entry.extra !== undefined
+      ? { extraFiles: Object.fromEntries(entry.extra.map((name) => [name, new URL(name, folder).href])) } : {}),
   };
 }

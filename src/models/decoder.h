@@ -40,6 +40,14 @@ struct ForwardRequest {
   bool all_logits = false;
   // Optional, per layer: probabilities [n_head][n][pos0 + n] of this chunk.
   float* const* attention_probs = nullptr;
+  // Embedding models (DecoderEncoder): when set, the final-normed hidden
+  // states [n, n_embd] of every token go here and no LM head runs (logits
+  // may be null).
+  float* hidden = nullptr;
+  // Every token of the chunk sees every other (Gemma 3's
+  // use_bidirectional_attention); the whole sequence must be one chunk from
+  // position 0.
+  bool bidirectional = false;
 };
 
 class DecoderStack {

@@ -10,7 +10,7 @@ namespace qkv {
 
 Status check_forward_request(const ModelDims& d, const KvCache& cache, const Activations& act,
                              const ForwardRequest& r) {
-  if (r.n == 0 || r.ids == nullptr || r.logits == nullptr) {
+  if (r.n == 0 || r.ids == nullptr || (r.logits == nullptr && r.hidden == nullptr)) {
     return Status::invalid_argument("forward: empty chunk or missing buffers");
   }
   if (r.n > act.capacity) {
@@ -25,6 +25,9 @@ Status check_forward_request(const ModelDims& d, const KvCache& cache, const Act
     return Status::invalid_argument("forward: positions " + std::to_string(r.pos0) + " .. " +
                                     std::to_string(r.pos0 + r.n - 1) + " exceed the context of " +
                                     std::to_string(d.n_ctx) + " tokens");
+  }
+  if (r.bidirectional && r.pos0 != 0) {
+    return Status::internal("forward: bidirectional attention needs the whole sequence in one chunk from 0");
   }
   if (r.pos0 != cache.positions()) {
     return Status::internal("forward: the chunk starts at position " + std::to_string(r.pos0) +
@@ -49,7 +52,8 @@ Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer
 }
 
 Status attend_scaled(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer,
-                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs) {
+                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs,
+                     size_t bidirectional_window) {
   const size_t hd = d.head_dim, q_width = d.n_head * hd, kv_width = d.n_head_kv * hd;
   const size_t token_stride = q_width + 2 * kv_width;
   QKV_RETURN_IF_ERROR(cache.write(layer, r.pos0, r.n, qkv + q_width, qkv + q_width + kv_width, token_stride));
@@ -67,9 +71,12 @@ Status attend_scaled(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_
   p.n_q = r.n;
   p.q_pos0 = r.pos0;
   p.n_kv = kv.rows;
-  p.causal = true;
-  p.window = kv.window;
+  p.causal = !r.bidirectional;
+  p.window = r.bidirectional ? bidirectional_window : kv.window;
   p.kv_pos0 = kv.pos0;
+  if (r.bidirectional && (kv.pos0 != 0 || kv.rows != r.n)) {
+    return Status::internal("attend: bidirectional attention needs the sequence alone in a full cache");
+  }
   p.q = qkv;
   p.q_token_stride = token_stride;
   p.kv_dtype = kv.dtype;

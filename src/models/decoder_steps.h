@@ -28,8 +28,11 @@ Status linear_into(ThreadPool* pool, size_t rows, const float* x, const Linear& 
 Status attend(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer, const ForwardRequest& r,
               const float* qkv, float* out, float* probs);
 // The same with the scores scaled by `scale` instead of 1 / sqrt(head_dim)
-// (Gemma's query_pre_attn_scalar ** -0.5).
+// (Gemma's query_pre_attn_scalar ** -0.5). With r.bidirectional, every query
+// sees every key of the chunk, or those with |i - j| < bidirectional_window
+// when that is not 0 (Gemma 3's bidirectional sliding layers).
 Status attend_scaled(ThreadPool* pool, const ModelDims& d, KvCache& cache, size_t layer,
-                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs);
+                     const ForwardRequest& r, const float* qkv, float scale, float* out, float* probs,
+                     size_t bidirectional_window = 0);
 
 }  // namespace qkv

@@ -28,6 +28,7 @@ Gemma3Model::Gemma3Model(const Gemma3Config& c) : config_(c), layers_(c.n_layer)
   attn_scale_ = static_cast<float>(std::pow(c.query_pre_attn_scalar, -0.5));
   init_rope(c.rope_global, &rope_global_);
   init_rope(c.rope_local, &rope_local_);
+  embedder_.set_bidirectional(c.bidirectional);
 }
 
 void Gemma3Model::init_rope(const Gemma3Rope& rope, RopeTable* t) const {
@@ -147,7 +148,9 @@ Status Gemma3Model::forward(ThreadPool* pool, KvCache& cache, Activations& act,
     QKV_RETURN_IF_ERROR(norm_qk_heads(pool, d, n, layer.q_norm, layer.k_norm, eps, qkv));
     apply_rope(config_.sliding[l] ? rope_local_ : rope_global_, n, r.pos0, qkv);
     float* probs_out = r.attention_probs ? r.attention_probs[l] : nullptr;
-    QKV_RETURN_IF_ERROR(attend_scaled(pool, d, cache, l, r, qkv, attn_scale_, act.attn.data(), probs_out));
+    const size_t bidirectional_window = config_.sliding[l] ? config_.bidirectional_window : 0;
+    QKV_RETURN_IF_ERROR(attend_scaled(pool, d, cache, l, r, qkv, attn_scale_, act.attn.data(), probs_out,
+                                      bidirectional_window));
     QKV_RETURN_IF_ERROR(linear(pool, n, act.attn.data(), layer.o_proj, tmp));
     QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, n, e, tmp, layer.post_attn_norm, eps, tmp));
     f32_add_ukernel__simd(n * e, x, tmp, x);
@@ -163,6 +166,9 @@ Status Gemma3Model::forward(ThreadPool* pool, KvCache& cache, Activations& act,
     f32_add_ukernel__simd(n * e, x, tmp, x);
   }
 
+  if (r.hidden != nullptr) {  // an embedding model's last_hidden_state: every row, no head
+    return f32_rmsnorm_rows(pool, n, e, x, final_norm_, eps, r.hidden);
+  }
   // Only the rows whose logits are wanted go through the final norm and head.
   const size_t first = r.all_logits ? 0 : n - 1, rows = n - first;
   QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, rows, e, x + first * e, final_norm_, eps, xn));

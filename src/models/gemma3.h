@@ -16,6 +16,7 @@
 
 #include "io/config_reader.h"
 #include "models/decoder.h"
+#include "models/decoder_encoder.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -46,6 +47,14 @@ struct Gemma3Config {
   // As DecoderStack::layer_windows: per layer 0 = full attention, w = the
   // last w keys; empty when no window is shorter than the context.
   std::vector<size_t> layer_windows;
+  // use_bidirectional_attention (EmbeddingGemma): no causal mask; sliding
+  // layers see the keys j with |i - j| < bidirectional_window, which
+  // Gemma3TextConfig makes sliding_window // 2 + 1 (0: the window masks
+  // nothing). Such a model embeds and does not generate.
+  bool bidirectional = false;
+  size_t bidirectional_window = 0;
+  // architectures names Gemma3TextModel (no LM head): an encoder.
+  bool base_model = false;
 
   // From a Gemma3ForCausalLM (gemma3_text) config.json, with
   // Gemma3TextConfig's defaults for absent keys.
@@ -72,7 +81,11 @@ class Gemma3Model : public Model, public DecoderStack {
  public:
   explicit Gemma3Model(const Gemma3Config& config);
 
-  const DecoderStack* decoder() const override { return this; }
+  const DecoderStack* decoder() const override { return config_.bidirectional || headless_ ? nullptr : this; }
+  const EncoderStack* encoder() const override {
+    return config_.bidirectional || config_.base_model || base_checkpoint_ ? &embedder_ : nullptr;
+  }
+  const char* base_model_prefix() const override { return "model."; }
   std::vector<size_t> layer_windows() const override { return config_.layer_windows; }
 
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
@@ -103,6 +116,7 @@ class Gemma3Model : public Model, public DecoderStack {
   float attn_scale_ = 1.0f;            // float32(query_pre_attn_scalar ** -0.5)
   static constexpr size_t kRopeTablePositions = 4096;
   RopeTable rope_global_, rope_local_;
+  DecoderEncoder embedder_{this, &dims_};
 };
 
 }  // namespace qkv

@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* kArchitecture = "Gemma3ForCausalLM";
 constexpr const char* kModelType = "gemma3_text";
+constexpr const char* kBaseArchitecture = "Gemma3TextModel";  // EmbeddingGemma
 
 // Gemma3TextConfig's defaults (the values of its __init__ signature).
 constexpr size_t kDefaultVocab = 262208;
@@ -176,7 +177,7 @@ Status read_ropes(const ConfigReader& config, Gemma3Config& c) {
 }  // namespace
 
 bool is_gemma3_text(const std::string& architecture) {
-  return architecture == kArchitecture || architecture == kModelType;
+  return architecture == kArchitecture || architecture == kModelType || architecture == kBaseArchitecture;
 }
 
 Status Gemma3Config::from_config(const ConfigReader& config, Gemma3Config* out) {
@@ -218,16 +219,18 @@ Status Gemma3Config::from_config(const ConfigReader& config, Gemma3Config* out) 
     QKV_RETURN_IF_ERROR(config.positive_number_or("final_logit_softcapping", 1.0, &cap));
     c.final_logit_softcapping = static_cast<float>(cap);
   }
-  bool bidirectional = false;
-  QKV_RETURN_IF_ERROR(config.bool_or("use_bidirectional_attention", false, &bidirectional));
-  if (bidirectional) {
-    return Status::unsupported(
-        config.document() +
-        ": use_bidirectional_attention true (an encoder; qkv runs Gemma 3 as a causal decoder)");
-  }
+  QKV_RETURN_IF_ERROR(config.bool_or("use_bidirectional_attention", false, &c.bidirectional));
+  c.base_model = config.architecture() == kBaseArchitecture;
   QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &c.attention_bias));
   QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", true, &c.tied_embeddings));
   QKV_RETURN_IF_ERROR(read_windows(config, c));
+  if (c.bidirectional && c.sliding_window != 0) {
+    // Gemma3TextConfig: sliding_window = sliding_window // 2 + 1 ("due to fa
+    // we set exclusive bounds"), then the mask keeps |q_idx - kv_idx| < it.
+    const size_t half = c.sliding_window / 2 + 1;
+    c.bidirectional_window = half < c.n_ctx ? half : 0;
+    c.layer_windows.clear();  // no causal session runs on a bidirectional model
+  }
   QKV_RETURN_IF_ERROR(read_ropes(config, c));
   *out = c;
   return Status::ok_status();

@@ -461,6 +461,9 @@ Status LlamaModel::forward(ThreadPool* pool, KvCache& cache, Activations& act,
     f32_add_ukernel__simd(n * e, x, act.tmp.data(), x);
   }
 
+  if (r.hidden != nullptr) {  // an embedding model's last_hidden_state: every row, no head
+    return f32_rmsnorm_rows(pool, n, e, x, final_norm_, config_.rms_norm_eps, r.hidden);
+  }
   // Only the rows whose logits are wanted go through the final norm and head.
   const size_t first = r.all_logits ? 0 : n - 1, rows = n - first;
   float* xn = act.xn.data();

@@ -16,6 +16,7 @@
 #include "io/config_reader.h"
 #include "kernels/f32-rope/rope.h"
 #include "models/decoder.h"
+#include "models/decoder_encoder.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -65,7 +66,10 @@ class LlamaModel : public Model, public DecoderStack {
  public:
   explicit LlamaModel(const LlamaConfig& config);
 
-  const DecoderStack* decoder() const override { return this; }
+  const DecoderStack* decoder() const override { return headless_ ? nullptr : this; }
+  // A base-model checkpoint (Qwen3-Embedding's Qwen3Model weights) embeds too.
+  const EncoderStack* encoder() const override { return base_checkpoint_ ? &embedder_ : nullptr; }
+  const char* base_model_prefix() const override { return "model."; }
   std::vector<size_t> layer_windows() const override { return config_.layer_windows; }
 
   Status forward(ThreadPool* pool, KvCache& cache, Activations& act,
@@ -89,6 +93,7 @@ class LlamaModel : public Model, public DecoderStack {
   static constexpr size_t kRopeTablePositions = 4096;
   std::vector<float> rope_cos_, rope_sin_;
   std::vector<float> rope_inv_freq_;  // [head_dim / 2]
+  DecoderEncoder embedder_{this, &dims_};
 };
 
 }  // namespace qkv

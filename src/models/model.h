@@ -57,10 +57,24 @@ class Model {
   // used: an architecture that runs a weight in another form than the
   // checkpoint's (Gemma's norm gains, applied as 1 + w) derives it here.
   virtual Status finish_loading() { return Status::ok_status(); }
+  // What a base-model checkpoint of the architecture leaves out of every
+  // tensor name ("model." for Qwen3Model beside Qwen3ForCausalLM); "" when
+  // names must match the slots.
+  virtual const char* base_model_prefix() const { return ""; }
+  // The loader found the weights named as in a base-model checkpoint: a
+  // decoder saved for embeddings (Qwen3-Embedding), which then also plays
+  // the encoder role; `headless`: without the LM head its config asks for
+  // (no decoder role then).
+  void mark_base_checkpoint(bool headless) {
+    base_checkpoint_ = true;
+    headless_ = headless;
+  }
 
  protected:
   ModelDims dims_;     // set by each architecture's constructor
   WeightStore store_;  // owns every packed weight
+  bool base_checkpoint_ = false;
+  bool headless_ = false;
 };
 
 // What a model can be asked to do, by the names the JS API uses

@@ -88,24 +88,42 @@ Status ModelLoader::plan_budget(WeightType type, bool least) {
 // Without a type from the caller: the dtype of the first weight matrix in the
 // file decides (checkpoints hold their matrices in one dtype).
 Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries) {
-  const std::string prefix = model_->checkpoint_prefix();
   for (const TensorEntry& t : entries) {
-    std::string_view name = t.name;
-    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
-    for (const TensorSlot& s : slots_) {
-      if (s.name != name || s.kind == TensorSlot::Kind::kF32) continue;
-      if (t.dtype == TensorDType::kOther) return Status::ok_status();  // add_tensors names the problem
-      const WeightType type = t.dtype == TensorDType::kF32 ? WeightType::kF32 : WeightType::kF16;
-      const Status budget = plan_budget(type, false);
-      if (!budget.ok()) {
-        return Status(budget.code(),
-                      std::string(file) + " holds " + t.dtype_name + " weights: " + budget.message());
-      }
-      type_ = type;
-      return Status::ok_status();
+    bool base = false;
+    const size_t slot = find_slot(t.name, &base);
+    if (slot == slots_.size() || slots_[slot].kind == TensorSlot::Kind::kF32) continue;
+    if (t.dtype == TensorDType::kOther) return Status::ok_status();  // add_tensors names the problem
+    const WeightType type = t.dtype == TensorDType::kF32 ? WeightType::kF32 : WeightType::kF16;
+    const Status budget = plan_budget(type, false);
+    if (!budget.ok()) {
+      return Status(budget.code(),
+                    std::string(file) + " holds " + t.dtype_name + " weights: " + budget.message());
     }
+    type_ = type;
+    return Status::ok_status();
   }
   return Status::ok_status();
+}
+
+size_t ModelLoader::find_slot(std::string_view name, bool* base_name) const {
+  const std::string prefix = model_->checkpoint_prefix();
+  if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].name == name) return i;
+  }
+  const std::string base = model_->base_model_prefix();
+  if (base.empty()) return slots_.size();
+  // A base-model checkpoint (sentence-transformers saves Qwen3-Embedding's
+  // Qwen3Model): the same tensors without the causal LM's "model." prefix.
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const std::string& slot = slots_[i].name;
+    if (slot.size() == base.size() + name.size() && slot.compare(0, base.size(), base) == 0 &&
+        slot.compare(base.size(), std::string::npos, name.data(), name.size()) == 0) {
+      *base_name = true;
+      return i;
+    }
+  }
+  return slots_.size();
 }
 
 Status ModelLoader::add_file(std::string_view file, std::string_view header_text, uint64_t file_size,
@@ -120,18 +138,15 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                                 std::vector<TensorRead>* reads) {
   reads->clear();
   if (!type_) QKV_RETURN_IF_ERROR(choose_checkpoint_type(file, entries));
-  const std::string prefix = model_->checkpoint_prefix();
   std::vector<TensorRead> planned;
   std::vector<Pending> added;
   std::vector<size_t> claimed;
+  bool base_names = false;
   for (const TensorEntry& t : entries) {
-    std::string_view name = t.name;
-    if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
-    size_t slot = slots_.size();
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      if (slots_[i].name == name) slot = i;
-    }
+    bool base = false;
+    const size_t slot = find_slot(t.name, &base);
     if (slot == slots_.size()) continue;  // a tensor the model does not use (e.g. attn.bias buffers)
+    base_names = base_names || base;
     const TensorSlot& s = slots_[slot];
     const std::string where = std::string(file) + ": tensor \"" + t.name + "\"";
     bool twice = !loaded_from_[slot].empty();
@@ -169,6 +184,7 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
   }
   // Nothing changes unless the whole file is acceptable.
   for (size_t slot : claimed) loaded_from_[slot] = std::string(file);
+  base_names_ = base_names_ || base_names;
   for (Pending& p : added) pending_.push_back(std::move(p));
   *reads = std::move(planned);
   return Status::ok_status();
@@ -307,8 +323,16 @@ Status ModelLoader::convert_plain(Pending& p) {
 Status ModelLoader::finish(std::unique_ptr<Model>* model) {
   std::string missing;
   size_t n_missing = 0;
+  const std::string base = model_->base_model_prefix();
+  bool headless = false;
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (!loaded_from_[i].empty()) continue;
+    // A base-model checkpoint has no LM head (Qwen3-Embedding-8B: tie_word_embeddings
+    // false, no lm_head.weight): the model then embeds and does not generate.
+    if (base_names_ && !base.empty() && slots_[i].name.compare(0, base.size(), base) != 0) {
+      headless = true;
+      continue;
+    }
     if (++n_missing <= 5) missing += (n_missing > 1 ? ", " : "") + slots_[i].name;
   }
   if (n_missing > 0) {
@@ -323,6 +347,7 @@ Status ModelLoader::finish(std::unique_ptr<Model>* model) {
                                       "\" was announced but never delivered");
     }
   }
+  if (base_names_) model_->mark_base_checkpoint(headless);
   QKV_RETURN_IF_ERROR(model_->finish_loading());
   *model = std::move(model_);
   return Status::ok_status();

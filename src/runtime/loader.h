@@ -119,10 +119,15 @@ class ModelLoader {
   Status convert_plain(Pending& p);
   Status plan_budget(WeightType type, bool least);
   Status choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries);
+  // The slot a checkpoint tensor fills (slots_.size(): none): its name
+  // without checkpoint_prefix(), or with the model's base_model_prefix()
+  // added (a base-model checkpoint, e.g. Qwen3Model's "layers.0...").
+  size_t find_slot(std::string_view name, bool* base_name) const;
 
   std::unique_ptr<Model> model_;
   std::vector<TensorSlot> slots_;
   std::vector<std::string> loaded_from_;  // per slot: the file it came from ("" = not yet)
+  bool base_names_ = false;               // some tensor was named as in a base-model checkpoint
   std::vector<Pending> pending_;
   std::string architecture_;
   std::optional<WeightType> type_;

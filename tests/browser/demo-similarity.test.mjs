@@ -73,3 +73,36 @@ test('an empty input is an error, cleared by the next comparison', async () => {
   assert.equal(await page.$$eval('#similarity tr', (rows) => rows.length), 0);
   assert.deepEqual(errors, []);
 });
+
+// EmbeddingGemma's layout from the list (its modules.json, Dense folders and prompts passed as
+// extraFiles): the prompt list holds its prompts, and the cosines with the 'query' prompt are those of
+// gen_embed.py's PyTorch vectors for it (unit length: the cosine is the dot product).
+test('embeddinggemma-tiny: the prompt list and the cosines of the prompted embeddings match PyTorch', async () => {
+  const gemma = JSON.parse(readFileSync(new URL('../fixtures/embeddinggemma-tiny/reference.json', import.meta.url), 'utf8'));
+  const cases = gemma.cases.filter((c) => c.prompt_name === 'query');
+  await loadBundled('embeddinggemma-tiny');
+  assert.equal(await page.isDisabled('#compare'), false);
+  assert.equal(await page.isDisabled('#embed-prompt'), false);
+  const options = await page.$$eval('#embed-prompt option', (list) => list.map((o) => o.value));
+  assert.deepEqual(options, ['', ...Object.keys(gemma.prompts)]);
+  await page.selectOption('#embed-prompt', 'query');
+  await page.fill('#sentences', cases.map((c) => c.text).join('\n'));
+  await page.click('#compare');
+  await settled();
+  await page.waitForFunction((n) => new RegExp(`^${n} sentences`).test(document.getElementById('similarity-status').textContent), cases.length);
+  const shown = await page.$$eval('#similarity tr', (rows) => rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.dataset.value))));
+  let unprompted = 0;
+  const plain = gemma.cases.filter((c) => c.prompt_name === null);
+  for (let i = 0; i < cases.length; i++) {
+    for (let j = 0; j < cases.length; j++) {
+      const want = cosine(cases[i].embedding, cases[j].embedding);
+      assert.ok(Math.abs(shown[i][j] - want) < 1e-4, `[${i}][${j}]: ${shown[i][j]} vs PyTorch ${want}`);
+      unprompted = Math.max(unprompted, Math.abs(cosine(plain[i].embedding, plain[j].embedding) - want));
+    }
+  }
+  assert.ok(unprompted > 1e-3, 'without the prompt the cosines differ: the check can tell');
+  assert.match(await page.textContent('#similarity-status'), /64-dimensional embeddings/);
+  await loadBundled('gpt2-tiny');
+  assert.deepEqual(await page.$$eval('#embed-prompt option', (list) => list.map((o) => o.value)), ['']);
+  assert.deepEqual(errors, []);
+});

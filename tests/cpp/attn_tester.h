@@ -68,9 +68,11 @@ inline void reference_attention(const AttnParams& p, const float* k_all, const f
       double max_score = -std::numeric_limits<double>::infinity();
       for (size_t t = 0; t < p.n_kv; ++t) {
         const size_t q_pos = p.q_pos0 + i, k_pos = p.kv_pos0 + t;
-        const bool hidden = (p.causal && k_pos > q_pos) ||
-                            (p.causal && p.window != 0 && k_pos <= q_pos && q_pos - k_pos >= p.window) ||
-                            (p.key_mask != nullptr && std::isinf(p.key_mask[t]));
+        const bool hidden =
+            (p.causal && k_pos > q_pos) ||
+            (p.causal && p.window != 0 && k_pos <= q_pos && q_pos - k_pos >= p.window) ||
+            (!p.causal && p.window != 0 && (k_pos > q_pos ? k_pos - q_pos : q_pos - k_pos) >= p.window) ||
+            (p.key_mask != nullptr && std::isinf(p.key_mask[t]));
         if (hidden) {
           s[t] = -std::numeric_limits<double>::infinity();
           continue;
@@ -115,7 +117,7 @@ class AttnTester {
     q_pos0_ = value;
     return *this;
   }
-  // Sliding window (causal only): 0 = none.
+  // Sliding window: 0 = none; causal: i - j < window; not causal: |i - j| < window.
   AttnTester& window(size_t value) {
     window_ = value;
     return *this;

@@ -357,6 +357,49 @@ TEST(F32Attn, WindowedRowsMatchReference) {
   }
 }
 
+// Bidirectional windows (EmbeddingGemma's sliding layers): row i sees keys j
+// with |i - j| < window, against the reference's key-by-key mask; windows of
+// one key, shorter and longer than a key block, GQA, a key mask on top, f16,
+// probabilities, and queries at an offset among more keys.
+TEST(F32Attn, BidirectionalWindowMatchesReference) {
+  for (size_t window : {size_t{1}, size_t{3}, size_t{64}, size_t{100}, size_t{1000}}) {
+    for (size_t head_dim : {size_t{8}, size_t{64}, size_t{80}}) {
+      for (size_t n : {size_t{1}, size_t{7}, size_t{130}}) {
+        AttnTester()
+            .causal(false)
+            .window(window)
+            .n_head(2)
+            .head_dim(head_dim)
+            .n_q(n)
+            .seed(unsigned(window + n))
+            .Test(fused_engines());
+        AttnTester().causal(false).window(window).n_head(8).n_head_kv(2).head_dim(head_dim).n_q(n).Test(
+            fused_engines());
+        AttnTester()
+            .causal(false)
+            .window(window)
+            .kv_f16(true)
+            .n_head(3)
+            .head_dim(head_dim)
+            .q_pos0(20)
+            .n_q(n)
+            .n_kv(n + 50)
+            .Test(fused_engines());
+      }
+      AttnTester()
+          .causal(false)
+          .window(window)
+          .n_head(2)
+          .head_dim(head_dim)
+          .n_q(70)
+          .mask_keys({0, 33, 69})
+          .Test(fused_engines());
+      AttnTester().causal(false).window(window).n_head(2).head_dim(head_dim).n_q(30).with_probs(true).Test(
+          probs_engines());
+    }
+  }
+}
+
 // A window as long as the context changes nothing: bit-identical to full attention.
 TEST(F32Attn, WindowCoveringEveryKeyEqualsFullAttention) {
   AttnProblem pb = AttnTester().n_head(4).n_head_kv(2).head_dim(64).n_q(200).Make();
@@ -389,9 +432,17 @@ TEST(F32Attn, RejectsInvalidParams) {
       {"n_kv", [](AttnParams& p) { p.n_kv = 0; }},
       {"n_kv (4) must be at least q_pos0 + n_q (1 + 4)", [](AttnParams& p) { p.q_pos0 = 1; }},
       {"n_kv (3)", [](AttnParams& p) { p.n_kv = 3; }},
-      {"window and kv_pos0 apply to causal attention only",
+      {"kv_pos0 applies to causal attention only",
        [](AttnParams& p) {
          p.causal = false;
+         p.q_pos0 = 1;
+         p.kv_pos0 = 1;
+         p.window = 2;
+       }},
+      {"n_kv (4) must be at least q_pos0 + n_q (1 + 4) for a bidirectional window",
+       [](AttnParams& p) {
+         p.causal = false;
+         p.q_pos0 = 1;
          p.window = 2;
        }},
       {"keys before kv_pos0 (1) are missing",

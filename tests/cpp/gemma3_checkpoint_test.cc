@@ -305,7 +305,7 @@ TEST(Gemma3Checkpoint, BadConfigsAreNamed) {
       {with("final_logit_softcapping", "-1"), C::kFormat,
        "final_logit_softcapping must be a positive number"},
       {with("hidden_activation", "\"gelu\""), C::kUnsupported, "hidden_activation \"gelu\""},
-      {with("use_bidirectional_attention", "true"), C::kUnsupported, "use_bidirectional_attention"},
+      {with("use_bidirectional_attention", "\"yes\""), C::kFormat, "use_bidirectional_attention"},
       {with("rope_scaling", R"({"rope_type": "yarn", "factor": 4.0})"), C::kUnsupported,
        "rope_scaling.rope_type \"yarn\""},
       {with("rope_scaling", R"({"rope_type": "linear"})"), C::kFormat, "rope_scaling.factor is missing"},

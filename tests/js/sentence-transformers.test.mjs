@@ -98,8 +98,10 @@ function stFolder(files) {
 const MINILM = { 'modules.json': MINILM_MODULES, '1_Pooling/config.json': MINILM_POOLING };
 
 /** model.info.embedding as expected: the pooling and normalization, texts as the tokenizer gives them. */
-const defaults = (pooling, normalize, from = 'modules.json') =>
-  ({ pooling, normalize, maxTokens: undefined, lowercase: false, from, unsupported: undefined });
+const defaults = (pooling, normalize, from = 'modules.json') => ({
+  pooling, normalize, maxTokens: undefined, lowercase: false, dense: [], prompts: {}, defaultPromptName: undefined,
+  includePrompt: true, from, unsupported: undefined,
+});
 
 // The reference inputs the API can give as ids (token types all 0) and their PyTorch last hidden states.
 const inputs = ref.inputs.filter((i) => i.token_type_ids.every((t) => t === 0));
@@ -109,8 +111,9 @@ const ids = inputs.map((i) => i.ids);
 function pooled(rows, pooling, normalize) {
   const out = new Float64Array(WIDTH);
   if (pooling === 'cls') out.set(rows[0]);
+  else if (pooling === 'last_token') out.set(rows.at(-1));
   else if (pooling === 'max') out.fill(-Infinity);
-  for (const row of pooling === 'cls' ? [] : rows) {
+  for (const row of pooling === 'cls' || pooling === 'last_token' ? [] : rows) {
     row.forEach((v, i) => { out[i] = pooling === 'max' ? Math.max(out[i], v) : out[i] + v / rows.length; });
   }
   if (!normalize) return out;
@@ -178,6 +181,11 @@ test('a max Pooling config, and the compact config and module names of sentence-
   await withModel(stFolder(files), async (model) => {
     assert.equal(model.info.embedding.pooling, 'max');
     assertVectors(await model.embed(ids), expected('max', true), 'max, normalized');
+  });
+  // lasttoken (Qwen3-Embedding's pooling) pools each text's last row: [SEP] here.
+  await withModel(stFolder({ 'modules.json': modulesJson(), '1_Pooling/config.json': poolingConfig('lasttoken') }), async (model) => {
+    assert.equal(model.info.embedding.pooling, 'last_token');
+    assertVectors(await model.embed(ids), expected('last_token', true), 'last token, normalized');
   });
   const compact = {
     'modules.json': JSON.stringify([
@@ -258,13 +266,12 @@ test('what qkv cannot apply is an UnsupportedError from embed() without options;
   const cases = [
     [{ '1_Pooling/config.json': poolingConfig('mean_sqrt_len_tokens') }, /pooling mode 'mean_sqrt_len_tokens' of 1_Pooling/],
     [{ '1_Pooling/config.json': poolingConfig('weightedmean') }, /pooling mode 'weightedmean' of 1_Pooling/],
-    [{ '1_Pooling/config.json': poolingConfig('lasttoken') }, /pooling mode 'lasttoken' of 1_Pooling/],
     [{ '1_Pooling/config.json': JSON.stringify({ word_embedding_dimension: WIDTH, pooling_mode_cls_token: true }) },
       /pooling cls\+mean of 1_Pooling .*concatenates/],
     [{
-      'modules.json': modulesJson({ extra: [{ path: '2_Dense', type: 'sentence_transformers.models.Dense' }] }),
+      'modules.json': modulesJson({ extra: [{ path: '2_LayerNorm', type: 'sentence_transformers.models.LayerNorm' }] }),
       '1_Pooling/config.json': MINILM_POOLING,
-    }, /module 2_Dense \(sentence_transformers\.models\.Dense\)/],
+    }, /module 2_LayerNorm \(sentence_transformers\.models\.LayerNorm\)/],
     [{
       'modules.json': modulesJson({ extra: [{ path: 'custom', type: 'my_package.modules.Whitening' }] }),
       '1_Pooling/config.json': MINILM_POOLING,
@@ -298,6 +305,10 @@ test('a malformed modules.json or Pooling config is a FormatError naming the fil
     [{ 'modules.json': MINILM_MODULES, '1_Pooling/config.json': '{"pooling_mode_mean_tokens": false}' },
       /^1_Pooling\/config\.json: no pooling mode is true/],
     [{ 'modules.json': MINILM_MODULES }, /1_Pooling\/config\.json is missing/],
+    [{
+      'modules.json': modulesJson({ extra: [{ path: '2_Dense', type: 'sentence_transformers.models.Dense' }] }),
+      '1_Pooling/config.json': MINILM_POOLING,
+    }, /modules\.json lists a Dense module in "2_Dense", but 2_Dense\/config\.json is missing/],
     [{ ...MINILM, 'sentence_bert_config.json': '{"max_seq_length": "long"}' },
       /^sentence_bert_config\.json: max_seq_length must be a whole number/],
     [{ ...MINILM, 'sentence_bert_config.json': '{"max_seq_length": 256, "do_lower_case": 1}' },
@@ -371,13 +382,13 @@ test('qkv embed uses the model\'s pooling without --pooling, and names what it c
   assert.equal(chosen.code, 0, chosen.stderr);
   JSON.parse(chosen.stdout).embeddings.forEach((v, i) => assert.ok(cosine(v, texts[i].mean_pooled_normalized) >= 0.9999));
 
-  const odd = stFolder({ 'modules.json': modulesJson(), '1_Pooling/config.json': poolingConfig('lasttoken') });
+  const odd = stFolder({ 'modules.json': modulesJson(), '1_Pooling/config.json': poolingConfig('weightedmean') });
   const [refused, explicit] = await Promise.all([
     qkv('embed', odd, 'a', 'b', '--quiet'),
     qkv('embed', odd, 'a', 'b', '--pooling', 'max', '--quiet'),
   ]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /^UnsupportedError: qkv embed: .*'lasttoken'.*--pooling mean\|cls\|max$/m);
+  assert.match(refused.stderr, /^UnsupportedError: qkv embed: .*'weightedmean'.*--pooling mean\|cls\|max\|last_token$/m);
   assert.equal(explicit.code, 0, explicit.stderr);
   assert.match(explicit.stdout, /cosine similarity \(max pooling, normalized\)/);
 });
@@ -421,10 +432,10 @@ test('WorkerEngine: the defaults cross to the page, embed() applies them in the 
       config: bytes('config.json'), weights: bytes('model.safetensors'), tokenizer: bytes('tokenizer.json'),
       extraFiles: {
         'modules.json': new TextEncoder().encode(modulesJson()),
-        '1_Pooling/config.json': new TextEncoder().encode(poolingConfig('lasttoken')),
+        '1_Pooling/config.json': new TextEncoder().encode(poolingConfig('weightedmean')),
       },
     });
-    await assert.rejects(viaFiles.embed(ids), (e) => e instanceof UnsupportedError && /'lasttoken'/.test(e.message));
+    await assert.rejects(viaFiles.embed(ids), (e) => e instanceof UnsupportedError && /'weightedmean'/.test(e.message));
     assertVectors(await viaFiles.embed(ids, { pooling: 'max' }), expected('max', true), 'worker explicit max');
     viaFiles.dispose();
   } finally {

@@ -57,6 +57,8 @@ import {
   type EmbedResult,
   type Pooling,
   type EmbeddingDefaults,
+  type DenseInfo,
+  type DenseActivation,
   type PipelineTask,
   type PipelineOptions,
   type TextGenerationPipeline,
@@ -275,6 +277,14 @@ export async function embedOnMainThread(folder: string): Promise<number[]> {
   const why: string | undefined = defaults?.unsupported;
   const cut: number | undefined = defaults?.maxTokens;
   const lowercase: boolean | undefined = defaults?.lowercase;
+  // Decoder embedding models: Dense modules, prompts by name (config_sentence_transformers.json).
+  const dense: readonly DenseInfo[] | undefined = defaults?.dense;
+  const activation: DenseActivation | undefined = dense?.[0]?.activation;
+  const prompts: Readonly<Record<string, string>> | undefined = defaults?.prompts;
+  const lastToken: Pooling = 'last_token';
+  await model.embed('query text', { pooling: lastToken, prompt_name: 'query' });
+  await model.embed('document', { prompt: 'title: none | text: ' });
+  void [activation, prompts, defaults?.defaultPromptName, defaults?.includePrompt];
   const files: ModelFiles = {
     config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json',
     extraFiles: { 'modules.json': new Uint8Array(), '1_Pooling/config.json': new Blob(['{}']) },

@@ -33,6 +33,7 @@ export type {
   ModelInfo, GeneratedToken, GenerationUsage, FinishReason, ForwardResult, AttentionResult, EmbedOptions, EmbedResult, Pooling,
 } from './model.js';
 export type { EmbeddingDefaults } from './sentence-transformers.js';
+export type { DenseInfo, DenseActivation } from './dense.js';
 export { pipeline } from './pipeline.js';
 export type {
   PipelineTask,

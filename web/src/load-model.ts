@@ -123,16 +123,18 @@ async function loadResolved(files: ResolvedModel, requested: DtypeChoice, sessio
       if (info.nVocab < tokenizer.vocabSize) {
         throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
       }
-      // Only an encoder is asked for modules.json, once its weights loaded: a decoder from a
-      // base URL then makes no request that would 404 (a red line in a browser's console).
-      if (hasCapability(info, 'encode')) embedding = await readEmbeddingDefaults(files, context);
+      // Only a model that embeds (an encoder, or a decoder checkpoint saved for embeddings) is
+      // asked for modules.json, once its weights loaded: a plain decoder from a base URL then
+      // makes no request that would 404 (a red line in a browser's console).
+      if (hasCapability(info, 'encode')) embedding = await readEmbeddingDefaults(files, context, info.nEmbd);
     } catch (e) {
       handle.delete();
       throw e;
     }
     const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
-    return new Model(backend, handle, tokenizer, { ...info, dtype, ...(embedding ? { embedding } : {}), ...generation },
-      defaultStopIds(config, generationConfig), session);
+    return new Model(backend, handle, tokenizer,
+      { ...info, dtype, ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
+      defaultStopIds(config, generationConfig), session, embedding?.dense);
   } finally {
     loader.delete();
   }

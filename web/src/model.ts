@@ -13,6 +13,7 @@ import {
 } from './generation.js';
 import { Chat, type ChatOptions } from './chat.js';
 import { prefillPrompt } from './prompt-cache.js';
+import { applyDense, normalizeRows, type DenseLayer } from './dense.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -25,10 +26,11 @@ export interface ModelInfo extends ModelHandleInfo {
   /** Storage of the KV cache (decoders; loadModel's kvDtype). */
   kvDtype: KvDtype;
   /**
-   * Encoders: how embed() pools and normalizes when its options leave them
-   * out — a sentence-transformers repository's own pooling and Normalize
-   * (from modules.json and its Pooling folder's config.json), else mean
-   * pooling, not normalized. Absent for models that cannot embed.
+   * Models that embed (encoders, decoder embedding models): how embed()
+   * pools, projects and normalizes when its options leave them out — a
+   * sentence-transformers repository's own pooling, Dense modules and
+   * Normalize (from modules.json and its module folders), and its prompts —
+   * else mean pooling, not normalized. Absent for models that cannot embed.
    */
   embedding?: EmbeddingDefaults;
   /**
@@ -48,15 +50,20 @@ export interface SessionOptions {
 /**
  * How embed() turns an encoder's last hidden states into one vector per text,
  * as sentence-transformers and transformers.js pool them: the mean over every
- * token (special tokens included), the first ([CLS]) token, or the largest
- * value of each dimension over the tokens ('max').
+ * token (special tokens included), the first ([CLS]) token, the largest
+ * value of each dimension over the tokens ('max'), or each text's last token
+ * ('last_token': decoder embedders such as Qwen3-Embedding, whose tokenizer
+ * ends every text with <|endoftext|>).
  */
-export type Pooling = 'mean' | 'cls' | 'max';
+export type Pooling = 'mean' | 'cls' | 'max' | 'last_token';
+
+const POOLINGS: readonly string[] = ['mean', 'cls', 'max', 'last_token', 'none'];
 
 export interface EmbedOptions {
   /**
    * 'mean' over the tokens, 'cls' for the first token, 'max' for each
-   * dimension's largest value, 'none' for every token's state (one text only).
+   * dimension's largest value, 'last_token' for the last token, 'none' for
+   * every token's state (one text only).
    * Default: the model's (info.embedding: a sentence-transformers
    * repository's Pooling module, else 'mean').
    */
@@ -67,10 +74,24 @@ export interface EmbedOptions {
    * false for pooling 'none'.
    */
   normalize?: boolean;
+  /**
+   * The name of one of the model's prompts (info.embedding.prompts, from
+   * config_sentence_transformers.json), put before each text as
+   * SentenceTransformer.encode(prompt_name=…) does: e.g. 'query' for
+   * Qwen3-Embedding's "Instruct: …\nQuery:" or EmbeddingGemma's
+   * "task: search result | query: ". Default: the model's
+   * default_prompt_name, else none. Token-id inputs are used as given.
+   */
+  prompt_name?: string;
+  /** A prompt's text itself, put before each text (wins over prompt_name, as in sentence-transformers). */
+  prompt?: string;
 }
 
 export interface EmbedResult {
-  /** Row-major [texts, nEmbd] (pooled) or [1, tokens, nEmbd] (pooling 'none'). */
+  /**
+   * Row-major [texts, width] (pooled; width is nEmbd, or the last Dense module's outFeatures) or
+   * [1, tokens, nEmbd] (pooling 'none').
+   */
   data: Float32Array;
   dims: number[];
 }
@@ -135,13 +156,16 @@ export class Model {
   private handle: ModelHandle | undefined;
   private session: SessionHandle | undefined;
   private readonly eos: number[];
+  /** The sentence-transformers Dense modules embed() applies after the pooling (info.embedding.dense). */
+  private readonly dense: readonly DenseLayer[];
   /** The contextLength asked for at load (0: the model's). */
   private readonly contextLength: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   /** @internal Use loadModel(). */
   constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: Omit<ModelInfo, 'kvDtype'>,
-    eos: number[], session: SessionOptions = { kvDtype: 'f32', contextLength: 0 }) {
+    eos: number[], session: SessionOptions = { kvDtype: 'f32', contextLength: 0 }, dense: readonly DenseLayer[] = []) {
+    this.dense = dense;
     this.backend = backend;
     this.handle = handle;
     const generates = hasCapability(info, 'generate');
@@ -309,11 +333,14 @@ export class Model {
   }
 
   /**
-   * Sentence embeddings of an encoder (BERT family): each text is tokenized
-   * with its special tokens ([CLS] … [SEP]), cut to the model's context,
-   * encoded and pooled. Texts are encoded together, each attending only to
-   * itself, so results do not depend on the batch. An entry may also be an
-   * array of token ids, used as given (special tokens included).
+   * Sentence embeddings of an encoder (BERT family) or a decoder embedding
+   * model (Qwen3-Embedding, EmbeddingGemma): each text, after the prompt if
+   * one is chosen, is tokenized with its special tokens ([CLS] … [SEP],
+   * … <|endoftext|>), cut to the model's context, encoded, pooled, passed
+   * through the repository's Dense modules and normalized. Texts are encoded
+   * together, each attending only to itself, so results do not depend on the
+   * batch. An entry may also be an array of token ids, used as given
+   * (special tokens included, no prompt).
    */
   async embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
     requireCapability(this.info, 'encode', 'model.embed()');
@@ -325,11 +352,12 @@ export class Model {
     if (pooling === 'none' && list.length !== 1) {
       throw new InvalidArgumentError("embed: pooling 'none' returns every token's state, for one text at a time");
     }
+    const prompt = this.embedPrompt(options, pooling);
     // A sentence-transformers Transformer module may lowercase texts and cut them shorter than the context.
     const { lowercase, maxTokens } = this.info.embedding ?? DEFAULT_EMBEDDING;
     const limit = Math.min(this.info.nCtx, maxTokens ?? Infinity);
-    const sequences = list.map((t) => this.fitEncoder(
-      typeof t === 'string' ? this.tokenizer.encode(lowercase ? t.toLowerCase() : t) : [...t], limit));
+    const sequences = list.map((t) => this.fitEncoder(typeof t === 'string'
+      ? this.tokenizer.encode(lowercase ? (prompt + t).toLowerCase() : prompt + t) : [...t], limit));
     const dim = this.info.nEmbd;
     const release = await this.acquire();
     try {
@@ -339,6 +367,8 @@ export class Model {
         const data = this.backend.call(() => handle.embed(Int32Array.from(ids), [ids.length], null, 'none', normalize));
         return { data, dims: [1, ids.length, dim] };
       }
+      // With Dense modules the wasm side pools only; the projections and the Normalize follow here.
+      const dense = this.dense;
       const out = new Float32Array(list.length * dim);
       // Batches of at most ENCODE_BATCH_TOKENS tokens bound the scratch memory of one call.
       for (let first = 0; first < sequences.length;) {
@@ -350,11 +380,16 @@ export class Model {
         const batch = sequences.slice(first, last);
         const lengths = batch.map((s) => s.length);
         // The pooling head runs in wasm (src/models/heads/pooling.cc).
-        const pooled = this.backend.call(() => handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize));
+        const pooled = this.backend.call(() =>
+          handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize && dense.length === 0));
         out.set(pooled, first * dim);
         first = last;
       }
-      return { data: out, dims: [list.length, dim] };
+      if (dense.length === 0) return { data: out, dims: [list.length, dim] };
+      let data: Float32Array = out;
+      for (const layer of dense) data = applyDense(layer, data, list.length);
+      if (normalize) normalizeRows(data, list.length);
+      return { data, dims: [list.length, dense[dense.length - 1]!.outFeatures] };
     } finally {
       release();
     }
@@ -367,19 +402,50 @@ export class Model {
     if (pooling === undefined) {
       // Never another pooling than the model's own: what qkv cannot apply is named instead.
       if (defaults.unsupported !== undefined) {
-        throw new UnsupportedError(`model.embed(): ${defaults.unsupported}; pass { pooling } ('mean', 'cls' or 'max') ` +
-          'to embed another way explicitly');
+        throw new UnsupportedError(`model.embed(): ${defaults.unsupported}; pass { pooling } ('mean', 'cls', 'max' or ` +
+          "'last_token') to embed another way explicitly");
       }
       pooling = defaults.pooling ?? 'mean';
     }
-    if (!['mean', 'cls', 'max', 'none'].includes(pooling)) {
-      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls', 'max' or 'none', got ${JSON.stringify(pooling)}`);
+    if (!POOLINGS.includes(pooling)) {
+      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls', 'max', 'last_token' or 'none', got ${JSON.stringify(pooling)}`);
     }
     if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
       throw new InvalidArgumentError(`embed: normalize must be true or false, got ${JSON.stringify(options.normalize)}`);
     }
     // sentence-transformers' Normalize scales the sentence embedding, never the token states.
     return { pooling, normalize: options.normalize ?? (pooling !== 'none' && defaults.normalize) };
+  }
+
+  /**
+   * The text put before each text: options.prompt, else the model's prompt
+   * named by options.prompt_name or its default_prompt_name, else ''.
+   */
+  private embedPrompt(options: EmbedOptions, pooling: Pooling | 'none'): string {
+    const defaults = this.info.embedding ?? DEFAULT_EMBEDDING;
+    const { prompt, prompt_name: name } = options;
+    if (prompt !== undefined && typeof prompt !== 'string') {
+      throw new InvalidArgumentError(`embed: prompt must be a string, got ${JSON.stringify(prompt)}`);
+    }
+    if (name !== undefined && typeof name !== 'string') {
+      throw new InvalidArgumentError(`embed: prompt_name must be a string, got ${JSON.stringify(name)}`);
+    }
+    let text = prompt;
+    if (text === undefined) {
+      const chosen = name ?? defaults.defaultPromptName;
+      if (chosen !== undefined && !Object.hasOwn(defaults.prompts, chosen)) {
+        const known = Object.keys(defaults.prompts);
+        throw new InvalidArgumentError(`embed: prompt_name ${JSON.stringify(chosen)} is not one of this model's prompts ` +
+          `(${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(', ') : 'it has none; pass { prompt } instead'})`);
+      }
+      text = chosen !== undefined ? defaults.prompts[chosen]! : '';
+    }
+    // include_prompt false: sentence-transformers leaves the prompt's tokens out of the pooling.
+    if (text !== '' && !defaults.includePrompt && (pooling === 'mean' || pooling === 'max')) {
+      throw new UnsupportedError("model.embed(): this model's Pooling config sets include_prompt false (the prompt's " +
+        `tokens left out of the ${pooling} pooling), which qkv does not apply; embed without a prompt`);
+    }
+    return text;
   }
 
   /** ids cut to `limit` tokens (the encoder's context), keeping the special tokens the tokenizer put around the text. */

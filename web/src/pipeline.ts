@@ -53,13 +53,17 @@ export interface ChatGenerationOutput {
 
 export interface FeatureExtractionOptions {
   /**
-   * 'none' (every token's state, one text at a time), 'mean', 'cls' or 'max'.
+   * 'none' (every token's state, one text at a time), 'mean', 'cls', 'max' or 'last_token'.
    * Default: a sentence-transformers repository's own pooling (model.info.embedding),
    * else 'none' as transformers.js.
    */
   pooling?: Pooling | 'none';
   /** Default: the model's (a sentence-transformers Normalize module), else false. */
   normalize?: boolean;
+  /** One of the model's prompts by name (info.embedding.prompts), as embed()'s prompt_name. */
+  prompt_name?: string;
+  /** A prompt's text, put before each text (embed()'s prompt). */
+  prompt?: string;
 }
 
 /** The shape of transformers.js's Tensor that feature-extraction results use. */
@@ -191,6 +195,8 @@ function featureExtraction(model: Model) {
     const { data, dims } = await model.embed(texts, {
       ...(pooling !== undefined ? { pooling } : {}),
       ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
+      ...(options.prompt_name !== undefined ? { prompt_name: options.prompt_name } : {}),
+      ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
     });
     return { type: 'float32', data, dims, tolist: () => toNested(data, dims) };
   };

@@ -33,8 +33,10 @@ Status validate(const AttnParams& p) {
   if (p.n_kv == 0) return bad("n_kv must be at least 1");
   // The 4-row kernel compares key indices in int32 lanes.
   if (p.n_kv > static_cast<size_t>(INT32_MAX)) return bad("n_kv (" + str(p.n_kv) + ") must be below 2^31");
-  if (!p.causal && (p.window != 0 || p.kv_pos0 != 0)) {
-    return bad("window and kv_pos0 apply to causal attention only");
+  if (!p.causal && p.kv_pos0 != 0) return bad("kv_pos0 applies to causal attention only");
+  if (!p.causal && p.window != 0 && (p.q_pos0 > p.n_kv || p.n_q > p.n_kv - p.q_pos0)) {
+    return bad("n_kv (" + str(p.n_kv) + ") must be at least q_pos0 + n_q (" + str(p.q_pos0) + " + " +
+               str(p.n_q) + ") for a bidirectional window");
   }
   if (p.kv_pos0 > p.q_pos0) {
     return bad("kv_pos0 (" + str(p.kv_pos0) + ") must not exceed q_pos0 (" + str(p.q_pos0) + ")");
@@ -125,6 +127,11 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
           const size_t q = p.q_pos0 + i;
           a.kv_len[r] = q + 1 - p.kv_pos0;
           a.kv_begin[r] = p.window != 0 && q + 1 > p.window ? q + 1 - p.window - p.kv_pos0 : 0;
+        } else if (p.window != 0) {
+          // Position q sees keys [q + 1 - window, q + window), clipped to the keys stored.
+          const size_t q = p.q_pos0 + i;
+          a.kv_begin[r] = q + 1 > p.window ? q + 1 - p.window : 0;
+          a.kv_len[r] = std::min(p.n_kv, q + p.window);
         } else {
           a.kv_len[r] = p.n_kv;
         }
@@ -143,7 +150,7 @@ Status f32_attention_with(ThreadPool* pool, const AttnParams& p, const AttnUkern
   // Items are claimed one chunk at a time, which balances the causal case
   // (later blocks see more keys); tiny items are batched so the claim cost
   // (an atomic add) stays negligible next to ~64K flops of work.
-  const size_t visible = p.window != 0 ? std::min(p.n_kv, p.window + p.n_q) : p.n_kv;
+  const size_t visible = p.window != 0 ? std::min(p.n_kv, (p.causal ? 1 : 2) * p.window + p.n_q) : p.n_kv;
   const uint64_t item_flops = uint64_t{kAttnMaxRows} * visible * p.head_dim * 4;
   parallel_for(pool, items, static_cast<size_t>(std::max<uint64_t>(1, (uint64_t{1} << 16) / item_flops)),
                run);

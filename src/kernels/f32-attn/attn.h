@@ -8,7 +8,7 @@
 // K and V may be stored as f32 or f16 (KvDtype, the KV cache's storage type);
 // the kernels convert f16 to f32 as they load, and compute in f32 either way.
 //
-// Masking: a key is masked when it lies after the query (causal), before the
+// Masking: a key is masked when it lies after the query (causal), outside the
 // query's sliding window, or its key_mask entry is -inf. A row whose keys are all masked has no softmax (the
 // sum is 0): its output is all zeros and so is its probability row, where
 // torch would give NaN. NaN in Q, K or V gives unspecified output.
@@ -81,9 +81,11 @@ struct AttnParams {
   size_t n_kv =
       0;  // keys/values stored (positions kv_pos0..kv_pos0+n_kv-1); >= q_pos0 + n_q - kv_pos0 when causal
   bool causal = true;  // false for encoders (BERT): every query sees all n_kv keys
-  // Causal only. Sliding window: the query at position i sees the key at
-  // position j iff j <= i and i - j < window (transformers' sliding-window
-  // causal mask); 0 = no window.
+  // Sliding window; 0 = no window. Causal: the query at position i sees the
+  // key at position j iff j <= i and i - j < window (transformers'
+  // sliding-window causal mask). Not causal: iff |i - j| < window (Gemma 3's
+  // bidirectional window, EmbeddingGemma), and then the queries must be among
+  // the keys (q_pos0 + n_q <= n_kv).
   size_t window = 0;
   // Causal only: absolute position of stored key 0, > 0 when a windowed cache
   // has dropped keys no query can see any more (needs window != 0 and

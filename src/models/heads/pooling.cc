@@ -25,10 +25,13 @@ Status pooling_from_name(const std::string& name, Pooling* out) {
     *out = Pooling::kCls;
   } else if (name == "max") {
     *out = Pooling::kMax;
+  } else if (name == "last_token") {
+    *out = Pooling::kLastToken;
   } else if (name == "none") {
     *out = Pooling::kNone;
   } else {
-    return Status::invalid_argument("pooling must be 'mean', 'cls', 'max' or 'none', got '" + name + "'");
+    return Status::invalid_argument("pooling must be 'mean', 'cls', 'max', 'last_token' or 'none', got '" +
+                                    name + "'");
   }
   return Status::ok_status();
 }
@@ -55,6 +58,9 @@ void pool_sequences(const float* hidden, const size_t* lengths, size_t n_seqs, s
     float* dst = out + s * n_embd;
     if (pooling == Pooling::kCls) {
       std::memcpy(dst, seq, n_embd * sizeof(float));
+    } else if (pooling == Pooling::kLastToken) {
+      // The sequence's own last token: packed sequences have no padding to skip.
+      std::memcpy(dst, seq + (lengths[s] - 1) * n_embd, n_embd * sizeof(float));
     } else if (pooling == Pooling::kMax) {
       // Every token is real (no padding to mask out), so the first row starts the maximum.
       std::memcpy(dst, seq, n_embd * sizeof(float));

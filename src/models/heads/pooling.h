@@ -2,7 +2,9 @@
 // states, as sentence-transformers and transformers.js pool them — the mean
 // over every token of a sequence (special tokens included; packed sequences
 // have no padding), its first ([CLS]) token, or the largest value of each
-// dimension over the tokens (sentence-transformers' max pooling), optionally
+// dimension over the tokens (sentence-transformers' max pooling), or its last
+// token (sentence-transformers' lasttoken: decoder embedders such as
+// Qwen3-Embedding, whose tokenizer ends each text with <|endoftext|>), optionally
 // scaled to unit length as torch.nn.functional.normalize does.
 #pragma once
 
@@ -17,10 +19,11 @@ enum class Pooling {
   kMean,
   kCls,
   kMax,
+  kLastToken,
   kNone,  // every token's state, each normalized on its own if asked
 };
 
-// "mean", "cls", "max" or "none"; an invalid_argument naming the value otherwise.
+// "mean", "cls", "max", "last_token" or "none"; an invalid_argument naming the value otherwise.
 Status pooling_from_name(const std::string& name, Pooling* out);
 
 // Rows pool_sequences() writes: one per sequence, or one per token for kNone.

@@ -1,7 +1,8 @@
 /**
- * qkv embed: sentence embeddings of an encoder (the model's own pooling, or
- * --pooling; unit length) and the cosine similarity of every pair, or the
- * vectors as JSON.
+ * qkv embed: sentence embeddings of an encoder or a decoder embedding model
+ * (the model's own pooling, or --pooling; its Dense modules; unit length),
+ * optionally after one of its prompts, and the cosine similarity of every
+ * pair, or the vectors as JSON.
  */
 import { UnsupportedError } from '../errors.js';
 import type { Pooling } from '../model.js';
@@ -11,19 +12,23 @@ import { openModel } from './load.js';
 export const embedCommand: Command = {
   name: 'embed',
   usage: '<model> <sentence>...',
-  summary: 'cosine similarities of sentence embeddings (encoders: BERT family)',
+  summary: 'cosine similarities of sentence embeddings (BERT family, Qwen3-Embedding, EmbeddingGemma)',
   details: [
     'Embeds each sentence (pooled over its tokens, scaled to unit length) and prints the numbered',
     'sentences, then their cosine similarity matrix (symmetric, 1.000 on the diagonal). With --json,',
     'prints { "dims": [sentences, width], "embeddings": [[...], ...] } instead. Without --pooling, a',
     'sentence-transformers model pools as its modules.json says (its 1_Pooling folder), others by the mean.',
+    '--prompt-name puts one of the prompts of its config_sentence_transformers.json before each sentence',
+    '(e.g. query for Qwen3-Embedding\'s instruction), as SentenceTransformer.encode(prompt_name=...).',
   ],
   positionals: { min: 2, max: Infinity },
   options: [
     {
-      name: 'pooling', type: 'string', choices: ['mean', 'cls', 'max'],
-      description: "mean over the tokens, the [CLS] token, or each dimension's max (default: the model's)",
+      name: 'pooling', type: 'string', choices: ['mean', 'cls', 'max', 'last_token'],
+      description: "mean over the tokens, the [CLS] token, each dimension's max, or the last token (default: the model's)",
     },
+    { name: 'prompt-name', type: 'string', description: "one of the model's prompts by name (e.g. query), put before each sentence" },
+    { name: 'prompt', type: 'string', description: 'a prompt text put before each sentence (wins over --prompt-name)' },
     { name: 'json', type: 'boolean', description: 'print the embeddings as JSON instead of the similarity matrix' },
   ],
   examples: [
@@ -36,11 +41,17 @@ export const embedCommand: Command = {
     try {
       const defaults = model.info.embedding;
       if (chosen === undefined && defaults?.unsupported !== undefined) {
-        throw new UnsupportedError(`qkv embed: ${defaults.unsupported}; choose a pooling with --pooling mean|cls|max`);
+        throw new UnsupportedError(`qkv embed: ${defaults.unsupported}; choose a pooling with --pooling mean|cls|max|last_token`);
       }
       const pooling = chosen ?? defaults?.pooling ?? 'mean';
+      const promptName = args.string('prompt-name');
+      const prompt = args.string('prompt');
       // Always unit length: the report is of cosines, and --json gives the same vectors.
-      const { data, dims } = await model.embed(sentences, { pooling, normalize: true });
+      const { data, dims } = await model.embed(sentences, {
+        pooling, normalize: true,
+        ...(promptName !== undefined ? { prompt_name: promptName } : {}),
+        ...(prompt !== undefined ? { prompt } : {}),
+      });
       const width = dims[1]!;
       const vectors = sentences.map((_, i) => data.subarray(i * width, (i + 1) * width));
       if (args.flag('json')) {
