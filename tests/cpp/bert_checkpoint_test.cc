@@ -19,12 +19,6 @@ namespace {
 
 using namespace fixtures;
 
-std::vector<int32_t> ints_of(const JsonValue& list) {
-  std::vector<int32_t> out;
-  for (size_t i = 0; i < list.size(); ++i) out.push_back(static_cast<int32_t>(*list.at(i).as_int64()));
-  return out;
-}
-
 // Largest |got - want| over a [tokens][dim] JSON array.
 double max_error(const float* got, const JsonValue& want) {
   double worst = 0;

@@ -106,12 +106,17 @@ inline Reference read_reference(const std::string& folder) {
   return r;
 }
 
+// A JSON list of integers (token ids, token types).
+inline std::vector<int32_t> ints_of(const JsonValue& list) {
+  std::vector<int32_t> out;
+  for (size_t i = 0; i < list.size(); ++i) out.push_back(static_cast<int32_t>(*list.at(i).as_int64()));
+  return out;
+}
+
+// A reference prompt's "ids" (none when it has no such key).
 inline std::vector<int32_t> ids_of(const JsonValue& prompt) {
-  std::vector<int32_t> ids;
   const JsonValue* v = prompt.find("ids");
-  for (size_t i = 0; v != nullptr && i < v->size(); ++i)
-    ids.push_back(static_cast<int32_t>(*v->at(i).as_int64()));
-  return ids;
+  return v != nullptr ? ints_of(*v) : std::vector<int32_t>{};
 }
 
 struct Comparison {
