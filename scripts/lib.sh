@@ -44,4 +44,5 @@ configure_native() {
   fi
 }
 
-section() { printf '\n=== %s ===\n' "$*"; }
+# A heading in the log, with the time since the script started (CI's stage timings).
+section() { printf '\n=== %s === (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }

@@ -107,6 +107,39 @@ Status read_llama3_scaling(const ConfigReader& config, const JsonValue& scaling,
   return Status::ok_status();
 }
 
+// partial_rotary_factor, which transformers reads from the rope_scaling /
+// rope_parameters object or else from the top level (>= 5 copies a top-level
+// key into rope_parameters unless that has its own). These architectures'
+// apply_rotary_pos_emb rotates every dim of a head, and their default
+// rotary embeddings take the frequencies over the whole head whatever the
+// factor says (>= 5), so only rope_type "llama3" uses it: its frequencies
+// are computed over int(head_dim * factor) dims, and cos / sin still have to
+// cover the whole head. A factor that keeps all head_dim dims changes
+// nothing; any other value is refused by name, since transformers fails on
+// it (cos / sin narrower or wider than the head) or, for int() = head_dim - 1,
+// takes the frequencies over an odd width that qkv does not compute.
+Status check_llama3_rotary_factor(const ConfigReader& config, const JsonValue& scaling,
+                                  const std::string& object, const LlamaConfig& c) {
+  const size_t head_dim = c.head_dim;
+  std::string name = object + ".partial_rotary_factor";
+  const JsonValue* v = scaling_member(scaling, "partial_rotary_factor");
+  if (v == nullptr) {
+    name = "partial_rotary_factor";
+    v = config.root().find(name);
+    if (v == nullptr || v->is_null()) return Status::ok_status();
+  }
+  const std::optional<double> factor = v->as_double();
+  if (!factor) return config.bad(name, "must be a number, found " + v->describe());
+  const double dims = static_cast<double>(head_dim) * *factor;
+  if (dims >= static_cast<double>(head_dim) && dims < static_cast<double>(head_dim + 1))
+    return Status::ok_status();
+  return Status::unsupported(config.document() + ": " + name + " " + format_double(*factor) +
+                             " with rope_scaling of type \"llama3\": transformers " +
+                             "takes the frequencies over int(head_dim * partial_rotary_factor) dims and " +
+                             c.architecture + " rotates all " + std::to_string(head_dim) +
+                             " dims of a head (qkv runs the factors that keep the whole head)");
+}
+
 // rope_theta and rope_scaling, or rope_parameters as transformers >= 5
 // writes them ({"rope_type", "rope_theta", ...} in one object; its
 // convert_rope_params_to_dict prefers a legacy rope_scaling, takes a
@@ -149,6 +182,7 @@ Status read_rope(const ConfigReader& config, double default_theta, LlamaConfig* 
   if (name == "llama3") {
     RopeLlama3Scaling llama3;
     QKV_RETURN_IF_ERROR(read_llama3_scaling(config, *scaling, object, &llama3));
+    QKV_RETURN_IF_ERROR(check_llama3_rotary_factor(config, *scaling, object, *c));
     c->rope_llama3 = llama3;
     return Status::ok_status();
   }

@@ -2,28 +2,12 @@
 // the label marks, labels on every few tokens past ~40 (not none), and the
 // hovered cell outlined with its row's and column's tokens in the highlight colour.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 
-import { launchChromium } from './chromium.mjs';
-import { startServer } from './server.mjs';
+import { artifacts, useServerAndBrowser } from './demo-page.mjs';
 
-const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const HIGHLIGHT = [228, 0, 124]; // --highlight of the light page, #e4007c
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** Pixels of a canvas rectangle (CSS px; the test page has devicePixelRatio 1) that match a predicate. */
 const countPixels = (page, [x, y, w, h], kind) => page.$eval('#heatmap', (c, [box, what, mark]) => {
@@ -37,12 +21,12 @@ const countPixels = (page, [x, y, w, h], kind) => page.$eval('#heatmap', (c, [bo
 }, [[Math.round(x), Math.round(y), Math.max(1, Math.round(w)), Math.max(1, Math.round(h))], kind, HIGHLIGHT]);
 
 test('a long prompt\'s heatmap: legend, every n-th label, the hovered cell and its tokens highlighted', { timeout: 60_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
+  const page = await env.browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(`${server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
+    await page.goto(`${env.server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
     await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
     await page.click('#load-bundled');
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
@@ -122,13 +106,13 @@ const labelInk = (page, q) => page.$eval('#heatmap', (c, q) => {
 }, q);
 
 test('a heatmap on screen follows a change of prefers-color-scheme (masked cells, labels), keeping the hovered cell', { timeout: 60_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
+  const page = await env.browser.newPage({ viewport: { width: 1100, height: 1400 }, deviceScaleFactor: 1 });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   try {
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.goto(`${server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
+    await page.goto(`${env.server.url}/isolated/examples/browser/index.html?model=llama-tiny`);
     await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
     await page.click('#load-bundled');
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });

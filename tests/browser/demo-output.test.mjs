@@ -3,37 +3,20 @@
 // puts the shown text on the clipboard, and prefers-color-scheme: dark gives a
 // dark page with readable text (also on the heatmap's labels).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 
-import { launchChromium } from './chromium.mjs';
-import { assertScrolledToEnd, contrast, luminance } from './demo-page.mjs';
-import { startServer } from './server.mjs';
+import { artifacts, assertScrolledToEnd, contrast, luminance, useServerAndBrowser } from './demo-page.mjs';
 
-const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** A page of the demo in its own context (options: colorScheme, permissions), gpt2-tiny loaded. */
 async function openLoaded(contextOptions = {}) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1200 }, ...contextOptions });
+  const context = await env.browser.newContext({ viewport: { width: 1000, height: 1200 }, ...contextOptions });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/isolated/examples/browser/index.html?model=gpt2-tiny`);
+  await page.goto(`${env.server.url}/isolated/examples/browser/index.html?model=gpt2-tiny`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
   await page.click('#load-bundled');
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });

@@ -1,11 +1,48 @@
 // The demo page as most of its tests open it: the repository's server and
 // Chromium, one page of examples/browser/index.html (cross-origin isolated)
-// waiting until the engine is idle, and the console errors it logs.
+// waiting until the engine is idle, and the console errors it logs; the
+// server and Chromium alone for the tests that open pages of their own.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { launchChromium } from './chromium.mjs';
 import { startServer } from './server.mjs';
+
+/** Where the browser tests write their screenshots (gitignored). */
+export const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
+
+// Starts the server and Chromium into `env` (after creating `artifacts`).
+async function startServerAndBrowser(env) {
+  mkdirSync(artifacts, { recursive: true });
+  env.server = await startServer();
+  env.browser = await launchChromium();
+}
+
+// Registers the hook that closes what startServerAndBrowser opened.
+function closeServerAndBrowser(env) {
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+}
+
+/**
+ * Registers the hooks that start the repository's static server and Chromium
+ * and close both; returns an object whose `server` and `browser` are set once
+ * they ran. `first` (async) runs before they start, in the same hook: node:test
+ * runs a file's top-level before hooks concurrently, not one after another.
+ */
+export function useServerAndBrowser({ first } = {}) {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    await first?.();
+    await startServerAndBrowser(env);
+  });
+  closeServerAndBrowser(env);
+  return env;
+}
 
 /**
  * Registers the hooks; returns an object whose `server`, `browser`, `page`
@@ -17,8 +54,7 @@ import { startServer } from './server.mjs';
 export function useDemoPage({ viewport, ignoreError = () => false, onReady = () => {}, initScript } = {}) {
   const demo = { server: undefined, browser: undefined, page: undefined, errors: [] };
   before(async () => {
-    demo.server = await startServer();
-    demo.browser = await launchChromium();
+    await startServerAndBrowser(demo);
     demo.page = await demo.browser.newPage(viewport ? { viewport } : {});
     demo.page.on('console', (m) => { if (m.type() === 'error' && !ignoreError(m)) demo.errors.push(m.text()); });
     demo.page.on('pageerror', (e) => demo.errors.push(e.message));
@@ -27,10 +63,7 @@ export function useDemoPage({ viewport, ignoreError = () => false, onReady = () 
     await demo.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
     onReady(demo);
   });
-  after(async () => {
-    await demo.browser?.close();
-    await demo.server?.close();
-  });
+  closeServerAndBrowser(demo);
   return demo;
 }
 

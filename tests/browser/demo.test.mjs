@@ -3,16 +3,12 @@
 // first model of its list, stream text, stop a generation, and read the
 // attention heatmap. Screenshots go to tests/browser/artifacts/ (gitignored).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 
 import { MODELS } from '../../examples/browser/models.js';
-import { startServer } from './server.mjs';
-import { launchChromium } from './chromium.mjs';
-import { stopOnFirstToken } from './demo-page.mjs';
+import { artifacts, stopOnFirstToken, useServerAndBrowser } from './demo-page.mjs';
 
-const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 // What the page should report about the model, from its config.json.
 const listed = MODELS[0];
 const config = JSON.parse(readFileSync(new URL(`../../examples/browser/${listed.path}config.json`, import.meta.url), 'utf8'));
@@ -22,23 +18,11 @@ const expected = {
   nHead: config.n_head ?? config.num_attention_heads,
   nCtx: config.n_positions ?? config.max_position_embeddings,
 };
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** A fresh page on the demo, with every console error and uncaught exception collected. */
 async function openDemo(isolation) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1300 } });
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 1300 } });
   const errors = [];
   const warnings = [];
   page.on('console', (m) => {
@@ -46,7 +30,7 @@ async function openDemo(isolation) {
     if (m.type() === 'warning') warnings.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/${isolation}/examples/browser/index.html?model=${listed.id}`);
+  await page.goto(`${env.server.url}/${isolation}/examples/browser/index.html?model=${listed.id}`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
   return { page, errors, warnings };
 }

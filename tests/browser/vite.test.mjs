@@ -9,13 +9,12 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { build, createServer } from 'vite';
 
-import { startServer } from './server.mjs';
-import { launchChromium } from './chromium.mjs';
+import { useServerAndBrowser } from './demo-page.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const appSrc = fileURLToPath(new URL('../vite/', import.meta.url));
@@ -24,8 +23,6 @@ const outDir = fileURLToPath(new URL('./artifacts/vite-app/', import.meta.url));
 const appPath = 'tests/browser/artifacts/vite-app/index.html';
 const runtimeFiles = ['qkv-simd.mjs', 'qkv-simd.wasm', 'qkv-simd-threads.mjs', 'qkv-simd-threads.wasm', 'qkv-simd-threads.worker.js'];
 const isolationHeaders = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-let server;
-let browser;
 
 /** The app as a user has it: its own package.json and qkv in node_modules, from the packed tarball. */
 function installApp() {
@@ -49,21 +46,16 @@ function installApp() {
   }
 }
 
-before(async () => {
-  installApp();
-  await build({ root: project, configFile: join(project, 'vite.config.mjs'), logLevel: 'error', build: { outDir } });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+const env = useServerAndBrowser({
+  first: async () => {
+    installApp();
+    await build({ root: project, configFile: join(project, 'vite.config.mjs'), logLevel: 'error', build: { outDir } });
+  },
 });
 
 /** Opens the app at `url`; resolves to its result, console errors and requested paths (workers' included). */
 async function runApp(url) {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = [];
   const requests = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -103,7 +95,7 @@ test('vite build emits every runtime file as a file of its own (none inlined, no
 
 for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 'qkv-simd']]) {
   test(`the bundled app generates with gpt2-tiny, ${isolation} (${flavour}), no configuration`, async () => {
-    const run = await runApp(`${server.url}/${isolation}/${appPath}`);
+    const run = await runApp(`${env.server.url}/${isolation}/${appPath}`);
     assertGenerated(run, flavour);
     const runtime = run.requests.filter((p) => /qkv-simd/.test(p));
     // The glue, its .wasm and (threads) the pool worker, all from the bundle's assets/.
@@ -118,7 +110,7 @@ for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 
 
 for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 'qkv-simd']]) {
   test(`the bundled app generates in qkv's own worker (WorkerEngine.create()), ${isolation} (${flavour})`, async () => {
-    const run = await runApp(`${server.url}/${isolation}/${appPath}?worker`);
+    const run = await runApp(`${env.server.url}/${isolation}/${appPath}?worker`);
     assertGenerated(run, flavour);
     assert.equal(run.result.worker, true);
     // The worker script and the runtime it loads, all from the bundle's assets/.
@@ -147,7 +139,7 @@ function assertHashed({ result, errors, requests }, workerPath) {
 
 for (const isolation of ['isolated', 'plain']) {
   test(`the bundled app hashes in qkv's SHA-256 worker on its embedded wasm, ${isolation}`, async () => {
-    const run = await runApp(`${server.url}/${isolation}/${appPath}?sha256`);
+    const run = await runApp(`${env.server.url}/${isolation}/${appPath}?sha256`);
     assertHashed(run, /\/vite-app\/assets\/sha256-worker-[\w-]+\.js$/);
     assert.deepEqual(run.requests.filter((p) => p.includes('/dist/')), []);
   });
@@ -157,7 +149,7 @@ test('the bundled app generates from a copy of the runtime named by env.wasm.was
   mkdirSync(join(outDir, 'qkv-wasm'), { recursive: true });
   for (const name of runtimeFiles) cpSync(join(repo, 'dist/wasm', name), join(outDir, 'qkv-wasm', name));
   try {
-    const run = await runApp(`${server.url}/isolated/${appPath}?wasmPaths=./qkv-wasm/`);
+    const run = await runApp(`${env.server.url}/isolated/${appPath}?wasmPaths=./qkv-wasm/`);
     assertGenerated(run, 'qkv-simd-threads');
     const runtime = run.requests.filter((p) => /qkv-simd/.test(p));
     for (const name of ['qkv-simd-threads.mjs', 'qkv-simd-threads.wasm', 'qkv-simd-threads.worker.js']) {
