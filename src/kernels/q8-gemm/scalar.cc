@@ -1,6 +1,8 @@
-// Plain-loop q8 GEMM: the oracle for simd.cc.
-#include "kernels/gemm/packed_layout.h"
+// Plain-loop q8 GEMM: the oracle for simd.cc. Each activation row is the
+// q8 GEMV's plain loop over the row group (q8-gemv/scalar.cc), which states
+// the arithmetic both kernels share.
 #include "kernels/q8-gemm/gemm.h"
+#include "kernels/q8-gemv/gemv.h"
 
 namespace qkv {
 
@@ -8,18 +10,8 @@ void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, 
                              const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                              const float* bias, float* y, size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
-    for (size_t j = 0; j < nc; ++j) {
-      double acc = bias ? bias[j] : 0.0;
-      for (size_t b = 0; b < q8_blocks(k); ++b) {
-        const size_t at = q8_grouped_block(j, b, k);
-        int32_t dot = 0;
-        for (size_t t = 0; t < kQ8BlockSize; ++t) {
-          dot += int32_t(q[at * kQ8BlockSize + t]) * xq[i * xq_stride + b * kQ8BlockSize + t];
-        }
-        acc += double(scales[at]) * x_scales[i * xs_stride + b] * dot;
-      }
-      y[i * y_stride + j] = static_cast<float>(acc);
-    }
+    q8_gemv_ukernel__scalar(nc, k, q, scales, xq + i * xq_stride, x_scales + i * xs_stride, bias,
+                            y + i * y_stride);
   }
 }
 
