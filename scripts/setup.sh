@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   emscripten binaryen         # C++ -> wasm (Emscripten 3.1.6, see docs/TOOLCHAIN.md)
+  clang-19 lld-19 llvm-19     # the relaxed-SIMD flavours (cmake/wasm-llvm19.cmake)
   libhwy-dev                  # Highway: portable SIMD kernels
   libxnnpack-dev libpthreadpool-dev  # native reference for GEMM tests and benchmarks
   googletest                  # C++ tests (sources in /usr/src/googletest)
@@ -42,4 +43,11 @@ stamp=node_modules/.qkv-lock-stamp
 if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
+fi
+# Node 24 for the relaxed-SIMD flavours' tests, pinned by its own lock file
+# (in the main devDependencies its bin/node would shadow the system node).
+stamp=tools/node24/node_modules/.qkv-lock-stamp
+if ! cmp -s tools/node24/package-lock.json "$stamp" 2>/dev/null; then
+  (cd tools/node24 && npm ci --no-audit --no-fund --loglevel=error)
+  cp tools/node24/package-lock.json "$stamp"
 fi

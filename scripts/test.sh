@@ -53,6 +53,14 @@ section "C++ wasm under Node, pthreads"
 configure_wasm build/wasm-threads -DQKV_WASM_THREADS=ON
 run_ctest build/wasm-threads
 
+section "C++ wasm, relaxed SIMD (LLVM 19), under Node 24, one thread"
+configure_wasm_relaxed build/wasm-relaxed
+run_ctest build/wasm-relaxed
+
+section "C++ wasm, relaxed SIMD (LLVM 19), under Node 24, pthreads"
+configure_wasm_relaxed build/wasm-relaxed-threads -DQKV_WASM_THREADS=ON
+run_ctest build/wasm-relaxed-threads
+
 section "JS API in Node (tests/js) and in Chromium (tests/browser): waiting for the run started above"
 js_status=0
 wait "$js_pid" || js_status=$?

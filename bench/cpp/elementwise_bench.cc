@@ -114,7 +114,7 @@ std::vector<Case> cases() {
 
 }  // namespace
 
-int main() {
+int main(int, char**) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 2.0f);
   Buffers buf;

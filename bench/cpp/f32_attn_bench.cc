@@ -92,7 +92,7 @@ void run(const char* name, size_t n_q, size_t n_kv, const std::vector<Engine>& e
 
 }  // namespace
 
-int main() {
+int main(int, char**) {
   const std::vector<Engine> engines = {
       {"scalar", {f32_attn_ukernel__scalar, f32_attn_probs_ukernel__scalar}},
       {std::string("simd-") + simd_target_name(), {}},

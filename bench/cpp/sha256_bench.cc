@@ -11,7 +11,7 @@
 #include "bench.h"
 #include "io/sha256.h"
 
-int main() {
+int main(int, char**) {
   constexpr size_t kTotal = size_t{64} << 20;
   std::vector<uint8_t> data(kTotal);
   std::mt19937 rng(1);
