@@ -80,8 +80,10 @@ expect(opResult.gather.max_abs_diff <= 1e-6 * opResult.gather.max_abs_ref, 'Gath
 // 2 and 3. The model.
 const session = await ort.InferenceSession.create(`${dir}/model_int8.onnx`, { executionProviders: ['wasm'] });
 const empty = new ort.Tensor('float32', new Float32Array(0), [12, 12, 0, 64]);
-const pre = await session.run({ input_ids: i64(inputs.prompt, [1, inputs.prompt.length]), past_k: empty, past_v: empty });
-const step = await session.run({ input_ids: i64([inputs.next_token], [1, 1]), past_k: pre.present_k, past_v: pre.present_v });
+const prompt = i64(inputs.prompt, [1, inputs.prompt.length]);
+const pre = await session.run({ input_ids: prompt, past_k: empty, past_v: empty });
+const next = i64([inputs.next_token], [1, 1]);
+const step = await session.run({ input_ids: next, past_k: pre.present_k, past_v: pre.present_v });
 const layer0 = (t) => t.data.subarray(0, t.data.length / 12);
 const floor = {
   prefill: compare(read('int8_f64_prefill.f32'), read('int8_prefill.f32'), vocab),
