@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The peer of qkv's q8 GPT-2-small: transformers.js's default int8 model, made here without onnx/onnxruntime.
 
-transformers.js ships `model_quantized.onnx` (its "q8" mode, the default dtype in Node and wasm),
-made by its scripts/quantize.py from an Optimum ONNX export. That script runs onnxruntime's
+transformers.js ships `model_quantized.onnx` (its "q8" dtype, the default on the wasm device, i.e.
+what onnxruntime-web runs in the browser when no dtype is given; in Node its default is fp32 on
+onnxruntime-node), made by its scripts/quantize.py from an Optimum ONNX export. That script runs
+onnxruntime's
 ONNXQuantizer (onnxruntime 1.20.1, pinned in its scripts/requirements.txt) with:
   mode IntegerOps, static=False (dynamic), weight type QInt8 (the model has no Conv), activation
   type QUInt8, per_channel and reduce_range off, op types = IntegerOpsRegistry (MatMul, and Gather
@@ -33,23 +35,30 @@ What each choice reproduces, and from which onnxruntime file (onnxruntime/python
 - The embedding tables (wte, wpe): operators/gather.py (GatherQuant) quantizes a Gather's
   initializer data with quantize_activation, i.e. the activation type uint8, through the same
   quantize_initializer_impl, whose symmetric flag in 1.20 is is_weight_symmetric (True): range
-  [0, 254], scale = float32(float64(2 absmax) / 254), zero point 127. The Gather then reads the
-  uint8 table and a DequantizeLinear ((q - 127) * scale, float32) feeds the float Add.
+  [0, 254], scale = float32(float64(2 absmax) / 254), zero point 127 (later onnxruntime versions
+  use the activation's asymmetric [0, 255] here). The Gather then reads the uint8 table and a
+  DequantizeLinear ((q - 127) * scale, float32) feeds the float Add.
 - DynamicQuantizeLinear at run time, as the ONNX spec and onnxruntime's kernel (GetQuantizationParameter
   in core/util/qmath.h, MlasQuantizeLinear) compute it: per tensor, lo = min(min(x), 0),
-  hi = max(max(x), 0), scale = (hi - lo) / 255 in float32 (1 when hi == lo),
+  hi = max(max(x), 0), scale = (hi - lo) / 255 in float32 (onnxruntime: 1 when hi == lo),
   zp = round_half_even(clamp(0 - lo / scale, 0, 255)), q = clamp(round_half_even(x / scale) + zp, 0, 255).
 - MatMulInteger: exact int32 sums of (x_q - x_zp) * (W_q - W_zp) (int64 would not change them:
   |sum| < 3072 * 255 * 128 < 2^31); Cast rounds int32 to float32; then one float32 Mul by
   x_scale * W_scale (that product first, as the quantizer's separate Mul node computes it).
-onnxruntime may fuse the pattern at session start (DynamicQuantizeMatMul / MatMulIntegerToFloat);
-those kernels compute the same arithmetic (scale product, int32 GEMM, float scale, then bias).
+onnxruntime-web fuses the pattern at session start (MatMulIntegerToFloatFusion, then
+DynamicQuantizeMatMulFusion, as for transformers.js's file); the fused kernel computes the same
+arithmetic (scale product, int32 GEMM, float scale, then bias), bit-equal in check_int8.mjs.
+Not reproduced, as irrelevant to speed: transformers.js's decoder_model_merged wraps the with-past
+and without-past graphs in an If node (quantized alike through EnableSubgraph); this file is the
+with-past graph alone, like model.onnx, run with an empty past for the prefill. The exporter
+merges the equal zero-point initializers the quantizer writes once per weight.
 
     /usr/bin/python3 bench/gpt2-small/make_int8.py [OUT] [CHECK_DIR]
 
 writes OUT/model_int8.onnx (OUT default bench/out/gpt2-small/, the weights of make_model.py) and,
-for bench/gpt2-small/check_int8.mjs, CHECK_DIR (default bench/out/gpt2-int8-check/) with the int8
-emulation's and the f32 model's logits for bench.mjs's 128-token prompt and one decode step.
+for bench/gpt2-small/check_int8.mjs, CHECK_DIR (default bench/out/gpt2-int8-check/): a graph of each
+quantized op alone with PyTorch's outputs, and the emulation's (float32 and float64 float parts) and
+the f32 model's logits on bench.mjs's 128-token prompt and one decode step after it.
 """
 import json
 import os
