@@ -2,11 +2,13 @@
 // load a GPT-2-small-shaped model (bench/gpt2-small/make_model.py), prefill 128
 // tokens, then decode 128 more greedily with the KV cache. Prints one JSON line.
 //   node bench/gpt2-small/bench.mjs qkv  <threads> <f32|f16|q8> [model dir]
-//   node bench/gpt2-small/bench.mjs ort  <threads> f32         [model dir]
+//   node bench/gpt2-small/bench.mjs ort  <threads> <f32|int8>  [model dir]
 // ORT is onnxruntime-web (wasm execution provider) on model.onnx, the same
-// weights exported from PyTorch with past keys/values; its prefill computes
-// logits for all 128 positions (the exported graph has no "last only" output),
-// qkv's for the last one, as each engine does when generating.
+// weights exported from PyTorch with past keys/values, or on model_int8.onnx
+// (make_int8.py: transformers.js's default int8 model, dynamic quantization
+// with MatMulInteger, same inputs and outputs); its prefill computes logits
+// for all 128 positions (the exported graph has no "last only" output), qkv's
+// for the last one, as each engine does when generating.
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +17,11 @@ const threads = Number(threadsArg);
 const dir = dirArg ?? fileURLToPath(new URL('../out/gpt2-small/', import.meta.url));
 const PROMPT = 128;
 const DECODE = 128;
-if (!['qkv', 'ort'].includes(engine) || !(threads >= 1)) {
-  throw new Error('usage: bench.mjs qkv|ort <threads> [f32|f16|q8] [model dir]');
+const ORT_MODELS = { f32: 'model.onnx', int8: 'model_int8.onnx' };
+if (!['qkv', 'ort'].includes(engine) || !(threads >= 1) || (engine === 'ort' && !(dtype in ORT_MODELS))) {
+  throw new Error('usage: bench.mjs qkv <threads> [f32|f16|q8] [model dir] | ort <threads> [f32|int8] [model dir]');
 }
+const modelFile = engine === 'ort' ? ORT_MODELS[dtype] : 'model.safetensors';
 
 // Fixed prompt ids, the same for both engines.
 const prompt = Array.from({ length: PROMPT }, (_, i) => (i * 7919 + 13) % 50000);
@@ -52,7 +56,7 @@ async function benchOrt() {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, { executionProviders: ['wasm'] });
+  const session = await ort.InferenceSession.create(`${dir}/${modelFile}`, { executionProviders: ['wasm'] });
   const loadMs = performance.now() - t0;
   const empty = new ort.Tensor('float32', new Float32Array(0), [12, 12, 0, 64]);
   const ids = (list) => new ort.Tensor('int64', BigInt64Array.from(list.map(BigInt)), [1, list.length]);
@@ -72,10 +76,11 @@ async function benchOrt() {
 }
 
 const result = engine === 'qkv' ? await benchQkv() : await benchOrt();
-const modelBytes = statSync(`${dir}/model.safetensors`).size;
+const ortName = dtype === 'f32' ? 'onnxruntime-web-1.30' : `onnxruntime-web-1.30-${dtype}`;
+const modelBytes = statSync(`${dir}/${modelFile}`).size;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify({
-  name: 'gpt2-small', engine: engine === 'qkv' ? `qkv-${dtype}` : 'onnxruntime-web-1.30', threads,
+  name: 'gpt2-small', engine: engine === 'qkv' ? `qkv-${dtype}` : ortName, threads,
   prompt: PROMPT, decode: DECODE, load_ms: +result.loadMs.toFixed(1), prefill_ms: +result.prefillMs.toFixed(1),
   decode_tok_s: +result.decodeTokPerS.toFixed(2), peak_rss_mb: +peakRssMb.toFixed(0), model_mb: +(modelBytes / 2 ** 20).toFixed(0),
 }));

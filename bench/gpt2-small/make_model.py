@@ -51,11 +51,21 @@ class Gpt2WithPast(torch.nn.Module):
         for i, (k, p) in enumerate(self.w.items()):
             self.register_parameter(f"p{i}", p)
 
+    # The three weight uses that bench/gpt2-small/make_int8.py replaces with quantized ops.
+    def embed(self, name, ids):
+        return self.w[name][ids]
+
+    def linear(self, x, name):
+        return x @ self.w[name + ".weight"] + self.w[name + ".bias"]
+
+    def lm_head(self, x):
+        return x @ self.w["transformer.wte.weight"].T
+
     def forward(self, input_ids, past_k, past_v):
         w, hd = self.w, C // H
         t, p = input_ids.shape[1], past_k.shape[2]
         pos = torch.arange(t) + p
-        x = w["transformer.wte.weight"][input_ids[0]] + w["transformer.wpe.weight"][pos]
+        x = self.embed("transformer.wte.weight", input_ids[0]) + self.embed("transformer.wpe.weight", pos)
         keys = torch.arange(p + t)
         mask = keys[None, :] <= pos[:, None]  # [t, p+t]
         ln = lambda x, n: torch.nn.functional.layer_norm(x, (C,), w[n + ".weight"], w[n + ".bias"], 1e-5)  # noqa: E731
@@ -63,7 +73,7 @@ class Gpt2WithPast(torch.nn.Module):
         for i in range(L):
             h = f"transformer.h.{i}"
             a = ln(x, h + ".ln_1")
-            qkv = a @ w[h + ".attn.c_attn.weight"] + w[h + ".attn.c_attn.bias"]
+            qkv = self.linear(a, h + ".attn.c_attn")
             q, k, v = (m.reshape(t, H, hd).transpose(0, 1) for m in qkv.split(C, dim=1))
             k = torch.cat([past_k[i], k], dim=1)
             v = torch.cat([past_v[i], v], dim=1)
@@ -72,10 +82,10 @@ class Gpt2WithPast(torch.nn.Module):
             s = (q @ k.transpose(1, 2)) / math.sqrt(hd)
             s = s.masked_fill(~mask, float("-inf"))
             att = (torch.softmax(s, dim=-1) @ v).transpose(0, 1).reshape(t, C)
-            x = x + att @ w[h + ".attn.c_proj.weight"] + w[h + ".attn.c_proj.bias"]
-            m = gen_gpt2.gelu_new(ln(x, h + ".ln_2") @ w[h + ".mlp.c_fc.weight"] + w[h + ".mlp.c_fc.bias"])
-            x = x + m @ w[h + ".mlp.c_proj.weight"] + w[h + ".mlp.c_proj.bias"]
-        logits = ln(x, "transformer.ln_f") @ w["transformer.wte.weight"].T
+            x = x + self.linear(att, h + ".attn.c_proj")
+            m = gen_gpt2.gelu_new(self.linear(ln(x, h + ".ln_2"), h + ".mlp.c_fc"))
+            x = x + self.linear(m, h + ".mlp.c_proj")
+        logits = self.lm_head(ln(x, "transformer.ln_f"))
         return logits[None], torch.stack(presents_k), torch.stack(presents_v)
 
 
