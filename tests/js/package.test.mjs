@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { flavourFor } from './flavours.mjs';
@@ -91,7 +91,9 @@ test('its type declarations check a consumer under strict TypeScript', () => {
 
 test('the installed `qkv` bin runs from node_modules/.bin: --help, and inspect of a fixture', () => {
   const bin = join(scratch, 'node_modules', '.bin', 'qkv');
-  const run = (args) => execFileSync(bin, args, { cwd: scratch, encoding: 'utf8', timeout: 30_000 });
+  // The bin's `#!/usr/bin/env node` finds this test's Node.js first (Node.js 24's run expects its build).
+  const path = `${dirname(process.execPath)}${delimiter}${process.env.PATH}`;
+  const run = (args) => execFileSync(bin, args, { cwd: scratch, encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: path } });
   assert.match(run(['--help']), /^ {2}generate <model> "<prompt>"/m);
   const facts = JSON.parse(run(['inspect', join(repo, 'tests', 'fixtures', 'gpt2-tiny'), '--json', '--quiet', '--threads', '1']));
   assert.deepEqual([facts.architecture, facts.flavour], ['GPT2LMHeadModel', flavourFor(1)]);
