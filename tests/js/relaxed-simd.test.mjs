@@ -78,9 +78,10 @@ test(`this Node.js ${process.versions.node} ${relaxedExpected ? 'runs the probe 
 });
 
 /** Starts qkv in a child Node.js with these settings; what backendInfo() said, or the error, and a softmax. */
-function startIn({ numThreads, relaxedSimd }, nodeFlags = []) {
+function startIn({ numThreads, relaxedSimd }, nodeFlags = [], preamble = '') {
   const index = new URL('../../dist/index.js', import.meta.url).href;
-  const script = `import { env, backendInfo, softmax } from '${index}';
+  const script = `${preamble}
+    const { env, backendInfo, softmax } = await import('${index}');
     env.wasm.numThreads = ${numThreads};
     ${relaxedSimd === undefined ? '' : `env.wasm.relaxedSimd = ${JSON.stringify(relaxedSimd)};`}
     try {
@@ -162,6 +163,26 @@ test(`Node.js 20 with --experimental-wasm-relaxed-simd keeps SIMD128: the probe'
     name: 'UnsupportedError',
     message: `env.wasm.relaxedSimd is true, but ${wrong}; set it to 'auto' to fall back to SIMD128`,
   });
+});
+
+// The paths after validation, in engines that validate the probe: one whose
+// probe answers wrongly (as Node.js 20's, played here with a stand-in for
+// WebAssembly.Instance), one where it cannot run at all (a page whose CSP
+// forbids compiling, say). Under Node.js 20 the validation fails first.
+test('an engine whose probe answers wrongly, or cannot run it, keeps SIMD128 and says why', () => {
+  // (The runtime itself is instantiated with WebAssembly.instantiate, which these leave alone.)
+  const wrongAnswer = 'WebAssembly.Instance = function () { return { exports: { p: () => 0 } }; };';
+  const refused = `WebAssembly.Instance = function () { throw new Error('compiling refused'); };`;
+  const lacks = 'this engine lacks WebAssembly relaxed SIMD';
+  for (const [preamble, reason] of [
+    [wrongAnswer, "this engine's relaxed SIMD computes wrong results (its relaxed dot product or multiply-add failed a known-answer check)"],
+    [refused, 'the relaxed SIMD probe could not run (compiling refused)'],
+  ]) {
+    const started = startIn({ numThreads: 2 }, [], preamble);
+    assert.equal(started.info.flavour, 'qkv-simd-threads');
+    assert.equal(started.info.relaxedSimdReason, relaxedExpected ? reason : lacks);
+    assertComputes(started);
+  }
 });
 
 test('env.wasm.relaxedSimd takes only auto, true or false', () => {

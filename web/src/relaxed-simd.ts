@@ -52,20 +52,21 @@ const FIRST_V8 = [11, 4];
 
 /** Why this engine cannot run the relaxed-SIMD build, or undefined if it can. */
 export function relaxedSimdUnsupportedReason(): string | undefined {
-  let valid = false;
+  let valid: boolean;
   try {
     valid = WebAssembly.validate(RELAXED_SIMD_PROBE);
   } catch {
     valid = false;
   }
   if (!valid) return 'this engine lacks WebAssembly relaxed SIMD';
-  let correct = false;
+  let correct: boolean;
   try {
     // A few hundred bytes: compiling synchronously is allowed even on a page's main thread.
     const instance = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_SIMD_PROBE));
     correct = (instance.exports.p as () => number)() === 1;
-  } catch {
-    correct = false;
+  } catch (e) {
+    // A page whose Content-Security-Policy forbids compiling wasm, say.
+    return `the relaxed SIMD probe could not run (${e instanceof Error ? e.message : String(e)})`;
   }
   if (!correct) {
     return "this engine's relaxed SIMD computes wrong results (its relaxed dot product or multiply-add failed a known-answer check)";
