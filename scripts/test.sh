@@ -18,12 +18,30 @@ run_ctest() {
 section "C++ format (clang-format --dry-run --Werror)"
 bash scripts/check-format.sh
 
-section "JS API in Node (tests/js) and in Chromium (tests/browser): started, its log comes at the end"
+section "JS API in Node 20 (tests/js) and in Chromium (tests/browser), then Node 24: started, its log comes at the end"
 mkdir -p build
 js_log=build/js-tests.log
+# Node 20 runs every suite on the SIMD128 builds (it has no working relaxed
+# SIMD). Node 24 runs these again, on the relaxed-SIMD builds (tests/js/flavours.mjs
+# says which build each Node must get): the build choice itself, the two builds
+# side by side, every model family against the PyTorch fixtures in both thread
+# builds, the runtime, workers, the CLI, the examples and the packed package
+# (~2 min; the rest of tests/js exercises JS-only code that the build does not change).
+node24_js=(
+  relaxed-simd flavour-agreement runtime-single runtime-threads auto-threads capped-threads
+  gpt2-single gpt2-threads llama-single llama-threads bert-single bert-threads gemma3-single gemma3-threads
+  sha256 sha256-threads worker kv-cache chat-model decoder-embeddings sentence-transformers cli examples package
+)
+node24_files=()
+for name in "${node24_js[@]}"; do node24_files+=("tests/js/$name.test.mjs"); done
 # In a process group of its own (setsid), so that the trap below also ends
-# the test files' processes and their Chromiums.
-setsid --wait node --test --test-concurrency=1 tests/js/ tests/browser/ >"$js_log" 2>&1 &
+# the test files' processes and their Chromiums. Both runs go on if one fails.
+setsid --wait bash -c '
+  status=0
+  node --test --test-concurrency=1 tests/js/ tests/browser/ || status=1
+  echo "# The JS suites again under Node 24 ($("$0" --version)), on the relaxed-SIMD builds"
+  "$0" --test --test-concurrency=1 "$@" || status=1
+  exit "$status"' "$node24" "${node24_files[@]}" >"$js_log" 2>&1 &
 js_pid=$!
 # A failing C++ stage ends the script: stop the JS suites with it.
 trap 'kill -- -"$js_pid" 2>/dev/null || true' EXIT

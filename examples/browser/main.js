@@ -17,7 +17,9 @@ const ATTENTION_MAX_TOKENS = 128;
 
 const $ = (id) => document.getElementById(id);
 // qkv runs in its own module worker, so loading and generating never block the page.
-const engine = await WorkerEngine.create({ numThreads: 0 });
+// ?relaxedSimd=false runs the SIMD128 build where the relaxed-SIMD one would run (to compare them).
+const relaxedSimd = new URLSearchParams(location.search).get('relaxedSimd') === 'false' ? false : 'auto';
+const engine = await WorkerEngine.create({ numThreads: 0, relaxedSimd });
 const progress = new LoadProgress($('load-progress'), $('load-status'));
 const output = new OutputView({ output: $('output'), ttft: $('ttft'), speed: $('speed'), count: $('count'), note: $('generate-status') });
 const attention = new AttentionView({
@@ -63,7 +65,8 @@ function setState(state) {
 
 function showBackend(info) {
   const threads = `${info.numThreads} thread${info.numThreads === 1 ? '' : 's'}`;
-  $('backend').textContent = `Engine: ${info.flavour} build, ${threads}, SIMD ${info.simd}; ` +
+  const simd = info.relaxedSimd ? 'relaxed SIMD' : `SIMD128 (no relaxed SIMD: ${info.relaxedSimdReason})`;
+  $('backend').textContent = `Engine: ${info.flavour} build, ${threads}, ${simd}, SIMD ${info.simd}; ` +
     `page ${self.crossOriginIsolated ? 'is' : 'is not'} cross-origin isolated.`;
   if (info.fallbackReason !== undefined) {
     $('backend-warning').hidden = false;

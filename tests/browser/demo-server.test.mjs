@@ -55,6 +55,7 @@ test('serves dist/ and model files with their types, / redirects to the page', a
   const types = {
     '/dist/index.js': 'text/javascript; charset=utf-8',
     '/dist/wasm/qkv-simd.wasm': 'application/wasm',
+    '/dist/wasm/qkv-relaxed.wasm': 'application/wasm',
     '/tests/fixtures/gpt2-tiny/config.json': 'application/json',
     '/examples/browser/main.js': 'text/javascript; charset=utf-8',
   };
@@ -85,7 +86,7 @@ test('--no-isolation leaves the COOP/COEP headers out', async () => {
   assert.equal(res.headers.get('cross-origin-embedder-policy'), null);
 });
 
-test('in Chromium, the page it serves runs the threads build', async () => {
+test('in Chromium, the page it serves runs the relaxed-SIMD threads build; ?relaxedSimd=false the SIMD128 one', async () => {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -95,7 +96,11 @@ test('in Chromium, the page it serves runs the threads build', async () => {
     await page.goto(isolated.url);
     await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
-    assert.match(await page.textContent('#backend'), /qkv-simd-threads build/);
+    assert.match(await page.textContent('#backend'), /qkv-relaxed-threads build, \d+ threads?, relaxed SIMD, /);
+    await page.goto(`${isolated.url}?relaxedSimd=false`);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
+    assert.match(await page.textContent('#backend'),
+      /qkv-simd-threads build, \d+ threads?, SIMD128 \(no relaxed SIMD: env\.wasm\.relaxedSimd is false\), /);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

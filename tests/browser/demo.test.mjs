@@ -57,11 +57,11 @@ for (const isolation of ['isolated', 'plain']) {
     try {
       const backend = await page.textContent('#backend');
       if (isolation === 'isolated') {
-        assert.match(backend, /qkv-simd-threads build, 2 threads/);
+        assert.match(backend, /qkv-relaxed-threads build, 2 threads, relaxed SIMD, SIMD \w+;/);
         assert.match(backend, /page is cross-origin isolated/);
         assert.equal(await page.isVisible('#backend-warning'), false);
       } else {
-        assert.match(backend, /qkv-simd build, 1 thread,/);
+        assert.match(backend, /qkv-relaxed build, 1 thread, relaxed SIMD,/);
         assert.match(backend, /page is not cross-origin isolated/);
         assert.match(await page.textContent('#backend-warning'), /^qkv: running on one thread: the page is not cross-origin isolated/);
         assert.ok(warnings.some((w) => /qkv: running on one thread/.test(w)), 'the worker logs qkv\'s warning');

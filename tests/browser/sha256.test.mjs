@@ -57,7 +57,7 @@ async function hashInPage(isolation) {
   }
 }
 
-for (const [isolation, flavour] of [['plain', 'qkv-simd'], ['isolated', 'qkv-simd-threads']]) {
+for (const [isolation, flavour] of [['plain', 'qkv-relaxed'], ['isolated', 'qkv-relaxed-threads']]) {
   test(`${isolation} page: the wasm SHA-256 (${flavour}) equals node:crypto, and gitBlobSha1 gives git's oid`, async () => {
     const result = await hashInPage(isolation);
     assert.equal(result.flavour, flavour);

@@ -1,8 +1,9 @@
 // qkv bundled by Vite with no configuration: qkv is packed (npm pack) and
 // installed into a copy of the tiny app in tests/vite, which does
 // `import { loadModel } from 'qkv'`. `vite build` bundles it, the output is
-// served (isolated and not) and Chromium loads gpt2-tiny and generates; the
-// same app also runs under `vite dev`.
+// served (isolated and not) and Chromium loads gpt2-tiny and generates, on
+// the relaxed-SIMD builds (Chromium runs them) and, with ?relaxedSimd=false,
+// on the SIMD128 ones; the same app also runs under `vite dev`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,7 +22,16 @@ const appSrc = fileURLToPath(new URL('../vite/', import.meta.url));
 const project = fileURLToPath(new URL('./artifacts/vite-project/', import.meta.url));
 const outDir = fileURLToPath(new URL('./artifacts/vite-app/', import.meta.url));
 const appPath = 'tests/browser/artifacts/vite-app/index.html';
-const runtimeFiles = ['qkv-simd.mjs', 'qkv-simd.wasm', 'qkv-simd-threads.mjs', 'qkv-simd-threads.wasm', 'qkv-simd-threads.worker.js'];
+const runtimeFiles = ['qkv-simd', 'qkv-relaxed'].flatMap((stem) => [
+  `${stem}.mjs`, `${stem}.wasm`, `${stem}-threads.mjs`, `${stem}-threads.wasm`, `${stem}-threads.worker.js`,
+]);
+/** Requests for qkv's runtime files (either instruction set). */
+const isRuntime = (path) => /qkv-(simd|relaxed)/.test(path);
+/** [isolation, flavour, query] of the runs below: 'auto' (relaxed in Chromium) and relaxedSimd false (SIMD128). */
+const runs = [
+  ['isolated', 'qkv-relaxed-threads', ''], ['plain', 'qkv-relaxed', ''],
+  ['isolated', 'qkv-simd-threads', 'relaxedSimd=false'], ['plain', 'qkv-simd', 'relaxedSimd=false'],
+];
 const isolationHeaders = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /** The app as a user has it: its own package.json and qkv in node_modules, from the packed tarball. */
@@ -93,29 +103,32 @@ test('vite build emits every runtime file as a file of its own (none inlined, no
   assert.deepEqual(readdirSync(outDir).sort(), ['assets', 'index.html']);
 });
 
-for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 'qkv-simd']]) {
-  test(`the bundled app generates with gpt2-tiny, ${isolation} (${flavour}), no configuration`, async () => {
-    const run = await runApp(`${env.server.url}/${isolation}/${appPath}`);
+for (const [isolation, flavour, query] of runs) {
+  test(`the bundled app generates with gpt2-tiny, ${isolation} (${flavour}), no configuration${query && `, ?${query}`}`, async () => {
+    const run = await runApp(`${env.server.url}/${isolation}/${appPath}${query && `?${query}`}`);
     assertGenerated(run, flavour);
-    const runtime = run.requests.filter((p) => /qkv-simd/.test(p));
-    // The glue, its .wasm and (threads) the pool worker, all from the bundle's assets/.
-    const expected = flavour === 'qkv-simd-threads' ? ['qkv-simd-threads-', 'qkv-simd-threads.worker-'] : ['qkv-simd-'];
+    const runtime = run.requests.filter(isRuntime);
+    // The glue, its .wasm and (threads) the pool worker, all from the bundle's assets/; no other flavour's.
+    const expected = flavour.endsWith('-threads') ? [`${flavour}-`, `${flavour}.worker-`] : [`${flavour}-`];
     for (const stem of expected) assert.ok(runtime.some((p) => p.includes(`/vite-app/assets/${stem}`)), `${stem} in ${runtime}`);
     assert.ok(runtime.some((p) => p.endsWith('.wasm')), `a .wasm in ${runtime}`);
+    assert.deepEqual(runtime.filter((p) => !p.includes(`/vite-app/assets/${flavour}`)), []);
+    if (!flavour.endsWith('-threads')) assert.deepEqual(runtime.filter((p) => p.includes('-threads')), []);
     assert.deepEqual(runtime.filter((p) => !p.includes('/vite-app/assets/')), []);
     // qkv's JS came from the bundle, not from the repository's dist/.
     assert.deepEqual(run.requests.filter((p) => p.includes('/dist/')), []);
   });
 }
 
-for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 'qkv-simd']]) {
-  test(`the bundled app generates in qkv's own worker (WorkerEngine.create()), ${isolation} (${flavour})`, async () => {
-    const run = await runApp(`${env.server.url}/${isolation}/${appPath}?worker`);
+for (const [isolation, flavour, query] of runs) {
+  test(`the bundled app generates in qkv's own worker (WorkerEngine.create()), ${isolation} (${flavour})${query && `, ?${query}`}`, async () => {
+    const run = await runApp(`${env.server.url}/${isolation}/${appPath}?worker${query && `&${query}`}`);
     assertGenerated(run, flavour);
     assert.equal(run.result.worker, true);
     // The worker script and the runtime it loads, all from the bundle's assets/.
     assert.ok(run.requests.some((p) => /\/vite-app\/assets\/qkv-worker-[\w-]+\.js$/.test(p)), String(run.requests));
-    assert.deepEqual(run.requests.filter((p) => /qkv-simd/.test(p) && !p.includes('/vite-app/assets/')), []);
+    assert.ok(run.requests.some((p) => p.includes(`/vite-app/assets/${flavour}-`) && p.endsWith('.wasm')), String(run.requests));
+    assert.deepEqual(run.requests.filter((p) => isRuntime(p) && !p.includes('/vite-app/assets/')), []);
     assert.deepEqual(run.requests.filter((p) => p.includes('/dist/')), []);
   });
 }
@@ -133,7 +146,7 @@ function assertHashed({ result, errors, requests }, workerPath) {
   assert.equal(result.inBackground, true);
   assert.ok(requests.some((p) => workerPath.test(p)), String(requests));
   // The hashing worker's wasm is embedded: no .wasm fetched, not qkv's runtime either.
-  assert.deepEqual(requests.filter((p) => p.endsWith('.wasm') || /qkv-simd/.test(p)), []);
+  assert.deepEqual(requests.filter((p) => p.endsWith('.wasm') || isRuntime(p)), []);
   assert.deepEqual(errors, []);
 }
 
@@ -150,9 +163,9 @@ test('the bundled app generates from a copy of the runtime named by env.wasm.was
   for (const name of runtimeFiles) cpSync(join(repo, 'dist/wasm', name), join(outDir, 'qkv-wasm', name));
   try {
     const run = await runApp(`${env.server.url}/isolated/${appPath}?wasmPaths=./qkv-wasm/`);
-    assertGenerated(run, 'qkv-simd-threads');
-    const runtime = run.requests.filter((p) => /qkv-simd/.test(p));
-    for (const name of ['qkv-simd-threads.mjs', 'qkv-simd-threads.wasm', 'qkv-simd-threads.worker.js']) {
+    assertGenerated(run, 'qkv-relaxed-threads');
+    const runtime = run.requests.filter(isRuntime);
+    for (const name of ['qkv-relaxed-threads.mjs', 'qkv-relaxed-threads.wasm', 'qkv-relaxed-threads.worker.js']) {
       assert.ok(runtime.includes(`/isolated/tests/browser/artifacts/vite-app/qkv-wasm/${name}`), `${name} in ${runtime}`);
     }
     assert.deepEqual(runtime.filter((p) => !p.includes('/qkv-wasm/')), []);
@@ -161,7 +174,7 @@ test('the bundled app generates from a copy of the runtime named by env.wasm.was
   }
 });
 
-for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 'qkv-simd']]) {
+for (const [isolation, flavour] of [['isolated', 'qkv-relaxed-threads'], ['plain', 'qkv-relaxed']]) {
   test(`the app runs under vite dev (qkv pre-bundled), ${isolation} (${flavour}), on the page and in a worker, no configuration`, async () => {
     const dev = await createServer({
       root: project,
@@ -177,7 +190,7 @@ for (const [isolation, flavour] of [['isolated', 'qkv-simd-threads'], ['plain', 
       assertGenerated(run, flavour);
       // qkv itself came pre-bundled into node_modules/.vite/deps, the runtime from node_modules/qkv.
       assert.ok(run.requests.some((p) => p.startsWith('/node_modules/.vite/deps/qkv.js')), String(run.requests));
-      const runtime = run.requests.filter((p) => /qkv-simd/.test(p));
+      const runtime = run.requests.filter(isRuntime);
       assert.ok(runtime.includes(`/node_modules/qkv/dist/wasm/${flavour}.wasm`), String(runtime));
       // And in qkv's own worker, which the dev server serves as a worker module.
       const inWorker = await runApp(`${dev.resolvedUrls.local[0]}index.html?worker`);

@@ -1,3 +1,4 @@
+import { flavourFor } from './flavours.mjs';
 import { bertSuite } from './bert-suite.mjs';
 
-bertSuite({ numThreads: 1, flavour: 'qkv-simd' });
+bertSuite({ numThreads: 1, flavour: flavourFor(1) });

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startFixtureServer } from './fixture-server.mjs';
 import { cosine, folder, idNamingTokenizer, reference } from './fixtures.mjs';
+import { flavourFor, relaxedExpected } from './flavours.mjs';
 import { InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { parseArgs } from '../../dist/cli/args.js';
 import { LoadProgress } from '../../dist/cli/progress.js';
@@ -229,7 +230,10 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
   assert.equal(row('context'), `${llama.max_position_embeddings} positions`);
   assert.equal(row('dtype'), 'f32 in memory (checkpoint F32)');
   assert.match(row('weights'), /^16\.7 MB in wasm memory \(files 16\.7 MB\)$/);
-  assert.match(row('runtime'), /^qkv-simd(-threads)?, \d+ thread\(s\) of \d+ started, SIMD \w+$/);
+  const cores = Math.min(availableParallelism(), 8);
+  assert.match(row('runtime'), new RegExp(`^${flavourFor(cores)}, ${cores} thread\\(s\\) of ${cores} started, SIMD \\w+$`));
+  // Node.js 20 without --experimental-wasm-relaxed-simd has none.
+  assert.equal(row('relaxed SIMD'), relaxedExpected ? 'yes' : 'no: this engine lacks WebAssembly relaxed SIMD');
 
   // Sharded f16 checkpoint, q8 in memory, one thread; the progress bar totals both shards.
   const gpt2 = config('gpt2-tiny');
@@ -240,7 +244,7 @@ test('inspect reports the fixture\'s real numbers: config.json\'s shapes, the he
     [facts.architecture, facts.capabilities, facts.layers, facts.heads, facts.width, facts.ffnWidth, facts.vocab, facts.context],
     [gpt2.architectures[0], ['generate'], gpt2.n_layer, gpt2.n_head, gpt2.n_embd, 4 * gpt2.n_embd, gpt2.vocab_size, gpt2.n_positions]);
   assert.equal(facts.parameters, headerParameters(join(folder('gpt2-tiny'), 'model.safetensors')));
-  assert.deepEqual([facts.dtype, facts.checkpointDtypes, facts.flavour, facts.threads], ['q8', ['F16'], 'qkv-simd', 1]);
+  assert.deepEqual([facts.dtype, facts.checkpointDtypes, facts.flavour, facts.relaxedSimd, facts.threads], ['q8', ['F16'], flavourFor(1), relaxedExpected, 1]);
   assert.ok(facts.weightBytes > 0 && facts.weightBytes < facts.fileBytes, 'q8 holds less than the f16 files');
   const bars = sharded.stderr.trimEnd().split('\n');
   assert.equal(bars.length, 2);
@@ -305,7 +309,8 @@ test('bench prints the load time and positive prefill and decode rates (encode f
     qkv('bench', 'tests/fixtures/gpt2-tiny', '--tokens', '8', '--runs', '2', '--json', '--quiet'),
   ]);
   assert.equal(decoder.code, 0, decoder.stderr);
-  assert.match(decoder.stdout, /^runtime +qkv-simd, 1 thread\(s\), SIMD \w+$/m);
+  assert.match(decoder.stdout, new RegExp(`^runtime +${flavourFor(1)}, 1 thread\\(s\\), SIMD \\w+$`, 'm'));
+  assert.match(decoder.stdout, new RegExp(`^relaxed SIMD +${relaxedExpected ? 'yes' : 'no: '}`, 'm'));
   assert.match(decoder.stdout, /^load +[\d.]+ m?s$/m);
   for (const phase of ['prefill', 'decode']) {
     const [, rate] = decoder.stdout.match(new RegExp(`^${phase} +16 tokens: ([\\d.]+) tok/s \\(median of 1 run\\)$`, 'm'))
@@ -317,7 +322,30 @@ test('bench prints the load time and positive prefill and decode rates (encode f
   assert.ok(Number(encoder.stdout.match(/^encode +128 tokens: ([\d.]+) tok\/s/m)?.[1]) > 0, encoder.stdout);
   assert.equal(json.code, 0, json.stderr);
   const result = JSON.parse(json.stdout);
+  assert.equal(result.relaxedSimd, relaxedExpected);
   assert.ok(result.prefillTokensPerSecond > 0 && result.decodeTokensPerSecond > 0 && result.loadMs > 0, json.stdout);
+});
+
+test('--relaxed-simd off forces the SIMD128 build; on requires relaxed SIMD; other values are refused', async () => {
+  const [off, on, bad] = await Promise.all([
+    qkv('inspect', 'tests/fixtures/gpt2-tiny', '--json', '--quiet', '--threads', '2', '--relaxed-simd', 'off'),
+    qkv('inspect', 'tests/fixtures/gpt2-tiny', '--json', '--quiet', '--threads', '1', '--relaxed-simd', 'on'),
+    qkv('inspect', 'tests/fixtures/gpt2-tiny', '--relaxed-simd', 'maybe'),
+  ]);
+  assert.equal(off.code, 0, off.stderr);
+  const facts = JSON.parse(off.stdout);
+  assert.deepEqual([facts.flavour, facts.relaxedSimd, facts.relaxedSimdReason, facts.threads],
+    ['qkv-simd-threads', false, 'env.wasm.relaxedSimd is false', 2]);
+  if (relaxedExpected) {
+    assert.equal(on.code, 0, on.stderr);
+    assert.deepEqual([JSON.parse(on.stdout).flavour, JSON.parse(on.stdout).relaxedSimd], ['qkv-relaxed', true]);
+  } else {
+    assert.equal(on.code, 1);
+    assert.match(on.stderr, /^UnsupportedError: env\.wasm\.relaxedSimd is true, but this engine lacks WebAssembly relaxed SIMD; set it to 'auto'/);
+  }
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--relaxed-simd/);
+  assert.match(bad.stderr, /auto, on, off|auto.*on.*off/);
 });
 
 test('every model command names a path that is no model folder in one shape, without ENOENT / ENOTDIR', async () => {

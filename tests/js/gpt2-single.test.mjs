@@ -1,3 +1,4 @@
+import { flavourFor } from './flavours.mjs';
 import { gpt2Suite } from './gpt2-suite.mjs';
 
-gpt2Suite({ numThreads: 1, flavour: 'qkv-simd' });
+gpt2Suite({ numThreads: 1, flavour: flavourFor(1) });

@@ -1,3 +1,4 @@
+import { flavourFor } from './flavours.mjs';
 import { llamaSuite } from './llama-suite.mjs';
 
-llamaSuite({ numThreads: 1, flavour: 'qkv-simd' });
+llamaSuite({ numThreads: 1, flavour: flavourFor(1) });

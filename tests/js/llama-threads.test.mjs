@@ -1,3 +1,4 @@
+import { flavourFor } from './flavours.mjs';
 import { llamaSuite } from './llama-suite.mjs';
 
-llamaSuite({ numThreads: 2, flavour: 'qkv-simd-threads' });
+llamaSuite({ numThreads: 2, flavour: flavourFor(2) });

@@ -1,3 +1,4 @@
+import { flavourFor } from './flavours.mjs';
 import { runtimeSuite } from './runtime-suite.mjs';
 
-runtimeSuite({ numThreads: 1, flavour: 'qkv-simd' });
+runtimeSuite({ numThreads: 1, flavour: flavourFor(1) });

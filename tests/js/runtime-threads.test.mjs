@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { backendInfo, env, softmax } from '../../dist/index.js';
+import { flavourFor } from './flavours.mjs';
 import { maxRelativeError, softmaxReference, wave } from './reference.mjs';
 import { runtimeSuite } from './runtime-suite.mjs';
 
-runtimeSuite({ numThreads: 2, flavour: 'qkv-simd-threads' });
+runtimeSuite({ numThreads: 2, flavour: flavourFor(2) });
 
 test('numThreads can be lowered and raised again after start, and is capped with a warning', async (t) => {
   const warn = t.mock.method(console, 'warn', () => {});

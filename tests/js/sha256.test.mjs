@@ -7,9 +7,10 @@ import { test } from 'node:test';
 
 import { InvalidArgumentError } from '../../dist/index.js';
 import { createSha256, gitBlobSha1 } from '../../dist/io/sha256.js';
+import { flavourFor } from './flavours.mjs';
 import { chunking, feed, nodeSha256, randomBytes, sha256WasmSuite } from './sha256-suite.mjs';
 
-sha256WasmSuite({ numThreads: 1, flavour: 'qkv-simd' });
+sha256WasmSuite({ numThreads: 1, flavour: flavourFor(1) });
 
 test("'auto' and 'node' hash with node:crypto in Node.js, chunked or not", async () => {
   for (const implementation of [undefined, 'auto', 'node']) {

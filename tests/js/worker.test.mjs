@@ -21,6 +21,7 @@ import {
   WorkerEngine,
   WorkerModel,
 } from '../../dist/index.js';
+import { flavourFor } from './flavours.mjs';
 
 const gpt2 = reference('gpt2-tiny');
 const sotuFolder = new URL('../../examples/models/sotu-llama/', import.meta.url).pathname;
@@ -45,7 +46,7 @@ async function generated(m, prompt, options) {
 
 test('the worker runs the one-thread build and reports it', async () => {
   const info = await engine.backendInfo();
-  assert.equal(info.flavour, 'qkv-simd');
+  assert.equal(info.flavour, flavourFor(1));
   assert.equal(info.numThreads, 1);
   assert.ok(model instanceof WorkerModel);
   assert.equal(model.info.architecture, 'GPT2LMHeadModel');
@@ -264,7 +265,7 @@ test('two threads in the worker, from its settings', async () => {
   const threaded = await WorkerEngine.create({ numThreads: 2 });
   try {
     const info = await threaded.backendInfo();
-    assert.equal(info.flavour, 'qkv-simd-threads');
+    assert.equal(info.flavour, flavourFor(2));
     assert.equal(info.numThreads, 2);
     const m = await threaded.loadModel(folder('gpt2-tiny'));
     const prompt = gpt2.prompts[0];

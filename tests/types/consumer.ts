@@ -32,6 +32,7 @@ import {
   backendInfo,
   // types
   type Env,
+  type RelaxedSimdSetting,
   type WasmEnv,
   type BackendInfo,
   type Flavour,
@@ -97,21 +98,30 @@ export async function runtime(): Promise<number> {
   const wasm: WasmEnv = settings.wasm;
   wasm.numThreads = 0;
   wasm.wasmPaths = undefined;
+  const relaxed: RelaxedSimdSetting = wasm.relaxedSimd;
+  wasm.relaxedSimd = relaxed === 'auto' ? false : 'auto';
+  wasm.relaxedSimd = true;
+  // @ts-expect-error relaxedSimd is 'auto', true or false
+  wasm.relaxedSimd = 'on';
   settings.useBrowserCache = false;
   // @ts-expect-error env.wasm is readonly
   settings.wasm = wasm;
 
   const info: BackendInfo = await backendInfo();
   const flavour: Flavour = info.flavour;
+  const flavours: Flavour[] = ['qkv-simd', 'qkv-simd-threads', 'qkv-relaxed', 'qkv-relaxed-threads'];
   // @ts-expect-error a flavour qkv does not ship
   const noSuchFlavour: Flavour = 'qkv-simd-relaxed';
   const reason: string | undefined = info.fallbackReason;
+  const relaxedSimd: boolean = info.relaxedSimd;
+  const whyNotRelaxed: string | undefined = info.relaxedSimdReason;
 
   const options: SoftmaxOptions = { rows: 2 };
   const probs: Float32Array = await softmax(new Float32Array([1, 2, 3, 4]), options);
   const fromArray: Float32Array = await softmax([1, 2, 3, 4] as const);
   notAny(probs, false);
-  return probs.length + fromArray.length + flavour.length + noSuchFlavour.length + (reason ?? '').length;
+  return probs.length + fromArray.length + flavour.length + noSuchFlavour.length + (reason ?? '').length +
+    flavours.length + Number(relaxedSimd) + (whyNotRelaxed ?? '').length;
 }
 
 // --- errors ---------------------------------------------------------------------
@@ -329,7 +339,7 @@ export async function pipelines(folder: string): Promise<string> {
 
 // --- WorkerEngine, WorkerModel, serveWorker --------------------------------------
 export async function generateInWorker(signal: AbortSignal): Promise<string> {
-  const settings: WorkerSettings = { numThreads: 0, useBrowserCache: true };
+  const settings: WorkerSettings = { numThreads: 0, useBrowserCache: true, relaxedSimd: false };
   const engineOptions: WorkerEngineOptions = settings;
   const engine: WorkerEngine = await WorkerEngine.create(engineOptions);
   const info: BackendInfo = await engine.backendInfo();

@@ -6,6 +6,8 @@
 // (WorkerEngine.create()), which Vite bundles as a worker of its own. With
 // ?sha256 it hashes bytes with qkv's background SHA-256 (the hash that loads
 // by Hub id verify downloads with), whose worker and embedded wasm Vite bundles.
+// With ?relaxedSimd=false qkv runs its SIMD128 build (on the page or in the
+// worker) instead of the relaxed-SIMD one Chromium can run.
 import { WorkerEngine, backendInfo, env, loadModel } from 'qkv';
 
 /** The bytes ?sha256 hashes (tests/browser/vite.test.mjs makes the same). */
@@ -29,7 +31,9 @@ async function run() {
   if (query.has('sha256')) return hashBytes();
   const wasmPaths = query.get('wasmPaths');
   if (wasmPaths !== null) env.wasm.wasmPaths = wasmPaths;
-  const engine = query.has('worker') ? await WorkerEngine.create() : undefined;
+  const settings = query.get('relaxedSimd') === 'false' ? { relaxedSimd: false } : {};
+  if (settings.relaxedSimd === false) env.wasm.relaxedSimd = false;
+  const engine = query.has('worker') ? await WorkerEngine.create(settings) : undefined;
   const info = await (engine ?? { backendInfo }).backendInfo();
   // The repository's tests/fixtures/: three folders up from the build output
   // the tests serve; the dev server test serves tests/ as its public folder.

@@ -1,19 +1,27 @@
 /**
- * Loads the wasm runtime once per JS realm and picks its flavour:
- * `qkv-simd-threads` when more than one thread is wanted and the platform
+ * Loads the wasm runtime once per JS realm and picks its flavour: the
+ * `-threads` build when more than one thread is wanted and the platform
  * allows SharedArrayBuffer (Node.js, or a cross-origin isolated page/worker),
- * `qkv-simd` otherwise, with a one-time warning when threads were wanted.
+ * the one-thread build otherwise, with a one-time warning when threads were
+ * wanted; and `qkv-relaxed*` where the engine runs relaxed SIMD correctly
+ * (see relaxed-simd.ts) unless env.wasm.relaxedSimd is false, `qkv-simd*`
+ * (SIMD128) otherwise.
  */
 import { env, onNumThreadsChange } from './env.js';
 import { InternalError, throwStatus, QkvError, UnsupportedError } from './errors.js';
 import { isNode, locationHref } from './platform.js';
+import { relaxedSimdUnsupportedReason } from './relaxed-simd.js';
 import type { QkvModuleFactory, QkvModuleOptions, QkvWasmModule } from './wasm-module.js';
 
-export type Flavour = 'qkv-simd' | 'qkv-simd-threads';
+export type Flavour = 'qkv-simd' | 'qkv-simd-threads' | 'qkv-relaxed' | 'qkv-relaxed-threads';
 
 export interface BackendInfo {
   /** The wasm build in use. */
   flavour: Flavour;
+  /** Whether that build is a relaxed-SIMD one (`qkv-relaxed*`). */
+  relaxedSimd: boolean;
+  /** Why the SIMD128 build runs instead of the relaxed-SIMD one, if it does. */
+  relaxedSimdReason?: string;
   /** Threads kernels use now (the caller's thread included). */
   numThreads: number;
   /** Threads started at initialization: the most numThreads can be raised to. */
@@ -75,19 +83,49 @@ interface RuntimeUrls {
  * just reaches the static server, which ignores it.
  */
 function runtimeUrls(flavour: Flavour): RuntimeUrls {
-  if (flavour === 'qkv-simd-threads') {
-    return {
-      glue: new URL('./wasm/qkv-simd-threads.mjs', import.meta.url),
-      files: {
-        'qkv-simd-threads.wasm': new URL('./wasm/qkv-simd-threads.wasm', import.meta.url),
-        'qkv-simd-threads.worker.js': new URL('./wasm/qkv-simd-threads.worker.js?no-inline', import.meta.url),
-      },
-    };
+  switch (flavour) {
+    case 'qkv-relaxed-threads':
+      return {
+        glue: new URL('./wasm/qkv-relaxed-threads.mjs', import.meta.url),
+        files: {
+          'qkv-relaxed-threads.wasm': new URL('./wasm/qkv-relaxed-threads.wasm', import.meta.url),
+          'qkv-relaxed-threads.worker.js': new URL('./wasm/qkv-relaxed-threads.worker.js?no-inline', import.meta.url),
+        },
+      };
+    case 'qkv-relaxed':
+      return {
+        glue: new URL('./wasm/qkv-relaxed.mjs', import.meta.url),
+        files: { 'qkv-relaxed.wasm': new URL('./wasm/qkv-relaxed.wasm', import.meta.url) },
+      };
+    case 'qkv-simd-threads':
+      return {
+        glue: new URL('./wasm/qkv-simd-threads.mjs', import.meta.url),
+        files: {
+          'qkv-simd-threads.wasm': new URL('./wasm/qkv-simd-threads.wasm', import.meta.url),
+          'qkv-simd-threads.worker.js': new URL('./wasm/qkv-simd-threads.worker.js?no-inline', import.meta.url),
+        },
+      };
+    case 'qkv-simd':
+      return {
+        glue: new URL('./wasm/qkv-simd.mjs', import.meta.url),
+        files: { 'qkv-simd.wasm': new URL('./wasm/qkv-simd.wasm', import.meta.url) },
+      };
   }
-  return {
-    glue: new URL('./wasm/qkv-simd.mjs', import.meta.url),
-    files: { 'qkv-simd.wasm': new URL('./wasm/qkv-simd.wasm', import.meta.url) },
-  };
+}
+
+/**
+ * Whether to run a relaxed-SIMD build, by env.wasm.relaxedSimd and the
+ * engine: `reason` says why not when it is not used.
+ */
+function chooseRelaxedSimd(): { relaxed: boolean; reason?: string } {
+  const setting = env.wasm.relaxedSimd;
+  if (setting === false) return { relaxed: false, reason: 'env.wasm.relaxedSimd is false' };
+  const unsupported = relaxedSimdUnsupportedReason();
+  if (unsupported === undefined) return { relaxed: true };
+  if (setting === true) {
+    throw new UnsupportedError(`env.wasm.relaxedSimd is true, but ${unsupported}; set it to 'auto' to fall back to SIMD128`);
+  }
+  return { relaxed: false, reason: unsupported };
 }
 
 /** Whether any runtime file is not where the glue looks for it: next to itself, under its own name. */
@@ -144,6 +182,7 @@ export class Backend {
         'qkv needs WebAssembly SIMD (tested in Node.js 20 and Chromium), which this runtime lacks',
       );
     }
+    const simd = chooseRelaxedSimd();
     const cores = await coreCount();
     const cap = Math.min(cores, MAX_THREADS);
     let requested = env.wasm.numThreads === 0 ? cap : env.wasm.numThreads;
@@ -162,7 +201,7 @@ export class Backend {
         console.warn(`qkv: running on one thread: ${fallbackReason}.`);
       }
     }
-    const flavour: Flavour = threads > 1 ? 'qkv-simd-threads' : 'qkv-simd';
+    const flavour: Flavour = `qkv-${simd.relaxed ? 'relaxed' : 'simd'}${threads > 1 ? '-threads' : ''}`;
     const { factory, locate } = await importFactory(flavour);
     const module = await factory({
       ...locate,
@@ -176,10 +215,12 @@ export class Backend {
     const started = module.threadInfo();
     const info: BackendInfo = {
       flavour,
+      relaxedSimd: simd.relaxed,
       numThreads: started.threadLimit,
       maxThreads: started.workersCreated + 1,
       simd: module.simdTarget(),
     };
+    if (simd.reason !== undefined) info.relaxedSimdReason = simd.reason;
     if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
     const backend = new Backend(module, info);
     onNumThreadsChange((n) => backend.applyNumThreads(n));

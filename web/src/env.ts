@@ -21,7 +21,21 @@ export interface WasmEnv {
    * first initialized.
    */
   wasmPaths: string | undefined;
+  /**
+   * Which wasm build to run, by WebAssembly relaxed SIMD (the int8 dot
+   * product and fused multiply-add instructions). `'auto'` (default): the
+   * qkv-relaxed builds where the engine runs relaxed SIMD correctly (Chrome
+   * and Edge 114+, Node.js 22+), the qkv-simd (SIMD128) builds elsewhere
+   * (Firefox, Safari, Node.js 20). `false`: always the SIMD128 builds. `true`:
+   * the relaxed builds or, where the engine lacks them, an UnsupportedError
+   * when qkv initializes (as ONNX Runtime Web's `env.wasm.simd = 'relaxed'`
+   * fails there). Read once, when the runtime is first initialized.
+   */
+  relaxedSimd: RelaxedSimdSetting;
 }
+
+/** The values of `env.wasm.relaxedSimd`. */
+export type RelaxedSimdSetting = boolean | 'auto';
 
 export interface Env {
   readonly wasm: WasmEnv;
@@ -72,6 +86,7 @@ export function onNumThreadsChange(listener: Listener | undefined): void {
 }
 
 let numThreads = 0;
+let relaxedSimd: RelaxedSimdSetting = 'auto';
 
 const wasm: WasmEnv = {
   get numThreads(): number {
@@ -85,6 +100,15 @@ const wasm: WasmEnv = {
     numThreadsListener?.(value);
   },
   wasmPaths: undefined,
+  get relaxedSimd(): RelaxedSimdSetting {
+    return relaxedSimd;
+  },
+  set relaxedSimd(value: RelaxedSimdSetting) {
+    if (typeof value !== 'boolean' && value !== 'auto') {
+      throw new InvalidArgumentError(`env.wasm.relaxedSimd must be 'auto', true or false, got ${JSON.stringify(value) ?? String(value)}`);
+    }
+    relaxedSimd = value;
+  },
 };
 
 let useBrowserCache = true;

@@ -3,7 +3,7 @@
  * WebAssembly core. See README.md for the API.
  */
 export { env } from './env.js';
-export type { Env, WasmEnv } from './env.js';
+export type { Env, RelaxedSimdSetting, WasmEnv } from './env.js';
 export {
   QkvError,
   InvalidArgumentError,

@@ -29,9 +29,12 @@ async function generateCountingTicks(model, prompt, options) {
 }
 
 async function run() {
-  const numThreads = Number(new URLSearchParams(location.search).get('threads'));
+  const query = new URLSearchParams(location.search);
+  const numThreads = Number(query.get('threads'));
+  // ?relaxed=false: env.wasm.relaxedSimd in the worker's settings (the SIMD128 build there).
+  const relaxed = query.get('relaxed');
   const ref = await (await fetch(`${fixture}reference.json`)).json();
-  const engine = await WorkerEngine.create({ numThreads });
+  const engine = await WorkerEngine.create(relaxed === null ? { numThreads } : { numThreads, relaxedSimd: relaxed === 'true' });
   const info = await engine.backendInfo();
   const progress = [];
   const model = await engine.loadModel(fixture, { onProgress: (p) => progress.push(p.status) });

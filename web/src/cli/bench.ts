@@ -6,7 +6,7 @@
 import { hasCapability } from '../capabilities.js';
 import { backendInfo, type Model } from '../index.js';
 import type { Command } from './command.js';
-import { formatBytes, formatMs, formatRate, formatTable } from './format.js';
+import { formatBytes, formatMs, formatRate, formatTable, relaxedSimdLine } from './format.js';
 import { openModel } from './load.js';
 
 export const benchCommand: Command = {
@@ -49,7 +49,7 @@ export const benchCommand: Command = {
       if (args.flag('json')) {
         const out = {
           model: source, architecture: info.architecture, dtype: info.dtype, weightBytes: info.weightBytes,
-          flavour: runtime.flavour, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
+          flavour: runtime.flavour, relaxedSimd: runtime.relaxedSimd, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
           [encodes ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
           ...(decode === undefined ? {} : { decodeTokensPerSecond: decode }),
         };
@@ -60,6 +60,7 @@ export const benchCommand: Command = {
       const rows: [string, string][] = [
         ['model', `${source} (${info.architecture}, ${info.dtype}, ${formatBytes(info.weightBytes)})`],
         ['runtime', `${runtime.flavour}, ${runtime.numThreads} thread(s), SIMD ${runtime.simd}`],
+        ['relaxed SIMD', relaxedSimdLine(runtime)],
         ['load', formatMs(loadMs)],
       ];
       if (decode === undefined) {

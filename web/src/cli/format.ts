@@ -1,5 +1,5 @@
 /** Number and error formatting shared by the CLI's commands. Decimal units, as file managers and `ls -h --si` show sizes. */
-import { QkvError } from '../index.js';
+import { QkvError, type BackendInfo } from '../index.js';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
@@ -23,6 +23,11 @@ export function formatRate(tokensPerSecond: number): string {
 
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+/** Whether the relaxed-SIMD build runs, and why not when it does not. */
+export function relaxedSimdLine(info: BackendInfo): string {
+  return info.relaxedSimd ? 'yes' : `no: ${info.relaxedSimdReason ?? 'not used'}`;
 }
 
 /** Rows of [label, value] as an aligned two-column block. */

@@ -5,7 +5,7 @@
 import { backendInfo } from '../index.js';
 import type { Command } from './command.js';
 import { join, readJson, summarizeWeights } from './checkpoint.js';
-import { formatBytes, formatCount, formatMs, formatTable } from './format.js';
+import { formatBytes, formatCount, formatMs, formatTable, relaxedSimdLine } from './format.js';
 import { modelFolder, openModel } from './load.js';
 
 export const inspectCommand: Command = {
@@ -53,6 +53,8 @@ export const inspectCommand: Command = {
         weightBytes: info.weightBytes,
         fileBytes: weights.fileBytes,
         flavour: runtime.flavour,
+        relaxedSimd: runtime.relaxedSimd,
+        ...(runtime.relaxedSimdReason === undefined ? {} : { relaxedSimdReason: runtime.relaxedSimdReason }),
         threads: runtime.numThreads,
         maxThreads: runtime.maxThreads,
         simd: runtime.simd,
@@ -75,6 +77,7 @@ export const inspectCommand: Command = {
         ['dtype', `${facts.dtype} in memory (checkpoint ${facts.checkpointDtypes.join(', ')})`],
         ['weights', `${formatBytes(facts.weightBytes)} in wasm memory (files ${formatBytes(facts.fileBytes)})`],
         ['runtime', `${facts.flavour}, ${facts.threads} thread(s) of ${facts.maxThreads} started, SIMD ${facts.simd}`],
+        ['relaxed SIMD', relaxedSimdLine(runtime)],
         ['load time', formatMs(loadMs)],
       ])}\n`);
     } finally {

@@ -14,6 +14,7 @@ import { checkModelFolder } from '../sources/local-folder.js';
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32) or q8 (a quarter); fp32/fp16 as transformers.js names them" },
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build; more than the cores or 8 is capped with a warning)' },
+  { name: 'relaxed-simd', type: 'string', choices: ['auto', 'on', 'off'], description: 'the relaxed-SIMD build (int8 dot products, fused multiply-add): auto (default) where this Node.js runs it correctly (22 and later), off = the SIMD128 build, on = relaxed or an error' },
   { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
   { name: 'offline', type: 'boolean', description: 'Hub ids from the cache only, no network (as HF_HUB_OFFLINE=1)' },
   { name: 'quiet', type: 'boolean', description: 'no progress bar or timing lines on stderr' },
@@ -30,10 +31,12 @@ export function dtypeOf(args: ParsedArgs): DtypeChoice {
   return parseDtype(args.string('dtype'), '--'); // the parser checked the choices
 }
 
-/** Must run before the runtime starts: the thread count is fixed when it does. --offline applies here too. */
+/** Must run before the runtime starts: the thread count and build are fixed when it does. --offline applies here too. */
 export function applyThreads(args: ParsedArgs): void {
   const threads = args.number('threads');
   if (threads !== undefined) env.wasm.numThreads = threads;
+  const relaxed = args.string('relaxed-simd');
+  if (relaxed !== undefined) env.wasm.relaxedSimd = relaxed === 'auto' ? 'auto' : relaxed === 'on';
   if (args.flag('offline')) env.allowRemoteModels = false;
 }
 

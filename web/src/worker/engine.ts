@@ -44,7 +44,7 @@ export class WorkerEngine {
   /**
    * Drives a worker that runs serveWorker(): a module Web Worker, or a
    * Node.js worker_threads Worker. Settings apply to the worker's `env`
-   * (numThreads, wasmPaths, useBrowserCache) before qkv starts there.
+   * (numThreads, wasmPaths, relaxedSimd, useBrowserCache) before qkv starts there.
    */
   constructor(worker: WorkerLike, settings: WorkerEngineOptions = {}) {
     this.endpoint = endpointOf(worker);
@@ -52,7 +52,8 @@ export class WorkerEngine {
       if (isReply(data)) this.receive(data);
     }, (error) => this.fail(error));
     this.endpoint.keepAlive?.(false);
-    void this.request('init', undefined, settings).result.catch(() => {});
+    // A setting the worker's env refuses (a named error) fails this engine's every call, as it would fail qkv's start.
+    void this.request('init', undefined, settings).result.catch((e: unknown) => this.fail(e instanceof Error ? e : new QkvError('internal', String(e))));
   }
 
   /** Starts qkv's own worker script (shipped next to this file) and drives it. */

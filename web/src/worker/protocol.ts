@@ -8,6 +8,7 @@
  * the protocol has no versioning.
  */
 import type { BackendInfo } from '../backend.js';
+import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
   HubError,
@@ -30,6 +31,7 @@ import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } f
 export interface WorkerSettings {
   numThreads?: number;
   wasmPaths?: string;
+  relaxedSimd?: RelaxedSimdSetting;
   useBrowserCache?: boolean;
 }
 

@@ -125,6 +125,7 @@ class WorkerServer {
     init: async (settings) => {
       if (settings.numThreads !== undefined) env.wasm.numThreads = settings.numThreads;
       if (settings.wasmPaths !== undefined) env.wasm.wasmPaths = settings.wasmPaths;
+      if (settings.relaxedSimd !== undefined) env.wasm.relaxedSimd = settings.relaxedSimd;
       if (settings.useBrowserCache !== undefined) env.useBrowserCache = settings.useBrowserCache;
       return { data: null };
     },
