@@ -2,7 +2,8 @@
 # Runs the kernel benchmarks side by side in one go and writes their JSON
 # lines to bench/out/kernels.jsonl; `node bench/summarize.mjs` turns that file
 # into the tables of bench/RESULTS.md.
-#   qkv in wasm (one-thread and pthreads flavours, under Node),
+#   qkv in wasm (one-thread and pthreads flavours, under Node; the relaxed-SIMD
+#   builds under Node 24, tagged platform "wasm-relaxed"),
 #   XNNPACK in wasm (@tensorflow/tfjs-backend-wasm matMul), 1 and 2 threads,
 #   qkv and XNNPACK natively.
 # Usage: bash bench/run.sh [--quick]   (--quick: wasm GEMM and tfjs only)
@@ -21,12 +22,17 @@ log=$out/kernels.jsonl
 
 configure_wasm build/bench-wasm -DQKV_BUILD_BENCH=ON -DQKV_BUILD_TESTS=OFF
 configure_wasm build/bench-wasm-threads -DQKV_BUILD_BENCH=ON -DQKV_BUILD_TESTS=OFF -DQKV_WASM_THREADS=ON
+configure_wasm_relaxed build/bench-wasm-relaxed -DQKV_BUILD_BENCH=ON -DQKV_BUILD_TESTS=OFF
+configure_wasm_relaxed build/bench-wasm-relaxed-threads -DQKV_BUILD_BENCH=ON -DQKV_BUILD_TESTS=OFF -DQKV_WASM_THREADS=ON
 configure_native build/bench-native -DQKV_BUILD_BENCH=ON -DQKV_BUILD_TESTS=OFF
-for dir in build/bench-wasm build/bench-wasm-threads build/bench-native; do
+for dir in build/bench-wasm build/bench-wasm-threads build/bench-wasm-relaxed build/bench-wasm-relaxed-threads \
+  build/bench-native; do
   cmake --build "$dir" -j"$jobs" --target gemm_bench f32_attn_bench elementwise_bench >/dev/null
 done
 
 wasm() { node --no-experimental-fetch "$@"; }
+# Node 20's relaxed SIMD is wrong (docs/TOOLCHAIN.md §7): the relaxed builds run on Node 24.
+wasm_relaxed() { "$node24" --require scripts/no-global-fetch.cjs "$@"; }
 # run PLATFORM LABEL COMMAND...: progress to stderr; the command's JSON lines,
 # tagged with "platform" (wasm or native), to the log.
 run() {
@@ -38,10 +44,14 @@ run() {
 
 run wasm "qkv wasm gemm, 1 thread" wasm build/bench-wasm/bench/gemm_bench.js 1
 run wasm "qkv wasm gemm, 2 threads" wasm build/bench-wasm-threads/bench/gemm_bench.js 2
+run wasm-relaxed "qkv wasm relaxed-SIMD gemm, 1 thread" wasm_relaxed build/bench-wasm-relaxed/bench/gemm_bench.js 1
+run wasm-relaxed "qkv wasm relaxed-SIMD gemm, 2 threads" wasm_relaxed build/bench-wasm-relaxed-threads/bench/gemm_bench.js 2
 run wasm "tfjs-wasm (XNNPACK) matMul, 1 thread" node bench/js/tfjs-matmul.mjs 1
 run wasm "tfjs-wasm (XNNPACK) matMul, 2 threads" node bench/js/tfjs-matmul.mjs 2
 if [ "$quick" = 0 ]; then
   run wasm "qkv wasm attention, 1 and 2 threads" wasm build/bench-wasm-threads/bench/f32_attn_bench.js
+  run wasm-relaxed "qkv wasm relaxed-SIMD attention, 1 and 2 threads" \
+    wasm_relaxed build/bench-wasm-relaxed-threads/bench/f32_attn_bench.js
   run wasm "qkv wasm elementwise kernels" wasm build/bench-wasm/bench/elementwise_bench.js
   run native "qkv and XNNPACK native gemm, 1 thread" build/bench-native/bench/gemm_bench 1
   run native "qkv native gemm, 2 threads" build/bench-native/bench/gemm_bench 2

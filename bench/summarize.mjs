@@ -85,6 +85,32 @@ if (attn.length) {
   }
 }
 
+// The relaxed-SIMD builds (run under Node 24) against the SIMD128 ones, kernel by kernel.
+const relaxed = rows.filter((r) => r.platform === 'wasm-relaxed' && r.engine === 'qkv' && 'gflops' in r);
+if (relaxed.length) {
+  out.push('\n### Relaxed SIMD vs SIMD128 in wasm, GFLOP/s (qkv GEMM/GEMV by weight type)\n');
+  out.push(table(
+    ['kernel', 'M×K×N', 'threads', 'SIMD128', 'relaxed', 'relaxed/SIMD128'],
+    relaxed.map((r) => {
+      const base = metric('wasm', r.name, r.shape, r.threads, 'gflops');
+      return [r.name, r.shape, r.threads, fmt(base), fmt(r.gflops), ratio(r.gflops, base)];
+    }),
+  ));
+}
+const relaxedAttn = rows.filter((r) => r.platform === 'wasm-relaxed' && r.name.startsWith('f32_attn') &&
+  r.engine.startsWith('simd'));
+if (relaxedAttn.length) {
+  out.push('\n### Fused attention, relaxed SIMD vs SIMD128 in wasm, GFLOP/s\n');
+  out.push(table(
+    ['kernel', 'shape', 'threads', 'SIMD128', 'relaxed', 'relaxed/SIMD128'],
+    relaxedAttn.map((r) => {
+      const base = rows.find((b) => b.platform === 'wasm' && b.name === r.name && b.shape === r.shape &&
+        b.threads === r.threads && b.engine.startsWith('simd'))?.gflops;
+      return [r.name.replace('f32_attn_', ''), r.shape, r.threads, fmt(base), fmt(r.gflops), ratio(r.gflops, base)];
+    }),
+  ));
+}
+
 const native = rows.filter((r) => r.platform === 'native' && r.name === 'gemm');
 if (native.length) {
   out.push('\n### GEMM / GEMV natively, GFLOP/s (qkv f32 vs XNNPACK fully-connected, Debian libxnnpack)\n');
