@@ -66,16 +66,32 @@ inline v128_t scale_add(v128_t sums, const float* scales, float x_scale, v128_t 
   return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), s), facc);
 }
 
+// The 4 rows' sums for block b of the group (q, x: the group's and x's starts).
+inline v128_t group_block(const int8_t* q, const int8_t* x, size_t b) {
+  const int8_t* w = q + b * kQ8RowGroup * kQ8BlockSize;
+  const SplitBlock xb = load_block(x + b * kSplitBlock);
+  return sum_each(row_block(w, xb), row_block(w + kQ8BlockSize, xb), row_block(w + 2 * kQ8BlockSize, xb),
+                  row_block(w + 3 * kQ8BlockSize, xb));
+}
+
 // The 4 rows' dot products with x (split by sign, kSplitBlock bytes per block).
+// Four blocks per pass, their float steps still in block order: 1.09x the
+// one-block loop on a 768x3072 GEMV, 1.15x on 1024x3072 (two row groups per
+// pass, sharing x, ran 0.85x: two weight streams).
 inline v128_t q8_group(size_t k, const int8_t* q, const float* scales, const int8_t* x,
                        const float* x_scales) {
   v128_t facc = wasm_f32x4_const_splat(0.0f);
-  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, scales += kQ8RowGroup) {
-    const SplitBlock xb = load_block(x + b * kSplitBlock);
-    const v128_t sums = sum_each(row_block(q, xb), row_block(q + kQ8BlockSize, xb),
-                                 row_block(q + 2 * kQ8BlockSize, xb), row_block(q + 3 * kQ8BlockSize, xb));
-    facc = scale_add(sums, scales, x_scales[b], facc);
+  const size_t blocks = q8_blocks(k);
+  size_t b = 0;
+  for (; b + 4 <= blocks; b += 4) {
+    const v128_t s0 = group_block(q, x, b), s1 = group_block(q, x, b + 1);
+    const v128_t s2 = group_block(q, x, b + 2), s3 = group_block(q, x, b + 3);
+    facc = scale_add(s0, scales + b * kQ8RowGroup, x_scales[b], facc);
+    facc = scale_add(s1, scales + (b + 1) * kQ8RowGroup, x_scales[b + 1], facc);
+    facc = scale_add(s2, scales + (b + 2) * kQ8RowGroup, x_scales[b + 2], facc);
+    facc = scale_add(s3, scales + (b + 3) * kQ8RowGroup, x_scales[b + 3], facc);
   }
+  for (; b < blocks; ++b) facc = scale_add(group_block(q, x, b), scales + b * kQ8RowGroup, x_scales[b], facc);
   return facc;
 }
 
