@@ -1,8 +1,9 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections, f32 / f16 / q8 weights.
-// Usage: gemm_bench [threads] [MxKxN]   (the wasm builds run under node);
+// Usage: gemm_bench [threads] [MxKxN] [type]   (the wasm builds run under node);
 // the optional shape runs that one shape only (any M, K, N: e.g. a model's
-// LM head, 1x640x262144 for Gemma 3 270M).
+// LM head, 1x640x262144 for Gemma 3 270M; "all" for every listed shape), the
+// optional weight type (f32, f16 or q8) that type only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <algorithm>
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
 #endif
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-0.1f, 0.1f);
-  const std::string only = argc > 2 ? argv[2] : "";
+  const std::string only = argc > 2 && std::string(argv[2]) != "all" ? argv[2] : "";
+  const std::string only_type = argc > 3 ? argv[3] : "";
   std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
   Shape other{};
   // A shape outside the list (e.g. a model's LM head) runs alone.
@@ -137,11 +139,13 @@ int main(int argc, char** argv) {
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
     for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
-      bench_qkv(s, type, pool.get(), threads, w, x, bias);
+      if (only_type.empty() || only_type == qkv::weight_type_name(type)) {
+        bench_qkv(s, type, pool.get(), threads, w, x, bias);
+      }
     }
-    if (s.n > 10000) bench_read(s, pool.get(), threads, w);
+    if (s.n > 10000 && only_type.empty()) bench_read(s, pool.get(), threads, w);
 #if defined(QKV_HAVE_XNNPACK)
-    if (threads == 1) bench_xnnpack(s, w, x, bias);
+    if (threads == 1 && only_type.empty()) bench_xnnpack(s, w, x, bias);
 #endif
   }
   return 0;

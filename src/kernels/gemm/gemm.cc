@@ -72,24 +72,44 @@ void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const
   });
 }
 
-// x quantized like the weights (the SIMD q8 kernel), then widened to int16 for
-// the i16 dot products of the q8 GEMV and GEMM. x8 holds q8_padded(k) values.
-void quantize_activations(size_t k, const float* x, int8_t* x8, int16_t* xq, float* x_scales) {
+// The form of x the q8 GEMV and GEMM read, 2 bytes per value either way: in
+// relaxed-SIMD builds its q8 values split by sign, for the relaxed int8 dot
+// product (q8_split_signs_row__relaxed); otherwise widened to int16, for the
+// i16 dot products.
+#if defined(__wasm_relaxed_simd__)
+using Q8X = int8_t;
+constexpr size_t kQ8XPerValue = 2;
+constexpr auto q8_gemv_ukernel = q8_gemv_ukernel__relaxed;
+constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__relaxed;
+#else
+using Q8X = int16_t;
+constexpr size_t kQ8XPerValue = 1;
+constexpr auto q8_gemv_ukernel = q8_gemv_ukernel__simd;
+constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__simd;
+#endif
+
+// x quantized like the weights (the SIMD q8 kernel), in the kernels' form
+// (kQ8XPerValue * q8_padded(k) values in xq). x8 holds q8_padded(k) values.
+void quantize_activations(size_t k, const float* x, int8_t* x8, Q8X* xq, float* x_scales) {
   f32_to_q8_row__simd(k, x, x8, x_scales);
+#if defined(__wasm_relaxed_simd__)
+  q8_split_signs_row__relaxed(k, x8, xq);
+#else
   for (size_t i = 0; i < q8_padded(k); ++i) xq[i] = x8[i];
+#endif
 }
 
 void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
   alignas(64) int8_t x8[kMaxQ8GemvK];
-  alignas(64) int16_t xq[kMaxQ8GemvK];
+  alignas(64) Q8X xq[kQ8XPerValue * kMaxQ8GemvK];
   alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize];
   quantize_activations(w.k, x, x8, xq, x_scales);
   const int8_t* q = static_cast<const int8_t*>(w.data);
   static_assert(16 % kQ8RowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
     const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
-    q8_gemv_ukernel__simd(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales + r0 * q8_blocks(w.k), xq, x_scales,
-                          bias ? bias + r0 : nullptr, y + r0);
+    q8_gemv_ukernel(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales + r0 * q8_blocks(w.k), xq, x_scales,
+                    bias ? bias + r0 : nullptr, y + r0);
   });
 }
 
@@ -134,13 +154,14 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 // bit for bit.
 void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
              const float* bias, float* y, size_t y_stride) {
-  const size_t padded = q8_padded(w.k), blocks = q8_blocks(w.k), groups = ceil_div(w.n, kQ8RowGroup);
-  std::vector<int16_t> xq(m * padded);
+  const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
+  const size_t groups = ceil_div(w.n, kQ8RowGroup);
+  std::vector<Q8X> xq(m * x_row);
   std::vector<float> x_scales(m * blocks);
   parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
-    std::vector<int8_t> x8(padded);
+    std::vector<int8_t> x8(q8_padded(w.k));
     for (size_t i = begin; i < end; ++i) {
-      quantize_activations(w.k, x + i * x_stride, x8.data(), xq.data() + i * padded,
+      quantize_activations(w.k, x + i * x_stride, x8.data(), xq.data() + i * x_row,
                            x_scales.data() + i * blocks);
     }
   });
@@ -150,9 +171,9 @@ void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
       const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
       for (size_t g = begin; g < end; ++g) {
         const size_t r0 = g * kQ8RowGroup;
-        q8_gemm_ukernel__simd(mr, std::min(kQ8RowGroup, w.n - r0), w.k, xq.data() + m0 * padded, padded,
-                              x_scales.data() + m0 * blocks, blocks, q + r0 * padded, w.scales + r0 * blocks,
-                              bias ? bias + r0 : nullptr, y + m0 * y_stride + r0, y_stride);
+        q8_gemm_ukernel(mr, std::min(kQ8RowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
+                        x_scales.data() + m0 * blocks, blocks, q + r0 * q8_padded(w.k),
+                        w.scales + r0 * blocks, bias ? bias + r0 : nullptr, y + m0 * y_stride + r0, y_stride);
       }
     }
   });

@@ -21,4 +21,12 @@ void q8_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* q, const float
 void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
                            const float* x_scales, const float* bias, float* y);
 
+#if defined(__wasm_relaxed_simd__)
+// Relaxed SIMD: the same outputs, bit for bit, as q8_gemv_ukernel__simd with
+// x (as int16) in xq; here x comes split by sign, 2 * q8_padded(k) values
+// (q8_split_signs_row__relaxed in q8/quant.h).
+void q8_gemv_ukernel__relaxed(size_t rows, size_t k, const int8_t* q, const float* scales, const int8_t* x_pn,
+                              const float* x_scales, const float* bias, float* y);
+#endif
+
 }  // namespace qkv

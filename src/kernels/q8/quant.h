@@ -26,4 +26,15 @@ void q8_to_f32_row__scalar(size_t k, const int8_t* q, const float* scales, float
 void f32_to_q8_row__simd(size_t k, const float* x, int8_t* q, float* scales);
 void q8_to_f32_row__simd(size_t k, const int8_t* q, const float* scales, float* y);
 
+#if defined(__wasm_relaxed_simd__)
+// A q8 row (values in [-127, 127], q8_padded(k) of them) by sign, as the
+// relaxed-SIMD q8 kernels read x: the relaxed int8 dot product
+// (i32x4.relaxed_dot_i8x16_i7x16_add) is exact only while its second operand
+// has the top bit clear, so x is kept as p = max(q, 0) and n = max(-q, 0),
+// both in [0, 127], and w · x = w · p - w · n. pn holds 2 * q8_padded(k)
+// values: per block, its 32 p then its 32 n. (A -128, which the quantizer
+// never writes, would give n = 127: off by one, but still never top-bit set.)
+void q8_split_signs_row__relaxed(size_t k, const int8_t* q, int8_t* pn);
+#endif
+
 }  // namespace qkv
