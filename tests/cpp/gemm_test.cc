@@ -12,6 +12,7 @@
 
 #include "gemm_tester.h"
 #include "kernel_cases.h"
+#include "kernels/common/madd.h"
 #include "kernels/f16-gemv/gemv.h"
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-gemv/gemv.h"
@@ -146,6 +147,33 @@ TEST(GemmUkernels, SimdMatchesScalar) {
       }
     }
   }
+}
+
+// madd, the f32 kernels' multiply-add (kernels/common/madd.h), rounds a * b + c
+// once (fused) or twice, nothing else: fused where hn::MulAdd is an FMA
+// (AVX2, AVX-512), unfused on SIMD128, either in the relaxed-SIMD build (the
+// engine's choice). a * b = 1 + 2^-11 + 2^-24 rounds (a tie, to even) to
+// 1 + 2^-11, so the unfused sum with c = -(1 + 2^-11) is 0 and the fused one
+// 2^-24.
+TEST(GemmUkernels, MaddRoundsOnceOrTwice) {
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<float> d;
+  const float a = 1.0f + 0x1.0p-12f, c = -(1.0f + 0x1.0p-11f);
+  std::vector<float> out(hn::Lanes(d));
+  hn::StoreU(madd(hn::Set(d, a), hn::Set(d, a), hn::Set(d, c)), d, out.data());
+  for (float r : out) {
+#if QKV_RELAXED_MADD
+    EXPECT_TRUE(r == 0.0f || r == 0x1.0p-24f) << r;
+#elif HWY_NATIVE_FMA
+    EXPECT_EQ(r, 0x1.0p-24f);
+#else
+    EXPECT_EQ(r, 0.0f);
+#endif
+  }
+  // Operands whose product and sum are exact in float: every form gives the exact value.
+  const float x = 1.5f, y = -2.25f, z = 0.375f;
+  hn::StoreU(madd(hn::Set(d, x), hn::Set(d, y), hn::Set(d, z)), d, out.data());
+  for (float r : out) EXPECT_EQ(r, -3.0f);
 }
 
 TEST(GemmUkernels, GemvAndQ8SimdMatchScalar) {

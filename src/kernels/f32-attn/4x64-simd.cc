@@ -27,7 +27,7 @@ HWY_INLINE void dot_4xn(size_t nv, const float* HWY_RESTRICT q, const T* k, size
     for (size_t t = 0; t < kKeys; ++t) kc[t] = load_kv(k + t * stride + 4 * c);
     for (size_t r = 0; r < kRows; ++r) {
       const V4 qc = hn::Load(d, q + r * kAttnMaxHeadDim + 4 * c);
-      for (size_t t = 0; t < kKeys; ++t) acc[r][t] = hn::MulAdd(qc, kc[t], acc[r][t]);
+      for (size_t t = 0; t < kKeys; ++t) acc[r][t] = madd(qc, kc[t], acc[r][t]);
     }
   }
   for (size_t t = 0; t < kKeys; ++t) {
@@ -52,7 +52,7 @@ HWY_INLINE void pv_4xc(const float* HWY_RESTRICT p, size_t n, const T* v, size_t
     for (size_t c = 0; c < kC; ++c) vc[c] = load_kv(v + 4 * c);
     for (size_t r = 0; r < kRows; ++r) {
       const V4 pr = hn::Set(d, p[kRows * t + r]);
-      for (size_t c = 0; c < kC; ++c) o[r][c] = hn::MulAdd(pr, vc[c], o[r][c]);
+      for (size_t c = 0; c < kC; ++c) o[r][c] = madd(pr, vc[c], o[r][c]);
     }
   }
   for (size_t r = 0; r < kRows; ++r) {
@@ -127,7 +127,7 @@ void attn_4rows(const AttnUkernelArgs& a) {
       block_sum = hn::Add(block_sum, e);
       hn::Store(e, d, p + kRows * t);
     }
-    sum = hn::MulAdd(sum, alpha, block_sum);
+    sum = madd(sum, alpha, block_sum);
     max = new_max;
 
     const V4 alphas[kRows] = {hn::Broadcast<0>(alpha), hn::Broadcast<1>(alpha), hn::Broadcast<2>(alpha),

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <limits>
 
+#include "kernels/common/madd.h"
 #include "kernels/f32-attn/attn.h"
 
 namespace qkv {
@@ -73,11 +74,11 @@ HWY_INLINE V4 exp2_nonpositive(V4 x) {
   const V4 f = hn::Sub(x, hn::Sub(shifted, magic));  // x - n, in [-0.5, 0.5]
   // 2^f: Chebyshev fit of degree 5, max relative error 8e-8 before rounding.
   V4 p = hn::Set(d, 0.00133908633f);
-  p = hn::MulAdd(p, f, hn::Set(d, 0.00967603177f));
-  p = hn::MulAdd(p, f, hn::Set(d, 0.0555035695f));
-  p = hn::MulAdd(p, f, hn::Set(d, 0.240221068f));
-  p = hn::MulAdd(p, f, hn::Set(d, 0.693147182f));
-  p = hn::MulAdd(p, f, hn::Set(d, 1.00000012f));
+  p = madd(p, f, hn::Set(d, 0.00967603177f));
+  p = madd(p, f, hn::Set(d, 0.0555035695f));
+  p = madd(p, f, hn::Set(d, 0.240221068f));
+  p = madd(p, f, hn::Set(d, 0.693147182f));
+  p = madd(p, f, hn::Set(d, 1.00000012f));
   // 2^n · 2^f: n << 23 added to the exponent field (n >= -125 keeps it normal).
   const auto bits = hn::Add(hn::BitCast(di, p), hn::ShiftLeft<23>(hn::BitCast(di, shifted)));
   return hn::IfThenElseZero(hn::Ge(x, hn::Set(d, -125.0f)), hn::BitCast(d, bits));
@@ -114,7 +115,7 @@ HWY_INLINE void dot_1xn(size_t nv, const float* HWY_RESTRICT q, const T* k, size
   for (size_t t = 0; t < kKeys; ++t) acc[t] = hn::Zero(d);
   for (size_t c = 0; c < num_vectors<kNV>(nv); ++c) {
     const V4 qc = hn::Load(d, q + 4 * c);
-    for (size_t t = 0; t < kKeys; ++t) acc[t] = hn::MulAdd(qc, load_kv(k + t * stride + 4 * c), acc[t]);
+    for (size_t t = 0; t < kKeys; ++t) acc[t] = madd(qc, load_kv(k + t * stride + 4 * c), acc[t]);
   }
   for (size_t t = 0; t < kKeys; t += 4) {
     hn::Store(sum_each(acc[t], acc[t + 1], acc[t + 2], acc[t + 3]), d, scores + t);
@@ -137,8 +138,7 @@ HWY_INLINE void row_scores(size_t nv, const float* HWY_RESTRICT q, const T* k, s
   // The last 1-3 keys, once per row: a horizontal sum each.
   for (size_t u = t; u < n; ++u) {
     V4 acc = hn::Zero(d);
-    for (size_t c = 0; c < nv; ++c)
-      acc = hn::MulAdd(hn::Load(d, q + 4 * c), load_kv(k + u * stride + 4 * c), acc);
+    for (size_t c = 0; c < nv; ++c) acc = madd(hn::Load(d, q + 4 * c), load_kv(k + u * stride + 4 * c), acc);
     scores[u] = hn::GetLane(hn::SumOfLanes(d, acc));
   }
   for (size_t u = n; u < t + 4; ++u) scores[u] = kNegInf;
@@ -150,7 +150,7 @@ HWY_INLINE void add_key_mask(const float* key_mask, size_t n, float* scores) {
   const V4 log2e = hn::Set(d, kLog2e);
   size_t t = 0;
   for (; t + 4 <= n; t += 4) {
-    hn::Store(hn::MulAdd(hn::LoadU(d, key_mask + t), log2e, hn::Load(d, scores + t)), d, scores + t);
+    hn::Store(madd(hn::LoadU(d, key_mask + t), log2e, hn::Load(d, scores + t)), d, scores + t);
   }
   for (; t < n; ++t) scores[t] += key_mask[t] * kLog2e;
 }
@@ -165,7 +165,7 @@ HWY_INLINE void pv_1xc(const float* HWY_RESTRICT p, size_t n, const T* v, size_t
   for (size_t c = 0; c < kC; ++c) o[c] = hn::Mul(hn::Load(d, acc + 4 * c), alpha);
   for (size_t t = 0; t < n; ++t, v += stride) {
     const V4 pt = hn::Set(d, p[t]);
-    for (size_t c = 0; c < kC; ++c) o[c] = hn::MulAdd(pt, load_kv(v + 4 * c), o[c]);
+    for (size_t c = 0; c < kC; ++c) o[c] = madd(pt, load_kv(v + 4 * c), o[c]);
   }
   for (size_t c = 0; c < kC; ++c) hn::Store(o[c], d, acc + 4 * c);
 }

@@ -1,4 +1,4 @@
-// Highway f32 GEMM microkernel: MR = 1..4 rows, each holding NR = 2 vectors
+// Highway f32 GEMM microkernel: MR = 1..kGemmMr rows, each holding NR = 2 vectors
 // of accumulators; one broadcast of A per row and k serves both vectors.
 #include <hwy/highway.h>
 
@@ -23,8 +23,8 @@ HWY_INLINE void gemm_rows(size_t nc, size_t kc, const float* a, size_t a_stride,
     w += w_stride;
     for (size_t m = 0; m < MR; ++m) {
       const V x = hn::Set(d, a[m * a_stride + k]);
-      acc0[m] = hn::MulAdd(x, b0, acc0[m]);
-      acc1[m] = hn::MulAdd(x, b1, acc1[m]);
+      acc0[m] = madd(x, b0, acc0[m]);
+      acc1[m] = madd(x, b1, acc1[m]);
     }
   }
   V init0 = hn::Zero(d), init1 = hn::Zero(d);
@@ -35,21 +35,24 @@ HWY_INLINE void gemm_rows(size_t nc, size_t kc, const float* a, size_t a_stride,
   }
 }
 
+// gemm_rows<mr> for a runtime mr in 1..MR.
+template <size_t MR>
+HWY_INLINE void gemm_rows_upto(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
+                               const float* w, size_t w_stride, const float* bias, float* c, size_t c_stride,
+                               bool accumulate) {
+  if constexpr (MR > 1) {
+    if (mr < MR)
+      return gemm_rows_upto<MR - 1>(mr, nc, kc, a, a_stride, w, w_stride, bias, c, c_stride, accumulate);
+  }
+  gemm_rows<MR>(nc, kc, a, a_stride, w, w_stride, bias, c, c_stride, accumulate);
+}
+
 }  // namespace
 
 void f32_gemm_ukernel_4xnr__simd(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
                                  const float* panel, size_t panel_stride, const float* bias, float* c,
                                  size_t c_stride, bool accumulate) {
-  switch (mr) {
-    case 1:
-      return gemm_rows<1>(nc, kc, a, a_stride, panel, panel_stride, bias, c, c_stride, accumulate);
-    case 2:
-      return gemm_rows<2>(nc, kc, a, a_stride, panel, panel_stride, bias, c, c_stride, accumulate);
-    case 3:
-      return gemm_rows<3>(nc, kc, a, a_stride, panel, panel_stride, bias, c, c_stride, accumulate);
-    default:
-      return gemm_rows<4>(nc, kc, a, a_stride, panel, panel_stride, bias, c, c_stride, accumulate);
-  }
+  gemm_rows_upto<kGemmMr>(mr, nc, kc, a, a_stride, panel, panel_stride, bias, c, c_stride, accumulate);
 }
 
 }  // namespace qkv

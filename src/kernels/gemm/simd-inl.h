@@ -2,9 +2,10 @@
 // f16-gemv, f16-f32-panel): partial-row loads and stores, the f16 panel load
 // and the GEMV over a group of interleaved panels (packed_layout.h), which the
 // f32 and f16 GEMVs instantiate. Native targets get AVX2/AVX-512, the product
-// wasm SIMD128. Each loop keeps many independent accumulators: wasm has no
-// FMA, so a mul+add chain per accumulator would otherwise leave the FP pipes
-// idle waiting on add latency.
+// wasm SIMD128 (or relaxed SIMD, whose madd may fuse: common/madd.h). Each
+// loop keeps many independent accumulators: SIMD128 has no FMA, so a mul+add
+// chain per accumulator would otherwise leave the FP pipes idle waiting on add
+// latency (and a fused one on FMA latency).
 #pragma once
 
 #include <hwy/highway.h>
@@ -12,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#include "kernels/common/madd.h"
 
 namespace qkv {
 namespace gemm_simd {
@@ -106,8 +109,8 @@ HWY_INLINE void gemv_panels(size_t nc, size_t k, const float* x, const Weights* 
         b0 = hn::LoadU(d, w);
         b1 = hn::LoadU(d, w + lanes);
       }
-      acc0[p] = hn::MulAdd(xv, b0, acc0[p]);
-      acc1[p] = hn::MulAdd(xv, b1, acc1[p]);
+      acc0[p] = madd(xv, b0, acc0[p]);
+      acc1[p] = madd(xv, b1, acc1[p]);
     }
   }
   if constexpr (kF16) {
