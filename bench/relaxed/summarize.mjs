@@ -21,6 +21,7 @@ for (const g of groups.values()) {
   if (!s.length || !r.length) continue;
   const pre = [median(s.map((x) => x.prefill_ms)), median(r.map((x) => x.prefill_ms))];
   const dec = [median(s.map((x) => x.decode_tok_s)), median(r.map((x) => x.decode_tok_s))];
-  console.log(`| ${g.engine} | ${g.name} | ${g.dtype} | ${g.threads} | ${Math.min(s.length, r.length)} | ${pre[0]} | ${pre[1]} | ` +
-    `${(pre[0] / pre[1]).toFixed(2)}× | ${dec[0]} | ${dec[1]} | ${(dec[1] / dec[0]).toFixed(2)}× |`);
+  console.log(`| ${g.engine} | ${g.name} | ${g.dtype} | ${g.threads} | ${Math.min(s.length, r.length)} | ` +
+    `${pre[0].toFixed(0)} | ${pre[1].toFixed(0)} | ${(pre[0] / pre[1]).toFixed(2)}× | ` +
+    `${dec[0].toFixed(1)} | ${dec[1].toFixed(1)} | ${(dec[1] / dec[0]).toFixed(2)}× |`);
 }
