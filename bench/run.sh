@@ -32,7 +32,7 @@ done
 
 wasm() { node --no-experimental-fetch "$@"; }
 # Node 20's relaxed SIMD is wrong (docs/TOOLCHAIN.md §7): the relaxed builds run on Node 24.
-wasm_relaxed() { "$node24" --require scripts/no-global-fetch.cjs "$@"; }
+wasm_relaxed() { "$node24" --require ./scripts/no-global-fetch.cjs "$@"; }
 # run PLATFORM LABEL COMMAND...: progress to stderr; the command's JSON lines,
 # tagged with "platform" (wasm or native), to the log.
 run() {
