@@ -269,12 +269,8 @@ TEST(Gemm, Q8PrefillRowsEqualTheDecodeGemvBitForBit) {
     for (float& v : w) v = dist(rng);
     for (float& v : x) v = dist(rng) * (1 + 10 * dist(rng) * dist(rng));  // rows of different scales
     for (float& v : b) v = dist(rng);
-    std::vector<uint8_t> data(packed_weights_bytes(WeightType::kQ8, n, k));
-    std::vector<float> scales(packed_scales_bytes(WeightType::kQ8, n, k) / 4);
-    ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, WeightType::kQ8,
-                             data.data(), scales.data(), nullptr)
-                    .ok());
-    const PackedWeights pw{WeightType::kQ8, n, k, data.data(), scales.data()};
+    const Q8PackedMatrix packed(w, n, k);
+    const PackedWeights pw = packed.weights();
     for (size_t threads : {1, 3}) {
       std::unique_ptr<ThreadPool> pool = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
       std::vector<float> prefill(m * n), decode(n);

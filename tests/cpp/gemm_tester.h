@@ -20,6 +20,27 @@
 
 namespace qkv {
 
+// A row-major [n, k] f32 matrix packed as q8, owned, for tests that call
+// gemm() themselves.
+class Q8PackedMatrix {
+ public:
+  Q8PackedMatrix(const std::vector<float>& w, size_t n, size_t k)
+      : n_(n),
+        k_(k),
+        data_(packed_weights_bytes(WeightType::kQ8, n, k)),
+        scales_(packed_scales_bytes(WeightType::kQ8, n, k) / sizeof(float)) {
+    EXPECT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, WeightType::kQ8,
+                             data_.data(), scales_.data(), nullptr)
+                    .ok());
+  }
+  PackedWeights weights() const { return {WeightType::kQ8, n_, k_, data_.data(), scales_.data()}; }
+
+ private:
+  size_t n_, k_;
+  std::vector<uint8_t> data_;
+  std::vector<float> scales_;
+};
+
 // q8 of one row as the spec in src/kernels/common/q8.h says, written
 // independently of the kernels: returns the dequantized values.
 inline std::vector<double> q8_spec_roundtrip(const std::vector<float>& row) {

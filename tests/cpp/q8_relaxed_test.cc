@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "gemm_tester.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/packed_layout.h"
 #include "kernels/q8-gemm/gemm.h"
@@ -76,12 +77,8 @@ TEST(Q8Extremes, GemmGivesTheExactIntegerSums) {
           const auto row = extreme_row(k, (xp + static_cast<int>(i)) % 5, i % 3 ? 1 : -1, rng);
           x.insert(x.end(), row.begin(), row.end());
         }
-        std::vector<uint8_t> data(packed_weights_bytes(WeightType::kQ8, n, k));
-        std::vector<float> scales(packed_scales_bytes(WeightType::kQ8, n, k) / sizeof(float));
-        ASSERT_TRUE(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, n, k, WeightType::kQ8,
-                                 data.data(), scales.data(), nullptr)
-                        .ok());
-        const PackedWeights pw{WeightType::kQ8, n, k, data.data(), scales.data()};
+        const Q8PackedMatrix packed(w, n, k);
+        const PackedWeights pw = packed.weights();
         for (size_t threads : {1, 3}) {
           std::unique_ptr<ThreadPool> pool = threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr;
           std::vector<float> y(m * n, -1.0f);
