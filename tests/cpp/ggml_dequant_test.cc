@@ -13,6 +13,7 @@
 #include "checkpoint_fixtures.h"
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/dequant.h"
+#include "kernels/ggml/to_q4.h"
 #include "kernels/ggml/to_q8.h"
 #include "kernels/q8/quant.h"
 
@@ -270,6 +271,46 @@ TEST(GgmlToQ8, ExactForQ8_0Q5_0Q4_0) {
       for (size_t i = 0; i < c.blocks.size(); ++i) expected_count += i % 34 >= 2 && c.blocks[i] == 0x80;
       EXPECT_GT(expected_count, 0u);
       EXPECT_EQ(min_count, expected_count);
+    }
+  }
+}
+
+// Q4_0, Q4_1 and Q4_K as q4 fields: float(d * q) + m with q read in q4's
+// nibble order gives ggml's values: the same bits for Q4_1 and Q4_K, equal
+// values for Q4_0 (whose zeros may differ in sign).
+TEST(GgmlToQ4, ExactForQ4_0Q4_1Q4_K) {
+  for (Type type : {Type::kQ4_0, Type::kQ4_1, Type::kQ4_K}) {
+    const char* name = ggml::type_traits(static_cast<uint32_t>(type))->name;
+    SCOPED_TRACE(name);
+    const Case& c = case_of(type);
+    std::vector<uint8_t> nibbles(c.k / 2);
+    std::vector<float> d(c.k / 32), m(c.k / 32), y(c.k);
+    switch (type) {
+      case Type::kQ4_0:
+        ggml::q4_0_to_q4_row(c.blocks.data(), c.k, nibbles.data(), d.data(), m.data());
+        break;
+      case Type::kQ4_1:
+        ggml::q4_1_to_q4_row(c.blocks.data(), c.k, nibbles.data(), d.data(), m.data());
+        break;
+      default:
+        ggml::q4_K_to_q4_row(c.blocks.data(), c.k, nibbles.data(), d.data(), m.data());
+        break;
+    }
+    for (size_t i = 0; i < c.k; ++i) {
+      const size_t b = i / 32, v = i % 32;
+      const int q = v < 16 ? nibbles[b * 16 + v] & 0x0F : nibbles[b * 16 + v - 16] >> 4;
+      const float dq = d[b] * static_cast<float>(q);
+      y[i] = dq + m[b];
+    }
+    if (type == Type::kQ4_0) {
+      size_t zeros = 0;
+      for (size_t i = 0; i < c.k; ++i) {
+        ASSERT_EQ(y[i], c.expected[i]) << "value " << i;
+        zeros += y[i] == 0.0f;
+      }
+      EXPECT_EQ(mismatches(y, c.expected, nullptr) <= zeros, true);
+    } else {
+      EXPECT_EQ(mismatches(y, c.expected, name), 0u);
     }
   }
 }
