@@ -315,5 +315,38 @@ TEST(GgmlToQ4, ExactForQ4_0Q4_1Q4_K) {
   }
 }
 
+// Q5_1 and Q5_K as q8 with an offset (float(d * q) + m per 32), Q6_K as q8
+// in blocks of 16 (scale * q): ggml's bits.
+TEST(GgmlToQ8, OffsetAndBlock16FormsAreExact) {
+  for (Type type : {Type::kQ5_1, Type::kQ5_K}) {
+    const char* name = ggml::type_traits(static_cast<uint32_t>(type))->name;
+    const Case& c = case_of(type);
+    std::vector<int8_t> q(c.k, 99);
+    std::vector<float> d(c.k / 32), m(c.k / 32), y(c.k);
+    if (type == Type::kQ5_1) {
+      ggml::q5_1_to_q8_offset_row(c.blocks.data(), c.k, q.data(), d.data(), m.data());
+    } else {
+      ggml::q5_K_to_q8_offset_row(c.blocks.data(), c.k, q.data(), d.data(), m.data());
+    }
+    for (size_t i = 0; i < c.k; ++i) {
+      ASSERT_GE(q[i], 0) << name;
+      ASSERT_LE(q[i], 31) << name;
+      const float dq = d[i / 32] * static_cast<float>(q[i]);
+      y[i] = dq + m[i / 32];
+    }
+    EXPECT_EQ(mismatches(y, c.expected, name), 0u);
+  }
+  const Case& c = case_of(Type::kQ6_K);
+  std::vector<int8_t> q(c.k, 99);
+  std::vector<float> scales(c.k / 16), y(c.k);
+  ggml::q6_K_to_q8_16_row(c.blocks.data(), c.k, q.data(), scales.data());
+  for (size_t i = 0; i < c.k; ++i) {
+    ASSERT_GE(q[i], -32);
+    ASSERT_LE(q[i], 31);
+    y[i] = scales[i / 16] * static_cast<float>(q[i]);
+  }
+  EXPECT_EQ(mismatches(y, c.expected, "q6_K"), 0u);
+}
+
 }  // namespace
 }  // namespace qkv

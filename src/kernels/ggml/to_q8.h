@@ -27,5 +27,18 @@ size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
 void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
 void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
 
+// The types q8 cannot hold exactly, in the int8 forms docs/GGML_QUANTS.md
+// proposes for them, as rows of fields (no kernel reads these yet):
+//
+// q8 with an offset, blocks of 32: value = float(d * q) + m, q in [0, 31]
+// (k values of q, k / 32 of d and of m). Q5_1: d, m as stored. Q5_K: each
+// sub-block of 32 with d = d * sc_j, m = -(dmin * m_j). ggml's bits.
+void q5_1_to_q8_offset_row(const void* blocks, int64_t k, int8_t* q, float* d, float* m);
+void q5_K_to_q8_offset_row(const void* blocks, int64_t k, int8_t* q, float* d, float* m);
+// q8 in blocks of 16: value = scales[i / 16] * q[i], q = q6 - 32 in
+// [-32, 31], scale = d * sc_j (exact in f32); k values, k / 16 scales.
+// ggml's bits.
+void q6_K_to_q8_16_row(const void* blocks, int64_t k, int8_t* q, float* scales);
+
 }  // namespace ggml
 }  // namespace qkv
