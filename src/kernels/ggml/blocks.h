@@ -1,7 +1,7 @@
 // ggml's tensor types, as GGUF files store them: the type ids, the block
-// layouts byte for byte as ggml's ggml-common.h declares them (block_q4_0,
-// block_q4_K, ...), and the per-type traits (name, values and bytes per
-// block) that ggml's type_traits table gives. Only the types qkv reads:
+// layouts byte for byte as ggml declares them (block_q4_0, block_q4_K, ...),
+// and the per-type traits (name, values and bytes per block) that ggml's
+// type_traits table gives. Only the types qkv reads:
 // F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K. The structs
 // hold only bytes (an f16 field is a Half: two bytes of IEEE binary16), so
 // they have alignment 1 and may be read in place at any address: blocks of
@@ -18,7 +18,7 @@
 namespace qkv {
 namespace ggml {
 
-// ggml_type ids (ggml.h's enum ggml_type; ids 4 and 5 were Q4_2/Q4_3, removed).
+// ggml_type ids (ggml's enum ggml_type; ids 4 and 5 were Q4_2/Q4_3, removed).
 enum class Type : uint32_t {
   kF32 = 0,
   kF16 = 1,

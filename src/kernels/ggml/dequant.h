@@ -1,7 +1,7 @@
 // ggml blocks -> f32, as ggml's reference dequantizers (dequantize_row_q4_0,
-// ..., dequantize_row_q6_K in ggml-quants.c, and ggml's f16/bf16 -> f32
-// conversions) define the values: the test oracles for every kernel that
-// reads GGUF blocks, and the loader's path for tensors it keeps in f32.
+// ..., dequantize_row_q6_K, and its f16/bf16 -> f32 conversions) define the
+// values: the test oracles for every kernel that reads GGUF blocks, and the
+// loader's path for tensors it keeps in f32.
 //
 // Each function reads k / block_values blocks (blocks.h) from `blocks`, at any
 // alignment, and writes k floats to y. k must be a multiple of the type's
