@@ -139,7 +139,8 @@ TEST(GgufHostile, NestedArrays) {
     return x;
   };
   GgufHeader h;
-  ASSERT_TRUE(parse(nested(4), &h).ok());
+  const Bytes four = nested(4);  // the header's views point into it
+  ASSERT_TRUE(parse(four, &h).ok());
   std::vector<GgufValue> level = gguf_array_elements(h.metadata[0].value);
   for (int i = 1; i < 4; ++i) {
     ASSERT_EQ(level.size(), 1u);
