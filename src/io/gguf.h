@@ -28,15 +28,17 @@
 // is known. When the prefix ends before the header does, the parse returns ok
 // with *need_bytes = N: read at least N bytes from the start of the file and
 // call again (N never exceeds the file size; a header that would run past the
-// end of the file is a format error naming the file size). JS reads 1 MiB,
-// then grows the prefix as asked.
+// end of the file is a format error naming the file size). The JS reader
+// (web/src/weights/gguf-header.ts) reads 1 MiB, then grows the prefix to at
+// least what is asked and at least double, so a header costs O(log) parses.
 //
 // Memory. Keys, string values and arrays are not copied: the header keeps
 // views into the prefix buffer (which must outlive it and not move) and file
 // offsets, so a 262k-string vocabulary costs nothing until a caller walks
 // it. Besides the prefix, a parse allocates one GgufKV per key and one
 // GgufTensorInfo per tensor (both counts capped below), plus two index arrays
-// for the uniqueness checks: a few MB at the caps, kilobytes for real files.
+// for the uniqueness checks: at most ~20 MB at the caps (~5 MB of pairs, ~13
+// MB of tensor infos), kilobytes for real files.
 #pragma once
 
 #include <cstddef>
