@@ -15,7 +15,7 @@ seconds=${2:-5}
 shift $(( $# >= 2 ? 2 : 1 ))
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$build/crashes"
-for target in json safetensors_header config checkpoint; do
+for target in json safetensors_header gguf_header config checkpoint; do
   if ((seconds >= 60)); then
     scratch="$build/corpus/$target"
   else

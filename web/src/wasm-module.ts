@@ -101,6 +101,42 @@ export interface Sha256Handle extends Handle {
   reset(): void;
 }
 
+/** One metadata pair located in the prefix (wasm-build/gguf_bindings.cc). */
+export interface GgufRawPair {
+  keyOffset: number;
+  keyBytes: number;
+  /** GGUF value type (0-12) and, for arrays, the element type. */
+  type: number;
+  elemType: number;
+  /** Arrays: elements; strings: bytes. */
+  count: number;
+  /** File offset and byte length of the payload (string bytes, array elements). */
+  offset: number;
+  bytes: number;
+  /** Scalars other than strings, decoded (BigInt for u64/i64). */
+  value?: number | bigint | boolean;
+}
+
+export interface GgufRawTensor {
+  name: string;
+  type: number;
+  typeName: string;
+  dims: number[];
+  offset: number;
+  nbytes: number;
+}
+
+/** parseGgufHeader's answer: more bytes needed, or the checked header. */
+export type GgufRawHeader = { need: number } | {
+  need?: undefined;
+  version: number;
+  alignment: number;
+  headerBytes: number;
+  dataOffset: number;
+  metadata: GgufRawPair[];
+  tensors: GgufRawTensor[];
+};
+
 export interface QkvWasmModule {
   ModelLoader: { create(configJson: string, dtype: string): LoaderHandle };
   Sha256Hasher: { create(): Sha256Handle };
@@ -115,6 +151,8 @@ export interface QkvWasmModule {
   setThreadLimit(limit: number): void;
   simdTarget(): string;
   softmaxRows(ptr: number, length: number, rows: number): void;
+  /** Parses the GGUF header in `length` bytes at `ptr`, the start of a file of `fileSize` bytes. */
+  parseGgufHeader(name: string, ptr: number, length: number, fileSize: number): GgufRawHeader;
   qkvUnrefWorkers(): void;
   /** Allocator statistics for the leak tests: bytes malloc'ed and not freed, bytes of wasm memory. */
   heapStats(): { inUse: number; heapSize: number };
