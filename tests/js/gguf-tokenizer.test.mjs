@@ -133,6 +133,18 @@ test('add_bos_token, add_eos_token and add_space_prefix from the metadata are ob
   assert.deepEqual(qwen.tokenizer.encode('hi'), [151643, ...(await fromGguf('qwen2')).tokenizer.encode('hi')]);
 });
 
+test("tokenizer.ggml.pre \"default\" (llama.cpp's four regexes in turn) gives llama.cpp's ids", async () => {
+  const { base, pre, cases } = llamaCpp.pre_default;
+  const { tokenizer } = tokenizerFromGguf(await edited(base, { 'tokenizer.ggml.pre': pre }));
+  assert.equal(cases.length, goldenCases(base).length);
+  let differ = 0;
+  for (const { text, ids } of cases) {
+    assert.deepEqual(tokenizer.encode(text), ids, JSON.stringify(text));
+    if (ids.join() !== goldenCases(base).find((c) => c.text === text).ids.join()) differ++;
+  }
+  assert.ok(differ > 0, 'the default regexes split some golden text differently from GPT-2\'s');
+});
+
 test('a wrong pre-tokenizer fails the goldens (the pre name is what splits the text)', async () => {
   const failures = async (name, pre) => {
     const { tokenizer } = tokenizerFromGguf(await edited(name, { 'tokenizer.ggml.pre': pre }));
