@@ -117,7 +117,7 @@ test("the chat template from tokenizer.chat_template renders, and llama.cpp's id
   assert.equal(named.chatTemplate, (await header('qwen2')).metadata.get('tokenizer.chat_template'));
 });
 
-test('add_bos_token, add_eos_token and add_space_prefix from the metadata are obeyed', async () => {
+test('add_bos_token, add_eos_token, add_space_prefix and the BERT normalizer keys from the metadata are obeyed', async () => {
   const spm = tokenizerFromGguf(await edited('llama-spm', {
     'tokenizer.ggml.add_bos_token': false, 'tokenizer.ggml.add_eos_token': true, 'tokenizer.ggml.add_space_prefix': false,
   }));
@@ -129,6 +129,12 @@ test('add_bos_token, add_eos_token and add_space_prefix from the metadata are ob
   assert.notEqual(ids[0], 1);
   assert.notDeepEqual(ids.slice(0, -1), [15043]);
   assert.equal(spm.tokenizer.decode(ids, { skip_special_tokens: true }), 'Hello');
+  const bert = (await fromGguf('bert-bge')).tokenizer;
+  const cased = tokenizerFromGguf(await edited('bert-bge', { 'tokenizer.ggml.normalizer.lowercase': false })).tokenizer;
+  assert.deepEqual(bert.encode('Hello café', { add_special_tokens: false }), bert.encode('hello cafe', { add_special_tokens: false }));
+  assert.notDeepEqual(cased.encode('Hello', { add_special_tokens: false }), bert.encode('Hello', { add_special_tokens: false }));
+  const accents = tokenizerFromGguf(await edited('bert-bge', { 'tokenizer.ggml.normalizer.strip_accents': false })).tokenizer;
+  assert.notDeepEqual(accents.encode('café', { add_special_tokens: false }), bert.encode('café', { add_special_tokens: false }));
   const qwen = tokenizerFromGguf(await edited('qwen2', { 'tokenizer.ggml.add_bos_token': true }));
   assert.deepEqual(qwen.tokenizer.encode('hi'), [151643, ...(await fromGguf('qwen2')).tokenizer.encode('hi')]);
 });

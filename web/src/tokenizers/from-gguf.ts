@@ -122,7 +122,7 @@ export function ggufTokenizerFiles(meta: GgufMetadata): GgufTokenizerFiles {
 
   const parts = model === 'llama' ? sentencePiece(meta, tokens, scores, types, ids)
     : model === 'gpt2' ? byteLevelBpe(meta, tokens)
-      : wordPiece(tokens, types, ids);
+      : wordPiece(meta, tokens, types, ids);
   const addBos = readBool(meta, 'tokenizer.ggml.add_bos_token') ?? parts.addBos;
   const addEos = readBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
   const addSep = readBool(meta, 'tokenizer.ggml.add_sep_token') ?? model === 'bert';
@@ -237,7 +237,7 @@ function byteLevelBpe(meta: GgufMetadata, tokens: readonly string[]): ModelParts
   };
 }
 
-function wordPiece(tokens: readonly string[], types: Int32Array | undefined, ids: { unk?: number }): ModelParts {
+function wordPiece(meta: GgufMetadata, tokens: readonly string[], types: Int32Array | undefined, ids: { unk?: number }): ModelParts {
   // llama.cpp writes a word-initial piece "x" as "▁x" and a continuation "##x" as "x"; bracketed
   // tokens ([PAD], [unused0], [CLS]) and control tokens stay as they are.
   const pieces = tokens.map((t, id) => {
@@ -246,12 +246,17 @@ function wordPiece(tokens: readonly string[], types: Int32Array | undefined, ids
     return `##${t}`;
   });
   if (ids.unk === undefined) throw new FormatError('GGUF metadata: tokenizer.ggml.unknown_token_id is missing (WordPiece needs it)');
+  const lowercase = readBool(meta, 'tokenizer.ggml.normalizer.lowercase') ?? true;
   return {
     model: {
       type: 'WordPiece', unk_token: pieces[ids.unk], continuing_subword_prefix: '##', max_input_chars_per_word: 100,
       vocab: vocabulary(pieces),
     },
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    // Uncased unless the file says otherwise; accents go with case, as in llama.cpp and Hugging Face.
+    normalizer: {
+      type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, lowercase,
+      strip_accents: readBool(meta, 'tokenizer.ggml.normalizer.strip_accents') ?? lowercase,
+    },
     preTokenizer: { type: 'BertPreTokenizer' },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     addBos: true,
