@@ -56,10 +56,8 @@ for (const name of VOCABS) {
     const ref = llamaCpp.vocabs[name];
     assert.equal(addBos, ref.add_bos);
     assert.equal(addEos, ref.add_eos);
-    if (name !== 'bert-bge') {
-      assert.equal(specialIds.bos ?? null, ref.bos);
-      assert.equal(specialIds.eos ?? null, ref.eos);
-    }
+    assert.equal(specialIds.bos ?? null, ref.bos);
+    assert.equal(specialIds.eos ?? null, ref.eos);
     if (ref.eot !== null) assert.ok(specialIds.eog.includes(ref.eot), `eot ${ref.eot} ends generation`);
     if (ref.eos !== null) assert.ok(specialIds.eog.includes(ref.eos), `eos ${ref.eos} ends generation`);
     for (const { text, ids } of ref.cases) {

@@ -117,6 +117,8 @@ export function ggufTokenizerFiles(meta: GgufMetadata): GgufTokenizerFiles {
     const id = readId(meta, `tokenizer.ggml.${key}`, n);
     if (id !== undefined) ids[name] = id;
   }
+  // llama.cpp's bos of a BERT vocabulary is [CLS].
+  if (model === 'bert' && ids.bos === undefined && ids.cls !== undefined) ids.bos = ids.cls;
   const chatTemplate = readString(meta, 'tokenizer.chat_template');
   const typeOf = (id: number): number => types?.[id] ?? TokenType.NORMAL;
 
@@ -126,7 +128,7 @@ export function ggufTokenizerFiles(meta: GgufMetadata): GgufTokenizerFiles {
   const addBos = readBool(meta, 'tokenizer.ggml.add_bos_token') ?? parts.addBos;
   const addEos = readBool(meta, 'tokenizer.ggml.add_eos_token') ?? false;
   const addSep = readBool(meta, 'tokenizer.ggml.add_sep_token') ?? model === 'bert';
-  const bos = model === 'bert' ? ids.cls ?? ids.bos : ids.bos;
+  const bos = ids.bos;
   const before: number[] = [];
   const after: number[] = [];
   const need = (id: number | undefined, flag: string, key: string): number => {
