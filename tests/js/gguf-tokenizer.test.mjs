@@ -149,6 +149,15 @@ test("tokenizer.ggml.pre \"default\" (llama.cpp's four regexes in turn) gives ll
   assert.ok(differ > 0, 'the default regexes split some golden text differently from GPT-2\'s');
 });
 
+test("add_space_prefix false (as Gemma 3's GGUFs say) gives llama.cpp's ids", async () => {
+  const { base, add_space_prefix: prefix, cases } = llamaCpp.no_space_prefix;
+  const { tokenizer } = tokenizerFromGguf(await edited(base, { 'tokenizer.ggml.add_space_prefix': prefix }));
+  for (const { text, ids } of cases) {
+    assert.deepEqual(tokenizer.encode(text, { add_special_tokens: false }), ids, JSON.stringify(text));
+    assert.equal(tokenizer.decode(ids, { skip_special_tokens: true }), text.replace(/<\/?s>/g, ''), JSON.stringify(text));
+  }
+});
+
 test('a wrong pre-tokenizer fails the goldens (the pre name is what splits the text)', async () => {
   const failures = async (name, pre) => {
     const { tokenizer } = tokenizerFromGguf(await edited(name, { 'tokenizer.ggml.pre': pre }));
