@@ -12,7 +12,7 @@
 import { FormatError, UnsupportedError } from '../errors.js';
 import { MinHeap } from './min-heap.js';
 import type { TokenizerModel } from './tokenizer.js';
-import { bad, type Json, readMerges, readOptional, readVocab } from './tokenizer-json.js';
+import { bad, forEachMerge, type Json, readOptional, readVocab } from './tokenizer-json.js';
 
 const utf8 = new TextEncoder();
 // Words up to this many UTF-16 units are cached (Hugging Face caches short words too).
@@ -55,7 +55,7 @@ export class BpeModel implements TokenizerModel {
     this.idSpan = maxId + 1;
     if (this.idSpan > 2 ** 26) throw bad('model.vocab', 'ids below 2^26', this.idSpan - 1);
     const prefixLength = this.prefix?.length ?? 0;
-    readMerges(json).forEach(([left, right], rank) => {
+    forEachMerge(json, (left, right, rank) => {
       // A merge joins two tokens; the right one loses its continuing-subword prefix.
       const merged = left + right.slice(prefixLength);
       const a = this.vocab.get(left);

@@ -111,6 +111,14 @@ export function readArray(obj: Json, field: string, path: string): unknown[] {
 }
 
 export function readVocab(model: Json): Map<string, number> {
+  // A Map is taken as it is (ids checked, no copy): tokenizers built from GGUF metadata
+  // (from-gguf.ts) pass their vocabulary of 150k-260k tokens that way.
+  if (model.vocab instanceof Map) {
+    for (const [token, id] of model.vocab as Map<unknown, unknown>) {
+      if (typeof token !== 'string' || !isId(id)) throw bad(`model.vocab["${String(token)}"]`, 'a non-negative integer id', id);
+    }
+    return model.vocab as Map<string, number>;
+  }
   if (!isObject(model.vocab)) throw bad('model.vocab', 'an object mapping tokens to ids', model.vocab);
   const entries = model.vocab;
   const vocab = new Map<string, number>();
@@ -122,20 +130,26 @@ export function readVocab(model: Json): Map<string, number> {
   return vocab;
 }
 
-export function readMerges(model: Json): [string, string][] {
+/**
+ * Calls `fn` with each merge's two tokens and its rank, without building a
+ * list of pairs first (a vocabulary can have 500k merges).
+ */
+export function forEachMerge(model: Json, fn: (left: string, right: string, rank: number) => void): void {
   if (!Array.isArray(model.merges)) throw bad('model.merges', 'an array', model.merges);
-  return model.merges.map((m: unknown, i: number): [string, string] => {
+  const merges: unknown[] = model.merges;
+  for (let i = 0; i < merges.length; i++) {
+    const m = merges[i];
     // Older files write "a b"; newer ones [a, b] (which allows spaces inside tokens).
     if (typeof m === 'string') {
       const space = m.indexOf(' ', 1);
       if (space < 0) throw bad(`model.merges[${i}]`, 'two tokens separated by a space', m);
-      return [m.slice(0, space), m.slice(space + 1)];
+      fn(m.slice(0, space), m.slice(space + 1), i);
+    } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
+      fn(m[0], m[1], i);
+    } else {
+      throw bad(`model.merges[${i}]`, 'a pair of tokens', m);
     }
-    if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
-      return [m[0], m[1]];
-    }
-    throw bad(`model.merges[${i}]`, 'a pair of tokens', m);
-  });
+  }
 }
 
 export function readAddedTokens(json: Json): AddedToken[] {

@@ -72,7 +72,8 @@ export async function readGgufHeader(backend: Backend, src: ByteSource, options:
     const bytes = prefix;
     const raw = backend.call((m) => withHeapCopy(m, bytes, (ptr) => m.parseGgufHeader(src.name, ptr, bytes.length, src.size)));
     if (raw.need === undefined) {
-      const decoder = new TextDecoder('utf-8');
+      // ignoreBOM keeps a leading U+FEFF: it is a token of its own in SentencePiece vocabularies (LLaMA's 30143).
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       const metadata = new Map<string, GgufValue>();
       const types = new Map<string, string>();
       for (const pair of raw.metadata) {
