@@ -27,7 +27,7 @@
 namespace qkv {
 namespace {
 
-const WeightType kTypes[] = {WeightType::kF32, WeightType::kF16, WeightType::kQ8};
+const WeightType kTypes[] = {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4};
 
 TEST(Gemm, SweepsAwkwardShapesForEveryWeightType) {
   for (WeightType type : kTypes) {
@@ -344,9 +344,13 @@ namespace qkv {
 namespace {
 
 // A row as the packed table holds it: rounded through f16, or through the q8
-// spec's round trip, or as it is.
+// or q4 spec's round trip, or as it is.
 std::vector<double> stored_row(WeightType type, const std::vector<float>& row) {
   if (type == WeightType::kQ8) return q8_spec_roundtrip(row);
+  if (type == WeightType::kQ4) {
+    const std::vector<float> stored = q4_spec_quantize(row).stored;
+    return std::vector<double>(stored.begin(), stored.end());
+  }
   std::vector<double> out(row.size());
   for (size_t c = 0; c < row.size(); ++c)
     out[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
@@ -468,7 +472,7 @@ namespace {
 TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
   std::mt19937 rng(21);
   std::uniform_real_distribution<float> dist(-2, 2);
-  for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+  for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4}) {
     for (SourceLayout layout : {SourceLayout::kNK, SourceLayout::kKN}) {
       for (SourceType src_type : {SourceType::kF32, SourceType::kBF16}) {
         const size_t n = 45, k = 77;  // neither a multiple of NR, of 4 nor of 32
@@ -501,7 +505,7 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         packer.finish();
         SCOPED_TRACE(std::string(weight_type_name(type)) + (layout == SourceLayout::kNK ? " NK" : " KN"));
         EXPECT_EQ(whole, pieces);
-        if (type == WeightType::kQ8) {
+        if (type == WeightType::kQ8 || type == WeightType::kQ4) {
           whole_scales.pop_back();
           piece_scales.pop_back();
           EXPECT_EQ(whole_scales, piece_scales);
