@@ -46,7 +46,8 @@ void check_against_spec(F32ToQ4RowFn quantize, const std::vector<float>& x, cons
       const uint8_t byte = nibbles[b * kQ4BlockBytes + i % 16];
       const int q = i < 16 ? byte & 15 : byte >> 4;
       const size_t c = b * kQ4BlockSize + i;
-      ASSERT_EQ(q, c < k ? spec.q[c] : 0) << what << " k=" << k << " value " << c << " x=" << (c < k ? x[c] : 0);
+      ASSERT_EQ(q, c < k ? spec.q[c] : 0)
+          << what << " k=" << k << " value " << c << " x=" << (c < k ? x[c] : 0);
     }
   }
 }
@@ -76,7 +77,8 @@ TEST(Q4Quant, SpecialBlocksFollowTheSpec) {
   rows.push_back(zeros);
   // 0..15 in steps of 1 with halves: d = 1, quotients exactly k + 0.5 (ties).
   std::vector<float> ties;
-  for (int i = 0; i < 32; ++i) ties.push_back(i % 2 ? 0.5f + static_cast<float>(i / 2) : static_cast<float>(i / 2));
+  for (int i = 0; i < 32; ++i)
+    ties.push_back(i % 2 ? 0.5f + static_cast<float>(i / 2) : static_cast<float>(i / 2));
   ties[0] = 0.0f;
   ties[1] = 15.0f;
   rows.push_back(ties);
@@ -87,9 +89,9 @@ TEST(Q4Quant, SpecialBlocksFollowTheSpec) {
   }
   rows.push_back(near_ties);
   rows.push_back({3.0f});
-  rows.push_back({1e-45f, 0.0f, 2e-45f, 1e-44f});                           // subnormal range: d underflows or is subnormal
+  rows.push_back({1e-45f, 0.0f, 2e-45f, 1e-44f});  // subnormal range: d underflows or is subnormal
   rows.push_back({std::numeric_limits<float>::min(), 0.0f, 1e-38f, 5e-39f});  // around the normal limit
-  rows.push_back({-1e38f, 1e38f, 0.0f, 5e37f, -3e37f});                     // wide but finite range
+  rows.push_back({-1e38f, 1e38f, 0.0f, 5e37f, -3e37f});                       // wide but finite range
   for (const auto& x : rows) {
     check_against_spec(f32_to_q4_row__scalar, x, "scalar");
     check_against_spec(f32_to_q4_row__simd, x, "simd");
@@ -114,7 +116,8 @@ TEST(Q4Quant, RoundTripErrorIsWithinHalfAStep) {
       for (size_t i = 0; i < k; ++i) {
         const size_t b = i / kQ4BlockSize;
         const double bound = 0.5 * d[b] + std::ldexp(16.0 * d[b] + std::fabs(m[b]) + std::fabs(x[i]), -20);
-        ASSERT_LE(std::fabs(double(x[i]) - y[i]), bound) << "k=" << k << " i=" << i << " x=" << x[i] << " d=" << d[b];
+        ASSERT_LE(std::fabs(double(x[i]) - y[i]), bound)
+            << "k=" << k << " i=" << i << " x=" << x[i] << " d=" << d[b];
         // The stored value is the spec's float(d * q) + m.
         const float dq = d[b] * static_cast<float>(q4_nibble(nibbles.data() + b * kQ4BlockBytes, i % 32));
         ASSERT_EQ(bits(y[i]), bits(dq + m[b]));
@@ -150,7 +153,8 @@ TEST(Q4Quant, NonFiniteInputsStayInTheirBlock) {
     f(x.size(), x.data(), nibbles.data(), d.data(), m.data());
     ASSERT_EQ(bits(d[2]), bits(spec.d[0]));
     ASSERT_EQ(bits(m[2]), bits(spec.m[0]));
-    for (size_t i = 0; i < 32; ++i) ASSERT_EQ(q4_nibble(nibbles.data() + 2 * kQ4BlockBytes, i), spec.q[i]) << i;
+    for (size_t i = 0; i < 32; ++i)
+      ASSERT_EQ(q4_nibble(nibbles.data() + 2 * kQ4BlockBytes, i), spec.q[i]) << i;
   }
 }
 
