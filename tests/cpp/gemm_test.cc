@@ -117,6 +117,23 @@ TEST(Gemm, RejectsBadArgumentsWithNamedErrors) {
                    nullptr, nullptr);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_NE(s.message().find("does not fit in f16"), std::string::npos) << s.message();
+  // Quantized weights need their scales: a q4 matrix without them is refused, by the packer and by gemm().
+  std::vector<uint8_t> q4(packed_weights_bytes(WeightType::kQ4, 3, 4));
+  EXPECT_EQ(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 3, 4, WeightType::kQ4, q4.data(),
+                         nullptr, nullptr)
+                .code(),
+            StatusCode::kInvalidArgument);
+  s = gemm(nullptr, 1, x.data(), 4, PackedWeights{WeightType::kQ4, 3, 4, q4.data(), nullptr}, nullptr,
+           y.data(), 3);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("not loaded"), std::string::npos) << s.message();
+  // The q4 GEMV quantizes x on the stack, up to 32768 inputs; more is named.
+  float scale = 0.0f;
+  s = gemm(nullptr, 1, x.data(), 40000, PackedWeights{WeightType::kQ4, 3, 40000, q4.data(), &scale}, nullptr,
+           y.data(), 3);
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("q4 weights with more than 32768 input features"), std::string::npos)
+      << s.message();
 }
 
 // The SIMD microkernels against their scalar forms, on every row count,
