@@ -1,6 +1,6 @@
 // The gemm() driver: validation, the choice of GEMV or GEMM path, threading,
 // K-blocking with on-the-fly conversion of f16 weights to f32, and the
-// quantization of activations for q8 weights.
+// quantization of activations for q8 and q4 weights.
 #include <algorithm>
 #include <string>
 #include <vector>
