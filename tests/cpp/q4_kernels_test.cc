@@ -1,4 +1,5 @@
-// The q4 GEMV and GEMM microkernels (q4-gemv, q4-gemm): the SIMD kernels
+// The q4 GEMV and GEMM microkernels (q4-gemv, q4-gemm) and the SIMD kernels'
+// form of x (q4_simd_x_form, checked here by hand): the SIMD kernels
 // against the plain-loop oracles, exact integer sums at the extremes (q = 0
 // and 15, x = ±127), GEMM rows bit for bit the GEMV's (prefill = decode), the
 // relaxed-SIMD kernels bit for bit the SIMD128 ones (where they exist), and
@@ -32,6 +33,7 @@ struct Case {
   std::vector<float> scales;  // d and m, grouped
   std::vector<int8_t> x8;     // q8_padded(k), zero padded
   std::vector<int16_t> x16;
+  std::vector<int16_t> xf;  // the SIMD kernels' form (q4_simd_x_form)
   std::vector<float> x_scales, x_sums;
 };
 
@@ -67,7 +69,7 @@ int x_value(int pattern, size_t i, std::mt19937& rng) {
 // Unit scales (d = 1, m = 0, x_scale = 1) make each output the exact integer
 // dot product; otherwise random d, m, x scales.
 Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& rng) {
-  Case c{rows, k, {}, {}, {}, {}, {}, {}};
+  Case c{rows, k, {}, {}, {}, {}, {}, {}, {}};
   const size_t grouped = q4_grouped_rows(rows), blocks = q4_blocks(k);
   c.q.assign(grouped * blocks * kQ4BlockBytes, 0);
   c.scales.assign(grouped * blocks * 2, 0.0f);
@@ -86,6 +88,8 @@ Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& r
   c.x8.assign(q8_padded(k), 0);
   for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
   c.x16.assign(c.x8.begin(), c.x8.end());
+  c.xf.resize(c.x8.size());
+  q4_simd_x_form(k, c.x8.data(), c.xf.data());
   c.x_scales.assign(blocks, 1.0f);
   if (!unit) {
     for (float& v : c.x_scales) v = dist(rng) * 0.02f;
@@ -103,6 +107,24 @@ int value_at(const Case& c, size_t r, size_t i) {
 }
 
 const size_t kRows[] = {1, 3, 4, 5, 9, 16};
+
+// x's SIMD form, written out from its definition in q4-gemv/gemv.h.
+TEST(Q4Gemv, SimdFormOfX) {
+  std::vector<int8_t> x(64);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>(i % 3 == 0 ? -127 : 127 - int(i));
+  std::vector<int16_t> f(64);
+  q4_simd_x_form(40, x.data(), f.data());
+  for (size_t b = 0; b < 2; ++b) {
+    for (size_t j = 0; j < 8; ++j) {
+      const int8_t* xb = x.data() + 32 * b;
+      const int16_t* fb = f.data() + 32 * b;
+      ASSERT_EQ(fb[j], 256 * xb[2 * j]);
+      ASSERT_EQ(fb[8 + j], xb[2 * j + 1]);
+      ASSERT_EQ(fb[16 + j], 16 * xb[2 * j + 16]);
+      ASSERT_EQ(fb[24 + j], 256 * xb[2 * j + 17]);
+    }
+  }
+}
 const size_t kKs[] = {1, 31, 32, 33, 75, 256};
 
 TEST(Q4Gemv, UnitScalesGiveTheExactIntegerDotProducts) {
@@ -115,7 +137,7 @@ TEST(Q4Gemv, UnitScalesGiveTheExactIntegerDotProducts) {
           std::vector<float> y_scalar(rows), y_simd(rows);
           q4_gemv_ukernel__scalar(rows, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(),
                                   c.x_sums.data(), nullptr, y_scalar.data());
-          q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(),
+          q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.xf.data(), c.x_scales.data(),
                                 c.x_sums.data(), nullptr, y_simd.data());
           for (size_t r = 0; r < rows; ++r) {
             int64_t dot = 0;
@@ -143,7 +165,7 @@ TEST(Q4Gemv, OffsetTermAloneGivesTheSumOfX) {
     int64_t sum = 0;
     for (size_t i = 0; i < k; ++i) sum += c.x8[i];
     std::vector<float> y(5);
-    q4_gemv_ukernel__simd(5, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(), c.x_sums.data(),
+    q4_gemv_ukernel__simd(5, k, c.q.data(), c.scales.data(), c.xf.data(), c.x_scales.data(), c.x_sums.data(),
                           nullptr, y.data());
     for (float v : y) ASSERT_EQ(v, static_cast<float>(sum)) << k;
   }
@@ -160,7 +182,7 @@ TEST(Q4Gemv, SimdMatchesScalar) {
       for (float& v : bias) v = dist(rng);
       q4_gemv_ukernel__scalar(rows, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(),
                               c.x_sums.data(), bias.data(), y_scalar.data());
-      q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(),
+      q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.xf.data(), c.x_scales.data(),
                             c.x_sums.data(), bias.data(), y_simd.data());
       for (size_t r = 0; r < rows; ++r) {
         // Bound: float rounding of every block's terms, each <= 15 * 127 * 32 * |d x_scale| + |m x_sum|.
@@ -189,22 +211,23 @@ TEST(Q4Gemm, RowsEqualTheGemvBitForBit) {
           xs.push_back(make_case(nc, k, 3, static_cast<int>(i % 4), false, rng));
         const Case& w = xs[0];  // the weights of the first case serve all rows
         const size_t xq_stride = q8_padded(k) + 32, xs_stride = q8_blocks(k) + 1, y_stride = nc + 2;
-        std::vector<int16_t> x16(mr * xq_stride);
+        std::vector<int16_t> x16(mr * xq_stride), xf(mr * xq_stride);
         std::vector<float> x_scales(mr * xs_stride), x_sums(mr * xs_stride), bias(nc);
         for (float& v : bias) v = dist(rng);
         for (size_t i = 0; i < mr; ++i) {
           std::copy(xs[i].x16.begin(), xs[i].x16.end(), x16.begin() + i * xq_stride);
+          std::copy(xs[i].xf.begin(), xs[i].xf.end(), xf.begin() + i * xq_stride);
           std::copy(xs[i].x_scales.begin(), xs[i].x_scales.end(), x_scales.begin() + i * xs_stride);
           std::copy(xs[i].x_sums.begin(), xs[i].x_sums.end(), x_sums.begin() + i * xs_stride);
         }
         std::vector<float> y(mr * y_stride, -7.0f), y_ref(mr * y_stride, -7.0f);
-        q4_gemm_ukernel__simd(mr, nc, k, x16.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
+        q4_gemm_ukernel__simd(mr, nc, k, xf.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
                               w.q.data(), w.scales.data(), bias.data(), y.data(), y_stride);
         q4_gemm_ukernel__scalar(mr, nc, k, x16.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
                                 w.q.data(), w.scales.data(), bias.data(), y_ref.data(), y_stride);
         for (size_t i = 0; i < mr; ++i) {
           std::vector<float> y_gemv(nc);
-          q4_gemv_ukernel__simd(nc, k, w.q.data(), w.scales.data(), xs[i].x16.data(), xs[i].x_scales.data(),
+          q4_gemv_ukernel__simd(nc, k, w.q.data(), w.scales.data(), xs[i].xf.data(), xs[i].x_scales.data(),
                                 xs[i].x_sums.data(), bias.data(), y_gemv.data());
           for (size_t j = 0; j < y_stride; ++j) {
             const float v = y[i * y_stride + j];
@@ -235,7 +258,7 @@ TEST(Q4Relaxed, GemvEqualsTheSimd128KernelBitForBit) {
             std::vector<float> y_relaxed(rows), y_simd(rows), bias(rows, unit ? 0.0f : 0.375f);
             q4_gemv_ukernel__relaxed(rows, k, c.q.data(), c.scales.data(), c.x8.data(), c.x_scales.data(),
                                      c.x_sums.data(), bias.data(), y_relaxed.data());
-            q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.x16.data(), c.x_scales.data(),
+            q4_gemv_ukernel__simd(rows, k, c.q.data(), c.scales.data(), c.xf.data(), c.x_scales.data(),
                                   c.x_sums.data(), bias.data(), y_simd.data());
             for (size_t r = 0; r < rows; ++r) {
               if (unit) {
@@ -265,18 +288,18 @@ TEST(Q4Relaxed, GemmEqualsTheSimd128KernelBitForBit) {
         const size_t x8_stride = q8_padded(k) + 16, xq_stride = q8_padded(k) + 32,
                      xs_stride = q8_blocks(k) + 1;
         std::vector<int8_t> x8(mr * x8_stride);
-        std::vector<int16_t> x16(mr * xq_stride);
+        std::vector<int16_t> xf(mr * xq_stride);
         std::vector<float> x_scales(mr * xs_stride), x_sums(mr * xs_stride);
         for (size_t i = 0; i < mr; ++i) {
           std::copy(xs[i].x8.begin(), xs[i].x8.end(), x8.begin() + i * x8_stride);
-          std::copy(xs[i].x16.begin(), xs[i].x16.end(), x16.begin() + i * xq_stride);
+          std::copy(xs[i].xf.begin(), xs[i].xf.end(), xf.begin() + i * xq_stride);
           std::copy(xs[i].x_scales.begin(), xs[i].x_scales.end(), x_scales.begin() + i * xs_stride);
           std::copy(xs[i].x_sums.begin(), xs[i].x_sums.end(), x_sums.begin() + i * xs_stride);
         }
         std::vector<float> y_relaxed(mr * nc), y_simd(mr * nc);
         q4_gemm_ukernel__relaxed(mr, nc, k, x8.data(), x8_stride, x_scales.data(), x_sums.data(), xs_stride,
                                  w.q.data(), w.scales.data(), nullptr, y_relaxed.data(), nc);
-        q4_gemm_ukernel__simd(mr, nc, k, x16.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
+        q4_gemm_ukernel__simd(mr, nc, k, xf.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
                               w.q.data(), w.scales.data(), nullptr, y_simd.data(), nc);
         for (size_t i = 0; i < y_simd.size(); ++i) {
           ASSERT_TRUE(same_bits(y_relaxed[i], y_simd[i]))

@@ -186,8 +186,8 @@ void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
 
 // The form of x the q4 GEMV and GEMM read: the q8 values themselves in
 // relaxed-SIMD builds (the int8 operand of the relaxed dot product, the q4
-// values being the 7-bit one: q4-gemv/relaxed-inl.h), widened to int16
-// otherwise.
+// values being the 7-bit one: q4-gemv/relaxed-inl.h), otherwise as int16 in
+// the order and scaling q4_simd_x_form gives (q4-gemv/gemv.h).
 #if defined(__wasm_relaxed_simd__)
 using Q4X = int8_t;
 constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__relaxed;
@@ -204,9 +204,11 @@ constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__simd;
 void quantize_activations_q4(size_t k, const float* x, int8_t* x8, Q4X* xq, float* x_scales, float* x_sums) {
   f32_to_q8_row__simd(k, x, x8, x_scales);
   q4_activation_sums(k, x8, x_scales, x_sums);
-  if (static_cast<void*>(xq) != static_cast<void*>(x8)) {
-    for (size_t i = 0; i < q8_padded(k); ++i) xq[i] = x8[i];
-  }
+#if !defined(__wasm_relaxed_simd__)
+  q4_simd_x_form(k, x8, xq);
+#else
+  (void)xq;  // xq is x8
+#endif
 }
 
 void gemv_q4(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {

@@ -18,7 +18,7 @@ namespace qkv {
 void q4_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
                              const float* x_scales, const float* x_sums, size_t xs_stride, const uint8_t* q,
                              const float* scales, const float* bias, float* y, size_t y_stride);
-// Highway SIMD, x widened to int16.
+// Highway SIMD, x in q4_simd_x_form's form (q4-gemv/gemv.h) at xq + i * xq_stride.
 void q4_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
                            const float* x_scales, const float* x_sums, size_t xs_stride, const uint8_t* q,
                            const float* scales, const float* bias, float* y, size_t y_stride);

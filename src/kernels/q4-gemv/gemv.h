@@ -22,9 +22,20 @@ namespace qkv {
 // Plain loops (double sums): the test oracle. xq is widened to int16.
 void q4_gemv_ukernel__scalar(size_t rows, size_t k, const uint8_t* q, const float* scales, const int16_t* xq,
                              const float* x_scales, const float* x_sums, const float* bias, float* y);
-// Highway SIMD: xq widened to int16, i16 pair dot products.
-void q4_gemv_ukernel__simd(size_t rows, size_t k, const uint8_t* q, const float* scales, const int16_t* xq,
-                           const float* x_scales, const float* x_sums, const float* bias, float* y);
+// Highway SIMD, i16 pair dot products. x comes in the form
+// q4_simd_x_form writes (below), q8_padded(k) int16 values.
+void q4_gemv_ukernel__simd(size_t rows, size_t k, const uint8_t* q, const float* scales,
+                           const int16_t* x_form, const float* x_scales, const float* x_sums,
+                           const float* bias, float* y);
+
+// x for the SIMD kernels, per block of 32 q8 values x[0..32): 8 lanes of
+// 256 * x[2j], then x[2j + 1], 16 * x[2j + 16], 256 * x[2j + 17] (j < 8),
+// all within int16 for |x| <= 128. Read as 16-bit lanes, a block's 16 nibble
+// bytes give lane j = q[2j] | q[2j+16] << 4 | q[2j+1] << 8 | q[2j+17] << 12,
+// so q[2j], 256 q[2j+1], 16 q[2j+16] and q[2j+17] come out of one load with
+// three ANDs and one shift (no byte unzipping), and every product is 256 q x:
+// the block's int32 sum is 256 times the dot product, exactly (below 2^24).
+void q4_simd_x_form(size_t k, const int8_t* xq, int16_t* x_form);
 
 #if defined(__wasm_relaxed_simd__)
 // Relaxed SIMD: the same outputs, bit for bit, as q4_gemv_ukernel__simd; x is

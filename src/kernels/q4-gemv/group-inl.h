@@ -18,7 +18,6 @@ using D4 = hn::FixedTag<float, 4>;
 using D32 = hn::FixedTag<int32_t, 4>;
 using D16 = hn::FixedTag<int16_t, 8>;
 using DU16 = hn::FixedTag<uint16_t, 8>;
-using DU8 = hn::FixedTag<uint8_t, 16>;
 
 static_assert(kQ4RowGroup == 4 && kQ4BlockSize == 32, "written for groups of 4 rows, blocks of 32");
 
@@ -30,28 +29,25 @@ HWY_INLINE hn::Vec<D> sum_each(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> c, hn
   return hn::Add(hn::ConcatLowerLower(d, ce, ab), hn::ConcatUpperUpper(d, ce, ab));
 }
 
-// One block of one row as four int16 vectors: values 0..7, 8..15, 16..23,
-// 24..31. Zipping the 16 bytes with zeros gives 16-bit lanes each holding one
-// whole byte (values j and j + 16); a mask takes the low nibble, a 16-bit
-// shift the high one. Six single instructions (two byte shuffles that engines
-// map to unpack instructions, two ANDs, two 16-bit shifts); a byte AND, an
-// 8-bit shift (emulated on x86) and four widenings cost more.
+// One block of one row as four int16 vectors, in the order of x's form
+// (q4_simd_x_form in gemv.h): the 16 bytes read as 16-bit lanes, lane j =
+// q[2j] | q[2j+16] << 4 | q[2j+1] << 8 | q[2j+17] << 12 (little-endian), give
+// q[2j], 256 q[2j+1], 16 q[2j+16] and q[2j+17] with three ANDs and a shift:
+// four single instructions. (Unzipping the bytes with zeros, then a mask and
+// a shift per half, takes six.)
 struct Unpacked {
   hn::Vec<D16> w0, w1, w2, w3;
 };
 HWY_INLINE Unpacked unpack(const uint8_t* block) {
-  const DU8 du8;
   const DU16 du16;
   const D16 d16;
-  const auto v = hn::LoadU(du8, block);
-  const auto zero = hn::Zero(du8);
-  const auto lo8 = hn::ZipLower(du16, v, zero), hi8 = hn::ZipUpper(du16, v, zero);
-  const auto mask = hn::Set(du16, 0x000f);
-  return {hn::BitCast(d16, hn::And(lo8, mask)), hn::BitCast(d16, hn::And(hi8, mask)),
-          hn::BitCast(d16, hn::ShiftRight<4>(lo8)), hn::BitCast(d16, hn::ShiftRight<4>(hi8))};
+  const auto v = hn::LoadU(du16, reinterpret_cast<const uint16_t*>(block));
+  return {hn::BitCast(d16, hn::And(v, hn::Set(du16, 0x000f))),
+          hn::BitCast(d16, hn::And(v, hn::Set(du16, 0x0f00))),
+          hn::BitCast(d16, hn::And(v, hn::Set(du16, 0x00f0))), hn::BitCast(d16, hn::ShiftRight<12>(v))};
 }
 
-// x's block: 32 int16 values in 4 vectors.
+// x's block: 32 int16 values in 4 vectors (x's form).
 struct XBlock {
   hn::Vec<D16> x0, x1, x2, x3;
 };
@@ -60,7 +56,8 @@ HWY_INLINE XBlock load_x(const int16_t* x) {
   return {hn::LoadU(d16, x), hn::LoadU(d16, x + 8), hn::LoadU(d16, x + 16), hn::LoadU(d16, x + 24)};
 }
 
-// The exact int32 dot product of one row's block with x's, spread over 4 lanes.
+// 256 times the int32 dot product of one row's block with x's, spread over 4
+// lanes (each pair product 256 q x <= 487680 in magnitude: int32 throughout).
 HWY_INLINE hn::Vec<D32> row_dot(const Unpacked& w, const XBlock& x) {
   const D32 d32;
   auto odd = hn::Zero(d32);
@@ -72,17 +69,19 @@ HWY_INLINE hn::Vec<D32> row_dot(const Unpacked& w, const XBlock& x) {
 }
 
 // acc + (dot * (d * x_scale) + m * x_sum) for the 4 rows of one block (the
-// float steps of gemv.h, unfused).
-HWY_INLINE hn::Vec<D4> scale_add(hn::Vec<D32> sums, const float* scales, float x_scale, float x_sum,
+// float steps of gemv.h, unfused); sums256 holds 256 times the 4 dot products
+// (an exact shift: every term was a multiple of 256).
+HWY_INLINE hn::Vec<D4> scale_add(hn::Vec<D32> sums256, const float* scales, float x_scale, float x_sum,
                                  hn::Vec<D4> acc) {
   const D4 df;
+  const auto sums = hn::ShiftRight<8>(sums256);
   const auto t = hn::Mul(hn::ConvertTo(df, sums), hn::Mul(hn::LoadU(df, scales), hn::Set(df, x_scale)));
   const auto u = hn::Mul(hn::LoadU(df, scales + kQ4RowGroup), hn::Set(df, x_sum));
   return hn::Add(acc, hn::Add(t, u));
 }
 
 // The 4 rows' dot products with x: one q4 row group (4 rows, grouped layout
-// of packed_layout.h) against int16-widened q8 x. Per block, each load of x
+// of packed_layout.h) against q8 x in the SIMD form. Per block, each load of x
 // serves the 4 rows; the rows' sums are transposed into one vector and
 // scaled, accumulating in float block by block.
 HWY_INLINE hn::Vec<D4> q4_group(size_t k, const uint8_t* q, const float* scales, const int16_t* xq,

@@ -20,4 +20,15 @@ void q4_gemv_ukernel__scalar(size_t rows, size_t k, const uint8_t* q, const floa
   }
 }
 
+void q4_simd_x_form(size_t k, const int8_t* xq, int16_t* x_form) {
+  for (size_t b = 0; b < q4_blocks(k); ++b, xq += kQ4BlockSize, x_form += kQ4BlockSize) {
+    for (size_t j = 0; j < 8; ++j) {
+      x_form[j] = static_cast<int16_t>(256 * xq[2 * j]);
+      x_form[8 + j] = xq[2 * j + 1];
+      x_form[16 + j] = static_cast<int16_t>(16 * xq[2 * j + 16]);
+      x_form[24 + j] = static_cast<int16_t>(256 * xq[2 * j + 17]);
+    }
+  }
+}
+
 }  // namespace qkv
