@@ -30,7 +30,7 @@ void q4_gemv_ukernel__simd(size_t rows, size_t k, const uint8_t* q, const float*
 
 // x for the SIMD kernels, per block of 32 q8 values x[0..32): 8 lanes of
 // 256 * x[2j], then x[2j + 1], 16 * x[2j + 16], 256 * x[2j + 17] (j < 8),
-// all within int16 for |x| <= 128. Read as 16-bit lanes, a block's 16 nibble
+// all within int16 for any int8 x. Read as 16-bit lanes, a block's 16 nibble
 // bytes give lane j = q[2j] | q[2j+16] << 4 | q[2j+1] << 8 | q[2j+17] << 12,
 // so q[2j], 256 q[2j+1], 16 q[2j+16] and q[2j+17] come out of one load with
 // three ANDs and one shift (no byte unzipping), and every product is 256 q x:
