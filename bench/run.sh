@@ -2,8 +2,9 @@
 # Runs the kernel benchmarks side by side in one go and writes their JSON
 # lines to bench/out/kernels.jsonl; `node bench/summarize.mjs` turns that file
 # into the tables of bench/RESULTS.md.
-#   qkv in wasm (one-thread and pthreads flavours, under Node; the relaxed-SIMD
-#   builds under Node 24, tagged platform "wasm-relaxed"),
+#   qkv in wasm, f32 / f16 / q8 / q4 weights (one-thread and pthreads flavours,
+#   under Node; the relaxed-SIMD builds under Node 24, tagged platform
+#   "wasm-relaxed"),
 #   XNNPACK in wasm (@tensorflow/tfjs-backend-wasm matMul), 1 and 2 threads,
 #   both again in Chromium (bench/chromium/kernels.mjs; platforms "chromium",
 #   "chromium-relaxed"),

@@ -42,13 +42,14 @@ out.push(table(
 
 out.push('\n### qkv weight types in wasm: GFLOP/s, and for M = 1 the weight bytes read per second (GB/s)\n');
 out.push(table(
-  ['M×K×N', 'threads', 'f32', 'f16', 'q8', 'f32 GB/s', 'f16 GB/s', 'q8 GB/s'],
+  ['M×K×N', 'threads', 'f32', 'f16', 'q8', 'q4', 'q4/q8', 'f32 GB/s', 'f16 GB/s', 'q8 GB/s', 'q4 GB/s'],
   gemmShapes.flatMap((shape) => [1, 2].map((t) => [
     shape, t,
     fmt(metric('wasm', 'gemm', shape, t, 'gflops')), fmt(metric('wasm', 'gemm_f16', shape, t, 'gflops')),
-    fmt(metric('wasm', 'gemm_q8', shape, t, 'gflops')),
+    fmt(metric('wasm', 'gemm_q8', shape, t, 'gflops')), fmt(metric('wasm', 'gemm_q4', shape, t, 'gflops')),
+    ratio(metric('wasm', 'gemm_q4', shape, t, 'gflops'), metric('wasm', 'gemm_q8', shape, t, 'gflops')),
     fmt(metric('wasm', 'gemm', shape, t, 'gbps'), 2), fmt(metric('wasm', 'gemm_f16', shape, t, 'gbps'), 2),
-    fmt(metric('wasm', 'gemm_q8', shape, t, 'gbps'), 2),
+    fmt(metric('wasm', 'gemm_q8', shape, t, 'gbps'), 2), fmt(metric('wasm', 'gemm_q4', shape, t, 'gbps'), 2),
   ])),
 ));
 

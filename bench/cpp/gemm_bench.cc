@@ -1,9 +1,10 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
-// shapes of GPT-2-small's projections, f32 / f16 / q8 weights.
+// shapes of GPT-2-small's projections (and Qwen3-0.6B's 1024-wide ones),
+// f32 / f16 / q8 / q4 weights.
 // Usage: gemm_bench [threads] [MxKxN] [type]   (the wasm builds run under node);
 // the optional shape runs that one shape only (any M, K, N: e.g. a model's
 // LM head, 1x640x262144 for Gemma 3 270M; "all" for every listed shape), the
-// optional weight type (f32, f16 or q8) that type only.
+// optional weight type (f32, f16, q8 or q4) that type only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <algorithm>
@@ -34,8 +35,8 @@ using qkv::WeightType;
 struct Shape {
   size_t m, k, n;
 };
-const Shape kShapes[] = {{1, 768, 2304},   {1, 768, 3072},   {1, 3072, 768},  {1, 768, 50257},
-                         {128, 768, 2304}, {128, 768, 3072}, {128, 3072, 768}};
+const Shape kShapes[] = {{1, 768, 2304},  {1, 768, 3072},   {1, 1024, 3072},  {1, 3072, 768},
+                         {1, 768, 50257}, {128, 768, 2304}, {128, 768, 3072}, {128, 3072, 768}};
 
 std::string shape_name(const Shape& s) {
   return std::to_string(s.m) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     for (float& v : w) v = dist(rng);
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
-    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4}) {
       if (only_type.empty() || only_type == qkv::weight_type_name(type)) {
         bench_qkv(s, type, pool.get(), threads, w, x, bias);
       }

@@ -229,11 +229,10 @@ Status ModelLoader::start(Pending& p) {
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
   void* data = store.allocate(packed_weights_bytes(type, n, k));
-  float* scales = type == WeightType::kQ8
-                      ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k)))
-                      : nullptr;
-  if (data == nullptr || (type == WeightType::kQ8 && scales == nullptr))
-    return Status::resource_exhausted(oom);
+  // q8 and q4 keep their block scales beside the values.
+  const bool has_scales = packed_scales_bytes(type, n, k) > 0;
+  float* scales = has_scales ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
+  if (data == nullptr || (has_scales && scales == nullptr)) return Status::resource_exhausted(oom);
   const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
   p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type, data, scales);
   QKV_RETURN_IF_ERROR(p.packer->check());

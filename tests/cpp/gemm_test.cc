@@ -27,7 +27,7 @@
 namespace qkv {
 namespace {
 
-const WeightType kTypes[] = {WeightType::kF32, WeightType::kF16, WeightType::kQ8};
+const WeightType kTypes[] = {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4};
 
 TEST(Gemm, SweepsAwkwardShapesForEveryWeightType) {
   for (WeightType type : kTypes) {
@@ -117,6 +117,23 @@ TEST(Gemm, RejectsBadArgumentsWithNamedErrors) {
                    nullptr, nullptr);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_NE(s.message().find("does not fit in f16"), std::string::npos) << s.message();
+  // Quantized weights need their scales: a q4 matrix without them is refused, by the packer and by gemm().
+  std::vector<uint8_t> q4(packed_weights_bytes(WeightType::kQ4, 3, 4));
+  EXPECT_EQ(pack_weights(w.data(), SourceType::kF32, SourceLayout::kNK, 3, 4, WeightType::kQ4, q4.data(),
+                         nullptr, nullptr)
+                .code(),
+            StatusCode::kInvalidArgument);
+  s = gemm(nullptr, 1, x.data(), 4, PackedWeights{WeightType::kQ4, 3, 4, q4.data(), nullptr}, nullptr,
+           y.data(), 3);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("not loaded"), std::string::npos) << s.message();
+  // The q4 GEMV quantizes x on the stack, up to 32768 inputs; more is named.
+  float scale = 0.0f;
+  s = gemm(nullptr, 1, x.data(), 40000, PackedWeights{WeightType::kQ4, 3, 40000, q4.data(), &scale}, nullptr,
+           y.data(), 3);
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("q4 weights with more than 32768 input features"), std::string::npos)
+      << s.message();
 }
 
 // The SIMD microkernels against their scalar forms, on every row count,
@@ -344,9 +361,13 @@ namespace qkv {
 namespace {
 
 // A row as the packed table holds it: rounded through f16, or through the q8
-// spec's round trip, or as it is.
+// or q4 spec's round trip, or as it is.
 std::vector<double> stored_row(WeightType type, const std::vector<float>& row) {
   if (type == WeightType::kQ8) return q8_spec_roundtrip(row);
+  if (type == WeightType::kQ4) {
+    const std::vector<float> stored = q4_spec_quantize(row).stored;
+    return std::vector<double>(stored.begin(), stored.end());
+  }
   std::vector<double> out(row.size());
   for (size_t c = 0; c < row.size(); ++c)
     out[c] = type == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
@@ -468,7 +489,7 @@ namespace {
 TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
   std::mt19937 rng(21);
   std::uniform_real_distribution<float> dist(-2, 2);
-  for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8}) {
+  for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4}) {
     for (SourceLayout layout : {SourceLayout::kNK, SourceLayout::kKN}) {
       for (SourceType src_type : {SourceType::kF32, SourceType::kBF16}) {
         const size_t n = 45, k = 77;  // neither a multiple of NR, of 4 nor of 32
@@ -501,7 +522,7 @@ TEST(WeightPacker, RowsInPiecesEqualTheWholeMatrix) {
         packer.finish();
         SCOPED_TRACE(std::string(weight_type_name(type)) + (layout == SourceLayout::kNK ? " NK" : " KN"));
         EXPECT_EQ(whole, pieces);
-        if (type == WeightType::kQ8) {
+        if (type == WeightType::kQ8 || type == WeightType::kQ4) {
           whole_scales.pop_back();
           piece_scales.pop_back();
           EXPECT_EQ(whole_scales, piece_scales);

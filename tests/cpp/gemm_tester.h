@@ -1,7 +1,7 @@
 // Builder-style tester for gemm(): packs a random Hub-style weight matrix and
 // compares gemm() with a double-precision matrix product written here, on
 // the weights as the chosen weight type represents them (f16-rounded, or
-// dequantized by an independent implementation of the q8 spec).
+// dequantized by an independent implementation of the q8 or q4 spec).
 //   GemmTester().m(5).n(17).k(31).type(WeightType::kQ8).Test();
 #pragma once
 
@@ -15,6 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/common/f16.h"
+#include "kernels/common/q4.h"
 #include "kernels/common/q8.h"
 #include "kernels/gemm/gemm.h"
 
@@ -54,6 +55,39 @@ inline std::vector<double> q8_spec_roundtrip(const std::vector<float>& row) {
       // The q8 spec (kernels/q8/quant.h): float division, round half away from zero.
       const float q = scale > 0 ? std::round(row[i] / scale) : 0.0f;
       out[i] = double(scale) * std::max(-127.0f, std::min(127.0f, q));
+    }
+  }
+  return out;
+}
+
+// q4 of one row as the spec in src/kernels/common/q4.h says, written
+// independently of the kernels: per value its q and its block's d and m, the
+// exact value d * q + m (in double) and the stored one, float(d * q) + m.
+struct Q4SpecRow {
+  std::vector<int> q;
+  std::vector<float> d, m;  // per block
+  std::vector<double> exact;
+  std::vector<float> stored;
+};
+inline Q4SpecRow q4_spec_quantize(const std::vector<float>& row) {
+  Q4SpecRow out;
+  for (size_t b = 0; b < row.size(); b += 32) {
+    const size_t e = std::min(row.size(), b + 32);
+    const float lo = *std::min_element(row.begin() + b, row.begin() + e);
+    const float hi = *std::max_element(row.begin() + b, row.begin() + e);
+    const float d = (hi - lo) / 15.0f + 0.0f, m = lo + 0.0f;
+    out.d.push_back(d);
+    out.m.push_back(m);
+    for (size_t i = b; i < e; ++i) {
+      float q = 0.0f;
+      if (d != 0.0f) {
+        const float diff = row[i] - lo;
+        q = std::max(0.0f, std::min(15.0f, std::round(diff / d)));  // half away from zero
+      }
+      out.q.push_back(static_cast<int>(q));
+      out.exact.push_back(double(d) * q + double(m));
+      const float dq = d * q;
+      out.stored.push_back(dq + m);
     }
   }
   return out;
@@ -132,18 +166,28 @@ class GemmTester {
         pack_weights(src, source_, layout_, n_, k_, type_, data.data(), scales.data(), pool.get()).ok());
     const PackedWeights w{type_, n_, k_, data.data(), scales.empty() ? nullptr : scales.data()};
 
-    // The weights as the packed type represents them.
-    std::vector<double> w_ref(n_ * k_);
+    // The weights as the packed type represents them. q4 kernels compute
+    // x_scale * (d * q·xq + m * sum xq) per block: the m and d*q terms may
+    // cancel, so their float rounding scales with |m| + |d q| (w_mag).
+    std::vector<double> w_ref(n_ * k_), w_mag(n_ * k_);
     for (size_t r = 0; r < n_; ++r) {
       std::vector<float> row(w_nk.begin() + r * k_, w_nk.begin() + (r + 1) * k_);
       std::vector<double> rep(k_);
-      if (type_ == WeightType::kQ8) {
+      if (type_ == WeightType::kQ4) {
+        const Q4SpecRow spec = q4_spec_quantize(row);
+        rep = spec.exact;
+        for (size_t c = 0; c < k_; ++c)
+          w_mag[r * k_ + c] = std::fabs(spec.m[c / 32]) + double(spec.d[c / 32]) * spec.q[c];
+      } else if (type_ == WeightType::kQ8) {
         rep = q8_spec_roundtrip(row);
       } else {
         for (size_t c = 0; c < k_; ++c)
           rep[c] = type_ == WeightType::kF16 ? f16_to_f32(f32_to_f16(row[c])) : row[c];
       }
       std::copy(rep.begin(), rep.end(), w_ref.begin() + r * k_);
+      if (type_ != WeightType::kQ4) {
+        for (size_t c = 0; c < k_; ++c) w_mag[r * k_ + c] = std::fabs(rep[c]);
+      }
     }
 
     const size_t x_stride = k_ + x_pad_, y_stride = n_ + 3;
@@ -153,8 +197,8 @@ class GemmTester {
     ASSERT_TRUE(
         gemm(pool.get(), m_, x.data(), x_stride, w, bias_ ? b.data() : nullptr, y.data(), y_stride).ok());
 
-    // q8 weights multiply q8 activations: x is quantized by the same spec (GEMV and GEMM alike).
-    const bool x_quantized = type_ == WeightType::kQ8;
+    // q8 and q4 weights multiply q8 activations: x is quantized by the q8 spec (GEMV and GEMM alike).
+    const bool x_quantized = type_ == WeightType::kQ8 || type_ == WeightType::kQ4;
     for (size_t i = 0; i < m_; ++i) {
       std::vector<float> xrow(x.begin() + i * x_stride, x.begin() + i * x_stride + k_);
       std::vector<double> xr(xrow.begin(), xrow.end());
@@ -163,7 +207,7 @@ class GemmTester {
         double ref = bias_ ? b[j] : 0.0, mag = std::fabs(ref);
         for (size_t c = 0; c < k_; ++c) {
           ref += xr[c] * w_ref[j * k_ + c];
-          mag += std::fabs(xr[c] * w_ref[j * k_ + c]);
+          mag += std::fabs(xr[c]) * w_mag[j * k_ + c];
         }
         // float accumulation over k terms: error grows with the sum of |terms|.
         const double tol =

@@ -40,6 +40,18 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
         }
         break;
       }
+      case WeightType::kQ4: {
+        // The row's blocks, dequantized as q4_to_f32_row__scalar (common/q4.h).
+        const uint8_t* nibbles = static_cast<const uint8_t*>(w.data);
+        for (size_t c = 0; c < k; ++c) {
+          const size_t b = c / kQ4BlockSize, s = q4_grouped_d(r, b, k);
+          const float dq =
+              w.scales[s] * static_cast<float>(q4_nibble(nibbles + q4_grouped_block(r, b, k) * kQ4BlockBytes,
+                                                         c % kQ4BlockSize));
+          dst[c] = dq + w.scales[s + kQ4RowGroup];
+        }
+        break;
+      }
     }
   }
   return Status::ok_status();

@@ -1,6 +1,6 @@
 // The gemm() driver: validation, the choice of GEMV or GEMM path, threading,
 // K-blocking with on-the-fly conversion of f16 weights to f32, and the
-// quantization of activations for q8 weights.
+// quantization of activations for q8 and q4 weights.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -11,6 +11,9 @@
 #include "kernels/f32-gemm/gemm.h"
 #include "kernels/f32-gemv/gemv.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/q4-gemm/gemm.h"
+#include "kernels/q4-gemv/gemv.h"
+#include "kernels/q4/quant.h"
 #include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
@@ -25,14 +28,16 @@ constexpr size_t kConvertKc = 256;
 // int16 values (64 x 2K bytes for K = 1024) stay in L2 while the weights
 // stream past once per pass.
 constexpr size_t kQ8GemmRowBlock = 64;
-// Largest K the q8 GEMV handles: x is quantized into a stack buffer.
+// Largest K the q8 and q4 GEMVs handle: x is quantized into a stack buffer.
 constexpr size_t kMaxQ8GemvK = 32768;
+
+bool quantized(WeightType type) { return type == WeightType::kQ8 || type == WeightType::kQ4; }
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& w, float* y,
                 size_t y_stride) {
-  if (w.data == nullptr || (w.type == WeightType::kQ8 && w.scales == nullptr)) {
+  if (w.data == nullptr || (quantized(w.type) && w.scales == nullptr)) {
     return Status::invalid_argument("gemm: weights are not loaded");
   }
   if (m == 0 || w.n == 0 || w.k == 0) {
@@ -46,9 +51,9 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
                                     std::to_string(y_stride) + ") are shorter than the rows (" +
                                     std::to_string(w.k) + ", " + std::to_string(w.n) + ")");
   }
-  if (w.type == WeightType::kQ8 && m == 1 && w.k > kMaxQ8GemvK) {
-    return Status::unsupported("gemm: q8 weights with more than " + std::to_string(kMaxQ8GemvK) +
-                               " input features");
+  if (quantized(w.type) && m == 1 && w.k > kMaxQ8GemvK) {
+    return Status::unsupported(std::string("gemm: ") + weight_type_name(w.type) + " weights with more than " +
+                               std::to_string(kMaxQ8GemvK) + " input features");
   }
   return Status::ok_status();
 }
@@ -179,6 +184,83 @@ void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
   });
 }
 
+// The form of x the q4 GEMV and GEMM read: the q8 values themselves in
+// relaxed-SIMD builds (the int8 operand of the relaxed dot product, the q4
+// values being the 7-bit one: q4-gemv/relaxed-inl.h), otherwise as int16 in
+// the order and scaling q4_simd_x_form gives (q4-gemv/gemv.h).
+#if defined(__wasm_relaxed_simd__)
+using Q4X = int8_t;
+constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__relaxed;
+constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__relaxed;
+#else
+using Q4X = int16_t;
+constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__simd;
+constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__simd;
+#endif
+
+// x quantized as for q8 weights (the same quantizer and values), in the q4
+// kernels' form (q8_padded(k) values in xq), with its block sums. x8 holds
+// q8_padded(k) values (and is xq itself in relaxed builds).
+void quantize_activations_q4(size_t k, const float* x, int8_t* x8, Q4X* xq, float* x_scales, float* x_sums) {
+  f32_to_q8_row__simd(k, x, x8, x_scales);
+  q4_activation_sums(k, x8, x_scales, x_sums);
+#if !defined(__wasm_relaxed_simd__)
+  q4_simd_x_form(k, x8, xq);
+#else
+  (void)xq;  // xq is x8
+#endif
+}
+
+void gemv_q4(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+  static_assert(kQ4BlockSize == kQ8BlockSize, "x's q8 blocks are the weights' q4 blocks");
+  alignas(64) int8_t x8[kMaxQ8GemvK];
+  alignas(64) Q4X xq_buf[sizeof(Q4X) == 1 ? 1 : kMaxQ8GemvK];
+  Q4X* xq = sizeof(Q4X) == 1 ? reinterpret_cast<Q4X*>(x8) : xq_buf;
+  alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize], x_sums[kMaxQ8GemvK / kQ8BlockSize];
+  quantize_activations_q4(w.k, x, x8, xq, x_scales, x_sums);
+  const uint8_t* q = static_cast<const uint8_t*>(w.data);
+  const size_t row_bytes = q4_blocks(w.k) * kQ4BlockBytes, row_scales = 2 * q4_blocks(w.k);
+  static_assert(16 % kQ4RowGroup == 0, "chunks must start at a row group");
+  parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
+    const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
+    q4_gemv_ukernel(r1 - r0, w.k, q + r0 * row_bytes, w.scales + r0 * row_scales, xq, x_scales, x_sums,
+                    bias ? bias + r0 : nullptr, y + r0);
+  });
+}
+
+// As gemm_q8: every row of x quantized as the GEMV quantizes its one row, and
+// every output the GEMV's arithmetic, so prefill and decode agree bit for bit.
+void gemm_q4(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+             const float* bias, float* y, size_t y_stride) {
+  const size_t x_row = q8_padded(w.k), blocks = q8_blocks(w.k);
+  const size_t groups = ceil_div(w.n, kQ4RowGroup);
+  std::vector<Q4X> xq(m * x_row);
+  std::vector<float> x_scales(m * blocks), x_sums(m * blocks);
+  parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
+    std::vector<int8_t> x8(x_row);
+    for (size_t i = begin; i < end; ++i) {
+      Q4X* row = xq.data() + i * x_row;
+      quantize_activations_q4(w.k, x + i * x_stride,
+                              sizeof(Q4X) == 1 ? reinterpret_cast<int8_t*>(row) : x8.data(), row,
+                              x_scales.data() + i * blocks, x_sums.data() + i * blocks);
+    }
+  });
+  const uint8_t* q = static_cast<const uint8_t*>(w.data);
+  const size_t row_bytes = q4_blocks(w.k) * kQ4BlockBytes, row_scales = 2 * q4_blocks(w.k);
+  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+    for (size_t m0 = 0; m0 < m; m0 += kQ8GemmRowBlock) {
+      const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
+      for (size_t g = begin; g < end; ++g) {
+        const size_t r0 = g * kQ4RowGroup;
+        q4_gemm_ukernel(mr, std::min(kQ4RowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
+                        x_scales.data() + m0 * blocks, x_sums.data() + m0 * blocks, blocks,
+                        q + r0 * row_bytes, w.scales + r0 * row_scales, bias ? bias + r0 : nullptr,
+                        y + m0 * y_stride + r0, y_stride);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
@@ -188,6 +270,10 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_q8(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8) {
     gemm_q8(pool, m, x, x_stride, w, bias, y, y_stride);
+  } else if (m == 1 && w.type == WeightType::kQ4) {
+    gemv_q4(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ4) {
+    gemm_q4(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1) {
     gemv_panels(pool, x, w, bias, y);
   } else {

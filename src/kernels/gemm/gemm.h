@@ -1,9 +1,10 @@
 // Matrix products with weights: Y[M, N] = X[M, K] · Wᵀ + bias, where W is a
 // Hub weight matrix stored once, at load time, in the layout the kernels want
 // (PackedWeights; the layouts are defined in packed_layout.h). M = 1 is decode
-// (GEMV, memory-bound); M > 1 is prefill (GEMM, compute-bound). The three
+// (GEMV, memory-bound); M > 1 is prefill (GEMM, compute-bound). The four
 // weight types share one entry point; the microkernels live in the family
-// folders (f32-gemm, f32-gemv, f16-gemv, q8-gemv, q8-gemm, f16-f32-panel).
+// folders (f32-gemm, f32-gemv, f16-gemv, q8-gemv, q8-gemm, q4-gemv, q4-gemm,
+// f16-f32-panel).
 #pragma once
 
 #include <cstddef>
@@ -27,8 +28,8 @@ struct PackedWeights {
   WeightType type = WeightType::kF32;
   size_t n = 0;                   // output features
   size_t k = 0;                   // input features
-  const void* data = nullptr;     // panels (f32/f16) or q8 int8 row groups
-  const float* scales = nullptr;  // q8 only
+  const void* data = nullptr;     // panels (f32/f16), q8 int8 or q4 nibble row groups
+  const float* scales = nullptr;  // q8 and q4 only
 };
 
 // Converts and repacks one weight matrix. `data`/`scales` must hold
@@ -51,7 +52,7 @@ class WeightPacker {
   Status check() const;
   size_t source_rows() const;
   size_t row_bytes() const;
-  // 32 for q8 from [K, N] (a q8 block spans 32 input features), else 1.
+  // 32 for q8 and q4 from [K, N] (a block spans 32 input features), else 1.
   size_t row_granule() const;
   // Packs source rows [row0, row0 + rows), stored contiguously at src.
   Status add_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
@@ -64,6 +65,8 @@ class WeightPacker {
   void add_q8_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
   void store_panel_value(size_t offset, float v);
   void store_q8_block(size_t r, size_t b, const int8_t* q, float scale);
+  void add_q4_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  void add_q4_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
 
   SourceType src_type_;
   SourceLayout layout_;

@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 #include "kernels/common/f16.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/q4/quant.h"
 #include "kernels/q8/quant.h"
 
 namespace qkv {
@@ -49,7 +50,7 @@ Status WeightPacker::check() const {
     return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n_) + ", " +
                                     std::to_string(k_) + "]");
   }
-  if (data_ == nullptr || (type_ == WeightType::kQ8 && scales_ == nullptr)) {
+  if (data_ == nullptr || ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4) && scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
   }
   return Status::ok_status();
@@ -62,8 +63,10 @@ size_t WeightPacker::row_bytes() const {
 }
 
 size_t WeightPacker::row_granule() const {
-  // q8 blocks run along K: from [K, N] a block needs 32 source rows at once.
-  return type_ == WeightType::kQ8 && layout_ == SourceLayout::kKN ? kQ8BlockSize : 1;
+  // q8 and q4 blocks run along K: from [K, N] a block needs 32 source rows at once.
+  static_assert(kQ4BlockSize == kQ8BlockSize, "one granule for both");
+  return (type_ == WeightType::kQ8 || type_ == WeightType::kQ4) && layout_ == SourceLayout::kKN ? kQ8BlockSize
+                                                                                                : 1;
 }
 
 Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
@@ -87,6 +90,8 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
   }
   if (type_ == WeightType::kQ8) {
     layout_ == SourceLayout::kNK ? add_q8_rows(src, row0, rows, pool) : add_q8_columns(src, row0, rows, pool);
+  } else if (type_ == WeightType::kQ4) {
+    layout_ == SourceLayout::kNK ? add_q4_rows(src, row0, rows, pool) : add_q4_columns(src, row0, rows, pool);
   } else {
     layout_ == SourceLayout::kNK ? add_panel_rows(src, row0, rows, pool)
                                  : add_panel_columns(src, row0, rows, pool);
@@ -179,8 +184,54 @@ void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float sca
   scales_[at] = scale;
 }
 
+// [N, K] source: each row through the q4 kernel itself (kernels/q4/quant.h),
+// then its blocks dealt into the row groups.
+void WeightPacker::add_q4_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  parallel_for(pool, rows, kRowsPerTask, [&](size_t begin, size_t end) {
+    std::vector<float> row(k_), d(q4_blocks(k_)), m(q4_blocks(k_));
+    std::vector<uint8_t> nibbles(q4_blocks(k_) * kQ4BlockBytes);
+    for (size_t i = begin; i < end; ++i) {
+      const float* values = static_cast<const float*>(src) + i * k_;
+      if (src_type_ != SourceType::kF32) {
+        for (size_t c = 0; c < k_; ++c) row[c] = source_value(src, src_type_, i * k_ + c);
+        values = row.data();
+      }
+      f32_to_q4_row__simd(k_, values, nibbles.data(), d.data(), m.data());
+      for (size_t b = 0; b < q4_blocks(k_); ++b) {
+        q4_store_block(data_, scales_, k_, row0 + i, b, nibbles.data() + b * kQ4BlockBytes, d[b], m[b]);
+      }
+    }
+  });
+}
+
+// [K, N] source: every 32 rows are one block of each output feature, each
+// quantized alone (as f32_to_q4_row does block by block).
+void WeightPacker::add_q4_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool) {
+  parallel_for(pool, n_, kRowsPerTask * 4, [&](size_t begin, size_t end) {
+    float block[kQ4BlockSize];
+    uint8_t nibbles[kQ4BlockBytes];
+    float d = 0, m = 0;
+    for (size_t r = begin; r < end; ++r) {
+      for (size_t first = 0; first < rows; first += kQ4BlockSize) {
+        const size_t count = std::min(kQ4BlockSize, rows - first);
+        for (size_t i = 0; i < count; ++i) block[i] = source_value(src, src_type_, (first + i) * n_ + r);
+        f32_to_q4_row__simd(count, block, nibbles, &d, &m);
+        q4_store_block(data_, scales_, k_, r, (row0 + first) / kQ4BlockSize, nibbles, d, m);
+      }
+    }
+  });
+}
+
 void WeightPacker::finish() {
   const size_t nr = gemm_nr();
+  if (type_ == WeightType::kQ4) {
+    // Padding rows of the last group: q = 0, d = m = 0.
+    const uint8_t zeros[kQ4BlockBytes] = {};
+    for (size_t r = n_; r < q4_grouped_rows(n_); ++r) {
+      for (size_t b = 0; b < q4_blocks(k_); ++b) q4_store_block(data_, scales_, k_, r, b, zeros, 0.0f, 0.0f);
+    }
+    return;
+  }
   if (type_ == WeightType::kQ8) {
     // Padding rows of the last group: zero values, zero scales.
     for (size_t r = n_; r < q8_grouped_rows(n_); ++r) {

@@ -15,6 +15,8 @@ const char* weight_type_name(WeightType type) {
       return "f16";
     case WeightType::kQ8:
       return "q8";
+    case WeightType::kQ4:
+      return "q4";
   }
   return "?";
 }
@@ -46,6 +48,12 @@ PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
       return {padded_n * k * sizeof(uint16_t), 0};
     case WeightType::kQ8:
       return {q8_rows * q8_blocks_per_row * kQ8BlockSize, q8_rows * q8_blocks_per_row * sizeof(float)};
+    case WeightType::kQ4: {
+      const uint64_t q4_rows = (n + kQ4RowGroup - 1) / kQ4RowGroup * kQ4RowGroup;
+      const uint64_t q4_blocks_per_row = (k + kQ4BlockSize - 1) / kQ4BlockSize;
+      // Per block: 16 nibble bytes, and d and m.
+      return {q4_rows * q4_blocks_per_row * kQ4BlockBytes, q4_rows * q4_blocks_per_row * 2 * sizeof(float)};
+    }
   }
   return {};
 }

@@ -3,13 +3,15 @@
 // (gemm/pack.cc), the GEMM/GEMV microkernels, the row gather and the loader's
 // memory plan all read them from here.
 //
-// A Hub weight matrix W has N outputs by K inputs. Three weight types:
+// A Hub weight matrix W has N outputs by K inputs. Four weight types:
 //   f32  panels: NR = gemm_nr() output columns by K, zero-padded columns,
 //                stored in groups of kGemmPanelGroup panels interleaved row
 //                by row: [group][K][panels in the group × NR] floats
 //   f16  panels: the same layout with IEEE binary16 values
 //   q8   row groups: q8 blocks (src/kernels/common/q8.h) of kQ8RowGroup rows
 //                interleaved block by block (see q8_grouped_block below)
+//   q4   row groups: q4 blocks (src/kernels/common/q4.h) of kQ4RowGroup rows
+//                interleaved block by block, as q8 (see q4_grouped_block)
 // Panels let the GEMM microkernel broadcast one X value against NR weights
 // and let the GEMV stream each weight exactly once. The GEMV reads a whole
 // group per pass, and the interleaving makes that pass one sequential stream:
@@ -23,11 +25,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <cstring>
+
+#include "kernels/common/q4.h"
 #include "kernels/common/q8.h"
 
 namespace qkv {
 
-enum class WeightType { kF32, kF16, kQ8 };
+enum class WeightType { kF32, kF16, kQ8, kQ4 };
 const char* weight_type_name(WeightType type);
 
 // Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
@@ -57,8 +62,37 @@ constexpr size_t q8_grouped_block(size_t r, size_t b, size_t k) {
   return (r / kQ8RowGroup * q8_blocks(k) + b) * kQ8RowGroup + r % kQ8RowGroup;
 }
 
-// Bytes of one packed matrix: `data` (panels, or q8 values) and `scales`
-// (q8 only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
+// q4 GEMM/GEMV weights: rows in groups of kQ4RowGroup, as q8. Within a
+// group, block b of its 4 rows is stored together: 4 × 16 nibble bytes in
+// `data`, and 8 floats in `scales`: the 4 rows' d, then their 4 m. One
+// 64-byte load run and one 32-byte scale run per block serve the 4 rows, and
+// a group is one sequential stream in each array. N is padded with zero rows
+// (q = 0, d = m = 0) to whole groups.
+constexpr size_t kQ4RowGroup = 4;
+constexpr size_t q4_grouped_rows(size_t n) { return (n + kQ4RowGroup - 1) / kQ4RowGroup * kQ4RowGroup; }
+// Where block b of row r lives, counted in blocks from the matrix start: its
+// nibbles are data[index * kQ4BlockBytes ...].
+constexpr size_t q4_grouped_block(size_t r, size_t b, size_t k) {
+  return (r / kQ4RowGroup * q4_blocks(k) + b) * kQ4RowGroup + r % kQ4RowGroup;
+}
+// Index in `scales` of block b of row r's d; its m is kQ4RowGroup floats later.
+constexpr size_t q4_grouped_d(size_t r, size_t b, size_t k) {
+  return (r / kQ4RowGroup * q4_blocks(k) + b) * 2 * kQ4RowGroup + r % kQ4RowGroup;
+}
+// Writes block b of row r (16 nibble bytes in q4 order, its d and m) into a
+// packed q4 matrix with k inputs: what the packer does for quantized f32
+// rows, and what a repacker of GGUF 4-bit blocks calls.
+inline void q4_store_block(void* data, float* scales, size_t k, size_t r, size_t b, const uint8_t* nibbles,
+                           float d, float m) {
+  std::memcpy(static_cast<uint8_t*>(data) + q4_grouped_block(r, b, k) * kQ4BlockBytes, nibbles,
+              kQ4BlockBytes);
+  const size_t at = q4_grouped_d(r, b, k);
+  scales[at] = d;
+  scales[at + kQ4RowGroup] = m;
+}
+
+// Bytes of one packed matrix: `data` (panels, or q8/q4 values) and `scales`
+// (q8 and q4 only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
 // loader adds these up to refuse a model that would not fit before it
 // allocates anything.
 struct PackedSize {
