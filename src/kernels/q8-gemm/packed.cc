@@ -1,0 +1,123 @@
+// The prefill q8 GEMM on operands packed for it (gemm.h): a row group
+// widened once to int16, pairs of K interleaved across its 4 rows, and 4
+// activation rows interleaved pair by pair. A 4x4 tile takes one i32x4 dot
+// product (pmaddwd) per pair of K and activation row: the row's pair
+// broadcast against the 4 weight rows' pairs, so each lane sums one output
+// and no per-block transpose is needed (the layout of onnxruntime's MLAS
+// wasm int8 GEMM). The float steps per
+// output are q8_group's (group-inl.h), op for op, so every output has the
+// bits of the q8 GEMV's.
+#include <hwy/highway.h>
+
+#include <cstring>
+
+#include "kernels/q8-gemm/gemm.h"
+#include "kernels/q8-gemv/group-inl.h"
+
+namespace qkv {
+namespace {
+
+namespace hn = hwy::HWY_NAMESPACE;
+using D4 = hn::FixedTag<float, 4>;
+using D32 = hn::FixedTag<int32_t, 4>;
+using D16 = hn::FixedTag<int16_t, 8>;
+using D8 = hn::FixedTag<int8_t, 16>;
+
+static_assert(kQ8RowGroup == 4 && kQ8BlockSize == 32, "written for groups of 4 rows, blocks of 32");
+constexpr size_t kPairs = kQ8BlockSize / 2;  // pairs of K per block
+
+#if defined(__clang__)
+#define QKV_NO_UNROLL _Pragma("nounroll")
+#else
+#define QKV_NO_UNROLL
+#endif
+
+// x[0], x[1] in every 32-bit lane (a v128.load32_splat in wasm).
+HWY_INLINE hn::Vec<D16> pair(const int16_t* x) {
+  int32_t v;
+  std::memcpy(&v, x, sizeof(v));
+  return hn::BitCast(D16(), hn::Set(D32(), v));
+}
+
+}  // namespace
+
+void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const float* scales, const float* bias, float* y, size_t y_stride) {
+  const D4 df;
+  const D32 d32;
+  const D16 d16;
+  auto f0 = hn::Zero(df), f1 = hn::Zero(df), f2 = hn::Zero(df), f3 = hn::Zero(df);
+  for (size_t b = 0; b < q8_blocks(k); ++b, scales += kQ8RowGroup) {
+    auto a0 = hn::Zero(d32), a1 = hn::Zero(d32), a2 = hn::Zero(d32), a3 = hn::Zero(d32);
+    auto o0 = hn::Zero(d32), o1 = hn::Zero(d32), o2 = hn::Zero(d32), o3 = hn::Zero(d32);
+    // A rolled loop with two pointers stepping: V8 (Node 20) keeps one
+    // register per distinct constant load offset, so a fully unrolled block
+    // (64 offsets) spilled its broadcasts to the stack and ran 1.2x slower.
+    QKV_NO_UNROLL
+    for (size_t p = 0; p < kPairs; ++p, w += 2 * kQ8RowGroup, xa += 2 * kQ8GemmTileRows) {
+      const auto wv = hn::LoadU(d16, w);
+      a0 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa), a0, o0);
+      a1 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 2), a1, o1);
+      a2 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 4), a2, o2);
+      a3 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 6), a3, o3);
+    }
+    // q8_group's block step per row: the exact int32 sums, converted, times
+    // (w scales * x scale), plus the running sum.
+    const auto ws = hn::LoadU(df, scales);
+    f0 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a0, o0)), hn::Mul(ws, hn::Set(df, x_scales[b])), f0);
+    f1 =
+        hn::MulAdd(hn::ConvertTo(df, hn::Add(a1, o1)), hn::Mul(ws, hn::Set(df, x_scales[xs_stride + b])), f1);
+    f2 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a2, o2)), hn::Mul(ws, hn::Set(df, x_scales[2 * xs_stride + b])),
+                    f2);
+    f3 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a3, o3)), hn::Mul(ws, hn::Set(df, x_scales[3 * xs_stride + b])),
+                    f3);
+  }
+  const hn::Vec<D4> sums[kQ8GemmTileRows] = {f0, f1, f2, f3};
+  for (size_t i = 0; i < mr; ++i) q8_simd::store_group(sums[i], nc, bias, y + i * y_stride);
+}
+
+void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa) {
+  for (size_t b = 0; b < q8_blocks(k); ++b) {
+    for (size_t p = 0; p < kPairs; ++p) {
+      for (size_t r = 0; r < kQ8GemmTileRows; ++r) {
+        for (size_t e = 0; e < 2; ++e) {
+          xa[((b * kPairs + p) * kQ8GemmTileRows + r) * 2 + e] =
+              r < rows ? x8[r * x8_stride + b * kQ8BlockSize + 2 * p + e] : 0;
+        }
+      }
+    }
+  }
+}
+
+void q8_gemm_pack_group__simd(size_t k, const int8_t* q, int16_t* packed) {
+  const D8 d8;
+  const D16 d16;
+  const D32 d32;
+  const hn::FixedTag<int8_t, 8> d8h;
+  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, packed += kQ8GemmPackedBlock) {
+    for (size_t h = 0; h < kQ8BlockSize; h += 16) {
+      // 16 values (8 pairs) of each row; a pair is one 16-bit lane.
+      const auto r0 = hn::BitCast(d16, hn::LoadU(d8, q + h)),
+                 r1 = hn::BitCast(d16, hn::LoadU(d8, q + 32 + h));
+      const auto r2 = hn::BitCast(d16, hn::LoadU(d8, q + 64 + h)),
+                 r3 = hn::BitCast(d16, hn::LoadU(d8, q + 96 + h));
+      // Pairs of rows 0/1 and 2/3 side by side, then all four rows' pair in one 64-bit lane.
+      const auto lo01 = hn::BitCast(d32, hn::InterleaveLower(d16, r0, r1));
+      const auto hi01 = hn::BitCast(d32, hn::InterleaveUpper(d16, r0, r1));
+      const auto lo23 = hn::BitCast(d32, hn::InterleaveLower(d16, r2, r3));
+      const auto hi23 = hn::BitCast(d32, hn::InterleaveUpper(d16, r2, r3));
+      const hn::Vec<D32> quads[4] = {
+          hn::InterleaveLower(d32, lo01, lo23), hn::InterleaveUpper(d32, lo01, lo23),
+          hn::InterleaveLower(d32, hi01, hi23), hn::InterleaveUpper(d32, hi01, hi23)};
+      int16_t* out = packed + h / 2 * 2 * kQ8RowGroup;
+      for (size_t j = 0; j < 4; ++j, out += 4 * kQ8RowGroup) {
+        const auto bytes = hn::BitCast(d8, quads[j]);
+        hn::StoreU(hn::PromoteTo(d16, hn::LowerHalf(d8h, bytes)), d16, out);
+        hn::StoreU(hn::PromoteTo(d16, hn::UpperHalf(d8h, bytes)), d16, out + 2 * kQ8RowGroup);
+      }
+    }
+  }
+}
+
+}  // namespace qkv
