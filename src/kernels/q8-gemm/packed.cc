@@ -39,6 +39,39 @@ HWY_INLINE hn::Vec<D16> pair(const int16_t* x) {
   return hn::BitCast(D16(), hn::Set(D32(), v));
 }
 
+// The packing both operands share: 4 rows of q8 values, block b of row r at
+// starts[r] + b * steps[r], widened to int16 with the rows interleaved by
+// pairs of K (gemm.h's layout), kQ8GemmPackedBlock values per block.
+void pack4(size_t k, const int8_t* const starts[4], const size_t steps[4], int16_t* out) {
+  const D8 d8;
+  const D16 d16;
+  const D32 d32;
+  const hn::FixedTag<int8_t, 8> d8h;
+  for (size_t b = 0; b < q8_blocks(k); ++b) {
+    const int8_t *p0 = starts[0] + b * steps[0], *p1 = starts[1] + b * steps[1];
+    const int8_t *p2 = starts[2] + b * steps[2], *p3 = starts[3] + b * steps[3];
+    for (size_t h = 0; h < kQ8BlockSize; h += 16, out += 8 * 2 * kQ8RowGroup) {
+      // 16 values (8 pairs) of each row; a pair is one 16-bit lane.
+      const auto r0 = hn::BitCast(d16, hn::LoadU(d8, p0 + h)), r1 = hn::BitCast(d16, hn::LoadU(d8, p1 + h));
+      const auto r2 = hn::BitCast(d16, hn::LoadU(d8, p2 + h)), r3 = hn::BitCast(d16, hn::LoadU(d8, p3 + h));
+      // Pairs of rows 0/1 and 2/3 side by side, then all four rows' pair in one 64-bit lane.
+      const auto lo01 = hn::BitCast(d32, hn::InterleaveLower(d16, r0, r1));
+      const auto hi01 = hn::BitCast(d32, hn::InterleaveUpper(d16, r0, r1));
+      const auto lo23 = hn::BitCast(d32, hn::InterleaveLower(d16, r2, r3));
+      const auto hi23 = hn::BitCast(d32, hn::InterleaveUpper(d16, r2, r3));
+      const hn::Vec<D32> quads[4] = {
+          hn::InterleaveLower(d32, lo01, lo23), hn::InterleaveUpper(d32, lo01, lo23),
+          hn::InterleaveLower(d32, hi01, hi23), hn::InterleaveUpper(d32, hi01, hi23)};
+      for (size_t j = 0; j < 4; ++j) {
+        const auto bytes = hn::BitCast(d8, quads[j]);
+        hn::StoreU(hn::PromoteTo(d16, hn::LowerHalf(d8h, bytes)), d16, out + j * 4 * kQ8RowGroup);
+        hn::StoreU(hn::PromoteTo(d16, hn::UpperHalf(d8h, bytes)), d16,
+                   out + j * 4 * kQ8RowGroup + 2 * kQ8RowGroup);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
@@ -78,46 +111,22 @@ void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int1
 }
 
 void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa) {
-  for (size_t b = 0; b < q8_blocks(k); ++b) {
-    for (size_t p = 0; p < kPairs; ++p) {
-      for (size_t r = 0; r < kQ8GemmTileRows; ++r) {
-        for (size_t e = 0; e < 2; ++e) {
-          xa[((b * kPairs + p) * kQ8GemmTileRows + r) * 2 + e] =
-              r < rows ? x8[r * x8_stride + b * kQ8BlockSize + 2 * p + e] : 0;
-        }
-      }
-    }
+  // Rows past `rows` read one block of zeros over and over.
+  static const int8_t kZeros[kQ8BlockSize] = {};
+  const int8_t* starts[kQ8GemmTileRows];
+  size_t steps[kQ8GemmTileRows];
+  for (size_t r = 0; r < kQ8GemmTileRows; ++r) {
+    starts[r] = r < rows ? x8 + r * x8_stride : kZeros;
+    steps[r] = r < rows ? kQ8BlockSize : 0;
   }
+  pack4(k, starts, steps, xa);
 }
 
 void q8_gemm_pack_group__simd(size_t k, const int8_t* q, int16_t* packed) {
-  const D8 d8;
-  const D16 d16;
-  const D32 d32;
-  const hn::FixedTag<int8_t, 8> d8h;
-  for (size_t b = 0; b < q8_blocks(k); ++b, q += kQ8RowGroup * kQ8BlockSize, packed += kQ8GemmPackedBlock) {
-    for (size_t h = 0; h < kQ8BlockSize; h += 16) {
-      // 16 values (8 pairs) of each row; a pair is one 16-bit lane.
-      const auto r0 = hn::BitCast(d16, hn::LoadU(d8, q + h)),
-                 r1 = hn::BitCast(d16, hn::LoadU(d8, q + 32 + h));
-      const auto r2 = hn::BitCast(d16, hn::LoadU(d8, q + 64 + h)),
-                 r3 = hn::BitCast(d16, hn::LoadU(d8, q + 96 + h));
-      // Pairs of rows 0/1 and 2/3 side by side, then all four rows' pair in one 64-bit lane.
-      const auto lo01 = hn::BitCast(d32, hn::InterleaveLower(d16, r0, r1));
-      const auto hi01 = hn::BitCast(d32, hn::InterleaveUpper(d16, r0, r1));
-      const auto lo23 = hn::BitCast(d32, hn::InterleaveLower(d16, r2, r3));
-      const auto hi23 = hn::BitCast(d32, hn::InterleaveUpper(d16, r2, r3));
-      const hn::Vec<D32> quads[4] = {
-          hn::InterleaveLower(d32, lo01, lo23), hn::InterleaveUpper(d32, lo01, lo23),
-          hn::InterleaveLower(d32, hi01, hi23), hn::InterleaveUpper(d32, hi01, hi23)};
-      int16_t* out = packed + h / 2 * 2 * kQ8RowGroup;
-      for (size_t j = 0; j < 4; ++j, out += 4 * kQ8RowGroup) {
-        const auto bytes = hn::BitCast(d8, quads[j]);
-        hn::StoreU(hn::PromoteTo(d16, hn::LowerHalf(d8h, bytes)), d16, out);
-        hn::StoreU(hn::PromoteTo(d16, hn::UpperHalf(d8h, bytes)), d16, out + 2 * kQ8RowGroup);
-      }
-    }
-  }
+  const int8_t* starts[kQ8RowGroup] = {q, q + kQ8BlockSize, q + 2 * kQ8BlockSize, q + 3 * kQ8BlockSize};
+  const size_t step = kQ8RowGroup * kQ8BlockSize;
+  const size_t steps[kQ8RowGroup] = {step, step, step, step};
+  pack4(k, starts, steps, packed);
 }
 
 }  // namespace qkv
