@@ -86,6 +86,7 @@ constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__relaxed;
 using Q8X = int16_t;
 constexpr size_t kQ8XPerValue = 1;
 constexpr auto q8_gemv_ukernel = q8_gemv_ukernel__simd;
+constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__simd;
 #endif
 
 // x quantized like the weights (the SIMD q8 kernel), in the kernels' form
@@ -151,10 +152,10 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 
 // Every row of x is quantized as the GEMV quantizes its one row, and every
 // output is the GEMV's arithmetic (q8-gemm/gemm.h): prefill and decode agree
-// bit for bit.
-#if defined(__wasm_relaxed_simd__)
-void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
-             const float* bias, float* y, size_t y_stride) {
+// bit for bit. Row by row on unpacked weights: the relaxed builds' path, and
+// the others' below one tile of rows.
+void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                  const float* bias, float* y, size_t y_stride) {
   const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
   const size_t groups = ceil_div(w.n, kQ8RowGroup);
   std::vector<Q8X> xq(m * x_row);
@@ -179,12 +180,13 @@ void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
     }
   });
 }
-#else
+
+#if !defined(__wasm_relaxed_simd__)
 // The activations are quantized and packed 4 rows to a tile
 // (q8_gemm_pack_x); each row group is widened once per pass
 // (q8_gemm_pack_group__simd) and the pass's tiles run over it from L1.
-void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
-             const float* bias, float* y, size_t y_stride) {
+void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                    const float* bias, float* y, size_t y_stride) {
   constexpr size_t kTileRows = kQ8GemmTileRows, kTilesPerPass = kQ8GemmRowBlock / kTileRows;
   const size_t blocks = q8_blocks(w.k), groups = ceil_div(w.n, kQ8RowGroup), padded = q8_padded(w.k);
   const size_t tiles = ceil_div(m, kTileRows), tile_values = kQ8GemmPackedBlock * blocks;
@@ -222,6 +224,15 @@ void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
   });
 }
 #endif
+
+void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+             const float* bias, float* y, size_t y_stride) {
+#if !defined(__wasm_relaxed_simd__)
+  // Below a tile, packing each row group costs more than it saves.
+  if (m >= kQ8GemmTileRows) return gemm_q8_packed(pool, m, x, x_stride, w, bias, y, y_stride);
+#endif
+  gemm_q8_rows(pool, m, x, x_stride, w, bias, y, y_stride);
+}
 
 }  // namespace
 

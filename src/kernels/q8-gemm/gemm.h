@@ -58,8 +58,8 @@ void q8_gemm_pack_group__simd(size_t k, const int8_t* q, int16_t* packed);
 constexpr size_t kQ8GemmTileRows = 4;
 void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa);
 // q8_gemm_ukernel__simd for mr <= 4 activation rows on packed operands (one
-// tile xa; the group packed as w, its scales as there): the same bits.
-// x_scales must hold 4 rows (past mr: any finite values).
+// tile xa, of which the first mr rows are read; the group packed as w, its
+// scales as there): the same bits.
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride);

@@ -72,42 +72,55 @@ void pack4(size_t k, const int8_t* const starts[4], const size_t steps[4], int16
   }
 }
 
-}  // namespace
-
-void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
-                                      const float* x_scales, size_t xs_stride, const int16_t* w,
-                                      const float* scales, const float* bias, float* y, size_t y_stride) {
+// The first MR rows of a tile: MR int32 and MR float accumulators, one
+// weight vector and a broadcast in flight (11 of V8's 16 xmm registers at
+// MR = 4; a 4x8 tile needs 16 accumulators alone).
+template <size_t MR>
+void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t xs_stride, const int16_t* w,
+          const float* scales, const float* bias, float* y, size_t y_stride) {
   const D4 df;
   const D32 d32;
   const D16 d16;
-  auto f0 = hn::Zero(df), f1 = hn::Zero(df), f2 = hn::Zero(df), f3 = hn::Zero(df);
+  hn::Vec<D4> f[MR];
+  for (size_t i = 0; i < MR; ++i) f[i] = hn::Zero(df);
   for (size_t b = 0; b < q8_blocks(k); ++b, scales += kQ8RowGroup) {
-    auto a0 = hn::Zero(d32), a1 = hn::Zero(d32), a2 = hn::Zero(d32), a3 = hn::Zero(d32);
-    auto o0 = hn::Zero(d32), o1 = hn::Zero(d32), o2 = hn::Zero(d32), o3 = hn::Zero(d32);
+    hn::Vec<D32> a[MR], o[MR];
+    for (size_t i = 0; i < MR; ++i) a[i] = o[i] = hn::Zero(d32);
     // A rolled loop with two pointers stepping: V8 (Node 20) keeps one
     // register per distinct constant load offset, so a fully unrolled block
     // (64 offsets) spilled its broadcasts to the stack and ran 1.2x slower.
     QKV_NO_UNROLL
     for (size_t p = 0; p < kPairs; ++p, w += 2 * kQ8RowGroup, xa += 2 * kQ8GemmTileRows) {
       const auto wv = hn::LoadU(d16, w);
-      a0 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa), a0, o0);
-      a1 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 2), a1, o1);
-      a2 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 4), a2, o2);
-      a3 = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 6), a3, o3);
+      for (size_t i = 0; i < MR; ++i)
+        a[i] = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 2 * i), a[i], o[i]);
     }
     // q8_group's block step per row: the exact int32 sums, converted, times
     // (w scales * x scale), plus the running sum.
     const auto ws = hn::LoadU(df, scales);
-    f0 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a0, o0)), hn::Mul(ws, hn::Set(df, x_scales[b])), f0);
-    f1 =
-        hn::MulAdd(hn::ConvertTo(df, hn::Add(a1, o1)), hn::Mul(ws, hn::Set(df, x_scales[xs_stride + b])), f1);
-    f2 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a2, o2)), hn::Mul(ws, hn::Set(df, x_scales[2 * xs_stride + b])),
-                    f2);
-    f3 = hn::MulAdd(hn::ConvertTo(df, hn::Add(a3, o3)), hn::Mul(ws, hn::Set(df, x_scales[3 * xs_stride + b])),
-                    f3);
+    for (size_t i = 0; i < MR; ++i) {
+      f[i] = hn::MulAdd(hn::ConvertTo(df, hn::Add(a[i], o[i])),
+                        hn::Mul(ws, hn::Set(df, x_scales[i * xs_stride + b])), f[i]);
+    }
   }
-  const hn::Vec<D4> sums[kQ8GemmTileRows] = {f0, f1, f2, f3};
-  for (size_t i = 0; i < mr; ++i) q8_simd::store_group(sums[i], nc, bias, y + i * y_stride);
+  for (size_t i = 0; i < MR; ++i) q8_simd::store_group(f[i], nc, bias, y + i * y_stride);
+}
+
+}  // namespace
+
+void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const float* scales, const float* bias, float* y, size_t y_stride) {
+  switch (mr) {
+    case 1:
+      return tile<1>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    case 2:
+      return tile<2>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    case 3:
+      return tile<3>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    default:
+      return tile<4>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+  }
 }
 
 void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa) {
