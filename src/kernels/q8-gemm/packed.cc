@@ -4,9 +4,8 @@
 // product (pmaddwd) per pair of K and activation row: the row's pair
 // broadcast against the 4 weight rows' pairs, so each lane sums one output
 // and no per-block transpose is needed (the layout of onnxruntime's MLAS
-// wasm int8 GEMM). The float steps per
-// output are q8_group's (group-inl.h), op for op, so every output has the
-// bits of the q8 GEMV's.
+// wasm int8 GEMM). The float steps per output are q8_group's
+// (group-inl.h), op for op, so every output has the bits of the q8 GEMV's.
 #include <hwy/highway.h>
 
 #include <cstring>
