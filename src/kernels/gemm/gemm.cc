@@ -2,6 +2,7 @@
 // K-blocking with on-the-fly conversion of f16 weights to f32, and the
 // quantization of activations for q8 and q4 weights.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -156,9 +157,10 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 
 // Every row of x is quantized as the GEMV quantizes its one row, and every
 // output is the GEMV's arithmetic (q8-gemm/gemm.h): prefill and decode agree
-// bit for bit.
-void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
-             const float* bias, float* y, size_t y_stride) {
+// bit for bit. Row by row on unpacked weights: the relaxed builds' path, and
+// the others' below one tile of rows.
+void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                  const float* bias, float* y, size_t y_stride) {
   const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
   const size_t groups = ceil_div(w.n, kQ8RowGroup);
   std::vector<Q8X> xq(m * x_row);
@@ -228,7 +230,7 @@ void gemv_q4(ThreadPool* pool, const float* x, const PackedWeights& w, const flo
   });
 }
 
-// As gemm_q8: every row of x quantized as the GEMV quantizes its one row, and
+// As gemm_q8_rows: every row of x quantized as the GEMV quantizes its one row, and
 // every output the GEMV's arithmetic, so prefill and decode agree bit for bit.
 void gemm_q4(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
              const float* bias, float* y, size_t y_stride) {
@@ -259,6 +261,59 @@ void gemm_q4(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
       }
     }
   });
+}
+
+#if !defined(__wasm_relaxed_simd__)
+// The activations are quantized and packed 4 rows to a tile
+// (q8_gemm_pack_x); each row group is widened once per pass
+// (q8_gemm_pack_group__simd) and the pass's tiles run over it from L1.
+void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                    const float* bias, float* y, size_t y_stride) {
+  constexpr size_t kTileRows = kQ8GemmTileRows, kTilesPerPass = kQ8GemmRowBlock / kTileRows;
+  const size_t blocks = q8_blocks(w.k), groups = ceil_div(w.n, kQ8RowGroup), padded = q8_padded(w.k);
+  const size_t tiles = ceil_div(m, kTileRows), tile_values = kQ8GemmPackedBlock * blocks;
+  std::unique_ptr<int16_t[]> xa(new int16_t[tiles * tile_values]);
+  // Rows past m (the last tile's padding) keep scale 0: the kernel reads them.
+  std::vector<float> x_scales(tiles * kTileRows * blocks, 0.0f);
+  parallel_for(pool, tiles, 1, [&](size_t begin, size_t end) {
+    std::unique_ptr<int8_t[]> x8(new int8_t[kTileRows * padded]);
+    for (size_t t = begin; t < end; ++t) {
+      const size_t rows = std::min(kTileRows, m - t * kTileRows);
+      for (size_t r = 0; r < rows; ++r) {
+        const size_t i = t * kTileRows + r;
+        f32_to_q8_row__simd(w.k, x + i * x_stride, x8.get() + r * padded, x_scales.data() + i * blocks);
+      }
+      q8_gemm_pack_x(rows, w.k, x8.get(), padded, xa.get() + t * tile_values);
+    }
+  });
+  const int8_t* q = static_cast<const int8_t*>(w.data);
+  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+    std::unique_ptr<int16_t[]> packed(new int16_t[tile_values]);
+    for (size_t t0 = 0; t0 < tiles; t0 += kTilesPerPass) {
+      const size_t t1 = std::min(tiles, t0 + kTilesPerPass);
+      for (size_t g = begin; g < end; ++g) {
+        const size_t r0 = g * kQ8RowGroup, nc = std::min(kQ8RowGroup, w.n - r0);
+        q8_gemm_pack_group__simd(w.k, q + r0 * padded, packed.get());
+        for (size_t t = t0; t < t1; ++t) {
+          const size_t i = t * kTileRows;
+          q8_gemm_ukernel_4x4_packed__simd(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_values,
+                                           x_scales.data() + i * blocks, blocks, packed.get(),
+                                           w.scales + r0 * blocks, bias ? bias + r0 : nullptr,
+                                           y + i * y_stride + r0, y_stride);
+        }
+      }
+    }
+  });
+}
+#endif
+
+void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+             const float* bias, float* y, size_t y_stride) {
+#if !defined(__wasm_relaxed_simd__)
+  // Below a tile, packing each row group costs more than it saves.
+  if (m >= kQ8GemmTileRows) return gemm_q8_packed(pool, m, x, x_stride, w, bias, y, y_stride);
+#endif
+  gemm_q8_rows(pool, m, x, x_stride, w, bias, y, y_stride);
 }
 
 }  // namespace

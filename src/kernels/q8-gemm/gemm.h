@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/gemm/packed_layout.h"
+
 namespace qkv {
 
 // For i < mr, j < nc:
@@ -31,9 +33,35 @@ void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn
                               const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                               const float* bias, float* y, size_t y_stride);
 #endif
-// Highway SIMD: each row is the q8 GEMV's arithmetic, bit for bit.
+// Highway SIMD: each row is the q8 GEMV's arithmetic, bit for bit. gemm()
+// runs the packed kernel below instead (1.3x this one in wasm); this one
+// stays as the unpacked form of the same arithmetic.
 void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
                            const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                            const float* bias, float* y, size_t y_stride);
+
+// One q8 row group widened to int16 for the packed kernel, once per pass of
+// the activation rows over it: block by block, pair p (of 16) of K holds
+// row 0's two values, then rows 1, 2 and 3's: packed[((b * 16 + p) * 4 + r)
+// * 2 + e] = value 2p + e of row r in block b. q: the group's start in the
+// grouped layout of packed_layout.h; packed holds kQ8GemmPackedBlock *
+// q8_blocks(k) values.
+constexpr size_t kQ8GemmPackedBlock = kQ8RowGroup * kQ8BlockSize;
+// Plain loops: the test oracle.
+void q8_gemm_pack_group__scalar(size_t k, const int8_t* q, int16_t* packed);
+void q8_gemm_pack_group__simd(size_t k, const int8_t* q, int16_t* packed);
+// Activation rows packed for the same kernel, kQ8GemmTileRows of them per
+// tile: pair p (of 16) of block b holds the pair of row 0, then rows 1, 2
+// and 3's: xa[((b * 16 + p) * 4 + r) * 2 + e] = value 2p + e of row r (rows
+// past `rows`, up to 4, are zeros). x8: q8 rows (q8/quant.h) x8_stride
+// apart; xa holds kQ8GemmPackedBlock * q8_blocks(k) values.
+constexpr size_t kQ8GemmTileRows = 4;
+void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa);
+// q8_gemm_ukernel__simd for mr <= 4 activation rows on packed operands (one
+// tile xa, of which the first mr rows are read; the group packed as w, its
+// scales as there): the same bits.
+void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const float* scales, const float* bias, float* y, size_t y_stride);
 
 }  // namespace qkv

@@ -15,4 +15,17 @@ void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, 
   }
 }
 
+void q8_gemm_pack_group__scalar(size_t k, const int8_t* q, int16_t* packed) {
+  for (size_t b = 0; b < q8_blocks(k); ++b) {
+    for (size_t p = 0; p < kQ8BlockSize / 2; ++p) {
+      for (size_t r = 0; r < kQ8RowGroup; ++r) {
+        for (size_t e = 0; e < 2; ++e) {
+          packed[((b * (kQ8BlockSize / 2) + p) * kQ8RowGroup + r) * 2 + e] =
+              q[q8_grouped_block(r, b, k) * kQ8BlockSize + 2 * p + e];
+        }
+      }
+    }
+  }
+}
+
 }  // namespace qkv
