@@ -8,7 +8,7 @@
 import { getBackend } from './backend.js';
 import { InvalidArgumentError } from './errors.js';
 import { CachedFiles } from './io/url-cache.js';
-import { openInput, type ReadContext, type SourceFile } from './sources/file-input.js';
+import { openInput, type FileInput, type ReadContext, type SourceFile } from './sources/file-input.js';
 import { checkGgufParts } from './sources/gguf-files.js';
 import { readGgufHeader } from './weights/gguf-header.js';
 import { summarizeGguf, type GgufPart, type GgufSummary } from './weights/gguf-summary.js';
@@ -33,8 +33,12 @@ function nameOf(input: SourceFile, index: number): string {
  * reads (each check of the header names the file and the problem),
  * InvalidArgumentError for missing or misordered parts.
  */
-export async function inspectGguf(files: SourceFile | readonly SourceFile[], options: InspectGgufOptions = {}): Promise<GgufSummary> {
-  const list: readonly SourceFile[] = Array.isArray(files) ? files : [files as SourceFile];
+export function inspectGguf(files: FileInput | readonly FileInput[], options: InspectGgufOptions = {}): Promise<GgufSummary> {
+  return inspectGgufFiles(Array.isArray(files) ? files : [files as FileInput], options);
+}
+
+/** inspectGguf over any files a source resolves to (a Hub repository's too). */
+export async function inspectGgufFiles(list: readonly SourceFile[], options: InspectGgufOptions = {}): Promise<GgufSummary> {
   if (list.length === 0) throw new InvalidArgumentError('inspectGguf: no file given');
   const context: ReadContext = { cached: new CachedFiles(), signal: options.signal };
   const backend = await getBackend();

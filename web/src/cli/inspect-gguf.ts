@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
-import { inspectGguf } from '../gguf-inspect.js';
+import { inspectGgufFiles } from '../gguf-inspect.js';
 import { hasHubIdForm } from '../hub/id.js';
 import { openRepository } from '../hub/repository.js';
 import { CachedFiles } from '../io/url-cache.js';
@@ -103,6 +103,6 @@ function splitUrls(url: string): string[] {
 /** `qkv inspect` on a GGUF source: the summary as text, or as JSON with --json. */
 export async function runInspectGguf(source: string, args: ParsedArgs): Promise<void> {
   applyThreads(args);
-  const summary = await inspectGguf(await ggufFiles(source, args));
+  const summary = await inspectGgufFiles(await ggufFiles(source, args));
   process.stdout.write(args.flag('json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatGgufSummary(summary)}\n`);
 }
