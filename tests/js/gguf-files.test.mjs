@@ -123,6 +123,8 @@ test('no GGUF, a quant that matches none (the quants listed), one that matches s
   assert.throws(() => ggufRepositoryFiles(repo, { quant: 'Q8_0' }), (e) => e instanceof InvalidArgumentError
     && e.message.includes('Big-Q8_0-00001-of-00003.gguf, Qwen3-0.6B-Q8_0.gguf'));
   assert.throws(() => ggufRepositoryFiles(repo, {}), (e) => e instanceof InvalidArgumentError && e.message.includes("quant 'Q4_K_M' matches 2"));
+  assert.deepEqual(ggufRepositoryFiles(repo, { quant: 'ud-q4_k_xl' }).map((f) => f.name), ['Qwen3-0.6B-UD-Q4_K_XL.gguf']);
+  assert.deepEqual(ggufRepositoryFiles(repo, { quant: 'Q4_K_XL' }).map((f) => f.name), ['Qwen3-0.6B-UD-Q4_K_XL.gguf']);
   assert.deepEqual(ggufRepositoryFiles(repo, { file: 'sub/Qwen3-0.6B-Q4_K_M.gguf' }).map((f) => f.name), ['sub/Qwen3-0.6B-Q4_K_M.gguf']);
   assert.throws(() => ggufRepositoryFiles(repo, { file: 'Qwen3-0.6B-Q3_K_S.gguf' }), (e) => e instanceof HubError
     && e.reason === 'EntryNotFound' && e.message.includes('has no file Qwen3-0.6B-Q3_K_S.gguf; its GGUF files: Big-Q8_0-00001-of-00003.gguf'));

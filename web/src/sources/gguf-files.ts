@@ -146,7 +146,8 @@ export function pickGgufFiles(paths: Iterable<string>, choice: GgufChoice = {}, 
   if (file !== undefined && (typeof file !== 'string' || !isGguf(file))) {
     throw new InvalidArgumentError(`file must name a .gguf file of the repository, got ${JSON.stringify(file)}`);
   }
-  if (quant !== undefined && (typeof quant !== 'string' || !/^[A-Za-z0-9_]+$/.test(quant))) {
+  // Letters, digits, '_' and '-' (unsloth's 'UD-Q4_K_XL'): nothing a file name pattern would read as more.
+  if (quant !== undefined && (typeof quant !== 'string' || !/^[A-Za-z0-9_-]+$/.test(quant))) {
     throw new InvalidArgumentError(`quant must be a quant tag such as 'Q4_K_M' or 'Q8_0', got ${JSON.stringify(quant)}`);
   }
   const all = [...paths];
