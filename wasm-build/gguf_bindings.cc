@@ -60,9 +60,15 @@ val scalar(const qkv::GgufValue& v) {
 val parse_gguf_header(val name, uintptr_t ptr, double length, double file_size) {
   return bound<val>(
       [&](val& out, val name_arg) -> Status {
-        size_t n = 0, size = 0;
+        size_t n = 0;
         QKV_RETURN_IF_ERROR(to_count(length, 0, "prefix length", &n));
-        QKV_RETURN_IF_ERROR(to_count(file_size, 0, "file size", &size));
+        // The file may be larger than wasm's 32-bit address space (a header is still read from
+        // its prefix), so its size is a 64-bit count, whole and below 2^53 as JS numbers are.
+        if (!(file_size >= 0 && file_size <= 9007199254740992.0 &&
+              file_size == static_cast<double>(static_cast<uint64_t>(file_size)))) {
+          return Status::invalid_argument("file size must be a whole number of bytes");
+        }
+        const uint64_t size = static_cast<uint64_t>(file_size);
         QKV_RETURN_IF_ERROR(check_heap_range(ptr, n, "GGUF prefix"));
         qkv::GgufHeader h;
         uint64_t need = 0;

@@ -1,7 +1,7 @@
 // Wires the demo page together: qkv in a worker (WorkerEngine), the three
 // ways to pick a model, generation with its numbers and Stop, chat mode for
 // models with a chat template, and the attention viewer.
-import { env, WorkerEngine } from '../../dist/index.js';
+import { env, formatGgufSummary, inspectGguf, pickGgufFiles, WorkerEngine } from '../../dist/index.js';
 import { AttentionView } from './attention-view.js';
 import { ChatView } from './chat-view.js';
 import { GenerationStats } from './generation-stats.js';
@@ -48,6 +48,7 @@ function setState(state) {
   $('load-url').disabled = busy || $('model-url').value.trim() === '';
   $('load-id').disabled = busy || $('model-id').value.trim() === '';
   $('folder-input').disabled = busy;
+  $('gguf-input').disabled = busy;
   // Changed while busy they could not take effect (a load reads them once; a generation uses the loaded model).
   $('dtype').disabled = busy;
   $('kv-dtype').disabled = busy;
@@ -231,6 +232,10 @@ drop.addEventListener('drop', (e) => {
 
 /** anchor: where an error shows (the folder input's row, or the drop zone). */
 function loadLocal(entries, anchor) {
+  if (isGgufSelection(entries)) {
+    showGguf(entries.map((e) => e.file), anchor);
+    return;
+  }
   let files;
   try {
     files = pickModelFiles(entries);
@@ -240,6 +245,36 @@ function loadLocal(entries, anchor) {
   }
   const folder = entries[0]?.path.includes('/') ? entries[0].path.split('/')[0] : 'local files';
   load({ what: folder, source: files, expectedFiles: files.weights.length, anchor });
+}
+
+$('gguf-input').addEventListener('change', (e) => showGguf([...e.target.files], $('gguf-input').closest('.row')));
+
+/** GGUF files and no Hub-layout model (no config.json) among the picked files. */
+function isGgufSelection(entries) {
+  return entries.some((e) => e.file.name.toLowerCase().endsWith('.gguf')) && !entries.some((e) => e.file.name === 'config.json');
+}
+
+/**
+ * A picked or dropped GGUF model: what its headers say (architecture, hyper-parameters, tokenizer, chat
+ * template, metadata, tensors), read in this page without reading the weights. The files are put in order
+ * first (a split model's parts). Loading it as a model is the GGUF loader's: it will call
+ * load({ what, source: <the ordered files>, anchor }) from here once engine.loadModel takes GGUF files.
+ */
+async function showGguf(files, anchor) {
+  clearLoadError();
+  const box = $('gguf-summary');
+  box.hidden = true;
+  box.textContent = '';
+  try {
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const ordered = pickGgufFiles([...byName.keys()], {}, 'the picked files').map((name) => byName.get(name));
+    const summary = await inspectGguf(ordered);
+    box.textContent = formatGgufSummary(summary);
+    box.hidden = false;
+    box.dataset.architecture = summary.architecture ?? '';
+  } catch (e) {
+    showLoadError(anchor, `Could not read the GGUF file: ${e.message}`);
+  }
 }
 
 $('model-url').addEventListener('input', () => setState(document.body.dataset.state));

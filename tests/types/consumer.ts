@@ -22,6 +22,9 @@ import {
   createTokenizer,
   loadModel,
   downloadModel,
+  inspectGguf,
+  formatGgufSummary,
+  pickGgufFiles,
   Model,
   Chat,
   pipeline,
@@ -86,6 +89,14 @@ import {
   type HubErrorReason,
   type DownloadModelOptions,
   type DownloadedModel,
+  type InspectGgufOptions,
+  type GgufSummary,
+  type GgufJsonValue,
+  type GgufMetadataEntry,
+  type GgufTensorRow,
+  type GgufTypeTotal,
+  type GgufTokenizerSummary,
+  type GgufChoice,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -374,4 +385,22 @@ export function ownWorker(): WorkerEngine {
 
 export async function insideTheWorker(): Promise<void> {
   await serveWorker();
+}
+
+// --- GGUF: the header summary, and the files a choice picks from a listing ------------------------
+export async function gguf(file: Blob, bytes: Uint8Array): Promise<string> {
+  const options: InspectGgufOptions = { signal: AbortSignal.timeout(1000) };
+  const summary: GgufSummary = await inspectGguf([file, bytes], options);
+  const entry: GgufMetadataEntry = summary.metadata[0]!;
+  const value: GgufJsonValue = entry.value;
+  const tensor: GgufTensorRow = summary.tensors[0]!;
+  const total: GgufTypeTotal = summary.tensorTypes[0]!;
+  const tokenizer: GgufTokenizerSummary | undefined = summary.tokenizer;
+  const vocab: number | undefined = tokenizer?.vocabSize;
+  notAny(value, false);
+  const choice: GgufChoice = { quant: 'Q4_K_M' };
+  const files: string[] = pickGgufFiles(['a-Q4_K_M.gguf'], choice, "'org/name'");
+  // @ts-expect-error a quant is a string
+  pickGgufFiles([], { quant: 4 });
+  return `${formatGgufSummary(summary)} ${tensor.dims.join('x')} ${total.nbytes} ${vocab ?? 0} ${files.join()}`;
 }

@@ -21,6 +21,14 @@ export { softmax } from './ops.js';
 export { createTokenizer } from './tokenizers/index.js';
 export { loadModel } from './load-model.js';
 export { downloadModel } from './hub/download-model.js';
+export { inspectGguf } from './gguf-inspect.js';
+export type { InspectGgufOptions } from './gguf-inspect.js';
+export { formatGgufSummary } from './weights/gguf-summary.js';
+export type {
+  GgufSummary, GgufJsonValue, GgufMetadataEntry, GgufTensorRow, GgufTypeTotal, GgufTokenizerSummary,
+} from './weights/gguf-summary.js';
+export { pickGgufFiles } from './sources/gguf-files.js';
+export type { GgufChoice } from './sources/gguf-files.js';
 export type { DownloadModelOptions, DownloadedModel } from './hub/download-model.js';
 export type { LoadModelOptions, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
 export type { IgnoredTransformersOptions } from './compat.js';

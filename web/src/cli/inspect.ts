@@ -1,11 +1,13 @@
 /**
  * qkv inspect: what a model is (from its config.json and safetensors
- * headers) and what it costs here once loaded (dtype, wasm memory, threads).
+ * headers) and what it costs here once loaded (dtype, wasm memory, threads);
+ * for a GGUF model, its headers alone (inspect-gguf.ts).
  */
 import { backendInfo } from '../index.js';
 import type { Command } from './command.js';
 import { join, readJson, summarizeWeights } from './checkpoint.js';
 import { formatBytes, formatCount, formatMs, formatTable, relaxedSimdLine } from './format.js';
+import { GGUF_OPTIONS, isGgufSource, runInspectGguf } from './inspect-gguf.js';
 import { modelFolder, openModel } from './load.js';
 
 export const inspectCommand: Command = {
@@ -15,12 +17,17 @@ export const inspectCommand: Command = {
   details: [
     'Loads the model and prints one "name  value" line per property; --json prints them as an object.',
     'Parameters are counted from the safetensors headers (buffers such as attention masks left out).',
+    'A GGUF model (a .gguf file, its URL, a split model\'s first part, or a Hub id with --file or --quant) is',
+    'not loaded: its headers give the version, architecture, hyper-parameters, tokenizer, chat template, every',
+    'metadata key (long arrays as their first elements) and the tensors with their ggml types and sizes.',
   ],
   positionals: { min: 1, max: 1 },
-  options: [{ name: 'json', type: 'boolean', description: 'print the properties as one JSON object' }],
-  examples: ['qkv inspect tests/fixtures/llama-tiny', 'qkv inspect HuggingFaceTB/SmolLM2-135M --revision main', 'qkv inspect tests/fixtures/gpt2-tiny --dtype q8 --json'],
+  options: [{ name: 'json', type: 'boolean', description: 'print the properties as one JSON object' }, ...GGUF_OPTIONS],
+  examples: ['qkv inspect tests/fixtures/llama-tiny', 'qkv inspect HuggingFaceTB/SmolLM2-135M --revision main', 'qkv inspect tests/fixtures/gpt2-tiny --dtype q8 --json',
+    'qkv inspect model.gguf', 'qkv inspect Qwen/Qwen3-0.6B-GGUF --quant Q8_0 --json'],
   async run(args) {
     const [source] = args.positionals as [string];
+    if (isGgufSource(source, args)) return runInspectGguf(source, args);
     const folder = await modelFolder(source, args);
     const config = await readJson(join(folder, 'config.json'));
     const weights = await summarizeWeights(folder);

@@ -15,6 +15,7 @@ import { generateCommand } from './generate.js';
 import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
+import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
 export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
@@ -66,8 +67,9 @@ async function dispatch(argv: readonly string[]): Promise<void> {
     throw new InvalidArgumentError(
       `${context}: expected ${command.usage}, got ${n} argument${n === 1 ? '' : 's'} (see ${context} --help)`);
   }
-  // Every command that loads a model names a bad folder the same way, before any work.
-  if (command.name !== 'download') await checkLocalModel(args.positionals[0]!, context);
+  // Every command that loads a model names a bad folder the same way, before any work (inspect reads GGUF files too).
+  const gguf = command.name === 'inspect' && isGgufSource(args.positionals[0]!, args);
+  if (command.name !== 'download' && !gguf) await checkLocalModel(args.positionals[0]!, context);
   await command.run(args);
 }
 
