@@ -5,6 +5,8 @@
 #   qkv in wasm (one-thread and pthreads flavours, under Node; the relaxed-SIMD
 #   builds under Node 24, tagged platform "wasm-relaxed"),
 #   XNNPACK in wasm (@tensorflow/tfjs-backend-wasm matMul), 1 and 2 threads,
+#   both again in Chromium (bench/chromium/kernels.mjs; platforms "chromium",
+#   "chromium-relaxed"),
 #   qkv and XNNPACK natively.
 # Usage: bash bench/run.sh [--quick]   (--quick: wasm GEMM and tfjs only)
 # Timings on these shared 2-core machines are noisy: read the tables as
@@ -48,6 +50,9 @@ run wasm-relaxed "qkv wasm relaxed-SIMD gemm, 1 thread" wasm_relaxed build/bench
 run wasm-relaxed "qkv wasm relaxed-SIMD gemm, 2 threads" wasm_relaxed build/bench-wasm-relaxed-threads/bench/gemm_bench.js 2
 run wasm "tfjs-wasm (XNNPACK) matMul, 1 thread" node bench/js/tfjs-matmul.mjs 1
 run wasm "tfjs-wasm (XNNPACK) matMul, 2 threads" node bench/js/tfjs-matmul.mjs 2
+# Already tagged with their platform (chromium / chromium-relaxed).
+echo "bench: qkv and tfjs-wasm in Chromium, 1 and 2 threads" >&2
+node bench/chromium/kernels.mjs all 1 2 >>"$log"
 if [ "$quick" = 0 ]; then
   run wasm "qkv wasm attention, 1 and 2 threads" wasm build/bench-wasm-threads/bench/f32_attn_bench.js
   run wasm-relaxed "qkv wasm relaxed-SIMD attention, 1 and 2 threads" \

@@ -111,6 +111,27 @@ if (relaxedAttn.length) {
   ));
 }
 
+// The same kernels in Chromium (bench/chromium/kernels.mjs): SIMD128 and relaxed builds and XNNPACK.
+const chromium = rows.filter((r) => r.platform === 'chromium' && r.engine === 'qkv' && 'gflops' in r);
+if (chromium.length) {
+  const browser = chromium[0].browser;
+  const inChromium = (platform, r) => rows.find((o) => o.platform === platform && o.engine === 'qkv' &&
+    o.name === r.name && o.shape === r.shape && o.threads === r.threads && 'gflops' in o)?.gflops;
+  const xnnpack = (shape, threads) => ['gemm', 'gemm_wT']
+    .map((name) => find({ platform: 'chromium', engine: 'tfjs-wasm-xnnpack', name, shape, threads })?.gflops)
+    .filter((g) => g !== undefined).reduce((best, g) => (best === undefined || g > best ? g : best), undefined);
+  out.push(`\n### Kernels in Chromium (${browser}), GFLOP/s: SIMD128 and relaxed builds, XNNPACK wasm via tfjs\n`);
+  out.push(table(
+    ['kernel', 'M×K×N', 'threads', 'SIMD128', 'relaxed', 'relaxed/SIMD128', 'XNNPACK f32', 'relaxed/XNNPACK'],
+    chromium.map((r) => {
+      const relaxedGflops = inChromium('chromium-relaxed', r);
+      const x = r.name === 'gemm' ? xnnpack(r.shape, r.threads) : undefined;
+      return [r.name, r.shape, r.threads, fmt(r.gflops), fmt(relaxedGflops), ratio(relaxedGflops, r.gflops), fmt(x),
+        ratio(relaxedGflops, x)];
+    }),
+  ));
+}
+
 const native = rows.filter((r) => r.platform === 'native' && r.name === 'gemm');
 if (native.length) {
   out.push('\n### GEMM / GEMV natively, GFLOP/s (qkv f32 vs XNNPACK fully-connected, Debian libxnnpack)\n');

@@ -1,0 +1,54 @@
+// ggml Q4_0 / Q4_1 / Q4_K rows -> q4 fields (to_q4.h).
+#include "kernels/ggml/to_q4.h"
+
+#include <cstring>
+
+#include "kernels/common/f16.h"
+#include "kernels/ggml/blocks.h"
+#include "kernels/ggml/dequant.h"
+
+namespace qkv {
+namespace ggml {
+
+void q4_0_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m) {
+  const BlockQ4_0* x = static_cast<const BlockQ4_0*>(blocks);
+  for (int64_t b = 0; b < k / kQK4_0; ++b) {
+    d[b] = f16_to_f32(x[b].d.bits());
+    m[b] = -8.0f * d[b];  // exact: a power of two times an f16
+    std::memcpy(nibbles + b * 16, x[b].qs, 16);
+  }
+}
+
+void q4_1_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m) {
+  const BlockQ4_1* x = static_cast<const BlockQ4_1*>(blocks);
+  for (int64_t b = 0; b < k / kQK4_1; ++b) {
+    d[b] = f16_to_f32(x[b].d.bits());
+    m[b] = f16_to_f32(x[b].m.bits());
+    std::memcpy(nibbles + b * 16, x[b].qs, 16);
+  }
+}
+
+void q4_K_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m) {
+  const BlockQ4_K* x = static_cast<const BlockQ4_K*>(blocks);
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    const float dall = f16_to_f32(x[i].d.bits());
+    const float dmin = f16_to_f32(x[i].dmin.bits());
+    for (int j = 0; j < 8; ++j) {
+      uint8_t sc, mn;
+      get_scale_min_k4(j, x[i].scales, &sc, &mn);
+      const int64_t b = i * 8 + j;
+      d[b] = dall * sc;
+      m[b] = -(dmin * mn);
+      // Sub-block j: the low (j even) or high (j odd) nibbles of run j / 2.
+      const uint8_t* run = x[i].qs + 32 * (j / 2);
+      const int shift = 4 * (j % 2);
+      uint8_t* out = nibbles + b * 16;
+      for (int l = 0; l < 16; ++l) {
+        out[l] = static_cast<uint8_t>(((run[l] >> shift) & 0x0F) | ((run[l + 16] >> shift) & 0x0F) << 4);
+      }
+    }
+  }
+}
+
+}  // namespace ggml
+}  // namespace qkv
