@@ -40,6 +40,9 @@ struct TensorEntry {
   // of this many heads' rows interleaved: row 2i + j of a head is Hub row
   // j * head_dim / 2 + i); the loader puts them back in the Hub's order.
   uint32_t rope_heads = 0;
+  // The name the file gives it when the reader mapped `name` from another
+  // naming (GGUF's "blk.0.attn_q.weight"), for messages; else empty.
+  std::string file_name;
 };
 
 }  // namespace qkv

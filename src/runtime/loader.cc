@@ -222,7 +222,8 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
     if (slot == slots_.size()) continue;  // a tensor the model does not use (e.g. attn.bias buffers)
     base_names = base_names || base;
     const TensorSlot& s = slots_[slot];
-    const std::string where = std::string(file) + ": tensor \"" + t.name + "\"";
+    const std::string where = std::string(file) + ": tensor \"" + t.name + "\"" +
+                              (t.file_name.empty() ? "" : " (" + t.file_name + " in the file)");
     bool twice = !loaded_from_[slot].empty();
     for (size_t c : claimed) twice = twice || c == slot;
     if (twice) {
@@ -394,7 +395,8 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
       std::vector<float> scales(k / kQ8BlockSize);
       for (size_t i = begin; i < end; ++i) {
         repack(src + i * p.row_bytes, static_cast<int64_t>(k), q.data(), scales.data());
-        p.packer->add_q8_row(dest(row0 + i), q.data(), scales.data());  // rows < n: cannot fail
+        // Cannot fail: the row is below n and the packer is q8 from [N, K].
+        static_cast<void>(p.packer->add_q8_row(dest(row0 + i), q.data(), scales.data()));
       }
     });
     return Status::ok_status();

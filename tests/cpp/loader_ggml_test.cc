@@ -79,6 +79,28 @@ void q4_0_block(const float* x, std::string* out, float* values) {
   }
 }
 
+// ggml's quantize_row_q4_1_ref for one block: value = d * q + m.
+void q4_1_block(const float* x, std::string* out, float* values) {
+  float min = x[0], max = x[0];
+  for (int j = 1; j < 32; ++j) {
+    min = std::min(min, x[j]);
+    max = std::max(max, x[j]);
+  }
+  const float d = (max - min) / 15, id = d != 0 ? 1 / d : 0;
+  put_f16(out, d);
+  put_f16(out, min);
+  const float dh = f16_to_f32(f32_to_f16(d)), mh = f16_to_f32(f32_to_f16(min));
+  for (int j = 0; j < 16; ++j) {
+    const uint8_t q0 =
+        std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>((x[j] - min) * id + 0.5f)));
+    const uint8_t q1 =
+        std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>((x[j + 16] - min) * id + 0.5f)));
+    out->push_back(static_cast<char>(q0 | q1 << 4));
+    values[j] = dh * q0 + mh;
+    values[j + 16] = dh * q1 + mh;
+  }
+}
+
 // llama.cpp's LlamaModel.permute: each head's rows [first half; second half]
 // interleaved (row 2i + j <- row j * head_dim / 2 + i).
 std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads) {
@@ -104,7 +126,7 @@ std::vector<float> permute_rows_back(const std::vector<float>& w, size_t rows, s
   return out;
 }
 
-enum class Encoding { kF32, kQ8_0, kQ4_0 };
+enum class Encoding { kF32, kQ8_0, kQ4_0, kQ4_1 };
 
 // llama-tiny as a GGUF's tensors would be: matrices in `enc` (1-D tensors
 // stay F32, as the converter keeps them), q/k permuted when `permute`.
@@ -140,11 +162,12 @@ Converted convert_llama_tiny(Encoding enc, bool permute, bool mark_permuted) {
       c.bytes.append(reinterpret_cast<const char*>(stored.data()), stored.size() * 4);
       values = stored;
     } else {
-      e.dtype = enc == Encoding::kQ8_0 ? TensorDType::kQ8_0 : TensorDType::kQ4_0;
-      e.dtype_name = enc == Encoding::kQ8_0 ? "Q8_0" : "Q4_0";
-      for (size_t b = 0; b < w.size(); b += 32) {
-        (enc == Encoding::kQ8_0 ? q8_0_block : q4_0_block)(stored.data() + b, &c.bytes, values.data() + b);
-      }
+      e.dtype = enc == Encoding::kQ8_0   ? TensorDType::kQ8_0
+                : enc == Encoding::kQ4_0 ? TensorDType::kQ4_0
+                                         : TensorDType::kQ4_1;
+      e.dtype_name = enc == Encoding::kQ8_0 ? "Q8_0" : enc == Encoding::kQ4_0 ? "Q4_0" : "Q4_1";
+      auto block = enc == Encoding::kQ8_0 ? q8_0_block : enc == Encoding::kQ4_0 ? q4_0_block : q4_1_block;
+      for (size_t b = 0; b < w.size(); b += 32) block(stored.data() + b, &c.bytes, values.data() + b);
     }
     e.end = c.bytes.size();
     e.rope_heads = permute && mark_permuted ? heads : 0;
@@ -257,6 +280,43 @@ TEST(LoaderGgml, Q4_0RepacksExactlyToQ8AndDequantizesToF32) {
   EXPECT_LE(max_logit_difference(load(c.entries, c.bytes, WeightType::kF16),
                                  load(c.dequantized, c.dequantized_bytes, WeightType::kF16)),
             1e-6);
+}
+
+// Q4_1 has an offset q8 cannot hold: dequantized as ggml does, then
+// requantized by qkv's q8 quantizer, each weight within half a q8 step
+// (max |block| / 254) of ggml's value.
+TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
+  const Converted c = convert_llama_tiny(Encoding::kQ4_1, true, true);
+  expect_weights_are(*load(c.entries, c.bytes, WeightType::kF32), c);
+  WeightType chosen = WeightType::kF32;
+  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen);
+  EXPECT_EQ(chosen, WeightType::kQ8);
+  size_t matrices = 0, differing = 0;
+  for (const TensorSlot& slot : q8->slots()) {
+    if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
+    const TensorEntry* want = nullptr;
+    for (const TensorEntry& e : c.dequantized) {
+      if (e.name == slot.name) want = &e;
+    }
+    ASSERT_NE(want, nullptr);
+    const PackedWeights& w = slot.linear->w;
+    std::vector<int32_t> rows(w.n);
+    for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
+    std::vector<float> held(w.n * w.k), ggml_values(w.n * w.k);
+    ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
+    std::memcpy(ggml_values.data(), c.dequantized_bytes.data() + want->begin, held.size() * sizeof(float));
+    for (size_t b = 0; b < held.size(); b += 32) {
+      float amax = 0;
+      for (size_t j = b; j < b + 32; ++j) amax = std::max(amax, std::fabs(ggml_values[j]));
+      for (size_t j = b; j < b + 32; ++j) {
+        ASSERT_LE(std::fabs(held[j] - ggml_values[j]), amax / 254 * 1.0001f) << slot.name << " [" << j << "]";
+        differing += held[j] != ggml_values[j];
+      }
+    }
+    ++matrices;
+  }
+  EXPECT_EQ(matrices, 16u);
+  EXPECT_GT(differing, 0u);  // a requantization, not a copy
 }
 
 TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
