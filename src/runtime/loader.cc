@@ -231,9 +231,10 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                             (loaded_from_[slot].empty() ? std::string(file) : loaded_from_[slot]));
     }
     if (t.dtype == TensorDType::kOther) {
-      return Status::unsupported(where + " has dtype " + t.dtype_name +
-                                 "; qkv loads F32, F16, BF16 and the ggml types Q8_0, Q4_0, Q4_1, Q5_0, "
-                                 "Q5_1, Q4_K, Q5_K, Q6_K");
+      return Status::unsupported(
+          where + " has dtype " + t.dtype_name +
+          "; qkv loads F32, F16 and BF16 (and, in GGUF files, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+          "Q4_K, Q5_K and Q6_K)");
     }
     if (is_block_type(t.dtype) && s.kind == TensorSlot::Kind::kLinearKN) {
       return Status::unsupported(where + " is " + t.dtype_name +
