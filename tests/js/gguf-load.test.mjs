@@ -217,3 +217,25 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
     model.dispose();
   }
 });
+
+test('a GGUF URL streams like a safetensors one, with progress over the file', async () => {
+  const { startFixtureServer } = await import('./fixture-server.mjs');
+  const server = await startFixtureServer();
+  try {
+    const events = [];
+    const model = await loadModel(`${server.url}/gguf/models/qwen3-tiny-q8_0.gguf`, { onProgress: (e) => events.push(e) });
+    try {
+      assert.equal(model.info.dtype, 'q8');
+      assert.deepEqual(model.info.ggmlTypes, { F32: 9, Q8_0: 15 });
+      const last = events[events.length - 1];
+      assert.equal(last.status, 'done');
+      assert.equal(last.loaded, last.total);
+      const { worst } = await compareWithLlamaCpp(model, 'qwen3-tiny-q8_0.gguf');
+      assert.ok(worst <= 0.7, `${worst}`);
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await server.close();
+  }
+});

@@ -32,13 +32,21 @@ export function isGgufInput(source: unknown): source is FileInput {
 export async function loadGguf(input: FileInput, requested: DtypeChoice, session: SessionOptions,
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
+  const backend = await getBackend();
+  // The header's prefix may run past the first tensors, and sources read forward only (a URL is one
+  // response): the tensors come from a second opening (for a URL, a second request).
+  const first = await openInput(input, 'model.gguf', context);
+  let header;
+  try {
+    header = await readGgufHeader(backend, first, signal !== undefined ? { signal } : {});
+  } finally {
+    await first.close();
+  }
+  const plan = planGgufModel(header, first.name);
   const src = await openInput(input, 'model.gguf', context);
   try {
     const totals = LoadTotals.unknown(1);
     totals.opened(0, src.size);
-    const backend = await getBackend();
-    const header = await readGgufHeader(backend, src, signal !== undefined ? { signal } : {});
-    const plan = planGgufModel(header, src.name);
     const byName = new Map(header.tensors.map((t) => [t.name, t]));
     // In file order: every ByteSource reads forward only.
     const entries: GgufLoaderEntry[] = plan.tensors.map((p) => {
