@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "binding_support.h"
+#include "io/gguf.h"
 #include "model_bindings.h"
 #include "runtime/loader.h"
 
@@ -75,19 +76,58 @@ class WasmLoader {
           QKV_RETURN_IF_ERROR(loader_->add_file(
               name_arg.as<std::string>(), std::string_view(reinterpret_cast<const char*>(header_ptr), n),
               size, &reads));
-          val list = val::array();
-          for (const qkv::TensorRead& r : reads) {
-            val read = val::object();
-            read.set("id", static_cast<double>(r.id));
-            read.set("begin", static_cast<double>(r.begin));
-            read.set("end", static_cast<double>(r.end));
-            read.set("name", r.name);
-            list.call<void>("push", read);
-          }
-          out = std::move(list);
+          out = reads_to_js(reads);
           return Status::ok_status();
         },
         name);
+  }
+
+  // GGUF tensors (web/src/weights/gguf-model.ts maps their names): entries
+  // [{name, fileName, type, dims, begin, end, ropeHeads}] with the Hub name
+  // (and the file's, for messages), the ggml
+  // type id, the dims in ggml order (innermost first) and the absolute byte
+  // range, all from a header parseGgufHeader checked; the loader checks them
+  // against the model again. Returns the reads as add_file does.
+  val add_tensors(val name, val entries) {
+    return bound<val>(
+        [&](val& out, val name_arg, val list) -> Status {
+          std::vector<qkv::TensorEntry> parsed;
+          const size_t count = list["length"].as<size_t>();
+          for (size_t i = 0; i < count; ++i) {
+            const val e = list[i];
+            qkv::GgufTensorInfo info;
+            info.name = e["name"].as<std::string>();
+            size_t type = 0, begin = 0, end = 0, rope = 0;
+            QKV_RETURN_IF_ERROR(to_count(e["type"].as<double>(), 0, "ggml type", &type));
+            QKV_RETURN_IF_ERROR(to_count(e["begin"].as<double>(), 0, "tensor offset", &begin));
+            QKV_RETURN_IF_ERROR(to_count(e["end"].as<double>(), 0, "tensor end", &end));
+            QKV_RETURN_IF_ERROR(to_count(e["ropeHeads"].as<double>(), 0, "RoPE heads", &rope));
+            info.type = static_cast<uint32_t>(type);
+            info.type_info = qkv::ggml_type_info(info.type);
+            const val dims = e["dims"];
+            const size_t n_dims = dims["length"].as<size_t>();
+            if (n_dims > qkv::kGgufMaxDims) return Status::invalid_argument("a tensor has more than 4 dims");
+            info.elements = 1;
+            for (size_t d = 0; d < n_dims; ++d) {
+              size_t dim = 0;
+              QKV_RETURN_IF_ERROR(to_count(dims[d].as<double>(), 1, "tensor dim", &dim));
+              info.dims.push_back(dim);
+              info.elements = info.elements > UINT64_MAX / dim ? UINT64_MAX : info.elements * dim;
+            }
+            info.offset = begin;
+            info.nbytes = end >= begin ? end - begin : 0;
+            qkv::TensorEntry entry = qkv::gguf_tensor_entry(info);
+            entry.end = end;
+            entry.rope_heads = static_cast<uint32_t>(rope);
+            entry.file_name = e["fileName"].as<std::string>();
+            parsed.push_back(std::move(entry));
+          }
+          std::vector<qkv::TensorRead> reads;
+          QKV_RETURN_IF_ERROR(loader_->add_tensors(name_arg.as<std::string>(), parsed, &reads));
+          out = reads_to_js(reads);
+          return Status::ok_status();
+        },
+        name, entries);
   }
 
   // [address, capacity]: where the next bytes of read `id` go, and how many fit.
@@ -135,6 +175,19 @@ class WasmLoader {
 
  private:
   WasmLoader() = default;
+
+  static val reads_to_js(const std::vector<qkv::TensorRead>& reads) {
+    val list = val::array();
+    for (const qkv::TensorRead& r : reads) {
+      val read = val::object();
+      read.set("id", static_cast<double>(r.id));
+      read.set("begin", static_cast<double>(r.begin));
+      read.set("end", static_cast<double>(r.end));
+      read.set("name", r.name);
+      list.call<void>("push", read);
+    }
+    return list;
+  }
   std::unique_ptr<qkv::ModelLoader> loader_;
 };
 
@@ -149,6 +202,7 @@ EMSCRIPTEN_BINDINGS(qkv_loader) {
       .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
       .function("dtype", &WasmLoader::dtype)
       .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
+      .function("addTensors", &WasmLoader::add_tensors)
       .function("window", &WasmLoader::window)
       .function("advance", &WasmLoader::advance)
       .function("finishRead", &WasmLoader::finish_read)

@@ -180,7 +180,8 @@ Status parse_gguf_header(const uint8_t* prefix, size_t size, uint64_t file_size,
 std::vector<GgufValue> gguf_array_elements(const GgufValue& array);
 
 // A tensor as the format-neutral entry the loader matches to slots: the
-// shape outermost first (dims reversed), dtype F32/F16/BF16 or kOther named
+// shape outermost first (dims reversed), dtype one of the 11 types qkv reads
+// (the ggml types of kernels/ggml/blocks.h) or kOther named
 // by the ggml type name, [begin, end) its bytes in the file.
 TensorEntry gguf_tensor_entry(const GgufTensorInfo& t);
 

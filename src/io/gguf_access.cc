@@ -239,6 +239,30 @@ TensorEntry gguf_tensor_entry(const GgufTensorInfo& t) {
     case GgmlType::kBF16:
       e.dtype = TensorDType::kBF16;
       break;
+    case GgmlType::kQ8_0:
+      e.dtype = TensorDType::kQ8_0;
+      break;
+    case GgmlType::kQ4_0:
+      e.dtype = TensorDType::kQ4_0;
+      break;
+    case GgmlType::kQ4_1:
+      e.dtype = TensorDType::kQ4_1;
+      break;
+    case GgmlType::kQ5_0:
+      e.dtype = TensorDType::kQ5_0;
+      break;
+    case GgmlType::kQ5_1:
+      e.dtype = TensorDType::kQ5_1;
+      break;
+    case GgmlType::kQ4_K:
+      e.dtype = TensorDType::kQ4_K;
+      break;
+    case GgmlType::kQ5_K:
+      e.dtype = TensorDType::kQ5_K;
+      break;
+    case GgmlType::kQ6_K:
+      e.dtype = TensorDType::kQ6_K;
+      break;
     default:
       e.dtype = TensorDType::kOther;
   }

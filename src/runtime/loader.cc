@@ -5,8 +5,11 @@
 #include <new>
 #include <string>
 
+#include "core/thread_pool.h"
 #include "kernels/common/q8.h"
 #include "kernels/cvt/cvt.h"
+#include "kernels/ggml/dequant.h"
+#include "kernels/ggml/to_q8.h"
 #include "models/registry.h"
 
 namespace qkv {
@@ -53,6 +56,73 @@ SourceType source_type(TensorDType dtype) {
   }
 }
 
+bool is_block_type(TensorDType d) { return d >= TensorDType::kQ8_0 && d <= TensorDType::kQ6_K; }
+
+ggml::Type ggml_type_of(TensorDType d) {
+  switch (d) {
+    case TensorDType::kQ8_0:
+      return ggml::Type::kQ8_0;
+    case TensorDType::kQ4_0:
+      return ggml::Type::kQ4_0;
+    case TensorDType::kQ4_1:
+      return ggml::Type::kQ4_1;
+    case TensorDType::kQ5_0:
+      return ggml::Type::kQ5_0;
+    case TensorDType::kQ5_1:
+      return ggml::Type::kQ5_1;
+    case TensorDType::kQ4_K:
+      return ggml::Type::kQ4_K;
+    case TensorDType::kQ5_K:
+      return ggml::Type::kQ5_K;
+    case TensorDType::kQ6_K:
+      return ggml::Type::kQ6_K;
+    case TensorDType::kF16:
+      return ggml::Type::kF16;
+    case TensorDType::kBF16:
+      return ggml::Type::kBF16;
+    default:
+      return ggml::Type::kF32;
+  }
+}
+
+// Bytes of one row of `k` values in `dtype`; false when k is not a whole
+// number of the type's blocks (ggml requires whole blocks per row).
+bool source_row_bytes(TensorDType dtype, uint64_t k, uint64_t* bytes) {
+  if (!is_block_type(dtype)) {
+    *bytes = k * (dtype == TensorDType::kF32 ? 4 : 2);
+    return true;
+  }
+  const ggml::TypeTraits* traits = ggml::type_traits(static_cast<uint32_t>(ggml_type_of(dtype)));
+  return traits != nullptr && ggml::row_bytes(*traits, k, bytes);
+}
+
+// The ggml types whose values q8 holds exactly (kernels/ggml/to_q8.h): their
+// rows are repacked, not requantized.
+using Q8RowFn = void (*)(const void* blocks, int64_t k, int8_t* q, float* scales);
+void q8_0_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  ggml::q8_0_to_q8_row(blocks, k, q, scales);  // -128 kept: the q8 kernels read any int8 weight
+}
+Q8RowFn exact_q8_row(TensorDType dtype) {
+  switch (dtype) {
+    case TensorDType::kQ8_0:
+      return q8_0_row;
+    case TensorDType::kQ5_0:
+      return ggml::q5_0_to_q8_row;
+    case TensorDType::kQ4_0:
+      return ggml::q4_0_to_q8_row;
+    default:
+      return nullptr;
+  }
+}
+
+// Row g of a matrix whose `n` rows llama.cpp's converter permuted for RoPE
+// in `heads` heads (row 2i + j of a head <- Hub row j * head_dim / 2 + i):
+// its Hub row.
+size_t hub_row(size_t g, size_t n, uint32_t heads) {
+  const size_t head_dim = n / heads, within = g % head_dim;
+  return g - within + (within % 2) * (head_dim / 2) + within / 2;
+}
+
 }  // namespace
 
 Status ModelLoader::create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
@@ -93,7 +163,11 @@ Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vec
     const size_t slot = find_slot(t.name, &base);
     if (slot == slots_.size() || slots_[slot].kind == TensorSlot::Kind::kF32) continue;
     if (t.dtype == TensorDType::kOther) return Status::ok_status();  // add_tensors names the problem
-    const WeightType type = t.dtype == TensorDType::kF32 ? WeightType::kF32 : WeightType::kF16;
+    // ggml block types: q8 (Q8_0, Q5_0 and Q4_0 exactly, the others
+    // requantized) until qkv has a 4-bit layout of its own.
+    const WeightType type = t.dtype == TensorDType::kF32                                    ? WeightType::kF32
+                            : t.dtype == TensorDType::kF16 || t.dtype == TensorDType::kBF16 ? WeightType::kF16
+                                                                                            : WeightType::kQ8;
     const Status budget = plan_budget(type, false);
     if (!budget.ok()) {
       return Status(budget.code(),
@@ -148,7 +222,8 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
     if (slot == slots_.size()) continue;  // a tensor the model does not use (e.g. attn.bias buffers)
     base_names = base_names || base;
     const TensorSlot& s = slots_[slot];
-    const std::string where = std::string(file) + ": tensor \"" + t.name + "\"";
+    const std::string where = std::string(file) + ": tensor \"" + t.name + "\"" +
+                              (t.file_name.empty() ? "" : " (" + t.file_name + " in the file)");
     bool twice = !loaded_from_[slot].empty();
     for (size_t c : claimed) twice = twice || c == slot;
     if (twice) {
@@ -156,7 +231,14 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                             (loaded_from_[slot].empty() ? std::string(file) : loaded_from_[slot]));
     }
     if (t.dtype == TensorDType::kOther) {
-      return Status::unsupported(where + " has dtype " + t.dtype_name + "; qkv loads F32, F16 and BF16");
+      return Status::unsupported(
+          where + " has dtype " + t.dtype_name +
+          "; qkv loads F32, F16 and BF16 (and, in GGUF files, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+          "Q4_K, Q5_K and Q6_K)");
+    }
+    if (is_block_type(t.dtype) && s.kind == TensorSlot::Kind::kLinearKN) {
+      return Status::unsupported(where + " is " + t.dtype_name +
+                                 " in an [in, out] (Conv1D) matrix; qkv reads ggml blocks in [out, in] ones");
     }
     const std::vector<uint64_t> expected(s.shape.begin(), s.shape.end());
     if (t.shape != expected) {
@@ -164,15 +246,30 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                             shape_text(expected));
     }
     // Entries from any reader are checked here too: the byte range must hold exactly the shape.
-    const uint64_t element_bytes = t.dtype == TensorDType::kF32 ? 4 : 2;
-    if (t.end < t.begin || t.end - t.begin != elements_of(s.shape) * element_bytes) {
+    const uint64_t row_length = s.shape.empty() ? 1 : s.shape.back();
+    uint64_t row_bytes = 0;
+    if (!source_row_bytes(t.dtype, row_length, &row_bytes)) {
+      return Status::format(where + " has rows of " + str(row_length) + " values, not whole " + t.dtype_name +
+                            " blocks");
+    }
+    const uint64_t needed = elements_of(s.shape) / row_length * row_bytes;
+    if (t.end < t.begin || t.end - t.begin != needed) {
       return Status::format(where + " spans " + str(t.end - t.begin) + " bytes, but " + shape_text(t.shape) +
-                            " " + t.dtype_name + " needs " + str(elements_of(s.shape) * element_bytes));
+                            " " + t.dtype_name + " needs " + str(needed));
+    }
+    if (t.rope_heads != 0) {
+      const bool rows_ok = s.kind == TensorSlot::Kind::kLinearNK || s.shape.size() == 1;
+      if (!rows_ok || s.shape[0] % t.rope_heads != 0 || s.shape[0] / t.rope_heads % 2 != 0) {
+        return Status::format(where + " " + shape_text(t.shape) + " cannot be un-permuted for RoPE in " +
+                              str(t.rope_heads) + " heads (needs [heads * even head_dim, ...] rows)");
+      }
     }
     Pending p;
     p.slot = slot;
     p.dtype = t.dtype;
     p.bytes = t.end - t.begin;
+    p.row_bytes = static_cast<size_t>(row_bytes);
+    p.rope_heads = t.rope_heads;
     added.push_back(std::move(p));
     claimed.push_back(slot);
     TensorRead r;
@@ -234,10 +331,12 @@ Status ModelLoader::start(Pending& p) {
   float* scales = has_scales ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
   if (data == nullptr || (has_scales && scales == nullptr)) return Status::resource_exhausted(oom);
   const SourceLayout layout = s.kind == TensorSlot::Kind::kLinearNK ? SourceLayout::kNK : SourceLayout::kKN;
-  p.packer = std::make_unique<WeightPacker>(source_type(p.dtype), layout, n, k, type, data, scales);
+  // ggml blocks reach the packer as f32 rows (pack_rows dequantizes them) or as q8 rows.
+  const SourceType src = is_block_type(p.dtype) ? SourceType::kF32 : source_type(p.dtype);
+  p.packer = std::make_unique<WeightPacker>(src, layout, n, k, type, data, scales);
   QKV_RETURN_IF_ERROR(p.packer->check());
   s.linear->w = PackedWeights{type, n, k, data, scales};
-  const size_t granule_bytes = p.packer->row_granule() * p.packer->row_bytes();
+  const size_t granule_bytes = p.packer->row_granule() * p.row_bytes;
   p.window_bytes = std::max<size_t>(1, kLoadWindowBytes / granule_bytes) * granule_bytes;
   p.staging.reset(new (std::nothrow) uint8_t[p.window_bytes]);
   p.target = p.staging.get();
@@ -262,17 +361,70 @@ Status ModelLoader::advance(size_t id, size_t bytes) {
 // Packs the whole granules in the window (or, at the end of the tensor,
 // whatever rows remain) and moves a partial row to the window's start.
 Status ModelLoader::pack_window(Pending& p) {
-  const size_t row_bytes = p.packer->row_bytes(), granule = p.packer->row_granule();
+  const size_t row_bytes = p.row_bytes, granule = p.packer->row_granule();
   const bool last = p.received == p.bytes;
   size_t rows = p.window_filled / row_bytes;
   if (!last) rows -= rows % granule;
   if (rows == 0) return Status::ok_status();
-  const Status s = p.packer->add_rows(p.target, p.rows_packed, rows, pool_);
+  const Status s = pack_rows(p, p.target, rows);
   if (!s.ok()) return Status(s.code(), "tensor \"" + slots_[p.slot].name + "\": " + s.message());
   p.rows_packed += rows;
   const size_t used = rows * row_bytes;
   std::memmove(p.target, p.target + used, p.window_filled - used);
   p.window_filled -= used;
+  return Status::ok_status();
+}
+
+// Source rows [rows_packed, rows_packed + rows) of a weight matrix, at src,
+// into its packed form (in the Hub's row order when they came permuted).
+Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
+  size_t n = 0, k = 0;
+  linear_dims(slots_[p.slot], &n, &k);
+  const size_t row0 = p.rows_packed;
+  auto dest = [&](size_t g) { return p.rope_heads != 0 ? hub_row(g, n, p.rope_heads) : g; };
+  if (!is_block_type(p.dtype)) {
+    if (p.rope_heads == 0) return p.packer->add_rows(src, row0, rows, pool_);
+    for (size_t i = 0; i < rows; ++i)
+      QKV_RETURN_IF_ERROR(p.packer->add_rows(src + i * p.row_bytes, dest(row0 + i), 1, nullptr));
+    return Status::ok_status();
+  }
+  if (const Q8RowFn repack = *type_ == WeightType::kQ8 ? exact_q8_row(p.dtype) : nullptr) {
+    // Exact: ggml's integers and f16 scales become q8's (kernels/ggml/to_q8.h).
+    parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
+      std::vector<int8_t> q(k);  // k is whole blocks of 32: q8_padded(k) == k
+      std::vector<float> scales(k / kQ8BlockSize);
+      for (size_t i = begin; i < end; ++i) {
+        repack(src + i * p.row_bytes, static_cast<int64_t>(k), q.data(), scales.data());
+        // Cannot fail: the row is below n and the packer is q8 from [N, K].
+        static_cast<void>(p.packer->add_q8_row(dest(row0 + i), q.data(), scales.data()));
+      }
+    });
+    return Status::ok_status();
+  }
+  // The others: ggml's reference dequantizer, a bounded number of rows at a
+  // time, then packed as f32 rows (requantized for q8, rounded for f16).
+  const ggml::DequantizeRowFn dequantize = ggml::dequantize_row_fn(ggml_type_of(p.dtype));
+  const size_t chunk = std::max<size_t>(1, kLoadWindowBytes / (k * sizeof(float)));
+  if (p.rows_f32 == nullptr) {
+    p.rows_f32.reset(new (std::nothrow) float[std::min(chunk, n) * k]);
+    if (p.rows_f32 == nullptr)
+      return Status::resource_exhausted("out of memory dequantizing tensor \"" + slots_[p.slot].name + "\"");
+  }
+  for (size_t done = 0; done < rows;) {
+    const size_t count = std::min(chunk, rows - done);
+    float* f32 = p.rows_f32.get();
+    parallel_for(pool_, count, 16, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        dequantize(src + (done + i) * p.row_bytes, f32 + i * k, static_cast<int64_t>(k));
+    });
+    if (p.rope_heads == 0) {
+      QKV_RETURN_IF_ERROR(p.packer->add_rows(f32, row0 + done, count, pool_));
+    } else {
+      for (size_t i = 0; i < count; ++i)
+        QKV_RETURN_IF_ERROR(p.packer->add_rows(f32 + i * k, dest(row0 + done + i), 1, nullptr));
+    }
+    done += count;
+  }
   return Status::ok_status();
 }
 
@@ -292,6 +444,7 @@ Status ModelLoader::finish_read(size_t id) {
     s = convert_plain(p);
   }
   p.staging.reset();
+  p.rows_f32.reset();
   p.packer.reset();
   p.target = nullptr;
   if (!s.ok()) return s;
@@ -299,21 +452,34 @@ Status ModelLoader::finish_read(size_t id) {
   return Status::ok_status();
 }
 
-// Norm gains, biases, position tables: f32 as they are, f16/bf16 widened.
+// Norm gains, biases, position tables: f32 as they are, f16/bf16 widened,
+// ggml blocks dequantized as ggml does; rows un-permuted for RoPE if asked.
 Status ModelLoader::convert_plain(Pending& p) {
   const TensorSlot& s = slots_[p.slot];
-  if (p.dtype == TensorDType::kF32) {
-    *s.f32 = reinterpret_cast<const float*>(p.target);
-    return Status::ok_status();
-  }
   const size_t n = static_cast<size_t>(elements_of(s.shape));
-  float* dst = static_cast<float*>(model_->store().allocate(n * sizeof(float)));
-  if (dst == nullptr) return Status::resource_exhausted("out of memory converting tensor \"" + s.name + "\"");
-  const uint16_t* src = reinterpret_cast<const uint16_t*>(p.target);
-  if (p.dtype == TensorDType::kF16) {
-    f16_to_f32_ukernel__simd(n, src, dst);
+  float* dst = nullptr;
+  if (p.dtype == TensorDType::kF32) {
+    dst = reinterpret_cast<float*>(p.target);
   } else {
-    bf16_to_f32_ukernel__simd(n, src, dst);
+    dst = static_cast<float*>(model_->store().allocate(n * sizeof(float)));
+    if (dst == nullptr)
+      return Status::resource_exhausted("out of memory converting tensor \"" + s.name + "\"");
+    const uint16_t* src = reinterpret_cast<const uint16_t*>(p.target);
+    if (p.dtype == TensorDType::kF16) {
+      f16_to_f32_ukernel__simd(n, src, dst);
+    } else if (p.dtype == TensorDType::kBF16) {
+      bf16_to_f32_ukernel__simd(n, src, dst);
+    } else {
+      // Every row is whole blocks, so the tensor is one run of blocks.
+      ggml::dequantize_row_fn(ggml_type_of(p.dtype))(p.target, dst, static_cast<int64_t>(n));
+    }
+  }
+  if (p.rope_heads != 0) {
+    const size_t rows = s.shape[0], width = n / rows;
+    const std::vector<float> permuted(dst, dst + n);
+    for (size_t g = 0; g < rows; ++g)
+      std::memcpy(dst + hub_row(g, rows, p.rope_heads) * width, permuted.data() + g * width,
+                  width * sizeof(float));
   }
   *s.f32 = dst;
   return Status::ok_status();

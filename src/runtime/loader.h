@@ -60,6 +60,11 @@ class ModelLoader {
   // 6.1e-5 and 65504 in magnitude; one past 65504 is an error naming dtype
   // f32, never inf). It is decided by the first file that holds a weight
   // matrix; until then the budget is checked at f16, the least it can be.
+  // GGUF's ggml block types (Q8_0, Q4_0, ..., Q6_K) give q8: Q8_0, Q5_0 and
+  // Q4_0 rows are repacked exactly (kernels/ggml/to_q8.h); Q4_1, Q5_1, Q4_K,
+  // Q5_K and Q6_K are dequantized as ggml does and requantized to q8 (error
+  // at most half a q8 step, max|block| / 254, per weight). Any block type
+  // also loads as f32 or f16 (ggml's values; rounded to f16).
   static Status create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
                        std::unique_ptr<ModelLoader>* out);
 
@@ -100,6 +105,8 @@ class ModelLoader {
   struct Pending {
     size_t slot = 0;
     TensorDType dtype = TensorDType::kF32;
+    uint32_t rope_heads = 0;  // TensorEntry::rope_heads
+    size_t row_bytes = 0;     // bytes of one source row (outermost index), as stored
     uint64_t bytes = 0;
     uint64_t received = 0;
     // Plain tensors: the whole tensor, in its destination when it is f32
@@ -109,6 +116,7 @@ class ModelLoader {
     size_t window_bytes = 0;    // matrices: the window's capacity
     size_t window_filled = 0;   // matrices: bytes in the window not packed yet
     std::unique_ptr<WeightPacker> packer;
+    std::unique_ptr<float[]> rows_f32;  // ggml blocks dequantized, a bounded number of rows
     size_t rows_packed = 0;
     bool done = false;
   };
@@ -116,6 +124,7 @@ class ModelLoader {
   ModelLoader() = default;
   Status start(Pending& p);
   Status pack_window(Pending& p);
+  Status pack_rows(Pending& p, const uint8_t* src, size_t rows);
   Status convert_plain(Pending& p);
   Status plan_budget(WeightType type, bool least);
   Status choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries);

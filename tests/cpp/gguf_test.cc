@@ -264,6 +264,7 @@ TEST(Gguf, TypedGetters) {
   EXPECT_EQ(e.shape, (std::vector<uint64_t>{3, 4}));
   EXPECT_EQ(e.dtype, TensorDType::kF32);
   EXPECT_EQ(gguf_tensor_entry(*h.find_tensor("blk.0.attn_q.weight")).dtype_name, "Q8_0");
+  EXPECT_EQ(gguf_tensor_entry(*h.find_tensor("blk.0.attn_q.weight")).dtype, TensorDType::kQ8_0);
 }
 
 TEST(Gguf, TokenizerArraysAreViewsIntoThePrefix) {

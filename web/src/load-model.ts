@@ -13,6 +13,7 @@ import { isDtype, isKvDtype, parseDtype, type DtypeAlias, type DtypeChoice, type
 import { FormatError, InvalidArgumentError } from './errors.js';
 import { defaultStopIds, readGenerationDefaults } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
+import { isGgufInput, loadGguf } from './load-gguf.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
 import { isAbort } from './platform.js';
@@ -52,8 +53,12 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
   signal?: AbortSignal;
 }
 
-/** Loads a model; see the module comment for what `source` may be. */
-export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+/**
+ * Loads a model; see the module comment for what `source` may be. A single GGUF file (a path or URL ending in
+ * .gguf, a Blob/File, or bytes) loads too (load-gguf.ts): its matrices stay in their ggml type's nearest qkv
+ * dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
+ */
+export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8Array, options: LoadModelOptions = {}): Promise<Model> {
   const dtype = parseDtype(options.dtype, '');
   warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
@@ -63,6 +68,10 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   options.signal?.throwIfAborted();
   const context: ReadContext = { cached: new CachedFiles(), signal: options.signal, ...hubOptions(options) };
   try {
+    if (isGgufInput(source)) return await loadGguf(source, dtype, session, options.onProgress, context);
+    if (!(typeof source === 'string' || source instanceof URL || isModelFiles(source))) {
+      throw new InvalidArgumentError('loadModel: bytes and Blobs must be a GGUF file');
+    }
     const files = await resolveSource(source, context);
     try {
       return await loadResolved(files, dtype, session, options.onProgress, context);
@@ -133,7 +142,7 @@ async function loadResolved(files: ResolvedModel, requested: DtypeChoice, sessio
     }
     const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
     return new Model(backend, handle, tokenizer,
-      { ...info, dtype, ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
+      { ...info, dtype, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
       defaultStopIds(config, generationConfig), session, embedding?.dense);
   } finally {
     loader.delete();
@@ -144,4 +153,8 @@ async function loadResolved(files: ResolvedModel, requested: DtypeChoice, sessio
 function heldDtype(name: string): Dtype {
   if (!isDtype(name)) throw new FormatError(`the loader holds its weights as ${JSON.stringify(name)}, not a qkv dtype`);
   return name;
+}
+
+function isModelFiles(source: unknown): source is Exclude<ModelSource, string | URL> {
+  return typeof source === 'object' && source !== null && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer);
 }

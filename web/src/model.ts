@@ -38,6 +38,10 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
+  /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
+  format?: 'safetensors' | 'gguf';
+  /** GGUF: the ggml tensor types of the tensors qkv read, with how many of each ({ Q8_0: 14, F32: 5 }). */
+  ggmlTypes?: Record<string, number>;
 }
 
 /** @internal What a model's generation session is made with (loadModel's kvDtype and contextLength). */

@@ -24,11 +24,26 @@ interface Handle {
   delete(): void;
 }
 
+export interface GgufLoaderEntry {
+  /** The Hub name the tensor fills, and its name in the GGUF file (for messages). */
+  name: string;
+  fileName: string;
+  /** ggml type id, dims innermost first, absolute byte range, as the GGUF header gave them. */
+  type: number;
+  dims: number[];
+  begin: number;
+  end: number;
+  /** Heads whose rows llama.cpp's converter permuted for RoPE (0: none). */
+  ropeHeads: number;
+}
+
 export interface LoaderHandle extends Handle {
   plannedWeightBytes(): number;
   /** The dtype weight matrices are held in: 'f32' | 'f16' | 'q8', or '' while 'auto' has not met one yet. */
   dtype(): string;
   addFile(name: string, headerPtr: number, headerLength: number, fileSize: number): TensorRead[];
+  /** GGUF tensors under their Hub names (weights/gguf-model.ts); the loader checks them as addFile's. */
+  addTensors(name: string, entries: GgufLoaderEntry[]): TensorRead[];
   /** [address, capacity]: where the next bytes of read `id` go in wasm memory, and how many fit. */
   window(id: number): [number, number];
   /** `bytes` more bytes of read `id` are in its window (the loader packs whole rows as they complete). */

@@ -56,6 +56,9 @@ class WeightPacker {
   size_t row_granule() const;
   // Packs source rows [row0, row0 + rows), stored contiguously at src.
   Status add_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
+  // q8 from [N, K] only: row r already quantized (q8_padded(k) values and
+  // q8_blocks(k) scales, e.g. a ggml Q8_0 row repacked exactly), stored as is.
+  Status add_q8_row(size_t r, const int8_t* q, const float* scales);
   void finish();
 
  private:

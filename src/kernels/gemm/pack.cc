@@ -178,6 +178,15 @@ void WeightPacker::add_q8_columns(const void* src, size_t row0, size_t rows, Thr
   });
 }
 
+Status WeightPacker::add_q8_row(size_t r, const int8_t* q, const float* scales) {
+  if (type_ != WeightType::kQ8 || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a quantized row " + std::to_string(r) +
+                                    " needs a q8 [N, K] matrix with N > r");
+  }
+  for (size_t b = 0; b < q8_blocks(k_); ++b) store_q8_block(r, b, q + b * kQ8BlockSize, scales[b]);
+  return Status::ok_status();
+}
+
 void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float scale) {
   const size_t at = q8_grouped_block(r, b, k_);
   std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q, kQ8BlockSize);

@@ -8,7 +8,7 @@ import type { Backend } from '../backend.js';
 import { FormatError } from '../errors.js';
 import { heapU8 } from '../heap.js';
 import type { ByteSource } from '../io/byte-source.js';
-import type { LoaderHandle, QkvWasmModule } from '../wasm-module.js';
+import type { LoaderHandle, QkvWasmModule, TensorRead } from '../wasm-module.js';
 
 const MAX_HEADER_BYTES = 100_000_000; // the safetensors format's own limit
 const CHUNK_BYTES = 4 << 20;
@@ -29,6 +29,16 @@ export async function streamSafetensors(backend: Backend, loader: LoaderHandle, 
   await src.read(8, header);
   progress('progress', 8 + headerLength);
   const reads = backend.call((m) => withHeapCopy(m, header, (ptr) => loader.addFile(src.name, ptr, headerLength, src.size)));
+  await streamReads(backend, loader, src, reads, progress, signal);
+  progress('done', src.size);
+}
+
+/**
+ * Delivers the byte ranges the loader asked for (in file order, as it lists
+ * them) through its windows: safetensors and GGUF alike.
+ */
+export async function streamReads(backend: Backend, loader: LoaderHandle, src: ByteSource, reads: readonly TensorRead[],
+  progress: FileProgress, signal?: AbortSignal): Promise<void> {
   const chunk = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, ...reads.map((r) => r.end - r.begin))));
   for (const read of reads) {
     for (let at = read.begin; at < read.end;) {
@@ -47,7 +57,6 @@ export async function streamSafetensors(backend: Backend, loader: LoaderHandle, 
     }
     backend.call(() => loader.finishRead(read.id));
   }
-  progress('done', src.size);
 }
 
 /** Copies bytes into a temporary wasm allocation for the duration of fn. */

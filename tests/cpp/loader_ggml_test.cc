@@ -1,0 +1,362 @@
+// GGUF's tensor types through the loader's seam (ModelLoader::add_tensors):
+// the llama-tiny checkpoint written as llama.cpp's converter writes it (q/k
+// rows permuted for RoPE, matrices as ggml blocks made by ggml's reference
+// quantizers, re-implemented here from their definitions) loads into a model
+// whose logits match PyTorch's, and a model from the same blocks dequantized
+// here (independently of kernels/ggml) to f32.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkpoint_fixtures.h"
+#include "kernels/common/f16.h"
+
+namespace qkv {
+namespace {
+
+using namespace fixtures;
+
+Status stream(ModelLoader& loader, const std::vector<TensorRead>& reads, const std::string& bytes) {
+  for (const TensorRead& r : reads) {
+    for (uint64_t at = r.begin; at < r.end;) {
+      uint8_t* dst = nullptr;
+      size_t capacity = 0;
+      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, r.end - at));
+      std::memcpy(dst, bytes.data() + at, n);
+      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
+      at += n;
+    }
+    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
+  }
+  return Status::ok_status();
+}
+
+void put_f16(std::string* out, float v) {
+  const uint16_t h = f32_to_f16(v);
+  out->push_back(static_cast<char>(h & 0xFF));
+  out->push_back(static_cast<char>(h >> 8));
+}
+
+// ggml's quantize_row_q8_0_ref for one block; `values` receives what
+// dequantize_row_q8_0 gives back.
+void q8_0_block(const float* x, std::string* out, float* values) {
+  float amax = 0;
+  for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+  const float d = amax / 127, id = d != 0 ? 1 / d : 0;
+  put_f16(out, d);
+  const float dh = f16_to_f32(f32_to_f16(d));
+  for (int j = 0; j < 32; ++j) {
+    const int8_t q = static_cast<int8_t>(std::roundf(x[j] * id));
+    out->push_back(static_cast<char>(q));
+    values[j] = q * dh;
+  }
+}
+
+// ggml's quantize_row_q4_0_ref for one block.
+void q4_0_block(const float* x, std::string* out, float* values) {
+  float amax = 0, max = 0;
+  for (int j = 0; j < 32; ++j) {
+    if (amax < std::fabs(x[j])) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  }
+  const float d = max / -8, id = d != 0 ? 1 / d : 0;
+  put_f16(out, d);
+  const float dh = f16_to_f32(f32_to_f16(d));
+  for (int j = 0; j < 16; ++j) {
+    const uint8_t q0 = std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>(x[j] * id + 8.5f)));
+    const uint8_t q1 =
+        std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>(x[j + 16] * id + 8.5f)));
+    out->push_back(static_cast<char>(q0 | q1 << 4));
+    values[j] = (q0 - 8) * dh;
+    values[j + 16] = (q1 - 8) * dh;
+  }
+}
+
+// ggml's quantize_row_q4_1_ref for one block: value = d * q + m.
+void q4_1_block(const float* x, std::string* out, float* values) {
+  float min = x[0], max = x[0];
+  for (int j = 1; j < 32; ++j) {
+    min = std::min(min, x[j]);
+    max = std::max(max, x[j]);
+  }
+  const float d = (max - min) / 15, id = d != 0 ? 1 / d : 0;
+  put_f16(out, d);
+  put_f16(out, min);
+  const float dh = f16_to_f32(f32_to_f16(d)), mh = f16_to_f32(f32_to_f16(min));
+  for (int j = 0; j < 16; ++j) {
+    const uint8_t q0 =
+        std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>((x[j] - min) * id + 0.5f)));
+    const uint8_t q1 =
+        std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>((x[j + 16] - min) * id + 0.5f)));
+    out->push_back(static_cast<char>(q0 | q1 << 4));
+    values[j] = dh * q0 + mh;
+    values[j + 16] = dh * q1 + mh;
+  }
+}
+
+// llama.cpp's LlamaModel.permute: each head's rows [first half; second half]
+// interleaved (row 2i + j <- row j * head_dim / 2 + i).
+std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads) {
+  const size_t width = w.size() / rows, head_dim = rows / heads;
+  std::vector<float> out(w.size());
+  for (size_t g = 0; g < rows; ++g) {
+    const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
+    const size_t hub = h * head_dim + j * head_dim / 2 + i;
+    std::memcpy(out.data() + g * width, w.data() + hub * width, width * sizeof(float));
+  }
+  return out;
+}
+
+// Its inverse: the Hub's order from the converter's.
+std::vector<float> permute_rows_back(const std::vector<float>& w, size_t rows, size_t heads) {
+  const size_t width = w.size() / rows, head_dim = rows / heads;
+  std::vector<float> out(w.size());
+  for (size_t g = 0; g < rows; ++g) {
+    const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
+    const size_t hub = h * head_dim + j * head_dim / 2 + i;
+    std::memcpy(out.data() + hub * width, w.data() + g * width, width * sizeof(float));
+  }
+  return out;
+}
+
+enum class Encoding { kF32, kQ8_0, kQ4_0, kQ4_1 };
+
+// llama-tiny as a GGUF's tensors would be: matrices in `enc` (1-D tensors
+// stay F32, as the converter keeps them), q/k permuted when `permute`.
+// `dequantized` receives the same tensors in the Hub's order and as f32
+// values (what ggml dequantizes the blocks to).
+struct Converted {
+  std::string bytes, dequantized_bytes;
+  std::vector<TensorEntry> entries, dequantized;
+};
+
+Converted convert_llama_tiny(Encoding enc, bool permute, bool mark_permuted) {
+  const std::string st = read_file(fixture("llama-tiny/model.safetensors"));
+  uint64_t header_length = 0;
+  EXPECT_TRUE(
+      safetensors_header_length(reinterpret_cast<const uint8_t*>(st.data()), st.size(), "f", &header_length)
+          .ok());
+  SafetensorsHeader header;
+  EXPECT_TRUE(
+      parse_safetensors_header(std::string_view(st).substr(8, header_length), st.size(), "f", &header).ok());
+  Converted c;
+  for (const TensorEntry& t : header.tensors) {
+    EXPECT_EQ(t.dtype, TensorDType::kF32);
+    std::vector<float> w(t.elements);
+    std::memcpy(w.data(), st.data() + t.begin, t.end - t.begin);
+    const bool is_q = t.name.find("q_proj.weight") != std::string::npos;
+    const bool is_k = t.name.find("k_proj.weight") != std::string::npos;
+    const uint32_t heads = is_q ? 4 : is_k ? 2 : 0;  // llama-tiny: 4 heads, 2 kv heads
+    const std::vector<float> stored = permute && heads != 0 ? permute_rows(w, t.shape[0], heads) : w;
+    TensorEntry e = t;
+    e.begin = c.bytes.size();
+    std::vector<float> values(w.size());
+    if (enc == Encoding::kF32 || t.shape.size() == 1) {
+      c.bytes.append(reinterpret_cast<const char*>(stored.data()), stored.size() * 4);
+      values = stored;
+    } else {
+      e.dtype = enc == Encoding::kQ8_0   ? TensorDType::kQ8_0
+                : enc == Encoding::kQ4_0 ? TensorDType::kQ4_0
+                                         : TensorDType::kQ4_1;
+      e.dtype_name = enc == Encoding::kQ8_0 ? "Q8_0" : enc == Encoding::kQ4_0 ? "Q4_0" : "Q4_1";
+      auto block = enc == Encoding::kQ8_0 ? q8_0_block : enc == Encoding::kQ4_0 ? q4_0_block : q4_1_block;
+      for (size_t b = 0; b < w.size(); b += 32) block(stored.data() + b, &c.bytes, values.data() + b);
+    }
+    e.end = c.bytes.size();
+    e.rope_heads = permute && mark_permuted ? heads : 0;
+    c.entries.push_back(e);
+    const std::vector<float> hub =
+        permute && heads != 0 ? permute_rows_back(values, t.shape[0], heads) : values;
+    TensorEntry d = t;
+    d.begin = c.dequantized_bytes.size();
+    c.dequantized_bytes.append(reinterpret_cast<const char*>(hub.data()), hub.size() * 4);
+    d.end = c.dequantized_bytes.size();
+    c.dequantized.push_back(d);
+  }
+  return c;
+}
+
+std::shared_ptr<Model> load(const std::vector<TensorEntry>& entries, const std::string& bytes,
+                            std::optional<WeightType> type, WeightType* chosen = nullptr) {
+  std::unique_ptr<ModelLoader> loader;
+  EXPECT_TRUE(ModelLoader::create(read_file(fixture("llama-tiny/config.json")), type, nullptr, &loader).ok());
+  std::vector<TensorRead> reads;
+  Status s = loader->add_tensors("tiny.gguf", entries, &reads);
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = stream(*loader, reads, bytes);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (chosen != nullptr) *chosen = *loader->weight_type();
+  std::unique_ptr<Model> model;
+  s = loader->finish(&model);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return std::shared_ptr<Model>(std::move(model));
+}
+
+// Every weight matrix the model holds, read back, is exactly `c.dequantized`
+// (ggml's values, in the Hub's row order).
+void expect_weights_are(Model& model, const Converted& c) {
+  size_t matrices = 0;
+  for (const TensorSlot& slot : model.slots()) {
+    if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
+    SCOPED_TRACE(slot.name);
+    const TensorEntry* want = nullptr;
+    for (const TensorEntry& e : c.dequantized) {
+      if (e.name == slot.name) want = &e;
+    }
+    ASSERT_NE(want, nullptr);
+    const PackedWeights& w = slot.linear->w;
+    std::vector<int32_t> rows(w.n);
+    for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
+    std::vector<float> held(w.n * w.k), expected(w.n * w.k);
+    ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
+    std::memcpy(expected.data(), c.dequantized_bytes.data() + want->begin, expected.size() * sizeof(float));
+    ASSERT_EQ(held, expected);
+    ++matrices;
+  }
+  EXPECT_EQ(matrices, 2u + 2 * 7);  // embeddings, LM head, 7 per layer
+}
+
+// Largest difference between two models' logits on llama-tiny's reference prompts.
+double max_logit_difference(const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b) {
+  const Reference ref = read_reference("llama-tiny");
+  double worst = 0;
+  Session sa(a, nullptr, {}), sb(b, nullptr, {});
+  const JsonValue* prompts = ref.json.find("prompts");
+  for (size_t p = 0; p < prompts->size(); ++p) {
+    const std::vector<int32_t> ids = ids_of(prompts->at(p));
+    if (ids.empty()) continue;
+    sa.reset();
+    sb.reset();
+    EXPECT_TRUE(sa.append(ids.data(), ids.size(), true).ok());
+    EXPECT_TRUE(sb.append(ids.data(), ids.size(), true).ok());
+    for (size_t i = 0; i < sa.all_logits().size(); ++i)
+      worst = std::max(worst, double(std::fabs(sa.all_logits()[i] - sb.all_logits()[i])));
+  }
+  return worst;
+}
+
+TEST(LoaderGgml, PermutedQkRowsAreRestoredAndTheTestSeesTheDifference) {
+  const Converted c = convert_llama_tiny(Encoding::kF32, true, true);
+  const Comparison ok =
+      compare_logits(load(c.entries, c.bytes, WeightType::kF32), read_reference("llama-tiny"));
+  EXPECT_GT(ok.positions, 0u);
+  EXPECT_LE(ok.max_abs, 1e-4);
+  // The same rows left in the converter's order: RoPE rotates the wrong pairs.
+  const Converted raw = convert_llama_tiny(Encoding::kF32, true, false);
+  const Comparison bad =
+      compare_logits(load(raw.entries, raw.bytes, WeightType::kF32), read_reference("llama-tiny"));
+  EXPECT_GT(bad.max_abs, 1e-2);
+}
+
+TEST(LoaderGgml, Q8_0IsKeptAsQ8AndGivesGgmlsWeights) {
+  const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
+  WeightType chosen = WeightType::kF32;
+  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen);
+  EXPECT_EQ(chosen, WeightType::kQ8);  // no dtype: a Q8_0 file stays q8
+  expect_weights_are(*q8, c);          // ggml's integers and scales, not a requantization
+  const std::shared_ptr<Model> f32 = load(c.entries, c.bytes, WeightType::kF32);
+  expect_weights_are(*f32, c);
+  EXPECT_LE(max_logit_difference(f32, load(c.dequantized, c.dequantized_bytes, WeightType::kF32)), 1e-5);
+  // Against PyTorch's f32 model: llama_checkpoint_test's bounds for q8 (weights
+  // and activations rounded to q8 blocks, as llama.cpp's Q8_0 does).
+  const Comparison vs_torch = compare_logits(q8, read_reference("llama-tiny"), 2 * 4.0);
+  EXPECT_LE(vs_torch.max_abs, 4.0);
+  EXPECT_EQ(vs_torch.clear_agree, vs_torch.clear_positions);
+  EXPECT_GE(vs_torch.top1_agree * 100, vs_torch.positions * 85);
+}
+
+TEST(LoaderGgml, Q4_0RepacksExactlyToQ8AndDequantizesToF32) {
+  const Converted c = convert_llama_tiny(Encoding::kQ4_0, true, true);
+  expect_weights_are(*load(c.entries, c.bytes, WeightType::kQ8), c);  // d and q - 8 as q8's scale and int8
+  expect_weights_are(*load(c.entries, c.bytes, WeightType::kF32), c);
+  // f16: ggml's values rounded as an f32 checkpoint of them would be.
+  EXPECT_LE(max_logit_difference(load(c.entries, c.bytes, WeightType::kF16),
+                                 load(c.dequantized, c.dequantized_bytes, WeightType::kF16)),
+            1e-6);
+}
+
+// Q4_1 has an offset q8 cannot hold: dequantized as ggml does, then
+// requantized by qkv's q8 quantizer, each weight within half a q8 step
+// (max |block| / 254) of ggml's value.
+TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
+  const Converted c = convert_llama_tiny(Encoding::kQ4_1, true, true);
+  expect_weights_are(*load(c.entries, c.bytes, WeightType::kF32), c);
+  WeightType chosen = WeightType::kF32;
+  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen);
+  EXPECT_EQ(chosen, WeightType::kQ8);
+  size_t matrices = 0, differing = 0;
+  for (const TensorSlot& slot : q8->slots()) {
+    if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
+    const TensorEntry* want = nullptr;
+    for (const TensorEntry& e : c.dequantized) {
+      if (e.name == slot.name) want = &e;
+    }
+    ASSERT_NE(want, nullptr);
+    const PackedWeights& w = slot.linear->w;
+    std::vector<int32_t> rows(w.n);
+    for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
+    std::vector<float> held(w.n * w.k), ggml_values(w.n * w.k);
+    ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
+    std::memcpy(ggml_values.data(), c.dequantized_bytes.data() + want->begin, held.size() * sizeof(float));
+    for (size_t b = 0; b < held.size(); b += 32) {
+      float amax = 0;
+      for (size_t j = b; j < b + 32; ++j) amax = std::max(amax, std::fabs(ggml_values[j]));
+      for (size_t j = b; j < b + 32; ++j) {
+        ASSERT_LE(std::fabs(held[j] - ggml_values[j]), amax / 254 * 1.0001f) << slot.name << " [" << j << "]";
+        differing += held[j] != ggml_values[j];
+      }
+    }
+    ++matrices;
+  }
+  EXPECT_EQ(matrices, 16u);
+  EXPECT_GT(differing, 0u);  // a requantization, not a copy
+}
+
+TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
+  const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
+  std::unique_ptr<ModelLoader> loader;
+  ASSERT_TRUE(
+      ModelLoader::create(read_file(fixture("llama-tiny/config.json")), std::nullopt, nullptr, &loader).ok());
+  std::vector<TensorRead> reads;
+  auto with = [&](const char* name, auto change) {
+    std::vector<TensorEntry> entries = c.entries;
+    for (TensorEntry& e : entries) {
+      if (e.name.find(name) != std::string::npos) change(e);
+    }
+    return loader->add_tensors("tiny.gguf", entries, &reads);
+  };
+  Status s = with("layers.0.mlp.down_proj.weight", [](TensorEntry& e) {
+    e.dtype = TensorDType::kQ4_K;  // 256 values per block; the rows hold 128
+    e.dtype_name = "Q4_K";
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("rows of 128 values, not whole Q4_K blocks"), std::string::npos) << s.message();
+  s = with("layers.1.self_attn.o_proj.weight", [](TensorEntry& e) {
+    e.dtype = TensorDType::kOther;
+    e.dtype_name = "IQ2_XXS";
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("o_proj.weight\" has dtype IQ2_XXS"), std::string::npos) << s.message();
+  s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) { e.rope_heads = 3; });
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("cannot be un-permuted for RoPE in 3 heads"), std::string::npos) << s.message();
+  s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) { e.end -= 34; });
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("Q8_0 needs"), std::string::npos) << s.message();
+  EXPECT_TRUE(reads.empty());
+  // Nothing was claimed: the good entries still load.
+  ASSERT_TRUE(loader->add_tensors("tiny.gguf", c.entries, &reads).ok());
+  ASSERT_TRUE(stream(*loader, reads, c.bytes).ok());
+  std::unique_ptr<Model> model;
+  EXPECT_TRUE(loader->finish(&model).ok());
+}
+
+}  // namespace
+}  // namespace qkv
