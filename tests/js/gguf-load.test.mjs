@@ -239,3 +239,20 @@ test('a GGUF URL streams like a safetensors one, with progress over the file', a
     await server.close();
   }
 });
+
+test('a GGUF brings its own tokenizer: text in, tokens and text out', async () => {
+  const model = await loadModel(path('qwen3-tiny-q8_0.gguf'));
+  try {
+    // The fixture's vocabulary is SentencePiece with byte fallback and no word pieces: <s> = 1, </s> = 2,
+    // byte b = 3 + b. So the text is <s> and then its bytes, spaces as "▁" (what llama.cpp gives too).
+    const text = 'hello world';
+    const bytes = [...Buffer.from(`▁${text.replaceAll(' ', '▁')}`, 'utf8')];
+    assert.deepEqual(model.tokenizer.encode(text), [1, ...bytes.map((b) => 3 + b)]);
+    const steps = [];
+    for await (const step of model.generate(text, { max_new_tokens: 3 })) steps.push(step);
+    assert.equal(steps.length, 3);
+    for (const step of steps) assert.equal(typeof step.text, 'string');
+  } finally {
+    model.dispose();
+  }
+});

@@ -14,6 +14,7 @@ import { FormatError } from './errors.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
 import { openInput, type FileInput, type ReadContext } from './sources/file-input.js';
+import { tokenizerFromGguf } from './tokenizers/from-gguf.js';
 import { idOnlyTokenizer } from './tokenizers/id-only.js';
 import { readGgufHeader } from './weights/gguf-header.js';
 import { planGgufModel } from './weights/gguf-model.js';
@@ -66,13 +67,13 @@ export async function loadGguf(input: FileInput, requested: DtypeChoice, session
       const handle = backend.call(() => loader.finish());
       const dtype = heldDtype(loader.dtype());
       const info = handle.info();
-      // SEAM(gguf-tokenizer): the tokenizer from the GGUF's tokenizer.ggml.* keys
-      // (web/src/tokenizers/from-gguf.ts, another branch) replaces this id-only one.
-      const tokenizer = idOnlyTokenizer(info.nVocab, src.name);
-      const eos = header.metadata.get('tokenizer.ggml.eos_token_id');
+      // The tokenizer and chat template from the file's tokenizer.ggml.* keys; a file without them
+      // (weights only) loads for id-level use, as a Hub folder without tokenizer files does.
+      const fromFile = header.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(header) : undefined;
+      const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, src.name);
+      const eos = fromFile?.specialIds.eog ?? [];
       return new Model(backend, handle, tokenizer,
-        { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} },
-        typeof eos === 'number' ? [eos] : [], session);
+        { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
     } finally {
       loader.delete();
     }
