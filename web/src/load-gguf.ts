@@ -13,7 +13,7 @@ import { isDtype } from './dtype.js';
 import { FormatError } from './errors.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
-import { openInput, type FileInput, type ReadContext } from './sources/file-input.js';
+import { openInput, type FileInput, type ReadContext, type SourceFile } from './sources/file-input.js';
 import { tokenizerFromGguf } from './tokenizers/from-gguf.js';
 import { idOnlyTokenizer } from './tokenizers/id-only.js';
 import { readGgufHeader } from './weights/gguf-header.js';
@@ -30,7 +30,7 @@ export function isGgufInput(source: unknown): source is FileInput {
   return /\.gguf$/i.test(text.replace(/[?#].*$/, ''));
 }
 
-export async function loadGguf(input: FileInput, requested: DtypeChoice, session: SessionOptions,
+export async function loadGguf(input: SourceFile, requested: DtypeChoice, session: SessionOptions,
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
   const backend = await getBackend();

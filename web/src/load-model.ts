@@ -10,7 +10,10 @@ import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { isDtype, isKvDtype, parseDtype, type DtypeAlias, type DtypeChoice, type Dtype, type KvDtype } from './dtype.js';
-import { FormatError, InvalidArgumentError } from './errors.js';
+import { FormatError, InvalidArgumentError, UnsupportedError } from './errors.js';
+import { hasHubIdForm } from './hub/id.js';
+import { openRepository } from './hub/repository.js';
+import { ggufRepositoryFiles, type GgufChoice } from './sources/gguf-files.js';
 import { defaultStopIds, readGenerationDefaults } from './generation.js';
 import { CachedFiles } from './io/url-cache.js';
 import { isGgufInput, loadGguf } from './load-gguf.js';
@@ -49,6 +52,16 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
   revision?: string;
   /** The Hub access token for gated or private models (default env.accessToken, i.e. HF_TOKEN in Node.js). */
   accessToken?: string;
+  /**
+   * A Hub id's GGUF file by its path in the repository ('Qwen3-0.6B-Q8_0.gguf'), as wllama and llama.cpp's
+   * `-hf` users name one. Exclusive with `quant`.
+   */
+  file?: string;
+  /**
+   * A Hub id's GGUF file by its quantization ('Q8_0', 'Q4_K_M'; any case): the file whose name carries that
+   * tag, as llama.cpp's `-hf repo:quant` picks it (sources/gguf-files.ts).
+   */
+  quant?: string;
   onProgress?: (info: ProgressInfo) => void;
   signal?: AbortSignal;
 }
@@ -69,6 +82,8 @@ export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8
   const context: ReadContext = { cached: new CachedFiles(), signal: options.signal, ...hubOptions(options) };
   try {
     if (isGgufInput(source)) return await loadGguf(source, dtype, session, options.onProgress, context);
+    const gguf = ggufChoice(options);
+    if (gguf !== undefined) return await loadHubGguf(source, gguf, dtype, session, options.onProgress, context);
     if (!(typeof source === 'string' || source instanceof URL || isModelFiles(source))) {
       throw new InvalidArgumentError('loadModel: bytes and Blobs must be a GGUF file');
     }
@@ -83,6 +98,32 @@ export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8
     if (!isAbort(e)) await context.cached.evict();
     throw e;
   }
+}
+
+/** { file } or { quant } when either is given (each a non-empty string, not both). */
+function ggufChoice(options: LoadModelOptions): GgufChoice | undefined {
+  const { file, quant } = options;
+  if (file === undefined && quant === undefined) return undefined;
+  for (const [key, value] of [['file', file], ['quant', quant]] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new InvalidArgumentError(`${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+    }
+  }
+  return { ...(file !== undefined ? { file } : {}), ...(quant !== undefined ? { quant } : {}) };
+}
+
+/** A Hub id's GGUF model, chosen by file or quant from the repository's listing. */
+async function loadHubGguf(source: unknown, choice: GgufChoice, dtype: DtypeChoice, session: SessionOptions,
+  onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
+  if (typeof source !== 'string' || !hasHubIdForm(source)) {
+    throw new InvalidArgumentError('file and quant choose a GGUF file of a Hub repository: the source must be a Hub id (\'org/name\')');
+  }
+  const files = ggufRepositoryFiles(await openRepository(source, context), choice);
+  if (files.length !== 1) {
+    throw new UnsupportedError(`${source}: the chosen GGUF model is split into ${files.length} files `
+      + `(${files[0]?.name ?? ''} …); qkv loads single-file GGUF models so far`);
+  }
+  return loadGguf(files[0]!, dtype, session, onProgress, context);
 }
 
 function hubOptions(options: LoadModelOptions): Pick<ReadContext, 'revision' | 'accessToken'> {
