@@ -280,3 +280,20 @@ test('a file of several GB (sparse) is inspected from its header alone', async (
   // Reading 6 GB (even of a sparse file) takes far longer than starting the CLI and reading 1 MiB.
   assert.ok(performance.now() - start < 20_000);
 });
+
+test('generate runs a GGUF file, and a Hub id with --quant; download refuses --quant', async () => {
+  // Greedy tokens from the file on disk and from the Hub copy chosen by --quant must agree.
+  const file = 'tests/fixtures/gguf/models/qwen3-tiny-q8_0.gguf';
+  const fromDisk = await qkv(['generate', file, 'hello world', '--max-new-tokens', '4', '--threads', '1', '--quiet']);
+  assert.equal(fromDisk.code, 0, fromDisk.stderr);
+  assert.match(fromDisk.stdout, /^hello world\S*( \S+){4}/);
+  const id = 'org/cli-gguf-generate';
+  hub.addRepo(id, { 'Tiny-Q8_0.gguf': readFileSync(join(repo, file)), 'Tiny-Q4_0.gguf': readFileSync(join(repo, file.replace('q8_0', 'q4_0'))) });
+  const env = { HF_ENDPOINT: hub.url };
+  const fromHub = await qkv(['generate', id, 'hello world', '--quant', 'Q8_0', '--max-new-tokens', '4', '--threads', '1', '--quiet'], env);
+  assert.equal(fromHub.code, 0, fromHub.stderr);
+  assert.equal(fromHub.stdout, fromDisk.stdout);
+  const download = await qkv(['download', id, '--quant', 'Q8_0'], env);
+  assert.notEqual(download.code, 0);
+  assert.match(download.stderr, /--file and --quant choose a GGUF/);
+});

@@ -17,13 +17,8 @@ import { CachedFiles } from '../io/url-cache.js';
 import type { SourceFile } from '../sources/file-input.js';
 import { ggufRepositoryFiles, ggufSplitName, pickGgufFiles, type GgufChoice } from '../sources/gguf-files.js';
 import { formatGgufSummary } from '../weights/gguf-summary.js';
-import type { OptionSpec, ParsedArgs } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { applyThreads } from './load.js';
-
-export const GGUF_OPTIONS: readonly OptionSpec[] = [
-  { name: 'file', type: 'string', placeholder: 'NAME', description: "a Hub id's GGUF file (for a split model, its first part)" },
-  { name: 'quant', type: 'string', placeholder: 'TAG', description: "a Hub id's GGUF model by quant, e.g. Q4_K_M or q8_0 (case-insensitive), as llama.cpp's -hf repo:quant" },
-];
 
 const isHttp = (text: string): boolean => /^https?:/i.test(text);
 const GGUF_MAGIC = [0x47, 0x47, 0x55, 0x46]; // "GGUF"

@@ -7,7 +7,7 @@ import { backendInfo } from '../index.js';
 import type { Command } from './command.js';
 import { join, readJson, summarizeWeights } from './checkpoint.js';
 import { formatBytes, formatCount, formatMs, formatTable, relaxedSimdLine } from './format.js';
-import { GGUF_OPTIONS, isGgufSource, runInspectGguf } from './inspect-gguf.js';
+import { isGgufSource, runInspectGguf } from './inspect-gguf.js';
 import { modelFolder, openModel } from './load.js';
 
 export const inspectCommand: Command = {
@@ -22,7 +22,7 @@ export const inspectCommand: Command = {
     'metadata key (long arrays as their first elements) and the tensors with their ggml types and sizes.',
   ],
   positionals: { min: 1, max: 1 },
-  options: [{ name: 'json', type: 'boolean', description: 'print the properties as one JSON object' }, ...GGUF_OPTIONS],
+  options: [{ name: 'json', type: 'boolean', description: 'print the properties as one JSON object' }],
   examples: ['qkv inspect tests/fixtures/llama-tiny', 'qkv inspect HuggingFaceTB/SmolLM2-135M --revision main', 'qkv inspect tests/fixtures/gpt2-tiny --dtype q8 --json',
     'qkv inspect model.gguf', 'qkv inspect Qwen/Qwen3-0.6B-GGUF --quant Q8_0 --json'],
   async run(args) {

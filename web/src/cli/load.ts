@@ -17,6 +17,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'relaxed-simd', type: 'string', choices: ['auto', 'on', 'off'], description: 'the relaxed-SIMD build (int8 dot products, fused multiply-add): auto (default) where this Node.js runs it correctly (22 and later), off = the SIMD128 build, on = relaxed or an error' },
   { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
   { name: 'offline', type: 'boolean', description: 'Hub ids from the cache only, no network (as HF_HUB_OFFLINE=1)' },
+  { name: 'file', type: 'string', placeholder: 'NAME', description: "a Hub id's GGUF file (for a split model, its first part)" },
+  { name: 'quant', type: 'string', placeholder: 'TAG', description: "a Hub id's GGUF model by quant, e.g. Q4_K_M or q8_0 (case-insensitive), as llama.cpp's -hf repo:quant" },
   { name: 'quiet', type: 'boolean', description: 'no progress bar or timing lines on stderr' },
   { name: 'help', type: 'boolean', description: 'show this help' },
 ];
@@ -59,9 +61,13 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
   try {
     const kvDtype = args.string('kv-dtype');
     const context = args.number('context');
+    const file = args.string('file');
+    const quant = args.string('quant');
     const model = await loadModel(source, {
       dtype: dtypeOf(args),
       ...revisionOf(args),
+      ...(file === undefined ? {} : { file }),
+      ...(quant === undefined ? {} : { quant }),
       ...(isKvDtype(kvDtype) ? { kvDtype } : {}),
       ...(context === undefined ? {} : { contextLength: context }),
       ...(progress === undefined ? {} : { onProgress: progress.update.bind(progress) }),

@@ -67,8 +67,12 @@ async function dispatch(argv: readonly string[]): Promise<void> {
     throw new InvalidArgumentError(
       `${context}: expected ${command.usage}, got ${n} argument${n === 1 ? '' : 's'} (see ${context} --help)`);
   }
-  // Every command that loads a model names a bad folder the same way, before any work (inspect reads GGUF files too).
-  const gguf = command.name === 'inspect' && isGgufSource(args.positionals[0]!, args);
+  // Every command that loads a model names a bad folder the same way, before any work; a GGUF file (or a
+  // Hub id with --file / --quant) is no folder.
+  const gguf = isGgufSource(args.positionals[0]!, args);
+  if (command.name === 'download' && (args.has('file') || args.has('quant'))) {
+    throw new InvalidArgumentError(`${context}: --file and --quant choose a GGUF to load or inspect; download fetches a whole repository`);
+  }
   if (command.name !== 'download' && !gguf) await checkLocalModel(args.positionals[0]!, context);
   await command.run(args);
 }
