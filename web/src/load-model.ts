@@ -29,6 +29,9 @@ import { streamWeights } from './weights/stream.js';
 export type { ProgressInfo } from './load-progress.js';
 export type { FileInput, ModelFiles, ModelSource } from './sources/index.js';
 
+/** Everything loadModel takes: a Hub-layout source, or a GGUF model as one file or its parts in order. */
+export type LoadSource = ModelSource | Blob | ArrayBuffer | Uint8Array | readonly FileInput[];
+
 export interface LoadModelOptions extends IgnoredTransformersOptions {
   /**
    * Weight type in memory. The default, 'auto', keeps the checkpoint's: f32 weights stay f32, f16 and bf16
@@ -72,8 +75,7 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
  * siblings found by name, as llama.cpp finds them) or all its parts as an array, in order; its matrices stay in
  * their ggml type's nearest qkv dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
  */
-export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8Array | readonly FileInput[],
-  options: LoadModelOptions = {}): Promise<Model> {
+export async function loadModel(source: LoadSource, options: LoadModelOptions = {}): Promise<Model> {
   const dtype = parseDtype(options.dtype, '');
   warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
