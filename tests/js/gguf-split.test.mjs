@@ -16,6 +16,7 @@ import { after, before, test } from 'node:test';
 import { env, FormatError, HubError, InvalidArgumentError, loadModel } from '../../dist/index.js';
 import { checkGgufSplit } from '../../dist/sources/gguf-files.js';
 import { startFakeHub } from './fake-hub.mjs';
+import { startFixtureServer } from './fixture-server.mjs';
 import { freshCache, uniqueId } from './hub-support.mjs';
 
 env.wasm.numThreads = 1;
@@ -63,6 +64,19 @@ test('a split model loads from its first part (siblings found by name), a file: 
   await assertSameModel(parts); // an array of paths
 });
 
+test('a split model from the URL of its first part: the others fetched from beside it, each in turn', async () => {
+  const server = await startFixtureServer();
+  try {
+    await assertSameModel(`${server.url}/gguf/kquant/split/${partName(1)}`);
+    const fetched = server.requests.filter((r) => r.startsWith('GET ')).map((r) => r.slice(r.lastIndexOf('/') + 1));
+    // Every part's header first (all checked before any weight), then each part's tensors.
+    const names = [1, 2, 3].map(partName);
+    assert.deepEqual(fetched, [...names, ...names]);
+  } finally {
+    server.close();
+  }
+});
+
 test('progress names every part in turn and ends with the last', async () => {
   const seen = [];
   const model = await loadModel(parts[0], { onProgress: (p) => seen.push(p) });
@@ -88,7 +102,7 @@ test('wrong, missing, misordered or inconsistent parts are named errors, and a l
   const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
   const cases = [
     // A part missing beside the first: the file it looked for is named.
-    [join(folder, partName(1)), Error, new RegExp(partName(3))],
+    [join(folder, partName(1)), InvalidArgumentError, new RegExp(`cannot open .*${partName(3)}: no such file`)],
     [[p1, p2], InvalidArgumentError, /split\.count is 3 but 2 GGUF files were given: give all 3 parts/],
     [[p1, p3, p2], InvalidArgumentError, /given as part 2 of 3 but its split\.no says part 3/],
     [parts[1], InvalidArgumentError, /part 2 of a split GGUF model: give its first part/],
@@ -148,4 +162,23 @@ test('a Hub repository\'s split model: { quant } and { file } of its first part 
   hub.addRepo(gap, { 'M-Q4_K_M-00001-of-00003.gguf': files['Llama-KQ-Q4_K_M-00001-of-00003.gguf'],
     'M-Q4_K_M-00003-of-00003.gguf': files['Llama-KQ-Q4_K_M-00003-of-00003.gguf'] });
   await assert.rejects(loadModel(gap, { quant: 'Q4_K_M' }), (e) => e instanceof HubError && /lacks part M-Q4_K_M-00002-of-00003\.gguf/.test(e.message));
+});
+
+test('WorkerEngine.loadModel takes a split model\'s parts (bytes) and a GGUF Blob, as loadModel does', async () => {
+  const { WorkerEngine } = await import('../../dist/index.js');
+  const engine = await WorkerEngine.create({ numThreads: 1 });
+  try {
+    for (const source of [parts.map(bytesOf), new Blob([readFileSync(single)])]) {
+      const model = await engine.loadModel(source);
+      try {
+        assert.deepEqual(model.info.ggmlTypes, reference.types);
+        const { logits } = await model.forward(IDS);
+        assert.ok(logits.every((v, i) => Object.is(v, reference.logits[i])), 'logits differ from the single file\'s');
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    engine.terminate();
+  }
 });
