@@ -256,25 +256,29 @@ function isGgufSelection(entries) {
 
 /**
  * A picked or dropped GGUF model: what its headers say (architecture, hyper-parameters, tokenizer, chat
- * template, metadata, tensors), read in this page without reading the weights. The files are put in order
- * first (a split model's parts). Loading it as a model is the GGUF loader's: it will call
- * load({ what, source: <the ordered files>, anchor }) from here once engine.loadModel takes GGUF files.
+ * template, metadata, tensors), read in this page without reading the weights, then the model loaded from
+ * the same files in the worker. The files are put in order first (a split model's parts, dropped together).
  */
 async function showGguf(files, anchor) {
   clearLoadError();
   const box = $('gguf-summary');
   box.hidden = true;
   box.textContent = '';
+  let ordered;
   try {
     const byName = new Map(files.map((f) => [f.name, f]));
-    const ordered = pickGgufFiles([...byName.keys()], {}, 'the picked files').map((name) => byName.get(name));
+    ordered = pickGgufFiles([...byName.keys()], {}, 'the picked files').map((name) => byName.get(name));
     const summary = await inspectGguf(ordered);
     box.textContent = formatGgufSummary(summary);
     box.hidden = false;
     box.dataset.architecture = summary.architecture ?? '';
   } catch (e) {
     showLoadError(anchor, `Could not read the GGUF file: ${e.message}`);
+    return;
   }
+  if (document.body.dataset.state === 'loading' || document.body.dataset.state === 'generating') return;
+  // The summary stays shown whether or not the file loads as a model.
+  load({ what: ordered[0].name, source: ordered, expectedFiles: ordered.length, anchor });
 }
 
 $('model-url').addEventListener('input', () => setState(document.body.dataset.state));

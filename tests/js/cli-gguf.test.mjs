@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -296,4 +296,18 @@ test('generate runs a GGUF file, and a Hub id with --quant; download refuses --q
   const download = await qkv(['download', id, '--quant', 'Q8_0'], env);
   assert.notEqual(download.code, 0);
   assert.match(download.stderr, /--file and --quant choose a GGUF/);
+});
+
+test('generate on a split model\'s first part finds its siblings: the single file\'s text; inspect lists the parts', async () => {
+  const args = ['hello world', '--max-new-tokens', '5', '--threads', '1', '--quiet'];
+  const single = await qkv(['generate', 'tests/fixtures/gguf/kquant/llama-kq-Q4_K_M.gguf', ...args]);
+  assert.equal(single.code, 0, single.stderr);
+  const split = await qkv(['generate', 'tests/fixtures/gguf/kquant/split/llama-kq-Q4_K_M-00001-of-00003.gguf', ...args]);
+  assert.equal(split.code, 0, split.stderr);
+  assert.equal(split.stdout, single.stdout);
+  const summary = await inspectJson('tests/fixtures/gguf/kquant/split/llama-kq-Q4_K_M-00001-of-00003.gguf');
+  assert.deepEqual(summary.files.map((f) => basename(f.name)), [1, 2, 3].map((i) => `llama-kq-Q4_K_M-0000${i}-of-00003.gguf`));
+  const later = await qkv(['generate', 'tests/fixtures/gguf/kquant/split/llama-kq-Q4_K_M-00002-of-00003.gguf', ...args]);
+  assert.equal(later.code, 1);
+  assert.match(later.stderr, /part 2 of a split GGUF model: give its first part/);
 });

@@ -40,6 +40,7 @@ import {
   type BackendInfo,
   type Flavour,
   type LoadModelOptions,
+  type LoadSource,
   type IgnoredTransformersOptions,
   type ModelFiles,
   type FileInput,
@@ -223,6 +224,10 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   await loadModel(files, { kvDtype: 'q8' });
   // @ts-expect-error a dtype qkv does not load
   await loadModel(files, { dtype: 'q4' });
+
+  // A GGUF model: one file, or a split model's parts in order (paths, URLs, Blobs, bytes).
+  const parts: LoadSource = [new Blob(['GGUF']), bytes, 'm-00003-of-00003.gguf'];
+  (await loadModel(parts, { dtype: 'q8' })).dispose();
 
   const model: Model = await loadModel(files, options);
   const info: ModelInfo = model.info;

@@ -1,6 +1,7 @@
 /**
- * loadModel() for one GGUF file (a path in Node.js, a URL, a Blob/File or
- * bytes): the header is read as a growing prefix and checked in wasm
+ * loadModel() for a GGUF model: one file (a path in Node.js, a URL, a
+ * Blob/File or bytes) or the parts of a split one (name-0000i-of-0000N.gguf,
+ * llama.cpp's gguf-split format): each header is read as a growing prefix and checked in wasm
  * (weights/gguf-header.ts), the model's config.json and Hub tensor names are
  * derived from its metadata (weights/gguf-model.ts), then the tensors' byte
  * ranges stream into the loader in file order as a safetensors file's do —
@@ -13,72 +14,132 @@ import { isDtype } from './dtype.js';
 import { FormatError } from './errors.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
-import { openInput, type FileInput, type ReadContext, type SourceFile } from './sources/file-input.js';
+import { isOpenable, openInput, type FileInput, type ReadContext, type SourceFile } from './sources/file-input.js';
+import { checkGgufSplit, ggufSplitSiblings } from './sources/gguf-files.js';
 import { tokenizerFromGguf } from './tokenizers/from-gguf.js';
 import { idOnlyTokenizer } from './tokenizers/id-only.js';
-import { readGgufHeader } from './weights/gguf-header.js';
+import { readGgufHeader, type GgufHeader } from './weights/gguf-header.js';
 import { planGgufModel } from './weights/gguf-model.js';
 import { streamReads } from './weights/safetensors.js';
 import type { GgufLoaderEntry } from './wasm-module.js';
 
-/** Whether loadModel's source is a single GGUF file rather than a Hub layout. */
-export function isGgufInput(source: unknown): source is FileInput {
+/** A GGUF model as loadModel takes it: one file, or the parts of a split one, in order. */
+export type GgufInput = FileInput | readonly FileInput[];
+
+const isOneGguf = (source: unknown, anyName: boolean): boolean => {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return true;
   if (typeof Blob !== 'undefined' && source instanceof Blob) return true;
   const text = typeof source === 'string' ? source : source instanceof URL ? source.href : undefined;
   if (text === undefined) return false;
-  return /\.gguf$/i.test(text.replace(/[?#].*$/, ''));
+  return anyName || /\.gguf$/i.test(text.replace(/[?#].*$/, ''));
+};
+
+/**
+ * Whether loadModel's source is a GGUF model rather than a Hub layout: one
+ * file (a path or URL ending in .gguf, a Blob/File, bytes) or a non-empty
+ * array of them (a split model's parts, in order; any names).
+ */
+export function isGgufInput(source: unknown): source is GgufInput {
+  if (Array.isArray(source)) return source.length > 0 && source.every((s) => isOneGguf(s, true));
+  return isOneGguf(source, false);
 }
 
-export async function loadGguf(input: SourceFile, requested: DtypeChoice, session: SessionOptions,
+/** A file's name for messages: a path, a URL, a File's name; bytes and nameless Blobs by their place. */
+function nameOf(input: SourceFile, index: number, count: number): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL) return input.href;
+  if (isOpenable(input)) return input.name;
+  const own = typeof Blob !== 'undefined' && input instanceof Blob ? (input as { name?: string }).name : undefined;
+  return own ?? (count === 1 ? 'model.gguf' : `part ${index + 1} of ${count}`);
+}
+
+/**
+ * The files of a GGUF model, in order: the parts given, or for one path or
+ * URL naming a split model's first part (name-00001-of-0000N.gguf) it and
+ * its siblings by name, as llama.cpp finds them.
+ */
+export function ggufParts(input: SourceFile | readonly SourceFile[]): SourceFile[] {
+  if (Array.isArray(input)) return [...input as readonly SourceFile[]];
+  const one = input as SourceFile;
+  const location = typeof one === 'string' ? one : one instanceof URL ? one.href : undefined;
+  return (location !== undefined ? ggufSplitSiblings(location) : undefined) ?? [one];
+}
+
+interface OpenedPart {
+  input: SourceFile;
+  name: string;
+  header: GgufHeader;
+}
+
+/**
+ * Loads a GGUF model from its file, or from every part of a split one (see
+ * ggufParts). Every part's header is read and the parts checked against each
+ * other (sources/gguf-files.ts checkGgufSplit) before any weight is read;
+ * the first part's metadata describes the model. Then each part's tensors
+ * stream in, part after part, so peak memory stays the model's size in its
+ * dtype, as for one file.
+ */
+export async function loadGguf(input: SourceFile | readonly SourceFile[], requested: DtypeChoice, session: SessionOptions,
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
   const backend = await getBackend();
+  const inputs = ggufParts(input);
   // The header's prefix may run past the first tensors, and sources read forward only (a URL is one
   // response): the tensors come from a second opening (for a URL, a second request).
-  const first = await openInput(input, 'model.gguf', context);
-  let header;
-  try {
-    header = await readGgufHeader(backend, first, signal !== undefined ? { signal } : {});
-  } finally {
-    await first.close();
-  }
-  const plan = planGgufModel(header, first.name);
-  const src = await openInput(input, 'model.gguf', context);
-  try {
-    const totals = LoadTotals.unknown(1);
-    totals.opened(0, src.size);
-    const byName = new Map(header.tensors.map((t) => [t.name, t]));
-    // In file order: every ByteSource reads forward only.
-    const entries: GgufLoaderEntry[] = plan.tensors.map((p) => {
-      const t = byName.get(p.gguf);
-      if (t === undefined) throw new FormatError(`${src.name}: no tensor ${p.gguf}`);
-      return { name: p.hub, fileName: p.gguf, type: t.type, dims: t.dims, begin: t.offset, end: t.offset + t.nbytes, ropeHeads: p.ropeHeads };
-    }).sort((a, b) => a.begin - b.begin);
-    const configText = JSON.stringify(plan.config);
-    const loader = backend.call((m) => m.ModelLoader.create(configText, requested));
+  const parts: OpenedPart[] = [];
+  for (const [i, part] of inputs.entries()) {
+    signal?.throwIfAborted();
+    const name = nameOf(part, i, inputs.length);
+    const src = await openInput(part, name, context);
     try {
-      const reads = backend.call(() => loader.addTensors(src.name, entries));
-      await streamReads(backend, loader, src, reads,
-        (status, loaded) => onProgress?.(totals.info(0, status, src.name, loaded, src.size)), signal);
-      onProgress?.(totals.info(0, 'done', src.name, src.size, src.size));
-      await src.complete?.();
-      signal?.throwIfAborted();
-      const handle = backend.call(() => loader.finish());
-      const dtype = heldDtype(loader.dtype());
-      const info = handle.info();
-      // The tokenizer and chat template from the file's tokenizer.ggml.* keys; a file without them
-      // (weights only) loads for id-level use, as a Hub folder without tokenizer files does.
-      const fromFile = header.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(header) : undefined;
-      const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, src.name);
-      const eos = fromFile?.specialIds.eog ?? [];
-      return new Model(backend, handle, tokenizer,
-        { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
+      parts.push({ input: part, name, header: await readGgufHeader(backend, src, signal !== undefined ? { signal } : {}) });
     } finally {
-      loader.delete();
+      await src.close();
     }
+  }
+  checkGgufSplit(parts.map((p) => ({ name: p.name, metadata: p.header.metadata, tensors: p.header.tensors })));
+  const first = parts[0]!;
+  const plan = planGgufModel({ ...first.header, tensors: parts.flatMap((p) => p.header.tensors) }, first.name);
+  const wanted = new Map(plan.tensors.map((p) => [p.gguf, p]));
+  const totals = LoadTotals.unknown(parts.length);
+  const configText = JSON.stringify(plan.config);
+  const loader = backend.call((m) => m.ModelLoader.create(configText, requested));
+  try {
+    for (const [index, part] of parts.entries()) {
+      signal?.throwIfAborted();
+      const src = await openInput(part.input, part.name, context);
+      try {
+        totals.opened(index, src.size);
+        // In file order: every ByteSource reads forward only.
+        const entries: GgufLoaderEntry[] = part.header.tensors.flatMap((t) => {
+          const p = wanted.get(t.name);
+          return p === undefined ? [] : [{
+            name: p.hub, fileName: p.gguf, type: t.type, dims: t.dims, begin: t.offset, end: t.offset + t.nbytes, ropeHeads: p.ropeHeads,
+          }];
+        }).sort((a, b) => a.begin - b.begin);
+        const reads = backend.call(() => loader.addTensors(src.name, entries));
+        await streamReads(backend, loader, src, reads,
+          (status, loaded) => onProgress?.(totals.info(index, status, src.name, loaded, src.size)), signal);
+        onProgress?.(totals.info(index, 'done', src.name, src.size, src.size));
+        await src.complete?.();
+      } finally {
+        await src.close();
+      }
+    }
+    signal?.throwIfAborted();
+    const handle = backend.call(() => loader.finish());
+    const dtype = heldDtype(loader.dtype());
+    const info = handle.info();
+    // The tokenizer and chat template from the file's tokenizer.ggml.* keys; a file without them
+    // (weights only) loads for id-level use, as a Hub folder without tokenizer files does.
+    const header = first.header;
+    const fromFile = header.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(header) : undefined;
+    const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, first.name);
+    const eos = fromFile?.specialIds.eog ?? [];
+    return new Model(backend, handle, tokenizer,
+      { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
   } finally {
-    await src.close();
+    loader.delete();
   }
 }
 

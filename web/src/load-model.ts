@@ -10,7 +10,7 @@ import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { isDtype, isKvDtype, parseDtype, type DtypeAlias, type DtypeChoice, type Dtype, type KvDtype } from './dtype.js';
-import { FormatError, InvalidArgumentError, UnsupportedError } from './errors.js';
+import { FormatError, InvalidArgumentError } from './errors.js';
 import { hasHubIdForm } from './hub/id.js';
 import { openRepository } from './hub/repository.js';
 import { ggufRepositoryFiles, type GgufChoice } from './sources/gguf-files.js';
@@ -21,13 +21,16 @@ import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
 import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
-import { parseJson, readOptionalJson, readText, type ReadContext } from './sources/file-input.js';
+import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
 import { createTokenizer } from './tokenizers/index.js';
 import { streamWeights } from './weights/stream.js';
 
 export type { ProgressInfo } from './load-progress.js';
 export type { FileInput, ModelFiles, ModelSource } from './sources/index.js';
+
+/** Everything loadModel takes: a Hub-layout source, or a GGUF model as one file or its parts in order. */
+export type LoadSource = ModelSource | Blob | ArrayBuffer | Uint8Array | readonly FileInput[];
 
 export interface LoadModelOptions extends IgnoredTransformersOptions {
   /**
@@ -67,11 +70,12 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
 }
 
 /**
- * Loads a model; see the module comment for what `source` may be. A single GGUF file (a path or URL ending in
- * .gguf, a Blob/File, or bytes) loads too (load-gguf.ts): its matrices stay in their ggml type's nearest qkv
- * dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
+ * Loads a model; see the module comment for what `source` may be. A GGUF model loads too (load-gguf.ts): one
+ * file (a path or URL ending in .gguf, a Blob/File, or bytes), a split model's first part by path or URL (its
+ * siblings found by name, as llama.cpp finds them) or all its parts as an array, in order; its matrices stay in
+ * their ggml type's nearest qkv dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
  */
-export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8Array, options: LoadModelOptions = {}): Promise<Model> {
+export async function loadModel(source: LoadSource, options: LoadModelOptions = {}): Promise<Model> {
   const dtype = parseDtype(options.dtype, '');
   warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
@@ -82,6 +86,9 @@ export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8
   const context: ReadContext = { cached: new CachedFiles(), signal: options.signal, ...hubOptions(options) };
   try {
     if (isGgufInput(source)) return await loadGguf(source, dtype, session, options.onProgress, context);
+    if (Array.isArray(source)) {
+      throw new InvalidArgumentError('loadModel: an array must hold the parts of a split GGUF model, in order (paths, URLs, Blobs or bytes)');
+    }
     const gguf = ggufChoice(options);
     if (gguf !== undefined) return await loadHubGguf(source, gguf, dtype, session, options.onProgress, context);
     if (!(typeof source === 'string' || source instanceof URL || isModelFiles(source))) {
@@ -118,12 +125,9 @@ async function loadHubGguf(source: unknown, choice: GgufChoice, dtype: DtypeChoi
   if (typeof source !== 'string' || !hasHubIdForm(source)) {
     throw new InvalidArgumentError('file and quant choose a GGUF file of a Hub repository: the source must be a Hub id (\'org/name\')');
   }
+  // One file, or every part of a split model in order (each part checked against the others as it loads).
   const files = ggufRepositoryFiles(await openRepository(source, context), choice);
-  if (files.length !== 1) {
-    throw new UnsupportedError(`${source}: the chosen GGUF model is split into ${files.length} files `
-      + `(${files[0]?.name ?? ''} …); qkv loads single-file GGUF models so far`);
-  }
-  return loadGguf(files[0]!, dtype, session, onProgress, context);
+  return loadGguf(files, dtype, session, onProgress, context);
 }
 
 function hubOptions(options: LoadModelOptions): Pick<ReadContext, 'revision' | 'accessToken'> {

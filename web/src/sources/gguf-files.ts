@@ -13,7 +13,7 @@
  * repository with several models and no choice. Pure functions of the
  * listing: no request is made here.
  */
-import { HubError, InvalidArgumentError } from '../errors.js';
+import { FormatError, HubError, InvalidArgumentError } from '../errors.js';
 import type { Repository } from '../hub/repository.js';
 import type { OpenableFile } from './file-input.js';
 
@@ -232,4 +232,90 @@ export function checkGgufParts(headers: readonly GgufPartHeader[]): void {
     }
     if (no !== i) throw new InvalidArgumentError(`${name}: given as part ${i + 1} of ${n} but its split.no says part ${no === undefined ? '(absent)' : no + 1}`);
   });
+}
+
+/**
+ * Every part of the split model whose first part `location` names (a path,
+ * or a URL whose path ends so), in order, as llama.cpp derives them from the
+ * first part's name (llama_split_path); undefined when the name is no split
+ * part. A later part is an InvalidArgumentError: a split model is opened by
+ * its first part, whose header holds the model's metadata.
+ */
+export function ggufSplitSiblings(location: string): string[] | undefined {
+  const url = /^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location) ? new URL(location) : undefined;
+  const split = ggufSplitName(url === undefined ? location : url.pathname);
+  if (split === undefined) return undefined;
+  if (split.index !== 1) {
+    throw new InvalidArgumentError(`${location} is part ${split.index} of a split GGUF model: give its first part`);
+  }
+  return Array.from({ length: split.count }, (_, i) => {
+    const name = `${split.prefix}-${String(i + 1).padStart(5, '0')}-of-${String(split.count).padStart(5, '0')}.gguf`;
+    if (url === undefined) return name;
+    const part = new URL(url.href);
+    part.pathname = name;
+    return part.href;
+  });
+}
+
+/** A part's header as the split checks need it. */
+export interface GgufSplitPart extends GgufPartHeader {
+  tensors: readonly { name: string }[];
+}
+
+/** Metadata values equal as GGUF stores them (typed arrays and nested arrays element by element). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.constructor !== b.constructor) return false;
+    const x = a as unknown as ArrayLike<unknown>, y = b as unknown as ArrayLike<unknown>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+    return true;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  }
+  return Object.is(a, b);
+}
+
+/**
+ * checkGgufParts, then what makes the parts one model, as llama.cpp's loader
+ * checks it (llama-model-loader.cpp): no tensor in two parts (or twice in
+ * one), and as many tensors in all as every part's split.tensors.count says;
+ * and, stricter, a key a later part shares with the first has the same
+ * value there (gguf-split writes the model's metadata into the first part
+ * only, the split.* keys into all). FormatError for a tensor duplicated or
+ * missing or metadata that differ; InvalidArgumentError as checkGgufParts.
+ */
+export function checkGgufSplit(parts: readonly GgufSplitPart[]): void {
+  checkGgufParts(parts);
+  const where = new Map<string, string>();
+  for (const part of parts) {
+    for (const t of part.tensors) {
+      const other = where.get(t.name);
+      if (other !== undefined) {
+        throw new FormatError(other === part.name
+          ? `${part.name}: tensor ${t.name} is there twice`
+          : `tensor ${t.name} is in two parts of the split model: ${other} and ${part.name}`);
+      }
+      where.set(t.name, part.name);
+    }
+  }
+  if (parts.length < 2) return;
+  const total = where.size;
+  for (const part of parts) {
+    const expected = asCount(part.metadata.get('split.tensors.count'));
+    if (expected !== total) {
+      throw new FormatError(`${part.name}: split.tensors.count is ${expected ?? 'absent'} but the ${parts.length} parts hold ${total} tensors`
+        + `${expected !== undefined && expected > total ? ' (a part lacks tensors)' : ''}`);
+    }
+  }
+  const first = parts[0]!;
+  for (const part of parts.slice(1)) {
+    for (const [key, value] of part.metadata) {
+      if (key === 'split.no' || !first.metadata.has(key)) continue;
+      if (!sameValue(value, first.metadata.get(key))) {
+        throw new FormatError(`${part.name}: metadata key ${key} differs from the first part's (${first.name}): parts of two models?`);
+      }
+    }
+  }
 }

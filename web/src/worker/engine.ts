@@ -7,7 +7,7 @@
  */
 import type { BackendInfo } from '../backend.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
-import type { FileInput, LoadModelOptions, ModelFiles, ModelSource } from '../load-model.js';
+import type { FileInput, LoadModelOptions, LoadSource, ModelFiles } from '../load-model.js';
 import { hasHubIdForm } from '../hub/id.js';
 import { currentHubSettings } from '../hub/settings.js';
 import { isNode, locationHref, messageOf } from '../platform.js';
@@ -72,7 +72,7 @@ export class WorkerEngine {
   }
 
   /** loadModel() in the worker: the same sources and options (onProgress and signal included). */
-  async loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<WorkerModel> {
+  async loadModel(source: LoadSource, options: LoadModelOptions = {}): Promise<WorkerModel> {
     const { onProgress, signal, ...rest } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new InvalidArgumentError('onProgress must be a function');
@@ -159,13 +159,18 @@ function portableUrl(input: string | URL): string {
  * in a browser relative URLs are resolved against the page. Blobs, Files and
  * bytes are cloned.
  */
-function portableSource(source: ModelSource): string | ModelFiles {
+const isFileList = (source: LoadSource): source is readonly FileInput[] => Array.isArray(source);
+
+function portableSource(source: LoadSource): string | ModelFiles | Blob | ArrayBuffer | Uint8Array | FileInput[] {
   const portable = (input: FileInput): FileInput =>
     (typeof input === 'string' || input instanceof URL ? portableUrl(input) : input);
+  // A GGUF model's parts (Files, bytes, URLs), in order.
+  if (isFileList(source)) return source.map(portable);
   // A Hub id stays an id: it is not a URL relative to the page.
   if (typeof source === 'string' && hasHubIdForm(source)) return source;
   if (typeof source === 'string' || source instanceof URL) return portableUrl(source);
   // Anything else goes as it is, for the worker's loadModel to name what is wrong with it.
+  if (source instanceof Blob || source instanceof ArrayBuffer || source instanceof Uint8Array) return source;
   if (typeof source !== 'object' || source === null || source.weights === undefined) return source;
   return {
     config: portable(source.config), weights: weightList(source.weights).map(portable), tokenizer: portable(source.tokenizer),

@@ -23,7 +23,7 @@ import {
 } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
 import type { HubSettings } from '../hub/settings.js';
-import type { LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
+import type { FileInput, LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 
@@ -48,7 +48,7 @@ export interface Calls {
   info: { args: null; event: NoEvents; result: BackendInfo };
   load: {
     /** `hub`: the page's Hub settings, applied to the worker's env for this load. */
-    args: { source: string | ModelFiles; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
+    args: { source: string | ModelFiles | Blob | ArrayBuffer | Uint8Array | FileInput[]; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
     event: ProgressInfo;
     result: { modelId: number; info: ModelInfo };
   };
