@@ -28,7 +28,8 @@ void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, 
 #if defined(__wasm_relaxed_simd__)
 // Relaxed SIMD: each row is q8_gemv_ukernel__relaxed's arithmetic (the same
 // bits as the SIMD128 kernel's); row i of x split by sign
-// (q8_split_signs_row__relaxed in q8/quant.h) at x_pn + i * x_stride.
+// (q8_split_signs_row__relaxed in q8/quant.h) at x_pn + i * x_stride. gemm()
+// runs it below one tile of rows, the packed kernel below from 4 rows up.
 void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
                               const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                               const float* bias, float* y, size_t y_stride);
