@@ -89,6 +89,8 @@ void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const i
     // p_j, n_j: weight row j against the 4 rows' positive and negative parts.
     v128_t p0 = zero, p1 = zero, p2 = zero, p3 = zero, n0 = zero, n1 = zero, n2 = zero, n3 = zero;
     const int8_t* w = q + b * kQ8RowGroup * kQ8BlockSize;
+    // Rolled: two quads per iteration measured the same, the whole block
+    // unrolled 0.7x (V8 keeps a register per constant offset and spills).
     QKV_NO_UNROLL
     for (size_t u = 0; u < kQuads; ++u, w += 4, xa += 32) {
       const v128_t xp = wasm_v128_load(xa), xn = wasm_v128_load(xa + 16);
