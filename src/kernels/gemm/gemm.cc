@@ -157,8 +157,8 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 
 // Every row of x is quantized as the GEMV quantizes its one row, and every
 // output is the GEMV's arithmetic (q8-gemm/gemm.h): prefill and decode agree
-// bit for bit. Row by row on unpacked weights: the relaxed builds' path, and
-// the others' below one tile of rows.
+// bit for bit. Row by row on unpacked weights: the path below one tile of
+// rows.
 void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                   const float* bias, float* y, size_t y_stride) {
   const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
@@ -305,14 +305,55 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
     }
   });
 }
+#else
+// The activations are quantized and packed 4 rows to a tile, split by sign
+// (q8_gemm_pack_x__relaxed); the weights are read in their grouped layout,
+// each row group from L1 while the pass's tiles run over it.
+void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                    const float* bias, float* y, size_t y_stride) {
+  constexpr size_t kTileRows = kQ8GemmTileRows, kTilesPerPass = kQ8GemmRowBlock / kTileRows;
+  const size_t blocks = q8_blocks(w.k), groups = ceil_div(w.n, kQ8RowGroup), padded = q8_padded(w.k);
+  const size_t tiles = ceil_div(m, kTileRows), tile_bytes = kQ8GemmRelaxedTileBlock * blocks;
+  const size_t tile_scales = kTileRows * blocks;
+  std::unique_ptr<int8_t[]> xa(new int8_t[tiles * tile_bytes]);
+  std::unique_ptr<float[]> xs(new float[tiles * tile_scales]);
+  parallel_for(pool, tiles, 1, [&](size_t begin, size_t end) {
+    std::unique_ptr<int8_t[]> x8(new int8_t[kTileRows * padded]);
+    std::unique_ptr<float[]> row_scales(new float[kTileRows * blocks]);
+    for (size_t t = begin; t < end; ++t) {
+      const size_t rows = std::min(kTileRows, m - t * kTileRows);
+      for (size_t r = 0; r < rows; ++r) {
+        f32_to_q8_row__simd(w.k, x + (t * kTileRows + r) * x_stride, x8.get() + r * padded,
+                            row_scales.get() + r * blocks);
+      }
+      q8_gemm_pack_x__relaxed(rows, w.k, x8.get(), padded, row_scales.get(), blocks,
+                              xa.get() + t * tile_bytes, xs.get() + t * tile_scales);
+    }
+  });
+  const int8_t* q = static_cast<const int8_t*>(w.data);
+  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+    for (size_t t0 = 0; t0 < tiles; t0 += kTilesPerPass) {
+      const size_t t1 = std::min(tiles, t0 + kTilesPerPass);
+      for (size_t g = begin; g < end; ++g) {
+        const size_t r0 = g * kQ8RowGroup, nc = std::min(kQ8RowGroup, w.n - r0);
+        for (size_t t = t0; t < t1; ++t) {
+          const size_t i = t * kTileRows;
+          q8_gemm_ukernel_4x4_packed__relaxed(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_bytes,
+                                              xs.get() + t * tile_scales, q + r0 * padded,
+                                              w.scales + r0 * blocks, bias ? bias + r0 : nullptr,
+                                              y + i * y_stride + r0, y_stride);
+        }
+      }
+    }
+  });
+}
 #endif
 
 void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
              const float* bias, float* y, size_t y_stride) {
-#if !defined(__wasm_relaxed_simd__)
-  // Below a tile, packing each row group costs more than it saves.
+  // Below a tile, packing the activations (and in SIMD128 builds each row
+  // group) costs more than it saves.
   if (m >= kQ8GemmTileRows) return gemm_q8_packed(pool, m, x, x_stride, w, bias, y, y_stride);
-#endif
   gemm_q8_rows(pool, m, x, x_stride, w, bias, y, y_stride);
 }
 

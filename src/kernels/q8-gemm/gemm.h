@@ -28,7 +28,8 @@ void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, 
 #if defined(__wasm_relaxed_simd__)
 // Relaxed SIMD: each row is q8_gemv_ukernel__relaxed's arithmetic (the same
 // bits as the SIMD128 kernel's); row i of x split by sign
-// (q8_split_signs_row__relaxed in q8/quant.h) at x_pn + i * x_stride.
+// (q8_split_signs_row__relaxed in q8/quant.h) at x_pn + i * x_stride. gemm()
+// runs it below one tile of rows, the packed kernel below from 4 rows up.
 void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
                               const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                               const float* bias, float* y, size_t y_stride);
@@ -63,5 +64,26 @@ void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, i
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride);
+
+#if defined(__wasm_relaxed_simd__)
+// The relaxed-SIMD packed kernel's activation tile (packed-relaxed.cc):
+// kQ8GemmTileRows rows split by sign (as q8_split_signs_row__relaxed) and
+// interleaved by quads of K. Per block b and quad u (of 8): 16 bytes of p,
+// row 0's quad first, then 16 bytes of n:
+//   xa[b * 256 + u * 32 + s * 16 + r * 4 + e] = part s (0: p, 1: n) of value 4u + e of row r,
+// and the rows' block scales xs[b * 4 + r]. Rows past `rows` (up to 4) are
+// zeros with scale 0. x8: q8 rows (q8/quant.h) x8_stride apart, their scales
+// x_scales + r * xs_stride; xa holds kQ8GemmRelaxedTileBlock * q8_blocks(k)
+// bytes, xs kQ8GemmTileRows * q8_blocks(k) floats.
+constexpr size_t kQ8GemmRelaxedTileBlock = 2 * kQ8GemmTileRows * kQ8BlockSize;
+void q8_gemm_pack_x__relaxed(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, const float* x_scales,
+                             size_t xs_stride, int8_t* xa, float* xs);
+// q8_gemm_ukernel__relaxed for mr <= 4 activation rows of one packed tile
+// (xa, xs) against one row group in the grouped layout itself (q, scales as
+// for Q8GemmUkernelFn): the same bits.
+void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
+                                         const int8_t* q, const float* scales, const float* bias, float* y,
+                                         size_t y_stride);
+#endif
 
 }  // namespace qkv
