@@ -1,0 +1,19 @@
+// Highway q8k GEMM: the activation rows pass over one row group, each with
+// the GEMV's own arithmetic (q8k-gemv/group-inl.h), so a prefilled token's
+// outputs are bit for bit those of the same token decoded alone.
+#include "kernels/q8k-gemm/gemm.h"
+#include "kernels/q8k-gemv/group-inl.h"
+
+namespace qkv {
+
+void q8k_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                            const float* x_scales, const float* x_sums, size_t xs_stride, const int8_t* data,
+                            const float* scales, const float* bias, float* y, size_t y_stride) {
+  for (size_t i = 0; i < mr; ++i) {
+    q8k_simd::store_group(q8k_simd::q8k_group(k, data, scales, xq + i * xq_stride, x_scales + i * xs_stride,
+                                              x_sums + i * xs_stride),
+                          nc, bias, y + i * y_stride);
+  }
+}
+
+}  // namespace qkv
