@@ -1,8 +1,9 @@
 // q8k GEMM microkernel behind gemm()'s prefill path (M > 1) for q8k weights:
 // each activation row gets the q8k GEMV's arithmetic (q8k-gemv/gemv.h), so
-// prefill and decode give a token the same outputs, bit for bit. For now a
-// row group's weights stay in L1 while the activation rows pass over it one
-// at a time (no sharing of a widened weight block between rows yet).
+// prefill and decode give a token the same outputs, bit for bit. A row
+// group's weights stay in L1 while the activation rows pass over it (two at
+// a time in SIMD128, sharing each widened weight block; one at a time in
+// relaxed SIMD, whose dot product reads the int8 weights as they are).
 #pragma once
 
 #include <cstddef>

@@ -85,6 +85,58 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
   return facc;
 }
 
+// q8k_group for two activation rows at once (the GEMM's): each widened load
+// of the weights serves both rows; each row's arithmetic is q8k_group's, op
+// for op, so its result has the same bits.
+HWY_INLINE void q8k_group_x2(size_t k, const int8_t* g, const float* gs, const int16_t* xa,
+                             const float* xa_scales, const float* xa_sums, const int16_t* xb,
+                             const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
+                             hn::Vec<D4>* out_b) {
+  const D4 df;
+  const D16 d16;
+  const D32 d32;
+  const D8 d8;
+  auto facc_a = hn::Zero(df), facc_b = hn::Zero(df);
+  for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
+    const auto d = hn::LoadU(df, gs), dmin = hn::LoadU(df, gs + kQ8KRowGroup);
+    for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
+      const size_t xi = s * (kQ8KSuperBlock / kQ8KBlock) + b, at = xi * kQ8KBlock;
+      const auto a0 = hn::LoadU(d16, xa + at), a1 = hn::LoadU(d16, xa + at + 8);
+      const auto a2 = hn::LoadU(d16, xa + at + 16), a3 = hn::LoadU(d16, xa + at + 24);
+      const auto b0 = hn::LoadU(d16, xb + at), b1 = hn::LoadU(d16, xb + at + 8);
+      const auto b2 = hn::LoadU(d16, xb + at + 16), b3 = hn::LoadU(d16, xb + at + 24);
+      hn::Vec<D32> lo_a[kQ8KRowGroup], hi_a[kQ8KRowGroup], lo_b[kQ8KRowGroup], hi_b[kQ8KRowGroup];
+      for (size_t r = 0; r < kQ8KRowGroup; ++r) {
+        const int8_t* w = g + (b * kQ8KRowGroup + r) * kQ8KBlock;
+        const auto w0 = hn::PromoteTo(d16, hn::LoadU(d8, w)), w1 = hn::PromoteTo(d16, hn::LoadU(d8, w + 8));
+        const auto w2 = hn::PromoteTo(d16, hn::LoadU(d8, w + 16)),
+                   w3 = hn::PromoteTo(d16, hn::LoadU(d8, w + 24));
+        auto o0 = hn::Zero(d32), o1 = hn::Zero(d32), o2 = hn::Zero(d32), o3 = hn::Zero(d32);
+        auto la = hn::ReorderWidenMulAccumulate(d32, w0, a0, hn::Zero(d32), o0);
+        auto ha = hn::ReorderWidenMulAccumulate(d32, w2, a2, hn::Zero(d32), o1);
+        auto lb = hn::ReorderWidenMulAccumulate(d32, w0, b0, hn::Zero(d32), o2);
+        auto hb = hn::ReorderWidenMulAccumulate(d32, w2, b2, hn::Zero(d32), o3);
+        la = hn::ReorderWidenMulAccumulate(d32, w1, a1, la, o0);
+        ha = hn::ReorderWidenMulAccumulate(d32, w3, a3, ha, o1);
+        lb = hn::ReorderWidenMulAccumulate(d32, w1, b1, lb, o2);
+        hb = hn::ReorderWidenMulAccumulate(d32, w3, b3, hb, o3);
+        lo_a[r] = hn::Add(la, o0);
+        hi_a[r] = hn::Add(ha, o1);
+        lo_b[r] = hn::Add(lb, o2);
+        hi_b[r] = hn::Add(hb, o3);
+      }
+      facc_a = block_add(sum_each(lo_a[0], lo_a[1], lo_a[2], lo_a[3]),
+                         sum_each(hi_a[0], hi_a[1], hi_a[2], hi_a[3]), g, b, d, dmin, xa_scales[xi],
+                         xa_sums[xi], facc_a);
+      facc_b = block_add(sum_each(lo_b[0], lo_b[1], lo_b[2], lo_b[3]),
+                         sum_each(hi_b[0], hi_b[1], hi_b[2], hi_b[3]), g, b, d, dmin, xb_scales[xi],
+                         xb_sums[xi], facc_b);
+    }
+  }
+  *out_a = facc_a;
+  *out_b = facc_b;
+}
+
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that
 // exist (the last group of a matrix may hold padding rows); bias may be null.
 HWY_INLINE void store_group(hn::Vec<D4> sums, size_t count, const float* bias, float* y) {
