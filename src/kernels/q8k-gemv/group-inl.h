@@ -41,15 +41,18 @@ HWY_INLINE hn::Vec<D32> dot16(const int8_t* w, hn::Vec<D16> x0, hn::Vec<D16> x1)
   return hn::Add(acc, odd);
 }
 
-// The 4 rows' int8 bytes at p (sub-scales or mins) as int32 lanes.
+// The 4 rows' int8 bytes at p (mins) as int32 lanes.
 HWY_INLINE hn::Vec<D32> row_bytes(const int8_t* p) { return hn::PromoteTo(D32(), hn::LoadU(D8x4(), p)); }
 
-// The float steps of gemv.h for one block of the 4 rows: acc + (t - u).
+// The float steps of gemv.h for one block of the 4 rows: acc + (t - u). The
+// block's 8 sub-scales (its two halves' 4 rows) come in one 8-byte load.
 HWY_INLINE hn::Vec<D4> block_add(hn::Vec<D32> lo, hn::Vec<D32> hi, const int8_t* g, size_t b, hn::Vec<D4> d,
                                  hn::Vec<D4> dmin, float x_scale, float x_sum, hn::Vec<D4> acc) {
   const D4 df;
-  const int8_t* sc = g + kQ8KGroupScOffset + 2 * b * kQ8KRowGroup;
-  const auto a = hn::Add(hn::Mul(lo, row_bytes(sc)), hn::Mul(hi, row_bytes(sc + kQ8KRowGroup)));
+  const D32 d32;
+  const auto sc = hn::PromoteTo(D16(), hn::LoadU(D8(), g + kQ8KGroupScOffset + 2 * b * kQ8KRowGroup));
+  const auto a = hn::Add(hn::Mul(lo, hn::PromoteTo(d32, hn::LowerHalf(sc))),
+                         hn::Mul(hi, hn::PromoteTo(d32, hn::UpperHalf(hn::Half<D16>(), sc))));
   const auto mn = hn::ConvertTo(df, row_bytes(g + kQ8KGroupMnOffset + b * kQ8KRowGroup));
   const auto t = hn::Mul(hn::ConvertTo(df, a), hn::Mul(d, hn::Set(df, x_scale)));
   const auto u = hn::Mul(hn::Mul(dmin, mn), hn::Set(df, x_sum));
@@ -72,14 +75,12 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
       const int16_t* x = xq + xb * kQ8KBlock;
       const auto x0 = hn::LoadU(d16, x), x1 = hn::LoadU(d16, x + 8);
       const auto x2 = hn::LoadU(d16, x + 16), x3 = hn::LoadU(d16, x + 24);
-      hn::Vec<D32> lo[kQ8KRowGroup], hi[kQ8KRowGroup];
-      for (size_t r = 0; r < kQ8KRowGroup; ++r) {
-        const int8_t* w = g + (b * kQ8KRowGroup + r) * kQ8KBlock;
-        lo[r] = dot16(w, x0, x1);
-        hi[r] = dot16(w + kQ8KSubBlock, x2, x3);
-      }
-      facc = block_add(sum_each(lo[0], lo[1], lo[2], lo[3]), sum_each(hi[0], hi[1], hi[2], hi[3]), g, b, d,
-                       dmin, x_scales[xb], x_sums[xb], facc);
+      const int8_t* w = g + b * kQ8KRowGroup * kQ8KBlock;
+      const auto lo = sum_each(dot16(w, x0, x1), dot16(w + kQ8KBlock, x0, x1),
+                               dot16(w + 2 * kQ8KBlock, x0, x1), dot16(w + 3 * kQ8KBlock, x0, x1));
+      const auto hi = sum_each(dot16(w + 16, x2, x3), dot16(w + kQ8KBlock + 16, x2, x3),
+                               dot16(w + 2 * kQ8KBlock + 16, x2, x3), dot16(w + 3 * kQ8KBlock + 16, x2, x3));
+      facc = block_add(lo, hi, g, b, d, dmin, x_scales[xb], x_sums[xb], facc);
     }
   }
   return facc;
