@@ -20,8 +20,10 @@ namespace qkv {
 // (|A| <= 2 * 128 * 16 * 32 * 127 < 2^24, so float(A) is exact too); per
 // block and row the SIMD kernels then compute, in float and in this order,
 // t = float(A) * (d * x_scale), u = (dmin * float(mn_b)) * x_sum,
-// acc = acc + (t - u), blocks in order from acc = 0, then acc + bias. bias
-// may be null.
+// acc = acc + (t - u), blocks in order from acc = 0, then acc + bias; in a
+// super-block whose 4 rows (of the row group) all have dmin = 0 (every
+// Q6_K one) u is left out: acc = acc + t, which differs from acc + (t - u),
+// u being ±0 there, at most in the sign of a zero sum. bias may be null.
 //
 // Plain loops (double sums): the test oracle. xq is widened to int16.
 void q8k_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* data, const float* scales,

@@ -44,17 +44,19 @@ HWY_INLINE hn::Vec<D32> dot16(const int8_t* w, hn::Vec<D16> x0, hn::Vec<D16> x1)
 // The 4 rows' int8 bytes at p (mins) as int32 lanes.
 HWY_INLINE hn::Vec<D32> row_bytes(const int8_t* p) { return hn::PromoteTo(D32(), hn::LoadU(D8x4(), p)); }
 
-// The float steps of gemv.h for one block of the 4 rows: acc + (t - u). The
+// The float steps of gemv.h for one block of the 4 rows: acc + (t - u), or
+// acc + t when the super-block has no mins (`mins` false: every row's dmin is 0). The
 // block's 8 sub-scales (its two halves' 4 rows) come in one 8-byte load.
 HWY_INLINE hn::Vec<D4> block_add(hn::Vec<D32> lo, hn::Vec<D32> hi, const int8_t* g, size_t b, hn::Vec<D4> d,
-                                 hn::Vec<D4> dmin, float x_scale, float x_sum, hn::Vec<D4> acc) {
+                                 hn::Vec<D4> dmin, bool mins, float x_scale, float x_sum, hn::Vec<D4> acc) {
   const D4 df;
   const D32 d32;
   const auto sc = hn::PromoteTo(D16(), hn::LoadU(D8(), g + kQ8KGroupScOffset + 2 * b * kQ8KRowGroup));
   const auto a = hn::Add(hn::Mul(lo, hn::PromoteTo(d32, hn::LowerHalf(sc))),
                          hn::Mul(hi, hn::PromoteTo(d32, hn::UpperHalf(hn::Half<D16>(), sc))));
-  const auto mn = hn::ConvertTo(df, row_bytes(g + kQ8KGroupMnOffset + b * kQ8KRowGroup));
   const auto t = hn::Mul(hn::ConvertTo(df, a), hn::Mul(d, hn::Set(df, x_scale)));
+  if (!mins) return hn::Add(acc, t);
+  const auto mn = hn::ConvertTo(df, row_bytes(g + kQ8KGroupMnOffset + b * kQ8KRowGroup));
   const auto u = hn::Mul(hn::Mul(dmin, mn), hn::Set(df, x_sum));
   return hn::Add(acc, hn::Sub(t, u));
 }
@@ -70,6 +72,7 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
   auto facc = hn::Zero(df);
   for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
     const auto d = hn::LoadU(df, gs), dmin = hn::LoadU(df, gs + kQ8KRowGroup);
+    const bool mins = !hn::AllTrue(df, hn::Eq(dmin, hn::Zero(df)));
     for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
       const size_t xb = s * (kQ8KSuperBlock / kQ8KBlock) + b;
       const int16_t* x = xq + xb * kQ8KBlock;
@@ -80,7 +83,7 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
                                dot16(w + 2 * kQ8KBlock, x0, x1), dot16(w + 3 * kQ8KBlock, x0, x1));
       const auto hi = sum_each(dot16(w + 16, x2, x3), dot16(w + kQ8KBlock + 16, x2, x3),
                                dot16(w + 2 * kQ8KBlock + 16, x2, x3), dot16(w + 3 * kQ8KBlock + 16, x2, x3));
-      facc = block_add(lo, hi, g, b, d, dmin, x_scales[xb], x_sums[xb], facc);
+      facc = block_add(lo, hi, g, b, d, dmin, mins, x_scales[xb], x_sums[xb], facc);
     }
   }
   return facc;
@@ -100,6 +103,7 @@ HWY_INLINE void q8k_group_x2(size_t k, const int8_t* g, const float* gs, const i
   auto facc_a = hn::Zero(df), facc_b = hn::Zero(df);
   for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
     const auto d = hn::LoadU(df, gs), dmin = hn::LoadU(df, gs + kQ8KRowGroup);
+    const bool mins = !hn::AllTrue(df, hn::Eq(dmin, hn::Zero(df)));
     for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
       const size_t xi = s * (kQ8KSuperBlock / kQ8KBlock) + b, at = xi * kQ8KBlock;
       const auto a0 = hn::LoadU(d16, xa + at), a1 = hn::LoadU(d16, xa + at + 8);
@@ -127,10 +131,10 @@ HWY_INLINE void q8k_group_x2(size_t k, const int8_t* g, const float* gs, const i
         hi_b[r] = hn::Add(hb, o3);
       }
       facc_a = block_add(sum_each(lo_a[0], lo_a[1], lo_a[2], lo_a[3]),
-                         sum_each(hi_a[0], hi_a[1], hi_a[2], hi_a[3]), g, b, d, dmin, xa_scales[xi],
+                         sum_each(hi_a[0], hi_a[1], hi_a[2], hi_a[3]), g, b, d, dmin, mins, xa_scales[xi],
                          xa_sums[xi], facc_a);
       facc_b = block_add(sum_each(lo_b[0], lo_b[1], lo_b[2], lo_b[3]),
-                         sum_each(hi_b[0], hi_b[1], hi_b[2], hi_b[3]), g, b, d, dmin, xb_scales[xi],
+                         sum_each(hi_b[0], hi_b[1], hi_b[2], hi_b[3]), g, b, d, dmin, mins, xb_scales[xi],
                          xb_sums[xi], facc_b);
     }
   }

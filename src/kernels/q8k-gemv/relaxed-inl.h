@@ -51,14 +51,16 @@ inline v128_t row_bytes(const int8_t* p) {
   return wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(p)));
 }
 
-// group-inl.h's block_add: acc + (t - u), every operation separate.
-inline v128_t block_add(v128_t lo, v128_t hi, const int8_t* g, size_t b, v128_t d, v128_t dmin, float x_scale,
-                        float x_sum, v128_t acc) {
+// group-inl.h's block_add: acc + (t - u) (acc + t without mins), every
+// operation separate.
+inline v128_t block_add(v128_t lo, v128_t hi, const int8_t* g, size_t b, v128_t d, v128_t dmin, bool mins,
+                        float x_scale, float x_sum, v128_t acc) {
   const int8_t* sc = g + kQ8KGroupScOffset + 2 * b * kQ8KRowGroup;
   const v128_t a =
       wasm_i32x4_add(wasm_i32x4_mul(lo, row_bytes(sc)), wasm_i32x4_mul(hi, row_bytes(sc + kQ8KRowGroup)));
-  const v128_t mn = wasm_f32x4_convert_i32x4(row_bytes(g + kQ8KGroupMnOffset + b * kQ8KRowGroup));
   const v128_t t = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(a), wasm_f32x4_mul(d, wasm_f32x4_splat(x_scale)));
+  if (!mins) return wasm_f32x4_add(acc, t);
+  const v128_t mn = wasm_f32x4_convert_i32x4(row_bytes(g + kQ8KGroupMnOffset + b * kQ8KRowGroup));
   const v128_t u = wasm_f32x4_mul(wasm_f32x4_mul(dmin, mn), wasm_f32x4_splat(x_sum));
   return wasm_f32x4_add(acc, wasm_f32x4_sub(t, u));
 }
@@ -69,6 +71,7 @@ inline v128_t q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t
   v128_t facc = wasm_f32x4_const_splat(0.0f);
   for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
     const v128_t d = wasm_v128_load(gs), dmin = wasm_v128_load(gs + kQ8KRowGroup);
+    const bool mins = !wasm_i32x4_all_true(wasm_f32x4_eq(dmin, wasm_f32x4_const_splat(0.0f)));
     for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
       const size_t xb = s * (kQ8KSuperBlock / kQ8KBlock) + b;
       const int8_t* x = x_pn + xb * kSplitBlock;
@@ -80,7 +83,7 @@ inline v128_t q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t
       const v128_t hi =
           sum_each(dot16(w + 16, p1, n1), dot16(w + kQ8KBlock + 16, p1, n1),
                    dot16(w + 2 * kQ8KBlock + 16, p1, n1), dot16(w + 3 * kQ8KBlock + 16, p1, n1));
-      facc = block_add(lo, hi, g, b, d, dmin, x_scales[xb], x_sums[xb], facc);
+      facc = block_add(lo, hi, g, b, d, dmin, mins, x_scales[xb], x_sums[xb], facc);
     }
   }
   return facc;
