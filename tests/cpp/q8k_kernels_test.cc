@@ -21,7 +21,6 @@
 #include "kernels/ggml/dequant.h"
 #include "kernels/ggml/to_q8k.h"
 #include "kernels/q4/quant.h"
-#include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
 #include "kernels/q8k-gemm/gemm.h"
 #include "kernels/q8k-gemv/gemv.h"
