@@ -10,6 +10,7 @@
 #include "kernels/cvt/cvt.h"
 #include "kernels/ggml/dequant.h"
 #include "kernels/ggml/to_q8.h"
+#include "kernels/ggml/to_q8k.h"
 #include "models/registry.h"
 
 namespace qkv {
@@ -113,6 +114,26 @@ Q8RowFn exact_q8_row(TensorDType dtype) {
     default:
       return nullptr;
   }
+}
+
+// The ggml types that q8k holds exactly (kernels/ggml/to_q8k.h): in a model
+// loaded as q8 or q4, their matrices keep ggml's values as q8k (1.125 bytes a
+// weight, q8's own size) instead of being requantized.
+using Q8KRowFn = void (*)(const void* blocks, int64_t k, Q8KSuper* out);
+Q8KRowFn exact_q8k_row(TensorDType dtype) {
+  switch (dtype) {
+    case TensorDType::kQ5_K:
+      return ggml::q5_K_to_q8k_row;
+    case TensorDType::kQ6_K:
+      return ggml::q6_K_to_q8k_row;
+    default:
+      return nullptr;
+  }
+}
+// The packed type of a weight matrix stored as `dtype` in a model loaded as `target`.
+WeightType matrix_type(TensorDType dtype, WeightType target) {
+  const bool quantized = target == WeightType::kQ8 || target == WeightType::kQ4;
+  return quantized && exact_q8k_row(dtype) != nullptr ? WeightType::kQ8K : target;
 }
 
 // Row g of a matrix whose `n` rows llama.cpp's converter permuted for RoPE
@@ -321,12 +342,12 @@ Status ModelLoader::start(Pending& p) {
     return p.target != nullptr ? Status::ok_status() : Status::resource_exhausted(oom);
   }
   if (!type_) return Status::internal("loader: weight matrix \"" + s.name + "\" before its type was chosen");
-  const WeightType type = *type_;
+  const WeightType type = matrix_type(p.dtype, *type_);
   size_t n = 0, k = 0;
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
   void* data = store.allocate(packed_weights_bytes(type, n, k));
-  // q8 and q4 keep their block scales beside the values.
+  // q8, q4 and q8k keep their block scales beside the values.
   const bool has_scales = packed_scales_bytes(type, n, k) > 0;
   float* scales = has_scales ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
   if (data == nullptr || (has_scales && scales == nullptr)) return Status::resource_exhausted(oom);
@@ -386,6 +407,19 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
     if (p.rope_heads == 0) return p.packer->add_rows(src, row0, rows, pool_);
     for (size_t i = 0; i < rows; ++i)
       QKV_RETURN_IF_ERROR(p.packer->add_rows(src + i * p.row_bytes, dest(row0 + i), 1, nullptr));
+    return Status::ok_status();
+  }
+  if (const Q8KRowFn repack =
+          matrix_type(p.dtype, *type_) == WeightType::kQ8K ? exact_q8k_row(p.dtype) : nullptr) {
+    // Exact: ggml's K-quant integers, scales and mins become q8k's (kernels/ggml/to_q8k.h).
+    parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
+      std::vector<Q8KSuper> supers(q8k_supers(k));  // k is whole super-blocks: the rows are Q5_K/Q6_K
+      for (size_t i = begin; i < end; ++i) {
+        repack(src + i * p.row_bytes, static_cast<int64_t>(k), supers.data());
+        // Cannot fail: the row is below n and the packer is q8k from [N, K].
+        static_cast<void>(p.packer->add_q8k_row(dest(row0 + i), supers.data()));
+      }
+    });
     return Status::ok_status();
   }
   if (const Q8RowFn repack = *type_ == WeightType::kQ8 ? exact_q8_row(p.dtype) : nullptr) {

@@ -7,14 +7,17 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "checkpoint_fixtures.h"
+#include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/dequant.h"
 #include "kernels/ggml/to_q4.h"
 #include "kernels/ggml/to_q8.h"
+#include "kernels/ggml/to_q8k.h"
 #include "kernels/q8/quant.h"
 
 namespace qkv {
@@ -346,6 +349,90 @@ TEST(GgmlToQ8, OffsetAndBlock16FormsAreExact) {
     y[i] = scales[i / 16] * static_cast<float>(q[i]);
   }
   EXPECT_EQ(mismatches(y, c.expected, "q6_K"), 0u);
+}
+
+// Q5_K and Q6_K as q8k super-blocks (kernels/common/q8k.h): read back from a
+// packed matrix, as the loader packs them, they are ggml's bits. The row
+// goes into each of the 4 places of a row group (the other rows hold other
+// rows of blocks), so a mix-up between rows or groups shows; the gathered
+// rows (the embedding lookup of a tied LM head) give the same bits.
+TEST(GgmlToQ8K, ExactForQ5_KQ6_K) {
+  for (Type type : {Type::kQ5_K, Type::kQ6_K}) {
+    const char* name = ggml::type_traits(static_cast<uint32_t>(type))->name;
+    SCOPED_TRACE(name);
+    const Case& c = case_of(type);
+    ASSERT_EQ(c.k % 256, 0u);
+    const size_t supers = c.k / 256, n = 7;
+    std::vector<Q8KSuper> row(supers);
+    if (type == Type::kQ5_K) {
+      ggml::q5_K_to_q8k_row(c.blocks.data(), c.k, row.data());
+    } else {
+      ggml::q6_K_to_q8k_row(c.blocks.data(), c.k, row.data());
+    }
+    for (const Q8KSuper& s : row) {
+      for (int8_t q : s.q) {
+        ASSERT_GE(q, type == Type::kQ5_K ? 0 : -32);
+        ASSERT_LE(q, 31);
+      }
+    }
+    std::vector<int8_t> data(packed_weights_bytes(WeightType::kQ8K, n, c.k));
+    std::vector<float> scales(packed_scales_bytes(WeightType::kQ8K, n, c.k) / sizeof(float));
+    for (size_t at = 0; at < n; ++at) {
+      WeightPacker packer(SourceType::kF32, SourceLayout::kNK, n, c.k, WeightType::kQ8K, data.data(),
+                          scales.data());
+      ASSERT_TRUE(packer.check().ok());
+      // Row `at` is the fixture's; the others are its super-blocks reversed, with other scales.
+      std::vector<Q8KSuper> other(row.rbegin(), row.rend());
+      for (Q8KSuper& s : other) s.d *= 2.0f;
+      for (size_t r = 0; r < n; ++r)
+        ASSERT_TRUE(packer.add_q8k_row(r, r == at ? row.data() : other.data()).ok());
+      packer.finish();
+      std::vector<float> y(c.k);
+      for (size_t i = 0; i < c.k; ++i) y[i] = q8k_value(data.data(), scales.data(), c.k, at, i);
+      EXPECT_EQ(mismatches(y, c.expected, name), 0u) << "row " << at;
+      const PackedWeights w{WeightType::kQ8K, n, c.k, data.data(), scales.data()};
+      const int32_t id = static_cast<int32_t>(at);
+      ASSERT_TRUE(packed_weights_gather_rows(w, &id, 1, y.data()).ok());
+      EXPECT_EQ(mismatches(y, c.expected, name), 0u) << "gathered row " << at;
+    }
+  }
+}
+
+// Random blocks (any bytes are a valid block once d and dmin are finite)
+// against ggml's reference dequantizer, bit for bit.
+TEST(GgmlToQ8K, RandomBlocksGiveTheReferenceDequantizersBits) {
+  std::mt19937 rng(17);
+  for (Type type : {Type::kQ5_K, Type::kQ6_K}) {
+    const size_t block_bytes = ggml::type_traits(static_cast<uint32_t>(type))->block_bytes;
+    for (int trial = 0; trial < 50; ++trial) {
+      const size_t supers = 1 + trial % 3, k = supers * 256;
+      std::vector<uint8_t> blocks(supers * block_bytes);
+      for (uint8_t& b : blocks) b = static_cast<uint8_t>(rng());
+      for (size_t s = 0; s < supers; ++s) {
+        uint8_t* blk = blocks.data() + s * block_bytes;
+        // f16 fields with exponent below 31 (finite): Q5_K's d and dmin lead, Q6_K's d ends the block.
+        if (type == Type::kQ5_K) {
+          blk[1] &= 0xBB;
+          blk[3] &= 0xBB;
+        } else {
+          blk[block_bytes - 1] &= 0xBB;
+        }
+      }
+      const std::vector<float> expected = dequantize(type, blocks, k);
+      std::vector<Q8KSuper> row(supers);
+      if (type == Type::kQ5_K) {
+        ggml::q5_K_to_q8k_row(blocks.data(), k, row.data());
+      } else {
+        ggml::q6_K_to_q8k_row(blocks.data(), k, row.data());
+      }
+      std::vector<int8_t> data(packed_weights_bytes(WeightType::kQ8K, 1, k));
+      std::vector<float> scales(packed_scales_bytes(WeightType::kQ8K, 1, k) / sizeof(float));
+      for (size_t s = 0; s < supers; ++s) q8k_store_super(data.data(), scales.data(), k, 0, s, row[s]);
+      std::vector<float> y(k);
+      for (size_t i = 0; i < k; ++i) y[i] = q8k_value(data.data(), scales.data(), k, 0, i);
+      ASSERT_EQ(mismatches(y, expected, "random block"), 0u) << trial;
+    }
+  }
 }
 
 }  // namespace

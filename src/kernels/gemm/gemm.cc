@@ -18,6 +18,8 @@
 #include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
+#include "kernels/q8k-gemm/gemm.h"
+#include "kernels/q8k-gemv/gemv.h"
 
 namespace qkv {
 namespace {
@@ -32,7 +34,9 @@ constexpr size_t kQ8GemmRowBlock = 64;
 // Largest K the q8 and q4 GEMVs handle: x is quantized into a stack buffer.
 constexpr size_t kMaxQ8GemvK = 32768;
 
-bool quantized(WeightType type) { return type == WeightType::kQ8 || type == WeightType::kQ4; }
+bool quantized(WeightType type) {
+  return type == WeightType::kQ8 || type == WeightType::kQ4 || type == WeightType::kQ8K;
+}
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -51,6 +55,10 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
     return Status::invalid_argument("gemm: row strides (" + std::to_string(x_stride) + ", " +
                                     std::to_string(y_stride) + ") are shorter than the rows (" +
                                     std::to_string(w.k) + ", " + std::to_string(w.n) + ")");
+  }
+  if (w.type == WeightType::kQ8K && w.k % kQ8KSuperBlock != 0) {
+    return Status::invalid_argument("gemm: q8k weights need a multiple of " + std::to_string(kQ8KSuperBlock) +
+                                    " input features, not " + std::to_string(w.k));
   }
   if (quantized(w.type) && m == 1 && w.k > kMaxQ8GemvK) {
     return Status::unsupported(std::string("gemm: ") + weight_type_name(w.type) + " weights with more than " +
@@ -263,6 +271,67 @@ void gemm_q4(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const 
   });
 }
 
+// q8k weights (common/q8k.h) read x in the q8 kernels' form (Q8X: int16, or
+// split by sign in relaxed builds) plus its block sums for the mins.
+#if defined(__wasm_relaxed_simd__)
+constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__relaxed;
+constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__relaxed;
+#else
+constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__simd;
+constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__simd;
+#endif
+
+void gemv_q8k(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+  static_assert(kQ8KBlock == kQ8BlockSize, "x's q8 blocks are the weights' blocks of 32");
+  alignas(64) int8_t x8[kMaxQ8GemvK];
+  alignas(64) Q8X xq[kQ8XPerValue * kMaxQ8GemvK];
+  alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize], x_sums[kMaxQ8GemvK / kQ8BlockSize];
+  quantize_activations(w.k, x, x8, xq, x_scales);
+  q4_activation_sums(w.k, x8, x_scales, x_sums);
+  const int8_t* data = static_cast<const int8_t*>(w.data);
+  const size_t row_bytes = q8k_supers(w.k) * kQ8KGroupBytes / kQ8KRowGroup;
+  const size_t row_floats = q8k_supers(w.k) * kQ8KGroupFloats / kQ8KRowGroup;
+  static_assert(16 % kQ8KRowGroup == 0, "chunks must start at a row group");
+  parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
+    const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
+    q8k_gemv_ukernel(r1 - r0, w.k, data + r0 * row_bytes, w.scales + r0 * row_floats, xq, x_scales, x_sums,
+                     bias ? bias + r0 : nullptr, y + r0);
+  });
+}
+
+// As gemm_q4: every row of x quantized as the GEMV quantizes its one row, and
+// every output the GEMV's arithmetic, so prefill and decode agree bit for bit.
+void gemm_q8k(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+              const float* bias, float* y, size_t y_stride) {
+  const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
+  const size_t groups = ceil_div(w.n, kQ8KRowGroup);
+  std::vector<Q8X> xq(m * x_row);
+  std::vector<float> x_scales(m * blocks), x_sums(m * blocks);
+  parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
+    std::vector<int8_t> x8(q8_padded(w.k));
+    for (size_t i = begin; i < end; ++i) {
+      quantize_activations(w.k, x + i * x_stride, x8.data(), xq.data() + i * x_row,
+                           x_scales.data() + i * blocks);
+      q4_activation_sums(w.k, x8.data(), x_scales.data() + i * blocks, x_sums.data() + i * blocks);
+    }
+  });
+  const int8_t* data = static_cast<const int8_t*>(w.data);
+  const size_t group_bytes = q8k_supers(w.k) * kQ8KGroupBytes,
+               group_floats = q8k_supers(w.k) * kQ8KGroupFloats;
+  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+    for (size_t m0 = 0; m0 < m; m0 += kQ8GemmRowBlock) {
+      const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
+      for (size_t g = begin; g < end; ++g) {
+        const size_t r0 = g * kQ8KRowGroup;
+        q8k_gemm_ukernel(mr, std::min(kQ8KRowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
+                         x_scales.data() + m0 * blocks, x_sums.data() + m0 * blocks, blocks,
+                         data + g * group_bytes, w.scales + g * group_floats, bias ? bias + r0 : nullptr,
+                         y + m0 * y_stride + r0, y_stride);
+      }
+    }
+  });
+}
+
 #if !defined(__wasm_relaxed_simd__)
 // The activations are quantized and packed 4 rows to a tile
 // (q8_gemm_pack_x); each row group is widened once per pass
@@ -370,6 +439,10 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_q4(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ4) {
     gemm_q4(pool, m, x, x_stride, w, bias, y, y_stride);
+  } else if (m == 1 && w.type == WeightType::kQ8K) {
+    gemv_q8k(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ8K) {
+    gemm_q8k(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1) {
     gemv_panels(pool, x, w, bias, y);
   } else {

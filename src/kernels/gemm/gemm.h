@@ -29,7 +29,7 @@ struct PackedWeights {
   size_t n = 0;                   // output features
   size_t k = 0;                   // input features
   const void* data = nullptr;     // panels (f32/f16), q8 int8 or q4 nibble row groups
-  const float* scales = nullptr;  // q8 and q4 only
+  const float* scales = nullptr;  // q8, q4 and q8k only
 };
 
 // Converts and repacks one weight matrix. `data`/`scales` must hold
@@ -59,6 +59,9 @@ class WeightPacker {
   // q8 from [N, K] only: row r already quantized (q8_padded(k) values and
   // q8_blocks(k) scales, e.g. a ggml Q8_0 row repacked exactly), stored as is.
   Status add_q8_row(size_t r, const int8_t* q, const float* scales);
+  // q8k (from [N, K] only, the only form it has): row r as its k / 256
+  // super-blocks (common/q8k.h; kernels/ggml/to_q8k.h writes them).
+  Status add_q8k_row(size_t r, const Q8KSuper* supers);
   void finish();
 
  private:

@@ -50,8 +50,14 @@ Status WeightPacker::check() const {
     return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n_) + ", " +
                                     std::to_string(k_) + "]");
   }
-  if (data_ == nullptr || ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4) && scales_ == nullptr)) {
+  if (data_ == nullptr ||
+      ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4 || type_ == WeightType::kQ8K) &&
+       scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
+  }
+  if (type_ == WeightType::kQ8K && (layout_ != SourceLayout::kNK || k_ % kQ8KSuperBlock != 0)) {
+    return Status::invalid_argument("pack_weights: q8k needs an [N, K] matrix with K a multiple of " +
+                                    std::to_string(kQ8KSuperBlock) + " (K = " + std::to_string(k_) + ")");
   }
   return Status::ok_status();
 }
@@ -76,6 +82,11 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
                                     std::to_string(row0 + rows) + ") are not whole groups of " +
                                     std::to_string(row_granule()) + " within " +
                                     std::to_string(source_rows()));
+  }
+  if (type_ == WeightType::kQ8K) {
+    // Only ggml's K-quant blocks have this form (add_q8k_row); there is no f32 quantizer for it.
+    return Status::unsupported("pack_weights: q8k holds GGUF Q5_K/Q6_K blocks only, not " +
+                               std::string(src_type_ == SourceType::kF32 ? "f32" : "f16/bf16") + " rows");
   }
   // f16 targets reject values that would become inf, before writing anything.
   if (type_ == WeightType::kF16) {
@@ -187,6 +198,15 @@ Status WeightPacker::add_q8_row(size_t r, const int8_t* q, const float* scales) 
   return Status::ok_status();
 }
 
+Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
+  if (type_ != WeightType::kQ8K || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a q8k row " + std::to_string(r) +
+                                    " needs a q8k [N, K] matrix with N > r");
+  }
+  for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_, k_, r, s, supers[s]);
+  return Status::ok_status();
+}
+
 void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float scale) {
   const size_t at = q8_grouped_block(r, b, k_);
   std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q, kQ8BlockSize);
@@ -233,6 +253,14 @@ void WeightPacker::add_q4_columns(const void* src, size_t row0, size_t rows, Thr
 
 void WeightPacker::finish() {
   const size_t nr = gemm_nr();
+  if (type_ == WeightType::kQ8K) {
+    // Padding rows of the last group: every field 0.
+    const Q8KSuper zero{};
+    for (size_t r = n_; r < q8k_grouped_rows(n_); ++r) {
+      for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_, k_, r, s, zero);
+    }
+    return;
+  }
   if (type_ == WeightType::kQ4) {
     // Padding rows of the last group: q = 0, d = m = 0.
     const uint8_t zeros[kQ4BlockBytes] = {};

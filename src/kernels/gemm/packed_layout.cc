@@ -17,6 +17,8 @@ const char* weight_type_name(WeightType type) {
       return "q8";
     case WeightType::kQ4:
       return "q4";
+    case WeightType::kQ8K:
+      return "q8k";
   }
   return "?";
 }
@@ -53,6 +55,13 @@ PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
       const uint64_t q4_blocks_per_row = (k + kQ4BlockSize - 1) / kQ4BlockSize;
       // Per block: 16 nibble bytes, and d and m.
       return {q4_rows * q4_blocks_per_row * kQ4BlockBytes, q4_rows * q4_blocks_per_row * 2 * sizeof(float)};
+    }
+    case WeightType::kQ8K: {
+      // Per super-block of a row group: values, sub-scales and mins, then d and dmin.
+      // (k is a multiple of 256 for any matrix of this type; a partial one is counted whole.)
+      const uint64_t groups = (n + kQ8KRowGroup - 1) / kQ8KRowGroup;
+      const uint64_t supers = (k + kQ8KSuperBlock - 1) / kQ8KSuperBlock;
+      return {groups * supers * kQ8KGroupBytes, groups * supers * kQ8KGroupFloats * sizeof(float)};
     }
   }
   return {};
