@@ -96,6 +96,19 @@ const CASES = [
   // Q4_1 and Q5_1 have offsets q8 cannot hold: dequantized and requantized (half a q8 step more) [1.06, 1.49].
   { file: 'llama-tiny-v1024-q4_1.gguf', dtype: 'q8', bound: 2.0 },
   { file: 'llama-tiny-v1024-q5_1.gguf', dtype: 'q8', bound: 3.0 },
+  // gemma3 (sliding windows, two RoPE bases, norms stored as 1 + w), gpt2 (fused QKV, learned
+  // positions, transposed Conv1D weights), Llama 3 (rope_freqs.weight). llama.cpp's CPU GELU
+  // (gemma3's GeGLU, gpt2's MLP) looks its value up in a table indexed by the input rounded to f16,
+  // so f32 files differ by more than summation order there [6.3e-3, 5.4e-3].
+  { file: 'gemma3-tiny-f32.gguf', dtype: 'f32', bound: 0.015 },
+  { file: 'gpt2-tiny-v1024-f32.gguf', dtype: 'f32', bound: 0.015 },
+  { file: 'llama3-tiny-f32.gguf', dtype: 'f32', bound: 3e-4 },
+  { file: 'gemma3-tiny-f16.gguf', dtype: 'f16', bound: 0.2 },
+  { file: 'gpt2-tiny-v1024-f16.gguf', dtype: 'f16', bound: 0.2 },
+  // [0.29, 0.30, 0.42]
+  { file: 'gemma3-tiny-q8_0.gguf', dtype: 'q8', bound: 0.6 },
+  { file: 'gpt2-tiny-v1024-q8_0.gguf', dtype: 'q8', bound: 0.6 },
+  { file: 'llama3-tiny-q8_0.gguf', dtype: 'q8', bound: 0.9 },
 ];
 
 for (const c of CASES) {
@@ -116,6 +129,37 @@ for (const c of CASES) {
     }
   });
 }
+
+/** Largest |qkv - PyTorch| logit over the reference positions of a Hub fixture's reference.json. */
+async function worstAgainstPytorch(model, folder) {
+  const refDir = new URL(`../fixtures/${folder}/`, import.meta.url);
+  const ref = JSON.parse(readFileSync(new URL('reference.json', refDir), 'utf8'));
+  const bin = readFileSync(new URL('reference-logits.bin', refDir));
+  const vocab = ref.logits.vocab_size;
+  let worst = 0, rows = 0;
+  for (const block of ref.logits.blocks) {
+    const { logits } = await model.forward(ref.prompts[block.prompt].ids);
+    const want = new Float32Array(bin.buffer.slice(bin.byteOffset + block.offset, bin.byteOffset + block.offset + block.positions.length * vocab * 4));
+    block.positions.forEach((pos, i) => {
+      for (let v = 0; v < vocab; v++) worst = Math.max(worst, Math.abs(logits[pos * vocab + v] - want[i * vocab + v]));
+      rows++;
+    });
+  }
+  assert.ok(rows > 0);
+  return worst;
+}
+
+// llama3-tiny's rope_scaling (type llama3) reaches qkv as rope_freqs.weight: the Hub checkpoint's
+// PyTorch logits still hold (the converter's factors are the same formula in float64, then rounded).
+test('llama3-tiny-f32.gguf gives PyTorch\'s logits of the Hub checkpoint (rope_freqs = rope_scaling llama3)', async () => {
+  const model = await loadModel(path('llama3-tiny-f32.gguf'));
+  try {
+    const worst = await worstAgainstPytorch(model, 'llama3-tiny');
+    assert.ok(worst <= 1e-3, `max |Δ logit| ${worst}`);
+  } finally {
+    model.dispose();
+  }
+});
 
 // The Hub checkpoint's PyTorch logits (qwen2-tiny: full attention, as llama.cpp
 // runs it), from the F32 GGUF read as a Blob.
@@ -176,6 +220,40 @@ test('without its q/k rows in llama.cpp\'s RoPE order, the llama file no longer 
   }
 });
 
+/** `bytes` with every F32 tensor whose name matches `re` changed by `f` in place. */
+async function mapF32(bytes, re, f) {
+  for (const t of await tensorsOf(bytes)) {
+    if (!re.test(t.name)) continue;
+    assert.equal(t.typeName, 'F32');
+    const a = new Float32Array(bytes.slice(t.offset, t.offset + t.nbytes).buffer);
+    for (let i = 0; i < a.length; i++) a[i] = f(a[i]);
+    bytes.set(new Uint8Array(a.buffer), t.offset);
+  }
+  return bytes;
+}
+
+// Each part of the mapping shows in llama.cpp's numbers: without it the comparison fails.
+test('gemma3 and Llama 3 GGUFs: without the norms\' stored +1, the window or rope_freqs, llama.cpp no longer matches', async () => {
+  const variants = [
+    // Norm gains 1 + w in the file turned into w: as if qkv dropped the converter's +1.
+    ['gemma3-tiny-f32.gguf', 'norm +1 omitted', await mapF32(new Uint8Array(readFileSync(path('gemma3-tiny-f32.gguf'))), /norm\.weight$/, (x) => x - 1)],
+    // gemma3.attention.sliding_window (u32 type, then the u32 value) 6 -> 100: no layer slides within the prompts.
+    ['gemma3-tiny-f32.gguf', 'window ignored', patched('gemma3-tiny-f32.gguf', 'gemma3.attention.sliding_window', 4, Buffer.from([100, 0, 0, 0]))],
+    // rope_freqs.weight renamed: a tensor qkv does not read, so the default RoPE.
+    ['llama3-tiny-f32.gguf', 'rope_freqs ignored', patched('llama3-tiny-f32.gguf', 'rope_freqs.weight', -17, 'xope')],
+  ];
+  for (const [file, what, bytes] of variants) {
+    const model = await loadModel(bytes);
+    try {
+      const { worst } = await compareWithLlamaCpp(model, file);
+      console.log(`${file}, ${what}: max |Δ log p| ${worst.toExponential(2)}`);
+      assert.ok(worst > 0.05, `${what}: max |Δ log p| ${worst}, as if it made no difference`);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
 /** `bytes` with `count` bytes at the end of the first occurrence of `marker` (plus `skip`) replaced. */
 function patched(file, marker, skip, replacement) {
   const bytes = Buffer.from(readFileSync(path(file)));
@@ -201,6 +279,12 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
     [patched(file, 'blk.0.ffn_up.weight', 4 + 8, u64(64)), FormatError, /"model\.layers\.0\.mlp\.up_proj\.weight" \(blk\.0\.ffn_up\.weight in the file\) has shape \[64, 64\], but config\.json implies \[128, 64\]/],
     // ... then the u32 ggml type: F32 -> IQ4_NL (20).
     [patched(file, 'blk.0.ffn_up.weight', 4 + 16, Buffer.from([20, 0, 0, 0])), UnsupportedError, /has dtype IQ4_NL/],
+    [patched('gemma3-tiny-q8_0.gguf', 'blk.1.post_ffw_norm', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gemma3 model needs: blk\.1\.post_ffw_norm\.weight/],
+    // gemma3.rope.scaling.type's value "linear" -> "yarnxx".
+    [patched('gemma3-tiny-q8_0.gguf', 'gemma3.rope.scaling.type', 12, 'yarnxx'), UnsupportedError, /gemma3\.rope\.scaling\.type "yarnxx" is not supported/],
+    [patched('gpt2-tiny-v1024-q8_0.gguf', 'position_embd.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gpt2 model needs: position_embd\.weight/],
+    // rope_freqs.weight's infos: u32 n_dims (1), u64 ne[0] (8 -> 4).
+    [patched('llama3-tiny-q8_0.gguf', 'rope_freqs.weight', 4, u64(4)), FormatError, /rope_freqs\.weight has dims \[4\], but a head of 16 has 8 RoPE frequencies/],
   ];
   for (const [bytes, type, message] of cases) {
     await assert.rejects(loadModel(bytes), (e) => {
