@@ -130,6 +130,41 @@ for (const c of CASES) {
   });
 }
 
+// bert: llama.cpp's pooled embeddings (node-llama-cpp's embedding context, the file's bert.pooling_type,
+// not normalized) of [CLS] ... [SEP] id prompts [max |Δ| 2.2e-3 f32, 4.4e-2 q8]. Entries are O(1); llama.cpp's GELU goes
+// through f16 (see CASES) and Q8_0 rounds activations to 8 bits on both sides, differently.
+test('bert GGUFs embed as llama.cpp does, pooled as bert.pooling_type says', async () => {
+  const cases = [['bert-tiny-v1024-f32.gguf', 'f32', 'mean', 'cls', 0.01], ['bert-tiny-v1024-q8_0.gguf', 'q8', 'cls', 'mean', 0.1]];
+  for (const [file, dtype, pooling, other, bound] of cases) {
+    const model = await loadModel(path(file));
+    try {
+      assert.equal(model.info.dtype, dtype);
+      assert.equal(model.info.embedding?.pooling, pooling);
+      let worst = 0, otherWorst = 0;
+      for (const { ids, vector } of llamaCpp.files[file].embeddings) {
+        const b = Buffer.from(vector, 'base64');
+        const want = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+        const { data, dims } = await model.embed([ids]);
+        assert.deepEqual(dims, [1, want.length]);
+        const { data: wrong } = await model.embed([ids], { pooling: other });
+        for (let i = 0; i < want.length; i++) {
+          worst = Math.max(worst, Math.abs(data[i] - want[i]));
+          otherWorst = Math.max(otherWorst, Math.abs(wrong[i] - want[i]));
+        }
+      }
+      console.log(`${file}: max |Δ| ${worst.toExponential(2)} (${other} pooling: ${otherWorst.toExponential(2)})`);
+      assert.ok(worst <= bound, `${file}: ${worst} > ${bound}`);
+      assert.ok(otherWorst > 4 * bound, `${file}: ${other} pooling is as close (${otherWorst})`);
+      // The file's WordPiece vocabulary (1024 pieces: mostly [unused] rows and single characters) as the tokenizer.
+      const ids = model.tokenizer.encode('hello');
+      assert.equal(ids[0], 101);
+      assert.equal(ids[ids.length - 1], 102);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
 /** Largest |qkv - PyTorch| logit over the reference positions of a Hub fixture's reference.json. */
 async function worstAgainstPytorch(model, folder) {
   const refDir = new URL(`../fixtures/${folder}/`, import.meta.url);
@@ -283,6 +318,9 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
     // gemma3.rope.scaling.type's value "linear" -> "yarnxx".
     [patched('gemma3-tiny-q8_0.gguf', 'gemma3.rope.scaling.type', 12, 'yarnxx'), UnsupportedError, /gemma3\.rope\.scaling\.type "yarnxx" is not supported/],
     [patched('gpt2-tiny-v1024-q8_0.gguf', 'position_embd.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gpt2 model needs: position_embd\.weight/],
+    // bert.pooling_type (u32 type, u32 value) 1 (mean) -> 4 (rank: a classifier head).
+    [patched('bert-tiny-v1024-f32.gguf', 'bert.pooling_type', 4, Buffer.from([4, 0, 0, 0])), UnsupportedError, /bert\.pooling_type 4 is not supported/],
+    [patched('bert-tiny-v1024-f32.gguf', 'token_types.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the bert model needs: token_types\.weight/],
     // rope_freqs.weight's infos: u32 n_dims (1), u64 ne[0] (8 -> 4).
     [patched('llama3-tiny-q8_0.gguf', 'rope_freqs.weight', 4, u64(4)), FormatError, /rope_freqs\.weight has dims \[4\], but a head of 16 has 8 RoPE frequencies/],
   ];

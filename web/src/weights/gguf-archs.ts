@@ -1,10 +1,11 @@
 /**
  * The GGUF architectures whose Hub layout is not LLaMA's: gemma3 (Gemma 3
- * text) and gpt2. Each reads the `{arch}.*` keys as llama.cpp's model loader
+ * text), gpt2 and bert. Each reads the `{arch}.*` keys as llama.cpp's model loader
  * does (src/models/<arch>.cpp: its defaults, and the values it fixes where the
  * converter writes no key) and maps llama.cpp's tensor names to the Hub's.
  */
 import { FormatError, UnsupportedError } from '../errors.js';
+import type { Pooling } from '../model.js';
 import { blockTensor, mapTensors, requireTensors, type GgufKeys, type GgufModelPlan } from './gguf-model.js';
 
 const GEMMA3_BLOCK: Record<string, string> = {
@@ -167,4 +168,81 @@ export function planGpt2(keys: GgufKeys): GgufModelPlan {
     return b === undefined || part === undefined ? undefined : `h.${b[0]}.${part}.${b[2]}`;
   };
   return { architecture: arch, config, ...mapTensors(header, hubName) };
+}
+
+const BERT_BLOCK: Record<string, string> = {
+  attn_q: 'attention.self.query',
+  attn_k: 'attention.self.key',
+  attn_v: 'attention.self.value',
+  attn_output: 'attention.output.dense',
+  attn_output_norm: 'attention.output.LayerNorm',
+  ffn_up: 'intermediate.dense',
+  ffn_down: 'output.dense',
+  layer_output_norm: 'output.LayerNorm',
+};
+
+// llama.cpp's enum llama_pooling_type (bert.pooling_type) -> embed()'s pooling; 0 (none) and absent leave qkv's default.
+const BERT_POOLING: Record<number, Pooling> = { 1: 'mean', 2: 'cls', 3: 'last_token' };
+
+/**
+ * BERT (BertModel) as llama.cpp runs it (llama_model_bert): bidirectional
+ * attention, absolute positions, token type 0, LayerNorm with
+ * attention.layer_norm_epsilon, and llama.cpp's tanh GELU (transformers' BERT
+ * uses the erf form; a file holds no key for it, and llama.cpp's is the
+ * reference here). bert.pooling_type becomes embed()'s default pooling.
+ */
+export function planBert(keys: GgufKeys): GgufModelPlan {
+  const { header, arch, file } = keys;
+  const layers = keys.uint('block_count');
+  const hidden = keys.uint('embedding_length');
+  const heads = keys.uint('attention.head_count');
+  if (heads === 0) throw new FormatError(`${file}: zero heads`);
+  const kvHeads = keys.uint('attention.head_count_kv', heads);
+  if (kvHeads !== heads) {
+    throw new UnsupportedError(`${file}: ${arch}.attention.head_count_kv ${kvHeads} differs from head_count ${heads} (BERT has one key/value head per query head)`);
+  }
+  if (keys.raw('attention.causal') === true) {
+    throw new UnsupportedError(`${file}: ${arch}.attention.causal is true (qkv's BERT runs the bidirectional encoder)`);
+  }
+  const poolingType = keys.uint('pooling_type', 0);
+  let pooling: Pooling | undefined;
+  if (poolingType !== 0) {
+    pooling = BERT_POOLING[poolingType];
+    if (pooling === undefined) {
+      throw new UnsupportedError(`${file}: ${arch}.pooling_type ${poolingType} is not supported (qkv pools with 1 mean, 2 cls, 3 last)`);
+    }
+  }
+  const typeCount = header.metadata.get('tokenizer.ggml.token_type_count');
+  const config: Record<string, unknown> = {
+    architectures: ['BertModel'],
+    model_type: 'bert',
+    vocab_size: keys.vocab(),
+    hidden_size: hidden,
+    num_hidden_layers: layers,
+    num_attention_heads: heads,
+    intermediate_size: keys.uint('feed_forward_length'),
+    max_position_embeddings: keys.uint('context_length'),
+    type_vocab_size: typeof typeCount === 'number' && typeCount > 0 ? typeCount : 2,
+    layer_norm_eps: keys.float('attention.layer_norm_epsilon'),
+    hidden_act: 'gelu_pytorch_tanh',
+    position_embedding_type: 'absolute',
+  };
+  const types = header.tensors.find((t) => t.name === 'token_types.weight');
+  if (types !== undefined) config.type_vocab_size = types.dims[1] ?? 1;
+  const required = ['token_embd.weight', 'token_types.weight', 'position_embd.weight', 'token_embd_norm.weight', 'token_embd_norm.bias'];
+  for (let i = 0; i < layers; i++) {
+    for (const part of Object.keys(BERT_BLOCK)) required.push(`blk.${i}.${part}.weight`, `blk.${i}.${part}.bias`);
+  }
+  requireTensors(header, file, arch, required);
+  const hubName = (name: string): string | undefined => {
+    if (name === 'token_embd.weight') return 'embeddings.word_embeddings.weight';
+    if (name === 'token_types.weight') return 'embeddings.token_type_embeddings.weight';
+    if (name === 'position_embd.weight') return 'embeddings.position_embeddings.weight';
+    if (name === 'token_embd_norm.weight') return 'embeddings.LayerNorm.weight';
+    if (name === 'token_embd_norm.bias') return 'embeddings.LayerNorm.bias';
+    const b = blockTensor(name, layers);
+    const part = b === undefined ? undefined : BERT_BLOCK[b[1]];
+    return b === undefined || part === undefined ? undefined : `encoder.layer.${b[0]}.${part}.${b[2]}`;
+  };
+  return { architecture: arch, config, ...mapTensors(header, hubName), ...(pooling !== undefined ? { pooling } : {}) };
 }

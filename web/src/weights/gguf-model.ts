@@ -6,11 +6,13 @@
  * came from and whether the converter permuted its rows for llama.cpp's RoPE
  * (LlamaModel permutes q_proj/k_proj rows; the others do not), so the loader
  * can put them back. Architectures: llama (with Llama 3's rope_freqs), qwen2,
- * qwen3 (gguf-model.ts), gemma3 and gpt2 (gguf-archs.ts). Anything the plan
+ * qwen3 (gguf-model.ts), gemma3, gpt2 and bert (gguf-archs.ts). Anything the plan
  * cannot express is refused by name before a byte of weights is read.
  */
 import { FormatError, UnsupportedError } from '../errors.js';
-import { planGemma3, planGpt2 } from './gguf-archs.js';
+import type { Pooling } from '../model.js';
+import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from '../sentence-transformers.js';
+import { planBert, planGemma3, planGpt2 } from './gguf-archs.js';
 import type { GgufHeader, GgufValue } from './gguf-header.js';
 
 export interface GgufTensorPlan {
@@ -30,6 +32,8 @@ export interface GgufModelPlan {
   tensors: GgufTensorPlan[];
   /** ggml type names of the tensors ('Q8_0', 'F32', ...), with how many tensors each. */
   types: Record<string, number>;
+  /** Encoders: embed()'s default pooling, from {arch}.pooling_type (absent: qkv's default). */
+  pooling?: Pooling;
 }
 
 /** The `{arch}.*` keys of one file, read with llama.cpp's defaults; errors name the file and key. */
@@ -122,7 +126,7 @@ const LLAMA_FAMILY: Record<string, { hub: string; permutesQk: boolean }> = {
   qwen2: { hub: 'Qwen2ForCausalLM', permutesQk: false },
   qwen3: { hub: 'Qwen3ForCausalLM', permutesQk: false },
 };
-const OTHERS: Record<string, (keys: GgufKeys) => GgufModelPlan> = { gemma3: planGemma3, gpt2: planGpt2 };
+const OTHERS: Record<string, (keys: GgufKeys) => GgufModelPlan> = { gemma3: planGemma3, gpt2: planGpt2, bert: planBert };
 
 // llama.cpp's tensor names (gguf-py's constants.py TENSOR_NAMES) -> the Hub's.
 const GLOBAL_NAMES: Record<string, string> = {
@@ -145,6 +149,11 @@ const BLOCK_NAMES: Record<string, string> = {
   ffn_up: 'mlp.up_proj',
   ffn_down: 'mlp.down_proj',
 };
+
+/** embed()'s defaults for an encoder from a GGUF: the file's pooling (else qkv's mean), not normalized. */
+export function ggufEmbeddingDefaults(plan: GgufModelPlan): EmbeddingDefaults {
+  return plan.pooling === undefined ? DEFAULT_EMBEDDING : Object.freeze({ ...DEFAULT_EMBEDDING, pooling: plan.pooling });
+}
 
 /** Reads the model a GGUF header describes; `file` names it in errors. */
 export function planGgufModel(header: GgufHeader, file: string): GgufModelPlan {
