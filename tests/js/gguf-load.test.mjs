@@ -318,6 +318,10 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
     // gemma3.rope.scaling.type's value "linear" -> "yarnxx".
     [patched('gemma3-tiny-q8_0.gguf', 'gemma3.rope.scaling.type', 12, 'yarnxx'), UnsupportedError, /gemma3\.rope\.scaling\.type "yarnxx" is not supported/],
     [patched('gpt2-tiny-v1024-q8_0.gguf', 'position_embd.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gpt2 model needs: position_embd\.weight/],
+    [patched('gemma3-tiny-q8_0.gguf', 'gemma3.attention.layer_norm_rms_epsilon', -1, 'X'), FormatError, /lacks metadata key gemma3\.attention\.layer_norm_rms_epsilon/],
+    [patched('gpt2-tiny-v1024-q8_0.gguf', 'gpt2.attention.layer_norm_epsilon', -1, 'X'), FormatError, /lacks metadata key gpt2\.attention\.layer_norm_epsilon/],
+    // blk.0.attn_qkv.weight's infos: u32 n_dims, u64 ne[0] (32), u64 ne[1] (96 -> 64): a fused QKV of the wrong height.
+    [patched('gpt2-tiny-v1024-f32.gguf', 'blk.0.attn_qkv.weight', 4 + 8, u64(64)), FormatError, /"h\.0\.attn\.c_attn\.weight" \(blk\.0\.attn_qkv\.weight in the file\) has shape \[64, 32\], but config\.json implies \[96, 32\]/],
     // bert.pooling_type (u32 type, u32 value) 1 (mean) -> 4 (rank: a classifier head).
     [patched('bert-tiny-v1024-f32.gguf', 'bert.pooling_type', 4, Buffer.from([4, 0, 0, 0])), UnsupportedError, /bert\.pooling_type 4 is not supported/],
     [patched('bert-tiny-v1024-f32.gguf', 'token_types.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the bert model needs: token_types\.weight/],
