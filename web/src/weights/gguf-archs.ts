@@ -6,7 +6,7 @@
  */
 import { FormatError, UnsupportedError } from '../errors.js';
 import type { Pooling } from '../model.js';
-import { blockTensor, mapTensors, requireTensors, type GgufKeys, type GgufModelPlan } from './gguf-model.js';
+import { blockTensor, mapTensors, own, requireTensors, type GgufKeys, type GgufModelPlan } from './gguf-model.js';
 
 const GEMMA3_BLOCK: Record<string, string> = {
   attn_norm: 'input_layernorm',
@@ -102,7 +102,7 @@ export function planGemma3(keys: GgufKeys): GgufModelPlan {
     if (name === 'output_norm.weight') return 'model.norm.weight';
     if (name === 'output.weight') return 'lm_head.weight';
     const b = blockTensor(name, layers);
-    const part = b === undefined || b[2] !== 'weight' ? undefined : GEMMA3_BLOCK[b[1]];
+    const part = b === undefined || b[2] !== 'weight' ? undefined : own(GEMMA3_BLOCK, b[1]);
     return b === undefined || part === undefined ? undefined : `model.layers.${b[0]}.${part}.weight`;
   };
   return { architecture: arch, config, ...mapTensors(header, hubName) };
@@ -164,7 +164,7 @@ export function planGpt2(keys: GgufKeys): GgufModelPlan {
     if (name === 'output_norm.weight') return 'ln_f.weight';
     if (name === 'output_norm.bias') return 'ln_f.bias';
     const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : GPT2_BLOCK[b[1]];
+    const part = b === undefined ? undefined : own(GPT2_BLOCK, b[1]);
     return b === undefined || part === undefined ? undefined : `h.${b[0]}.${part}.${b[2]}`;
   };
   return { architecture: arch, config, ...mapTensors(header, hubName) };
@@ -182,7 +182,7 @@ const BERT_BLOCK: Record<string, string> = {
 };
 
 // llama.cpp's enum llama_pooling_type (bert.pooling_type) -> embed()'s pooling; 0 (none) and absent leave qkv's default.
-const BERT_POOLING: Record<number, Pooling> = { 1: 'mean', 2: 'cls', 3: 'last_token' };
+const BERT_POOLING: Record<string, Pooling> = { 1: 'mean', 2: 'cls', 3: 'last_token' };
 
 /**
  * BERT (BertModel) as llama.cpp runs it (llama_model_bert): bidirectional
@@ -207,7 +207,7 @@ export function planBert(keys: GgufKeys): GgufModelPlan {
   const poolingType = keys.uint('pooling_type', 0);
   let pooling: Pooling | undefined;
   if (poolingType !== 0) {
-    pooling = BERT_POOLING[poolingType];
+    pooling = own(BERT_POOLING, String(poolingType));
     if (pooling === undefined) {
       throw new UnsupportedError(`${file}: ${arch}.pooling_type ${poolingType} is not supported (qkv pools with 1 mean, 2 cls, 3 last)`);
     }
@@ -241,7 +241,7 @@ export function planBert(keys: GgufKeys): GgufModelPlan {
     if (name === 'token_embd_norm.weight') return 'embeddings.LayerNorm.weight';
     if (name === 'token_embd_norm.bias') return 'embeddings.LayerNorm.bias';
     const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : BERT_BLOCK[b[1]];
+    const part = b === undefined ? undefined : own(BERT_BLOCK, b[1]);
     return b === undefined || part === undefined ? undefined : `encoder.layer.${b[0]}.${part}.${b[2]}`;
   };
   return { architecture: arch, config, ...mapTensors(header, hubName), ...(pooling !== undefined ? { pooling } : {}) };

@@ -112,6 +112,11 @@ export function mapTensors(header: GgufHeader, hubName: (name: string) => string
   return { tensors, types };
 }
 
+/** table[key] if the table itself has it (a file's names are data: 'constructor' is no tensor). */
+export function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 /** `blk.N.part.(weight|bias)` -> [N, part, suffix] for N < layers. */
 export function blockTensor(name: string, layers: number): [number, string, string] | undefined {
   const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
@@ -159,9 +164,9 @@ export function ggufEmbeddingDefaults(plan: GgufModelPlan): EmbeddingDefaults {
 export function planGgufModel(header: GgufHeader, file: string): GgufModelPlan {
   const arch = header.metadata.get('general.architecture');
   if (typeof arch !== 'string') throw new FormatError(`${file}: no general.architecture string`);
-  const other = OTHERS[arch];
+  const other = own(OTHERS, arch);
   if (other !== undefined) return other(new GgufKeys(header, arch, file));
-  const known = LLAMA_FAMILY[arch];
+  const known = own(LLAMA_FAMILY, arch);
   if (known === undefined) {
     const all = [...Object.keys(LLAMA_FAMILY), ...Object.keys(OTHERS)];
     throw new UnsupportedError(`${file}: GGUF architecture "${arch}" is not supported; qkv reads ${all.join(', ')}`);
@@ -223,10 +228,10 @@ export function planGgufModel(header: GgufHeader, file: string): GgufModelPlan {
   requireTensors(header, file, arch, required);
 
   const hubName = (name: string): string | undefined => {
-    const global = GLOBAL_NAMES[name];
+    const global = own(GLOBAL_NAMES, name);
     if (global !== undefined) return global;
     const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : BLOCK_NAMES[b[1]];
+    const part = b === undefined ? undefined : own(BLOCK_NAMES, b[1]);
     return b === undefined || part === undefined ? undefined : `model.layers.${b[0]}.${part}.${b[2]}`;
   };
   const ropeHeads = (name: string): number => {
