@@ -105,6 +105,8 @@ const CASES = [
   { file: 'llama3-tiny-f32.gguf', dtype: 'f32', bound: 3e-4 },
   { file: 'gemma3-tiny-f16.gguf', dtype: 'f16', bound: 0.2 },
   { file: 'gpt2-tiny-v1024-f16.gguf', dtype: 'f16', bound: 0.2 },
+  // attention.sliding_window_pattern 3: layers 2 and 5 full, the others sliding.
+  { file: 'gemma3-tiny-swa3-f16.gguf', dtype: 'f16', bound: 0.2 },
   // [0.29, 0.30, 0.42]
   { file: 'gemma3-tiny-q8_0.gguf', dtype: 'q8', bound: 0.6 },
   { file: 'gpt2-tiny-v1024-q8_0.gguf', dtype: 'q8', bound: 0.6 },
@@ -268,12 +270,14 @@ async function mapF32(bytes, re, f) {
 }
 
 // Each part of the mapping shows in llama.cpp's numbers: without it the comparison fails.
-test('gemma3 and Llama 3 GGUFs: without the norms\' stored +1, the window or rope_freqs, llama.cpp no longer matches', async () => {
+test('gemma3 and Llama 3 GGUFs: without the norms\' stored +1, the window, its pattern or rope_freqs, llama.cpp no longer matches', async () => {
   const variants = [
     // Norm gains 1 + w in the file turned into w: as if qkv dropped the converter's +1.
     ['gemma3-tiny-f32.gguf', 'norm +1 omitted', await mapF32(new Uint8Array(readFileSync(path('gemma3-tiny-f32.gguf'))), /norm\.weight$/, (x) => x - 1)],
     // gemma3.attention.sliding_window (u32 type, then the u32 value) 6 -> 100: no layer slides within the prompts.
     ['gemma3-tiny-f32.gguf', 'window ignored', patched('gemma3-tiny-f32.gguf', 'gemma3.attention.sliding_window', 4, Buffer.from([100, 0, 0, 0]))],
+    // gemma3.attention.sliding_window_pattern (u32 type, u32 value) 3 -> 6: llama.cpp's default period.
+    ['gemma3-tiny-swa3-f16.gguf', 'pattern ignored', patched('gemma3-tiny-swa3-f16.gguf', 'gemma3.attention.sliding_window_pattern', 4, Buffer.from([6, 0, 0, 0]))],
     // rope_freqs.weight renamed: a tensor qkv does not read, so the default RoPE.
     ['llama3-tiny-f32.gguf', 'rope_freqs ignored', patched('llama3-tiny-f32.gguf', 'rope_freqs.weight', -17, 'xope')],
   ];
