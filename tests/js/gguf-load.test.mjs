@@ -36,6 +36,12 @@ function argmax(a, from = 0, n = a.length) {
   return best;
 }
 
+/** The floats of a base64 string (its own copy: a decoded Buffer may sit in a shared pool). */
+function f32FromBase64(text) {
+  const b = Buffer.from(text, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+
 /** Largest |qkv - llama.cpp| over every position's log-probabilities, and the greedy tokens' agreement. */
 async function compareWithLlamaCpp(model, file, margin = Infinity) {
   const { vocab, prompts } = llamaCpp.files[file];
@@ -45,7 +51,7 @@ async function compareWithLlamaCpp(model, file, margin = Infinity) {
     if (p.logprobs !== undefined) {
       const { logits } = await model.forward(p.ids);
       const mine = logSoftmaxRows(logits, vocab);
-      const theirs = new Float32Array(Buffer.from(p.logprobs, 'base64').buffer.slice(0));
+      const theirs = f32FromBase64(p.logprobs);
       assert.equal(theirs.length, mine.length);
       for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
       // Positions where llama.cpp's top token leads by at least `margin`: an error below margin / 2 cannot flip them.
@@ -144,8 +150,7 @@ test('bert GGUFs embed as llama.cpp does, pooled as bert.pooling_type says', asy
       assert.equal(model.info.embedding?.pooling, pooling);
       let worst = 0, otherWorst = 0;
       for (const { ids, vector } of llamaCpp.files[file].embeddings) {
-        const b = Buffer.from(vector, 'base64');
-        const want = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+        const want = f32FromBase64(vector);
         const { data, dims } = await model.embed([ids]);
         assert.deepEqual(dims, [1, want.length]);
         const { data: wrong } = await model.embed([ids], { pooling: other });
