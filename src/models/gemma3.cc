@@ -86,6 +86,7 @@ Status Gemma3Model::finish_loading() {
     *gain = g;
     return Status::ok_status();
   };
+  if (config_.norm_weights_include_one) return Status::ok_status();  // the gains as stored
   const size_t e = config_.n_embd, hd = config_.head_dim;
   for (Gemma3Layer& l : layers_) {
     QKV_RETURN_IF_ERROR(one_plus(&l.input_norm, e));

@@ -39,6 +39,9 @@ struct Gemma3Config {
   double query_pre_attn_scalar = 256;
   bool attention_bias = false;
   bool tied_embeddings = true;
+  // The norm gains are stored as 1 + weight already (llama.cpp's converter
+  // adds the one; qkv's GGUF loader sets the key "norm_weights_include_one").
+  bool norm_weights_include_one = false;
   float final_logit_softcapping = 0;  // 0: none
   Gemma3Rope rope_global;             // full_attention layers
   Gemma3Rope rope_local;              // sliding_attention layers

@@ -223,6 +223,7 @@ Status Gemma3Config::from_config(const ConfigReader& config, Gemma3Config* out) 
   c.base_model = config.architecture() == kBaseArchitecture;
   QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &c.attention_bias));
   QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", true, &c.tied_embeddings));
+  QKV_RETURN_IF_ERROR(config.bool_or("norm_weights_include_one", false, &c.norm_weights_include_one));
   QKV_RETURN_IF_ERROR(read_windows(config, c));
   if (c.bidirectional && c.sliding_window != 0) {
     // Gemma3TextConfig: sliding_window = sliding_window // 2 + 1 ("due to fa

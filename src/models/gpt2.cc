@@ -53,6 +53,7 @@ Status Gpt2Config::from_config(const ConfigReader& config, Gpt2Config* out) {
   bool scaled = true;
   QKV_RETURN_IF_ERROR(config.bool_or("scale_attn_weights", true, &scaled));
   if (!scaled) return Status::unsupported(config.document() + ": scale_attn_weights = false");
+  QKV_RETURN_IF_ERROR(config.bool_or("linear_weights_out_in", false, &c.weights_out_in));
   *out = c;
   return Status::ok_status();
 }
@@ -65,6 +66,11 @@ Gpt2Model::Gpt2Model(const Gpt2Config& c) : config_(c), layers_(c.n_layer) {
 std::vector<TensorSlot> Gpt2Model::slots() {
   using K = TensorSlot::Kind;
   const size_t e = config_.n_embd;
+  // A Conv1D weight [n_in, n_out], or [n_out, n_in] as nn.Linear's when transposed in the file.
+  auto conv1d = [&](const std::string& name, size_t n_in, size_t n_out, Linear* layer) {
+    if (config_.weights_out_in) return TensorSlot{name, {n_out, n_in}, K::kLinearNK, layer, nullptr};
+    return TensorSlot{name, {n_in, n_out}, K::kLinearKN, layer, nullptr};
+  };
   std::vector<TensorSlot> s;
   s.push_back({"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr});
   s.push_back({"wpe.weight", {config_.n_ctx, e}, K::kF32, nullptr, &wpe_});
@@ -73,15 +79,15 @@ std::vector<TensorSlot> Gpt2Model::slots() {
     const std::string p = "h." + std::to_string(i) + ".";
     s.push_back({p + "ln_1.weight", {e}, K::kF32, nullptr, &l.ln_1_g});
     s.push_back({p + "ln_1.bias", {e}, K::kF32, nullptr, &l.ln_1_b});
-    s.push_back({p + "attn.c_attn.weight", {e, 3 * e}, K::kLinearKN, &l.c_attn, nullptr});
+    s.push_back(conv1d(p + "attn.c_attn.weight", e, 3 * e, &l.c_attn));
     s.push_back({p + "attn.c_attn.bias", {3 * e}, K::kF32, nullptr, &l.c_attn.bias});
-    s.push_back({p + "attn.c_proj.weight", {e, e}, K::kLinearKN, &l.c_proj, nullptr});
+    s.push_back(conv1d(p + "attn.c_proj.weight", e, e, &l.c_proj));
     s.push_back({p + "attn.c_proj.bias", {e}, K::kF32, nullptr, &l.c_proj.bias});
     s.push_back({p + "ln_2.weight", {e}, K::kF32, nullptr, &l.ln_2_g});
     s.push_back({p + "ln_2.bias", {e}, K::kF32, nullptr, &l.ln_2_b});
-    s.push_back({p + "mlp.c_fc.weight", {e, 4 * e}, K::kLinearKN, &l.c_fc, nullptr});
+    s.push_back(conv1d(p + "mlp.c_fc.weight", e, 4 * e, &l.c_fc));
     s.push_back({p + "mlp.c_fc.bias", {4 * e}, K::kF32, nullptr, &l.c_fc.bias});
-    s.push_back({p + "mlp.c_proj.weight", {4 * e, e}, K::kLinearKN, &l.mlp_proj, nullptr});
+    s.push_back(conv1d(p + "mlp.c_proj.weight", 4 * e, e, &l.mlp_proj));
     s.push_back({p + "mlp.c_proj.bias", {e}, K::kF32, nullptr, &l.mlp_proj.bias});
   }
   s.push_back({"ln_f.weight", {e}, K::kF32, nullptr, &ln_f_g_});

@@ -19,6 +19,9 @@ struct Gpt2Config {
   size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_head = 0, n_layer = 0;
   float layer_norm_epsilon = 1e-5f;
   bool gelu_tanh = true;  // "gelu_new" / "gelu_pytorch_tanh"; false: erf "gelu"
+  // Conv1D weights stored [out, in] (llama.cpp's converter transposes them;
+  // qkv's GGUF loader sets the key "linear_weights_out_in").
+  bool weights_out_in = false;
 
   // From a GPT2LMHeadModel config.json (n_embd, n_layer, n_head, n_positions,
   // vocab_size, n_inner, activation_function, layer_norm_epsilon).

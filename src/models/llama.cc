@@ -368,6 +368,11 @@ Status LlamaConfig::from_config(const ConfigReader& config, LlamaConfig* out) {
   QKV_RETURN_IF_ERROR(config.positive_number_or("rms_norm_eps", arch->rms_norm_eps, &eps));
   c.rms_norm_eps = static_cast<float>(eps);
   QKV_RETURN_IF_ERROR(read_rope(config, arch->rope_theta, &c));
+  QKV_RETURN_IF_ERROR(config.bool_or("rope_freqs_tensor", false, &c.rope_freqs));
+  if (c.rope_freqs && c.rope_llama3) {
+    return Status::unsupported(config.document() +
+                               ": rope_freqs_tensor with rope_scaling of type \"llama3\" (one or the other)");
+  }
   // no_rope_layers before the windows: SmolLM3's default windows follow it.
   if (arch->no_rope_layers) QKV_RETURN_IF_ERROR(read_rope_layers(config, c));
   QKV_RETURN_IF_ERROR(read_sliding_windows(config, arch->windows, c));
@@ -429,7 +434,26 @@ std::vector<TensorSlot> LlamaModel::slots() {
   }
   s.push_back({"model.norm.weight", {e}, K::kF32, nullptr, &final_norm_});
   if (!c.tied_embeddings) s.push_back({"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr});
+  if (c.rope_freqs) s.push_back({"rope_freqs.weight", {c.head_dim / 2}, K::kF32, nullptr, &rope_freqs_});
   return s;
+}
+
+Status LlamaModel::finish_loading() {
+  if (!config_.rope_freqs) return Status::ok_status();
+  // llama.cpp's ggml_rope_ext with freq_factors: the angle of pair i is
+  // pos * inv_freq[i] / rope_freqs[i].
+  std::vector<float>& inv_freq = rope_inv_freq_;
+  for (size_t i = 0; i < inv_freq.size(); ++i) {
+    const float f = rope_freqs_[i];
+    if (!(f > 0) || !std::isfinite(f)) {
+      return Status::format("rope_freqs.weight[" + std::to_string(i) + "] is " + std::to_string(f) +
+                            ", not a positive finite RoPE frequency factor");
+    }
+    inv_freq[i] = inv_freq[i] / f;
+  }
+  rope_fill_cos_sin_from_inv_freq(rope_cos_.size() / inv_freq.size(), inv_freq.size(), inv_freq.data(),
+                                  rope_cos_.data(), rope_sin_.data());
+  return Status::ok_status();
 }
 
 void LlamaModel::apply_rope(size_t n, size_t pos0, float* qkv) const {

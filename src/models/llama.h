@@ -33,6 +33,10 @@ struct LlamaConfig {
   double rope_theta = 10000.0;
   // rope_scaling of type "llama3" (Llama 3.1, 3.2); none: the default, unscaled RoPE.
   std::optional<RopeLlama3Scaling> rope_llama3;
+  // A GGUF file's rope_freqs.weight [head_dim / 2] (llama.cpp's converter
+  // writes Llama 3's rope_scaling as these per-pair divisors of inv_freq):
+  // the key "rope_freqs_tensor" that qkv's GGUF loader puts in the config.
+  bool rope_freqs = false;
   bool qkv_bias = false;  // Qwen2; LLaMA's attention_bias
   bool o_bias = false;    // LLaMA's attention_bias only
   bool mlp_bias = false;
@@ -76,6 +80,8 @@ class LlamaModel : public Model, public DecoderStack {
                  const ForwardRequest& request) const override;
 
   std::vector<TensorSlot> slots() override;
+  // Divides inv_freq by rope_freqs.weight, when the config asks for it.
+  Status finish_loading() override;
   // Hub names are complete ("model.layers.0...", "lm_head.weight").
   const char* checkpoint_prefix() const override { return ""; }
 
@@ -92,7 +98,8 @@ class LlamaModel : public Model, public DecoderStack {
   // positions; later ones (contexts reach 128K and more) are computed per token.
   static constexpr size_t kRopeTablePositions = 4096;
   std::vector<float> rope_cos_, rope_sin_;
-  std::vector<float> rope_inv_freq_;  // [head_dim / 2]
+  std::vector<float> rope_inv_freq_;   // [head_dim / 2]
+  const float* rope_freqs_ = nullptr;  // rope_freqs.weight [head_dim / 2] (GGUF)
   DecoderEncoder embedder_{this, &dims_};
 };
 

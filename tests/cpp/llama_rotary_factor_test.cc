@@ -95,5 +95,18 @@ TEST(LlamaRotaryFactor, Llama3RefusesTheOthersByName) {
       << s.message();
 }
 
+// A GGUF's rope_freqs.weight (the key qkv's GGUF loader sets) divides the
+// frequencies itself: with rope_scaling llama3 too, they would be divided twice.
+TEST(LlamaRotaryFactor, RopeFreqsTensorExcludesRopeScaling) {
+  const std::string base = read_file(fixture("llama3-tiny/config.json"));
+  using C = StatusCode;
+  const ConfigCase cases[] = {
+      {with_key(base, "rope_freqs_tensor", "true"), C::kUnsupported,
+       "rope_freqs_tensor with rope_scaling of type \"llama3\""},
+      {with_key(base, "rope_freqs_tensor", "1"), C::kFormat, "rope_freqs_tensor"},
+  };
+  for (const ConfigCase& c : cases) expect_refused(c);
+}
+
 }  // namespace
 }  // namespace qkv

@@ -36,6 +36,12 @@ function argmax(a, from = 0, n = a.length) {
   return best;
 }
 
+/** The floats of a base64 string (its own copy: a decoded Buffer may sit in a shared pool). */
+function f32FromBase64(text) {
+  const b = Buffer.from(text, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+
 /** Largest |qkv - llama.cpp| over every position's log-probabilities, and the greedy tokens' agreement. */
 async function compareWithLlamaCpp(model, file, margin = Infinity) {
   const { vocab, prompts } = llamaCpp.files[file];
@@ -45,7 +51,7 @@ async function compareWithLlamaCpp(model, file, margin = Infinity) {
     if (p.logprobs !== undefined) {
       const { logits } = await model.forward(p.ids);
       const mine = logSoftmaxRows(logits, vocab);
-      const theirs = new Float32Array(Buffer.from(p.logprobs, 'base64').buffer.slice(0));
+      const theirs = f32FromBase64(p.logprobs);
       assert.equal(theirs.length, mine.length);
       for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
       // Positions where llama.cpp's top token leads by at least `margin`: an error below margin / 2 cannot flip them.
@@ -96,6 +102,21 @@ const CASES = [
   // Q4_1 and Q5_1 have offsets q8 cannot hold: dequantized and requantized (half a q8 step more) [1.06, 1.49].
   { file: 'llama-tiny-v1024-q4_1.gguf', dtype: 'q8', bound: 2.0 },
   { file: 'llama-tiny-v1024-q5_1.gguf', dtype: 'q8', bound: 3.0 },
+  // gemma3 (sliding windows, two RoPE bases, norms stored as 1 + w), gpt2 (fused QKV, learned
+  // positions, transposed Conv1D weights), Llama 3 (rope_freqs.weight). llama.cpp's CPU GELU
+  // (gemma3's GeGLU, gpt2's MLP) looks its value up in a table indexed by the input rounded to f16,
+  // so f32 files differ by more than summation order there [6.3e-3, 5.4e-3].
+  { file: 'gemma3-tiny-f32.gguf', dtype: 'f32', bound: 0.015 },
+  { file: 'gpt2-tiny-v1024-f32.gguf', dtype: 'f32', bound: 0.015 },
+  { file: 'llama3-tiny-f32.gguf', dtype: 'f32', bound: 3e-4 },
+  { file: 'gemma3-tiny-f16.gguf', dtype: 'f16', bound: 0.2 },
+  { file: 'gpt2-tiny-v1024-f16.gguf', dtype: 'f16', bound: 0.2 },
+  // attention.sliding_window_pattern 3: layers 2 and 5 full, the others sliding.
+  { file: 'gemma3-tiny-swa3-f16.gguf', dtype: 'f16', bound: 0.2 },
+  // [0.29, 0.30, 0.42]
+  { file: 'gemma3-tiny-q8_0.gguf', dtype: 'q8', bound: 0.6 },
+  { file: 'gpt2-tiny-v1024-q8_0.gguf', dtype: 'q8', bound: 0.6 },
+  { file: 'llama3-tiny-q8_0.gguf', dtype: 'q8', bound: 0.9 },
 ];
 
 for (const c of CASES) {
@@ -116,6 +137,71 @@ for (const c of CASES) {
     }
   });
 }
+
+// bert: llama.cpp's pooled embeddings (node-llama-cpp's embedding context, the file's bert.pooling_type,
+// not normalized) of [CLS] ... [SEP] id prompts [max |Δ| 2.2e-3 f32, 4.4e-2 q8]. Entries are O(1); llama.cpp's GELU goes
+// through f16 (see CASES) and Q8_0 rounds activations to 8 bits on both sides, differently.
+test('bert GGUFs embed as llama.cpp does, pooled as bert.pooling_type says', async () => {
+  const cases = [['bert-tiny-v1024-f32.gguf', 'f32', 'mean', 'cls', 0.01], ['bert-tiny-v1024-q8_0.gguf', 'q8', 'cls', 'mean', 0.1]];
+  for (const [file, dtype, pooling, other, bound] of cases) {
+    const model = await loadModel(path(file));
+    try {
+      assert.equal(model.info.dtype, dtype);
+      assert.equal(model.info.embedding?.pooling, pooling);
+      let worst = 0, otherWorst = 0;
+      for (const { ids, vector } of llamaCpp.files[file].embeddings) {
+        const want = f32FromBase64(vector);
+        const { data, dims } = await model.embed([ids]);
+        assert.deepEqual(dims, [1, want.length]);
+        const { data: wrong } = await model.embed([ids], { pooling: other });
+        for (let i = 0; i < want.length; i++) {
+          worst = Math.max(worst, Math.abs(data[i] - want[i]));
+          otherWorst = Math.max(otherWorst, Math.abs(wrong[i] - want[i]));
+        }
+      }
+      console.log(`${file}: max |Δ| ${worst.toExponential(2)} (${other} pooling: ${otherWorst.toExponential(2)})`);
+      assert.ok(worst <= bound, `${file}: ${worst} > ${bound}`);
+      assert.ok(otherWorst > 4 * bound, `${file}: ${other} pooling is as close (${otherWorst})`);
+      // The file's WordPiece vocabulary (1024 pieces: mostly [unused] rows and single characters) as the tokenizer.
+      const ids = model.tokenizer.encode('hello');
+      assert.equal(ids[0], 101);
+      assert.equal(ids[ids.length - 1], 102);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
+/** Largest |qkv - PyTorch| logit over the reference positions of a Hub fixture's reference.json. */
+async function worstAgainstPytorch(model, folder) {
+  const refDir = new URL(`../fixtures/${folder}/`, import.meta.url);
+  const ref = JSON.parse(readFileSync(new URL('reference.json', refDir), 'utf8'));
+  const bin = readFileSync(new URL('reference-logits.bin', refDir));
+  const vocab = ref.logits.vocab_size;
+  let worst = 0, rows = 0;
+  for (const block of ref.logits.blocks) {
+    const { logits } = await model.forward(ref.prompts[block.prompt].ids);
+    const want = new Float32Array(bin.buffer.slice(bin.byteOffset + block.offset, bin.byteOffset + block.offset + block.positions.length * vocab * 4));
+    block.positions.forEach((pos, i) => {
+      for (let v = 0; v < vocab; v++) worst = Math.max(worst, Math.abs(logits[pos * vocab + v] - want[i * vocab + v]));
+      rows++;
+    });
+  }
+  assert.ok(rows > 0);
+  return worst;
+}
+
+// llama3-tiny's rope_scaling (type llama3) reaches qkv as rope_freqs.weight: the Hub checkpoint's
+// PyTorch logits still hold (the converter's factors are the same formula in float64, then rounded).
+test('llama3-tiny-f32.gguf gives PyTorch\'s logits of the Hub checkpoint (rope_freqs = rope_scaling llama3)', async () => {
+  const model = await loadModel(path('llama3-tiny-f32.gguf'));
+  try {
+    const worst = await worstAgainstPytorch(model, 'llama3-tiny');
+    assert.ok(worst <= 1e-3, `max |Δ logit| ${worst}`);
+  } finally {
+    model.dispose();
+  }
+});
 
 // The Hub checkpoint's PyTorch logits (qwen2-tiny: full attention, as llama.cpp
 // runs it), from the F32 GGUF read as a Blob.
@@ -176,6 +262,42 @@ test('without its q/k rows in llama.cpp\'s RoPE order, the llama file no longer 
   }
 });
 
+/** `bytes` with every F32 tensor whose name matches `re` changed by `f` in place. */
+async function mapF32(bytes, re, f) {
+  for (const t of await tensorsOf(bytes)) {
+    if (!re.test(t.name)) continue;
+    assert.equal(t.typeName, 'F32');
+    const a = new Float32Array(bytes.slice(t.offset, t.offset + t.nbytes).buffer);
+    for (let i = 0; i < a.length; i++) a[i] = f(a[i]);
+    bytes.set(new Uint8Array(a.buffer), t.offset);
+  }
+  return bytes;
+}
+
+// Each part of the mapping shows in llama.cpp's numbers: without it the comparison fails.
+test('gemma3 and Llama 3 GGUFs: without the norms\' stored +1, the window, its pattern or rope_freqs, llama.cpp no longer matches', async () => {
+  const variants = [
+    // Norm gains 1 + w in the file turned into w: as if qkv dropped the converter's +1.
+    ['gemma3-tiny-f32.gguf', 'norm +1 omitted', await mapF32(new Uint8Array(readFileSync(path('gemma3-tiny-f32.gguf'))), /norm\.weight$/, (x) => x - 1)],
+    // gemma3.attention.sliding_window (u32 type, then the u32 value) 6 -> 100: no layer slides within the prompts.
+    ['gemma3-tiny-f32.gguf', 'window ignored', patched('gemma3-tiny-f32.gguf', 'gemma3.attention.sliding_window', 4, Buffer.from([100, 0, 0, 0]))],
+    // gemma3.attention.sliding_window_pattern (u32 type, u32 value) 3 -> 6: llama.cpp's default period.
+    ['gemma3-tiny-swa3-f16.gguf', 'pattern ignored', patched('gemma3-tiny-swa3-f16.gguf', 'gemma3.attention.sliding_window_pattern', 4, Buffer.from([6, 0, 0, 0]))],
+    // rope_freqs.weight renamed: a tensor qkv does not read, so the default RoPE.
+    ['llama3-tiny-f32.gguf', 'rope_freqs ignored', patched('llama3-tiny-f32.gguf', 'rope_freqs.weight', -17, 'xope')],
+  ];
+  for (const [file, what, bytes] of variants) {
+    const model = await loadModel(bytes);
+    try {
+      const { worst } = await compareWithLlamaCpp(model, file);
+      console.log(`${file}, ${what}: max |Δ log p| ${worst.toExponential(2)}`);
+      assert.ok(worst > 0.05, `${what}: max |Δ log p| ${worst}, as if it made no difference`);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
 /** `bytes` with `count` bytes at the end of the first occurrence of `marker` (plus `skip`) replaced. */
 function patched(file, marker, skip, replacement) {
   const bytes = Buffer.from(readFileSync(path(file)));
@@ -201,6 +323,19 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
     [patched(file, 'blk.0.ffn_up.weight', 4 + 8, u64(64)), FormatError, /"model\.layers\.0\.mlp\.up_proj\.weight" \(blk\.0\.ffn_up\.weight in the file\) has shape \[64, 64\], but config\.json implies \[128, 64\]/],
     // ... then the u32 ggml type: F32 -> IQ4_NL (20).
     [patched(file, 'blk.0.ffn_up.weight', 4 + 16, Buffer.from([20, 0, 0, 0])), UnsupportedError, /has dtype IQ4_NL/],
+    [patched('gemma3-tiny-q8_0.gguf', 'blk.1.post_ffw_norm', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gemma3 model needs: blk\.1\.post_ffw_norm\.weight/],
+    // gemma3.rope.scaling.type's value "linear" -> "yarnxx".
+    [patched('gemma3-tiny-q8_0.gguf', 'gemma3.rope.scaling.type', 12, 'yarnxx'), UnsupportedError, /gemma3\.rope\.scaling\.type "yarnxx" is not supported/],
+    [patched('gpt2-tiny-v1024-q8_0.gguf', 'position_embd.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the gpt2 model needs: position_embd\.weight/],
+    [patched('gemma3-tiny-q8_0.gguf', 'gemma3.attention.layer_norm_rms_epsilon', -1, 'X'), FormatError, /lacks metadata key gemma3\.attention\.layer_norm_rms_epsilon/],
+    [patched('gpt2-tiny-v1024-q8_0.gguf', 'gpt2.attention.layer_norm_epsilon', -1, 'X'), FormatError, /lacks metadata key gpt2\.attention\.layer_norm_epsilon/],
+    // blk.0.attn_qkv.weight's infos: u32 n_dims, u64 ne[0] (32), u64 ne[1] (96 -> 64): a fused QKV of the wrong height.
+    [patched('gpt2-tiny-v1024-f32.gguf', 'blk.0.attn_qkv.weight', 4 + 8, u64(64)), FormatError, /"h\.0\.attn\.c_attn\.weight" \(blk\.0\.attn_qkv\.weight in the file\) has shape \[64, 32\], but config\.json implies \[96, 32\]/],
+    // bert.pooling_type (u32 type, u32 value) 1 (mean) -> 4 (rank: a classifier head).
+    [patched('bert-tiny-v1024-f32.gguf', 'bert.pooling_type', 4, Buffer.from([4, 0, 0, 0])), UnsupportedError, /bert\.pooling_type 4 is not supported/],
+    [patched('bert-tiny-v1024-f32.gguf', 'token_types.weight', -1, 'X'), FormatError, /lacks 1 tensor\(s\) the bert model needs: token_types\.weight/],
+    // rope_freqs.weight's infos: u32 n_dims (1), u64 ne[0] (8 -> 4).
+    [patched('llama3-tiny-q8_0.gguf', 'rope_freqs.weight', 4, u64(4)), FormatError, /rope_freqs\.weight has dims \[4\], but a head of 16 has 8 RoPE frequencies/],
   ];
   for (const [bytes, type, message] of cases) {
     await assert.rejects(loadModel(bytes), (e) => {

@@ -9,6 +9,7 @@
  * memory is the model in that dtype, never an f32 copy of it.
  */
 import { getBackend } from './backend.js';
+import { hasCapability } from './capabilities.js';
 import type { DtypeChoice, Dtype } from './dtype.js';
 import { isDtype } from './dtype.js';
 import { FormatError } from './errors.js';
@@ -19,7 +20,7 @@ import { checkGgufSplit, ggufSplitSiblings } from './sources/gguf-files.js';
 import { tokenizerFromGguf } from './tokenizers/from-gguf.js';
 import { idOnlyTokenizer } from './tokenizers/id-only.js';
 import { readGgufHeader, type GgufHeader } from './weights/gguf-header.js';
-import { planGgufModel } from './weights/gguf-model.js';
+import { ggufEmbeddingDefaults, planGgufModel } from './weights/gguf-model.js';
 import { streamReads } from './weights/safetensors.js';
 import type { GgufLoaderEntry } from './wasm-module.js';
 
@@ -137,7 +138,8 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
     const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, first.name);
     const eos = fromFile?.specialIds.eog ?? [];
     return new Model(backend, handle, tokenizer,
-      { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
+      { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {},
+        ...(hasCapability(info, 'encode') ? { embedding: ggufEmbeddingDefaults(plan) } : {}) }, eos, session);
   } finally {
     loader.delete();
   }
