@@ -73,7 +73,9 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   const verbose = process.env.BENCH_VERBOSE === '1';
-  page.on('console', (m) => (verbose || m.type() === 'error') && console.error(`page: ${m.text()}`));
+  // The page has no favicon: that 404 is not an error here.
+  page.on('console', (m) => (verbose || (m.type() === 'error' && !/status of 404/.test(m.text()))) &&
+    console.error(`page: ${m.text()}`));
   await page.goto(`${server.url}/isolated/bench/relaxed/page.html`);
   const before = new Map(rendererStatus().map((r) => [r.pid, r.rss]));
   const args = { url: `/isolated/${relative(root, file)}`, threads, relaxed: engine === 'qkv-relaxed', verbose };

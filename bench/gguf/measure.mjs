@@ -80,7 +80,8 @@ export async function measureWllama(wllamaModule, { url, threads, wasmUrl, verbo
     throw new Error(`wllama: unexpected timings ${JSON.stringify(timings)}`);
   }
   return {
-    engine: 'wllama', threads: threadsUsed, load_ms: +loadMs.toFixed(1), prefill_ms: +timings.prompt_ms.toFixed(1),
+    engine: 'wllama', llama_cpp: Wllama.getLibllamaVersion(), threads: threadsUsed, load_ms: +loadMs.toFixed(1),
+    prefill_ms: +timings.prompt_ms.toFixed(1),
     decode_tok_s: +timings.predicted_per_second.toFixed(2),
     // Wall clock from the first streamed chunk to the last (chunks ~ tokens), for comparison.
     wall_decode_tok_s: +((chunks - 1) / ((last - first) / 1000)).toFixed(2), wall_prefill_ms: +(first - start).toFixed(1),
