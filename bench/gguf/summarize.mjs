@@ -2,7 +2,7 @@
 // from bench/gguf/run.sh's JSON lines: medians over rounds per file and engine,
 // then the issue's ratios, each the median of the per-round ratios (the two
 // engines of a ratio ran back to back in the same round).
-//   node bench/gguf/summarize.mjs [bench/out/gguf.jsonl]
+//   node bench/gguf/summarize.mjs [bench/out/gguf.jsonl] [bench/out/gguf-node-memory.jsonl]
 import { readFileSync } from 'node:fs';
 
 const rows = readFileSync(process.argv[2] ?? 'bench/out/gguf.jsonl', 'utf8').split('\n')
@@ -69,5 +69,17 @@ for (const model of [...new Set(rows.map((r) => r.model))]) {
     if (q8.length === 0) continue;
     console.log(`| ${model} | ${q8[0].engine} | ${times(pairedRatio(pick(`${model} Q4_0`, engine), q8, 'decode_tok_s'))} | ` +
       `${times(pairedRatio(pick(`${model} Q4_K_M`, engine), q8, 'decode_tok_s'))} |`);
+  }
+}
+
+// qkv's memory in Node (bench/gguf/node-memory.mjs lines), when their file is given as the second argument.
+if (process.argv[3]) {
+  const mem = readFileSync(process.argv[3], 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  console.log('');
+  console.log('| model | quant | file MB | qkv in Node | held as | peak RSS growth MB | wasm heap growth MB | peak/file (≤ 1.15×) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of mem) {
+    console.log(`| ${r.model} | ${r.quant} | ${fmt(r.file_mb)} | ${r.engine} | ${r.held_as} | ${fmt(r.peak_mb)} | ` +
+      `${fmt(r.wasm_growth_mb)} | ${times(r.peak_mb / r.file_mb)} |`);
   }
 }
