@@ -66,7 +66,8 @@ std::vector<TensorSlot> Gpt2Model::slots() {
   using K = TensorSlot::Kind;
   const size_t e = config_.n_embd;
   std::vector<TensorSlot> s;
-  s.push_back({"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr});
+  s.push_back(
+      {"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr, TensorSlot::Role::kTiedEmbedding});
   s.push_back({"wpe.weight", {config_.n_ctx, e}, K::kF32, nullptr, &wpe_});
   for (size_t i = 0; i < layers_.size(); ++i) {
     Gpt2Layer& l = layers_[i];

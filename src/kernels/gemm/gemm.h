@@ -59,6 +59,9 @@ class WeightPacker {
   // q8 from [N, K] only: row r already quantized (q8_padded(k) values and
   // q8_blocks(k) scales, e.g. a ggml Q8_0 row repacked exactly), stored as is.
   Status add_q8_row(size_t r, const int8_t* q, const float* scales);
+  // q4 from [N, K] only: row r already in q4 fields (q4_blocks(k) blocks of
+  // nibbles, d and m, e.g. a ggml Q4_K row repacked exactly), stored as is.
+  Status add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m);
   void finish();
 
  private:

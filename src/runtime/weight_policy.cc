@@ -1,0 +1,58 @@
+#include "runtime/weight_policy.h"
+
+namespace qkv {
+namespace {
+
+bool is_block_type(TensorDType d) { return d >= TensorDType::kQ8_0 && d <= TensorDType::kQ6_K; }
+
+// A role's override, if the caller gave one.
+std::optional<WeightType> role_override(const WeightChoice& c, TensorSlot::Role role) {
+  switch (role) {
+    case TensorSlot::Role::kEmbedding:
+      return c.embedding;
+    case TensorSlot::Role::kLmHead:
+      return c.lm_head;
+    case TensorSlot::Role::kTiedEmbedding:
+      return c.lm_head ? c.lm_head : c.embedding;  // equal when both are given (check_weight_choice)
+    case TensorSlot::Role::kLayer:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status check_weight_choice(const WeightChoice& choice, const std::vector<TensorSlot>& slots) {
+  if (!choice.embedding || !choice.lm_head || *choice.embedding == *choice.lm_head)
+    return Status::ok_status();
+  for (const TensorSlot& s : slots) {
+    if (s.role == TensorSlot::Role::kTiedEmbedding) {
+      return Status::invalid_argument(std::string("the model's token embedding is also its LM head (\"") +
+                                      s.name + "\", one matrix): embedding dtype '" +
+                                      weight_type_name(*choice.embedding) + "' and LM head dtype '" +
+                                      weight_type_name(*choice.lm_head) +
+                                      "' cannot both apply; give one of them");
+    }
+  }
+  return Status::ok_status();
+}
+
+bool exact_in_q4(TensorDType source) {
+  return source == TensorDType::kQ4_0 || source == TensorDType::kQ4_1 || source == TensorDType::kQ4_K;
+}
+
+WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
+                              TensorDType source) {
+  if (const std::optional<WeightType> forced = role_override(choice, role)) return *forced;
+  WeightType type = checkpoint;
+  if (choice.matrices) {
+    type = *choice.matrices;
+  } else if (is_block_type(source)) {
+    type = exact_in_q4(source) ? WeightType::kQ4 : WeightType::kQ8;
+  }
+  if (type == WeightType::kQ4 && role != TensorSlot::Role::kLayer && !exact_in_q4(source))
+    return WeightType::kQ8;
+  return type;
+}
+
+}  // namespace qkv
