@@ -8,7 +8,7 @@
  * memory is the model in that dtype, never an f32 copy of it.
  */
 import { getBackend } from './backend.js';
-import type { DtypeChoice, Dtype } from './dtype.js';
+import type { Dtype, WeightRequest } from './dtype.js';
 import { isDtype } from './dtype.js';
 import { FormatError } from './errors.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
@@ -30,7 +30,7 @@ export function isGgufInput(source: unknown): source is FileInput {
   return /\.gguf$/i.test(text.replace(/[?#].*$/, ''));
 }
 
-export async function loadGguf(input: SourceFile, requested: DtypeChoice, session: SessionOptions,
+export async function loadGguf(input: SourceFile, requested: WeightRequest, session: SessionOptions,
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
   const backend = await getBackend();
@@ -73,7 +73,7 @@ export async function loadGguf(input: SourceFile, requested: DtypeChoice, sessio
       const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, src.name);
       const eos = fromFile?.specialIds.eog ?? [];
       return new Model(backend, handle, tokenizer,
-        { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
+        { ...info, dtype, weightDtypes: loader.matrixDtypes(), format: 'gguf', ggmlTypes: plan.types, generation: {} }, eos, session);
     } finally {
       loader.delete();
     }
