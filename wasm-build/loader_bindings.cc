@@ -66,11 +66,11 @@ class WasmLoader {
   static WasmLoader* create(val config, val dtype) {
     return bound<WasmLoader*>(
         [&](WasmLoader*& self, val config_arg, val dtype_arg) -> Status {
+          const std::string config_text = config_arg.as<std::string>();  // Embind's type check first
           qkv::WeightChoice choice;
           QKV_RETURN_IF_ERROR(weight_choice_from(dtype_arg, &choice));
           std::unique_ptr<WasmLoader> loader(new WasmLoader());
-          QKV_RETURN_IF_ERROR(
-              qkv::ModelLoader::create(config_arg.as<std::string>(), choice, pool(), &loader->loader_));
+          QKV_RETURN_IF_ERROR(qkv::ModelLoader::create(config_text, choice, pool(), &loader->loader_));
           self = loader.release();
           return Status::ok_status();
         },
