@@ -318,8 +318,11 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
     Pending p;
     p.slot = slot;
     p.dtype = t.dtype;
-    // type_ is set for any file that holds a matrix (choose_checkpoint_type).
-    if (s.kind != TensorSlot::Kind::kF32) p.type = matrix_weight_type(choice_, *type_, s.role, t.dtype);
+    // type_ is set for any file that holds a matrix (choose_checkpoint_type),
+    // unless its first layer matrix has a dtype qkv lacks: then this loop
+    // fails on that entry and nothing is kept.
+    if (s.kind != TensorSlot::Kind::kF32)
+      p.type = matrix_weight_type(choice_, type_.value_or(WeightType::kF32), s.role, t.dtype);
     p.bytes = t.end - t.begin;
     p.row_bytes = static_cast<size_t>(row_bytes);
     p.rope_heads = t.rope_heads;

@@ -484,6 +484,13 @@ TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
   });
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_NE(s.message().find("o_proj.weight\" has dtype IQ2_XXS"), std::string::npos) << s.message();
+  // The first layer matrix, which 'auto' takes the file's type from, after a good embedding.
+  s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) {
+    e.dtype = TensorDType::kOther;
+    e.dtype_name = "IQ2_XXS";
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("q_proj.weight\" has dtype IQ2_XXS"), std::string::npos) << s.message();
   s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) { e.rope_heads = 3; });
   EXPECT_EQ(s.code(), StatusCode::kFormat);
   EXPECT_NE(s.message().find("cannot be un-permuted for RoPE in 3 heads"), std::string::npos) << s.message();
