@@ -181,7 +181,7 @@ Status ModelLoader::plan_budget(WeightType type, bool least) {
                                     " MB (wasm memory is 4 GB)" +
                                     (type == WeightType::kQ8 || type == WeightType::kQ4
                                          ? ""
-                                         : "; dtype 'q8' takes about a quarter of f32, 'q4' about a sixth"));
+                                         : "; dtype 'q8' takes about a quarter of f32, 'q4' about a fifth"));
 }
 
 WeightType ModelLoader::slot_type(size_t i, WeightType checkpoint) const {

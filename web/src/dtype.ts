@@ -6,7 +6,7 @@ export const DTYPES = ['f32', 'f16', 'q8', 'q4'] as const;
 
 /**
  * Weight type in memory: 'f32', 'f16' (half the bytes), 'q8' (a quarter: 8-bit blocks) or 'q4' (4-bit
- * blocks, about a sixth; the token embedding and the LM head stay q8 unless `embeddingDtype` /
+ * blocks, about a fifth; the token embedding and the LM head stay q8 unless `embeddingDtype` /
  * `lmHeadDtype` say otherwise).
  */
 export type Dtype = (typeof DTYPES)[number];

@@ -33,7 +33,7 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
   /**
    * Weight type in memory. The default, 'auto', keeps the checkpoint's: f32 weights stay f32, f16 and bf16
    * weights are held as f16 (half of f32). 'f32' doubles an f16 checkpoint for a little accuracy, 'f16' halves
-   * an f32 one, 'q8' quarters it (8-bit blocks), 'q4' takes about a sixth (4-bit blocks; the token embedding
+   * an f32 one, 'q8' quarters it (8-bit blocks), 'q4' takes about a fifth (4-bit blocks; the token embedding
    * and the LM head stay q8, see embeddingDtype). transformers.js's 'fp32' and 'fp16' name the same.
    * model.info.dtype says which one a model's matrices got, model.info.weightDtypes each matrix's.
    * A GGUF file's default keeps each tensor's ggml type as close as qkv can: Q4_0, Q4_1 and Q4_K as q4
@@ -80,7 +80,7 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
 /**
  * Loads a model; see the module comment for what `source` may be. A single GGUF file (a path or URL ending in
  * .gguf, a Blob/File, or bytes) loads too (load-gguf.ts): its matrices stay in their ggml type's nearest qkv
- * dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
+ * dtype by default (q4 for Q4_0/Q4_1/Q4_K, q8 for the other quantized types), and model.info.format is 'gguf'.
  */
 export async function loadModel(source: ModelSource | Blob | ArrayBuffer | Uint8Array, options: LoadModelOptions = {}): Promise<Model> {
   const dtype = weightRequest(options);

@@ -12,7 +12,7 @@ import { LoadProgress } from './progress.js';
 import { checkModelFolder } from '../sources/local-folder.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32), q8 (a quarter) or q4 (about a sixth; embedding and LM head stay q8); fp32/fp16 as transformers.js names them" },
+  { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32), q8 (a quarter) or q4 (about a fifth; embedding and LM head stay q8); fp32/fp16 as transformers.js names them" },
   { name: 'embedding-dtype', type: 'string', choices: DTYPES, description: "the token embedding's weights, apart from --dtype's rule (q4 keeps it q8)" },
   { name: 'lm-head-dtype', type: 'string', choices: DTYPES, description: "the LM head's weights (tied or not), apart from --dtype's rule (q4 keeps it q8)" },
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build; more than the cores or 8 is capped with a warning)' },
