@@ -31,23 +31,46 @@ Status weight_type_from(const std::string& dtype, std::optional<qkv::WeightType>
     *out = qkv::WeightType::kF16;
   } else if (dtype == "q8") {
     *out = qkv::WeightType::kQ8;
+  } else if (dtype == "q4") {
+    *out = qkv::WeightType::kQ4;
   } else {
-    return Status::invalid_argument("dtype must be 'auto', 'f32', 'f16' or 'q8', got '" + dtype + "'");
+    return Status::invalid_argument("dtype must be 'auto', 'f32', 'f16', 'q8' or 'q4', got '" + dtype + "'");
+  }
+  return Status::ok_status();
+}
+
+// A dtype string, or {dtype, embedding, lmHead} (each a dtype string;
+// embedding and lmHead may be absent): runtime/weight_policy.h.
+Status weight_choice_from(const val& arg, qkv::WeightChoice* out) {
+  if (arg.isString()) return weight_type_from(arg.as<std::string>(), &out->matrices);
+  if (arg.isNull() || arg.typeOf().as<std::string>() != "object" || !arg["dtype"].isString()) {
+    return Status::invalid_argument("dtype must be a string or {dtype, embedding, lmHead}");
+  }
+  QKV_RETURN_IF_ERROR(weight_type_from(arg["dtype"].as<std::string>(), &out->matrices));
+  for (const char* role : {"embedding", "lmHead"}) {
+    const val v = arg[role];
+    if (v.isUndefined()) continue;
+    std::optional<qkv::WeightType> type;
+    if (v.isString()) QKV_RETURN_IF_ERROR(weight_type_from(v.as<std::string>(), &type));
+    if (!type)
+      return Status::invalid_argument(std::string(role) + " dtype must be 'f32', 'f16', 'q8' or 'q4'");
+    (role[0] == 'e' ? out->embedding : out->lm_head) = type;
   }
   return Status::ok_status();
 }
 
 class WasmLoader {
  public:
-  // dtype: "auto", "f32", "f16" or "q8" (checked in JS too).
+  // dtype: "auto", "f32", "f16", "q8" or "q4", or {dtype, embedding, lmHead}
+  // (checked in JS too).
   static WasmLoader* create(val config, val dtype) {
     return bound<WasmLoader*>(
         [&](WasmLoader*& self, val config_arg, val dtype_arg) -> Status {
-          std::optional<qkv::WeightType> type;
-          QKV_RETURN_IF_ERROR(weight_type_from(dtype_arg.as<std::string>(), &type));
+          const std::string config_text = config_arg.as<std::string>();  // Embind's type check first
+          qkv::WeightChoice choice;
+          QKV_RETURN_IF_ERROR(weight_choice_from(dtype_arg, &choice));
           std::unique_ptr<WasmLoader> loader(new WasmLoader());
-          QKV_RETURN_IF_ERROR(
-              qkv::ModelLoader::create(config_arg.as<std::string>(), type, pool(), &loader->loader_));
+          QKV_RETURN_IF_ERROR(qkv::ModelLoader::create(config_text, choice, pool(), &loader->loader_));
           self = loader.release();
           return Status::ok_status();
         },
@@ -56,11 +79,20 @@ class WasmLoader {
 
   double planned_weight_bytes() const { return static_cast<double>(loader_->planned_weight_bytes()); }
 
-  // "f32", "f16" or "q8": the type weight matrices are held in ("" while
-  // "auto" has not seen the checkpoint's first weight matrix).
+  // "f32", "f16", "q8" or "q4": the type weight matrices are held in (""
+  // while "auto" has not seen the checkpoint's first weight matrix).
   std::string dtype() const {
     const std::optional<qkv::WeightType> type = loader_->weight_type();
     return type ? qkv::weight_type_name(*type) : "";
+  }
+
+  // {name: dtype} of every weight matrix delivered so far (the embedding and
+  // LM head may differ from dtype(): runtime/weight_policy.h).
+  val matrix_dtypes() const {
+    val out = val::object();
+    for (const auto& [name, type] : loader_->matrix_types())
+      out.set(name, std::string(qkv::weight_type_name(type)));
+    return out;
   }
 
   // header: `header_length` bytes at wasm address header_ptr. Returns the
@@ -201,6 +233,7 @@ EMSCRIPTEN_BINDINGS(qkv_loader) {
       .class_function("create", &WasmLoader::create, allow_raw_pointers())
       .function("plannedWeightBytes", &WasmLoader::planned_weight_bytes)
       .function("dtype", &WasmLoader::dtype)
+      .function("matrixDtypes", &WasmLoader::matrix_dtypes)
       .function("addFile", &WasmLoader::add_file, allow_raw_pointers())
       .function("addTensors", &WasmLoader::add_tensors)
       .function("window", &WasmLoader::window)

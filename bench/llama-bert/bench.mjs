@@ -1,5 +1,5 @@
 // One model, one configuration, in its own process (so peak RSS is its own).
-//   node bench/llama-bert/bench.mjs llama <threads> <f32|f16|q8> [model dir]
+//   node bench/llama-bert/bench.mjs llama <threads> <f32|f16|q8|q4> [model dir]
 //     load, prefill a fixed 128-token prompt, decode 128 tokens greedily
 //   node bench/llama-bert/bench.mjs bert <threads> <f32|f16|q8> [model dir]
 //     load, embed 256 sentences (mean pooling, normalized) in batches of 32,
@@ -8,19 +8,24 @@
 import { fileURLToPath } from 'node:url';
 import { backendInfo, env, loadModel } from '../../dist/index.js';
 
+// QKV_LM_HEAD_DTYPE / QKV_EMBEDDING_DTYPE: loadModel's lmHeadDtype / embeddingDtype (e.g. q4 everywhere).
 const [kind, threadsArg, dtype = 'f32', dirArg] = process.argv.slice(2);
+const roles = {
+  ...(process.env.QKV_LM_HEAD_DTYPE ? { lmHeadDtype: process.env.QKV_LM_HEAD_DTYPE } : {}),
+  ...(process.env.QKV_EMBEDDING_DTYPE ? { embeddingDtype: process.env.QKV_EMBEDDING_DTYPE } : {}),
+};
 const threads = Number(threadsArg);
 if (!['llama', 'bert'].includes(kind) || !(threads >= 1)) {
-  throw new Error('usage: bench.mjs llama|bert <threads> [f32|f16|q8] [model dir]');
+  throw new Error('usage: bench.mjs llama|bert <threads> [f32|f16|q8|q4] [model dir]');
 }
 const dir = dirArg ?? fileURLToPath(new URL(`../out/${kind === 'llama' ? 'llama-100m' : 'bert-6x384'}/`, import.meta.url));
 
 env.wasm.numThreads = threads;
 await backendInfo(); // start the runtime outside the load timing
 const t0 = performance.now();
-const model = await loadModel(dir, { dtype });
+const model = await loadModel(dir, { dtype, ...roles });
 const loadMs = performance.now() - t0;
-const result = { name: kind === 'llama' ? 'llama-100m' : 'bert-6x384', dtype, threads, load_ms: +loadMs.toFixed(1) };
+const result = { name: kind === 'llama' ? 'llama-100m' : 'bert-6x384', dtype, ...roles, threads, weight_mb: +(model.info.weightBytes / 1e6).toFixed(1), load_ms: +loadMs.toFixed(1) };
 
 if (kind === 'llama') {
   const PROMPT = 128;
@@ -30,10 +35,17 @@ if (kind === 'llama') {
   let first = 0;
   let last = 0;
   const start = performance.now();
+  // CPU time of the decode too: on a shared machine, tokens per CPU-second compare two configurations
+  // when wall time mostly measures the other processes.
+  let cpuFirst = 0;
+  let cpuLast = 0;
   for await (const _ of model.generate(prompt, { max_new_tokens: DECODE + 1, eos_token_id: [] })) {
-    if (++count === 1) first = performance.now();
+    const cpu = process.cpuUsage();
+    if (++count === 1) { first = performance.now(); cpuFirst = cpu.user + cpu.system; }
     last = performance.now();
+    cpuLast = cpu.user + cpu.system;
   }
+  result.decode_cpu_tok_s = +(DECODE / ((cpuLast - cpuFirst) / 1e6)).toFixed(2);
   result.prefill_ms = +(first - start).toFixed(1);
   result.prefill_tok_s = +(PROMPT / ((first - start) / 1000)).toFixed(1);
   result.decode_tok_s = +(DECODE / ((last - first) / 1000)).toFixed(2);

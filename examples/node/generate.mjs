@@ -5,16 +5,16 @@
 //
 // Run (after `npm run build`):
 //   node examples/node/generate.mjs tests/fixtures/llama-tiny "Once upon a time" --max-new-tokens 16
-//   node examples/node/generate.mjs <folder or URL> "<prompt>" [--max-new-tokens N] [--temperature T] [--seed S] [--dtype auto|f32|f16|q8]
+//   node examples/node/generate.mjs <folder or URL> "<prompt>" [--max-new-tokens N] [--temperature T] [--seed S] [--dtype auto|f32|f16|q8|q4]
 import { parseArgs } from 'node:util';
 import { loadModel } from '../../dist/index.js';
 
 const USAGE = 'usage: node examples/node/generate.mjs <model folder or URL> "<prompt>" ' +
-  '[--max-new-tokens N] [--temperature T] [--seed S] [--dtype auto|f32|f16|q8]';
+  '[--max-new-tokens N] [--temperature T] [--seed S] [--dtype auto|f32|f16|q8|q4]';
 
 async function main() {
   if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
-    console.log(`${USAGE}\n\nStreams a continuation of the prompt to stdout, then the speed on stderr. Greedy unless --temperature is given.\n  --max-new-tokens N   tokens to generate (default 64)\n  --temperature T      sample at temperature T\n  --seed S             seed for sampling\n  --dtype D            weights in memory: auto (default, the checkpoint's), f32, f16 or q8`);
+    console.log(`${USAGE}\n\nStreams a continuation of the prompt to stdout, then the speed on stderr. Greedy unless --temperature is given.\n  --max-new-tokens N   tokens to generate (default 64)\n  --temperature T      sample at temperature T\n  --seed S             seed for sampling\n  --dtype D            weights in memory: auto (default, the checkpoint's), f32, f16, q8 or q4`);
     return;
   }
   const { values, positionals } = parseArgs({

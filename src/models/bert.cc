@@ -110,8 +110,12 @@ std::vector<TensorSlot> BertModel::slots() {
     s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
     s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
   };
-  s.push_back(
-      {"embeddings.word_embeddings.weight", {c.n_vocab, e}, K::kLinearNK, &word_embeddings_, nullptr});
+  s.push_back({"embeddings.word_embeddings.weight",
+               {c.n_vocab, e},
+               K::kLinearNK,
+               &word_embeddings_,
+               nullptr,
+               TensorSlot::Role::kEmbedding});
   s.push_back({"embeddings.position_embeddings.weight",
                {c.position_offset + c.n_ctx, e},
                K::kF32,

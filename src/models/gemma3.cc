@@ -53,7 +53,12 @@ std::vector<TensorSlot> Gemma3Model::slots() {
   auto norm = [&](const std::string& name, size_t n, const float** gain) {
     s.push_back({name + ".weight", {n}, K::kF32, nullptr, gain});
   };
-  s.push_back({"model.embed_tokens.weight", {c.n_vocab, e}, K::kLinearNK, &embed_tokens_, nullptr});
+  s.push_back({"model.embed_tokens.weight",
+               {c.n_vocab, e},
+               K::kLinearNK,
+               &embed_tokens_,
+               nullptr,
+               c.tied_embeddings ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding});
   for (size_t i = 0; i < layers_.size(); ++i) {
     Gemma3Layer& l = layers_[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -72,7 +77,9 @@ std::vector<TensorSlot> Gemma3Model::slots() {
     norm(p + "post_feedforward_layernorm", e, &l.post_ff_norm);
   }
   norm("model.norm", e, &final_norm_);
-  if (!c.tied_embeddings) s.push_back({"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr});
+  if (!c.tied_embeddings)
+    s.push_back(
+        {"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr, TensorSlot::Role::kLmHead});
   return s;
 }
 

@@ -72,7 +72,8 @@ std::vector<TensorSlot> Gpt2Model::slots() {
     return TensorSlot{name, {n_in, n_out}, K::kLinearKN, layer, nullptr};
   };
   std::vector<TensorSlot> s;
-  s.push_back({"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr});
+  s.push_back(
+      {"wte.weight", {config_.n_vocab, e}, K::kLinearNK, &wte_, nullptr, TensorSlot::Role::kTiedEmbedding});
   s.push_back({"wpe.weight", {config_.n_ctx, e}, K::kF32, nullptr, &wpe_});
   for (size_t i = 0; i < layers_.size(); ++i) {
     Gpt2Layer& l = layers_[i];

@@ -414,7 +414,12 @@ std::vector<TensorSlot> LlamaModel::slots() {
   const LlamaConfig& c = config_;
   const size_t e = c.n_embd, q = c.n_head * c.head_dim, kv = c.n_head_kv * c.head_dim;
   std::vector<TensorSlot> s;
-  s.push_back({"model.embed_tokens.weight", {c.n_vocab, e}, K::kLinearNK, &embed_tokens_, nullptr});
+  s.push_back({"model.embed_tokens.weight",
+               {c.n_vocab, e},
+               K::kLinearNK,
+               &embed_tokens_,
+               nullptr,
+               c.tied_embeddings ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding});
   for (size_t i = 0; i < layers_.size(); ++i) {
     LlamaLayer& l = layers_[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -433,7 +438,9 @@ std::vector<TensorSlot> LlamaModel::slots() {
     add_linear_slots(&s, p + "mlp.down_proj", e, c.n_ff, &l.down_proj, c.mlp_bias);
   }
   s.push_back({"model.norm.weight", {e}, K::kF32, nullptr, &final_norm_});
-  if (!c.tied_embeddings) s.push_back({"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr});
+  if (!c.tied_embeddings)
+    s.push_back(
+        {"lm_head.weight", {c.n_vocab, e}, K::kLinearNK, &lm_head_, nullptr, TensorSlot::Role::kLmHead});
   if (c.rope_freqs) s.push_back({"rope_freqs.weight", {c.head_dim / 2}, K::kF32, nullptr, &rope_freqs_});
   return s;
 }

@@ -22,6 +22,16 @@ struct TensorSlot {
   Kind kind = Kind::kF32;
   Linear* linear = nullptr;     // kLinear*: filled with the packed weights
   const float** f32 = nullptr;  // kF32: set to the converted data
+  // What a weight matrix is to the model, for the loader's choice of its
+  // weight type (runtime/weight_policy.h): the token embedding and the LM
+  // head are the matrices 4-bit weights hurt most.
+  enum class Role {
+    kLayer,          // every other matrix
+    kEmbedding,      // the token embedding, read row by row
+    kLmHead,         // an LM head of its own
+    kTiedEmbedding,  // the token embedding that is also the LM head
+  };
+  Role role = Role::kLayer;
 };
 
 // An nn.Linear named `name`: its weight [n_out, n_in] packed into `layer`

@@ -9,6 +9,7 @@
 #include "kernels/common/q8.h"
 #include "kernels/cvt/cvt.h"
 #include "kernels/ggml/dequant.h"
+#include "kernels/ggml/to_q4.h"
 #include "kernels/ggml/to_q8.h"
 #include "kernels/ggml/to_q8k.h"
 #include "models/registry.h"
@@ -130,10 +131,20 @@ Q8KRowFn exact_q8k_row(TensorDType dtype) {
       return nullptr;
   }
 }
-// The packed type of a weight matrix stored as `dtype` in a model loaded as `target`.
-WeightType matrix_type(TensorDType dtype, WeightType target) {
-  const bool quantized = target == WeightType::kQ8 || target == WeightType::kQ4;
-  return quantized && exact_q8k_row(dtype) != nullptr ? WeightType::kQ8K : target;
+
+// The ggml types whose values q4 holds exactly (kernels/ggml/to_q4.h).
+using Q4RowFn = void (*)(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
+Q4RowFn exact_q4_row(TensorDType dtype) {
+  switch (dtype) {
+    case TensorDType::kQ4_0:
+      return ggml::q4_0_to_q4_row;
+    case TensorDType::kQ4_1:
+      return ggml::q4_1_to_q4_row;
+    case TensorDType::kQ4_K:
+      return ggml::q4_K_to_q4_row;
+    default:
+      return nullptr;
+  }
 }
 
 // Row g of a matrix whose `n` rows llama.cpp's converter permuted for RoPE
@@ -148,6 +159,14 @@ size_t hub_row(size_t g, size_t n, uint32_t heads) {
 
 Status ModelLoader::create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
                            std::unique_ptr<ModelLoader>* out) {
+  WeightChoice choice;
+  choice.matrices = type;
+  return create(config_json, choice, pool, out);
+}
+
+Status ModelLoader::create(std::string_view config_json, const WeightChoice& choice, ThreadPool* pool,
+                           std::unique_ptr<ModelLoader>* out) {
+  const std::optional<WeightType> type = choice.matrices;
   ConfigReader config;
   QKV_RETURN_IF_ERROR(ConfigReader::parse(config_json, "config.json", &config));
   std::unique_ptr<ModelLoader> loader(new ModelLoader());
@@ -157,6 +176,9 @@ Status ModelLoader::create(std::string_view config_json, std::optional<WeightTyp
   loader->pool_ = pool;
   loader->slots_ = loader->model_->slots();
   loader->loaded_from_.assign(loader->slots_.size(), "");
+  loader->slot_sources_.assign(loader->slots_.size(), TensorDType::kF32);
+  loader->choice_ = choice;
+  QKV_RETURN_IF_ERROR(check_weight_choice(choice, loader->slots_));
   QKV_RETURN_IF_ERROR(loader->plan_budget(type.value_or(WeightType::kF16), !type));
   *out = std::move(loader);
   return Status::ok_status();
@@ -166,28 +188,52 @@ Status ModelLoader::create(std::string_view config_json, std::optional<WeightTyp
 // `least`: the checkpoint's type is not known yet and `type` is the least it can be.
 Status ModelLoader::plan_budget(WeightType type, bool least) {
   planned_bytes_ = 0;
-  for (const TensorSlot& slot : slots_) planned_bytes_ += slot_bytes(slot, type);
+  for (size_t i = 0; i < slots_.size(); ++i) planned_bytes_ += slot_bytes(slots_[i], slot_type(i, type));
   if (planned_bytes_ <= kMaxWeightBytes) return Status::ok_status();
   // Decimal MB (10^6 bytes), the unit of every size qkv prints.
-  return Status::resource_exhausted(
-      "the model's weights need " + str(planned_bytes_ / 1000000) + " MB " + (least ? "even " : "") + "as " +
-      weight_type_name(type) + ", more than qkv's limit of " + str(kMaxWeightBytes / 1000000) +
-      " MB (wasm memory is 4 GB)" +
-      (type == WeightType::kQ8 ? "" : "; dtype 'q8' takes about a quarter of f32"));
+  return Status::resource_exhausted("the model's weights need " + str(planned_bytes_ / 1000000) + " MB " +
+                                    (least ? "even " : "") + "as " + weight_type_name(type) +
+                                    ", more than qkv's limit of " + str(kMaxWeightBytes / 1000000) +
+                                    " MB (wasm memory is 4 GB)" +
+                                    (type == WeightType::kQ8 || type == WeightType::kQ4
+                                         ? ""
+                                         : "; dtype 'q8' takes about a quarter of f32, 'q4' about a fifth"));
 }
 
-// Without a type from the caller: the dtype of the first weight matrix in the
-// file decides (checkpoints hold their matrices in one dtype).
+WeightType ModelLoader::slot_type(size_t i, WeightType checkpoint) const {
+  return matrix_weight_type(choice_, checkpoint, slots_[i].role, slot_sources_[i]);
+}
+
+std::vector<std::pair<std::string, WeightType>> ModelLoader::matrix_types() const {
+  std::vector<std::pair<std::string, WeightType>> out;
+  for (const Pending& p : pending_) {
+    if (slots_[p.slot].kind != TensorSlot::Kind::kF32) out.emplace_back(slots_[p.slot].name, p.type);
+  }
+  return out;
+}
+
+// Without a type from the caller: the dtype of the first layer matrix in the
+// file decides (checkpoints hold their matrices in one dtype; in a GGUF
+// file the embedding and LM head often have a type of their own, and every
+// ggml block type keeps its own nearest type: runtime/weight_policy.h).
 Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries) {
+  const TensorEntry* first = nullptr;
   for (const TensorEntry& t : entries) {
     bool base = false;
     const size_t slot = find_slot(t.name, &base);
     if (slot == slots_.size() || slots_[slot].kind == TensorSlot::Kind::kF32) continue;
+    if (first == nullptr) first = &t;
+    if (slots_[slot].role == TensorSlot::Role::kLayer) {
+      first = &t;
+      break;
+    }
+  }
+  if (first != nullptr) {
+    const TensorEntry& t = *first;
     if (t.dtype == TensorDType::kOther) return Status::ok_status();  // add_tensors names the problem
-    // ggml block types: q8 (Q8_0, Q5_0 and Q4_0 exactly, the others
-    // requantized) until qkv has a 4-bit layout of its own.
     const WeightType type = t.dtype == TensorDType::kF32                                    ? WeightType::kF32
                             : t.dtype == TensorDType::kF16 || t.dtype == TensorDType::kBF16 ? WeightType::kF16
+                            : exact_in_q4(t.dtype)                                          ? WeightType::kQ4
                                                                                             : WeightType::kQ8;
     const Status budget = plan_budget(type, false);
     if (!budget.ok()) {
@@ -288,6 +334,11 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
     Pending p;
     p.slot = slot;
     p.dtype = t.dtype;
+    // type_ is set for any file that holds a matrix (choose_checkpoint_type),
+    // unless its first layer matrix has a dtype qkv lacks: then this loop
+    // fails on that entry and nothing is kept.
+    if (s.kind != TensorSlot::Kind::kF32)
+      p.type = matrix_weight_type(choice_, type_.value_or(WeightType::kF32), s.role, t.dtype);
     p.bytes = t.end - t.begin;
     p.row_bytes = static_cast<size_t>(row_bytes);
     p.rope_heads = t.rope_heads;
@@ -299,6 +350,16 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
     r.end = t.end;
     r.name = t.name;
     planned.push_back(std::move(r));
+  }
+  // The budget again, with each matrix's type now that its source is known.
+  if (type_) {
+    const std::vector<TensorDType> before = slot_sources_;
+    for (const Pending& p : added) slot_sources_[p.slot] = p.dtype;
+    const Status budget = plan_budget(*type_, false);
+    if (!budget.ok()) {
+      slot_sources_ = before;
+      return Status(budget.code(), std::string(file) + ": " + budget.message());
+    }
   }
   // Nothing changes unless the whole file is acceptable.
   for (size_t slot : claimed) loaded_from_[slot] = std::string(file);
@@ -342,7 +403,7 @@ Status ModelLoader::start(Pending& p) {
     return p.target != nullptr ? Status::ok_status() : Status::resource_exhausted(oom);
   }
   if (!type_) return Status::internal("loader: weight matrix \"" + s.name + "\" before its type was chosen");
-  const WeightType type = matrix_type(p.dtype, *type_);
+  const WeightType type = p.type;
   size_t n = 0, k = 0;
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
@@ -409,8 +470,7 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
       QKV_RETURN_IF_ERROR(p.packer->add_rows(src + i * p.row_bytes, dest(row0 + i), 1, nullptr));
     return Status::ok_status();
   }
-  if (const Q8KRowFn repack =
-          matrix_type(p.dtype, *type_) == WeightType::kQ8K ? exact_q8k_row(p.dtype) : nullptr) {
+  if (const Q8KRowFn repack = p.type == WeightType::kQ8K ? exact_q8k_row(p.dtype) : nullptr) {
     // Exact: ggml's K-quant integers, scales and mins become q8k's (kernels/ggml/to_q8k.h).
     parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
       std::vector<Q8KSuper> supers(q8k_supers(k));  // k is whole super-blocks: the rows are Q5_K/Q6_K
@@ -422,7 +482,21 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
     });
     return Status::ok_status();
   }
-  if (const Q8RowFn repack = *type_ == WeightType::kQ8 ? exact_q8_row(p.dtype) : nullptr) {
+  if (const Q4RowFn repack = p.type == WeightType::kQ4 ? exact_q4_row(p.dtype) : nullptr) {
+    // Exact: ggml's 4-bit blocks become q4's fields (kernels/ggml/to_q4.h).
+    parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
+      const size_t blocks = k / kQ4BlockSize;  // k is whole blocks of 32 (256 for Q4_K)
+      std::vector<uint8_t> nibbles(blocks * kQ4BlockBytes);
+      std::vector<float> d(blocks), m(blocks);
+      for (size_t i = begin; i < end; ++i) {
+        repack(src + i * p.row_bytes, static_cast<int64_t>(k), nibbles.data(), d.data(), m.data());
+        // Cannot fail: the row is below n and the packer is q4 from [N, K].
+        static_cast<void>(p.packer->add_q4_row(dest(row0 + i), nibbles.data(), d.data(), m.data()));
+      }
+    });
+    return Status::ok_status();
+  }
+  if (const Q8RowFn repack = p.type == WeightType::kQ8 ? exact_q8_row(p.dtype) : nullptr) {
     // Exact: ggml's integers and f16 scales become q8's (kernels/ggml/to_q8.h).
     parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
       std::vector<int8_t> q(k);  // k is whole blocks of 32: q8_padded(k) == k

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -30,6 +31,7 @@
 #include "io/safetensors.h"
 #include "kernels/gemm/gemm.h"
 #include "models/model.h"
+#include "runtime/weight_policy.h"
 
 namespace qkv {
 
@@ -64,8 +66,14 @@ class ModelLoader {
   // Q4_0 rows are repacked exactly (kernels/ggml/to_q8.h); Q4_1, Q5_1, Q4_K,
   // Q5_K and Q6_K are dequantized as ggml does and requantized to q8 (error
   // at most half a q8 step, max|block| / 254, per weight). Any block type
-  // also loads as f32 or f16 (ggml's values; rounded to f16).
+  // also loads as f32 or f16 (ggml's values; rounded to f16). As q4, Q4_0,
+  // Q4_1 and Q4_K rows are repacked exactly (kernels/ggml/to_q4.h), the
+  // others dequantized and quantized by qkv's q4 quantizer.
   static Status create(std::string_view config_json, std::optional<WeightType> type, ThreadPool* pool,
+                       std::unique_ptr<ModelLoader>* out);
+  // The same with a type per matrix role (runtime/weight_policy.h: which
+  // matrices 'q4' keeps in q8, and what 'auto' means for a GGUF file).
+  static Status create(std::string_view config_json, const WeightChoice& choice, ThreadPool* pool,
                        std::unique_ptr<ModelLoader>* out);
 
   const ModelDims& dims() const { return model_->dims(); }
@@ -75,6 +83,10 @@ class ModelLoader {
   // The type weight matrices are held in; empty until the checkpoint's
   // type is known when create() was given none.
   std::optional<WeightType> weight_type() const { return type_; }
+  // Every weight matrix the checkpoint has delivered so far, by slot name,
+  // with the type it is held in (which may differ from weight_type() for the
+  // embedding and LM head, and per tensor in a GGUF file).
+  std::vector<std::pair<std::string, WeightType>> matrix_types() const;
 
   // Matches one safetensors file against the model: checks every tensor the
   // model needs that the file holds (shape, dtype, not already loaded from
@@ -104,6 +116,7 @@ class ModelLoader {
  private:
   struct Pending {
     size_t slot = 0;
+    WeightType type = WeightType::kF32;  // weight matrices: the type they are held in
     TensorDType dtype = TensorDType::kF32;
     uint32_t rope_heads = 0;  // TensorEntry::rope_heads
     size_t row_bytes = 0;     // bytes of one source row (outermost index), as stored
@@ -127,6 +140,8 @@ class ModelLoader {
   Status pack_rows(Pending& p, const uint8_t* src, size_t rows);
   Status convert_plain(Pending& p);
   Status plan_budget(WeightType type, bool least);
+  // The type slot i is held in, its checkpoint type being what slot_sources_ says.
+  WeightType slot_type(size_t i, WeightType checkpoint) const;
   Status choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries);
   // The slot a checkpoint tensor fills (slots_.size(): none): its name
   // without checkpoint_prefix(), or with the model's base_model_prefix()
@@ -140,6 +155,10 @@ class ModelLoader {
   std::vector<Pending> pending_;
   std::string architecture_;
   std::optional<WeightType> type_;
+  WeightChoice choice_;
+  // Per slot: the dtype of the checkpoint tensor that fills it, once added
+  // (kF32 before: the budget then assumes no ggml blocks).
+  std::vector<TensorDType> slot_sources_;
   ThreadPool* pool_ = nullptr;
   uint64_t planned_bytes_ = 0;
 };

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/config_reader.h"
@@ -67,13 +68,16 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
 
 // `config_text` replaces the folder's config.json when not empty. No type:
 // the checkpoint's (ModelLoader::create); `held` receives the type chosen.
-inline Status load_folder(const std::string& folder, std::optional<WeightType> type,
+// With a WeightChoice: a type per matrix role (runtime/weight_policy.h);
+// `matrix_types` receives each matrix's.
+inline Status load_folder(const std::string& folder, const WeightChoice& choice,
                           std::unique_ptr<Model>* model, const std::string& config_text = "",
-                          WeightType* held = nullptr) {
+                          WeightType* held = nullptr,
+                          std::vector<std::pair<std::string, WeightType>>* matrix_types = nullptr) {
   std::unique_ptr<ModelLoader> loader;
   QKV_RETURN_IF_ERROR(
       ModelLoader::create(config_text.empty() ? read_file(fixture(folder + "/config.json")) : config_text,
-                          type, nullptr, &loader));
+                          choice, nullptr, &loader));
   const std::string index_text = read_file(fixture(folder + "/model.safetensors.index.json"));
   std::vector<std::string> files;
   if (index_text.empty()) {
@@ -90,7 +94,16 @@ inline Status load_folder(const std::string& folder, std::optional<WeightType> t
   for (const std::string& f : files)
     QKV_RETURN_IF_ERROR(load_file(*loader, f, read_file(fixture(folder + "/" + f))));
   if (held != nullptr && loader->weight_type()) *held = *loader->weight_type();
+  if (matrix_types != nullptr) *matrix_types = loader->matrix_types();
   return loader->finish(model);
+}
+
+inline Status load_folder(const std::string& folder, std::optional<WeightType> type,
+                          std::unique_ptr<Model>* model, const std::string& config_text = "",
+                          WeightType* held = nullptr) {
+  WeightChoice choice;
+  choice.matrices = type;
+  return load_folder(folder, choice, model, config_text, held);
 }
 
 struct Reference {

@@ -49,11 +49,14 @@ TEST(Gpt2Checkpoint, Q8KeepsTheTopToken) {
 // grows alike (measured 7.1 natively against q8's 0.58; 13 of 23 top tokens
 // kept on this random model, whose top-2 gaps are all under 2). Broken q4
 // arithmetic (a wrong offset or nibble) gives errors of tens and no top-1
-// agreement. Which tensors dtype 'q4' keeps at q8 is the loader's choice;
-// this is the kernels' end-to-end check on a real checkpoint.
+// agreement. dtype 'q4' keeps the embedding / LM head at q8 (weight_policy.h,
+// q4_accuracy_test.cc); this forces it to q4 too, the kernels' end-to-end
+// check on a real checkpoint.
 TEST(Gpt2Checkpoint, Q4RunsEndToEnd) {
   std::unique_ptr<Model> loaded;
-  const Status s = load_folder("gpt2-tiny", WeightType::kQ4, &loaded);
+  WeightChoice all_q4;
+  all_q4.matrices = all_q4.embedding = WeightType::kQ4;
+  const Status s = load_folder("gpt2-tiny", all_q4, &loaded);
   ASSERT_TRUE(s.ok()) << s.message();
   std::shared_ptr<const Model> model(std::move(loaded));
   const Comparison c = compare_logits(model, read_reference("gpt2-tiny"));

@@ -9,11 +9,14 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkpoint_fixtures.h"
 #include "kernels/common/f16.h"
+#include "kernels/ggml/dequant.h"
 
 namespace qkv {
 namespace {
@@ -184,7 +187,8 @@ Converted convert_llama_tiny(Encoding enc, bool permute, bool mark_permuted) {
 }
 
 std::shared_ptr<Model> load(const std::vector<TensorEntry>& entries, const std::string& bytes,
-                            std::optional<WeightType> type, WeightType* chosen = nullptr) {
+                            std::optional<WeightType> type, WeightType* chosen = nullptr,
+                            std::vector<std::pair<std::string, WeightType>>* matrix_types = nullptr) {
   std::unique_ptr<ModelLoader> loader;
   EXPECT_TRUE(ModelLoader::create(read_file(fixture("llama-tiny/config.json")), type, nullptr, &loader).ok());
   std::vector<TensorRead> reads;
@@ -193,6 +197,7 @@ std::shared_ptr<Model> load(const std::vector<TensorEntry>& entries, const std::
   s = stream(*loader, reads, bytes);
   EXPECT_TRUE(s.ok()) << s.message();
   if (chosen != nullptr) *chosen = *loader->weight_type();
+  if (matrix_types != nullptr) *matrix_types = loader->matrix_types();
   std::unique_ptr<Model> model;
   s = loader->finish(&model);
   EXPECT_TRUE(s.ok()) << s.message();
@@ -282,6 +287,45 @@ TEST(LoaderGgml, Q4_0RepacksExactlyToQ8AndDequantizesToF32) {
             1e-6);
 }
 
+// Q4_0 and Q4_1 files default to q4, every matrix (the embedding and LM head
+// too: q4 holds them exactly, runtime/weight_policy.h) repacked with ggml's
+// values, in the Hub's row order; dtype 'q4' gives the same.
+TEST(LoaderGgml, Q4_0AndQ4_1LoadExactlyAsQ4) {
+  for (Encoding enc : {Encoding::kQ4_0, Encoding::kQ4_1}) {
+    SCOPED_TRACE(enc == Encoding::kQ4_0 ? "Q4_0" : "Q4_1");
+    const Converted c = convert_llama_tiny(enc, true, true);
+    for (std::optional<WeightType> asked :
+         {std::optional<WeightType>(), std::optional<WeightType>(WeightType::kQ4)}) {
+      WeightType chosen = WeightType::kF32;
+      std::vector<std::pair<std::string, WeightType>> types;
+      const std::shared_ptr<Model> q4 = load(c.entries, c.bytes, asked, &chosen, &types);
+      EXPECT_EQ(chosen, WeightType::kQ4);
+      EXPECT_EQ(types.size(), 16u);
+      for (const auto& [name, type] : types) EXPECT_EQ(type, WeightType::kQ4) << name;
+      expect_weights_are(*q4, c);  // ggml's values bit for bit (Q4_0: up to the sign of zero)
+      // Against the same values in f32: only the activations' q8 rounding
+      // differs (measured 1.51 on both; q8 weights give 1.17 against PyTorch).
+      EXPECT_LE(max_logit_difference(q4, load(c.dequantized, c.dequantized_bytes, WeightType::kF32)), 2.5);
+    }
+  }
+}
+
+// dtype 'q4' on a Q8_0 file: the layers' matrices are requantized to q4, the
+// embedding and LM head stay q8 and keep ggml's values exactly.
+TEST(LoaderGgml, Q8_0AsQ4KeepsTheEmbeddingAndLmHeadExact) {
+  const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
+  std::vector<std::pair<std::string, WeightType>> types;
+  const std::shared_ptr<Model> model = load(c.entries, c.bytes, WeightType::kQ4, nullptr, &types);
+  for (const auto& [name, type] : types) {
+    const bool role = name == "model.embed_tokens.weight" || name == "lm_head.weight";
+    EXPECT_EQ(type, role ? WeightType::kQ8 : WeightType::kQ4) << name;
+  }
+  for (const TensorSlot& slot : model->slots()) {
+    if (slot.role == TensorSlot::Role::kLayer) continue;
+    EXPECT_EQ(slot.linear->w.type, WeightType::kQ8) << slot.name;
+  }
+}
+
 // Q4_1 has an offset q8 cannot hold: dequantized as ggml does, then
 // requantized by qkv's q8 quantizer, each weight within half a q8 step
 // (max |block| / 254) of ggml's value.
@@ -289,7 +333,8 @@ TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
   const Converted c = convert_llama_tiny(Encoding::kQ4_1, true, true);
   expect_weights_are(*load(c.entries, c.bytes, WeightType::kF32), c);
   WeightType chosen = WeightType::kF32;
-  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen);
+  // Without a dtype a Q4_1 file is q4 now (Q4_0AndQ4_1LoadExactlyAsQ4); q8 asked for.
+  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, WeightType::kQ8, &chosen);
   EXPECT_EQ(chosen, WeightType::kQ8);
   size_t matrices = 0, differing = 0;
   for (const TensorSlot& slot : q8->slots()) {
@@ -319,6 +364,101 @@ TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
   EXPECT_GT(differing, 0u);  // a requantization, not a copy
 }
 
+// Q4_K (256-value super-blocks, so a model 256 wide): random blocks with
+// finite scales load as q4 whose values are ggml's reference dequantizer's
+// (kernels/ggml/dequant.h, tested against a numpy implementation), bit for
+// bit, q/k rows put back in the Hub's order; by default the embedding stays
+// q4 (exact) and a Q8_0 LM head q8, as a Q4_K_M file's would.
+TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
+  const std::string config =
+      R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":256,)"
+      R"("num_attention_heads":4,"num_key_value_heads":2,"num_hidden_layers":1,"vocab_size":64,)"
+      R"("max_position_embeddings":32,"tie_word_embeddings":false})";
+  std::mt19937 rng(17);
+  std::string bytes;
+  std::vector<TensorEntry> entries;
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, TensorDType dtype, uint32_t rope) {
+    TensorEntry e;
+    e.name = name;
+    e.shape = shape;
+    e.elements = shape.size() == 1 ? shape[0] : shape[0] * shape[1];
+    e.dtype = dtype;
+    e.dtype_name = dtype == TensorDType::kQ4_K ? "Q4_K" : dtype == TensorDType::kQ8_0 ? "Q8_0" : "F32";
+    e.begin = bytes.size();
+    e.rope_heads = rope;
+    if (dtype == TensorDType::kF32) {
+      for (uint64_t i = 0; i < e.elements; ++i) {
+        const float one = 1.0f;
+        bytes.append(reinterpret_cast<const char*>(&one), 4);
+      }
+    } else {
+      const size_t block = dtype == TensorDType::kQ4_K ? 256 : 32,
+                   block_bytes = dtype == TensorDType::kQ4_K ? 144 : 34;
+      for (uint64_t b = 0; b < e.elements / block; ++b) {
+        std::string blk(block_bytes, '\0');
+        for (char& c : blk) c = static_cast<char>(rng());
+        // d (and Q4_K's dmin): finite f16 scales, the rest any bits.
+        std::string scales;
+        put_f16(&scales, 0.001f * (1 + rng() % 50));
+        if (dtype == TensorDType::kQ4_K) put_f16(&scales, 0.001f * (1 + rng() % 50));
+        blk.replace(0, scales.size(), scales);
+        bytes += blk;
+      }
+    }
+    e.end = bytes.size();
+    entries.push_back(e);
+  };
+  const TensorDType q4k = TensorDType::kQ4_K;
+  add("model.embed_tokens.weight", {64, 256}, q4k, 0);
+  add("model.layers.0.input_layernorm.weight", {256}, TensorDType::kF32, 0);
+  add("model.layers.0.self_attn.q_proj.weight", {256, 256}, q4k, 4);
+  add("model.layers.0.self_attn.k_proj.weight", {128, 256}, q4k, 2);
+  add("model.layers.0.self_attn.v_proj.weight", {128, 256}, q4k, 0);
+  add("model.layers.0.self_attn.o_proj.weight", {256, 256}, q4k, 0);
+  add("model.layers.0.post_attention_layernorm.weight", {256}, TensorDType::kF32, 0);
+  add("model.layers.0.mlp.gate_proj.weight", {256, 256}, q4k, 0);
+  add("model.layers.0.mlp.up_proj.weight", {256, 256}, q4k, 0);
+  add("model.layers.0.mlp.down_proj.weight", {256, 256}, q4k, 0);
+  add("model.norm.weight", {256}, TensorDType::kF32, 0);
+  add("lm_head.weight", {64, 256}, TensorDType::kQ8_0, 0);
+
+  std::unique_ptr<ModelLoader> loader;
+  ASSERT_TRUE(ModelLoader::create(config, std::nullopt, nullptr, &loader).ok());
+  std::vector<TensorRead> reads;
+  Status s = loader->add_tensors("k.gguf", entries, &reads);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(stream(*loader, reads, bytes).ok());
+  EXPECT_EQ(*loader->weight_type(), WeightType::kQ4);
+  for (const auto& [name, type] : loader->matrix_types())
+    EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8 : WeightType::kQ4) << name;
+  std::unique_ptr<Model> model;
+  ASSERT_TRUE(loader->finish(&model).ok());
+  size_t checked = 0;
+  for (const TensorSlot& slot : model->slots()) {
+    if (slot.kind != TensorSlot::Kind::kLinearNK || slot.name == "lm_head.weight") continue;
+    SCOPED_TRACE(slot.name);
+    const TensorEntry* e = nullptr;
+    for (const TensorEntry& t : entries) {
+      if (t.name == slot.name) e = &t;
+    }
+    ASSERT_NE(e, nullptr);
+    const size_t rows = e->shape[0], k = e->shape[1];
+    std::vector<float> ggml_values(rows * k);
+    ggml::dequantize_row_fn(ggml::Type::kQ4_K)(bytes.data() + e->begin, ggml_values.data(),
+                                               static_cast<int64_t>(rows * k));
+    if (e->rope_heads != 0) ggml_values = permute_rows_back(ggml_values, rows, e->rope_heads);
+    const PackedWeights& w = slot.linear->w;
+    EXPECT_EQ(w.type, WeightType::kQ4);
+    std::vector<int32_t> ids(rows);
+    for (size_t r = 0; r < rows; ++r) ids[r] = static_cast<int32_t>(r);
+    std::vector<float> held(rows * k);
+    ASSERT_TRUE(packed_weights_gather_rows(w, ids.data(), rows, held.data()).ok());
+    ASSERT_EQ(held, ggml_values);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 8u);
+}
+
 TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
   const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
   std::unique_ptr<ModelLoader> loader;
@@ -344,6 +484,13 @@ TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
   });
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_NE(s.message().find("o_proj.weight\" has dtype IQ2_XXS"), std::string::npos) << s.message();
+  // The first layer matrix, which 'auto' takes the file's type from, after a good embedding.
+  s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) {
+    e.dtype = TensorDType::kOther;
+    e.dtype_name = "IQ2_XXS";
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.message().find("q_proj.weight\" has dtype IQ2_XXS"), std::string::npos) << s.message();
   s = with("layers.0.self_attn.q_proj.weight", [](TensorEntry& e) { e.rope_heads = 3; });
   EXPECT_EQ(s.code(), StatusCode::kFormat);
   EXPECT_NE(s.message().find("cannot be un-permuted for RoPE in 3 heads"), std::string::npos) << s.message();

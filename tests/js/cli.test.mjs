@@ -393,7 +393,7 @@ test('errors print "ErrorClass: message" without a stack and exit with status 1'
     writeFileSync(join(broken, 'model.safetensors'), 'this is not a safetensors file');
     const cases = [
       [['generate', 'tests/fixtures/no-such-model', 'Hi'], /^InvalidArgumentError: qkv generate: expects a model folder with config\.json, .*; no such folder: tests\/fixtures\/no-such-model$/],
-      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of auto, f32, f16, q8, fp32, fp16, got 'f64'$/],
+      [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--dtype', 'f64'], /^InvalidArgumentError: qkv generate: --dtype must be one of auto, f32, f16, q8, q4, fp32, fp16, got 'f64'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--max-new-tokens', 'lots'], /^InvalidArgumentError: qkv generate: --max-new-tokens must be a whole number >= 0, got 'lots'$/],
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--top-p', '1.5'], /^InvalidArgumentError: qkv generate: --top-p must be a number > 0 and <= 1/],
       [['generate', 'tests/fixtures/llama-tiny'], /^InvalidArgumentError: qkv generate: expected <model> "<prompt>", got 1 argument/],

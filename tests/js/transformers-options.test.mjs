@@ -30,13 +30,14 @@ test("loadModel takes transformers.js's 'fp32' and 'fp16'; int8/uint8/q4 are ref
       same.dispose();
     }
   }
-  for (const name of ['int8', 'uint8', 'q4', 'bnb4']) {
+  // 'q4' is qkv's own 4-bit type since issue 17 (tests/js/q4.test.mjs); the others stay refused.
+  for (const name of ['int8', 'uint8', 'q4f16', 'bnb4']) {
     await assert.rejects(loadModel(folder('gpt2-tiny'), { dtype: name }), (e) => e instanceof InvalidArgumentError &&
-      e.message === `dtype must be one of auto, f32, f16, q8, fp32, fp16, got "${name}" ('${name}' names one of ` +
-        "transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8')");
+      e.message === `dtype must be one of auto, f32, f16, q8, q4, fp32, fp16, got "${name}" ('${name}' names one of ` +
+        "transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8', its 4-bit ones 'q4')");
   }
   await assert.rejects(pipeline('text-generation', folder('gpt2-tiny'), { dtype: 'f64' }),
-    /^InvalidArgumentError: pipeline: dtype must be one of auto, f32, f16, q8, fp32, fp16, got "f64"$/);
+    /^InvalidArgumentError: pipeline: dtype must be one of auto, f32, f16, q8, q4, fp32, fp16, got "f64"$/);
 });
 
 // The default keeps the checkpoint's dtype, as transformers' torch_dtype="auto" does: gpt2-tiny is f32,

@@ -53,7 +53,7 @@ test('a type error in the consumer fails the compile, naming each error', () => 
   try {
     const planted = [
       // A dtype the published union does not have.
-      ["await loadModel('m', { dtype: 'q4' });", 'TS2322'],
+      ["await loadModel('m', { dtype: 'q3' });", 'TS2322'],
       // An untyped parameter: noImplicitAny is on.
       ['export function untyped(x) { return x; }', 'TS7006'],
       // An export that does not exist.

@@ -48,6 +48,7 @@ import {
   type ModelInfo,
   type ModelSource,
   type Dtype,
+  type HeldDtype,
   type DtypeAlias,
   type KvDtype,
   type Capability,
@@ -222,8 +223,11 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   await pipeline('feature-extraction', files, { device: 'wasm', dtype: 'fp16' });
   // @ts-expect-error a KV cache dtype qkv does not store
   await loadModel(files, { kvDtype: 'q8' });
-  // @ts-expect-error a dtype qkv does not load
-  await loadModel(files, { dtype: 'q4' });
+  // @ts-expect-error a dtype qkv does not load (transformers.js's q4f16 ONNX; qkv's own 4-bit is 'q4')
+  await loadModel(files, { dtype: 'q4f16' });
+  await loadModel(files, { dtype: 'q4', embeddingDtype: 'q8', lmHeadDtype: 'fp16' });
+  // @ts-expect-error a role's dtype is a concrete one, never 'auto'
+  await loadModel(files, { lmHeadDtype: 'auto' });
 
   // A GGUF model: one file, or a split model's parts in order (paths, URLs, Blobs, bytes).
   const parts: LoadSource = [new Blob(['GGUF']), bytes, 'm-00003-of-00003.gguf'];
@@ -232,6 +236,7 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   const model: Model = await loadModel(files, options);
   const info: ModelInfo = model.info;
   const dtype: Dtype = info.dtype;
+  const perMatrix: Record<string, HeldDtype> = info.weightDtypes;
   const canEmbed: boolean = info.capabilities.includes('encode' satisfies Capability);
   // @ts-expect-error a capability qkv does not name
   info.capabilities.includes('fly');
@@ -239,7 +244,7 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
     max_new_tokens: 20, do_sample: true, temperature: 0.8, top_k: 40, top_p: 0.95,
     repetition_penalty: 1.1, seed: 1, stop: ['\n\n'], eos_token_id: [2], signal, truncation: 'left',
   };
-  let text = `${info.architecture} ${info.nCtx} ${dtype} ${canEmbed}: `;
+  let text = `${info.architecture} ${info.nCtx} ${dtype} ${Object.keys(perMatrix).length} ${canEmbed}: `;
   for await (const piece of model.generate('Hello', generation)) {
     const token: GeneratedToken = piece;
     notAny(token.token, false);

@@ -2,10 +2,21 @@ import { InvalidArgumentError } from './errors.js';
 
 /** The weight types a model can be held in, in wasm memory: the one definition every layer imports. */
 
-export const DTYPES = ['f32', 'f16', 'q8'] as const;
+export const DTYPES = ['f32', 'f16', 'q8', 'q4'] as const;
 
-/** Weight type in memory: 'f32', 'f16' (half the bytes) or 'q8' (a quarter). */
+/**
+ * Weight type in memory: 'f32', 'f16' (half the bytes), 'q8' (a quarter: 8-bit blocks) or 'q4' (4-bit
+ * blocks, about a fifth; the token embedding and the LM head stay q8 unless `embeddingDtype` /
+ * `lmHeadDtype` say otherwise).
+ */
 export type Dtype = (typeof DTYPES)[number];
+
+/**
+ * A weight matrix's type in memory (model.info.weightDtypes): a Dtype, or 'q8k', in which a GGUF file's
+ * Q5_K and Q6_K matrices keep ggml's values exactly at q8's size (docs/GGML_QUANTS.md). 'q8k' is what a
+ * quantized load makes of those blocks, not a dtype one asks for.
+ */
+export type HeldDtype = Dtype | 'q8k';
 
 export function isDtype(value: unknown): value is Dtype {
   return (DTYPES as readonly unknown[]).includes(value);
@@ -24,9 +35,9 @@ export type DtypeChoice = Dtype | 'auto';
 
 /**
  * A dtype option as loadModel and pipeline() take it: absent or 'auto' (the
- * checkpoint's), qkv's name or transformers.js's. Its ONNX quantizations
- * (int8, uint8, q4, q4f16, bnb4) are other formats: refused, naming q8,
- * qkv's 8-bit weights.
+ * checkpoint's), qkv's name or transformers.js's. Its other ONNX quantizations
+ * (int8, uint8, q4f16, bnb4) are other formats: refused, naming q8 and q4,
+ * qkv's 8- and 4-bit weights.
  */
 /** Every name parseDtype accepts. */
 export const DTYPE_NAMES: readonly string[] = ['auto', ...DTYPES, ...Object.keys(ALIASES)];
@@ -35,10 +46,29 @@ export function parseDtype(value: unknown, where: string): DtypeChoice {
   if (value === undefined || value === 'auto') return 'auto';
   if (isDtype(value)) return value;
   if (typeof value === 'string' && ALIASES[value] !== undefined) return ALIASES[value];
-  const hint = typeof value === 'string' && ['int8', 'uint8', 'q4', 'q4f16', 'bnb4'].includes(value)
-    ? ` ('${value}' names one of transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8')` : '';
+  const hint = typeof value === 'string' && ['int8', 'uint8', 'q4f16', 'bnb4'].includes(value)
+    ? ` ('${value}' names one of transformers.js's ONNX quantizations; qkv's own 8-bit weights are 'q8', its 4-bit ones 'q4')` : '';
   throw new InvalidArgumentError(`${where}dtype must be one of ${DTYPE_NAMES.join(', ')}, got ` +
     `${JSON.stringify(value)}${hint}`);
+}
+
+/**
+ * What the loader is asked for: the matrices' dtype, and the token embedding's and LM head's when they are
+ * chosen apart from it (loadModel's embeddingDtype and lmHeadDtype). The rule itself lives in the wasm loader
+ * (src/runtime/weight_policy.h): 'q4' keeps those two matrices q8 unless told otherwise.
+ */
+export interface WeightRequest {
+  dtype: DtypeChoice;
+  embedding?: Dtype;
+  lmHead?: Dtype;
+}
+
+/** A role's dtype option (embeddingDtype, lmHeadDtype): absent, or one of qkv's dtypes or their aliases. */
+export function parseRoleDtype(value: unknown, name: string): Dtype | undefined {
+  if (value === undefined) return undefined;
+  if (isDtype(value)) return value;
+  if (typeof value === 'string' && ALIASES[value] !== undefined) return ALIASES[value];
+  throw new InvalidArgumentError(`${name} must be one of ${[...DTYPES, ...Object.keys(ALIASES)].join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 export const KV_DTYPES = ['f32', 'f16'] as const;

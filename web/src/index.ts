@@ -32,7 +32,7 @@ export type { GgufChoice } from './sources/gguf-files.js';
 export type { DownloadModelOptions, DownloadedModel } from './hub/download-model.js';
 export type { LoadModelOptions, LoadSource, ModelFiles, FileInput, ModelSource, ProgressInfo } from './load-model.js';
 export type { IgnoredTransformersOptions } from './compat.js';
-export type { Dtype, DtypeAlias, KvDtype } from './dtype.js';
+export type { Dtype, DtypeAlias, HeldDtype, KvDtype } from './dtype.js';
 export type { Capability } from './capabilities.js';
 export { Model } from './model.js';
 export { Chat } from './chat.js';

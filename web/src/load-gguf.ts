@@ -10,7 +10,7 @@
  */
 import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
-import type { DtypeChoice, Dtype } from './dtype.js';
+import type { Dtype, WeightRequest } from './dtype.js';
 import { isDtype } from './dtype.js';
 import { FormatError } from './errors.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
@@ -80,7 +80,7 @@ interface OpenedPart {
  * stream in, part after part, so peak memory stays the model's size in its
  * dtype, as for one file.
  */
-export async function loadGguf(input: SourceFile | readonly SourceFile[], requested: DtypeChoice, session: SessionOptions,
+export async function loadGguf(input: SourceFile | readonly SourceFile[], requested: WeightRequest, session: SessionOptions,
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
   const backend = await getBackend();
@@ -138,7 +138,7 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
     const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, first.name);
     const eos = fromFile?.specialIds.eog ?? [];
     return new Model(backend, handle, tokenizer,
-      { ...info, dtype, format: 'gguf', ggmlTypes: plan.types, generation: {},
+      { ...info, dtype, weightDtypes: loader.matrixDtypes(), format: 'gguf', ggmlTypes: plan.types, generation: {},
         ...(hasCapability(info, 'encode') ? { embedding: ggufEmbeddingDefaults(plan) } : {}) }, eos, session);
   } finally {
     loader.delete();

@@ -9,7 +9,7 @@
 import { getBackend } from './backend.js';
 import { hasCapability } from './capabilities.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
-import { isDtype, isKvDtype, parseDtype, type DtypeAlias, type DtypeChoice, type Dtype, type KvDtype } from './dtype.js';
+import { isDtype, isKvDtype, parseDtype, parseRoleDtype, type DtypeAlias, type Dtype, type KvDtype, type WeightRequest } from './dtype.js';
 import { FormatError, InvalidArgumentError } from './errors.js';
 import { hasHubIdForm } from './hub/id.js';
 import { openRepository } from './hub/repository.js';
@@ -36,10 +36,21 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
   /**
    * Weight type in memory. The default, 'auto', keeps the checkpoint's: f32 weights stay f32, f16 and bf16
    * weights are held as f16 (half of f32). 'f32' doubles an f16 checkpoint for a little accuracy, 'f16' halves
-   * an f32 one, 'q8' quarters it. transformers.js's 'fp32' and 'fp16' name the same. model.info.dtype says
-   * which one a model got.
+   * an f32 one, 'q8' quarters it (8-bit blocks), 'q4' takes about a fifth (4-bit blocks; the token embedding
+   * and the LM head stay q8, see embeddingDtype). transformers.js's 'fp32' and 'fp16' name the same.
+   * model.info.dtype says which one a model's matrices got, model.info.weightDtypes each matrix's.
+   * A GGUF file's default keeps each tensor's ggml type as close as qkv can: Q4_0, Q4_1 and Q4_K as q4
+   * (exactly), the other quantized types as q8, F32 as f32, F16/BF16 as f16.
    */
   dtype?: Dtype | DtypeAlias | 'auto';
+  /**
+   * The token embedding's weight type, apart from `dtype`'s rule (which keeps it q8 under 'q4', or q4 when a
+   * GGUF file holds it in Q4_0/Q4_1/Q4_K, and as `dtype` otherwise). Where the embedding is also the LM head
+   * (tied: GPT-2, most small LLaMAs), it is one matrix: give this or lmHeadDtype, or both the same.
+   */
+  embeddingDtype?: Dtype | DtypeAlias;
+  /** The LM head's weight type (tied or not), apart from `dtype`'s rule; as embeddingDtype. */
+  lmHeadDtype?: Dtype | DtypeAlias;
   /**
    * Storage of the KV cache (default 'f32'): 'f16' holds twice the positions in the same memory. The cache
    * grows as positions are used, so memory follows the conversation, not the context.
@@ -73,10 +84,11 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
  * Loads a model; see the module comment for what `source` may be. A GGUF model loads too (load-gguf.ts): one
  * file (a path or URL ending in .gguf, a Blob/File, or bytes), a split model's first part by path or URL (its
  * siblings found by name, as llama.cpp finds them) or all its parts as an array, in order; its matrices stay in
- * their ggml type's nearest qkv dtype by default (q8 for the quantized types), and model.info.format is 'gguf'.
+ * their ggml type's nearest qkv dtype by default (q4 for Q4_0/Q4_1/Q4_K, q8 for the other quantized
+ * types, Q5_K and Q6_K kept exactly in q8k), and model.info.format is 'gguf'.
  */
 export async function loadModel(source: LoadSource, options: LoadModelOptions = {}): Promise<Model> {
-  const dtype = parseDtype(options.dtype, '');
+  const dtype = weightRequest(options);
   warnIgnoredOptions(options, 'loadModel');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidArgumentError('onProgress must be a function');
@@ -107,6 +119,17 @@ export async function loadModel(source: LoadSource, options: LoadModelOptions = 
   }
 }
 
+/** dtype, embeddingDtype and lmHeadDtype, checked. */
+function weightRequest(options: LoadModelOptions): WeightRequest {
+  const embedding = parseRoleDtype(options.embeddingDtype, 'embeddingDtype');
+  const lmHead = parseRoleDtype(options.lmHeadDtype, 'lmHeadDtype');
+  return {
+    dtype: parseDtype(options.dtype, ''),
+    ...(embedding !== undefined ? { embedding } : {}),
+    ...(lmHead !== undefined ? { lmHead } : {}),
+  };
+}
+
 /** { file } or { quant } when either is given (each a non-empty string, not both). */
 function ggufChoice(options: LoadModelOptions): GgufChoice | undefined {
   const { file, quant } = options;
@@ -120,7 +143,7 @@ function ggufChoice(options: LoadModelOptions): GgufChoice | undefined {
 }
 
 /** A Hub id's GGUF model, chosen by file or quant from the repository's listing. */
-async function loadHubGguf(source: unknown, choice: GgufChoice, dtype: DtypeChoice, session: SessionOptions,
+async function loadHubGguf(source: unknown, choice: GgufChoice, dtype: WeightRequest, session: SessionOptions,
   onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   if (typeof source !== 'string' || !hasHubIdForm(source)) {
     throw new InvalidArgumentError('file and quant choose a GGUF file of a Hub repository: the source must be a Hub id (\'org/name\')');
@@ -151,7 +174,7 @@ function sessionOptions(options: LoadModelOptions): SessionOptions {
   return { kvDtype, contextLength };
 }
 
-async function loadResolved(files: ResolvedModel, requested: DtypeChoice, session: SessionOptions,
+async function loadResolved(files: ResolvedModel, requested: WeightRequest, session: SessionOptions,
   onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   const configText = await readText(files.config, 'config.json', context);
   const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', context);
@@ -171,6 +194,7 @@ async function loadResolved(files: ResolvedModel, requested: DtypeChoice, sessio
     await streamWeights(backend, loader, files.weights, totals, onProgress, context);
     const handle = backend.call(() => loader.finish());
     const dtype = heldDtype(loader.dtype());
+    const weightDtypes = loader.matrixDtypes();
     const info = handle.info();
     let embedding;
     try {
@@ -187,7 +211,7 @@ async function loadResolved(files: ResolvedModel, requested: DtypeChoice, sessio
     }
     const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
     return new Model(backend, handle, tokenizer,
-      { ...info, dtype, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
+      { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
       defaultStopIds(config, generationConfig), session, embedding?.dense);
   } finally {
     loader.delete();

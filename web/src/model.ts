@@ -6,7 +6,7 @@
  */
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
-import type { Dtype, KvDtype } from './dtype.js';
+import type { Dtype, HeldDtype, KvDtype } from './dtype.js';
 import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
 import {
   resolveGenerationOptions, withGenerationDefaults, type GenerationDefaults, type GenerationOptions,
@@ -21,8 +21,14 @@ import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.
 
 /** What the wasm side reports about the model, and the weight type it was loaded as. */
 export interface ModelInfo extends ModelHandleInfo {
-  /** Weight type in memory. */
+  /** Weight type in memory of the model's matrices (the embedding and LM head may differ: weightDtypes). */
   dtype: Dtype;
+  /**
+   * Each weight matrix's type in memory, by its Hub tensor name ({ 'model.embed_tokens.weight': 'q8',
+   * 'model.layers.0.self_attn.q_proj.weight': 'q4', … }; 'q8k' for a GGUF's Q5_K/Q6_K matrices); norms and
+   * biases are f32.
+   */
+  weightDtypes: Record<string, HeldDtype>;
   /** Storage of the KV cache (decoders; loadModel's kvDtype). */
   kvDtype: KvDtype;
   /**

@@ -4,6 +4,7 @@
  * mirrored by hand; tests/js/embind-surface.test.mjs checks it against the live classes. Internal.
  */
 import type { Capability } from './capabilities.js';
+import type { HeldDtype, WeightRequest } from './dtype.js';
 
 export interface ThreadInfo {
   workersCreated: number;
@@ -41,6 +42,8 @@ export interface LoaderHandle extends Handle {
   plannedWeightBytes(): number;
   /** The dtype weight matrices are held in: 'f32' | 'f16' | 'q8', or '' while 'auto' has not met one yet. */
   dtype(): string;
+  /** {tensor name: dtype} of each weight matrix delivered so far. */
+  matrixDtypes(): Record<string, HeldDtype>;
   addFile(name: string, headerPtr: number, headerLength: number, fileSize: number): TensorRead[];
   /** GGUF tensors under their Hub names (weights/gguf-model.ts); the loader checks them as addFile's. */
   addTensors(name: string, entries: GgufLoaderEntry[]): TensorRead[];
@@ -153,7 +156,7 @@ export type GgufRawHeader = { need: number } | {
 };
 
 export interface QkvWasmModule {
-  ModelLoader: { create(configJson: string, dtype: string): LoaderHandle };
+  ModelLoader: { create(configJson: string, dtype: string | WeightRequest): LoaderHandle };
   Sha256Hasher: { create(): Sha256Handle };
   HEAPU8: Uint8Array;
   HEAPF32: Float32Array;

@@ -62,6 +62,9 @@ class WeightPacker {
   // q8k (from [N, K] only, the only form it has): row r as its k / 256
   // super-blocks (common/q8k.h; kernels/ggml/to_q8k.h writes them).
   Status add_q8k_row(size_t r, const Q8KSuper* supers);
+  // q4 from [N, K] only: row r already in q4 fields (q4_blocks(k) blocks of
+  // nibbles, d and m, e.g. a ggml Q4_K row repacked exactly), stored as is.
+  Status add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m);
   void finish();
 
  private:

@@ -207,6 +207,16 @@ Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
   return Status::ok_status();
 }
 
+Status WeightPacker::add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m) {
+  if (type_ != WeightType::kQ4 || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a quantized row " + std::to_string(r) +
+                                    " needs a q4 [N, K] matrix with N > r");
+  }
+  for (size_t b = 0; b < q4_blocks(k_); ++b)
+    q4_store_block(data_, scales_, k_, r, b, nibbles + b * kQ4BlockBytes, d[b], m[b]);
+  return Status::ok_status();
+}
+
 void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float scale) {
   const size_t at = q8_grouped_block(r, b, k_);
   std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q, kQ8BlockSize);

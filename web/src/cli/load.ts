@@ -2,7 +2,7 @@
  * The options every command shares (--dtype, --threads, --quiet) and model
  * loading with the progress bar on stderr.
  */
-import { DTYPE_NAMES, KV_DTYPES, isKvDtype, parseDtype, type DtypeChoice } from '../dtype.js';
+import { DTYPE_NAMES, DTYPES, KV_DTYPES, isDtype, isKvDtype, parseDtype, type DtypeChoice } from '../dtype.js';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hasHubIdForm } from '../hub/id.js';
@@ -12,7 +12,9 @@ import { LoadProgress } from './progress.js';
 import { checkModelFolder } from '../sources/local-folder.js';
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32) or q8 (a quarter); fp32/fp16 as transformers.js names them" },
+  { name: 'dtype', type: 'string', choices: DTYPE_NAMES, description: "weights in memory: auto (default) keeps the checkpoint's (f32 stays f32, f16/bf16 become f16); f32, f16 (half of f32), q8 (a quarter) or q4 (about a fifth; embedding and LM head stay q8); fp32/fp16 as transformers.js names them" },
+  { name: 'embedding-dtype', type: 'string', choices: DTYPES, description: "the token embedding's weights, apart from --dtype's rule (q4 keeps it q8)" },
+  { name: 'lm-head-dtype', type: 'string', choices: DTYPES, description: "the LM head's weights (tied or not), apart from --dtype's rule (q4 keeps it q8)" },
   { name: 'threads', type: 'integer', min: 0, placeholder: 'N', description: 'kernel threads (default 0 = one per core, at most 8; 1 = the single-threaded build; more than the cores or 8 is capped with a warning)' },
   { name: 'relaxed-simd', type: 'string', choices: ['auto', 'on', 'off'], description: 'the relaxed-SIMD build (int8 dot products, fused multiply-add): auto (default) where this Node.js runs it correctly (22 and later), off = the SIMD128 build, on = relaxed or an error' },
   { name: 'revision', type: 'string', placeholder: 'REV', description: "a Hub id's branch, tag or commit (default main)" },
@@ -63,8 +65,12 @@ export async function openModel(source: string, args: ParsedArgs): Promise<Loade
     const context = args.number('context');
     const file = args.string('file');
     const quant = args.string('quant');
+    const embeddingDtype = args.string('embedding-dtype');
+    const lmHeadDtype = args.string('lm-head-dtype');
     const model = await loadModel(source, {
       dtype: dtypeOf(args),
+      ...(isDtype(embeddingDtype) ? { embeddingDtype } : {}),
+      ...(isDtype(lmHeadDtype) ? { lmHeadDtype } : {}),
       ...revisionOf(args),
       ...(file === undefined ? {} : { file }),
       ...(quant === undefined ? {} : { quant }),

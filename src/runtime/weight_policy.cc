@@ -1,0 +1,64 @@
+#include "runtime/weight_policy.h"
+
+namespace qkv {
+namespace {
+
+bool is_block_type(TensorDType d) { return d >= TensorDType::kQ8_0 && d <= TensorDType::kQ6_K; }
+
+// A role's override, if the caller gave one.
+std::optional<WeightType> role_override(const WeightChoice& c, TensorSlot::Role role) {
+  switch (role) {
+    case TensorSlot::Role::kEmbedding:
+      return c.embedding;
+    case TensorSlot::Role::kLmHead:
+      return c.lm_head;
+    case TensorSlot::Role::kTiedEmbedding:
+      return c.lm_head ? c.lm_head : c.embedding;  // equal when both are given (check_weight_choice)
+    case TensorSlot::Role::kLayer:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status check_weight_choice(const WeightChoice& choice, const std::vector<TensorSlot>& slots) {
+  if (!choice.embedding || !choice.lm_head || *choice.embedding == *choice.lm_head)
+    return Status::ok_status();
+  for (const TensorSlot& s : slots) {
+    if (s.role == TensorSlot::Role::kTiedEmbedding) {
+      return Status::invalid_argument(std::string("the model's token embedding is also its LM head (\"") +
+                                      s.name + "\", one matrix): embedding dtype '" +
+                                      weight_type_name(*choice.embedding) + "' and LM head dtype '" +
+                                      weight_type_name(*choice.lm_head) +
+                                      "' cannot both apply; give one of them");
+    }
+  }
+  return Status::ok_status();
+}
+
+bool exact_in_q4(TensorDType source) {
+  return source == TensorDType::kQ4_0 || source == TensorDType::kQ4_1 || source == TensorDType::kQ4_K;
+}
+
+bool exact_in_q8k(TensorDType source) { return source == TensorDType::kQ5_K || source == TensorDType::kQ6_K; }
+
+WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
+                              TensorDType source) {
+  if (const std::optional<WeightType> forced = role_override(choice, role)) return *forced;
+  WeightType type = checkpoint;
+  if (choice.matrices) {
+    type = *choice.matrices;
+  } else if (is_block_type(source)) {
+    type = exact_in_q4(source) ? WeightType::kQ4 : WeightType::kQ8;
+  }
+  if (type == WeightType::kQ4 && role != TensorSlot::Role::kLayer && !exact_in_q4(source))
+    type = WeightType::kQ8;
+  // Q5_K and Q6_K matrices of a quantized model keep ggml's values as q8k, at
+  // q8's size, instead of being requantized (in a Q4_K_M file, the Q6_K ones
+  // included: q4 would lose their sixth and fifth bits).
+  if ((type == WeightType::kQ8 || type == WeightType::kQ4) && exact_in_q8k(source)) return WeightType::kQ8K;
+  return type;
+}
+
+}  // namespace qkv
