@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { env, FormatError, loadModel, UnsupportedError } from '../../dist/index.js';
+import { compareWithLlamaCpp as compareWith } from './llama-cpp-compare.mjs';
 
 env.wasm.numThreads = 1;
 
@@ -17,65 +18,13 @@ const dir = new URL('../fixtures/gguf/models/', import.meta.url);
 const path = (file) => new URL(file, dir).pathname;
 const llamaCpp = JSON.parse(readFileSync(new URL('../fixtures/gguf/llama-cpp-logits.json', import.meta.url), 'utf8'));
 
-function logSoftmaxRows(logits, vocab) {
-  const out = new Float64Array(logits.length);
-  for (let r = 0; r < logits.length / vocab; r++) {
-    let max = -Infinity;
-    for (let v = 0; v < vocab; v++) max = Math.max(max, logits[r * vocab + v]);
-    let sum = 0;
-    for (let v = 0; v < vocab; v++) sum += Math.exp(logits[r * vocab + v] - max);
-    const lse = max + Math.log(sum);
-    for (let v = 0; v < vocab; v++) out[r * vocab + v] = logits[r * vocab + v] - lse;
-  }
-  return out;
-}
-
-function argmax(a, from = 0, n = a.length) {
-  let best = 0;
-  for (let i = 1; i < n; i++) if (a[from + i] > a[from + best]) best = i;
-  return best;
-}
-
-/** The floats of a base64 string (its own copy: a decoded Buffer may sit in a shared pool). */
 function f32FromBase64(text) {
   const b = Buffer.from(text, 'base64');
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
 
-/** Largest |qkv - llama.cpp| over every position's log-probabilities, and the greedy tokens' agreement. */
-async function compareWithLlamaCpp(model, file, margin = Infinity) {
-  const { vocab, prompts } = llamaCpp.files[file];
-  let worst = 0, clear = 0, clearAgree = 0;
-  const greedy = [];
-  for (const p of prompts) {
-    if (p.logprobs !== undefined) {
-      const { logits } = await model.forward(p.ids);
-      const mine = logSoftmaxRows(logits, vocab);
-      const theirs = f32FromBase64(p.logprobs);
-      assert.equal(theirs.length, mine.length);
-      for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
-      // Positions where llama.cpp's top token leads by at least `margin`: an error below margin / 2 cannot flip them.
-      for (let r = 0; r < p.ids.length; r++) {
-        const top = argmax(theirs, r * vocab, vocab);
-        let second = -Infinity;
-        for (let v = 0; v < vocab; v++) if (v !== top) second = Math.max(second, theirs[r * vocab + v]);
-        if (theirs[r * vocab + top] - second < margin) continue;
-        clear++;
-        clearAgree += argmax(mine, r * vocab, vocab) === top ? 1 : 0;
-      }
-    }
-    const ids = [...p.ids];
-    const tokens = [];
-    for (let i = 0; i < p.greedy.length; i++) {
-      const { logits: l } = await model.forward(ids);
-      const next = argmax(l, l.length - vocab, vocab);
-      tokens.push(next);
-      ids.push(next);
-    }
-    greedy.push([tokens, p.greedy]);
-  }
-  return { worst, greedy, clear, clearAgree };
-}
+/** qkv's logits against llama.cpp's on one of models/' files (llama-cpp-compare.mjs). */
+const compareWithLlamaCpp = (model, file, margin = Infinity) => compareWith(model, llamaCpp.files[file], margin);
 
 // Bounds on max |Δ log-prob| (qkv, 1 thread, vs node-llama-cpp 3.21.1 on CPU
 // with an f32 KV cache) over 16 positions x 1024 tokens; measured in brackets.
