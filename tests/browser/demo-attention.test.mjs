@@ -59,8 +59,9 @@ test('a long prompt\'s heatmap: legend, every n-th label, the hovered cell and i
     const q = n - 2;
     const k = 1;
     assert.ok(q % labelStep !== 0);
+    // Through the locator, which scrolls the canvas into view first: the cell may lie below the window.
+    await page.locator('#heatmap').hover({ position: { x: left + (k + 0.5) * cell, y: top + (q + 0.5) * cell } });
     const box = await page.locator('#heatmap').boundingBox();
-    await page.mouse.move(box.x + left + (k + 0.5) * cell, box.y + top + (q + 0.5) * cell);
     assert.equal(await page.$eval('#heatmap', (c) => c.dataset.hover), `${q},${k}`);
     assert.match(await page.textContent('#attention-readout'), new RegExp(`\\(#${q}\\) → ".+" \\(#${k}\\): 0\\.\\d{4}$`));
     assert.ok(await countPixels(page, [left + k * cell, top + q * cell, cell, cell], 'mark') >= 2 * cell, 'the cell is outlined');

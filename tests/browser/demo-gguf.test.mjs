@@ -90,7 +90,7 @@ test('a dropped K-quant .gguf loads as the model and generates; its split parts 
   await dropFiles([['llama-kq-Q4_K_M.gguf', readFileSync(`${kquant}llama-kq-Q4_K_M.gguf`)]]);
   await summaryShown();
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-  assert.match(await page.textContent('#load-status'), /^llama-kq-Q4_K_M\.gguf: LlamaForCausalLM, 2 layers × 4 heads, 256 wide, q8/);
+  assert.match(await page.textContent('#load-status'), /^llama-kq-Q4_K_M\.gguf: LlamaForCausalLM, 2 layers × 4 heads, 256 wide, q4/);
   const single = await generate('hello');
   assert.ok(single.length > 0);
   const parts = [3, 1, 2].map((i) => `llama-kq-Q4_K_M-0000${i}-of-00003.gguf`);
