@@ -212,20 +212,35 @@ std::vector<std::pair<std::string, WeightType>> ModelLoader::matrix_types() cons
   return out;
 }
 
-// Without a type from the caller: the dtype of the first layer matrix in the
-// file decides (checkpoints hold their matrices in one dtype; in a GGUF
-// file the embedding and LM head often have a type of their own, and every
-// ggml block type keeps its own nearest type: runtime/weight_policy.h).
+// Without a type from the caller: the dtype most of the file's layer
+// matrices have decides (the first matrix's if it has none); checkpoints hold
+// their matrices in one dtype, while a GGUF file's embedding and LM head often
+// have a type of their own and a K-quant mix (Q4_K_M) puts some layers'
+// matrices in Q6_K. Every ggml block type keeps its own nearest type
+// (runtime/weight_policy.h): this only names the model's and plans its budget.
 Status ModelLoader::choose_checkpoint_type(std::string_view file, const std::vector<TensorEntry>& entries) {
   const TensorEntry* first = nullptr;
+  std::vector<std::pair<const TensorEntry*, size_t>> layer_types;  // a type's first entry, its count
   for (const TensorEntry& t : entries) {
     bool base = false;
     const size_t slot = find_slot(t.name, &base);
     if (slot == slots_.size() || slots_[slot].kind == TensorSlot::Kind::kF32) continue;
     if (first == nullptr) first = &t;
-    if (slots_[slot].role == TensorSlot::Role::kLayer) {
-      first = &t;
-      break;
+    if (slots_[slot].role != TensorSlot::Role::kLayer) continue;
+    auto same = std::find_if(layer_types.begin(), layer_types.end(),
+                             [&](const auto& e) { return e.first->dtype == t.dtype; });
+    if (same == layer_types.end()) {
+      layer_types.emplace_back(&t, 1);
+    } else {
+      ++same->second;
+    }
+  }
+  // The most common layer type; the earlier one on a tie.
+  size_t most = 0;
+  for (const auto& [entry, count] : layer_types) {
+    if (count > most) {
+      most = count;
+      first = entry;
     }
   }
   if (first != nullptr) {
