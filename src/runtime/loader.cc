@@ -58,33 +58,6 @@ SourceType source_type(TensorDType dtype) {
 
 bool is_block_type(TensorDType d) { return d >= TensorDType::kQ8_0 && d <= TensorDType::kQ6_K; }
 
-ggml::Type ggml_type_of(TensorDType d) {
-  switch (d) {
-    case TensorDType::kQ8_0:
-      return ggml::Type::kQ8_0;
-    case TensorDType::kQ4_0:
-      return ggml::Type::kQ4_0;
-    case TensorDType::kQ4_1:
-      return ggml::Type::kQ4_1;
-    case TensorDType::kQ5_0:
-      return ggml::Type::kQ5_0;
-    case TensorDType::kQ5_1:
-      return ggml::Type::kQ5_1;
-    case TensorDType::kQ4_K:
-      return ggml::Type::kQ4_K;
-    case TensorDType::kQ5_K:
-      return ggml::Type::kQ5_K;
-    case TensorDType::kQ6_K:
-      return ggml::Type::kQ6_K;
-    case TensorDType::kF16:
-      return ggml::Type::kF16;
-    case TensorDType::kBF16:
-      return ggml::Type::kBF16;
-    default:
-      return ggml::Type::kF32;
-  }
-}
-
 // Bytes of one row of `k` values in `dtype`; false when k is not a whole
 // number of the type's blocks (ggml requires whole blocks per row).
 bool source_row_bytes(TensorDType dtype, uint64_t k, uint64_t* bytes) {

@@ -207,6 +207,8 @@ DequantizeRowFn dequantize_row_fn(Type type) {
       return dequantize_row_q5_K;
     case Type::kQ6_K:
       return dequantize_row_q6_K;
+    default:
+      break;
   }
   return nullptr;
 }
