@@ -23,7 +23,6 @@ fixtures' minimal SentencePiece vocabulary of the model's size: the benchmark fe
 import ctypes
 import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -32,7 +31,8 @@ import gguf
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "gguf"))
-from make_gguf_models import add_llama_keys, add_tokenizer, finish, gguf_name, permute_qk  # noqa: E402
+from make_gguf_models import (  # noqa: E402
+    add_llama_keys, add_tokenizer, finish, gguf_name, permute_qk, safetensors_layout)
 
 Q = gguf.GGMLQuantizationType
 MODELS = (("llama-100m", "llama", "llama-125m"), ("qwen3-0.6b", "qwen3", "qwen3-0.6b"))
@@ -42,18 +42,9 @@ FILE_TYPES = {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q4_0": gguf.LlamaFileType
 
 def open_safetensors(path):
     """name -> float32 array memory-mapped from the file (Qwen3-0.6B is 2.4 GB in f32)."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        assert t["dtype"] == "F32", (name, t["dtype"])
-        a, b = t["data_offsets"]
-        out[name] = data[a:b].view(np.float32).reshape(t["shape"])
-    return out
+    offset, layout = safetensors_layout(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=offset)
+    return {name: data[a:b].view(np.float32).reshape(shape) for name, (shape, a, b) in layout.items()}
 
 
 def use_more_bits(i, n):  # llama-quant.cpp
