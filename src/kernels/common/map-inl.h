@@ -14,13 +14,11 @@ namespace map_simd {
 // Internal linkage: each kernel file compiles its own copy.
 namespace {
 
-namespace hn = hwy::HWY_NAMESPACE;
-using D = hn::ScalableTag<float>;
-
 // y = f(x) for n values; f(d, v) is a vector function.
 template <class F>
 void map(size_t n, const float* x, float* y, F f) {
-  const D d;
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const size_t body = n - n % lanes;
   for (size_t i = 0; i < body; i += lanes) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
@@ -35,7 +33,8 @@ void map(size_t n, const float* x, float* y, F f) {
 // y = act(gate) * up for n values (a gated linear unit); y may alias gate or up.
 template <class F>
 void map_gated(size_t n, const float* gate, const float* up, float* y, F act) {
-  const D d;
+  namespace hn = hwy::HWY_NAMESPACE;
+  const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const size_t body = n - n % lanes;
   for (size_t i = 0; i < body; i += lanes) {
