@@ -89,28 +89,22 @@ void q4_1_block(const float* x, std::string* out, float* values) {
 }
 
 // llama.cpp's LlamaModel.permute: each head's rows [first half; second half]
-// interleaved (row 2i + j <- row j * head_dim / 2 + i).
-std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads) {
+// interleaved (row 2i + j <- row j * head_dim / 2 + i). `back`: its inverse,
+// the Hub's order from the converter's.
+std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads, bool back = false) {
   const size_t width = w.size() / rows, head_dim = rows / heads;
   std::vector<float> out(w.size());
   for (size_t g = 0; g < rows; ++g) {
     const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
     const size_t hub = h * head_dim + j * head_dim / 2 + i;
-    std::memcpy(out.data() + g * width, w.data() + hub * width, width * sizeof(float));
+    const size_t to = back ? hub : g, from = back ? g : hub;
+    std::memcpy(out.data() + to * width, w.data() + from * width, width * sizeof(float));
   }
   return out;
 }
 
-// Its inverse: the Hub's order from the converter's.
 std::vector<float> permute_rows_back(const std::vector<float>& w, size_t rows, size_t heads) {
-  const size_t width = w.size() / rows, head_dim = rows / heads;
-  std::vector<float> out(w.size());
-  for (size_t g = 0; g < rows; ++g) {
-    const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
-    const size_t hub = h * head_dim + j * head_dim / 2 + i;
-    std::memcpy(out.data() + hub * width, w.data() + g * width, width * sizeof(float));
-  }
-  return out;
+  return permute_rows(w, rows, heads, true);
 }
 
 enum class Encoding { kF32, kQ8_0, kQ4_0, kQ4_1 };
