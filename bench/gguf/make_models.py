@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "gguf"))
 from make_gguf_models import (  # noqa: E402
-    add_llama_keys, add_tokenizer, finish, gguf_name, permute_qk, safetensors_layout)
+    add_llama_keys, add_tokenizer, converted_tensors, finish, safetensors_layout)
 
 Q = gguf.GGMLQuantizationType
 MODELS = (("llama-100m", "llama", "llama-125m"), ("qwen3-0.6b", "qwen3", "qwen3-0.6b"))
@@ -100,10 +100,7 @@ def write(src, arch, out_path, ftype, quantize_k):
     add_llama_keys(w, arch, config, min(config["max_position_embeddings"], 4096), vocab)
     w.add_file_type(FILE_TYPES[ftype])
     add_tokenizer(w, vocab)
-    for name, t in tensors.items():
-        if arch == "llama":
-            t = permute_qk(name, t, n_head, n_kv)
-        gname = gguf_name(name)
+    for gname, t in converted_tensors(arch, tensors, n_head, n_kv):
         if t.ndim == 1:
             w.add_tensor(gname, np.array(t, dtype=np.float32))
             continue
