@@ -1,0 +1,162 @@
+#include "models/modernbert.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/thread_pool.h"
+#include "kernels/f32-add/add.h"
+#include "kernels/f32-attn/attn.h"
+#include "kernels/f32-geglu/geglu.h"
+#include "kernels/f32-layernorm/layernorm.h"
+#include "kernels/f32-rope/rope.h"
+#include "kernels/gemm/gemm.h"
+#include "models/decoder_steps.h"
+
+namespace qkv {
+
+ModernBertModel::ModernBertModel(const ModernBertConfig& c) : config_(c), layers_(c.n_layer) {
+  const size_t hd = c.n_embd / c.n_head;
+  // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
+  dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, hd, c.n_ff};
+  // ModernBertRotaryEmbedding.compute_default_rope_parameters, one per layer kind.
+  inv_freq_global_.resize(hd / 2);
+  inv_freq_local_.resize(hd / 2);
+  rope_default_inv_freq(hd, c.global_rope_theta, inv_freq_global_.data());
+  rope_default_inv_freq(hd, c.local_rope_theta, inv_freq_local_.data());
+}
+
+std::vector<TensorSlot> ModernBertModel::slots() {
+  using K = TensorSlot::Kind;
+  const ModernBertConfig& c = config_;
+  const size_t e = c.n_embd;
+  std::vector<TensorSlot> s;
+  auto norm = [&](const std::string& name, const float** gain, const float** bias) {
+    s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
+    if (c.norm_bias) s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
+  };
+  s.push_back({"embeddings.tok_embeddings.weight",
+               {c.n_vocab, e},
+               K::kLinearNK,
+               &tok_embeddings_,
+               nullptr,
+               TensorSlot::Role::kEmbedding});
+  norm("embeddings.norm", &embed_norm_g_, &embed_norm_b_);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    ModernBertLayer& l = layers_[i];
+    const std::string p = "layers." + std::to_string(i) + ".";
+    if (i != 0) norm(p + "attn_norm", &l.attn_norm_g, &l.attn_norm_b);
+    add_linear_slots(&s, p + "attn.Wqkv", 3 * e, e, &l.wqkv, c.attention_bias);
+    add_linear_slots(&s, p + "attn.Wo", e, e, &l.wo, c.attention_bias);
+    norm(p + "mlp_norm", &l.mlp_norm_g, &l.mlp_norm_b);
+    add_linear_slots(&s, p + "mlp.Wi", 2 * c.n_ff, e, &l.wi, c.mlp_bias);
+    add_linear_slots(&s, p + "mlp.Wo", e, c.n_ff, &l.mlp_out, c.mlp_bias);
+  }
+  norm("final_norm", &final_norm_g_, &final_norm_b_);
+  return s;
+}
+
+// qkv, attn, tmp, ff, act and the two kinds' cos / sin tables of encode(),
+// for `tokens` tokens (no sequence is longer than all of them).
+size_t ModernBertModel::scratch_bytes(size_t tokens) const {
+  const size_t e = dims_.n_embd, f = config_.n_ff;
+  return Arena::bytes_for<float>(tokens * 3 * e) + 2 * Arena::bytes_for<float>(tokens * e) +
+         Arena::bytes_for<float>(tokens * 2 * f) + Arena::bytes_for<float>(tokens * f) +
+         4 * Arena::bytes_for<float>(tokens * dims_.head_dim / 2);
+}
+
+void ModernBertModel::apply_rope(const EncodeRequest& r, const float* cos, const float* sin,
+                                 float* qkv) const {
+  const size_t hd = dims_.head_dim, half = hd / 2, stride = 3 * dims_.n_embd;
+  size_t t = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    for (size_t pos = 0; pos < r.lengths[s]; ++pos, ++t) {
+      // Query heads then key heads are contiguous: one call rotates both.
+      f32_rope_ukernel__simd(2 * dims_.n_head, hd, hd, cos + pos * half, sin + pos * half,
+                             RopeStyle::kHalfSplit, qkv + t * stride);
+    }
+  }
+}
+
+void ModernBertModel::geglu(size_t total, const float* ff, float* act) const {
+  const size_t f = config_.n_ff;
+  // Wi's output chunks into (input, gate); the activation applies to input.
+  const F32GegluUkernelFn fn = config_.gelu_tanh ? f32_geglu_ukernel__simd : f32_geglu_erf_ukernel__simd;
+  for (size_t t = 0; t < total; ++t) fn(f, ff + t * 2 * f, ff + t * 2 * f + f, act + t * f);
+}
+
+Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& r) const {
+  size_t total = 0, longest = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    total += r.lengths[s];
+    longest = std::max(longest, r.lengths[s]);
+  }
+  const size_t e = dims_.n_embd, hd = dims_.head_dim, half = hd / 2, f = config_.n_ff;
+  float* qkv = scratch.alloc<float>(total * 3 * e);
+  float* attn = scratch.alloc<float>(total * e);
+  float* tmp = scratch.alloc<float>(total * e);
+  float* ff = scratch.alloc<float>(total * 2 * f);
+  float* act = scratch.alloc<float>(total * f);
+  float* cos_global = scratch.alloc<float>(total * half);
+  float* sin_global = scratch.alloc<float>(total * half);
+  float* cos_local = scratch.alloc<float>(total * half);
+  float* sin_local = scratch.alloc<float>(total * half);
+  if (qkv == nullptr || attn == nullptr || tmp == nullptr || ff == nullptr || act == nullptr ||
+      cos_global == nullptr || sin_global == nullptr || cos_local == nullptr || sin_local == nullptr) {
+    return Status::internal("encode: scratch arena smaller than scratch_bytes(" + std::to_string(total) +
+                            ")");
+  }
+  // Positions restart at 0 in every sequence, as the padded batch's arange(seq_len).
+  rope_fill_cos_sin_from_inv_freq(longest, half, inv_freq_global_.data(), cos_global, sin_global);
+  rope_fill_cos_sin_from_inv_freq(longest, half, inv_freq_local_.data(), cos_local, sin_local);
+
+  float* x = r.hidden;
+  QKV_RETURN_IF_ERROR(packed_weights_gather_rows(tok_embeddings_.w, r.ids, total, x));
+  QKV_RETURN_IF_ERROR(
+      f32_layernorm_rows(pool, total, e, x, embed_norm_g_, embed_norm_b_, config_.norm_eps, x));
+
+  for (size_t l = 0; l < dims_.n_layer; ++l) {
+    const ModernBertLayer& layer = layers_[l];
+    const float* normed = x;  // layer 0's attn_norm is Identity
+    if (layer.attn_norm_g != nullptr) {
+      QKV_RETURN_IF_ERROR(
+          f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b, config_.norm_eps, tmp));
+      normed = tmp;
+    }
+    QKV_RETURN_IF_ERROR(linear(pool, total, normed, layer.wqkv, qkv));
+    const bool local_rope = config_.local_rope[l];
+    apply_rope(r, local_rope ? cos_local : cos_global, local_rope ? sin_local : sin_global, qkv);
+    size_t t0 = 0;
+    for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
+      AttnParams p;
+      p.n_head = p.n_head_kv = dims_.n_head;
+      p.head_dim = hd;
+      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      p.n_q = p.n_kv = r.lengths[s];
+      p.causal = false;
+      // |i - j| <= local_attention / 2, i.e. |i - j| < local_attention / 2 + 1.
+      p.window = config_.local[l] ? config_.local_attention / 2 + 1 : 0;
+      p.q = qkv + t0 * 3 * e;
+      p.q_token_stride = 3 * e;
+      p.k = p.q + e;
+      p.v = p.q + 2 * e;
+      p.kv_head_stride = hd;
+      p.kv_token_stride = 3 * e;
+      p.out = attn + t0 * e;
+      p.out_token_stride = e;
+      p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
+      QKV_RETURN_IF_ERROR(f32_attention(pool, p));
+    }
+    QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.wo, tmp));
+    f32_add_ukernel__simd(total * e, x, tmp, x);
+
+    QKV_RETURN_IF_ERROR(
+        f32_layernorm_rows(pool, total, e, x, layer.mlp_norm_g, layer.mlp_norm_b, config_.norm_eps, tmp));
+    QKV_RETURN_IF_ERROR(linear(pool, total, tmp, layer.wi, ff));
+    geglu(total, ff, act);
+    QKV_RETURN_IF_ERROR(linear(pool, total, act, layer.mlp_out, tmp));
+    f32_add_ukernel__simd(total * e, x, tmp, x);
+  }
+  return f32_layernorm_rows(pool, total, e, x, final_norm_g_, final_norm_b_, config_.norm_eps, x);
+}
+
+}  // namespace qkv
