@@ -1,16 +1,15 @@
 #include "models/modernbert.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/thread_pool.h"
 #include "kernels/f32-add/add.h"
-#include "kernels/f32-attn/attn.h"
 #include "kernels/f32-geglu/geglu.h"
 #include "kernels/f32-layernorm/layernorm.h"
 #include "kernels/f32-rope/rope.h"
 #include "kernels/gemm/gemm.h"
 #include "models/decoder_steps.h"
+#include "models/encoder_steps.h"
 
 namespace qkv {
 
@@ -90,7 +89,7 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
     total += r.lengths[s];
     longest = std::max(longest, r.lengths[s]);
   }
-  const size_t e = dims_.n_embd, hd = dims_.head_dim, half = hd / 2, f = config_.n_ff;
+  const size_t e = dims_.n_embd, half = dims_.head_dim / 2, f = config_.n_ff;
   float* qkv = scratch.alloc<float>(total * 3 * e);
   float* attn = scratch.alloc<float>(total * e);
   float* tmp = scratch.alloc<float>(total * e);
@@ -125,27 +124,9 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
     QKV_RETURN_IF_ERROR(linear(pool, total, normed, layer.wqkv, qkv));
     const bool local_rope = config_.local_rope[l];
     apply_rope(r, local_rope ? cos_local : cos_global, local_rope ? sin_local : sin_global, qkv);
-    size_t t0 = 0;
-    for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
-      AttnParams p;
-      p.n_head = p.n_head_kv = dims_.n_head;
-      p.head_dim = hd;
-      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      p.n_q = p.n_kv = r.lengths[s];
-      p.causal = false;
-      // |i - j| <= local_attention / 2, i.e. |i - j| < local_attention / 2 + 1.
-      p.window = config_.local[l] ? config_.local_attention / 2 + 1 : 0;
-      p.q = qkv + t0 * 3 * e;
-      p.q_token_stride = 3 * e;
-      p.k = p.q + e;
-      p.v = p.q + 2 * e;
-      p.kv_head_stride = hd;
-      p.kv_token_stride = 3 * e;
-      p.out = attn + t0 * e;
-      p.out_token_stride = e;
-      p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
-      QKV_RETURN_IF_ERROR(f32_attention(pool, p));
-    }
+    // Local layers: |i - j| <= local_attention / 2, i.e. |i - j| < local_attention / 2 + 1.
+    const size_t window = config_.local[l] ? config_.local_attention / 2 + 1 : 0;
+    QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, window, attn));
     QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.wo, tmp));
     f32_add_ukernel__simd(total * e, x, tmp, x);
 

@@ -100,6 +100,18 @@ export function maxAbsError(got, want) {
   return worst;
 }
 
+// Each row of data ([rows, dim]) against the reference vectors: max |error| and min cosine.
+export function compareRows(data, dim, wantRows) {
+  let maxAbs = 0;
+  let minCos = 1;
+  wantRows.forEach((want, r) => {
+    const got = data.subarray(r * dim, (r + 1) * dim);
+    maxAbs = Math.max(maxAbs, maxAbsError(got, want));
+    minCos = Math.min(minCos, cosine(got, want));
+  });
+  return { maxAbs, minCos };
+}
+
 /** Cosine similarity of two vectors. */
 export function cosine(a, b) {
   let dot = 0;

@@ -1,0 +1,35 @@
+#include "models/encoder_steps.h"
+
+#include <cmath>
+
+#include "kernels/f32-attn/attn.h"
+
+namespace qkv {
+
+Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const EncodeRequest& r, size_t layer,
+                              const float* qkv, size_t window, float* out) {
+  const size_t e = d.n_embd, hd = d.head_dim;
+  size_t t0 = 0;
+  for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
+    AttnParams p;
+    p.n_head = p.n_head_kv = d.n_head;
+    p.head_dim = hd;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    p.n_q = p.n_kv = r.lengths[s];
+    p.causal = false;
+    p.window = window;
+    p.q = qkv + t0 * 3 * e;
+    p.q_token_stride = 3 * e;
+    p.k = p.q + e;
+    p.v = p.q + 2 * e;
+    p.kv_head_stride = hd;  // heads side by side within a token's row
+    p.kv_token_stride = 3 * e;
+    p.out = out + t0 * e;
+    p.out_token_stride = e;
+    p.probs = r.attention_probs != nullptr ? r.attention_probs[layer] : nullptr;
+    QKV_RETURN_IF_ERROR(f32_attention(pool, p));
+  }
+  return Status::ok_status();
+}
+
+}  // namespace qkv

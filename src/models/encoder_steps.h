@@ -1,0 +1,23 @@
+// Steps shared by the encoder architectures (BERT family, ModernBERT), as
+// decoder_steps.h is for the decoders.
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+#include "models/encoder.h"
+#include "models/model.h"
+
+namespace qkv {
+
+class ThreadPool;
+
+// Bidirectional self-attention within each sequence of the request, scores
+// scaled by 1 / sqrt(head_dim). qkv holds per token the query heads, the key
+// heads, then the value heads (3 n_embd floats); out is [total, n_embd].
+// window 0: every key of the sequence; otherwise the keys with |i - j| < window.
+// The request's attention_probs[layer], when given, receive the probabilities.
+Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const EncodeRequest& r, size_t layer,
+                              const float* qkv, size_t window, float* out);
+
+}  // namespace qkv
