@@ -13,7 +13,8 @@
 
 namespace qkv {
 
-ModernBertModel::ModernBertModel(const ModernBertConfig& c) : config_(c), layers_(c.n_layer) {
+ModernBertModel::ModernBertModel(const ModernBertConfig& c)
+    : config_(c), layers_(c.n_layer), mlm_head_(c.mlm) {
   const size_t hd = c.n_embd / c.n_head;
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, hd, c.n_ff};
@@ -38,7 +39,7 @@ std::vector<TensorSlot> ModernBertModel::slots() {
                K::kLinearNK,
                &tok_embeddings_,
                nullptr,
-               TensorSlot::Role::kEmbedding});
+               c.masked_lm && c.mlm.tied ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding});
   norm("embeddings.norm", &embed_norm_g_, &embed_norm_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     ModernBertLayer& l = layers_[i];
@@ -51,7 +52,14 @@ std::vector<TensorSlot> ModernBertModel::slots() {
     add_linear_slots(&s, p + "mlp.Wo", e, c.n_ff, &l.mlp_out, c.mlp_bias);
   }
   norm("final_norm", &final_norm_g_, &final_norm_b_);
+  if (c.masked_lm) mlm_head_.add_slots(&s);
   return s;
+}
+
+Status ModernBertModel::masked_lm_logits(ThreadPool* pool, const float* hidden, size_t rows, float* scratch,
+                                         float* logits) const {
+  if (!config_.masked_lm) return Status::unsupported("ModernBERT: this checkpoint has no masked-LM head");
+  return mlm_head_.apply(pool, tok_embeddings_, hidden, rows, scratch, logits);
 }
 
 // qkv, attn, tmp, ff, act and the two kinds' cos / sin tables of encode(),

@@ -16,6 +16,7 @@
 
 #include "io/config_reader.h"
 #include "models/encoder.h"
+#include "models/heads/modernbert_mlm.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -36,6 +37,8 @@ struct ModernBertConfig {
   std::vector<bool> local_rope;  // per layer: RoPE base local_rope_theta (layer_types "sliding_attention")
   double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
   std::string classifier_pooling = "cls";  // "cls" or "mean": for the heads
+  bool masked_lm = false;                  // ModernBertForMaskedLM: its head is loaded too
+  ModernBertMlmConfig mlm;
 
   // From a ModernBertModel or ModernBertFor* config.json, with ModernBertConfig's defaults.
   static Status from_config(const ConfigReader& config, ModernBertConfig* out);
@@ -61,6 +64,11 @@ class ModernBertModel : public Model, public EncoderStack {
   size_t scratch_bytes(size_t tokens) const override;
   Status encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& request) const override;
 
+  // ModernBertForMaskedLM's logits [rows, n_vocab] of last hidden states
+  // [rows, n_embd]; scratch holds rows * n_embd floats. Unsupported without the head.
+  Status masked_lm_logits(ThreadPool* pool, const float* hidden, size_t rows, float* scratch,
+                          float* logits) const;
+
   std::vector<TensorSlot> slots() override;
   // ModernBertFor* checkpoints nest the encoder under "model."; ModernBertModel ones do not.
   const char* checkpoint_prefix() const override { return "model."; }
@@ -80,6 +88,7 @@ class ModernBertModel : public Model, public EncoderStack {
   const float* final_norm_g_ = nullptr;  // final_norm [n_embd]
   const float* final_norm_b_ = nullptr;
   std::vector<float> inv_freq_global_, inv_freq_local_;  // [head_dim / 2] each
+  ModernBertMlmHead mlm_head_;                           // its slots only when config_.masked_lm
 };
 
 }  // namespace qkv

@@ -85,6 +85,32 @@ Status read_ropes(const ConfigReader& config, ModernBertConfig* c) {
                     &c->local_rope_theta);
 }
 
+// An ACT2FN name of a GELU: erf (gelu, gelu_python) or tanh (gelu_new, gelu_pytorch_tanh).
+Status read_gelu(const ConfigReader& config, const char* key, bool* tanh) {
+  std::string act;
+  QKV_RETURN_IF_ERROR(config.string_or(key, "gelu", &act));
+  if (act == "gelu" || act == "gelu_python" || act == "gelu_new" || act == "gelu_pytorch_tanh") {
+    *tanh = act == "gelu_new" || act == "gelu_pytorch_tanh";
+    return Status::ok_status();
+  }
+  return Status::unsupported(config.document() + ": " + key + " \"" + act +
+                             "\" (qkv's ModernBERT runs gelu, gelu_python, gelu_new and gelu_pytorch_tanh)");
+}
+
+// ModernBertForMaskedLM's head: ModernBertPredictionHead and the decoder.
+Status read_mlm_head(const ConfigReader& config, ModernBertConfig* c) {
+  c->masked_lm = config.architecture() == "ModernBertForMaskedLM";
+  ModernBertMlmConfig& m = c->mlm;
+  m.n_embd = c->n_embd;
+  m.n_vocab = c->n_vocab;
+  m.norm_eps = c->norm_eps;
+  m.norm_bias = c->norm_bias;
+  QKV_RETURN_IF_ERROR(config.bool_or("classifier_bias", false, &m.dense_bias));
+  QKV_RETURN_IF_ERROR(config.bool_or("decoder_bias", true, &m.decoder_bias));
+  QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", true, &m.tied));
+  return read_gelu(config, "classifier_activation", &m.gelu_tanh);
+}
+
 Status read_layer_patterns(const ConfigReader& config, ModernBertConfig* c) {
   size_t every = 0;
   QKV_RETURN_IF_ERROR(config.positive_int_or("global_attn_every_n_layers", kDefaultGlobalEvery, &every));
@@ -129,17 +155,7 @@ Status ModernBertConfig::from_config(const ConfigReader& config, ModernBertConfi
   QKV_RETURN_IF_ERROR(config.bool_or("norm_bias", false, &c.norm_bias));
   QKV_RETURN_IF_ERROR(config.bool_or("attention_bias", false, &c.attention_bias));
   QKV_RETURN_IF_ERROR(config.bool_or("mlp_bias", false, &c.mlp_bias));
-  std::string act;
-  QKV_RETURN_IF_ERROR(config.string_or("hidden_activation", "gelu", &act));
-  if (act == "gelu" || act == "gelu_python") {
-    c.gelu_tanh = false;
-  } else if (act == "gelu_new" || act == "gelu_pytorch_tanh") {
-    c.gelu_tanh = true;
-  } else {
-    return Status::unsupported(
-        config.document() + ": hidden_activation \"" + act +
-        "\" (qkv's ModernBERT runs gelu, gelu_python, gelu_new and gelu_pytorch_tanh)");
-  }
+  QKV_RETURN_IF_ERROR(read_gelu(config, "hidden_activation", &c.gelu_tanh));
   QKV_RETURN_IF_ERROR(read_layer_patterns(config, &c));
   QKV_RETURN_IF_ERROR(read_ropes(config, &c));
   QKV_RETURN_IF_ERROR(config.string_or("classifier_pooling", "cls", &c.classifier_pooling));
@@ -147,6 +163,7 @@ Status ModernBertConfig::from_config(const ConfigReader& config, ModernBertConfi
     return config.bad("classifier_pooling",
                       "must be \"cls\" or \"mean\", found \"" + c.classifier_pooling + "\"");
   }
+  QKV_RETURN_IF_ERROR(read_mlm_head(config, &c));
   *out = c;
   return Status::ok_status();
 }

@@ -29,14 +29,17 @@ class ModernBertCheckpoint : public ::testing::Test {
             .ok());
   }
 
-  // Hidden states of sequences `ids` (packed, `lengths`) from the fixture
-  // loaded with config.json text `config` ("" = the fixture's), on `pool`.
-  static std::vector<float> encode(const std::vector<int32_t>& ids, const std::vector<size_t>& lengths,
-                                   ThreadPool* pool, const std::string& config = "") {
+  // The fixture loaded with config.json text `config` ("" = the fixture's).
+  static std::shared_ptr<const Model> load(const std::string& config = "") {
     std::unique_ptr<Model> loaded;
     const Status s = load_folder(kFolder, WeightType::kF32, &loaded, config);
     EXPECT_TRUE(s.ok()) << s.message();
-    std::shared_ptr<const Model> model = std::move(loaded);
+    return std::move(loaded);
+  }
+
+  // Hidden states of sequences `ids` (packed, `lengths`) on `pool`.
+  static std::vector<float> encode(const std::shared_ptr<const Model>& model, const std::vector<int32_t>& ids,
+                                   const std::vector<size_t>& lengths, ThreadPool* pool) {
     std::unique_ptr<Encoder> encoder;
     EXPECT_TRUE(Encoder::create(model, kFolder, pool, &encoder).ok());
     EncoderInput in;
@@ -48,6 +51,10 @@ class ModernBertCheckpoint : public ::testing::Test {
     const Status e = encoder->encode(in, &hidden);
     EXPECT_TRUE(e.ok()) << e.message();
     return hidden;
+  }
+  static std::vector<float> encode(const std::vector<int32_t>& ids, const std::vector<size_t>& lengths,
+                                   ThreadPool* pool, const std::string& config = "") {
+    return encode(load(config), ids, lengths, pool);
   }
 
   const JsonValue& input(size_t i) const { return ref_.find("inputs")->at(i); }
@@ -100,6 +107,49 @@ TEST_F(ModernBertCheckpoint, RopeParametersAndLayerTypesLayout) {
   EXPECT_LE(
       max_rows_error(encode(ids, {ids.size()}, nullptr, config).data(), *input(4).find("last_hidden_state")),
       1e-4);
+}
+
+// ModernBertForMaskedLM's head (dense, GELU, LayerNorm, the tied decoder
+// plus decoder.bias) on every position of one input: its logits at the
+// reference's sampled ids and its top 5.
+TEST_F(ModernBertCheckpoint, MaskedLmHeadMatchesPyTorch) {
+  const JsonValue& mlm = *ref_.find("mlm");
+  const std::vector<int32_t> ids =
+      ints_of(*input(static_cast<size_t>(*mlm.find("input")->as_double())).find("ids"));
+  const std::shared_ptr<const Model> model = load();
+  const auto* modernbert = dynamic_cast<const ModernBertModel*>(model.get());
+  ASSERT_NE(modernbert, nullptr);
+  const std::vector<float> hidden = encode(model, ids, {ids.size()}, nullptr);
+  const size_t n_vocab = model->dims().n_vocab, n = ids.size();
+  std::vector<float> scratch(n * model->dims().n_embd), logits(n * n_vocab);
+  ASSERT_TRUE(modernbert->masked_lm_logits(nullptr, hidden.data(), n, scratch.data(), logits.data()).ok());
+  const std::vector<int32_t> vocab_ids = ints_of(*mlm.find("ids"));
+  double worst = 0;
+  for (size_t t = 0; t < n; ++t) {
+    for (size_t j = 0; j < vocab_ids.size(); ++j) {
+      const double want = *mlm.find("logits_at_ids")->at(t).at(j).as_double();
+      worst = std::max(worst, std::fabs(logits[t * n_vocab + vocab_ids[j]] - want));
+    }
+    std::vector<int32_t> order(n_vocab);
+    for (size_t v = 0; v < n_vocab; ++v) order[v] = static_cast<int32_t>(v);
+    const float* row = logits.data() + t * n_vocab;
+    std::partial_sort(order.begin(), order.begin() + 5, order.end(),
+                      [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+    std::vector<int32_t> top(order.begin(), order.begin() + 5),
+        want_top = ints_of(mlm.find("top5_ids")->at(t));
+    std::sort(top.begin(), top.end());
+    std::sort(want_top.begin(), want_top.end());
+    EXPECT_EQ(top, want_top) << "position " << t;
+  }
+  EXPECT_LE(worst, 1e-3);
+  // A ModernBertModel checkpoint config: no head, no head tensors needed.
+  std::string config = read_file(fixture(std::string(kFolder) + "/config.json"));
+  config = with_key(config, "architectures", R"(["ModernBertModel"])");
+  const std::shared_ptr<const Model> bare_model = load(config);
+  const auto* bare = dynamic_cast<const ModernBertModel*>(bare_model.get());
+  ASSERT_NE(bare, nullptr);
+  EXPECT_EQ(bare->masked_lm_logits(nullptr, hidden.data(), n, scratch.data(), logits.data()).code(),
+            StatusCode::kUnsupported);
 }
 
 TEST(ModernBertConfig, DefaultsAreModernBertConfigs) {

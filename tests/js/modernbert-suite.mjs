@@ -124,6 +124,18 @@ export function modernbertSuite({ numThreads, flavour }) {
     }
   });
 
+  // The checkpoint holds ModernBertForMaskedLM's head beside the encoder; as a ModernBertModel (whose
+  // checkpoints have no "model." prefix and no head) it loads the encoder alone.
+  test('modernbert-tiny: the same file as a ModernBertModel gives the same states', async () => {
+    const bare = await loadModel(withConfig({ architectures: ['ModernBertModel'] }));
+    try {
+      assert.equal(bare.info.architecture, 'ModernBertModel');
+      assert.ok(await stateError(bare, ref.inputs[3]) <= TOL);
+    } finally {
+      bare.dispose();
+    }
+  });
+
   test("pipeline('feature-extraction') on modernbert-tiny returns transformers.js's tensor", async () => {
     const extractor = await pipeline('feature-extraction', folder(NAME));
     try {
