@@ -1,10 +1,21 @@
 #include "models/encoder_steps.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/f32-attn/attn.h"
 
 namespace qkv {
+
+size_t packed_tokens(const EncodeRequest& r, size_t* longest) {
+  size_t total = 0;
+  *longest = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    total += r.lengths[s];
+    *longest = std::max(*longest, r.lengths[s]);
+  }
+  return total;
+}
 
 Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const EncodeRequest& r, size_t layer,
                               const float* qkv, size_t window, float* out) {
@@ -30,6 +41,19 @@ Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const Encode
     QKV_RETURN_IF_ERROR(f32_attention(pool, p));
   }
   return Status::ok_status();
+}
+
+void encoder_apply_rope(const ModelDims& d, const EncodeRequest& r, size_t n_rot, RopeStyle style,
+                        const float* cos, const float* sin, float* qkv) {
+  const size_t half = n_rot / 2, stride = 3 * d.n_embd;
+  size_t t = 0;
+  for (size_t s = 0; s < r.n_seqs; ++s) {
+    for (size_t pos = 0; pos < r.lengths[s]; ++pos, ++t) {
+      // Query heads then key heads are contiguous: one call rotates both.
+      f32_rope_ukernel__simd(2 * d.n_head, d.head_dim, n_rot, cos + pos * half, sin + pos * half, style,
+                             qkv + t * stride);
+    }
+  }
 }
 
 }  // namespace qkv

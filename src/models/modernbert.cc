@@ -1,7 +1,5 @@
 #include "models/modernbert.h"
 
-#include <algorithm>
-
 #include "core/thread_pool.h"
 #include "kernels/f32-add/add.h"
 #include "kernels/f32-geglu/geglu.h"
@@ -31,8 +29,7 @@ std::vector<TensorSlot> ModernBertModel::slots() {
   const size_t e = c.n_embd;
   std::vector<TensorSlot> s;
   auto norm = [&](const std::string& name, const float** gain, const float** bias) {
-    s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
-    if (c.norm_bias) s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
+    add_norm_slots(&s, name, e, gain, c.norm_bias ? bias : nullptr);
   };
   s.push_back({"embeddings.tok_embeddings.weight",
                {c.n_vocab, e},
@@ -71,19 +68,6 @@ size_t ModernBertModel::scratch_bytes(size_t tokens) const {
          4 * Arena::bytes_for<float>(tokens * dims_.head_dim / 2);
 }
 
-void ModernBertModel::apply_rope(const EncodeRequest& r, const float* cos, const float* sin,
-                                 float* qkv) const {
-  const size_t hd = dims_.head_dim, half = hd / 2, stride = 3 * dims_.n_embd;
-  size_t t = 0;
-  for (size_t s = 0; s < r.n_seqs; ++s) {
-    for (size_t pos = 0; pos < r.lengths[s]; ++pos, ++t) {
-      // Query heads then key heads are contiguous: one call rotates both.
-      f32_rope_ukernel__simd(2 * dims_.n_head, hd, hd, cos + pos * half, sin + pos * half,
-                             RopeStyle::kHalfSplit, qkv + t * stride);
-    }
-  }
-}
-
 void ModernBertModel::geglu(size_t total, const float* ff, float* act) const {
   const size_t f = config_.n_ff;
   // Wi's output chunks into (input, gate); the activation applies to input.
@@ -92,11 +76,8 @@ void ModernBertModel::geglu(size_t total, const float* ff, float* act) const {
 }
 
 Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& r) const {
-  size_t total = 0, longest = 0;
-  for (size_t s = 0; s < r.n_seqs; ++s) {
-    total += r.lengths[s];
-    longest = std::max(longest, r.lengths[s]);
-  }
+  size_t longest = 0;
+  const size_t total = packed_tokens(r, &longest);
   const size_t e = dims_.n_embd, half = dims_.head_dim / 2, f = config_.n_ff;
   float* qkv = scratch.alloc<float>(total * 3 * e);
   float* attn = scratch.alloc<float>(total * e);
@@ -131,7 +112,8 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
     }
     QKV_RETURN_IF_ERROR(linear(pool, total, normed, layer.wqkv, qkv));
     const bool local_rope = config_.local_rope[l];
-    apply_rope(r, local_rope ? cos_local : cos_global, local_rope ? sin_local : sin_global, qkv);
+    encoder_apply_rope(dims_, r, dims_.head_dim, RopeStyle::kHalfSplit, local_rope ? cos_local : cos_global,
+                       local_rope ? sin_local : sin_global, qkv);
     // Local layers: |i - j| <= local_attention / 2, i.e. |i - j| < local_attention / 2 + 1.
     const size_t window = config_.local[l] ? config_.local_attention / 2 + 1 : 0;
     QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, window, attn));

@@ -74,9 +74,6 @@ class ModernBertModel : public Model, public EncoderStack {
   const char* checkpoint_prefix() const override { return "model."; }
 
  private:
-  // Rotates the query and key heads of each token of `qkv` [total, 3 n_embd]
-  // by its position within its sequence, with the tables cos/sin [max_len, head_dim/2].
-  void apply_rope(const EncodeRequest& r, const float* cos, const float* sin, float* qkv) const;
   // The GeGLU of ModernBertMLP: act(input) * gate per token of ff [total, 2 n_ff] into act [total, n_ff].
   void geglu(size_t total, const float* ff, float* act) const;
 

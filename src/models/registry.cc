@@ -5,12 +5,14 @@
 #include "models/gpt2.h"
 #include "models/llama.h"
 #include "models/modernbert.h"
+#include "models/nomic_bert.h"
 
 namespace qkv {
 
 const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
-         "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, ModernBertModel";
+         "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, ModernBertModel, "
+         "NomicBertModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
@@ -45,6 +47,12 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     ModernBertConfig c;
     QKV_RETURN_IF_ERROR(ModernBertConfig::from_config(config, &c));
     *out = std::make_unique<ModernBertModel>(c);
+    return Status::ok_status();
+  }
+  if (is_nomic_bert(arch)) {
+    NomicBertConfig c;
+    QKV_RETURN_IF_ERROR(NomicBertConfig::from_config(config, &c));
+    *out = std::make_unique<NomicBertModel>(c);
     return Status::ok_status();
   }
   const std::string name = arch.empty() ? "no architecture (neither \"architectures\" nor \"model_type\")"

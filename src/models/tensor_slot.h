@@ -42,4 +42,12 @@ inline void add_linear_slots(std::vector<TensorSlot>* slots, const std::string& 
   if (bias) slots->push_back({name + ".bias", {n_out}, TensorSlot::Kind::kF32, nullptr, &layer->bias});
 }
 
+// A LayerNorm named `name` over n values: its weight into *gain and, when
+// `bias` is not null, its bias into *bias.
+inline void add_norm_slots(std::vector<TensorSlot>* slots, const std::string& name, size_t n,
+                           const float** gain, const float** bias) {
+  slots->push_back({name + ".weight", {n}, TensorSlot::Kind::kF32, nullptr, gain});
+  if (bias != nullptr) slots->push_back({name + ".bias", {n}, TensorSlot::Kind::kF32, nullptr, bias});
+}
+
 }  // namespace qkv

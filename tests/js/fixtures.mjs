@@ -37,6 +37,16 @@ export const idsOnlyFiles = (name) => () => ({
   tokenizer: idNamingTokenizer(reference(name).config.vocab_size),
 });
 
+/** ModelFiles of a fixture folder with its config.json changed by `edit` (an object merged over it). */
+export function filesWithConfig(name, edit) {
+  const file = (f) => readFileSync(new URL(`${name}/${f}`, fixtures));
+  return {
+    config: new TextEncoder().encode(JSON.stringify({ ...JSON.parse(file('config.json')), ...edit })),
+    weights: file('model.safetensors'),
+    tokenizer: file('tokenizer.json'),
+  };
+}
+
 export const referenceLogits = (name) => {
   const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
   return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);

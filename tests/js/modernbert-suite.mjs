@@ -4,9 +4,8 @@
 // over |i - j| <= 8 with their own RoPE base; inputs up to the 128-position context. Run by
 // modernbert-single.test.mjs and modernbert-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { compareRows, folder, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
+import { compareRows, filesWithConfig, folder, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
 import { FormatError, InvalidArgumentError, UnsupportedError, backendInfo, env, loadModel, pipeline } from '../../dist/index.js';
 
 const NAME = 'modernbert-tiny';
@@ -18,13 +17,7 @@ const POOLED = [
 ];
 const TOL = 1e-4;
 
-const file = (name) => readFileSync(new URL(`../fixtures/${NAME}/${name}`, import.meta.url));
-// The fixture's files with config.json changed by `edit` (an object merged over it).
-const withConfig = (edit) => ({
-  config: new TextEncoder().encode(JSON.stringify({ ...JSON.parse(file('config.json')), ...edit })),
-  weights: file('model.safetensors'),
-  tokenizer: file('tokenizer.json'),
-});
+const withConfig = (edit) => filesWithConfig(NAME, edit);
 
 // Token states of one sequence (pooling 'none') against its reference last_hidden_state.
 async function stateError(model, input) {
