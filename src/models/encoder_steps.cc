@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "kernels/f32-attn/attn.h"
 
@@ -15,6 +16,17 @@ size_t packed_tokens(const EncodeRequest& r, size_t* longest) {
     *longest = std::max(*longest, r.lengths[s]);
   }
   return total;
+}
+
+Status take_scratch(Arena& scratch, size_t total, std::initializer_list<std::pair<float**, size_t>> buffers) {
+  for (const auto& [buffer, count] : buffers) {
+    *buffer = scratch.alloc<float>(count);
+    if (*buffer == nullptr) {
+      return Status::internal("encode: scratch arena smaller than scratch_bytes(" + std::to_string(total) +
+                              ")");
+    }
+  }
+  return Status::ok_status();
 }
 
 Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const EncodeRequest& r, size_t layer,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
+#include <utility>
 
 #include "core/status.h"
 #include "kernels/f32-rope/rope.h"
@@ -15,6 +17,10 @@ class ThreadPool;
 
 // The request's total token count; *longest receives its longest sequence's length.
 size_t packed_tokens(const EncodeRequest& r, size_t* longest);
+
+// Points each buffer at its count of floats from the arena: encode()'s
+// scratch, which the runner reserved as scratch_bytes(total) said.
+Status take_scratch(Arena& scratch, size_t total, std::initializer_list<std::pair<float**, size_t>> buffers);
 
 // Bidirectional self-attention within each sequence of the request, scores
 // scaled by 1 / sqrt(head_dim). qkv holds per token the query heads, the key

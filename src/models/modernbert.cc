@@ -24,19 +24,15 @@ ModernBertModel::ModernBertModel(const ModernBertConfig& c)
 }
 
 std::vector<TensorSlot> ModernBertModel::slots() {
-  using K = TensorSlot::Kind;
   const ModernBertConfig& c = config_;
   const size_t e = c.n_embd;
   std::vector<TensorSlot> s;
   auto norm = [&](const std::string& name, const float** gain, const float** bias) {
     add_norm_slots(&s, name, e, gain, c.norm_bias ? bias : nullptr);
   };
-  s.push_back({"embeddings.tok_embeddings.weight",
-               {c.n_vocab, e},
-               K::kLinearNK,
-               &tok_embeddings_,
-               nullptr,
-               c.masked_lm && c.mlm.tied ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding});
+  add_embedding_slot(
+      &s, "embeddings.tok_embeddings.weight", c.n_vocab, e, &tok_embeddings_,
+      c.masked_lm && c.mlm.tied ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding);
   norm("embeddings.norm", &embed_norm_g_, &embed_norm_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     ModernBertLayer& l = layers_[i];
@@ -79,20 +75,17 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
   size_t longest = 0;
   const size_t total = packed_tokens(r, &longest);
   const size_t e = dims_.n_embd, half = dims_.head_dim / 2, f = config_.n_ff;
-  float* qkv = scratch.alloc<float>(total * 3 * e);
-  float* attn = scratch.alloc<float>(total * e);
-  float* tmp = scratch.alloc<float>(total * e);
-  float* ff = scratch.alloc<float>(total * 2 * f);
-  float* act = scratch.alloc<float>(total * f);
-  float* cos_global = scratch.alloc<float>(total * half);
-  float* sin_global = scratch.alloc<float>(total * half);
-  float* cos_local = scratch.alloc<float>(total * half);
-  float* sin_local = scratch.alloc<float>(total * half);
-  if (qkv == nullptr || attn == nullptr || tmp == nullptr || ff == nullptr || act == nullptr ||
-      cos_global == nullptr || sin_global == nullptr || cos_local == nullptr || sin_local == nullptr) {
-    return Status::internal("encode: scratch arena smaller than scratch_bytes(" + std::to_string(total) +
-                            ")");
-  }
+  float *qkv, *attn, *tmp, *ff, *act, *cos_global, *sin_global, *cos_local, *sin_local;
+  QKV_RETURN_IF_ERROR(take_scratch(scratch, total,
+                                   {{&qkv, total * 3 * e},
+                                    {&attn, total * e},
+                                    {&tmp, total * e},
+                                    {&ff, total * 2 * f},
+                                    {&act, total * f},
+                                    {&cos_global, total * half},
+                                    {&sin_global, total * half},
+                                    {&cos_local, total * half},
+                                    {&sin_local, total * half}}));
   // Positions restart at 0 in every sequence, as the padded batch's arange(seq_len).
   rope_fill_cos_sin_from_inv_freq(longest, half, inv_freq_global_.data(), cos_global, sin_global);
   rope_fill_cos_sin_from_inv_freq(longest, half, inv_freq_local_.data(), cos_local, sin_local);

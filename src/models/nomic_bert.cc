@@ -136,12 +136,7 @@ std::vector<TensorSlot> NomicBertModel::slots() {
   const NomicBertConfig& c = config_;
   const size_t e = c.n_embd;
   std::vector<TensorSlot> s;
-  s.push_back({"embeddings.word_embeddings.weight",
-               {c.n_vocab, e},
-               K::kLinearNK,
-               &word_embeddings_,
-               nullptr,
-               TensorSlot::Role::kEmbedding});
+  add_embedding_slot(&s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_);
   if (c.n_token_types > 0) {
     s.push_back({"embeddings.token_type_embeddings.weight",
                  {c.n_token_types, e},
@@ -176,18 +171,15 @@ Status NomicBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequ
   const size_t total = packed_tokens(r, &longest);
   const size_t e = dims_.n_embd, f = config_.n_ff, half = config_.n_rot / 2;
   const float eps = config_.layer_norm_eps;
-  float* qkv = scratch.alloc<float>(total * 3 * e);
-  float* attn = scratch.alloc<float>(total * e);
-  float* tmp = scratch.alloc<float>(total * e);
-  float* up = scratch.alloc<float>(total * f);
-  float* gate = scratch.alloc<float>(total * f);
-  float* cos = scratch.alloc<float>(total * half);
-  float* sin = scratch.alloc<float>(total * half);
-  if (qkv == nullptr || attn == nullptr || tmp == nullptr || up == nullptr || gate == nullptr ||
-      cos == nullptr || sin == nullptr) {
-    return Status::internal("encode: scratch arena smaller than scratch_bytes(" + std::to_string(total) +
-                            ")");
-  }
+  float *qkv, *attn, *tmp, *up, *gate, *cos, *sin;
+  QKV_RETURN_IF_ERROR(take_scratch(scratch, total,
+                                   {{&qkv, total * 3 * e},
+                                    {&attn, total * e},
+                                    {&tmp, total * e},
+                                    {&up, total * f},
+                                    {&gate, total * f},
+                                    {&cos, total * half},
+                                    {&sin, total * half}}));
   rope_fill_cos_sin_from_inv_freq(longest, half, inv_freq_.data(), cos, sin);
 
   float* x = r.hidden;
