@@ -261,6 +261,17 @@ inline void expect_attention_matches(const std::shared_ptr<const Model>& model, 
   EXPECT_LE(max_abs, bound);
 }
 
+// Largest |got - want| over a [tokens][dim] JSON array of reference states.
+inline double max_rows_error(const float* got, const JsonValue& want) {
+  double worst = 0;
+  for (size_t t = 0; t < want.size(); ++t) {
+    for (size_t i = 0; i < want.at(t).size(); ++i) {
+      worst = std::max(worst, std::fabs(got[t * want.at(t).size() + i] - *want.at(t).at(i).as_double()));
+    }
+  }
+  return worst;
+}
+
 // config.json text with `key` set to `value` (a JSON value), added when
 // absent, removed when `value` is empty. The value replaced is a scalar, a
 // list without nested lists or an object without nested objects (the first
