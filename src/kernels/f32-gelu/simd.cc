@@ -7,8 +7,12 @@
 
 namespace qkv {
 
-void f32_gelu_tanh_ukernel__simd(size_t n, const float* x, float* y) { map_simd::map(n, x, y, gelu_simd::gelu_tanh); }
+void f32_gelu_tanh_ukernel__simd(size_t n, const float* x, float* y) {
+  map_simd::map(n, x, y, gelu_simd::gelu_tanh);
+}
 
-void f32_gelu_erf_ukernel__simd(size_t n, const float* x, float* y) { map_simd::map(n, x, y, gelu_simd::gelu_erf); }
+void f32_gelu_erf_ukernel__simd(size_t n, const float* x, float* y) {
+  map_simd::map(n, x, y, gelu_simd::gelu_erf);
+}
 
 }  // namespace qkv
