@@ -43,8 +43,8 @@ struct Case {
   std::vector<float> scales;
   std::vector<int8_t> x8;
   std::vector<int16_t> x16;
-  std::vector<int8_t> x_ord;      // the SIMD kernels' form (q8k_order_x)
-  std::vector<int32_t> x_pairs;  // and its sub-block sums
+  std::vector<int8_t> x_ord;       // the SIMD kernels' form (q8k_order_x)
+  std::vector<int32_t> x_offsets;  // and its offsets
   std::vector<float> x_scales, x_sums;
 };
 
@@ -99,8 +99,8 @@ Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& r
   c.x_sums.resize(k / 32);
   q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
   c.x_ord.resize(k);
-  c.x_pairs.resize(k / 32);
-  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_pairs.data());
+  c.x_offsets.resize(k / 16);
+  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
   return c;
 }
 
@@ -141,20 +141,21 @@ std::vector<float> gemv_scalar(const Case& w, const Case& x, const float* bias) 
 }
 std::vector<float> gemv_simd(const Case& w, const Case& x, const float* bias) {
   std::vector<float> y(w.rows);
-  q8k_gemv_ukernel__simd(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_pairs.data(),
+  q8k_gemv_ukernel__simd(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_offsets.data(),
                          x.x_scales.data(), x.x_sums.data(), bias, y.data());
   return y;
 }
 
 // The form of x written out from its definition (q8k-gemv/gemv.h, common/q8k.h):
 // block b's position p holds value 16 * (p / 4 % 2) + 4 * (p / 8) + p % 4, and
-// the pair holds the sums of values 0-15 and 16-31 as int16 lanes.
+// the offsets are 32 times the sums of values 0-15 and 16-31.
 TEST(Q8KGemv, OrderedFormOfX) {
   std::mt19937 rng(9);
   std::vector<int8_t> x(512), ordered(512);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>(x_value(i < 32 ? 0 : i < 64 ? 1 : 3, i, rng));
-  std::vector<int32_t> pairs(16);
-  q8k_order_x(512, x.data(), ordered.data(), pairs.data());
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<int8_t>(x_value(i < 32 ? 0 : i < 64 ? 1 : 3, i, rng));
+  std::vector<int32_t> offsets(32);
+  q8k_order_x(512, x.data(), ordered.data(), offsets.data());
   for (size_t b = 0; b < 16; ++b) {
     int sums[2] = {0, 0};
     for (size_t p = 0; p < 32; ++p) {
@@ -162,8 +163,8 @@ TEST(Q8KGemv, OrderedFormOfX) {
       ASSERT_EQ(ordered[b * 32 + p], x[b * 32 + i]) << b << "," << p;
     }
     for (size_t i = 0; i < 32; ++i) sums[i / 16] += x[b * 32 + i];
-    ASSERT_EQ(static_cast<int16_t>(pairs[b] & 0xffff), sums[0]) << b;
-    ASSERT_EQ(static_cast<int16_t>(static_cast<uint32_t>(pairs[b]) >> 16), sums[1]) << b;
+    ASSERT_EQ(offsets[2 * b], 32 * sums[0]) << b;
+    ASSERT_EQ(offsets[2 * b + 1], 32 * sums[1]) << b;
   }
 }
 
@@ -214,7 +215,7 @@ TEST(Q8KGemv, ExtremeBlockIsExact) {
   // Only block 0 nonzero in x: the output is that block's exact sum.
   for (size_t i = 32; i < 256; ++i) c.x8[i] = c.x16[i] = 0;
   q4_activation_sums(256, c.x8.data(), c.x_scales.data(), c.x_sums.data());
-  q8k_order_x(256, c.x8.data(), c.x_ord.data(), c.x_pairs.data());
+  q8k_order_x(256, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
   const std::vector<float> y = gemv_simd(c, c, nullptr);
   for (size_t r = 0; r < 4; ++r) ASSERT_EQ(y[r], static_cast<float>(exact_dot(c, r))) << r;
 }
@@ -259,7 +260,8 @@ TEST(Q8KGemv, SimdMatchesScalar) {
         const Case c = make_case(rows, k, wp, 3, false, rng);
         std::vector<float> bias(rows);
         for (float& v : bias) v = dist(rng);
-        const std::vector<float> y_scalar = gemv_scalar(c, c, bias.data()), y_simd = gemv_simd(c, c, bias.data());
+        const std::vector<float> y_scalar = gemv_scalar(c, c, bias.data()),
+                                 y_simd = gemv_simd(c, c, bias.data());
         for (size_t r = 0; r < rows; ++r) {
           ASSERT_NEAR(y_simd[r], y_scalar[r], 1e-6 * magnitude(c, r, bias[r]) + 1e-7)
               << rows << "x" << k << " row " << r;
@@ -276,7 +278,7 @@ struct GemmRows {
   size_t x_stride, xs_stride;
   std::vector<int16_t> x16;
   std::vector<int8_t> x_ord;
-  std::vector<int32_t> x_pairs;
+  std::vector<int32_t> x_offsets;
   std::vector<float> x_scales, x_sums;
 };
 GemmRows make_gemm_rows(size_t mr, size_t nc, size_t k, std::mt19937& rng) {
@@ -286,7 +288,7 @@ GemmRows make_gemm_rows(size_t mr, size_t nc, size_t k, std::mt19937& rng) {
   g.xs_stride = k / 32 + 1;
   g.x16 = quant_test::stack_rows(g.cases, &Case::x16, g.x_stride);
   g.x_ord = quant_test::stack_rows(g.cases, &Case::x_ord, g.x_stride);
-  g.x_pairs = quant_test::stack_rows(g.cases, &Case::x_pairs, g.xs_stride);
+  g.x_offsets = quant_test::stack_rows(g.cases, &Case::x_offsets, 2 * g.xs_stride);
   g.x_scales = quant_test::stack_rows(g.cases, &Case::x_scales, g.xs_stride);
   g.x_sums = quant_test::stack_rows(g.cases, &Case::x_sums, g.xs_stride);
   return g;
@@ -305,12 +307,14 @@ TEST(Q8KGemm, RowsEqualTheGemvBitForBit) {
         const size_t y_stride = nc + 2;
         std::vector<float> bias(nc);
         for (float& v : bias) v = dist(rng);
-        std::vector<float> y(mr * y_stride, quant_test::kUntouched), y_ref(mr * y_stride, quant_test::kUntouched);
-        q8k_gemm_ukernel__simd(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_pairs.data(), g.x_scales.data(),
-                               g.x_sums.data(), g.xs_stride, w.data.data(), w.scales.data(), bias.data(), y.data(),
-                               y_stride);
+        std::vector<float> y(mr * y_stride, quant_test::kUntouched),
+            y_ref(mr * y_stride, quant_test::kUntouched);
+        q8k_gemm_ukernel__simd(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_offsets.data(), g.x_scales.data(),
+                               g.x_sums.data(), g.xs_stride, w.data.data(), w.scales.data(), bias.data(),
+                               y.data(), y_stride);
         q8k_gemm_ukernel__scalar(mr, nc, k, g.x16.data(), g.x_stride, g.x_scales.data(), g.x_sums.data(),
-                                 g.xs_stride, w.data.data(), w.scales.data(), bias.data(), y_ref.data(), y_stride);
+                                 g.xs_stride, w.data.data(), w.scales.data(), bias.data(), y_ref.data(),
+                                 y_stride);
         quant_test::expect_gemm_rows(
             mr, nc, y_stride, y, y_ref, [&](size_t i) { return gemv_simd(w, g.cases[i], bias.data()); },
             [&](size_t j) { return 1e-6 * magnitude(w, j, bias[j]) + 1e-7; });
@@ -322,7 +326,7 @@ TEST(Q8KGemm, RowsEqualTheGemvBitForBit) {
 #if defined(__wasm_relaxed_simd__)
 std::vector<float> gemv_relaxed(const Case& w, const Case& x, const float* bias) {
   std::vector<float> y(w.rows);
-  q8k_gemv_ukernel__relaxed(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_pairs.data(),
+  q8k_gemv_ukernel__relaxed(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_offsets.data(),
                             x.x_scales.data(), x.x_sums.data(), bias, y.data());
   return y;
 }
@@ -338,9 +342,9 @@ TEST(Q8KRelaxed, GemvEqualsTheSimd128KernelBitForBit) {
           for (bool unit : {true, false}) {
             const Case c = make_case(rows, k, wp, xp, unit, rng);
             const std::vector<float> bias(rows, unit ? 0.0f : 0.375f);
-            const std::vector<float> y_relaxed = gemv_relaxed(c, c, bias.data()), y_simd = gemv_simd(c, c, bias.data());
+            const std::vector<float> y_relaxed = gemv_relaxed(c, c, bias.data()),
+                                     y_simd = gemv_simd(c, c, bias.data());
             for (size_t r = 0; r < rows; ++r) {
-              if (unit) ASSERT_EQ(y_relaxed[r], static_cast<float>(exact_dot(c, r))) << rows << "x" << k;
               ASSERT_TRUE(same_bits(y_relaxed[r], y_simd[r]))
                   << rows << "x" << k << " row " << r << ": " << y_relaxed[r] << " vs " << y_simd[r];
             }
@@ -359,12 +363,12 @@ TEST(Q8KRelaxed, GemmEqualsTheSimd128KernelBitForBit) {
         const GemmRows g = make_gemm_rows(mr, nc, k, rng);
         const Case& w = g.cases[0];
         std::vector<float> y_relaxed(mr * nc), y_simd(mr * nc);
-        q8k_gemm_ukernel__relaxed(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_pairs.data(), g.x_scales.data(),
-                                  g.x_sums.data(), g.xs_stride, w.data.data(), w.scales.data(), nullptr,
-                                  y_relaxed.data(), nc);
-        q8k_gemm_ukernel__simd(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_pairs.data(), g.x_scales.data(),
-                               g.x_sums.data(), g.xs_stride, w.data.data(), w.scales.data(), nullptr, y_simd.data(),
-                               nc);
+        q8k_gemm_ukernel__relaxed(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_offsets.data(),
+                                  g.x_scales.data(), g.x_sums.data(), g.xs_stride, w.data.data(),
+                                  w.scales.data(), nullptr, y_relaxed.data(), nc);
+        q8k_gemm_ukernel__simd(mr, nc, k, g.x_ord.data(), g.x_stride, g.x_offsets.data(), g.x_scales.data(),
+                               g.x_sums.data(), g.xs_stride, w.data.data(), w.scales.data(), nullptr,
+                               y_simd.data(), nc);
         for (size_t i = 0; i < mr * nc; ++i)
           ASSERT_TRUE(same_bits(y_relaxed[i], y_simd[i])) << "k=" << k << " mr=" << mr << " nc=" << nc;
       }
@@ -455,7 +459,8 @@ TEST(Q8KGemm, RefusesKOutsideSuperBlocks) {
 TEST(Q8KLayout, RefusesValuesOutsideTheLayoutsRange) {
   std::vector<int8_t> data(packed_weights_bytes(WeightType::kQ8K, 4, 256));
   std::vector<float> scales(packed_scales_bytes(WeightType::kQ8K, 4, 256) / sizeof(float));
-  WeightPacker packer(SourceType::kF32, SourceLayout::kNK, 4, 256, WeightType::kQ8K, data.data(), scales.data());
+  WeightPacker packer(SourceType::kF32, SourceLayout::kNK, 4, 256, WeightType::kQ8K, data.data(),
+                      scales.data());
   ASSERT_TRUE(packer.check().ok());
   Q8KSuper v{};
   v.q[0] = -32;

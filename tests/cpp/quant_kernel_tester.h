@@ -95,7 +95,9 @@ inline std::vector<uint8_t> random_kquant_blocks(ggml::Type type, size_t n, size
   std::vector<uint8_t> bytes(n * k / ggml::kQK_K * block_bytes);
   for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
   for (size_t at = 0; at < bytes.size(); at += block_bytes) {
-    auto half = [&](size_t i) { bytes[at + i + 1] = static_cast<uint8_t>(exponent_bits | (bytes[at + i + 1] & 0x83)); };
+    auto half = [&](size_t i) {
+      bytes[at + i + 1] = static_cast<uint8_t>(exponent_bits | (bytes[at + i + 1] & 0x83));
+    };
     if (type == ggml::Type::kQ5_K) {
       half(0);
       half(2);

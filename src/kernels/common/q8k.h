@@ -62,7 +62,7 @@ constexpr size_t kQ8KGroupMnOffset = kQ8KGroupScOffset + kQ8KRowGroup * (kQ8KSup
 constexpr size_t kQ8KGroupBytes = kQ8KGroupMnOffset + kQ8KRowGroup * (kQ8KSuperBlock / kQ8KBlock);
 constexpr size_t kQ8KGroupFloats = 2 * kQ8KRowGroup;
 
-constexpr int kQ8KOffset = 32;  // u = q + kQ8KOffset, q in [-32, 31]
+constexpr int kQ8KOffset = 32;                         // u = q + kQ8KOffset, q in [-32, 31]
 constexpr size_t kQ8KGroupScBlock = 2 * kQ8KRowGroup;  // sub-scale bytes per block of a group
 
 // The value (offset in its block of 32) stored at position p of a block.
@@ -116,8 +116,9 @@ inline float q8k_value(const void* data, const float* scales, size_t k, size_t r
   const int8_t* g = static_cast<const int8_t*>(data) + at * kQ8KGroupBytes;
   const float d = scales[at * kQ8KGroupFloats + row],
               dmin = scales[at * kQ8KGroupFloats + kQ8KRowGroup + row];
-  const float dq = d * static_cast<float>(g[kQ8KGroupScOffset + b * kQ8KGroupScBlock + 2 * row +
-                                             i % kQ8KBlock / kQ8KSubBlock]);
+  const float dq =
+      d * static_cast<float>(
+              g[kQ8KGroupScOffset + b * kQ8KGroupScBlock + 2 * row + i % kQ8KBlock / kQ8KSubBlock]);
   const float m = dmin * static_cast<float>(g[kQ8KGroupMnOffset + b * kQ8KRowGroup + row]);
   size_t p = 0;
   while (kQ8KOrder(p) != i % kQ8KBlock) ++p;

@@ -214,11 +214,11 @@ constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__simd;
 
 // One row of x quantized for the q4 or q8k kernels: q8_padded(k) values of
 // the form's X, and per block of 32 a scale, a sum (q4_activation_sums) and,
-// for q8k, the pair of sub-block sums.
+// for q8k, two offsets (q8k_order_x).
 template <class X>
 struct QuantizedRow {
   X* values;
-  int32_t* pairs;
+  int32_t* offsets;
   float* scales;
   float* sums;
 };
@@ -231,15 +231,19 @@ struct Q4Form {
   using X = Q4X;
   static constexpr size_t kRowGroup = kQ4RowGroup;
   static void quantize(size_t k, const float* x, int8_t* x8, const QuantizedRow<X>& out) {
-    if constexpr (sizeof(X) == 1) x8 = reinterpret_cast<int8_t*>(out.values);
+#if defined(__wasm_relaxed_simd__)
+    x8 = out.values;
+#endif
     f32_to_q8_row__simd(k, x, x8, out.scales);
     q4_activation_sums(k, x8, out.scales, out.sums);
-    if constexpr (sizeof(X) != 1) q4_simd_x_form(k, x8, out.values);
+#if !defined(__wasm_relaxed_simd__)
+    q4_simd_x_form(k, x8, out.values);
+#endif
   }
   static size_t row_bytes(size_t k) { return q4_blocks(k) * kQ4BlockBytes; }
   static size_t row_floats(size_t k) { return 2 * q4_blocks(k); }
-  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x, const float* bias,
-                   float* y) {
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
     q4_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
                     w.scales + r0 * row_floats(w.k), x.values, x.scales, x.sums, bias, y);
   }
@@ -247,8 +251,8 @@ struct Q4Form {
   static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
                    size_t blocks, const float* bias, float* y, size_t y_stride) {
     q4_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.scales, x.sums, blocks,
-                    static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k), w.scales + r0 * row_floats(w.k),
-                    bias, y, y_stride);
+                    static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
+                    w.scales + r0 * row_floats(w.k), bias, y, y_stride);
   }
 };
 
@@ -261,18 +265,18 @@ struct Q8KForm {
   static void quantize(size_t k, const float* x, int8_t* x8, const QuantizedRow<X>& out) {
     f32_to_q8_row__simd(k, x, x8, out.scales);
     q4_activation_sums(k, x8, out.scales, out.sums);
-    q8k_order_x(k, x8, out.values, out.pairs);
+    q8k_order_x(k, x8, out.values, out.offsets);
   }
   static size_t row_bytes(size_t k) { return q8k_supers(k) * kQ8KGroupBytes / kQ8KRowGroup; }
   static size_t row_floats(size_t k) { return q8k_supers(k) * kQ8KGroupFloats / kQ8KRowGroup; }
-  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x, const float* bias,
-                   float* y) {
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
     q8k_gemv_ukernel(rows, w.k, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
-                     w.scales + r0 * row_floats(w.k), x.values, x.pairs, x.scales, x.sums, bias, y);
+                     w.scales + r0 * row_floats(w.k), x.values, x.offsets, x.scales, x.sums, bias, y);
   }
   static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
                    size_t blocks, const float* bias, float* y, size_t y_stride) {
-    q8k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.pairs, x.scales, x.sums,
+    q8k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.offsets, x.scales, x.sums,
                      blocks, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
                      w.scales + r0 * row_floats(w.k), bias, y, y_stride);
   }
@@ -285,9 +289,9 @@ void gemv_quantized(ThreadPool* pool, const float* x, const PackedWeights& w, co
   using X = typename Form::X;
   alignas(64) int8_t x8[kMaxQ8GemvK];
   alignas(64) X values[kMaxQ8GemvK];
-  alignas(64) int32_t pairs[kMaxQ8GemvK / kQ8BlockSize];
+  alignas(64) int32_t offsets[2 * kMaxQ8GemvK / kQ8BlockSize];
   alignas(64) float scales[kMaxQ8GemvK / kQ8BlockSize], sums[kMaxQ8GemvK / kQ8BlockSize];
-  const QuantizedRow<X> row{values, pairs, scales, sums};
+  const QuantizedRow<X> row{values, offsets, scales, sums};
   Form::quantize(w.k, x, x8, row);
   static_assert(16 % Form::kRowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
@@ -309,17 +313,18 @@ void gemm_quantized(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
   // Thread-local names would mean each worker's own buffers inside the
   // lambdas: the workers get the caller's through these pointers.
   thread_local std::vector<X> values_buf;
-  thread_local std::vector<int32_t> pairs_buf;
+  thread_local std::vector<int32_t> offsets_buf;
   thread_local std::vector<float> scales_buf, sums_buf;
   values_buf.resize(std::max(values_buf.size(), m * x_row));
-  pairs_buf.resize(std::max(pairs_buf.size(), m * blocks));
+  offsets_buf.resize(std::max(offsets_buf.size(), 2 * m * blocks));
   scales_buf.resize(std::max(scales_buf.size(), m * blocks));
   sums_buf.resize(std::max(sums_buf.size(), m * blocks));
   X* values = values_buf.data();
-  int32_t* pairs = pairs_buf.data();
+  int32_t* offsets = offsets_buf.data();
   float *scales = scales_buf.data(), *sums = sums_buf.data();
   const auto rows_from = [=](size_t i) {
-    return QuantizedRow<X>{values + i * x_row, pairs + i * blocks, scales + i * blocks, sums + i * blocks};
+    return QuantizedRow<X>{values + i * x_row, offsets + 2 * i * blocks, scales + i * blocks,
+                           sums + i * blocks};
   };
   parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
     thread_local std::vector<int8_t> x8;
@@ -331,8 +336,8 @@ void gemm_quantized(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
       const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
       for (size_t g = begin; g < end; ++g) {
         const size_t r0 = g * Form::kRowGroup;
-        Form::gemm(w, r0, mr, rows_from(m0), x_row, blocks, bias ? bias + r0 : nullptr, y + m0 * y_stride + r0,
-                   y_stride);
+        Form::gemm(w, r0, mr, rows_from(m0), x_row, blocks, bias ? bias + r0 : nullptr,
+                   y + m0 * y_stride + r0, y_stride);
       }
     }
   });

@@ -21,16 +21,16 @@ void q8k_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq,
                               const int8_t* data, const float* scales, const float* bias, float* y,
                               size_t y_stride);
 // Highway SIMD. x in q8k_order_x's form (q8k-gemv/gemv.h): row i's ordered
-// values at x + i * x_stride, its pair sums at x_pairs + i * xs_stride.
+// values at x + i * x_stride, its offsets at x_offsets + 2 * i * xs_stride.
 void q8k_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int8_t* x, size_t x_stride,
-                            const int32_t* x_pairs, const float* x_scales, const float* x_sums,
+                            const int32_t* x_offsets, const float* x_scales, const float* x_sums,
                             size_t xs_stride, const int8_t* data, const float* scales, const float* bias,
                             float* y, size_t y_stride);
 
 #if defined(__wasm_relaxed_simd__)
 // Relaxed SIMD, x as for the SIMD128 kernel: its bits.
 void q8k_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x, size_t x_stride,
-                               const int32_t* x_pairs, const float* x_scales, const float* x_sums,
+                               const int32_t* x_offsets, const float* x_scales, const float* x_sums,
                                size_t xs_stride, const int8_t* data, const float* scales, const float* bias,
                                float* y, size_t y_stride);
 #endif

@@ -8,13 +8,13 @@
 namespace qkv {
 
 void q8k_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int8_t* x, size_t x_stride,
-                            const int32_t* x_pairs, const float* x_scales, const float* x_sums,
+                            const int32_t* x_offsets, const float* x_scales, const float* x_sums,
                             size_t xs_stride, const int8_t* data, const float* scales, const float* bias,
                             float* y, size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
     const size_t at = i * xs_stride;
-    q8k_simd::store_group(q8k_simd::q8k_group(k, data, scales, x + i * x_stride, x_pairs + at, x_scales + at,
-                                              x_sums + at),
+    q8k_simd::store_group(q8k_simd::q8k_group(k, data, scales, x + i * x_stride, x_offsets + 2 * at,
+                                              x_scales + at, x_sums + at),
                           nc, bias, y + i * y_stride);
   }
 }

@@ -32,15 +32,15 @@ void q8k_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* data, const f
                               const float* bias, float* y);
 
 // The SIMD kernels read x as q8k_order_x writes it: the q8 values of each
-// block of 32 in the weights' order (kQ8KOrder), and per block the sums of
-// its two sub-blocks of 16 (int16 each, low then high, as one int32) that
-// take the weights' offset of 32 back out.
-void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_pair_sums);
+// block of 32 in the weights' order (kQ8KOrder), and per block two int32,
+// 32 times the sums of its low and high sub-blocks of 16, that take the
+// weights' offset back out (sum u x - 32 sum x = sum q x per sub-block).
+void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_offsets);
 
 // Highway SIMD (in wasm: i16x8.extmul sums weighted by the sub-scales with
 // i32x4.dot_i16x8_s).
 void q8k_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* data, const float* scales,
-                            const int8_t* x_ordered, const int32_t* x_pair_sums, const float* x_scales,
+                            const int8_t* x_ordered, const int32_t* x_offsets, const float* x_scales,
                             const float* x_sums, const float* bias, float* y);
 
 #if defined(__wasm_relaxed_simd__)
@@ -48,7 +48,7 @@ void q8k_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* data, const flo
 // being its 7-bit operand): the same outputs, bit for bit, as
 // q8k_gemv_ukernel__simd, from the same x.
 void q8k_gemv_ukernel__relaxed(size_t rows, size_t k, const int8_t* data, const float* scales,
-                               const int8_t* x_ordered, const int32_t* x_pair_sums, const float* x_scales,
+                               const int8_t* x_ordered, const int32_t* x_offsets, const float* x_scales,
                                const float* x_sums, const float* bias, float* y);
 #endif
 

@@ -32,43 +32,45 @@ HWY_INLINE hn::Vec<D32> sum_each(hn::Vec<D32> a, hn::Vec<D32> b, hn::Vec<D32> c,
 }
 
 #if HWY_TARGET == HWY_WASM
-// Row R's sub-scales as 16-bit lanes [lo ×4, hi ×4], from the block's 8
-// sub-scale bytes widened to [row 0 lo, row 0 hi, row 1 lo, ...].
-template <int R>
-HWY_INLINE v128_t row_scales(v128_t sc16) {
-  return wasm_i16x8_shuffle(sc16, sc16, 2 * R, 2 * R, 2 * R, 2 * R, 2 * R + 1, 2 * R + 1, 2 * R + 1, 2 * R + 1);
+// One row's 32 bytes u · x (x16: the block's 32 ordered values, widened):
+// lanes [lo, lo, hi, hi], whose first two sum to the low sub-block's u · x
+// and last two to the high one's (each 8-byte half of u holds 4 low values,
+// then 4 high: i32x4.dot_i16x8_s sums adjacent pairs).
+HWY_INLINE v128_t row_block(const int8_t* w, const v128_t* x16) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w), x16[0]),
+                                  wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w + 8), x16[1]));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w + 16), x16[2]),
+                                  wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w + 24), x16[3]));
+  return wasm_i32x4_add(a, b);
 }
 
-// One row's 32 bytes u against x (x0, x1: its 32 ordered values), weighted
-// by the sub-scales s16: 4 lanes whose sum is sum sc u x. Each 16-bit lane
-// of an extmul pair's sum is two products of one sub-block (|u x| <= 63 * 127,
-// so the sum fits), and i32x4.dot_i16x8_s weights it by that sub-scale.
-HWY_INLINE v128_t row_block(const int8_t* w, v128_t x0, v128_t x1, v128_t s16) {
-  const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 16);
-  const v128_t p0 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(w0, x0), wasm_i16x8_extmul_high_i8x16(w0, x0));
-  const v128_t p1 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(w1, x1), wasm_i16x8_extmul_high_i8x16(w1, x1));
-  return wasm_i32x4_add(wasm_i32x4_dot_i16x8(p0, s16), wasm_i32x4_dot_i16x8(p1, s16));
+// [lo, hi] sums of two rows' row_block lanes: [lo a, hi a, lo b, hi b].
+HWY_INLINE v128_t pair_halves(v128_t a, v128_t b) {
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
 }
 
 // The 4 rows' exact integer parts A of block b (gemv.h): w the block's 4
-// rows of u, x its 32 ordered values, sc its 8 sub-scale bytes, pair x's two
-// sub-block sums. sum sc u x less 32 * (sc_lo * sum x_lo + sc_hi * sum x_hi).
-HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc, int32_t pair) {
-  const v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
-  const v128_t sc16 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(sc));
-  using V = hn::Vec<D32>;
-  const V a = sum_each(V{row_block(w, x0, x1, row_scales<0>(sc16))},
-                       V{row_block(w + kQ8KBlock, x0, x1, row_scales<1>(sc16))},
-                       V{row_block(w + 2 * kQ8KBlock, x0, x1, row_scales<2>(sc16))},
-                       V{row_block(w + 3 * kQ8KBlock, x0, x1, row_scales<3>(sc16))});
-  static_assert(kQ8KOffset == 32, "the offset is taken out by a shift of 5");
-  const v128_t offset = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc16, wasm_i32x4_splat(pair)), 5);
-  return V{wasm_i32x4_sub(a.raw, offset)};
+// rows of u, x its 32 ordered values, sc its 8 sub-scale bytes, offsets
+// 32 * x's two sub-block sums. Each row's two sub-block sums of u x, less
+// the offsets (giving q x), are weighted by their sub-scales four at a time.
+HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc,
+                                    const int32_t* offsets) {
+  const v128_t x16[4] = {wasm_i16x8_load8x8(x), wasm_i16x8_load8x8(x + 8), wasm_i16x8_load8x8(x + 16),
+                         wasm_i16x8_load8x8(x + 24)};
+  const v128_t off = wasm_v128_load64_splat(offsets);
+  const v128_t sc16 = wasm_i16x8_load8x8(sc);
+  const v128_t rows01 = wasm_i32x4_sub(pair_halves(row_block(w, x16), row_block(w + kQ8KBlock, x16)), off);
+  const v128_t rows23 =
+      wasm_i32x4_sub(pair_halves(row_block(w + 2 * kQ8KBlock, x16), row_block(w + 3 * kQ8KBlock, x16)), off);
+  const v128_t a = wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16));
+  const v128_t b = wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16));
+  return hn::Vec<D32>{pair_halves(a, b)};
 }
 #else
 // Portable form of the same integer sums, lane by lane (native builds: the
 // tests' check of the arithmetic, not a fast path).
-HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc, int32_t pair) {
+HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc,
+                                    const int32_t* offsets) {
   const D32 d32;
   const hn::FixedTag<int16_t, 8> d16;
   const hn::FixedTag<int8_t, 8> d8;
@@ -86,9 +88,8 @@ HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8
                                          hn::Set(d32, sc[2 * r + 1])));
     }
   }
-  const int32_t x_lo = static_cast<int16_t>(pair & 0xffff), x_hi = static_cast<int16_t>(pair >> 16);
   HWY_ALIGN int32_t offset[kQ8KRowGroup];
-  for (size_t r = 0; r < kQ8KRowGroup; ++r) offset[r] = kQ8KOffset * (sc[2 * r] * x_lo + sc[2 * r + 1] * x_hi);
+  for (size_t r = 0; r < kQ8KRowGroup; ++r) offset[r] = sc[2 * r] * offsets[0] + sc[2 * r + 1] * offsets[1];
   return hn::Sub(sum_each(rows[0], rows[1], rows[2], rows[3]), hn::Load(d32, offset));
 }
 #endif
@@ -101,7 +102,8 @@ HWY_INLINE hn::Vec<D4> block_add(hn::Vec<D32> a, const int8_t* g, size_t b, hn::
   const auto t = hn::Mul(hn::ConvertTo(df, a), hn::Mul(d, hn::Set(df, x_scale)));
   if (!mins) return hn::Add(acc, t);
   const hn::FixedTag<int8_t, 4> d8x4;
-  const auto mn = hn::ConvertTo(df, hn::PromoteTo(D32(), hn::LoadU(d8x4, g + kQ8KGroupMnOffset + b * kQ8KRowGroup)));
+  const auto mn =
+      hn::ConvertTo(df, hn::PromoteTo(D32(), hn::LoadU(d8x4, g + kQ8KGroupMnOffset + b * kQ8KRowGroup)));
   const auto u = hn::Mul(hn::Mul(dmin, mn), hn::Set(df, x_sum));
   return hn::Add(acc, hn::Sub(t, u));
 }
@@ -111,7 +113,7 @@ HWY_INLINE hn::Vec<D4> block_add(hn::Vec<D32> a, const int8_t* g, size_t b, hn::
 // rows; their integer parts are transposed into one vector and scaled in
 // float, block by block, as the q8 GEMV does.
 HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t* x,
-                                 const int32_t* x_pairs, const float* x_scales, const float* x_sums) {
+                                 const int32_t* x_offsets, const float* x_scales, const float* x_sums) {
   const D4 df;
   auto facc = hn::Zero(df);
   for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
@@ -120,7 +122,7 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
     for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
       const size_t xb = s * (kQ8KSuperBlock / kQ8KBlock) + b;
       const auto a = group_block(g + b * kQ8KRowGroup * kQ8KBlock, x + xb * kQ8KBlock,
-                                 g + kQ8KGroupScOffset + b * kQ8KGroupScBlock, x_pairs[xb]);
+                                 g + kQ8KGroupScOffset + b * kQ8KGroupScBlock, x_offsets + 2 * xb);
       facc = block_add(a, g, b, d, dmin, mins, x_scales[xb], x_sums[xb], facc);
     }
   }

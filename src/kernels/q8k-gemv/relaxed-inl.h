@@ -7,9 +7,9 @@
 // i32x4.relaxed_dot_i8x16_i7x16_add and x (q8 values, any int8 but -128) the
 // signed one, so every engine computes the same exact int32 sums. In the
 // weights' order (common/q8k.h) each 32-bit lane of the dot product holds 4
-// values of one sub-block, [lo, hi, lo, hi], and is weighted by its
-// sub-scale with one i32x4.mul; the offset comes out as in group-inl.h, so
-// the integer parts are the SIMD128 kernel's, and the float steps after them
+// values of one sub-block, [lo, hi, lo, hi]; each row's two sub-block sums
+// less x's offsets are weighted by the sub-scales as in group-inl.h, so the
+// integer parts are the SIMD128 kernel's, and the float steps after them
 // are q8k_group's, op for op and unfused (no relaxed_madd): the outputs are
 // the SIMD128 flavour's bits.
 #pragma once
@@ -28,35 +28,38 @@ namespace q8k_relaxed {
 namespace {
 
 static_assert(kQ8KRowGroup == 4 && kQ8KBlock == 32 && kQ8KSubBlock == 16, "written for 4 rows, blocks of 32");
-static_assert(kQ8KOffset == 32, "the offset is taken out by a shift of 5");
 
-// [sum of a, sum of b, sum of c, sum of e]: a 4×4 transpose folded into adds.
-inline v128_t sum_each(v128_t a, v128_t b, v128_t c, v128_t e) {
-  const v128_t ab =
-      wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
-  const v128_t ce =
-      wasm_i32x4_add(wasm_i32x4_shuffle(c, e, 0, 2, 4, 6), wasm_i32x4_shuffle(c, e, 1, 3, 5, 7));
-  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, ce, 0, 2, 4, 6), wasm_i32x4_shuffle(ab, ce, 1, 3, 5, 7));
+// One row's 32 bytes u · x (x0, x1: the block's 32 ordered values): lanes
+// [lo, hi, lo, hi], the low sub-block's u · x in lanes 0 and 2, the high
+// one's in 1 and 3 (each 32-bit lane of the dot product sums 4 bytes, and u
+// alternates 4 low values and 4 high).
+inline v128_t row_block(const int8_t* w, v128_t x0, v128_t x1) {
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+      x1, wasm_v128_load(w + 16),
+      wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, wasm_v128_load(w), wasm_i32x4_const_splat(0)));
 }
 
-// One row's 32 bytes u · x, each 32-bit lane times its sub-scale (s: [lo, hi,
-// lo, hi]): 4 lanes whose sum is sum sc u x.
-inline v128_t row_block(const int8_t* w, v128_t x0, v128_t x1, v128_t s) {
-  const v128_t dot = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
-      x1, wasm_v128_load(w + 16), wasm_i32x4_relaxed_dot_i8x16_i7x16_add(x0, wasm_v128_load(w), wasm_i32x4_const_splat(0)));
-  return wasm_i32x4_mul(dot, s);
+// [lo a, hi a, lo b, hi b] from two rows' row_block lanes.
+inline v128_t pair_halves(v128_t a, v128_t b) {
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
+}
+
+// [a0 + a1, a2 + a3, b0 + b1, b2 + b3].
+inline v128_t add_pairs(v128_t a, v128_t b) {
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
 }
 
 // The 4 rows' exact integer parts of block b (group-inl.h's group_block).
-inline v128_t group_block(const int8_t* w, const int8_t* x, const int8_t* sc, int32_t pair) {
+inline v128_t group_block(const int8_t* w, const int8_t* x, const int8_t* sc, const int32_t* offsets) {
   const v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
-  const v128_t sc16 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(sc));
-  const v128_t rows01 = wasm_i32x4_extend_low_i16x8(sc16), rows23 = wasm_i32x4_extend_high_i16x8(sc16);
-  const v128_t a = sum_each(row_block(w, x0, x1, wasm_i32x4_shuffle(rows01, rows01, 0, 1, 0, 1)),
-                            row_block(w + kQ8KBlock, x0, x1, wasm_i32x4_shuffle(rows01, rows01, 2, 3, 2, 3)),
-                            row_block(w + 2 * kQ8KBlock, x0, x1, wasm_i32x4_shuffle(rows23, rows23, 0, 1, 0, 1)),
-                            row_block(w + 3 * kQ8KBlock, x0, x1, wasm_i32x4_shuffle(rows23, rows23, 2, 3, 2, 3)));
-  return wasm_i32x4_sub(a, wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc16, wasm_i32x4_splat(pair)), 5));
+  const v128_t off = wasm_v128_load64_splat(offsets);
+  const v128_t sc16 = wasm_i16x8_load8x8(sc);
+  const v128_t rows01 =
+      wasm_i32x4_sub(pair_halves(row_block(w, x0, x1), row_block(w + kQ8KBlock, x0, x1)), off);
+  const v128_t rows23 = wasm_i32x4_sub(
+      pair_halves(row_block(w + 2 * kQ8KBlock, x0, x1), row_block(w + 3 * kQ8KBlock, x0, x1)), off);
+  return add_pairs(wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16)),
+                   wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16)));
 }
 
 // group-inl.h's block_add: acc + (t - u) (acc + t without mins), every
@@ -72,7 +75,7 @@ inline v128_t block_add(v128_t a, const int8_t* g, size_t b, v128_t d, v128_t dm
 }
 
 // The 4 rows' dot products with x (q8k_order_x's form).
-inline v128_t q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t* x, const int32_t* x_pairs,
+inline v128_t q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t* x, const int32_t* x_offsets,
                         const float* x_scales, const float* x_sums) {
   v128_t facc = wasm_f32x4_const_splat(0.0f);
   for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
@@ -81,7 +84,7 @@ inline v128_t q8k_group(size_t k, const int8_t* g, const float* gs, const int8_t
     for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
       const size_t xb = s * (kQ8KSuperBlock / kQ8KBlock) + b;
       const v128_t a = group_block(g + b * kQ8KRowGroup * kQ8KBlock, x + xb * kQ8KBlock,
-                                   g + kQ8KGroupScOffset + b * kQ8KGroupScBlock, x_pairs[xb]);
+                                   g + kQ8KGroupScOffset + b * kQ8KGroupScBlock, x_offsets + 2 * xb);
       facc = block_add(a, g, b, d, dmin, mins, x_scales[xb], x_sums[xb], facc);
     }
   }

@@ -36,7 +36,7 @@ void q8k_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* data, const f
   }
 }
 
-void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_pair_sums) {
+void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_offsets) {
   for (size_t b = 0; b < k / kQ8KBlock; ++b) {
     const int8_t* x = xq + b * kQ8KBlock;
     int32_t sums[2] = {0, 0};
@@ -44,9 +44,8 @@ void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_pair_
       x_ordered[b * kQ8KBlock + p] = x[kQ8KOrder(p)];
       sums[kQ8KOrder(p) / kQ8KSubBlock] += x[kQ8KOrder(p)];
     }
-    // Two int16 lanes, low sub-block first (|sum| <= 16 * 127).
-    x_pair_sums[b] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(sums[0])) |
-                                          static_cast<uint32_t>(static_cast<uint16_t>(sums[1])) << 16);
+    x_offsets[2 * b] = kQ8KOffset * sums[0];
+    x_offsets[2 * b + 1] = kQ8KOffset * sums[1];
   }
 }
 
