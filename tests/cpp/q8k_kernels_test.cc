@@ -139,11 +139,16 @@ std::vector<float> gemv_scalar(const Case& w, const Case& x, const float* bias) 
                            x.x_sums.data(), bias, y.data());
   return y;
 }
-std::vector<float> gemv_simd(const Case& w, const Case& x, const float* bias) {
+// gemv_simd and gemv_relaxed: the SIMD kernels, which take x in the same form.
+using SimdGemv = decltype(&q8k_gemv_ukernel__simd);
+std::vector<float> gemv_with(SimdGemv kernel, const Case& w, const Case& x, const float* bias) {
   std::vector<float> y(w.rows);
-  q8k_gemv_ukernel__simd(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_offsets.data(),
-                         x.x_scales.data(), x.x_sums.data(), bias, y.data());
+  kernel(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_offsets.data(), x.x_scales.data(),
+         x.x_sums.data(), bias, y.data());
   return y;
+}
+std::vector<float> gemv_simd(const Case& w, const Case& x, const float* bias) {
+  return gemv_with(q8k_gemv_ukernel__simd, w, x, bias);
 }
 
 // The form of x written out from its definition (q8k-gemv/gemv.h, common/q8k.h):
@@ -325,10 +330,7 @@ TEST(Q8KGemm, RowsEqualTheGemvBitForBit) {
 
 #if defined(__wasm_relaxed_simd__)
 std::vector<float> gemv_relaxed(const Case& w, const Case& x, const float* bias) {
-  std::vector<float> y(w.rows);
-  q8k_gemv_ukernel__relaxed(w.rows, w.k, w.data.data(), w.scales.data(), x.x_ord.data(), x.x_offsets.data(),
-                            x.x_scales.data(), x.x_sums.data(), bias, y.data());
-  return y;
+  return gemv_with(q8k_gemv_ukernel__relaxed, w, x, bias);
 }
 
 // The relaxed kernels give the SIMD128 kernels' bits, GEMV and GEMM alike, at

@@ -49,22 +49,59 @@ HWY_INLINE v128_t pair_halves(v128_t a, v128_t b) {
   return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
 }
 
-// The 4 rows' exact integer parts A of block b (gemv.h): w the block's 4
-// rows of u, x its 32 ordered values, sc its 8 sub-scale bytes, offsets
-// 32 * x's two sub-block sums. Each row's two sub-block sums of u x, less
-// the offsets (giving q x), are weighted by their sub-scales four at a time.
-HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc,
-                                    const int32_t* offsets) {
-  const v128_t x16[4] = {wasm_i16x8_load8x8(x), wasm_i16x8_load8x8(x + 8), wasm_i16x8_load8x8(x + 16),
-                         wasm_i16x8_load8x8(x + 24)};
+// The block's 32 ordered values of x, widened.
+struct X16 {
+  v128_t v[4];
+};
+HWY_INLINE X16 load_x(const int8_t* x) {
+  return {{wasm_i16x8_load8x8(x), wasm_i16x8_load8x8(x + 8), wasm_i16x8_load8x8(x + 16),
+           wasm_i16x8_load8x8(x + 24)}};
+}
+
+// The 4 rows' exact integer parts A of block b (gemv.h) from their
+// row_block lanes r: sc the block's 8 sub-scale bytes, offsets 32 * x's two
+// sub-block sums. Each row's two sub-block sums of u x, less the offsets
+// (giving q x), are weighted by their sub-scales four at a time.
+HWY_INLINE hn::Vec<D32> combine_rows(const v128_t* r, const int8_t* sc, const int32_t* offsets) {
   const v128_t off = wasm_v128_load64_splat(offsets);
   const v128_t sc16 = wasm_i16x8_load8x8(sc);
-  const v128_t rows01 = wasm_i32x4_sub(pair_halves(row_block(w, x16), row_block(w + kQ8KBlock, x16)), off);
-  const v128_t rows23 =
-      wasm_i32x4_sub(pair_halves(row_block(w + 2 * kQ8KBlock, x16), row_block(w + 3 * kQ8KBlock, x16)), off);
+  const v128_t rows01 = wasm_i32x4_sub(pair_halves(r[0], r[1]), off);
+  const v128_t rows23 = wasm_i32x4_sub(pair_halves(r[2], r[3]), off);
   const v128_t a = wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16));
   const v128_t b = wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16));
   return hn::Vec<D32>{pair_halves(a, b)};
+}
+
+// The 4 rows' integer parts of block b: w the block's 4 rows of u, x its 32
+// ordered values.
+HWY_INLINE hn::Vec<D32> group_block(const int8_t* w, const int8_t* x, const int8_t* sc,
+                                    const int32_t* offsets) {
+  const X16 x16 = load_x(x);
+  const v128_t r[kQ8KRowGroup] = {row_block(w, x16.v), row_block(w + kQ8KBlock, x16.v),
+                                  row_block(w + 2 * kQ8KBlock, x16.v), row_block(w + 3 * kQ8KBlock, x16.v)};
+  return combine_rows(r, sc, offsets);
+}
+
+// group_block for two activation rows a and b, each widened weight load
+// serving both: the same integer sums, so the same bits.
+HWY_INLINE void group_block_x2(const int8_t* w, const int8_t* xa, const int8_t* xb, const int8_t* sc,
+                               const int32_t* offsets_a, const int32_t* offsets_b, hn::Vec<D32>* a,
+                               hn::Vec<D32>* b) {
+  const X16 x16a = load_x(xa), x16b = load_x(xb);
+  v128_t ra[kQ8KRowGroup], rb[kQ8KRowGroup];
+  for (size_t r = 0; r < kQ8KRowGroup; ++r) {
+    const int8_t* u = w + r * kQ8KBlock;
+    v128_t sa = wasm_i32x4_const_splat(0), sb = wasm_i32x4_const_splat(0);
+    for (size_t h = 0; h < 4; ++h) {
+      const v128_t w16 = wasm_i16x8_load8x8(u + 8 * h);
+      sa = wasm_i32x4_add(sa, wasm_i32x4_dot_i16x8(w16, x16a.v[h]));
+      sb = wasm_i32x4_add(sb, wasm_i32x4_dot_i16x8(w16, x16b.v[h]));
+    }
+    ra[r] = sa;
+    rb[r] = sb;
+  }
+  *a = combine_rows(ra, sc, offsets_a);
+  *b = combine_rows(rb, sc, offsets_b);
 }
 #else
 // Portable form of the same integer sums, lane by lane (native builds: the
@@ -127,6 +164,40 @@ HWY_INLINE hn::Vec<D4> q8k_group(size_t k, const int8_t* g, const float* gs, con
     }
   }
   return facc;
+}
+
+// q8k_group for two activation rows at once (the GEMM's): each widened load
+// of the weights serves both rows; each row's arithmetic is q8k_group's, op
+// for op, so its result has the same bits. Natively it is q8k_group twice:
+// there GCC may contract a multiply and an add into an FMA differently in
+// two differently shaped loops, and the native build only checks the
+// arithmetic.
+HWY_INLINE void q8k_group_x2(size_t k, const int8_t* g, const float* gs, const int8_t* xa,
+                             const int32_t* xa_offsets, const float* xa_scales, const float* xa_sums,
+                             const int8_t* xb, const int32_t* xb_offsets, const float* xb_scales,
+                             const float* xb_sums, hn::Vec<D4>* out_a, hn::Vec<D4>* out_b) {
+#if HWY_TARGET != HWY_WASM
+  *out_a = q8k_group(k, g, gs, xa, xa_offsets, xa_scales, xa_sums);
+  *out_b = q8k_group(k, g, gs, xb, xb_offsets, xb_scales, xb_sums);
+#else
+  const D4 df;
+  auto facc_a = hn::Zero(df), facc_b = hn::Zero(df);
+  for (size_t s = 0; s < q8k_supers(k); ++s, g += kQ8KGroupBytes, gs += kQ8KGroupFloats) {
+    const auto d = hn::LoadU(df, gs), dmin = hn::LoadU(df, gs + kQ8KRowGroup);
+    const bool mins = !hn::AllTrue(df, hn::Eq(dmin, hn::Zero(df)));
+    for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
+      const size_t xi = s * (kQ8KSuperBlock / kQ8KBlock) + b;
+      hn::Vec<D32> a, c;
+      group_block_x2(g + b * kQ8KRowGroup * kQ8KBlock, xa + xi * kQ8KBlock, xb + xi * kQ8KBlock,
+                     g + kQ8KGroupScOffset + b * kQ8KGroupScBlock, xa_offsets + 2 * xi, xb_offsets + 2 * xi,
+                     &a, &c);
+      facc_a = block_add(a, g, b, d, dmin, mins, xa_scales[xi], xa_sums[xi], facc_a);
+      facc_b = block_add(c, g, b, d, dmin, mins, xb_scales[xi], xb_sums[xi], facc_b);
+    }
+  }
+  *out_a = facc_a;
+  *out_b = facc_b;
+#endif
 }
 
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that
