@@ -37,8 +37,8 @@ void q8k_gemv_ukernel__scalar(size_t rows, size_t k, const int8_t* data, const f
 // weights' offset back out (sum u x - 32 sum x = sum q x per sub-block).
 void q8k_order_x(size_t k, const int8_t* xq, int8_t* x_ordered, int32_t* x_offsets);
 
-// Highway SIMD (in wasm: i16x8.extmul sums weighted by the sub-scales with
-// i32x4.dot_i16x8_s).
+// Highway SIMD (in wasm: i32x4.dot_i16x8_s sums of u x, weighted by the
+// sub-scales two rows at a time with i32x4.mul).
 void q8k_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* data, const float* scales,
                             const int8_t* x_ordered, const int32_t* x_offsets, const float* x_scales,
                             const float* x_sums, const float* bias, float* y);
