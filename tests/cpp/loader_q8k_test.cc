@@ -16,6 +16,7 @@
 
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/dequant.h"
+#include "quant_kernel_tester.h"
 #include "runtime/loader.h"
 #include "runtime/session.h"
 
@@ -36,19 +37,8 @@ struct File {
 
 // Random blocks with f16 scales near 2^-13 (weights of a few tenths at most).
 std::string random_blocks(ggml::Type type, size_t rows, size_t k, std::mt19937& rng) {
-  const size_t block_bytes = ggml::type_traits(static_cast<uint32_t>(type))->block_bytes;
-  std::string bytes(rows * k / 256 * block_bytes, '\0');
-  for (char& b : bytes) b = static_cast<char>(rng());
-  for (size_t at = 0; at < bytes.size(); at += block_bytes) {
-    auto half = [&](size_t i) { bytes[at + i + 1] = static_cast<char>(0x08 | (bytes[at + i + 1] & 0x83)); };
-    if (type == ggml::Type::kQ5_K) {
-      half(0);
-      half(2);
-    } else {
-      half(block_bytes - 2);
-    }
-  }
-  return bytes;
+  const std::vector<uint8_t> bytes = quant_test::random_kquant_blocks(type, rows, k, 0x08, rng);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 void add(File* f, const std::string& name, std::vector<uint64_t> shape, ggml::Type type, uint32_t rope_heads,

@@ -19,11 +19,13 @@
 #include "kernels/q4-gemm/gemm.h"
 #include "kernels/q4-gemv/gemv.h"
 #include "kernels/q4/quant.h"
+#include "quant_kernel_tester.h"
 
 namespace qkv {
 namespace {
 
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof(float)) == 0; }
+using quant_test::same_bits;
+using quant_test::x_value;
 
 // A packed q4 matrix of `rows` rows (grouped layout) with chosen nibbles,
 // and one activation row, in every form the kernels take.
@@ -38,7 +40,7 @@ struct Case {
 };
 
 // Nibble patterns: 0 all 0; 1 all 15; 2 alternating 0/15; 3 random; 4 15 with
-// a few 0. x patterns: 0 all +127; 1 all -127; 2 alternating ±127; 3 random.
+// a few 0. x patterns: quant_test::x_value.
 int nibble(int pattern, size_t i, std::mt19937& rng) {
   switch (pattern) {
     case 0:
@@ -53,19 +55,6 @@ int nibble(int pattern, size_t i, std::mt19937& rng) {
       return static_cast<int>(rng() % 16);
   }
 }
-int x_value(int pattern, size_t i, std::mt19937& rng) {
-  switch (pattern) {
-    case 0:
-      return 127;
-    case 1:
-      return -127;
-    case 2:
-      return i % 2 ? -127 : 127;
-    default:
-      return static_cast<int>(rng() % 255) - 127;
-  }
-}
-
 // Unit scales (d = 1, m = 0, x_scale = 1) make each output the exact integer
 // dot product; otherwise random d, m, x scales.
 Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& rng) {
@@ -198,6 +187,29 @@ TEST(Q4Gemv, SimdMatchesScalar) {
   }
 }
 
+// mr activation rows (cases whose weights are the first case's, nc rows) in
+// the GEMM kernels' strided forms.
+struct GemmRows {
+  std::vector<Case> cases;
+  size_t x8_stride, xq_stride, xs_stride;
+  std::vector<int8_t> x8;
+  std::vector<int16_t> x16, xf;
+  std::vector<float> x_scales, x_sums;
+};
+GemmRows make_gemm_rows(size_t mr, size_t nc, size_t k, std::mt19937& rng) {
+  GemmRows g;
+  for (size_t i = 0; i < mr; ++i) g.cases.push_back(make_case(nc, k, 3, static_cast<int>(i % 4), false, rng));
+  g.x8_stride = q8_padded(k) + 16;
+  g.xq_stride = q8_padded(k) + 32;
+  g.xs_stride = q8_blocks(k) + 1;
+  g.x8 = quant_test::stack_rows(g.cases, &Case::x8, g.x8_stride);
+  g.x16 = quant_test::stack_rows(g.cases, &Case::x16, g.xq_stride);
+  g.xf = quant_test::stack_rows(g.cases, &Case::xf, g.xq_stride);
+  g.x_scales = quant_test::stack_rows(g.cases, &Case::x_scales, g.xs_stride);
+  g.x_sums = quant_test::stack_rows(g.cases, &Case::x_sums, g.xs_stride);
+  return g;
+}
+
 // GEMM rows: bit for bit the GEMV's outputs for the same activation row, and
 // the oracle's within rounding; nothing written past nc.
 TEST(Q4Gemm, RowsEqualTheGemvBitForBit) {
@@ -206,39 +218,28 @@ TEST(Q4Gemm, RowsEqualTheGemvBitForBit) {
   for (size_t k : kKs) {
     for (size_t mr : {1, 2, 3, 5}) {
       for (size_t nc = 1; nc <= kQ4RowGroup; ++nc) {
-        std::vector<Case> xs;
-        for (size_t i = 0; i < mr; ++i)
-          xs.push_back(make_case(nc, k, 3, static_cast<int>(i % 4), false, rng));
-        const Case& w = xs[0];  // the weights of the first case serve all rows
-        const size_t xq_stride = q8_padded(k) + 32, xs_stride = q8_blocks(k) + 1, y_stride = nc + 2;
-        std::vector<int16_t> x16(mr * xq_stride), xf(mr * xq_stride);
-        std::vector<float> x_scales(mr * xs_stride), x_sums(mr * xs_stride), bias(nc);
+        const GemmRows g = make_gemm_rows(mr, nc, k, rng);
+        const Case& w = g.cases[0];  // the weights of the first case serve all rows
+        const size_t y_stride = nc + 2;
+        std::vector<float> bias(nc);
         for (float& v : bias) v = dist(rng);
-        for (size_t i = 0; i < mr; ++i) {
-          std::copy(xs[i].x16.begin(), xs[i].x16.end(), x16.begin() + i * xq_stride);
-          std::copy(xs[i].xf.begin(), xs[i].xf.end(), xf.begin() + i * xq_stride);
-          std::copy(xs[i].x_scales.begin(), xs[i].x_scales.end(), x_scales.begin() + i * xs_stride);
-          std::copy(xs[i].x_sums.begin(), xs[i].x_sums.end(), x_sums.begin() + i * xs_stride);
-        }
-        std::vector<float> y(mr * y_stride, -7.0f), y_ref(mr * y_stride, -7.0f);
-        q4_gemm_ukernel__simd(mr, nc, k, xf.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
-                              w.q.data(), w.scales.data(), bias.data(), y.data(), y_stride);
-        q4_gemm_ukernel__scalar(mr, nc, k, x16.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
-                                w.q.data(), w.scales.data(), bias.data(), y_ref.data(), y_stride);
-        for (size_t i = 0; i < mr; ++i) {
-          std::vector<float> y_gemv(nc);
-          q4_gemv_ukernel__simd(nc, k, w.q.data(), w.scales.data(), xs[i].xf.data(), xs[i].x_scales.data(),
-                                xs[i].x_sums.data(), bias.data(), y_gemv.data());
-          for (size_t j = 0; j < y_stride; ++j) {
-            const float v = y[i * y_stride + j];
-            if (j >= nc) {
-              ASSERT_EQ(v, -7.0f) << "wrote past nc";
-              continue;
-            }
-            ASSERT_TRUE(same_bits(v, y_gemv[j])) << "k=" << k << " mr=" << mr << " nc=" << nc << " at " << i;
-            ASSERT_NEAR(v, y_ref[i * y_stride + j], 1e-4) << "k=" << k << " mr=" << mr << " nc=" << nc;
-          }
-        }
+        std::vector<float> y(mr * y_stride, quant_test::kUntouched),
+            y_ref(mr * y_stride, quant_test::kUntouched);
+        q4_gemm_ukernel__simd(mr, nc, k, g.xf.data(), g.xq_stride, g.x_scales.data(), g.x_sums.data(),
+                              g.xs_stride, w.q.data(), w.scales.data(), bias.data(), y.data(), y_stride);
+        q4_gemm_ukernel__scalar(mr, nc, k, g.x16.data(), g.xq_stride, g.x_scales.data(), g.x_sums.data(),
+                                g.xs_stride, w.q.data(), w.scales.data(), bias.data(), y_ref.data(),
+                                y_stride);
+        quant_test::expect_gemm_rows(
+            mr, nc, y_stride, y, y_ref,
+            [&](size_t i) {
+              std::vector<float> y_gemv(nc);
+              q4_gemv_ukernel__simd(nc, k, w.q.data(), w.scales.data(), g.cases[i].xf.data(),
+                                    g.cases[i].x_scales.data(), g.cases[i].x_sums.data(), bias.data(),
+                                    y_gemv.data());
+              return y_gemv;
+            },
+            [](size_t) { return 1e-4; });
       }
     }
   }
@@ -281,26 +282,13 @@ TEST(Q4Relaxed, GemmEqualsTheSimd128KernelBitForBit) {
   for (size_t k : kKs) {
     for (size_t mr : {1, 2, 3, 5}) {
       for (size_t nc = 1; nc <= kQ4RowGroup; ++nc) {
-        std::vector<Case> xs;
-        for (size_t i = 0; i < mr; ++i)
-          xs.push_back(make_case(nc, k, 3, static_cast<int>(i % 4), false, rng));
-        const Case& w = xs[0];
-        const size_t x8_stride = q8_padded(k) + 16, xq_stride = q8_padded(k) + 32,
-                     xs_stride = q8_blocks(k) + 1;
-        std::vector<int8_t> x8(mr * x8_stride);
-        std::vector<int16_t> xf(mr * xq_stride);
-        std::vector<float> x_scales(mr * xs_stride), x_sums(mr * xs_stride);
-        for (size_t i = 0; i < mr; ++i) {
-          std::copy(xs[i].x8.begin(), xs[i].x8.end(), x8.begin() + i * x8_stride);
-          std::copy(xs[i].xf.begin(), xs[i].xf.end(), xf.begin() + i * xq_stride);
-          std::copy(xs[i].x_scales.begin(), xs[i].x_scales.end(), x_scales.begin() + i * xs_stride);
-          std::copy(xs[i].x_sums.begin(), xs[i].x_sums.end(), x_sums.begin() + i * xs_stride);
-        }
+        const GemmRows g = make_gemm_rows(mr, nc, k, rng);
+        const Case& w = g.cases[0];
         std::vector<float> y_relaxed(mr * nc), y_simd(mr * nc);
-        q4_gemm_ukernel__relaxed(mr, nc, k, x8.data(), x8_stride, x_scales.data(), x_sums.data(), xs_stride,
-                                 w.q.data(), w.scales.data(), nullptr, y_relaxed.data(), nc);
-        q4_gemm_ukernel__simd(mr, nc, k, xf.data(), xq_stride, x_scales.data(), x_sums.data(), xs_stride,
-                              w.q.data(), w.scales.data(), nullptr, y_simd.data(), nc);
+        q4_gemm_ukernel__relaxed(mr, nc, k, g.x8.data(), g.x8_stride, g.x_scales.data(), g.x_sums.data(),
+                                 g.xs_stride, w.q.data(), w.scales.data(), nullptr, y_relaxed.data(), nc);
+        q4_gemm_ukernel__simd(mr, nc, k, g.xf.data(), g.xq_stride, g.x_scales.data(), g.x_sums.data(),
+                              g.xs_stride, w.q.data(), w.scales.data(), nullptr, y_simd.data(), nc);
         for (size_t i = 0; i < y_simd.size(); ++i) {
           ASSERT_TRUE(same_bits(y_relaxed[i], y_simd[i]))
               << "k=" << k << " mr=" << mr << " nc=" << nc << " at " << i;
@@ -376,15 +364,8 @@ TEST(Q4Gemm, PrefillRowsEqualTheDecodeGemvBitForBit) {
                              data.data(), scales.data(), nullptr)
                     .ok());
     const PackedWeights pw{WeightType::kQ4, n, k, data.data(), scales.data()};
-    ThreadPool pool(3);
-    std::vector<float> y(m * n);
-    ASSERT_TRUE(gemm(&pool, m, x.data(), k, pw, b.data(), y.data(), n).ok());
-    for (size_t i = 0; i < m; ++i) {
-      std::vector<float> row(n);
-      ASSERT_TRUE(gemm(nullptr, 1, x.data() + i * k, k, pw, b.data(), row.data(), n).ok());
-      for (size_t j = 0; j < n; ++j)
-        ASSERT_TRUE(same_bits(row[j], y[i * n + j])) << m << "x" << n << "x" << k;
-    }
+    std::vector<float> y;
+    quant_test::expect_prefill_equals_decode(3, m, x.data(), pw, b.data(), &y);
   }
 }
 

@@ -1,7 +1,7 @@
 // q8k: 8-bit values with ggml's K-quant scales, the exact home of GGUF's Q5_K
 // and Q6_K blocks (docs/GGML_QUANTS.md). A row of K values (K a multiple of
 // 256) is cut into super-blocks of 256; each holds
-//   256 int8 values q,
+//   256 int8 values q in [-32, 31],
 //   16 int8 sub-scales sc_j (one per 16 values),
 //   8 int8 mins mn_b (one per 32 values),
 //   an f32 scale d and an f32 min scale dmin,
@@ -22,16 +22,32 @@
 // Weight matrices group rows by kQ8KRowGroup = 4, as q8 does, and store each
 // super-block of a group's 4 rows together (kQ8KGroupBytes of `data`, then
 // the next super-block), so a GEMV pass over a group reads one stream:
-//   q:   8 blocks of 32 values, each 4 rows × 32 int8     (1024 bytes)
-//   sc:  16 sub-blocks, each the 4 rows' int8 sub-scales  (64 bytes)
-//   mn:  8 blocks, each the 4 rows' int8 mins             (32 bytes)
+//   q:   8 blocks of 32 values, each 4 rows × 32 bytes u = q + 32 in
+//        [0, 63] (q must lie in [-32, 31], as ggml's do; for Q6_K, u is
+//        ggml's own 6-bit value) in the order kQ8KOrder gives   (1024 bytes)
+//   sc:  8 blocks, each the 4 rows' pair of int8 sub-scales
+//        (row 0 lo, row 0 hi, row 1 lo, ...)                    (64 bytes)
+//   mn:  8 blocks, each the 4 rows' int8 mins                   (32 bytes)
 // and, in `scales`, 8 floats per super-block of a group: the 4 rows' d, then
-// their 4 dmin. N is padded with zero rows (everything 0) to whole groups.
+// their 4 dmin. N is padded with zero rows (q = 0, everything else 0) to
+// whole groups.
+//
+// Why u and the order: the kernels multiply 4 consecutive bytes of a block
+// at a time (relaxed SIMD: i32x4.relaxed_dot_i8x16_i7x16_add, whose second
+// operand must be 7-bit, hence u; SIMD128: i16x8.extmul of the two 8-byte
+// halves of a 16-byte load, added). The order puts 4 values of the low
+// sub-block, then 4 of the high one, and so on:
+//   position p holds value kQ8KOrder(p) = 16 * (p / 4 % 2) + 4 * (p / 8) + p % 4
+// so that every 32-bit lane of a relaxed dot product, and every 16-bit lane
+// of a SIMD128 extmul sum, lies in one sub-block and is weighted by its
+// sub-scale in integer arithmetic, with no per-sub-block reduction. The
+// activations are put in the same order (q8k_order_x) and the offset comes
+// back out exactly: sum sc u x = sum sc q x + 32 sum sc x over each
+// sub-block, with the per-sub-block sums of x computed once per x.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 namespace qkv {
 
@@ -45,6 +61,12 @@ constexpr size_t kQ8KGroupScOffset = kQ8KGroupQBytes;
 constexpr size_t kQ8KGroupMnOffset = kQ8KGroupScOffset + kQ8KRowGroup * (kQ8KSuperBlock / kQ8KSubBlock);
 constexpr size_t kQ8KGroupBytes = kQ8KGroupMnOffset + kQ8KRowGroup * (kQ8KSuperBlock / kQ8KBlock);
 constexpr size_t kQ8KGroupFloats = 2 * kQ8KRowGroup;
+
+constexpr int kQ8KOffset = 32;                         // u = q + kQ8KOffset, q in [-32, 31]
+constexpr size_t kQ8KGroupScBlock = 2 * kQ8KRowGroup;  // sub-scale bytes per block of a group
+
+// The value (offset in its block of 32) stored at position p of a block.
+constexpr size_t kQ8KOrder(size_t p) { return 16 * (p / 4 % 2) + 4 * (p / 8) + p % 4; }
 
 constexpr size_t q8k_supers(size_t k) { return k / kQ8KSuperBlock; }
 constexpr size_t q8k_grouped_rows(size_t n) { return (n + kQ8KRowGroup - 1) / kQ8KRowGroup * kQ8KRowGroup; }
@@ -64,15 +86,25 @@ struct Q8KSuper {
   float d, dmin;
 };
 
+// q within [-32, 31] (the layout's precondition; ggml's blocks always are).
+inline bool q8k_super_in_range(const Q8KSuper& v) {
+  for (int8_t q : v.q) {
+    if (q < -kQ8KOffset || q >= kQ8KOffset) return false;
+  }
+  return true;
+}
+
 inline void q8k_store_super(void* data, float* scales, size_t k, size_t r, size_t s, const Q8KSuper& v) {
   const size_t at = q8k_group_super(r, s, k), row = r % kQ8KRowGroup;
   int8_t* g = static_cast<int8_t*>(data) + at * kQ8KGroupBytes;
   for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
-    std::memcpy(g + (b * kQ8KRowGroup + row) * kQ8KBlock, v.q + b * kQ8KBlock, kQ8KBlock);
+    int8_t* u = g + (b * kQ8KRowGroup + row) * kQ8KBlock;
+    for (size_t p = 0; p < kQ8KBlock; ++p)
+      u[p] = static_cast<int8_t>(v.q[b * kQ8KBlock + kQ8KOrder(p)] + kQ8KOffset);
     g[kQ8KGroupMnOffset + b * kQ8KRowGroup + row] = v.mn[b];
+    for (size_t half = 0; half < 2; ++half)
+      g[kQ8KGroupScOffset + b * kQ8KGroupScBlock + 2 * row + half] = v.sc[2 * b + half];
   }
-  for (size_t j = 0; j < kQ8KSuperBlock / kQ8KSubBlock; ++j)
-    g[kQ8KGroupScOffset + j * kQ8KRowGroup + row] = v.sc[j];
   scales[at * kQ8KGroupFloats + row] = v.d;
   scales[at * kQ8KGroupFloats + kQ8KRowGroup + row] = v.dmin;
 }
@@ -84,9 +116,14 @@ inline float q8k_value(const void* data, const float* scales, size_t k, size_t r
   const int8_t* g = static_cast<const int8_t*>(data) + at * kQ8KGroupBytes;
   const float d = scales[at * kQ8KGroupFloats + row],
               dmin = scales[at * kQ8KGroupFloats + kQ8KRowGroup + row];
-  const float dq = d * static_cast<float>(g[kQ8KGroupScOffset + (i / kQ8KSubBlock) * kQ8KRowGroup + row]);
+  const float dq =
+      d * static_cast<float>(
+              g[kQ8KGroupScOffset + b * kQ8KGroupScBlock + 2 * row + i % kQ8KBlock / kQ8KSubBlock]);
   const float m = dmin * static_cast<float>(g[kQ8KGroupMnOffset + b * kQ8KRowGroup + row]);
-  const float v = dq * static_cast<float>(g[(b * kQ8KRowGroup + row) * kQ8KBlock + i % kQ8KBlock]);
+  size_t p = 0;
+  while (kQ8KOrder(p) != i % kQ8KBlock) ++p;
+  const int q = g[(b * kQ8KRowGroup + row) * kQ8KBlock + p] - kQ8KOffset;
+  const float v = dq * static_cast<float>(q);
   return v - m;
 }
 

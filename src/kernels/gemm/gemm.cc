@@ -202,131 +202,142 @@ void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, c
 using Q4X = int8_t;
 constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__relaxed;
 constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__relaxed;
+constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__relaxed;
+constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__relaxed;
 #else
 using Q4X = int16_t;
 constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__simd;
 constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__simd;
-#endif
-
-// x quantized as for q8 weights (the same quantizer and values), in the q4
-// kernels' form (q8_padded(k) values in xq), with its block sums. x8 holds
-// q8_padded(k) values (and is xq itself in relaxed builds).
-void quantize_activations_q4(size_t k, const float* x, int8_t* x8, Q4X* xq, float* x_scales, float* x_sums) {
-  f32_to_q8_row__simd(k, x, x8, x_scales);
-  q4_activation_sums(k, x8, x_scales, x_sums);
-#if !defined(__wasm_relaxed_simd__)
-  q4_simd_x_form(k, x8, xq);
-#else
-  (void)xq;  // xq is x8
-#endif
-}
-
-void gemv_q4(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
-  static_assert(kQ4BlockSize == kQ8BlockSize, "x's q8 blocks are the weights' q4 blocks");
-  alignas(64) int8_t x8[kMaxQ8GemvK];
-  alignas(64) Q4X xq_buf[sizeof(Q4X) == 1 ? 1 : kMaxQ8GemvK];
-  Q4X* xq = sizeof(Q4X) == 1 ? reinterpret_cast<Q4X*>(x8) : xq_buf;
-  alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize], x_sums[kMaxQ8GemvK / kQ8BlockSize];
-  quantize_activations_q4(w.k, x, x8, xq, x_scales, x_sums);
-  const uint8_t* q = static_cast<const uint8_t*>(w.data);
-  const size_t row_bytes = q4_blocks(w.k) * kQ4BlockBytes, row_scales = 2 * q4_blocks(w.k);
-  static_assert(16 % kQ4RowGroup == 0, "chunks must start at a row group");
-  parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
-    const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
-    q4_gemv_ukernel(r1 - r0, w.k, q + r0 * row_bytes, w.scales + r0 * row_scales, xq, x_scales, x_sums,
-                    bias ? bias + r0 : nullptr, y + r0);
-  });
-}
-
-// As gemm_q8_rows: every row of x quantized as the GEMV quantizes its one row, and
-// every output the GEMV's arithmetic, so prefill and decode agree bit for bit.
-void gemm_q4(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
-             const float* bias, float* y, size_t y_stride) {
-  const size_t x_row = q8_padded(w.k), blocks = q8_blocks(w.k);
-  const size_t groups = ceil_div(w.n, kQ4RowGroup);
-  std::vector<Q4X> xq(m * x_row);
-  std::vector<float> x_scales(m * blocks), x_sums(m * blocks);
-  parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
-    std::vector<int8_t> x8(x_row);
-    for (size_t i = begin; i < end; ++i) {
-      Q4X* row = xq.data() + i * x_row;
-      quantize_activations_q4(w.k, x + i * x_stride,
-                              sizeof(Q4X) == 1 ? reinterpret_cast<int8_t*>(row) : x8.data(), row,
-                              x_scales.data() + i * blocks, x_sums.data() + i * blocks);
-    }
-  });
-  const uint8_t* q = static_cast<const uint8_t*>(w.data);
-  const size_t row_bytes = q4_blocks(w.k) * kQ4BlockBytes, row_scales = 2 * q4_blocks(w.k);
-  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
-    for (size_t m0 = 0; m0 < m; m0 += kQ8GemmRowBlock) {
-      const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
-      for (size_t g = begin; g < end; ++g) {
-        const size_t r0 = g * kQ4RowGroup;
-        q4_gemm_ukernel(mr, std::min(kQ4RowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
-                        x_scales.data() + m0 * blocks, x_sums.data() + m0 * blocks, blocks,
-                        q + r0 * row_bytes, w.scales + r0 * row_scales, bias ? bias + r0 : nullptr,
-                        y + m0 * y_stride + r0, y_stride);
-      }
-    }
-  });
-}
-
-// q8k weights (common/q8k.h) read x in the q8 kernels' form (Q8X: int16, or
-// split by sign in relaxed builds) plus its block sums for the mins.
-#if defined(__wasm_relaxed_simd__)
-constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__relaxed;
-constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__relaxed;
-#else
 constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__simd;
 constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__simd;
 #endif
 
-void gemv_q8k(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+// One row of x quantized for the q4 or q8k kernels: q8_padded(k) values of
+// the form's X, and per block of 32 a scale, a sum (q4_activation_sums) and,
+// for q8k, two offsets (q8k_order_x).
+template <class X>
+struct QuantizedRow {
+  X* values;
+  int32_t* offsets;
+  float* scales;
+  float* sums;
+};
+
+// q4 weights (q4-gemv/gemv.h): x quantized as for q8 weights (the same
+// quantizer and values), in the q4 kernels' form, with its block sums. x8
+// holds q8_padded(k) values (unused in relaxed builds, whose form is x8).
+struct Q4Form {
+  static_assert(kQ4BlockSize == kQ8BlockSize, "x's q8 blocks are the weights' q4 blocks");
+  using X = Q4X;
+  static constexpr size_t kRowGroup = kQ4RowGroup;
+  static void quantize(size_t k, const float* x, int8_t* x8, const QuantizedRow<X>& out) {
+#if defined(__wasm_relaxed_simd__)
+    x8 = out.values;
+#endif
+    f32_to_q8_row__simd(k, x, x8, out.scales);
+    q4_activation_sums(k, x8, out.scales, out.sums);
+#if !defined(__wasm_relaxed_simd__)
+    q4_simd_x_form(k, x8, out.values);
+#endif
+  }
+  static size_t row_bytes(size_t k) { return q4_blocks(k) * kQ4BlockBytes; }
+  static size_t row_floats(size_t k) { return 2 * q4_blocks(k); }
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
+    q4_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
+                    w.scales + r0 * row_floats(w.k), x.values, x.scales, x.sums, bias, y);
+  }
+  // x: mr rows, x_row values and `blocks` scales (sums) apart.
+  static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
+                   size_t blocks, const float* bias, float* y, size_t y_stride) {
+    q4_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.scales, x.sums, blocks,
+                    static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
+                    w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+  }
+};
+
+// q8k weights (common/q8k.h): x's q8 values in the weights' order with the
+// sub-block sums (q8k_order_x), and its block sums for the mins.
+struct Q8KForm {
+  using X = int8_t;
+  static constexpr size_t kRowGroup = kQ8KRowGroup;
   static_assert(kQ8KBlock == kQ8BlockSize, "x's q8 blocks are the weights' blocks of 32");
+  static void quantize(size_t k, const float* x, int8_t* x8, const QuantizedRow<X>& out) {
+    f32_to_q8_row__simd(k, x, x8, out.scales);
+    q4_activation_sums(k, x8, out.scales, out.sums);
+    q8k_order_x(k, x8, out.values, out.offsets);
+  }
+  static size_t row_bytes(size_t k) { return q8k_supers(k) * kQ8KGroupBytes / kQ8KRowGroup; }
+  static size_t row_floats(size_t k) { return q8k_supers(k) * kQ8KGroupFloats / kQ8KRowGroup; }
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
+    q8k_gemv_ukernel(rows, w.k, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
+                     w.scales + r0 * row_floats(w.k), x.values, x.offsets, x.scales, x.sums, bias, y);
+  }
+  static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
+                   size_t blocks, const float* bias, float* y, size_t y_stride) {
+    q8k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.offsets, x.scales, x.sums,
+                     blocks, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
+                     w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+  }
+};
+
+// Decode with q4 or q8k weights: x quantized once into stack buffers, the
+// rows split among the threads in chunks of 16 (whole row groups).
+template <class Form>
+void gemv_quantized(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+  using X = typename Form::X;
   alignas(64) int8_t x8[kMaxQ8GemvK];
-  alignas(64) Q8X xq[kQ8XPerValue * kMaxQ8GemvK];
-  alignas(64) float x_scales[kMaxQ8GemvK / kQ8BlockSize], x_sums[kMaxQ8GemvK / kQ8BlockSize];
-  quantize_activations(w.k, x, x8, xq, x_scales);
-  q4_activation_sums(w.k, x8, x_scales, x_sums);
-  const int8_t* data = static_cast<const int8_t*>(w.data);
-  const size_t row_bytes = q8k_supers(w.k) * kQ8KGroupBytes / kQ8KRowGroup;
-  const size_t row_floats = q8k_supers(w.k) * kQ8KGroupFloats / kQ8KRowGroup;
-  static_assert(16 % kQ8KRowGroup == 0, "chunks must start at a row group");
+  alignas(64) X values[kMaxQ8GemvK];
+  alignas(64) int32_t offsets[2 * kMaxQ8GemvK / kQ8BlockSize];
+  alignas(64) float scales[kMaxQ8GemvK / kQ8BlockSize], sums[kMaxQ8GemvK / kQ8BlockSize];
+  const QuantizedRow<X> row{values, offsets, scales, sums};
+  Form::quantize(w.k, x, x8, row);
+  static_assert(16 % Form::kRowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
     const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
-    q8k_gemv_ukernel(r1 - r0, w.k, data + r0 * row_bytes, w.scales + r0 * row_floats, xq, x_scales, x_sums,
-                     bias ? bias + r0 : nullptr, y + r0);
+    Form::gemv(w, r0, r1 - r0, row, bias ? bias + r0 : nullptr, y + r0);
   });
 }
 
-// As gemm_q4: every row of x quantized as the GEMV quantizes its one row, and
-// every output the GEMV's arithmetic, so prefill and decode agree bit for bit.
-void gemm_q8k(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
-              const float* bias, float* y, size_t y_stride) {
-  const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
-  const size_t groups = ceil_div(w.n, kQ8KRowGroup);
-  std::vector<Q8X> xq(m * x_row);
-  std::vector<float> x_scales(m * blocks), x_sums(m * blocks);
+// Prefill with q4 or q8k weights, as gemm_q8_rows: every row of x quantized
+// as the GEMV quantizes its one row, and every output the GEMV's arithmetic,
+// so prefill and decode agree bit for bit. The quantized rows live in
+// per-thread buffers kept between calls: a call allocates only when its x
+// is larger than any before on that thread.
+template <class Form>
+void gemm_quantized(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                    const float* bias, float* y, size_t y_stride) {
+  using X = typename Form::X;
+  const size_t x_row = q8_padded(w.k), blocks = q8_blocks(w.k);
+  // Thread-local names would mean each worker's own buffers inside the
+  // lambdas: the workers get the caller's through these pointers.
+  thread_local std::vector<X> values_buf;
+  thread_local std::vector<int32_t> offsets_buf;
+  thread_local std::vector<float> scales_buf, sums_buf;
+  values_buf.resize(std::max(values_buf.size(), m * x_row));
+  offsets_buf.resize(std::max(offsets_buf.size(), 2 * m * blocks));
+  scales_buf.resize(std::max(scales_buf.size(), m * blocks));
+  sums_buf.resize(std::max(sums_buf.size(), m * blocks));
+  X* values = values_buf.data();
+  int32_t* offsets = offsets_buf.data();
+  float *scales = scales_buf.data(), *sums = sums_buf.data();
+  const auto rows_from = [=](size_t i) {
+    return QuantizedRow<X>{values + i * x_row, offsets + 2 * i * blocks, scales + i * blocks,
+                           sums + i * blocks};
+  };
   parallel_for(pool, m, 4, [&](size_t begin, size_t end) {
-    std::vector<int8_t> x8(q8_padded(w.k));
-    for (size_t i = begin; i < end; ++i) {
-      quantize_activations(w.k, x + i * x_stride, x8.data(), xq.data() + i * x_row,
-                           x_scales.data() + i * blocks);
-      q4_activation_sums(w.k, x8.data(), x_scales.data() + i * blocks, x_sums.data() + i * blocks);
-    }
+    thread_local std::vector<int8_t> x8;
+    x8.resize(std::max(x8.size(), x_row));
+    for (size_t i = begin; i < end; ++i) Form::quantize(w.k, x + i * x_stride, x8.data(), rows_from(i));
   });
-  const int8_t* data = static_cast<const int8_t*>(w.data);
-  const size_t group_bytes = q8k_supers(w.k) * kQ8KGroupBytes,
-               group_floats = q8k_supers(w.k) * kQ8KGroupFloats;
-  parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
+  parallel_for(pool, ceil_div(w.n, Form::kRowGroup), 4, [&](size_t begin, size_t end) {
     for (size_t m0 = 0; m0 < m; m0 += kQ8GemmRowBlock) {
       const size_t mr = std::min(kQ8GemmRowBlock, m - m0);
       for (size_t g = begin; g < end; ++g) {
-        const size_t r0 = g * kQ8KRowGroup;
-        q8k_gemm_ukernel(mr, std::min(kQ8KRowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
-                         x_scales.data() + m0 * blocks, x_sums.data() + m0 * blocks, blocks,
-                         data + g * group_bytes, w.scales + g * group_floats, bias ? bias + r0 : nullptr,
-                         y + m0 * y_stride + r0, y_stride);
+        const size_t r0 = g * Form::kRowGroup;
+        Form::gemm(w, r0, mr, rows_from(m0), x_row, blocks, bias ? bias + r0 : nullptr,
+                   y + m0 * y_stride + r0, y_stride);
       }
     }
   });
@@ -436,13 +447,13 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
   } else if (w.type == WeightType::kQ8) {
     gemm_q8(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1 && w.type == WeightType::kQ4) {
-    gemv_q4(pool, x, w, bias, y);
+    gemv_quantized<Q4Form>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ4) {
-    gemm_q4(pool, m, x, x_stride, w, bias, y, y_stride);
+    gemm_quantized<Q4Form>(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1 && w.type == WeightType::kQ8K) {
-    gemv_q8k(pool, x, w, bias, y);
+    gemv_quantized<Q8KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8K) {
-    gemm_q8k(pool, m, x, x_stride, w, bias, y, y_stride);
+    gemm_quantized<Q8KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1) {
     gemv_panels(pool, x, w, bias, y);
   } else {

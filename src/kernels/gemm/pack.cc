@@ -203,6 +203,12 @@ Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
     return Status::invalid_argument("pack_weights: a q8k row " + std::to_string(r) +
                                     " needs a q8k [N, K] matrix with N > r");
   }
+  for (size_t s = 0; s < q8k_supers(k_); ++s) {
+    if (!q8k_super_in_range(supers[s])) {
+      return Status::invalid_argument("pack_weights: q8k row " + std::to_string(r) +
+                                      " holds values outside [-32, 31]");
+    }
+  }
   for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_, k_, r, s, supers[s]);
   return Status::ok_status();
 }

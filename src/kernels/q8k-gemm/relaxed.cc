@@ -6,13 +6,14 @@
 
 namespace qkv {
 
-void q8k_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
-                               const float* x_scales, const float* x_sums, size_t xs_stride,
-                               const int8_t* data, const float* scales, const float* bias, float* y,
-                               size_t y_stride) {
+void q8k_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x, size_t x_stride,
+                               const int32_t* x_offsets, const float* x_scales, const float* x_sums,
+                               size_t xs_stride, const int8_t* data, const float* scales, const float* bias,
+                               float* y, size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
-    q8k_relaxed::store_group(q8k_relaxed::q8k_group(k, data, scales, x_pn + i * x_stride,
-                                                    x_scales + i * xs_stride, x_sums + i * xs_stride),
+    const size_t at = i * xs_stride;
+    q8k_relaxed::store_group(q8k_relaxed::q8k_group(k, data, scales, x + i * x_stride, x_offsets + 2 * at,
+                                                    x_scales + at, x_sums + at),
                              nc, bias, y + i * y_stride);
   }
 }
