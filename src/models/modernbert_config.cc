@@ -117,13 +117,7 @@ Status read_layer_patterns(const ConfigReader& config, ModernBertConfig* c) {
   c->local.assign(c->n_layer, false);
   for (size_t i = 0; i < c->n_layer; ++i) c->local[i] = i % every != 0;
   QKV_RETURN_IF_ERROR(config.positive_int_or("local_attention", kDefaultLocalAttention, &c->local_attention));
-  if (c->local_attention % 2 != 0) {
-    // flash-attn's window (local_attention // 2 on each side) and the eager
-    // mask (|i - j| <= local_attention // 2) agree only on the half width.
-    return config.bad("local_attention",
-                      "must be even (the window spans local_attention / 2 on each side), found " +
-                          std::to_string(c->local_attention));
-  }
+  // An odd width is halved down, as transformers does (sliding_window = local_attention // 2).
   const JsonValue* types = member(config.root(), "layer_types");
   if (types == nullptr) {
     c->local_rope = c->local;

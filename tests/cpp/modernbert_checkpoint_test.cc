@@ -200,8 +200,6 @@ TEST(ModernBertConfig, BadConfigsAreNamed) {
   const std::string base = R"({"model_type": "modernbert", "num_hidden_layers": 2, )";
   expect_refused(base + R"("hidden_activation": "relu"})", StatusCode::kUnsupported,
                  "config.json: hidden_activation \"relu\" (qkv's ModernBERT runs gelu");
-  expect_refused(base + R"("local_attention": 127})", StatusCode::kFormat,
-                 "config.json: local_attention must be even");
   expect_refused(base + R"("classifier_pooling": "max"})", StatusCode::kFormat,
                  "classifier_pooling must be \"cls\" or \"mean\", found \"max\"");
   expect_refused(base + R"("rope_scaling": {"rope_type": "dynamic", "factor": 2}})", StatusCode::kUnsupported,
