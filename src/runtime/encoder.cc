@@ -89,6 +89,19 @@ Status Encoder::embed(const EncoderInput& in, Pooling pooling, bool normalize, s
   return Status::ok_status();
 }
 
+Status Encoder::classify(const EncoderInput& in, std::vector<float>* logits) {
+  const SequenceClassificationHead* head = model_->sequence_classifier();
+  if (head == nullptr) {
+    return Status::unsupported(
+        "classify: the model has no sequence-classification head (its config's "
+        "architecture is not a *ForSequenceClassification)");
+  }
+  std::vector<float> hidden;
+  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  logits->assign(in.n_seqs * head->n_labels(), 0.0f);
+  return head->apply(pool_, hidden.data(), in.lengths, in.n_seqs, logits->data());
+}
+
 Status Encoder::attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs) {
   const ModelDims& d = dims();
   EncoderInput in;

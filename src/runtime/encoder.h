@@ -13,6 +13,7 @@
 #include "core/arena.h"
 #include "core/status.h"
 #include "models/encoder.h"
+#include "models/heads/classification.h"
 #include "models/heads/pooling.h"
 #include "models/model.h"
 
@@ -40,6 +41,9 @@ class Encoder {
   Status encode(const EncoderInput& input, std::vector<float>* hidden);
   // Pooled embeddings [pooled_rows(pooling, ...), n_embd] (heads/pooling.h).
   Status embed(const EncoderInput& input, Pooling pooling, bool normalize, std::vector<float>* out);
+  // Logits [n_seqs, n_labels] of the model's sequence-classification head
+  // (unsupported without one).
+  Status classify(const EncoderInput& input, std::vector<float>* logits);
   // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
   Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
 

@@ -8,15 +8,17 @@ import { UnsupportedError, type QkvError } from './errors.js';
 
 /**
  * 'generate': a decoder, which generates text (generate(), forward());
- * 'encode': an encoder, which embeds text (embed()).
- * Later kinds of model will add e.g. 'classify', 'token-classify', 'fill-mask', 'seq2seq'.
+ * 'encode': an encoder, which embeds text (embed());
+ * 'classify': an encoder with a sequence-classification head (classify(), text-classification).
+ * Later kinds of model will add e.g. 'token-classify', 'fill-mask', 'seq2seq'.
  */
-export type Capability = 'generate' | 'encode';
+export type Capability = 'generate' | 'encode' | 'classify';
 
 /** The calls each capability offers, named in errors so they say what the model can do instead. */
 const CALLS: Record<Capability, string> = {
   generate: 'generate(), forward()',
   encode: 'embed()',
+  classify: 'classify()',
 };
 
 /** What a capability check needs to know about a model. */

@@ -14,6 +14,8 @@ import {
 import { Chat, type ChatOptions } from './chat.js';
 import { prefillPrompt } from './prompt-cache.js';
 import { applyDense, normalizeRows, type DenseLayer } from './dense.js';
+import { tokenizeInputs, type ClassificationInfo, type ClassifyInput, type ClassifyResult } from './classification.js';
+import { encodeBatches } from './encode-batches.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -44,6 +46,8 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
+  /** Sequence classifiers (capability 'classify'): the labels and problem_type of config.json. */
+  classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
   format?: 'safetensors' | 'gguf';
   /** GGUF: the ggml tensor types of the tensors qkv read, with how many of each ({ Q8_0: 14, F32: 5 }). */
@@ -380,26 +384,57 @@ export class Model {
       // With Dense modules the wasm side pools only; the projections and the Normalize follow here.
       const dense = this.dense;
       const out = new Float32Array(list.length * dim);
-      // Batches of at most ENCODE_BATCH_TOKENS tokens bound the scratch memory of one call.
-      for (let first = 0; first < sequences.length;) {
-        let last = first;
-        let tokens = 0;
-        while (last < sequences.length && (last === first || tokens + sequences[last]!.length <= ENCODE_BATCH_TOKENS)) {
-          tokens += sequences[last++]!.length;
-        }
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
         const batch = sequences.slice(first, last);
         const lengths = batch.map((s) => s.length);
         // The pooling head runs in wasm (src/models/heads/pooling.cc).
         const pooled = this.backend.call(() =>
           handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize && dense.length === 0));
         out.set(pooled, first * dim);
-        first = last;
       }
       if (dense.length === 0) return { data: out, dims: [list.length, dim] };
       let data: Float32Array = out;
       for (const layer of dense) data = applyDense(layer, data, list.length);
       if (normalize) normalizeRows(data, list.length);
       return { data, dims: [list.length, dense[dense.length - 1]!.outFeatures] };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Logits of a sequence classifier's head (a *ForSequenceClassification checkpoint), row-major
+   * [inputs, labels] in id2label order (info.classification). Each input is a text, tokenized as
+   * tokenizer.encode() does, or a { text, text_pair } pair through the tokenizer's pair template
+   * with its token types (left out for a model without them, as DistilBERT's tokenizer does). Inputs
+   * are encoded together, each attending only to itself: results do not depend on the batch.
+   */
+  async classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
+    requireCapability(this.info, 'classify', 'model.classify()');
+    const sequences = tokenizeInputs(this.tokenizer, inputs, 'classify').map((s, i) => {
+      if (s.ids.length <= this.info.nCtx) return s;
+      if (s.types !== null) {
+        throw new InvalidArgumentError(`classify: input ${i} is a pair of ${s.ids.length} tokens; this model reads at ` +
+          `most ${this.info.nCtx}: shorten its text or text_pair`);
+      }
+      return { ids: this.fitEncoder(s.ids), types: null };
+    });
+    const nLabels = this.info.classification!.labels.length;
+    const typed = (this.info.nTokenTypes ?? 0) > 0;
+    const release = await this.acquire();
+    try {
+      const handle = this.liveHandle();
+      const logits = new Float32Array(sequences.length * nLabels);
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.ids.length))) {
+        const batch = sequences.slice(first, last);
+        const types = typed && batch.some((s) => s.types !== null)
+          ? Int32Array.from(batch.flatMap((s) => s.types ?? s.ids.map(() => 0))) : null;
+        // The classification head runs in wasm (src/models/heads/classification.cc).
+        const rows = this.backend.call(() =>
+          handle.classify(Int32Array.from(batch.flatMap((s) => s.ids)), batch.map((s) => s.ids.length), types));
+        logits.set(rows, first * nLabels);
+      }
+      return { logits, dims: [sequences.length, nLabels] };
     } finally {
       release();
     }
@@ -519,9 +554,6 @@ export class Model {
     return release;
   }
 }
-
-// Tokens per encode() call of embed(): ~30 MB of scratch at 384 wide.
-const ENCODE_BATCH_TOKENS = 8192;
 
 function isIdList(v: unknown): v is readonly number[] {
   return Array.isArray(v) && v.every((t) => Number.isInteger(t));

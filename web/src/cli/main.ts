@@ -9,6 +9,7 @@ import { parseArgs } from './args.js';
 import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
 import { chatCommand } from './chat.js';
+import { classifyCommand } from './classify.js';
 import { embedCommand } from './embed.js';
 import { describeError } from './format.js';
 import { generateCommand } from './generate.js';
@@ -18,7 +19,9 @@ import { inspectCommand } from './inspect.js';
 import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  generateCommand, chatCommand, embedCommand, classifyCommand, inspectCommand, downloadCommand, benchCommand,
+];
 
 function version(): string {
   // dist/cli/main.js -> the package root, in the repository and when installed.
