@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fixtures, folder, maxAbsError, reference } from './fixtures.mjs';
-import { InvalidArgumentError, UnsupportedError, loadModel, pipeline, rerank } from '../../dist/index.js';
+import {
+  InvalidArgumentError, UnsupportedError, WorkerEngine, classifyTexts, loadModel, pipeline, rerank,
+} from '../../dist/index.js';
 
 const TOL = 1e-4; // logits: f32 through two tiny layers
 const SCORE_TOL = 1e-5;
@@ -203,4 +205,25 @@ test('bad inputs: named errors, and every model stays usable', async () => {
     (e) => e.name === 'FormatError');
   const { logits } = await model.classify(ref.inputs[0].text);
   assert.ok(maxAbsError(logits, [ref.inputs[0].logits]) <= TOL);
+});
+
+test('in a worker: classify(), rerank() and classifyTexts() as on the main thread; errors keep their class', async () => {
+  const engine = await WorkerEngine.create({ numThreads: 1 });
+  try {
+    const ref = reference('rerank-tiny');
+    const remote = await engine.loadModel(folder('rerank-tiny'));
+    assert.deepEqual(remote.info.classification, { labels: ['LABEL_0'] });
+    const docs = ref.documents.map((d) => d.text);
+    const { logits } = await remote.classify(docs.map((text_pair) => ({ text: ref.query, text_pair })));
+    assert.ok(maxAbsError(logits, ref.documents.map((d) => [d.logit])) <= TOL);
+    assert.deepEqual((await rerank(remote, ref.query, docs)).map((r) => r.corpus_id), ref.order);
+    const [best] = await classifyTexts(remote, { text: ref.query, text_pair: docs[0] });
+    assert.ok(Math.abs(best.score - ref.documents[0].score) <= SCORE_TOL);
+    await assert.rejects(remote.classify([]), InvalidArgumentError);
+    const bert = await engine.loadModel(folder('bert-tiny'));
+    await assert.rejects(bert.classify('hi'), (e) => e instanceof UnsupportedError && /cannot 'classify'/.test(e.message));
+    assert.equal((await remote.classify('still usable')).dims[0], 1);
+  } finally {
+    engine.terminate();
+  }
 });

@@ -56,7 +56,7 @@ export type {
   TextClassificationPipeline,
   TextRankingPipeline,
 } from './pipeline.js';
-export { rerank } from './classification-pipeline.js';
+export { classifyTexts, rerank } from './classification-pipeline.js';
 export type { Classifier, RerankOptions, RerankResult } from './classification-pipeline.js';
 export type {
   ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
