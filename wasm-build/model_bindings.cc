@@ -183,6 +183,7 @@ val WasmModel::info() const {
   if (model_->encoder() != nullptr) info.set("nTokenTypes", model_->encoder()->n_token_types());
   if (model_->sequence_classifier() != nullptr)
     info.set("nLabels", model_->sequence_classifier()->n_labels());
+  if (model_->token_classifier() != nullptr) info.set("nLabels", model_->token_classifier()->n_labels());
   return info;
 }
 
@@ -255,6 +256,13 @@ val WasmModel::embed(val ids, val lengths, val types, val pooling, bool normaliz
       ids, lengths, types, pooling);
 }
 
+val WasmModel::classify_tokens(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.classify_tokens(in, out);
+                        });
+}
+
 val WasmModel::encode_attention(val ids) {
   return bound<val>(
       [&](val& out, val ids_arg) -> Status {
@@ -301,6 +309,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("encode", &WasmModel::encode)
       .function("embed", &WasmModel::embed)
       .function("classify", &WasmModel::classify)
+      .function("classifyTokens", &WasmModel::classify_tokens)
       .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)

@@ -34,6 +34,8 @@ class WasmModel {
                         emscripten::val pooling, bool normalize);
   // Sequence classifiers: the head's logits [sequences, n_labels] (same arguments as encode).
   emscripten::val classify(emscripten::val ids, emscripten::val lengths, emscripten::val types);
+  // Token classifiers: every token's logits [tokens, n_labels] (same arguments as encode).
+  emscripten::val classify_tokens(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
   emscripten::val encode_attention(emscripten::val ids);

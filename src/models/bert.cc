@@ -106,7 +106,10 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
 }
 
 BertModel::BertModel(const BertConfig& c)
-    : config_(c), layers_(c.n_layer), classifier_(c.classifier, c.n_embd, c.n_labels) {
+    : config_(c),
+      layers_(c.n_layer),
+      classifier_(c.classifier, c.n_embd, c.n_labels),
+      token_classifier_(c.classifier, c.n_embd, c.n_labels) {
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, c.n_embd / c.n_head, c.n_ff};
 }
@@ -173,6 +176,7 @@ std::vector<TensorSlot> BertModel::slots() {
     norm(p + n.out_norm, &l.out_norm_g, &l.out_norm_b);
   }
   classifier_.add_slots(&s);
+  token_classifier_.add_slots(&s);
   return s;
 }
 

@@ -36,7 +36,7 @@ struct BertConfig {
   float layer_norm_eps = 1e-12f;
   bool gelu_tanh = false;   // "gelu" (erf) unless the config says gelu_new / gelu_pytorch_tanh
   bool distilbert = false;  // DistilBERT's tensor names; n_token_types is 0
-  ClassifierKind classifier = ClassifierKind::kNone;  // the *ForSequenceClassification head, if any
+  ClassifierKind classifier = ClassifierKind::kNone;  // the *ForSequence/TokenClassification head, if any
   size_t n_labels = 0;                                // its logits
 
   // From a BertModel, RobertaModel or XLMRobertaModel (or *For*) config.json.
@@ -73,6 +73,9 @@ class BertModel : public Model, public EncoderStack {
   const SequenceClassificationHead* sequence_classifier() const override {
     return classifier_.n_labels() > 0 ? &classifier_ : nullptr;
   }
+  const TokenClassificationHead* token_classifier() const override {
+    return token_classifier_.n_labels() > 0 ? &token_classifier_ : nullptr;
+  }
 
   std::vector<TensorSlot> slots() override;
   // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
@@ -90,7 +93,8 @@ class BertModel : public Model, public EncoderStack {
   const float* embed_norm_g_ = nullptr;           // embeddings.LayerNorm [n_embd]
   const float* embed_norm_b_ = nullptr;
   std::vector<BertLayer> layers_;
-  SequenceClassificationHead classifier_;  // n_labels() 0 without a head
+  SequenceClassificationHead classifier_;     // n_labels() 0 without a head
+  TokenClassificationHead token_classifier_;  // the same
 };
 
 }  // namespace qkv

@@ -7,6 +7,7 @@ std::vector<std::string> capabilities_of(const Model& model) {
   if (model.decoder() != nullptr) out.push_back("generate");
   if (model.encoder() != nullptr) out.push_back("encode");
   if (model.encoder() != nullptr && model.sequence_classifier() != nullptr) out.push_back("classify");
+  if (model.encoder() != nullptr && model.token_classifier() != nullptr) out.push_back("classify-tokens");
   return out;
 }
 

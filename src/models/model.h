@@ -23,6 +23,7 @@ namespace qkv {
 class DecoderStack;
 class EncoderStack;
 class SequenceClassificationHead;
+class TokenClassificationHead;
 
 // Architectures fill it in this member order (aggregate initialization).
 struct ModelDims {
@@ -48,6 +49,7 @@ class Model {
   virtual const EncoderStack* encoder() const { return nullptr; }
   // Heads on top of the encoder (models/heads/); nullptr when the checkpoint has none.
   virtual const SequenceClassificationHead* sequence_classifier() const { return nullptr; }
+  virtual const TokenClassificationHead* token_classifier() const { return nullptr; }
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named
   // without checkpoint_prefix(), each pointing at where its data goes, and

@@ -1,7 +1,8 @@
-// The sequence-classification heads through ModelLoader and Encoder::classify on
+// The classification heads through ModelLoader and Encoder::classify / classify_tokens on
 // tests/fixtures/distilbert-sst2-tiny (DistilBERT's names, pre_classifier + ReLU),
 // bert-nli-tiny (pooler + tanh, pairs with token types) and rerank-tiny (XLM-R's
-// classifier.dense + tanh, out_proj; one logit), against PyTorch (gen_classifiers.py).
+// classifier.dense + tanh, out_proj; one logit) and bert-ner-tiny (a token classifier), against
+// PyTorch (gen_classifiers.py).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -95,6 +96,41 @@ TEST(ClassifierCheckpoint, XlmRobertaOneLogitHead) {
   load("rerank-tiny", &m);
   EXPECT_EQ(m.model->sequence_classifier()->n_labels(), 1u);
   EXPECT_LE(classify_error(m, *m.ref.find("documents"), "logit"), 1e-4);
+}
+
+TEST(ClassifierCheckpoint, BertTokenHeadMatchesPyTorch) {
+  Loaded m;
+  load("bert-ner-tiny", &m);
+  EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"encode", "classify-tokens"}));
+  EXPECT_EQ(m.model->sequence_classifier(), nullptr);
+  const JsonValue& texts = *m.ref.find("texts");
+  std::vector<int32_t> ids;
+  std::vector<size_t> lengths;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::vector<int32_t> one = ints_of(*texts.at(i).find("ids"));
+    ids.insert(ids.end(), one.begin(), one.end());
+    lengths.push_back(one.size());
+  }
+  EncoderInput in;
+  in.ids = ids.data();
+  in.n_ids = ids.size();
+  in.lengths = lengths.data();
+  in.n_seqs = lengths.size();
+  std::vector<float> logits;
+  const Status s = m.encoder->classify_tokens(in, &logits);
+  ASSERT_TRUE(s.ok()) << s.message();
+  const size_t n_labels = m.model->token_classifier()->n_labels();
+  ASSERT_EQ(logits.size(), ids.size() * n_labels);
+  double worst = 0;
+  size_t row = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const JsonValue& want = *texts.at(i).find("logits");
+    for (size_t t = 0; t < want.size(); ++t, ++row) {
+      for (size_t k = 0; k < n_labels; ++k)
+        worst = std::max(worst, std::fabs(logits[row * n_labels + k] - *want.at(t).at(k).as_double()));
+    }
+  }
+  EXPECT_LE(worst, 1e-4);
 }
 
 TEST(ClassifierCheckpoint, EncoderWithoutHeadRefusesToClassify) {

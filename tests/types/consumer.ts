@@ -113,6 +113,10 @@ import {
   type TextClassificationOptions,
   type TextClassificationOutput,
   type EncodedPair,
+  type TokenClassificationPipeline,
+  type TokenClassificationOptions,
+  type TokenClassificationOutput,
+  type TokenClassifyResult,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -454,4 +458,17 @@ export async function classification(folder: string, remote: WorkerModel): Promi
   await ranking.dispose();
   return `${best?.label}${fn}${each.length}${info?.labels.join()}${dims.join()}${encoded.token_type_ids.length}` +
     `${remoteScores.length}${ranked[0]?.corpus_id}${viaPipeline.length}`;
+}
+
+// --- Token classification (NER) ------------------------------------------------------------
+export async function tokenClassification(folder: string): Promise<string> {
+  const ner: TokenClassificationPipeline = await pipeline('ner', folder);
+  const options: TokenClassificationOptions = { ignore_labels: [], aggregation_strategy: 'none' };
+  const entities: TokenClassificationOutput[] = await ner('Sarah lives in London', options);
+  const perText: TokenClassificationOutput[][] = await ner(['a', 'b']);
+  // @ts-expect-error an aggregation strategy transformers does not have
+  await ner('x', { aggregation_strategy: 'best' });
+  const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');
+  await ner.dispose();
+  return `${entities[0]?.entity}${entities[0]?.word}${perText.length}${raw?.dims.join()}`;
 }

@@ -55,7 +55,9 @@ export type {
   EmbeddingTensor,
   TextClassificationPipeline,
   TextRankingPipeline,
+  TokenClassificationPipeline,
 } from './pipeline.js';
+export type { TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult } from './token-classification.js';
 export { classifyTexts, rerank } from './classification-pipeline.js';
 export type { Classifier, RerankOptions, RerankResult } from './classification-pipeline.js';
 export type {

@@ -224,7 +224,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
 
 /** A sequence classifier's labels from config.json ({} for other models); a bad config frees the handle. */
 function classificationOf(info: ModelHandleInfo, config: unknown, handle: ModelHandle): { classification?: ClassificationInfo } {
-  if (!hasCapability(info, 'classify')) return {};
+  if (!hasCapability(info, 'classify') && !hasCapability(info, 'classify-tokens')) return {};
   try {
     return { classification: readClassificationInfo(config as Record<string, unknown>, info.nLabels ?? 0) };
   } catch (e) {

@@ -16,6 +16,7 @@ import { prefillPrompt } from './prompt-cache.js';
 import { applyDense, normalizeRows, type DenseLayer } from './dense.js';
 import { tokenizeInputs, type ClassificationInfo, type ClassifyInput, type ClassifyResult } from './classification.js';
 import { encodeBatches } from './encode-batches.js';
+import type { TokenClassifyResult } from './token-classification.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -46,7 +47,7 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
-  /** Sequence classifiers (capability 'classify'): the labels and problem_type of config.json. */
+  /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
   classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
   format?: 'safetensors' | 'gguf';
@@ -435,6 +436,38 @@ export class Model {
         logits.set(rows, first * nLabels);
       }
       return { logits, dims: [sequences.length, nLabels] };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Every token's logits through a token classifier's head (a *ForTokenClassification checkpoint:
+   * NER), [tokens, labels] per text in id2label order, with the text's ids (special tokens included;
+   * a text longer than the context is cut as embed() cuts it). Texts are encoded together.
+   */
+  async classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+    requireCapability(this.info, 'classify-tokens', 'model.classifyTokens()');
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string')) {
+      throw new InvalidArgumentError('classifyTokens: expected a string or a non-empty array of strings');
+    }
+    const sequences = list.map((t) => this.fitEncoder(this.tokenizer.encode(t)));
+    const width = this.info.classification!.labels.length;
+    const release = await this.acquire();
+    try {
+      const handle = this.liveHandle();
+      const out: TokenClassifyResult[] = [];
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
+        const batch = sequences.slice(first, last);
+        const logits = this.backend.call(() => handle.classifyTokens(Int32Array.from(batch.flat()), batch.map((s) => s.length), null));
+        let row = 0;
+        for (const ids of batch) {
+          out.push({ ids, logits: logits.slice(row * width, (row + ids.length) * width), dims: [ids.length, width] });
+          row += ids.length;
+        }
+      }
+      return out;
     } finally {
       release();
     }

@@ -8,6 +8,7 @@
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
 import { classifyTexts, rerank, type RerankOptions, type RerankResult } from './classification-pipeline.js';
+import { tokenEntities, type TokenClassificationOptions, type TokenClassificationOutput } from './token-classification.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -19,9 +20,10 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking';
+  'text-ranking' | 'token-classification' | 'ner';
 
-const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis', 'text-ranking'];
+const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
+  'text-ranking', 'token-classification', 'ner'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -115,10 +117,18 @@ export interface TextRankingPipeline extends PipelineBase {
   (query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
 }
 
+export interface TokenClassificationPipeline extends PipelineBase {
+  /** One text: its tokens' entities (aggregation_strategy 'none'). */
+  (text: string, options?: TokenClassificationOptions): Promise<TokenClassificationOutput[]>;
+  /** Several: one list per text. */
+  (texts: readonly string[], options?: TokenClassificationOptions): Promise<TokenClassificationOutput[][]>;
+}
+
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
-  'sentiment-analysis': 'classify', 'text-ranking': 'classify',
+  'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
+  ner: 'classify-tokens',
 };
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
@@ -129,9 +139,11 @@ export async function pipeline(task: 'text-classification' | 'sentiment-analysis
   options?: PipelineOptions): Promise<TextClassificationPipeline>;
 export async function pipeline(task: 'text-ranking', source: ModelSource,
   options?: PipelineOptions): Promise<TextRankingPipeline>;
+export async function pipeline(task: 'token-classification' | 'ner', source: ModelSource,
+  options?: PipelineOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline> {
+  TextRankingPipeline | TokenClassificationPipeline> {
   if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
@@ -159,9 +171,10 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
   const run = task === 'text-generation' ? textGeneration(model)
     : task === 'feature-extraction' ? featureExtraction(model)
       : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
-        : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
+        : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
+          : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline;
+    TextRankingPipeline | TokenClassificationPipeline;
 }
 
 function textGeneration(model: Model) {
@@ -214,6 +227,16 @@ function textGeneration(model: Model) {
     const results: TextGenerationOutput[][] = [];
     for (const prompt of texts as readonly string[]) results.push(await one(prompt));
     return results;
+  };
+}
+
+function tokenClassification(model: Model) {
+  return async (texts: string | readonly string[], options: TokenClassificationOptions = {}) => {
+    const list = typeof texts === 'string' ? [texts] : texts;
+    const results = await model.classifyTokens(list);
+    const info = model.info.classification!;
+    const entities = results.map((r, i) => tokenEntities(info, model.tokenizer, list[i]!, r, options));
+    return typeof texts === 'string' ? entities[0]! : entities;
   };
 }
 

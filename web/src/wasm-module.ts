@@ -74,7 +74,7 @@ export interface ModelHandleInfo {
   capabilities: readonly Capability[];
   /** Encoders: token types (segments) the embeddings know; 0 for DistilBERT, which has none. */
   nTokenTypes?: number;
-  /** Sequence classifiers: the head's logits per input. */
+  /** Sequence classifiers: the head's logits per input; token classifiers: per token. */
   nLabels?: number;
 }
 
@@ -91,6 +91,8 @@ export interface ModelHandle extends Handle {
   embed(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null, pooling: string, normalize: boolean): Float32Array;
   /** Sequence classifiers: the head's logits [sequences, nLabels] (arguments as encode). */
   classify(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
+  /** Token classifiers: every token's logits [tokens, nLabels] (arguments as encode). */
+  classifyTokens(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
   encodeAttention(ids: Int32Array): Float32Array[];
 }

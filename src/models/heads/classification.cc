@@ -13,6 +13,10 @@ ClassifierKind classifier_kind_of(const std::string& a) {
     return ClassifierKind::kRobertaHead;
   }
   if (a == "DistilBertForSequenceClassification") return ClassifierKind::kDistilBert;
+  if (a == "BertForTokenClassification" || a == "RobertaForTokenClassification" ||
+      a == "XLMRobertaForTokenClassification" || a == "DistilBertForTokenClassification") {
+    return ClassifierKind::kTokens;
+  }
   return ClassifierKind::kNone;
 }
 
@@ -45,6 +49,7 @@ void SequenceClassificationHead::add_slots(std::vector<TensorSlot>* s) {
       add_linear_slots(s, "classifier", n_labels_, e, &out_, true);
       break;
     case ClassifierKind::kNone:
+    case ClassifierKind::kTokens:
       break;
   }
 }
@@ -66,6 +71,15 @@ Status SequenceClassificationHead::apply(ThreadPool* pool, const float* hidden, 
     for (float& v : pooled) v = std::tanh(v);
   }
   return linear(pool, n_seqs, pooled.data(), out_, logits);
+}
+
+void TokenClassificationHead::add_slots(std::vector<TensorSlot>* s) {
+  if (n_labels_ > 0) add_linear_slots(s, "classifier", n_labels_, n_embd_, &out_, true);
+}
+
+Status TokenClassificationHead::apply(ThreadPool* pool, const float* hidden, size_t n_tokens,
+                                      float* logits) const {
+  return linear(pool, n_tokens, hidden, out_, logits);
 }
 
 }  // namespace qkv

@@ -8,6 +8,8 @@
 //   DistilBertForSequenceClassification: pre_classifier + ReLU, classifier
 // Dropout is the identity at inference. The head reports raw logits; the
 // pipeline (web/) applies softmax or sigmoid as transformers' pipeline does.
+// The *ForTokenClassification heads (TokenClassificationHead) put every
+// token's state through `classifier` alone (NER).
 #pragma once
 
 #include <cstddef>
@@ -23,9 +25,10 @@ namespace qkv {
 
 class ThreadPool;
 
-enum class ClassifierKind { kNone, kBertPooler, kRobertaHead, kDistilBert };
+enum class ClassifierKind { kNone, kBertPooler, kRobertaHead, kDistilBert, kTokens };
 
-// Which head an architecture name carries (kNone: no sequence classifier).
+// Which head an architecture name carries (kNone: no classifier; kTokens: a
+// token classifier).
 ClassifierKind classifier_kind_of(const std::string& architecture);
 
 // transformers' PretrainedConfig: num_labels is the size of id2label when
@@ -35,9 +38,11 @@ Status read_num_labels(const ConfigReader& config, size_t* n_labels);
 class SequenceClassificationHead {
  public:
   SequenceClassificationHead(ClassifierKind kind, size_t n_embd, size_t n_labels)
-      : kind_(kind), n_embd_(n_embd), n_labels_(n_labels) {}
+      : kind_(kind),
+        n_embd_(n_embd),
+        n_labels_(kind == ClassifierKind::kNone || kind == ClassifierKind::kTokens ? 0 : n_labels) {}
 
-  size_t n_labels() const { return n_labels_; }
+  size_t n_labels() const { return n_labels_; }  // 0: no head (another kind's config)
   // The head's tensors, named as the checkpoint names them without the
   // encoder's prefix (BERT's pooler lives under "bert.", the rest at the root).
   void add_slots(std::vector<TensorSlot>* slots);
@@ -51,6 +56,21 @@ class SequenceClassificationHead {
   size_t n_embd_, n_labels_;
   Linear dense_;  // [n_embd] -> [n_embd]: pooler.dense / classifier.dense / pre_classifier
   Linear out_;    // [n_embd] -> [n_labels]: classifier / classifier.out_proj
+};
+
+class TokenClassificationHead {
+ public:
+  TokenClassificationHead(ClassifierKind kind, size_t n_embd, size_t n_labels)
+      : n_embd_(n_embd), n_labels_(kind == ClassifierKind::kTokens ? n_labels : 0) {}
+
+  size_t n_labels() const { return n_labels_; }  // 0: no head
+  void add_slots(std::vector<TensorSlot>* slots);
+  // hidden: [n_tokens, n_embd] -> logits: [n_tokens, n_labels].
+  Status apply(ThreadPool* pool, const float* hidden, size_t n_tokens, float* logits) const;
+
+ private:
+  size_t n_embd_, n_labels_;
+  Linear out_;  // classifier: [n_embd] -> [n_labels]
 };
 
 }  // namespace qkv

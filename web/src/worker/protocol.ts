@@ -9,6 +9,7 @@
  */
 import type { BackendInfo } from '../backend.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
+import type { TokenClassifyResult } from '../token-classification.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -66,6 +67,7 @@ export interface Calls {
     result: EmbedResult;
   };
   classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
+  classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   decode: { args: { ids: readonly number[]; options: DecodeOptions | undefined }; event: NoEvents; result: string };
   chatTemplate: {
@@ -87,7 +89,7 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, encode: true, decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, encode: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

@@ -10,6 +10,7 @@ import type { GenerationOptions } from '../generation.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
+import type { TokenClassifyResult } from '../token-classification.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -127,6 +128,11 @@ export class WorkerModel {
   /** Logits of a sequence classifier's head, as Model.classify(); with pipeline's post-processing: classifyTexts(). */
   classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
     return this.call('classify', inputs);
+  }
+
+  /** Every token's logits through a token classifier's head, as Model.classifyTokens(). */
+  classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+    return this.call('classifyTokens', texts);
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
