@@ -1,5 +1,5 @@
-// qkv classify (dist/cli/qkv.js) and examples/node/classify.mjs as child processes, checked against the
-// PyTorch references of tests/fixtures/distilbert-sst2-tiny and rerank-tiny (gen_classifiers.py): labels
+// qkv classify and qkv ner (dist/cli/qkv.js) and examples/node/classify.mjs as child processes, checked against the
+// PyTorch references of tests/fixtures/distilbert-sst2-tiny, rerank-tiny and bert-ner-tiny (gen_classifiers.py): labels
 // with their scores, best first, --top-k, --pair, --json, and the named error on a model without a
 // classification head.
 import assert from 'node:assert/strict';
@@ -47,6 +47,22 @@ test('qkv classify on a model without a classification head: a named error, exit
   const out = await qkv('classify', 'tests/fixtures/bert-tiny', 'hello');
   assert.equal(out.code, 1);
   assert.match(out.stderr, /^UnsupportedError: qkv classify: BertModel cannot 'classify'; it can 'encode' \(embed\(\)\)$/m);
+});
+
+test('qkv ner prints the pipeline\'s entities, one token a line; --all keeps O; --json', async () => {
+  const ref = reference('bert-ner-tiny');
+  const text = ref.texts[0];
+  const out = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, text.entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\n`).join(''));
+  const all = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--all', '--json');
+  assert.equal(all.code, 0, all.stderr);
+  const parsed = JSON.parse(all.stdout);
+  assert.deepEqual(parsed.map((e) => e.index), text.unfiltered.map((e) => e.index));
+  parsed.forEach((e, i) => assert.ok(Math.abs(e.score - text.unfiltered[i].score) <= 1e-5));
+  const wrong = await qkv('ner', 'tests/fixtures/distilbert-sst2-tiny', 'x');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^UnsupportedError: qkv ner: DistilBertForSequenceClassification cannot 'classify-tokens'/m);
 });
 
 test('examples/node/classify.mjs prints every label of each text, and of a pair, as the references', async () => {
