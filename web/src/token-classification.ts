@@ -4,6 +4,8 @@
  * pipelines/token_classification.py does it with aggregation_strategy "none" — a softmax per token,
  * the special tokens the post-processor added skipped, each token's best label with its score, its
  * index in the ids and its vocabulary string as `word`, the ignore_labels (default ["O"]) dropped.
+ * Not yet: character offsets (Python's start/end, and the text span it gives as the word of an
+ * [UNK] token, which is '[UNK]' here) and the grouping strategies that need them.
  */
 import type { ClassificationInfo } from './classification.js';
 import { InvalidArgumentError, UnsupportedError } from './errors.js';
