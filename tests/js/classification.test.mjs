@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fixtures, folder, maxAbsError, reference } from './fixtures.mjs';
 import {
-  InvalidArgumentError, UnsupportedError, WorkerEngine, classifyTexts, loadModel, pipeline, rerank,
+  FormatError, InvalidArgumentError, UnsupportedError, WorkerEngine, classifyTexts, createTokenizer, loadModel, pipeline,
+  rerank,
 } from '../../dist/index.js';
 
 const TOL = 1e-4; // logits: f32 through two tiny layers
@@ -168,6 +169,18 @@ test('rerank-tiny: a one-logit XLM-R cross-encoder scores by sigmoid, never soft
     await classifier.dispose();
     await ranking.dispose();
   }
+});
+
+test('a tokenizer.json whose pair template is unusable still encodes single texts; encodePair names the problem', () => {
+  // tests/fixtures/unigram-tokenizer's exports write "pair": [] (no sequences).
+  const tokenizer = createTokenizer(JSON.parse(readFileSync(new URL('unigram-tokenizer/tokenizer.json', fixtures), 'utf8')));
+  assert.ok(tokenizer.encode('hello world').length > 1);
+  assert.throws(() => tokenizer.encodePair('a', 'b'), (e) => e instanceof FormatError && /post_processor\.pair/.test(e.message));
+  // Without any post_processor a pair is A then B, B's tokens of type 1 (Hugging Face tokenizers' default).
+  const plain = createTokenizer({ ...JSON.parse(readFileSync(new URL('bert-nli-tiny/tokenizer.json', fixtures), 'utf8')), post_processor: null });
+  const a = plain.encode('the cat');
+  const b = plain.encode('sat');
+  assert.deepEqual(plain.encodePair('the cat', 'sat'), { input_ids: [...a, ...b], token_type_ids: [...a.map(() => 0), ...b.map(() => 1)] });
 });
 
 test('bad inputs: named errors, and every model stays usable', async () => {

@@ -5,6 +5,7 @@
  * template of a sentence pair with its token type ids ("[CLS]:0 $A:0 [SEP]:0
  * $B:1 [SEP]:1" for BERT, "<s> $A </s> </s> $B </s>" all 0 for RoBERTa).
  */
+import { QkvError } from '../errors.js';
 import { bad, checkSequenceDepth, isId, isObject, type Json, readArray, readType, unsupportedType } from './tokenizer-json.js';
 
 /** One piece of a pair template: a sequence ('A' or 'B') or special tokens, with their token type. */
@@ -19,6 +20,11 @@ export interface Template {
    * with type 1, as Hugging Face tokenizers merge them.
    */
   pair: PairPiece[];
+  /**
+   * Why the tokenizer.json's pair template cannot be used (malformed, e.g. T5 exports with `pair: []`):
+   * encodePair() throws it, while single texts encode as ever.
+   */
+  pairError?: QkvError;
 }
 
 const PLAIN_PAIR: PairPiece[] = [{ sequence: 'A', typeId: 0 }, { sequence: 'B', typeId: 1 }];
@@ -76,8 +82,14 @@ function template(p: Json, path: string): Template {
     if ('sequence' in piece) seenSequence = true;
     else (seenSequence ? out.after : out.before).push(...piece.ids);
   }
-  // A tokenizer.json without a pair template cannot encode pairs the way its model was trained.
-  if (p.pair !== undefined && p.pair !== null) out.pair = pieces(p, 'pair', path, ['A', 'B']);
+  if (p.pair !== undefined && p.pair !== null) {
+    try {
+      out.pair = pieces(p, 'pair', path, ['A', 'B']);
+    } catch (e) {
+      if (!(e instanceof QkvError)) throw e;
+      out.pairError = e;
+    }
+  }
   return out;
 }
 
@@ -117,7 +129,12 @@ export function createPostProcessor(json: unknown, path: string, depth = 0): Tem
       // (ByteLevel, the usual companion, only adjusts offsets).
       return readArray(p, 'processors', path).reduce<Template>((acc, step, i) => {
         const t = createPostProcessor(step, `${path}.processors[${i}]`, depth + 1);
-        return { before: [...t.before, ...acc.before], after: [...acc.after, ...t.after], pair: t.pair !== PLAIN_PAIR ? t.pair : acc.pair };
+        const own = t.pair !== PLAIN_PAIR || t.pairError !== undefined;
+        const pairError = own ? t.pairError : acc.pairError;
+        return {
+          before: [...t.before, ...acc.before], after: [...acc.after, ...t.after], pair: own ? t.pair : acc.pair,
+          ...(pairError !== undefined ? { pairError } : {}),
+        };
       }, NOTHING);
     default:
       throw unsupportedType(path, type, SUPPORTED);

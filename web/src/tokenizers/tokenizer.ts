@@ -80,8 +80,10 @@ export class PipelineTokenizer implements Tokenizer {
     for (const [name, value] of [['text', text], ['text_pair', textPair]] as const) {
       if (typeof value !== 'string') throw new InvalidArgumentError(`encodePair: ${name} must be a string, got ${describe(value)}`);
     }
+    const { pair, pairError } = this.pipeline.template;
+    if (pairError !== undefined) throw pairError;
     const out: EncodedPair = { input_ids: [], token_type_ids: [] };
-    for (const piece of this.pipeline.template.pair) {
+    for (const piece of pair) {
       const ids = 'ids' in piece ? piece.ids : this.tokenizeInto(piece.sequence === 'A' ? text : textPair, []);
       out.input_ids.push(...ids);
       for (let i = 0; i < ids.length; i++) out.token_type_ids.push(piece.typeId);
