@@ -129,6 +129,16 @@ test('problem_type multi_label_classification: sigmoid scores; no id2label: LABE
   } finally {
     await multi.dispose();
   }
+  // problem_type regression: no function, the logits themselves (transformers' ClassificationFunction.NONE).
+  const regression = await pipeline('text-classification', withConfig('bert-nli-tiny', (c) => { c.problem_type = 'regression'; }));
+  try {
+    const p = ref.pairs[2];
+    const got = await regression({ text: p.text, text_pair: p.text_pair }, { top_k: null });
+    got.forEach((r) => assert.ok(Math.abs(r.score - p.logits[ref.labels.indexOf(r.label)]) <= TOL, r.label));
+  } finally {
+    await regression.dispose();
+  }
+  await assert.rejects(loadModel(withConfig('bert-nli-tiny', (c) => { c.problem_type = 'ranking'; })), FormatError);
   const unnamed = await pipeline('text-classification', withConfig('bert-nli-tiny', (c) => { delete c.id2label; delete c.label2id; c.num_labels = 3; }));
   try {
     assert.deepEqual(unnamed.model.info.classification.labels, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
