@@ -1,8 +1,8 @@
 /**
  * A loaded model: its tokenizer, generation (decoders), embeddings
- * (encoders), raw logits and attention weights. Calls on one model run one at
- * a time, in the order they were made (a second generate() waits for the
- * first to finish or be aborted).
+ * (encoders), classification logits (encoders with a head), raw logits and
+ * attention weights. Calls on one model run one at a time, in the order they
+ * were made (a second generate() waits for the first to finish or be aborted).
  */
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
