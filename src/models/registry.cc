@@ -10,7 +10,7 @@ namespace qkv {
 const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
          "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
-         "(and their *ForSequenceClassification)";
+         "(and their *ForSequenceClassification and *ForTokenClassification)";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
