@@ -11,16 +11,16 @@ export const nerCommand: Command = {
   name: 'ner',
   usage: '<model> "<text>"',
   summary: 'entities of a token classifier (BERT/RoBERTa/DistilBERT *ForTokenClassification)',
+  positionals: { min: 2, max: 2 },
+  options: [
+    { name: 'all', type: 'boolean', description: 'print every token, O included (ignore_labels [])' },
+    { name: 'json', type: 'boolean', description: 'print the entities as JSON' },
+  ],
   details: [
     'Runs the text through the model and its token-classification head and prints one line per token',
     'whose best label is not ignored: "index<TAB>word<TAB>entity<TAB>score" (the softmax probability, as',
     'transformers\' pipeline with aggregation_strategy none; special tokens left out). --all keeps the O',
     'label too. With --json, prints the pipeline\'s [{ "entity", "score", "index", "word" }, ...] instead.',
-  ],
-  positionals: { min: 2, max: 2 },
-  options: [
-    { name: 'all', type: 'boolean', description: 'print every token, O included (ignore_labels [])' },
-    { name: 'json', type: 'boolean', description: 'print the entities as JSON' },
   ],
   examples: ['qkv ner tests/fixtures/bert-ner-tiny "My name is Sarah and I live in London"'],
   async run(args) {
