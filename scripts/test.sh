@@ -30,6 +30,7 @@ js_log=build/js-tests.log
 node24_js=(
   relaxed-simd flavour-agreement runtime-single runtime-threads auto-threads capped-threads
   gpt2-single gpt2-threads llama-single llama-threads bert-single bert-threads gemma3-single gemma3-threads
+  modernbert-single modernbert-threads nomic-bert
   sha256 sha256-threads worker kv-cache chat-model decoder-embeddings sentence-transformers cli examples package
 )
 node24_files=()

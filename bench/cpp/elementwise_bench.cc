@@ -79,6 +79,11 @@ std::vector<Case> cases() {
       {"f32_geglu", 12,
        [](size_t n, Buffers& b) { qkv::f32_geglu_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
        [](size_t n, Buffers& b) { qkv::f32_geglu_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data()); }},
+      {"f32_geglu_erf", 12,
+       [](size_t n, Buffers& b) { qkv::f32_geglu_erf_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
+       [](size_t n, Buffers& b) {
+         qkv::f32_geglu_erf_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data());
+       }},
       {"f32_add", 12,
        [](size_t n, Buffers& b) { qkv::f32_add_ukernel__simd(n, b.a.data(), b.b.data(), b.y.data()); },
        [](size_t n, Buffers& b) { qkv::f32_add_ukernel__scalar(n, b.a.data(), b.b.data(), b.y.data()); }},

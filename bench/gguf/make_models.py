@@ -23,7 +23,6 @@ fixtures' minimal SentencePiece vocabulary of the model's size: the benchmark fe
 import ctypes
 import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -32,7 +31,8 @@ import gguf
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "gguf"))
-from make_gguf_models import add_tokenizer, gguf_name, permute  # noqa: E402
+from make_gguf_models import (  # noqa: E402
+    add_llama_keys, add_tokenizer, converted_tensors, finish, safetensors_layout)
 
 Q = gguf.GGMLQuantizationType
 MODELS = (("llama-100m", "llama", "llama-125m"), ("qwen3-0.6b", "qwen3", "qwen3-0.6b"))
@@ -42,18 +42,9 @@ FILE_TYPES = {"q8_0": gguf.LlamaFileType.MOSTLY_Q8_0, "q4_0": gguf.LlamaFileType
 
 def open_safetensors(path):
     """name -> float32 array memory-mapped from the file (Qwen3-0.6B is 2.4 GB in f32)."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        assert t["dtype"] == "F32", (name, t["dtype"])
-        a, b = t["data_offsets"]
-        out[name] = data[a:b].view(np.float32).reshape(t["shape"])
-    return out
+    offset, layout = safetensors_layout(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=offset)
+    return {name: data[a:b].view(np.float32).reshape(shape) for name, (shape, a, b) in layout.items()}
 
 
 def use_more_bits(i, n):  # llama-quant.cpp
@@ -101,35 +92,15 @@ def write(src, arch, out_path, ftype, quantize_k):
     config = json.load(open(os.path.join(src, "config.json")))
     tensors = open_safetensors(os.path.join(src, "model.safetensors"))
     n_head, n_kv = config["num_attention_heads"], config["num_key_value_heads"]
-    head_dim = config.get("head_dim") or config["hidden_size"] // n_head
     n_layer = config["num_hidden_layers"]
     vocab = config["vocab_size"]
     has_output = "lm_head.weight" in tensors
     w = gguf.GGUFWriter(out_path, arch)
     w.add_name(os.path.basename(out_path)[:-5])
-    w.add_context_length(min(config["max_position_embeddings"], 4096))
-    w.add_embedding_length(config["hidden_size"])
-    w.add_block_count(n_layer)
-    w.add_feed_forward_length(config["intermediate_size"])
-    w.add_head_count(n_head)
-    w.add_head_count_kv(n_kv)
-    w.add_rope_freq_base(config["rope_theta"])
-    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
-    if "head_dim" in config:
-        w.add_key_length(head_dim)
-        w.add_value_length(head_dim)
-    if arch == "llama":
-        w.add_vocab_size(vocab)
-        w.add_rope_dimension_count(head_dim)
+    add_llama_keys(w, arch, config, min(config["max_position_embeddings"], 4096), vocab)
     w.add_file_type(FILE_TYPES[ftype])
     add_tokenizer(w, vocab)
-    for name, t in tensors.items():
-        if arch == "llama":
-            if name.endswith("q_proj.weight"):
-                t = permute(t, n_head, n_head)
-            if name.endswith("k_proj.weight"):
-                t = permute(t, n_head, n_kv)
-        gname = gguf_name(name)
+    for gname, t in converted_tensors(arch, tensors, n_head, n_kv):
         if t.ndim == 1:
             w.add_tensor(gname, np.array(t, dtype=np.float32))
             continue
@@ -139,11 +110,7 @@ def write(src, arch, out_path, ftype, quantize_k):
         else:
             q = quantize_k(t, qtype)
         w.add_tensor(gname, q, raw_shape=q.shape, raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    print(out_path, os.path.getsize(out_path), flush=True)
+    finish(w, out_path)
 
 
 def main():

@@ -229,43 +229,7 @@ std::vector<GgufValue> gguf_array_elements(const GgufValue& array) {
 TensorEntry gguf_tensor_entry(const GgufTensorInfo& t) {
   TensorEntry e;
   e.name = t.name;
-  switch (static_cast<GgmlType>(t.type)) {
-    case GgmlType::kF32:
-      e.dtype = TensorDType::kF32;
-      break;
-    case GgmlType::kF16:
-      e.dtype = TensorDType::kF16;
-      break;
-    case GgmlType::kBF16:
-      e.dtype = TensorDType::kBF16;
-      break;
-    case GgmlType::kQ8_0:
-      e.dtype = TensorDType::kQ8_0;
-      break;
-    case GgmlType::kQ4_0:
-      e.dtype = TensorDType::kQ4_0;
-      break;
-    case GgmlType::kQ4_1:
-      e.dtype = TensorDType::kQ4_1;
-      break;
-    case GgmlType::kQ5_0:
-      e.dtype = TensorDType::kQ5_0;
-      break;
-    case GgmlType::kQ5_1:
-      e.dtype = TensorDType::kQ5_1;
-      break;
-    case GgmlType::kQ4_K:
-      e.dtype = TensorDType::kQ4_K;
-      break;
-    case GgmlType::kQ5_K:
-      e.dtype = TensorDType::kQ5_K;
-      break;
-    case GgmlType::kQ6_K:
-      e.dtype = TensorDType::kQ6_K;
-      break;
-    default:
-      e.dtype = TensorDType::kOther;
-  }
+  e.dtype = tensor_dtype_of(static_cast<GgmlType>(t.type));
   e.dtype_name = t.type_info != nullptr ? t.type_info->name : "unknown";
   e.shape.assign(t.dims.rbegin(), t.dims.rend());
   e.elements = t.elements;

@@ -19,6 +19,20 @@ constexpr GgmlTypeInfo kGgmlTypes[] = {
     {40, "NVFP4", 64, 36},    {41, "Q1_0", 128, 18},
 };
 
+// The ggml types qkv reads, one to one with the TensorDType values but kOther.
+struct ReadType {
+  GgmlType ggml;
+  TensorDType dtype;
+};
+constexpr ReadType kReadTypes[] = {
+    {GgmlType::kF32, TensorDType::kF32},   {GgmlType::kF16, TensorDType::kF16},
+    {GgmlType::kBF16, TensorDType::kBF16}, {GgmlType::kQ8_0, TensorDType::kQ8_0},
+    {GgmlType::kQ4_0, TensorDType::kQ4_0}, {GgmlType::kQ4_1, TensorDType::kQ4_1},
+    {GgmlType::kQ5_0, TensorDType::kQ5_0}, {GgmlType::kQ5_1, TensorDType::kQ5_1},
+    {GgmlType::kQ4_K, TensorDType::kQ4_K}, {GgmlType::kQ5_K, TensorDType::kQ5_K},
+    {GgmlType::kQ6_K, TensorDType::kQ6_K},
+};
+
 }  // namespace
 
 const char* gguf_type_name(GgufType type) {
@@ -80,6 +94,20 @@ const char* ggml_removed_type_name(uint32_t id) {
     default:
       return nullptr;
   }
+}
+
+TensorDType tensor_dtype_of(GgmlType type) {
+  for (const ReadType& t : kReadTypes) {
+    if (t.ggml == type) return t.dtype;
+  }
+  return TensorDType::kOther;
+}
+
+GgmlType ggml_type_of(TensorDType dtype) {
+  for (const ReadType& t : kReadTypes) {
+    if (t.dtype == dtype) return t.ggml;
+  }
+  return GgmlType::kF32;
 }
 
 }  // namespace qkv

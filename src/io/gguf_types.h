@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "io/tensor_entry.h"
+
 namespace qkv {
 
 // Metadata value types (`gguf_type`); the numbering is the file format's.
@@ -89,5 +91,11 @@ const GgmlTypeInfo* ggml_type_info(uint32_t id);
 
 // The name a removed id had ("Q4_0_4_4"), for messages; nullptr otherwise.
 const char* ggml_removed_type_name(uint32_t id);
+
+// The ggml types qkv reads (their blocks: kernels/ggml/blocks.h) as
+// TensorDType values, and back: kOther for any other ggml type; kF32 for
+// kOther, which no ggml type becomes.
+TensorDType tensor_dtype_of(GgmlType type);
+GgmlType ggml_type_of(TensorDType dtype);
 
 }  // namespace qkv

@@ -227,43 +227,38 @@ class JsonParser {
     return Status::ok_status();
   }
 
+  // The elements of an array or object after its opening bracket, white
+  // space around each: none before `close`, else `element` (which parses one)
+  // and ',' or `close` after each.
+  template <typename Element>
+  Status parse_elements(const char* close, const char* expected, Element element) {
+    skip_space();
+    if (consume(close)) return Status::ok_status();
+    while (true) {
+      skip_space();
+      QKV_RETURN_IF_ERROR(element());
+      skip_space();
+      if (consume(",")) continue;
+      if (consume(close)) return Status::ok_status();
+      return error(expected);
+    }
+  }
+
   Status parse_array(JsonValue* v, uint32_t depth) {
     QKV_RETURN_IF_ERROR(check_depth(depth));
     v->type_ = JsonType::kArray;
     ++pos_;  // '['
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == ']') {
-      ++pos_;
-      return Status::ok_status();
-    }
-    while (true) {
-      skip_space();
+    return parse_elements("]", "',' or ']'", [&] {
       v->items_.emplace_back();
-      QKV_RETURN_IF_ERROR(parse_value(&v->items_.back(), depth));
-      skip_space();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == ']') {
-        ++pos_;
-        return Status::ok_status();
-      }
-      return error("',' or ']'");
-    }
+      return parse_value(&v->items_.back(), depth);
+    });
   }
 
   Status parse_object(JsonValue* v, uint32_t depth) {
     QKV_RETURN_IF_ERROR(check_depth(depth));
     v->type_ = JsonType::kObject;
     ++pos_;  // '{'
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == '}') {
-      ++pos_;
-      return Status::ok_status();
-    }
-    while (true) {
-      skip_space();
+    return parse_elements("}", "',' or '}'", [&] {
       if (pos_ >= text_.size() || text_[pos_] != '"') return error("a string key");
       const size_t key_at = pos_;
       std::string key;
@@ -273,23 +268,12 @@ class JsonParser {
                               std::to_string(key_at));
       }
       skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != ':') return error("':'");
-      ++pos_;
+      if (!consume(":")) return error("':'");
       skip_space();
       v->keys_.push_back(std::move(key));
       v->items_.emplace_back();
-      QKV_RETURN_IF_ERROR(parse_value(&v->items_.back(), depth));
-      skip_space();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == '}') {
-        ++pos_;
-        return Status::ok_status();
-      }
-      return error("',' or '}'");
-    }
+      return parse_value(&v->items_.back(), depth);
+    });
   }
 
   static void append_utf8(uint32_t cp, std::string* out) {

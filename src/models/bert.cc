@@ -5,12 +5,12 @@
 
 #include "core/thread_pool.h"
 #include "kernels/f32-add/add.h"
-#include "kernels/f32-attn/attn.h"
 #include "kernels/f32-gelu/gelu.h"
 #include "kernels/f32-layernorm/layernorm.h"
 #include "kernels/gemm/gemm.h"
 #include "models/config_checks.h"
 #include "models/decoder_steps.h"
+#include "models/encoder_steps.h"
 
 namespace qkv {
 namespace {
@@ -207,7 +207,7 @@ Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, 
 Status BertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& r) const {
   size_t total = 0;
   for (size_t s = 0; s < r.n_seqs; ++s) total += r.lengths[s];
-  const size_t e = dims_.n_embd, hd = dims_.head_dim;
+  const size_t e = dims_.n_embd;
   float* qkv = scratch.alloc<float>(total * 3 * e);
   float* attn = scratch.alloc<float>(total * e);
   float* tmp = scratch.alloc<float>(total * e);
@@ -224,25 +224,7 @@ Status BertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& 
     QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.query, qkv, 3 * e));
     QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.key, qkv + e, 3 * e));
     QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.value, qkv + 2 * e, 3 * e));
-    size_t t0 = 0;
-    for (size_t s = 0; s < r.n_seqs; t0 += r.lengths[s], ++s) {
-      AttnParams p;
-      p.n_head = p.n_head_kv = dims_.n_head;
-      p.head_dim = hd;
-      p.scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      p.n_q = p.n_kv = r.lengths[s];
-      p.causal = false;
-      p.q = qkv + t0 * 3 * e;
-      p.q_token_stride = 3 * e;
-      p.k = p.q + e;
-      p.v = p.q + 2 * e;
-      p.kv_head_stride = hd;  // heads side by side within a token's row
-      p.kv_token_stride = 3 * e;
-      p.out = attn + t0 * e;
-      p.out_token_stride = e;
-      p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
-      QKV_RETURN_IF_ERROR(f32_attention(pool, p));
-    }
+    QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, 0, attn));
     QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.attn_out, tmp));
     f32_add_ukernel__simd(total * e, x, tmp, x);
     QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b,

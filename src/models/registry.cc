@@ -4,13 +4,16 @@
 #include "models/gemma3.h"
 #include "models/gpt2.h"
 #include "models/llama.h"
+#include "models/modernbert.h"
+#include "models/nomic_bert.h"
 
 namespace qkv {
 
 const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
          "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
-         "(and their *ForSequenceClassification and *ForTokenClassification)";
+         "(and their *ForSequenceClassification and *ForTokenClassification), ModernBertModel, "
+         "NomicBertModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
@@ -39,6 +42,19 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     BertConfig c;
     QKV_RETURN_IF_ERROR(BertConfig::from_config(config, &c));
     *out = std::make_unique<BertModel>(c);
+    return Status::ok_status();
+  }
+  // ModernBertFor* heads are ignored here too: the encoder is under "model.".
+  if (is_modernbert(arch)) {
+    ModernBertConfig c;
+    QKV_RETURN_IF_ERROR(ModernBertConfig::from_config(config, &c));
+    *out = std::make_unique<ModernBertModel>(c);
+    return Status::ok_status();
+  }
+  if (is_nomic_bert(arch)) {
+    NomicBertConfig c;
+    QKV_RETURN_IF_ERROR(NomicBertConfig::from_config(config, &c));
+    *out = std::make_unique<NomicBertModel>(c);
     return Status::ok_status();
   }
   const std::string name = arch.empty() ? "no architecture (neither \"architectures\" nor \"model_type\")"

@@ -42,4 +42,19 @@ inline void add_linear_slots(std::vector<TensorSlot>* slots, const std::string& 
   if (bias) slots->push_back({name + ".bias", {n_out}, TensorSlot::Kind::kF32, nullptr, &layer->bias});
 }
 
+// The token embedding `name` [n_vocab, n_embd], gathered row by row from `table`.
+inline void add_embedding_slot(std::vector<TensorSlot>* slots, const std::string& name, size_t n_vocab,
+                               size_t n_embd, Linear* table,
+                               TensorSlot::Role role = TensorSlot::Role::kEmbedding) {
+  slots->push_back({name, {n_vocab, n_embd}, TensorSlot::Kind::kLinearNK, table, nullptr, role});
+}
+
+// A LayerNorm named `name` over n values: its weight into *gain and, when
+// `bias` is not null, its bias into *bias.
+inline void add_norm_slots(std::vector<TensorSlot>* slots, const std::string& name, size_t n,
+                           const float** gain, const float** bias) {
+  slots->push_back({name + ".weight", {n}, TensorSlot::Kind::kF32, nullptr, gain});
+  if (bias != nullptr) slots->push_back({name + ".bias", {n}, TensorSlot::Kind::kF32, nullptr, bias});
+}
+
 }  // namespace qkv

@@ -9,10 +9,8 @@
 #include "kernels/common/q8.h"
 #include "kernels/cvt/cvt.h"
 #include "kernels/ggml/dequant.h"
-#include "kernels/ggml/to_q4.h"
-#include "kernels/ggml/to_q8.h"
-#include "kernels/ggml/to_q8k.h"
 #include "models/registry.h"
+#include "runtime/exact_repack.h"
 
 namespace qkv {
 namespace {
@@ -60,33 +58,6 @@ SourceType source_type(TensorDType dtype) {
 
 bool is_block_type(TensorDType d) { return d >= TensorDType::kQ8_0 && d <= TensorDType::kQ6_K; }
 
-ggml::Type ggml_type_of(TensorDType d) {
-  switch (d) {
-    case TensorDType::kQ8_0:
-      return ggml::Type::kQ8_0;
-    case TensorDType::kQ4_0:
-      return ggml::Type::kQ4_0;
-    case TensorDType::kQ4_1:
-      return ggml::Type::kQ4_1;
-    case TensorDType::kQ5_0:
-      return ggml::Type::kQ5_0;
-    case TensorDType::kQ5_1:
-      return ggml::Type::kQ5_1;
-    case TensorDType::kQ4_K:
-      return ggml::Type::kQ4_K;
-    case TensorDType::kQ5_K:
-      return ggml::Type::kQ5_K;
-    case TensorDType::kQ6_K:
-      return ggml::Type::kQ6_K;
-    case TensorDType::kF16:
-      return ggml::Type::kF16;
-    case TensorDType::kBF16:
-      return ggml::Type::kBF16;
-    default:
-      return ggml::Type::kF32;
-  }
-}
-
 // Bytes of one row of `k` values in `dtype`; false when k is not a whole
 // number of the type's blocks (ggml requires whole blocks per row).
 bool source_row_bytes(TensorDType dtype, uint64_t k, uint64_t* bytes) {
@@ -96,55 +67,6 @@ bool source_row_bytes(TensorDType dtype, uint64_t k, uint64_t* bytes) {
   }
   const ggml::TypeTraits* traits = ggml::type_traits(static_cast<uint32_t>(ggml_type_of(dtype)));
   return traits != nullptr && ggml::row_bytes(*traits, k, bytes);
-}
-
-// The ggml types whose values q8 holds exactly (kernels/ggml/to_q8.h): their
-// rows are repacked, not requantized.
-using Q8RowFn = void (*)(const void* blocks, int64_t k, int8_t* q, float* scales);
-void q8_0_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
-  ggml::q8_0_to_q8_row(blocks, k, q, scales);  // -128 kept: the q8 kernels read any int8 weight
-}
-Q8RowFn exact_q8_row(TensorDType dtype) {
-  switch (dtype) {
-    case TensorDType::kQ8_0:
-      return q8_0_row;
-    case TensorDType::kQ5_0:
-      return ggml::q5_0_to_q8_row;
-    case TensorDType::kQ4_0:
-      return ggml::q4_0_to_q8_row;
-    default:
-      return nullptr;
-  }
-}
-
-// The ggml types that q8k holds exactly (kernels/ggml/to_q8k.h): in a model
-// loaded as q8 or q4, their matrices keep ggml's values as q8k (1.125 bytes a
-// weight, q8's own size) instead of being requantized.
-using Q8KRowFn = void (*)(const void* blocks, int64_t k, Q8KSuper* out);
-Q8KRowFn exact_q8k_row(TensorDType dtype) {
-  switch (dtype) {
-    case TensorDType::kQ5_K:
-      return ggml::q5_K_to_q8k_row;
-    case TensorDType::kQ6_K:
-      return ggml::q6_K_to_q8k_row;
-    default:
-      return nullptr;
-  }
-}
-
-// The ggml types whose values q4 holds exactly (kernels/ggml/to_q4.h).
-using Q4RowFn = void (*)(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
-Q4RowFn exact_q4_row(TensorDType dtype) {
-  switch (dtype) {
-    case TensorDType::kQ4_0:
-      return ggml::q4_0_to_q4_row;
-    case TensorDType::kQ4_1:
-      return ggml::q4_1_to_q4_row;
-    case TensorDType::kQ4_K:
-      return ggml::q4_K_to_q4_row;
-    default:
-      return nullptr;
-  }
 }
 
 // Row g of a matrix whose `n` rows llama.cpp's converter permuted for RoPE
@@ -485,42 +407,12 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
       QKV_RETURN_IF_ERROR(p.packer->add_rows(src + i * p.row_bytes, dest(row0 + i), 1, nullptr));
     return Status::ok_status();
   }
-  if (const Q8KRowFn repack = p.type == WeightType::kQ8K ? exact_q8k_row(p.dtype) : nullptr) {
-    // Exact: ggml's K-quant integers, scales and mins become q8k's (kernels/ggml/to_q8k.h).
+  if (const RepackRowFn repack = exact_repack(p.dtype, p.type)) {
+    // Exact: ggml's integers and scales become the target type's (runtime/exact_repack.h).
     parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
-      std::vector<Q8KSuper> supers(q8k_supers(k));  // k is whole super-blocks: the rows are Q5_K/Q6_K
-      for (size_t i = begin; i < end; ++i) {
-        repack(src + i * p.row_bytes, static_cast<int64_t>(k), supers.data());
-        // Cannot fail: the row is below n and the packer is q8k from [N, K].
-        static_cast<void>(p.packer->add_q8k_row(dest(row0 + i), supers.data()));
-      }
-    });
-    return Status::ok_status();
-  }
-  if (const Q4RowFn repack = p.type == WeightType::kQ4 ? exact_q4_row(p.dtype) : nullptr) {
-    // Exact: ggml's 4-bit blocks become q4's fields (kernels/ggml/to_q4.h).
-    parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
-      const size_t blocks = k / kQ4BlockSize;  // k is whole blocks of 32 (256 for Q4_K)
-      std::vector<uint8_t> nibbles(blocks * kQ4BlockBytes);
-      std::vector<float> d(blocks), m(blocks);
-      for (size_t i = begin; i < end; ++i) {
-        repack(src + i * p.row_bytes, static_cast<int64_t>(k), nibbles.data(), d.data(), m.data());
-        // Cannot fail: the row is below n and the packer is q4 from [N, K].
-        static_cast<void>(p.packer->add_q4_row(dest(row0 + i), nibbles.data(), d.data(), m.data()));
-      }
-    });
-    return Status::ok_status();
-  }
-  if (const Q8RowFn repack = p.type == WeightType::kQ8 ? exact_q8_row(p.dtype) : nullptr) {
-    // Exact: ggml's integers and f16 scales become q8's (kernels/ggml/to_q8.h).
-    parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
-      std::vector<int8_t> q(k);  // k is whole blocks of 32: q8_padded(k) == k
-      std::vector<float> scales(k / kQ8BlockSize);
-      for (size_t i = begin; i < end; ++i) {
-        repack(src + i * p.row_bytes, static_cast<int64_t>(k), q.data(), scales.data());
-        // Cannot fail: the row is below n and the packer is q8 from [N, K].
-        static_cast<void>(p.packer->add_q8_row(dest(row0 + i), q.data(), scales.data()));
-      }
+      RepackScratch scratch;
+      for (size_t i = begin; i < end; ++i)
+        repack(src + i * p.row_bytes, k, dest(row0 + i), *p.packer, scratch);
     });
     return Status::ok_status();
   }

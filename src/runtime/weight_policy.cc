@@ -1,5 +1,7 @@
 #include "runtime/weight_policy.h"
 
+#include "runtime/exact_repack.h"
+
 namespace qkv {
 namespace {
 
@@ -37,11 +39,9 @@ Status check_weight_choice(const WeightChoice& choice, const std::vector<TensorS
   return Status::ok_status();
 }
 
-bool exact_in_q4(TensorDType source) {
-  return source == TensorDType::kQ4_0 || source == TensorDType::kQ4_1 || source == TensorDType::kQ4_K;
-}
+bool exact_in_q4(TensorDType source) { return exact_repack(source, WeightType::kQ4) != nullptr; }
 
-bool exact_in_q8k(TensorDType source) { return source == TensorDType::kQ5_K || source == TensorDType::kQ6_K; }
+bool exact_in_q8k(TensorDType source) { return exact_repack(source, WeightType::kQ8K) != nullptr; }
 
 WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
                               TensorDType source) {

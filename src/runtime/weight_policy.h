@@ -42,9 +42,9 @@ struct WeightChoice {
 // embedding is its LM head (one matrix, one type) is an invalid_argument.
 Status check_weight_choice(const WeightChoice& choice, const std::vector<TensorSlot>& slots);
 
-// True for the ggml types q4 holds exactly (kernels/ggml/to_q4.h).
+// True for the ggml types q4 holds exactly (runtime/exact_repack.h).
 bool exact_in_q4(TensorDType source);
-// The ggml types q8k holds exactly (kernels/ggml/to_q8k.h): Q5_K, Q6_K.
+// The ggml types q8k holds exactly (runtime/exact_repack.h): Q5_K, Q6_K.
 bool exact_in_q8k(TensorDType source);
 
 // The type a weight matrix of `role` is held in, its checkpoint tensor being

@@ -2,7 +2,8 @@
 // load does not download them again; a download cut short, or a complete file
 // that fails to load, leaves nothing in the cache; env.useBrowserCache = false
 // stores nothing. A server of its own counts requests and can cut or corrupt
-// the weights.
+// the weights. A GGUF file, whose header is read by a request of its own that
+// stops early, is stored by the request that reads it to its end.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -47,6 +48,10 @@ before(async () => {
     const { pathname } = new URL(req.url, 'http://localhost');
     if (pathname === '/blank.html') {
       res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>cache</title>');
+    } else if (pathname === '/models/llama-kq.gguf') {
+      const body = readFileSync(`${root}tests/fixtures/gguf/kquant/llama-kq-Q4_K_M.gguf`);
+      if (req.method === 'GET') requests.set('llama-kq.gguf', (requests.get('llama-kq.gguf') ?? 0) + 1);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length }).end(body);
     } else if (pathname.startsWith('/models/gpt2-tiny/')) {
       serveModelFile(pathname.slice('/models/gpt2-tiny/'.length), res);
     } else if (pathname.startsWith('/dist/') && !pathname.includes('..')) {
@@ -150,4 +155,26 @@ test('env.useBrowserCache = false stores nothing', async () => {
   assert.equal(await weightsCached(), false);
   assert.deepEqual(await load(prompt.text, false), { tokens: expected });
   assert.equal(requests.get('model.safetensors'), 2);
+});
+
+test('a GGUF by URL: the header request stores nothing, the weights request the whole file', async () => {
+  const run = () => page.evaluate(async () => {
+    const { loadModel, env } = await import('/dist/index.js');
+    env.wasm.numThreads = 1;
+    env.useBrowserCache = true;
+    const model = await loadModel(`${location.origin}/models/llama-kq.gguf`);
+    const logits = Array.from((await model.forward([1, 2, 3])).logits.slice(0, 8));
+    model.dispose();
+    return logits;
+  });
+  const first = await run();
+  assert.equal(requests.get('llama-kq.gguf'), 2, 'a header request and a weights request');
+  const size = readFileSync(`${root}tests/fixtures/gguf/kquant/llama-kq-Q4_K_M.gguf`).length;
+  assert.equal(await page.evaluate(async () => {
+    const cache = await caches.open('qkv-models');
+    const hit = await cache.match(`${location.origin}/models/llama-kq.gguf`);
+    return hit === undefined ? undefined : (await hit.arrayBuffer()).byteLength;
+  }), size);
+  assert.deepEqual(await run(), first);
+  assert.equal(requests.get('llama-kq.gguf'), 2, 'the second load went to the network');
 });

@@ -19,17 +19,6 @@ namespace {
 
 using namespace fixtures;
 
-// Largest |got - want| over a [tokens][dim] JSON array.
-double max_error(const float* got, const JsonValue& want) {
-  double worst = 0;
-  for (size_t t = 0; t < want.size(); ++t) {
-    for (size_t i = 0; i < want.at(t).size(); ++i) {
-      worst = std::max(worst, std::fabs(got[t * want.at(t).size() + i] - *want.at(t).at(i).as_double()));
-    }
-  }
-  return worst;
-}
-
 // Runs each test on bert-tiny and on roberta-tiny (positions from pad_token_id + 1).
 class BertCheckpoint : public ::testing::TestWithParam<const char*> {
  protected:
@@ -76,7 +65,7 @@ TEST_P(BertCheckpoint, HiddenStatesMatchPyTorch) {
     std::vector<float> hidden;
     const Status s = encode(ids, &types, {ids.size()}, &hidden);
     ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_LE(max_error(hidden.data(), *inputs->at(i).find("last_hidden_state")), 1e-4) << "input " << i;
+    EXPECT_LE(max_rows_error(hidden.data(), *inputs->at(i).find("last_hidden_state")), 1e-4) << "input " << i;
   }
 }
 
@@ -99,7 +88,7 @@ TEST_P(BertCheckpoint, PackedBatchEqualsSingleSequences) {
   size_t offset = 0;
   for (size_t j = 0; j < 3; ++j) {
     const JsonValue& want = *inputs->at(picks[j]).find("last_hidden_state");
-    EXPECT_LE(max_error(hidden.data() + offset * model_->dims().n_embd, want), 1e-4) << "sequence " << j;
+    EXPECT_LE(max_rows_error(hidden.data() + offset * model_->dims().n_embd, want), 1e-4) << "sequence " << j;
     offset += lengths[j];
   }
 }
@@ -135,7 +124,7 @@ TEST_P(BertCheckpoint, PooledEmbeddingsMatchPyTorch) {
     std::vector<float> pooled;
     ASSERT_TRUE(encoder_->embed(input(ids, &types, lengths), c.pooling, c.normalize, &pooled).ok()) << c.key;
     ASSERT_EQ(pooled.size(), lengths.size() * model_->dims().n_embd);
-    EXPECT_LE(max_error(pooled.data(), *batch.find(c.key)), 1e-4) << c.key;
+    EXPECT_LE(max_rows_error(pooled.data(), *batch.find(c.key)), 1e-4) << c.key;
   }
   // 'none' keeps every token; normalized, each row has unit length.
   std::vector<float> rows;
@@ -316,7 +305,7 @@ TEST(RobertaCheckpoint, XlmRobertaAndPrefixedCheckpointsGiveTheSameStates) {
     in.n_seqs = 1;
     std::vector<float> hidden;
     ASSERT_TRUE(encoder->encode(in, &hidden).ok());
-    EXPECT_LE(max_error(hidden.data(), *input.find("last_hidden_state")), 1e-4) << c[1];
+    EXPECT_LE(max_rows_error(hidden.data(), *input.find("last_hidden_state")), 1e-4) << c[1];
   }
   // A sequence classifier's config needs its head: without the tensors, the loader names them.
   std::string config = roberta_config_with("\"RobertaModel\"", "\"XLMRobertaForSequenceClassification\"");

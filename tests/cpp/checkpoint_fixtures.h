@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -40,6 +41,26 @@ inline std::string read_file(const std::string& path) {
   return data;
 }
 
+// Streams the byte ranges of `reads` from a file's `bytes` through the
+// loader's windows, in pieces of at most `piece_bytes` (what load_file does
+// after add_file, and web/'s loader after it read the header).
+inline Status stream_reads(ModelLoader& loader, const std::vector<TensorRead>& reads,
+                           const std::string& bytes, uint64_t piece_bytes = UINT64_MAX) {
+  for (const TensorRead& r : reads) {
+    for (uint64_t at = r.begin; at < r.end;) {
+      uint8_t* dst = nullptr;
+      size_t capacity = 0;
+      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
+      const size_t n = static_cast<size_t>(std::min<uint64_t>({capacity, piece_bytes, r.end - at}));
+      std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
+      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
+      at += n;
+    }
+    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
+  }
+  return Status::ok_status();
+}
+
 // Drives the loader the way web/'s loader does: header first, then each
 // requested range, in file order, through the loader's windows. Bytes go in
 // pieces of an odd size, so rows split across pieces.
@@ -51,19 +72,16 @@ inline Status load_file(ModelLoader& loader, const std::string& name, const std:
   std::vector<TensorRead> reads;
   QKV_RETURN_IF_ERROR(
       loader.add_file(name, std::string_view(bytes).substr(8, header_length), bytes.size(), &reads));
-  for (const TensorRead& r : reads) {
-    for (uint64_t at = r.begin; at < r.end;) {
-      uint8_t* dst = nullptr;
-      size_t capacity = 0;
-      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
-      const size_t n = static_cast<size_t>(std::min<uint64_t>({capacity, kPieceBytes, r.end - at}));
-      std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
-      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
-      at += n;
-    }
-    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
-  }
-  return Status::ok_status();
+  return stream_reads(loader, reads, bytes, kPieceBytes);
+}
+
+// Every row of a packed matrix read back as floats ([N, K], row-major).
+inline std::vector<float> unpacked_rows(const PackedWeights& w) {
+  std::vector<int32_t> rows(w.n);
+  for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
+  std::vector<float> held(w.n * w.k);
+  EXPECT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
+  return held;
 }
 
 // `config_text` replaces the folder's config.json when not empty. No type:
@@ -241,6 +259,17 @@ inline void expect_attention_matches(const std::shared_ptr<const Model>& model, 
     }
   }
   EXPECT_LE(max_abs, bound);
+}
+
+// Largest |got - want| over a [tokens][dim] JSON array of reference states.
+inline double max_rows_error(const float* got, const JsonValue& want) {
+  double worst = 0;
+  for (size_t t = 0; t < want.size(); ++t) {
+    for (size_t i = 0; i < want.at(t).size(); ++i) {
+      worst = std::max(worst, std::fabs(got[t * want.at(t).size() + i] - *want.at(t).at(i).as_double()));
+    }
+  }
+  return worst;
 }
 
 // config.json text with `key` set to `value` (a JSON value), added when

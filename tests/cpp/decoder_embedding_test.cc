@@ -122,18 +122,7 @@ Status load_with_causal_lm_names(const std::string& config, std::unique_ptr<Mode
   for (TensorEntry& t : header.tensors) t.name = "model." + t.name;
   std::vector<TensorRead> reads;
   QKV_RETURN_IF_ERROR(loader->add_tensors("m", header.tensors, &reads));
-  for (const TensorRead& r : reads) {
-    for (uint64_t at = r.begin; at < r.end;) {
-      uint8_t* dst = nullptr;
-      size_t capacity = 0;
-      QKV_RETURN_IF_ERROR(loader->window(r.id, &dst, &capacity));
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, r.end - at));
-      std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
-      QKV_RETURN_IF_ERROR(loader->advance(r.id, n));
-      at += n;
-    }
-    QKV_RETURN_IF_ERROR(loader->finish_read(r.id));
-  }
+  QKV_RETURN_IF_ERROR(stream_reads(*loader, reads, bytes));
   return loader->finish(model);
 }
 

@@ -126,6 +126,25 @@ TEST(GgmlTypes, TraitsAreGgmls) {
   }
 }
 
+// The types qkv reads are the ones the GGUF reader maps to a TensorDType (and
+// back), with the geometry of its table of every ggml type.
+TEST(GgmlTypes, AgreeWithTheGgufTables) {
+  for (Type type : kAllTypes) {
+    const uint32_t id = static_cast<uint32_t>(type);
+    const ggml::TypeTraits& t = *ggml::type_traits(id);
+    SCOPED_TRACE(t.name);
+    const GgmlTypeInfo* info = ggml_type_info(id);
+    ASSERT_NE(info, nullptr);
+    EXPECT_EQ(t.block_values, info->block_size);
+    EXPECT_EQ(t.block_bytes, info->type_size);
+    const TensorDType dtype = tensor_dtype_of(type);
+    EXPECT_NE(dtype, TensorDType::kOther);
+    EXPECT_EQ(ggml_type_of(dtype), type);
+  }
+  EXPECT_EQ(tensor_dtype_of(GgmlType::kQ8_1), TensorDType::kOther);
+  EXPECT_EQ(tensor_dtype_of(GgmlType::kQ2_K), TensorDType::kOther);
+}
+
 TEST(GgmlTypes, RowBytes) {
   uint64_t bytes = 0;
   EXPECT_TRUE(ggml::row_bytes(*ggml::type_traits(12), 4096, &bytes));

@@ -68,6 +68,8 @@ inline const NamedKernel<F32SwigluUkernelFn> kF32SwigluKernels[] = {{"scalar", f
                                                                     {"simd", f32_swiglu_ukernel__simd}};
 inline const NamedKernel<F32GegluUkernelFn> kF32GegluKernels[] = {{"scalar", f32_geglu_ukernel__scalar},
                                                                   {"simd", f32_geglu_ukernel__simd}};
+inline const NamedKernel<F32GegluUkernelFn> kF32GegluErfKernels[] = {
+    {"scalar", f32_geglu_erf_ukernel__scalar}, {"simd", f32_geglu_erf_ukernel__simd}};
 inline const NamedKernel<F16ToF32UkernelFn> kF16ToF32Kernels[] = {{"scalar", f16_to_f32_ukernel__scalar},
                                                                   {"simd", f16_to_f32_ukernel__simd}};
 inline const NamedKernel<F16ToF32UkernelFn> kBf16ToF32Kernels[] = {{"scalar", bf16_to_f32_ukernel__scalar},

@@ -14,23 +14,6 @@ namespace {
 
 using namespace fixtures;
 
-// Streams the byte ranges of `reads` from `bytes` (what load_file does after add_file).
-Status stream(ModelLoader& loader, const std::vector<TensorRead>& reads, const std::string& bytes) {
-  for (const TensorRead& r : reads) {
-    for (uint64_t at = r.begin; at < r.end;) {
-      uint8_t* dst = nullptr;
-      size_t capacity = 0;
-      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, r.end - at));
-      std::copy(bytes.begin() + at, bytes.begin() + at + n, dst);
-      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
-      at += n;
-    }
-    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
-  }
-  return Status::ok_status();
-}
-
 class LoaderEntries : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,7 +43,7 @@ TEST_F(LoaderEntries, EntriesFromAnyReaderLoadTheModel) {
   std::vector<TensorEntry> reversed(entries_.rbegin(), entries_.rend());
   std::vector<TensorRead> reads;
   ASSERT_TRUE(loader_->add_tensors("weights.bin", reversed, &reads).ok());
-  ASSERT_TRUE(stream(*loader_, reads, bytes_).ok());
+  ASSERT_TRUE(stream_reads(*loader_, reads, bytes_).ok());
   std::unique_ptr<Model> model;
   const Status s = loader_->finish(&model);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -88,7 +71,7 @@ TEST_F(LoaderEntries, AMissingEntryIsNamedAtFinish) {
   }
   std::vector<TensorRead> reads;
   ASSERT_TRUE(loader_->add_tensors("weights.bin", partial, &reads).ok());
-  ASSERT_TRUE(stream(*loader_, reads, bytes_).ok());
+  ASSERT_TRUE(stream_reads(*loader_, reads, bytes_).ok());
   std::unique_ptr<Model> model;
   const Status s = loader_->finish(&model);
   EXPECT_FALSE(s.ok());

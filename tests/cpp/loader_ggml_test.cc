@@ -23,22 +23,6 @@ namespace {
 
 using namespace fixtures;
 
-Status stream(ModelLoader& loader, const std::vector<TensorRead>& reads, const std::string& bytes) {
-  for (const TensorRead& r : reads) {
-    for (uint64_t at = r.begin; at < r.end;) {
-      uint8_t* dst = nullptr;
-      size_t capacity = 0;
-      QKV_RETURN_IF_ERROR(loader.window(r.id, &dst, &capacity));
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, r.end - at));
-      std::memcpy(dst, bytes.data() + at, n);
-      QKV_RETURN_IF_ERROR(loader.advance(r.id, n));
-      at += n;
-    }
-    QKV_RETURN_IF_ERROR(loader.finish_read(r.id));
-  }
-  return Status::ok_status();
-}
-
 void put_f16(std::string* out, float v) {
   const uint16_t h = f32_to_f16(v);
   out->push_back(static_cast<char>(h & 0xFF));
@@ -105,28 +89,22 @@ void q4_1_block(const float* x, std::string* out, float* values) {
 }
 
 // llama.cpp's LlamaModel.permute: each head's rows [first half; second half]
-// interleaved (row 2i + j <- row j * head_dim / 2 + i).
-std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads) {
+// interleaved (row 2i + j <- row j * head_dim / 2 + i). `back`: its inverse,
+// the Hub's order from the converter's.
+std::vector<float> permute_rows(const std::vector<float>& w, size_t rows, size_t heads, bool back = false) {
   const size_t width = w.size() / rows, head_dim = rows / heads;
   std::vector<float> out(w.size());
   for (size_t g = 0; g < rows; ++g) {
     const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
     const size_t hub = h * head_dim + j * head_dim / 2 + i;
-    std::memcpy(out.data() + g * width, w.data() + hub * width, width * sizeof(float));
+    const size_t to = back ? hub : g, from = back ? g : hub;
+    std::memcpy(out.data() + to * width, w.data() + from * width, width * sizeof(float));
   }
   return out;
 }
 
-// Its inverse: the Hub's order from the converter's.
 std::vector<float> permute_rows_back(const std::vector<float>& w, size_t rows, size_t heads) {
-  const size_t width = w.size() / rows, head_dim = rows / heads;
-  std::vector<float> out(w.size());
-  for (size_t g = 0; g < rows; ++g) {
-    const size_t h = g / head_dim, i = g % head_dim / 2, j = g % 2;
-    const size_t hub = h * head_dim + j * head_dim / 2 + i;
-    std::memcpy(out.data() + hub * width, w.data() + g * width, width * sizeof(float));
-  }
-  return out;
+  return permute_rows(w, rows, heads, true);
 }
 
 enum class Encoding { kF32, kQ8_0, kQ4_0, kQ4_1 };
@@ -194,7 +172,7 @@ std::shared_ptr<Model> load(const std::vector<TensorEntry>& entries, const std::
   std::vector<TensorRead> reads;
   Status s = loader->add_tensors("tiny.gguf", entries, &reads);
   EXPECT_TRUE(s.ok()) << s.message();
-  s = stream(*loader, reads, bytes);
+  s = stream_reads(*loader, reads, bytes);
   EXPECT_TRUE(s.ok()) << s.message();
   if (chosen != nullptr) *chosen = *loader->weight_type();
   if (matrix_types != nullptr) *matrix_types = loader->matrix_types();
@@ -204,6 +182,19 @@ std::shared_ptr<Model> load(const std::vector<TensorEntry>& entries, const std::
   return std::shared_ptr<Model>(std::move(model));
 }
 
+// ggml's values of the matrix `name`, in the Hub's row order (c.dequantized);
+// empty, and a failure, when c has no such matrix.
+std::vector<float> ggml_values_of(const Converted& c, const std::string& name) {
+  for (const TensorEntry& e : c.dequantized) {
+    if (e.name != name) continue;
+    std::vector<float> values((e.end - e.begin) / sizeof(float));
+    std::memcpy(values.data(), c.dequantized_bytes.data() + e.begin, values.size() * sizeof(float));
+    return values;
+  }
+  ADD_FAILURE() << "no dequantized tensor " << name;
+  return {};
+}
+
 // Every weight matrix the model holds, read back, is exactly `c.dequantized`
 // (ggml's values, in the Hub's row order).
 void expect_weights_are(Model& model, const Converted& c) {
@@ -211,18 +202,7 @@ void expect_weights_are(Model& model, const Converted& c) {
   for (const TensorSlot& slot : model.slots()) {
     if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
     SCOPED_TRACE(slot.name);
-    const TensorEntry* want = nullptr;
-    for (const TensorEntry& e : c.dequantized) {
-      if (e.name == slot.name) want = &e;
-    }
-    ASSERT_NE(want, nullptr);
-    const PackedWeights& w = slot.linear->w;
-    std::vector<int32_t> rows(w.n);
-    for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
-    std::vector<float> held(w.n * w.k), expected(w.n * w.k);
-    ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
-    std::memcpy(expected.data(), c.dequantized_bytes.data() + want->begin, expected.size() * sizeof(float));
-    ASSERT_EQ(held, expected);
+    ASSERT_EQ(unpacked_rows(slot.linear->w), ggml_values_of(c, slot.name));
     ++matrices;
   }
   EXPECT_EQ(matrices, 2u + 2 * 7);  // embeddings, LM head, 7 per layer
@@ -339,17 +319,8 @@ TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
   size_t matrices = 0, differing = 0;
   for (const TensorSlot& slot : q8->slots()) {
     if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
-    const TensorEntry* want = nullptr;
-    for (const TensorEntry& e : c.dequantized) {
-      if (e.name == slot.name) want = &e;
-    }
-    ASSERT_NE(want, nullptr);
-    const PackedWeights& w = slot.linear->w;
-    std::vector<int32_t> rows(w.n);
-    for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
-    std::vector<float> held(w.n * w.k), ggml_values(w.n * w.k);
-    ASSERT_TRUE(packed_weights_gather_rows(w, rows.data(), w.n, held.data()).ok());
-    std::memcpy(ggml_values.data(), c.dequantized_bytes.data() + want->begin, held.size() * sizeof(float));
+    const std::vector<float> held = unpacked_rows(slot.linear->w), ggml_values = ggml_values_of(c, slot.name);
+    ASSERT_EQ(held.size(), ggml_values.size());
     for (size_t b = 0; b < held.size(); b += 32) {
       float amax = 0;
       for (size_t j = b; j < b + 32; ++j) amax = std::max(amax, std::fabs(ggml_values[j]));
@@ -427,7 +398,7 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
   std::vector<TensorRead> reads;
   Status s = loader->add_tensors("k.gguf", entries, &reads);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_TRUE(stream(*loader, reads, bytes).ok());
+  ASSERT_TRUE(stream_reads(*loader, reads, bytes).ok());
   EXPECT_EQ(*loader->weight_type(), WeightType::kQ4);
   for (const auto& [name, type] : loader->matrix_types())
     EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8 : WeightType::kQ4) << name;
@@ -449,11 +420,7 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
     if (e->rope_heads != 0) ggml_values = permute_rows_back(ggml_values, rows, e->rope_heads);
     const PackedWeights& w = slot.linear->w;
     EXPECT_EQ(w.type, WeightType::kQ4);
-    std::vector<int32_t> ids(rows);
-    for (size_t r = 0; r < rows; ++r) ids[r] = static_cast<int32_t>(r);
-    std::vector<float> held(rows * k);
-    ASSERT_TRUE(packed_weights_gather_rows(w, ids.data(), rows, held.data()).ok());
-    ASSERT_EQ(held, ggml_values);
+    ASSERT_EQ(unpacked_rows(w), ggml_values);
     ++checked;
   }
   EXPECT_EQ(checked, 8u);
@@ -500,7 +467,7 @@ TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {
   EXPECT_TRUE(reads.empty());
   // Nothing was claimed: the good entries still load.
   ASSERT_TRUE(loader->add_tensors("tiny.gguf", c.entries, &reads).ok());
-  ASSERT_TRUE(stream(*loader, reads, c.bytes).ok());
+  ASSERT_TRUE(stream_reads(*loader, reads, c.bytes).ok());
   std::unique_ptr<Model> model;
   EXPECT_TRUE(loader->finish(&model).ok());
 }

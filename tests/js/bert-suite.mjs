@@ -4,25 +4,13 @@
 // bert-single.test.mjs and bert-threads.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cosine, folder, idsOnlyFiles, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
+import { compareRows, cosine, folder, idsOnlyFiles, maxAbsError, maxAttentionError, reference } from './fixtures.mjs';
 import { InvalidArgumentError, UnsupportedError, backendInfo, env, loadModel, pipeline } from '../../dist/index.js';
 
 const POOLED = [
   ['mean', false, 'mean_pooled'], ['mean', true, 'mean_pooled_normalized'],
   ['cls', false, 'cls_pooled'], ['cls', true, 'cls_pooled_normalized'],
 ];
-
-// Each row of data ([rows, dim]) against the reference vectors: max |error| and min cosine.
-function compareRows(data, dim, wantRows) {
-  let maxAbs = 0;
-  let minCos = 1;
-  wantRows.forEach((want, r) => {
-    const got = data.subarray(r * dim, (r + 1) * dim);
-    maxAbs = Math.max(maxAbs, maxAbsError(got, want));
-    minCos = Math.min(minCos, cosine(got, want));
-  });
-  return { maxAbs, minCos };
-}
 
 export function bertSuite({ numThreads, flavour }) {
   let model;

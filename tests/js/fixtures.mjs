@@ -37,6 +37,16 @@ export const idsOnlyFiles = (name) => () => ({
   tokenizer: idNamingTokenizer(reference(name).config.vocab_size),
 });
 
+/** ModelFiles of a fixture folder with its config.json changed by `edit` (an object merged over it). */
+export function filesWithConfig(name, edit) {
+  const file = (f) => readFileSync(new URL(`${name}/${f}`, fixtures));
+  return {
+    config: new TextEncoder().encode(JSON.stringify({ ...JSON.parse(file('config.json')), ...edit })),
+    weights: file('model.safetensors'),
+    tokenizer: file('tokenizer.json'),
+  };
+}
+
 export const referenceLogits = (name) => {
   const bin = readFileSync(new URL(`${name}/reference-logits.bin`, fixtures));
   return new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
@@ -98,6 +108,18 @@ export function maxAbsError(got, want) {
   let worst = 0;
   flat.forEach((w, i) => { worst = Math.max(worst, Math.abs(got[i] - w)); });
   return worst;
+}
+
+// Each row of data ([rows, dim]) against the reference vectors: max |error| and min cosine.
+export function compareRows(data, dim, wantRows) {
+  let maxAbs = 0;
+  let minCos = 1;
+  wantRows.forEach((want, r) => {
+    const got = data.subarray(r * dim, (r + 1) * dim);
+    maxAbs = Math.max(maxAbs, maxAbsError(got, want));
+    minCos = Math.min(minCos, cosine(got, want));
+  });
+  return { maxAbs, minCos };
 }
 
 /** Cosine similarity of two vectors. */

@@ -4,28 +4,18 @@
 // of a loopback fake Hub (tests/js/fake-hub.mjs); split models as all their
 // parts in order; each wrong choice a named error.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
-import { env, HubError, InvalidArgumentError } from '../../dist/index.js';
+import { test } from 'node:test';
+import { HubError, InvalidArgumentError } from '../../dist/index.js';
 import { openRepository } from '../../dist/hub/repository.js';
 import { CachedFiles } from '../../dist/io/url-cache.js';
 import {
   checkGgufParts, ggufQuantTag, ggufRepositoryFiles, ggufSplitName, hasGgufModel, pickGgufFiles,
 } from '../../dist/sources/gguf-files.js';
-import { startFakeHub } from './fake-hub.mjs';
-import { freshCache, uniqueId } from './hub-support.mjs';
+import { uniqueId, useFakeHub } from './hub-support.mjs';
 
 let hub;
-before(async () => {
-  hub = await startFakeHub();
-});
-after(async () => {
-  await hub.close();
-});
-beforeEach(() => {
-  env.remoteHost = hub.url;
-  env.cacheDir = freshCache();
-  env.allowRemoteModels = true;
-  env.accessToken = undefined;
+useFakeHub((started) => {
+  hub = started;
 });
 
 // Each file's bytes are its own name, so what was opened is known.

@@ -4,26 +4,16 @@
 // disk: the chosen bytes must be that file's, so the logits are equal.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { env, InvalidArgumentError, loadModel } from '../../dist/index.js';
-import { startFakeHub } from './fake-hub.mjs';
-import { freshCache, uniqueId } from './hub-support.mjs';
+import { uniqueId, useFakeHub } from './hub-support.mjs';
 
 env.wasm.numThreads = 1;
 const fixture = (file) => new URL(`../fixtures/gguf/models/${file}`, import.meta.url).pathname;
 
 let hub;
-before(async () => {
-  hub = await startFakeHub();
-});
-after(async () => {
-  await hub.close();
-});
-beforeEach(() => {
-  env.remoteHost = hub.url;
-  env.cacheDir = freshCache();
-  env.allowRemoteModels = true;
-  env.accessToken = undefined;
+useFakeHub((started) => {
+  hub = started;
 });
 
 // A repository as GGUF repositories are published: one file per quant, no config.json.

@@ -10,18 +10,13 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { env, FormatError, loadModel, UnsupportedError } from '../../dist/index.js';
-import { compareWithLlamaCpp as compareWith } from './llama-cpp-compare.mjs';
+import { compareWithLlamaCpp as compareWith, f32FromBase64 } from './llama-cpp-compare.mjs';
 
 env.wasm.numThreads = 1;
 
 const dir = new URL('../fixtures/gguf/models/', import.meta.url);
 const path = (file) => new URL(file, dir).pathname;
 const llamaCpp = JSON.parse(readFileSync(new URL('../fixtures/gguf/llama-cpp-logits.json', import.meta.url), 'utf8'));
-
-function f32FromBase64(text) {
-  const b = Buffer.from(text, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-}
 
 /** qkv's logits against llama.cpp's on one of models/' files (llama-cpp-compare.mjs). */
 const compareWithLlamaCpp = (model, file, margin = Infinity) => compareWith(model, llamaCpp.files[file], margin);

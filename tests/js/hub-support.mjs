@@ -3,7 +3,33 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
+import { env } from '../../dist/index.js';
+import { startFakeHub } from './fake-hub.mjs';
 import { folder } from './fixtures.mjs';
+
+/**
+ * A test file's loopback fake Hub: started before its tests (`onStart` receives it) and closed after them;
+ * before each test, env points at it with a fresh cache, remote models allowed and no token, and its
+ * request log is emptied.
+ */
+export function useFakeHub(onStart) {
+  let hub;
+  before(async () => {
+    hub = await startFakeHub();
+    onStart(hub);
+  });
+  after(async () => {
+    await hub.close();
+  });
+  beforeEach(() => {
+    env.remoteHost = hub.url;
+    env.cacheDir = freshCache();
+    env.allowRemoteModels = true;
+    env.accessToken = undefined;
+    hub.resetRequests();
+  });
+}
 
 /** A fixture folder's files as a repository (the test-only references left out). */
 export function fixtureRepo(name, { skip = [] } = {}) {

@@ -6,29 +6,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from '@huggingface/hub';
 import { downloadModel, env, HubError, IntegrityError, loadModel, NetworkError, pipeline } from '../../dist/index.js';
-import { startFakeHub } from './fake-hub.mjs';
 import { compareLogits, folder, reference } from './fixtures.mjs';
-import { fileRequests, fixtureRepo, freshCache, uniqueId, weightRequests } from './hub-support.mjs';
+import { fileRequests, fixtureRepo, freshCache, uniqueId, useFakeHub, weightRequests } from './hub-support.mjs';
 
 let hub;
-
-before(async () => {
-  hub = await startFakeHub();
-});
-
-after(async () => {
-  await hub.close();
-});
-
-beforeEach(() => {
-  env.remoteHost = hub.url;
-  env.cacheDir = freshCache();
-  env.allowRemoteModels = true;
-  env.accessToken = undefined;
-  hub.resetRequests();
+useFakeHub((started) => {
+  hub = started;
 });
 
 async function expectLogits(model, name = 'gpt2-tiny') {

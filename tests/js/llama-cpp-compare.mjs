@@ -3,6 +3,12 @@
 // agreement where llama.cpp's top token leads clearly, and greedy tokens.
 import assert from 'node:assert/strict';
 
+/** The float32 array a base64 string holds (llama_cpp_logits.mjs's encoding of logits and embeddings). */
+export function f32FromBase64(text) {
+  const b = Buffer.from(text, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+
 export function logSoftmaxRows(logits, vocab) {
   const out = new Float64Array(logits.length);
   for (let r = 0; r < logits.length / vocab; r++) {
@@ -34,7 +40,7 @@ export async function compareWithLlamaCpp(model, reference, margin = Infinity) {
     if (p.logprobs !== undefined) {
       const { logits } = await model.forward(p.ids);
       const mine = logSoftmaxRows(logits, vocab);
-      const theirs = new Float32Array(Buffer.from(p.logprobs, 'base64').buffer.slice(0));
+      const theirs = f32FromBase64(p.logprobs);
       assert.equal(theirs.length, mine.length);
       for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
       for (let r = 0; r < p.ids.length; r++) {

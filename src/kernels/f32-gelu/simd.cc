@@ -1,67 +1,18 @@
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
 
-#include <cstring>
-
+#include "kernels/common/map-inl.h"
 #include "kernels/f32-gelu/gelu.h"
 #include "kernels/f32-gelu/simd-inl.h"
 
 namespace qkv {
-namespace hn = hwy::HWY_NAMESPACE;
 
-namespace {
-
-using D = hn::ScalableTag<float>;
-using V = hn::Vec<D>;
-
-using gelu_simd::gelu_tanh;
-
-// 0.5 x (1 + erf(x / sqrt(2))) == x * Phi(x), with Phi(x) = erfc(-x / sqrt(2)) / 2.
-// erfc(z), z >= 0, is Numerical Recipes' erfcc (W. H. Press et al., 2nd ed.,
-// 6.2): t exp(-z^2 + P(t)), t = 1 / (1 + z/2), a Chebyshev fit with relative
-// error below 1.2e-7 for every z >= 0. Being relative, it keeps the negative
-// tail accurate where 1 + erf(x) would cancel; Highway 1.0.3 has no Erf.
-V gelu_erf(D d, V x) {
-  const V one = hn::Set(d, 1.0f);
-  const V half = hn::Set(d, 0.5f);
-  const V z = hn::Mul(hn::Abs(x), hn::Set(d, 0.70710678118654752f));
-  const V t = hn::Div(one, hn::MulAdd(z, half, one));
-  V p = hn::Set(d, 0.17087277f);
-  p = hn::MulAdd(p, t, hn::Set(d, -0.82215223f));
-  p = hn::MulAdd(p, t, hn::Set(d, 1.48851587f));
-  p = hn::MulAdd(p, t, hn::Set(d, -1.13520398f));
-  p = hn::MulAdd(p, t, hn::Set(d, 0.27886807f));
-  p = hn::MulAdd(p, t, hn::Set(d, -0.18628806f));
-  p = hn::MulAdd(p, t, hn::Set(d, 0.09678418f));
-  p = hn::MulAdd(p, t, hn::Set(d, 0.37409196f));
-  p = hn::MulAdd(p, t, hn::Set(d, 1.00002368f));
-  p = hn::MulAdd(p, t, hn::Set(d, -1.26551223f));
-  // For huge |x|, z^2 = inf and Exp(-inf) = 0: Phi becomes exactly 0 or 1.
-  const V half_erfc = hn::Mul(hn::Mul(half, t), hn::Exp(d, hn::NegMulAdd(z, z, p)));
-  const V phi = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), half_erfc, hn::Sub(one, half_erfc));
-  return hn::Mul(x, phi);
+void f32_gelu_tanh_ukernel__simd(size_t n, const float* x, float* y) {
+  map_simd::map(n, x, y, gelu_simd::gelu_tanh);
 }
 
-// Applies f to every value; the n % lanes tail goes through a padded stack
-// vector so it uses the same arithmetic as the body and reads nothing past x.
-template <class F>
-void map(size_t n, const float* x, float* y, F f) {
-  const D d;
-  const size_t lanes = hn::Lanes(d);
-  const size_t body = n - n % lanes;
-  for (size_t i = 0; i < body; i += lanes) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
-  if (body != n) {
-    HWY_ALIGN float pad[HWY_MAX_BYTES / sizeof(float)] = {};
-    std::memcpy(pad, x + body, (n - body) * sizeof(float));
-    hn::Store(f(d, hn::Load(d, pad)), d, pad);
-    std::memcpy(y + body, pad, (n - body) * sizeof(float));
-  }
+void f32_gelu_erf_ukernel__simd(size_t n, const float* x, float* y) {
+  map_simd::map(n, x, y, gelu_simd::gelu_erf);
 }
-
-}  // namespace
-
-void f32_gelu_tanh_ukernel__simd(size_t n, const float* x, float* y) { map(n, x, y, gelu_tanh); }
-
-void f32_gelu_erf_ukernel__simd(size_t n, const float* x, float* y) { map(n, x, y, gelu_erf); }
 
 }  // namespace qkv

@@ -15,23 +15,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "io/gguf_types.h"
+
 namespace qkv {
 namespace ggml {
 
-// ggml_type ids (ggml's enum ggml_type; ids 4 and 5 were Q4_2/Q4_3, removed).
-enum class Type : uint32_t {
-  kF32 = 0,
-  kF16 = 1,
-  kQ4_0 = 2,
-  kQ4_1 = 3,
-  kQ5_0 = 6,
-  kQ5_1 = 7,
-  kQ8_0 = 8,
-  kQ4_K = 12,
-  kQ5_K = 13,
-  kQ6_K = 14,
-  kBF16 = 30,
-};
+// ggml_type ids: the file format's list, in io/gguf_types.h (qkv reads the
+// types above).
+using Type = GgmlType;
 
 constexpr int kQK4_0 = 32;
 constexpr int kQK4_1 = 32;

@@ -20,6 +20,93 @@ inline uint32_t load_u32_le(const uint8_t* p) {
          static_cast<uint32_t>(p[3]) << 24;
 }
 
+// ggml's 2-byte float rows (ggml_fp16_to_fp32_row, ggml_bf16_to_fp32_row).
+template <float (*kToF32)(uint16_t)>
+void dequantize_row_16(const void* blocks, float* y, int64_t k) {
+  const uint8_t* x = static_cast<const uint8_t*>(blocks);
+  for (int64_t i = 0; i < k; ++i) y[i] = kToF32(static_cast<uint16_t>(x[2 * i] | x[2 * i + 1] << 8));
+}
+
+// A block's scale as ggml applies it: q * d (Q4_0, Q5_0), or q * d + m
+// (Q4_1, Q5_1), with the int q converted to float first. Adding a zero m
+// instead would turn a -0 into +0, hence two kinds.
+struct ScaleD {
+  float d;
+  float operator()(int q) const { return static_cast<float>(q) * d; }
+};
+struct ScaleDM {
+  float d, m;
+  float operator()(int q) const { return static_cast<float>(q) * d + m; }
+};
+ScaleD scale_of(const BlockQ4_0& b) { return {half_to_f32(b.d)}; }
+ScaleDM scale_of(const BlockQ4_1& b) { return {half_to_f32(b.d), half_to_f32(b.m)}; }
+ScaleD scale_of(const BlockQ5_0& b) { return {half_to_f32(b.d)}; }
+ScaleDM scale_of(const BlockQ5_1& b) { return {half_to_f32(b.d), half_to_f32(b.m)}; }
+
+// The fifth bits of a block of 32 (bit j for value j), none for the 4-bit types.
+uint32_t fifth_bits(const BlockQ4_0&) { return 0; }
+uint32_t fifth_bits(const BlockQ4_1&) { return 0; }
+uint32_t fifth_bits(const BlockQ5_0& b) { return load_u32_le(b.qh); }
+uint32_t fifth_bits(const BlockQ5_1& b) { return load_u32_le(b.qh); }
+
+// ggml's dequantize_row_q4_0, _q4_1, _q5_0 and _q5_1 share one loop: value j
+// from the low nibble of qs[j] (and bit j of qh), value j + 16 from the high
+// nibble (and bit j + 16), minus the zero point (8 for Q4_0, 16 for Q5_0, 0
+// for the types with a min), scaled.
+template <typename Block, int kZero>
+void dequantize_row_32(const void* blocks, float* y, int64_t k) {
+  const Block* x = static_cast<const Block*>(blocks);
+  constexpr int qk = 2 * sizeof(Block::qs);  // 32
+  const int64_t nb = k / qk;
+  for (int64_t i = 0; i < nb; ++i) {
+    const auto scale = scale_of(x[i]);
+    const uint32_t qh = fifth_bits(x[i]);
+    for (int j = 0; j < qk / 2; ++j) {
+      const uint8_t xh_0 = static_cast<uint8_t>(((qh >> (j + 0)) << 4) & 0x10);
+      const uint8_t xh_1 = static_cast<uint8_t>((qh >> (j + 12)) & 0x10);
+      const int x0 = ((x[i].qs[j] & 0x0F) | xh_0) - kZero;
+      const int x1 = ((x[i].qs[j] >> 4) | xh_1) - kZero;
+      y[i * qk + j + 0] = scale(x0);
+      y[i * qk + j + qk / 2] = scale(x1);
+    }
+  }
+}
+
+// The fifth bit of value l of a Q5_K sub-block (the bit `u` of qh[l]); none in Q4_K.
+int fifth_bit(const BlockQ4_K&, int, uint8_t) { return 0; }
+int fifth_bit(const BlockQ5_K& b, int l, uint8_t u) { return b.qh[l] & u ? 16 : 0; }
+
+// ggml's dequantize_row_q4_K and _q5_K share one loop: each 32 bytes of qs
+// hold two sub-blocks of 32 (low nibbles, then high ones), each with its own
+// 6-bit scale and min (get_scale_min_k4), plus Q5_K's fifth bits.
+template <typename Block>
+void dequantize_row_k4(const void* blocks, float* y, int64_t k) {
+  const Block* x = static_cast<const Block*>(blocks);
+  const int64_t nb = k / kQK_K;
+  for (int64_t i = 0; i < nb; ++i) {
+    const uint8_t* q = x[i].qs;
+    const float d = half_to_f32(x[i].d);
+    const float min = half_to_f32(x[i].dmin);
+    int is = 0;
+    uint8_t sc, m;
+    uint8_t u1 = 1, u2 = 2;
+    for (int j = 0; j < kQK_K; j += 64) {
+      get_scale_min_k4(is + 0, x[i].scales, &sc, &m);
+      const float d1 = d * sc;
+      const float m1 = min * m;
+      get_scale_min_k4(is + 1, x[i].scales, &sc, &m);
+      const float d2 = d * sc;
+      const float m2 = min * m;
+      for (int l = 0; l < 32; ++l) *y++ = d1 * static_cast<float>((q[l] & 0xF) + fifth_bit(x[i], l, u1)) - m1;
+      for (int l = 0; l < 32; ++l) *y++ = d2 * static_cast<float>((q[l] >> 4) + fifth_bit(x[i], l, u2)) - m2;
+      q += 32;
+      is += 2;
+      u1 = static_cast<uint8_t>(u1 << 2);
+      u2 = static_cast<uint8_t>(u2 << 2);
+    }
+  }
+}
+
 }  // namespace
 
 void dequantize_row_f32(const void* blocks, float* y, int64_t k) {
@@ -28,86 +115,25 @@ void dequantize_row_f32(const void* blocks, float* y, int64_t k) {
 
 // ggml_fp16_to_fp32_row.
 void dequantize_row_f16(const void* blocks, float* y, int64_t k) {
-  const uint8_t* x = static_cast<const uint8_t*>(blocks);
-  for (int64_t i = 0; i < k; ++i) y[i] = f16_to_f32(static_cast<uint16_t>(x[2 * i] | x[2 * i + 1] << 8));
+  dequantize_row_16<f16_to_f32>(blocks, y, k);
 }
 
 // ggml_bf16_to_fp32_row: the bits shifted into the high half of a float.
 void dequantize_row_bf16(const void* blocks, float* y, int64_t k) {
-  const uint8_t* x = static_cast<const uint8_t*>(blocks);
-  for (int64_t i = 0; i < k; ++i) y[i] = bf16_to_f32(static_cast<uint16_t>(x[2 * i] | x[2 * i + 1] << 8));
+  dequantize_row_16<bf16_to_f32>(blocks, y, k);
 }
 
-// ggml's dequantize_row_q4_0.
 void dequantize_row_q4_0(const void* blocks, float* y, int64_t k) {
-  const BlockQ4_0* x = static_cast<const BlockQ4_0*>(blocks);
-  constexpr int qk = kQK4_0;
-  const int64_t nb = k / qk;
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = half_to_f32(x[i].d);
-    for (int j = 0; j < qk / 2; ++j) {
-      const int x0 = (x[i].qs[j] & 0x0F) - 8;
-      const int x1 = (x[i].qs[j] >> 4) - 8;
-      y[i * qk + j + 0] = static_cast<float>(x0) * d;
-      y[i * qk + j + qk / 2] = static_cast<float>(x1) * d;
-    }
-  }
+  dequantize_row_32<BlockQ4_0, 8>(blocks, y, k);
 }
-
-// ggml's dequantize_row_q4_1.
 void dequantize_row_q4_1(const void* blocks, float* y, int64_t k) {
-  const BlockQ4_1* x = static_cast<const BlockQ4_1*>(blocks);
-  constexpr int qk = kQK4_1;
-  const int64_t nb = k / qk;
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = half_to_f32(x[i].d);
-    const float m = half_to_f32(x[i].m);
-    for (int j = 0; j < qk / 2; ++j) {
-      const int x0 = x[i].qs[j] & 0x0F;
-      const int x1 = x[i].qs[j] >> 4;
-      y[i * qk + j + 0] = static_cast<float>(x0) * d + m;
-      y[i * qk + j + qk / 2] = static_cast<float>(x1) * d + m;
-    }
-  }
+  dequantize_row_32<BlockQ4_1, 0>(blocks, y, k);
 }
-
-// ggml's dequantize_row_q5_0.
 void dequantize_row_q5_0(const void* blocks, float* y, int64_t k) {
-  const BlockQ5_0* x = static_cast<const BlockQ5_0*>(blocks);
-  constexpr int qk = kQK5_0;
-  const int64_t nb = k / qk;
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = half_to_f32(x[i].d);
-    const uint32_t qh = load_u32_le(x[i].qh);
-    for (int j = 0; j < qk / 2; ++j) {
-      const uint8_t xh_0 = static_cast<uint8_t>(((qh >> (j + 0)) << 4) & 0x10);
-      const uint8_t xh_1 = static_cast<uint8_t>((qh >> (j + 12)) & 0x10);
-      const int32_t x0 = ((x[i].qs[j] & 0x0F) | xh_0) - 16;
-      const int32_t x1 = ((x[i].qs[j] >> 4) | xh_1) - 16;
-      y[i * qk + j + 0] = static_cast<float>(x0) * d;
-      y[i * qk + j + qk / 2] = static_cast<float>(x1) * d;
-    }
-  }
+  dequantize_row_32<BlockQ5_0, 16>(blocks, y, k);
 }
-
-// ggml's dequantize_row_q5_1.
 void dequantize_row_q5_1(const void* blocks, float* y, int64_t k) {
-  const BlockQ5_1* x = static_cast<const BlockQ5_1*>(blocks);
-  constexpr int qk = kQK5_1;
-  const int64_t nb = k / qk;
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = half_to_f32(x[i].d);
-    const float m = half_to_f32(x[i].m);
-    const uint32_t qh = load_u32_le(x[i].qh);
-    for (int j = 0; j < qk / 2; ++j) {
-      const uint8_t xh_0 = static_cast<uint8_t>(((qh >> (j + 0)) << 4) & 0x10);
-      const uint8_t xh_1 = static_cast<uint8_t>((qh >> (j + 12)) & 0x10);
-      const int x0 = (x[i].qs[j] & 0x0F) | xh_0;
-      const int x1 = (x[i].qs[j] >> 4) | xh_1;
-      y[i * qk + j + 0] = static_cast<float>(x0) * d + m;
-      y[i * qk + j + qk / 2] = static_cast<float>(x1) * d + m;
-    }
-  }
+  dequantize_row_32<BlockQ5_1, 0>(blocks, y, k);
 }
 
 // ggml's dequantize_row_q8_0.
@@ -121,58 +147,11 @@ void dequantize_row_q8_0(const void* blocks, float* y, int64_t k) {
   }
 }
 
-// ggml's dequantize_row_q4_K.
 void dequantize_row_q4_K(const void* blocks, float* y, int64_t k) {
-  const BlockQ4_K* x = static_cast<const BlockQ4_K*>(blocks);
-  const int64_t nb = k / kQK_K;
-  for (int64_t i = 0; i < nb; ++i) {
-    const uint8_t* q = x[i].qs;
-    const float d = half_to_f32(x[i].d);
-    const float min = half_to_f32(x[i].dmin);
-    int is = 0;
-    uint8_t sc, m;
-    for (int j = 0; j < kQK_K; j += 64) {
-      get_scale_min_k4(is + 0, x[i].scales, &sc, &m);
-      const float d1 = d * sc;
-      const float m1 = min * m;
-      get_scale_min_k4(is + 1, x[i].scales, &sc, &m);
-      const float d2 = d * sc;
-      const float m2 = min * m;
-      for (int l = 0; l < 32; ++l) *y++ = d1 * static_cast<float>(q[l] & 0xF) - m1;
-      for (int l = 0; l < 32; ++l) *y++ = d2 * static_cast<float>(q[l] >> 4) - m2;
-      q += 32;
-      is += 2;
-    }
-  }
+  dequantize_row_k4<BlockQ4_K>(blocks, y, k);
 }
-
-// ggml's dequantize_row_q5_K.
 void dequantize_row_q5_K(const void* blocks, float* y, int64_t k) {
-  const BlockQ5_K* x = static_cast<const BlockQ5_K*>(blocks);
-  const int64_t nb = k / kQK_K;
-  for (int64_t i = 0; i < nb; ++i) {
-    const uint8_t* ql = x[i].qs;
-    const uint8_t* qh = x[i].qh;
-    const float d = half_to_f32(x[i].d);
-    const float min = half_to_f32(x[i].dmin);
-    int is = 0;
-    uint8_t sc, m;
-    uint8_t u1 = 1, u2 = 2;
-    for (int j = 0; j < kQK_K; j += 64) {
-      get_scale_min_k4(is + 0, x[i].scales, &sc, &m);
-      const float d1 = d * sc;
-      const float m1 = min * m;
-      get_scale_min_k4(is + 1, x[i].scales, &sc, &m);
-      const float d2 = d * sc;
-      const float m2 = min * m;
-      for (int l = 0; l < 32; ++l) *y++ = d1 * static_cast<float>((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
-      for (int l = 0; l < 32; ++l) *y++ = d2 * static_cast<float>((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
-      ql += 32;
-      is += 2;
-      u1 = static_cast<uint8_t>(u1 << 2);
-      u2 = static_cast<uint8_t>(u2 << 2);
-    }
-  }
+  dequantize_row_k4<BlockQ5_K>(blocks, y, k);
 }
 
 // ggml's dequantize_row_q6_K.
@@ -228,6 +207,8 @@ DequantizeRowFn dequantize_row_fn(Type type) {
       return dequantize_row_q5_K;
     case Type::kQ6_K:
       return dequantize_row_q6_K;
+    default:
+      break;
   }
   return nullptr;
 }

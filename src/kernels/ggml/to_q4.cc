@@ -6,6 +6,7 @@
 #include "kernels/common/f16.h"
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/dequant.h"
+#include "kernels/ggml/k4_sub_blocks.h"
 
 namespace qkv {
 namespace ggml {
@@ -29,25 +30,14 @@ void q4_1_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, f
 }
 
 void q4_K_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m) {
-  const BlockQ4_K* x = static_cast<const BlockQ4_K*>(blocks);
-  for (int64_t i = 0; i < k / kQK_K; ++i) {
-    const float dall = f16_to_f32(x[i].d.bits());
-    const float dmin = f16_to_f32(x[i].dmin.bits());
-    for (int j = 0; j < 8; ++j) {
-      uint8_t sc, mn;
-      get_scale_min_k4(j, x[i].scales, &sc, &mn);
-      const int64_t b = i * 8 + j;
-      d[b] = dall * sc;
-      m[b] = -(dmin * mn);
-      // Sub-block j: the low (j even) or high (j odd) nibbles of run j / 2.
-      const uint8_t* run = x[i].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      uint8_t* out = nibbles + b * 16;
-      for (int l = 0; l < 16; ++l) {
-        out[l] = static_cast<uint8_t>(((run[l] >> shift) & 0x0F) | ((run[l + 16] >> shift) & 0x0F) << 4);
-      }
-    }
-  }
+  for_each_k4_sub_block(
+      static_cast<const BlockQ4_K*>(blocks), k, d, m,
+      [&](const BlockQ4_K&, int64_t b, int, const uint8_t* run, int shift) {
+        uint8_t* out = nibbles + b * 16;
+        for (int l = 0; l < 16; ++l) {
+          out[l] = static_cast<uint8_t>(((run[l] >> shift) & 0x0F) | ((run[l + 16] >> shift) & 0x0F) << 4);
+        }
+      });
 }
 
 }  // namespace ggml

@@ -5,6 +5,7 @@
 #include "kernels/common/f16.h"
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/dequant.h"
+#include "kernels/ggml/k4_sub_blocks.h"
 
 namespace qkv {
 namespace ggml {
@@ -66,25 +67,14 @@ void q5_1_to_q8_offset_row(const void* blocks, int64_t k, int8_t* q, float* d, f
 }
 
 void q5_K_to_q8_offset_row(const void* blocks, int64_t k, int8_t* q, float* d, float* m) {
-  const BlockQ5_K* x = static_cast<const BlockQ5_K*>(blocks);
-  for (int64_t i = 0; i < k / kQK_K; ++i) {
-    const float dall = f16_to_f32(x[i].d.bits());
-    const float dmin = f16_to_f32(x[i].dmin.bits());
-    for (int j = 0; j < 8; ++j) {
-      uint8_t sc, mn;
-      get_scale_min_k4(j, x[i].scales, &sc, &mn);
-      const int64_t b = i * 8 + j;
-      d[b] = dall * sc;
-      m[b] = -(dmin * mn);
-      // Sub-block j: the low (j even) or high (j odd) nibbles of run j / 2;
-      // bit 4 of its value l is bit j of qh[l].
-      const uint8_t* run = x[i].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      for (int l = 0; l < 32; ++l) {
-        q[b * 32 + l] = static_cast<int8_t>(((run[l] >> shift) & 0x0F) | ((x[i].qh[l] >> j) & 1) << 4);
-      }
-    }
-  }
+  // Bit 4 of value l of sub-block j is bit j of qh[l].
+  for_each_k4_sub_block(static_cast<const BlockQ5_K*>(blocks), k, d, m,
+                        [&](const BlockQ5_K& x, int64_t b, int j, const uint8_t* run, int shift) {
+                          for (int l = 0; l < 32; ++l) {
+                            q[b * 32 + l] =
+                                static_cast<int8_t>(((run[l] >> shift) & 0x0F) | ((x.qh[l] >> j) & 1) << 4);
+                          }
+                        });
 }
 
 void q6_K_to_q8_16_row(const void* blocks, int64_t k, int8_t* q, float* scales) {

@@ -82,6 +82,10 @@ export async function openDownload(download: Download): Promise<ByteSource> {
     return true;
   }
 
+  async function readToEnd(): Promise<void> {
+    while (!finished) await nextChunk();
+  }
+
   return {
     name,
     size,
@@ -102,9 +106,10 @@ export async function openDownload(download: Download): Promise<ByteSource> {
         written += take;
       }
     },
-    async complete() {
-      while (!finished) await nextChunk();
-    },
+    // Read to the end, the hash checked there: what a successful load finishes with, and what
+    // tells a corrupt download from a bad file when the loader rejects it.
+    complete: readToEnd,
+    verify: readToEnd,
     async close() {
       // Runs the generator's finally: an unfinished download is abandoned (kept for resuming).
       if (!finished) await chunks.return(undefined);

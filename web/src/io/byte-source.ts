@@ -20,11 +20,20 @@ export interface ByteSource {
    */
   read(offset: number, dst: Uint8Array): Promise<void>;
   /**
-   * Reads whatever the consumer skipped at the end of the file, for sources
-   * that must see every byte (a verified download checks its hash and
-   * commits it to the cache then). Absent where nothing is to be done.
+   * Reads whatever the consumer skipped at the end of the file, after a
+   * successful load, for sources that must see every byte (a verified
+   * download checks its hash and commits it to the cache then; a URL being
+   * written to the browser cache is stored once read to its end). Absent
+   * where nothing is to be done.
    */
   complete?(): Promise<void>;
+  /**
+   * For a download checked against a hash: reads it to its end and rejects
+   * with an IntegrityError if the bytes are not those published (asked when
+   * the loader rejected the file, to tell corruption on the way from a bad
+   * file). Absent for sources without a hash.
+   */
+  verify?(): Promise<void>;
   /** Releases file handles or connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -136,26 +145,31 @@ export async function responseSource(name: string, response: Response, url: stri
     onBytes?.(bytes.byteLength);
     return bufferSource(name, bytes);
   }
-  const reader = response.body!.getReader();
-  let chunk = new Uint8Array(0);
+  const chunks = bodyChunks(response.body!);
+  let chunk: Uint8Array = new Uint8Array(0);
   let chunkStart = 0; // file offset of chunk[0]
   let received = 0;
 
-  async function nextChunk(): Promise<void> {
-    let next: Awaited<ReturnType<typeof reader.read>>;
+  /** The body's next chunk, or undefined at its end; the current chunk is given up first (the read may reuse its memory). */
+  async function advance(): Promise<Uint8Array | undefined> {
+    chunkStart += chunk.length;
+    chunk = new Uint8Array(0);
     try {
-      next = await reader.read();
+      return await chunks.next();
     } catch (e) {
       throw bodyError(e, url, `after ${received} of ${length} bytes`);
     }
-    const { done, value } = next;
-    if (done) throw new FormatError(`${name}: download ended after ${received} of ${length} bytes`);
-    chunkStart += chunk.length;
+  }
+
+  async function nextChunk(): Promise<void> {
+    const value = await advance();
+    if (value === undefined) throw new FormatError(`${name}: download ended after ${received} of ${length} bytes`);
     chunk = value;
     received += value.length;
-    if (received > length) throw new FormatError(`${name}: server sent more than its Content-Length (${length})`);
+    if (received > length) throw tooLong();
     onBytes?.(received);
   }
+  const tooLong = (): Error => new FormatError(`${name}: server sent more than its Content-Length (${length})`);
 
   return {
     name,
@@ -173,9 +187,61 @@ export async function responseSource(name: string, response: Response, url: stri
         written += take;
       }
     },
-    async close() {
-      await reader.cancel().catch(() => {});
+    async complete() {
+      // The bytes past the last one read (padding after the last tensor): a response being
+      // written to the browser cache as it is read is stored only once read to its end.
+      while (received < length) await nextChunk();
+      if ((await advance()) !== undefined) throw tooLong(); // and its end: a byte more is a lying Content-Length
     },
+    async close() {
+      await chunks.cancel().catch(() => {});
+    },
+  };
+}
+
+/** Bytes read from a body at once through a BYOB reader. */
+const BYOB_CHUNK_BYTES = 1 << 20;
+
+interface BodyChunks {
+  /** The next chunk, valid until the next call; undefined at the end of the body. */
+  next(): Promise<Uint8Array | undefined>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * A body's chunks in order. Where the body is a byte stream (fetch's and the
+ * Cache API's in browsers) each chunk is read into the memory of the one
+ * before: a download allocates nothing per chunk. Otherwise every chunk is
+ * a new buffer, freed only when V8 collects it, and V8 waits for tens of MB
+ * of dead buffers before it does: during a load, that much memory on top of
+ * the model.
+ */
+function bodyChunks(body: ReadableStream<Uint8Array>): BodyChunks {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream: the default reader below.
+  }
+  if (byob === undefined) {
+    const reader = body.getReader();
+    return {
+      async next() {
+        const { done, value } = await reader.read();
+        return done ? undefined : value;
+      },
+      cancel: () => reader.cancel(),
+    };
+  }
+  const reader = byob;
+  let memory = new ArrayBuffer(BYOB_CHUNK_BYTES);
+  return {
+    async next() {
+      const { done, value } = await reader.read(new Uint8Array(memory));
+      if (value !== undefined) memory = value.buffer as ArrayBuffer; // the same memory, handed back
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel(),
   };
 }
 

@@ -3,8 +3,15 @@
  * loads a model from the network once (transformers.js does the same; opt
  * out with env.useBrowserCache = false).
  *
+ * The cache is written with the bytes the loader reads, as it reads them:
+ * not from a copy of the response (Response.clone tees the body, and the
+ * cache's branch, reading at disk speed, runs ahead of the loader's, whose
+ * unread chunks then queue in the page: a whole model file in memory on top
+ * of the model). So a download is held in memory one chunk at a time.
+ *
  * Nothing half-written is ever kept: Cache.put commits an entry only once its
- * body has arrived in full, so a cut or aborted download stores nothing; and
+ * body has arrived in full, so a cut or aborted download, or one the reader
+ * stops before its end (a GGUF header read on its own), stores nothing; and
  * a load that fails on a file (bad bytes, wrong size) cancels its downloads
  * still being written and evicts its files, so a complete but corrupt
  * download cannot be served again.
@@ -38,12 +45,12 @@ export class CachedFiles {
     const hit = await cache?.match(url).catch(() => undefined);
     if (hit !== undefined) return hit;
     const response = await fetch(url, { signal: this.combined(signal) });
-    if (cache !== undefined && response.status === 200 && response.headers.get('Content-Length') !== null) {
-      // Written in the background from a copy of the stream; a put whose body
-      // fails (cut, aborted, cancelled) rejects and stores nothing.
-      this.writes.push(cache.put(url, response.clone()).catch(() => {}));
-    }
-    return response;
+    if (cache === undefined || response.status !== 200 || response.headers.get('Content-Length') === null
+      || response.body === null) return response;
+    const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+    const { body, stored } = storedAsRead(response.body, (copy) => cache.put(url, new Response(copy, init)));
+    this.writes.push(stored);
+    return new Response(body, init);
   }
 
   /**
@@ -74,4 +81,86 @@ export class CachedFiles {
     else signal.addEventListener('abort', () => this.cancel.abort(signal.reason), { once: true });
     return this.cancel.signal;
   }
+}
+
+/**
+ * Bytes the cache's copy may lag behind the reader: the download then waits
+ * for the cache, so memory stays bounded whichever is slower.
+ */
+const CACHE_BACKLOG = 8 << 20;
+
+/**
+ * `source` passed through to the returned body, each chunk handed to the
+ * cache's copy as the reader takes it, the reader waiting while the cache is
+ * CACHE_BACKLOG behind. The copy closes when the source ends and errors when
+ * the source fails or the reader cancels before the end; an errored copy
+ * makes the put reject and store nothing, and a put that fails on its own
+ * (quota) only stops the copying. `stored` settles when the put does.
+ *
+ * The body is a byte stream, as fetch's is, so its reader can read it into a
+ * buffer of its own (io/byte-source.ts): the network's chunk goes to the
+ * cache as it is and its bytes are copied into the reader's buffer.
+ */
+function storedAsRead(source: ReadableStream<Uint8Array>, put: (copy: ReadableStream<Uint8Array>) => Promise<void>):
+  { body: ReadableStream<Uint8Array>; stored: Promise<void> } {
+  let copy!: ReadableStreamDefaultController<Uint8Array>;
+  let copying = true;
+  let wake = (): void => {};
+  const stopCopying = (why: unknown): void => {
+    if (copying) copy.error(why);
+    copying = false;
+    wake();
+  };
+  const stored = put(new ReadableStream<Uint8Array>({
+    start: (c) => { copy = c; },
+    // Called whenever the cache has taken enough that the backlog is under CACHE_BACKLOG.
+    pull: () => wake(),
+    cancel: () => {
+      copying = false;
+      wake();
+    },
+  }, { highWaterMark: CACHE_BACKLOG, size: (chunk) => chunk.byteLength })).catch(() => {});
+  const cacheCaughtUp = async (): Promise<void> => {
+    while (copying && (copy.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => { wake = resolve; });
+  };
+  const reader = source.getReader();
+  let pending: Uint8Array | undefined; // bytes of the network's last chunk not yet in the body
+  const body = new ReadableStream({
+    type: 'bytes',
+    // A reader without a buffer of its own gets one of this size per read: byobRequest is always there.
+    autoAllocateChunkSize: 1 << 16,
+    async pull(controller) {
+      const request = controller.byobRequest!;
+      if (pending === undefined) {
+        await cacheCaughtUp();
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          stopCopying(e);
+          throw e;
+        }
+        if (next.done) {
+          if (copying) copy.close();
+          copying = false;
+          controller.close();
+          request.respond(0);
+          return;
+        }
+        // The chunk itself to the cache: a fetch chunk is never reused by the stream that made it.
+        if (copying) copy.enqueue(next.value);
+        pending = next.value;
+      }
+      const view = request.view!;
+      const n = Math.min(view.byteLength, pending.length);
+      new Uint8Array(view.buffer, view.byteOffset, n).set(pending.subarray(0, n));
+      pending = n < pending.length ? pending.subarray(n) : undefined;
+      request.respond(n);
+    },
+    async cancel(reason) {
+      stopCopying(new Error('not read to the end'));
+      await reader.cancel(reason);
+    },
+  });
+  return { body, stored };
 }

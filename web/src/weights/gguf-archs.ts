@@ -6,8 +6,13 @@
  */
 import { FormatError, UnsupportedError } from '../errors.js';
 import type { Pooling } from '../model.js';
-import { blockTensor, mapTensors, own, requireTensors, type GgufKeys, type GgufModelPlan } from './gguf-model.js';
+import { blockTensorNames, hubNamer, mapTensors, own, requireTensors, type GgufKeys, type GgufModelPlan } from './gguf-model.js';
 
+const GEMMA3_GLOBAL: Record<string, string> = {
+  'token_embd.weight': 'model.embed_tokens.weight',
+  'output_norm.weight': 'model.norm.weight',
+  'output.weight': 'lm_head.weight',
+};
 const GEMMA3_BLOCK: Record<string, string> = {
   attn_norm: 'input_layernorm',
   attn_q: 'self_attn.q_proj',
@@ -38,20 +43,12 @@ const GEMMA3_BLOCK: Record<string, string> = {
  */
 export function planGemma3(keys: GgufKeys): GgufModelPlan {
   const { header, arch, file } = keys;
-  const layers = keys.uint('block_count');
-  const hidden = keys.uint('embedding_length');
-  const heads = keys.uint('attention.head_count');
-  const kvHeads = keys.uint('attention.head_count_kv', heads);
-  const headDim = keys.uint('attention.key_length', heads > 0 ? Math.floor(hidden / heads) : 0);
-  if (heads === 0 || kvHeads === 0 || headDim === 0) throw new FormatError(`${file}: zero heads or head size`);
+  const { layers, hidden, heads, kvHeads, headDim } = keys.attention();
   const valueDim = keys.uint('attention.value_length', headDim);
   if (valueDim !== headDim) {
     throw new UnsupportedError(`${file}: ${arch}.attention.value_length ${valueDim} differs from key_length ${headDim}`);
   }
-  const ropeDim = keys.uint('rope.dimension_count', headDim);
-  if (ropeDim !== headDim) {
-    throw new UnsupportedError(`${file}: ${arch}.rope.dimension_count ${ropeDim} differs from the head size ${headDim} (partial RoPE)`);
-  }
+  keys.requireFullRope(headDim);
   const window = keys.uint('attention.sliding_window', 0);
   const sliding: boolean[] = new Array<boolean>(layers).fill(false);
   if (window > 0) {
@@ -93,21 +90,19 @@ export function planGemma3(keys: GgufKeys): GgufModelPlan {
     attention_bias: false,
     norm_weights_include_one: true,
   };
-  const perLayer = Object.keys(GEMMA3_BLOCK);
-  const required = ['token_embd.weight', 'output_norm.weight'];
-  for (let i = 0; i < layers; i++) for (const part of perLayer) required.push(`blk.${i}.${part}.weight`);
-  requireTensors(header, file, arch, required);
-  const hubName = (name: string): string | undefined => {
-    if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
-    if (name === 'output_norm.weight') return 'model.norm.weight';
-    if (name === 'output.weight') return 'lm_head.weight';
-    const b = blockTensor(name, layers);
-    const part = b === undefined || b[2] !== 'weight' ? undefined : own(GEMMA3_BLOCK, b[1]);
-    return b === undefined || part === undefined ? undefined : `model.layers.${b[0]}.${part}.weight`;
-  };
+  requireTensors(header, file, arch, ['token_embd.weight', 'output_norm.weight', ...blockTensorNames(layers, Object.keys(GEMMA3_BLOCK))]);
+  const hubName = hubNamer(GEMMA3_GLOBAL, GEMMA3_BLOCK, 'model.layers.', layers, true);
   return { architecture: arch, config, ...mapTensors(header, hubName) };
 }
 
+const BOTH = ['weight', 'bias'];
+
+const GPT2_GLOBAL: Record<string, string> = {
+  'token_embd.weight': 'wte.weight',
+  'position_embd.weight': 'wpe.weight',
+  'output_norm.weight': 'ln_f.weight',
+  'output_norm.bias': 'ln_f.bias',
+};
 const GPT2_BLOCK: Record<string, string> = {
   attn_norm: 'ln_1',
   attn_qkv: 'attn.c_attn',
@@ -128,12 +123,7 @@ export function planGpt2(keys: GgufKeys): GgufModelPlan {
   const { header, arch, file } = keys;
   const layers = keys.uint('block_count');
   const hidden = keys.uint('embedding_length');
-  const heads = keys.uint('attention.head_count');
-  if (heads === 0) throw new FormatError(`${file}: zero heads`);
-  const kvHeads = keys.uint('attention.head_count_kv', heads);
-  if (kvHeads !== heads) {
-    throw new UnsupportedError(`${file}: ${arch}.attention.head_count_kv ${kvHeads} differs from head_count ${heads} (GPT-2 has one key/value head per query head)`);
-  }
+  const heads = keys.headsWithOwnKv('GPT-2');
   const names = new Set(header.tensors.map((t) => t.name));
   if (names.has('output.weight')) {
     throw new UnsupportedError(`${file}: tensor output.weight (an LM head of its own); qkv's GPT-2 ties the head to token_embd.weight`);
@@ -153,23 +143,18 @@ export function planGpt2(keys: GgufKeys): GgufModelPlan {
     activation_function: 'gelu_new',
     linear_weights_out_in: true,
   };
-  const required = ['token_embd.weight', 'position_embd.weight', 'output_norm.weight', 'output_norm.bias'];
-  for (let i = 0; i < layers; i++) {
-    for (const part of Object.keys(GPT2_BLOCK)) required.push(`blk.${i}.${part}.weight`, `blk.${i}.${part}.bias`);
-  }
-  requireTensors(header, file, arch, required);
-  const hubName = (name: string): string | undefined => {
-    if (name === 'token_embd.weight') return 'wte.weight';
-    if (name === 'position_embd.weight') return 'wpe.weight';
-    if (name === 'output_norm.weight') return 'ln_f.weight';
-    if (name === 'output_norm.bias') return 'ln_f.bias';
-    const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : own(GPT2_BLOCK, b[1]);
-    return b === undefined || part === undefined ? undefined : `h.${b[0]}.${part}.${b[2]}`;
-  };
+  requireTensors(header, file, arch, [...Object.keys(GPT2_GLOBAL), ...blockTensorNames(layers, Object.keys(GPT2_BLOCK), BOTH)]);
+  const hubName = hubNamer(GPT2_GLOBAL, GPT2_BLOCK, 'h.', layers);
   return { architecture: arch, config, ...mapTensors(header, hubName) };
 }
 
+const BERT_GLOBAL: Record<string, string> = {
+  'token_embd.weight': 'embeddings.word_embeddings.weight',
+  'token_types.weight': 'embeddings.token_type_embeddings.weight',
+  'position_embd.weight': 'embeddings.position_embeddings.weight',
+  'token_embd_norm.weight': 'embeddings.LayerNorm.weight',
+  'token_embd_norm.bias': 'embeddings.LayerNorm.bias',
+};
 const BERT_BLOCK: Record<string, string> = {
   attn_q: 'attention.self.query',
   attn_k: 'attention.self.key',
@@ -195,12 +180,7 @@ export function planBert(keys: GgufKeys): GgufModelPlan {
   const { header, arch, file } = keys;
   const layers = keys.uint('block_count');
   const hidden = keys.uint('embedding_length');
-  const heads = keys.uint('attention.head_count');
-  if (heads === 0) throw new FormatError(`${file}: zero heads`);
-  const kvHeads = keys.uint('attention.head_count_kv', heads);
-  if (kvHeads !== heads) {
-    throw new UnsupportedError(`${file}: ${arch}.attention.head_count_kv ${kvHeads} differs from head_count ${heads} (BERT has one key/value head per query head)`);
-  }
+  const heads = keys.headsWithOwnKv('BERT');
   if (keys.raw('attention.causal') === true) {
     throw new UnsupportedError(`${file}: ${arch}.attention.causal is true (qkv's BERT runs the bidirectional encoder)`);
   }
@@ -229,20 +209,7 @@ export function planBert(keys: GgufKeys): GgufModelPlan {
   };
   const types = header.tensors.find((t) => t.name === 'token_types.weight');
   if (types !== undefined) config.type_vocab_size = types.dims[1] ?? 1;
-  const required = ['token_embd.weight', 'token_types.weight', 'position_embd.weight', 'token_embd_norm.weight', 'token_embd_norm.bias'];
-  for (let i = 0; i < layers; i++) {
-    for (const part of Object.keys(BERT_BLOCK)) required.push(`blk.${i}.${part}.weight`, `blk.${i}.${part}.bias`);
-  }
-  requireTensors(header, file, arch, required);
-  const hubName = (name: string): string | undefined => {
-    if (name === 'token_embd.weight') return 'embeddings.word_embeddings.weight';
-    if (name === 'token_types.weight') return 'embeddings.token_type_embeddings.weight';
-    if (name === 'position_embd.weight') return 'embeddings.position_embeddings.weight';
-    if (name === 'token_embd_norm.weight') return 'embeddings.LayerNorm.weight';
-    if (name === 'token_embd_norm.bias') return 'embeddings.LayerNorm.bias';
-    const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : own(BERT_BLOCK, b[1]);
-    return b === undefined || part === undefined ? undefined : `encoder.layer.${b[0]}.${part}.${b[2]}`;
-  };
+  requireTensors(header, file, arch, [...Object.keys(BERT_GLOBAL), ...blockTensorNames(layers, Object.keys(BERT_BLOCK), BOTH)]);
+  const hubName = hubNamer(BERT_GLOBAL, BERT_BLOCK, 'encoder.layer.', layers);
   return { architecture: arch, config, ...mapTensors(header, hubName), ...(pooling !== undefined ? { pooling } : {}) };
 }

@@ -80,6 +80,39 @@ export class GgufKeys {
     return factor === 0 || factor === 1 ? undefined : factor;
   }
 
+  /**
+   * block_count, embedding_length and the attention heads with llama.cpp's defaults (llama-model.cpp):
+   * kv heads = heads, head_dim = hidden / heads.
+   */
+  attention(): { layers: number; hidden: number; heads: number; kvHeads: number; headDim: number } {
+    const layers = this.uint('block_count');
+    const hidden = this.uint('embedding_length');
+    const heads = this.uint('attention.head_count');
+    const kvHeads = this.uint('attention.head_count_kv', heads);
+    const headDim = this.uint('attention.key_length', heads > 0 ? Math.floor(hidden / heads) : 0);
+    if (heads === 0 || kvHeads === 0 || headDim === 0) throw new FormatError(`${this.file}: zero heads or head size`);
+    return { layers, hidden, heads, kvHeads, headDim };
+  }
+
+  /** attention.head_count of a model with one key/value head per query head (`model` names it in the error). */
+  headsWithOwnKv(model: string): number {
+    const heads = this.uint('attention.head_count');
+    if (heads === 0) throw new FormatError(`${this.file}: zero heads`);
+    const kvHeads = this.uint('attention.head_count_kv', heads);
+    if (kvHeads !== heads) {
+      throw new UnsupportedError(`${this.file}: ${this.arch}.attention.head_count_kv ${kvHeads} differs from head_count ${heads} (${model} has one key/value head per query head)`);
+    }
+    return heads;
+  }
+
+  /** Refuses partial RoPE: rope.dimension_count (default: the head size) must be the head size. */
+  requireFullRope(headDim: number): void {
+    const ropeDim = this.uint('rope.dimension_count', headDim);
+    if (ropeDim !== headDim) {
+      throw new UnsupportedError(`${this.file}: ${this.arch}.rope.dimension_count ${ropeDim} differs from the head size ${headDim} (partial RoPE)`);
+    }
+  }
+
   /** The vocabulary: {arch}.vocab_size, else the tokenizer's tokens, else token_embd's rows. */
   vocab(): number {
     const embd = this.header.tensors.find((t) => t.name === 'token_embd.weight');
@@ -115,6 +148,28 @@ export function mapTensors(header: GgufHeader, hubName: (name: string) => string
 /** table[key] if the table itself has it (a file's names are data: 'constructor' is no tensor). */
 export function own<T>(table: Record<string, T>, key: string): T | undefined {
   return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/** `blk.N.part.suffix` for every layer, part and suffix: the block tensors a model needs. */
+export function blockTensorNames(layers: number, parts: readonly string[], suffixes: readonly string[] = ['weight']): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < layers; i++) for (const part of parts) for (const suffix of suffixes) names.push(`blk.${i}.${part}.${suffix}`);
+  return names;
+}
+
+/**
+ * mapTensors' hubName for a table of global names and one of block parts: `blk.N.part.suffix` ->
+ * `${layerPrefix}N.${block[part]}.suffix` (only suffix 'weight' when weightsOnly).
+ */
+export function hubNamer(globals: Record<string, string>, block: Record<string, string>, layerPrefix: string,
+  layers: number, weightsOnly = false): (name: string) => string | undefined {
+  return (name) => {
+    const global = own(globals, name);
+    if (global !== undefined) return global;
+    const b = blockTensor(name, layers);
+    const part = b === undefined || (weightsOnly && b[2] !== 'weight') ? undefined : own(block, b[1]);
+    return b === undefined || part === undefined ? undefined : `${layerPrefix}${b[0]}.${part}.${b[2]}`;
+  };
 }
 
 /** `blk.N.part.(weight|bias)` -> [N, part, suffix] for N < layers. */
@@ -172,17 +227,8 @@ export function planGgufModel(header: GgufHeader, file: string): GgufModelPlan {
     throw new UnsupportedError(`${file}: GGUF architecture "${arch}" is not supported; qkv reads ${all.join(', ')}`);
   }
   const keys = new GgufKeys(header, arch, file);
-  const layers = keys.uint('block_count');
-  const hidden = keys.uint('embedding_length');
-  const heads = keys.uint('attention.head_count');
-  // llama.cpp's defaults (llama-model.cpp): kv heads = heads, head_dim = hidden / heads.
-  const kvHeads = keys.uint('attention.head_count_kv', heads);
-  const headDim = keys.uint('attention.key_length', heads > 0 ? Math.floor(hidden / heads) : 0);
-  if (heads === 0 || kvHeads === 0 || headDim === 0) throw new FormatError(`${file}: zero heads or head size`);
-  const ropeDim = keys.uint('rope.dimension_count', headDim);
-  if (ropeDim !== headDim) {
-    throw new UnsupportedError(`${file}: ${arch}.rope.dimension_count ${ropeDim} differs from the head size ${headDim} (partial RoPE)`);
-  }
+  const { layers, hidden, heads, kvHeads, headDim } = keys.attention();
+  keys.requireFullRope(headDim);
   const factor = keys.linearRopeFactor();
   const names = new Set(header.tensors.map((t) => t.name));
   const ropeFreqs = header.tensors.find((t) => t.name === 'rope_freqs.weight');
@@ -227,13 +273,7 @@ export function planGgufModel(header: GgufHeader, file: string): GgufModelPlan {
   }
   requireTensors(header, file, arch, required);
 
-  const hubName = (name: string): string | undefined => {
-    const global = own(GLOBAL_NAMES, name);
-    if (global !== undefined) return global;
-    const b = blockTensor(name, layers);
-    const part = b === undefined ? undefined : own(BLOCK_NAMES, b[1]);
-    return b === undefined || part === undefined ? undefined : `model.layers.${b[0]}.${part}.${b[2]}`;
-  };
+  const hubName = hubNamer(GLOBAL_NAMES, BLOCK_NAMES, 'model.layers.', layers);
   const ropeHeads = (name: string): number => {
     if (known.permutesQk && /^blk\.\d+\.attn_q\./.test(name)) return heads;
     if (known.permutesQk && /^blk\.\d+\.attn_k\./.test(name)) return kvHeads;

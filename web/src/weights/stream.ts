@@ -40,9 +40,9 @@ export async function streamWeights(backend: Backend, loader: LoaderHandle, weig
  * IntegrityError) is reported instead of what the damage looked like to the loader.
  */
 async function corruptionOr(src: ByteSource, error: unknown): Promise<unknown> {
-  if (src.complete === undefined || isAbort(error) || error instanceof IntegrityError) return error;
+  if (src.verify === undefined || isAbort(error) || error instanceof IntegrityError) return error;
   try {
-    await src.complete();
+    await src.verify();
   } catch (e) {
     if (e instanceof IntegrityError) return e;
   }

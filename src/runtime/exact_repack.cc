@@ -1,0 +1,79 @@
+#include "runtime/exact_repack.h"
+
+#include "kernels/common/q4.h"
+#include "kernels/common/q8.h"
+#include "kernels/ggml/to_q4.h"
+#include "kernels/ggml/to_q8.h"
+#include "kernels/ggml/to_q8k.h"
+
+namespace qkv {
+namespace {
+
+using Q8RowFn = void (*)(const void* blocks, int64_t k, int8_t* q, float* scales);
+using Q4RowFn = void (*)(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
+using Q8KRowFn = void (*)(const void* blocks, int64_t k, Q8KSuper* out);
+
+void q8_0_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  ggml::q8_0_to_q8_row(blocks, k, q, scales);  // -128 kept: the q8 kernels read any int8 weight
+}
+
+// The packer's add_*_row cannot fail below: the row is below n and the packer
+// is of the converter's type, from [N, K].
+
+template <Q8RowFn kConvert>
+void to_q8(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+  s.q.resize(k);  // k is whole blocks of 32: q8_padded(k) == k
+  s.d.resize(k / kQ8BlockSize);
+  kConvert(src, static_cast<int64_t>(k), s.q.data(), s.d.data());
+  static_cast<void>(packer.add_q8_row(r, s.q.data(), s.d.data()));
+}
+
+template <Q4RowFn kConvert>
+void to_q4(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+  const size_t blocks = k / kQ4BlockSize;  // k is whole blocks of 32 (256 for Q4_K)
+  s.nibbles.resize(blocks * kQ4BlockBytes);
+  s.d.resize(blocks);
+  s.m.resize(blocks);
+  kConvert(src, static_cast<int64_t>(k), s.nibbles.data(), s.d.data(), s.m.data());
+  static_cast<void>(packer.add_q4_row(r, s.nibbles.data(), s.d.data(), s.m.data()));
+}
+
+template <Q8KRowFn kConvert>
+void to_q8k(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+  s.supers.resize(q8k_supers(k));  // k is whole super-blocks: the rows are Q5_K/Q6_K
+  kConvert(src, static_cast<int64_t>(k), s.supers.data());
+  static_cast<void>(packer.add_q8k_row(r, s.supers.data()));
+}
+
+struct ExactRepack {
+  TensorDType source;
+  WeightType target;
+  RepackRowFn row;
+};
+
+constexpr ExactRepack kExactRepacks[] = {
+    // ggml's integers and f16 scales become q8's.
+    {TensorDType::kQ8_0, WeightType::kQ8, to_q8<q8_0_row>},
+    {TensorDType::kQ5_0, WeightType::kQ8, to_q8<ggml::q5_0_to_q8_row>},
+    {TensorDType::kQ4_0, WeightType::kQ8, to_q8<ggml::q4_0_to_q8_row>},
+    // ggml's 4-bit blocks become q4's fields.
+    {TensorDType::kQ4_0, WeightType::kQ4, to_q4<ggml::q4_0_to_q4_row>},
+    {TensorDType::kQ4_1, WeightType::kQ4, to_q4<ggml::q4_1_to_q4_row>},
+    {TensorDType::kQ4_K, WeightType::kQ4, to_q4<ggml::q4_K_to_q4_row>},
+    // ggml's K-quant integers, scales and mins become q8k's: in a model loaded
+    // as q8 or q4, these matrices keep ggml's values as q8k (1.125 bytes a
+    // weight, q8's own size) instead of being requantized.
+    {TensorDType::kQ5_K, WeightType::kQ8K, to_q8k<ggml::q5_K_to_q8k_row>},
+    {TensorDType::kQ6_K, WeightType::kQ8K, to_q8k<ggml::q6_K_to_q8k_row>},
+};
+
+}  // namespace
+
+RepackRowFn exact_repack(TensorDType source, WeightType target) {
+  for (const ExactRepack& e : kExactRepacks) {
+    if (e.source == source && e.target == target) return e.row;
+  }
+  return nullptr;
+}
+
+}  // namespace qkv
