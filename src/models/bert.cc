@@ -131,7 +131,6 @@ constexpr BertNames kDistilBertNames = {"transformer.layer.", "attention.q_lin",
 }  // namespace
 
 std::vector<TensorSlot> BertModel::slots() {
-  using K = TensorSlot::Kind;
   const BertConfig& c = config_;
   const BertNames& n = c.distilbert ? kDistilBertNames : kBertNames;
   const size_t e = c.n_embd;
@@ -140,27 +139,15 @@ std::vector<TensorSlot> BertModel::slots() {
     add_linear_slots(&s, name, n_out, n_in, layer, true);
   };
   auto norm = [&](const std::string& name, const float** gain, const float** bias) {
-    s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
-    s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
+    add_norm_slots(&s, name, e, gain, bias);
   };
-  s.push_back({"embeddings.word_embeddings.weight",
-               {c.n_vocab, e},
-               K::kLinearNK,
-               &word_embeddings_,
-               nullptr,
-               TensorSlot::Role::kEmbedding});
+  add_embedding_slot(&s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_);
   // DistilBERT's sinusoidal_pos_embds tables are saved in the checkpoint like learned ones.
-  s.push_back({"embeddings.position_embeddings.weight",
-               {c.position_offset + c.n_ctx, e},
-               K::kF32,
-               nullptr,
-               &position_embeddings_});
+  add_table_slot(&s, "embeddings.position_embeddings.weight", c.position_offset + c.n_ctx, e,
+                 &position_embeddings_);
   if (c.n_token_types > 0) {
-    s.push_back({"embeddings.token_type_embeddings.weight",
-                 {c.n_token_types, e},
-                 K::kF32,
-                 nullptr,
-                 &token_type_embeddings_});
+    add_table_slot(&s, "embeddings.token_type_embeddings.weight", c.n_token_types, e,
+                   &token_type_embeddings_);
   }
   norm("embeddings.LayerNorm", &embed_norm_g_, &embed_norm_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {
