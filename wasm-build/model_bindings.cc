@@ -180,6 +180,10 @@ val WasmModel::info() const {
   val capabilities = val::array();
   for (const std::string& c : qkv::capabilities_of(*model_)) capabilities.call<void>("push", c);
   info.set("capabilities", capabilities);  // web/src/capabilities.ts
+  if (model_->encoder() != nullptr) info.set("nTokenTypes", model_->encoder()->n_token_types());
+  if (model_->sequence_classifier() != nullptr)
+    info.set("nLabels", model_->sequence_classifier()->n_labels());
+  if (model_->token_classifier() != nullptr) info.set("nLabels", model_->token_classifier()->n_labels());
   return info;
 }
 
@@ -205,19 +209,34 @@ WasmSession* WasmModel::create_session(val kv_dtype, double max_positions) const
       kv_dtype);
 }
 
-val WasmModel::encode(val ids, val lengths, val types) {
+template <typename Run>
+val WasmModel::encoder_floats(val ids, val lengths, val types, Run run) {
   return bound<val>(
       [&](val& out, val ids_arg, val lengths_arg, val types_arg) -> Status {
         EncoderArgs args;
         QKV_RETURN_IF_ERROR(args.read(ids_arg, lengths_arg, types_arg));
         qkv::Encoder* runner = nullptr;
         QKV_RETURN_IF_ERROR(encoder(&runner));
-        std::vector<float> hidden;
-        QKV_RETURN_IF_ERROR(runner->encode(args.input(), &hidden));
-        out = float_array(hidden.data(), hidden.size());
+        std::vector<float> floats;
+        QKV_RETURN_IF_ERROR(run(*runner, args.input(), &floats));
+        out = float_array(floats.data(), floats.size());
         return Status::ok_status();
       },
       ids, lengths, types);
+}
+
+val WasmModel::encode(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.encode(in, out);
+                        });
+}
+
+val WasmModel::classify(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.classify(in, out);
+                        });
 }
 
 val WasmModel::embed(val ids, val lengths, val types, val pooling, bool normalize) {
@@ -235,6 +254,13 @@ val WasmModel::embed(val ids, val lengths, val types, val pooling, bool normaliz
         return Status::ok_status();
       },
       ids, lengths, types, pooling);
+}
+
+val WasmModel::classify_tokens(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.classify_tokens(in, out);
+                        });
 }
 
 val WasmModel::encode_attention(val ids) {
@@ -282,6 +308,8 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("createSession", &WasmModel::create_session, allow_raw_pointers())
       .function("encode", &WasmModel::encode)
       .function("embed", &WasmModel::embed)
+      .function("classify", &WasmModel::classify)
+      .function("classifyTokens", &WasmModel::classify_tokens)
       .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)

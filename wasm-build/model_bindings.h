@@ -32,6 +32,10 @@ class WasmModel {
   // Encoders: pooled embeddings ('mean', 'cls', 'max', 'last_token' or 'none'), [rows, n_embd].
   emscripten::val embed(emscripten::val ids, emscripten::val lengths, emscripten::val types,
                         emscripten::val pooling, bool normalize);
+  // Sequence classifiers: the head's logits [sequences, n_labels] (same arguments as encode).
+  emscripten::val classify(emscripten::val ids, emscripten::val lengths, emscripten::val types);
+  // Token classifiers: every token's logits [tokens, n_labels] (same arguments as encode).
+  emscripten::val classify_tokens(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
   emscripten::val encode_attention(emscripten::val ids);
@@ -39,6 +43,10 @@ class WasmModel {
  private:
   // The encoder runner, made on first use (it owns scratch that decoders never need).
   qkv::Status encoder(qkv::Encoder** out);
+  // Reads the sequences JS handed over, runs `run(encoder, input, &floats)` and returns a Float32Array.
+  template <typename Run>
+  emscripten::val encoder_floats(emscripten::val ids, emscripten::val lengths, emscripten::val types,
+                                 Run run);
 
   std::shared_ptr<const qkv::Model> model_;
   std::string architecture_;

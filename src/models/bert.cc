@@ -47,10 +47,31 @@ Status read_roberta_positions(const ConfigReader& config, size_t n_positions, Be
 }  // namespace
 
 bool is_bert_family(const std::string& a) {
-  return a == "BertModel" || a == "bert" || a.rfind("BertFor", 0) == 0 || is_roberta(a);
+  return a == "BertModel" || a == "bert" || a.rfind("BertFor", 0) == 0 || is_roberta(a) || is_distilbert(a);
+}
+
+Status read_classifier(const ConfigReader& config, BertConfig* c) {
+  c->classifier = classifier_kind_of(config.architecture());
+  return c->classifier == ClassifierKind::kNone ? Status::ok_status() : read_num_labels(config, &c->n_labels);
+}
+
+Status read_gelu(const ConfigReader& config, const char* key, const char* family, bool* tanh) {
+  std::string act;
+  QKV_RETURN_IF_ERROR(config.string_or(key, "gelu", &act));
+  if (act == "gelu" || act == "gelu_new" || act == "gelu_pytorch_tanh") {
+    *tanh = act != "gelu";
+    return Status::ok_status();
+  }
+  return Status::unsupported(config.document() + ": " + key + " \"" + act + "\" (qkv's " + family +
+                             " runs gelu, gelu_new and gelu_pytorch_tanh)");
+}
+
+bool is_distilbert(const std::string& a) {
+  return a == "DistilBertModel" || a == "distilbert" || a.rfind("DistilBertFor", 0) == 0;
 }
 
 Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
+  if (is_distilbert(config.architecture())) return from_distilbert_config(config, out);
   BertConfig c;
   QKV_RETURN_IF_ERROR(config.positive_int("vocab_size", &c.n_vocab));
   QKV_RETURN_IF_ERROR(config.positive_int("hidden_size", &c.n_embd));
@@ -63,16 +84,7 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   double eps = 0;
   QKV_RETURN_IF_ERROR(config.positive_number_or("layer_norm_eps", 1e-12, &eps));
   c.layer_norm_eps = static_cast<float>(eps);
-  std::string act;
-  QKV_RETURN_IF_ERROR(config.string_or("hidden_act", "gelu", &act));
-  if (act == "gelu") {
-    c.gelu_tanh = false;
-  } else if (act == "gelu_new" || act == "gelu_pytorch_tanh") {
-    c.gelu_tanh = true;
-  } else {
-    return Status::unsupported(config.document() + ": hidden_act \"" + act +
-                               "\" (qkv's BERT runs gelu, gelu_new and gelu_pytorch_tanh)");
-  }
+  QKV_RETURN_IF_ERROR(read_gelu(config, "hidden_act", "BERT", &c.gelu_tanh));
   std::string position_type;
   QKV_RETURN_IF_ERROR(config.string_or("position_embedding_type", "absolute", &position_type));
   if (position_type != "absolute") {
@@ -88,57 +100,70 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   size_t head_dim = 0;
   QKV_RETURN_IF_ERROR(
       head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
+  QKV_RETURN_IF_ERROR(read_classifier(config, &c));
   *out = c;
   return Status::ok_status();
 }
 
-BertModel::BertModel(const BertConfig& c) : config_(c), layers_(c.n_layer) {
+BertModel::BertModel(const BertConfig& c)
+    : config_(c),
+      layers_(c.n_layer),
+      classifier_(c.classifier, c.n_embd, c.n_labels),
+      token_classifier_(c.classifier, c.n_embd, c.n_labels) {
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, c.n_embd / c.n_head, c.n_ff};
 }
 
+namespace {
+
+// What each checkpoint calls a layer's tensors (after "encoder.layer.N." / "transformer.layer.N.").
+struct BertNames {
+  const char *layers, *query, *key, *value, *attn_out, *attn_norm, *intermediate, *output, *out_norm;
+};
+constexpr BertNames kBertNames = {
+    "encoder.layer.",       "attention.self.query",   "attention.self.key",
+    "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+    "intermediate.dense",   "output.dense",           "output.LayerNorm"};
+constexpr BertNames kDistilBertNames = {"transformer.layer.", "attention.q_lin",   "attention.k_lin",
+                                        "attention.v_lin",    "attention.out_lin", "sa_layer_norm",
+                                        "ffn.lin1",           "ffn.lin2",          "output_layer_norm"};
+
+}  // namespace
+
 std::vector<TensorSlot> BertModel::slots() {
-  using K = TensorSlot::Kind;
   const BertConfig& c = config_;
+  const BertNames& n = c.distilbert ? kDistilBertNames : kBertNames;
   const size_t e = c.n_embd;
   std::vector<TensorSlot> s;
   auto linear = [&](const std::string& name, size_t n_out, size_t n_in, Linear* layer) {
-    s.push_back({name + ".weight", {n_out, n_in}, K::kLinearNK, layer, nullptr});
-    s.push_back({name + ".bias", {n_out}, K::kF32, nullptr, &layer->bias});
+    add_linear_slots(&s, name, n_out, n_in, layer, true);
   };
   auto norm = [&](const std::string& name, const float** gain, const float** bias) {
-    s.push_back({name + ".weight", {e}, K::kF32, nullptr, gain});
-    s.push_back({name + ".bias", {e}, K::kF32, nullptr, bias});
+    add_norm_slots(&s, name, e, gain, bias);
   };
-  s.push_back({"embeddings.word_embeddings.weight",
-               {c.n_vocab, e},
-               K::kLinearNK,
-               &word_embeddings_,
-               nullptr,
-               TensorSlot::Role::kEmbedding});
-  s.push_back({"embeddings.position_embeddings.weight",
-               {c.position_offset + c.n_ctx, e},
-               K::kF32,
-               nullptr,
-               &position_embeddings_});
-  s.push_back({"embeddings.token_type_embeddings.weight",
-               {c.n_token_types, e},
-               K::kF32,
-               nullptr,
-               &token_type_embeddings_});
+  add_embedding_slot(&s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_);
+  // DistilBERT's sinusoidal_pos_embds tables are saved in the checkpoint like learned ones.
+  add_table_slot(&s, "embeddings.position_embeddings.weight", c.position_offset + c.n_ctx, e,
+                 &position_embeddings_);
+  if (c.n_token_types > 0) {
+    add_table_slot(&s, "embeddings.token_type_embeddings.weight", c.n_token_types, e,
+                   &token_type_embeddings_);
+  }
   norm("embeddings.LayerNorm", &embed_norm_g_, &embed_norm_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     BertLayer& l = layers_[i];
-    const std::string p = "encoder.layer." + std::to_string(i) + ".";
-    linear(p + "attention.self.query", e, e, &l.query);
-    linear(p + "attention.self.key", e, e, &l.key);
-    linear(p + "attention.self.value", e, e, &l.value);
-    linear(p + "attention.output.dense", e, e, &l.attn_out);
-    norm(p + "attention.output.LayerNorm", &l.attn_norm_g, &l.attn_norm_b);
-    linear(p + "intermediate.dense", c.n_ff, e, &l.intermediate);
-    linear(p + "output.dense", e, c.n_ff, &l.output);
-    norm(p + "output.LayerNorm", &l.out_norm_g, &l.out_norm_b);
+    const std::string p = n.layers + std::to_string(i) + ".";
+    linear(p + n.query, e, e, &l.query);
+    linear(p + n.key, e, e, &l.key);
+    linear(p + n.value, e, e, &l.value);
+    linear(p + n.attn_out, e, e, &l.attn_out);
+    norm(p + n.attn_norm, &l.attn_norm_g, &l.attn_norm_b);
+    linear(p + n.intermediate, c.n_ff, e, &l.intermediate);
+    linear(p + n.output, e, c.n_ff, &l.output);
+    norm(p + n.out_norm, &l.out_norm_g, &l.out_norm_b);
   }
+  classifier_.add_slots(&s);
+  token_classifier_.add_slots(&s);
   return s;
 }
 
@@ -158,7 +183,9 @@ Status BertModel::embed(ThreadPool* pool, const EncodeRequest& r, size_t total, 
       const size_t type = r.token_types != nullptr ? static_cast<size_t>(r.token_types[t]) : 0;
       f32_add_ukernel__simd(e, x + t * e, position_embeddings_ + (config_.position_offset + pos) * e,
                             x + t * e);
-      f32_add_ukernel__simd(e, x + t * e, token_type_embeddings_ + type * e, x + t * e);
+      if (token_type_embeddings_ != nullptr) {
+        f32_add_ukernel__simd(e, x + t * e, token_type_embeddings_ + type * e, x + t * e);
+      }
     }
   }
   return f32_layernorm_rows(pool, total, e, x, embed_norm_g_, embed_norm_b_, config_.layer_norm_eps, x);

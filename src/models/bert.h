@@ -4,6 +4,9 @@
 // mask. It computes last_hidden_state; pooling happens in the caller.
 // RoBERTa and XLM-RoBERTa are the same encoder with position ids that start
 // after the padding id and a "roberta." prefix: two fields of BertConfig.
+// DistilBERT is too, with tensor names of its own, no token types and a
+// "distilbert." prefix (distilbert_config.cc). A *ForSequenceClassification
+// checkpoint adds its head (heads/classification.h).
 #pragma once
 
 #include <string>
@@ -11,6 +14,7 @@
 
 #include "io/config_reader.h"
 #include "models/encoder.h"
+#include "models/heads/classification.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -20,6 +24,8 @@ namespace qkv {
 // An architecture name or model_type BertConfig reads: BERT, RoBERTa, XLM-RoBERTa
 // (the *Model ones and their *For* heads, whose checkpoints hold the same encoder).
 bool is_bert_family(const std::string& architecture);
+// DistilBertModel, "distilbert" and the DistilBertFor* heads.
+bool is_distilbert(const std::string& architecture);
 
 struct BertConfig {
   size_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_ff = 0, n_token_types = 0;
@@ -28,11 +34,21 @@ struct BertConfig {
   size_t position_offset = 0;
   std::string checkpoint_prefix = "bert.";  // RoBERTa's *For* heads nest it under "roberta."
   float layer_norm_eps = 1e-12f;
-  bool gelu_tanh = false;  // "gelu" (erf) unless the config says gelu_new / gelu_pytorch_tanh
+  bool gelu_tanh = false;   // "gelu" (erf) unless the config says gelu_new / gelu_pytorch_tanh
+  bool distilbert = false;  // DistilBERT's tensor names; n_token_types is 0
+  ClassifierKind classifier = ClassifierKind::kNone;  // the *ForSequence/TokenClassification head, if any
+  size_t n_labels = 0;                                // its logits
 
   // From a BertModel, RobertaModel or XLMRobertaModel (or *For*) config.json.
   static Status from_config(const ConfigReader& config, BertConfig* out);
+  // From a DistilBertModel (or DistilBertFor*) config.json: dim, n_layers, n_heads, hidden_dim, activation.
+  static Status from_distilbert_config(const ConfigReader& config, BertConfig* out);
 };
+
+// hidden_act / activation: "gelu" (erf, tanh false), "gelu_new" or "gelu_pytorch_tanh"; else unsupported.
+Status read_gelu(const ConfigReader& config, const char* key, const char* family, bool* tanh);
+// The *ForSequenceClassification head the architecture names, and its num_labels.
+Status read_classifier(const ConfigReader& config, BertConfig* c);
 
 struct BertLayer {
   Linear query, key, value;            // [n_embd] -> [n_embd] each
@@ -54,6 +70,13 @@ class BertModel : public Model, public EncoderStack {
   size_t scratch_bytes(size_t tokens) const override;
   Status encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& request) const override;
 
+  const SequenceClassificationHead* sequence_classifier() const override {
+    return classifier_.n_labels() > 0 ? &classifier_ : nullptr;
+  }
+  const TokenClassificationHead* token_classifier() const override {
+    return token_classifier_.n_labels() > 0 ? &token_classifier_ : nullptr;
+  }
+
   std::vector<TensorSlot> slots() override;
   // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
   const char* checkpoint_prefix() const override { return config_.checkpoint_prefix.c_str(); }
@@ -70,6 +93,8 @@ class BertModel : public Model, public EncoderStack {
   const float* embed_norm_g_ = nullptr;           // embeddings.LayerNorm [n_embd]
   const float* embed_norm_b_ = nullptr;
   std::vector<BertLayer> layers_;
+  SequenceClassificationHead classifier_;     // n_labels() 0 without a head
+  TokenClassificationHead token_classifier_;  // the same
 };
 
 }  // namespace qkv

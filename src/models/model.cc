@@ -6,6 +6,8 @@ std::vector<std::string> capabilities_of(const Model& model) {
   std::vector<std::string> out;
   if (model.decoder() != nullptr) out.push_back("generate");
   if (model.encoder() != nullptr) out.push_back("encode");
+  if (model.encoder() != nullptr && model.sequence_classifier() != nullptr) out.push_back("classify");
+  if (model.encoder() != nullptr && model.token_classifier() != nullptr) out.push_back("classify-tokens");
   return out;
 }
 

@@ -22,6 +22,8 @@ namespace qkv {
 
 class DecoderStack;
 class EncoderStack;
+class SequenceClassificationHead;
+class TokenClassificationHead;
 
 // Architectures fill it in this member order (aggregate initialization).
 struct ModelDims {
@@ -45,6 +47,9 @@ class Model {
   // The roles this model plays; nullptr for a role it does not have.
   virtual const DecoderStack* decoder() const { return nullptr; }
   virtual const EncoderStack* encoder() const { return nullptr; }
+  // Heads on top of the encoder (models/heads/); nullptr when the checkpoint has none.
+  virtual const SequenceClassificationHead* sequence_classifier() const { return nullptr; }
+  virtual const TokenClassificationHead* token_classifier() const { return nullptr; }
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named
   // without checkpoint_prefix(), each pointing at where its data goes, and

@@ -132,17 +132,13 @@ NomicBertModel::NomicBertModel(const NomicBertConfig& c) : config_(c), layers_(c
 }
 
 std::vector<TensorSlot> NomicBertModel::slots() {
-  using K = TensorSlot::Kind;
   const NomicBertConfig& c = config_;
   const size_t e = c.n_embd;
   std::vector<TensorSlot> s;
   add_embedding_slot(&s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_);
   if (c.n_token_types > 0) {
-    s.push_back({"embeddings.token_type_embeddings.weight",
-                 {c.n_token_types, e},
-                 K::kF32,
-                 nullptr,
-                 &token_type_embeddings_});
+    add_table_slot(&s, "embeddings.token_type_embeddings.weight", c.n_token_types, e,
+                   &token_type_embeddings_);
   }
   add_norm_slots(&s, "emb_ln", e, &emb_ln_g_, &emb_ln_b_);
   for (size_t i = 0; i < layers_.size(); ++i) {

@@ -11,7 +11,8 @@ namespace qkv {
 
 const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
-         "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, ModernBertModel, "
+         "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
+         "(and their *ForSequenceClassification and *ForTokenClassification), ModernBertModel, "
          "NomicBertModel";
 }
 
@@ -35,7 +36,8 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     *out = std::make_unique<Gemma3Model>(c);
     return Status::ok_status();
   }
-  // BertFor* (RobertaFor*, ...) heads are ignored: their checkpoints hold the same encoder.
+  // *ForSequenceClassification loads its head too; other BertFor* (RobertaFor*, DistilBertFor*, ...)
+  // heads are ignored: their checkpoints hold the same encoder.
   if (is_bert_family(arch)) {
     BertConfig c;
     QKV_RETURN_IF_ERROR(BertConfig::from_config(config, &c));

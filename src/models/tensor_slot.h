@@ -57,4 +57,10 @@ inline void add_norm_slots(std::vector<TensorSlot>* slots, const std::string& na
   if (bias != nullptr) slots->push_back({name + ".bias", {n}, TensorSlot::Kind::kF32, nullptr, bias});
 }
 
+// A plain f32 table `name` [rows, cols] (position or token-type embeddings) into *table.
+inline void add_table_slot(std::vector<TensorSlot>* slots, const std::string& name, size_t rows, size_t cols,
+                           const float** table) {
+  slots->push_back({name, {rows, cols}, TensorSlot::Kind::kF32, nullptr, table});
+}
+
 }  // namespace qkv

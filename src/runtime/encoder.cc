@@ -89,6 +89,36 @@ Status Encoder::embed(const EncoderInput& in, Pooling pooling, bool normalize, s
   return Status::ok_status();
 }
 
+// A head over the last hidden states: `apply(hidden, logits)` fills rows x n_labels logits.
+template <typename Head, typename Apply>
+Status Encoder::run_head(const EncoderInput& in, const Head* head, const char* missing, size_t rows,
+                         std::vector<float>* logits, Apply apply) {
+  if (head == nullptr) return Status::unsupported(missing);
+  std::vector<float> hidden;
+  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  logits->assign(rows * head->n_labels(), 0.0f);
+  return apply(*head, hidden.data(), logits->data());
+}
+
+Status Encoder::classify(const EncoderInput& in, std::vector<float>* logits) {
+  return run_head(
+      in, model_->sequence_classifier(),
+      "classify: the model has no sequence-classification head (its config's architecture is not a "
+      "*ForSequenceClassification)",
+      in.n_seqs, logits, [&](const SequenceClassificationHead& h, const float* hidden, float* out) {
+        return h.apply(pool_, hidden, in.lengths, in.n_seqs, out);
+      });
+}
+
+Status Encoder::classify_tokens(const EncoderInput& in, std::vector<float>* logits) {
+  return run_head(in, model_->token_classifier(),
+                  "classify_tokens: the model has no token-classification head (its config's architecture is "
+                  "not a *ForTokenClassification)",
+                  in.n_ids, logits, [&](const TokenClassificationHead& h, const float* hidden, float* out) {
+                    return h.apply(pool_, hidden, in.n_ids, out);
+                  });
+}
+
 Status Encoder::attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs) {
   const ModelDims& d = dims();
   EncoderInput in;

@@ -13,6 +13,7 @@
 #include "core/arena.h"
 #include "core/status.h"
 #include "models/encoder.h"
+#include "models/heads/classification.h"
 #include "models/heads/pooling.h"
 #include "models/model.h"
 
@@ -40,6 +41,11 @@ class Encoder {
   Status encode(const EncoderInput& input, std::vector<float>* hidden);
   // Pooled embeddings [pooled_rows(pooling, ...), n_embd] (heads/pooling.h).
   Status embed(const EncoderInput& input, Pooling pooling, bool normalize, std::vector<float>* out);
+  // Logits [n_seqs, n_labels] of the model's sequence-classification head
+  // (unsupported without one).
+  Status classify(const EncoderInput& input, std::vector<float>* logits);
+  // Logits [n_ids, n_labels] of every token through the model's token-classification head.
+  Status classify_tokens(const EncoderInput& input, std::vector<float>* logits);
   // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
   Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
 
@@ -47,6 +53,9 @@ class Encoder {
   Encoder(std::shared_ptr<const Model> model, ThreadPool* pool);
   Status check(const EncoderInput& input) const;
   Status run(const EncoderInput& input, float* hidden, float* const* probs);
+  template <typename Head, typename Apply>
+  Status run_head(const EncoderInput& input, const Head* head, const char* missing, size_t rows,
+                  std::vector<float>* logits, Apply apply);
 
   std::shared_ptr<const Model> model_;
   const EncoderStack* stack_;

@@ -33,6 +33,8 @@ import {
   WorkerModel,
   serveWorker,
   backendInfo,
+  classifyTexts,
+  rerank,
   // types
   type Env,
   type RelaxedSimdSetting,
@@ -99,6 +101,22 @@ import {
   type GgufTypeTotal,
   type GgufTokenizerSummary,
   type GgufChoice,
+  type TextClassificationPipeline,
+  type TextRankingPipeline,
+  type Classifier,
+  type RerankOptions,
+  type RerankResult,
+  type ClassificationFunction,
+  type ClassificationInfo,
+  type ClassifyInput,
+  type ClassifyResult,
+  type TextClassificationOptions,
+  type TextClassificationOutput,
+  type EncodedPair,
+  type TokenClassificationPipeline,
+  type TokenClassificationOptions,
+  type TokenClassificationOutput,
+  type TokenClassifyResult,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -413,4 +431,44 @@ export async function gguf(file: Blob, bytes: Uint8Array): Promise<string> {
   // @ts-expect-error a quant is a string
   pickGgufFiles([], { quant: 4 });
   return `${formatGgufSummary(summary)} ${tensor.dims.join('x')} ${total.nbytes} ${vocab ?? 0} ${files.join()}`;
+}
+
+// --- Text classification: pipeline, classify(), rerank(), pairs -------------------------------
+export async function classification(folder: string, remote: WorkerModel): Promise<string> {
+  const classifier: TextClassificationPipeline = await pipeline('sentiment-analysis', folder);
+  const options: TextClassificationOptions = { top_k: null, function_to_apply: 'sigmoid' };
+  const fn: ClassificationFunction = options.function_to_apply ?? 'softmax';
+  const [best]: TextClassificationOutput[] = await classifier('I loved it');
+  const pair: ClassifyInput = { text: 'A man plays.', text_pair: 'A person plays.' };
+  const each = await classifier(['good', pair], options);
+  // @ts-expect-error function_to_apply is 'softmax', 'sigmoid' or 'none'
+  await classifier('x', { function_to_apply: 'relu' });
+  const model: Model = classifier.model;
+  const info: ClassificationInfo | undefined = model.info.classification;
+  const { logits, dims }: ClassifyResult = await model.classify([pair, 'single']);
+  const encoded: EncodedPair = model.tokenizer.encodePair('a', 'b');
+  const asClassifier: Classifier = remote;
+  const remoteScores = await classifyTexts(asClassifier, 'text');
+  const ranking: TextRankingPipeline = await pipeline('text-ranking', folder);
+  const rankOptions: RerankOptions = { top_k: 2, return_documents: true };
+  const ranked: RerankResult[] = await rerank(model, 'query', ['doc a', 'doc b'], rankOptions);
+  const viaPipeline: RerankResult[] = await ranking('query', ['doc']);
+  notAny(logits, false);
+  await classifier.dispose();
+  await ranking.dispose();
+  return `${best?.label}${fn}${each.length}${info?.labels.join()}${dims.join()}${encoded.token_type_ids.length}` +
+    `${remoteScores.length}${ranked[0]?.corpus_id}${viaPipeline.length}`;
+}
+
+// --- Token classification (NER) ------------------------------------------------------------
+export async function tokenClassification(folder: string): Promise<string> {
+  const ner: TokenClassificationPipeline = await pipeline('ner', folder);
+  const options: TokenClassificationOptions = { ignore_labels: [], aggregation_strategy: 'none' };
+  const entities: TokenClassificationOutput[] = await ner('Sarah lives in London', options);
+  const perText: TokenClassificationOutput[][] = await ner(['a', 'b']);
+  // @ts-expect-error an aggregation strategy transformers does not have
+  await ner('x', { aggregation_strategy: 'best' });
+  const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');
+  await ner.dispose();
+  return `${entities[0]?.entity}${entities[0]?.word}${perText.length}${raw?.dims.join()}`;
 }

@@ -8,15 +8,19 @@ import { UnsupportedError, type QkvError } from './errors.js';
 
 /**
  * 'generate': a decoder, which generates text (generate(), forward());
- * 'encode': an encoder, which embeds text (embed()).
- * Later kinds of model will add e.g. 'classify', 'token-classify', 'fill-mask', 'seq2seq'.
+ * 'encode': an encoder, which embeds text (embed());
+ * 'classify': an encoder with a sequence-classification head (classify(), text-classification);
+ * 'classify-tokens': an encoder with a token-classification head (classifyTokens(), token-classification).
+ * Later kinds of model will add e.g. 'fill-mask', 'seq2seq'.
  */
-export type Capability = 'generate' | 'encode';
+export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens';
 
 /** The calls each capability offers, named in errors so they say what the model can do instead. */
 const CALLS: Record<Capability, string> = {
   generate: 'generate(), forward()',
   encode: 'embed()',
+  classify: 'classify()',
+  'classify-tokens': 'classifyTokens()',
 };
 
 /** What a capability check needs to know about a model. */

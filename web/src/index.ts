@@ -53,12 +53,21 @@ export type {
   FeatureExtractionPipeline,
   FeatureExtractionOptions,
   EmbeddingTensor,
+  TextClassificationPipeline,
+  TextRankingPipeline,
+  TokenClassificationPipeline,
 } from './pipeline.js';
+export type { TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult } from './token-classification.js';
+export { classifyTexts, rerank } from './classification-pipeline.js';
+export type { Classifier, RerankOptions, RerankResult } from './classification-pipeline.js';
+export type {
+  ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
+} from './classification.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
 export type {
-  Tokenizer, DecodeStream, DecodeOptions, EncodeOptions, ChatMessage, ChatTemplateOptions,
+  Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 export { WorkerEngine } from './worker/engine.js';

@@ -19,6 +19,8 @@ import { CachedFiles } from './io/url-cache.js';
 import { isGgufInput, loadGguf } from './load-gguf.js';
 import { LoadTotals, type ProgressInfo } from './load-progress.js';
 import { Model, type SessionOptions } from './model.js';
+import { readClassificationInfo, type ClassificationInfo } from './classification.js';
+import type { ModelHandle, ModelHandleInfo } from './wasm-module.js';
 import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
 import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
@@ -210,11 +212,24 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
       throw e;
     }
     const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
+    const classification = classificationOf(info, config, handle);
     return new Model(backend, handle, tokenizer,
-      { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation },
+      { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation,
+        ...classification },
       defaultStopIds(config, generationConfig), session, embedding?.dense);
   } finally {
     loader.delete();
+  }
+}
+
+/** A sequence classifier's labels from config.json ({} for other models); a bad config frees the handle. */
+function classificationOf(info: ModelHandleInfo, config: unknown, handle: ModelHandle): { classification?: ClassificationInfo } {
+  if (!hasCapability(info, 'classify') && !hasCapability(info, 'classify-tokens')) return {};
+  try {
+    return { classification: readClassificationInfo(config as Record<string, unknown>, info.nLabels ?? 0) };
+  } catch (e) {
+    handle.delete();
+    throw e;
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * A loaded model: its tokenizer, generation (decoders), embeddings
- * (encoders), raw logits and attention weights. Calls on one model run one at
- * a time, in the order they were made (a second generate() waits for the
- * first to finish or be aborted).
+ * (encoders), classification logits (encoders with a head), raw logits and
+ * attention weights. Calls on one model run one at a time, in the order they
+ * were made (a second generate() waits for the first to finish or be aborted).
  */
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
@@ -14,6 +14,9 @@ import {
 import { Chat, type ChatOptions } from './chat.js';
 import { prefillPrompt } from './prompt-cache.js';
 import { applyDense, normalizeRows, type DenseLayer } from './dense.js';
+import { tokenizeInputs, type ClassificationInfo, type ClassifyInput, type ClassifyResult } from './classification.js';
+import { encodeBatches } from './encode-batches.js';
+import type { TokenClassifyResult } from './token-classification.js';
 import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -44,6 +47,8 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
+  /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
+  classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
   format?: 'safetensors' | 'gguf';
   /** GGUF: the ggml tensor types of the tensors qkv read, with how many of each ({ Q8_0: 14, F32: 5 }). */
@@ -380,26 +385,89 @@ export class Model {
       // With Dense modules the wasm side pools only; the projections and the Normalize follow here.
       const dense = this.dense;
       const out = new Float32Array(list.length * dim);
-      // Batches of at most ENCODE_BATCH_TOKENS tokens bound the scratch memory of one call.
-      for (let first = 0; first < sequences.length;) {
-        let last = first;
-        let tokens = 0;
-        while (last < sequences.length && (last === first || tokens + sequences[last]!.length <= ENCODE_BATCH_TOKENS)) {
-          tokens += sequences[last++]!.length;
-        }
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
         const batch = sequences.slice(first, last);
         const lengths = batch.map((s) => s.length);
         // The pooling head runs in wasm (src/models/heads/pooling.cc).
         const pooled = this.backend.call(() =>
           handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize && dense.length === 0));
         out.set(pooled, first * dim);
-        first = last;
       }
       if (dense.length === 0) return { data: out, dims: [list.length, dim] };
       let data: Float32Array = out;
       for (const layer of dense) data = applyDense(layer, data, list.length);
       if (normalize) normalizeRows(data, list.length);
       return { data, dims: [list.length, dense[dense.length - 1]!.outFeatures] };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Logits of a sequence classifier's head (a *ForSequenceClassification checkpoint), row-major
+   * [inputs, labels] in id2label order (info.classification). Each input is a text, tokenized as
+   * tokenizer.encode() does, or a { text, text_pair } pair through the tokenizer's pair template
+   * with its token types (left out for a model without them, as DistilBERT's tokenizer does). Inputs
+   * are encoded together, each attending only to itself: results do not depend on the batch.
+   */
+  async classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
+    requireCapability(this.info, 'classify', 'model.classify()');
+    const sequences = tokenizeInputs(this.tokenizer, inputs, 'classify').map((s, i) => {
+      if (s.ids.length <= this.info.nCtx) return s;
+      if (s.types !== null) {
+        throw new InvalidArgumentError(`classify: input ${i} is a pair of ${s.ids.length} tokens; this model reads at ` +
+          `most ${this.info.nCtx}: shorten its text or text_pair`);
+      }
+      return { ids: this.fitEncoder(s.ids), types: null };
+    });
+    const nLabels = this.info.classification!.labels.length;
+    const typed = (this.info.nTokenTypes ?? 0) > 0;
+    const release = await this.acquire();
+    try {
+      const handle = this.liveHandle();
+      const logits = new Float32Array(sequences.length * nLabels);
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.ids.length))) {
+        const batch = sequences.slice(first, last);
+        const types = typed && batch.some((s) => s.types !== null)
+          ? Int32Array.from(batch.flatMap((s) => s.types ?? s.ids.map(() => 0))) : null;
+        // The classification head runs in wasm (src/models/heads/classification.cc).
+        const rows = this.backend.call(() =>
+          handle.classify(Int32Array.from(batch.flatMap((s) => s.ids)), batch.map((s) => s.ids.length), types));
+        logits.set(rows, first * nLabels);
+      }
+      return { logits, dims: [sequences.length, nLabels] };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Every token's logits through a token classifier's head (a *ForTokenClassification checkpoint:
+   * NER), [tokens, labels] per text in id2label order, with the text's ids (special tokens included;
+   * a text longer than the context is cut as embed() cuts it). Texts are encoded together.
+   */
+  async classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+    requireCapability(this.info, 'classify-tokens', 'model.classifyTokens()');
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string')) {
+      throw new InvalidArgumentError('classifyTokens: expected a string or a non-empty array of strings');
+    }
+    const sequences = list.map((t) => this.fitEncoder(this.tokenizer.encode(t)));
+    const width = this.info.classification!.labels.length;
+    const release = await this.acquire();
+    try {
+      const handle = this.liveHandle();
+      const out: TokenClassifyResult[] = [];
+      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
+        const batch = sequences.slice(first, last);
+        const logits = this.backend.call(() => handle.classifyTokens(Int32Array.from(batch.flat()), batch.map((s) => s.length), null));
+        let row = 0;
+        for (const ids of batch) {
+          out.push({ ids, logits: logits.slice(row * width, (row + ids.length) * width), dims: [ids.length, width] });
+          row += ids.length;
+        }
+      }
+      return out;
     } finally {
       release();
     }
@@ -519,9 +587,6 @@ export class Model {
     return release;
   }
 }
-
-// Tokens per encode() call of embed(): ~30 MB of scratch at 384 wide.
-const ENCODE_BATCH_TOKENS = 8192;
 
 function isIdList(v: unknown): v is readonly number[] {
   return Array.isArray(v) && v.every((t) => Number.isInteger(t));

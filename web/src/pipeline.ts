@@ -1,9 +1,14 @@
 /**
  * pipeline() in the style of transformers.js, so switching is a change of
  * import: 'text-generation' returns [{ generated_text }] per input,
- * 'feature-extraction' a Tensor-like { data, dims, type, tolist() }.
+ * 'feature-extraction' a Tensor-like { data, dims, type, tolist() },
+ * 'text-classification' ('sentiment-analysis') [{ label, score }], 'text-ranking'
+ * a reranker's documents best first.
  */
 import { requireCapability, type Capability } from './capabilities.js';
+import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
+import { classifyTexts, rerank, type RerankOptions, type RerankResult } from './classification-pipeline.js';
+import { tokenEntities, type TokenClassificationOptions, type TokenClassificationOutput } from './token-classification.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -14,7 +19,11 @@ import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 
-export type PipelineTask = 'text-generation' | 'feature-extraction';
+export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
+  'text-ranking' | 'token-classification' | 'ner';
+
+const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
+  'text-ranking', 'token-classification', 'ner'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -95,18 +104,49 @@ export interface FeatureExtractionPipeline extends PipelineBase {
   (texts: string | readonly (string | readonly number[])[], options?: FeatureExtractionOptions): Promise<EmbeddingTensor>;
 }
 
+export interface TextClassificationPipeline extends PipelineBase {
+  /** A text or { text, text_pair }: its top_k labels, best first ([{ label, score }] with top_k 1). */
+  (input: ClassifyInput, options?: TextClassificationOptions): Promise<TextClassificationOutput[]>;
+  /** Several: one { label, score } per input with top_k 1, else one list per input. */
+  (inputs: readonly ClassifyInput[], options?: TextClassificationOptions):
+    Promise<TextClassificationOutput[] | TextClassificationOutput[][]>;
+}
+
+export interface TextRankingPipeline extends PipelineBase {
+  /** The documents for the query, best first (rerank()). */
+  (query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
+}
+
+export interface TokenClassificationPipeline extends PipelineBase {
+  /** One text: its tokens' entities (aggregation_strategy 'none'). */
+  (text: string, options?: TokenClassificationOptions): Promise<TokenClassificationOutput[]>;
+  /** Several: one list per text. */
+  (texts: readonly string[], options?: TokenClassificationOptions): Promise<TokenClassificationOutput[][]>;
+}
+
 /** What the model must be able to do for each task. */
-const TASK_CAPABILITY: Record<PipelineTask, Capability> = { 'text-generation': 'generate', 'feature-extraction': 'encode' };
+const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
+  'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
+  'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
+  ner: 'classify-tokens',
+};
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
   options?: PipelineOptions): Promise<TextGenerationPipeline>;
 export async function pipeline(task: 'feature-extraction', source: ModelSource,
   options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+export async function pipeline(task: 'text-classification' | 'sentiment-analysis', source: ModelSource,
+  options?: PipelineOptions): Promise<TextClassificationPipeline>;
+export async function pipeline(task: 'text-ranking', source: ModelSource,
+  options?: PipelineOptions): Promise<TextRankingPipeline>;
+export async function pipeline(task: 'token-classification' | 'ner', source: ModelSource,
+  options?: PipelineOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
-  options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline> {
-  if (task !== 'text-generation' && task !== 'feature-extraction') {
+  options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
+  TextRankingPipeline | TokenClassificationPipeline> {
+  if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
-      "'text-generation' and 'feature-extraction'");
+      TASKS.map((t) => `'${t}'`).join(', '));
   }
   const dtype = parseDtype(options.dtype, 'pipeline: ');
   warnIgnoredOptions(options, 'pipeline()');
@@ -128,8 +168,13 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     task, model, tokenizer: model.tokenizer,
     dispose: async () => { model.dispose(); },
   };
-  const run = task === 'text-generation' ? textGeneration(model) : featureExtraction(model);
-  return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline;
+  const run = task === 'text-generation' ? textGeneration(model)
+    : task === 'feature-extraction' ? featureExtraction(model)
+      : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
+        : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
+          : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
+  return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
+    TextRankingPipeline | TokenClassificationPipeline;
 }
 
 function textGeneration(model: Model) {
@@ -182,6 +227,16 @@ function textGeneration(model: Model) {
     const results: TextGenerationOutput[][] = [];
     for (const prompt of texts as readonly string[]) results.push(await one(prompt));
     return results;
+  };
+}
+
+function tokenClassification(model: Model) {
+  return async (texts: string | readonly string[], options: TokenClassificationOptions = {}) => {
+    const list = typeof texts === 'string' ? [texts] : texts;
+    const results = await model.classifyTokens(list);
+    const info = model.info.classification!;
+    const entities = results.map((r, i) => tokenEntities(info, model.tokenizer, list[i]!, r, options));
+    return typeof texts === 'string' ? entities[0]! : entities;
   };
 }
 

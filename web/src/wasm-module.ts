@@ -70,8 +70,12 @@ export interface ModelHandleInfo {
   nEmbd: number;
   /** Bytes of weights held in wasm memory. */
   weightBytes: number;
-  /** What the model can be asked to do: ['generate'] for decoders, ['encode'] for encoders (BERT). */
+  /** What the model can be asked to do: ['generate'] for decoders, ['encode'] for encoders (BERT), 'classify' with a head. */
   capabilities: readonly Capability[];
+  /** Encoders: token types (segments) the embeddings know; 0 for DistilBERT, which has none. */
+  nTokenTypes?: number;
+  /** Sequence classifiers: the head's logits per input; token classifiers: per token. */
+  nLabels?: number;
 }
 
 export interface ModelHandle extends Handle {
@@ -85,6 +89,10 @@ export interface ModelHandle extends Handle {
    * ('mean' | 'cls' | 'max'), or every token's state [tokens, nEmbd] ('none'); normalize scales each row to unit length.
    */
   embed(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null, pooling: string, normalize: boolean): Float32Array;
+  /** Sequence classifiers: the head's logits [sequences, nLabels] (arguments as encode). */
+  classify(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
+  /** Token classifiers: every token's logits [tokens, nLabels] (arguments as encode). */
+  classifyTokens(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
   encodeAttention(ids: Int32Array): Float32Array[];
 }

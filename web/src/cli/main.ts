@@ -9,16 +9,20 @@ import { parseArgs } from './args.js';
 import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
 import { chatCommand } from './chat.js';
+import { classifyCommand } from './classify.js';
 import { embedCommand } from './embed.js';
 import { describeError } from './format.js';
 import { generateCommand } from './generate.js';
 import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
 import { inspectCommand } from './inspect.js';
+import { nerCommand } from './ner.js';
 import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, chatCommand, embedCommand, inspectCommand, downloadCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  generateCommand, chatCommand, embedCommand, classifyCommand, nerCommand, inspectCommand, downloadCommand, benchCommand,
+];
 
 function version(): string {
   // dist/cli/main.js -> the package root, in the repository and when installed.

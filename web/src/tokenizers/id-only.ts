@@ -15,6 +15,7 @@ export function idOnlyTokenizer(vocabSize: number, file: string): Tokenizer {
   const stream: DecodeStream = { push: () => refuse('decoding'), flush: () => refuse('decoding') };
   return {
     encode: () => refuse('encoding text'),
+    encodePair: () => refuse('encoding text'),
     decode: () => refuse('decoding'),
     createDecodeStream: () => stream,
     idToToken: (id: number) => `<${id}>`,

@@ -24,7 +24,7 @@ import { UnigramModel } from './unigram.js';
 import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
-export type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+export type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, Tokenizer } from './types.js';
 export type { ChatMessage } from './chat-template.js';
 
 const MODELS: Record<string, (model: Json) => TokenizerModel> = {

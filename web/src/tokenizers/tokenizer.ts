@@ -12,7 +12,7 @@ import type { Normalizer } from './normalizers.js';
 import type { Template } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
 import { type AddedToken, describe } from './tokenizer-json.js';
-import type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodeOptions, Tokenizer } from './types.js';
+import type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, Tokenizer } from './types.js';
 
 /** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
 export interface TokenizerModel {
@@ -69,8 +69,31 @@ export class PipelineTokenizer implements Tokenizer {
       throw new InvalidArgumentError(`encode: text must be a string, got ${text === null ? 'null' : typeof text}`);
     }
     const addSpecialTokens = readFlag(options, 'add_special_tokens', 'encode') ?? true;
-    const { model, splitter, preTokenizer, template } = this.pipeline;
+    const { template } = this.pipeline;
     const ids = addSpecialTokens ? [...template.before] : [];
+    this.tokenizeInto(text, ids);
+    if (addSpecialTokens) ids.push(...template.after);
+    return ids;
+  }
+
+  encodePair(text: string, textPair: string): EncodedPair {
+    for (const [name, value] of [['text', text], ['text_pair', textPair]] as const) {
+      if (typeof value !== 'string') throw new InvalidArgumentError(`encodePair: ${name} must be a string, got ${describe(value)}`);
+    }
+    const { pair, pairError } = this.pipeline.template;
+    if (pairError !== undefined) throw pairError;
+    const out: EncodedPair = { input_ids: [], token_type_ids: [] };
+    for (const piece of pair) {
+      const ids = 'ids' in piece ? piece.ids : this.tokenizeInto(piece.sequence === 'A' ? text : textPair, []);
+      out.input_ids.push(...ids);
+      for (let i = 0; i < ids.length; i++) out.token_type_ids.push(piece.typeId);
+    }
+    return out;
+  }
+
+  /** Appends the ids of `text` without special tokens to `ids`, and returns it. */
+  private tokenizeInto(text: string, ids: number[]): number[] {
+    const { model, splitter, preTokenizer } = this.pipeline;
     for (const segment of splitter.split(text)) {
       if ('id' in segment) {
         ids.push(segment.id);
@@ -79,7 +102,6 @@ export class PipelineTokenizer implements Tokenizer {
       const words = preTokenizer ? preTokenizer(segment.text, segment.atStart) : [segment.text];
       for (const word of words) model.tokenize(word, ids);
     }
-    if (addSpecialTokens) ids.push(...template.after);
     return ids;
   }
 

@@ -10,6 +10,12 @@ export interface EncodeOptions {
   add_special_tokens?: boolean;
 }
 
+/** A sentence pair's ids and token types (segment ids), one per token. */
+export interface EncodedPair {
+  input_ids: number[];
+  token_type_ids: number[];
+}
+
 export interface DecodeOptions {
   /** Leave out special added tokens such as <|endoftext|>, <s> or [CLS] (default false). */
   skip_special_tokens?: boolean;
@@ -51,6 +57,12 @@ export interface Tokenizer {
    * add_special_tokens (the default) the post-processor's tokens are added.
    */
   encode(text: string, options?: EncodeOptions): number[];
+  /**
+   * A sentence pair through tokenizer.json's pair template (post_processor), with each token's type
+   * as Hugging Face's tokenizer(text, text_pair) gives them: BERT's "[CLS] A [SEP] B [SEP]" with B's
+   * tokens of type 1, RoBERTa's "<s> A </s></s> B </s>" all type 0.
+   */
+  encodePair(text: string, textPair: string): EncodedPair;
   /** The text of `ids` through tokenizer.json's decoder (e.g. ▁ back to spaces, bytes back to characters). */
   decode(ids: readonly number[], options?: DecodeOptions): string;
   createDecodeStream(options?: DecodeOptions): DecodeStream;

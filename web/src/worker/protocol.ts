@@ -8,6 +8,8 @@
  * the protocol has no versioning.
  */
 import type { BackendInfo } from '../backend.js';
+import type { ClassifyInput, ClassifyResult } from '../classification.js';
+import type { TokenClassifyResult } from '../token-classification.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -64,6 +66,8 @@ export interface Calls {
     event: NoEvents;
     result: EmbedResult;
   };
+  classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
+  classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   decode: { args: { ids: readonly number[]; options: DecodeOptions | undefined }; event: NoEvents; result: string };
   chatTemplate: {
@@ -85,7 +89,7 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  encode: true, decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, encode: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

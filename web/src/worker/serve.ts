@@ -169,6 +169,16 @@ class WorkerServer {
       return { data: result, transfer: [result.data.buffer] };
     },
 
+    classify: async (inputs, { model }) => {
+      const result = await model().classify(inputs);
+      return { data: result, transfer: [result.logits.buffer] };
+    },
+
+    classifyTokens: async (texts, { model }) => {
+      const result = await model().classifyTokens(texts);
+      return { data: result, transfer: result.map((r) => r.logits.buffer) };
+    },
+
     encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
 
     decode: async ({ ids, options }, { model }) => ({ data: model().tokenizer.decode(ids, options) }),

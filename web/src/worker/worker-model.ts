@@ -9,6 +9,8 @@ import { QkvError } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import type { ClassifyInput, ClassifyResult } from '../classification.js';
+import type { TokenClassifyResult } from '../token-classification.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -121,6 +123,16 @@ export class WorkerModel {
   /** Sentence embeddings of an encoder, as Model.embed(). */
   embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
     return this.call('embed', { texts, options });
+  }
+
+  /** Logits of a sequence classifier's head, as Model.classify(); with pipeline's post-processing: classifyTexts(). */
+  classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
+    return this.call('classify', inputs);
+  }
+
+  /** Every token's logits through a token classifier's head, as Model.classifyTokens(). */
+  classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+    return this.call('classifyTokens', texts);
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
