@@ -102,17 +102,23 @@ function load(prompt, useCache = true) {
   }, { prompt, useCache });
 }
 
-/** Whether the weights are in the cache, once background writes have had time to finish. */
-async function weightsCached() {
-  return page.evaluate(async () => {
-    const url = `${location.origin}/models/gpt2-tiny/model.safetensors`;
+/** The byte length of a file in the cache once background writes have had time to finish, or undefined. */
+function cachedLength(path) {
+  return page.evaluate(async (path) => {
+    const url = `${location.origin}${path}`;
     for (let i = 0; i < 50; i++) {
       const cache = await caches.open('qkv-models');
-      if (await cache.match(url)) return true;
+      const hit = await cache.match(url);
+      if (hit) return (await hit.arrayBuffer()).byteLength;
       await new Promise((r) => setTimeout(r, 40));
     }
-    return false;
-  });
+    return undefined;
+  }, path);
+}
+
+/** Whether the weights are in the cache, once background writes have had time to finish. */
+async function weightsCached() {
+  return (await cachedLength('/models/gpt2-tiny/model.safetensors')) !== undefined;
 }
 
 const prompt = reference.prompts[0];
@@ -170,11 +176,7 @@ test('a GGUF by URL: the header request stores nothing, the weights request the 
   const first = await run();
   assert.equal(requests.get('llama-kq.gguf'), 2, 'a header request and a weights request');
   const size = readFileSync(`${root}tests/fixtures/gguf/kquant/llama-kq-Q4_K_M.gguf`).length;
-  assert.equal(await page.evaluate(async () => {
-    const cache = await caches.open('qkv-models');
-    const hit = await cache.match(`${location.origin}/models/llama-kq.gguf`);
-    return hit === undefined ? undefined : (await hit.arrayBuffer()).byteLength;
-  }), size);
+  assert.equal(await cachedLength('/models/llama-kq.gguf'), size);
   assert.deepEqual(await run(), first);
   assert.equal(requests.get('llama-kq.gguf'), 2, 'the second load went to the network');
 });
