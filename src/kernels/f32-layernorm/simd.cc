@@ -38,14 +38,16 @@ void normalize(D d, size_t n, const float* x, const float* gamma, const float* b
                float* y) {
   const size_t lanes = hn::Lanes(d);
   const size_t body = n - n % lanes;
-  auto apply = [&](V v, const float* g, const float* b) {
+  // g and b are read at offset i only when present: offsetting an absent
+  // (null) gamma or beta would itself be undefined behaviour.
+  auto apply = [&](V v, const float* g, const float* b, size_t i) {
     v = hn::Mul(hn::Sub(v, mean), rstd);
-    if (kGamma) v = hn::Mul(v, hn::LoadU(d, g));
-    if (kBeta) v = hn::Add(v, hn::LoadU(d, b));
+    if (kGamma) v = hn::Mul(v, hn::LoadU(d, g + i));
+    if (kBeta) v = hn::Add(v, hn::LoadU(d, b + i));
     return v;
   };
   for (size_t i = 0; i < body; i += lanes) {
-    hn::StoreU(apply(hn::LoadU(d, x + i), gamma + i, beta + i), d, y + i);
+    hn::StoreU(apply(hn::LoadU(d, x + i), gamma, beta, i), d, y + i);
   }
   const size_t tail = n - body;
   if (tail != 0) {
@@ -57,7 +59,7 @@ void normalize(D d, size_t n, const float* x, const float* gamma, const float* b
     std::memcpy(px, x + body, tail * sizeof(float));
     if (kGamma) std::memcpy(pg, gamma + body, tail * sizeof(float));
     if (kBeta) std::memcpy(pb, beta + body, tail * sizeof(float));
-    hn::Store(apply(hn::Load(d, px), pg, pb), d, px);
+    hn::Store(apply(hn::Load(d, px), pg, pb, 0), d, px);
     std::memcpy(y + body, px, tail * sizeof(float));
   }
 }
