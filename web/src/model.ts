@@ -7,20 +7,24 @@
 import type { Backend } from './backend.js';
 import { hasCapability, requireCapability } from './capabilities.js';
 import type { Dtype, HeldDtype, KvDtype } from './dtype.js';
-import { InvalidArgumentError, QkvError, UnsupportedError } from './errors.js';
+import { InvalidArgumentError, QkvError } from './errors.js';
 import {
   resolveGenerationOptions, withGenerationDefaults, type GenerationDefaults, type GenerationOptions,
 } from './generation.js';
 import { Chat, type ChatOptions } from './chat.js';
 import { prefillPrompt } from './prompt-cache.js';
-import { applyDense, normalizeRows, type DenseLayer } from './dense.js';
-import { tokenizeInputs, type ClassificationInfo, type ClassifyInput, type ClassifyResult } from './classification.js';
-import { encodeBatches } from './encode-batches.js';
+import type { DenseLayer } from './dense.js';
+import type { ClassificationInfo, ClassifyInput, ClassifyResult } from './classification.js';
 import type { TokenClassifyResult } from './token-classification.js';
-import { DEFAULT_EMBEDDING, type EmbeddingDefaults } from './sentence-transformers.js';
+import type { EmbeddingDefaults } from './sentence-transformers.js';
+import { classifyInputs, classifyTokenTexts } from './encoder/classify.js';
+import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
+import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
+
+export type { EmbedOptions, EmbedResult, Pooling } from './encoder/embed.js';
 
 /** What the wasm side reports about the model, and the weight type it was loaded as. */
 export interface ModelInfo extends ModelHandleInfo {
@@ -60,55 +64,6 @@ export interface SessionOptions {
   kvDtype: KvDtype;
   /** 0: the model's context. */
   contextLength: number;
-}
-
-/**
- * How embed() turns an encoder's last hidden states into one vector per text,
- * as sentence-transformers and transformers.js pool them: the mean over every
- * token (special tokens included), the first ([CLS]) token, the largest
- * value of each dimension over the tokens ('max'), or each text's last token
- * ('last_token': decoder embedders such as Qwen3-Embedding, whose tokenizer
- * ends every text with <|endoftext|>).
- */
-export type Pooling = 'mean' | 'cls' | 'max' | 'last_token';
-
-const POOLINGS: readonly string[] = ['mean', 'cls', 'max', 'last_token', 'none'];
-
-export interface EmbedOptions {
-  /**
-   * 'mean' over the tokens, 'cls' for the first token, 'max' for each
-   * dimension's largest value, 'last_token' for the last token, 'none' for
-   * every token's state (one text only).
-   * Default: the model's (info.embedding: a sentence-transformers
-   * repository's Pooling module, else 'mean').
-   */
-  pooling?: Pooling | 'none';
-  /**
-   * Scale each vector to unit length. Default: the model's for pooled vectors
-   * (true when a sentence-transformers Normalize module follows the pooling),
-   * false for pooling 'none'.
-   */
-  normalize?: boolean;
-  /**
-   * The name of one of the model's prompts (info.embedding.prompts, from
-   * config_sentence_transformers.json), put before each text as
-   * SentenceTransformer.encode(prompt_name=…) does: e.g. 'query' for
-   * Qwen3-Embedding's "Instruct: …\nQuery:" or EmbeddingGemma's
-   * "task: search result | query: ". Default: the model's
-   * default_prompt_name, else none. Token-id inputs are used as given.
-   */
-  prompt_name?: string;
-  /** A prompt's text itself, put before each text (wins over prompt_name, as in sentence-transformers). */
-  prompt?: string;
-}
-
-export interface EmbedResult {
-  /**
-   * Row-major [texts, width] (pooled; width is nEmbd, or the last Dense module's outFeatures) or
-   * [1, tokens, nEmbd] (pooling 'none').
-   */
-  data: Float32Array;
-  dims: number[];
 }
 
 export interface GeneratedToken {
@@ -176,6 +131,8 @@ export class Model {
   /** The contextLength asked for at load (0: the model's). */
   private readonly contextLength: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** What the encoder calls (encoder/*.ts) use of this model. */
+  private readonly encoder: EncoderContext;
 
   /** @internal Use loadModel(). */
   constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: Omit<ModelInfo, 'kvDtype'>,
@@ -191,6 +148,17 @@ export class Model {
     this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
     this.eos = eos;
     this.contextLength = session.contextLength;
+    this.encoder = {
+      backend, tokenizer, info: this.info,
+      withHandle: async (work) => {
+        const release = await this.acquire();
+        try {
+          return work(this.liveHandle());
+        } finally {
+          release();
+        }
+      },
+    };
   }
 
   /** Frees the model's wasm memory. Any later call throws. */
@@ -338,7 +306,7 @@ export class Model {
       const encoder = hasCapability(this.info, 'encode');
       if (!encoder) requireCapability(this.info, 'generate', 'model.attention()');
       const layers = encoder
-        ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(this.fitEncoder(ids))))
+        ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(fitEncoder(ids, this.info.nCtx))))
         : this.backend.call(() => this.live().attention(Int32Array.from(ids)));
       const tokens = ids.map((id) => this.tokenizer.idToToken(id) ?? String(id));
       return { tokens, ids, layers, dims: [this.info.nHead, ids.length, ids.length] };
@@ -357,50 +325,8 @@ export class Model {
    * batch. An entry may also be an array of token ids, used as given
    * (special tokens included, no prompt).
    */
-  async embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    requireCapability(this.info, 'encode', 'model.embed()');
-    const list = typeof texts === 'string' ? [texts] : texts;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' || isIdList(t))) {
-      throw new InvalidArgumentError('embed: expected a string or a non-empty array of strings or token-id arrays');
-    }
-    const { pooling, normalize } = this.embedOptions(options);
-    if (pooling === 'none' && list.length !== 1) {
-      throw new InvalidArgumentError("embed: pooling 'none' returns every token's state, for one text at a time");
-    }
-    const prompt = this.embedPrompt(options, pooling);
-    // A sentence-transformers Transformer module may lowercase texts and cut them shorter than the context.
-    const { lowercase, maxTokens } = this.info.embedding ?? DEFAULT_EMBEDDING;
-    const limit = Math.min(this.info.nCtx, maxTokens ?? Infinity);
-    const sequences = list.map((t) => this.fitEncoder(typeof t === 'string'
-      ? this.tokenizer.encode(lowercase ? (prompt + t).toLowerCase() : prompt + t) : [...t], limit));
-    const dim = this.info.nEmbd;
-    const release = await this.acquire();
-    try {
-      const handle = this.liveHandle();
-      if (pooling === 'none') {
-        const ids = sequences[0]!;
-        const data = this.backend.call(() => handle.embed(Int32Array.from(ids), [ids.length], null, 'none', normalize));
-        return { data, dims: [1, ids.length, dim] };
-      }
-      // With Dense modules the wasm side pools only; the projections and the Normalize follow here.
-      const dense = this.dense;
-      const out = new Float32Array(list.length * dim);
-      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
-        const batch = sequences.slice(first, last);
-        const lengths = batch.map((s) => s.length);
-        // The pooling head runs in wasm (src/models/heads/pooling.cc).
-        const pooled = this.backend.call(() =>
-          handle.embed(Int32Array.from(batch.flat()), lengths, null, pooling, normalize && dense.length === 0));
-        out.set(pooled, first * dim);
-      }
-      if (dense.length === 0) return { data: out, dims: [list.length, dim] };
-      let data: Float32Array = out;
-      for (const layer of dense) data = applyDense(layer, data, list.length);
-      if (normalize) normalizeRows(data, list.length);
-      return { data, dims: [list.length, dense[dense.length - 1]!.outFeatures] };
-    } finally {
-      release();
-    }
+  embed(texts: string | readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
+    return embedTexts(this.encoder, this.dense, texts, options);
   }
 
   /**
@@ -410,35 +336,8 @@ export class Model {
    * with its token types (left out for a model without them, as DistilBERT's tokenizer does). Inputs
    * are encoded together, each attending only to itself: results do not depend on the batch.
    */
-  async classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
-    requireCapability(this.info, 'classify', 'model.classify()');
-    const sequences = tokenizeInputs(this.tokenizer, inputs, 'classify').map((s, i) => {
-      if (s.ids.length <= this.info.nCtx) return s;
-      if (s.types !== null) {
-        throw new InvalidArgumentError(`classify: input ${i} is a pair of ${s.ids.length} tokens; this model reads at ` +
-          `most ${this.info.nCtx}: shorten its text or text_pair`);
-      }
-      return { ids: this.fitEncoder(s.ids), types: null };
-    });
-    const nLabels = this.info.classification!.labels.length;
-    const typed = (this.info.nTokenTypes ?? 0) > 0;
-    const release = await this.acquire();
-    try {
-      const handle = this.liveHandle();
-      const logits = new Float32Array(sequences.length * nLabels);
-      for (const [first, last] of encodeBatches(sequences.map((s) => s.ids.length))) {
-        const batch = sequences.slice(first, last);
-        const types = typed && batch.some((s) => s.types !== null)
-          ? Int32Array.from(batch.flatMap((s) => s.types ?? s.ids.map(() => 0))) : null;
-        // The classification head runs in wasm (src/models/heads/classification.cc).
-        const rows = this.backend.call(() =>
-          handle.classify(Int32Array.from(batch.flatMap((s) => s.ids)), batch.map((s) => s.ids.length), types));
-        logits.set(rows, first * nLabels);
-      }
-      return { logits, dims: [sequences.length, nLabels] };
-    } finally {
-      release();
-    }
+  classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
+    return classifyInputs(this.encoder, inputs);
   }
 
   /**
@@ -446,92 +345,8 @@ export class Model {
    * NER), [tokens, labels] per text in id2label order, with the text's ids (special tokens included;
    * a text longer than the context is cut as embed() cuts it). Texts are encoded together.
    */
-  async classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
-    requireCapability(this.info, 'classify-tokens', 'model.classifyTokens()');
-    const list = typeof texts === 'string' ? [texts] : texts;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string')) {
-      throw new InvalidArgumentError('classifyTokens: expected a string or a non-empty array of strings');
-    }
-    const sequences = list.map((t) => this.fitEncoder(this.tokenizer.encode(t)));
-    const width = this.info.classification!.labels.length;
-    const release = await this.acquire();
-    try {
-      const handle = this.liveHandle();
-      const out: TokenClassifyResult[] = [];
-      for (const [first, last] of encodeBatches(sequences.map((s) => s.length))) {
-        const batch = sequences.slice(first, last);
-        const logits = this.backend.call(() => handle.classifyTokens(Int32Array.from(batch.flat()), batch.map((s) => s.length), null));
-        let row = 0;
-        for (const ids of batch) {
-          out.push({ ids, logits: logits.slice(row * width, (row + ids.length) * width), dims: [ids.length, width] });
-          row += ids.length;
-        }
-      }
-      return out;
-    } finally {
-      release();
-    }
-  }
-
-  /** The pooling and normalization of one embed() call: the options', else the model's defaults. */
-  private embedOptions(options: EmbedOptions): { pooling: Pooling | 'none'; normalize: boolean } {
-    const defaults = this.info.embedding ?? DEFAULT_EMBEDDING;
-    let pooling = options.pooling;
-    if (pooling === undefined) {
-      // Never another pooling than the model's own: what qkv cannot apply is named instead.
-      if (defaults.unsupported !== undefined) {
-        throw new UnsupportedError(`model.embed(): ${defaults.unsupported}; pass { pooling } ('mean', 'cls', 'max' or ` +
-          "'last_token') to embed another way explicitly");
-      }
-      pooling = defaults.pooling ?? 'mean';
-    }
-    if (!POOLINGS.includes(pooling)) {
-      throw new InvalidArgumentError(`embed: pooling must be 'mean', 'cls', 'max', 'last_token' or 'none', got ${JSON.stringify(pooling)}`);
-    }
-    if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
-      throw new InvalidArgumentError(`embed: normalize must be true or false, got ${JSON.stringify(options.normalize)}`);
-    }
-    // sentence-transformers' Normalize scales the sentence embedding, never the token states.
-    return { pooling, normalize: options.normalize ?? (pooling !== 'none' && defaults.normalize) };
-  }
-
-  /**
-   * The text put before each text: options.prompt, else the model's prompt
-   * named by options.prompt_name or its default_prompt_name, else ''.
-   */
-  private embedPrompt(options: EmbedOptions, pooling: Pooling | 'none'): string {
-    const defaults = this.info.embedding ?? DEFAULT_EMBEDDING;
-    const { prompt, prompt_name: name } = options;
-    if (prompt !== undefined && typeof prompt !== 'string') {
-      throw new InvalidArgumentError(`embed: prompt must be a string, got ${JSON.stringify(prompt)}`);
-    }
-    if (name !== undefined && typeof name !== 'string') {
-      throw new InvalidArgumentError(`embed: prompt_name must be a string, got ${JSON.stringify(name)}`);
-    }
-    let text = prompt;
-    if (text === undefined) {
-      const chosen = name ?? defaults.defaultPromptName;
-      if (chosen !== undefined && !Object.hasOwn(defaults.prompts, chosen)) {
-        const known = Object.keys(defaults.prompts);
-        throw new InvalidArgumentError(`embed: prompt_name ${JSON.stringify(chosen)} is not one of this model's prompts ` +
-          `(${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(', ') : 'it has none; pass { prompt } instead'})`);
-      }
-      text = chosen !== undefined ? defaults.prompts[chosen]! : '';
-    }
-    // include_prompt false: sentence-transformers leaves the prompt's tokens out of the pooling.
-    if (text !== '' && !defaults.includePrompt && (pooling === 'mean' || pooling === 'max')) {
-      throw new UnsupportedError("model.embed(): this model's Pooling config sets include_prompt false (the prompt's " +
-        `tokens left out of the ${pooling} pooling), which qkv does not apply; embed without a prompt`);
-    }
-    return text;
-  }
-
-  /** ids cut to `limit` tokens (the encoder's context), keeping the special tokens the tokenizer put around the text. */
-  private fitEncoder(ids: number[], limit = this.info.nCtx): number[] {
-    if (ids.length <= limit) return ids;
-    const head = ids.slice(0, limit - 1);
-    head.push(ids[ids.length - 1]!); // the closing [SEP]
-    return head;
+  classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+    return classifyTokenTexts(this.encoder, texts);
   }
 
   private liveHandle(): ModelHandle {
@@ -586,10 +401,6 @@ export class Model {
     await previous;
     return release;
   }
-}
-
-function isIdList(v: unknown): v is readonly number[] {
-  return Array.isArray(v) && v.every((t) => Number.isInteger(t));
 }
 
 function firstStop(text: string, stops: readonly string[]): number {
