@@ -41,7 +41,8 @@ class EagerCache {
 let cache;
 before(async () => {
   server = createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length }).end(FILE);
+    // A connection per request: a kept-alive socket the server closes as idle can fail the next fetch that reuses it.
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length, Connection: 'close' }).end(FILE);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${server.address().port}/model.bin`;
