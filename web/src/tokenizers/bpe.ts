@@ -72,21 +72,33 @@ export class BpeModel implements TokenizerModel {
       this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));
   }
 
-  tokenize(word: string, ids: number[]): void {
+  tokenize(word: string, ids: number[], spans?: number[]): void {
     if (word === '') return;
     if (this.ignoreMerges) {
       const whole = this.vocab.get(word);
       if (whole !== undefined) {
         ids.push(whole);
+        spans?.push(0, word.length);
         return;
       }
+    }
+    if (spans) {
+      // Offsets are rare next to encode(): worked out afresh rather than cached.
+      const starts: number[] = [];
+      const ends: number[] = [];
+      const result = this.merge(this.symbols(word, starts, ends), ends);
+      for (const i of result.positions) {
+        ids.push(result.ids[i]!);
+        spans.push(starts[i]!, ends[i]!);
+      }
+      return;
     }
     const cached = this.cache.get(word);
     if (cached) {
       for (const id of cached) ids.push(id);
       return;
     }
-    const result = this.merge(this.symbols(word));
+    const result = this.merge(this.symbols(word)).ids;
     if (word.length <= CACHE_WORD_LENGTH) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(word, result);
@@ -94,20 +106,32 @@ export class BpeModel implements TokenizerModel {
     for (const id of result) ids.push(id);
   }
 
-  /** The starting symbols of a word: its characters, or their bytes, or the unknown token. */
-  private symbols(word: string): number[] {
+  /**
+   * The starting symbols of a word: its characters, or their bytes, or the unknown token; with
+   * `starts` and `ends`, each symbol's span in the word (a byte token spans its whole character).
+   */
+  private symbols(word: string, starts?: number[], ends?: number[]): number[] {
     const out: number[] = [];
     const chars = Array.from(word);
     let unk: number | undefined; // an unknown token not yet written, so that consecutive ones can fuse
+    let unkStart = 0;
+    let at = 0; // where the character starts in the word
+    const push = (id: number, start: number, end: number): void => {
+      out.push(id);
+      starts?.push(start);
+      ends?.push(end);
+    };
     chars.forEach((ch, i) => {
+      const from = at;
+      at += ch.length;
       let s = ch;
       if (i > 0 && this.prefix !== null) s = this.prefix + s;
       if (i === chars.length - 1 && this.suffix !== null) s += this.suffix;
       const id = this.vocab.get(s);
       if (id !== undefined) {
-        if (unk !== undefined) out.push(unk);
+        if (unk !== undefined) push(unk, unkStart, from);
         unk = undefined;
-        out.push(id);
+        push(id, from, at);
         return;
       }
       if (this.byteFallback) {
@@ -115,7 +139,7 @@ export class BpeModel implements TokenizerModel {
         // Like Hugging Face, byte tokens go in before a pending unknown token (which only a
         // vocabulary with some byte tokens missing can have).
         if (!bytes.includes(undefined)) {
-          for (const b of bytes) out.push(b!);
+          for (const b of bytes) push(b!, from, at);
           return;
         }
       }
@@ -124,17 +148,22 @@ export class BpeModel implements TokenizerModel {
       if (unkId === undefined) {
         throw new FormatError(`tokenizer.json: model.unk_token "${this.unkToken}" is not in model.vocab`);
       }
-      if (unk !== undefined && !this.fuseUnk) out.push(unk);
+      if (unk !== undefined && !this.fuseUnk) push(unk, unkStart, from);
+      if (unk === undefined || !this.fuseUnk) unkStart = from;
       unk = unkId;
     });
-    if (unk !== undefined) out.push(unk);
+    if (unk !== undefined) push(unk, unkStart, at);
     return out;
   }
 
-  /** Hugging Face's Word::merge_all: a heap of candidate merges, lowest rank then leftmost first. */
-  private merge(symbols: number[]): number[] {
+  /**
+   * Hugging Face's Word::merge_all: a heap of candidate merges, lowest rank then leftmost first.
+   * Returns the symbol array merged in place and the positions of the symbols left; with `ends`, a
+   * merged symbol's end becomes its right neighbour's.
+   */
+  private merge(symbols: number[], ends?: number[]): { ids: number[]; positions: number[] } {
     const n = symbols.length;
-    if (n < 2) return symbols;
+    if (n < 2) return { ids: symbols, positions: n === 1 ? [0] : [] };
     const id = Int32Array.from(symbols);
     const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
     const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
@@ -154,6 +183,7 @@ export class BpeModel implements TokenizerModel {
       // Skip candidates made stale by an earlier merge.
       if (removed[pos] || right < 0 || this.ranks.get(id[pos]! * this.idSpan + id[right]!) !== rank) continue;
       id[pos] = this.mergedIds[rank]!;
+      if (ends) ends[pos] = ends[right]!;
       removed[right] = 1;
       next[pos] = next[right]!;
       if (next[pos]! >= 0) prev[next[pos]!] = pos;
@@ -161,8 +191,12 @@ export class BpeModel implements TokenizerModel {
       if (next[pos]! >= 0) pushPair(pos);
     }
     const out: number[] = [];
-    for (let i = 0; i >= 0; i = next[i]!) out.push(id[i]!);
-    return out;
+    const positions: number[] = [];
+    for (let i = 0; i >= 0; i = next[i]!) {
+      if (ends) positions.push(i);
+      else out.push(id[i]!);
+    }
+    return ends ? { ids: Array.from(id), positions } : { ids: out, positions };
   }
 }
 

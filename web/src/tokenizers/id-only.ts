@@ -16,6 +16,8 @@ export function idOnlyTokenizer(vocabSize: number, file: string): Tokenizer {
   return {
     encode: () => refuse('encoding text'),
     encodePair: () => refuse('encoding text'),
+    encodeWithOffsets: () => refuse('encoding text'),
+    encodePairWithOffsets: () => refuse('encoding text'),
     decode: () => refuse('decoding'),
     createDecodeStream: () => stream,
     idToToken: (id: number) => `<${id}>`,
