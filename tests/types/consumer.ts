@@ -466,6 +466,12 @@ export async function tokenClassification(folder: string): Promise<string> {
   const options: TokenClassificationOptions = { ignore_labels: [], aggregation_strategy: 'none' };
   const entities: TokenClassificationOutput[] = await ner('Sarah lives in London', options);
   const perText: TokenClassificationOutput[][] = await ner(['a', 'b']);
+  const groups = await ner('Sarah lives in London', { aggregation_strategy: 'first' });
+  const group: string = `${groups[0]?.entity_group}${groups[0]?.start}${groups[0]?.end}${entities[0]?.start}`;
+  const spans = ner.tokenizer.encodePairWithOffsets('a', 'b');
+  const sequence: 0 | 1 | null | undefined = spans.sequenceIds[0];
+  void group;
+  void sequence;
   // @ts-expect-error an aggregation strategy transformers does not have
   await ner('x', { aggregation_strategy: 'best' });
   const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');

@@ -37,6 +37,7 @@ export class BpeModel implements TokenizerModel {
   private readonly suffix: string | null;
   /** A word that is a token as a whole is that token, whatever the merges would make (Llama 3). */
   private readonly ignoreMerges: boolean;
+  readonly unkId: number | null;
 
   /** `json` is tokenizer.json's model. */
   constructor(json: Json) {
@@ -50,6 +51,7 @@ export class BpeModel implements TokenizerModel {
       throw new UnsupportedError('tokenizer.json: model.dropout (random merges, for training) is not supported');
     }
     this.vocab = readVocab(json);
+    this.unkId = this.unkToken === null ? null : this.vocab.get(this.unkToken) ?? null;
     let maxId = 0;
     for (const id of this.vocab.values()) maxId = Math.max(maxId, id);
     this.idSpan = maxId + 1;
@@ -70,6 +72,10 @@ export class BpeModel implements TokenizerModel {
     });
     this.byteIds = Array.from({ length: 256 }, (_, b) =>
       this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));
+  }
+
+  get continuingSubwordPrefix(): string | null {
+    return this.prefix;
   }
 
   tokenize(word: string, ids: number[], spans?: number[]): void {

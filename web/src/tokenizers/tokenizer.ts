@@ -20,6 +20,10 @@ import type {
 /** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
 export interface TokenizerModel {
   readonly vocab: ReadonlyMap<string, number>;
+  /** The unknown token's id, if the model has one. */
+  readonly unkId: number | null;
+  /** The prefix of a word's non-initial pieces ('##' for WordPiece), null when pieces do not mark it. */
+  readonly continuingSubwordPrefix: string | null;
   /**
    * Appends the ids of `word` to `ids` and, when `spans` is given, each token's [start, end) in
    * `word` (UTF-16 units) to it as two numbers, as Hugging Face's models give token offsets.
@@ -51,6 +55,8 @@ function readFlag(options: unknown, name: string, method: string): boolean | und
 
 export class PipelineTokenizer implements Tokenizer {
   readonly vocabSize: number;
+  readonly unkTokenId: number | null;
+  readonly continuingSubwordPrefix: string | null;
   private readonly idToString: string[] = [];
   private readonly specialIds = new Set<number>();
 
@@ -68,6 +74,8 @@ export class PipelineTokenizer implements Tokenizer {
       if (special.has(token)) this.specialIds.add(id);
     });
     this.vocabSize = this.idToString.length;
+    this.unkTokenId = model.unkId;
+    this.continuingSubwordPrefix = model.continuingSubwordPrefix || null;
   }
 
   encode(text: string, options?: EncodeOptions): number[] {
@@ -218,6 +226,16 @@ export class PipelineTokenizer implements Tokenizer {
 
   createDecodeStream(options?: DecodeOptions): DecodeStream {
     return this.openStream(options, false);
+  }
+
+  convertTokensToString(tokens: readonly string[]): string {
+    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+      throw new InvalidArgumentError(`convertTokensToString: tokens must be an array of strings, got ${describe(tokens)}`);
+    }
+    const decoder = this.pipeline.decoder(true);
+    let text = '';
+    for (const token of tokens) text += decoder.push(token);
+    return text + decoder.flush();
   }
 
   idToToken(id: number): string {

@@ -93,6 +93,15 @@ export interface Tokenizer {
   createDecodeStream(options?: DecodeOptions): DecodeStream;
   /** The token's string as the vocabulary writes it (byte-level characters, ▁ or ## included), for labels. */
   idToToken(id: number): string;
+  /** Token strings joined through tokenizer.json's decoder (transformers' convert_tokens_to_string). */
+  convertTokensToString(tokens: readonly string[]): string;
+  /** The model's unknown token id (transformers' unk_token_id), null when it has none. */
+  readonly unkTokenId: number | null;
+  /**
+   * The model's continuing_subword_prefix ('##' for WordPiece), null when its pieces do not mark
+   * word continuations: the token-classification pipeline then guesses word boundaries from spaces.
+   */
+  readonly continuingSubwordPrefix: string | null;
   /**
    * The conversation through the model's chat template (tokenizer_config.json's
    * chat_template), as transformers.js's apply_chat_template: ids by default,

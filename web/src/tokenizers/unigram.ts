@@ -88,7 +88,8 @@ export class UnigramModel implements TokenizerModel {
   readonly vocab = new Map<string, number>();
   private readonly scores: Float64Array;
   private readonly trie = new PieceTrie();
-  private readonly unkId: number | null;
+  readonly unkId: number | null;
+  readonly continuingSubwordPrefix = null;
   private readonly unkScore: number;
   private readonly byteFallback: boolean;
   private readonly byteIds: (number | undefined)[];

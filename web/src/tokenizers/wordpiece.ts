@@ -13,6 +13,7 @@ export class WordPieceModel implements TokenizerModel {
   readonly vocab: Map<string, number>;
   private readonly unkToken: string;
   private readonly prefix: string;
+  readonly unkId: number | null;
   private readonly maxChars: number;
   /** The longest token in UTF-16 units, so the search never tries a longer piece. */
   private readonly maxTokenLength: number;
@@ -23,9 +24,14 @@ export class WordPieceModel implements TokenizerModel {
     this.unkToken = readOptional(json, 'unk_token', 'model', '[UNK]');
     this.prefix = readOptional(json, 'continuing_subword_prefix', 'model', '##');
     this.maxChars = readOptional(json, 'max_input_chars_per_word', 'model', 100);
+    this.unkId = this.vocab.get(this.unkToken) ?? null;
     let longest = 0;
     for (const token of this.vocab.keys()) longest = Math.max(longest, token.length);
     this.maxTokenLength = longest;
+  }
+
+  get continuingSubwordPrefix(): string {
+    return this.prefix;
   }
 
   tokenize(word: string, ids: number[], spans?: number[]): void {
