@@ -54,7 +54,16 @@ test('qkv ner prints the pipeline\'s entities, one token a line; --all keeps O; 
   const text = ref.texts[0];
   const out = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text);
   assert.equal(out.code, 0, out.stderr);
-  assert.equal(out.stdout, text.entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\n`).join(''));
+  assert.equal(out.stdout, text.entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\t${e.start}-${e.end}\n`).join(''));
+  for (const strategy of ['simple', 'first', 'average', 'max']) {
+    const grouped = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--aggregation', strategy);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    assert.equal(grouped.stdout, text.strategies[strategy]
+      .map((e) => `${e.word}\t${e.entity_group}\t${e.score.toFixed(4)}\t${e.start}-${e.end}\n`).join(''), strategy);
+  }
+  const bad = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--aggregation', 'best');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^InvalidArgumentError: qkv ner: --aggregation must be one of none, simple, first, average, max/m);
   const all = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--all', '--json');
   assert.equal(all.code, 0, all.stderr);
   const parsed = JSON.parse(all.stdout);
