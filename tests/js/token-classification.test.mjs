@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { folder, maxAbsError, reference } from './fixtures.mjs';
-import { InvalidArgumentError, UnsupportedError, WorkerEngine, loadModel, pipeline } from '../../dist/index.js';
+import { InvalidArgumentError, UnsupportedError, WorkerEngine, classifyTokenTexts, loadModel, pipeline } from '../../dist/index.js';
 
 const TOL = 1e-4;
 const ref = reference('bert-ner-tiny');
@@ -92,6 +92,20 @@ test('token classification on the wrong model, in a worker: named errors', async
     const remote = await engine.loadModel(folder('bert-ner-tiny'));
     const [r] = await remote.classifyTokens(ref.texts[0].text);
     assert.ok(maxAbsError(r.logits, ref.texts[0].logits) <= TOL);
+    // The pipeline's post-processing in the worker (where the tokenizer is), every strategy.
+    for (const strategy of STRATEGIES) {
+      const all = await classifyTokenTexts(remote, ref.texts.map((t) => t.text), { aggregation_strategy: strategy });
+      all.forEach((entities, i) => assertEntities(entities, ref.texts[i].strategies[strategy], `worker ${strategy} ${i}`));
+    }
+    assertEntities(await classifyTokenTexts(model, ref.texts[1].text, { aggregation_strategy: 'max' }),
+      ref.texts[1].strategies.max, 'classifyTokenTexts on a Model');
+    await assert.rejects(classifyTokenTexts(remote, 'x', { aggregation_strategy: 'best' }), InvalidArgumentError);
+    await assert.rejects(remote.tokenEntities(['x'], { aggregation_strategy: 'best' }), InvalidArgumentError);
+    // The tokenizer's offsets through the worker equal the local ones.
+    const text = ref.texts[3].text;
+    assert.deepEqual(await remote.tokenizer.encodeWithOffsets(text), model.tokenizer.encodeWithOffsets(text));
+    assert.deepEqual(await remote.tokenizer.encodePairWithOffsets(text, 'Sarah'), model.tokenizer.encodePairWithOffsets(text, 'Sarah'));
+    assertEntities(await remote.tokenEntities([ref.texts[0].text]).then((x) => x[0]), ref.texts[0].strategies.none, 'still usable');
   } finally {
     engine.terminate();
   }

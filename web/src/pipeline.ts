@@ -8,10 +8,10 @@
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
 import { classifyTexts, rerank, type RerankOptions, type RerankResult } from './classification-pipeline.js';
-import {
-  type GroupingStrategy, readStrategy, tokenEntities, type TokenClassificationGroup, type TokenClassificationOptions,
-  type TokenClassificationOutput,
+import type {
+  GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput,
 } from './token-classification.js';
+import { entitiesOf } from './token-classification-pipeline.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -243,11 +243,7 @@ function textGeneration(model: Model) {
 
 function tokenClassification(model: Model) {
   return async (texts: string | readonly string[], options: TokenClassificationOptions = {}) => {
-    const list = typeof texts === 'string' ? [texts] : texts;
-    if (typeof options === 'object' && options !== null) readStrategy(options); // a bad strategy fails before the model runs
-    const results = await model.classifyTokens(list);
-    const info = model.info.classification!;
-    const entities = results.map((r, i) => tokenEntities(info, model.tokenizer, list[i]!, r, options));
+    const entities = await entitiesOf(model, typeof texts === 'string' ? [texts] : texts, options);
     return typeof texts === 'string' ? entities[0]! : entities;
   };
 }
