@@ -92,11 +92,12 @@ export class BpeModel implements TokenizerModel {
       // Offsets are rare next to encode(): worked out afresh rather than cached.
       const starts: number[] = [];
       const ends: number[] = [];
-      const result = this.merge(this.symbols(word, starts, ends), ends);
-      for (const i of result.positions) {
-        ids.push(result.ids[i]!);
-        spans.push(starts[i]!, ends[i]!);
-      }
+      const positions: number[] = [];
+      const result = this.merge(this.symbols(word, starts, ends), ends, positions);
+      result.forEach((id, k) => {
+        ids.push(id);
+        spans.push(starts[positions[k]!]!, ends[positions[k]!]!);
+      });
       return;
     }
     const cached = this.cache.get(word);
@@ -104,7 +105,7 @@ export class BpeModel implements TokenizerModel {
       for (const id of cached) ids.push(id);
       return;
     }
-    const result = this.merge(this.symbols(word)).ids;
+    const result = this.merge(this.symbols(word));
     if (word.length <= CACHE_WORD_LENGTH) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(word, result);
@@ -164,12 +165,15 @@ export class BpeModel implements TokenizerModel {
 
   /**
    * Hugging Face's Word::merge_all: a heap of candidate merges, lowest rank then leftmost first.
-   * Returns the symbol array merged in place and the positions of the symbols left; with `ends`, a
-   * merged symbol's end becomes its right neighbour's.
+   * With `ends` and `positions` (for offsets), a merged symbol's end becomes its right neighbour's and
+   * the starting position of each symbol left goes to `positions`.
    */
-  private merge(symbols: number[], ends?: number[]): { ids: number[]; positions: number[] } {
+  private merge(symbols: number[], ends?: number[], positions?: number[]): number[] {
     const n = symbols.length;
-    if (n < 2) return { ids: symbols, positions: n === 1 ? [0] : [] };
+    if (n < 2) {
+      if (n === 1) positions?.push(0);
+      return symbols;
+    }
     const id = Int32Array.from(symbols);
     const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
     const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
@@ -197,12 +201,11 @@ export class BpeModel implements TokenizerModel {
       if (next[pos]! >= 0) pushPair(pos);
     }
     const out: number[] = [];
-    const positions: number[] = [];
     for (let i = 0; i >= 0; i = next[i]!) {
-      if (ends) positions.push(i);
-      else out.push(id[i]!);
+      out.push(id[i]!);
+      positions?.push(i);
     }
-    return ends ? { ids: Array.from(id), positions } : { ids: out, positions };
+    return out;
   }
 }
 
