@@ -114,7 +114,7 @@ for (const [vocab, twin] of [['llama-spm', 'llama-tokenizer'], ['qwen2', 'qwen2-
 }
 
 test('llama.cpp\'s golden texts and random text: the offsets path gives encode()\'s ids, offsets inside the text', () => {
-  const alphabet = ['a', 'Z', ' ', '  ', '\t', '\n', 'é', 'e\u0301', 'ß', 'İ', 'Σ', '東', '😀', '👍🏽', '\u200d', '\u0000', 'ﬁ', '１', '.', "'s", '<s>', '[SEP]', '<|endoftext|>'];
+  const alphabet = ['a', 'Z', ' ', '  ', '\t', '\n', '\u0085', '\u00a0', '\u3000', '\ud800', 'é', 'e\u0301', 'ß', 'İ', 'Σ', '東', '😀', '👍🏽', '\u200d', '\u0000', 'ﬁ', '１', '.', "'s", '<s>', '[SEP]', '<|endoftext|>'];
   let seed = 7;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const texts = Array.from({ length: 60 }, () => Array.from({ length: 1 + Math.floor(random() * 12) },
@@ -131,5 +131,19 @@ test('llama.cpp\'s golden texts and random text: the offsets path gives encode()
       assert.equal(got.offsets.length, got.ids.length);
       for (const [start, end] of got.offsets) assert.ok(start >= 0 && start <= end && end <= text.length, `${name}: ${JSON.stringify(text)}`);
     }
+  }
+});
+
+test('a long text (100k UTF-16 units) goes through every tokenizer\'s offsets path, in linear time', () => {
+  const text = 'Héllo wörld, 東京 😀 straße naïve café déjà-vu.\u0085 '.repeat(2200);
+  assert.ok(text.length > 100_000);
+  for (const [name, golden] of Object.entries(goldens.tokenizers)) {
+    const tokenizer = load(golden);
+    const started = performance.now();
+    const got = tokenizer.encodeWithOffsets(text);
+    assert.ok(performance.now() - started < 20_000, `${name}: ${performance.now() - started} ms`);
+    assert.deepEqual(got.ids, tokenizer.encode(text), name);
+    const last = got.offsets.findLast(([a, b]) => b > a);
+    assert.ok(last[1] <= text.length && last[1] >= text.length - 2, `${name}: ends at ${last[1]}`);
   }
 });

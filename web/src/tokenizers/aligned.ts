@@ -81,8 +81,9 @@ export class AlignedString {
       }
     }
     this.text = old.slice(0, from) + text + old.slice(to);
-    this.starts.splice(from, to - from, ...starts);
-    this.ends.splice(from, to - from, ...ends);
+    // Not splice(from, n, ...starts): a long text's arrays are more arguments than a call can take.
+    this.starts = from === 0 && to === old.length ? starts : this.starts.slice(0, from).concat(starts, this.starts.slice(to));
+    this.ends = from === 0 && to === old.length ? ends : this.ends.slice(0, from).concat(ends, this.ends.slice(to));
   }
 
   transform(changes: Iterable<Change>, initialRemoved = 0): void {
@@ -98,39 +99,84 @@ export class AlignedString {
     this.transformRange(0, first, changes, 0);
   }
 
-  /** Keeps the characters `keep` accepts, each with its own alignment (NormalizedString::filter). */
+  /**
+   * Keeps the characters `keep` accepts, each with its own alignment (NormalizedString::filter, whose
+   * changes keep a kept character's alignment and drop the removed ones'), in one pass.
+   */
   filter(keep: (c: string) => boolean): void {
-    const changes: Change[] = [];
-    let removedAtStart = 0;
-    for (const c of this.text) {
-      if (keep(c)) changes.push([c, 0]);
-      else if (changes.length > 0) changes[changes.length - 1]![1]--;
-      else removedAtStart++;
-    }
-    this.transform(changes, removedAtStart);
+    this.mapChars((c) => (keep(c) ? c : ''));
   }
 
-  /** Each character replaced by `map(c)` (one or more characters, the extra ones inserted). */
+  /**
+   * Each character replaced by `map(c)`, every unit of which is aligned with `c`: Hugging Face's
+   * changes for it (the first replacing `c`, the others inserted after it, so aligned as it is), in
+   * one pass. A character mapped to '' is removed.
+   */
   mapChars(map: (c: string) => string): void {
-    const changes: Change[] = [];
-    for (const c of this.text) {
-      let i = 0;
-      for (const d of map(c)) changes.push([d, i++ === 0 ? 0 : 1]);
+    const old = this.text;
+    let text = '';
+    let starts: number[] | undefined;
+    let ends: number[] | undefined;
+    for (let i = 0; i < old.length;) {
+      const n = charLength(old, i);
+      const c = n === 1 ? old[i]! : old.slice(i, i + 2);
+      const d = map(c);
+      if (d !== c && starts === undefined) {
+        // The first change: the units before it keep their alignments.
+        starts = this.starts.slice(0, i);
+        ends = this.ends.slice(0, i);
+      }
+      if (starts !== undefined) {
+        for (let k = 0; k < d.length; k++) {
+          starts.push(this.starts[i]!);
+          ends!.push(this.ends[i]!);
+        }
+      }
+      text += d;
+      i += n;
     }
-    this.transform(changes);
+    if (starts === undefined) return; // nothing changed
+    this.text = text;
+    this.starts = starts;
+    this.ends = ends!;
   }
 
-  /** Each match of `regex` (global) replaced by `content`, aligned with the match's last character (NormalizedString::replace). */
+  /**
+   * Each match of `regex` (global) replaced by `content`, every unit of it aligned with the match's last
+   * character, or for an empty match with the character before it (NormalizedString::replace, which
+   * transforms each match's range with the content as inserted characters), in one pass.
+   */
   replace(regex: RegExp, content: string): void {
-    const matches = Array.from(this.text.matchAll(regex), (m) => [m.index, m.index + m[0].length] as const);
-    let shift = 0;
-    for (const [start, end] of matches) {
-      // An empty match inserts the content, aligned with the character before it.
-      const removed = Array.from(this.text.slice(start + shift, end + shift)).length;
-      const inserted = Array.from(content, (c): Change => [c, 1]);
-      this.transformRange(start + shift, end + shift, inserted, removed);
-      shift += content.length - (end - start);
+    const old = this.text;
+    let text = '';
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let done = 0;
+    const copy = (to: number): void => {
+      text += old.slice(done, to);
+      for (let i = done; i < to; i++) {
+        starts.push(this.starts[i]!);
+        ends.push(this.ends[i]!);
+      }
+    };
+    for (const m of old.matchAll(regex)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      copy(start);
+      const from = end - 1; // the unit whose alignment the content takes
+      const [s, e] = from < 0 ? [this.origin, this.origin] : [this.starts[from]!, this.ends[from]!];
+      text += content;
+      for (let k = 0; k < content.length; k++) {
+        starts.push(s);
+        ends.push(e);
+      }
+      done = end;
     }
+    if (done === 0 && text === '') return;
+    copy(old.length);
+    this.text = text;
+    this.starts = starts;
+    this.ends = ends;
   }
 }
 

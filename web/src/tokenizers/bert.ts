@@ -51,11 +51,12 @@ const test = (regex: RegExp, c: string): boolean => {
 
 /** bertNormalize with alignments, step by step as Hugging Face's BertNormalizer transforms its NormalizedString. */
 export function alignedBertNormalize(s: AlignedString, options: BertNormalizerOptions): void {
-  if (options.cleanText) {
+  // Each step only when the text has something for it to do (the plain regexes test the whole text fast).
+  if (options.cleanText && (test(CONTROL, s.text) || /(?! )\p{White_Space}/u.test(s.text))) {
     s.filter((c) => !test(CONTROL, c));
     s.mapChars((c) => (test(WHITESPACE, c) ? ' ' : c));
   }
-  if (options.handleChineseChars) s.mapChars((c) => (test(CJK, c) ? ` ${c} ` : c));
+  if (options.handleChineseChars && test(CJK, s.text)) s.mapChars((c) => (test(CJK, c) ? ` ${c} ` : c));
   if (options.stripAccents) {
     alignedUnicodeForm(s, 'NFD');
     s.filter((c) => !test(NONSPACING_MARK, c));

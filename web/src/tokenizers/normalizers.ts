@@ -6,7 +6,7 @@
  */
 import { type AlignedString, makeNormalizer, type Normalizer } from './aligned.js';
 import { alignedBertNormalize, bertNormalize } from './bert.js';
-import { toByteChars } from './byte-level.js';
+import { charToByteChars, toByteChars } from './byte-level.js';
 import { lowercase } from './lowercase.js';
 import { compilePattern } from './onig-regex.js';
 import { precompiledNormalizer } from './precompiled.js';
@@ -93,7 +93,7 @@ export function createNormalizer(json: unknown, path: string, depth = 0): Normal
       return makeNormalizer((text) => bertNormalize(text, options), (s) => alignedBertNormalize(s, options));
     }
     case 'ByteLevel':
-      return makeNormalizer(toByteChars, (s) => s.mapChars(toByteChars));
+      return makeNormalizer(toByteChars, (s) => s.mapChars(charToByteChars));
     case 'Precompiled':
       // SentencePiece's own normalization rules (nmt_nfkc), as T5 and XLM-R files carry them.
       return precompiledNormalizer(n.precompiled_charsmap, path);

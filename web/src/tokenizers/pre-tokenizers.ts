@@ -4,7 +4,7 @@
  */
 import type { AlignedString } from './aligned.js';
 import { bertPreTokenize, bertWordRanges } from './bert.js';
-import { toByteChars } from './byte-level.js';
+import { charToByteChars, toByteChars } from './byte-level.js';
 import { metaspacePreTokenizer } from './metaspace.js';
 import { compilePattern, translateOnigRegex } from './onig-regex.js';
 import { SPLIT_BEHAVIORS, type SplitBehavior, splitRanges, splitWithBehavior } from './split.js';
@@ -51,7 +51,7 @@ function byteLevel(p: Record<string, unknown>, path: string): PreTokenizer {
   }, (piece) => {
     if (addPrefixSpace && !piece.text.startsWith(' ')) piece.prepend(' ');
     const words = useRegex ? slices(matchRanges(GPT2_SPLIT))(piece) : [piece];
-    for (const word of words) word.mapChars(toByteChars);
+    for (const word of words) word.mapChars(charToByteChars);
     return words;
   });
 }
