@@ -74,6 +74,20 @@ test('qkv ner prints the pipeline\'s entities, one token a line; --all keeps O; 
   assert.match(wrong.stderr, /^UnsupportedError: qkv ner: DistilBertForSequenceClassification cannot 'classify-tokens'/m);
 });
 
+test('examples/node/ner.mjs prints each entity with its span marked, as the references', async () => {
+  const text = reference('bert-ner-tiny').texts[0];
+  for (const strategy of ['simple', 'first']) {
+    const out = await run('examples/node/ner.mjs', ['tests/fixtures/bert-ner-tiny', text.text, '--aggregation', strategy]);
+    assert.equal(out.code, 0, out.stderr);
+    const want = text.strategies[strategy].map((e) => `${e.entity_group.padEnd(8)} ${e.score.toFixed(4)} `
+      + `${String(e.start).padStart(3)}-${String(e.end).padEnd(3)} ${text.text.slice(0, e.start)}[${text.text.slice(e.start, e.end)}]${text.text.slice(e.end)}`);
+    assert.equal(out.stdout, `${want.join('\n')}\n`, strategy);
+  }
+  const bad = await run('examples/node/ner.mjs', ['tests/fixtures/bert-ner-tiny', 'x', '--aggregation', 'best']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^InvalidArgumentError: token-classification: aggregation_strategy must be/m);
+});
+
 test('examples/node/classify.mjs prints every label of each text, and of a pair, as the references', async () => {
   const ref = reference('distilbert-sst2-tiny');
   const texts = ref.inputs.slice(0, 2);
