@@ -13,6 +13,7 @@ import { bindSamplingForm, readSampling } from './sampling.js';
 import { SimilarityView } from './similarity-view.js';
 import { TaskPanel } from './task-panel.js';
 import { classifyTask } from './tasks/classify.js';
+import { nerTask } from './tasks/ner.js';
 import { rerankTask } from './tasks/rerank.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
@@ -33,7 +34,7 @@ const similarity = new SimilarityView({ input: $('sentences'), table: $('similar
 const sampling = $('sampling');
 const tasks = new TaskPanel({
   select: $('task'), fields: $('task-fields'), run: $('run-task'), output: $('task-output'), status: $('task-status'), hint: $('task-hint'),
-}, [classifyTask, rerankTask]);
+}, [classifyTask, nerTask, rerankTask]);
 const chatView = new ChatView({ transcript: $('transcript'), status: $('chat-status'), error: $('chat-error') });
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo

@@ -25,7 +25,7 @@ export class TaskPanel {
     this.showTask();
   }
 
-  /** The inputs of the task chosen, filled with its example. */
+  /** The inputs of the task chosen (textareas, or selects for fields with options), filled with its example. */
   showTask() {
     const task = this.current();
     this.inputs.clear();
@@ -36,10 +36,15 @@ export class TaskPanel {
       const label = document.createElement('label');
       label.htmlFor = `task-${field.id}`;
       label.textContent = field.label;
-      const input = document.createElement('textarea');
+      // A field with `options` is a choice among them (the first chosen); the others are text.
+      const input = field.options !== undefined ? document.createElement('select') : document.createElement('textarea');
       input.id = `task-${field.id}`;
-      input.rows = field.rows ?? 2;
-      input.value = field.value ?? '';
+      if (field.options !== undefined) {
+        input.append(...field.options.map((o) => new Option(o, o)));
+      } else {
+        input.rows = field.rows ?? 2;
+        input.value = field.value ?? '';
+      }
       this.fields.append(label, input);
       this.inputs.set(field.id, input);
     }

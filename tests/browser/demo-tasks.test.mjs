@@ -1,6 +1,7 @@
 // The demo page's encoder-task panel: the task list follows the loaded model's heads (a decoder
 // offers none), a classifier's scores for a text and for a sentence pair are PyTorch's
-// (tests/fixtures/*/reference.json, written by gen_classifiers.py), a one-logit cross-encoder ranks
+// (tests/fixtures/*/reference.json, written by gen_classifiers.py), a token classifier's entities are
+// marked at the spans of transformers' pipeline (each grouping strategy), a one-logit cross-encoder ranks
 // documents in PyTorch's order with sigmoid scores, and a bad input is an error beside the panel
 // that the next run clears.
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}/r
 const sst2 = fixture('distilbert-sst2-tiny');
 const nli = fixture('bert-nli-tiny');
 const ranking = fixture('rerank-tiny');
+const ner = fixture('bert-ner-tiny');
 let page;
 let errors;
 
@@ -66,6 +68,29 @@ test('bert-nli-tiny: a sentence pair is scored with its token types, as PyTorch'
   const shown = await rows();
   assert.deepEqual(shown.map(([label]) => label), pair.results.map((r) => r.label));
   shown.forEach(([, score], i) => assert.ok(Math.abs(score - pair.results[i].score) < 1e-4, `${score} vs ${pair.results[i].score}`));
+});
+
+test('bert-ner-tiny: the entities of each grouping strategy marked at the reference spans', async () => {
+  await loadBundled('bert-ner-tiny');
+  assert.deepEqual(await tasksOffered(), ['ner']);
+  let differ = 0;
+  for (const item of ner.texts.slice(0, 3)) {
+    const marked = {};
+    for (const strategy of ['simple', 'first', 'none']) {
+      await page.selectOption('#task-aggregation', strategy);
+      await run({ text: item.text });
+      const marks = await page.$$eval('#task-output mark', (ms) => ms.map((m) => ({ text: m.textContent, label: m.dataset.label, score: Number(m.dataset.score) })));
+      // The page shows the text once: its spans, in order, are the reference's.
+      const want = [...item.strategies[strategy]].sort((a, b) => a.start - b.start)
+        .map((e) => ({ text: item.text.slice(e.start, e.end), label: e.entity_group ?? e.entity, score: e.score }));
+      assert.deepEqual(marks.map(({ text, label }) => ({ text, label })), want.map(({ text, label }) => ({ text, label })), `${strategy}: ${item.text}`);
+      marks.forEach((m, i) => assert.ok(Math.abs(m.score - want[i].score) < 1e-4, `${m.score} vs ${want[i].score}`));
+      assert.equal(await page.$eval('#task-output .ner-text', (p) => p.textContent), item.text, 'the text is shown whole');
+      marked[strategy] = JSON.stringify(marks);
+    }
+    if (marked.simple !== marked.first) differ++;
+  }
+  assert.ok(differ > 0, 'the strategies shown differ on some text: the check can tell them apart');
 });
 
 test('rerank-tiny: the documents in PyTorch\'s order with sigmoid scores', async () => {
