@@ -10,6 +10,8 @@
 import type { BackendInfo } from '../backend.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassifyResult } from '../token-classification.js';
+import type { MaskedLmResult } from '../encoder/fill-mask.js';
+import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -68,6 +70,9 @@ export interface Calls {
   };
   classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
   classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
+  fillMaskLogits: { args: string | readonly string[]; event: NoEvents; result: MaskedLmResult[] };
+  /** The fill-mask pipeline run in the worker, whose tokenizer decodes the propositions. */
+  fillMask: { args: { texts: string | readonly string[]; options: FillMaskOptions }; event: NoEvents; result: FillMaskResults };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   decode: { args: { ids: readonly number[]; options: DecodeOptions | undefined }; event: NoEvents; result: string };
   chatTemplate: {
@@ -89,7 +94,7 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, classifyTokens: true, encode: true, decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, fillMaskLogits: true, fillMask: true, encode: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

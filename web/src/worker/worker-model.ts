@@ -11,6 +11,8 @@ import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, Generat
 import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassifyResult } from '../token-classification.js';
+import type { MaskedLmResult } from '../encoder/fill-mask.js';
+import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -133,6 +135,16 @@ export class WorkerModel {
   /** Every token's logits through a token classifier's head, as Model.classifyTokens(). */
   classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
     return this.call('classifyTokens', texts);
+  }
+
+  /** A masked LM's logits at the mask tokens, as Model.fillMaskLogits(). */
+  fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+    return this.call('fillMaskLogits', texts);
+  }
+
+  /** The fill-mask pipeline's results (pipeline('fill-mask', …)'s call), computed in the worker. */
+  fillMask(texts: string | readonly string[], options: FillMaskOptions = {}): Promise<FillMaskResults> {
+    return this.call('fillMask', { texts, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
