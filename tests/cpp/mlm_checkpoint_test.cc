@@ -102,6 +102,17 @@ TEST(MlmCheckpoint, MissingHeadTensorsAreNamedAtLoad) {
   EXPECT_NE(s.message().find("vocab_projector.bias"), std::string::npos) << s.message();
 }
 
+TEST(MlmCheckpoint, UntiedConfigNeedsTheDecoderWeight) {
+  // bert-mlm-tiny saved its decoder tied (no cls.predictions.decoder.weight): untied by config, the
+  // loader names the missing tensor instead of reading the embeddings.
+  std::unique_ptr<Model> model;
+  const std::string config =
+      with_key(read_file(fixture("bert-mlm-tiny/config.json")), "tie_word_embeddings", "false");
+  const Status s = load_folder("bert-mlm-tiny", WeightType::kF32, &model, config);
+  EXPECT_EQ(s.code(), StatusCode::kFormat);
+  EXPECT_NE(s.message().find("cls.predictions.decoder.weight"), std::string::npos) << s.message();
+}
+
 TEST(MlmCheckpoint, ModelWithoutHeadOrBadPositionsIsRefused) {
   LoadedEncoder m;
   load_encoder("bert-mlm-tiny", &m);
