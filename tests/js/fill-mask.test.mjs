@@ -6,11 +6,9 @@
 // wrong (bias dropped, transform LayerNorm skipped, RoBERTa's untied decoder replaced by the tied
 // embeddings): qkv must be far from those, so the comparisons can fail.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { folder, reference } from './fixtures.mjs';
+import { folder, reference, runNode } from './fixtures.mjs';
 import {
   InvalidArgumentError, UnsupportedError, WorkerEngine, env, fillMask, loadModel, pipeline,
 } from '../../dist/index.js';
@@ -169,16 +167,7 @@ test('in a worker: fillMaskLogits() and fillMask() as on the main thread; errors
   }
 });
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Runs `node <script> ...args` from the repository root; never rejects. */
-function run(script, args) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : error.code, stdout, stderr }));
-  });
-}
-
+const run = runNode;
 const qkv = (...args) => run('dist/cli/qkv.js', [...args, '--threads', '1', '--quiet']);
 const line = (r) => `${r.score.toFixed(4)}\t${r.token_str}\t${r.sequence}`;
 
