@@ -263,6 +263,25 @@ val WasmModel::classify_tokens(val ids, val lengths, val types) {
                         });
 }
 
+val WasmModel::masked_lm(val ids, val lengths, val positions) {
+  return bound<val>(
+      [&](val& out, val ids_arg, val lengths_arg, val positions_arg) -> Status {
+        EncoderArgs args;
+        QKV_RETURN_IF_ERROR(args.read(ids_arg, lengths_arg, val::null()));
+        const std::vector<double> at = emscripten::convertJSArrayToNumberVector<double>(positions_arg);
+        std::vector<size_t> rows(at.size());
+        for (size_t i = 0; i < at.size(); ++i)
+          QKV_RETURN_IF_ERROR(to_count(at[i], 0, "mask position", &rows[i]));
+        qkv::Encoder* runner = nullptr;
+        QKV_RETURN_IF_ERROR(encoder(&runner));
+        std::vector<float> logits;
+        QKV_RETURN_IF_ERROR(runner->masked_lm(args.input(), rows.data(), rows.size(), &logits));
+        out = float_array(logits.data(), logits.size());
+        return Status::ok_status();
+      },
+      ids, lengths, positions);
+}
+
 val WasmModel::encode_attention(val ids) {
   return bound<val>(
       [&](val& out, val ids_arg) -> Status {
@@ -310,6 +329,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("embed", &WasmModel::embed)
       .function("classify", &WasmModel::classify)
       .function("classifyTokens", &WasmModel::classify_tokens)
+      .function("maskedLm", &WasmModel::masked_lm)
       .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)

@@ -36,6 +36,8 @@ class WasmModel {
   emscripten::val classify(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Token classifiers: every token's logits [tokens, n_labels] (same arguments as encode).
   emscripten::val classify_tokens(emscripten::val ids, emscripten::val lengths, emscripten::val types);
+  // Vocabulary logits [positions.length, nVocab] of the masked-LM head at token indices of the packed ids.
+  emscripten::val masked_lm(emscripten::val ids, emscripten::val lengths, emscripten::val positions);
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
   emscripten::val encode_attention(emscripten::val ids);

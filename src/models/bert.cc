@@ -55,6 +55,24 @@ Status read_classifier(const ConfigReader& config, BertConfig* c) {
   return c->classifier == ClassifierKind::kNone ? Status::ok_status() : read_num_labels(config, &c->n_labels);
 }
 
+Status read_masked_lm(const ConfigReader& config, BertConfig* c) {
+  const std::string& a = config.architecture();
+  c->masked_lm = a == "BertForMaskedLM" || a == "RobertaForMaskedLM" || a == "XLMRobertaForMaskedLM" ||
+                 a == "DistilBertForMaskedLM";
+  if (!c->masked_lm) return Status::ok_status();
+  MaskedLmConfig m = c->distilbert   ? distilbert_mlm_names()
+                     : is_roberta(a) ? roberta_mlm_names()
+                                     : bert_mlm_names();
+  m.n_embd = c->n_embd;
+  m.n_vocab = c->n_vocab;
+  m.norm_eps = c->layer_norm_eps;  // DistilBERT's vocab_layer_norm is 1e-12 as its other norms
+  // RobertaLMHead calls gelu (erf) whatever hidden_act says; BERT and DistilBERT use their activation.
+  m.gelu_tanh = is_roberta(a) ? false : c->gelu_tanh;
+  QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", true, &m.tied));
+  c->mlm = m;
+  return Status::ok_status();
+}
+
 Status read_gelu(const ConfigReader& config, const char* key, const char* family, bool* tanh) {
   std::string act;
   QKV_RETURN_IF_ERROR(config.string_or(key, "gelu", &act));
@@ -101,6 +119,7 @@ Status BertConfig::from_config(const ConfigReader& config, BertConfig* out) {
   QKV_RETURN_IF_ERROR(
       head_dim_of(config, "hidden_size", c.n_embd, "num_attention_heads", c.n_head, &head_dim));
   QKV_RETURN_IF_ERROR(read_classifier(config, &c));
+  QKV_RETURN_IF_ERROR(read_masked_lm(config, &c));
   *out = c;
   return Status::ok_status();
 }
@@ -109,7 +128,8 @@ BertModel::BertModel(const BertConfig& c)
     : config_(c),
       layers_(c.n_layer),
       classifier_(c.classifier, c.n_embd, c.n_labels),
-      token_classifier_(c.classifier, c.n_embd, c.n_labels) {
+      token_classifier_(c.classifier, c.n_embd, c.n_labels),
+      mlm_head_(c.mlm) {
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, c.n_embd / c.n_head, c.n_ff};
 }
@@ -141,7 +161,9 @@ std::vector<TensorSlot> BertModel::slots() {
   auto norm = [&](const std::string& name, const float** gain, const float** bias) {
     add_norm_slots(&s, name, e, gain, bias);
   };
-  add_embedding_slot(&s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_);
+  add_embedding_slot(
+      &s, "embeddings.word_embeddings.weight", c.n_vocab, e, &word_embeddings_,
+      c.masked_lm && c.mlm.tied ? TensorSlot::Role::kTiedEmbedding : TensorSlot::Role::kEmbedding);
   // DistilBERT's sinusoidal_pos_embds tables are saved in the checkpoint like learned ones.
   add_table_slot(&s, "embeddings.position_embeddings.weight", c.position_offset + c.n_ctx, e,
                  &position_embeddings_);
@@ -164,6 +186,7 @@ std::vector<TensorSlot> BertModel::slots() {
   }
   classifier_.add_slots(&s);
   token_classifier_.add_slots(&s);
+  if (c.masked_lm) mlm_head_.add_slots(&s, &word_embeddings_);
   return s;
 }
 

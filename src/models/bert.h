@@ -15,6 +15,7 @@
 #include "io/config_reader.h"
 #include "models/encoder.h"
 #include "models/heads/classification.h"
+#include "models/heads/masked_lm.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -38,6 +39,8 @@ struct BertConfig {
   bool distilbert = false;  // DistilBERT's tensor names; n_token_types is 0
   ClassifierKind classifier = ClassifierKind::kNone;  // the *ForSequence/TokenClassification head, if any
   size_t n_labels = 0;                                // its logits
+  bool masked_lm = false;                             // *ForMaskedLM: its head is loaded too
+  MaskedLmConfig mlm;
 
   // From a BertModel, RobertaModel or XLMRobertaModel (or *For*) config.json.
   static Status from_config(const ConfigReader& config, BertConfig* out);
@@ -49,6 +52,8 @@ struct BertConfig {
 Status read_gelu(const ConfigReader& config, const char* key, const char* family, bool* tanh);
 // The *ForSequenceClassification head the architecture names, and its num_labels.
 Status read_classifier(const ConfigReader& config, BertConfig* c);
+// The *ForMaskedLM head the architecture names (heads/masked_lm.h), after the encoder's keys are read.
+Status read_masked_lm(const ConfigReader& config, BertConfig* c);
 
 struct BertLayer {
   Linear query, key, value;            // [n_embd] -> [n_embd] each
@@ -76,6 +81,7 @@ class BertModel : public Model, public EncoderStack {
   const TokenClassificationHead* token_classifier() const override {
     return token_classifier_.n_labels() > 0 ? &token_classifier_ : nullptr;
   }
+  const MaskedLmHead* masked_lm() const override { return config_.masked_lm ? &mlm_head_ : nullptr; }
 
   std::vector<TensorSlot> slots() override;
   // BertFor* checkpoints nest the encoder under "bert."; BertModel ones do not.
@@ -95,6 +101,7 @@ class BertModel : public Model, public EncoderStack {
   std::vector<BertLayer> layers_;
   SequenceClassificationHead classifier_;     // n_labels() 0 without a head
   TokenClassificationHead token_classifier_;  // the same
+  MaskedLmHead mlm_head_;                     // its slots only when config_.masked_lm
 };
 
 }  // namespace qkv

@@ -24,6 +24,7 @@ Status BertConfig::from_distilbert_config(const ConfigReader& config, BertConfig
   size_t head_dim = 0;
   QKV_RETURN_IF_ERROR(head_dim_of(config, "dim", c.n_embd, "n_heads", c.n_head, &head_dim));
   QKV_RETURN_IF_ERROR(read_classifier(config, &c));
+  QKV_RETURN_IF_ERROR(read_masked_lm(config, &c));
   *out = c;
   return Status::ok_status();
 }

@@ -24,6 +24,7 @@ class DecoderStack;
 class EncoderStack;
 class SequenceClassificationHead;
 class TokenClassificationHead;
+class MaskedLmHead;
 
 // Architectures fill it in this member order (aggregate initialization).
 struct ModelDims {
@@ -50,6 +51,7 @@ class Model {
   // Heads on top of the encoder (models/heads/); nullptr when the checkpoint has none.
   virtual const SequenceClassificationHead* sequence_classifier() const { return nullptr; }
   virtual const TokenClassificationHead* token_classifier() const { return nullptr; }
+  virtual const MaskedLmHead* masked_lm() const { return nullptr; }  // a *ForMaskedLM head
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named
   // without checkpoint_prefix(), each pointing at where its data goes, and

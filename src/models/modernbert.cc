@@ -45,14 +45,14 @@ std::vector<TensorSlot> ModernBertModel::slots() {
     add_linear_slots(&s, p + "mlp.Wo", e, c.n_ff, &l.mlp_out, c.mlp_bias);
   }
   norm("final_norm", &final_norm_g_, &final_norm_b_);
-  if (c.masked_lm) mlm_head_.add_slots(&s);
+  if (c.masked_lm) mlm_head_.add_slots(&s, &tok_embeddings_);
   return s;
 }
 
 Status ModernBertModel::masked_lm_logits(ThreadPool* pool, const float* hidden, size_t rows, float* scratch,
                                          float* logits) const {
   if (!config_.masked_lm) return Status::unsupported("ModernBERT: this checkpoint has no masked-LM head");
-  return mlm_head_.apply(pool, tok_embeddings_, hidden, rows, scratch, logits);
+  return mlm_head_.apply(pool, hidden, rows, scratch, logits);
 }
 
 // qkv, attn, tmp, ff, act and the two kinds' cos / sin tables of encode(),

@@ -16,7 +16,7 @@
 
 #include "io/config_reader.h"
 #include "models/encoder.h"
-#include "models/heads/modernbert_mlm.h"
+#include "models/heads/masked_lm.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -38,7 +38,7 @@ struct ModernBertConfig {
   double global_rope_theta = 160000.0, local_rope_theta = 10000.0;
   std::string classifier_pooling = "cls";  // "cls" or "mean": for the heads
   bool masked_lm = false;                  // ModernBertForMaskedLM: its head is loaded too
-  ModernBertMlmConfig mlm;
+  MaskedLmConfig mlm;
 
   // From a ModernBertModel or ModernBertFor* config.json, with ModernBertConfig's defaults.
   static Status from_config(const ConfigReader& config, ModernBertConfig* out);
@@ -68,6 +68,7 @@ class ModernBertModel : public Model, public EncoderStack {
   // [rows, n_embd]; scratch holds rows * n_embd floats. Unsupported without the head.
   Status masked_lm_logits(ThreadPool* pool, const float* hidden, size_t rows, float* scratch,
                           float* logits) const;
+  const MaskedLmHead* masked_lm() const override { return config_.masked_lm ? &mlm_head_ : nullptr; }
 
   std::vector<TensorSlot> slots() override;
   // ModernBertFor* checkpoints nest the encoder under "model."; ModernBertModel ones do not.
@@ -85,7 +86,7 @@ class ModernBertModel : public Model, public EncoderStack {
   const float* final_norm_g_ = nullptr;  // final_norm [n_embd]
   const float* final_norm_b_ = nullptr;
   std::vector<float> inv_freq_global_, inv_freq_local_;  // [head_dim / 2] each
-  ModernBertMlmHead mlm_head_;                           // its slots only when config_.masked_lm
+  MaskedLmHead mlm_head_;                                // its slots only when config_.masked_lm
 };
 
 }  // namespace qkv

@@ -95,7 +95,7 @@ Status read_gelu(const ConfigReader& config, const char* key, bool* tanh) {
 // ModernBertForMaskedLM's head: ModernBertPredictionHead and the decoder.
 Status read_mlm_head(const ConfigReader& config, ModernBertConfig* c) {
   c->masked_lm = config.architecture() == "ModernBertForMaskedLM";
-  ModernBertMlmConfig& m = c->mlm;
+  MaskedLmConfig& m = c->mlm;  // ModernBERT's names are MaskedLmConfig's defaults
   m.n_embd = c->n_embd;
   m.n_vocab = c->n_vocab;
   m.norm_eps = c->norm_eps;

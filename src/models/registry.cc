@@ -36,8 +36,8 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     *out = std::make_unique<Gemma3Model>(c);
     return Status::ok_status();
   }
-  // *ForSequenceClassification loads its head too; other BertFor* (RobertaFor*, DistilBertFor*, ...)
-  // heads are ignored: their checkpoints hold the same encoder.
+  // *ForSequenceClassification, *ForTokenClassification and *ForMaskedLM load their heads too; other
+  // BertFor* (RobertaFor*, DistilBertFor*, ...) heads are ignored: their checkpoints hold the same encoder.
   if (is_bert_family(arch)) {
     BertConfig c;
     QKV_RETURN_IF_ERROR(BertConfig::from_config(config, &c));

@@ -1,6 +1,9 @@
 #include "runtime/encoder.h"
 
+#include <algorithm>
 #include <string>
+
+#include "models/heads/masked_lm.h"
 
 namespace qkv {
 namespace {
@@ -117,6 +120,32 @@ Status Encoder::classify_tokens(const EncoderInput& in, std::vector<float>* logi
                   in.n_ids, logits, [&](const TokenClassificationHead& h, const float* hidden, float* out) {
                     return h.apply(pool_, hidden, in.n_ids, out);
                   });
+}
+
+Status Encoder::masked_lm(const EncoderInput& in, const size_t* positions, size_t n_positions,
+                          std::vector<float>* logits) {
+  const MaskedLmHead* head = model_->masked_lm();
+  if (head == nullptr) {
+    return Status::unsupported(
+        "masked_lm: the model has no masked-LM head (its config's architecture is not a *ForMaskedLM)");
+  }
+  if (n_positions == 0) return Status::invalid_argument("masked_lm: no positions to predict");
+  for (size_t i = 0; i < n_positions; ++i) {
+    if (positions[i] >= in.n_ids) {
+      return Status::invalid_argument("masked_lm: position " + str(positions[i]) + " is outside the " +
+                                      str(in.n_ids) + " tokens");
+    }
+  }
+  std::vector<float> hidden;
+  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  // A vocabulary-wide GEMV per asked position, not per token: gather those rows first.
+  const size_t e = dims().n_embd;
+  std::vector<float> rows(n_positions * e), scratch(head->scratch_floats(n_positions));
+  for (size_t i = 0; i < n_positions; ++i) {
+    std::copy_n(hidden.data() + positions[i] * e, e, rows.data() + i * e);
+  }
+  logits->assign(n_positions * head->n_vocab(), 0.0f);
+  return head->apply(pool_, rows.data(), n_positions, scratch.data(), logits->data());
 }
 
 Status Encoder::attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs) {

@@ -46,6 +46,10 @@ class Encoder {
   Status classify(const EncoderInput& input, std::vector<float>* logits);
   // Logits [n_ids, n_labels] of every token through the model's token-classification head.
   Status classify_tokens(const EncoderInput& input, std::vector<float>* logits);
+  // Vocabulary logits [n_positions, n_vocab] of the model's masked-LM head at the
+  // given token indices of the packed input (the masks): the head runs on those rows only.
+  Status masked_lm(const EncoderInput& input, const size_t* positions, size_t n_positions,
+                   std::vector<float>* logits);
   // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
   Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
 

@@ -18,6 +18,7 @@
 
 #include "io/config_reader.h"
 #include "io/json.h"
+#include "runtime/encoder.h"
 #include "runtime/loader.h"
 #include "runtime/session.h"
 
@@ -322,6 +323,24 @@ inline void expect_refused(const std::string& config, StatusCode code, const cha
 }
 
 inline void expect_refused(const ConfigCase& c) { expect_refused(c.config, c.code, c.needle); }
+
+// An encoder fixture loaded in f32 (config.json replaced by `config` when not empty), its
+// runner and its reference.json.
+struct LoadedEncoder {
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<Encoder> encoder;
+  JsonValue ref;
+};
+
+inline void load_encoder(const std::string& folder, LoadedEncoder* out, const std::string& config = "") {
+  std::unique_ptr<Model> model;
+  const Status s = load_folder(folder, WeightType::kF32, &model, config);
+  ASSERT_TRUE(s.ok()) << s.message();
+  out->model = std::move(model);
+  const Status e = Encoder::create(out->model, folder, nullptr, &out->encoder);
+  ASSERT_TRUE(e.ok()) << e.message();
+  ASSERT_TRUE(parse_json(read_file(fixture(folder + "/reference.json")), "reference.json", &out->ref).ok());
+}
 
 }  // namespace fixtures
 }  // namespace qkv

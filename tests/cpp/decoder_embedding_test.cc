@@ -27,22 +27,6 @@ double max_error(const float* got, const JsonValue& want) {
   return worst;
 }
 
-struct Loaded {
-  std::shared_ptr<const Model> model;
-  std::unique_ptr<Encoder> encoder;
-  JsonValue ref;
-};
-
-void load(const std::string& folder, Loaded* out, const std::string& config = "") {
-  std::unique_ptr<Model> model;
-  const Status s = load_folder(folder, WeightType::kF32, &model, config);
-  ASSERT_TRUE(s.ok()) << s.message();
-  out->model = std::move(model);
-  const Status e = Encoder::create(out->model, folder, nullptr, &out->encoder);
-  ASSERT_TRUE(e.ok()) << e.message();
-  ASSERT_TRUE(parse_json(read_file(fixture(folder + "/reference.json")), "reference.json", &out->ref).ok());
-}
-
 EncoderInput input(const std::vector<int32_t>& ids, const std::vector<size_t>& lengths) {
   EncoderInput in;
   in.ids = ids.data();
@@ -54,7 +38,7 @@ EncoderInput input(const std::vector<int32_t>& ids, const std::vector<size_t>& l
 
 // Every case of reference.json embedded in one packed batch with `pooling`
 // and normalization; returns the worst error against the references.
-double batch_error(Loaded& m, Pooling pooling) {
+double batch_error(LoadedEncoder& m, Pooling pooling) {
   const JsonValue& cases = *m.ref.find("cases");
   std::vector<int32_t> ids;
   std::vector<size_t> lengths;
@@ -75,7 +59,7 @@ double batch_error(Loaded& m, Pooling pooling) {
   return worst;
 }
 
-double hidden_error(Loaded& m) {
+double hidden_error(LoadedEncoder& m) {
   const JsonValue& hidden = *m.ref.find("hidden");
   const std::vector<int32_t> ids = ints_of(*hidden.find("ids"));
   std::vector<float> states;
@@ -91,8 +75,8 @@ double hidden_error(Loaded& m) {
 }
 
 TEST(Qwen3Embedding, BaseModelCheckpointEmbedsAndGenerates) {
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("qwen3-embed-tiny", &m));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("qwen3-embed-tiny", &m));
   // Qwen3Model's names ("layers.0...") mark a checkpoint saved for embeddings.
   EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"generate", "encode"}));
   EXPECT_LE(hidden_error(m), 1e-4);
@@ -101,8 +85,8 @@ TEST(Qwen3Embedding, BaseModelCheckpointEmbedsAndGenerates) {
 // Each text's own last token in a packed batch of different lengths; the
 // first token would be another vector (the reference's checks record how far).
 TEST(Qwen3Embedding, LastTokenPoolingOfAPackedBatchMatchesPyTorch) {
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("qwen3-embed-tiny", &m));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("qwen3-embed-tiny", &m));
   EXPECT_LE(batch_error(m, Pooling::kLastToken), 1e-4);
   EXPECT_GT(batch_error(m, Pooling::kCls), 1e-2);
   EXPECT_GT(*m.ref.find("checks")->find("first_token_instead_of_last")->as_double(), 1e-2);
@@ -133,8 +117,8 @@ TEST(Qwen3Embedding, UntiedConfigWithoutAnLmHeadEmbedsOnly) {
   const std::string tied = "\"tie_word_embeddings\": true";
   ASSERT_NE(config.find(tied), std::string::npos);
   config.replace(config.find(tied), tied.size(), "\"tie_word_embeddings\": false");
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("qwen3-embed-tiny", &m, config));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("qwen3-embed-tiny", &m, config));
   EXPECT_EQ(capabilities_of(*m.model), std::vector<std::string>{"encode"});
   EXPECT_LE(hidden_error(m), 1e-4);
   // With the "model." names of a causal LM the head is required, and named.
@@ -155,8 +139,8 @@ TEST(Qwen3Embedding, CausalLmNamesLoadAsADecoderOnly) {
 }
 
 TEST(EmbeddingGemma, BidirectionalHiddenStatesMatchPyTorch) {
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("embeddinggemma-tiny", &m));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("embeddinggemma-tiny", &m));
   EXPECT_EQ(capabilities_of(*m.model), std::vector<std::string>{"encode"});
   EXPECT_EQ(m.model->decoder(), nullptr);
   EXPECT_LE(hidden_error(m), 1e-4);
@@ -172,16 +156,16 @@ TEST(EmbeddingGemma, CausalConfigGivesOtherStates) {
   ASSERT_NE(at, std::string::npos);
   config.replace(at, std::string("\"use_bidirectional_attention\": true").size(),
                  "\"use_bidirectional_attention\": false");
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("embeddinggemma-tiny", &m, config));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("embeddinggemma-tiny", &m, config));
   // A Gemma3TextModel without the flag: a causal decoder that also embeds.
   EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"generate", "encode"}));
   EXPECT_GT(hidden_error(m), 1e-2);
 }
 
 TEST(EmbeddingGemma, PackedBatchEqualsSingleSequences) {
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("embeddinggemma-tiny", &m));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("embeddinggemma-tiny", &m));
   const JsonValue& hidden = *m.ref.find("hidden");
   const std::vector<int32_t> mine = ints_of(*hidden.find("ids"));
   std::vector<int32_t> ids = {258, 104, 257};
@@ -195,8 +179,8 @@ TEST(EmbeddingGemma, PackedBatchEqualsSingleSequences) {
 }
 
 TEST(EmbeddingGemma, AttentionProbabilitiesRespectTheBidirectionalWindow) {
-  Loaded m;
-  ASSERT_NO_FATAL_FAILURE(load("embeddinggemma-tiny", &m));
+  LoadedEncoder m;
+  ASSERT_NO_FATAL_FAILURE(load_encoder("embeddinggemma-tiny", &m));
   const std::vector<int32_t> ids = ints_of(*m.ref.find("hidden")->find("ids"));
   const size_t n = ids.size(), window = static_cast<size_t>(*m.ref.find("bidirectional_window")->as_int64());
   ASSERT_GT(n, 2 * window);

@@ -1,11 +1,23 @@
 // Fixtures of tests/fixtures (written from PyTorch by gen_*.py) and the
 // comparisons the model suites share.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const fixtures = new URL('../fixtures/', import.meta.url);
 export const folder = (name) => new URL(name, fixtures).pathname;
 export const reference = (name) => JSON.parse(readFileSync(new URL(`${name}/reference.json`, fixtures), 'utf8'));
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs `node <script> ...args` from the repository root, as a user runs the CLI or an example; never rejects. */
+export function runNode(script, args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : error.code, stdout, stderr }));
+  });
+}
 
 // qwen2-tiny's, llama3-tiny's and roberta-tiny's 1024-token vocabularies are not real ones, so
 // they ship no tokenizer.json: this one names every id (256 byte-level characters, then

@@ -37,7 +37,7 @@ export function modernbertSuite({ numThreads, flavour }) {
 
   test('modernbert-tiny: hidden states of every input equal PyTorch\'s, local and global layers alike', async () => {
     assert.equal(model.info.architecture, 'ModernBertForMaskedLM');
-    assert.deepEqual(model.info.capabilities, ['encode']);
+    assert.deepEqual(model.info.capabilities, ['encode', 'fill-mask']);
     assert.equal(model.info.nCtx, ref.config.max_position_embeddings);
     assert.ok(ref.inputs.some((i) => i.ids.length === model.info.nCtx), 'an input fills the context');
     assert.ok(ref.inputs.some((i) => i.ids.length > ref.config.local_attention + 1), 'inputs longer than the window');

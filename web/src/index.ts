@@ -67,6 +67,10 @@ export type { Classifier, RerankOptions, RerankResult } from './classification-p
 export type {
   ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
 } from './classification.js';
+export type { FillMaskPipeline } from './pipeline.js';
+export { fillMask } from './fill-mask.js';
+export type { FillMaskOptions, FillMaskOutput, FillMaskResults, MaskFiller } from './fill-mask.js';
+export type { MaskedLmResult } from './encoder/fill-mask.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';

@@ -18,6 +18,7 @@ import type { ClassificationInfo, ClassifyInput, ClassifyResult } from './classi
 import type { TokenClassifyResult } from './token-classification.js';
 import type { EmbeddingDefaults } from './sentence-transformers.js';
 import { sequenceLogits, tokenLogits } from './encoder/classify.js';
+import { maskedLmLogits, type MaskedLmResult } from './encoder/fill-mask.js';
 import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -347,6 +348,15 @@ export class Model {
    */
   classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
     return tokenLogits(this.encoder, texts);
+  }
+
+  /**
+   * The vocabulary logits of a masked LM's head (a *ForMaskedLM checkpoint) at the mask tokens
+   * (tokenizer.mask_token) of each text: [masks, nVocab] per text, with its ids and mask positions.
+   * A text without a mask token is an InvalidArgumentError. The pipeline 'fill-mask' ranks them.
+   */
+  fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+    return maskedLmLogits(this.encoder, texts);
   }
 
   private liveHandle(): ModelHandle {

@@ -3,7 +3,7 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() },
  * 'text-classification' ('sentiment-analysis') [{ label, score }], 'text-ranking'
- * a reranker's documents best first.
+ * a reranker's documents best first, 'fill-mask' [{ score, token, token_str, sequence }].
  */
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
@@ -12,6 +12,7 @@ import type {
   GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput,
 } from './token-classification.js';
 import { entitiesOf } from './token-classification-pipeline.js';
+import { fillMask, type FillMaskOptions, type FillMaskOutput } from './fill-mask.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -23,10 +24,10 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking' | 'token-classification' | 'ner';
+  'text-ranking' | 'token-classification' | 'ner' | 'fill-mask';
 
 const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
-  'text-ranking', 'token-classification', 'ner'];
+  'text-ranking', 'token-classification', 'ner', 'fill-mask'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -135,11 +136,18 @@ export interface TokenClassificationPipeline extends PipelineBase {
   (texts: readonly string[], options?: TokenClassificationOptions): Promise<TokenClassificationOutput[][]>;
 }
 
+export interface FillMaskPipeline extends PipelineBase {
+  /** A text with one mask: its top_k tokens; with several masks, a list per mask. */
+  (text: string, options?: FillMaskOptions): Promise<FillMaskOutput[] | FillMaskOutput[][]>;
+  /** Several texts: one of those per text. */
+  (texts: readonly string[], options?: FillMaskOptions): Promise<(FillMaskOutput[] | FillMaskOutput[][])[]>;
+}
+
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
   'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
-  ner: 'classify-tokens',
+  ner: 'classify-tokens', 'fill-mask': 'fill-mask',
 };
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
@@ -152,9 +160,11 @@ export async function pipeline(task: 'text-ranking', source: ModelSource,
   options?: PipelineOptions): Promise<TextRankingPipeline>;
 export async function pipeline(task: 'token-classification' | 'ner', source: ModelSource,
   options?: PipelineOptions): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: 'fill-mask', source: ModelSource,
+  options?: PipelineOptions): Promise<FillMaskPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline | TokenClassificationPipeline> {
+  TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline> {
   if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
@@ -183,9 +193,10 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     : task === 'feature-extraction' ? featureExtraction(model)
       : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
         : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
+          : task === 'fill-mask' ? (texts: string | readonly string[], o?: FillMaskOptions) => fillMask(model, texts, o)
           : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline | TokenClassificationPipeline;
+    TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline;
 }
 
 function textGeneration(model: Model) {

@@ -12,6 +12,7 @@ import { chatCommand } from './chat.js';
 import { classifyCommand } from './classify.js';
 import { embedCommand } from './embed.js';
 import { describeError } from './format.js';
+import { fillMaskCommand } from './fill-mask.js';
 import { generateCommand } from './generate.js';
 import { downloadCommand } from './download.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -21,7 +22,7 @@ import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
 export const COMMANDS: readonly Command[] = [
-  generateCommand, chatCommand, embedCommand, classifyCommand, nerCommand, inspectCommand, downloadCommand, benchCommand,
+  generateCommand, chatCommand, embedCommand, classifyCommand, nerCommand, fillMaskCommand, inspectCommand, downloadCommand, benchCommand,
 ];
 
 function version(): string {

@@ -238,6 +238,27 @@ export class PipelineTokenizer implements Tokenizer {
     return text + decoder.flush();
   }
 
+  tokenToId(token: string): number | undefined {
+    return this.pipeline.addedTokens.find((t) => t.content === token)?.id ?? this.pipeline.model.vocab.get(token);
+  }
+
+  get mask_token(): string | undefined {
+    return this.chat?.specialTokens.mask_token;
+  }
+
+  get mask_token_id(): number | undefined {
+    return this.specialTokenId('mask_token');
+  }
+
+  get pad_token_id(): number | undefined {
+    return this.specialTokenId('pad_token');
+  }
+
+  private specialTokenId(key: string): number | undefined {
+    const token = this.chat?.specialTokens[key];
+    return token === undefined ? undefined : this.tokenToId(token);
+  }
+
   idToToken(id: number): string {
     this.checkId(id);
     return this.idToString[id]!;

@@ -114,4 +114,12 @@ export interface Tokenizer {
   readonly chat_template: string | undefined;
   /** One more than the largest id. */
   readonly vocabSize: number;
+  /** The id of a token string (an added token's or the vocabulary's), as Python's get_vocab()[token]; undefined if none. */
+  tokenToId(token: string): number | undefined;
+  /** tokenizer_config.json's mask_token ([MASK], <mask>), as transformers.js's tokenizer.mask_token. */
+  readonly mask_token: string | undefined;
+  /** Its id (undefined without one, or when the vocabulary lacks it). */
+  readonly mask_token_id: number | undefined;
+  /** tokenizer_config.json's pad_token's id, as transformers.js's tokenizer.pad_token_id. */
+  readonly pad_token_id: number | undefined;
 }

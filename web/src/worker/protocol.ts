@@ -11,6 +11,8 @@ import type { BackendInfo } from '../backend.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
 import type { TokenEntities } from '../token-classification-pipeline.js';
+import type { MaskedLmResult } from '../encoder/fill-mask.js';
+import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -72,6 +74,9 @@ export interface Calls {
   classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
   classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
   tokenEntities: { args: { texts: readonly string[]; options: TokenClassificationOptions }; event: NoEvents; result: TokenEntities[] };
+  fillMaskLogits: { args: string | readonly string[]; event: NoEvents; result: MaskedLmResult[] };
+  /** The fill-mask pipeline run in the worker, whose tokenizer decodes the propositions. */
+  fillMask: { args: { texts: string | readonly string[]; options: FillMaskOptions }; event: NoEvents; result: FillMaskResults };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   encodeWithOffsets: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: EncodingWithOffsets };
   encodePairWithOffsets: { args: { text: string; textPair: string }; event: NoEvents; result: PairEncodingWithOffsets };
@@ -96,7 +101,7 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
   classify: true, classifyTokens: true, tokenEntities: true, encode: true, encodeWithOffsets: true, encodePairWithOffsets: true,
-  decode: true, chatTemplate: true, dispose: true,
+  fillMaskLogits: true, fillMask: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

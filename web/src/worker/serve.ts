@@ -10,6 +10,7 @@
 import { getBackend } from '../backend.js';
 import { env } from '../env.js';
 import { InvalidArgumentError, QkvError } from '../errors.js';
+import { fillMask } from '../fill-mask.js';
 import { applyHubSettings } from '../hub/settings.js';
 import { loadModel } from '../load-model.js';
 import type { Model } from '../model.js';
@@ -181,6 +182,12 @@ class WorkerServer {
     },
 
     tokenEntities: async ({ texts, options }, { model }) => ({ data: await entitiesOf(model(), texts, options) }),
+    fillMaskLogits: async (texts, { model }) => {
+      const result = await model().fillMaskLogits(texts);
+      return { data: result, transfer: result.map((r) => r.logits.buffer) };
+    },
+
+    fillMask: async ({ texts, options }, { model }) => ({ data: await fillMask(model(), texts, options) }),
 
     encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
 

@@ -14,6 +14,8 @@ import type {
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
 import type { TokenEntities } from '../token-classification-pipeline.js';
+import type { MaskedLmResult } from '../encoder/fill-mask.js';
+import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -156,6 +158,16 @@ export class WorkerModel {
    */
   tokenEntities(texts: readonly string[], options: TokenClassificationOptions = {}): Promise<TokenEntities[]> {
     return this.call('tokenEntities', { texts, options });
+  }
+
+  /** A masked LM's logits at the mask tokens, as Model.fillMaskLogits(). */
+  fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+    return this.call('fillMaskLogits', texts);
+  }
+
+  /** The fill-mask pipeline's results (pipeline('fill-mask', …)'s call), computed in the worker. */
+  fillMask(texts: string | readonly string[], options: FillMaskOptions = {}): Promise<FillMaskResults> {
+    return this.call('fillMask', { texts, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
