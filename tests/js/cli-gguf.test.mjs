@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -208,7 +208,7 @@ test('a split model from its folder, its URL and the Hub (--quant, --file): ever
   };
   check(await inspectJson(join(dir, PARTS[0])), `${dir}/`);
 
-  const server = createServer((req, res) => {
+  const server = createTestServer((req, res) => {
     const name = decodeURIComponent(req.url.slice(1));
     try {
       const body = readFileSync(join(dir, name));

@@ -24,7 +24,7 @@
 //     e.g. to push while a download is in flight
 //   await hub.close()   // closes keep-alive sockets too
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import {
   cdnCorsHeaders, headerSafe, hubCorsHeaders, sendBody, sendCdnError, sendContent, sendHubError, sendJson,
   sendPreflight,
@@ -380,8 +380,8 @@ export async function startFakeHub({ treePageSize = 1000 } = {}) {
     sendHubError(req, res, status, { message, json: req.url.startsWith('/api/'), headers });
   }
 
-  const hubServer = createServer((req, res) => handle('hub', req, res));
-  const cdnServer = createServer((req, res) => handle('cdn', req, res));
+  const hubServer = createTestServer((req, res) => handle('hub', req, res));
+  const cdnServer = createTestServer((req, res) => handle('cdn', req, res));
   hub.url = await listen(hubServer);
   hub.cdnUrl = await listen(cdnServer);
   return hub;

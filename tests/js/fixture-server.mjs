@@ -1,7 +1,7 @@
 // A plain HTTP server over tests/fixtures for the tests that load models by
 // URL: GET and HEAD with Content-Length, no Range requests, 404 otherwise.
 import { createReadStream, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { join } from 'node:path';
 import { folder } from './fixtures.mjs';
 
@@ -12,7 +12,7 @@ import { folder } from './fixtures.mjs';
  */
 export async function startFixtureServer({ root = folder('') } = {}) {
   const requests = [];
-  const server = createServer((req, res) => {
+  const server = createTestServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requests.push(`${req.method} ${pathname}`);
     const path = join(root, pathname);

@@ -8,7 +8,7 @@
 //
 // QKV_FUZZ_CASES (default 100) and QKV_FUZZ_SEED (default 1) scale and vary the run.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -87,7 +87,7 @@ let server;
 let plan;
 
 before(async () => {
-  server = createServer((req, res) => {
+  server = createTestServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     const send = (status, body, headers = {}) => res.writeHead(status, { 'Content-Length': Buffer.byteLength(body), ...headers }).end(body);
     if (url.pathname.includes('/revision/')) return send(200, plan.revision, { 'Content-Type': 'application/json' });

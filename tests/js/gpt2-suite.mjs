@@ -5,7 +5,7 @@
 // Run by gpt2-threads.test.mjs and gpt2-single.test.mjs, once per wasm build.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { after, before, test } from 'node:test';
 import { compareLogits, fixtures, folder, maxAttentionError, reference } from './fixtures.mjs';
 import {
@@ -67,7 +67,7 @@ export function gpt2Suite({ numThreads, flavour }) {
   let server;
   let baseUrl;
   before(async () => {
-    server = createServer((req, res) => {
+    server = createTestServer((req, res) => {
       // /slow/... sends the file in 4 KB pieces, one per 20 ms, so a test can abort mid-download.
       const slow = req.url.startsWith('/slow/');
       let body;

@@ -6,7 +6,7 @@
 // Files / bytes; every time the events must add up to the shards' sizes.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -70,7 +70,7 @@ before(async () => {
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: sum }, weight_map: weightMap }));
   for (const f of ['config.json', 'tokenizer.json']) copyFileSync(join(folder('gpt2-tiny'), f), join(dir, f));
 
-  server = createServer((req, res) => {
+  server = createTestServer((req, res) => {
     const [, mode, file] = decodeURIComponent(new URL(req.url, 'http://x').pathname).split('/');
     requests.push({ method: req.method, mode, file });
     const body = mode === 'no-shard-3' && file === NAMES[2] ? undefined : fileOf(file);

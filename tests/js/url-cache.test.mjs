@@ -4,7 +4,7 @@
 // loader converts), stores a file only once read to its end, nothing when the
 // reader stops early; and the body stays a byte stream for BYOB readers.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { after, afterEach, before, test } from 'node:test';
 
 import { env } from '../../dist/index.js';
@@ -40,9 +40,8 @@ class EagerCache {
 
 let cache;
 before(async () => {
-  server = createServer((req, res) => {
-    // A connection per request: a kept-alive socket the server closes as idle can fail the next fetch that reuses it.
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length, Connection: 'close' }).end(FILE);
+  server = createTestServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length }).end(FILE);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${server.address().port}/model.bin`;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createTestServer } from './http-server.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -222,7 +222,7 @@ test('bad inputs reject with the error class they have on the main thread', asyn
 
 test('an abort during a download stops the load in the worker; the next load works', async () => {
   // Serves gpt2-tiny but stalls model.safetensors after its first 64 KiB: only an abort ends that load.
-  const server = createServer((req, res) => {
+  const server = createTestServer((req, res) => {
     const name = new URL(req.url, 'http://x').pathname.slice(1);
     let bytes;
     try {

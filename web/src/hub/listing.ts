@@ -55,8 +55,11 @@ export async function listFiles(endpoint: HubEndpoint, id: string, revision: str
   commit: string): Promise<Map<string, RepoFile>> {
   const files = new Map<string, RepoFile>();
   let url: string | undefined = `${endpoint.host}/api/models/${id}/tree/${commit}?recursive=true`;
+  // A next link back to a page already read would loop: it is named at once, not after the page limit.
+  const seen = new Set<string>();
   for (let page = 0; url !== undefined; page++) {
-    if (page > 10_000) throw new FormatError(`the Hub's file listing of ${id} does not end`);
+    if (page > 10_000 || seen.has(url)) throw new FormatError(`the Hub's file listing of ${id} does not end`);
+    seen.add(url);
     const response = await hubFetch(url, { id, revision }, endpoint.request);
     for (const entry of parseEntries(await readJson(response, id), id)) files.set(entry.path, entry);
     url = nextPage(response.headers.get('Link'), url);
