@@ -118,7 +118,8 @@ test('--help lists every command and the common options; each command\'s --help 
   for (const command of ['generate', 'embed', 'inspect', 'bench']) assert.match(help.stdout, new RegExp(`^  ${command} <model>`, 'm'));
   assert.match(help.stdout, /^  download <org\/name>/m);
   for (const option of ['--dtype', '--threads', '--quiet', '--help']) assert.ok(help.stdout.includes(option), option);
-  assert.deepEqual(COMMANDS.map((c) => c.name), ['generate', 'chat', 'embed', 'classify', 'ner', 'inspect', 'download', 'bench']);
+  assert.deepEqual(COMMANDS.map((c) => c.name), ['generate', 'chat', 'embed', 'classify', 'ner', 'zero-shot', 'inspect', 'download',
+    'bench']);
   for (const command of COMMANDS) {
     const [own, viaHelp] = await Promise.all([qkv(command.name, '--help'), qkv('help', command.name)]);
     assert.equal(own.code, 0, own.stderr);

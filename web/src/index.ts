@@ -56,6 +56,7 @@ export type {
   TextClassificationPipeline,
   TextRankingPipeline,
   TokenClassificationPipeline,
+  ZeroShotClassificationPipeline,
 } from './pipeline.js';
 export type { TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult } from './token-classification.js';
 export { classifyTexts, rerank } from './classification-pipeline.js';
@@ -63,6 +64,8 @@ export type { Classifier, RerankOptions, RerankResult } from './classification-p
 export type {
   ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
 } from './classification.js';
+export { zeroShotClassify } from './zero-shot.js';
+export type { ZeroShotClassificationOptions, ZeroShotClassificationOutput } from './zero-shot.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';

@@ -3,12 +3,13 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() },
  * 'text-classification' ('sentiment-analysis') [{ label, score }], 'text-ranking'
- * a reranker's documents best first.
+ * a reranker's documents best first, 'zero-shot-classification' { sequence, labels, scores }.
  */
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
 import { classifyTexts, rerank, type RerankOptions, type RerankResult } from './classification-pipeline.js';
 import { tokenEntities, type TokenClassificationOptions, type TokenClassificationOutput } from './token-classification.js';
+import { zeroShotClassify, type ZeroShotClassificationOptions, type ZeroShotClassificationOutput } from './zero-shot.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -20,10 +21,10 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking' | 'token-classification' | 'ner';
+  'text-ranking' | 'token-classification' | 'ner' | 'zero-shot-classification';
 
 const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
-  'text-ranking', 'token-classification', 'ner'];
+  'text-ranking', 'token-classification', 'ner', 'zero-shot-classification'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -124,11 +125,20 @@ export interface TokenClassificationPipeline extends PipelineBase {
   (texts: readonly string[], options?: TokenClassificationOptions): Promise<TokenClassificationOutput[][]>;
 }
 
+export interface ZeroShotClassificationPipeline extends PipelineBase {
+  /** A text and its candidate labels (an array, or one string of comma-separated labels): labels best first. */
+  (text: string, candidateLabels: string | readonly string[], options?: ZeroShotClassificationOptions):
+    Promise<ZeroShotClassificationOutput>;
+  /** Several texts: one result per text. */
+  (texts: readonly string[], candidateLabels: string | readonly string[], options?: ZeroShotClassificationOptions):
+    Promise<ZeroShotClassificationOutput[]>;
+}
+
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
   'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
-  ner: 'classify-tokens',
+  ner: 'classify-tokens', 'zero-shot-classification': 'classify',
 };
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
@@ -141,9 +151,11 @@ export async function pipeline(task: 'text-ranking', source: ModelSource,
   options?: PipelineOptions): Promise<TextRankingPipeline>;
 export async function pipeline(task: 'token-classification' | 'ner', source: ModelSource,
   options?: PipelineOptions): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: 'zero-shot-classification', source: ModelSource,
+  options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline | TokenClassificationPipeline> {
+  TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline> {
   if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
@@ -172,9 +184,11 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     : task === 'feature-extraction' ? featureExtraction(model)
       : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
         : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
+          : task === 'zero-shot-classification' ? (texts: string | readonly string[], labels: unknown,
+            o?: ZeroShotClassificationOptions) => zeroShotClassify(model, texts, labels, o)
           : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline | TokenClassificationPipeline;
+    TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline;
 }
 
 function textGeneration(model: Model) {
