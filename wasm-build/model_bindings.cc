@@ -263,6 +263,13 @@ val WasmModel::classify_tokens(val ids, val lengths, val types) {
                         });
 }
 
+val WasmModel::answer_logits(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.answer_logits(in, out);
+                        });
+}
+
 val WasmModel::encode_attention(val ids) {
   return bound<val>(
       [&](val& out, val ids_arg) -> Status {
@@ -310,6 +317,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("embed", &WasmModel::embed)
       .function("classify", &WasmModel::classify)
       .function("classifyTokens", &WasmModel::classify_tokens)
+      .function("answerLogits", &WasmModel::answer_logits)
       .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)

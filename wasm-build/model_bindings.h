@@ -36,6 +36,8 @@ class WasmModel {
   emscripten::val classify(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Token classifiers: every token's logits [tokens, n_labels] (same arguments as encode).
   emscripten::val classify_tokens(emscripten::val ids, emscripten::val lengths, emscripten::val types);
+  // Question answering: every token's start and end logits [tokens, 2] (same arguments as encode).
+  emscripten::val answer_logits(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
   emscripten::val encode_attention(emscripten::val ids);

@@ -5,8 +5,9 @@
 // RoBERTa and XLM-RoBERTa are the same encoder with position ids that start
 // after the padding id and a "roberta." prefix: two fields of BertConfig.
 // DistilBERT is too, with tensor names of its own, no token types and a
-// "distilbert." prefix (distilbert_config.cc). A *ForSequenceClassification
-// checkpoint adds its head (heads/classification.h).
+// "distilbert." prefix (distilbert_config.cc). A *ForSequenceClassification,
+// *ForTokenClassification or *ForQuestionAnswering checkpoint adds its head
+// (heads/classification.h).
 #pragma once
 
 #include <string>
@@ -70,11 +71,14 @@ class BertModel : public Model, public EncoderStack {
   size_t scratch_bytes(size_t tokens) const override;
   Status encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& request) const override;
 
-  const SequenceClassificationHead* sequence_classifier() const override {
+  const SequenceClassifier* sequence_classifier() const override {
     return classifier_.n_labels() > 0 ? &classifier_ : nullptr;
   }
-  const TokenClassificationHead* token_classifier() const override {
-    return token_classifier_.n_labels() > 0 ? &token_classifier_ : nullptr;
+  const TokenClassifier* token_classifier() const override {
+    return token_classifier_.kind() == ClassifierKind::kTokens ? &token_classifier_ : nullptr;
+  }
+  const TokenClassifier* question_answerer() const override {
+    return token_classifier_.kind() == ClassifierKind::kQuestionAnswering ? &token_classifier_ : nullptr;
   }
 
   std::vector<TensorSlot> slots() override;
@@ -94,7 +98,7 @@ class BertModel : public Model, public EncoderStack {
   const float* embed_norm_b_ = nullptr;
   std::vector<BertLayer> layers_;
   SequenceClassificationHead classifier_;     // n_labels() 0 without a head
-  TokenClassificationHead token_classifier_;  // the same
+  TokenClassificationHead token_classifier_;  // the same; or the question-answering head
 };
 
 }  // namespace qkv

@@ -8,6 +8,7 @@ std::vector<std::string> capabilities_of(const Model& model) {
   if (model.encoder() != nullptr) out.push_back("encode");
   if (model.encoder() != nullptr && model.sequence_classifier() != nullptr) out.push_back("classify");
   if (model.encoder() != nullptr && model.token_classifier() != nullptr) out.push_back("classify-tokens");
+  if (model.encoder() != nullptr && model.question_answerer() != nullptr) out.push_back("question-answering");
   return out;
 }
 

@@ -13,7 +13,7 @@
 #include "core/arena.h"
 #include "core/status.h"
 #include "models/encoder.h"
-#include "models/heads/classification.h"
+#include "models/heads/classifier.h"
 #include "models/heads/pooling.h"
 #include "models/model.h"
 
@@ -46,6 +46,8 @@ class Encoder {
   Status classify(const EncoderInput& input, std::vector<float>* logits);
   // Logits [n_ids, n_labels] of every token through the model's token-classification head.
   Status classify_tokens(const EncoderInput& input, std::vector<float>* logits);
+  // [n_ids, 2]: every token's start and end logits through the model's question-answering head.
+  Status answer_logits(const EncoderInput& input, std::vector<float>* logits);
   // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
   Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
 
@@ -56,6 +58,8 @@ class Encoder {
   template <typename Head, typename Apply>
   Status run_head(const EncoderInput& input, const Head* head, const char* missing, size_t rows,
                   std::vector<float>* logits, Apply apply);
+  Status run_token_head(const EncoderInput& input, const TokenClassifier* head, const char* missing,
+                        std::vector<float>* logits);
 
   std::shared_ptr<const Model> model_;
   const EncoderStack* stack_;

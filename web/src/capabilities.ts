@@ -10,10 +10,11 @@ import { UnsupportedError, type QkvError } from './errors.js';
  * 'generate': a decoder, which generates text (generate(), forward());
  * 'encode': an encoder, which embeds text (embed());
  * 'classify': an encoder with a sequence-classification head (classify(), text-classification);
- * 'classify-tokens': an encoder with a token-classification head (classifyTokens(), token-classification).
+ * 'classify-tokens': an encoder with a token-classification head (classifyTokens(), token-classification);
+ * 'question-answering': an encoder with a *ForQuestionAnswering head (answerLogits(), question-answering).
  * Later kinds of model will add e.g. 'fill-mask', 'seq2seq'.
  */
-export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens';
+export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens' | 'question-answering';
 
 /** The calls each capability offers, named in errors so they say what the model can do instead. */
 const CALLS: Record<Capability, string> = {
@@ -21,6 +22,7 @@ const CALLS: Record<Capability, string> = {
   encode: 'embed()',
   classify: 'classify()',
   'classify-tokens': 'classifyTokens()',
+  'question-answering': 'answerLogits()',
 };
 
 /** What a capability check needs to know about a model. */

@@ -93,6 +93,8 @@ export interface ModelHandle extends Handle {
   classify(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Token classifiers: every token's logits [tokens, nLabels] (arguments as encode). */
   classifyTokens(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
+  /** Question answering: every token's start and end logits [tokens, 2] (arguments as encode). */
+  answerLogits(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
   encodeAttention(ids: Int32Array): Float32Array[];
 }
