@@ -75,3 +75,17 @@ test('modernbert-ner-tiny: every token\'s logits through head and classifier; th
     await nli.dispose();
   }
 });
+
+test('modernbert-qa-tiny: the question-answering head gives spans inside the context', async () => {
+  const model = await loadModel(folder('modernbert-qa-tiny'));
+  try {
+    assert.deepEqual(model.info.capabilities, ['encode', 'question-answering']);
+    const { windows } = await model.answerSpans('Where is the park?', 'The old city has a large park by the river.', { top_k: 2 });
+    assert.equal(windows.length, 1);
+    const [w] = windows;
+    assert.equal(w.spans.length, 2);
+    for (const s of w.spans) assert.ok(s.start >= w.contextOffset && s.end < w.contextOffset + w.contextLength && s.score > 0);
+  } finally {
+    model.dispose();
+  }
+});

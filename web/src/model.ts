@@ -18,6 +18,8 @@ import type { ClassificationInfo, ClassifyInput, ClassifyResult } from './classi
 import type { TokenClassifyResult } from './token-classification.js';
 import type { EmbeddingDefaults } from './sentence-transformers.js';
 import { classifyInputs, classifyTokenTexts } from './encoder/classify.js';
+import { answerSpans, type AnswerSpansResult } from './encoder/answer.js';
+import type { QuestionAnsweringOptions } from './question-answering.js';
 import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -347,6 +349,16 @@ export class Model {
    */
   classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
     return classifyTokenTexts(this.encoder, texts);
+  }
+
+  /**
+   * Extractive question answering at token level (a *ForQuestionAnswering checkpoint): the question
+   * and each window of the context through the pair template (windows of options.max_seq_len tokens
+   * sharing doc_stride, as transformers' pipeline cuts a long context), each window's best spans by
+   * start and end probability. pipeline('question-answering') turns them into answers with text.
+   */
+  answerSpans(question: string, context: string, options: QuestionAnsweringOptions = {}): Promise<AnswerSpansResult> {
+    return answerSpans(this.encoder, question, context, options);
   }
 
   private liveHandle(): ModelHandle {
