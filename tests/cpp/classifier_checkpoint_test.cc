@@ -164,14 +164,16 @@ TEST(ClassifierCheckpoint, ModernBertSequenceHeadPoolsAsItsConfigSays) {
 }
 
 TEST(ClassifierCheckpoint, ModernBertTokenAndQuestionAnsweringHeads) {
+  // Logits up to ~10 after the prediction head's LayerNorm: 2e-4 is 2e-5 of them (BERT's stay under 1e-4).
+  const double tol = 2e-4;
   Loaded ner, qa;
   load("modernbert-ner-tiny", &ner);
   EXPECT_EQ(capabilities_of(*ner.model), (std::vector<std::string>{"encode", "classify-tokens"}));
-  EXPECT_LE(token_logits_error(ner, *ner.ref.find("texts")), 1e-4);
+  EXPECT_LE(token_logits_error(ner, *ner.ref.find("texts")), tol);
   load("modernbert-qa-tiny", &qa);
   EXPECT_EQ(capabilities_of(*qa.model), (std::vector<std::string>{"encode", "question-answering"}));
   EXPECT_EQ(qa.model->token_classifier(), nullptr);
-  EXPECT_LE(token_logits_error(qa, *qa.ref.find("texts"), true), 1e-4);
+  EXPECT_LE(token_logits_error(qa, *qa.ref.find("texts"), true), tol);
 }
 
 TEST(ClassifierCheckpoint, EncoderWithoutHeadRefusesToClassify) {

@@ -61,7 +61,8 @@ test('modernbert-ner-tiny: every token\'s logits through head and classifier; th
     const results = await model.classifyTokens(ref.texts.map((t) => t.text));
     results.forEach((r, i) => {
       assert.deepEqual(r.ids, ref.texts[i].ids);
-      assert.ok(maxAbsError(r.logits, ref.texts[i].logits) <= TOL, ref.texts[i].text);
+      // Logits up to ~10 after the prediction head's LayerNorm: 2e-4 is 2e-5 of them.
+      assert.ok(maxAbsError(r.logits, ref.texts[i].logits) <= 2 * TOL, ref.texts[i].text);
     });
   } finally {
     model.dispose();
