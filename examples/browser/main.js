@@ -11,6 +11,10 @@ import { MODELS, modelFiles } from './models.js';
 import { OutputView } from './output-view.js';
 import { bindSamplingForm, readSampling } from './sampling.js';
 import { SimilarityView } from './similarity-view.js';
+import { TaskPanel } from './task-panel.js';
+import { classifyTask } from './tasks/classify.js';
+import { nerTask } from './tasks/ner.js';
+import { rerankTask } from './tasks/rerank.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
 const ATTENTION_MAX_TOKENS = 128;
@@ -28,6 +32,9 @@ const attention = new AttentionView({
 });
 const similarity = new SimilarityView({ input: $('sentences'), table: $('similarity'), status: $('similarity-status') });
 const sampling = $('sampling');
+const tasks = new TaskPanel({
+  select: $('task'), fields: $('task-fields'), run: $('run-task'), output: $('task-output'), status: $('task-status'), hint: $('task-hint'),
+}, [classifyTask, nerTask, rerankTask]);
 const chatView = new ChatView({ transcript: $('transcript'), status: $('chat-status'), error: $('chat-error') });
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
@@ -37,10 +44,12 @@ let canChat = false; // the loaded model has a chat template
 let canThink = false; // its template has Qwen3's enable_thinking switch
 let chat; // the conversation of chat mode (a Chat over `model`), made at its first message
 
-/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding': enables what makes sense. */
+/** 'starting' | 'idle' | 'loading' | 'ready' | 'generating' | 'attention' | 'embedding' | 'task': enables what makes sense. */
 function setState(state) {
   document.body.dataset.state = state;
-  const busy = ['starting', 'loading', 'generating', 'attention', 'embedding'].includes(state);
+  const busy = ['starting', 'loading', 'generating', 'attention', 'embedding', 'task'].includes(state);
+  $('run-task').disabled = busy || !tasks.canRun();
+  $('task').disabled = busy;
   $('compare').disabled = busy || !(loadedModel?.capabilities.includes('encode') ?? false);
   $('embed-prompt').disabled = $('compare').disabled || Object.keys(loadedModel?.embedding?.prompts ?? {}).length === 0;
   const canRun = loadedModel !== undefined && loadedModel.capabilities.includes('generate') && !busy;
@@ -118,6 +127,7 @@ function unload() {
   showCurrentModel();
   attention.clear();
   similarity.clear();
+  tasks.setModel(undefined);
   showPrompts({});
   output.clearNote();
 }
@@ -167,6 +177,7 @@ async function load(request) {
     loadedModel = info;
     lastLoad = request;
     showPrompts(info.embedding?.prompts ?? {});
+    tasks.setModel(info);
     showCurrentModel();
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
@@ -501,6 +512,15 @@ $('compare').addEventListener('click', async () => {
   } catch (e) {
     similarity.fail(`Could not compare: ${e.message}`);
   }
+  setState('ready');
+});
+
+// --- encoder tasks (classify, rerank, …) ----------------------------------
+
+$('task').addEventListener('change', () => setState(document.body.dataset.state));
+$('run-task').addEventListener('click', async () => {
+  setState('task');
+  await tasks.run(model);
   setState('ready');
 });
 

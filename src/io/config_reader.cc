@@ -25,10 +25,7 @@ std::string ConfigReader::architecture() const {
   return "";
 }
 
-const JsonValue* ConfigReader::present(std::string_view key) const {
-  const JsonValue* v = root_.find(key);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
+const JsonValue* ConfigReader::present(std::string_view key) const { return root_.find_set(key); }
 
 Status ConfigReader::bad(std::string_view key, const std::string& message) const {
   return Status::format(document_ + ": " + std::string(key) + " " + message);

@@ -67,6 +67,11 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   return nullptr;
 }
 
+const JsonValue* JsonValue::find_set(std::string_view key) const {
+  const JsonValue* v = find(key);
+  return v == nullptr || v->is_null() ? nullptr : v;
+}
+
 std::string JsonValue::describe() const {
   switch (type_) {
     case JsonType::kNull:

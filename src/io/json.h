@@ -71,6 +71,9 @@ class JsonValue {
   const std::string& key(size_t i) const { return keys_[i]; }
   // An object's member, or nullptr when absent (or not an object).
   const JsonValue* find(std::string_view key) const;
+  // The same, nullptr also for a member set to null: configs write null for
+  // "not set", which readers treat as absent.
+  const JsonValue* find_set(std::string_view key) const;
 
   // A short description for messages: 12, -1.5, "text" (quoted, cut at 40
   // bytes), true, null, an array, an object.

@@ -35,12 +35,6 @@ constexpr size_t kDefaultSlidingWindowPattern = 6;
 constexpr double kDefaultRopeTheta = 1000000.0;     // full_attention layers
 constexpr double kDefaultRopeLocalTheta = 10000.0;  // sliding_attention layers
 
-// A key's value, nullptr when absent or null (as ConfigReader treats them).
-const JsonValue* member(const JsonValue& object, const char* key) {
-  const JsonValue* v = object.find(key);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
-
 // One kind of layer's rotary embedding. transformers 5 starts from
 // rope_parameters[kind] ({"rope_type": "default"} when absent), updates the
 // full layers' with rope_scaling, and fills a missing rope_theta from the
@@ -52,13 +46,13 @@ Status read_rope(const ConfigReader& config, const JsonValue* params, const std:
   // A key of the merged dict, rope_scaling's first, and the name it is reported under.
   auto lookup = [&](const char* key, std::string* name) -> const JsonValue* {
     if (scaling != nullptr) {
-      if (const JsonValue* v = member(*scaling, key)) {
+      if (const JsonValue* v = scaling->find_set(key)) {
         *name = std::string("rope_scaling.") + key;
         return v;
       }
     }
     if (params != nullptr) {
-      if (const JsonValue* v = member(*params, key)) {
+      if (const JsonValue* v = params->find_set(key)) {
         *name = params_name + "." + key;
         return v;
       }
@@ -107,7 +101,7 @@ Status read_rope(const ConfigReader& config, const JsonValue* params, const std:
 // unless (i + 1) is a multiple of the pattern.
 Status read_layer_kinds(const ConfigReader& config, size_t n_layer, std::vector<bool>* sliding) {
   sliding->assign(n_layer, false);
-  const JsonValue* types = member(config.root(), "layer_types");
+  const JsonValue* types = config.root().find_set("layer_types");
   if (types == nullptr) {
     size_t pattern = 0;
     QKV_RETURN_IF_ERROR(
@@ -144,15 +138,15 @@ Status read_windows(const ConfigReader& config, Gemma3Config& c) {
 }
 
 Status read_ropes(const ConfigReader& config, Gemma3Config& c) {
-  const JsonValue* params = member(config.root(), "rope_parameters");
+  const JsonValue* params = config.root().find_set("rope_parameters");
   const JsonValue* full = nullptr;
   const JsonValue* local = nullptr;
   if (params != nullptr) {
     if (!params->is_object()) {
       return config.bad("rope_parameters", "must be an object or null, found " + params->describe());
     }
-    full = member(*params, "full_attention");
-    local = member(*params, "sliding_attention");
+    full = params->find_set("full_attention");
+    local = params->find_set("sliding_attention");
     if (full == nullptr && local == nullptr) {
       return config.bad("rope_parameters",
                         "must hold the \"full_attention\" and \"sliding_attention\" layers' parameters");
@@ -164,7 +158,7 @@ Status read_ropes(const ConfigReader& config, Gemma3Config& c) {
       }
     }
   }
-  const JsonValue* scaling = member(config.root(), "rope_scaling");
+  const JsonValue* scaling = config.root().find_set("rope_scaling");
   if (scaling != nullptr && !scaling->is_object()) {
     return config.bad("rope_scaling", "must be an object or null, found " + scaling->describe());
   }
@@ -210,11 +204,11 @@ Status Gemma3Config::from_config(const ConfigReader& config, Gemma3Config* out) 
     return Status::unsupported(config.document() + ": hidden_activation \"" + act +
                                "\" (qkv's Gemma 3 MLP is GeGLU with gelu_pytorch_tanh)");
   }
-  if (member(config.root(), "attn_logit_softcapping") != nullptr) {
+  if (config.root().find_set("attn_logit_softcapping") != nullptr) {
     return Status::unsupported(
         config.document() + ": attn_logit_softcapping (Gemma 2's capped attention scores; Gemma 3 has none)");
   }
-  if (member(config.root(), "final_logit_softcapping") != nullptr) {
+  if (config.root().find_set("final_logit_softcapping") != nullptr) {
     double cap = 0;
     QKV_RETURN_IF_ERROR(config.positive_number_or("final_logit_softcapping", 1.0, &cap));
     c.final_logit_softcapping = static_cast<float>(cap);

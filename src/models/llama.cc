@@ -54,18 +54,13 @@ constexpr ArchitectureDefaults kArchitectures[] = {
      WindowRule::kSmolLM3},
 };
 
-// A member of the rope_scaling (or rope_parameters) object, nullptr when
-// absent or null (as for top-level keys); the readers below name it
-// "<object>.<key>" in messages.
-const JsonValue* scaling_member(const JsonValue& scaling, const char* key) {
-  const JsonValue* v = scaling.find(key);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
-
+// Members of the rope_scaling (or rope_parameters) object are read with
+// find_set (absent or null alike, as for top-level keys); the readers below
+// name them "<object>.<key>" in messages.
 Status scaling_number(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
                       const char* key, double* out) {
   const std::string name = object + "." + key;
-  const JsonValue* v = scaling_member(scaling, key);
+  const JsonValue* v = scaling.find_set(key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto x = v->as_double();
   if (!x || !(*x > 0) || !std::isfinite(*x))
@@ -77,7 +72,7 @@ Status scaling_number(const ConfigReader& config, const JsonValue& scaling, cons
 Status scaling_int(const ConfigReader& config, const JsonValue& scaling, const std::string& object,
                    const char* key, size_t max, size_t* out) {
   const std::string name = object + "." + key;
-  const JsonValue* v = scaling_member(scaling, key);
+  const JsonValue* v = scaling.find_set(key);
   if (v == nullptr) return config.bad(name, "is missing");
   const auto n = v->as_uint64();
   if (!n || *n == 0 || *n > max) {
@@ -122,7 +117,7 @@ Status check_llama3_rotary_factor(const ConfigReader& config, const JsonValue& s
                                   const std::string& object, const LlamaConfig& c) {
   const size_t head_dim = c.head_dim;
   std::string name = object + ".partial_rotary_factor";
-  const JsonValue* v = scaling_member(scaling, "partial_rotary_factor");
+  const JsonValue* v = scaling.find_set("partial_rotary_factor");
   if (v == nullptr) {
     name = "partial_rotary_factor";
     v = config.root().find(name);
@@ -165,13 +160,13 @@ Status read_rope(const ConfigReader& config, double default_theta, LlamaConfig* 
                                    "architecture");
       }
     }
-    if (scaling_member(*scaling, "rope_theta") != nullptr)
+    if (scaling->find_set("rope_theta") != nullptr)
       QKV_RETURN_IF_ERROR(scaling_number(config, *scaling, object, "rope_theta", &c->rope_theta));
   }
   // "type" is the key's older name, still in many Hub configs; transformers
   // reads "rope_type" first when both are there.
-  const char* type_key = scaling_member(*scaling, "rope_type") != nullptr ? "rope_type" : "type";
-  const JsonValue* type = scaling_member(*scaling, type_key);
+  const char* type_key = scaling->find_set("rope_type") != nullptr ? "rope_type" : "type";
+  const JsonValue* type = scaling->find_set(type_key);
   if (type == nullptr && parameters) return Status::ok_status();
   if (type == nullptr) return config.bad(object + ".rope_type", "is missing");
   if (!type->is_string()) {

@@ -28,17 +28,12 @@ constexpr size_t kDefaultGlobalEvery = 3;
 constexpr double kDefaultGlobalTheta = 160000.0;  // default_theta["global"]
 constexpr double kDefaultLocalTheta = 10000.0;    // default_theta["local"]
 
-const JsonValue* member(const JsonValue& object, const char* key) {
-  const JsonValue* v = object.find(key);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
-
 // A rope_type (or older "type") other than "default" in `object`, named `name`, is refused.
 Status check_default_rope(const ConfigReader& config, const JsonValue* object, const std::string& name) {
   if (object == nullptr) return Status::ok_status();
   if (!object->is_object()) return config.bad(name, "must be an object or null, found " + object->describe());
   for (const char* key : {"rope_type", "type"}) {
-    const JsonValue* type = member(*object, key);
+    const JsonValue* type = object->find_set(key);
     if (type == nullptr) continue;
     if (!type->is_string())
       return config.bad(name + "." + key, "must be a string, found " + type->describe());
@@ -56,9 +51,9 @@ Status check_default_rope(const ConfigReader& config, const JsonValue* object, c
 Status read_theta(const ConfigReader& config, const JsonValue* params, const char* kind, const char* key,
                   double fallback, double* theta) {
   const std::string name = std::string("rope_parameters.") + kind;
-  const JsonValue* entry = params != nullptr ? member(*params, kind) : nullptr;
+  const JsonValue* entry = params != nullptr ? params->find_set(kind) : nullptr;
   QKV_RETURN_IF_ERROR(check_default_rope(config, entry, name));
-  if (const JsonValue* v = entry != nullptr ? member(*entry, "rope_theta") : nullptr) {
+  if (const JsonValue* v = entry != nullptr ? entry->find_set("rope_theta") : nullptr) {
     const auto d = v->as_double();
     if (!d || !(*d > 0) || !std::isfinite(*d)) {
       return config.bad(name + ".rope_theta", "must be a positive number, found " + v->describe());
@@ -70,8 +65,8 @@ Status read_theta(const ConfigReader& config, const JsonValue* params, const cha
 }
 
 Status read_ropes(const ConfigReader& config, ModernBertConfig* c) {
-  QKV_RETURN_IF_ERROR(check_default_rope(config, member(config.root(), "rope_scaling"), "rope_scaling"));
-  const JsonValue* params = member(config.root(), "rope_parameters");
+  QKV_RETURN_IF_ERROR(check_default_rope(config, config.root().find_set("rope_scaling"), "rope_scaling"));
+  const JsonValue* params = config.root().find_set("rope_parameters");
   if (params != nullptr && !params->is_object()) {
     return config.bad("rope_parameters", "must be an object or null, found " + params->describe());
   }
@@ -118,7 +113,7 @@ Status read_layer_patterns(const ConfigReader& config, ModernBertConfig* c) {
   for (size_t i = 0; i < c->n_layer; ++i) c->local[i] = i % every != 0;
   QKV_RETURN_IF_ERROR(config.positive_int_or("local_attention", kDefaultLocalAttention, &c->local_attention));
   // An odd width is halved down, as transformers does (sliding_window = local_attention // 2).
-  const JsonValue* types = member(config.root(), "layer_types");
+  const JsonValue* types = config.root().find_set("layer_types");
   if (types == nullptr) {
     c->local_rope = c->local;
     return Status::ok_status();

@@ -13,11 +13,6 @@
 namespace qkv {
 namespace {
 
-const JsonValue* member(const ConfigReader& config, const char* key) {
-  const JsonValue* v = config.root().find(key);
-  return v == nullptr || v->is_null() ? nullptr : v;
-}
-
 // A key whose only value qkv runs is `want` (its default when absent).
 Status require_bool(const ConfigReader& config, const char* key, bool want, const char* why) {
   bool value = want;
@@ -31,14 +26,16 @@ Status require_bool(const ConfigReader& config, const char* key, bool want, cons
 
 Status read_rotary(const ConfigReader& config, size_t head_dim, NomicBertConfig* c) {
   double fraction = 0;
-  if (const JsonValue* v = member(config, "rotary_emb_fraction")) fraction = v->as_double().value_or(-1);
+  if (const JsonValue* v = config.root().find_set("rotary_emb_fraction"))
+    fraction = v->as_double().value_or(-1);
   const double dims = static_cast<double>(head_dim) * fraction;
   if (!(fraction > 0 && fraction <= 1) || dims != std::floor(dims) || static_cast<size_t>(dims) % 2 != 0) {
     return Status::unsupported(
         config.document() + ": rotary_emb_fraction must give an even number of rotary dims in (0, head_dim " +
         std::to_string(head_dim) + "] (qkv runs nomic-bert with rotary embeddings), found " +
-        (member(config, "rotary_emb_fraction") ? member(config, "rotary_emb_fraction")->describe()
-                                               : std::string("none")));
+        (config.root().find_set("rotary_emb_fraction")
+             ? config.root().find_set("rotary_emb_fraction")->describe()
+             : std::string("none")));
   }
   c->n_rot = static_cast<size_t>(dims);
   QKV_RETURN_IF_ERROR(config.positive_number_or("rotary_emb_base", 10000.0, &c->rope_theta));
@@ -46,7 +43,7 @@ Status read_rotary(const ConfigReader& config, size_t head_dim, NomicBertConfig*
   QKV_RETURN_IF_ERROR(config.bool_or("rotary_emb_interleaved", false, &interleaved));
   c->rope_style = interleaved ? RopeStyle::kInterleaved : RopeStyle::kHalfSplit;
   for (const char* key : {"rotary_scaling_factor", "rotary_emb_scale_base"}) {
-    if (const JsonValue* v = member(config, key)) {
+    if (const JsonValue* v = config.root().find_set(key)) {
       return Status::unsupported(config.document() + ": " + key + " " + v->describe() +
                                  " (qkv runs nomic-bert's plain rotary embeddings)");
     }
@@ -57,7 +54,8 @@ Status read_rotary(const ConfigReader& config, size_t head_dim, NomicBertConfig*
 // NomciBertGatedMLP's width: n_inner (or int(8 n_embd / 3)) rounded up to a multiple of 256.
 Status read_mlp_width(const ConfigReader& config, NomicBertConfig* c) {
   size_t inner = c->n_embd * 8 / 3;
-  if (member(config, "n_inner") != nullptr) QKV_RETURN_IF_ERROR(config.positive_int("n_inner", &inner));
+  if (config.root().find_set("n_inner") != nullptr)
+    QKV_RETURN_IF_ERROR(config.positive_int("n_inner", &inner));
   c->n_ff = (inner + 255) / 256 * 256;
   std::string act;
   QKV_RETURN_IF_ERROR(config.string_or("activation_function", "gelu_new", &act));
@@ -87,13 +85,13 @@ Status NomicBertConfig::from_config(const ConfigReader& config, NomicBertConfig*
   QKV_RETURN_IF_ERROR(config.positive_int_or("n_positions", 1024, &c.n_ctx));
   size_t head_dim = 0;
   QKV_RETURN_IF_ERROR(head_dim_of(config, "n_embd", c.n_embd, "n_head", c.n_head, &head_dim));
-  if (const JsonValue* kv = member(config, "num_heads_kv")) {
+  if (const JsonValue* kv = config.root().find_set("num_heads_kv")) {
     if (kv->as_uint64() != c.n_head) {
       return Status::unsupported(config.document() + ": num_heads_kv " + kv->describe() +
                                  " (qkv's nomic-bert runs num_heads_kv = n_head)");
     }
   }
-  if (const JsonValue* types = member(config, "type_vocab_size")) {
+  if (const JsonValue* types = config.root().find_set("type_vocab_size")) {
     const auto n = types->as_uint64();
     if (!n || *n > 1024)
       return config.bad("type_vocab_size", "must be an integer 0..1024, found " + types->describe());
@@ -112,8 +110,8 @@ Status NomicBertConfig::from_config(const ConfigReader& config, NomicBertConfig*
   QKV_RETURN_IF_ERROR(require_bool(config, "use_rms_norm", false, "qkv runs nomic-bert with LayerNorm"));
   QKV_RETURN_IF_ERROR(require_bool(config, "parallel_block", false, "qkv runs sequential blocks"));
   size_t moe = 0;
-  if (member(config, "moe_every_n_layers") != nullptr) {
-    const auto n = member(config, "moe_every_n_layers")->as_uint64();
+  if (config.root().find_set("moe_every_n_layers") != nullptr) {
+    const auto n = config.root().find_set("moe_every_n_layers")->as_uint64();
     moe = n.value_or(1);
   }
   if (moe != 0)

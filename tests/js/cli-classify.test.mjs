@@ -54,7 +54,16 @@ test('qkv ner prints the pipeline\'s entities, one token a line; --all keeps O; 
   const text = ref.texts[0];
   const out = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text);
   assert.equal(out.code, 0, out.stderr);
-  assert.equal(out.stdout, text.entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\n`).join(''));
+  assert.equal(out.stdout, text.entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\t${e.start}-${e.end}\n`).join(''));
+  for (const strategy of ['simple', 'first', 'average', 'max']) {
+    const grouped = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--aggregation', strategy);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    assert.equal(grouped.stdout, text.strategies[strategy]
+      .map((e) => `${e.word}\t${e.entity_group}\t${e.score.toFixed(4)}\t${e.start}-${e.end}\n`).join(''), strategy);
+  }
+  const bad = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--aggregation', 'best');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^InvalidArgumentError: qkv ner: --aggregation must be one of none, simple, first, average, max/m);
   const all = await qkv('ner', 'tests/fixtures/bert-ner-tiny', text.text, '--all', '--json');
   assert.equal(all.code, 0, all.stderr);
   const parsed = JSON.parse(all.stdout);
@@ -63,6 +72,20 @@ test('qkv ner prints the pipeline\'s entities, one token a line; --all keeps O; 
   const wrong = await qkv('ner', 'tests/fixtures/distilbert-sst2-tiny', 'x');
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /^UnsupportedError: qkv ner: DistilBertForSequenceClassification cannot 'classify-tokens'/m);
+});
+
+test('examples/node/ner.mjs prints each entity with its span marked, as the references', async () => {
+  const text = reference('bert-ner-tiny').texts[0];
+  for (const strategy of ['simple', 'first']) {
+    const out = await run('examples/node/ner.mjs', ['tests/fixtures/bert-ner-tiny', text.text, '--aggregation', strategy]);
+    assert.equal(out.code, 0, out.stderr);
+    const want = text.strategies[strategy].map((e) => `${e.entity_group.padEnd(8)} ${e.score.toFixed(4)} `
+      + `${String(e.start).padStart(3)}-${String(e.end).padEnd(3)} ${text.text.slice(0, e.start)}[${text.text.slice(e.start, e.end)}]${text.text.slice(e.end)}`);
+    assert.equal(out.stdout, `${want.join('\n')}\n`, strategy);
+  }
+  const bad = await run('examples/node/ner.mjs', ['tests/fixtures/bert-ner-tiny', 'x', '--aggregation', 'best']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^InvalidArgumentError: token-classification: aggregation_strategy must be/m);
 });
 
 test('examples/node/classify.mjs prints every label of each text, and of a pair, as the references', async () => {

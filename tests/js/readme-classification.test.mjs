@@ -51,12 +51,13 @@ test('README: the text-classification snippet runs and prints what its comments 
   assert.ok(ranked[0].corpus_id === 0 || ranked[0].corpus_id === 1);
 });
 
-test('README: the NER snippet runs and gives { entity, score, index, word } per entity', async () => {
+test('README: the NER snippet runs and gives { entity, score, index, word, start, end } per entity', async () => {
   const { code, stdout, stderr } = await run(snippet('**Token classification (NER).**').replace(
     "const ner = await pipeline('ner'", "import { pipeline } from 'qkv';\nconst ner = await pipeline('ner'")
     .replace("from 'qkv'", `from '${pathToFileURL(join(repo, 'dist', 'index.js')).href}'`));
   assert.equal(code, 0, stderr);
-  const entities = JSON.parse(stdout.trim());
-  assert.ok(entities.length > 0);
-  for (const e of entities) assert.deepEqual(Object.keys(e), ['entity', 'score', 'index', 'word']);
+  const [tokens, groups] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.ok(tokens.length > 0 && groups.length > 0);
+  for (const e of tokens) assert.deepEqual(Object.keys(e), ['entity', 'score', 'index', 'word', 'start', 'end']);
+  for (const e of groups) assert.deepEqual(Object.keys(e), ['entity_group', 'score', 'word', 'start', 'end']);
 });

@@ -41,7 +41,8 @@ class EagerCache {
 let cache;
 before(async () => {
   server = createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length }).end(FILE);
+    // A connection per request: a kept-alive socket the server closes as idle can fail the next fetch that reuses it.
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': FILE.length, Connection: 'close' }).end(FILE);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${server.address().port}/model.bin`;
@@ -114,4 +115,32 @@ test('the body passed through is a byte stream (a BYOB reader fills its own buff
   assert.equal(total, FILE.length);
   await Promise.all(cache.puts);
   assert.equal(cache.entries.get(url).length, FILE.length);
+});
+
+/** A Cache whose put takes its body and never reads it (a stalled storage backend). */
+class StalledCache extends EagerCache {
+  put(key, response) {
+    const done = new Promise((resolve, reject) => {
+      // The body is held, unread; the put settles only if the copy errors.
+      response.body.getReader().closed.then(resolve, reject);
+    });
+    this.puts.push(done);
+    return done;
+  }
+}
+
+// Without the stall limit the reader would wait for the cache forever: the timeout fails the test instead.
+test('a cache that takes no bytes is given up on: the download completes, nothing is stored', { timeout: 20_000 }, async () => {
+  cache = new StalledCache();
+  globalThis.caches = { open: async () => cache };
+  env.useBrowserCache = true;
+  const stallMs = 300;
+  const response = await new CachedFiles(stallMs).fetch(url);
+  const started = Date.now();
+  const body = new Uint8Array(await response.arrayBuffer());
+  assert.deepEqual(body, FILE, 'the whole file reached the reader');
+  // The copy fills its 8 MiB backlog, the reader waits stallMs once, then reads on without copying.
+  assert.ok(Date.now() - started >= stallMs, 'the reader waited for the cache first');
+  await assert.rejects(cache.puts[0], /took no bytes for 300 ms/);
+  assert.equal(cache.entries.size, 0);
 });

@@ -34,6 +34,7 @@ import {
   serveWorker,
   backendInfo,
   classifyTexts,
+  classifyTokenTexts,
   rerank,
   // types
   type Env,
@@ -113,10 +114,17 @@ import {
   type TextClassificationOptions,
   type TextClassificationOutput,
   type EncodedPair,
+  type EncodingWithOffsets,
+  type PairEncodingWithOffsets,
   type TokenClassificationPipeline,
   type TokenClassificationOptions,
   type TokenClassificationOutput,
   type TokenClassifyResult,
+  type TokenClassificationGroup,
+  type AggregationStrategy,
+  type GroupingStrategy,
+  type RemoteTokenClassifier,
+  type TokenEntities,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -466,6 +474,17 @@ export async function tokenClassification(folder: string): Promise<string> {
   const options: TokenClassificationOptions = { ignore_labels: [], aggregation_strategy: 'none' };
   const entities: TokenClassificationOutput[] = await ner('Sarah lives in London', options);
   const perText: TokenClassificationOutput[][] = await ner(['a', 'b']);
+  const groups = await ner('Sarah lives in London', { aggregation_strategy: 'first' });
+  const group: string = `${groups[0]?.entity_group}${groups[0]?.start}${groups[0]?.end}${entities[0]?.start}`;
+  const spans: PairEncodingWithOffsets = ner.tokenizer.encodePairWithOffsets('a', 'b');
+  const sequence: 0 | 1 | null | undefined = spans.sequenceIds[0];
+  const single: EncodingWithOffsets = ner.tokenizer.encodeWithOffsets('a', { add_special_tokens: false });
+  const strategy: AggregationStrategy = 'max';
+  const grouping: GroupingStrategy = 'simple';
+  const viaFunction: TokenClassificationGroup[] = await classifyTokenTexts(ner.model, 'a', { aggregation_strategy: grouping });
+  const remote: RemoteTokenClassifier = { tokenEntities: async (): Promise<TokenEntities[]> => [] };
+  const perToken: TokenClassificationOutput[][] = await classifyTokenTexts(remote, ['a'], { aggregation_strategy: 'none' });
+  void [group, sequence, single, strategy, viaFunction, perToken];
   // @ts-expect-error an aggregation strategy transformers does not have
   await ner('x', { aggregation_strategy: 'best' });
   const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');

@@ -58,8 +58,12 @@ export type {
   TokenClassificationPipeline,
   ZeroShotClassificationPipeline,
 } from './pipeline.js';
-export type { TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult } from './token-classification.js';
+export type {
+  AggregationStrategy, GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult,
+} from './token-classification.js';
 export { classifyTexts, rerank } from './classification-pipeline.js';
+export { classifyTokenTexts } from './token-classification-pipeline.js';
+export type { RemoteTokenClassifier, TokenEntities } from './token-classification-pipeline.js';
 export type { Classifier, RerankOptions, RerankResult } from './classification-pipeline.js';
 export type {
   ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
@@ -70,7 +74,7 @@ export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
 export type {
-  Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, ChatMessage, ChatTemplateOptions,
+  Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';
 export type { SoftmaxOptions } from './ops.js';
 export { WorkerEngine } from './worker/engine.js';

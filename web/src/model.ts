@@ -17,7 +17,7 @@ import type { DenseLayer } from './dense.js';
 import type { ClassificationInfo, ClassifyInput, ClassifyResult } from './classification.js';
 import type { TokenClassifyResult } from './token-classification.js';
 import type { EmbeddingDefaults } from './sentence-transformers.js';
-import { classifyInputs, classifyTokenTexts } from './encoder/classify.js';
+import { sequenceLogits, tokenLogits } from './encoder/classify.js';
 import { answerSpans, type AnswerSpansResult } from './encoder/answer.js';
 import type { QuestionAnsweringOptions } from './question-answering.js';
 import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
@@ -339,7 +339,7 @@ export class Model {
    * are encoded together, each attending only to itself: results do not depend on the batch.
    */
   classify(inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
-    return classifyInputs(this.encoder, inputs);
+    return sequenceLogits(this.encoder, inputs);
   }
 
   /**
@@ -348,7 +348,7 @@ export class Model {
    * a text longer than the context is cut as embed() cuts it). Texts are encoded together.
    */
   classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
-    return classifyTokenTexts(this.encoder, texts);
+    return tokenLogits(this.encoder, texts);
   }
 
   /**

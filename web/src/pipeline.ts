@@ -8,7 +8,10 @@
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
 import { classifyTexts, rerank, type RerankOptions, type RerankResult } from './classification-pipeline.js';
-import { tokenEntities, type TokenClassificationOptions, type TokenClassificationOutput } from './token-classification.js';
+import type {
+  GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput,
+} from './token-classification.js';
+import { entitiesOf } from './token-classification-pipeline.js';
 import { zeroShotClassify, type ZeroShotClassificationOptions, type ZeroShotClassificationOutput } from './zero-shot.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
@@ -118,10 +121,18 @@ export interface TextRankingPipeline extends PipelineBase {
   (query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
 }
 
+/**
+ * The results are { entity, score, index, word, start, end } per token with aggregation_strategy 'none'
+ * (the default), { entity_group, score, word, start, end } per entity with a grouping strategy. Options
+ * typed as the whole TokenClassificationOptions get the per-token type.
+ */
 export interface TokenClassificationPipeline extends PipelineBase {
-  /** One text: its tokens' entities (aggregation_strategy 'none'). */
+  /** One text: its entities grouped from tokens ('simple') or from words ('first', 'average', 'max'). */
+  (text: string, options: TokenClassificationOptions & { aggregation_strategy: GroupingStrategy }): Promise<TokenClassificationGroup[]>;
+  /** One text: its tokens' entities with their character spans. */
   (text: string, options?: TokenClassificationOptions): Promise<TokenClassificationOutput[]>;
   /** Several: one list per text. */
+  (texts: readonly string[], options: TokenClassificationOptions & { aggregation_strategy: GroupingStrategy }): Promise<TokenClassificationGroup[][]>;
   (texts: readonly string[], options?: TokenClassificationOptions): Promise<TokenClassificationOutput[][]>;
 }
 
@@ -246,10 +257,7 @@ function textGeneration(model: Model) {
 
 function tokenClassification(model: Model) {
   return async (texts: string | readonly string[], options: TokenClassificationOptions = {}) => {
-    const list = typeof texts === 'string' ? [texts] : texts;
-    const results = await model.classifyTokens(list);
-    const info = model.info.classification!;
-    const entities = results.map((r, i) => tokenEntities(info, model.tokenizer, list[i]!, r, options));
+    const entities = await entitiesOf(model, typeof texts === 'string' ? [texts] : texts, options);
     return typeof texts === 'string' ? entities[0]! : entities;
   };
 }

@@ -1,9 +1,10 @@
 /**
  * qkv ner: the entities a token classifier (a *ForTokenClassification checkpoint) finds in a text,
- * one per token as transformers' token-classification pipeline gives them (aggregation 'none').
+ * as transformers' token-classification pipeline gives them: one per token (--aggregation none, the
+ * default) or grouped into entities (simple, first, average, max), each with its character span.
  */
 import { requireCapability } from '../capabilities.js';
-import { tokenEntities } from '../token-classification.js';
+import { AGGREGATION_STRATEGIES, type AggregationStrategy, tokenEntities } from '../token-classification.js';
 import type { Command } from './command.js';
 import { openModel } from './load.js';
 
@@ -13,29 +14,43 @@ export const nerCommand: Command = {
   summary: 'entities of a token classifier (BERT/RoBERTa/DistilBERT *ForTokenClassification)',
   positionals: { min: 2, max: 2 },
   options: [
+    {
+      name: 'aggregation', type: 'string', placeholder: 'STRATEGY', choices: [...AGGREGATION_STRATEGIES],
+      description: 'aggregation_strategy: none (one line per token, the default), simple (adjacent tokens of one '
+        + 'entity grouped), first / average / max (tokens of a word agree on a label first)',
+    },
     { name: 'all', type: 'boolean', description: 'print every token, O included (ignore_labels [])' },
     { name: 'json', type: 'boolean', description: 'print the entities as JSON' },
   ],
   details: [
-    'Runs the text through the model and its token-classification head and prints one line per token',
-    'whose best label is not ignored: "index<TAB>word<TAB>entity<TAB>score" (the softmax probability, as',
-    'transformers\' pipeline with aggregation_strategy none; special tokens left out). --all keeps the O',
-    'label too. With --json, prints the pipeline\'s [{ "entity", "score", "index", "word" }, ...] instead.',
+    'Runs the text through the model and its token-classification head and prints one line per entity',
+    'whose label is not ignored. Without --aggregation: "index<TAB>word<TAB>entity<TAB>score<TAB>start-end" per',
+    'token (the softmax probability, as transformers\' pipeline with aggregation_strategy none; special tokens',
+    'left out; start-end is the span of the text, in UTF-16 units). With --aggregation STRATEGY:',
+    '"word<TAB>entity_group<TAB>score<TAB>start-end" per entity. --all keeps the O label too. With --json,',
+    'prints the pipeline\'s output instead ([{ entity, score, index, word, start, end }, ...], or',
+    '[{ entity_group, score, word, start, end }, ...] when aggregated).',
   ],
-  examples: ['qkv ner tests/fixtures/bert-ner-tiny "My name is Sarah and I live in London"'],
+  examples: [
+    'qkv ner tests/fixtures/bert-ner-tiny "My name is Sarah and I live in London"',
+    'qkv ner tests/fixtures/bert-ner-tiny --aggregation first "My name is Sarah and I live in London"',
+  ],
   async run(args) {
     const [source, text] = args.positionals as [string, string];
+    const strategy = (args.string('aggregation') ?? 'none') as AggregationStrategy;
     const { model } = await openModel(source, args);
     try {
       requireCapability(model.info, 'classify-tokens', 'qkv ner');
       const [result] = await model.classifyTokens(text);
       const entities = tokenEntities(model.info.classification!, model.tokenizer, text, result!,
-        args.flag('all') ? { ignore_labels: [] } : {});
+        { aggregation_strategy: strategy, ...(args.flag('all') ? { ignore_labels: [] } : {}) });
       if (args.flag('json')) {
         process.stdout.write(`${JSON.stringify(entities)}\n`);
         return;
       }
-      const lines = entities.map((e) => `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}`);
+      const lines = entities.map((e) => ('entity_group' in e
+        ? `${e.word}\t${e.entity_group}\t${e.score.toFixed(4)}\t${e.start}-${e.end}`
+        : `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\t${e.start}-${e.end}`));
       process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
     } finally {
       model.dispose();

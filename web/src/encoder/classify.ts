@@ -11,7 +11,7 @@ import type { TokenClassifyResult } from '../token-classification.js';
 import { fitEncoder, type EncoderContext } from './context.js';
 
 /** See Model.classify. */
-export async function classifyInputs(ctx: EncoderContext, inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
+export async function sequenceLogits(ctx: EncoderContext, inputs: ClassifyInput | readonly ClassifyInput[]): Promise<ClassifyResult> {
   const { info } = ctx;
   requireCapability(info, 'classify', 'model.classify()');
   const sequences = tokenizeInputs(ctx.tokenizer, inputs, 'classify').map((s, i) => {
@@ -40,7 +40,7 @@ export async function classifyInputs(ctx: EncoderContext, inputs: ClassifyInput 
 }
 
 /** See Model.classifyTokens. */
-export async function classifyTokenTexts(ctx: EncoderContext, texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
+export async function tokenLogits(ctx: EncoderContext, texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
   const { info } = ctx;
   requireCapability(info, 'classify-tokens', 'model.classifyTokens()');
   const list = typeof texts === 'string' ? [texts] : texts;

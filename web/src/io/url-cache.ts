@@ -14,7 +14,9 @@
  * stops before its end (a GGUF header read on its own), stores nothing; and
  * a load that fails on a file (bad bytes, wrong size) cancels its downloads
  * still being written and evicts its files, so a complete but corrupt
- * download cannot be served again.
+ * download cannot be served again. A cache that stops taking bytes (a put
+ * that neither reads nor fails) is given up on after a while, so it cannot
+ * stall the load: the file is then simply not stored.
  */
 import { env } from '../env.js';
 
@@ -26,12 +28,18 @@ function cacheStorage(): CacheStorage | undefined {
   return env.useBrowserCache && storage !== undefined ? storage : undefined;
 }
 
+/** How long a download waits for a cache copy that takes no bytes before it stops copying. */
+const CACHE_STALL_MS = 30_000;
+
 /** The URLs one loadModel call fetched or read from the cache, for evicting them if it fails. */
 export class CachedFiles {
   private readonly urls = new Set<string>();
   private readonly writes: Promise<void>[] = [];
   // Cancels this load's downloads (and so their cache writes) when it fails.
   private readonly cancel = new AbortController();
+
+  /** @param stallMs how long a download waits for a cache that takes nothing (tests shorten it). */
+  constructor(private readonly stallMs = CACHE_STALL_MS) {}
 
   /**
    * A cached response for url, or the network's (stored in the cache as it
@@ -48,7 +56,7 @@ export class CachedFiles {
     if (cache === undefined || response.status !== 200 || response.headers.get('Content-Length') === null
       || response.body === null) return response;
     const init = { status: response.status, statusText: response.statusText, headers: response.headers };
-    const { body, stored } = storedAsRead(response.body, (copy) => cache.put(url, new Response(copy, init)));
+    const { body, stored } = storedAsRead(response.body, (copy) => cache.put(url, new Response(copy, init)), this.stallMs);
     this.writes.push(stored);
     return new Response(body, init);
   }
@@ -93,16 +101,17 @@ const CACHE_BACKLOG = 8 << 20;
  * `source` passed through to the returned body, each chunk handed to the
  * cache's copy as the reader takes it, the reader waiting while the cache is
  * CACHE_BACKLOG behind. The copy closes when the source ends and errors when
- * the source fails or the reader cancels before the end; an errored copy
- * makes the put reject and store nothing, and a put that fails on its own
- * (quota) only stops the copying. `stored` settles when the put does.
+ * the source fails, the reader cancels before the end, or the cache takes
+ * nothing for `stallMs`; an errored copy makes the put reject and store
+ * nothing, and a put that fails on its own (quota) only stops the copying.
+ * `stored` settles when the put does.
  *
  * The body is a byte stream, as fetch's is, so its reader can read it into a
  * buffer of its own (io/byte-source.ts): the network's chunk goes to the
  * cache as it is and its bytes are copied into the reader's buffer.
  */
-function storedAsRead(source: ReadableStream<Uint8Array>, put: (copy: ReadableStream<Uint8Array>) => Promise<void>):
-  { body: ReadableStream<Uint8Array>; stored: Promise<void> } {
+function storedAsRead(source: ReadableStream<Uint8Array>, put: (copy: ReadableStream<Uint8Array>) => Promise<void>,
+  stallMs: number): { body: ReadableStream<Uint8Array>; stored: Promise<void> } {
   let copy!: ReadableStreamDefaultController<Uint8Array>;
   let copying = true;
   let wake = (): void => {};
@@ -121,7 +130,16 @@ function storedAsRead(source: ReadableStream<Uint8Array>, put: (copy: ReadableSt
     },
   }, { highWaterMark: CACHE_BACKLOG, size: (chunk) => chunk.byteLength })).catch(() => {});
   const cacheCaughtUp = async (): Promise<void> => {
-    while (copying && (copy.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => { wake = resolve; });
+    while (copying && (copy.desiredSize ?? 1) <= 0) {
+      const woken = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), stallMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+      if (!woken) stopCopying(new Error(`the browser cache took no bytes for ${stallMs} ms`));
+    }
   };
   const reader = source.getReader();
   let pending: Uint8Array | undefined; // bytes of the network's last chunk not yet in the body

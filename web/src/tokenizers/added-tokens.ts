@@ -6,12 +6,18 @@
  * are found in the normalized pieces.
  */
 import { UnsupportedError } from '../errors.js';
+import { AlignedString } from './aligned.js';
 import { escapeRegExp } from './onig-regex.js';
 import type { Normalizer } from './normalizers.js';
 import type { AddedToken } from './tokenizer-json.js';
 
 /** A piece of the input: an added token's id, or normalized text for the pre-tokenizer and model. */
 export type Segment = { id: number } | { text: string; atStart: boolean };
+
+/** A piece of the input for offsets: an added token with its span in the original text, or aligned normalized text. */
+export type AlignedSegment = { id: number; offsets: [number, number] } | { piece: AlignedString; atStart: boolean };
+
+type Piece = { id: number; start: number; end: number } | { text: string; offset: number };
 
 // Rust regex's Unicode \w and \s, which Hugging Face uses for single_word, lstrip and rstrip.
 const WORD_CHAR = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
@@ -45,9 +51,9 @@ class TokenMatcher {
   }
 
   /** `text` cut into added tokens and the text between them (skipping empty text). */
-  split(text: string): ({ id: number } | { text: string; offset: number })[] {
+  split(text: string): Piece[] {
     if (!this.regex || text === '') return text === '' ? [] : [{ text, offset: 0 }];
-    const out: ({ id: number } | { text: string; offset: number })[] = [];
+    const out: Piece[] = [];
     let done = 0; // end of the last token taken
     this.regex.lastIndex = 0;
     for (let m = this.regex.exec(text); m; m = this.regex.exec(text)) {
@@ -58,7 +64,7 @@ class TokenMatcher {
       if (token.lstrip) start = Math.max(done, TRAILING_SPACE.exec(text.slice(0, start))!.index);
       if (token.rstrip) stop += LEADING_SPACE.exec(text.slice(stop))![0].length;
       if (done < start) out.push({ text: text.slice(done, start), offset: done });
-      out.push({ id: token.id });
+      out.push({ id: token.id, start, end: stop });
       done = stop;
       this.regex.lastIndex = stop;
     }
@@ -94,7 +100,28 @@ export class AddedTokenSplitter {
       }
       const normalized = this.normalizer ? this.normalizer(piece.text) : piece.text;
       for (const sub of this.normalized.split(normalized)) {
-        out.push('id' in sub ? sub : { text: sub.text, atStart: piece.offset === 0 && sub.offset === 0 });
+        out.push('id' in sub ? { id: sub.id } : { text: sub.text, atStart: piece.offset === 0 && sub.offset === 0 });
+      }
+    }
+    return out;
+  }
+
+  /** split() with each piece aligned to `text`, for offsets. */
+  splitAligned(text: string): AlignedSegment[] {
+    const out: AlignedSegment[] = [];
+    for (const piece of this.raw.split(text)) {
+      if ('id' in piece) {
+        out.push({ id: piece.id, offsets: [piece.start, piece.end] });
+        continue;
+      }
+      const aligned = AlignedString.identity(piece.text, piece.offset);
+      this.normalizer?.aligned(aligned);
+      for (const sub of this.normalized.split(aligned.text)) {
+        if ('id' in sub) out.push({ id: sub.id, offsets: aligned.original(sub.start, sub.end) });
+        else {
+          const part = aligned.slice(sub.offset, sub.offset + sub.text.length);
+          out.push({ piece: part, atStart: piece.offset === 0 && sub.offset === 0 });
+        }
       }
     }
     return out;

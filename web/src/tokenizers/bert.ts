@@ -12,7 +12,9 @@
  * newer scripts, U+0890 and U+0891 format characters). Every other code point
  * gives the same ids.
  */
+import type { AlignedString } from './aligned.js';
 import { lowercase } from './lowercase.js';
+import { alignedUnicodeForm } from './unicode-forms.js';
 
 // clean_text drops NUL, U+FFFD and "other" characters (Cc, Cf, Co) except \t \n \r, which count as whitespace.
 const CONTROL = /[\0\ufffd]|(?![\t\n\r])[\p{Cc}\p{Cf}\p{Co}]/gu;
@@ -42,7 +44,32 @@ export function bertNormalize(text: string, options: BertNormalizerOptions): str
   return s;
 }
 
+const test = (regex: RegExp, c: string): boolean => {
+  regex.lastIndex = 0;
+  return regex.test(c);
+};
+
+/** bertNormalize with alignments, step by step as Hugging Face's BertNormalizer transforms its NormalizedString. */
+export function alignedBertNormalize(s: AlignedString, options: BertNormalizerOptions): void {
+  // Each step only when the text has something for it to do (the plain regexes test the whole text fast).
+  if (options.cleanText && (test(CONTROL, s.text) || /(?! )\p{White_Space}/u.test(s.text))) {
+    s.filter((c) => !test(CONTROL, c));
+    s.mapChars((c) => (test(WHITESPACE, c) ? ' ' : c));
+  }
+  if (options.handleChineseChars && test(CJK, s.text)) s.mapChars((c) => (test(CJK, c) ? ` ${c} ` : c));
+  if (options.stripAccents) {
+    alignedUnicodeForm(s, 'NFD');
+    s.filter((c) => !test(NONSPACING_MARK, c));
+  }
+  if (options.lowercase) s.mapChars(lowercase);
+}
+
 /** Words split on whitespace (dropped) and on every punctuation character (kept alone). */
 export function bertPreTokenize(text: string): string[] {
   return Array.from(text.matchAll(BERT_WORD), (m) => m[0]);
+}
+
+/** bertPreTokenize's words as [start, end) ranges of `text`. */
+export function bertWordRanges(text: string): [number, number][] {
+  return Array.from(text.matchAll(BERT_WORD), (m) => [m.index, m.index + m[0].length]);
 }

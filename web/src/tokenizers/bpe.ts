@@ -37,6 +37,7 @@ export class BpeModel implements TokenizerModel {
   private readonly suffix: string | null;
   /** A word that is a token as a whole is that token, whatever the merges would make (Llama 3). */
   private readonly ignoreMerges: boolean;
+  readonly unkId: number | null;
 
   /** `json` is tokenizer.json's model. */
   constructor(json: Json) {
@@ -50,6 +51,7 @@ export class BpeModel implements TokenizerModel {
       throw new UnsupportedError('tokenizer.json: model.dropout (random merges, for training) is not supported');
     }
     this.vocab = readVocab(json);
+    this.unkId = this.unkToken === null ? null : this.vocab.get(this.unkToken) ?? null;
     let maxId = 0;
     for (const id of this.vocab.values()) maxId = Math.max(maxId, id);
     this.idSpan = maxId + 1;
@@ -72,14 +74,31 @@ export class BpeModel implements TokenizerModel {
       this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));
   }
 
-  tokenize(word: string, ids: number[]): void {
+  get continuingSubwordPrefix(): string | null {
+    return this.prefix;
+  }
+
+  tokenize(word: string, ids: number[], spans?: number[]): void {
     if (word === '') return;
     if (this.ignoreMerges) {
       const whole = this.vocab.get(word);
       if (whole !== undefined) {
         ids.push(whole);
+        spans?.push(0, word.length);
         return;
       }
+    }
+    if (spans) {
+      // Offsets are rare next to encode(): worked out afresh rather than cached.
+      const starts: number[] = [];
+      const ends: number[] = [];
+      const positions: number[] = [];
+      const result = this.merge(this.symbols(word, starts, ends), ends, positions);
+      result.forEach((id, k) => {
+        ids.push(id);
+        spans.push(starts[positions[k]!]!, ends[positions[k]!]!);
+      });
+      return;
     }
     const cached = this.cache.get(word);
     if (cached) {
@@ -94,20 +113,32 @@ export class BpeModel implements TokenizerModel {
     for (const id of result) ids.push(id);
   }
 
-  /** The starting symbols of a word: its characters, or their bytes, or the unknown token. */
-  private symbols(word: string): number[] {
+  /**
+   * The starting symbols of a word: its characters, or their bytes, or the unknown token; with
+   * `starts` and `ends`, each symbol's span in the word (a byte token spans its whole character).
+   */
+  private symbols(word: string, starts?: number[], ends?: number[]): number[] {
     const out: number[] = [];
     const chars = Array.from(word);
     let unk: number | undefined; // an unknown token not yet written, so that consecutive ones can fuse
+    let unkStart = 0;
+    let at = 0; // where the character starts in the word
+    const push = (id: number, start: number, end: number): void => {
+      out.push(id);
+      starts?.push(start);
+      ends?.push(end);
+    };
     chars.forEach((ch, i) => {
+      const from = at;
+      at += ch.length;
       let s = ch;
       if (i > 0 && this.prefix !== null) s = this.prefix + s;
       if (i === chars.length - 1 && this.suffix !== null) s += this.suffix;
       const id = this.vocab.get(s);
       if (id !== undefined) {
-        if (unk !== undefined) out.push(unk);
+        if (unk !== undefined) push(unk, unkStart, from);
         unk = undefined;
-        out.push(id);
+        push(id, from, at);
         return;
       }
       if (this.byteFallback) {
@@ -115,7 +146,7 @@ export class BpeModel implements TokenizerModel {
         // Like Hugging Face, byte tokens go in before a pending unknown token (which only a
         // vocabulary with some byte tokens missing can have).
         if (!bytes.includes(undefined)) {
-          for (const b of bytes) out.push(b!);
+          for (const b of bytes) push(b!, from, at);
           return;
         }
       }
@@ -124,17 +155,25 @@ export class BpeModel implements TokenizerModel {
       if (unkId === undefined) {
         throw new FormatError(`tokenizer.json: model.unk_token "${this.unkToken}" is not in model.vocab`);
       }
-      if (unk !== undefined && !this.fuseUnk) out.push(unk);
+      if (unk !== undefined && !this.fuseUnk) push(unk, unkStart, from);
+      if (unk === undefined || !this.fuseUnk) unkStart = from;
       unk = unkId;
     });
-    if (unk !== undefined) out.push(unk);
+    if (unk !== undefined) push(unk, unkStart, at);
     return out;
   }
 
-  /** Hugging Face's Word::merge_all: a heap of candidate merges, lowest rank then leftmost first. */
-  private merge(symbols: number[]): number[] {
+  /**
+   * Hugging Face's Word::merge_all: a heap of candidate merges, lowest rank then leftmost first.
+   * With `ends` and `positions` (for offsets), a merged symbol's end becomes its right neighbour's and
+   * the starting position of each symbol left goes to `positions`.
+   */
+  private merge(symbols: number[], ends?: number[], positions?: number[]): number[] {
     const n = symbols.length;
-    if (n < 2) return symbols;
+    if (n < 2) {
+      if (n === 1) positions?.push(0);
+      return symbols;
+    }
     const id = Int32Array.from(symbols);
     const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
     const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
@@ -154,6 +193,7 @@ export class BpeModel implements TokenizerModel {
       // Skip candidates made stale by an earlier merge.
       if (removed[pos] || right < 0 || this.ranks.get(id[pos]! * this.idSpan + id[right]!) !== rank) continue;
       id[pos] = this.mergedIds[rank]!;
+      if (ends) ends[pos] = ends[right]!;
       removed[right] = 1;
       next[pos] = next[right]!;
       if (next[pos]! >= 0) prev[next[pos]!] = pos;
@@ -161,7 +201,10 @@ export class BpeModel implements TokenizerModel {
       if (next[pos]! >= 0) pushPair(pos);
     }
     const out: number[] = [];
-    for (let i = 0; i >= 0; i = next[i]!) out.push(id[i]!);
+    for (let i = 0; i >= 0; i = next[i]!) {
+      out.push(id[i]!);
+      positions?.push(i);
+    }
     return out;
   }
 }

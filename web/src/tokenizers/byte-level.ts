@@ -29,6 +29,18 @@ export function toByteChars(text: string): string {
   return out;
 }
 
+/** toByteChars of one character (a code point), without a TextEncoder call, for the offsets path. */
+export function charToByteChars(c: string): string {
+  const p = c.codePointAt(0)!;
+  if (p < 0x80) return BYTE_TO_CHAR[p]!;
+  if (p < 0x800) return BYTE_TO_CHAR[0xc0 | (p >> 6)]! + BYTE_TO_CHAR[0x80 | (p & 0x3f)]!;
+  // A lone surrogate is encoded as U+FFFD, as TextEncoder does.
+  const q = p >= 0xd800 && p < 0xe000 ? 0xfffd : p;
+  if (q < 0x10000) return BYTE_TO_CHAR[0xe0 | (q >> 12)]! + BYTE_TO_CHAR[0x80 | ((q >> 6) & 0x3f)]! + BYTE_TO_CHAR[0x80 | (q & 0x3f)]!;
+  return BYTE_TO_CHAR[0xf0 | (q >> 18)]! + BYTE_TO_CHAR[0x80 | ((q >> 12) & 0x3f)]! + BYTE_TO_CHAR[0x80 | ((q >> 6) & 0x3f)]!
+    + BYTE_TO_CHAR[0x80 | (q & 0x3f)]!;
+}
+
 /**
  * The bytes a token stands for: each character mapped back through the
  * alphabet. A token with a character outside the alphabet (an added token

@@ -24,7 +24,9 @@ import { UnigramModel } from './unigram.js';
 import { WordPieceModel } from './wordpiece.js';
 import type { Tokenizer } from './types.js';
 
-export type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, Tokenizer } from './types.js';
+export type {
+  ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, Tokenizer,
+} from './types.js';
 export type { ChatMessage } from './chat-template.js';
 
 const MODELS: Record<string, (model: Json) => TokenizerModel> = {

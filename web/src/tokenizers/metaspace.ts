@@ -4,9 +4,10 @@
  * Older LLaMA files do the same with a Prepend + Replace normalizer instead;
  * the two differ only at the edges (see prepend_scheme below).
  */
-import type { PreTokenizer } from './pre-tokenizers.js';
+import type { AlignedString } from './aligned.js';
+import { makePreTokenizer, type PreTokenizer } from './pre-tokenizers.js';
 import { escapeRegExp } from './onig-regex.js';
-import { splitWithBehavior } from './split.js';
+import { splitRanges, splitWithBehavior } from './split.js';
 import { bad, type Json, readChar, readOptional } from './tokenizer-json.js';
 
 /**
@@ -28,14 +29,18 @@ export function metaspacePreTokenizer(p: Json, path: string): PreTokenizer {
   const scheme = readPrependScheme(p, path);
   const split = readOptional(p, 'split', path, true);
   const marker = new RegExp(escapeRegExp(replacement), 'gu');
-  return (piece, atStart) => {
+  const prepend = (text: string, atStart: boolean): boolean =>
+    !text.startsWith(replacement) && (scheme === 'always' || (scheme === 'first' && atStart));
+  return makePreTokenizer((piece, atStart) => {
     let text = piece.replaceAll(' ', replacement);
-    if (!text.startsWith(replacement) && (scheme === 'always' || (scheme === 'first' && atStart))) {
-      text = replacement + text;
-    }
+    if (prepend(text, atStart)) text = replacement + text;
     // With split, every ▁ starts a new word.
     return split ? splitWithBehavior(text, marker, 'MergedWithNext') : [text];
-  };
+  }, (piece: AlignedString, atStart) => {
+    piece.replace(/ /g, replacement);
+    if (prepend(piece.text, atStart)) piece.prepend(replacement);
+    return split ? splitRanges(piece.text, marker, 'MergedWithNext').map(([a, b]) => piece.slice(a, b)) : [piece];
+  });
 }
 
 /** The Metaspace decoder for one token: ▁ -> space, except in the first token, where the added ▁ is dropped. */

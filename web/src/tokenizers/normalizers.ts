@@ -1,16 +1,34 @@
 /**
- * tokenizer.json `normalizer`s as plain string transforms. Hugging Face's
- * normalizers also track offsets into the original text; qkv returns ids
- * only, so a string in, a string out is enough.
+ * tokenizer.json `normalizer`s. Each is a plain string transform, which
+ * encode() uses, and an `aligned` form that also keeps every character's
+ * place in the original text (Hugging Face's NormalizedString), which
+ * encodeWithOffsets() uses; the two give the same text.
  */
-import { bertNormalize } from './bert.js';
-import { toByteChars } from './byte-level.js';
+import { type AlignedString, makeNormalizer, type Normalizer } from './aligned.js';
+import { alignedBertNormalize, bertNormalize } from './bert.js';
+import { charToByteChars, toByteChars } from './byte-level.js';
 import { lowercase } from './lowercase.js';
 import { compilePattern } from './onig-regex.js';
 import { precompiledNormalizer } from './precompiled.js';
 import { bad, checkSequenceDepth, readArray, readOptional, readPattern, readString, readType, unsupportedType } from './tokenizer-json.js';
+import { alignedUnicodeForm } from './unicode-forms.js';
 
-export type Normalizer = (text: string) => string;
+export type { Normalizer } from './aligned.js';
+
+const isWhitespace = (c: string): boolean => /^\p{White_Space}$/u.test(c);
+const isNonspacingMark = (c: string): boolean => /^\p{Mn}$/u.test(c);
+
+/** HF's NormalizedString::lrstrip: whitespace removed at the ends, the rest keeping its alignments. */
+function alignedStrip(s: AlignedString, left: boolean, right: boolean): void {
+  const chars = Array.from(s.text);
+  let lead = 0;
+  if (left) while (lead < chars.length && isWhitespace(chars[lead]!)) lead++;
+  let trail = 0;
+  if (right) while (trail < chars.length - lead && isWhitespace(chars[chars.length - 1 - trail]!)) trail++;
+  if (lead === 0 && trail === 0) return;
+  const kept = chars.slice(lead, chars.length - trail).map((c, i, all): [string, number] => [c, i === all.length - 1 ? -trail : 0]);
+  s.transform(kept, lead);
+}
 
 const SUPPORTED = ['Sequence', 'Prepend', 'Replace', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase', 'Strip', 'StripAccents',
   'BertNormalizer', 'ByteLevel', 'Precompiled'];
@@ -28,35 +46,37 @@ export function createNormalizer(json: unknown, path: string, depth = 0): Normal
     case 'Sequence': {
       checkSequenceDepth(depth, path);
       const steps = readArray(n, 'normalizers', path).map((s, i) => createNormalizer(s, `${path}.normalizers[${i}]`, depth + 1));
-      return (text) => steps.reduce((t, step) => (step ? step(t) : t), text);
+      return makeNormalizer((text) => steps.reduce((t, step) => (step ? step(t) : t), text), (s) => {
+        for (const step of steps) step?.aligned(s);
+      });
     }
     case 'Prepend': {
       const prefix = readString(n, 'prepend', path);
-      return (text) => (text === '' ? text : prefix + text);
+      return makeNormalizer((text) => (text === '' ? text : prefix + text), (s) => s.prepend(prefix));
     }
     case 'Replace': {
       const pattern = compilePattern(readPattern(n, path), path);
       const content = readString(n, 'content', path);
-      return (text) => text.replace(pattern, () => content);
+      return makeNormalizer((text) => text.replace(pattern, () => content), (s) => s.replace(pattern, content));
     }
     case 'NFC':
     case 'NFD':
     case 'NFKC':
     case 'NFKD':
-      return (text) => text.normalize(type);
+      return makeNormalizer((text) => text.normalize(type), (s) => alignedUnicodeForm(s, type));
     case 'Lowercase':
-      return lowercase;
+      return makeNormalizer(lowercase, (s) => s.mapChars(lowercase));
     case 'Strip': {
       const left = readOptional(n, 'strip_left', path, true);
       const right = readOptional(n, 'strip_right', path, true);
-      return (text) => {
+      return makeNormalizer((text) => {
         const t = left ? text.replace(LEADING_SPACE, '') : text;
         return right ? t.replace(TRAILING_SPACE, '') : t;
-      };
+      }, (s) => alignedStrip(s, left, right));
     }
     case 'StripAccents':
       // Drops nonspacing marks only; it is placed after an NFD normalizer to strip accents.
-      return (text) => text.replace(NONSPACING_MARK, '');
+      return makeNormalizer((text) => text.replace(NONSPACING_MARK, ''), (s) => s.filter((c) => !isNonspacingMark(c)));
     case 'BertNormalizer': {
       const lower = readOptional(n, 'lowercase', path, true);
       const stripAccents = n.strip_accents;
@@ -70,10 +90,10 @@ export function createNormalizer(json: unknown, path: string, depth = 0): Normal
         stripAccents: stripAccents ?? lower,
         lowercase: lower,
       };
-      return (text) => bertNormalize(text, options);
+      return makeNormalizer((text) => bertNormalize(text, options), (s) => alignedBertNormalize(s, options));
     }
     case 'ByteLevel':
-      return toByteChars;
+      return makeNormalizer(toByteChars, (s) => s.mapChars(charToByteChars));
     case 'Precompiled':
       // SentencePiece's own normalization rules (nmt_nfkc), as T5 and XLM-R files carry them.
       return precompiledNormalizer(n.precompiled_charsmap, path);

@@ -6,7 +6,7 @@
  * $B:1 [SEP]:1" for BERT, "<s> $A </s> </s> $B </s>" all 0 for RoBERTa).
  */
 import { QkvError } from '../errors.js';
-import { bad, checkSequenceDepth, isId, isObject, type Json, readArray, readType, unsupportedType } from './tokenizer-json.js';
+import { bad, checkSequenceDepth, isId, isObject, type Json, readArray, readOptional, readType, unsupportedType } from './tokenizer-json.js';
 
 /** One piece of a pair template: a sequence ('A' or 'B') or special tokens, with their token type. */
 export type PairPiece = { sequence: 'A' | 'B'; typeId: number } | { ids: number[]; typeId: number };
@@ -25,12 +25,23 @@ export interface Template {
    * encodePair() throws it, while single texts encode as ever.
    */
   pairError?: QkvError;
+  /**
+   * ByteLevel's or RobertaProcessing's trim_offsets: offsets of a token with leading or trailing
+   * spaces leave them out (but a first token keeps the one space add_prefix_space put there).
+   */
+  trimOffsets?: { addPrefixSpace: boolean };
 }
 
 const PLAIN_PAIR: PairPiece[] = [{ sequence: 'A', typeId: 0 }, { sequence: 'B', typeId: 1 }];
 
 const SUPPORTED = ['TemplateProcessing', 'BertProcessing', 'RobertaProcessing', 'ByteLevel', 'Sequence'];
 const NOTHING: Template = { before: [], after: [], pair: PLAIN_PAIR };
+
+/** trim_offsets and add_prefix_space of a ByteLevel or RobertaProcessing post_processor (both default true). */
+function trimming(p: Json, path: string): Pick<Template, 'trimOffsets'> {
+  if (!readOptional(p, 'trim_offsets', path, true)) return {};
+  return { trimOffsets: { addPrefixSpace: readOptional(p, 'add_prefix_space', path, true) } };
+}
 
 /** A [token, id] pair, as BertProcessing and RobertaProcessing write cls and sep. */
 function readTokenId(p: Json, field: string, path: string): number {
@@ -118,22 +129,23 @@ export function createPostProcessor(json: unknown, path: string, depth = 0): Tem
         before: [cls], after: [sep],
         pair: [{ ids: [cls], typeId: 0 }, { sequence: 'A', typeId: 0 }, { ids: [sep, sep], typeId: 0 },
           { sequence: 'B', typeId: 0 }, { ids: [sep], typeId: 0 }],
+        ...trimming(p, path),
       };
     }
     case 'ByteLevel':
-      return NOTHING; // it only adjusts offsets
+      return { ...NOTHING, ...trimming(p, path) }; // it only adjusts offsets
     case 'Sequence':
       checkSequenceDepth(depth, path);
-      // Each processor wraps the result of the one before.
       // Each processor wraps the result of the one before; the pair template is the one step's that has one
       // (ByteLevel, the usual companion, only adjusts offsets).
       return readArray(p, 'processors', path).reduce<Template>((acc, step, i) => {
         const t = createPostProcessor(step, `${path}.processors[${i}]`, depth + 1);
         const own = t.pair !== PLAIN_PAIR || t.pairError !== undefined;
         const pairError = own ? t.pairError : acc.pairError;
+        const trimOffsets = t.trimOffsets ?? acc.trimOffsets;
         return {
           before: [...t.before, ...acc.before], after: [...acc.after, ...t.after], pair: own ? t.pair : acc.pair,
-          ...(pairError !== undefined ? { pairError } : {}),
+          ...(pairError !== undefined ? { pairError } : {}), ...(trimOffsets ? { trimOffsets } : {}),
         };
       }, NOTHING);
     default:

@@ -17,6 +17,7 @@
  * (e.g. "ﬁ" + U+0301: Hugging Face drops the accent), which qkv reproduces as
  * Hugging Face does since tokenizer.json files are Hugging Face's format.
  */
+import { type AlignedString, type Change, makeNormalizer, type Normalizer } from './aligned.js';
 import { bad } from './tokenizer-json.js';
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -158,14 +159,11 @@ function forEachGrapheme(text: string, cluster: (start: number, end: number) => 
   }
 }
 
-/** Normalizes `text` with the charsmap, grapheme by grapheme as Hugging Face does. */
-function normalize(map: CharsMap, text: string): string {
-  let out = '';
-  let copied = 0; // text[copied, i) is unchanged so far and not yet in out
-  const replaceAt = (from: number, to: number, replacement: string): void => {
-    out += text.slice(copied, from) + replacement;
-    copied = to;
-  };
+/**
+ * Calls `replaceAt(from, to, replacement)`, in order, for each part of `text` the charsmap
+ * rewrites, grapheme by grapheme as Hugging Face does.
+ */
+function forEachRewrite(map: CharsMap, text: string, replaceAt: (from: number, to: number, replacement: string) => void): void {
   /** One cluster text[from, to): as a whole when short, else character by character. */
   const cluster = (from: number, to: number, bytes: number): void => {
     if (bytes < 6) {
@@ -204,12 +202,48 @@ function normalize(map: CharsMap, text: string): string {
       cluster(start, end, bytes);
     });
   }
+}
+
+/** Normalizes `text` with the charsmap. */
+function normalize(map: CharsMap, text: string): string {
+  let out = '';
+  let copied = 0; // text[copied, i) is unchanged so far and not yet in out
+  forEachRewrite(map, text, (from, to, replacement) => {
+    out += text.slice(copied, from) + replacement;
+    copied = to;
+  });
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+/** normalize() with alignments, with the changes Hugging Face's Precompiled::normalize gives each rewrite. */
+function alignedNormalize(map: CharsMap, s: AlignedString): void {
+  const text = s.text;
+  const changes: Change[] = [];
+  let copied = 0;
+  let modified = false;
+  const keep = (to: number): void => {
+    for (const c of text.slice(copied, to)) changes.push([c, 0]);
+  };
+  forEachRewrite(map, text, (from, to, replacement) => {
+    modified = true;
+    keep(from);
+    const added = Array.from(replacement);
+    const diff = added.length - Array.from(text.slice(from, to)).length;
+    for (const c of added) changes.push([c, 0]);
+    // More characters: the last `diff` are inserted; fewer: the last one written also removes the rest
+    // (Hugging Face's replace(), even when that last one belongs to an earlier rewrite).
+    if (diff > 0) for (let k = changes.length - diff; k < changes.length; k++) changes[k]![1] = 1;
+    else if (diff < 0 && changes.length > 0) changes[changes.length - 1]![1] += diff;
+    copied = to;
+  });
+  if (!modified) return;
+  keep(text.length);
+  s.transform(changes);
+}
+
 /** The Precompiled normalizer of `precompiled_charsmap` (base64, as tokenizer.json writes it). */
-export function precompiledNormalizer(charsmap: unknown, path: string): (text: string) => string {
+export function precompiledNormalizer(charsmap: unknown, path: string): Normalizer {
   if (typeof charsmap !== 'string') throw bad(`${path}.precompiled_charsmap`, 'a base64 string', charsmap);
   const map = new CharsMap(fromBase64(charsmap, path), path);
-  return (text) => normalize(map, text);
+  return makeNormalizer((text) => normalize(map, text), (s) => alignedNormalize(map, s));
 }

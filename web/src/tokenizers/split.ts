@@ -44,6 +44,11 @@ function glue(list: Span[], merge: (s: Span, previousMatch: boolean) => boolean)
 }
 
 export function splitWithBehavior(text: string, regex: RegExp, behavior: SplitBehavior, invert = false): string[] {
+  return splitRanges(text, regex, behavior, invert).map(([start, end]) => text.slice(start, end));
+}
+
+/** splitWithBehavior's pieces as [start, end) ranges of `text`. */
+export function splitRanges(text: string, regex: RegExp, behavior: SplitBehavior, invert = false): [number, number][] {
   let list = spans(text, regex, invert);
   switch (behavior) {
     case 'Removed':
@@ -62,5 +67,5 @@ export function splitWithBehavior(text: string, regex: RegExp, behavior: SplitBe
       list = glue(list.reverse(), (s, previousMatch) => s.isMatch && !previousMatch).reverse();
       break;
   }
-  return list.filter((s) => s.end > s.start).map((s) => text.slice(s.start, s.end));
+  return list.filter((s) => s.end > s.start).map((s) => [s.start, s.end]);
 }

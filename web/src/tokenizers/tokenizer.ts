@@ -12,13 +12,23 @@ import type { Normalizer } from './normalizers.js';
 import type { Template } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
 import { type AddedToken, describe } from './tokenizer-json.js';
-import type { ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, Tokenizer } from './types.js';
+import { tokenizeWithOffsets, trimOffsets } from './offsets.js';
+import type {
+  ChatTemplateOptions, DecodeOptions, DecodeStream, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, Tokenizer,
+} from './types.js';
 
 /** A tokenizer.json model (BPE, WordPiece): ids for one pre-tokenized word. */
 export interface TokenizerModel {
   readonly vocab: ReadonlyMap<string, number>;
-  /** Appends the ids of `word` to `ids`. */
-  tokenize(word: string, ids: number[]): void;
+  /** The unknown token's id, if the model has one. */
+  readonly unkId: number | null;
+  /** The prefix of a word's non-initial pieces ('##' for WordPiece), null when pieces do not mark it. */
+  readonly continuingSubwordPrefix: string | null;
+  /**
+   * Appends the ids of `word` to `ids` and, when `spans` is given, each token's [start, end) in
+   * `word` (UTF-16 units) to it as two numbers, as Hugging Face's models give token offsets.
+   */
+  tokenize(word: string, ids: number[], spans?: number[]): void;
 }
 
 export interface Pipeline {
@@ -45,6 +55,8 @@ function readFlag(options: unknown, name: string, method: string): boolean | und
 
 export class PipelineTokenizer implements Tokenizer {
   readonly vocabSize: number;
+  readonly unkTokenId: number | null;
+  readonly continuingSubwordPrefix: string | null;
   private readonly idToString: string[] = [];
   private readonly specialIds = new Set<number>();
 
@@ -62,6 +74,8 @@ export class PipelineTokenizer implements Tokenizer {
       if (special.has(token)) this.specialIds.add(id);
     });
     this.vocabSize = this.idToString.length;
+    this.unkTokenId = model.unkId;
+    this.continuingSubwordPrefix = model.continuingSubwordPrefix || null;
   }
 
   encode(text: string, options?: EncodeOptions): number[] {
@@ -77,17 +91,67 @@ export class PipelineTokenizer implements Tokenizer {
   }
 
   encodePair(text: string, textPair: string): EncodedPair {
+    const out: EncodedPair = { input_ids: [], token_type_ids: [] };
+    this.assemblePair('encodePair', text, textPair, (piece) => {
+      const ids = 'ids' in piece ? piece.ids : this.tokenizeInto(piece.text, []);
+      out.input_ids.push(...ids);
+      return ids.length;
+    }, (typeId) => out.token_type_ids.push(typeId));
+    return out;
+  }
+
+  encodeWithOffsets(text: string, options?: EncodeOptions): EncodingWithOffsets {
+    if (typeof text !== 'string') {
+      throw new InvalidArgumentError(`encodeWithOffsets: text must be a string, got ${describe(text)}`);
+    }
+    const addSpecialTokens = readFlag(options, 'add_special_tokens', 'encodeWithOffsets') ?? true;
+    const { template } = this.pipeline;
+    const sequence = this.sequenceWithOffsets(text);
+    if (!addSpecialTokens) return sequence;
+    const special = (ids: number[]): [number, number][] => ids.map(() => [0, 0]);
+    return {
+      ids: [...template.before, ...sequence.ids, ...template.after],
+      offsets: [...special(template.before), ...sequence.offsets, ...special(template.after)],
+    };
+  }
+
+  encodePairWithOffsets(text: string, textPair: string): PairEncodingWithOffsets {
+    const out: PairEncodingWithOffsets = { ids: [], offsets: [], typeIds: [], sequenceIds: [] };
+    this.assemblePair('encodePairWithOffsets', text, textPair, (piece) => {
+      const part = 'ids' in piece ? { ids: piece.ids, offsets: piece.ids.map((): [number, number] => [0, 0]) }
+        : this.sequenceWithOffsets(piece.text);
+      out.ids.push(...part.ids);
+      out.offsets.push(...part.offsets);
+      for (let i = 0; i < part.ids.length; i++) out.sequenceIds.push('ids' in piece ? null : piece.sequence);
+      return part.ids.length;
+    }, (typeId) => out.typeIds.push(typeId));
+    return out;
+  }
+
+  /**
+   * Walks the pair template: `add` gets each text (with its sequence, 0 or 1) or the template's
+   * special ids and returns how many tokens it wrote; `type` then gets their type id.
+   */
+  private assemblePair(method: string, text: string, textPair: string,
+    add: (piece: { text: string; sequence: 0 | 1 } | { ids: number[] }) => number, type: (typeId: number) => void): void {
     for (const [name, value] of [['text', text], ['text_pair', textPair]] as const) {
-      if (typeof value !== 'string') throw new InvalidArgumentError(`encodePair: ${name} must be a string, got ${describe(value)}`);
+      if (typeof value !== 'string') throw new InvalidArgumentError(`${method}: ${name} must be a string, got ${describe(value)}`);
     }
     const { pair, pairError } = this.pipeline.template;
     if (pairError !== undefined) throw pairError;
-    const out: EncodedPair = { input_ids: [], token_type_ids: [] };
     for (const piece of pair) {
-      const ids = 'ids' in piece ? piece.ids : this.tokenizeInto(piece.sequence === 'A' ? text : textPair, []);
-      out.input_ids.push(...ids);
-      for (let i = 0; i < ids.length; i++) out.token_type_ids.push(piece.typeId);
+      const count = add('ids' in piece ? piece
+        : piece.sequence === 'A' ? { text, sequence: 0 } : { text: textPair, sequence: 1 });
+      for (let i = 0; i < count; i++) type(piece.typeId);
     }
+  }
+
+  /** One text's ids and offsets, trimmed as the post-processor's trim_offsets says. */
+  private sequenceWithOffsets(text: string): EncodingWithOffsets {
+    const out: EncodingWithOffsets = { ids: [], offsets: [] };
+    tokenizeWithOffsets(this.pipeline, text, out.ids, out.offsets);
+    const trim = this.pipeline.template.trimOffsets;
+    if (trim) trimOffsets(out.ids, out.offsets, trim.addPrefixSpace, (id) => this.idToString[id] ?? '');
     return out;
   }
 
@@ -162,6 +226,16 @@ export class PipelineTokenizer implements Tokenizer {
 
   createDecodeStream(options?: DecodeOptions): DecodeStream {
     return this.openStream(options, false);
+  }
+
+  convertTokensToString(tokens: readonly string[]): string {
+    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+      throw new InvalidArgumentError(`convertTokensToString: tokens must be an array of strings, got ${describe(tokens)}`);
+    }
+    const decoder = this.pipeline.decoder(true);
+    let text = '';
+    for (const token of tokens) text += decoder.push(token);
+    return text + decoder.flush();
   }
 
   idToToken(id: number): string {

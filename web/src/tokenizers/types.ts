@@ -16,6 +16,24 @@ export interface EncodedPair {
   token_type_ids: number[];
 }
 
+/**
+ * Ids with each token's span in the text: `text.slice(start, end)` is what the token stands for.
+ * Offsets are UTF-16 indices (JavaScript string indices); Python's return_offsets_mapping counts code
+ * points, which is the same for text without characters beyond U+FFFF (emoji). Tokens the
+ * post-processor added ([CLS], <s>) have [0, 0], as in Python.
+ */
+export interface EncodingWithOffsets {
+  ids: number[];
+  offsets: Array<[number, number]>;
+}
+
+/** A sentence pair with offsets: the second text's offsets count from the start of the second text, as in Python. */
+export interface PairEncodingWithOffsets extends EncodingWithOffsets {
+  typeIds: number[];
+  /** Which text each token comes from, null for the post-processor's tokens (Python's encoding.sequence_ids()). */
+  sequenceIds: Array<0 | 1 | null>;
+}
+
 export interface DecodeOptions {
   /** Leave out special added tokens such as <|endoftext|>, <s> or [CLS] (default false). */
   skip_special_tokens?: boolean;
@@ -63,11 +81,27 @@ export interface Tokenizer {
    * tokens of type 1, RoBERTa's "<s> A </s></s> B </s>" all type 0.
    */
   encodePair(text: string, textPair: string): EncodedPair;
+  /**
+   * encode() with each token's character span in `text`, tracked through the normalizer and
+   * pre-tokenizer as Hugging Face tokenizers does (Python's return_offsets_mapping, in UTF-16 units).
+   */
+  encodeWithOffsets(text: string, options?: EncodeOptions): EncodingWithOffsets;
+  /** encodePair() with offsets (each relative to its own text), token types and sequence ids. */
+  encodePairWithOffsets(text: string, textPair: string): PairEncodingWithOffsets;
   /** The text of `ids` through tokenizer.json's decoder (e.g. ▁ back to spaces, bytes back to characters). */
   decode(ids: readonly number[], options?: DecodeOptions): string;
   createDecodeStream(options?: DecodeOptions): DecodeStream;
   /** The token's string as the vocabulary writes it (byte-level characters, ▁ or ## included), for labels. */
   idToToken(id: number): string;
+  /** Token strings joined through tokenizer.json's decoder (transformers' convert_tokens_to_string). */
+  convertTokensToString(tokens: readonly string[]): string;
+  /** The model's unknown token id (transformers' unk_token_id), null when it has none. */
+  readonly unkTokenId: number | null;
+  /**
+   * The model's continuing_subword_prefix ('##' for WordPiece), null when its pieces do not mark
+   * word continuations: the token-classification pipeline then guesses word boundaries from spaces.
+   */
+  readonly continuingSubwordPrefix: string | null;
   /**
    * The conversation through the model's chat template (tokenizer_config.json's
    * chat_template), as transformers.js's apply_chat_template: ids by default,

@@ -88,7 +88,8 @@ export class UnigramModel implements TokenizerModel {
   readonly vocab = new Map<string, number>();
   private readonly scores: Float64Array;
   private readonly trie = new PieceTrie();
-  private readonly unkId: number | null;
+  readonly unkId: number | null;
+  readonly continuingSubwordPrefix = null;
   private readonly unkScore: number;
   private readonly byteFallback: boolean;
   private readonly byteIds: (number | undefined)[];
@@ -116,8 +117,12 @@ export class UnigramModel implements TokenizerModel {
       this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));
   }
 
-  tokenize(word: string, ids: number[]): void {
+  tokenize(word: string, ids: number[], spans?: number[]): void {
     if (word === '') return;
+    if (spans) {
+      for (const id of this.encodeWord(word, spans)) ids.push(id);
+      return;
+    }
     let result = this.cache.get(word);
     if (!result) {
       result = this.encodeWord(word);
@@ -129,8 +134,11 @@ export class UnigramModel implements TokenizerModel {
     for (const id of result) ids.push(id);
   }
 
-  /** The ids of one word: the best path, then unknown runs as bytes or the unknown token. */
-  private encodeWord(word: string): number[] {
+  /**
+   * The ids of one word: the best path, then unknown runs as bytes or the unknown token; each
+   * token's span to `spans` if given (every byte token of a run spans the run, as in Hugging Face).
+   */
+  private encodeWord(word: string, spans?: number[]): number[] {
     const n = word.length;
     // Best path ending at each UTF-16 position: its score, where its last piece starts, that piece's id.
     const best = new Float64Array(n + 1);
@@ -172,8 +180,10 @@ export class UnigramModel implements TokenizerModel {
     const out: number[] = [];
     for (let t = tokens.length - 1; t >= 0; t--) {
       const { start, end, id } = tokens[t]!;
+      const before = out.length;
       if (id !== UNK) out.push(id);
       else this.pushUnknown(word.slice(start, end), out);
+      if (spans) for (let k = before; k < out.length; k++) spans.push(start, end);
     }
     return out;
   }

@@ -13,6 +13,7 @@ export class WordPieceModel implements TokenizerModel {
   readonly vocab: Map<string, number>;
   private readonly unkToken: string;
   private readonly prefix: string;
+  readonly unkId: number | null;
   private readonly maxChars: number;
   /** The longest token in UTF-16 units, so the search never tries a longer piece. */
   private readonly maxTokenLength: number;
@@ -23,13 +24,18 @@ export class WordPieceModel implements TokenizerModel {
     this.unkToken = readOptional(json, 'unk_token', 'model', '[UNK]');
     this.prefix = readOptional(json, 'continuing_subword_prefix', 'model', '##');
     this.maxChars = readOptional(json, 'max_input_chars_per_word', 'model', 100);
+    this.unkId = this.vocab.get(this.unkToken) ?? null;
     let longest = 0;
     for (const token of this.vocab.keys()) longest = Math.max(longest, token.length);
     this.maxTokenLength = longest;
   }
 
-  tokenize(word: string, ids: number[]): void {
-    const pieces = Array.from(word).length > this.maxChars ? undefined : this.pieces(word);
+  get continuingSubwordPrefix(): string {
+    return this.prefix;
+  }
+
+  tokenize(word: string, ids: number[], spans?: number[]): void {
+    const pieces = Array.from(word).length > this.maxChars ? undefined : this.pieces(word, spans);
     if (pieces) {
       for (const id of pieces) ids.push(id);
       return;
@@ -37,11 +43,16 @@ export class WordPieceModel implements TokenizerModel {
     const unk = this.vocab.get(this.unkToken);
     if (unk === undefined) throw new FormatError(`tokenizer.json: model.unk_token "${this.unkToken}" is not in model.vocab`);
     ids.push(unk);
+    spans?.push(0, word.length); // the unknown token stands for the whole word
   }
 
-  /** Greedy longest-match-first pieces, or undefined if some part of the word matches nothing. */
-  private pieces(word: string): number[] | undefined {
+  /**
+   * Greedy longest-match-first pieces, or undefined if some part of the word matches nothing; their
+   * spans go to `spans` only when the whole word is cut.
+   */
+  private pieces(word: string, spans?: number[]): number[] | undefined {
     const out: number[] = [];
+    const found: number[] = [];
     for (let start = 0; start < word.length;) {
       const head = start > 0 ? this.prefix : '';
       let end = Math.min(word.length, start + this.maxTokenLength - head.length);
@@ -53,8 +64,10 @@ export class WordPieceModel implements TokenizerModel {
       }
       if (id === undefined) return undefined;
       out.push(id);
+      found.push(start, end);
       start = end;
     }
+    spans?.push(...found);
     return out;
   }
 }

@@ -9,7 +9,8 @@
  */
 import type { BackendInfo } from '../backend.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
-import type { TokenClassifyResult } from '../token-classification.js';
+import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
+import type { TokenEntities } from '../token-classification-pipeline.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -27,7 +28,9 @@ import type { GenerationOptions } from '../generation.js';
 import type { HubSettings } from '../hub/settings.js';
 import type { FileInput, LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
-import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import type {
+  ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets,
+} from '../tokenizers/index.js';
 
 /** Settings the page applies to the worker's `env` before qkv starts there. */
 export interface WorkerSettings {
@@ -68,7 +71,10 @@ export interface Calls {
   };
   classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
   classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
+  tokenEntities: { args: { texts: readonly string[]; options: TokenClassificationOptions }; event: NoEvents; result: TokenEntities[] };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
+  encodeWithOffsets: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: EncodingWithOffsets };
+  encodePairWithOffsets: { args: { text: string; textPair: string }; event: NoEvents; result: PairEncodingWithOffsets };
   decode: { args: { ids: readonly number[]; options: DecodeOptions | undefined }; event: NoEvents; result: string };
   chatTemplate: {
     args: { messages: readonly ChatMessage[]; options: ChatTemplateOptions | undefined };
@@ -89,7 +95,8 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, classifyTokens: true, encode: true, decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, tokenEntities: true, encode: true, encodeWithOffsets: true, encodePairWithOffsets: true,
+  decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

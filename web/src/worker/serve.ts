@@ -14,6 +14,7 @@ import { applyHubSettings } from '../hub/settings.js';
 import { loadModel } from '../load-model.js';
 import type { Model } from '../model.js';
 import { isNode } from '../platform.js';
+import { entitiesOf } from '../token-classification-pipeline.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
 import {
   isRequest, serializeError, type Args, type CallEvent, type CallName, type CallRequest, type Reply, type Result,
@@ -179,7 +180,14 @@ class WorkerServer {
       return { data: result, transfer: result.map((r) => r.logits.buffer) };
     },
 
+    tokenEntities: async ({ texts, options }, { model }) => ({ data: await entitiesOf(model(), texts, options) }),
+
     encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
+
+    encodeWithOffsets: async ({ text, options }, { model }) => ({ data: model().tokenizer.encodeWithOffsets(text, options) }),
+
+    encodePairWithOffsets: async ({ text, textPair }, { model }) =>
+      ({ data: model().tokenizer.encodePairWithOffsets(text, textPair) }),
 
     decode: async ({ ids, options }, { model }) => ({ data: model().tokenizer.decode(ids, options) }),
 

@@ -8,9 +8,12 @@ import { Chat, type ChatOptions } from '../chat.js';
 import { QkvError } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
-import type { ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions } from '../tokenizers/index.js';
+import type {
+  ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets,
+} from '../tokenizers/index.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
-import type { TokenClassifyResult } from '../token-classification.js';
+import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
+import type { TokenEntities } from '../token-classification-pipeline.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -18,6 +21,10 @@ import type { Args, ModelCallName, Result } from './protocol.js';
 /** The tokenizer of a model in a worker. */
 export interface WorkerTokenizer {
   encode(text: string, options?: EncodeOptions): Promise<number[]>;
+  /** As Tokenizer.encodeWithOffsets. */
+  encodeWithOffsets(text: string, options?: EncodeOptions): Promise<EncodingWithOffsets>;
+  /** As Tokenizer.encodePairWithOffsets. */
+  encodePairWithOffsets(text: string, textPair: string): Promise<PairEncodingWithOffsets>;
   decode(ids: readonly number[], options?: DecodeOptions): Promise<string>;
   /** As Tokenizer.apply_chat_template (transformers.js's name), rendered in the worker. */
   apply_chat_template(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: false }): Promise<string>;
@@ -33,6 +40,14 @@ class RemoteTokenizer implements WorkerTokenizer {
 
   encode(text: string, options?: EncodeOptions): Promise<number[]> {
     return this.call('encode', { text, options });
+  }
+
+  encodeWithOffsets(text: string, options?: EncodeOptions): Promise<EncodingWithOffsets> {
+    return this.call('encodeWithOffsets', { text, options });
+  }
+
+  encodePairWithOffsets(text: string, textPair: string): Promise<PairEncodingWithOffsets> {
+    return this.call('encodePairWithOffsets', { text, textPair });
   }
 
   decode(ids: readonly number[], options?: DecodeOptions): Promise<string> {
@@ -133,6 +148,14 @@ export class WorkerModel {
   /** Every token's logits through a token classifier's head, as Model.classifyTokens(). */
   classifyTokens(texts: string | readonly string[]): Promise<TokenClassifyResult[]> {
     return this.call('classifyTokens', texts);
+  }
+
+  /**
+   * The token-classification pipeline's entities of each text, post-processed in the worker (where the
+   * tokenizer is); classifyTokenTexts(workerModel, …) is its pipeline-shaped door.
+   */
+  tokenEntities(texts: readonly string[], options: TokenClassificationOptions = {}): Promise<TokenEntities[]> {
+    return this.call('tokenEntities', { texts, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
