@@ -57,6 +57,7 @@ export type {
   TextRankingPipeline,
   TokenClassificationPipeline,
   ZeroShotClassificationPipeline,
+  QuestionAnsweringPipeline,
 } from './pipeline.js';
 export type {
   AggregationStrategy, GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult,
@@ -68,6 +69,8 @@ export type { Classifier, RerankOptions, RerankResult } from './classification-p
 export type {
   ClassificationFunction, ClassificationInfo, ClassifyInput, ClassifyResult, TextClassificationOptions, TextClassificationOutput,
 } from './classification.js';
+export type { QuestionAnsweringOptions, QuestionAnsweringOutput, TokenSpan } from './question-answering.js';
+export type { AnswerSpansResult, AnswerWindow } from './encoder/answer.js';
 export { zeroShotClassify } from './zero-shot.js';
 export type { ZeroShotClassificationOptions, ZeroShotClassificationOutput } from './zero-shot.js';
 export { TextStreamer } from './streamer.js';

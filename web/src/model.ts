@@ -18,8 +18,8 @@ import type { ClassificationInfo, ClassifyInput, ClassifyResult } from './classi
 import type { TokenClassifyResult } from './token-classification.js';
 import type { EmbeddingDefaults } from './sentence-transformers.js';
 import { sequenceLogits, tokenLogits } from './encoder/classify.js';
-import { answerSpans, type AnswerSpansResult } from './encoder/answer.js';
-import type { QuestionAnsweringOptions } from './question-answering.js';
+import { answerQuestion, answerSpans, type AnswerSpansResult } from './encoder/answer.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from './question-answering.js';
 import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -359,6 +359,17 @@ export class Model {
    */
   answerSpans(question: string, context: string, options: QuestionAnsweringOptions = {}): Promise<AnswerSpansResult> {
     return answerSpans(this.encoder, question, context, options);
+  }
+
+  /**
+   * The answers to a question in a context, as transformers' question-answering pipeline gives them
+   * ({ score, start, end, answer }; start and end index the context's characters): answerSpans(), each
+   * span's text from the tokenizer's offsets, equal texts of several windows adding their scores, the
+   * null answer with handle_impossible_answer. One answer for top_k 1, else a list, best first.
+   */
+  answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
+    return answerQuestion(this.encoder, question, context, options);
   }
 
   private liveHandle(): ModelHandle {

@@ -3,7 +3,8 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() },
  * 'text-classification' ('sentiment-analysis') [{ label, score }], 'text-ranking'
- * a reranker's documents best first, 'zero-shot-classification' { sequence, labels, scores }.
+ * a reranker's documents best first, 'zero-shot-classification' { sequence, labels, scores },
+ * 'question-answering' { score, start, end, answer }.
  */
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
@@ -12,6 +13,7 @@ import type {
   GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput,
 } from './token-classification.js';
 import { entitiesOf } from './token-classification-pipeline.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from './question-answering.js';
 import { zeroShotClassify, type ZeroShotClassificationOptions, type ZeroShotClassificationOutput } from './zero-shot.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
@@ -24,10 +26,10 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking' | 'token-classification' | 'ner' | 'zero-shot-classification';
+  'text-ranking' | 'token-classification' | 'ner' | 'zero-shot-classification' | 'question-answering';
 
 const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
-  'text-ranking', 'token-classification', 'ner', 'zero-shot-classification'];
+  'text-ranking', 'token-classification', 'ner', 'zero-shot-classification', 'question-answering'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -145,11 +147,17 @@ export interface ZeroShotClassificationPipeline extends PipelineBase {
     Promise<ZeroShotClassificationOutput[]>;
 }
 
+export interface QuestionAnsweringPipeline extends PipelineBase {
+  /** The best answer ({ score, start, end, answer }), or with top_k > 1 a list, best first. */
+  (question: string, context: string, options?: QuestionAnsweringOptions):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]>;
+}
+
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
   'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
-  ner: 'classify-tokens', 'zero-shot-classification': 'classify',
+  ner: 'classify-tokens', 'zero-shot-classification': 'classify', 'question-answering': 'question-answering',
 };
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
@@ -164,9 +172,11 @@ export async function pipeline(task: 'token-classification' | 'ner', source: Mod
   options?: PipelineOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: 'zero-shot-classification', source: ModelSource,
   options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+export async function pipeline(task: 'question-answering', source: ModelSource,
+  options?: PipelineOptions): Promise<QuestionAnsweringPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline> {
+  TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline> {
   if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
@@ -197,9 +207,11 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
         : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
           : task === 'zero-shot-classification' ? (texts: string | readonly string[], labels: unknown,
             o?: ZeroShotClassificationOptions) => zeroShotClassify(model, texts, labels, o)
+          : task === 'question-answering' ? (question: string, context: string, o?: QuestionAnsweringOptions) =>
+            model.answer(question, context, o)
           : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline;
+    TextRankingPipeline | TokenClassificationPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline;
 }
 
 function textGeneration(model: Model) {

@@ -10,7 +10,8 @@ import { encodeBatches } from '../encode-batches.js';
 import { InvalidArgumentError } from '../errors.js';
 import { pairLayout } from '../pair-layout.js';
 import {
-  contextWindows, resolveQaOptions, windowSpans, type QaSettings, type QuestionAnsweringOptions, type TokenSpan,
+  answersFromSpans, contextWindows, resolveQaOptions, windowSpans, type QaSettings, type QuestionAnsweringOptions,
+  type QuestionAnsweringOutput, type TokenSpan,
 } from '../question-answering.js';
 import type { EncoderContext } from './context.js';
 
@@ -89,4 +90,17 @@ export async function answerSpans(ctx: EncoderContext, question: string, context
       return { ids: w.ids, contextStart: w.contextStart, contextOffset: w.contextOffset, contextLength: w.contextLength, spans, nullScore };
     }),
   };
+}
+
+/**
+ * See Model.answer: answerSpans(), then the pipeline's postprocess over the offsets of the context's
+ * tokens (the context tokenized alone, as the pair template holds it).
+ */
+export async function answerQuestion(ctx: EncoderContext, question: string, context: string,
+  options: QuestionAnsweringOptions = {}): Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
+  const { windows, settings } = await answerSpans(ctx, question, context, options);
+  const { offsets } = ctx.tokenizer.encodeWithOffsets(context, { add_special_tokens: false });
+  const answers = answersFromSpans(windows, context, offsets, settings);
+  // transformers.js's shapes: one answer for top_k 1, else a list (Python unwraps any single answer).
+  return settings.topK === 1 ? answers[0] ?? { score: 0, start: 0, end: 0, answer: '' } : answers;
 }

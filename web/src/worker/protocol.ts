@@ -11,6 +11,7 @@ import type { BackendInfo } from '../backend.js';
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
 import type { TokenEntities } from '../token-classification-pipeline.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -72,6 +73,11 @@ export interface Calls {
   classify: { args: ClassifyInput | readonly ClassifyInput[]; event: NoEvents; result: ClassifyResult };
   classifyTokens: { args: string | readonly string[]; event: NoEvents; result: TokenClassifyResult[] };
   tokenEntities: { args: { texts: readonly string[]; options: TokenClassificationOptions }; event: NoEvents; result: TokenEntities[] };
+  answer: {
+    args: { question: string; context: string; options: QuestionAnsweringOptions };
+    event: NoEvents;
+    result: QuestionAnsweringOutput | QuestionAnsweringOutput[];
+  };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   encodeWithOffsets: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: EncodingWithOffsets };
   encodePairWithOffsets: { args: { text: string; textPair: string }; event: NoEvents; result: PairEncodingWithOffsets };
@@ -95,8 +101,8 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, classifyTokens: true, tokenEntities: true, encode: true, encodeWithOffsets: true, encodePairWithOffsets: true,
-  decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, tokenEntities: true, answer: true, encode: true, encodeWithOffsets: true,
+  encodePairWithOffsets: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

@@ -14,6 +14,7 @@ import type {
 import type { ClassifyInput, ClassifyResult } from '../classification.js';
 import type { TokenClassificationOptions, TokenClassifyResult } from '../token-classification.js';
 import type { TokenEntities } from '../token-classification-pipeline.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -156,6 +157,12 @@ export class WorkerModel {
    */
   tokenEntities(texts: readonly string[], options: TokenClassificationOptions = {}): Promise<TokenEntities[]> {
     return this.call('tokenEntities', { texts, options });
+  }
+
+  /** The answers to a question in a context, as Model.answer() (the question-answering pipeline's call). */
+  answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
+    return this.call('answer', { question, context, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
