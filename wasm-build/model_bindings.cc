@@ -282,6 +282,13 @@ val WasmModel::masked_lm(val ids, val lengths, val positions) {
       ids, lengths, positions);
 }
 
+val WasmModel::answer_logits(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types,
+                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
+                          return e.answer_logits(in, out);
+                        });
+}
+
 val WasmModel::encode_attention(val ids) {
   return bound<val>(
       [&](val& out, val ids_arg) -> Status {
@@ -330,6 +337,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
       .function("classify", &WasmModel::classify)
       .function("classifyTokens", &WasmModel::classify_tokens)
       .function("maskedLm", &WasmModel::masked_lm)
+      .function("answerLogits", &WasmModel::answer_logits)
       .function("encodeAttention", &WasmModel::encode_attention);
   emscripten::class_<WasmSession>("Session")
       .function("reset", &WasmSession::reset)

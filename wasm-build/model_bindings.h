@@ -38,6 +38,8 @@ class WasmModel {
   emscripten::val classify_tokens(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Vocabulary logits [positions.length, nVocab] of the masked-LM head at token indices of the packed ids.
   emscripten::val masked_lm(emscripten::val ids, emscripten::val lengths, emscripten::val positions);
+  // Question answering: every token's start and end logits [tokens, 2] (same arguments as encode).
+  emscripten::val answer_logits(emscripten::val ids, emscripten::val lengths, emscripten::val types);
   // Encoders: attention probabilities of every layer for one sequence, an
   // array of Float32Array [head][query][key].
   emscripten::val encode_attention(emscripten::val ids);

@@ -52,7 +52,8 @@ bool is_bert_family(const std::string& a) {
 
 Status read_classifier(const ConfigReader& config, BertConfig* c) {
   c->classifier = classifier_kind_of(config.architecture());
-  return c->classifier == ClassifierKind::kNone ? Status::ok_status() : read_num_labels(config, &c->n_labels);
+  return c->classifier == ClassifierKind::kNone ? Status::ok_status()
+                                                : read_head_labels(config, c->classifier, &c->n_labels);
 }
 
 Status read_masked_lm(const ConfigReader& config, BertConfig* c) {

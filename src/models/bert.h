@@ -5,8 +5,9 @@
 // RoBERTa and XLM-RoBERTa are the same encoder with position ids that start
 // after the padding id and a "roberta." prefix: two fields of BertConfig.
 // DistilBERT is too, with tensor names of its own, no token types and a
-// "distilbert." prefix (distilbert_config.cc). A *ForSequenceClassification
-// checkpoint adds its head (heads/classification.h).
+// "distilbert." prefix (distilbert_config.cc). A *ForSequenceClassification,
+// *ForTokenClassification or *ForQuestionAnswering checkpoint adds its head
+// (heads/classification.h).
 #pragma once
 
 #include <string>
@@ -75,11 +76,14 @@ class BertModel : public Model, public EncoderStack {
   size_t scratch_bytes(size_t tokens) const override;
   Status encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& request) const override;
 
-  const SequenceClassificationHead* sequence_classifier() const override {
+  const SequenceClassifier* sequence_classifier() const override {
     return classifier_.n_labels() > 0 ? &classifier_ : nullptr;
   }
-  const TokenClassificationHead* token_classifier() const override {
-    return token_classifier_.n_labels() > 0 ? &token_classifier_ : nullptr;
+  const TokenClassifier* token_classifier() const override {
+    return token_classifier_.kind() == ClassifierKind::kTokens ? &token_classifier_ : nullptr;
+  }
+  const TokenClassifier* question_answerer() const override {
+    return token_classifier_.kind() == ClassifierKind::kQuestionAnswering ? &token_classifier_ : nullptr;
   }
   const MaskedLmHead* masked_lm() const override { return config_.masked_lm ? &mlm_head_ : nullptr; }
 
@@ -100,7 +104,7 @@ class BertModel : public Model, public EncoderStack {
   const float* embed_norm_b_ = nullptr;
   std::vector<BertLayer> layers_;
   SequenceClassificationHead classifier_;     // n_labels() 0 without a head
-  TokenClassificationHead token_classifier_;  // the same
+  TokenClassificationHead token_classifier_;  // the same; or the question-answering head
   MaskedLmHead mlm_head_;                     // its slots only when config_.masked_lm
 };
 

@@ -22,8 +22,8 @@ namespace qkv {
 
 class DecoderStack;
 class EncoderStack;
-class SequenceClassificationHead;
-class TokenClassificationHead;
+class SequenceClassifier;
+class TokenClassifier;
 class MaskedLmHead;
 
 // Architectures fill it in this member order (aggregate initialization).
@@ -49,8 +49,10 @@ class Model {
   virtual const DecoderStack* decoder() const { return nullptr; }
   virtual const EncoderStack* encoder() const { return nullptr; }
   // Heads on top of the encoder (models/heads/); nullptr when the checkpoint has none.
-  virtual const SequenceClassificationHead* sequence_classifier() const { return nullptr; }
-  virtual const TokenClassificationHead* token_classifier() const { return nullptr; }
+  virtual const SequenceClassifier* sequence_classifier() const { return nullptr; }
+  virtual const TokenClassifier* token_classifier() const { return nullptr; }
+  // A *ForQuestionAnswering head: two logits per token, start and end.
+  virtual const TokenClassifier* question_answerer() const { return nullptr; }
   virtual const MaskedLmHead* masked_lm() const { return nullptr; }  // a *ForMaskedLM head
 
   // Loading (runtime/loader): every checkpoint tensor the model needs, named

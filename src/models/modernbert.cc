@@ -12,7 +12,11 @@
 namespace qkv {
 
 ModernBertModel::ModernBertModel(const ModernBertConfig& c)
-    : config_(c), layers_(c.n_layer), mlm_head_(c.mlm) {
+    : config_(c),
+      layers_(c.n_layer),
+      mlm_head_(c.mlm),
+      sequence_head_(c.mlm, c.n_labels, c.classifier_pooling == "mean"),
+      token_head_(c.mlm, c.n_labels) {
   const size_t hd = c.n_embd / c.n_head;
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff
   dims_ = {c.n_vocab, c.n_ctx, c.n_embd, c.n_layer, c.n_head, c.n_head, hd, c.n_ff};
@@ -46,6 +50,8 @@ std::vector<TensorSlot> ModernBertModel::slots() {
   }
   norm("final_norm", &final_norm_g_, &final_norm_b_);
   if (c.masked_lm) mlm_head_.add_slots(&s, &tok_embeddings_);
+  if (sequence_classifier() != nullptr) sequence_head_.add_slots(&s);
+  if (token_classifier() != nullptr || question_answerer() != nullptr) token_head_.add_slots(&s);
   return s;
 }
 

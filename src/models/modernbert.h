@@ -16,7 +16,9 @@
 
 #include "io/config_reader.h"
 #include "models/encoder.h"
+#include "models/heads/classification.h"
 #include "models/heads/masked_lm.h"
+#include "models/heads/modernbert_classification.h"
 #include "models/model.h"
 #include "models/tensor_slot.h"
 #include "models/weights.h"
@@ -39,6 +41,10 @@ struct ModernBertConfig {
   std::string classifier_pooling = "cls";  // "cls" or "mean": for the heads
   bool masked_lm = false;                  // ModernBertForMaskedLM: its head is loaded too
   MaskedLmConfig mlm;
+  // ModernBertForSequenceClassification (kModernBert), ...ForTokenClassification (kTokens) or
+  // ...ForQuestionAnswering (kQuestionAnswering): heads/modernbert_classification.h.
+  ClassifierKind classifier = ClassifierKind::kNone;
+  size_t n_labels = 0;
 
   // From a ModernBertModel or ModernBertFor* config.json, with ModernBertConfig's defaults.
   static Status from_config(const ConfigReader& config, ModernBertConfig* out);
@@ -70,6 +76,16 @@ class ModernBertModel : public Model, public EncoderStack {
                           float* logits) const;
   const MaskedLmHead* masked_lm() const override { return config_.masked_lm ? &mlm_head_ : nullptr; }
 
+  const SequenceClassifier* sequence_classifier() const override {
+    return config_.classifier == ClassifierKind::kModernBert ? &sequence_head_ : nullptr;
+  }
+  const TokenClassifier* token_classifier() const override {
+    return config_.classifier == ClassifierKind::kTokens ? &token_head_ : nullptr;
+  }
+  const TokenClassifier* question_answerer() const override {
+    return config_.classifier == ClassifierKind::kQuestionAnswering ? &token_head_ : nullptr;
+  }
+
   std::vector<TensorSlot> slots() override;
   // ModernBertFor* checkpoints nest the encoder under "model."; ModernBertModel ones do not.
   const char* checkpoint_prefix() const override { return "model."; }
@@ -87,6 +103,8 @@ class ModernBertModel : public Model, public EncoderStack {
   const float* final_norm_b_ = nullptr;
   std::vector<float> inv_freq_global_, inv_freq_local_;  // [head_dim / 2] each
   MaskedLmHead mlm_head_;                                // its slots only when config_.masked_lm
+  ModernBertSequenceHead sequence_head_;                 // its slots only for its classifier kind
+  ModernBertTokenHead token_head_;                       // the same (token classes, or start/end)
 };
 
 }  // namespace qkv

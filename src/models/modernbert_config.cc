@@ -153,6 +153,10 @@ Status ModernBertConfig::from_config(const ConfigReader& config, ModernBertConfi
                       "must be \"cls\" or \"mean\", found \"" + c.classifier_pooling + "\"");
   }
   QKV_RETURN_IF_ERROR(read_mlm_head(config, &c));
+  c.classifier = classifier_kind_of(config.architecture());
+  if (c.classifier != ClassifierKind::kNone) {
+    QKV_RETURN_IF_ERROR(read_head_labels(config, c.classifier, &c.n_labels));
+  }
   *out = c;
   return Status::ok_status();
 }

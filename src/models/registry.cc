@@ -12,8 +12,8 @@ namespace qkv {
 const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
          "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
-         "(and their *ForSequenceClassification and *ForTokenClassification), ModernBertModel, "
-         "NomicBertModel";
+         "(and their *ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and "
+         "*ForMaskedLM), ModernBertModel (and the same heads), NomicBertModel";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {

@@ -108,16 +108,29 @@ Status Encoder::classify(const EncoderInput& in, std::vector<float>* logits) {
       in, model_->sequence_classifier(),
       "classify: the model has no sequence-classification head (its config's architecture is not a "
       "*ForSequenceClassification)",
-      in.n_seqs, logits, [&](const SequenceClassificationHead& h, const float* hidden, float* out) {
+      in.n_seqs, logits, [&](const SequenceClassifier& h, const float* hidden, float* out) {
         return h.apply(pool_, hidden, in.lengths, in.n_seqs, out);
       });
 }
 
 Status Encoder::classify_tokens(const EncoderInput& in, std::vector<float>* logits) {
-  return run_head(in, model_->token_classifier(),
-                  "classify_tokens: the model has no token-classification head (its config's architecture is "
-                  "not a *ForTokenClassification)",
-                  in.n_ids, logits, [&](const TokenClassificationHead& h, const float* hidden, float* out) {
+  return run_token_head(in, model_->token_classifier(),
+                        "classify_tokens: the model has no token-classification head (its config's "
+                        "architecture is not a *ForTokenClassification)",
+                        logits);
+}
+
+Status Encoder::answer_logits(const EncoderInput& in, std::vector<float>* logits) {
+  return run_token_head(in, model_->question_answerer(),
+                        "answer_logits: the model has no question-answering head (its config's architecture "
+                        "is not a *ForQuestionAnswering)",
+                        logits);
+}
+
+Status Encoder::run_token_head(const EncoderInput& in, const TokenClassifier* head, const char* missing,
+                               std::vector<float>* logits) {
+  return run_head(in, head, missing, in.n_ids, logits,
+                  [&](const TokenClassifier& h, const float* hidden, float* out) {
                     return h.apply(pool_, hidden, in.n_ids, out);
                   });
 }

@@ -13,7 +13,7 @@
 #include "core/arena.h"
 #include "core/status.h"
 #include "models/encoder.h"
-#include "models/heads/classification.h"
+#include "models/heads/classifier.h"
 #include "models/heads/pooling.h"
 #include "models/model.h"
 
@@ -50,6 +50,8 @@ class Encoder {
   // given token indices of the packed input (the masks): the head runs on those rows only.
   Status masked_lm(const EncoderInput& input, const size_t* positions, size_t n_positions,
                    std::vector<float>* logits);
+  // [n_ids, 2]: every token's start and end logits through the model's question-answering head.
+  Status answer_logits(const EncoderInput& input, std::vector<float>* logits);
   // Probabilities of every layer for one sequence: probs[layer] is [n_head][n][n].
   Status attention(const int32_t* ids, size_t n, std::vector<std::vector<float>>* probs);
 
@@ -60,6 +62,8 @@ class Encoder {
   template <typename Head, typename Apply>
   Status run_head(const EncoderInput& input, const Head* head, const char* missing, size_t rows,
                   std::vector<float>* logits, Apply apply);
+  Status run_token_head(const EncoderInput& input, const TokenClassifier* head, const char* missing,
+                        std::vector<float>* logits);
 
   std::shared_ptr<const Model> model_;
   const EncoderStack* stack_;

@@ -2,7 +2,8 @@
 // tests/fixtures/distilbert-sst2-tiny (DistilBERT's names, pre_classifier + ReLU),
 // bert-nli-tiny (pooler + tanh, pairs with token types) and rerank-tiny (XLM-R's
 // classifier.dense + tanh, out_proj; one logit) and bert-ner-tiny (a token classifier), against
-// PyTorch (gen_classifiers.py).
+// PyTorch (gen_classifiers.py); ModernBERT's heads on modernbert-{nli,ner,qa}-tiny
+// (gen_modernbert_heads.py).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -98,12 +99,10 @@ TEST(ClassifierCheckpoint, XlmRobertaOneLogitHead) {
   EXPECT_LE(classify_error(m, *m.ref.find("documents"), "logit"), 1e-4);
 }
 
-TEST(ClassifierCheckpoint, BertTokenHeadMatchesPyTorch) {
-  Loaded m;
-  load("bert-ner-tiny", &m);
-  EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"encode", "classify-tokens"}));
-  EXPECT_EQ(m.model->sequence_classifier(), nullptr);
-  const JsonValue& texts = *m.ref.find("texts");
+// Every token's logits of the texts of `texts` (each with "ids" and "logits" [tokens][labels]),
+// packed in one call through the token classifier, or the question-answering head when `qa`;
+// returns the largest |error|.
+double token_logits_error(Loaded& m, const JsonValue& texts, bool qa = false) {
   std::vector<int32_t> ids;
   std::vector<size_t> lengths;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -117,10 +116,13 @@ TEST(ClassifierCheckpoint, BertTokenHeadMatchesPyTorch) {
   in.lengths = lengths.data();
   in.n_seqs = lengths.size();
   std::vector<float> logits;
-  const Status s = m.encoder->classify_tokens(in, &logits);
-  ASSERT_TRUE(s.ok()) << s.message();
-  const size_t n_labels = m.model->token_classifier()->n_labels();
-  ASSERT_EQ(logits.size(), ids.size() * n_labels);
+  const Status s = qa ? m.encoder->answer_logits(in, &logits) : m.encoder->classify_tokens(in, &logits);
+  EXPECT_TRUE(s.ok()) << s.message();
+  const size_t n_labels = qa ? 2 : m.model->token_classifier()->n_labels();
+  if (logits.size() != ids.size() * n_labels) {
+    ADD_FAILURE() << logits.size() << " logits for " << ids.size() << " tokens";
+    return INFINITY;
+  }
   double worst = 0;
   size_t row = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -130,7 +132,48 @@ TEST(ClassifierCheckpoint, BertTokenHeadMatchesPyTorch) {
         worst = std::max(worst, std::fabs(logits[row * n_labels + k] - *want.at(t).at(k).as_double()));
     }
   }
-  EXPECT_LE(worst, 1e-4);
+  return worst;
+}
+
+TEST(ClassifierCheckpoint, BertTokenHeadMatchesPyTorch) {
+  Loaded m;
+  load("bert-ner-tiny", &m);
+  EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"encode", "classify-tokens"}));
+  EXPECT_EQ(m.model->sequence_classifier(), nullptr);
+  EXPECT_LE(token_logits_error(m, *m.ref.find("texts")), 1e-4);
+}
+
+TEST(ClassifierCheckpoint, ModernBertSequenceHeadPoolsAsItsConfigSays) {
+  Loaded m;
+  load("modernbert-nli-tiny", &m);
+  EXPECT_EQ(capabilities_of(*m.model), (std::vector<std::string>{"encode", "classify"}));
+  EXPECT_EQ(m.model->sequence_classifier()->n_labels(), 3u);
+  const JsonValue& inputs = *m.ref.find("inputs");
+  // classifier_pooling "mean": far from the logits of the [CLS] row.
+  EXPECT_LE(classify_error(m, inputs, "logits"), 1e-4);
+  EXPECT_GT(classify_error(m, inputs, "cls_pooling_logits"), 1e-2);
+  std::string config = read_file(fixture("modernbert-nli-tiny/config.json"));
+  const std::string mean = R"("classifier_pooling": "mean")";
+  ASSERT_NE(config.find(mean), std::string::npos);
+  config.replace(config.find(mean), mean.size(), R"("classifier_pooling": "cls")");
+  std::unique_ptr<Model> cls;
+  ASSERT_TRUE(load_folder("modernbert-nli-tiny", WeightType::kF32, &cls, config).ok());
+  m.model = std::move(cls);
+  ASSERT_TRUE(Encoder::create(m.model, "modernbert-nli-tiny", nullptr, &m.encoder).ok());
+  EXPECT_LE(classify_error(m, inputs, "cls_pooling_logits"), 1e-4);
+}
+
+TEST(ClassifierCheckpoint, ModernBertTokenAndQuestionAnsweringHeads) {
+  // Logits up to ~10 after the prediction head's LayerNorm: 2e-4 is 2e-5 of them (BERT's stay under 1e-4).
+  const double tol = 2e-4;
+  Loaded ner, qa;
+  load("modernbert-ner-tiny", &ner);
+  EXPECT_EQ(capabilities_of(*ner.model), (std::vector<std::string>{"encode", "classify-tokens"}));
+  EXPECT_LE(token_logits_error(ner, *ner.ref.find("texts")), tol);
+  load("modernbert-qa-tiny", &qa);
+  EXPECT_EQ(capabilities_of(*qa.model), (std::vector<std::string>{"encode", "question-answering"}));
+  EXPECT_EQ(qa.model->token_classifier(), nullptr);
+  EXPECT_LE(token_logits_error(qa, *qa.ref.find("texts"), true), tol);
 }
 
 TEST(ClassifierCheckpoint, EncoderWithoutHeadRefusesToClassify) {

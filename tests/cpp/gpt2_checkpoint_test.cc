@@ -112,7 +112,8 @@ TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
       "config.json: architecture \"T5ForConditionalGeneration\" is not supported; qkv runs GPT2LMHeadModel, "
       "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, SmolLM3ForCausalLM, "
       "Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel (and their "
-      "*ForSequenceClassification and *ForTokenClassification), ModernBertModel, NomicBertModel");
+      "*ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and *ForMaskedLM), "
+      "ModernBertModel (and the same heads), NomicBertModel");
   s = ModelLoader::create(R"({"architectures":["GPT2LMHeadModel"],"vocab_size":100,"n_embd":"64"})",
                           WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);

@@ -12,9 +12,10 @@ import { UnsupportedError, type QkvError } from './errors.js';
  * 'classify': an encoder with a sequence-classification head (classify(), text-classification);
  * 'classify-tokens': an encoder with a token-classification head (classifyTokens(), token-classification);
  * 'fill-mask': an encoder with a masked-LM head (fillMaskLogits(), fill-mask).
+ * 'question-answering': an encoder with a *ForQuestionAnswering head (answerLogits(), question-answering).
  * Later kinds of model will add e.g. 'seq2seq'.
  */
-export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens' | 'fill-mask';
+export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens' | 'fill-mask' | 'question-answering';
 
 /** The calls each capability offers, named in errors so they say what the model can do instead. */
 const CALLS: Record<Capability, string> = {
@@ -23,6 +24,7 @@ const CALLS: Record<Capability, string> = {
   classify: 'classify()',
   'classify-tokens': 'classifyTokens()',
   'fill-mask': 'fillMaskLogits()',
+  'question-answering': 'answerLogits()',
 };
 
 /** What a capability check needs to know about a model. */

@@ -56,6 +56,8 @@ export type {
   TextClassificationPipeline,
   TextRankingPipeline,
   TokenClassificationPipeline,
+  ZeroShotClassificationPipeline,
+  QuestionAnsweringPipeline,
 } from './pipeline.js';
 export type {
   AggregationStrategy, GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult,
@@ -71,6 +73,10 @@ export type { FillMaskPipeline } from './pipeline.js';
 export { fillMask } from './fill-mask.js';
 export type { FillMaskOptions, FillMaskOutput, FillMaskResults, MaskFiller } from './fill-mask.js';
 export type { MaskedLmResult } from './encoder/fill-mask.js';
+export type { QuestionAnsweringOptions, QuestionAnsweringOutput, TokenSpan } from './question-answering.js';
+export type { AnswerSpansResult, AnswerWindow } from './encoder/answer.js';
+export { zeroShotClassify } from './zero-shot.js';
+export type { ZeroShotClassificationOptions, ZeroShotClassificationOutput } from './zero-shot.js';
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';

@@ -19,6 +19,8 @@ import type { TokenClassifyResult } from './token-classification.js';
 import type { EmbeddingDefaults } from './sentence-transformers.js';
 import { sequenceLogits, tokenLogits } from './encoder/classify.js';
 import { maskedLmLogits, type MaskedLmResult } from './encoder/fill-mask.js';
+import { answerQuestion, answerSpans, type AnswerSpansResult } from './encoder/answer.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from './question-answering.js';
 import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js';
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
@@ -357,6 +359,27 @@ export class Model {
    */
   fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
     return maskedLmLogits(this.encoder, texts);
+  }
+
+  /**
+   * Extractive question answering at token level (a *ForQuestionAnswering checkpoint): the question
+   * and each window of the context through the pair template (windows of options.max_seq_len tokens
+   * sharing doc_stride, as transformers' pipeline cuts a long context), each window's best spans by
+   * start and end probability. pipeline('question-answering') turns them into answers with text.
+   */
+  answerSpans(question: string, context: string, options: QuestionAnsweringOptions = {}): Promise<AnswerSpansResult> {
+    return answerSpans(this.encoder, question, context, options);
+  }
+
+  /**
+   * The answers to a question in a context, as transformers' question-answering pipeline gives them
+   * ({ score, start, end, answer }; start and end index the context's characters): answerSpans(), each
+   * span's text from the tokenizer's offsets, equal texts of several windows adding their scores, the
+   * null answer with handle_impossible_answer. One answer for top_k 1, else a list, best first.
+   */
+  answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
+    return answerQuestion(this.encoder, question, context, options);
   }
 
   private liveHandle(): ModelHandle {

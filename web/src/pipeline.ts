@@ -3,7 +3,8 @@
  * import: 'text-generation' returns [{ generated_text }] per input,
  * 'feature-extraction' a Tensor-like { data, dims, type, tolist() },
  * 'text-classification' ('sentiment-analysis') [{ label, score }], 'text-ranking'
- * a reranker's documents best first, 'fill-mask' [{ score, token, token_str, sequence }].
+ * a reranker's documents best first, 'fill-mask' [{ score, token, token_str, sequence }],
+ * 'zero-shot-classification' { sequence, labels, scores }, 'question-answering' { score, start, end, answer }.
  */
 import { requireCapability, type Capability } from './capabilities.js';
 import type { ClassifyInput, TextClassificationOptions, TextClassificationOutput } from './classification.js';
@@ -13,6 +14,8 @@ import type {
 } from './token-classification.js';
 import { entitiesOf } from './token-classification-pipeline.js';
 import { fillMask, type FillMaskOptions, type FillMaskOutput } from './fill-mask.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from './question-answering.js';
+import { zeroShotClassify, type ZeroShotClassificationOptions, type ZeroShotClassificationOutput } from './zero-shot.js';
 import { warnIgnoredOptions, type IgnoredTransformersOptions } from './compat.js';
 import { parseDtype, type Dtype, type DtypeAlias } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
@@ -24,10 +27,10 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking' | 'token-classification' | 'ner' | 'fill-mask';
+  'text-ranking' | 'token-classification' | 'ner' | 'fill-mask' | 'zero-shot-classification' | 'question-answering';
 
 const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
-  'text-ranking', 'token-classification', 'ner', 'fill-mask'];
+  'text-ranking', 'token-classification', 'ner', 'fill-mask', 'zero-shot-classification', 'question-answering'];
 
 export interface PipelineOptions extends IgnoredTransformersOptions {
   /**
@@ -143,11 +146,27 @@ export interface FillMaskPipeline extends PipelineBase {
   (texts: readonly string[], options?: FillMaskOptions): Promise<(FillMaskOutput[] | FillMaskOutput[][])[]>;
 }
 
+export interface ZeroShotClassificationPipeline extends PipelineBase {
+  /** A text and its candidate labels (an array, or one string of comma-separated labels): labels best first. */
+  (text: string, candidateLabels: string | readonly string[], options?: ZeroShotClassificationOptions):
+    Promise<ZeroShotClassificationOutput>;
+  /** Several texts: one result per text. */
+  (texts: readonly string[], candidateLabels: string | readonly string[], options?: ZeroShotClassificationOptions):
+    Promise<ZeroShotClassificationOutput[]>;
+}
+
+export interface QuestionAnsweringPipeline extends PipelineBase {
+  /** The best answer ({ score, start, end, answer }), or with top_k > 1 a list, best first. */
+  (question: string, context: string, options?: QuestionAnsweringOptions):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]>;
+}
+
 /** What the model must be able to do for each task. */
 const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
   'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
-  ner: 'classify-tokens', 'fill-mask': 'fill-mask',
+  ner: 'classify-tokens', 'fill-mask': 'fill-mask', 'zero-shot-classification': 'classify',
+  'question-answering': 'question-answering',
 };
 
 export async function pipeline(task: 'text-generation', source: ModelSource,
@@ -162,9 +181,13 @@ export async function pipeline(task: 'token-classification' | 'ner', source: Mod
   options?: PipelineOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: 'fill-mask', source: ModelSource,
   options?: PipelineOptions): Promise<FillMaskPipeline>;
+export async function pipeline(task: 'zero-shot-classification', source: ModelSource,
+  options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+export async function pipeline(task: 'question-answering', source: ModelSource,
+  options?: PipelineOptions): Promise<QuestionAnsweringPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline> {
+  TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline> {
   if (!TASKS.includes(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
@@ -194,9 +217,13 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
       : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
         : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
           : task === 'fill-mask' ? (texts: string | readonly string[], o?: FillMaskOptions) => fillMask(model, texts, o)
+          : task === 'zero-shot-classification' ? (texts: string | readonly string[], labels: unknown,
+            o?: ZeroShotClassificationOptions) => zeroShotClassify(model, texts, labels, o)
+          : task === 'question-answering' ? (question: string, context: string, o?: QuestionAnsweringOptions) =>
+            model.answer(question, context, o)
           : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline;
+    TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline;
 }
 
 function textGeneration(model: Model) {

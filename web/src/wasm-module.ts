@@ -95,6 +95,8 @@ export interface ModelHandle extends Handle {
   classifyTokens(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Masked LMs: the head's vocabulary logits [positions, nVocab] at token indices of the packed ids. */
   maskedLm(ids: Int32Array, lengths: number[], positions: number[]): Float32Array;
+  /** Question answering: every token's start and end logits [tokens, 2] (arguments as encode). */
+  answerLogits(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /** Encoders: per layer, probabilities [head][query][key] of one sequence. */
   encodeAttention(ids: Int32Array): Float32Array[];
 }

@@ -13,9 +13,16 @@ ClassifierKind classifier_kind_of(const std::string& a) {
     return ClassifierKind::kRobertaHead;
   }
   if (a == "DistilBertForSequenceClassification") return ClassifierKind::kDistilBert;
+  if (a == "ModernBertForSequenceClassification") return ClassifierKind::kModernBert;
   if (a == "BertForTokenClassification" || a == "RobertaForTokenClassification" ||
-      a == "XLMRobertaForTokenClassification" || a == "DistilBertForTokenClassification") {
+      a == "XLMRobertaForTokenClassification" || a == "DistilBertForTokenClassification" ||
+      a == "ModernBertForTokenClassification") {
     return ClassifierKind::kTokens;
+  }
+  if (a == "BertForQuestionAnswering" || a == "RobertaForQuestionAnswering" ||
+      a == "XLMRobertaForQuestionAnswering" || a == "DistilBertForQuestionAnswering" ||
+      a == "ModernBertForQuestionAnswering") {
+    return ClassifierKind::kQuestionAnswering;
   }
   return ClassifierKind::kNone;
 }
@@ -33,6 +40,15 @@ Status read_num_labels(const ConfigReader& config, size_t* n_labels) {
   return config.positive_int_or("num_labels", 2, n_labels, size_t{1} << 16);
 }
 
+Status read_head_labels(const ConfigReader& config, ClassifierKind kind, size_t* n_labels) {
+  QKV_RETURN_IF_ERROR(read_num_labels(config, n_labels));
+  if (kind == ClassifierKind::kQuestionAnswering && *n_labels != 2) {
+    return config.bad("num_labels", "a question-answering head has 2 logits (start, end), found " +
+                                        std::to_string(*n_labels));
+  }
+  return Status::ok_status();
+}
+
 void SequenceClassificationHead::add_slots(std::vector<TensorSlot>* s) {
   const size_t e = n_embd_;
   switch (kind_) {
@@ -48,8 +64,7 @@ void SequenceClassificationHead::add_slots(std::vector<TensorSlot>* s) {
       add_linear_slots(s, "pre_classifier", e, e, &dense_, true);
       add_linear_slots(s, "classifier", n_labels_, e, &out_, true);
       break;
-    case ClassifierKind::kNone:
-    case ClassifierKind::kTokens:
+    default:  // another kind's head, or none
       break;
   }
 }
@@ -74,7 +89,8 @@ Status SequenceClassificationHead::apply(ThreadPool* pool, const float* hidden, 
 }
 
 void TokenClassificationHead::add_slots(std::vector<TensorSlot>* s) {
-  if (n_labels_ > 0) add_linear_slots(s, "classifier", n_labels_, n_embd_, &out_, true);
+  const char* name = kind_ == ClassifierKind::kQuestionAnswering ? "qa_outputs" : "classifier";
+  if (n_labels_ > 0) add_linear_slots(s, name, n_labels_, n_embd_, &out_, true);
 }
 
 Status TokenClassificationHead::apply(ThreadPool* pool, const float* hidden, size_t n_tokens,

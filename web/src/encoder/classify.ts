@@ -23,7 +23,8 @@ export async function sequenceLogits(ctx: EncoderContext, inputs: ClassifyInput 
     return { ids: fitEncoder(s.ids, info.nCtx), types: null };
   });
   const nLabels = info.classification!.labels.length;
-  const typed = (info.nTokenTypes ?? 0) > 0;
+  // One token type (RoBERTa) or none read (ModernBERT, whose pair template may still number B 1): no types.
+  const typed = (info.nTokenTypes ?? 0) > 1;
   return ctx.withHandle((handle) => {
     const logits = new Float32Array(sequences.length * nLabels);
     for (const [first, last] of encodeBatches(sequences.map((s) => s.ids.length))) {

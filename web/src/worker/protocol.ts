@@ -13,6 +13,7 @@ import type { TokenClassificationOptions, TokenClassifyResult } from '../token-c
 import type { TokenEntities } from '../token-classification-pipeline.js';
 import type { MaskedLmResult } from '../encoder/fill-mask.js';
 import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -77,6 +78,11 @@ export interface Calls {
   fillMaskLogits: { args: string | readonly string[]; event: NoEvents; result: MaskedLmResult[] };
   /** The fill-mask pipeline run in the worker, whose tokenizer decodes the propositions. */
   fillMask: { args: { texts: string | readonly string[]; options: FillMaskOptions }; event: NoEvents; result: FillMaskResults };
+  answer: {
+    args: { question: string; context: string; options: QuestionAnsweringOptions };
+    event: NoEvents;
+    result: QuestionAnsweringOutput | QuestionAnsweringOutput[];
+  };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   encodeWithOffsets: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: EncodingWithOffsets };
   encodePairWithOffsets: { args: { text: string; textPair: string }; event: NoEvents; result: PairEncodingWithOffsets };
@@ -100,8 +106,8 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, classifyTokens: true, tokenEntities: true, encode: true, encodeWithOffsets: true, encodePairWithOffsets: true,
-  fillMaskLogits: true, fillMask: true, decode: true, chatTemplate: true, dispose: true,
+  classify: true, classifyTokens: true, tokenEntities: true, answer: true, encode: true, encodeWithOffsets: true,
+  encodePairWithOffsets: true, fillMaskLogits: true, fillMask: true, decode: true, chatTemplate: true, dispose: true,
 };
 
 export interface CallRequest<N extends CallName> {

@@ -189,6 +189,8 @@ class WorkerServer {
 
     fillMask: async ({ texts, options }, { model }) => ({ data: await fillMask(model(), texts, options) }),
 
+    answer: async ({ question, context, options }, { model }) => ({ data: await model().answer(question, context, options) }),
+
     encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
 
     encodeWithOffsets: async ({ text, options }, { model }) => ({ data: model().tokenizer.encodeWithOffsets(text, options) }),

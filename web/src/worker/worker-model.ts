@@ -16,6 +16,7 @@ import type { TokenClassificationOptions, TokenClassifyResult } from '../token-c
 import type { TokenEntities } from '../token-classification-pipeline.js';
 import type { MaskedLmResult } from '../encoder/fill-mask.js';
 import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
+import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result } from './protocol.js';
@@ -168,6 +169,12 @@ export class WorkerModel {
   /** The fill-mask pipeline's results (pipeline('fill-mask', …)'s call), computed in the worker. */
   fillMask(texts: string | readonly string[], options: FillMaskOptions = {}): Promise<FillMaskResults> {
     return this.call('fillMask', { texts, options });
+  }
+
+  /** The answers to a question in a context, as Model.answer() (the question-answering pipeline's call). */
+  answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
+    Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
+    return this.call('answer', { question, context, options });
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */

@@ -1,0 +1,65 @@
+// pipeline('question-answering') against the PyTorch reference of tests/fixtures/bert-qa-tiny
+// (gen_classifiers.py, transformers' question_answering.py postprocess): the answers' text, character
+// start and end and scores, equal texts of several windows adding their scores, the null answer of
+// handle_impossible_answer; the same through a worker, qkv qa and examples/node/qa.mjs.
+// qkv's tokenizers report no words, so answers keep their tokens' offsets (align_to_words false, which
+// transformers also falls back to for tokenizers without words): the reference's offsets_answers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runNode, runQkv } from './child-process.mjs';
+import { folder, reference } from './fixtures.mjs';
+import { InvalidArgumentError, WorkerEngine, pipeline } from '../../dist/index.js';
+
+const SCORE_TOL = 1e-6;
+const ref = reference('bert-qa-tiny');
+
+function assertAnswers(got, want, what) {
+  const list = Array.isArray(got) ? got : [got];
+  assert.deepEqual(list.map(({ start, end, answer }) => ({ start, end, answer })),
+    want.map(({ start, end, answer }) => ({ start, end, answer })), what);
+  list.forEach((a, i) => assert.ok(Math.abs(a.score - want[i].score) <= SCORE_TOL, `${what}: score ${a.score} vs ${want[i].score}`));
+}
+
+test('question-answering: answers with their characters and scores as transformers\' pipeline', async () => {
+  const answerer = await pipeline('question-answering', folder('bert-qa-tiny'));
+  try {
+    for (const c of ref.cases) {
+      const got = await answerer(c.question, c.context, c.options);
+      // transformers.js's shapes: one answer object for top_k 1, else a list.
+      assert.equal(Array.isArray(got), (c.options.top_k ?? 1) > 1, c.question);
+      assertAnswers(got, c.offsets_answers, c.question);
+    }
+    // The null answer competes with handle_impossible_answer, scored by [CLS] in each window.
+    const impossible = ref.cases.find((c) => c.options.handle_impossible_answer);
+    const all = await answerer(impossible.question, impossible.context, { ...impossible.options, top_k: 50 });
+    const none = all.find((a) => a.answer === '');
+    assert.ok(none && none.start === 0 && none.end === 0 && Math.abs(none.score - impossible.null_score) <= 1e-9);
+    await assert.rejects(answerer('', 'context'), InvalidArgumentError);
+  } finally {
+    await answerer.dispose();
+  }
+});
+
+test('in a worker, the CLI and the example: the same answers', async () => {
+  const c = ref.cases[2];
+  const engine = await WorkerEngine.create({ numThreads: 1 });
+  try {
+    const remote = await engine.loadModel(folder('bert-qa-tiny'));
+    assertAnswers(await remote.answer(c.question, c.context, c.options), c.offsets_answers, 'worker');
+    await assert.rejects(remote.answer(c.question, c.context, { top_k: 0 }), InvalidArgumentError);
+  } finally {
+    engine.terminate();
+  }
+  const out = await runQkv('qa', 'tests/fixtures/bert-qa-tiny', '--question', c.question, '--context', c.context,
+    '--top-k', '3', '--max-answer-len', '4', '--doc-stride', '20');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, c.offsets_answers.map((a) => `${a.score.toFixed(4)}\t${a.start}\t${a.end}\t${a.answer}\n`).join(''));
+  const wrong = await runQkv('qa', 'tests/fixtures/bert-nli-tiny', '--question', 'q', '--context', 'c');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^UnsupportedError: qkv qa: BertForSequenceClassification cannot 'question-answering'/m);
+  const first = ref.cases[0];
+  const example = await runNode('examples/node/qa.mjs', ['tests/fixtures/bert-qa-tiny', first.question, first.context]);
+  assert.equal(example.code, 0, example.stderr);
+  const a = first.offsets_answers[0];
+  assert.equal(example.stdout, `${a.score.toFixed(4)}  [${a.start}, ${a.end})  ${JSON.stringify(a.answer)}\n`);
+});
