@@ -29,7 +29,7 @@ const pairedRatio = (as, bs, key) => {
 console.log('| model | dtype | threads | engine | rounds | mean / max tokens | batched sent/s | one at a time sent/s | batched sent/CPU-s | one at a time sent/CPU-s | load (ms) | peak RSS MB |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const config of configs) {
-  for (const engine of ['qkv', 'tjs']) {
+  for (const engine of ['qkv', 'qkv-chromium', 'tjs']) {
     const rs = pick(config, engine);
     if (rs.length === 0) continue;
     const r = rs[0];
@@ -41,15 +41,17 @@ for (const config of configs) {
 }
 
 console.log('');
-console.log('| model | dtype | threads | batched qkv / transformers.js (≥ 1.5×) | one at a time (≥ 2×) | batched per CPU-s | one at a time per CPU-s |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| model | dtype | threads | qkv in | batched qkv / transformers.js in Node (≥ 1.5×) | one at a time (≥ 2×) | batched per CPU-s | one at a time per CPU-s |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const config of configs) {
-  const q = pick(config, 'qkv');
-  const t = pick(config, 'tjs');
-  if (q.length === 0 || t.length === 0) continue;
-  const ratios = ['batched_sentences_s', 'single_sentences_s', 'batched_cpu_sentences_s', 'single_cpu_sentences_s']
-    .map((key) => times(pairedRatio(q, t, key)));
-  console.log(`| ${config.split(' ').join(' | ')} | ${ratios.join(' | ')} |`);
+  for (const engine of ['qkv', 'qkv-chromium']) {
+    const q = pick(config, engine);
+    const t = pick(config, 'tjs');
+    if (q.length === 0 || t.length === 0) continue;
+    const ratios = ['batched_sentences_s', 'single_sentences_s', 'batched_cpu_sentences_s', 'single_cpu_sentences_s']
+      .map((key) => times(pairedRatio(q, t, key)));
+    console.log(`| ${config.split(' ').join(' | ')} | ${engine === 'qkv' ? 'Node' : 'Chromium'} | ${ratios.join(' | ')} |`);
+  }
 }
 
 // The logits of every qkv run against every transformers.js run of the same model and dtype.
@@ -63,7 +65,7 @@ for (const key of [...new Set(rows.map((r) => `${r.model} ${r.dtype}`))]) {
   let diff = 0;
   let same = 0;
   let total = 0;
-  for (const q of of('qkv')) {
+  for (const q of [...of('qkv'), ...of('qkv-chromium')]) {
     for (const t of of('tjs')) {
       q.check.forEach((logits, i) => {
         diff = Math.max(diff, ...logits.map((x, j) => Math.abs(x - t.check[i][j])));
