@@ -23,7 +23,8 @@ const pick = (config, engine) => rows.filter((r) => `${r.model} ${r.dtype} ${r.t
 const med = (rs, key) => median(rs.map((r) => r[key]));
 const pairedRatio = (as, bs, key) => {
   const other = new Map(bs.map((r) => [r.round, r[key]]));
-  return median(as.filter((r) => other.has(r.round)).map((r) => r[key] / other.get(r.round)));
+  // null (a rate the page cannot measure) stays out of the median rather than reading as 0.
+  return median(as.filter((r) => other.has(r.round) && r[key] !== null).map((r) => r[key] / other.get(r.round)));
 };
 
 console.log('| model | dtype | threads | engine | rounds | mean / max tokens | batched sent/s | one at a time sent/s | batched sent/CPU-s | one at a time sent/CPU-s | load (ms) | peak RSS MB |');
