@@ -167,16 +167,13 @@ class OpCheck(torch.nn.Module):
         return q, scale, zp, y, QuantGather.apply(self.wte_q, self.wte_scale, self.wte_zp, ids)
 
 
-class Gpt2Int8(mm.Gpt2WithPast):
-    """make_model.Gpt2WithPast with its MatMuls against weights and its Gathers quantized."""
+class QuantizedWeights:
+    """A torch.nn.Module mixin holding quantized weights as (q, scale, zero point) buffers by name
+    (shared with bench/encoder-tasks/make_models.py)."""
 
-    def __init__(self, w):
-        mats = {f"transformer.h.{i}.{n}.weight" for i in range(mm.L) for n in LINEARS}
-        super().__init__({k: v for k, v in w.items() if k not in mats and k not in TABLES})
+    def register_quantized(self, quantized):
+        """quantized: [(name, (q, scale, zp))], e.g. from quantize_int8 or quantize_gather_table."""
         self.index = {}
-        quantized = [(k, quantize_int8(w[k])) for k in sorted(mats)]
-        quantized.append(("lm_head", quantize_int8(w["transformer.wte.weight"].T.contiguous())))
-        quantized += [(k, quantize_gather_table(w[k])) for k in TABLES]
         for i, (name, tensors) in enumerate(quantized):
             for part, t in zip(("q", "scale", "zp"), tensors):
                 self.register_buffer(f"q{i}_{part}", t)
@@ -186,6 +183,18 @@ class Gpt2Int8(mm.Gpt2WithPast):
         """(q, scale, zero point) of a weight, read from the buffers (so .double() reaches the scales)."""
         i = self.index[name]
         return tuple(getattr(self, f"q{i}_{part}") for part in ("q", "scale", "zp"))
+
+
+class Gpt2Int8(QuantizedWeights, mm.Gpt2WithPast):
+    """make_model.Gpt2WithPast with its MatMuls against weights and its Gathers quantized."""
+
+    def __init__(self, w):
+        mats = {f"transformer.h.{i}.{n}.weight" for i in range(mm.L) for n in LINEARS}
+        super().__init__({k: v for k, v in w.items() if k not in mats and k not in TABLES})
+        quantized = [(k, quantize_int8(w[k])) for k in sorted(mats)]
+        quantized.append(("lm_head", quantize_int8(w["transformer.wte.weight"].T.contiguous())))
+        quantized += [(k, quantize_gather_table(w[k])) for k in TABLES]
+        self.register_quantized(quantized)
 
     def embed(self, name, ids):
         return QuantGather.apply(*self.quantized(name), ids)

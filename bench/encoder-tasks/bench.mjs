@@ -1,0 +1,82 @@
+// One engine, model, dtype and thread count in its own process (so peak RSS is its own):
+//   node bench/encoder-tasks/bench.mjs qkv <distilbert-sst2|minilm-l6> <f32|q8> <threads>
+//   TJS=/tmp/tjs node bench/encoder-tasks/bench.mjs tjs <distilbert-sst2|minilm-l6> <f32|q8> <threads>
+// text-classification over 256 fixed sentences of 8-40 words: load, then the whole list in one
+// pipeline call (batched), then the first SINGLE (default 64) sentences one call each. qkv packs a
+// batch without padding; transformers.js pads every sentence to the longest of the call.
+// tjs is transformers.js installed under $TJS (npm i -E @huggingface/transformers@4.3.1), run on
+// onnxruntime-web's wasm backend (its Node default is onnxruntime-node), fp32 = onnx/model.onnx,
+// q8 = onnx/model_quantized.onnx. Models: bench/encoder-tasks/make_models.py. Prints one JSON line,
+// with each engine's logits on workload.mjs's CHECK_TEXTS, which summarize.mjs compares across engines.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { measureClassify, qkvLogits } from './workload.mjs';
+
+const [engine, model, dtype, threadsArg] = process.argv.slice(2);
+const threads = Number(threadsArg);
+const single = Number(process.env.SINGLE ?? 64);
+if (!['qkv', 'tjs'].includes(engine) || !['distilbert-sst2', 'minilm-l6'].includes(model) ||
+    !['f32', 'q8'].includes(dtype) || !(threads >= 1)) {
+  throw new Error('usage: bench.mjs qkv|tjs distilbert-sst2|minilm-l6 f32|q8 <threads>');
+}
+const root = fileURLToPath(new URL('../out/encoder-tasks/', import.meta.url));
+// The check compares logits (in id2label order), not the pipelines' scores: transformers.js 4.3.1
+// puts a one-logit head (minilm-l6) through softmax, so its score is always 1, where Python's
+// pipeline (and qkv) apply a sigmoid.
+const labels = Object.values(JSON.parse(readFileSync(`${root}${model}/config.json`, 'utf8')).id2label);
+
+async function loadQkv() {
+  const { backendInfo, env, pipeline } = await import('../../dist/index.js');
+  env.wasm.numThreads = threads;
+  await backendInfo(); // start the runtime outside the load timing
+  const t0 = performance.now();
+  const classify = await pipeline('text-classification', root + model, { dtype });
+  return {
+    classify, loadMs: performance.now() - t0, runtime: 'qkv (dist/)', tokens: (s) => classify.tokenizer.encode(s).length,
+    logitsOf: (s) => qkvLogits(classify, labels, s),
+  };
+}
+
+async function loadTransformersJs() {
+  if (!process.env.TJS) throw new Error('tjs: set TJS to the folder where @huggingface/transformers@4.3.1 is installed');
+  const req = createRequire(`${process.env.TJS}/package.json`);
+  const entry = req.resolve('@huggingface/transformers'); // dist/transformers.node.cjs
+  const version = JSON.parse(readFileSync(entry.replace(/dist\/[^/]*$/, 'package.json'), 'utf8')).version;
+  if (version !== '4.3.1') throw new Error(`tjs: $TJS has @huggingface/transformers ${version}, not 4.3.1`);
+  // transformers.js's Node build picks onnxruntime-node; a runtime registered under this symbol
+  // replaces it. onnxruntime-web's Node entry runs the same wasm as in a browser, from its own dist/
+  // (else transformers.js points wasmPaths at a CDN).
+  const ortEntry = req.resolve('onnxruntime-web');
+  const ort = await import(ortEntry);
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = ortEntry.replace(/[^/]*$/, '');
+  globalThis[Symbol.for('onnxruntime')] = ort;
+  const tjs = await import(entry);
+  tjs.env.localModelPath = root;
+  tjs.env.allowRemoteModels = false;
+  const t0 = performance.now();
+  // With a registered runtime transformers.js 4.3.1 lists no devices, so every named device
+  // ('wasm' too) is refused; a per-file map to '' selects none and the session options' wasm
+  // execution provider is used.
+  const classify = await tjs.pipeline('text-classification', model, {
+    dtype: dtype === 'f32' ? 'fp32' : 'q8', device: { model: '' }, session_options: { executionProviders: ['wasm'] },
+  });
+  const session = classify.model.sessions?.model;
+  if (!(session instanceof ort.InferenceSession)) throw new Error('tjs: the model session is not onnxruntime-web\'s');
+  return {
+    classify, loadMs: performance.now() - t0, runtime: `transformers.js ${version}, onnxruntime-web ${ort.env.versions.web} wasm`,
+    tokens: (s) => classify.tokenizer.encode(s).length,
+    logitsOf: async (s) => Array.from((await classify.model(classify.tokenizer(s))).logits.data),
+  };
+}
+
+const { classify, loadMs, runtime, tokens, logitsOf } = engine === 'qkv' ? await loadQkv() : await loadTransformersJs();
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const measured = await measureClassify({ classify, logitsOf, tokens, single, cpu });
+console.log(JSON.stringify({
+  engine, model, dtype, threads, runtime, load_ms: +loadMs.toFixed(0), ...measured,
+  peak_rss_mb: +(process.resourceUsage().maxRSS / 1024).toFixed(0),
+}));
+process.exit(0);

@@ -1,0 +1,46 @@
+// qkv's text-classification in a fresh headless Chromium (Debian's, the page cross-origin isolated as
+// the tests serve it): workload.mjs's sentences and timing on a model of make_models.py fetched from
+// the repository's test server. Prints one JSON line in bench.mjs's format (engine "qkv-chromium";
+// no CPU-time rates: the page cannot read them).
+//   node bench/encoder-tasks/chromium.mjs <distilbert-sst2|minilm-l6> <f32|q8> <threads>
+import { readFileSync } from 'node:fs';
+
+import { launchChromium } from '../../tests/browser/chromium.mjs';
+import { startServer } from '../../tests/browser/server.mjs';
+
+const [model, dtype, threadsArg] = process.argv.slice(2);
+const threads = Number(threadsArg);
+if (!['distilbert-sst2', 'minilm-l6'].includes(model) || !['f32', 'q8'].includes(dtype) || !(threads >= 1)) {
+  throw new Error('usage: chromium.mjs distilbert-sst2|minilm-l6 f32|q8 <threads>');
+}
+const config = JSON.parse(readFileSync(new URL(`../out/encoder-tasks/${model}/config.json`, import.meta.url), 'utf8'));
+
+const server = await startServer();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && !/status of 404/.test(m.text()) && console.error(`page: ${m.text()}`));
+  await page.goto(`${server.url}/isolated/bench/relaxed/page.html`);
+  const args = { model, dtype, threads, single: Number(process.env.SINGLE ?? 64), labels: Object.values(config.id2label) };
+  const result = await page.evaluate(async (a) => {
+    const { backendInfo, env, pipeline } = await import('/isolated/dist/index.js');
+    const { measureClassify, qkvLogits } = await import('/isolated/bench/encoder-tasks/workload.mjs');
+    env.wasm.numThreads = a.threads;
+    await backendInfo(); // start the runtime outside the load timing
+    const t0 = performance.now();
+    const classify = await pipeline('text-classification',
+      new URL(`/isolated/bench/out/encoder-tasks/${a.model}/`, location.href).href, { dtype: a.dtype });
+    const loadMs = performance.now() - t0;
+    const measured = await measureClassify({
+      classify, single: a.single, tokens: (s) => classify.tokenizer.encode(s).length,
+      logitsOf: (s) => qkvLogits(classify, a.labels, s),
+    });
+    return { load_ms: +loadMs.toFixed(0), ...measured };
+  }, args);
+  console.log(JSON.stringify({
+    engine: 'qkv-chromium', model, dtype, threads, runtime: `qkv (dist/), chromium-${browser.version()}`, ...result,
+  }));
+} finally {
+  await browser.close();
+  await server.close();
+}
