@@ -36,6 +36,8 @@ import {
   classifyTexts,
   classifyTokenTexts,
   rerank,
+  fillMask,
+  zeroShotClassify,
   // types
   type Env,
   type RelaxedSimdSetting,
@@ -117,6 +119,21 @@ import {
   type EncodingWithOffsets,
   type PairEncodingWithOffsets,
   type TokenClassificationPipeline,
+  type FillMaskPipeline,
+  type FillMaskOptions,
+  type FillMaskOutput,
+  type FillMaskResults,
+  type MaskFiller,
+  type MaskedLmResult,
+  type ZeroShotClassificationPipeline,
+  type ZeroShotClassificationOptions,
+  type ZeroShotClassificationOutput,
+  type QuestionAnsweringPipeline,
+  type QuestionAnsweringOptions,
+  type QuestionAnsweringOutput,
+  type TokenSpan,
+  type AnswerSpansResult,
+  type AnswerWindow,
   type TokenClassificationOptions,
   type TokenClassificationOutput,
   type TokenClassifyResult,
@@ -490,4 +507,36 @@ export async function tokenClassification(folder: string): Promise<string> {
   const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');
   await ner.dispose();
   return `${entities[0]?.entity}${entities[0]?.word}${perText.length}${raw?.dims.join()}`;
+}
+
+// --- Fill-mask, zero-shot classification, question answering -------------------------------
+export async function encoderTasks(folder: string, remote: WorkerModel): Promise<string> {
+  const unmasker: FillMaskPipeline = await pipeline('fill-mask', folder);
+  const fillOptions: FillMaskOptions = { top_k: 3, targets: ['paris', 'london'] };
+  const proposals = await unmasker('The capital of France is [MASK].', fillOptions);
+  const filler: MaskFiller = unmasker.model;
+  const [logits]: MaskedLmResult[] = await filler.fillMaskLogits('a [MASK]');
+  const viaFunction: FillMaskResults = await fillMask(filler, ['a [MASK]', 'b [MASK]']);
+  const inWorker: FillMaskResults = await remote.fillMask('a [MASK]', { top_k: 1 });
+  const first: FillMaskOutput | FillMaskOutput[] | undefined = proposals[0];
+  // @ts-expect-error targets are strings
+  await unmasker('a [MASK]', { targets: [1] });
+
+  const zeroShot: ZeroShotClassificationPipeline = await pipeline('zero-shot-classification', folder);
+  const zeroOptions: ZeroShotClassificationOptions = { hypothesis_template: 'This text is about {}.', multi_label: true };
+  const labelled: ZeroShotClassificationOutput = await zeroShot('The match ended 2-1', ['sport', 'politics'], zeroOptions);
+  const several: ZeroShotClassificationOutput[] = await zeroShot(['a', 'b'], 'sport, politics');
+  const viaZeroShot = await zeroShotClassify(remote, 'text', ['x', 'y']);
+
+  const answerer: QuestionAnsweringPipeline = await pipeline('question-answering', folder);
+  const qaOptions: QuestionAnsweringOptions = { top_k: 2, doc_stride: 64, max_answer_len: 10, handle_impossible_answer: true };
+  const answers = await answerer('Who?', 'Sarah did.', qaOptions);
+  const best: QuestionAnsweringOutput | undefined = Array.isArray(answers) ? answers[0] : answers;
+  const spans: AnswerSpansResult = await answerer.model.answerSpans('Who?', 'Sarah did.');
+  const window: AnswerWindow | undefined = spans.windows[0];
+  const span: TokenSpan | undefined = window?.spans[0];
+  const fromWorker = await remote.answer('Who?', 'Sarah did.');
+  for (const p of [unmasker, zeroShot, answerer]) await p.dispose();
+  return `${logits?.ids.length}${JSON.stringify(viaFunction).length}${JSON.stringify(inWorker).length}${JSON.stringify(first)}${labelled.labels[0]}` +
+    `${several.length}${JSON.stringify(viaZeroShot)}${best?.answer}${span?.score}${JSON.stringify(fromWorker)}`;
 }
