@@ -8,7 +8,8 @@
  * - the source text is cut by source.spm, a target text by target.spm; a
  *   language code at the very start (">>fr<<") is kept whole;
  * - each piece's id is its vocab.json id, <unk>'s for a piece vocab.json
- *   lacks; </s> is appended;
+ *   lacks (an unknown piece is looked up by the text it covers, as the
+ *   library's pieces spell it); </s> is appended;
  * - with separate_vocabs, target ids come from target_vocab.json;
  * - decode turns ids back into pieces through the vocabulary, writes special
  *   tokens (</s>, <unk>, <pad>) as they are and the runs between them with
@@ -20,9 +21,8 @@
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { readFlag } from './tokenizer.js';
 import { readSentencePieceModel } from './sentencepiece-model.js';
-import { tokenizerFromSentencePieceModel } from './sentencepiece.js';
+import { sentencePieceProcessor, type SentencePieceProcessor } from './sentencepiece.js';
 import { describe, isId, isObject, type Json } from './tokenizer-json.js';
-import type { Tokenizer } from './types.js';
 
 /** The files of a Marian repository, by name; JSON files as text or bytes. */
 export type MarianTokenizerFiles = Readonly<Record<string, Uint8Array | string | undefined>>;
@@ -67,13 +67,13 @@ function readVocab(json: unknown, name: string): Map<string, number> {
   return vocab;
 }
 
-function readSpm(files: MarianTokenizerFiles, name: string): Tokenizer {
+function readSpm(files: MarianTokenizerFiles, name: string): SentencePieceProcessor {
   const bytes = files[name];
   if (bytes === undefined) {
     throw fileError(`${name} is missing (a Marian repository has source.spm, target.spm and vocab.json)`);
   }
   if (typeof bytes === 'string') throw fileError(`${name} must be given as bytes (a Uint8Array), not text`);
-  return tokenizerFromSentencePieceModel(readSentencePieceModel(bytes, name), name);
+  return sentencePieceProcessor(readSentencePieceModel(bytes, name), name);
 }
 
 function configString(config: Json, key: string, fallback: string): string {
@@ -91,7 +91,7 @@ function cleanUp(text: string): string {
 
 /** One side's spm and vocabulary. */
 interface Side {
-  spm: Tokenizer;
+  spm: SentencePieceProcessor;
   vocab: Map<string, number>;
   unk: number;
   eos: number;
@@ -135,7 +135,7 @@ export class MarianTokenizer {
     if (vocabJson === undefined) throw fileError('vocab.json is missing (a Marian repository has source.spm, target.spm and vocab.json)');
     const sourceSpm = readSpm(files, 'source.spm');
     const targetSpm = readSpm(files, 'target.spm');
-    const side = (spm: Tokenizer, vocab: Map<string, number>, name: string): Side => {
+    const side = (spm: SentencePieceProcessor, vocab: Map<string, number>, name: string): Side => {
       const unkId = vocab.get(unk);
       if (unkId === undefined) throw fileError(`${name} has no unknown token "${unk}"`);
       const eosId = vocab.get(eos);
@@ -189,7 +189,8 @@ export class MarianTokenizer {
       pieces.push(text.slice(0, end + 2));
       rest = text.slice(end + 2);
     }
-    for (const id of side.spm.encode(rest, { add_special_tokens: false })) pieces.push(side.spm.idToToken(id));
+    // An unknown piece is looked up by its text: vocab.json may have it from the other language's spm.
+    pieces.push(...side.spm.encodeAsPieces(rest));
     const ids = pieces.map((p) => side.vocab.get(p) ?? side.unk);
     if (addSpecial) ids.push(side.eos);
     return ids;
@@ -199,7 +200,7 @@ export class MarianTokenizer {
     if (!Array.isArray(ids)) throw new InvalidArgumentError(`decode: ids must be an array of token ids, got ${describe(ids)}`);
     const skip = readFlag(options, 'skip_special_tokens', 'decode') ?? false;
     const useSource = readFlag(options, 'use_source_tokenizer', 'decode') ?? !this.separateVocabs;
-    const spm = useSource ? this.source.spm : this.target.spm;
+    const spm = (useSource ? this.source.spm : this.target.spm).tokenizer;
     let out = '';
     let run: string[] = [];
     for (const id of ids) {

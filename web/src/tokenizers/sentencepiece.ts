@@ -57,12 +57,27 @@ function buildModel(model: SentencePieceModel, file: string): TokenizerModel {
   throw new UnsupportedError(`${file}: SentencePiece model type ${MODEL_NAMES[spec.modelType]} is not supported; qkv reads UNIGRAM and BPE`);
 }
 
+/** A SentencePiece model's tokenizer, and its pieces as the library's EncodeAsPieces gives them. */
+export interface SentencePieceProcessor {
+  tokenizer: Tokenizer;
+  /**
+   * The pieces of `text`, an unknown one spelled as the normalized text it
+   * stands for (not "<unk>"): Marian looks these strings up in its own vocabulary.
+   */
+  encodeAsPieces(text: string): string[];
+}
+
 /**
  * The tokenizer of a parsed SentencePiece model. `config` (from
  * tokenizer_config.json) gives the special-token strings and chat template.
  */
 export function tokenizerFromSentencePieceModel(model: SentencePieceModel, file = 'SentencePiece model',
   config?: TokenizerConfig): Tokenizer {
+  return sentencePieceProcessor(model, file, config).tokenizer;
+}
+
+export function sentencePieceProcessor(model: SentencePieceModel, file = 'SentencePiece model',
+  config?: TokenizerConfig): SentencePieceProcessor {
   const { pieces, trainerSpec: spec, normalizerSpec } = model;
   if (spec.treatWhitespaceAsSuffix) throw new UnsupportedError(`${file}: treat_whitespace_as_suffix is not supported`);
   let map: CharsMap | null = null;
@@ -83,11 +98,12 @@ export function tokenizerFromSentencePieceModel(model: SentencePieceModel, file 
   });
   const byType = (type: PieceType): Set<string> => new Set(pieces.filter((p) => p.type === type).map((p) => p.piece));
   const tokenizerModel = buildModel(model, file);
-  return new PipelineTokenizer({
+  const splitter = new AddedTokenSplitter(addedTokens, normalizer);
+  const tokenizer = new PipelineTokenizer({
     model: tokenizerModel,
     addedTokens,
     normalizer,
-    splitter: new AddedTokenSplitter(addedTokens, normalizer),
+    splitter,
     preTokenizer: null,
     template: createPostProcessor(null, 'post_processor'),
     decoder: spmDecoder({
@@ -97,6 +113,22 @@ export function tokenizerFromSentencePieceModel(model: SentencePieceModel, file 
       removeExtraWhitespaces: normalizerSpec.removeExtraWhitespaces,
     }),
   }, config);
+  const encodeAsPieces = (text: string): string[] => {
+    const out: string[] = [];
+    for (const segment of splitter.split(text)) {
+      if ('id' in segment) {
+        out.push(pieces[segment.id]!.piece);
+        continue;
+      }
+      const normalized = segment.text; // the splitter normalizes
+      const ids: number[] = [];
+      const spans: number[] = [];
+      tokenizerModel.tokenize(normalized, ids, spans);
+      ids.forEach((id, i) => out.push(id === spec.unkId ? normalized.slice(spans[2 * i], spans[2 * i + 1]) : pieces[id]!.piece));
+    }
+    return out;
+  };
+  return { tokenizer, encodeAsPieces };
 }
 
 /**
