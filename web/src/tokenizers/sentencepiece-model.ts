@@ -239,6 +239,8 @@ function checkModel(model: SentencePieceModel, file: string): void {
     if (before !== undefined) throw fail(file, `piece ${id} "${p.piece}" repeats piece ${before}`);
     seen.set(p.piece, id);
     if (p.piece === '') throw fail(file, `piece ${id} is empty`);
+    // Decode reads a byte piece's value from its name.
+    if (p.type === PieceType.BYTE && !/^<0x[0-9A-F]{2}>$/.test(p.piece)) throw fail(file, `byte piece ${id} "${p.piece}" is not named <0xNN>`);
   });
   const unknown = pieces.flatMap((p, id) => (p.type === PieceType.UNKNOWN ? [id] : []));
   if (unknown.length !== 1) throw fail(file, `${unknown.length} unknown pieces (exactly one is needed)`);

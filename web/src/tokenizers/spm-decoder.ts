@@ -19,6 +19,8 @@ import type { DecoderFactory } from './decoders.js';
 const SPACE_SYMBOL = '\u2581';
 const BYTE_PIECE = /^<0x([0-9A-F]{2})>$/;
 const REPLACEMENT = '\ufffd';
+// ignoreBOM: a U+FEFF in the text is a character like any other, not a byte-order mark to drop.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface SpmDecoderPieces {
   control: ReadonlySet<string>;
@@ -64,7 +66,7 @@ function takeUtf8(bytes: number[], final: boolean): string {
       out += REPLACEMENT;
       i++;
     } else {
-      out += new TextDecoder().decode(Uint8Array.from(bytes.slice(i, i + n)));
+      out += utf8.decode(Uint8Array.from(bytes.slice(i, i + n)));
       i += n;
     }
   }
