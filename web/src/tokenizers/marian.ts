@@ -15,10 +15,12 @@
  *   tokens (</s>, <unk>, <pad>) as they are and the runs between them with
  *   SentencePiece's decode, then "▁" as spaces, trimmed.
  *
- * Not reproduced: special-token strings typed in the text ("</s>") are cut
- * as text, where transformers matches them as special tokens.
+ * Special-token strings in the text ("</s>", "<pad>") are those tokens, as
+ * transformers' tokenize() splits them off first (no stripping around them);
+ * each part between them is cut as above, a language code at its start included.
  */
 import { FormatError, InvalidArgumentError } from '../errors.js';
+import { escapeRegExp } from './onig-regex.js';
 import { readFlag } from './tokenizer.js';
 import { readSentencePieceModel } from './sentencepiece-model.js';
 import { sentencePieceProcessor, type SentencePieceProcessor } from './sentencepiece.js';
@@ -105,6 +107,8 @@ export class MarianTokenizer {
   private readonly target: Side;
   private readonly idToPiece: string[] = [];
   private readonly specialTokens: Set<string>;
+  /** Splits text at the special tokens, keeping them (longest first where one starts another). */
+  private readonly specialSplit: RegExp;
   private readonly specialIds = new Set<number>();
   private readonly cleanUpSpaces: boolean;
   readonly unkTokenId: number;
@@ -121,7 +125,9 @@ export class MarianTokenizer {
     if (!Array.isArray(extra) || !extra.every((t) => typeof t === 'string')) {
       throw fileError(`tokenizer_config.json: additional_special_tokens must be a list of strings, found ${describe(extra)}`);
     }
-    this.specialTokens = new Set([eos, unk, pad, ...extra]);
+    this.specialTokens = new Set([eos, unk, pad, ...extra].filter((t) => t !== ''));
+    const alternatives = [...this.specialTokens].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.specialSplit = alternatives.length > 0 ? new RegExp(`(${alternatives.join('|')})`, 'u') : /(?!)/;
     const separate = configJson.separate_vocabs ?? false;
     if (typeof separate !== 'boolean') throw fileError(`tokenizer_config.json: separate_vocabs must be a boolean, found ${describe(separate)}`);
     this.separateVocabs = separate;
@@ -181,19 +187,23 @@ export class MarianTokenizer {
   private encodeWith(side: Side, text: string, options: MarianEncodeOptions | undefined, method: string): number[] {
     if (typeof text !== 'string') throw new InvalidArgumentError(`${method}: text must be a string, got ${describe(text)}`);
     const addSpecial = readFlag(options, 'add_special_tokens', method) ?? true;
-    const pieces: string[] = [];
-    let rest = text;
-    // Only a code at the very start is one (remove_language_code).
-    const end = text.startsWith('>>') ? text.indexOf('<<') : -1;
-    if (end >= 0) {
-      pieces.push(text.slice(0, end + 2));
-      rest = text.slice(end + 2);
+    const ids: number[] = [];
+    for (const part of text.split(this.specialSplit)) {
+      if (part === '') continue;
+      const special = this.specialTokens.has(part) ? side.vocab.get(part) : undefined;
+      if (special !== undefined) ids.push(special);
+      else for (const piece of this.pieces(side, part)) ids.push(side.vocab.get(piece) ?? side.unk);
     }
-    // An unknown piece is looked up by its text: vocab.json may have it from the other language's spm.
-    pieces.push(...side.spm.encodeAsPieces(rest));
-    const ids = pieces.map((p) => side.vocab.get(p) ?? side.unk);
     if (addSpecial) ids.push(side.eos);
     return ids;
+  }
+
+  /** The pieces of text without special tokens (_tokenize): a language code at its start, then the spm's. */
+  private pieces(side: Side, text: string): string[] {
+    const end = text.startsWith('>>') ? text.indexOf('<<') : -1;
+    const code = end >= 0 ? [text.slice(0, end + 2)] : [];
+    // An unknown piece is looked up by its text: vocab.json may have it from the other language's spm.
+    return [...code, ...side.spm.encodeAsPieces(end >= 0 ? text.slice(end + 2) : text)];
   }
 
   decode(ids: readonly number[], options?: MarianDecodeOptions): string {
