@@ -20,7 +20,7 @@ const CASES = Number(process.env.QKV_FUZZ_CASES ?? 600);
 const SEED = Number(process.env.QKV_FUZZ_SEED ?? 1);
 const fixture = (path) => new Uint8Array(readFileSync(new URL(`../fixtures/${path}`, import.meta.url)));
 const SMALL_MODELS = { 'bpe-bytes': fixture('sentencepiece/bpe-bytes.model'), target: fixture('marian-tokenizer/target.spm') };
-const ALL_MODELS = ['unigram', 'unigram-bytes', 'bpe', 'bpe-bytes'].map((n) => [n, fixture(`sentencepiece/${n}.model`)]);
+const ALL_MODELS = ['unigram', 'unigram-bytes', 'bpe', 'bpe-bytes', 'unigram-phrases'].map((n) => [n, fixture(`sentencepiece/${n}.model`)]);
 
 function rng(seed) {
   let s = seed >>> 0;

@@ -2,7 +2,7 @@
 // library's own EncodeAsIds, DecodeIds and piece offsets on models it trained
 // (tests/fixtures/gen_sentencepiece.py, python3-sentencepiece 0.1.97): Unigram with the nmt_nfkc
 // charsmap, Unigram with byte_fallback and NFKC, BPE without the dummy prefix, BPE with byte_fallback
-// and neither normalization nor whitespace folding.
+// and neither normalization nor whitespace folding, Unigram with pieces across words ("▁of▁the").
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { tokenizerFromSentencePieceModel } from '../../dist/tokenizers/sentencep
 
 const dir = new URL('../fixtures/sentencepiece/', import.meta.url);
 const goldens = JSON.parse(readFileSync(new URL('goldens.json', dir), 'utf8'));
-const NAMES = ['unigram', 'unigram-bytes', 'bpe', 'bpe-bytes'];
+const NAMES = ['unigram', 'unigram-bytes', 'bpe', 'bpe-bytes', 'unigram-phrases'];
 const modelBytes = (name) => new Uint8Array(readFileSync(new URL(`${name}.model`, dir)));
 const BYTE_PIECE = /^<0x[0-9A-F]{2}>$/;
 
@@ -72,6 +72,12 @@ test('the precompiled charsmap is applied: without it, nmt_nfkc text encodes dif
   assert.deepEqual(tokenizerFromSentencePieceModel(model).encode(text), golden.ids);
   const bare = { ...model, normalizerSpec: { ...model.normalizerSpec, precompiledCharsmap: new Uint8Array(0) } };
   assert.notDeepEqual(tokenizerFromSentencePieceModel(bare).encode(text), golden.ids);
+});
+
+test('pieces across words are found (the text is not cut at spaces for such a model)', () => {
+  const tokenizer = loadSentencePieceTokenizer(modelBytes('unigram-phrases'));
+  const ids = tokenizer.encode('of the program');
+  assert.equal(tokenizer.idToToken(ids[0]), '\u2581of\u2581the');
 });
 
 test('the model file fields are read as the trainer wrote them', () => {

@@ -5,7 +5,8 @@
  *
  * - SentencePiece's normalizer (spm-normalizer.ts) with the file's
  *   precompiled charsmap (precompiled.ts), spaces as "▁";
- * - the model on the whole normalized text: Unigram (unigram.ts, only normal
+ * - the model on the normalized text (cut before each "▁" where that
+ *   changes nothing, see wordSplitter): Unigram (unigram.ts, only normal
  *   pieces matchable) or BPE (bpe.ts, merges ranked by the joined piece's
  *   score as gguf-spm.ts makes them); unknown runs fuse into one unknown
  *   piece, or become byte pieces with byte_fallback;
@@ -22,7 +23,9 @@ import { AddedTokenSplitter } from './added-tokens.js';
 import { BpeModel } from './bpe.js';
 import type { TokenizerConfig } from './chat-template.js';
 import { sentencePieceMerges } from './gguf-spm.js';
+import { metaspacePreTokenizer } from './metaspace.js';
 import { createPostProcessor } from './post-processors.js';
+import type { PreTokenizer } from './pre-tokenizers.js';
 import { CharsMap } from './precompiled.js';
 import {
   PieceType, readSentencePieceModel, type SentencePieceModel, SpmModelType,
@@ -55,6 +58,23 @@ function buildModel(model: SentencePieceModel, file: string): TokenizerModel {
     });
   }
   throw new UnsupportedError(`${file}: SentencePiece model type ${MODEL_NAMES[spec.modelType]} is not supported; qkv reads UNIGRAM and BPE`);
+}
+
+const SPACE_SYMBOL = '\u2581';
+
+/**
+ * The library runs its model on the whole normalized text. When no piece has
+ * a "▁" past its first character (split_by_whitespace, the trainer's
+ * default) and "▁" is a piece, no piece and no unknown run crosses the start
+ * of a "▁", so cutting the text before each one gives the same pieces, and
+ * lets the model cache words.
+ */
+function wordSplitter(model: SentencePieceModel): PreTokenizer | null {
+  if (!model.normalizerSpec.escapeWhitespaces) return null;
+  const pieces = model.pieces;
+  if (!pieces.some((p) => p.piece === SPACE_SYMBOL && p.type === PieceType.NORMAL)) return null;
+  if (pieces.some((p) => p.piece.indexOf(SPACE_SYMBOL, 1) > 0)) return null;
+  return metaspacePreTokenizer({ replacement: SPACE_SYMBOL, prepend_scheme: 'never', split: true }, 'pre_tokenizer');
 }
 
 /** A SentencePiece model's tokenizer, and its pieces as the library's EncodeAsPieces gives them. */
@@ -99,12 +119,13 @@ export function sentencePieceProcessor(model: SentencePieceModel, file = 'Senten
   const byType = (type: PieceType): Set<string> => new Set(pieces.filter((p) => p.type === type).map((p) => p.piece));
   const tokenizerModel = buildModel(model, file);
   const splitter = new AddedTokenSplitter(addedTokens, normalizer);
+  const preTokenizer = wordSplitter(model);
   const tokenizer = new PipelineTokenizer({
     model: tokenizerModel,
     addedTokens,
     normalizer,
     splitter,
-    preTokenizer: null,
+    preTokenizer,
     template: createPostProcessor(null, 'post_processor'),
     decoder: spmDecoder({
       control: byType(PieceType.CONTROL), unknown: pieces[spec.unkId]!.piece, unkSurface: spec.unkSurface,
@@ -120,11 +141,13 @@ export function sentencePieceProcessor(model: SentencePieceModel, file = 'Senten
         out.push(pieces[segment.id]!.piece);
         continue;
       }
-      const normalized = segment.text; // the splitter normalizes
-      const ids: number[] = [];
-      const spans: number[] = [];
-      tokenizerModel.tokenize(normalized, ids, spans);
-      ids.forEach((id, i) => out.push(id === spec.unkId ? normalized.slice(spans[2 * i], spans[2 * i + 1]) : pieces[id]!.piece));
+      // The splitter normalizes.
+      for (const word of preTokenizer ? preTokenizer(segment.text, segment.atStart) : [segment.text]) {
+        const ids: number[] = [];
+        const spans: number[] = [];
+        tokenizerModel.tokenize(word, ids, spans);
+        ids.forEach((id, i) => out.push(id === spec.unkId ? word.slice(spans[2 * i], spans[2 * i + 1]) : pieces[id]!.piece));
+      }
     }
     return out;
   };
