@@ -76,6 +76,7 @@ test('a Marian folder without target.spm, vocab.json or source.spm is a FormatEr
   assert.throws(() => loadMarianTokenizer({ ...folder(), 'vocab.json': 'not json' }), FormatError);
   assert.throws(() => loadMarianTokenizer({ ...folder(), 'target.spm': new Uint8Array([8, 1]) }), /target\.spm: not a SentencePiece model/);
   assert.throws(() => loadMarianTokenizer(null), InvalidArgumentError);
+  assert.throws(() => loadMarianTokenizer({ ...folder(), 'source.spm': 'text' }), InvalidArgumentError);
   // The tokenizer made before is untouched.
   assert.deepEqual(shared.encode(goldens.shared[3].text), goldens.shared[3].source_ids);
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { FormatError, loadSentencePieceTokenizer, UnsupportedError } from '../../dist/index.js';
+import { FormatError, InvalidArgumentError, loadSentencePieceTokenizer, UnsupportedError } from '../../dist/index.js';
 import { readSentencePieceModel } from '../../dist/tokenizers/sentencepiece-model.js';
 import { tokenizerFromSentencePieceModel } from '../../dist/tokenizers/sentencepiece.js';
 
@@ -107,7 +107,7 @@ test('a damaged model file is a FormatError, and the tokenizers already made sti
     (e) => e instanceof FormatError && /cut\.model: not a SentencePiece model/.test(e.message));
   assert.throws(() => loadSentencePieceTokenizer(new TextEncoder().encode('{"model": {}}'), 'tokenizer.json'), FormatError);
   assert.throws(() => loadSentencePieceTokenizer(new Uint8Array(0)), /no pieces/);
-  assert.throws(() => loadSentencePieceTokenizer('not bytes'), FormatError);
+  assert.throws(() => loadSentencePieceTokenizer('not bytes'), InvalidArgumentError);
   assert.deepEqual(tokenizer.encode('hello world'), goldens.models['bpe-bytes'].encode.find((g) => g.text === 'hello world').ids);
 });
 

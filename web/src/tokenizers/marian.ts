@@ -74,7 +74,7 @@ function readSpm(files: MarianTokenizerFiles, name: string): SentencePieceProces
   if (bytes === undefined) {
     throw fileError(`${name} is missing (a Marian repository has source.spm, target.spm and vocab.json)`);
   }
-  if (typeof bytes === 'string') throw fileError(`${name} must be given as bytes (a Uint8Array), not text`);
+  if (typeof bytes === 'string') throw new InvalidArgumentError(`Marian tokenizer: ${name} must be given as bytes (a Uint8Array), not text`);
   return sentencePieceProcessor(readSentencePieceModel(bytes, name), name);
 }
 

@@ -7,7 +7,7 @@
  * the bytes left, so a damaged or hostile file is a FormatError naming the
  * field, never a read past the end or a hang.
  */
-import { FormatError } from '../errors.js';
+import { FormatError, InvalidArgumentError } from '../errors.js';
 
 /** ModelProto.SentencePiece.Type. */
 export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -261,10 +261,10 @@ function checkModel(model: SentencePieceModel, file: string): void {
  * Parses a SentencePiece model file. `file` names it in errors (e.g.
  * "source.spm"). Throws FormatError for anything that is not a well-formed
  * ModelProto with one unknown piece, unique pieces and, with byte_fallback,
- * all 256 byte pieces.
+ * all 256 byte pieces; InvalidArgumentError when `bytes` is not a Uint8Array.
  */
 export function readSentencePieceModel(bytes: Uint8Array, file = 'SentencePiece model'): SentencePieceModel {
-  if (!(bytes instanceof Uint8Array)) throw new FormatError(`${file}: expected the file's bytes as a Uint8Array`);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`${file}: the model file must be given as its bytes (a Uint8Array)`);
   const model: SentencePieceModel = {
     pieces: [],
     trainerSpec: {
