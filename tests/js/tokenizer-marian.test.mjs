@@ -41,6 +41,17 @@ test('decode matches tokenization_marian.py (source spm by default, target spm o
   }
 });
 
+test('clean_up_tokenization_spaces in tokenizer_config.json applies transformers\' clean-up', () => {
+  const config = JSON.stringify({ ...JSON.parse(readFileSync(new URL('tokenizer_config.json', dir), 'utf8')), clean_up_tokenization_spaces: true });
+  const clean = loadMarianTokenizer({ ...folder(), 'tokenizer_config.json': config });
+  let changed = 0;
+  for (const g of goldens.shared) {
+    assert.equal(clean.decode(g.source_ids), g.decoded_clean, `decode of ${JSON.stringify(g.text)}`);
+    if (g.decoded_clean !== g.decoded) changed++;
+  }
+  assert.ok(changed >= 2, 'the goldens include text the clean-up changes');
+});
+
 test('separate_vocabs: target ids and decode from target_vocab.json', () => {
   assert.equal(separate.separateVocabs, true);
   assert.deepEqual(separate.languageCodes, []);
