@@ -35,6 +35,13 @@ for (const name of NAMES) {
     }
   });
 
+  test(`${name}: 200 random strings encode and decode as in the library`, () => {
+    for (const g of goldens.models[name].random) {
+      assert.deepEqual(tokenizer.encode(g.text), g.ids, `ids of ${JSON.stringify(g.text)}`);
+      assert.equal(tokenizer.decode(g.ids), g.decoded, `decode of ${JSON.stringify(g.ids)}`);
+    }
+  });
+
   test(`${name}: decode and a decode stream give the library's text`, () => {
     const cases = [...encode, ...decode];
     for (const g of cases) {
