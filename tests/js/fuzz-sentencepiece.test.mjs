@@ -6,7 +6,8 @@
 //    byte_fallback without byte pieces, wrong wire types, a charsmap whose trie does not fit. Each is a
 //    FormatError that says what is wrong.
 // 2. Mutated model files (bytes flipped, cut, inserted, spliced) of two small fixtures: reading throws a
-//    QkvError or gives a tokenizer whose encode / decode / stream in turn only ever throw QkvErrors.
+//    QkvError or gives a tokenizer whose encode / decode / stream in turn only ever throw QkvErrors. The
+//    cases (fuzz-sentencepiece-cases.mjs) run in a worker under a watchdog, so a hang fails naming its case.
 // 3. Random strings through the fixture tokenizers: encode and decode never throw, and the BPE model with
 //    byte fallback and no normalization gives every well-formed string without "▁" back unchanged.
 //
@@ -14,19 +15,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { FormatError, loadSentencePieceTokenizer, QkvError } from '../../dist/index.js';
+import { FormatError, loadSentencePieceTokenizer } from '../../dist/index.js';
+import { randomText, rng } from './fuzz-sentencepiece-cases.mjs';
+import { runWatched } from './fuzz-worker.mjs';
 
 const CASES = Number(process.env.QKV_FUZZ_CASES ?? 600);
+const HANG_MS = 10_000;
 const SEED = Number(process.env.QKV_FUZZ_SEED ?? 1);
 const fixture = (path) => new Uint8Array(readFileSync(new URL(`../fixtures/${path}`, import.meta.url)));
-const SMALL_MODELS = { 'bpe-bytes': fixture('sentencepiece/bpe-bytes.model'), target: fixture('marian-tokenizer/target.spm') };
 const ALL_MODELS = ['unigram', 'unigram-bytes', 'bpe', 'bpe-bytes', 'unigram-phrases'].map((n) => [n, fixture(`sentencepiece/${n}.model`)]);
-
-function rng(seed) {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return { next, int: (n) => Math.floor(next() * n), pick: (a) => a[Math.floor(next() * a.length)] };
-}
 
 // --- a protobuf writer -------------------------------------------------------------------
 
@@ -107,71 +104,10 @@ test('unknown fields of every wire type are skipped', () => {
   assert.deepEqual(loadSentencePieceTokenizer(model(extra, normalizer(text(1, 'identity')))).encode('a'), [3]);
 });
 
-// --- mutated files and random strings -----------------------------------------------------
-
-function mutate(r, bytes) {
-  const b = [...bytes];
-  const steps = 1 + r.int(4);
-  for (let k = 0; k < steps; k++) {
-    const at = r.int(b.length + 1);
-    switch (r.int(5)) {
-      case 0: b[at] = r.int(256); break;
-      case 1: b.length = at; break;
-      case 2: b.splice(at, 0, ...Array.from({ length: 1 + r.int(8) }, () => r.int(256))); break;
-      case 3: b.splice(at, 1 + r.int(16)); break;
-      default: b.splice(at, 0, ...b.slice(r.int(b.length), r.int(b.length))); break;
-    }
-  }
-  return Uint8Array.from(b.map((x) => x & 255));
-}
-
-const PIECES = ['a', 'hello', ' ', '   ', '\t', '\n', 'é', 'e\u0301', 'ﬁ', '中文', '🦙', '👨‍👩‍👧', '\u0000', '\uD800', '\uDC00x',
-  '<s>', '</s>', '<unk>', '<0x41>', '\u2581', '\uFEFF', 'ｆｕｌｌ', '①', '\u00a0', '\u3000', 'Straße'];
-const randomText = (r) => Array.from({ length: r.int(12) }, () => (r.next() < 0.8 ? r.pick(PIECES) : String.fromCodePoint(r.int(0x11000)))).join('');
-
-/** encode / decode / stream only ever throw QkvErrors (a decode of ids out of range is one). */
-function exercise(tokenizer, r, where) {
-  const onlyQkv = (fn) => {
-    try {
-      fn();
-    } catch (e) {
-      assert.ok(e instanceof QkvError, `${where}: ${e?.stack ?? e}`);
-    }
-  };
-  for (let k = 0; k < 3; k++) {
-    const s = randomText(r);
-    onlyQkv(() => tokenizer.decode(tokenizer.encode(s)));
-    onlyQkv(() => tokenizer.encodeWithOffsets(s));
-    const ids = Array.from({ length: r.int(6) }, () => r.int(tokenizer.vocabSize + 2));
-    onlyQkv(() => tokenizer.decode(ids));
-    onlyQkv(() => {
-      const stream = tokenizer.createDecodeStream();
-      for (const id of ids) stream.push(id);
-      stream.flush();
-    });
-  }
-}
-
-test('mutated model files: a QkvError or a tokenizer that only throws QkvErrors', () => {
-  const r = rng(SEED);
-  let read = 0;
-  for (let i = 0; i < CASES; i++) {
-    const [name, bytes] = r.pick(Object.entries(SMALL_MODELS));
-    const mutated = mutate(r, bytes);
-    const where = `case ${i} (seed ${SEED}, ${name})`;
-    const start = performance.now();
-    let tokenizer;
-    try {
-      tokenizer = loadSentencePieceTokenizer(mutated, name);
-    } catch (e) {
-      assert.ok(e instanceof QkvError, `${where}: ${e?.stack ?? e}`);
-      continue;
-    }
-    read++;
-    exercise(tokenizer, r, where);
-    assert.ok(performance.now() - start < 5000, `${where} took more than 5 s`);
-  }
-  // Some mutations must leave a readable file, or the second half of the test would test nothing.
+test('mutated model files: a QkvError or a tokenizer that only throws QkvErrors, never a hang', async () => {
+  const cases = new URL('./fuzz-sentencepiece-cases.mjs', import.meta.url);
+  const { read } = await runWatched(cases, { seed: SEED, cases: CASES }, { hangMs: HANG_MS, seed: SEED });
+  // Some mutations must leave a readable file, or the tokenizers made from them would go untested.
   assert.ok(read > CASES / 20, `only ${read} of ${CASES} mutated files were readable`);
 });
 
