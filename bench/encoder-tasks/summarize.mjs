@@ -30,7 +30,7 @@ const pairedRatio = (as, bs, key) => {
 console.log('| model | dtype | threads | engine | rounds | mean / max tokens | batched sent/s | one at a time sent/s | batched sent/CPU-s | one at a time sent/CPU-s | load (ms) | peak RSS MB |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const config of configs) {
-  for (const engine of ['qkv', 'qkv-chromium', 'tjs']) {
+  for (const engine of ['qkv', 'qkv-node24', 'qkv-chromium', 'tjs']) {
     const rs = pick(config, engine);
     if (rs.length === 0) continue;
     const r = rs[0];
@@ -45,13 +45,13 @@ console.log('');
 console.log('| model | dtype | threads | qkv in | batched qkv / transformers.js in Node (≥ 1.5×) | one at a time (≥ 2×) | batched per CPU-s | one at a time per CPU-s |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const config of configs) {
-  for (const engine of ['qkv', 'qkv-chromium']) {
+  for (const engine of ['qkv', 'qkv-node24', 'qkv-chromium']) {
     const q = pick(config, engine);
     const t = pick(config, 'tjs');
     if (q.length === 0 || t.length === 0) continue;
     const ratios = ['batched_sentences_s', 'single_sentences_s', 'batched_cpu_sentences_s', 'single_cpu_sentences_s']
       .map((key) => times(pairedRatio(q, t, key)));
-    console.log(`| ${config.split(' ').join(' | ')} | ${engine === 'qkv' ? 'Node' : 'Chromium'} | ${ratios.join(' | ')} |`);
+    console.log(`| ${config.split(' ').join(' | ')} | ${{ qkv: 'Node 20', 'qkv-node24': 'Node 24', 'qkv-chromium': 'Chromium' }[engine]} | ${ratios.join(' | ')} |`);
   }
 }
 
@@ -66,7 +66,7 @@ for (const key of [...new Set(rows.map((r) => `${r.model} ${r.dtype}`))]) {
   let diff = 0;
   let same = 0;
   let total = 0;
-  for (const q of [...of('qkv'), ...of('qkv-chromium')]) {
+  for (const q of [...of('qkv'), ...of('qkv-node24'), ...of('qkv-chromium')]) {
     for (const t of of('tjs')) {
       q.check.forEach((logits, i) => {
         diff = Math.max(diff, ...logits.map((x, j) => Math.abs(x - t.check[i][j])));
