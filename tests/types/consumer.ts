@@ -465,7 +465,8 @@ export async function classification(folder: string, remote: WorkerModel): Promi
   const fn: ClassificationFunction = options.function_to_apply ?? 'softmax';
   const [best]: TextClassificationOutput[] = await classifier('I loved it');
   const pair: ClassifyInput = { text: 'A man plays.', text_pair: 'A person plays.' };
-  const each = await classifier(['good', pair], options);
+  const cut: ClassifyInput = { text: 'A long premise.', text_pair: 'A hypothesis.', truncation: 'only_first' };
+  const each = await classifier(['good', pair, cut], options);
   // @ts-expect-error function_to_apply is 'softmax', 'sigmoid' or 'none'
   await classifier('x', { function_to_apply: 'relu' });
   const model: Model = classifier.model;
