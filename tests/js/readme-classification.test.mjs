@@ -1,5 +1,6 @@
-// The README's text- and token-classification snippets, run as a reader would copy them: each
-// ```js block after "**Text classification.**" and "**Token classification (NER).**" as a Node.js
+// The README's text-classification, token-classification, zero-shot and question-answering snippets,
+// run as a reader would copy them: each ```js block after "**Text classification.**", "**Token
+// classification (NER).**", "**Zero-shot classification.**" and "**Question answering.**" as a Node.js
 // script from the repository root (their fixture paths are relative to it), with only the import
 // specifier 'qkv' pointed at this checkout's dist/. A README edit that breaks them fails here.
 import assert from 'node:assert/strict';
@@ -60,4 +61,28 @@ test('README: the NER snippet runs and gives { entity, score, index, word, start
   assert.ok(tokens.length > 0 && groups.length > 0);
   for (const e of tokens) assert.deepEqual(Object.keys(e), ['entity', 'score', 'index', 'word', 'start', 'end']);
   for (const e of groups) assert.deepEqual(Object.keys(e), ['entity_group', 'score', 'word', 'start', 'end']);
+});
+
+test('README: the zero-shot snippet runs and gives { sequence, labels, scores } best first', async () => {
+  const { code, stdout, stderr } = await run(snippet('**Zero-shot classification.**'));
+  assert.equal(code, 0, stderr);
+  const [one, list] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(one.sequence, 'The team won the match');
+  assert.deepEqual([...one.labels].sort(), ['music', 'politics', 'sports']);
+  assert.ok(Math.abs(one.scores.reduce((a, b) => a + b, 0) - 1) < 1e-6 && one.scores[0] >= one.scores[2]);
+  assert.deepEqual(list.map((r) => r.sequence), ['a text', 'another']);
+  for (const r of list) assert.deepEqual([...r.labels].sort(), ['music', 'sports']);
+});
+
+test('README: the question-answering snippet runs and gives { score, start, end, answer } in the context', async () => {
+  const { code, stdout, stderr } = await run(snippet('**Question answering.**'));
+  assert.equal(code, 0, stderr);
+  const context = 'The old city of Paris lies on the river Seine.';
+  const [best, two, tokens] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(two.length, 2);
+  assert.deepEqual(two[0], best);
+  for (const a of [best, ...two, tokens]) {
+    assert.deepEqual(Object.keys(a), ['score', 'start', 'end', 'answer']);
+    assert.equal(context.slice(a.start, a.end), a.answer);
+  }
 });

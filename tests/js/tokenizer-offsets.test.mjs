@@ -1,6 +1,6 @@
 // Tokenizer.encodeWithOffsets / encodePairWithOffsets against Hugging Face tokenizers itself
 // (tests/fixtures/tokenizer-offsets/goldens.json, written by tests/fixtures/gen_offsets.mjs with the
-// official Node binding): ids, offsets (UTF-16), type ids and sequence ids for every fixture
+// official Node binding): ids, offsets (UTF-16), word ids, type ids and sequence ids for every fixture
 // tokenizer.json family, and for the GGUF-built tokenizers through their tokenizer.json twins.
 // Sensitivity: offsets shifted by one fail the comparison.
 import assert from 'node:assert/strict';
@@ -30,6 +30,7 @@ function assertMatches(tokenizer, golden, { skipPairs = false, idsDiffer = () =>
       const got = tokenizer.encodeWithOffsets(c.text, { add_special_tokens: addSpecialTokens });
       if (!idsDiffer(c.text)) assert.deepEqual(got.ids, c[key].ids, `ids of ${JSON.stringify(c.text)} (${key})`);
       assert.deepEqual(got.offsets, c[key].offsets, `offsets of ${JSON.stringify(c.text)} (${key})`);
+      assert.deepEqual(got.wordIds, c[key].word_ids, `word ids of ${JSON.stringify(c.text)} (${key})`);
       // The plain encode() agrees with the offsets path.
       assert.deepEqual(tokenizer.encode(c.text, { add_special_tokens: addSpecialTokens }), got.ids);
       checks++;
@@ -41,6 +42,7 @@ function assertMatches(tokenizer, golden, { skipPairs = false, idsDiffer = () =>
       const what = JSON.stringify([p.text, p.text_pair]);
       assert.deepEqual(got.ids, p.ids, `pair ids of ${what}`);
       assert.deepEqual(got.offsets, p.offsets, `pair offsets of ${what}`);
+      assert.deepEqual(got.wordIds, p.word_ids, `pair word ids of ${what}`);
       assert.deepEqual(got.typeIds, p.type_ids, `pair type ids of ${what}`);
       assert.deepEqual(got.sequenceIds, p.sequence_ids, `pair sequence ids of ${what}`);
       // encodePair keeps its shape and agrees.

@@ -2,11 +2,13 @@
 // on a worker's model) against the PyTorch reference of tests/fixtures/bert-nli-tiny (gen_classifiers.py:
 // the NLI classifier's logits of each (text, hypothesis) pair, then transformers'
 // zero_shot_classification.py post-processing): labels best first with their scores, multi_label,
-// a custom template, one candidate label; the sensitivity of multi_label; bad inputs.
+// a custom template, one candidate label, a premise cut by truncation ONLY_FIRST; the sensitivity of
+// multi_label; bad inputs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { folder, reference } from './fixtures.mjs';
 import { InvalidArgumentError, UnsupportedError, WorkerEngine, pipeline, zeroShotClassify } from '../../dist/index.js';
+import { pairLayout, truncateFirst } from '../../dist/pair-layout.js';
 
 const SCORE_TOL = 1e-5;
 const ref = reference('bert-nli-tiny').zero_shot;
@@ -57,6 +59,28 @@ test('sensitivity: multi_label changes the scores (entailment vs contradiction p
   const diff = Math.max(...single.candidate_labels.map((l) => Math.abs(byLabel(a)[l] - byLabel(b)[l])));
   assert.ok(diff > 100 * SCORE_TOL, `multi_label moves the scores by only ${diff}`);
   assertResult(b, multi.results[0], 'multi_label');
+});
+
+test('a premise too long for the model: cut at its end (truncation ONLY_FIRST), never the hypothesis', async () => {
+  const long = ref.long_text;
+  const tokenizer = classifier.tokenizer;
+  // The cut pairs are the reference's ids (tokenizers' truncate_encodings, OnlyFirst, at 64 positions).
+  long.candidate_labels.forEach((label, i) => {
+    const hypothesis = long.hypothesis_template.replace('{}', label);
+    const full = tokenizer.encodePair(long.sequence, hypothesis).input_ids;
+    assert.ok(full.length > 64);
+    const cut = truncateFirst(pairLayout(tokenizer, long.sequence, hypothesis, 'test'), full.length - 64, 'test');
+    assert.deepEqual(cut.ids, long.pair_ids[i], label);
+  });
+  assertResult(await classifier(long.sequence, long.candidate_labels), long, 'long premise');
+  // Without truncation such a pair is an error (text-classification's pairs), as is a hypothesis that
+  // leaves the premise nothing: tokenizers' "sequence to truncate too short".
+  await assert.rejects(classifier.model.classify({ text: long.sequence, text_pair: 'This example is music.' }),
+    InvalidArgumentError);
+  await assert.rejects(classifier('short text', ['word '.repeat(70)]),
+    (e) => e instanceof InvalidArgumentError && /first text/.test(e.message));
+  await assert.rejects(classifier.model.classify({ text: 'a', text_pair: 'b', truncation: 'longest_first' }), InvalidArgumentError);
+  assertResult(await classifier(long.sequence, long.candidate_labels), long, 'after the errors');
 });
 
 test('bad inputs: no labels, a template without {}, a model without an entailment label; models stay usable', async () => {

@@ -483,7 +483,8 @@ export async function classification(folder: string, remote: WorkerModel): Promi
   const fn: ClassificationFunction = options.function_to_apply ?? 'softmax';
   const [best]: TextClassificationOutput[] = await classifier('I loved it');
   const pair: ClassifyInput = { text: 'A man plays.', text_pair: 'A person plays.' };
-  const each = await classifier(['good', pair], options);
+  const cut: ClassifyInput = { text: 'A long premise.', text_pair: 'A hypothesis.', truncation: 'only_first' };
+  const each = await classifier(['good', pair, cut], options);
   // @ts-expect-error function_to_apply is 'softmax', 'sigmoid' or 'none'
   await classifier('x', { function_to_apply: 'relu' });
   const model: Model = classifier.model;
@@ -514,12 +515,13 @@ export async function tokenClassification(folder: string): Promise<string> {
   const spans: PairEncodingWithOffsets = ner.tokenizer.encodePairWithOffsets('a', 'b');
   const sequence: 0 | 1 | null | undefined = spans.sequenceIds[0];
   const single: EncodingWithOffsets = ner.tokenizer.encodeWithOffsets('a', { add_special_tokens: false });
+  const word: number | null | undefined = single.wordIds[0] ?? spans.wordIds[1];
   const strategy: AggregationStrategy = 'max';
   const grouping: GroupingStrategy = 'simple';
   const viaFunction: TokenClassificationGroup[] = await classifyTokenTexts(ner.model, 'a', { aggregation_strategy: grouping });
   const remote: RemoteTokenClassifier = { tokenEntities: async (): Promise<TokenEntities[]> => [] };
   const perToken: TokenClassificationOutput[][] = await classifyTokenTexts(remote, ['a'], { aggregation_strategy: 'none' });
-  void [group, sequence, single, strategy, viaFunction, perToken];
+  void [group, sequence, single, word, strategy, viaFunction, perToken];
   // @ts-expect-error an aggregation strategy transformers does not have
   await ner('x', { aggregation_strategy: 'best' });
   const [raw]: TokenClassifyResult[] = await ner.model.classifyTokens('text');
@@ -547,14 +549,17 @@ export async function encoderTasks(folder: string, remote: WorkerModel): Promise
   const viaZeroShot = await zeroShotClassify(remote, 'text', ['x', 'y']);
 
   const answerer: QuestionAnsweringPipeline = await pipeline('question-answering', folder);
-  const qaOptions: QuestionAnsweringOptions = { top_k: 2, doc_stride: 64, max_answer_len: 10, handle_impossible_answer: true };
+  const qaOptions: QuestionAnsweringOptions = {
+    top_k: 2, doc_stride: 64, max_answer_len: 10, handle_impossible_answer: true, align_to_words: false,
+  };
   const answers = await answerer('Who?', 'Sarah did.', qaOptions);
   const best: QuestionAnsweringOutput | undefined = Array.isArray(answers) ? answers[0] : answers;
   const spans: AnswerSpansResult = await answerer.model.answerSpans('Who?', 'Sarah did.');
   const window: AnswerWindow | undefined = spans.windows[0];
   const span: TokenSpan | undefined = window?.spans[0];
+  const startLogit: number | undefined = window?.startLogits[0] ?? window?.endLogits[0];
   const fromWorker = await remote.answer('Who?', 'Sarah did.');
   for (const p of [unmasker, zeroShot, answerer]) await p.dispose();
   return `${logits?.ids.length}${JSON.stringify(viaFunction).length}${JSON.stringify(inWorker).length}${JSON.stringify(first)}${labelled.labels[0]}` +
-    `${several.length}${JSON.stringify(viaZeroShot)}${best?.answer}${span?.score}${JSON.stringify(fromWorker)}`;
+    `${several.length}${JSON.stringify(viaZeroShot)}${best?.answer}${span?.score}${startLogit}${JSON.stringify(fromWorker)}`;
 }

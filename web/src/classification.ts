@@ -16,8 +16,13 @@ export interface ClassificationInfo {
   problemType?: string;
 }
 
-/** A text, or a sentence pair as transformers' pipeline takes it. */
-export type ClassifyInput = string | { text: string; text_pair?: string };
+/**
+ * A text, or a sentence pair as transformers' pipeline takes it. A pair longer than the model's
+ * positions is an error, unless `truncation` is 'only_first': then tokens are cut from the end of
+ * `text` until it fits (the tokenizer's truncation=ONLY_FIRST, as zero-shot-classification encodes
+ * premise and hypothesis).
+ */
+export type ClassifyInput = string | { text: string; text_pair?: string; truncation?: 'only_first' };
 
 /** What text-classification applies to the logits: transformers' ClassificationFunction. */
 export type ClassificationFunction = 'softmax' | 'sigmoid' | 'none';
@@ -80,6 +85,8 @@ export function readClassificationInfo(config: Record<string, unknown>, nLabels:
 export interface ClassifySequence {
   ids: number[];
   types: number[] | null;
+  /** A pair to be cut as truncation 'only_first' when it is too long: its two texts. */
+  onlyFirst?: [string, string];
 }
 
 /** Checks and tokenizes classify()'s inputs; pairs cut to nothing: an error naming the input. */
@@ -91,12 +98,14 @@ export function tokenizeInputs(tokenizer: Tokenizer, inputs: ClassifyInput | rea
     if (typeof input === 'string') return { ids: tokenizer.encode(input), types: null };
     if (typeof input === 'object' && input !== null && typeof input.text === 'string') {
       if (input.text_pair === undefined) return { ids: tokenizer.encode(input.text), types: null };
-      if (typeof input.text_pair === 'string') {
+      const { truncation } = input;
+      if (typeof input.text_pair === 'string' && (truncation === undefined || truncation === 'only_first')) {
         const { input_ids: ids, token_type_ids: types } = tokenizer.encodePair(input.text, input.text_pair);
-        return { ids, types };
+        return truncation === undefined ? { ids, types } : { ids, types, onlyFirst: [input.text, input.text_pair] };
       }
     }
-    throw new InvalidArgumentError(`${call}: input ${i} must be a string or { text: string, text_pair?: string }, ` +
+    throw new InvalidArgumentError(`${call}: input ${i} must be a string or { text: string, text_pair?: string, ` +
+      'truncation?: \'only_first\' }, ' +
       `got ${JSON.stringify(input)}`);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Where a sentence pair's two texts sit in the tokenizer's pair template, so a caller can put other
- * tokens of the second text in their place (the question-answering pipeline's context windows): the
- * template's tokens before, between and after the two texts, with the token types of each part.
+ * tokens of either text in their place (the question-answering pipeline's context windows, the
+ * premise cut by only_first truncation): the template's tokens before, between and after the two
+ * texts, with the token types of each part.
  */
 import { InvalidArgumentError } from './errors.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -45,4 +46,21 @@ export function pairLayout(tokenizer: Tokenizer, a: string, b: string, call: str
     first: part(at, at + first.length), second: part(bt, bt + second.length),
     before: part(0, at), between: part(at + first.length, bt), after: part(bt + second.length, ids.length),
   };
+}
+
+/**
+ * The pair with `remove` tokens cut from the end of the first text: tokenizers' truncation
+ * ONLY_FIRST (each text encoded alone, the first truncated, direction right, then the template).
+ * A first text of `remove` tokens or fewer cannot make room: as tokenizers' "sequence to truncate
+ * too short", an error.
+ */
+export function truncateFirst(layout: PairLayout, remove: number, call: string): PairPart {
+  const { before, first, between, second, after } = layout;
+  const keep = first.ids.length - remove;
+  if (keep < 1) {
+    throw new InvalidArgumentError(`${call}: the pair is ${remove} tokens too long and its first text has only ` +
+      `${first.ids.length}: the second text and the template's tokens alone do not fit the model`);
+  }
+  const parts = [before, { ids: first.ids.slice(0, keep), types: first.types.slice(0, keep) }, between, second, after];
+  return { ids: parts.flatMap((p) => p.ids), types: parts.flatMap((p) => p.types) };
 }

@@ -4,7 +4,8 @@
  * truncation='only_second' with a stride cuts it (tokenizers' Encoding.truncate), each window's start and
  * end logits through select_starts_ends (question and special tokens masked, [CLS] kept in the softmax
  * for the null score) and decode_spans (the outer product of start and end probabilities, spans at most
- * max_answer_len tokens, best first).
+ * max_answer_len tokens, best first); then postprocess's get_indices, which widens each span to whole
+ * words.
  */
 import { InvalidArgumentError } from './errors.js';
 
@@ -27,9 +28,9 @@ export interface QuestionAnsweringOptions {
   /** Also consider "no answer", scored by [CLS]'s start and end probabilities (default false). */
   handle_impossible_answer?: boolean;
   /**
-   * Widen an answer to whole words (transformers' default true). qkv's tokenizers do not report words
-   * yet, so the answer keeps its tokens' offsets: transformers' own fallback for tokenizers without
-   * words.
+   * Widen an answer to whole words (default true, as transformers): from the start of the first
+   * token's word to the end of the last token's, as the tokenizer's pre-tokenizer cuts words (a word
+   * cut by a window's edge keeps the part in the window). false: the tokens' characters only.
    */
   align_to_words?: boolean;
 }
@@ -41,6 +42,7 @@ export interface QaSettings {
   maxAnswerLen: number;
   maxSeqLen: number;
   handleImpossible: boolean;
+  alignToWords: boolean;
 }
 
 /** A span of one window: token indices start..end (inclusive) and its score (a probability). */
@@ -68,11 +70,11 @@ export function resolveQaOptions(options: QuestionAnsweringOptions, nCtx: number
     throw new InvalidArgumentError(`question-answering: doc_stride (${docStride}) is larger than max_seq_len (${maxSeqLen})`);
   }
   const handleImpossible = options.handle_impossible_answer ?? false;
-  const align = options.align_to_words ?? true;
-  if (typeof handleImpossible !== 'boolean' || typeof align !== 'boolean') {
+  const alignToWords = options.align_to_words ?? true;
+  if (typeof handleImpossible !== 'boolean' || typeof alignToWords !== 'boolean') {
     throw new InvalidArgumentError('question-answering: handle_impossible_answer and align_to_words must be true or false');
   }
-  return { topK, docStride, maxAnswerLen, maxSeqLen, handleImpossible };
+  return { topK, docStride, maxAnswerLen, maxSeqLen, handleImpossible, alignToWords };
 }
 
 /**
@@ -143,23 +145,49 @@ export interface QuestionAnsweringOutput {
 export interface SpanWindow {
   contextStart: number;
   contextOffset: number;
+  contextLength: number;
   spans: readonly TokenSpan[];
   nullScore: number;
 }
 
+/** The context tokenized alone: each token's characters and word (Tokenizer.encodeWithOffsets). */
+export interface ContextTokens {
+  offsets: readonly (readonly [number, number])[];
+  wordIds: readonly (number | null)[];
+}
+
+/**
+ * The characters of context tokens first..last of a window holding context tokens [from, to): with
+ * align_to_words, get_indices' word_to_chars of each end token's word, looked up in the window's
+ * encoding (so only the word's tokens inside the window count); a token without a word keeps its
+ * offsets, as get_indices' fallback.
+ */
+function spanChars(tokens: ContextTokens, from: number, to: number, first: number, last: number,
+  align: boolean): [number, number] {
+  const { offsets, wordIds } = tokens;
+  const word = (t: number) => wordIds[t] ?? null;
+  if (align && word(first) !== null && word(last) !== null) {
+    // A sequence's word ids never decrease, so a word's tokens are next to each other.
+    while (first > from && word(first - 1) === word(first)) first--;
+    while (last + 1 < to && word(last + 1) === word(last)) last++;
+  }
+  return [offsets[first]![0], offsets[last]![1]];
+}
+
 /**
  * The pipeline's postprocess over every window's spans, in window order: each span's characters from
- * the offsets of the context's tokens (`offsets[i]`: token i of the context tokenized alone), answers
- * with the same text in any case adding their scores, the null answer when handle_impossible_answer
- * (the smallest null score of the windows), best first (a stable sort), top_k of them.
+ * the context's tokens (spanChars), answers with the same text in any case adding their scores, the
+ * null answer when handle_impossible_answer (the smallest null score of the windows), best first (a
+ * stable sort), top_k of them.
  */
-export function answersFromSpans(windows: readonly SpanWindow[], context: string,
-  offsets: readonly (readonly [number, number])[], settings: QaSettings): QuestionAnsweringOutput[] {
+export function answersFromSpans(windows: readonly SpanWindow[], context: string, tokens: ContextTokens,
+  settings: QaSettings): QuestionAnsweringOutput[] {
   const answers: QuestionAnsweringOutput[] = [];
   for (const w of windows) {
+    const at = (t: number) => w.contextStart + t - w.contextOffset;
     for (const span of w.spans) {
-      const start = offsets[w.contextStart + span.start - w.contextOffset]![0];
-      const end = offsets[w.contextStart + span.end - w.contextOffset]![1];
+      const [start, end] = spanChars(tokens, w.contextStart, w.contextStart + w.contextLength, at(span.start),
+        at(span.end), settings.alignToWords);
       const answer = context.slice(start, end);
       const same = answers.find((a) => a.answer.toLowerCase() === answer.toLowerCase());
       if (same) same.score += span.score;

@@ -2,7 +2,8 @@
  * The zero-shot-classification pipeline as transformers' pipelines/zero_shot_classification.py runs
  * it: each text (the premise) is paired with one hypothesis per candidate label ("This example is
  * {}." with the label in place of {}), every pair goes through an NLI sequence classifier in one
- * classify() call (packed batches), and the logit of its "entailment" label scores the label.
+ * classify() call (packed batches; a text too long for the model cut at its end, as the pipeline's
+ * truncation=ONLY_FIRST cuts the premise), and the logit of its "entailment" label scores the label.
  */
 import type { Classifier } from './classification-pipeline.js';
 import type { ClassificationInfo } from './classification.js';
@@ -119,7 +120,8 @@ export async function zeroShotClassify(model: Classifier, texts: string | readon
   // pipeline() checked the capability; a model without labels cannot get here.
   const info = model.info.classification!;
   const entail = entailmentId(info);
-  const pairs = list.flatMap((text) => hypotheses.map((text_pair) => ({ text, text_pair })));
+  // truncation ONLY_FIRST, as the pipeline's _parse_and_tokenize: a long text loses its end, never the hypothesis.
+  const pairs = list.flatMap((text) => hypotheses.map((text_pair) => ({ text, text_pair, truncation: 'only_first' as const })));
   const { logits, dims: [, width] } = await model.classify(pairs);
   const block = labels.length * width;
   const results = list.map((sequence, s) => ({

@@ -14,7 +14,8 @@ export const qaCommand: Command = {
   details: [
     'Prints the best --top-k answers (a long context is cut into windows of --max-seq-len tokens sharing --doc-stride),',
     'one "score<TAB>start<TAB>end<TAB>answer" per line, start and end indexing the context\'s characters; --impossible',
-    'lets "no answer" (start = end = 0, empty) compete. --json prints the pipeline\'s result ({ score, start, end, answer }).',
+    'lets "no answer" (start = end = 0, empty) compete. Answers are widened to whole words unless --no-align-to-words.',
+    '--json prints the pipeline\'s result ({ score, start, end, answer }).',
   ],
   positionals: { min: 1, max: 1 },
   options: [
@@ -25,6 +26,7 @@ export const qaCommand: Command = {
     { name: 'max-seq-len', type: 'integer', min: 1, placeholder: 'N', description: 'tokens per window (default 384, at most the model\'s)' },
     { name: 'doc-stride', type: 'integer', min: 0, placeholder: 'N', description: 'tokens windows share (default min(max-seq-len / 2, 128))' },
     { name: 'impossible', type: 'boolean', description: 'let "no answer" compete (handle_impossible_answer)' },
+    { name: 'no-align-to-words', type: 'boolean', description: 'answers keep their tokens\' characters, not widened to whole words' },
     { name: 'json', type: 'boolean', description: 'print the answers as JSON' },
   ],
   examples: ['qkv qa tests/fixtures/bert-qa-tiny --question "Where does the city lie?" --context "The old city of Paris lies on the river Seine."'],
@@ -42,6 +44,7 @@ export const qaCommand: Command = {
       const result = await model.answer(question, context, {
         ...number('top-k', 'top_k'), ...number('max-answer-len', 'max_answer_len'), ...number('max-seq-len', 'max_seq_len'),
         ...number('doc-stride', 'doc_stride'), handle_impossible_answer: args.flag('impossible'),
+        align_to_words: !args.flag('no-align-to-words'),
       });
       if (args.flag('json')) {
         process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -23,6 +23,9 @@ export interface AnswerWindow {
   contextStart: number;
   contextOffset: number;
   contextLength: number;
+  /** The head's start and end logits of each of its tokens. */
+  startLogits: Float32Array;
+  endLogits: Float32Array;
   /** Its best spans (token indices into ids, inclusive), best first, at most top_k. */
   spans: TokenSpan[];
   /** Probability of "no answer": [CLS]'s start and end probabilities' product. */
@@ -81,26 +84,29 @@ export async function answerSpans(ctx: EncoderContext, question: string, context
     settings,
     windows: windows.map((w, i) => {
       const pairs = logits[i]!;
-      const start = Array.from({ length: w.ids.length }, (_, t) => pairs[2 * t]!);
-      const end = Array.from({ length: w.ids.length }, (_, t) => pairs[2 * t + 1]!);
+      const start = Float32Array.from({ length: w.ids.length }, (_, t) => pairs[2 * t]!);
+      const end = Float32Array.from({ length: w.ids.length }, (_, t) => pairs[2 * t + 1]!);
       // p_mask: everything but the context, [CLS] (the template's first token) kept for the null score.
       const masked = w.ids.map((_, t) => !(t >= w.contextOffset && t < w.contextOffset + w.contextLength) &&
         !(t === 0 && before.ids.length > 0));
       const { spans, nullScore } = windowSpans(start, end, masked, settings);
-      return { ids: w.ids, contextStart: w.contextStart, contextOffset: w.contextOffset, contextLength: w.contextLength, spans, nullScore };
+      return {
+        ids: w.ids, contextStart: w.contextStart, contextOffset: w.contextOffset, contextLength: w.contextLength,
+        startLogits: start, endLogits: end, spans, nullScore,
+      };
     }),
   };
 }
 
 /**
- * See Model.answer: answerSpans(), then the pipeline's postprocess over the offsets of the context's
- * tokens (the context tokenized alone, as the pair template holds it).
+ * See Model.answer: answerSpans(), then the pipeline's postprocess over the offsets and words of the
+ * context's tokens (the context tokenized alone, as the pair template holds it: a pair's word ids
+ * count from 0 in each text).
  */
 export async function answerQuestion(ctx: EncoderContext, question: string, context: string,
   options: QuestionAnsweringOptions = {}): Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
   const { windows, settings } = await answerSpans(ctx, question, context, options);
-  const { offsets } = ctx.tokenizer.encodeWithOffsets(context, { add_special_tokens: false });
-  const answers = answersFromSpans(windows, context, offsets, settings);
+  const answers = answersFromSpans(windows, context, ctx.tokenizer.encodeWithOffsets(context, { add_special_tokens: false }), settings);
   // transformers.js's shapes: one answer for top_k 1, else a list (Python unwraps any single answer).
   return settings.topK === 1 ? answers[0] ?? { score: 0, start: 0, end: 0, answer: '' } : answers;
 }

@@ -7,6 +7,7 @@ import { requireCapability } from '../capabilities.js';
 import { tokenizeInputs, type ClassifyInput, type ClassifyResult } from '../classification.js';
 import { encodeBatches } from '../encode-batches.js';
 import { InvalidArgumentError } from '../errors.js';
+import { pairLayout, truncateFirst } from '../pair-layout.js';
 import type { TokenClassifyResult } from '../token-classification.js';
 import { fitEncoder, type EncoderContext } from './context.js';
 
@@ -16,6 +17,10 @@ export async function sequenceLogits(ctx: EncoderContext, inputs: ClassifyInput 
   requireCapability(info, 'classify', 'model.classify()');
   const sequences = tokenizeInputs(ctx.tokenizer, inputs, 'classify').map((s, i) => {
     if (s.ids.length <= info.nCtx) return s;
+    if (s.onlyFirst !== undefined) {
+      const layout = pairLayout(ctx.tokenizer, s.onlyFirst[0], s.onlyFirst[1], 'classify');
+      return truncateFirst(layout, s.ids.length - info.nCtx, `classify: input ${i}`);
+    }
     if (s.types !== null) {
       throw new InvalidArgumentError(`classify: input ${i} is a pair of ${s.ids.length} tokens; this model reads at ` +
         `most ${info.nCtx}: shorten its text or text_pair`);

@@ -9,21 +9,34 @@ import type { Pipeline } from './tokenizer.js';
 const BYTE_LEVEL_SPACE = '\u0120'; // 'Ġ', the byte-level character of ' '
 const WHITESPACE = /^\p{White_Space}$/u;
 
-/** Appends the ids and [start, end) offsets in `text` of `text` without special tokens. */
-export function tokenizeWithOffsets(pipeline: Pipeline, text: string, ids: number[], offsets: [number, number][]): void {
+/**
+ * Appends the ids, [start, end) offsets in `text` and word ids of `text` without special tokens. A
+ * token's word id is the index of the piece it came from among the text's added tokens and
+ * pre-tokenized words (Hugging Face's Encoding.word_ids: PreTokenizedString::into_encoding numbers
+ * its splits, empty ones having been dropped by every split).
+ */
+export function tokenizeWithOffsets(pipeline: Pipeline, text: string, ids: number[], offsets: [number, number][],
+  wordIds: (number | null)[]): void {
   const { model, splitter, preTokenizer } = pipeline;
   const spans: number[] = [];
+  let word = 0;
   for (const segment of splitter.splitAligned(text)) {
     if ('id' in segment) {
       ids.push(segment.id);
       offsets.push(segment.offsets);
+      wordIds.push(word++);
       continue;
     }
     const words = preTokenizer ? preTokenizer.aligned(segment.piece, segment.atStart) : [segment.piece];
-    for (const word of words) {
+    for (const piece of words) {
+      if (piece.text === '') continue;
       spans.length = 0;
-      model.tokenize(word.text, ids, spans);
-      for (let k = 0; k < spans.length; k += 2) offsets.push(word.original(spans[k]!, spans[k + 1]!));
+      model.tokenize(piece.text, ids, spans);
+      for (let k = 0; k < spans.length; k += 2) {
+        offsets.push(piece.original(spans[k]!, spans[k + 1]!));
+        wordIds.push(word);
+      }
+      word++;
     }
   }
 }

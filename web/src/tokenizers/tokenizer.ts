@@ -110,19 +110,23 @@ export class PipelineTokenizer implements Tokenizer {
     const sequence = this.sequenceWithOffsets(text);
     if (!addSpecialTokens) return sequence;
     const special = (ids: number[]): [number, number][] => ids.map(() => [0, 0]);
+    const none = (ids: number[]): null[] => ids.map(() => null);
     return {
       ids: [...template.before, ...sequence.ids, ...template.after],
       offsets: [...special(template.before), ...sequence.offsets, ...special(template.after)],
+      wordIds: [...none(template.before), ...sequence.wordIds, ...none(template.after)],
     };
   }
 
   encodePairWithOffsets(text: string, textPair: string): PairEncodingWithOffsets {
-    const out: PairEncodingWithOffsets = { ids: [], offsets: [], typeIds: [], sequenceIds: [] };
+    const out: PairEncodingWithOffsets = { ids: [], offsets: [], wordIds: [], typeIds: [], sequenceIds: [] };
     this.assemblePair('encodePairWithOffsets', text, textPair, (piece) => {
-      const part = 'ids' in piece ? { ids: piece.ids, offsets: piece.ids.map((): [number, number] => [0, 0]) }
+      const part = 'ids' in piece
+        ? { ids: piece.ids, offsets: piece.ids.map((): [number, number] => [0, 0]), wordIds: piece.ids.map(() => null) }
         : this.sequenceWithOffsets(piece.text);
       out.ids.push(...part.ids);
       out.offsets.push(...part.offsets);
+      out.wordIds.push(...part.wordIds);
       for (let i = 0; i < part.ids.length; i++) out.sequenceIds.push('ids' in piece ? null : piece.sequence);
       return part.ids.length;
     }, (typeId) => out.typeIds.push(typeId));
@@ -149,8 +153,8 @@ export class PipelineTokenizer implements Tokenizer {
 
   /** One text's ids and offsets, trimmed as the post-processor's trim_offsets says. */
   private sequenceWithOffsets(text: string): EncodingWithOffsets {
-    const out: EncodingWithOffsets = { ids: [], offsets: [] };
-    tokenizeWithOffsets(this.pipeline, text, out.ids, out.offsets);
+    const out: EncodingWithOffsets = { ids: [], offsets: [], wordIds: [] };
+    tokenizeWithOffsets(this.pipeline, text, out.ids, out.offsets, out.wordIds);
     const trim = this.pipeline.template.trimOffsets;
     if (trim) trimOffsets(out.ids, out.offsets, trim.addPrefixSpace, (id) => this.idToString[id] ?? '');
     return out;

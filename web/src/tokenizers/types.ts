@@ -25,6 +25,12 @@ export interface EncodedPair {
 export interface EncodingWithOffsets {
   ids: number[];
   offsets: Array<[number, number]>;
+  /**
+   * The word each token comes from, counted from 0 in its text (the pre-tokenizer's pieces and the
+   * added tokens found in the text), null for the template's special tokens: Python's
+   * encoding.word_ids().
+   */
+  wordIds: Array<number | null>;
 }
 
 /** A sentence pair with offsets: the second text's offsets count from the start of the second text, as in Python. */
