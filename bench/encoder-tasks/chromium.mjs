@@ -5,8 +5,7 @@
 //   node bench/encoder-tasks/chromium.mjs <distilbert-sst2|minilm-l6> <f32|q8> <threads>
 import { readFileSync } from 'node:fs';
 
-import { launchChromium } from '../../tests/browser/chromium.mjs';
-import { startServer } from '../../tests/browser/server.mjs';
+import { inBenchPage } from '../chromium/page.mjs';
 
 const [model, dtype, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -15,12 +14,7 @@ if (!['distilbert-sst2', 'minilm-l6'].includes(model) || !['f32', 'q8'].includes
 }
 const config = JSON.parse(readFileSync(new URL(`../out/encoder-tasks/${model}/config.json`, import.meta.url), 'utf8'));
 
-const server = await startServer();
-const browser = await launchChromium();
-try {
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && !/status of 404/.test(m.text()) && console.error(`page: ${m.text()}`));
-  await page.goto(`${server.url}/isolated/bench/relaxed/page.html`);
+await inBenchPage('/isolated/bench/relaxed/page.html', async (page, browser) => {
   const args = { model, dtype, threads, single: Number(process.env.SINGLE ?? 64), labels: Object.values(config.id2label) };
   const result = await page.evaluate(async (a) => {
     const { backendInfo, env, pipeline } = await import('/isolated/dist/index.js');
@@ -42,7 +36,4 @@ try {
     engine: 'qkv-chromium', model, dtype, threads, runtime: `qkv (dist/) ${flavour}, chromium-${browser.version()}`,
     ...measured,
   }));
-} finally {
-  await browser.close();
-  await server.close();
-}
+});
