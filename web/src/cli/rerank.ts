@@ -12,7 +12,7 @@ import { given, jsonOption, runModelTask, textOption, topKOption } from './model
 
 export const rerankCommand: Command = {
   name: 'rerank',
-  usage: '<model> --query "<text>" (--document "<text>"... | --documents-file <path>)',
+  usage: '<model> --query "<text>" --document "<text>"...',
   summary: 'documents ranked for a query by a cross-encoder reranker (a one-logit *ForSequenceClassification)',
   details: [
     'Scores each (query, document) pair through the tokenizer\'s pair template by the sigmoid of the model\'s',
