@@ -2,7 +2,6 @@
  * qkv qa: the answer to a question in a context by an extractive question-answering model (a
  * *ForQuestionAnswering checkpoint), as transformers' question-answering pipeline finds it.
  */
-import type { QuestionAnsweringOutput } from '../question-answering.js';
 import type { Command } from './command.js';
 import { given, jsonOption, runModelTask, textOption, topKOption } from './model-task.js';
 
@@ -38,8 +37,7 @@ export const qaCommand: Command = {
         ...given('max_seq_len', args.number('max-seq-len')), ...given('doc_stride', args.number('doc-stride')),
         handle_impossible_answer: args.flag('impossible'),
       }),
-      lines: (result) => (Array.isArray(result) ? result : [result] as QuestionAnsweringOutput[])
-        .map((a) => `${a.score.toFixed(4)}\t${a.start}\t${a.end}\t${a.answer}`),
+      lines: (result) => [result].flat().map((a) => `${a.score.toFixed(4)}\t${a.start}\t${a.end}\t${a.answer}`),
     });
   },
 };
