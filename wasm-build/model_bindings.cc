@@ -210,33 +210,41 @@ WasmSession* WasmModel::create_session(val kv_dtype, double max_positions) const
 }
 
 template <typename Run>
-val WasmModel::encoder_floats(val ids, val lengths, val types, Run run) {
+Status WasmModel::run_encoder(Run run, val* out) {
+  qkv::Encoder* runner = nullptr;
+  QKV_RETURN_IF_ERROR(encoder(&runner));
+  std::vector<float> floats;
+  QKV_RETURN_IF_ERROR(run(*runner, &floats));
+  *out = float_array(floats.data(), floats.size());
+  return Status::ok_status();
+}
+
+val WasmModel::encoder_floats(val ids, val lengths, val types, EncoderCall call) {
   return bound<val>(
       [&](val& out, val ids_arg, val lengths_arg, val types_arg) -> Status {
         EncoderArgs args;
         QKV_RETURN_IF_ERROR(args.read(ids_arg, lengths_arg, types_arg));
-        qkv::Encoder* runner = nullptr;
-        QKV_RETURN_IF_ERROR(encoder(&runner));
-        std::vector<float> floats;
-        QKV_RETURN_IF_ERROR(run(*runner, args.input(), &floats));
-        out = float_array(floats.data(), floats.size());
-        return Status::ok_status();
+        return run_encoder(
+            [&](qkv::Encoder& e, std::vector<float>* floats) { return (e.*call)(args.input(), floats); },
+            &out);
       },
       ids, lengths, types);
 }
 
 val WasmModel::encode(val ids, val lengths, val types) {
-  return encoder_floats(ids, lengths, types,
-                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
-                          return e.encode(in, out);
-                        });
+  return encoder_floats(ids, lengths, types, &qkv::Encoder::encode);
 }
 
 val WasmModel::classify(val ids, val lengths, val types) {
-  return encoder_floats(ids, lengths, types,
-                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
-                          return e.classify(in, out);
-                        });
+  return encoder_floats(ids, lengths, types, &qkv::Encoder::classify);
+}
+
+val WasmModel::classify_tokens(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types, &qkv::Encoder::classify_tokens);
+}
+
+val WasmModel::answer_logits(val ids, val lengths, val types) {
+  return encoder_floats(ids, lengths, types, &qkv::Encoder::answer_logits);
 }
 
 val WasmModel::embed(val ids, val lengths, val types, val pooling, bool normalize) {
@@ -246,21 +254,13 @@ val WasmModel::embed(val ids, val lengths, val types, val pooling, bool normaliz
         QKV_RETURN_IF_ERROR(args.read(ids_arg, lengths_arg, types_arg));
         qkv::Pooling how;
         QKV_RETURN_IF_ERROR(qkv::pooling_from_name(pooling_arg.as<std::string>(), &how));
-        qkv::Encoder* runner = nullptr;
-        QKV_RETURN_IF_ERROR(encoder(&runner));
-        std::vector<float> pooled;
-        QKV_RETURN_IF_ERROR(runner->embed(args.input(), how, normalize, &pooled));
-        out = float_array(pooled.data(), pooled.size());
-        return Status::ok_status();
+        return run_encoder(
+            [&](qkv::Encoder& e, std::vector<float>* pooled) {
+              return e.embed(args.input(), how, normalize, pooled);
+            },
+            &out);
       },
       ids, lengths, types, pooling);
-}
-
-val WasmModel::classify_tokens(val ids, val lengths, val types) {
-  return encoder_floats(ids, lengths, types,
-                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
-                          return e.classify_tokens(in, out);
-                        });
 }
 
 val WasmModel::masked_lm(val ids, val lengths, val positions) {
@@ -272,21 +272,13 @@ val WasmModel::masked_lm(val ids, val lengths, val positions) {
         std::vector<size_t> rows(at.size());
         for (size_t i = 0; i < at.size(); ++i)
           QKV_RETURN_IF_ERROR(to_count(at[i], 0, "mask position", &rows[i]));
-        qkv::Encoder* runner = nullptr;
-        QKV_RETURN_IF_ERROR(encoder(&runner));
-        std::vector<float> logits;
-        QKV_RETURN_IF_ERROR(runner->masked_lm(args.input(), rows.data(), rows.size(), &logits));
-        out = float_array(logits.data(), logits.size());
-        return Status::ok_status();
+        return run_encoder(
+            [&](qkv::Encoder& e, std::vector<float>* logits) {
+              return e.masked_lm(args.input(), rows.data(), rows.size(), logits);
+            },
+            &out);
       },
       ids, lengths, positions);
-}
-
-val WasmModel::answer_logits(val ids, val lengths, val types) {
-  return encoder_floats(ids, lengths, types,
-                        [](qkv::Encoder& e, const qkv::EncoderInput& in, std::vector<float>* out) {
-                          return e.answer_logits(in, out);
-                        });
 }
 
 val WasmModel::encode_attention(val ids) {

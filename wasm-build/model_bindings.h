@@ -47,10 +47,14 @@ class WasmModel {
  private:
   // The encoder runner, made on first use (it owns scratch that decoders never need).
   qkv::Status encoder(qkv::Encoder** out);
-  // Reads the sequences JS handed over, runs `run(encoder, input, &floats)` and returns a Float32Array.
+  // Runs `run(encoder, &floats)` on the encoder runner and hands the floats to JS as a Float32Array in *out.
   template <typename Run>
+  qkv::Status run_encoder(Run run, emscripten::val* out);
+  // The encoder calls that take the packed sequences alone and give floats.
+  using EncoderCall = qkv::Status (qkv::Encoder::*)(const qkv::EncoderInput&, std::vector<float>*);
+  // Reads the sequences JS handed over, runs `call` on them and returns a Float32Array.
   emscripten::val encoder_floats(emscripten::val ids, emscripten::val lengths, emscripten::val types,
-                                 Run run);
+                                 EncoderCall call);
 
   std::shared_ptr<const qkv::Model> model_;
   std::string architecture_;

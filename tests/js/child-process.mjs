@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs `node <script> ...args` from the repository root; never rejects. */
-export function runNode(script, args) {
+/** Runs `node <script> ...args` from the repository root, with `input` (if given) on its stdin; never rejects. */
+export function runNode(script, args, input) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', timeout: 30_000 },
+    const child = execFile(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : error.code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
   });
 }
 

@@ -24,16 +24,19 @@ export interface OptionSpec {
   minInclusive?: boolean;
   /** Largest allowed value (inclusive). */
   max?: number;
+  /** String options only: may be given several times, each value kept (ParsedArgs.strings). */
+  repeatable?: boolean;
 }
 
 export type OptionValue = string | number | boolean;
+type StoredValue = OptionValue | readonly string[];
 
 /** Parsed arguments with typed getters for the options the spec declared. */
 export class ParsedArgs {
   readonly positionals: readonly string[];
-  private readonly values: ReadonlyMap<string, OptionValue>;
+  private readonly values: ReadonlyMap<string, StoredValue>;
 
-  constructor(positionals: string[], values: Map<string, OptionValue>) {
+  constructor(positionals: string[], values: Map<string, StoredValue>) {
     this.positionals = positionals;
     this.values = values;
   }
@@ -55,6 +58,12 @@ export class ParsedArgs {
     const v = this.values.get(name);
     return typeof v === 'number' ? v : undefined;
   }
+
+  /** Every value of a repeatable option, in the order given (none: empty). */
+  strings(name: string): readonly string[] {
+    const v = this.values.get(name);
+    return Array.isArray(v) ? v : [];
+  }
 }
 
 /**
@@ -64,7 +73,7 @@ export class ParsedArgs {
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], context: string): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const positionals: string[] = [];
-  const values = new Map<string, OptionValue>();
+  const values = new Map<string, StoredValue>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -102,7 +111,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       if (i + 1 >= argv.length) throw new InvalidArgumentError(`${context}: --${name} needs a value (${describe(spec)})`);
       raw = argv[++i]!;
     }
-    values.set(name, convert(raw, spec, context));
+    const value = convert(raw, spec, context);
+    const earlier = values.get(name);
+    values.set(name, spec.repeatable === true ? [...(Array.isArray(earlier) ? earlier : []), String(value)] : value);
   }
   return new ParsedArgs(positionals, values);
 }
@@ -141,5 +152,5 @@ export function formatOptions(specs: readonly OptionSpec[]): string[] {
     return s.name === 'help' ? `-h, ${long}` : long;
   });
   const width = Math.max(...heads.map((h) => h.length));
-  return specs.map((s, i) => `  ${heads[i]!.padEnd(width)}  ${s.description}`);
+  return specs.map((s, i) => `  ${heads[i]!.padEnd(width)}  ${s.description}${s.repeatable === true ? ' (repeatable)' : ''}`);
 }

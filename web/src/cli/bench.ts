@@ -5,9 +5,10 @@
  */
 import { hasCapability } from '../capabilities.js';
 import { backendInfo, type Model } from '../index.js';
+import type { ParsedArgs } from './args.js';
 import type { Command } from './command.js';
 import { formatBytes, formatMs, formatRate, formatTable, relaxedSimdLine } from './format.js';
-import { openModel } from './load.js';
+import { jsonOption, runModelTask } from './model-task.js';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -22,59 +23,72 @@ export const benchCommand: Command = {
   options: [
     { name: 'tokens', type: 'integer', min: 2, placeholder: 'N', description: 'prompt tokens, and tokens to generate (default 128)' },
     { name: 'runs', type: 'integer', min: 1, placeholder: 'R', description: 'timed runs (default 3)' },
-    { name: 'json', type: 'boolean', description: 'print the results as one JSON object' },
+    jsonOption('the results as one object'),
   ],
   examples: ['qkv bench tests/fixtures/llama-tiny --tokens 32', 'qkv bench ./my-model --dtype q8 --threads 1'],
   async run(args) {
-    const [source] = args.positionals as [string];
+    const source = args.positionals[0]!;
     const runs = args.number('runs') ?? 3;
-    const { model, loadMs } = await openModel(source, args);
-    try {
-      const { info } = model;
-      // Encoders are timed encoding; models that generate, prefilling and decoding.
-      const encodes = hasCapability(info, 'encode');
-      const wanted = args.number('tokens') ?? 128;
-      const tokens = Math.max(1, Math.min(wanted, encodes ? info.nCtx : Math.floor(info.nCtx / 2)));
-      if (tokens < wanted && args.has('tokens') && !args.flag('quiet')) {
-        process.stderr.write(`bench: --tokens ${wanted} capped to ${tokens} to fit the model's ${info.nCtx}-position context\n`);
-      }
-      const ids = promptIds(model, tokens);
-      const runOnce = encodes ? () => timeEncode(model, ids) : () => timeGenerate(model, ids, tokens);
-      await (encodes ? timeEncode(model, ids.slice(0, 8)) : timeGenerate(model, ids.slice(0, 8), 4)); // warm-up
-      const results = [];
-      for (let r = 0; r < runs; r++) results.push(await runOnce());
-      const prefill = median(results.map((r) => r.prefillRate));
-      const decode = encodes ? undefined : median(results.map((r) => r.decodeRate));
-      const runtime = await backendInfo();
-      if (args.flag('json')) {
-        const out = {
-          model: source, architecture: info.architecture, dtype: info.dtype, weightBytes: info.weightBytes,
-          flavour: runtime.flavour, relaxedSimd: runtime.relaxedSimd, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
-          [encodes ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
-          ...(decode === undefined ? {} : { decodeTokensPerSecond: decode }),
-        };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        return;
-      }
-      const of = `(median of ${runs} run${runs === 1 ? '' : 's'})`;
-      const rows: [string, string][] = [
-        ['model', `${source} (${info.architecture}, ${info.dtype}, ${formatBytes(info.weightBytes)})`],
-        ['runtime', `${runtime.flavour}, ${runtime.numThreads} thread(s), SIMD ${runtime.simd}`],
-        ['relaxed SIMD', relaxedSimdLine(runtime)],
-        ['load', formatMs(loadMs)],
-      ];
-      if (decode === undefined) {
-        rows.push(['encode', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
-      } else {
-        rows.push(['prefill', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
-        rows.push(['decode', `${tokens} tokens: ${formatRate(decode)} ${of}`]);
-      }
-      process.stdout.write(`${formatTable(rows)}\n`);
-    } finally {
-      model.dispose();
-    }
+    await runModelTask(args, {
+      command: 'bench',
+      run: async (model, loadMs) => ({ ...await measure(model, args, runs), model, loadMs, runtime: await backendInfo() }),
+      json: ({ model: { info }, loadMs, runtime, tokens, prefill, decode, encodes }) => JSON.stringify({
+        model: source, architecture: info.architecture, dtype: info.dtype, weightBytes: info.weightBytes,
+        flavour: runtime.flavour, relaxedSimd: runtime.relaxedSimd, threads: runtime.numThreads, loadMs: Math.round(loadMs), tokens, runs,
+        [encodes ? 'encodeTokensPerSecond' : 'prefillTokensPerSecond']: prefill,
+        ...(decode === undefined ? {} : { decodeTokensPerSecond: decode }),
+      }, null, 2),
+      lines: ({ model: { info }, loadMs, runtime, tokens, prefill, decode }) => {
+        const of = `(median of ${runs} run${runs === 1 ? '' : 's'})`;
+        const rows: [string, string][] = [
+          ['model', `${source} (${info.architecture}, ${info.dtype}, ${formatBytes(info.weightBytes)})`],
+          ['runtime', `${runtime.flavour}, ${runtime.numThreads} thread(s), SIMD ${runtime.simd}`],
+          ['relaxed SIMD', relaxedSimdLine(runtime)],
+          ['load', formatMs(loadMs)],
+        ];
+        if (decode === undefined) {
+          rows.push(['encode', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
+        } else {
+          rows.push(['prefill', `${tokens} tokens: ${formatRate(prefill)} ${of}`]);
+          rows.push(['decode', `${tokens} tokens: ${formatRate(decode)} ${of}`]);
+        }
+        return [formatTable(rows)];
+      },
+    });
   },
 };
+
+interface Measured {
+  /** Whether the model was timed encoding (an encoder) rather than prefilling and decoding. */
+  encodes: boolean;
+  /** The prompt's length, after capping to the context. */
+  tokens: number;
+  /** Median tokens per second of the prompt pass (or of encoding). */
+  prefill: number;
+  /** Median tokens per second of decoding; undefined for encoders. */
+  decode: number | undefined;
+}
+
+/** One warm-up, then `runs` timed runs. */
+async function measure(model: Model, args: ParsedArgs, runs: number): Promise<Measured> {
+  const { info } = model;
+  // Encoders are timed encoding; models that generate, prefilling and decoding.
+  const encodes = hasCapability(info, 'encode');
+  const wanted = args.number('tokens') ?? 128;
+  const tokens = Math.max(1, Math.min(wanted, encodes ? info.nCtx : Math.floor(info.nCtx / 2)));
+  if (tokens < wanted && args.has('tokens') && !args.flag('quiet')) {
+    process.stderr.write(`bench: --tokens ${wanted} capped to ${tokens} to fit the model's ${info.nCtx}-position context\n`);
+  }
+  const ids = promptIds(model, tokens);
+  const runOnce = encodes ? () => timeEncode(model, ids) : () => timeGenerate(model, ids, tokens);
+  await (encodes ? timeEncode(model, ids.slice(0, 8)) : timeGenerate(model, ids.slice(0, 8), 4)); // warm-up
+  const results = [];
+  for (let r = 0; r < runs; r++) results.push(await runOnce());
+  return {
+    encodes, tokens, prefill: median(results.map((r) => r.prefillRate)),
+    decode: encodes ? undefined : median(results.map((r) => r.decodeRate)),
+  };
+}
 
 interface Timing {
   /** Tokens per second of the prompt pass (or of encoding). */

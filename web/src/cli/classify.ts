@@ -5,9 +5,8 @@
  */
 import { classifyTexts } from '../classification-pipeline.js';
 import type { TextClassificationOutput } from '../classification.js';
-import { requireCapability } from '../capabilities.js';
 import type { Command } from './command.js';
-import { openModel } from './load.js';
+import { jsonOption, runModelTask, textOption, topKOption } from './model-task.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -22,30 +21,23 @@ export const classifyCommand: Command = {
   ],
   positionals: { min: 2, max: 2 },
   options: [
-    { name: 'pair', type: 'string', description: 'a second text: classify the pair (NLI, a reranker\'s query and document)' },
-    { name: 'top-k', type: 'integer', min: 1, placeholder: 'N', description: 'labels to print, best first (default: all)' },
-    { name: 'json', type: 'boolean', description: 'print the results as JSON' },
+    textOption('pair', 'a second text: classify the pair (NLI, a reranker\'s query and document)'),
+    topKOption('labels to print, best first (default: all)'),
+    jsonOption('the results'),
   ],
   examples: [
     'qkv classify tests/fixtures/distilbert-sst2-tiny "I loved this movie"',
     'qkv classify tests/fixtures/rerank-tiny "where is the capital of france" --pair "Paris is the capital of France."',
   ],
   async run(args) {
-    const [source, text] = args.positionals as [string, string];
+    const text = args.positionals[1]!;
     const pair = args.string('pair');
-    const { model } = await openModel(source, args);
-    try {
-      requireCapability(model.info, 'classify', 'qkv classify');
-      const topK = args.number('top-k') ?? null;
-      const input = pair === undefined ? text : { text, text_pair: pair };
-      const results = await classifyTexts(model, input, { top_k: topK }) as TextClassificationOutput[];
-      if (args.flag('json')) {
-        process.stdout.write(`${JSON.stringify(results)}\n`);
-        return;
-      }
-      process.stdout.write(`${results.map((r) => `${r.label}\t${r.score.toFixed(4)}`).join('\n')}\n`);
-    } finally {
-      model.dispose();
-    }
+    const input = pair === undefined ? text : { text, text_pair: pair };
+    await runModelTask(args, {
+      command: 'classify',
+      capability: 'classify',
+      run: async (model) => await classifyTexts(model, input, { top_k: args.number('top-k') ?? null }) as TextClassificationOutput[],
+      lines: (results) => results.map((r) => `${r.label}\t${r.score.toFixed(4)}`),
+    });
   },
 };

@@ -7,7 +7,7 @@
 import { UnsupportedError } from '../errors.js';
 import type { Pooling } from '../model.js';
 import type { Command } from './command.js';
-import { openModel } from './load.js';
+import { given, jsonOption, runModelTask, textOption } from './model-task.js';
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -28,40 +28,33 @@ export const embedCommand: Command = {
       description: "mean over the tokens, the [CLS] token, each dimension's max, or the last token (default: the model's)",
     },
     { name: 'prompt-name', type: 'string', description: "one of the model's prompts by name (e.g. query), put before each sentence" },
-    { name: 'prompt', type: 'string', description: 'a prompt text put before each sentence (wins over --prompt-name)' },
-    { name: 'json', type: 'boolean', description: 'print the embeddings as JSON instead of the similarity matrix' },
+    textOption('prompt', 'a prompt text put before each sentence (wins over --prompt-name)'),
+    jsonOption('the embeddings instead of the similarity matrix'),
   ],
   examples: [
     'qkv embed tests/fixtures/bert-tiny "The cat sat on the mat." "A cat was sitting on a rug." "Stocks fell sharply."',
   ],
   async run(args) {
-    const [source, ...sentences] = args.positionals as [string, ...string[]];
+    const sentences = args.positionals.slice(1);
     const chosen = args.string('pooling') as Pooling | undefined;
-    const { model } = await openModel(source, args);
-    try {
-      const defaults = model.info.embedding;
-      if (chosen === undefined && defaults?.unsupported !== undefined) {
-        throw new UnsupportedError(`qkv embed: ${defaults.unsupported}; choose a pooling with --pooling mean|cls|max|last_token`);
-      }
-      const pooling = chosen ?? defaults?.pooling ?? 'mean';
-      const promptName = args.string('prompt-name');
-      const prompt = args.string('prompt');
-      // Always unit length: the report is of cosines, and --json gives the same vectors.
-      const { data, dims } = await model.embed(sentences, {
-        pooling, normalize: true,
-        ...(promptName !== undefined ? { prompt_name: promptName } : {}),
-        ...(prompt !== undefined ? { prompt } : {}),
-      });
-      const width = dims[1]!;
-      const vectors = sentences.map((_, i) => data.subarray(i * width, (i + 1) * width));
-      if (args.flag('json')) {
-        process.stdout.write(`${JSON.stringify({ dims, embeddings: vectors.map((v) => Array.from(v)) })}\n`);
-        return;
-      }
-      process.stdout.write(`${similarityReport(sentences, vectors, pooling)}\n`);
-    } finally {
-      model.dispose();
-    }
+    await runModelTask(args, {
+      command: 'embed',
+      run: async (model) => {
+        const defaults = model.info.embedding;
+        if (chosen === undefined && defaults?.unsupported !== undefined) {
+          throw new UnsupportedError(`qkv embed: ${defaults.unsupported}; choose a pooling with --pooling mean|cls|max|last_token`);
+        }
+        const pooling = chosen ?? defaults?.pooling ?? 'mean';
+        // Always unit length: the report is of cosines, and --json gives the same vectors.
+        const { data, dims } = await model.embed(sentences, {
+          pooling, normalize: true, ...given('prompt_name', args.string('prompt-name')), ...given('prompt', args.string('prompt')),
+        });
+        const width = dims[1]!;
+        return { pooling, dims, vectors: sentences.map((_, i) => data.subarray(i * width, (i + 1) * width)) };
+      },
+      json: ({ dims, vectors }) => JSON.stringify({ dims, embeddings: vectors.map((v) => Array.from(v)) }),
+      lines: ({ pooling, vectors }) => [similarityReport(sentences, vectors, pooling)],
+    });
   },
 };
 

@@ -2,10 +2,9 @@
  * qkv fill-mask: the tokens a masked LM (a *ForMaskedLM checkpoint) puts at the mask token of a
  * text, scored as transformers' fill-mask pipeline scores them.
  */
-import { requireCapability } from '../capabilities.js';
 import { fillMask, type FillMaskOutput } from '../fill-mask.js';
 import type { Command } from './command.js';
-import { openModel } from './load.js';
+import { given, jsonOption, runModelTask, topKOption } from './model-task.js';
 
 export const fillMaskCommand: Command = {
   name: 'fill-mask',
@@ -21,36 +20,28 @@ export const fillMaskCommand: Command = {
   ],
   positionals: { min: 2, max: 2 },
   options: [
-    { name: 'top-k', type: 'integer', min: 1, placeholder: 'N', description: 'tokens per mask, best first (default 5)' },
+    topKOption('tokens per mask, best first (default 5)'),
     { name: 'targets', type: 'string', placeholder: 'A,B', description: 'comma-separated tokens to score instead of the vocabulary' },
-    { name: 'json', type: 'boolean', description: 'print the results as JSON' },
+    jsonOption('the results'),
   ],
   examples: [
     'qkv fill-mask tests/fixtures/bert-mlm-tiny "The capital of France is [MASK]."',
     'qkv fill-mask tests/fixtures/bert-mlm-tiny "The man worked as a [MASK]." --targets doctor,teacher',
   ],
   async run(args) {
-    const [source, text] = args.positionals as [string, string];
-    const targets = args.string('targets');
-    const { model } = await openModel(source, args);
-    try {
-      requireCapability(model.info, 'fill-mask', 'qkv fill-mask');
-      const topK = args.number('top-k');
-      const results = await fillMask(model, text, {
-        ...(topK !== undefined ? { top_k: topK } : {}),
-        ...(targets !== undefined ? { targets: targets.split(',') } : {}),
-      }) as FillMaskOutput[] | FillMaskOutput[][];
-      if (args.flag('json')) {
-        process.stdout.write(`${JSON.stringify(results)}\n`);
-        return;
-      }
-      const line = (r: FillMaskOutput) => `${r.score.toFixed(4)}\t${r.token_str}\t${r.sequence}`;
-      const masks = Array.isArray(results[0]) ? results as FillMaskOutput[][] : null;
-      const lines = masks === null ? (results as FillMaskOutput[]).map(line)
-        : masks.flatMap((list, m) => [`# mask ${m + 1}`, ...list.map(line)]);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    } finally {
-      model.dispose();
-    }
+    const text = args.positionals[1]!;
+    await runModelTask(args, {
+      command: 'fill-mask',
+      capability: 'fill-mask',
+      run: async (model) => await fillMask(model, text, {
+        ...given('top_k', args.number('top-k')), ...given('targets', args.string('targets')?.split(',')),
+      }) as FillMaskOutput[] | FillMaskOutput[][],
+      lines: (results) => {
+        const line = (r: FillMaskOutput) => `${r.score.toFixed(4)}\t${r.token_str}\t${r.sequence}`;
+        // Several masks: one list each, after a '# mask N' line.
+        return Array.isArray(results[0]) ? (results as FillMaskOutput[][]).flatMap((list, m) => [`# mask ${m + 1}`, ...list.map(line)])
+          : (results as FillMaskOutput[]).map(line);
+      },
+    });
   },
 };

@@ -20,12 +20,13 @@ import { inspectCommand } from './inspect.js';
 import { nerCommand } from './ner.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { qaCommand } from './qa.js';
+import { rerankCommand } from './rerank.js';
 import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
 export const COMMANDS: readonly Command[] = [
-  generateCommand, chatCommand, embedCommand, classifyCommand, nerCommand, zeroShotCommand, qaCommand, fillMaskCommand,
-  inspectCommand, downloadCommand, benchCommand,
+  generateCommand, chatCommand, embedCommand, classifyCommand, rerankCommand, nerCommand, zeroShotCommand, qaCommand,
+  fillMaskCommand, inspectCommand, downloadCommand, benchCommand,
 ];
 
 function version(): string {

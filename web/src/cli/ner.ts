@@ -3,10 +3,9 @@
  * as transformers' token-classification pipeline gives them: one per token (--aggregation none, the
  * default) or grouped into entities (simple, first, average, max), each with its character span.
  */
-import { requireCapability } from '../capabilities.js';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, tokenEntities } from '../token-classification.js';
 import type { Command } from './command.js';
-import { openModel } from './load.js';
+import { jsonOption, runModelTask } from './model-task.js';
 
 export const nerCommand: Command = {
   name: 'ner',
@@ -20,7 +19,7 @@ export const nerCommand: Command = {
         + 'entity grouped), first / average / max (tokens of a word agree on a label first)',
     },
     { name: 'all', type: 'boolean', description: 'print every token, O included (ignore_labels [])' },
-    { name: 'json', type: 'boolean', description: 'print the entities as JSON' },
+    jsonOption('the entities'),
   ],
   details: [
     'Runs the text through the model and its token-classification head and prints one line per entity',
@@ -36,24 +35,19 @@ export const nerCommand: Command = {
     'qkv ner tests/fixtures/bert-ner-tiny --aggregation first "My name is Sarah and I live in London"',
   ],
   async run(args) {
-    const [source, text] = args.positionals as [string, string];
+    const text = args.positionals[1]!;
     const strategy = (args.string('aggregation') ?? 'none') as AggregationStrategy;
-    const { model } = await openModel(source, args);
-    try {
-      requireCapability(model.info, 'classify-tokens', 'qkv ner');
-      const [result] = await model.classifyTokens(text);
-      const entities = tokenEntities(model.info.classification!, model.tokenizer, text, result!,
-        { aggregation_strategy: strategy, ...(args.flag('all') ? { ignore_labels: [] } : {}) });
-      if (args.flag('json')) {
-        process.stdout.write(`${JSON.stringify(entities)}\n`);
-        return;
-      }
-      const lines = entities.map((e) => ('entity_group' in e
+    await runModelTask(args, {
+      command: 'ner',
+      capability: 'classify-tokens',
+      run: async (model) => {
+        const [result] = await model.classifyTokens(text);
+        return tokenEntities(model.info.classification!, model.tokenizer, text, result!,
+          { aggregation_strategy: strategy, ...(args.flag('all') ? { ignore_labels: [] } : {}) });
+      },
+      lines: (entities) => entities.map((e) => ('entity_group' in e
         ? `${e.word}\t${e.entity_group}\t${e.score.toFixed(4)}\t${e.start}-${e.end}`
-        : `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\t${e.start}-${e.end}`));
-      process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-    } finally {
-      model.dispose();
-    }
+        : `${e.index}\t${e.word}\t${e.entity}\t${e.score.toFixed(4)}\t${e.start}-${e.end}`)),
+    });
   },
 };

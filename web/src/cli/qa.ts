@@ -2,10 +2,8 @@
  * qkv qa: the answer to a question in a context by an extractive question-answering model (a
  * *ForQuestionAnswering checkpoint), as transformers' question-answering pipeline finds it.
  */
-import { requireCapability } from '../capabilities.js';
-import type { QuestionAnsweringOutput } from '../question-answering.js';
 import type { Command } from './command.js';
-import { openModel } from './load.js';
+import { given, jsonOption, runModelTask, textOption, topKOption } from './model-task.js';
 
 export const qaCommand: Command = {
   name: 'qa',
@@ -19,41 +17,29 @@ export const qaCommand: Command = {
   ],
   positionals: { min: 1, max: 1 },
   options: [
-    { name: 'question', type: 'string', description: 'the question (required)' },
-    { name: 'context', type: 'string', description: 'the text the answer is taken from (required)' },
-    { name: 'top-k', type: 'integer', min: 1, placeholder: 'N', description: 'answers to print, best first (default 1)' },
+    textOption('question', 'the question (required)'),
+    textOption('context', 'the text the answer is taken from (required)'),
+    topKOption('answers to print, best first (default 1)'),
     { name: 'max-answer-len', type: 'integer', min: 1, placeholder: 'N', description: 'the longest answer in tokens (default 15)' },
     { name: 'max-seq-len', type: 'integer', min: 1, placeholder: 'N', description: 'tokens per window (default 384, at most the model\'s)' },
     { name: 'doc-stride', type: 'integer', min: 0, placeholder: 'N', description: 'tokens windows share (default min(max-seq-len / 2, 128))' },
     { name: 'impossible', type: 'boolean', description: 'let "no answer" compete (handle_impossible_answer)' },
     { name: 'no-align-to-words', type: 'boolean', description: 'answers keep their tokens\' characters, not widened to whole words' },
-    { name: 'json', type: 'boolean', description: 'print the answers as JSON' },
+    jsonOption('the answers'),
   ],
   examples: ['qkv qa tests/fixtures/bert-qa-tiny --question "Where does the city lie?" --context "The old city of Paris lies on the river Seine."'],
   async run(args) {
-    const [source] = args.positionals as [string];
     const question = args.string('question') ?? '';
     const context = args.string('context') ?? '';
-    const { model } = await openModel(source, args);
-    try {
-      requireCapability(model.info, 'question-answering', 'qkv qa');
-      const number = (name: string, key: string) => {
-        const v = args.number(name);
-        return v === undefined ? {} : { [key]: v };
-      };
-      const result = await model.answer(question, context, {
-        ...number('top-k', 'top_k'), ...number('max-answer-len', 'max_answer_len'), ...number('max-seq-len', 'max_seq_len'),
-        ...number('doc-stride', 'doc_stride'), handle_impossible_answer: args.flag('impossible'),
-        align_to_words: !args.flag('no-align-to-words'),
-      });
-      if (args.flag('json')) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-        return;
-      }
-      const answers: QuestionAnsweringOutput[] = Array.isArray(result) ? result : [result];
-      process.stdout.write(answers.map((a) => `${a.score.toFixed(4)}\t${a.start}\t${a.end}\t${a.answer}\n`).join(''));
-    } finally {
-      model.dispose();
-    }
+    await runModelTask(args, {
+      command: 'qa',
+      capability: 'question-answering',
+      run: (model) => model.answer(question, context, {
+        ...given('top_k', args.number('top-k')), ...given('max_answer_len', args.number('max-answer-len')),
+        ...given('max_seq_len', args.number('max-seq-len')), ...given('doc_stride', args.number('doc-stride')),
+        handle_impossible_answer: args.flag('impossible'), align_to_words: !args.flag('no-align-to-words'),
+      }),
+      lines: (result) => [result].flat().map((a) => `${a.score.toFixed(4)}\t${a.start}\t${a.end}\t${a.answer}`),
+    });
   },
 };
