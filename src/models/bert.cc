@@ -236,22 +236,25 @@ Status BertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequest& 
     QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.key, qkv + e, 3 * e));
     QKV_RETURN_IF_ERROR(linear_into(pool, total, x, layer.value, qkv + 2 * e, 3 * e));
     QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, 0, attn));
-    QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.attn_out, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
-    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, total, e, x, layer.attn_norm_g, layer.attn_norm_b,
+    // From here on each row is on its own: the last layer runs only the rows read.
+    const size_t rows = l + 1 == dims_.n_layer ? gather_rows_read(r, total, e, x, attn) : total;
+    QKV_RETURN_IF_ERROR(linear(pool, rows, attn, layer.attn_out, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
+    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, rows, e, x, layer.attn_norm_g, layer.attn_norm_b,
                                            config_.layer_norm_eps, x));
 
-    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.intermediate, ff));
+    QKV_RETURN_IF_ERROR(linear(pool, rows, x, layer.intermediate, ff));
     if (config_.gelu_tanh) {
-      f32_gelu_tanh_ukernel__simd(total * config_.n_ff, ff, ff);
+      f32_gelu_tanh_ukernel__simd(rows * config_.n_ff, ff, ff);
     } else {
-      f32_gelu_erf_ukernel__simd(total * config_.n_ff, ff, ff);
+      f32_gelu_erf_ukernel__simd(rows * config_.n_ff, ff, ff);
     }
-    QKV_RETURN_IF_ERROR(linear(pool, total, ff, layer.output, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
+    QKV_RETURN_IF_ERROR(linear(pool, rows, ff, layer.output, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
     QKV_RETURN_IF_ERROR(
-        f32_layernorm_rows(pool, total, e, x, layer.out_norm_g, layer.out_norm_b, config_.layer_norm_eps, x));
+        f32_layernorm_rows(pool, rows, e, x, layer.out_norm_g, layer.out_norm_b, config_.layer_norm_eps, x));
   }
+  scatter_rows_read(r, e, x);
   return Status::ok_status();
 }
 

@@ -25,6 +25,13 @@ struct EncodeRequest {
   float* hidden = nullptr;  // [total tokens, n_embd]: last_hidden_state
   // Optional, per layer: probabilities [n_head][len][len], one sequence only.
   float* const* attention_probs = nullptr;
+  // Optional: the only rows of `hidden` the caller reads (ascending,
+  // distinct). An encoder may then run its last layer's steps after attention
+  // on these rows alone: a classifier that pools [CLS] needs one row of the last
+  // layer's feed-forward per sequence, not all of them. hidden's other rows
+  // are left undefined.
+  const size_t* rows_read = nullptr;
+  size_t n_rows_read = 0;
 };
 
 class EncoderStack {

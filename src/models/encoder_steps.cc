@@ -29,6 +29,28 @@ Status take_scratch(Arena& scratch, size_t total, std::initializer_list<std::pai
   return Status::ok_status();
 }
 
+// Row rows_read[i] >= i (ascending, distinct), so moving rows to the front in
+// increasing order never overwrites a row still to be moved, and moving them
+// back in decreasing order never overwrites one not yet moved back.
+size_t gather_rows_read(const EncodeRequest& r, size_t total, size_t n_embd, float* x, float* attn) {
+  if (r.rows_read == nullptr) return total;
+  for (size_t i = 0; i < r.n_rows_read; ++i) {
+    const size_t row = r.rows_read[i];
+    if (row == i) continue;
+    std::copy_n(x + row * n_embd, n_embd, x + i * n_embd);
+    std::copy_n(attn + row * n_embd, n_embd, attn + i * n_embd);
+  }
+  return r.n_rows_read;
+}
+
+void scatter_rows_read(const EncodeRequest& r, size_t n_embd, float* x) {
+  if (r.rows_read == nullptr) return;
+  for (size_t i = r.n_rows_read; i-- > 0;) {
+    const size_t row = r.rows_read[i];
+    if (row != i) std::copy_n(x + i * n_embd, n_embd, x + row * n_embd);
+  }
+}
+
 Status encoder_self_attention(ThreadPool* pool, const ModelDims& d, const EncodeRequest& r, size_t layer,
                               const float* qkv, size_t window, float* out) {
   const size_t e = d.n_embd, hd = d.head_dim;

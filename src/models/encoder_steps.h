@@ -22,6 +22,13 @@ size_t packed_tokens(const EncodeRequest& r, size_t* longest);
 // scratch, which the runner reserved as scratch_bytes(total) said.
 Status take_scratch(Arena& scratch, size_t total, std::initializer_list<std::pair<float**, size_t>> buffers);
 
+// Before the last layer's steps after attention: when the request reads only
+// some rows (EncodeRequest::rows_read), moves those rows of x and attn to the
+// front, in order, and returns their count; otherwise returns total.
+// scatter_rows_read() then moves x's rows back to their places.
+size_t gather_rows_read(const EncodeRequest& r, size_t total, size_t n_embd, float* x, float* attn);
+void scatter_rows_read(const EncodeRequest& r, size_t n_embd, float* x);
+
 // Bidirectional self-attention within each sequence of the request, scores
 // scaled by 1 / sqrt(head_dim). qkv holds per token the query heads, the key
 // heads, then the value heads (3 n_embd floats); out is [total, n_embd].

@@ -101,6 +101,7 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
   QKV_RETURN_IF_ERROR(
       f32_layernorm_rows(pool, total, e, x, embed_norm_g_, embed_norm_b_, config_.norm_eps, x));
 
+  size_t rows = total;
   for (size_t l = 0; l < dims_.n_layer; ++l) {
     const ModernBertLayer& layer = layers_[l];
     const float* normed = x;  // layer 0's attn_norm is Identity
@@ -116,17 +117,22 @@ Status ModernBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeReq
     // Local layers: |i - j| <= local_attention / 2, i.e. |i - j| < local_attention / 2 + 1.
     const size_t window = config_.local[l] ? config_.local_attention / 2 + 1 : 0;
     QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, window, attn));
-    QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.wo, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
+    // From here on each row is on its own: the last layer runs only the rows read.
+    rows = l + 1 == dims_.n_layer ? gather_rows_read(r, total, e, x, attn) : total;
+    QKV_RETURN_IF_ERROR(linear(pool, rows, attn, layer.wo, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
 
     QKV_RETURN_IF_ERROR(
-        f32_layernorm_rows(pool, total, e, x, layer.mlp_norm_g, layer.mlp_norm_b, config_.norm_eps, tmp));
-    QKV_RETURN_IF_ERROR(linear(pool, total, tmp, layer.wi, ff));
-    geglu(total, ff, act);
-    QKV_RETURN_IF_ERROR(linear(pool, total, act, layer.mlp_out, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
+        f32_layernorm_rows(pool, rows, e, x, layer.mlp_norm_g, layer.mlp_norm_b, config_.norm_eps, tmp));
+    QKV_RETURN_IF_ERROR(linear(pool, rows, tmp, layer.wi, ff));
+    geglu(rows, ff, act);
+    QKV_RETURN_IF_ERROR(linear(pool, rows, act, layer.mlp_out, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
   }
-  return f32_layernorm_rows(pool, total, e, x, final_norm_g_, final_norm_b_, config_.norm_eps, x);
+  QKV_RETURN_IF_ERROR(
+      f32_layernorm_rows(pool, rows, e, x, final_norm_g_, final_norm_b_, config_.norm_eps, x));
+  scatter_rows_read(r, e, x);
+  return Status::ok_status();
 }
 
 }  // namespace qkv

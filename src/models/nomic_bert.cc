@@ -191,17 +191,20 @@ Status NomicBertModel::encode(ThreadPool* pool, Arena& scratch, const EncodeRequ
     QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.wqkv, qkv));
     encoder_apply_rope(dims_, r, config_.n_rot, config_.rope_style, cos, sin, qkv);
     QKV_RETURN_IF_ERROR(encoder_self_attention(pool, dims_, r, l, qkv, 0, attn));
-    QKV_RETURN_IF_ERROR(linear(pool, total, attn, layer.out_proj, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
-    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, total, e, x, layer.norm1_g, layer.norm1_b, eps, x));
+    // From here on each row is on its own: the last layer runs only the rows read.
+    const size_t rows = l + 1 == dims_.n_layer ? gather_rows_read(r, total, e, x, attn) : total;
+    QKV_RETURN_IF_ERROR(linear(pool, rows, attn, layer.out_proj, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
+    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, rows, e, x, layer.norm1_g, layer.norm1_b, eps, x));
 
-    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.fc11, up));
-    QKV_RETURN_IF_ERROR(linear(pool, total, x, layer.fc12, gate));
-    f32_swiglu_ukernel__simd(total * f, gate, up, up);  // fc11(x) * silu(fc12(x))
-    QKV_RETURN_IF_ERROR(linear(pool, total, up, layer.fc2, tmp));
-    f32_add_ukernel__simd(total * e, x, tmp, x);
-    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, total, e, x, layer.norm2_g, layer.norm2_b, eps, x));
+    QKV_RETURN_IF_ERROR(linear(pool, rows, x, layer.fc11, up));
+    QKV_RETURN_IF_ERROR(linear(pool, rows, x, layer.fc12, gate));
+    f32_swiglu_ukernel__simd(rows * f, gate, up, up);  // fc11(x) * silu(fc12(x))
+    QKV_RETURN_IF_ERROR(linear(pool, rows, up, layer.fc2, tmp));
+    f32_add_ukernel__simd(rows * e, x, tmp, x);
+    QKV_RETURN_IF_ERROR(f32_layernorm_rows(pool, rows, e, x, layer.norm2_g, layer.norm2_b, eps, x));
   }
+  scatter_rows_read(r, e, x);
   return Status::ok_status();
 }
 

@@ -10,6 +10,18 @@ namespace {
 
 std::string str(size_t v) { return std::to_string(v); }
 
+// The token rows a pooling reads: each sequence's first (kCls) or last
+// (kLastToken) token; empty for the poolings that read every row.
+std::vector<size_t> rows_pooled(const EncoderInput& in, Pooling pooling) {
+  std::vector<size_t> rows;
+  if (pooling != Pooling::kCls && pooling != Pooling::kLastToken) return rows;
+  size_t start = 0;
+  for (size_t s = 0; s < in.n_seqs; start += in.lengths[s], ++s) {
+    rows.push_back(pooling == Pooling::kCls ? start : start + in.lengths[s] - 1);
+  }
+  return rows;
+}
+
 }  // namespace
 
 Status Encoder::create(std::shared_ptr<const Model> model, const std::string& architecture, ThreadPool* pool,
@@ -53,7 +65,8 @@ Status Encoder::check(const EncoderInput& in) const {
   return Status::ok_status();
 }
 
-Status Encoder::run(const EncoderInput& in, float* hidden, float* const* probs) {
+Status Encoder::run(const EncoderInput& in, float* hidden, float* const* probs,
+                    const std::vector<size_t>& rows_read) {
   const size_t needed = stack_->scratch_bytes(in.n_ids);
   // Grows to the largest call so far; kept, since embed() calls come in batches of similar size.
   if (scratch_.capacity() < needed && !scratch_.reserve(needed)) {
@@ -68,20 +81,29 @@ Status Encoder::run(const EncoderInput& in, float* hidden, float* const* probs) 
   r.n_seqs = in.n_seqs;
   r.hidden = hidden;
   r.attention_probs = probs;
+  if (!rows_read.empty()) {
+    r.rows_read = rows_read.data();
+    r.n_rows_read = rows_read.size();
+  }
   Status s = stack_->encode(pool_, scratch_, r);
   scratch_.reset();
   return s;
 }
 
 Status Encoder::encode(const EncoderInput& in, std::vector<float>* hidden) {
+  return encode_rows(in, {}, hidden);
+}
+
+Status Encoder::encode_rows(const EncoderInput& in, const std::vector<size_t>& rows_read,
+                            std::vector<float>* hidden) {
   QKV_RETURN_IF_ERROR(check(in));
   hidden->assign(in.n_ids * dims().n_embd, 0.0f);
-  return run(in, hidden->data(), nullptr);
+  return run(in, hidden->data(), nullptr, rows_read);
 }
 
 Status Encoder::embed(const EncoderInput& in, Pooling pooling, bool normalize, std::vector<float>* out) {
   std::vector<float> hidden;
-  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  QKV_RETURN_IF_ERROR(encode_rows(in, rows_pooled(in, pooling), &hidden));
   if (pooling == Pooling::kNone) {
     pool_sequences(hidden.data(), in.lengths, in.n_seqs, dims().n_embd, pooling, normalize, hidden.data());
     *out = std::move(hidden);
@@ -95,20 +117,22 @@ Status Encoder::embed(const EncoderInput& in, Pooling pooling, bool normalize, s
 // A head over the last hidden states: `apply(hidden, logits)` fills rows x n_labels logits.
 template <typename Head, typename Apply>
 Status Encoder::run_head(const EncoderInput& in, const Head* head, const char* missing, size_t rows,
-                         std::vector<float>* logits, Apply apply) {
+                         const std::vector<size_t>& rows_read, std::vector<float>* logits, Apply apply) {
   if (head == nullptr) return Status::unsupported(missing);
   std::vector<float> hidden;
-  QKV_RETURN_IF_ERROR(encode(in, &hidden));
+  QKV_RETURN_IF_ERROR(encode_rows(in, rows_read, &hidden));
   logits->assign(rows * head->n_labels(), 0.0f);
   return apply(*head, hidden.data(), logits->data());
 }
 
 Status Encoder::classify(const EncoderInput& in, std::vector<float>* logits) {
+  const SequenceClassifier* head = model_->sequence_classifier();
   return run_head(
-      in, model_->sequence_classifier(),
+      in, head,
       "classify: the model has no sequence-classification head (its config's architecture is not a "
       "*ForSequenceClassification)",
-      in.n_seqs, logits, [&](const SequenceClassifier& h, const float* hidden, float* out) {
+      in.n_seqs, head != nullptr ? rows_pooled(in, head->pooling()) : std::vector<size_t>(), logits,
+      [&](const SequenceClassifier& h, const float* hidden, float* out) {
         return h.apply(pool_, hidden, in.lengths, in.n_seqs, out);
       });
 }
@@ -129,7 +153,7 @@ Status Encoder::answer_logits(const EncoderInput& in, std::vector<float>* logits
 
 Status Encoder::run_token_head(const EncoderInput& in, const TokenClassifier* head, const char* missing,
                                std::vector<float>* logits) {
-  return run_head(in, head, missing, in.n_ids, logits,
+  return run_head(in, head, missing, in.n_ids, {}, logits,
                   [&](const TokenClassifier& h, const float* hidden, float* out) {
                     return h.apply(pool_, hidden, in.n_ids, out);
                   });
@@ -149,9 +173,12 @@ Status Encoder::masked_lm(const EncoderInput& in, const size_t* positions, size_
                                       str(in.n_ids) + " tokens");
     }
   }
+  // The encoder's last layer and the vocabulary-wide head run on the asked rows only.
+  std::vector<size_t> rows_read(positions, positions + n_positions);
+  std::sort(rows_read.begin(), rows_read.end());
+  rows_read.erase(std::unique(rows_read.begin(), rows_read.end()), rows_read.end());
   std::vector<float> hidden;
-  QKV_RETURN_IF_ERROR(encode(in, &hidden));
-  // A vocabulary-wide GEMV per asked position, not per token: gather those rows first.
+  QKV_RETURN_IF_ERROR(encode_rows(in, rows_read, &hidden));
   const size_t e = dims().n_embd;
   std::vector<float> rows(n_positions * e), scratch(head->scratch_floats(n_positions));
   for (size_t i = 0; i < n_positions; ++i) {
@@ -176,7 +203,7 @@ Status Encoder::attention(const int32_t* ids, size_t n, std::vector<std::vector<
   std::vector<float*> per_layer;
   for (std::vector<float>& p : *probs) per_layer.push_back(p.data());
   std::vector<float> hidden(n * d.n_embd);
-  return run(in, hidden.data(), per_layer.data());
+  return run(in, hidden.data(), per_layer.data(), {});
 }
 
 }  // namespace qkv

@@ -58,10 +58,15 @@ class Encoder {
  private:
   Encoder(std::shared_ptr<const Model> model, ThreadPool* pool);
   Status check(const EncoderInput& input) const;
-  Status run(const EncoderInput& input, float* hidden, float* const* probs);
+  // rows_read: the rows of hidden the caller reads (EncodeRequest::rows_read); empty: all.
+  Status run(const EncoderInput& input, float* hidden, float* const* probs,
+             const std::vector<size_t>& rows_read);
+  // encode() when only rows_read of the result will be read.
+  Status encode_rows(const EncoderInput& input, const std::vector<size_t>& rows_read,
+                     std::vector<float>* hidden);
   template <typename Head, typename Apply>
   Status run_head(const EncoderInput& input, const Head* head, const char* missing, size_t rows,
-                  std::vector<float>* logits, Apply apply);
+                  const std::vector<size_t>& rows_read, std::vector<float>* logits, Apply apply);
   Status run_token_head(const EncoderInput& input, const TokenClassifier* head, const char* missing,
                         std::vector<float>* logits);
 

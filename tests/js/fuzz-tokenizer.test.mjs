@@ -37,8 +37,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { createTokenizer, FormatError, InvalidArgumentError, QkvError, UnsupportedError } from '../../dist/index.js';
+import { runWatched, serveFuzzCases } from './fuzz-worker.mjs';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 const NAMES = ['gpt2', 'llama', 'qwen2', 'bert', 'unigram'];
@@ -260,7 +261,7 @@ function damageText(text, r) {
 // The worker: runs the cases and reports progress, so the main thread can
 // tell a hang from slow progress.
 
-function runCases({ seed, cases }) {
+function runCases({ seed, cases }, progress) {
   const docs = NAMES.map((name) => shrink(readFixture(name), 400));
   const types = new Set();
   docs.forEach((d) => collectTypes(d, types));
@@ -271,7 +272,7 @@ function runCases({ seed, cases }) {
   };
   // Each case gets its own generator, so that it replays alone.
   for (let i = 0; i < cases; i++) {
-    parentPort.postMessage({ progress: i });
+    progress(i);
     const r = rng(seed * 1_000_003 + i);
     const base = docs[i % docs.length];
     let doc;
@@ -326,40 +327,11 @@ function runCases({ seed, cases }) {
 }
 
 if (!isMainThread) {
-  try {
-    parentPort.postMessage({ done: runCases(workerData) });
-  } catch (e) {
-    parentPort.postMessage({ failed: e.message.startsWith('case ') ? e.message : `harness: ${e.stack}` });
-  }
+  serveFuzzCases(runCases, workerData);
 } else {
   test(`${CASES} mutated tokenizer.json documents give a tokenizer or a QkvError, never another exception or a hang`, async () => {
     const started = performance.now();
-    const result = await new Promise((resolve, reject) => {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { seed: SEED, cases: CASES } });
-      let last = -1;
-      let lastAt = performance.now();
-      const watchdog = setInterval(() => {
-        if (performance.now() - lastAt > HANG_MS) {
-          clearInterval(watchdog);
-          worker.terminate();
-          reject(new Error(`case ${last} (QKV_FUZZ_SEED=${SEED}) ran for more than ${HANG_MS / 1000} s: a hang`));
-        }
-      }, 250);
-      worker.on('message', (m) => {
-        if ('progress' in m) {
-          last = m.progress;
-          lastAt = performance.now();
-        } else {
-          clearInterval(watchdog);
-          worker.terminate();
-          if (m.failed) reject(new Error(m.failed)); else resolve(m.done);
-        }
-      });
-      worker.on('error', (e) => {
-        clearInterval(watchdog);
-        reject(e);
-      });
-    });
+    const result = await runWatched(new URL(import.meta.url), { seed: SEED, cases: CASES }, { hangMs: HANG_MS, seed: SEED });
     const seconds = (performance.now() - started) / 1000;
     console.log(`fuzz-tokenizer: ${CASES} documents in ${seconds.toFixed(1)} s: ${result.built} built `
       + `(${result.encodes} encodes), ${result.rejected} rejected ${JSON.stringify(result.errorsByClass)}, `

@@ -20,6 +20,8 @@ import {
   InternalError,
   softmax,
   createTokenizer,
+  loadSentencePieceTokenizer,
+  loadMarianTokenizer,
   loadModel,
   downloadModel,
   inspectGguf,
@@ -142,6 +144,10 @@ import {
   type GroupingStrategy,
   type RemoteTokenClassifier,
   type TokenEntities,
+  type MarianTokenizer,
+  type MarianTokenizerFiles,
+  type MarianEncodeOptions,
+  type MarianDecodeOptions,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -224,6 +230,18 @@ export async function byHubId(signal: AbortSignal): Promise<string> {
 }
 
 // --- tokenizers -------------------------------------------------------------------
+export function sentencePiece(model: Uint8Array, files: MarianTokenizerFiles): string {
+  const spm: Tokenizer = loadSentencePieceTokenizer(model, 'tokenizer.model');
+  const marian: MarianTokenizer = loadMarianTokenizer(files);
+  const encodeOptions: MarianEncodeOptions = { add_special_tokens: false };
+  const decodeOptions: MarianDecodeOptions = { skip_special_tokens: true, use_source_tokenizer: false };
+  const ids: number[] = marian.encode('>>fr<< Hello', encodeOptions).concat(marian.encodeTarget('Bonjour'));
+  const codes: readonly string[] = marian.languageCodes;
+  // @ts-expect-error a Marian tokenizer's files are bytes or text
+  loadMarianTokenizer({ 'vocab.json': 42 });
+  return spm.decode(spm.encode('Hello')) + marian.decode(ids, decodeOptions) + codes.join(',') + marian.eos_token_id;
+}
+
 export function tokenize(tokenizerJson: unknown, tokenizerConfig: unknown): string {
   const tokenizer: Tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
   const encodeOptions: EncodeOptions = { add_special_tokens: false };

@@ -56,7 +56,8 @@ class SequenceClassificationHead : public SequenceClassifier {
                       ? n_labels
                       : 0) {}
 
-  size_t n_labels() const override { return n_labels_; }  // 0: no head (another kind's config)
+  size_t n_labels() const override { return n_labels_; }      // 0: no head (another kind's config)
+  Pooling pooling() const override { return Pooling::kCls; }  // every kind reads the first token
   // The head's tensors, named as the checkpoint names them without the
   // encoder's prefix (BERT's pooler lives under "bert.", the rest at the root).
   void add_slots(std::vector<TensorSlot>* slots);

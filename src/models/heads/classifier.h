@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "core/status.h"
+#include "models/heads/pooling.h"
 
 namespace qkv {
 
@@ -17,6 +18,8 @@ class SequenceClassifier {
  public:
   virtual ~SequenceClassifier() = default;
   virtual size_t n_labels() const = 0;
+  // The rows the head reads of each sequence: kCls its first token only, kMean all.
+  virtual Pooling pooling() const = 0;
   // hidden: [sum(lengths), n_embd], sequences back to back -> logits: [n_seqs, n_labels].
   virtual Status apply(ThreadPool* pool, const float* hidden, const size_t* lengths, size_t n_seqs,
                        float* logits) const = 0;

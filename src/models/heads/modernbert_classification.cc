@@ -29,8 +29,7 @@ Status ModernBertSequenceHead::apply(ThreadPool* pool, const float* hidden, cons
                                      size_t n_seqs, float* logits) const {
   // With every token attended (no padding), transformers' masked mean is the plain mean.
   std::vector<float> pooled(n_seqs * n_embd_), scratch(n_seqs * n_embd_);
-  pool_sequences(hidden, lengths, n_seqs, n_embd_, mean_ ? Pooling::kMean : Pooling::kCls, false,
-                 pooled.data());
+  pool_sequences(hidden, lengths, n_seqs, n_embd_, pooling(), false, pooled.data());
   return body_.apply(pool, pooled.data(), n_seqs, scratch.data(), logits);
 }
 

@@ -48,6 +48,7 @@ class ModernBertSequenceHead : public SequenceClassifier {
       : body_(config, n_labels), n_embd_(config.n_embd), mean_(mean_pooling) {}
 
   size_t n_labels() const override { return body_.n_labels(); }
+  Pooling pooling() const override { return mean_ ? Pooling::kMean : Pooling::kCls; }
   void add_slots(std::vector<TensorSlot>* slots) { body_.add_slots(slots); }
   Status apply(ThreadPool* pool, const float* hidden, const size_t* lengths, size_t n_seqs,
                float* logits) const override;

@@ -40,7 +40,8 @@ function utf8Length(c: number): number {
   return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
 }
 
-class CharsMap {
+/** A precompiled charsmap: its rules in a Darts-clone trie over UTF-8 bytes, and their replacements. */
+export class CharsMap {
   private readonly units: Uint32Array;
   private readonly pool: Uint8Array;
   private readonly replacements = new Map<number, string>();
@@ -104,6 +105,32 @@ class CharsMap {
       }
     }
     return undefined;
+  }
+
+  /**
+   * SentencePiece's own lookup (normalizer.cc): the longest rule matching a prefix of `bytes[from..]`,
+   * as its length in bytes and its replacement, or undefined.
+   */
+  longestMatch(bytes: Uint8Array, from: number): { length: number; replacement: string } | undefined {
+    const units = this.units;
+    let pos = offset(units[0]!);
+    let length = 0;
+    let value = 0;
+    for (let i = from; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b === 0) break;
+      pos = (pos ^ b) >>> 0;
+      if (pos >= units.length) break;
+      const unit = units[pos]!;
+      if (label(unit) !== b) break;
+      pos = (pos ^ offset(unit)) >>> 0;
+      if ((unit >>> 8) & 1) {
+        if (pos >= units.length) break;
+        length = i + 1 - from;
+        value = units[pos]! & 0x7fffffff;
+      }
+    }
+    return length === 0 ? undefined : { length, replacement: this.replacement(value) };
   }
 
   private replacement(start: number): string {

@@ -41,7 +41,8 @@ export interface Pipeline {
   decoder: DecoderFactory;
 }
 
-function readFlag(options: unknown, name: string, method: string): boolean | undefined {
+/** A boolean option of `method`, undefined when not given. */
+export function readFlag(options: unknown, name: string, method: string): boolean | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`${method}: options must be an object, got ${options === null ? 'null' : typeof options}`);

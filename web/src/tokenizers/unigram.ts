@@ -95,15 +95,18 @@ export class UnigramModel implements TokenizerModel {
   private readonly byteIds: (number | undefined)[];
   private readonly cache = new Map<string, number[]>();
 
-  /** `json` is tokenizer.json's model. */
-  constructor(json: Json) {
+  /**
+   * `json` is tokenizer.json's model. `matchable`, when given, says which pieces text can be cut into
+   * (a SentencePiece model file matches only its normal pieces, not "<s>" or "<0x41>").
+   */
+  constructor(json: Json, matchable?: (id: number) => boolean) {
     const { pieces, scores } = readPieces(json);
     this.scores = scores;
     pieces.forEach((piece, id) => {
       if (this.vocab.has(piece)) throw new FormatError(`tokenizer.json: model.vocab[${id}] "${piece}" repeats model.vocab[${this.vocab.get(piece)}]`);
       this.vocab.set(piece, id);
       // An empty piece would match everywhere without consuming anything; Hugging Face's trie ignores it too.
-      if (piece !== '') this.trie.add(piece, id);
+      if (piece !== '' && (matchable?.(id) ?? true)) this.trie.add(piece, id);
     });
     const unk = json.unk_id;
     if (unk === undefined || unk === null) this.unkId = null;
