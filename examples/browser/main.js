@@ -13,8 +13,11 @@ import { bindSamplingForm, readSampling } from './sampling.js';
 import { SimilarityView } from './similarity-view.js';
 import { TaskPanel } from './task-panel.js';
 import { classifyTask } from './tasks/classify.js';
+import { fillMaskTask } from './tasks/fill-mask.js';
 import { nerTask } from './tasks/ner.js';
+import { questionAnsweringTask } from './tasks/question-answering.js';
 import { rerankTask } from './tasks/rerank.js';
+import { zeroShotTask } from './tasks/zero-shot.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
 const ATTENTION_MAX_TOKENS = 128;
@@ -34,7 +37,7 @@ const similarity = new SimilarityView({ input: $('sentences'), table: $('similar
 const sampling = $('sampling');
 const tasks = new TaskPanel({
   select: $('task'), fields: $('task-fields'), run: $('run-task'), output: $('task-output'), status: $('task-status'), hint: $('task-hint'),
-}, [classifyTask, nerTask, rerankTask]);
+}, [classifyTask, zeroShotTask, nerTask, fillMaskTask, questionAnsweringTask, rerankTask]);
 const chatView = new ChatView({ transcript: $('transcript'), status: $('chat-status'), error: $('chat-error') });
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
@@ -177,7 +180,7 @@ async function load(request) {
     loadedModel = info;
     lastLoad = request;
     showPrompts(info.embedding?.prompts ?? {});
-    tasks.setModel(info);
+    tasks.setModel(model);
     showCurrentModel();
     progress.finish(`${what}: ${info.architecture}, ${info.nLayer} layers × ${info.nHead} heads, ` +
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +

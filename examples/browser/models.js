@@ -18,8 +18,10 @@ export const MODELS = [
   },
   { id: 'bert-tiny', label: 'bert-tiny (test fixture: random weights encoder; attention and similarity)', path: '../../tests/fixtures/bert-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
   { id: 'distilbert-sst2-tiny', label: 'distilbert-sst2-tiny (test fixture: DistilBERT sentiment classifier layout, random weights; tasks)', path: '../../tests/fixtures/distilbert-sst2-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
-  { id: 'bert-nli-tiny', label: 'bert-nli-tiny (test fixture: BERT NLI classifier layout, random weights; tasks: pairs)', path: '../../tests/fixtures/bert-nli-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
+  { id: 'bert-nli-tiny', label: 'bert-nli-tiny (test fixture: BERT NLI classifier layout, random weights; tasks: pairs, zero-shot)', path: '../../tests/fixtures/bert-nli-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
   { id: 'bert-ner-tiny', label: 'bert-ner-tiny (test fixture: BERT token classifier layout, random weights; tasks: NER)', path: '../../tests/fixtures/bert-ner-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
+  { id: 'bert-mlm-tiny', label: 'bert-mlm-tiny (test fixture: BERT masked-LM layout, random weights; tasks: fill-mask)', path: '../../tests/fixtures/bert-mlm-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json'], prompt: 'The cat sat on the mat' },
+  { id: 'bert-qa-tiny', label: 'bert-qa-tiny (test fixture: BERT extractive QA layout, random weights; tasks: question answering)', path: '../../tests/fixtures/bert-qa-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
   { id: 'rerank-tiny', label: 'rerank-tiny (test fixture: one-logit cross-encoder, random weights; tasks: rerank)', path: '../../tests/fixtures/rerank-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
 

@@ -2,13 +2,18 @@
 // cross-encoder reranks, …) in a list, each task's inputs, its Run button and its result. Each task
 // is a module of tasks/ with the same shape (see tasks/classify.js); this file knows none of them.
 // Knows nothing about loading: main.js says which model is loaded and when the page is busy.
+//
+// A task's field is text (a textarea) unless it has `options` (a select), or `type` 'number' (a number
+// input; its value stays a string, '' when empty) or 'checkbox' (its value is true or false). A field's
+// `value` may be a function of the loaded model (a WorkerModel): fill-mask writes the model's own mask token.
 
 export class TaskPanel {
   /** tasks: the task modules in the order the list shows them. */
   constructor({ select, fields, run, output, status, hint }, tasks) {
     Object.assign(this, { select, fields, runButton: run, output, status, hint, tasks });
     this.available = [];
-    this.inputs = new Map(); // field id -> its textarea, for the task shown
+    this.model = undefined; // the loaded WorkerModel, for fields whose example depends on it
+    this.inputs = new Map(); // field id -> its input, for the task shown
     select.addEventListener('change', () => this.showTask());
   }
 
@@ -17,15 +22,16 @@ export class TaskPanel {
     return this.available.find((t) => t.id === this.select.value);
   }
 
-  /** A model was loaded (its ModelInfo) or unloaded (undefined): the list offers what it can do. */
-  setModel(info) {
-    this.available = info === undefined ? [] : this.tasks.filter((t) => t.available(info));
+  /** A model was loaded (a WorkerModel) or unloaded (undefined): the list offers what its info says it can do. */
+  setModel(model) {
+    this.model = model;
+    this.available = model === undefined ? [] : this.tasks.filter((t) => t.available(model.info));
     this.select.replaceChildren(...this.available.map((t) => new Option(t.label, t.id)));
     this.hint.hidden = this.available.length > 0;
     this.showTask();
   }
 
-  /** The inputs of the task chosen (textareas, or selects for fields with options), filled with its example. */
+  /** The inputs of the task chosen, filled with its example. */
   showTask() {
     const task = this.current();
     this.inputs.clear();
@@ -34,18 +40,14 @@ export class TaskPanel {
     if (task === undefined) return;
     for (const field of task.fields) {
       const label = document.createElement('label');
-      label.htmlFor = `task-${field.id}`;
-      label.textContent = field.label;
-      // A field with `options` is a choice among them (the first chosen); the others are text.
-      const input = field.options !== undefined ? document.createElement('select') : document.createElement('textarea');
+      const input = inputFor(field, typeof field.value === 'function' ? field.value(this.model) : field.value);
       input.id = `task-${field.id}`;
-      if (field.options !== undefined) {
-        input.append(...field.options.map((o) => new Option(o, o)));
-      } else {
-        input.rows = field.rows ?? 2;
-        input.value = field.value ?? '';
-      }
-      this.fields.append(label, input);
+      label.htmlFor = input.id;
+      // A checkbox sits before its words, inside its label; the other inputs under theirs.
+      if (input.type === 'checkbox') label.append(input, ` ${field.label}`);
+      else label.textContent = field.label;
+      this.fields.append(label);
+      if (input.type !== 'checkbox') this.fields.append(input);
       this.inputs.set(field.id, input);
     }
   }
@@ -58,7 +60,7 @@ export class TaskPanel {
   /** Runs the task shown on `model` (a WorkerModel) with the inputs' values, and shows its result or error. */
   async run(model) {
     const task = this.current();
-    const values = Object.fromEntries([...this.inputs].map(([id, input]) => [id, input.value]));
+    const values = Object.fromEntries([...this.inputs].map(([id, input]) => [id, input.type === 'checkbox' ? input.checked : input.value]));
     this.clearResult();
     const started = performance.now();
     try {
@@ -79,6 +81,30 @@ export class TaskPanel {
     this.status.removeAttribute('role');
   }
 }
+
+/** The input of one field (see the top of this file), holding `value`. */
+function inputFor(field, value) {
+  if (field.options !== undefined) {
+    // A choice among the options, the first chosen.
+    const select = document.createElement('select');
+    select.append(...field.options.map((o) => new Option(o, o)));
+    return select;
+  }
+  if (field.type === 'number' || field.type === 'checkbox') {
+    const input = document.createElement('input');
+    input.type = field.type;
+    if (field.type === 'checkbox') input.checked = value === true;
+    else Object.assign(input, { min: field.min ?? '', step: '1', value: String(value ?? '') });
+    return input;
+  }
+  const text = document.createElement('textarea');
+  text.rows = field.rows ?? 2;
+  text.value = value ?? '';
+  return text;
+}
+
+/** A number field's value for an option: undefined when empty (the API's default), else the number typed. */
+export const optionalNumber = (value) => (value.trim() === '' ? undefined : Number(value));
 
 /** A row of a result table: a name, a bar as long as the score (0..1), and the score written out. */
 export function scoreRow(name, score) {

@@ -152,6 +152,8 @@ test('in a worker: fillMaskLogits() and fillMask() as on the main thread; errors
     const ref = reference('distilbert-mlm-tiny');
     const remote = await engine.loadModel(folder('distilbert-mlm-tiny'));
     assert.deepEqual(remote.info.capabilities, ['encode', 'fill-mask']);
+    // The page's side knows the mask token without a call (the demo prefills its text with it).
+    assert.deepEqual([remote.tokenizer.mask_token, remote.tokenizer.mask_token_id], [ref.mask_token, ref.mask_token_id]);
     const [two] = await remote.fillMaskLogits(ref.cases[1].text);
     assert.ok(errorAt(two, ref.cases[1], ref.cases[1].logits) <= TOL);
     for (const c of ref.cases) assertResults(await remote.fillMask(c.text), c.results, `worker ${c.text}`);
@@ -161,6 +163,7 @@ test('in a worker: fillMaskLogits() and fillMask() as on the main thread; errors
     await assert.rejects(remote.fillMask(t.text, { top_k: 0 }), InvalidArgumentError);
     const bert = await engine.loadModel(folder('bert-tiny'));
     await assert.rejects(bert.fillMaskLogits('a [MASK]'), (e) => e instanceof UnsupportedError && /cannot 'fill-mask'/.test(e.message));
+    assert.equal(bert.tokenizer.mask_token, undefined, 'bert-tiny has no tokenizer_config.json');
     assert.equal((await remote.fillMask(t.text)).length, 5, 'still usable');
   } finally {
     engine.terminate();

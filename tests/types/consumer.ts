@@ -428,12 +428,15 @@ export async function generateInWorker(signal: AbortSignal): Promise<string> {
   const model: WorkerModel = await engine.loadModel('/models/sotu-llama/', { dtype: 'f16', signal });
   const tokenizer: WorkerTokenizer = model.tokenizer;
   const ids: number[] = await tokenizer.encode('Hello');
+  // The mask token arrives with the model: no promise.
+  const maskToken: string | undefined = tokenizer.mask_token;
+  const maskTokenId: number | undefined = tokenizer.mask_token_id;
   const prompt: string = await tokenizer.apply_chat_template([{ role: 'user', content: 'Hi' }], {
     add_generation_prompt: true, tokenize: false,
   });
   // @ts-expect-error a worker tokenizer answers with promises
   const sync: number[] = tokenizer.encode('Hello');
-  let text = `${info.numThreads} ${model.info.architecture} ${prompt}`;
+  let text = `${info.numThreads} ${model.info.architecture} ${prompt} ${maskToken ?? ''} ${maskTokenId ?? ''}`;
   for await (const { text: piece } of model.generate(ids, { max_new_tokens: 40, signal })) text += piece;
   const remoteChat: Chat = model.chat({ system: 'Be brief.' });
   for await (const { text: piece } of remoteChat.send('Hi', { signal })) text += piece;

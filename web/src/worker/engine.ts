@@ -80,8 +80,8 @@ export class WorkerEngine {
     signal?.throwIfAborted();
     const call = this.request('load', undefined, { source: portableSource(source), options: rest, hub: currentHubSettings() },
       (progress) => onProgress?.(progress));
-    const { modelId, info } = await withSignal(call, signal);
-    return new WorkerModel(this, modelId, info);
+    const { modelId, info, tokens } = await withSignal(call, signal);
+    return new WorkerModel(this, modelId, info, tokens);
   }
 
   /** Stops the worker at once; calls in flight and later ones reject. */

@@ -43,6 +43,12 @@ export interface WorkerSettings {
   useBrowserCache?: boolean;
 }
 
+/** The tokenizer's mask token, sent with the loaded model so WorkerTokenizer has it without a call. */
+export interface SpecialTokens {
+  mask_token: string | undefined;
+  mask_token_id: number | undefined;
+}
+
 /** A call that streams nothing before its result. */
 type NoEvents = never;
 
@@ -58,7 +64,8 @@ export interface Calls {
     /** `hub`: the page's Hub settings, applied to the worker's env for this load. */
     args: { source: string | ModelFiles | Blob | ArrayBuffer | Uint8Array | FileInput[]; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
     event: ProgressInfo;
-    result: { modelId: number; info: ModelInfo };
+    /** `tokens`: the tokenizer's special tokens the page cannot ask for with a call (fill-mask's mask). */
+    result: { modelId: number; info: ModelInfo; tokens: SpecialTokens };
   };
   generate: {
     args: { prompt: string | readonly number[] | readonly ChatMessage[]; options: Omit<GenerationOptions, 'signal'> };

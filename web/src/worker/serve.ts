@@ -139,7 +139,8 @@ class WorkerServer {
       const model = await loadModel(source, { ...options, signal, onProgress: (p) => emit(p) });
       const modelId = this.nextModelId++;
       this.models.set(modelId, model);
-      return { data: { modelId, info: model.info } };
+      const { mask_token, mask_token_id } = model.tokenizer;
+      return { data: { modelId, info: model.info, tokens: { mask_token, mask_token_id } } };
     },
 
     generate: async ({ prompt, options }, { emit, signal, model }) => {

@@ -19,10 +19,14 @@ import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
-import type { Args, ModelCallName, Result } from './protocol.js';
+import type { Args, ModelCallName, Result, SpecialTokens } from './protocol.js';
 
 /** The tokenizer of a model in a worker. */
 export interface WorkerTokenizer {
+  /** As Tokenizer.mask_token (tokenizer_config.json's, e.g. [MASK] or <mask>): what fillMask() looks for. */
+  readonly mask_token: string | undefined;
+  /** As Tokenizer.mask_token_id. */
+  readonly mask_token_id: number | undefined;
   encode(text: string, options?: EncodeOptions): Promise<number[]>;
   /** As Tokenizer.encodeWithOffsets. */
   encodeWithOffsets(text: string, options?: EncodeOptions): Promise<EncodingWithOffsets>;
@@ -39,7 +43,13 @@ export interface WorkerTokenizer {
 type ModelCall = <N extends ModelCallName>(type: N, args: Args<N>) => Promise<Result<N>>;
 
 class RemoteTokenizer implements WorkerTokenizer {
-  constructor(private readonly call: ModelCall) {}
+  readonly mask_token: string | undefined;
+  readonly mask_token_id: number | undefined;
+
+  constructor(private readonly call: ModelCall, tokens: SpecialTokens) {
+    this.mask_token = tokens.mask_token;
+    this.mask_token_id = tokens.mask_token_id;
+  }
 
   encode(text: string, options?: EncodeOptions): Promise<number[]> {
     return this.call('encode', { text, options });
@@ -71,9 +81,10 @@ export class WorkerModel {
   private disposed = false;
 
   /** @internal Use WorkerEngine.loadModel(). */
-  constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo) {
+  constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo,
+    tokens: SpecialTokens) {
     this.info = info;
-    this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args));
+    this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args), tokens);
   }
 
   /**
