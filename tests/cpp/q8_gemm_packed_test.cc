@@ -61,8 +61,9 @@ TEST(Q8GemmPacked, ActivationPackingInterleavesFourRowsAndZeroesTheRest) {
   }
 }
 
-// mr <= 4 activation rows and nc <= 4 weight rows against the GEMV (bits) and
-// the plain-loop GEMM (values), with K around the block size.
+// mr <= 4 activation rows and nc <= 8 weight rows (one row group: the 4x4
+// tile; two: the 4x8 tile) against the GEMV (bits) and the plain-loop GEMM
+// (values), with K around the block size.
 TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
   std::mt19937 rng(22);
   std::uniform_real_distribution<float> dist(-1, 1);
@@ -70,10 +71,11 @@ TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
   for (size_t k : {1, 7, 31, 32, 33, 75, 256, 300}) {
     const size_t blocks = q8_blocks(k), padded = q8_padded(k);
     for (size_t mr = 1; mr <= kQ8GemmTileRows; ++mr) {
-      for (size_t nc = 1; nc <= kQ8RowGroup; ++nc) {
+      for (size_t nc = 1; nc <= 2 * kQ8RowGroup; ++nc) {
+        const size_t groups = nc > kQ8RowGroup ? 2 : 1;
         // Random bytes in the grouped layout, padding rows included: the kernels must ignore them.
-        std::vector<int8_t> q(kQ8RowGroup * padded);
-        std::vector<float> scales(kQ8RowGroup * blocks), bias(nc);
+        std::vector<int8_t> q(groups * kQ8RowGroup * padded);
+        std::vector<float> scales(groups * kQ8RowGroup * blocks), bias(nc);
         for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
         for (float& v : scales) v = dist(rng) * 0.01f;
         for (float& v : bias) v = dist(rng);
@@ -87,27 +89,38 @@ TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
           f32_to_q8_row__scalar(k, x.data(), x8.data() + i * padded, xs.data() + i * blocks);
           std::copy(x8.begin() + i * padded, x8.begin() + (i + 1) * padded, xq.begin() + i * padded);
         }
-        std::vector<int16_t> xa(kQ8GemmPackedBlock * blocks), w(kQ8GemmPackedBlock * blocks);
+        const size_t group_values = kQ8GemmPackedBlock * blocks;
+        std::vector<int16_t> xa(group_values), w(groups * group_values);
         q8_gemm_pack_x(mr, k, x8.data(), padded, xa.data());
-        q8_gemm_pack_group__scalar(k, q.data(), w.data());
+        for (size_t h = 0; h < groups; ++h) {
+          q8_gemm_pack_group__scalar(k, q.data() + h * kQ8RowGroup * padded, w.data() + h * group_values);
+        }
         const size_t y_stride = nc + 3;
         std::vector<float> y(mr * y_stride, -7.0f), y_ref(mr * y_stride, -7.0f);
-        q8_gemm_ukernel_4x4_packed__simd(mr, nc, k, xa.data(), xs.data(), blocks, w.data(), scales.data(),
-                                         bias.data(), y.data(), y_stride);
-        q8_gemm_ukernel__scalar(mr, nc, k, xq.data(), padded, xs.data(), blocks, q.data(), scales.data(),
-                                bias.data(), y_ref.data(), y_stride);
+        (groups == 2 ? q8_gemm_ukernel_4x8_packed__simd : q8_gemm_ukernel_4x4_packed__simd)(
+            mr, nc, k, xa.data(), xs.data(), blocks, w.data(), scales.data(), bias.data(), y.data(),
+            y_stride);
+        std::vector<float> gemv(mr * nc);
+        for (size_t h = 0; h < groups; ++h) {
+          const size_t c0 = h * kQ8RowGroup, cols = std::min(kQ8RowGroup, nc - c0);
+          const int8_t* qh = q.data() + c0 * padded;
+          const float* sh = scales.data() + c0 * blocks;
+          q8_gemm_ukernel__scalar(mr, cols, k, xq.data(), padded, xs.data(), blocks, qh, sh, bias.data() + c0,
+                                  y_ref.data() + c0, y_stride);
+          for (size_t i = 0; i < mr; ++i) {
+            q8_gemv_ukernel__simd(cols, k, qh, sh, xq.data() + i * padded, xs.data() + i * blocks,
+                                  bias.data() + c0, gemv.data() + i * nc + c0);
+          }
+        }
         for (size_t i = 0; i < mr; ++i) {
-          std::vector<float> gemv(nc);
-          q8_gemv_ukernel__simd(nc, k, q.data(), scales.data(), xq.data() + i * padded,
-                                xs.data() + i * blocks, bias.data(), gemv.data());
           for (size_t j = 0; j < y_stride; ++j) {
             const float got = y[i * y_stride + j];
             if (j >= nc) {
               ASSERT_EQ(got, -7.0f) << "wrote past nc: k=" << k << " mr=" << mr << " nc=" << nc;
               continue;
             }
-            ASSERT_EQ(got, gemv[j]) << "k=" << k << " mr=" << mr << " nc=" << nc << " row " << i << " col "
-                                    << j;
+            ASSERT_EQ(got, gemv[i * nc + j])
+                << "k=" << k << " mr=" << mr << " nc=" << nc << " row " << i << " col " << j;
             ASSERT_NEAR(got, y_ref[i * y_stride + j], 1e-4f) << "k=" << k << " mr=" << mr << " nc=" << nc;
           }
         }

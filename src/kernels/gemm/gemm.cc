@@ -367,20 +367,26 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
     }
   });
   const int8_t* q = static_cast<const int8_t*>(w.data);
+  // Two row groups at a time where two are left in the range (the 4x8 tile
+  // uses each activation broadcast twice), the last odd one alone.
   parallel_for(pool, groups, 4, [&](size_t begin, size_t end) {
-    std::unique_ptr<int16_t[]> packed(new int16_t[tile_values]);
+    std::unique_ptr<int16_t[]> packed(new int16_t[2 * tile_values]);
     for (size_t t0 = 0; t0 < tiles; t0 += kTilesPerPass) {
       const size_t t1 = std::min(tiles, t0 + kTilesPerPass);
-      for (size_t g = begin; g < end; ++g) {
-        const size_t r0 = g * kQ8RowGroup, nc = std::min(kQ8RowGroup, w.n - r0);
-        q8_gemm_pack_group__simd(w.k, q + r0 * padded, packed.get());
+      for (size_t g = begin; g < end;) {
+        const size_t pair = g + 1 < end ? 2 : 1;
+        const size_t r0 = g * kQ8RowGroup, nc = std::min(pair * kQ8RowGroup, w.n - r0);
+        for (size_t h = 0; h < pair; ++h) {
+          q8_gemm_pack_group__simd(w.k, q + (r0 + h * kQ8RowGroup) * padded, packed.get() + h * tile_values);
+        }
+        const auto ukernel = pair == 2 ? q8_gemm_ukernel_4x8_packed__simd : q8_gemm_ukernel_4x4_packed__simd;
         for (size_t t = t0; t < t1; ++t) {
           const size_t i = t * kTileRows;
-          q8_gemm_ukernel_4x4_packed__simd(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_values,
-                                           x_scales.data() + i * blocks, blocks, packed.get(),
-                                           w.scales + r0 * blocks, bias ? bias + r0 : nullptr,
-                                           y + i * y_stride + r0, y_stride);
+          ukernel(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_values,
+                  x_scales.data() + i * blocks, blocks, packed.get(), w.scales + r0 * blocks,
+                  bias ? bias + r0 : nullptr, y + i * y_stride + r0, y_stride);
         }
+        g += pair;
       }
     }
   });

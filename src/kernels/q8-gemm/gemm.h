@@ -64,6 +64,14 @@ void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, i
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride);
+// The same for two row groups at once (5 <= nc <= 8 weight rows): w holds the
+// two groups packed back to back (2 * kQ8GemmPackedBlock * q8_blocks(k)
+// values), scales the two groups' scales in the grouped layout (the second's
+// kQ8RowGroup * q8_blocks(k) after the first's), bias 8 or null; y's columns
+// 0..nc-1. Each activation broadcast feeds 8 rows instead of 4.
+void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const float* scales, const float* bias, float* y, size_t y_stride);
 
 #if defined(__wasm_relaxed_simd__)
 // The relaxed-SIMD packed kernel's activation tile (packed-relaxed.cc):

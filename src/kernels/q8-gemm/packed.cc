@@ -8,6 +8,7 @@
 // (group-inl.h), op for op, so every output has the bits of the q8 GEMV's.
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/q8-gemm/gemm.h"
@@ -71,38 +72,72 @@ void pack4(size_t k, const int8_t* const starts[4], const size_t steps[4], int16
   }
 }
 
-// The first MR rows of a tile: MR int32 and MR float accumulators, one
-// weight vector and a broadcast in flight (11 of V8's 16 xmm registers at
-// MR = 4; a 4x8 tile needs 16 accumulators alone).
-template <size_t MR>
+// The first MR rows of a tile against G row groups packed back to back (G
+// = 2: 8 weight rows, each activation broadcast used twice): MR * G int32 and
+// float accumulators, G weight vectors and a broadcast in flight. At MR = 4,
+// G = 2 that is 19 vectors for V8's 16 xmm registers; the float sums, touched
+// once per block, are the ones that spill.
+template <size_t MR, size_t G>
 void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t xs_stride, const int16_t* w,
           const float* scales, const float* bias, float* y, size_t y_stride) {
   const D4 df;
   const D32 d32;
   const D16 d16;
-  hn::Vec<D4> f[MR];
-  for (size_t i = 0; i < MR; ++i) f[i] = hn::Zero(df);
-  for (size_t b = 0; b < q8_blocks(k); ++b, scales += kQ8RowGroup) {
-    hn::Vec<D32> a[MR], o[MR];
-    for (size_t i = 0; i < MR; ++i) a[i] = o[i] = hn::Zero(d32);
+  const size_t blocks = q8_blocks(k);
+  // Group g's packed values and scales follow group g - 1's.
+  const size_t w_step = kQ8GemmPackedBlock * blocks, scales_step = kQ8RowGroup * blocks;
+  hn::Vec<D4> f[G][MR];
+  for (size_t g = 0; g < G; ++g)
+    for (size_t i = 0; i < MR; ++i) f[g][i] = hn::Zero(df);
+  for (size_t b = 0; b < blocks; ++b, scales += kQ8RowGroup) {
+    hn::Vec<D32> a[G][MR], o[G][MR];
+    for (size_t g = 0; g < G; ++g)
+      for (size_t i = 0; i < MR; ++i) a[g][i] = o[g][i] = hn::Zero(d32);
     // A rolled loop with two pointers stepping: V8 (Node 20) keeps one
     // register per distinct constant load offset, so a fully unrolled block
     // (64 offsets) spilled its broadcasts to the stack and ran 1.2x slower.
     QKV_NO_UNROLL
     for (size_t p = 0; p < kPairs; ++p, w += 2 * kQ8RowGroup, xa += 2 * kQ8GemmTileRows) {
-      const auto wv = hn::LoadU(d16, w);
-      for (size_t i = 0; i < MR; ++i)
-        a[i] = hn::ReorderWidenMulAccumulate(d32, wv, pair(xa + 2 * i), a[i], o[i]);
+      hn::Vec<D16> wv[G];
+      for (size_t g = 0; g < G; ++g) wv[g] = hn::LoadU(d16, w + g * w_step);
+      for (size_t i = 0; i < MR; ++i) {
+        const auto xv = pair(xa + 2 * i);
+        for (size_t g = 0; g < G; ++g)
+          a[g][i] = hn::ReorderWidenMulAccumulate(d32, wv[g], xv, a[g][i], o[g][i]);
+      }
     }
     // q8_group's block step per row: the exact int32 sums, converted, times
     // (w scales * x scale), plus the running sum.
-    const auto ws = hn::LoadU(df, scales);
-    for (size_t i = 0; i < MR; ++i) {
-      f[i] = hn::MulAdd(hn::ConvertTo(df, hn::Add(a[i], o[i])),
-                        hn::Mul(ws, hn::Set(df, x_scales[i * xs_stride + b])), f[i]);
+    for (size_t g = 0; g < G; ++g) {
+      const auto ws = hn::LoadU(df, scales + g * scales_step);
+      for (size_t i = 0; i < MR; ++i) {
+        f[g][i] = hn::MulAdd(hn::ConvertTo(df, hn::Add(a[g][i], o[g][i])),
+                             hn::Mul(ws, hn::Set(df, x_scales[i * xs_stride + b])), f[g][i]);
+      }
     }
   }
-  for (size_t i = 0; i < MR; ++i) q8_simd::store_group(f[i], nc, bias, y + i * y_stride);
+  for (size_t g = 0; g < G; ++g) {
+    const size_t cols = std::min(kQ8RowGroup, nc - g * kQ8RowGroup);
+    for (size_t i = 0; i < MR; ++i) {
+      q8_simd::store_group(f[g][i], cols, bias ? bias + g * kQ8RowGroup : nullptr,
+                           y + i * y_stride + g * kQ8RowGroup);
+    }
+  }
+}
+
+template <size_t G>
+void tile_rows(size_t mr, size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t xs_stride,
+               const int16_t* w, const float* scales, const float* bias, float* y, size_t y_stride) {
+  switch (mr) {
+    case 1:
+      return tile<1, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    case 2:
+      return tile<2, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    case 3:
+      return tile<3, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+    default:
+      return tile<4, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+  }
 }
 
 }  // namespace
@@ -110,16 +145,13 @@ void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t 
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride) {
-  switch (mr) {
-    case 1:
-      return tile<1>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
-    case 2:
-      return tile<2>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
-    case 3:
-      return tile<3>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
-    default:
-      return tile<4>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
-  }
+  tile_rows<1>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const float* scales, const float* bias, float* y, size_t y_stride) {
+  tile_rows<2>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
 }
 
 void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, int16_t* xa) {
