@@ -14,7 +14,8 @@ const char* supported_architectures() {
   return "GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, "
          "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
          "(and their *ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and "
-         "*ForMaskedLM), ModernBertModel (and the same heads), NomicBertModel, T5ForConditionalGeneration";
+         "*ForMaskedLM), ModernBertModel (and the same heads), NomicBertModel, "
+         "T5ForConditionalGeneration (in the C++ core only so far)";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
