@@ -8,7 +8,6 @@
 #include "kernels/f32-add/add.h"
 #include "kernels/f32-attn/attn.h"
 #include "kernels/f32-geglu/geglu.h"
-#include "kernels/f32-gelu/gelu.h"
 #include "kernels/f32-rmsnorm/rmsnorm.h"
 #include "kernels/gemm/gemm.h"
 #include "models/decoder_steps.h"
@@ -92,29 +91,18 @@ Status T5Model::check_ids(const char* what, const int32_t* ids, size_t n) const 
   return Status::ok_status();
 }
 
-// T5LayerFF: x += wo(act(wi(norm(x)))), or wo(act(wi_0(h)) * wi_1(h)) when gated.
+// T5LayerFF: x += wo(relu(wi(norm(x)))), or wo(gelu_new(wi_0(h)) * wi_1(h)) when gated.
 Status T5Model::feed_forward(ThreadPool* pool, size_t n, const T5FeedForward& ff, float* x) const {
   const size_t e = config_.d_model, width = n * config_.d_ff;
   std::vector<float> xn(n * e), h(width), out(n * e);
   QKV_RETURN_IF_ERROR(f32_rmsnorm_rows(pool, n, e, x, ff.norm, config_.layer_norm_epsilon, xn.data()));
   QKV_RETURN_IF_ERROR(linear(pool, n, xn.data(), ff.wi, h.data()));
-  const bool tanh = config_.act == T5Config::Act::kGeluTanh;
   if (config_.gated) {
     std::vector<float> up(width);
     QKV_RETURN_IF_ERROR(linear(pool, n, xn.data(), ff.wi_1, up.data()));
-    if (config_.act == T5Config::Act::kRelu) {
-      for (size_t i = 0; i < width; ++i) h[i] = std::max(h[i], 0.0f) * up[i];
-    } else if (tanh) {
-      f32_geglu_ukernel__simd(width, h.data(), up.data(), h.data());
-    } else {
-      f32_geglu_erf_ukernel__simd(width, h.data(), up.data(), h.data());
-    }
-  } else if (config_.act == T5Config::Act::kRelu) {
-    for (float& v : h) v = std::max(v, 0.0f);
-  } else if (tanh) {
-    f32_gelu_tanh_ukernel__simd(width, h.data(), h.data());
+    f32_geglu_ukernel__simd(width, h.data(), up.data(), h.data());  // gelu_new(wi_0 x) * wi_1 x
   } else {
-    f32_gelu_erf_ukernel__simd(width, h.data(), h.data());
+    for (float& v : h) v = std::max(v, 0.0f);
   }
   QKV_RETURN_IF_ERROR(linear(pool, n, h.data(), ff.wo, out.data()));
   f32_add_ukernel__simd(n * e, x, out.data(), x);

@@ -27,8 +27,8 @@ struct T5Config {
   size_t n_encoder_layers = 0, n_decoder_layers = 0;
   size_t num_buckets = 32, max_distance = 128;
   float layer_norm_epsilon = 1e-6f;
-  bool gated = false;  // feed_forward_proj "gated-<act>": act(wi_0 x) * wi_1 x
-  enum class Act { kRelu, kGeluTanh, kGeluErf } act = Act::kRelu;
+  // feed_forward_proj "relu": wo(relu(wi x)); "gated-gelu": wo(gelu_new(wi_0 x) * wi_1 x).
+  bool gated = false;
   bool tie_word_embeddings = true;
   int32_t decoder_start_token_id = 0;
   size_t max_target_positions = 512;

@@ -41,15 +41,11 @@ Status read_feed_forward(const ConfigReader& config, T5Config* c) {
     act = proj.substr(dash + 1);
   }
   if (proj == "gated-gelu") act = "gelu_new";  // T5Config: "for backwards compatibility"
-  if (act == "relu") {
-    c->act = T5Config::Act::kRelu;
-  } else if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast") {
-    c->act = T5Config::Act::kGeluTanh;
-  } else if (act == "gelu") {
-    c->act = T5Config::Act::kGeluErf;
-  } else {
+  // What T5 checkpoints use: relu (v1.0) and gated gelu_new (v1.1, Flan, mT5, ByT5).
+  const bool tanh_gelu = act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast";
+  if (c->gated ? !tanh_gelu : act != "relu") {
     return Status::unsupported(config.document() + ": feed_forward_proj \"" + proj +
-                               "\" (qkv runs relu, gelu, gelu_new and their gated- forms)");
+                               "\" (qkv's T5 runs \"relu\" and \"gated-gelu\" / \"gated-gelu_new\")");
   }
   return Status::ok_status();
 }

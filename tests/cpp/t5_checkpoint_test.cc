@@ -250,7 +250,9 @@ TEST(T5Checkpoint, BadConfigsAreRefused) {
   const ConfigCase cases[] = {
       {with_key(config, "feed_forward_proj", "\"gated-gelu-new\""), StatusCode::kFormat, "feed_forward_proj"},
       {with_key(config, "feed_forward_proj", "\"relu-gated\""), StatusCode::kFormat, "feed_forward_proj"},
-      {with_key(config, "feed_forward_proj", "\"gated-swish\""), StatusCode::kUnsupported, "gated-swish"},
+      {with_key(config, "feed_forward_proj", "\"gated-silu\""), StatusCode::kUnsupported, "gated-silu"},
+      {with_key(config, "feed_forward_proj", "\"gelu\""), StatusCode::kUnsupported,
+       "feed_forward_proj \"gelu\""},
       {with_key(config, "d_kv", "6"), StatusCode::kUnsupported, "head size 6"},
       {with_key(config, "d_model", "0"), StatusCode::kFormat, "d_model"},
       {with_key(config, "relative_attention_num_buckets", "2"), StatusCode::kFormat,
@@ -274,15 +276,13 @@ TEST(T5Checkpoint, ConfigDefaultsAreT5Configs) {
                                      d.n_head,  d.num_buckets,      d.max_distance};
   EXPECT_EQ(sizes, (std::vector<size_t>{32128, 512, 64, 2048, 6, 6, 8, 32, 128}));
   EXPECT_FLOAT_EQ(d.layer_norm_epsilon, 1e-6f);
-  EXPECT_FALSE(d.gated);
-  EXPECT_EQ(d.act, T5Config::Act::kRelu);
+  EXPECT_FALSE(d.gated);  // relu
   EXPECT_TRUE(d.tie_word_embeddings);
   EXPECT_EQ(d.decoder_start_token_id, 0);
   const T5Config g = parse_config<T5Config>(
       "{\"model_type\": \"t5\", \"feed_forward_proj\": \"gated-gelu\", \"num_layers\": 3, \"pad_token_id\": "
       "4}");
-  EXPECT_TRUE(g.gated);
-  EXPECT_EQ(g.act, T5Config::Act::kGeluTanh);  // "gated-gelu" means gelu_new
+  EXPECT_TRUE(g.gated);  // "gated-gelu" means gelu_new
   EXPECT_EQ(g.n_decoder_layers, 3u);
   EXPECT_EQ(g.decoder_start_token_id, 4);
 }
