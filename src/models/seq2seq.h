@@ -3,7 +3,9 @@
 // values are computed once from the encoder states (start()); the decoder's
 // self-attention reads and extends a KV cache as the decoders' does, so each
 // step() runs only the new target tokens. The caller owns the Seq2SeqCache
-// (one per source being decoded) and the buffers.
+// (one per source being decoded) and the buffers. Unlike DecoderStack::forward,
+// the calls still allocate their activations per call (small next to the
+// matrix products; a runner of preallocated buffers is the next slice).
 #pragma once
 
 #include <cstddef>
