@@ -13,4 +13,10 @@ std::vector<std::string> capabilities_of(const Model& model) {
   return out;
 }
 
+std::string seq2seq_not_runnable(const std::string& architecture) {
+  return architecture +
+         " is an encoder-decoder, which qkv runs in its C++ core only so far (no generate or "
+         "encode API for it yet)";
+}
+
 }  // namespace qkv

@@ -4,8 +4,9 @@
 //   - DecoderStack (models/decoder.h): forward over a chunk of tokens that
 //     reads and extends a KV cache, ending in the LM head (GPT-2, LLaMA);
 //   - EncoderStack (models/encoder.h): hidden states of sequences packed
-//     back to back (BERT); heads (models/heads/) turn them into results.
-// An encoder-decoder model plays both. The runners in runtime/ (Session,
+//     back to back (BERT); heads (models/heads/) turn them into results;
+//   - Seq2SeqStack (models/seq2seq.h): an encoder-decoder (T5): encode a
+//     source once, then decode target tokens against it step by step. The runners in runtime/ (Session,
 // Encoder) drive a role; the bindings ask the model which roles it has.
 #pragma once
 
@@ -22,6 +23,7 @@ namespace qkv {
 
 class DecoderStack;
 class EncoderStack;
+class Seq2SeqStack;
 class SequenceClassifier;
 class TokenClassifier;
 class MaskedLmHead;
@@ -48,6 +50,7 @@ class Model {
   // The roles this model plays; nullptr for a role it does not have.
   virtual const DecoderStack* decoder() const { return nullptr; }
   virtual const EncoderStack* encoder() const { return nullptr; }
+  virtual const Seq2SeqStack* seq2seq() const { return nullptr; }
   // Heads on top of the encoder (models/heads/); nullptr when the checkpoint has none.
   virtual const SequenceClassifier* sequence_classifier() const { return nullptr; }
   virtual const TokenClassifier* token_classifier() const { return nullptr; }
@@ -89,5 +92,9 @@ class Model {
 // What a model can be asked to do, by the names the JS API uses
 // ("generate", "encode"), derived from its roles.
 std::vector<std::string> capabilities_of(const Model& model);
+
+// Why the decoder and encoder runners refuse an encoder-decoder (T5): it has
+// no runner or JS API yet, only its native Seq2SeqStack.
+std::string seq2seq_not_runnable(const std::string& architecture);
 
 }  // namespace qkv

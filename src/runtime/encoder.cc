@@ -26,6 +26,7 @@ std::vector<size_t> rows_pooled(const EncoderInput& in, Pooling pooling) {
 
 Status Encoder::create(std::shared_ptr<const Model> model, const std::string& architecture, ThreadPool* pool,
                        std::unique_ptr<Encoder>* out) {
+  if (model->seq2seq() != nullptr) return Status::unsupported(seq2seq_not_runnable(architecture));
   if (model->encoder() == nullptr) {
     return Status::unsupported(architecture + " is a decoder: it generates and has no encoder to embed with");
   }

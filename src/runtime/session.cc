@@ -77,6 +77,7 @@ Status Session::reserve(size_t positions) {
 
 Status Session::require_decoder(const Model& model, const std::string& architecture) {
   if (model.decoder() != nullptr) return Status::ok_status();
+  if (model.seq2seq() != nullptr) return Status::unsupported(seq2seq_not_runnable(architecture));
   return Status::unsupported(architecture + " is an encoder: it embeds text and does not generate");
 }
 

@@ -1,0 +1,93 @@
+#include "models/t5_attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+
+namespace qkv {
+
+size_t t5_relative_position_bucket(int64_t relative_position, bool bidirectional, size_t num_buckets,
+                                   size_t max_distance) {
+  size_t bucket = 0;
+  uint64_t distance = 0;
+  if (bidirectional) {
+    num_buckets /= 2;
+    if (relative_position > 0) bucket += num_buckets;
+    distance = static_cast<uint64_t>(relative_position < 0 ? -relative_position : relative_position);
+  } else {
+    distance = relative_position < 0 ? static_cast<uint64_t>(-relative_position) : 0;
+  }
+  const size_t max_exact = num_buckets / 2;
+  if (distance < max_exact) return bucket + static_cast<size_t>(distance);
+  // torch: log(float(d) / max_exact) / math.log(max_distance / max_exact) * (num_buckets - max_exact),
+  // each operation in float32 (the Python double scalar rounded to float), truncated toward zero.
+  const float log_ratio = std::log(static_cast<float>(distance) / static_cast<float>(max_exact));
+  const float log_range =
+      static_cast<float>(std::log(static_cast<double>(max_distance) / static_cast<double>(max_exact)));
+  const float scaled = log_ratio / log_range * static_cast<float>(num_buckets - max_exact);
+  const size_t large = max_exact + static_cast<size_t>(scaled);
+  return bucket + std::min(large, num_buckets - 1);
+}
+
+namespace {
+
+Status check(const T5AttentionParams& p) {
+  auto bad = [](const std::string& m) { return Status::invalid_argument("t5_attention: " + m); };
+  if (p.n_head == 0 || p.n_q == 0 || p.n_kv == 0) return bad("empty heads, queries or keys");
+  if (p.head_dim == 0 || p.head_dim % 4 != 0 || p.head_dim > kAttnMaxHeadDim) {
+    return bad("head_dim " + std::to_string(p.head_dim) + " is not a multiple of 4 up to " +
+               std::to_string(kAttnMaxHeadDim));
+  }
+  if (p.causal && p.q_pos0 + p.n_q > p.n_kv) return bad("causal queries past the last key");
+  if (p.relative_bias == nullptr || p.num_buckets < 2) return bad("no relative attention bias");
+  if (p.q == nullptr || p.k == nullptr || p.v == nullptr || p.out == nullptr) return bad("missing buffers");
+  return Status::ok_status();
+}
+
+}  // namespace
+
+Status t5_attention(ThreadPool* pool, const T5AttentionParams& p) {
+  QKV_RETURN_IF_ERROR(check(p));
+  // Bucket of every relative position key - query that occurs, from the
+  // last query looking at key 0 (-(q_pos0 + n_q - 1)) to the first looking
+  // at the last key.
+  const int64_t first = -static_cast<int64_t>(p.q_pos0 + p.n_q - 1);
+  const int64_t last = static_cast<int64_t>(p.n_kv) - 1 - static_cast<int64_t>(p.q_pos0);
+  std::vector<uint32_t> buckets(static_cast<size_t>(last - first + 1));
+  for (int64_t r = first; r <= last; ++r) {
+    buckets[static_cast<size_t>(r - first)] =
+        static_cast<uint32_t>(t5_relative_position_bucket(r, !p.causal, p.num_buckets, p.max_distance));
+  }
+  const size_t item_count = p.n_head * p.n_q;
+  parallel_for(pool, item_count, 4, [&](size_t begin, size_t end) {
+    std::vector<float> bias(p.n_kv);
+    for (size_t item = begin; item < end; ++item) {
+      const size_t h = item / p.n_q, i = item % p.n_q, pos = p.q_pos0 + i;
+      const size_t kv_len = p.causal ? pos + 1 : p.n_kv;
+      // key t: relative position t - pos, at buckets[t - pos - first].
+      const uint32_t* row_buckets = buckets.data() + (-static_cast<int64_t>(pos) - first);
+      for (size_t t = 0; t < kv_len; ++t) bias[t] = p.relative_bias[row_buckets[t] * p.n_head + h];
+      AttnUkernelArgs a;
+      a.head_dim = p.head_dim;
+      a.scale = 1.0f;
+      a.n_rows = 1;
+      a.q[0] = p.q + i * p.q_token_stride + h * p.head_dim;
+      a.out[0] = p.out + i * p.out_token_stride + h * p.head_dim;
+      a.kv_begin[0] = 0;
+      a.kv_len[0] = kv_len;
+      a.kv_dtype = p.kv_dtype;
+      const size_t head_offset = h * p.kv_head_stride * kv_dtype_bytes(p.kv_dtype);
+      a.k = static_cast<const uint8_t*>(p.k) + head_offset;
+      a.v = static_cast<const uint8_t*>(p.v) + head_offset;
+      a.kv_token_stride = p.kv_token_stride;
+      a.key_mask = bias.data();
+      f32_attn_ukernel__simd(a);
+    }
+  });
+  return Status::ok_status();
+}
+
+}  // namespace qkv

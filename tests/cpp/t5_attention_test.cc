@@ -1,0 +1,118 @@
+// t5_attention (models/t5_attention.h) against plain loops in double: scores
+// q·k plus the bias of each (head, relative-position bucket), softmax, times
+// v. Sizes past the microkernels' 64-key blocks and queries past position 0
+// (a decoder step over a cache), which the tiny checkpoints do not reach.
+#include "models/t5_attention.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/thread_pool.h"
+
+namespace qkv {
+namespace {
+
+struct Case {
+  size_t n_head, head_dim, n_q, q_pos0, n_kv;
+  bool causal;
+  size_t num_buckets, max_distance;
+};
+
+// out[i][h][d] in double, keys 0 .. n_kv - 1 (0 .. q_pos0 + i when causal).
+std::vector<double> reference(const Case& c, const std::vector<float>& q, const std::vector<float>& k,
+                              const std::vector<float>& v, const std::vector<float>& bias) {
+  std::vector<double> out(c.n_q * c.n_head * c.head_dim, 0.0);
+  for (size_t i = 0; i < c.n_q; ++i) {
+    const size_t pos = c.q_pos0 + i, len = c.causal ? pos + 1 : c.n_kv;
+    for (size_t h = 0; h < c.n_head; ++h) {
+      std::vector<double> s(len);
+      for (size_t t = 0; t < len; ++t) {
+        double dot = 0;
+        for (size_t d = 0; d < c.head_dim; ++d)
+          dot += double(q[(i * c.n_head + h) * c.head_dim + d]) * k[(t * c.n_head + h) * c.head_dim + d];
+        const int64_t rel = static_cast<int64_t>(t) - static_cast<int64_t>(pos);
+        const size_t b = t5_relative_position_bucket(rel, !c.causal, c.num_buckets, c.max_distance);
+        s[t] = dot + bias[b * c.n_head + h];
+      }
+      const double top = *std::max_element(s.begin(), s.end());
+      double sum = 0;
+      for (double& x : s) sum += (x = std::exp(x - top));
+      for (size_t t = 0; t < len; ++t) {
+        for (size_t d = 0; d < c.head_dim; ++d)
+          out[(i * c.n_head + h) * c.head_dim + d] += s[t] / sum * v[(t * c.n_head + h) * c.head_dim + d];
+      }
+    }
+  }
+  return out;
+}
+
+TEST(T5Attention, MatchesPlainLoops) {
+  const Case cases[] = {
+      {4, 64, 100, 0, 100, false, 32, 128},  // encoder: two key blocks, logarithmic buckets
+      {6, 8, 30, 50, 80, true, 16, 20},      // decoder chunk at 50..79: distances past max_distance
+      {3, 16, 1, 140, 141, true, 32, 128},   // one decoding step over a long cache
+  };
+  ThreadPool pool(3);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.5f);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << "heads " << c.n_head << " head_dim " << c.head_dim << " n_q " << c.n_q
+                                    << " q_pos0 " << c.q_pos0 << " n_kv " << c.n_kv);
+    const size_t width = c.n_head * c.head_dim;
+    std::vector<float> q(c.n_q * width), k(c.n_kv * width), v(c.n_kv * width), bias(c.num_buckets * c.n_head);
+    for (auto* a : {&q, &k, &v, &bias})
+      for (float& x : *a) x = normal(rng);
+    for (float& x : bias) x *= 4.0f;  // a bias that dominates some rows
+    const std::vector<double> want = reference(c, q, k, v, bias);
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+      std::vector<float> out(c.n_q * width, -1.0f);
+      T5AttentionParams a;
+      a.n_head = c.n_head;
+      a.head_dim = c.head_dim;
+      a.n_q = c.n_q;
+      a.q_pos0 = c.q_pos0;
+      a.n_kv = c.n_kv;
+      a.causal = c.causal;
+      a.relative_bias = bias.data();
+      a.num_buckets = c.num_buckets;
+      a.max_distance = c.max_distance;
+      a.q = q.data();
+      a.q_token_stride = width;
+      a.k = k.data();
+      a.v = v.data();
+      a.kv_head_stride = c.head_dim;  // heads side by side in each token's row
+      a.kv_token_stride = width;
+      a.out = out.data();
+      a.out_token_stride = width;
+      ASSERT_TRUE(t5_attention(p, a).ok());
+      double worst = 0;
+      for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, std::fabs(out[i] - want[i]));
+      EXPECT_LE(worst, 1e-5) << (p ? "pool" : "no pool");
+    }
+  }
+}
+
+TEST(T5Attention, BadParamsAreRefused) {
+  std::vector<float> buf(64, 0.0f);
+  T5AttentionParams a;
+  a.n_head = 1;
+  a.head_dim = 6;  // not a multiple of 4
+  a.n_q = a.n_kv = 2;
+  a.relative_bias = buf.data();
+  a.num_buckets = 8;
+  a.max_distance = 16;
+  a.q = a.out = buf.data();
+  a.k = a.v = buf.data();
+  EXPECT_EQ(t5_attention(nullptr, a).code(), StatusCode::kInvalidArgument);
+  a.head_dim = 4;
+  a.causal = true;
+  a.q_pos0 = 1;  // queries at 1..2 past the last key 1
+  EXPECT_EQ(t5_attention(nullptr, a).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace qkv
