@@ -162,7 +162,7 @@ async function check() {
   const g = await greedy(work.source, work.steps);
   const beam = await beamSearch(work.source, work.steps, work.beams);
   const diffs = {
-    encoder: maxAbsDiff(hidden.data, reference.encoder_hidden),
+    encoder: maxAbsDiff(hidden.data, reference.encoder_hidden.flat()),
     first_logits: maxAbsDiff(first, reference.first_logits),
     last_logits: maxAbsDiff(g.lastLogits, reference.greedy_last_logits),
     beam_scores: maxAbsDiff(beam.scores, reference.beam_scores),

@@ -3,7 +3,7 @@
 //   node bench/seq2seq/qkv.mjs check <model>                       greedy and beam tokens against make_models.py's reference
 // The calls (issue 19's door, being built on h/s2s-js over h/s2s-runtime's Seq2SeqSession):
 //   const model = await loadModel(folder, { dtype })      a folder without tokenizer files: ids only
-//   model.generate(sourceIds, { max_new_tokens, num_beams, eos_token_id: [] })
+//   model.generate(sourceIds, { max_new_tokens, num_beams, eos_token_id: [] })   (greedy: no num_beams)
 //     an async iterable of { token, ... } as the decoders' generate() (greedy streams each token as
 //     it comes; beam search yields the best hypothesis's tokens when it ends), or a promise of
 //     { tokens } / an array of tokens: both are read;
@@ -45,7 +45,7 @@ async function generate(options, onToken = () => {}) {
 }
 
 async function greedy(onToken) {
-  const tokens = await generate({ max_new_tokens: work.steps, num_beams: 1 }, onToken);
+  const tokens = await generate({ max_new_tokens: work.steps }, onToken);
   if (tokens.length !== work.steps) throw new Error(`greedy: ${tokens.length} tokens, not ${work.steps}`);
   return tokens;
 }
@@ -61,7 +61,7 @@ async function encodeOnce() {
   if (hasEncode) return model.encode(work.source);
   let first = 0;
   const start = performance.now();
-  await generate({ max_new_tokens: 1, num_beams: 1 }, () => { first = performance.now(); });
+  await generate({ max_new_tokens: 1 }, () => { first = performance.now(); });
   return first - start;
 }
 
