@@ -5,31 +5,18 @@
 //   TJS=/tmp/tjs node bench/seq2seq/tjs.mjs check <model>             greedy tokens against PyTorch's
 //   TJS=/tmp/tjs node bench/seq2seq/tjs.mjs bench <model> <threads>   one JSON line (greedy)
 // $TJS: a folder with `npm i -E --ignore-scripts @huggingface/transformers@4.3.1` (as bench/encoder-tasks).
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { importTransformersJs } from '../tjs-runtime.mjs';
 import { modelFolder, printResult, timed, workload } from './common.mjs';
 
 const [mode, name, threadsArg = '1'] = process.argv.slice(2);
 const threads = Number(threadsArg);
 if (!['bench', 'check'].includes(mode) || !(threads >= 1)) throw new Error('usage: tjs.mjs bench|check <model> [threads]');
-if (!process.env.TJS) throw new Error('tjs: set TJS to the folder where @huggingface/transformers@4.3.1 is installed');
 const { reference } = modelFolder(name);
 const work = workload(reference);
 
-const req = createRequire(`${process.env.TJS}/package.json`);
-const entry = req.resolve('@huggingface/transformers');
-const version = JSON.parse(readFileSync(entry.replace(/dist\/[^/]*$/, 'package.json'), 'utf8')).version;
-// transformers.js's Node build picks onnxruntime-node; onnxruntime-web registered under this symbol
-// replaces it (wasmPaths at its own dist/, else a CDN), as bench/encoder-tasks/bench.mjs does.
-const ortEntry = req.resolve('onnxruntime-web');
-const ort = await import(ortEntry);
-ort.env.wasm.numThreads = threads;
-ort.env.wasm.wasmPaths = ortEntry.replace(/[^/]*$/, '');
-globalThis[Symbol.for('onnxruntime')] = ort;
-const tjs = await import(entry);
+const { tjs, ort, version } = await importTransformersJs(threads);
 tjs.env.localModelPath = fileURLToPath(new URL('../out/seq2seq/', import.meta.url));
-tjs.env.allowRemoteModels = false;
 const t0 = performance.now();
 // A per-file device map to '' selects no device (a registered runtime lists none) and the session
 // options' wasm execution provider applies.
@@ -44,8 +31,8 @@ async function greedy(onToken = () => {}) {
   const ids = (values) => new tjs.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
   const streamer = { put: onToken, end() {} };
   const out = await model.generate({
-    inputs: ids(work.source), attention_mask: ids(work.source.map(() => 1)), max_new_tokens: work.steps, do_sample: false, num_beams: 1, eos_token_id: null, forced_eos_token_id: null,
-    bad_words_ids: null, streamer,
+    inputs: ids(work.source), attention_mask: ids(work.source.map(() => 1)), max_new_tokens: work.steps,
+    do_sample: false, num_beams: 1, eos_token_id: null, forced_eos_token_id: null, bad_words_ids: null, streamer,
   });
   return Array.from(out.data, Number).slice(1); // without the decoder start token
 }
