@@ -8,11 +8,11 @@
 // onnxruntime-web's wasm backend (its Node default is onnxruntime-node), fp32 = onnx/model.onnx,
 // q8 = onnx/model_quantized.onnx. Models: bench/encoder-tasks/make_models.py. Prints one JSON line,
 // with each engine's logits on workload.mjs's CHECK_TEXTS, which summarize.mjs compares across engines.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { measureClassify, qkvLogits } from './workload.mjs';
+import { importTransformersJs } from '../tjs-runtime.mjs';
 
 const [engine, model, dtype, threadsArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -44,22 +44,8 @@ async function loadQkv() {
 }
 
 async function loadTransformersJs() {
-  if (!process.env.TJS) throw new Error('tjs: set TJS to the folder where @huggingface/transformers@4.3.1 is installed');
-  const req = createRequire(`${process.env.TJS}/package.json`);
-  const entry = req.resolve('@huggingface/transformers'); // dist/transformers.node.cjs
-  const version = JSON.parse(readFileSync(entry.replace(/dist\/[^/]*$/, 'package.json'), 'utf8')).version;
-  if (version !== '4.3.1') throw new Error(`tjs: $TJS has @huggingface/transformers ${version}, not 4.3.1`);
-  // transformers.js's Node build picks onnxruntime-node; a runtime registered under this symbol
-  // replaces it. onnxruntime-web's Node entry runs the same wasm as in a browser, from its own dist/
-  // (else transformers.js points wasmPaths at a CDN).
-  const ortEntry = req.resolve('onnxruntime-web');
-  const ort = await import(ortEntry);
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.wasmPaths = ortEntry.replace(/[^/]*$/, '');
-  globalThis[Symbol.for('onnxruntime')] = ort;
-  const tjs = await import(entry);
+  const { tjs, ort, version } = await importTransformersJs(threads);
   tjs.env.localModelPath = root;
-  tjs.env.allowRemoteModels = false;
   const t0 = performance.now();
   // With a registered runtime transformers.js 4.3.1 lists no devices, so every named device
   // ('wasm' too) is refused; a per-file map to '' selects none and the session options' wasm
