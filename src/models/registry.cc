@@ -6,7 +6,6 @@
 #include "models/llama.h"
 #include "models/modernbert.h"
 #include "models/nomic_bert.h"
-#include "models/t5.h"
 
 namespace qkv {
 
@@ -57,12 +56,6 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     NomicBertConfig c;
     QKV_RETURN_IF_ERROR(NomicBertConfig::from_config(config, &c));
     *out = std::make_unique<NomicBertModel>(c);
-    return Status::ok_status();
-  }
-  if (arch == "T5ForConditionalGeneration" || arch == "t5") {
-    T5Config c;
-    QKV_RETURN_IF_ERROR(T5Config::from_config(config, &c));
-    *out = std::make_unique<T5Model>(c);
     return Status::ok_status();
   }
   const std::string name = arch.empty() ? "no architecture (neither \"architectures\" nor \"model_type\")"
