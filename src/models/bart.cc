@@ -22,8 +22,8 @@ std::vector<float> marian_sinusoids(size_t rows, size_t dim) {
   const size_t sentinel = dim / 2 + dim % 2;
   for (size_t pos = 0; pos < rows; ++pos) {
     for (size_t j = 0; j < dim; ++j) {
-      const double angle =
-          static_cast<double>(pos) / std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / static_cast<double>(dim));
+      const double angle = static_cast<double>(pos) /
+                           std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / static_cast<double>(dim));
       const size_t col = j % 2 == 0 ? j / 2 : sentinel + j / 2;
       t[pos * dim + col] = static_cast<float>(j % 2 == 0 ? std::sin(angle) : std::cos(angle));
     }
@@ -67,8 +67,14 @@ BartModel::BartModel(const BartConfig& c) : config_(c) {
     sinusoids_ = m2m100_sinusoids(pad + 1 + c.max_positions, c.d_model, pad);
   }
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff (the encoder's layers and heads)
-  dims_ = {c.n_decoder_vocab,    c.max_positions,    c.d_model,     c.n_encoder_layers,
-           c.n_encoder_heads,    c.n_encoder_heads,  c.d_model / c.n_encoder_heads, c.encoder_ffn};
+  dims_ = {c.n_decoder_vocab,
+           c.max_positions,
+           c.d_model,
+           c.n_encoder_layers,
+           c.n_encoder_heads,
+           c.n_encoder_heads,
+           c.d_model / c.n_encoder_heads,
+           c.encoder_ffn};
 }
 
 void BartModel::add_stack_slots(std::vector<TensorSlot>* s, const std::string& name, bool decoder,
@@ -136,7 +142,8 @@ std::vector<TensorSlot> BartModel::slots() {
                  TensorSlot::Role::kLmHead});
   }
   if (c.variant != BartVariant::kM2M100) {
-    s.push_back({"final_logits_bias", {1, c.n_decoder_vocab}, TensorSlot::Kind::kF32, nullptr, &final_logits_bias_});
+    s.push_back(
+        {"final_logits_bias", {1, c.n_decoder_vocab}, TensorSlot::Kind::kF32, nullptr, &final_logits_bias_});
   }
   return s;
 }

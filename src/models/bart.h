@@ -75,10 +75,10 @@ struct BartLayer {
 struct BartStack {
   std::vector<BartLayer> layers;
   size_t n_head = 0, ffn = 0;
-  const float* positions = nullptr;          // BART: embed_positions.weight [max_positions + 2, d_model]
-  const float* embedding_norm_g = nullptr;   // BART: layernorm_embedding
+  const float* positions = nullptr;         // BART: embed_positions.weight [max_positions + 2, d_model]
+  const float* embedding_norm_g = nullptr;  // BART: layernorm_embedding
   const float* embedding_norm_b = nullptr;
-  const float* final_norm_g = nullptr;       // M2M100: layer_norm after the last layer
+  const float* final_norm_g = nullptr;  // M2M100: layer_norm after the last layer
   const float* final_norm_b = nullptr;
 };
 
@@ -116,8 +116,8 @@ class BartModel : public Model, public Seq2SeqStack {
   // x[i] = embedding[ids[i]] * embed_scale + the position of token i; the
   // positions of rows [begin, end) of a sequence start at `past` (its cache's
   // positions), then layernorm_embedding (BART).
-  Status embed(ThreadPool* pool, const BartStack& stack, const Linear& table, const int32_t* ids,
-               size_t n, size_t past, float* x) const;
+  Status embed(ThreadPool* pool, const BartStack& stack, const Linear& table, const int32_t* ids, size_t n,
+               size_t past, float* x) const;
   // The LayerNorm before a sub-block (pre-LN: into xn, which the sub-block
   // reads) or after its residual (post-LN: x in place).
   Status pre_norm(ThreadPool* pool, size_t rows, const float* g, const float* b, const float* x,

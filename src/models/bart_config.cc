@@ -50,9 +50,10 @@ Status read_activation(const ConfigReader& config, const char* fallback, BartAct
   } else if (act == "silu" || act == "swish") {
     *out = BartActivation::kSilu;
   } else {
-    return Status::unsupported(config.document() + ": activation_function \"" + act +
-                               "\" (qkv's BART, Marian and M2M100 run gelu, gelu_new, gelu_pytorch_tanh, relu, "
-                               "silu and swish)");
+    return Status::unsupported(
+        config.document() + ": activation_function \"" + act +
+        "\" (qkv's BART, Marian and M2M100 run gelu, gelu_new, gelu_pytorch_tanh, relu, "
+        "silu and swish)");
   }
   return Status::ok_status();
 }
@@ -108,8 +109,8 @@ Status BartConfig::from_config(const ConfigReader& config, BartConfig* out) {
   if (c.variant == BartVariant::kMarian) QKV_RETURN_IF_ERROR(read_marian_vocab(config, &c));
   // M2M100 numbers positions from pad_token_id + 1 and gives pad tokens the zero row.
   QKV_RETURN_IF_ERROR(token_id_or(config, "pad_token_id", d.pad_token_id, c.n_vocab, &c.pad_token_id));
-  QKV_RETURN_IF_ERROR(token_id_or(config, "decoder_start_token_id", d.decoder_start_token_id, c.n_decoder_vocab,
-                                  &c.decoder_start_token_id));
+  QKV_RETURN_IF_ERROR(token_id_or(config, "decoder_start_token_id", d.decoder_start_token_id,
+                                  c.n_decoder_vocab, &c.decoder_start_token_id));
   bool encoder_decoder = true;
   QKV_RETURN_IF_ERROR(config.bool_or("is_encoder_decoder", true, &encoder_decoder));
   if (!encoder_decoder) {

@@ -161,26 +161,32 @@ Status BartModel::start(ThreadPool* pool, const float* hidden, size_t n_src, Cro
 // cache is reserved for its new positions here too.
 Status BartModel::check_step(const Seq2SeqStepRequest& r, size_t* rows) const {
   const size_t e = config_.d_model, layers = decoder_.layers.size();
-  if (r.cross == nullptr || r.cross->n_src == 0 || r.cross->k.size() != layers || r.cross->v.size() != layers) {
-    return Status::invalid_argument("step: the cross-attention keys and values were not made (start()) for this model");
+  if (r.cross == nullptr || r.cross->n_src == 0 || r.cross->k.size() != layers ||
+      r.cross->v.size() != layers) {
+    return Status::invalid_argument(
+        "step: the cross-attention keys and values were not made (start()) for this model");
   }
   for (size_t l = 0; l < layers; ++l) {
     if (r.cross->k[l].size() != r.cross->n_src * e || r.cross->v[l].size() != r.cross->n_src * e) {
-      return Status::invalid_argument("step: the cross-attention keys and values were made for another model");
+      return Status::invalid_argument(
+          "step: the cross-attention keys and values were made for another model");
     }
   }
-  if (r.n_seqs == 0 || r.selves == nullptr || r.counts == nullptr || r.ids == nullptr || r.logits == nullptr) {
+  if (r.n_seqs == 0 || r.selves == nullptr || r.counts == nullptr || r.ids == nullptr ||
+      r.logits == nullptr) {
     return Status::invalid_argument("step: no sequences, caches, ids or logits buffer");
   }
   if (r.n_seqs != 1 && (r.self_probs != nullptr || r.cross_probs != nullptr)) {
-    return Status::invalid_argument("step: attention probabilities are given for one sequence at a time, not " +
-                                    std::to_string(r.n_seqs));
+    return Status::invalid_argument(
+        "step: attention probabilities are given for one sequence at a time, not " +
+        std::to_string(r.n_seqs));
   }
   const KvCacheConfig want = self_cache_config();
   size_t total = 0;
   for (size_t s = 0; s < r.n_seqs; ++s) {
     const KvCache* cache = r.selves[s];
-    if (cache == nullptr) return Status::invalid_argument("step: sequence " + std::to_string(s) + " has no cache");
+    if (cache == nullptr)
+      return Status::invalid_argument("step: sequence " + std::to_string(s) + " has no cache");
     const KvCacheConfig& c = cache->config();
     if (c.n_layer != want.n_layer || c.n_head_kv != want.n_head_kv || c.head_dim != want.head_dim ||
         !c.windows.empty()) {
@@ -309,7 +315,8 @@ Status BartModel::step(ThreadPool* pool, Arena& scratch, const Seq2SeqStepReques
   size_t row = 0;
   for (size_t s = 0; s < r.n_seqs; ++s) {
     pos0[s] = r.selves[s]->positions();
-    QKV_RETURN_IF_ERROR(embed(pool, decoder_, decoder_embed_, r.ids + row, r.counts[s], pos0[s], x + row * e));
+    QKV_RETURN_IF_ERROR(
+        embed(pool, decoder_, decoder_embed_, r.ids + row, r.counts[s], pos0[s], x + row * e));
     row += r.counts[s];
   }
   for (size_t l = 0; l < decoder_.layers.size(); ++l) {

@@ -233,8 +233,7 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                               (t.file_name.empty() ? "" : " (" + t.file_name + " in the file)");
     bool twice = !loaded_from_[slot].empty();
     for (size_t c : claimed) twice = twice || c == slot;
-    if (twice && !s.aliases.empty()) continue;  // another name of a tied table, already taken
-    if (twice) {
+    if (twice && s.aliases.empty()) {
       return Status::format(where + " is also in " +
                             (loaded_from_[slot].empty() ? std::string(file) : loaded_from_[slot]));
     }
@@ -253,6 +252,7 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
       return Status::format(where + " has shape " + shape_text(t.shape) + ", but config.json implies " +
                             shape_text(expected));
     }
+    if (twice) continue;  // another name of a tied table (of its shape), already taken
     // Entries from any reader are checked here too: the byte range must hold exactly the shape.
     const uint64_t row_length = s.shape.empty() ? 1 : s.shape.back();
     uint64_t row_bytes = 0;

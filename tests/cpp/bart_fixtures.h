@@ -22,8 +22,8 @@ namespace bart_fixtures {
 
 using namespace fixtures;
 
-constexpr const char* kFolders[] = {"bart-tiny",   "distilbart-tiny", "marian-tiny",
-                                    "marian-unshared-tiny", "m2m100-tiny", "nllb-tiny"};
+constexpr const char* kFolders[] = {"bart-tiny",   "distilbart-tiny", "marian-tiny", "marian-unshared-tiny",
+                                    "m2m100-tiny", "nllb-tiny"};
 
 struct Loaded {
   std::shared_ptr<const Model> model;
@@ -92,8 +92,8 @@ struct Step {
   float* const* cross_probs = nullptr;
 };
 
-inline Status run_step(const Loaded& m, const CrossAttentionKv& cross, const Step& st, std::vector<float>* logits,
-                       ThreadPool* pool = nullptr) {
+inline Status run_step(const Loaded& m, const CrossAttentionKv& cross, const Step& st,
+                       std::vector<float>* logits, ThreadPool* pool = nullptr) {
   size_t rows = 0;
   for (size_t c : st.counts) rows += c;
   logits->assign((st.last_only ? st.counts.size() : rows) * m.vocab, 0.0f);
