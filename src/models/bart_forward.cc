@@ -20,9 +20,23 @@ namespace {
 
 constexpr float kLayerNormEps = 1e-5f;  // nn.LayerNorm's default: BART's configs have no eps key
 
-// head_dim ** -0.5 as transformers computes it (a Python float applied in float32).
-float attention_scale(size_t head_dim) {
-  return static_cast<float>(std::pow(static_cast<double>(head_dim), -0.5));
+// What every attention call of the family shares: n_head heads of
+// d_model / n_head, scores scaled by head_dim ** -0.5 (a Python float
+// applied in float32), n_q queries `q_stride` apart, the output rows e apart
+// at `out`, and the probabilities when asked for.
+AttnParams attention_params(size_t e, size_t n_head, size_t n_q, const float* q, size_t q_stride, float* out,
+                            float* probs) {
+  AttnParams p;
+  p.n_head = p.n_head_kv = n_head;
+  p.head_dim = e / n_head;
+  p.scale = static_cast<float>(std::pow(static_cast<double>(p.head_dim), -0.5));
+  p.n_q = n_q;
+  p.q = q;
+  p.q_token_stride = q_stride;
+  p.out = out;
+  p.out_token_stride = e;
+  p.probs = probs;
+  return p;
 }
 
 }  // namespace
@@ -118,21 +132,14 @@ Status BartModel::encode(ThreadPool* pool, Arena& scratch, const Seq2SeqEncodeRe
     QKV_RETURN_IF_ERROR(linear_into(pool, n, in, layer.self.q, b.qkv, 3 * e));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, in, layer.self.k, b.qkv + e, 3 * e));
     QKV_RETURN_IF_ERROR(linear_into(pool, n, in, layer.self.v, b.qkv + 2 * e, 3 * e));
-    AttnParams p;
-    p.n_head = p.n_head_kv = encoder_.n_head;
-    p.head_dim = hd;
-    p.scale = attention_scale(hd);
-    p.n_q = p.n_kv = n;
+    AttnParams p = attention_params(e, encoder_.n_head, n, b.qkv, 3 * e, b.attn,
+                                    r.attention_probs != nullptr ? r.attention_probs[l] : nullptr);
+    p.n_kv = n;
     p.causal = false;
-    p.q = b.qkv;
-    p.q_token_stride = 3 * e;
     p.k = b.qkv + e;
     p.v = b.qkv + 2 * e;
     p.kv_head_stride = hd;
     p.kv_token_stride = 3 * e;
-    p.out = b.attn;
-    p.out_token_stride = e;
-    p.probs = r.attention_probs != nullptr ? r.attention_probs[l] : nullptr;
     QKV_RETURN_IF_ERROR(f32_attention(pool, p));
     QKV_RETURN_IF_ERROR(attention_output(pool, n, layer.self, b, x));
     QKV_RETURN_IF_ERROR(feed_forward(pool, n, layer, b, x));
@@ -228,25 +235,17 @@ Status BartModel::decoder_self_attention(ThreadPool* pool, const Seq2SeqStepRequ
     const float* qkv = b.qkv + row * 3 * e;
     QKV_RETURN_IF_ERROR(cache.write(layer, pos0[s], n, qkv + e, qkv + 2 * e, 3 * e));
     const KvLayerView kv = cache.view(layer);
-    AttnParams p;
-    p.n_head = p.n_head_kv = decoder_.n_head;
-    p.head_dim = hd;
-    p.scale = attention_scale(hd);
-    p.n_q = n;
+    AttnParams p = attention_params(e, decoder_.n_head, n, qkv, 3 * e, b.attn + row * e,
+                                    r.self_probs != nullptr ? r.self_probs[layer] : nullptr);
     p.q_pos0 = pos0[s];
     p.n_kv = kv.rows;
     p.kv_pos0 = kv.pos0;
     p.causal = true;
-    p.q = qkv;
-    p.q_token_stride = 3 * e;
     p.kv_dtype = kv.dtype;
     p.k = kv.k;
     p.v = kv.v;
     p.kv_head_stride = kv.head_stride;
     p.kv_token_stride = hd;
-    p.out = b.attn + row * e;
-    p.out_token_stride = e;
-    p.probs = r.self_probs != nullptr ? r.self_probs[layer] : nullptr;
     QKV_RETURN_IF_ERROR(f32_attention(pool, p));
     row += n;
   }
@@ -258,22 +257,14 @@ Status BartModel::decoder_self_attention(ThreadPool* pool, const Seq2SeqStepRequ
 Status BartModel::cross_attention(ThreadPool* pool, const Seq2SeqStepRequest& r, size_t rows, size_t layer,
                                   Buffers& b) const {
   const size_t e = config_.d_model, hd = e / decoder_.n_head;
-  AttnParams p;
-  p.n_head = p.n_head_kv = decoder_.n_head;
-  p.head_dim = hd;
-  p.scale = attention_scale(hd);
-  p.n_q = rows;
+  AttnParams p = attention_params(e, decoder_.n_head, rows, b.qkv, e, b.attn,
+                                  r.cross_probs != nullptr ? r.cross_probs[layer] : nullptr);
   p.n_kv = r.cross->n_src;
   p.causal = false;
-  p.q = b.qkv;
-  p.q_token_stride = e;
   p.k = r.cross->k[layer].data();
   p.v = r.cross->v[layer].data();
   p.kv_head_stride = hd;
   p.kv_token_stride = e;
-  p.out = b.attn;
-  p.out_token_stride = e;
-  p.probs = r.cross_probs != nullptr ? r.cross_probs[layer] : nullptr;
   return f32_attention(pool, p);
 }
 
