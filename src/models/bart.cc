@@ -33,18 +33,19 @@ std::vector<float> marian_sinusoids(size_t rows, size_t dim) {
 
 // M2M100SinusoidalPositionalEmbedding.get_embedding: torch in float32,
 // freq_i = exp(i * -(log(10000) / (half - 1))), [sin(pos * freq) | cos(pos *
-// freq)] (a zero column more when dim is odd), the padding_idx row zero.
-std::vector<float> m2m100_sinusoids(size_t rows, size_t dim, size_t padding_idx) {
-  std::vector<float> t(rows * dim, 0.0f);
+// freq)] (a zero column more when dim is odd). Only positions padding_idx +
+// 1 .. padding_idx + positions are ever read (and padding_idx's zero row):
+// row k holds position padding_idx + k, row 0 the zeros.
+std::vector<float> m2m100_sinusoids(size_t positions, size_t dim, size_t padding_idx) {
+  std::vector<float> t((positions + 1) * dim, 0.0f);
   const size_t half = dim / 2;
   const float step = static_cast<float>(-(std::log(10000.0) / static_cast<double>(half - 1)));
-  for (size_t pos = 0; pos < rows; ++pos) {
-    if (pos == padding_idx) continue;
+  for (size_t k = 1; k <= positions; ++k) {
+    const float pos = static_cast<float>(padding_idx + k);
     for (size_t i = 0; i < half; ++i) {
-      const float freq = std::exp(static_cast<float>(i) * step);
-      const float angle = static_cast<float>(pos) * freq;
-      t[pos * dim + i] = std::sin(angle);
-      t[pos * dim + half + i] = std::cos(angle);
+      const float angle = pos * std::exp(static_cast<float>(i) * step);
+      t[k * dim + i] = std::sin(angle);
+      t[k * dim + half + i] = std::cos(angle);
     }
   }
   return t;
@@ -63,8 +64,7 @@ BartModel::BartModel(const BartConfig& c) : config_(c) {
   embed_scale_ = c.scale_embedding ? static_cast<float>(std::sqrt(static_cast<double>(c.d_model))) : 1.0f;
   if (c.variant == BartVariant::kMarian) sinusoids_ = marian_sinusoids(c.max_positions, c.d_model);
   if (c.variant == BartVariant::kM2M100) {
-    const size_t pad = static_cast<size_t>(c.pad_token_id);
-    sinusoids_ = m2m100_sinusoids(pad + 1 + c.max_positions, c.d_model, pad);
+    sinusoids_ = m2m100_sinusoids(c.max_positions, c.d_model, static_cast<size_t>(c.pad_token_id));
   }
   // n_vocab, n_ctx, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff (the encoder's layers and heads)
   dims_ = {c.n_decoder_vocab,
@@ -183,7 +183,6 @@ Status BartModel::embed(ThreadPool* pool, const BartStack& stack, const Linear& 
   if (embed_scale_ != 1.0f) {
     for (size_t i = 0; i < n * e; ++i) x[i] *= embed_scale_;
   }
-  const size_t pad = static_cast<size_t>(config_.pad_token_id);
   size_t counted = 0;  // M2M100: the non-pad tokens so far (create_position_ids_from_input_ids' cumsum)
   for (size_t i = 0; i < n; ++i) {
     const float* row = nullptr;
@@ -196,7 +195,8 @@ Status BartModel::embed(ThreadPool* pool, const BartStack& stack, const Linear& 
         break;
       case BartVariant::kM2M100:
         counted += ids[i] != config_.pad_token_id;
-        row = sinusoids_.data() + (ids[i] == config_.pad_token_id ? pad : pad + past + counted) * e;
+        // Position pad_token_id + past + counted, the pad's own zero row for a pad.
+        row = sinusoids_.data() + (ids[i] == config_.pad_token_id ? 0 : past + counted) * e;
         break;
     }
     f32_add_ukernel__simd(e, x + i * e, row, x + i * e);

@@ -141,7 +141,8 @@ class BartModel : public Model, public Seq2SeqStack {
   Linear lm_head_;        // [n_decoder_vocab, d_model]: the decoder's table when tied
   const float* final_logits_bias_ = nullptr;  // [n_decoder_vocab] (BART, Marian)
   // Marian and M2M100: the sinusoid table both stacks read, computed at
-  // construction ([max_positions, d_model], M2M100: [pad + 1 + max_positions]).
+  // construction ([max_positions, d_model]; M2M100: [1 + max_positions], row
+  // k for position pad_token_id + k).
   std::vector<float> sinusoids_;
   BartStack encoder_, decoder_;
 };

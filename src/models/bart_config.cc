@@ -11,6 +11,9 @@
 namespace qkv {
 namespace {
 
+// 256 MB of f32: NLLB's table (1024 x 1024) is 4 MB.
+constexpr size_t kMaxSinusoidValues = size_t{1} << 26;
+
 // Each config class's __init__ defaults.
 struct Defaults {
   size_t vocab_size;
@@ -107,6 +110,13 @@ Status BartConfig::from_config(const ConfigReader& config, BartConfig* out) {
   QKV_RETURN_IF_ERROR(config.bool_or("scale_embedding", d.scale_embedding, &c.scale_embedding));
   QKV_RETURN_IF_ERROR(config.bool_or("tie_word_embeddings", true, &c.tie_word_embeddings));
   if (c.variant == BartVariant::kMarian) QKV_RETURN_IF_ERROR(read_marian_vocab(config, &c));
+  // Marian's and M2M100's sinusoid tables are computed at load, not read: bound them.
+  if (c.variant != BartVariant::kBart && c.max_positions * c.d_model > kMaxSinusoidValues) {
+    return config.bad("max_position_embeddings", std::to_string(c.max_positions) + " positions of d_model " +
+                                                     std::to_string(c.d_model) +
+                                                     " make a sinusoid table of more than " +
+                                                     std::to_string(kMaxSinusoidValues) + " values");
+  }
   // M2M100 numbers positions from pad_token_id + 1 and gives pad tokens the zero row.
   QKV_RETURN_IF_ERROR(token_id_or(config, "pad_token_id", d.pad_token_id, c.n_vocab, &c.pad_token_id));
   QKV_RETURN_IF_ERROR(token_id_or(config, "decoder_start_token_id", d.decoder_start_token_id,

@@ -96,6 +96,8 @@ TEST(BartInputs, BadConfigsAreRefused) {
       {with_key(bart, "max_position_embeddings", "0"), StatusCode::kFormat, "max_position_embeddings"},
       {with_key(bart, "is_encoder_decoder", "false"), StatusCode::kUnsupported, "is_encoder_decoder"},
       {with_key(marian, "decoder_vocab_size", "200"), StatusCode::kFormat, "decoder_vocab_size"},
+      {with_key(with_key(marian, "max_position_embeddings", "1000000"), "d_model", "256"),
+       StatusCode::kFormat, "sinusoid table"},
   };
   for (const ConfigCase& c : cases) expect_refused(c);
 }
