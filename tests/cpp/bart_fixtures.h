@@ -138,6 +138,14 @@ inline double max_diff(const std::vector<float>& a, const std::vector<float>& b)
   return worst;
 }
 
+// max |a - b| relative to the largest |b| (the GEMMs' row blocking differs
+// with the rows in a call, so results differ by float rounding).
+inline double max_relative_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  double scale = 0;
+  for (float v : b) scale = std::max(scale, double(std::fabs(v)));
+  return max_diff(a, b) / scale;
+}
+
 // Largest |value| of a [rows][cols] JSON array (the scale of a relative error).
 inline double max_abs_of(const JsonValue& rows) {
   double m = 0;
