@@ -79,7 +79,11 @@ inline CrossAttentionKv start(const Loaded& m, ThreadPool* pool = nullptr) {
   return cross;
 }
 
-inline KvCache new_cache(const Loaded& m) { return KvCache(m.stack->self_cache_config()); }
+inline KvCache new_cache(const Loaded& m, KvDtype dtype = KvDtype::kF32) {
+  KvCacheConfig c = m.stack->self_cache_config();
+  c.dtype = dtype;
+  return KvCache(c);
+}
 
 // One step() over sequences seqs[s] (each adding counts[s] of `ids`, in
 // order) with exactly step_scratch_bytes of scratch.
@@ -115,9 +119,10 @@ inline Status run_step(const Loaded& m, const CrossAttentionKv& cross, const Ste
 }
 
 // The teacher-forced target's logits of every position, fed in chunks of `chunk` tokens.
-inline std::vector<float> decode_target(const Loaded& m, size_t chunk, ThreadPool* pool = nullptr) {
+inline std::vector<float> decode_target(const Loaded& m, size_t chunk, ThreadPool* pool = nullptr,
+                                        KvDtype dtype = KvDtype::kF32) {
   const CrossAttentionKv cross = start(m, pool);
-  KvCache cache = new_cache(m);
+  KvCache cache = new_cache(m, dtype);
   std::vector<float> all, logits;
   for (size_t at = 0; at < m.tgt.size(); at += chunk) {
     const size_t n = std::min(chunk, m.tgt.size() - at);
