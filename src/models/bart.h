@@ -113,9 +113,9 @@ class BartModel : public Model, public Seq2SeqStack {
   Status take_buffers(Arena& scratch, size_t rows, size_t ffn, const char* what, Buffers* b) const;
   void add_stack_slots(std::vector<TensorSlot>* s, const std::string& name, bool decoder, BartStack* stack);
   Status check_ids(const char* what, const int32_t* ids, size_t n, size_t vocab) const;
-  // x[i] = embedding[ids[i]] * embed_scale + the position of token i; the
-  // positions of rows [begin, end) of a sequence start at `past` (its cache's
-  // positions), then layernorm_embedding (BART).
+  // x[i] = embedding[ids[i]] * embed_scale + the position of token i, the
+  // n tokens of one sequence after `past` others (its cache's positions),
+  // then layernorm_embedding (BART).
   Status embed(ThreadPool* pool, const BartStack& stack, const Linear& table, const int32_t* ids, size_t n,
                size_t past, float* x) const;
   // The LayerNorm before a sub-block (pre-LN: into xn, which the sub-block
