@@ -25,6 +25,22 @@ Status head_dim_of(const ConfigReader& config, const char* width_key, size_t wid
   return check_head_dim(config, *head_dim);
 }
 
+Status token_id_or(const ConfigReader& config, const char* key, int32_t fallback, size_t n_vocab,
+                   int32_t* out) {
+  const JsonValue* v = config.root().find(key);
+  if (v == nullptr || v->is_null()) {
+    *out = fallback;
+    return Status::ok_status();
+  }
+  const auto id = v->as_uint64();
+  if (!id || *id >= n_vocab) {
+    return config.bad(
+        key, "must be a token id below vocab_size " + std::to_string(n_vocab) + ", found " + v->describe());
+  }
+  *out = static_cast<int32_t>(*id);
+  return Status::ok_status();
+}
+
 Status read_layer_types(const ConfigReader& config, const JsonValue& types, size_t n_layer,
                         const char* no_window, std::vector<bool>* sliding) {
   sliding->assign(n_layer, false);

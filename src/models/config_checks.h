@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "core/status.h"
@@ -18,6 +19,11 @@ Status check_head_dim(const ConfigReader& config, size_t head_dim);
 // the keys are the config's names for the two numbers.
 Status head_dim_of(const ConfigReader& config, const char* width_key, size_t width, const char* heads_key,
                    size_t heads, size_t* head_dim);
+
+// A token id below n_vocab (0 allowed, unlike positive_int) at `key`, or
+// `fallback` when the key is absent or null.
+Status token_id_or(const ConfigReader& config, const char* key, int32_t fallback, size_t n_vocab,
+                   int32_t* out);
 
 // layer_types as transformers writes it: a list of num_hidden_layers
 // strings, each "full_attention" or "sliding_attention"; `sliding` receives

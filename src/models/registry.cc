@@ -1,5 +1,6 @@
 #include "models/registry.h"
 
+#include "models/bart.h"
 #include "models/bert.h"
 #include "models/gemma3.h"
 #include "models/gpt2.h"
@@ -15,7 +16,8 @@ const char* supported_architectures() {
          "SmolLM3ForCausalLM, Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel "
          "(and their *ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and "
          "*ForMaskedLM), ModernBertModel (and the same heads), NomicBertModel, "
-         "T5ForConditionalGeneration (in the C++ core only so far)";
+         "T5ForConditionalGeneration, BartForConditionalGeneration, MarianMTModel, "
+         "M2M100ForConditionalGeneration (encoder-decoders: in the C++ core only so far)";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
@@ -36,6 +38,12 @@ Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {
     Gemma3Config c;
     QKV_RETURN_IF_ERROR(Gemma3Config::from_config(config, &c));
     *out = std::make_unique<Gemma3Model>(c);
+    return Status::ok_status();
+  }
+  if (is_bart_family(arch)) {
+    BartConfig c;
+    QKV_RETURN_IF_ERROR(BartConfig::from_config(config, &c));
+    *out = std::make_unique<BartModel>(c);
     return Status::ok_status();
   }
   // *ForSequenceClassification, *ForTokenClassification and *ForMaskedLM load their heads too; other

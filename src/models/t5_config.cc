@@ -8,23 +8,6 @@
 namespace qkv {
 namespace {
 
-// A token id below vocab_size (0 allowed, unlike positive_int), or `fallback` when absent or null.
-Status token_id_or(const ConfigReader& config, const char* key, int32_t fallback, size_t n_vocab,
-                   int32_t* out) {
-  const JsonValue* v = config.root().find(key);
-  if (v == nullptr || v->is_null()) {
-    *out = fallback;
-    return Status::ok_status();
-  }
-  const auto id = v->as_uint64();
-  if (!id || *id >= n_vocab) {
-    return config.bad(
-        key, "must be a token id below vocab_size " + std::to_string(n_vocab) + ", found " + v->describe());
-  }
-  *out = static_cast<int32_t>(*id);
-  return Status::ok_status();
-}
-
 Status read_feed_forward(const ConfigReader& config, T5Config* c) {
   std::string proj;
   QKV_RETURN_IF_ERROR(config.string_or("feed_forward_proj", "relu", &proj));

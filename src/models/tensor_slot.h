@@ -32,6 +32,10 @@ struct TensorSlot {
     kTiedEmbedding,  // the token embedding that is also the LM head
   };
   Role role = Role::kLayer;
+  // Other names the checkpoint may store the same tensor under (a table
+  // tied to others, saved once under any of its names, or under several,
+  // all equal): the first one found fills the slot, the rest are skipped.
+  std::vector<std::string> aliases = {};
 };
 
 // An nn.Linear named `name`: its weight [n_out, n_in] packed into `layer`

@@ -188,6 +188,9 @@ size_t ModelLoader::find_slot(std::string_view name, bool* base_name) const {
   if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].name == name) return i;
+    for (const std::string& alias : slots_[i].aliases) {
+      if (alias == name) return i;
+    }
   }
   const std::string base = model_->base_model_prefix();
   if (base.empty()) return slots_.size();
@@ -230,7 +233,7 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
                               (t.file_name.empty() ? "" : " (" + t.file_name + " in the file)");
     bool twice = !loaded_from_[slot].empty();
     for (size_t c : claimed) twice = twice || c == slot;
-    if (twice) {
+    if (twice && s.aliases.empty()) {
       return Status::format(where + " is also in " +
                             (loaded_from_[slot].empty() ? std::string(file) : loaded_from_[slot]));
     }
@@ -249,6 +252,7 @@ Status ModelLoader::add_tensors(std::string_view file, const std::vector<TensorE
       return Status::format(where + " has shape " + shape_text(t.shape) + ", but config.json implies " +
                             shape_text(expected));
     }
+    if (twice) continue;  // another name of a tied table (of its shape), already taken
     // Entries from any reader are checked here too: the byte range must hold exactly the shape.
     const uint64_t row_length = s.shape.empty() ? 1 : s.shape.back();
     uint64_t row_bytes = 0;

@@ -104,18 +104,18 @@ TEST(Gpt2Checkpoint, AutoKeepsTheCheckpointDtype) {
 
 TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
   std::unique_ptr<ModelLoader> loader;
-  Status s = ModelLoader::create(R"({"architectures":["BartForConditionalGeneration"]})", WeightType::kF32,
+  Status s = ModelLoader::create(R"({"architectures":["WhisperForConditionalGeneration"]})", WeightType::kF32,
                                  nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_EQ(s.message(),
-            "config.json: architecture \"BartForConditionalGeneration\" is not supported; qkv runs "
+            "config.json: architecture \"WhisperForConditionalGeneration\" is not supported; qkv runs "
             "GPT2LMHeadModel, "
             "LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM, Qwen3ForCausalLM, SmolLM3ForCausalLM, "
             "Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel (and their "
             "*ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and *ForMaskedLM), "
-            "ModernBertModel (and the same heads), NomicBertModel, T5ForConditionalGeneration (in the C++ "
-            "core only so "
-            "far)");
+            "ModernBertModel (and the same heads), NomicBertModel, T5ForConditionalGeneration, "
+            "BartForConditionalGeneration, MarianMTModel, M2M100ForConditionalGeneration (encoder-decoders: "
+            "in the C++ core only so far)");
   s = ModelLoader::create(R"({"architectures":["GPT2LMHeadModel"],"vocab_size":100,"n_embd":"64"})",
                           WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);

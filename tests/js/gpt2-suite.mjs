@@ -142,9 +142,9 @@ export function gpt2Suite({ numThreads, flavour }) {
     await assert.rejects(loadModel(files({ weights: weights.subarray(0, weights.length - 100) })),
       (e) => e instanceof FormatError && /truncated|past the end/.test(e.message));
     await assert.rejects(loadModel(files({ weights: new Uint8Array(16) })), (e) => e instanceof FormatError);
-    const bart = JSON.stringify({ ...JSON.parse(read('config.json')), architectures: ['BartForConditionalGeneration'] });
+    const bart = JSON.stringify({ ...JSON.parse(read('config.json')), architectures: ['WhisperForConditionalGeneration'] });
     await assert.rejects(loadModel(files({ config: new TextEncoder().encode(bart) })),
-      (e) => e instanceof UnsupportedError && /BartForConditionalGeneration.*GPT2LMHeadModel.*LlamaForCausalLM.*BertModel/.test(e.message));
+      (e) => e instanceof UnsupportedError && /WhisperForConditionalGeneration.*GPT2LMHeadModel.*LlamaForCausalLM.*BertModel/.test(e.message));
     await assert.rejects(loadModel(files({ config: new TextEncoder().encode('{') })), FormatError);
     await assert.rejects(loadModel(`${baseUrl}/gpt2-tiny-missing/`), (e) => e instanceof QkvError && /404/.test(e.message));
 
