@@ -18,6 +18,7 @@ import {
   HubError,
   IntegrityError,
   InternalError,
+  NoTokenizerError,
   softmax,
   createTokenizer,
   loadSentencePieceTokenizer,
@@ -332,7 +333,15 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   const ignoring: GenerationOptions = { on_abort: 'ignore' };
   void finishing;
   void ignoring;
-  const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
+  // A model loaded without tokenizer files has none: ids only, and text is a NoTokenizerError.
+  // @ts-expect-error the tokenizer may be null
+  model.tokenizer.encode('Hello');
+  const forward: ForwardResult = await model.forward(model.tokenizer?.encode('Hello') ?? [1]);
+  try {
+    await model.forward('Hello');
+  } catch (e) {
+    if (e instanceof NoTokenizerError) text += e.code;
+  }
   const [seq, vocab]: [number, number] = forward.dims;
   const attention: AttentionResult = await model.attention('The cat sat');
   const firstLayer: Float32Array | undefined = attention.layers[0];
@@ -426,6 +435,7 @@ export async function generateInWorker(signal: AbortSignal): Promise<string> {
   const engine: WorkerEngine = await WorkerEngine.create(engineOptions);
   const info: BackendInfo = await engine.backendInfo();
   const model: WorkerModel = await engine.loadModel('/models/sotu-llama/', { dtype: 'f16', signal });
+  if (model.tokenizer === null) throw new Error('a model without a tokenizer');
   const tokenizer: WorkerTokenizer = model.tokenizer;
   const ids: number[] = await tokenizer.encode('Hello');
   // The mask token arrives with the model: no promise.
@@ -493,7 +503,7 @@ export async function classification(folder: string, remote: WorkerModel): Promi
   const model: Model = classifier.model;
   const info: ClassificationInfo | undefined = model.info.classification;
   const { logits, dims }: ClassifyResult = await model.classify([pair, 'single']);
-  const encoded: EncodedPair = model.tokenizer.encodePair('a', 'b');
+  const encoded: EncodedPair = classifier.tokenizer.encodePair('a', 'b');
   const asClassifier: Classifier = remote;
   const remoteScores = await classifyTexts(asClassifier, 'text');
   const ranking: TextRankingPipeline = await pipeline('text-ranking', folder);

@@ -14,6 +14,7 @@ export {
   HubError,
   IntegrityError,
   InternalError,
+  NoTokenizerError,
 } from './errors.js';
 export type { HubErrorReason } from './errors.js';
 export type { BackendInfo, Flavour } from './backend.js';

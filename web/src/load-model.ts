@@ -179,13 +179,13 @@ function sessionOptions(options: LoadModelOptions): SessionOptions {
 async function loadResolved(files: ResolvedModel, requested: WeightRequest, session: SessionOptions,
   onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   const configText = await readText(files.config, 'config.json', context);
-  const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', context);
   const config = parseJson(configText, 'config.json');
-  const tokenizerJson = parseJson(tokenizerText, 'tokenizer.json');
   // Optional files: read after the required ones, so a missing config.json is reported first.
+  const tokenizerJson = await readOptionalJson(files.tokenizer, 'tokenizer.json', context);
   const tokenizerConfig = await readOptionalJson(files.tokenizerConfig, 'tokenizer_config.json', context);
   const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', context);
-  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+  // Without tokenizer files the model loads for id-level use (model.tokenizer null), as transformers.js's AutoModel.
+  const tokenizer = tokenizerJson === undefined ? null : createTokenizer(tokenizerJson, tokenizerConfig);
   // Sizes only matter to a listener; without one, no HEAD requests.
   const totals = onProgress
     ? await LoadTotals.learn(files.weights.files, context)
@@ -200,7 +200,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
     const info = handle.info();
     let embedding;
     try {
-      if (info.nVocab < tokenizer.vocabSize) {
+      if (tokenizer !== null && info.nVocab < tokenizer.vocabSize) {
         throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
       }
       // Only a model that embeds (an encoder, or a decoder checkpoint saved for embeddings) is

@@ -25,6 +25,7 @@ import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js'
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
+import { idOnlyTokenizer, requireTokenizer } from './tokenizers/id-only.js';
 import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
 
 export type { EmbedOptions, EmbedResult, Pooling } from './encoder/embed.js';
@@ -123,7 +124,13 @@ export interface AttentionResult {
 }
 
 export class Model {
-  readonly tokenizer: Tokenizer;
+  /**
+   * The model's tokenizer; null for a model loaded without tokenizer files (id-level use, as
+   * transformers.js's AutoModel): its calls then take token ids, and text is a NoTokenizerError.
+   */
+  readonly tokenizer: Tokenizer | null;
+  /** The tokenizer, or for a model without one the stand-in whose text calls throw NoTokenizerError. */
+  private readonly text: Tokenizer;
   readonly info: ModelInfo;
   private readonly backend: Backend;
   private handle: ModelHandle | undefined;
@@ -138,7 +145,7 @@ export class Model {
   private readonly encoder: EncoderContext;
 
   /** @internal Use loadModel(). */
-  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: Omit<ModelInfo, 'kvDtype'>,
+  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer | null, info: Omit<ModelInfo, 'kvDtype'>,
     eos: number[], session: SessionOptions = { kvDtype: 'f32', contextLength: 0 }, dense: readonly DenseLayer[] = []) {
     this.dense = dense;
     this.backend = backend;
@@ -147,12 +154,13 @@ export class Model {
     const live = generates ? backend.call(() => handle.createSession(session.kvDtype, session.contextLength)) : undefined;
     this.session = live;
     this.tokenizer = tokenizer;
+    this.text = tokenizer ?? idOnlyTokenizer(info.nVocab);
     // nCtx is what a generation may hold: the context asked for, else the model's.
     this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
     this.eos = eos;
     this.contextLength = session.contextLength;
     this.encoder = {
-      backend, tokenizer, info: this.info,
+      backend, tokenizer: this.text, info: this.info,
       withHandle: async (work) => {
         const release = await this.acquire();
         try {
@@ -188,7 +196,7 @@ export class Model {
         'messages); this prompt is ' + (typeof prompt === 'string' ? 'a string' : 'token ids'));
     }
     const promptIds = isConversation(prompt)
-      ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { ...chatTemplateKwargs, add_generation_prompt: true }))
+      ? this.promptIds(this.text.apply_chat_template(prompt, { ...chatTemplateKwargs, add_generation_prompt: true }))
       : this.promptIds(prompt as string | readonly number[], true);
     const resolved = resolveGenerationOptions(withGenerationDefaults(options, this.info.generation, promptIds.length),
       this.eos);
@@ -219,7 +227,7 @@ export class Model {
       const usage = (): GenerationUsage => ({ promptTokens: ids.length, cachedTokens, generatedTokens: generated });
       // The stream starts after the prompt, so the first new token decodes as
       // it does mid-text (a SentencePiece "▁world" is " world", not "world").
-      const decoder = this.tokenizer.createDecodeStream();
+      const decoder = this.text.createDecodeStream();
       for (const id of ids) decoder.push(id);
       let text = '';
       let emitted = 0; // characters of `text` already yielded
@@ -311,7 +319,7 @@ export class Model {
       const layers = encoder
         ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(fitEncoder(ids, this.info.nCtx))))
         : this.backend.call(() => this.live().attention(Int32Array.from(ids)));
-      const tokens = ids.map((id) => this.tokenizer.idToToken(id) ?? String(id));
+      const tokens = ids.map((id) => this.text.idToToken(id) ?? String(id));
       return { tokens, ids, layers, dims: [this.info.nHead, ids.length, ids.length] };
     } finally {
       release();
@@ -357,7 +365,9 @@ export class Model {
    * (tokenizer.mask_token) of each text: [masks, nVocab] per text, with its ids and mask positions.
    * A text without a mask token is an InvalidArgumentError. The pipeline 'fill-mask' ranks them.
    */
-  fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+  async fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+    // Texts only, and the mask token is the tokenizer's: without one, say so first.
+    requireTokenizer(this.tokenizer, 'fillMaskLogits()');
     return maskedLmLogits(this.encoder, texts);
   }
 
@@ -405,7 +415,7 @@ export class Model {
   }
 
   private promptIds(input: string | readonly number[], chat = false): number[] {
-    if (typeof input === 'string') return this.tokenizer.encode(input);
+    if (typeof input === 'string') return this.text.encode(input);
     if (!isIdList(input)) {
       throw new InvalidArgumentError(`expected a string or an array of token ids${chat ? ' (or of { role, content } messages)' : ''}`);
     }

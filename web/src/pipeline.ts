@@ -25,6 +25,7 @@ import type { FinishReason, Model, Pooling } from './model.js';
 import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
+import { requireTokenizer } from './tokenizers/id-only.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
   'text-ranking' | 'token-classification' | 'ner' | 'fill-mask' | 'zero-shot-classification' | 'question-answering';
@@ -202,14 +203,17 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  let tokenizer: Tokenizer;
   try {
     requireCapability(model.info, TASK_CAPABILITY[task], `pipeline('${task}')`, InvalidArgumentError);
+    // A pipeline takes text: a model without a tokenizer (id-level use) is refused here, by name.
+    tokenizer = requireTokenizer(model.tokenizer, `pipeline('${task}')`);
   } catch (e) {
     model.dispose();
     throw e;
   }
   const base: PipelineBase = {
-    task, model, tokenizer: model.tokenizer,
+    task, model, tokenizer,
     dispose: async () => { model.dispose(); },
   };
   const run = task === 'text-generation' ? textGeneration(model)
@@ -256,9 +260,10 @@ function textGeneration(model: Model) {
     };
     // A conversation: as transformers.js, generated_text is the messages plus the assistant's reply.
     const chat = async (messages: readonly ChatMessage[]): Promise<ChatGenerationOutput[]> => {
-      const prompt = model.tokenizer.apply_chat_template(messages,
+      const tokenizer = requireTokenizer(model.tokenizer, 'a conversation');
+      const prompt = tokenizer.apply_chat_template(messages,
         { ...resolveChatTemplateKwargs(generation.chat_template_kwargs), add_generation_prompt: true, tokenize: false });
-      const ids = model.tokenizer.encode(prompt, { add_special_tokens: false });
+      const ids = tokenizer.encode(prompt, { add_special_tokens: false });
       const { text: content, reason } = await complete(prompt, ids);
       return [{ generated_text: [...messages, { role: 'assistant', content }], finish_reason: reason }];
     };

@@ -22,6 +22,7 @@ import {
   InternalError,
   InvalidArgumentError,
   NetworkError,
+  NoTokenizerError,
   OutOfMemoryError,
   QkvError,
   UnsupportedError,
@@ -65,7 +66,8 @@ export interface Calls {
     args: { source: string | ModelFiles | Blob | ArrayBuffer | Uint8Array | FileInput[]; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
     event: ProgressInfo;
     /** `tokens`: the tokenizer's special tokens the page cannot ask for with a call (fill-mask's mask). */
-    result: { modelId: number; info: ModelInfo; tokens: SpecialTokens };
+    /** tokens: null for a model without a tokenizer. */
+    result: { modelId: number; info: ModelInfo; tokens: SpecialTokens | null };
   };
   generate: {
     args: { prompt: string | readonly number[] | readonly ChatMessage[]; options: Omit<GenerationOptions, 'signal'> };
@@ -183,6 +185,7 @@ const QKV_ERRORS: Record<string, new (message: string) => QkvError> = {
   InvalidArgumentError,
   FormatError,
   UnsupportedError,
+  NoTokenizerError,
   OutOfMemoryError,
   NetworkError,
   IntegrityError,

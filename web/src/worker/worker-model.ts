@@ -77,14 +77,15 @@ class RemoteTokenizer implements WorkerTokenizer {
 
 export class WorkerModel {
   readonly info: ModelInfo;
-  readonly tokenizer: WorkerTokenizer;
+  /** The model's tokenizer in the worker; null for a model without one (id-level use, as Model.tokenizer). */
+  readonly tokenizer: WorkerTokenizer | null;
   private disposed = false;
 
   /** @internal Use WorkerEngine.loadModel(). */
   constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo,
-    tokens: SpecialTokens) {
+    tokens: SpecialTokens | null) {
     this.info = info;
-    this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args), tokens);
+    this.tokenizer = tokens === null ? null : new RemoteTokenizer((type, args) => this.call(type, args), tokens);
   }
 
   /**
