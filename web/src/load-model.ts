@@ -25,7 +25,7 @@ import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
 import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
-import { createTokenizer } from './tokenizers/index.js';
+import { readTokenizer } from './sources/read-tokenizer.js';
 import { streamWeights } from './weights/stream.js';
 
 export type { ProgressInfo } from './load-progress.js';
@@ -181,11 +181,9 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
   const configText = await readText(files.config, 'config.json', context);
   const config = parseJson(configText, 'config.json');
   // Optional files: read after the required ones, so a missing config.json is reported first.
-  const tokenizerJson = await readOptionalJson(files.tokenizer, 'tokenizer.json', context);
-  const tokenizerConfig = await readOptionalJson(files.tokenizerConfig, 'tokenizer_config.json', context);
-  const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', context);
   // Without tokenizer files the model loads for id-level use (model.tokenizer null), as transformers.js's AutoModel.
-  const tokenizer = tokenizerJson === undefined ? null : createTokenizer(tokenizerJson, tokenizerConfig);
+  const tokenizer = await readTokenizer(files, config, context);
+  const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', context);
   // Sizes only matter to a listener; without one, no HEAD requests.
   const totals = onProgress
     ? await LoadTotals.learn(files.weights.files, context)
@@ -201,7 +199,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
     let embedding;
     try {
       if (tokenizer !== null && info.nVocab < tokenizer.vocabSize) {
-        throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
+        throw new FormatError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
       }
       // Only a model that embeds (an encoder, or a decoder checkpoint saved for embeddings) is
       // asked for modules.json, once its weights loaded: a plain decoder from a base URL then

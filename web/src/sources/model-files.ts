@@ -17,7 +17,8 @@ export interface ModelFiles {
   /**
    * Further files of the repository, keyed by their path there: a
    * sentence-transformers model's 'modules.json' and '1_Pooling/config.json'
-   * (see EmbeddingDefaults). Only the ones given are read.
+   * (see EmbeddingDefaults), a Marian repository's 'source.spm', 'target.spm'
+   * and 'vocab.json' (its tokenizer, without tokenizer.json). Only the ones given are read.
    */
   extraFiles?: Record<string, FileInput>;
 }
