@@ -206,6 +206,54 @@ Status KvCache::write(size_t l, size_t pos0, size_t n, const float* k, const flo
   return Status::ok_status();
 }
 
+Status KvCache::copy_from(const KvCache& other) {
+  if (&other == this) return Status::ok_status();
+  const KvCacheConfig& o = other.config_;
+  bool same_windows = true;
+  for (size_t l = 0; l < layers_.size() && l < other.layers_.size(); ++l)
+    same_windows = same_windows && layers_[l].window == other.layers_[l].window;
+  if (o.n_layer != config_.n_layer || o.n_head_kv != config_.n_head_kv || o.head_dim != config_.head_dim ||
+      o.dtype != config_.dtype || !same_windows) {
+    return Status::invalid_argument("KV cache: cannot copy a cache of another shape, dtype or windows");
+  }
+  if (other.positions() > config_.max_positions) {
+    return Status::invalid_argument("KV cache: cannot copy " + str(other.positions()) +
+                                    " positions into a cache of " + str(config_.max_positions));
+  }
+  uint64_t need = 0;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& from = other.layers_[l];
+    need += layer_bytes(std::max(layers_[l].capacity, from.end - from.begin));
+  }
+  const uint64_t available = budget();
+  if (need > available) {
+    return Status::resource_exhausted("KV cache: copying " + str(other.positions()) + " positions needs " +
+                                      megabytes(need) + ", more than the " + megabytes(available) +
+                                      " available");
+  }
+  const size_t heads = config_.n_head_kv, rb = row_bytes();
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Layer& to = layers_[l];
+    const Layer& from = other.layers_[l];
+    const size_t rows = from.end - from.begin;
+    if (rows > to.capacity) {
+      to.end = to.begin;  // nothing of ours to keep while growing
+      const Status grown = grow(to, std::max(rows, from.capacity));
+      if (!grown.ok()) {
+        for (Layer& layer : layers_) layer.begin = layer.end = 0;
+        return grown;
+      }
+    }
+    for (size_t h = 0; h < heads && rows != 0; ++h) {
+      std::memcpy(to.k.get() + h * to.capacity * rb, from.k.get() + h * from.capacity * rb, rows * rb);
+      std::memcpy(to.v.get() + h * to.capacity * rb, from.v.get() + h * from.capacity * rb, rows * rb);
+    }
+    to.begin = from.begin;
+    to.end = from.end;
+  }
+  return Status::ok_status();
+}
+
 KvLayerView KvCache::view(size_t l) const {
   const Layer& layer = layers_[l];
   KvLayerView view;

@@ -83,6 +83,13 @@ class KvCache {
   // `position` would see.
   Status truncate(size_t position);
 
+  // Makes this cache hold what `other` holds, the positions and their rows
+  // (the beams of a search continue from another beam's keys and values).
+  // Both must have the same shape, dtype and windows. Grows only when
+  // other's rows do not fit, refusing (changing nothing) what the budget
+  // cannot hold; out of memory while growing leaves this cache empty.
+  Status copy_from(const KvCache& other);
+
   // Bytes allocated now, and what holding `positions` positions would take
   // (64-bit: a large model's context can exceed wasm32's size_t).
   size_t bytes() const;

@@ -85,7 +85,8 @@ class Seq2SeqStack {
   virtual Status encode(ThreadPool* pool, Arena& scratch, const Seq2SeqEncodeRequest& request) const = 0;
   // The cross-attention keys and values of every decoder layer from encoder
   // states hidden [n_src, n_embd] (allocates them: once per source).
-  virtual Status start(ThreadPool* pool, const float* hidden, size_t n_src, CrossAttentionKv* cross) const = 0;
+  virtual Status start(ThreadPool* pool, const float* hidden, size_t n_src,
+                       CrossAttentionKv* cross) const = 0;
   // The decoder over the request's new target tokens (the first step's first
   // id is usually decoder_start_token_id()): causal self-attention through
   // each sequence's cache, cross-attention over `cross`, the LM head.

@@ -9,6 +9,7 @@
 // num_heads * d_kv may differ from d_model.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -65,6 +66,17 @@ struct T5Stack {
   const float* final_norm = nullptr;
 };
 
+// What one pass over `rows` tokens works in, all from the scratch arena:
+// the decoder's hidden states x (the encoder writes into the caller's
+// buffer), the normed rows, q k v side by side, attention outputs, a
+// residual's product, the feed-forward's activations (up: the gated half),
+// the relative bias table, and each decoded sequence's first position.
+struct T5Scratch {
+  float *x = nullptr, *xn = nullptr, *qkv = nullptr, *attn = nullptr, *tmp = nullptr, *ff = nullptr,
+        *up = nullptr, *bias = nullptr;
+  size_t* pos0 = nullptr;
+};
+
 class T5Model : public Model, public Seq2SeqStack {
  public:
   explicit T5Model(const T5Config& config);
@@ -72,11 +84,15 @@ class T5Model : public Model, public Seq2SeqStack {
   const Seq2SeqStack* seq2seq() const override { return this; }
 
   int32_t decoder_start_token_id() const override { return config_.decoder_start_token_id; }
+  // Relative buckets: any source length is defined.
+  size_t max_source_positions() const override { return SIZE_MAX; }
   size_t max_target_positions() const override { return config_.max_target_positions; }
-  Status encode(ThreadPool* pool, const int32_t* ids, size_t n, float* hidden) const override;
-  Status start(ThreadPool* pool, const float* hidden, size_t n_src, Seq2SeqCache* cache) const override;
-  Status step(ThreadPool* pool, Seq2SeqCache& cache, const int32_t* ids, size_t n,
-              float* logits) const override;
+  KvCacheConfig self_cache_config() const override;
+  size_t encode_scratch_bytes(size_t n) const override;
+  size_t step_scratch_bytes(size_t rows, size_t n_seqs, size_t n_src) const override;
+  Status encode(ThreadPool* pool, Arena& scratch, const Seq2SeqEncodeRequest& request) const override;
+  Status start(ThreadPool* pool, const float* hidden, size_t n_src, CrossAttentionKv* cross) const override;
+  Status step(ThreadPool* pool, Arena& scratch, const Seq2SeqStepRequest& request) const override;
 
   std::vector<TensorSlot> slots() override;
   const char* checkpoint_prefix() const override { return ""; }
@@ -84,14 +100,31 @@ class T5Model : public Model, public Seq2SeqStack {
  private:
   void add_stack_slots(std::vector<TensorSlot>* s, const std::string& name, bool decoder, T5Stack* stack);
   Status check_ids(const char* what, const int32_t* ids, size_t n) const;
-  Status feed_forward(ThreadPool* pool, size_t n, const T5FeedForward& ff, float* x) const;
-  Status project_qkv(ThreadPool* pool, size_t n, const T5Attention& a, const float* x, float* xn,
-                     float* qkv) const;
-  Status add_output(ThreadPool* pool, size_t n, const T5Attention& a, const float* attn, float* tmp,
-                    float* x) const;
-  // A stack's self-attention: its heads and relative bias, q, k, v side by
-  // side per token (3 * inner floats), out inner floats per token.
-  T5AttentionParams self_attention_params(const T5Stack& stack) const;
+  // The request fits the model and its caches; rows: the tokens it adds.
+  Status check_step(const Seq2SeqStepRequest& r, size_t* rows) const;
+  // T5Scratch's float buffers x .. bias, in order, for a pass over `rows`
+  // tokens (x only for the decoder) with a bias table of bias_floats.
+  std::array<size_t, 8> scratch_floats(size_t rows, bool decoder, size_t bias_floats) const;
+  size_t scratch_bytes(size_t rows, bool decoder, size_t bias_floats, size_t n_seqs) const;
+  Status take_scratch(Arena& arena, size_t rows, bool decoder, size_t bias_floats, size_t n_seqs,
+                      T5Scratch* s) const;
+  Status feed_forward(ThreadPool* pool, size_t n, const T5FeedForward& ff, const T5Scratch& s,
+                      float* x) const;
+  Status project_qkv(ThreadPool* pool, size_t n, const T5Attention& a, const float* x,
+                     const T5Scratch& s) const;
+  Status add_output(ThreadPool* pool, size_t n, const T5Attention& a, const T5Scratch& s, float* x) const;
+  // Self-attention over q, k, v side by side per token (3 * inner floats),
+  // out inner floats per token, with the relative bias table of s.bias.
+  T5AttentionParams self_attention_params(const T5Scratch& s, int64_t bias_first, size_t bias_len) const;
+  // The decoder's causal self-attention of layer l for each sequence of the
+  // step, through its own cache; the bias table covers -(max_end - 1) .. 0.
+  Status decoder_self_attention(ThreadPool* pool, const Seq2SeqStepRequest& r, size_t l, size_t max_end,
+                                const T5Scratch& s) const;
+  // Cross-attention of layer l: every row of the step over the source.
+  Status cross_attention(ThreadPool* pool, const Seq2SeqStepRequest& r, size_t rows, size_t l,
+                         const T5Scratch& s) const;
+  // Final norm and LM head: the logits of every row, or of each sequence's last.
+  Status head(ThreadPool* pool, const Seq2SeqStepRequest& r, size_t rows, const T5Scratch& s) const;
 
   T5Config config_;
   Linear shared_;   // [n_vocab, d_model]: both stacks' embedding, the tied head

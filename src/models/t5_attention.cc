@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <vector>
 
 #include "core/thread_pool.h"
 
@@ -32,6 +31,15 @@ size_t t5_relative_position_bucket(int64_t relative_position, bool bidirectional
   return bucket + std::min(large, num_buckets - 1);
 }
 
+void t5_fill_bias_table(const float* relative_bias, size_t n_head, size_t num_buckets, size_t max_distance,
+                        bool bidirectional, int64_t first, size_t len, float* out) {
+  for (size_t i = 0; i < len; ++i) {
+    const size_t bucket = t5_relative_position_bucket(first + static_cast<int64_t>(i), bidirectional,
+                                                      num_buckets, max_distance);
+    for (size_t h = 0; h < n_head; ++h) out[h * len + i] = relative_bias[bucket * n_head + h];
+  }
+}
+
 namespace {
 
 Status check(const T5AttentionParams& p) {
@@ -42,8 +50,16 @@ Status check(const T5AttentionParams& p) {
                std::to_string(kAttnMaxHeadDim));
   }
   if (p.causal && p.q_pos0 + p.n_q > p.n_kv) return bad("causal queries past the last key");
-  if (p.relative_bias == nullptr || p.num_buckets < 2) return bad("no relative attention bias");
-  if (p.q == nullptr || p.k == nullptr || p.v == nullptr || p.out == nullptr) return bad("missing buffers");
+  if (p.q == nullptr || p.k == nullptr || p.v == nullptr || p.out == nullptr || p.bias == nullptr) {
+    return bad("missing buffers");
+  }
+  // The relative positions read: the last query at key 0 .. the first query at its last key.
+  const int64_t lowest = -static_cast<int64_t>(p.q_pos0 + p.n_q - 1);
+  const int64_t highest = p.causal ? 0 : static_cast<int64_t>(p.n_kv) - 1 - static_cast<int64_t>(p.q_pos0);
+  if (p.bias_first > lowest || p.bias_first + static_cast<int64_t>(p.bias_len) <= highest) {
+    return bad("the bias table does not cover relative positions " + std::to_string(lowest) + " .. " +
+               std::to_string(highest));
+  }
   return Status::ok_status();
 }
 
@@ -51,25 +67,11 @@ Status check(const T5AttentionParams& p) {
 
 Status t5_attention(ThreadPool* pool, const T5AttentionParams& p) {
   QKV_RETURN_IF_ERROR(check(p));
-  // Bucket of every relative position key - query that occurs, from the
-  // last query looking at key 0 (-(q_pos0 + n_q - 1)) to the first looking
-  // at the last key.
-  const int64_t first = -static_cast<int64_t>(p.q_pos0 + p.n_q - 1);
-  const int64_t last = static_cast<int64_t>(p.n_kv) - 1 - static_cast<int64_t>(p.q_pos0);
-  std::vector<uint32_t> buckets(static_cast<size_t>(last - first + 1));
-  for (int64_t r = first; r <= last; ++r) {
-    buckets[static_cast<size_t>(r - first)] =
-        static_cast<uint32_t>(t5_relative_position_bucket(r, !p.causal, p.num_buckets, p.max_distance));
-  }
   const size_t item_count = p.n_head * p.n_q;
   parallel_for(pool, item_count, 4, [&](size_t begin, size_t end) {
-    std::vector<float> bias(p.n_kv);
     for (size_t item = begin; item < end; ++item) {
       const size_t h = item / p.n_q, i = item % p.n_q, pos = p.q_pos0 + i;
       const size_t kv_len = p.causal ? pos + 1 : p.n_kv;
-      // key t: relative position t - pos, at buckets[t - pos - first].
-      const uint32_t* row_buckets = buckets.data() + (-static_cast<int64_t>(pos) - first);
-      for (size_t t = 0; t < kv_len; ++t) bias[t] = p.relative_bias[row_buckets[t] * p.n_head + h];
       AttnUkernelArgs a;
       a.head_dim = p.head_dim;
       a.scale = 1.0f;
@@ -83,8 +85,15 @@ Status t5_attention(ThreadPool* pool, const T5AttentionParams& p) {
       a.k = static_cast<const uint8_t*>(p.k) + head_offset;
       a.v = static_cast<const uint8_t*>(p.v) + head_offset;
       a.kv_token_stride = p.kv_token_stride;
-      a.key_mask = bias.data();
-      f32_attn_ukernel__simd(a);
+      // Key t sits at relative position t - pos: the table's slice from -pos on.
+      a.key_mask = p.bias + h * p.bias_len + (-static_cast<int64_t>(pos) - p.bias_first);
+      if (p.probs != nullptr) {
+        a.probs[0] = p.probs + (h * p.n_q + i) * p.n_kv;
+        a.n_kv = p.n_kv;
+        f32_attn_probs_ukernel__simd(a);
+      } else {
+        f32_attn_ukernel__simd(a);
+      }
     }
   });
   return Status::ok_status();

@@ -113,6 +113,58 @@ TEST(KvCache, GrowsInChunksAndKeepsContents) {
   }
 }
 
+// copy_from: a beam continuing from another's keys and values holds exactly
+// its rows (full and windowed layers, f32 and f16), grows when they do not
+// fit, keeps its own room when they do, and the copy is independent after.
+TEST(KvCache, CopyFromHoldsTheOthersRows) {
+  for (KvDtype dtype : {KvDtype::kF32, KvDtype::kF16}) {
+    SCOPED_TRACE(kv_dtype_name(dtype));
+    KvCache source(config(3, 4000, dtype, {0, 5, 0}));
+    for (size_t pos = 0; pos < 600; pos += 20) {
+      ASSERT_TRUE(source.reserve(pos + 20, 20).ok());
+      ASSERT_TRUE(write_chunk(source, pos, 20, 1).ok());
+    }
+    KvCache copy(config(3, 4000, dtype, {0, 5, 0}));
+    ASSERT_TRUE(copy.reserve(10, 10).ok());
+    ASSERT_TRUE(write_chunk(copy, 0, 10, 2).ok());  // overwritten by the copy
+    ASSERT_TRUE(copy.copy_from(source).ok());
+    EXPECT_EQ(copy.positions(), 600u);
+    const auto salt = [](size_t) { return size_t{1}; };
+    for (size_t l : {size_t{0}, size_t{2}}) {
+      const KvLayerView v = copy.view(l);
+      EXPECT_EQ(v.pos0, 0u);
+      EXPECT_EQ(v.rows, 600u);
+    }
+    EXPECT_EQ(copy.view(1).pos0, source.view(1).pos0);  // the window's dropped rows stay dropped
+    expect_holds(copy, source.view(1).pos0, 600, salt);
+    // Both continue on their own.
+    ASSERT_TRUE(copy.reserve(601, 1).ok());
+    ASSERT_TRUE(write_chunk(copy, 600, 1, 3).ok());
+    EXPECT_EQ(source.positions(), 600u);
+    expect_holds(copy, copy.view(1).pos0, 601, [](size_t pos) { return pos < 600 ? size_t{1} : size_t{3}; });
+    // A shorter cache copied over a longer one: its capacity stays, its positions are the other's.
+    KvCache shorter(config(3, 4000, dtype, {0, 5, 0}));
+    ASSERT_TRUE(shorter.reserve(3, 3).ok());
+    ASSERT_TRUE(write_chunk(shorter, 0, 3, 4).ok());
+    const size_t capacity = copy.capacity(0);
+    ASSERT_TRUE(copy.copy_from(shorter).ok());
+    EXPECT_EQ(copy.capacity(0), capacity);
+    expect_holds(copy, 0, 3, [](size_t) { return size_t{4}; });
+  }
+  // Another shape is refused; so is a budget that cannot hold the rows, before allocating.
+  KvCache a(config(2, 100)), b(config(3, 100));
+  EXPECT_EQ(a.copy_from(b).code(), StatusCode::kInvalidArgument);
+  KvCache big(config(2, 100));
+  ASSERT_TRUE(big.reserve(100, 1).ok());
+  ASSERT_TRUE(write_chunk(big, 0, 100).ok());
+  KvCacheConfig small = config(2, 100);
+  small.max_bytes = 1000;
+  KvCache tight(small);
+  const Status s = tight.copy_from(big);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(tight.bytes(), 0u);
+}
+
 TEST(KvCache, F16HoldsTheRoundedValues) {
   KvCache cache(config(1, 16, KvDtype::kF16));
   ASSERT_TRUE(cache.reserve(1, 1).ok());

@@ -1,7 +1,8 @@
 // t5_attention (models/t5_attention.h) against plain loops in double: scores
 // q·k plus the bias of each (head, relative-position bucket), softmax, times
 // v. Sizes past the microkernels' 64-key blocks and queries past position 0
-// (a decoder step over a cache), which the tiny checkpoints do not reach.
+// (a decoder step over a cache), which the tiny checkpoints do not reach; the
+// probabilities too, when asked for.
 #include "models/t5_attention.h"
 
 #include <gtest/gtest.h>
@@ -22,10 +23,13 @@ struct Case {
   size_t num_buckets, max_distance;
 };
 
-// out[i][h][d] in double, keys 0 .. n_kv - 1 (0 .. q_pos0 + i when causal).
+// out[i][h][d] in double, keys 0 .. n_kv - 1 (0 .. q_pos0 + i when causal),
+// and probs[h][i][t] (0 past a causal query).
 std::vector<double> reference(const Case& c, const std::vector<float>& q, const std::vector<float>& k,
-                              const std::vector<float>& v, const std::vector<float>& bias) {
+                              const std::vector<float>& v, const std::vector<float>& bias,
+                              std::vector<double>* probs) {
   std::vector<double> out(c.n_q * c.n_head * c.head_dim, 0.0);
+  probs->assign(c.n_head * c.n_q * c.n_kv, 0.0);
   for (size_t i = 0; i < c.n_q; ++i) {
     const size_t pos = c.q_pos0 + i, len = c.causal ? pos + 1 : c.n_kv;
     for (size_t h = 0; h < c.n_head; ++h) {
@@ -42,6 +46,7 @@ std::vector<double> reference(const Case& c, const std::vector<float>& q, const 
       double sum = 0;
       for (double& x : s) sum += (x = std::exp(x - top));
       for (size_t t = 0; t < len; ++t) {
+        (*probs)[(h * c.n_q + i) * c.n_kv + t] = s[t] / sum;
         for (size_t d = 0; d < c.head_dim; ++d)
           out[(i * c.n_head + h) * c.head_dim + d] += s[t] / sum * v[(t * c.n_head + h) * c.head_dim + d];
       }
@@ -67,9 +72,17 @@ TEST(T5Attention, MatchesPlainLoops) {
     for (auto* a : {&q, &k, &v, &bias})
       for (float& x : *a) x = normal(rng);
     for (float& x : bias) x *= 4.0f;  // a bias that dominates some rows
-    const std::vector<double> want = reference(c, q, k, v, bias);
+    std::vector<double> want_probs;
+    const std::vector<double> want = reference(c, q, k, v, bias, &want_probs);
+    // The relative positions the call reads: -(q_pos0 + n_q - 1) .. the first query's last key.
+    const int64_t first = -static_cast<int64_t>(c.q_pos0 + c.n_q - 1);
+    const size_t len = (c.causal ? 0 : c.n_kv - 1 - c.q_pos0) + c.q_pos0 + c.n_q;
+    std::vector<float> table(c.n_head * len);
+    t5_fill_bias_table(bias.data(), c.n_head, c.num_buckets, c.max_distance, !c.causal, first, len,
+                       table.data());
     for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-      std::vector<float> out(c.n_q * width, -1.0f);
+      std::vector<float> out(c.n_q * width, -1.0f), out_with_probs(c.n_q * width, -1.0f);
+      std::vector<float> probs(want_probs.size(), -1.0f);
       T5AttentionParams a;
       a.n_head = c.n_head;
       a.head_dim = c.head_dim;
@@ -77,9 +90,9 @@ TEST(T5Attention, MatchesPlainLoops) {
       a.q_pos0 = c.q_pos0;
       a.n_kv = c.n_kv;
       a.causal = c.causal;
-      a.relative_bias = bias.data();
-      a.num_buckets = c.num_buckets;
-      a.max_distance = c.max_distance;
+      a.bias = table.data();
+      a.bias_first = first;
+      a.bias_len = len;
       a.q = q.data();
       a.q_token_stride = width;
       a.k = k.data();
@@ -89,9 +102,19 @@ TEST(T5Attention, MatchesPlainLoops) {
       a.out = out.data();
       a.out_token_stride = width;
       ASSERT_TRUE(t5_attention(p, a).ok());
-      double worst = 0;
-      for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, std::fabs(out[i] - want[i]));
+      a.out = out_with_probs.data();
+      a.probs = probs.data();
+      ASSERT_TRUE(t5_attention(p, a).ok());
+      double worst = 0, worst_with_probs = 0, worst_probs = 0;
+      for (size_t i = 0; i < out.size(); ++i) {
+        worst = std::max(worst, std::fabs(out[i] - want[i]));
+        worst_with_probs = std::max(worst_with_probs, std::fabs(out_with_probs[i] - want[i]));
+      }
+      for (size_t i = 0; i < probs.size(); ++i)
+        worst_probs = std::max(worst_probs, std::fabs(probs[i] - want_probs[i]));
       EXPECT_LE(worst, 1e-5) << (p ? "pool" : "no pool");
+      EXPECT_LE(worst_with_probs, 1e-5) << (p ? "pool" : "no pool");
+      EXPECT_LE(worst_probs, 1e-6) << (p ? "pool" : "no pool");
     }
   }
 }
@@ -102,15 +125,19 @@ TEST(T5Attention, BadParamsAreRefused) {
   a.n_head = 1;
   a.head_dim = 6;  // not a multiple of 4
   a.n_q = a.n_kv = 2;
-  a.relative_bias = buf.data();
-  a.num_buckets = 8;
-  a.max_distance = 16;
+  a.bias = buf.data();
+  a.bias_first = -1;
+  a.bias_len = 3;
   a.q = a.out = buf.data();
   a.k = a.v = buf.data();
   EXPECT_EQ(t5_attention(nullptr, a).code(), StatusCode::kInvalidArgument);
   a.head_dim = 4;
   a.causal = true;
   a.q_pos0 = 1;  // queries at 1..2 past the last key 1
+  EXPECT_EQ(t5_attention(nullptr, a).code(), StatusCode::kInvalidArgument);
+  a.q_pos0 = 0;
+  ASSERT_TRUE(t5_attention(nullptr, a).ok());
+  a.bias_first = 0;  // the second query's key 0 (relative -1) is not in the table
   EXPECT_EQ(t5_attention(nullptr, a).code(), StatusCode::kInvalidArgument);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "checkpoint_fixtures.h"
+#include "core/arena.h"
 #include "core/thread_pool.h"
 #include "models/seq2seq.h"
 #include "models/t5.h"
@@ -46,28 +47,87 @@ void load(const std::string& folder, Loaded* out, WeightType type = WeightType::
   out->model = std::move(model);
 }
 
-std::vector<float> encode(const Loaded& m, ThreadPool* pool = nullptr) {
+// The encoder states of the reference source, with the scratch reserved as
+// the runner does (exactly encode_scratch_bytes); probs: optional, per layer.
+std::vector<float> encode(const Loaded& m, ThreadPool* pool = nullptr, float* const* probs = nullptr) {
   const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
   std::vector<float> hidden(src.size() * m.model->dims().n_embd);
-  const Status s = m.t5->encode(pool, src.data(), src.size(), hidden.data());
+  Arena scratch;
+  EXPECT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(src.size())));
+  Seq2SeqEncodeRequest r;
+  r.ids = src.data();
+  r.n = src.size();
+  r.hidden = hidden.data();
+  r.attention_probs = probs;
+  const Status s = m.t5->encode(pool, scratch, r);
   EXPECT_TRUE(s.ok()) << s.message();
   return hidden;
 }
 
+CrossAttentionKv start(const Loaded& m, ThreadPool* pool = nullptr) {
+  const std::vector<float> hidden = encode(m, pool);
+  CrossAttentionKv cross;
+  const Status s = m.t5->start(pool, hidden.data(), hidden.size() / m.model->dims().n_embd, &cross);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return cross;
+}
+
+// One step of several sequences (selves[i] adds counts[i] of ids), with
+// exactly step_scratch_bytes of scratch.
+struct Step {
+  std::vector<KvCache*> selves;
+  std::vector<size_t> counts;
+  const int32_t* ids = nullptr;
+  float* logits = nullptr;
+  bool last_only = false;
+  float* const* self_probs = nullptr;
+  float* const* cross_probs = nullptr;
+};
+
+Status run_step(const Loaded& m, ThreadPool* pool, const CrossAttentionKv& cross, const Step& st,
+                size_t scratch_bytes_less = 0) {
+  size_t rows = 0;
+  for (const size_t c : st.counts) rows += c;
+  Arena scratch;
+  EXPECT_TRUE(
+      scratch.reserve(m.t5->step_scratch_bytes(rows, st.counts.size(), cross.n_src) - scratch_bytes_less));
+  Seq2SeqStepRequest r;
+  r.cross = &cross;
+  r.selves = st.selves.data();
+  r.counts = st.counts.data();
+  r.n_seqs = st.counts.size();
+  r.ids = st.ids;
+  r.logits = st.logits;
+  r.last_only = st.last_only;
+  r.self_probs = st.self_probs;
+  r.cross_probs = st.cross_probs;
+  return m.t5->step(pool, scratch, r);
+}
+
+// One sequence's tokens ids[0..n) into its cache: logits [n, n_vocab] (or the last's).
+Status step_one(const Loaded& m, ThreadPool* pool, const CrossAttentionKv& cross, KvCache* self,
+                const int32_t* ids, size_t n, float* logits, bool last_only = false) {
+  Step st;
+  st.selves = {self};
+  st.counts = {n};
+  st.ids = ids;
+  st.logits = logits;
+  st.last_only = last_only;
+  return run_step(m, pool, cross, st);
+}
+
 // The teacher-forced target's logits, fed to the decoder in chunks of `chunk` tokens.
 std::vector<float> decode_target(const Loaded& m, size_t chunk, ThreadPool* pool = nullptr) {
-  const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
   const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
-  const std::vector<float> hidden = encode(m, pool);
-  Seq2SeqCache cache;
-  Status s = m.t5->start(pool, hidden.data(), src.size(), &cache);
-  EXPECT_TRUE(s.ok()) << s.message();
+  const CrossAttentionKv cross = start(m, pool);
+  KvCache self(m.t5->self_cache_config());
   const size_t vocab = m.model->dims().n_vocab;
   std::vector<float> logits(tgt.size() * vocab);
-  for (size_t at = 0; at < tgt.size() && s.ok(); at += chunk) {
+  for (size_t at = 0; at < tgt.size(); at += chunk) {
     const size_t n = std::min(chunk, tgt.size() - at);
-    s = m.t5->step(pool, cache, tgt.data() + at, n, logits.data() + at * vocab);
+    const Status s = step_one(m, pool, cross, &self, tgt.data() + at, n, logits.data() + at * vocab);
     EXPECT_TRUE(s.ok()) << s.message();
+    if (!s.ok()) break;
   }
   return logits;
 }
@@ -173,17 +233,15 @@ TEST(T5Checkpoint, GreedyDecodingMatchesPyTorch) {
     SCOPED_TRACE(folder);
     Loaded m;
     ASSERT_NO_FATAL_FAILURE(load(folder, &m));
-    const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
     const std::vector<int32_t> want = ints_of(*m.ref.find("greedy"));
-    const std::vector<float> hidden = encode(m);
-    Seq2SeqCache cache;
-    ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), src.size(), &cache).ok());
+    const CrossAttentionKv cross = start(m);
+    KvCache self(m.t5->self_cache_config());
     std::vector<float> logits(m.model->dims().n_vocab);
     int32_t token = m.t5->decoder_start_token_id();
     EXPECT_EQ(token, 0);
     std::vector<int32_t> got;
     for (size_t i = 0; i < want.size(); ++i) {
-      const Status s = m.t5->step(nullptr, cache, &token, 1, logits.data());
+      const Status s = step_one(m, nullptr, cross, &self, &token, 1, logits.data(), true);
       ASSERT_TRUE(s.ok()) << s.message();
       token = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
       got.push_back(token);
@@ -221,28 +279,259 @@ TEST(T5Checkpoint, Q8StaysClose) {
   }
 }
 
+// Several target sequences in one step (the beams of a search: different
+// histories, different token counts) give each one's logits as if it ran
+// alone, every row or the last only.
+TEST(T5Checkpoint, SeveralSequencesInOneStepEqualEachAlone) {
+  ThreadPool pool(3);
+  for (const char* folder : kFolders) {
+    SCOPED_TRACE(folder);
+    Loaded m;
+    ASSERT_NO_FATAL_FAILURE(load(folder, &m));
+    const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
+    const CrossAttentionKv cross = start(m);
+    const size_t vocab = m.model->dims().n_vocab;
+    // Histories of 5, 0 and 2 tokens; then 1, 3 and 2 new ones.
+    const size_t history[] = {5, 0, 2}, adds[] = {1, 3, 2};
+    const size_t offsets[] = {0, 4, 7};  // where in tgt each sequence's tokens come from
+    std::vector<std::vector<float>> alone(3);
+    std::vector<int32_t> ids;
+    std::vector<KvCache> together;
+    for (size_t i = 0; i < 3; ++i) together.emplace_back(m.t5->self_cache_config());
+    for (size_t i = 0; i < 3; ++i) {
+      const int32_t* seq = tgt.data() + offsets[i];
+      KvCache self(m.t5->self_cache_config());
+      std::vector<float> scratch_logits(std::max<size_t>(history[i], 1) * vocab);
+      if (history[i] > 0) {
+        ASSERT_TRUE(step_one(m, nullptr, cross, &self, seq, history[i], scratch_logits.data()).ok());
+        ASSERT_TRUE(step_one(m, nullptr, cross, &together[i], seq, history[i], scratch_logits.data()).ok());
+      }
+      alone[i].resize(adds[i] * vocab);
+      ASSERT_TRUE(step_one(m, nullptr, cross, &self, seq + history[i], adds[i], alone[i].data()).ok());
+      ids.insert(ids.end(), seq + history[i], seq + history[i] + adds[i]);
+    }
+    for (const bool last_only : {false, true}) {
+      SCOPED_TRACE(last_only ? "last only" : "every row");
+      std::vector<KvCache> caches;  // the histories, for this pass
+      for (const KvCache& history_cache : together) {
+        caches.emplace_back(m.t5->self_cache_config());
+        ASSERT_TRUE(caches.back().copy_from(history_cache).ok());
+      }
+      Step st;
+      for (KvCache& c : caches) st.selves.push_back(&c);
+      st.counts.assign(adds, adds + 3);
+      st.ids = ids.data();
+      std::vector<float> logits((last_only ? 3 : ids.size()) * vocab);
+      st.logits = logits.data();
+      st.last_only = last_only;
+      const Status s = run_step(m, &pool, cross, st);
+      ASSERT_TRUE(s.ok()) << s.message();
+      size_t row = 0;
+      for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(caches[i].positions(), history[i] + adds[i]);
+        for (size_t t = last_only ? adds[i] - 1 : 0; t < adds[i]; ++t, ++row) {
+          double worst = 0;
+          for (size_t v = 0; v < vocab; ++v) {
+            worst = std::max(worst, double(std::fabs(logits[row * vocab + v] - alone[i][t * vocab + v])));
+          }
+          EXPECT_LE(worst, 1e-5) << "sequence " << i << " token " << t;
+        }
+      }
+    }
+  }
+}
+
+// Per layer [head][query][key] probabilities against the layer's
+// reference (a [layer][head][query][key] JSON array); every row sums to 1.
+void expect_probs_match(const std::vector<std::vector<float>>& got, const JsonValue& want, const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  double worst = 0, worst_sum = 0;
+  for (size_t l = 0; l < got.size(); ++l) {
+    const JsonValue& layer = want.at(l);
+    const size_t n_q = layer.at(0).size(), n_k = layer.at(0).at(0).size();
+    ASSERT_EQ(got[l].size(), layer.size() * n_q * n_k) << what;
+    for (size_t h = 0; h < layer.size(); ++h) {
+      for (size_t q = 0; q < n_q; ++q) {
+        const float* row = got[l].data() + (h * n_q + q) * n_k;
+        double sum = 0;
+        for (size_t k = 0; k < n_k; ++k) {
+          sum += row[k];
+          worst = std::max(worst, std::fabs(row[k] - *layer.at(h).at(q).at(k).as_double()));
+        }
+        worst_sum = std::max(worst_sum, std::fabs(sum - 1.0));
+      }
+    }
+  }
+  EXPECT_LE(worst, 1e-5) << what;
+  EXPECT_LE(worst_sum, 1e-5) << what;
+  std::printf("%s: max |probability error| %.3g\n", what, worst);
+}
+
+// Pointers to each layer's buffer, as the requests take them.
+std::vector<float*> layer_pointers(std::vector<std::vector<float>>* probs, size_t n_layer, size_t floats) {
+  probs->assign(n_layer, std::vector<float>(floats, -1.0f));
+  std::vector<float*> out;
+  for (std::vector<float>& p : *probs) out.push_back(p.data());
+  return out;
+}
+
+// The encoder's self-attention, the decoder's self- and cross-attention of
+// the teacher-forced pass, as transformers' output_attentions gives them;
+// and the same rows when the target comes one token at a time.
+TEST(T5Checkpoint, AttentionProbabilitiesMatchPyTorch) {
+  for (const char* folder : kFolders) {
+    SCOPED_TRACE(folder);
+    Loaded m;
+    ASSERT_NO_FATAL_FAILURE(load(folder, &m));
+    const JsonValue* att = m.ref.find("attentions");
+    const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
+    const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
+    const size_t n = src.size(), t = tgt.size(), heads = m.model->dims().n_head;
+    const size_t enc_layers = att->find("encoder_attentions")->size();
+    const size_t dec_layers = att->find("decoder_attentions")->size();
+    std::vector<std::vector<float>> enc, self, cross_probs;
+    const std::vector<float*> enc_ptrs = layer_pointers(&enc, enc_layers, heads * n * n);
+    const std::vector<float> hidden = encode(m, nullptr, enc_ptrs.data());
+    expect_probs_match(enc, *att->find("encoder_attentions"), "encoder self-attention");
+
+    CrossAttentionKv cross;
+    ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), n, &cross).ok());
+    const std::vector<float*> self_ptrs = layer_pointers(&self, dec_layers, heads * t * t);
+    const std::vector<float*> cross_ptrs = layer_pointers(&cross_probs, dec_layers, heads * t * n);
+    KvCache cache(m.t5->self_cache_config());
+    std::vector<float> logits(t * m.model->dims().n_vocab);
+    Step st;
+    st.selves = {&cache};
+    st.counts = {t};
+    st.ids = tgt.data();
+    st.logits = logits.data();
+    st.self_probs = self_ptrs.data();
+    st.cross_probs = cross_ptrs.data();
+    ASSERT_TRUE(run_step(m, nullptr, cross, st).ok());
+    expect_probs_match(self, *att->find("decoder_attentions"), "decoder self-attention");
+    expect_probs_match(cross_probs, *att->find("cross_attentions"), "cross-attention");
+
+    // Token by token: the last query row over the positions so far.
+    KvCache stepped(m.t5->self_cache_config());
+    double worst = 0;
+    for (size_t i = 0; i < t; ++i) {
+      std::vector<std::vector<float>> s1, c1;
+      const std::vector<float*> s1p = layer_pointers(&s1, dec_layers, heads * (i + 1));
+      const std::vector<float*> c1p = layer_pointers(&c1, dec_layers, heads * n);
+      st.selves = {&stepped};
+      st.counts = {1};
+      st.ids = tgt.data() + i;
+      st.self_probs = s1p.data();
+      st.cross_probs = c1p.data();
+      ASSERT_TRUE(run_step(m, nullptr, cross, st).ok());
+      for (size_t l = 0; l < dec_layers; ++l) {
+        for (size_t h = 0; h < heads; ++h) {
+          for (size_t k = 0; k <= i; ++k) {
+            worst = std::max(worst, double(std::fabs(s1[l][h * (i + 1) + k] - self[l][(h * t + i) * t + k])));
+          }
+          for (size_t k = 0; k < n; ++k) {
+            worst =
+                std::max(worst, double(std::fabs(c1[l][h * n + k] - cross_probs[l][(h * t + i) * n + k])));
+          }
+        }
+      }
+    }
+    EXPECT_LE(worst, 1e-5);
+  }
+}
+
+// encode and step take exactly the bytes they announce: one alloc granule
+// less is refused by name (and a refused step leaves the caches unchanged
+// only in positions; the runner reserves the right size).
+TEST(T5Checkpoint, ScratchBytesAreExact) {
+  Loaded m;
+  ASSERT_NO_FATAL_FAILURE(load("t5-v1_1-tiny", &m));
+  const CrossAttentionKv cross = start(m);
+  const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
+  std::vector<float> logits(tgt.size() * m.model->dims().n_vocab);
+  KvCache a(m.t5->self_cache_config()), b(m.t5->self_cache_config());
+  Step st;
+  st.selves = {&a, &b};
+  st.counts = {3, 2};
+  st.ids = tgt.data();
+  st.logits = logits.data();
+  const Status short_of_room = run_step(m, nullptr, cross, st, Arena::kAlignment);
+  EXPECT_EQ(short_of_room.code(), StatusCode::kInternal);
+  EXPECT_NE(short_of_room.message().find("scratch"), std::string::npos) << short_of_room.message();
+  KvCache c(m.t5->self_cache_config()), d(m.t5->self_cache_config());
+  st.selves = {&c, &d};
+  EXPECT_TRUE(run_step(m, nullptr, cross, st).ok());
+
+  const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
+  std::vector<float> hidden(src.size() * m.model->dims().n_embd);
+  Arena scratch;
+  ASSERT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(src.size()) - Arena::kAlignment));
+  Seq2SeqEncodeRequest r;
+  r.ids = src.data();
+  r.n = src.size();
+  r.hidden = hidden.data();
+  EXPECT_EQ(m.t5->encode(nullptr, scratch, r).code(), StatusCode::kInternal);
+}
+
 TEST(T5Checkpoint, BadInputsAreRefused) {
   Loaded m;
   ASSERT_NO_FATAL_FAILURE(load("t5-tiny", &m));
   const size_t e = m.model->dims().n_embd, vocab = m.model->dims().n_vocab;
   std::vector<float> hidden(4 * e), logits(4 * vocab);
   const int32_t bad[] = {5, 300, 7};
-  Status s = m.t5->encode(nullptr, bad, 3, hidden.data());
+  Arena scratch;
+  ASSERT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(3)));
+  Seq2SeqEncodeRequest er;
+  er.ids = bad;
+  er.n = 3;
+  er.hidden = hidden.data();
+  Status s = m.t5->encode(nullptr, scratch, er);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("token id 300"), std::string::npos) << s.message();
-  Seq2SeqCache cache;
-  const int32_t start = 0;
-  s = m.t5->step(nullptr, cache, &start, 1, logits.data());
+  CrossAttentionKv none;
+  KvCache self(m.t5->self_cache_config());
+  const int32_t start_id = 0;
+  s = step_one(m, nullptr, none, &self, &start_id, 1, logits.data());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("start()"), std::string::npos) << s.message();
   // The model stays usable.
   const int32_t good[] = {5, 6, 7};
-  ASSERT_TRUE(m.t5->encode(nullptr, good, 3, hidden.data()).ok());
-  ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), 3, &cache).ok());
-  s = m.t5->step(nullptr, cache, bad, 3, logits.data());
+  scratch.reset();
+  er.ids = good;
+  ASSERT_TRUE(m.t5->encode(nullptr, scratch, er).ok());
+  CrossAttentionKv cross;
+  ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), 3, &cross).ok());
+  s = step_one(m, nullptr, cross, &self, bad, 3, logits.data());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(cache.self.positions(), 0u);
-  EXPECT_TRUE(m.t5->step(nullptr, cache, &start, 1, logits.data()).ok());
+  EXPECT_EQ(self.positions(), 0u);
+  // Two sequences on one cache, probabilities of two sequences, a cache of another shape.
+  Step st;
+  st.selves = {&self, &self};
+  st.counts = {1, 1};
+  st.ids = good;
+  st.logits = logits.data();
+  s = run_step(m, nullptr, cross, st);
+  EXPECT_NE(s.message().find("share a cache"), std::string::npos) << s.message();
+  KvCache other(m.t5->self_cache_config());
+  std::vector<float> probs(64 * 64);
+  float* per_layer[] = {probs.data(), probs.data()};
+  st.selves = {&self, &other};
+  st.cross_probs = per_layer;
+  s = run_step(m, nullptr, cross, st);
+  EXPECT_NE(s.message().find("one sequence only"), std::string::npos) << s.message();
+  KvCacheConfig wrong = m.t5->self_cache_config();
+  wrong.n_layer = 1;
+  KvCache misshapen(wrong);
+  s = step_one(m, nullptr, cross, &misshapen, good, 1, logits.data());
+  EXPECT_NE(s.message().find("self_cache_config"), std::string::npos) << s.message();
+  // Past the decoder's positions.
+  KvCacheConfig small = m.t5->self_cache_config();
+  small.max_positions = 2;
+  KvCache short_cache(small);
+  s = step_one(m, nullptr, cross, &short_cache, good, 3, logits.data());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("exceed the 2"), std::string::npos) << s.message();
+  EXPECT_TRUE(step_one(m, nullptr, cross, &self, &start_id, 1, logits.data()).ok());
 }
 
 TEST(T5Checkpoint, BadConfigsAreRefused) {
