@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten/heap.h>
@@ -32,6 +33,12 @@ size_t memory_available_bytes() {
   if (pages <= 0 || page_size <= 0) return SIZE_MAX / 2;
   return static_cast<size_t>(pages) / 2 * static_cast<size_t>(page_size);
 #endif
+}
+
+std::string megabytes(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
 }
 
 }  // namespace qkv

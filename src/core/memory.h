@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 namespace qkv {
 
@@ -14,5 +16,8 @@ namespace qkv {
 // physical memory, a guard against requests that cannot be meant, which
 // callers can lower (SessionOptions::max_cache_bytes).
 size_t memory_available_bytes();
+
+// Decimal megabytes (10^6 bytes), the unit of every size qkv prints: "12.3 MB".
+std::string megabytes(uint64_t bytes);
 
 }  // namespace qkv

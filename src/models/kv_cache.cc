@@ -1,7 +1,6 @@
 #include "models/kv_cache.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
@@ -13,13 +12,6 @@ namespace qkv {
 namespace {
 
 std::string str(size_t v) { return std::to_string(v); }
-
-// Decimal megabytes (10^6 bytes), the unit of every size qkv prints.
-std::string megabytes(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return buf;
-}
 
 // First position a query at `pos` can see with a window of `window` keys.
 size_t window_start(size_t pos, size_t window) {

@@ -262,6 +262,33 @@ inline void expect_attention_matches(const std::shared_ptr<const Model>& model, 
   EXPECT_LE(max_abs, bound);
 }
 
+// Per layer [head][query][key] probabilities against the layer's
+// reference (a [layer][head][query][key] JSON array); every row sums to 1.
+inline void expect_probs_match(const std::vector<std::vector<float>>& got, const JsonValue& want,
+                               const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  double worst = 0, worst_sum = 0;
+  for (size_t l = 0; l < got.size(); ++l) {
+    const JsonValue& layer = want.at(l);
+    const size_t n_q = layer.at(0).size(), n_k = layer.at(0).at(0).size();
+    ASSERT_EQ(got[l].size(), layer.size() * n_q * n_k) << what;
+    for (size_t h = 0; h < layer.size(); ++h) {
+      for (size_t q = 0; q < n_q; ++q) {
+        const float* row = got[l].data() + (h * n_q + q) * n_k;
+        double sum = 0;
+        for (size_t k = 0; k < n_k; ++k) {
+          sum += row[k];
+          worst = std::max(worst, std::fabs(row[k] - *layer.at(h).at(q).at(k).as_double()));
+        }
+        worst_sum = std::max(worst_sum, std::fabs(sum - 1.0));
+      }
+    }
+  }
+  EXPECT_LE(worst, 1e-5) << what;
+  EXPECT_LE(worst_sum, 1e-5) << what;
+  std::printf("%s: max |probability error| %.3g\n", what, worst);
+}
+
 // Largest |got - want| over a [tokens][dim] JSON array of reference states.
 inline double max_rows_error(const float* got, const JsonValue& want) {
   double worst = 0;

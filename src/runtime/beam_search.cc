@@ -1,0 +1,149 @@
+#include "runtime/beam_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace qkv {
+namespace {
+
+// transformers' marker for "cannot be chosen", added in float32.
+constexpr float kMarker = -1.0e9f;
+
+// x / length ** length_penalty, the power in double (Python's) and the
+// division in float32 (a float tensor over a Python scalar).
+float length_normalised(float x, size_t length, float length_penalty) {
+  return x / static_cast<float>(std::pow(static_cast<double>(length), static_cast<double>(length_penalty)));
+}
+
+}  // namespace
+
+BeamSearch::BeamSearch(const Seq2SeqGenerationOptions& options, size_t max_length, size_t n_vocab,
+                       int32_t decoder_start)
+    : options_(options), max_length_(max_length), n_vocab_(n_vocab) {
+  const size_t n = options.num_beams;
+  beams_to_keep_ = std::max<size_t>(2, 1 + options.eos_token_ids.size()) * n;
+  // Only the first beam's continuations count at first: the others start at -1e9.
+  running_.assign(n, Beam{{decoder_start}, kMarker, false});
+  running_[0].score = 0.0f;
+  finished_.assign(n, Beam{{decoder_start}, kMarker, false});
+  source_.resize(n);
+  std::iota(source_.begin(), source_.end(), size_t{0});
+}
+
+bool BeamSearch::is_eos(int32_t token) const {
+  return std::find(options_.eos_token_ids.begin(), options_.eos_token_ids.end(), token) !=
+         options_.eos_token_ids.end();
+}
+
+std::vector<size_t> BeamSearch::top_k(const std::vector<float>& values, size_t k) {
+  std::vector<size_t> order(values.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+      [&](size_t a, size_t b) { return values[a] > values[b] || (values[a] == values[b] && a < b); });
+  order.resize(k);
+  return order;
+}
+
+void BeamSearch::advance(const float* log_probs) {
+  const size_t n = running_.size(), k = beams_to_keep_;
+  // _get_top_k_continuations: accumulated log-probabilities of every (beam, token).
+  std::vector<float> accumulated(n * n_vocab_);
+  for (size_t b = 0; b < n; ++b) {
+    for (size_t t = 0; t < n_vocab_; ++t)
+      accumulated[b * n_vocab_ + t] = log_probs[b * n_vocab_ + t] + running_[b].score;
+  }
+  const std::vector<size_t> top = top_k(accumulated, k);
+  std::vector<Beam> candidates(k);
+  std::vector<size_t> candidate_source(k);
+  std::vector<bool> hits(k);
+  for (size_t c = 0; c < k; ++c) {
+    const size_t beam = top[c] / n_vocab_;
+    const int32_t token = static_cast<int32_t>(top[c] % n_vocab_);
+    candidates[c].tokens = running_[beam].tokens;
+    candidates[c].tokens.push_back(token);
+    candidates[c].score = accumulated[top[c]];
+    candidate_source[c] = beam;
+    // The stopping criteria: max_length reached, or an eos.
+    hits[c] = cur_len_ + 1 >= max_length_ || is_eos(token);
+  }
+
+  // _get_running_beams_for_next_iteration: finished continuations drop out.
+  std::vector<float> running_scores(k);
+  for (size_t c = 0; c < k; ++c) running_scores[c] = candidates[c].score + (hits[c] ? kMarker : -0.0f);
+  const std::vector<size_t> next = top_k(running_scores, n);
+
+  // _update_finished_beams: only the top num_beams continuations may finish.
+  bool all_finished = true;
+  for (const Beam& f : finished_) all_finished = all_finished && f.finished;
+  const bool beams_full = all_finished && options_.early_stopping == EarlyStopping::kTrue;
+  std::vector<float> merged_scores(n + k);
+  std::vector<bool> just_finished(k);
+  for (size_t i = 0; i < n; ++i) merged_scores[i] = finished_[i].score;
+  for (size_t c = 0; c < k; ++c) {
+    just_finished[c] = hits[c] && c < n;
+    float s = length_normalised(candidates[c].score, cur_len_ + 1 - 1, options_.length_penalty);
+    s += beams_full ? kMarker : -0.0f;
+    s += heuristic_unsatisfied_ ? -0.0f : kMarker;
+    s += just_finished[c] ? -0.0f : kMarker;
+    merged_scores[n + c] = s;
+  }
+  const std::vector<size_t> kept = top_k(merged_scores, n);
+  std::vector<Beam> finished(n);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t m = kept[i];
+    if (m < n) {
+      finished[i] = finished_[m];
+    } else {
+      finished[i] = candidates[m - n];
+      finished[i].finished = just_finished[m - n];
+    }
+    finished[i].score = merged_scores[m];
+  }
+  finished_ = std::move(finished);
+
+  std::vector<Beam> running(n);
+  for (size_t b = 0; b < n; ++b) {
+    running[b] = std::move(candidates[next[b]]);
+    running[b].score = running_scores[next[b]];
+    source_[b] = candidate_source[next[b]];
+  }
+  running_ = std::move(running);
+
+  ++cur_len_;
+  check_early_stop_heuristic();
+  // _beam_search_has_unfinished_sequences.
+  all_finished = true;
+  for (const Beam& f : finished_) all_finished = all_finished && f.finished;
+  const bool open_beam = !(all_finished && options_.early_stopping == EarlyStopping::kTrue);
+  const bool valid_continuations = !std::all_of(hits.begin(), hits.end(), [](bool h) { return h; });
+  done_ = !(heuristic_unsatisfied_ && open_beam && valid_continuations);
+}
+
+// Whether the best running beam could still beat the worst finished
+// hypothesis; once not, it never is again. A slot not yet finished counts as
+// -1e9, so the search goes on until num_beams hypotheses are finished.
+void BeamSearch::check_early_stop_heuristic() {
+  const float lp = options_.length_penalty;
+  const size_t best_length =
+      options_.early_stopping == EarlyStopping::kNever && lp > 0.0f ? max_length_ - 1 : cur_len_ - 1;
+  const float best_running = length_normalised(running_[0].score, best_length, lp);
+  float worst_finished = finished_[0].score;
+  for (const Beam& f : finished_) worst_finished = std::min(worst_finished, f.score);
+  bool could_improve = false;
+  for (const Beam& f : finished_)
+    could_improve = could_improve || best_running > (f.finished ? worst_finished : kMarker);
+  heuristic_unsatisfied_ = heuristic_unsatisfied_ && could_improve;
+}
+
+std::vector<Seq2SeqHypothesis> BeamSearch::results(size_t n) const {
+  std::vector<Seq2SeqHypothesis> out(std::min(n, finished_.size()));
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].tokens.assign(finished_[i].tokens.begin() + 1, finished_[i].tokens.end());
+    out[i].score = finished_[i].score;
+  }
+  return out;
+}
+
+}  // namespace qkv
