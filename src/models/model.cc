@@ -10,6 +10,7 @@ std::vector<std::string> capabilities_of(const Model& model) {
   if (model.encoder() != nullptr && model.token_classifier() != nullptr) out.push_back("classify-tokens");
   if (model.encoder() != nullptr && model.masked_lm() != nullptr) out.push_back("fill-mask");
   if (model.encoder() != nullptr && model.question_answerer() != nullptr) out.push_back("question-answering");
+  if (model.seq2seq() != nullptr) out.push_back("text2text");  // runtime/Seq2SeqSession
   return out;
 }
 

@@ -16,9 +16,8 @@ import { run, snippet } from './readme-snippets.mjs';
 const isNoTokenizer = (e) => e instanceof NoTokenizerError && e instanceof QkvError && e.code === 'no_tokenizer'
   && /needs a tokenizer, and this model has none/.test(e.message) && /pass token ids/.test(e.message);
 
-/** Every fixture folder with weights whose architecture qkv runs as a decoder or an encoder. */
-const runnable = readdirSync(folder('')).filter((name) => existsSync(join(folder(name), 'model.safetensors'))
-  && !['T5ForConditionalGeneration'].includes(JSON.parse(readFileSync(join(folder(name), 'config.json'), 'utf8')).architectures?.[0]));
+/** Every fixture folder with weights: decoders, encoders and encoder-decoders. */
+const runnable = readdirSync(folder('')).filter((name) => existsSync(join(folder(name), 'model.safetensors')));
 
 const consume = async (stream) => {
   const items = [];
@@ -34,6 +33,7 @@ const TEXT_CALLS = {
   'classify-tokens': [(m) => m.classifyTokens('Hello')],
   'fill-mask': [(m) => m.fillMaskLogits('Hello [MASK]')],
   'question-answering': [(m) => m.answer('Who?', 'Someone.')],
+  text2text: [(m) => consume(m.generate('Hello')), (m) => m.forward('Hello', [0])],
 };
 
 test('every architecture loads without tokenizer files: tokenizer null, text refused by name, ids work', async () => {
@@ -50,6 +50,13 @@ test('every architecture loads without tokenizer files: tokenizer null, text ref
         for (const call of TEXT_CALLS[capability]) await assert.rejects(call(model), isNoTokenizer, `${name} ${capability}`);
       }
       // Ids after the refusals: the model is usable.
+      if (capabilities.includes('text2text')) {
+        const att = await model.attention(ids, [0, 1]);
+        assert.deepEqual([att.sourceTokens, att.targetTokens], [ids.map(String), ['0', '1']], name);
+        const steps = await consume(model.generate(ids, { max_new_tokens: 2 }));
+        assert.ok(steps.length >= 1 && steps.every((s) => s.text === ''), `${name}: ids stream with no text`);
+        continue;
+      }
       const att = await model.attention(ids);
       assert.deepEqual(att.tokens, ids.map(String), name);
       if (capabilities.includes('generate')) {

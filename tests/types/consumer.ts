@@ -84,6 +84,9 @@ import {
   type EmbeddingTensor,
   type TextStreamerOptions,
   type GenerationOptions,
+  type Seq2SeqGenerationOptions,
+  type BeamSearchSettings,
+  type Seq2SeqAttentionResult,
   type GenerationDefaults,
   type ChatTemplateKwargs,
   type Tokenizer,
@@ -575,4 +578,24 @@ export async function encoderTasks(folder: string, remote: WorkerModel): Promise
   for (const p of [unmasker, zeroShot, answerer]) await p.dispose();
   return `${logits?.ids.length}${JSON.stringify(viaFunction).length}${JSON.stringify(inWorker).length}${JSON.stringify(first)}${labelled.labels[0]}` +
     `${several.length}${JSON.stringify(viaZeroShot)}${best?.answer}${span?.score}${startLogit}${JSON.stringify(fromWorker)}`;
+}
+
+// --- encoder-decoders ('text2text') ------------------------------------------------
+export async function translate(folder: string): Promise<string> {
+  const model = await loadModel(folder);
+  const options: Seq2SeqGenerationOptions = { num_beams: 4, length_penalty: 1, early_stopping: 'never', max_new_tokens: 20,
+    bad_words_ids: [[0]], forced_bos_token_id: 5 };
+  // @ts-expect-error early_stopping is true, false or 'never'
+  const wrong: Seq2SeqGenerationOptions = { early_stopping: 'always' };
+  void wrong;
+  let text = '';
+  for await (const { text: piece } of model.generate('translate English to German: Hello', options)) text += piece;
+  const start: number = model.info.decoderStartTokenId ?? 0;
+  const defaults: BeamSearchSettings | undefined = model.info.generation;
+  const beams: number | undefined = defaults?.num_beams;
+  const { dims } = await model.forward([1, 2, 1], [start, 5]);
+  const att: Seq2SeqAttentionResult = await model.attention([1, 2, 1], [start, 5]);
+  const cross: Float32Array | undefined = att.cross[0];
+  model.dispose();
+  return `${text} ${dims.join('x')} ${beams ?? ''} ${att.sourceTokens.join(' ')} ${cross?.length ?? 0} ${att.nHead}`;
 }

@@ -84,6 +84,7 @@ export type { ZeroShotClassificationOptions, ZeroShotClassificationOutput } from
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
+export type { BeamSearchSettings, Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from './seq2seq.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

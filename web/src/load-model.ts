@@ -23,6 +23,7 @@ import { readClassificationInfo, type ClassificationInfo } from './classificatio
 import type { ModelHandle, ModelHandleInfo } from './wasm-module.js';
 import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
+import { readSeq2SeqDefaults } from './seq2seq.js';
 import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
 import { readTokenizer } from './sources/read-tokenizer.js';
@@ -199,7 +200,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
     let embedding;
     try {
       if (tokenizer !== null && info.nVocab < tokenizer.vocabSize) {
-        throw new FormatError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
+        throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
       }
       // Only a model that embeds (an encoder, or a decoder checkpoint saved for embeddings) is
       // asked for modules.json, once its weights loaded: a plain decoder from a base URL then
@@ -209,7 +210,8 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
       handle.delete();
       throw e;
     }
-    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
+    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) }
+      : hasCapability(info, 'text2text') ? { generation: readSeq2SeqDefaults(config, generationConfig) } : {};
     const classification = classificationOf(info, config, handle);
     return new Model(backend, handle, tokenizer,
       { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation,

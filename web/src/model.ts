@@ -26,7 +26,11 @@ import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import { idOnlyTokenizer, requireTokenizer } from './tokenizers/id-only.js';
-import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
+import type { ModelHandle, ModelHandleInfo, Seq2SeqSessionHandle, SessionHandle } from './wasm-module.js';
+import {
+  resolveSeq2SeqOptions, runSeq2Seq, seq2seqAttention, seq2seqForward, type Seq2SeqAttentionResult, type Seq2SeqContext,
+  type Seq2SeqGenerationOptions,
+} from './seq2seq.js';
 
 export type { EmbedOptions, EmbedResult, Pooling } from './encoder/embed.js';
 
@@ -55,6 +59,8 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
+  /** Encoder-decoders ('text2text'): the first target token (T5, Marian: the pad token; BART: </s>). */
+  decoderStartTokenId?: number;
   /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
   classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
@@ -143,6 +149,8 @@ export class Model {
   private queue: Promise<unknown> = Promise.resolve();
   /** What the encoder calls (encoder/*.ts) use of this model. */
   private readonly encoder: EncoderContext;
+  /** Encoder-decoders ('text2text'): the runner, which holds the encoded source between calls. */
+  private seq2seq: Seq2SeqSessionHandle | undefined;
 
   /** @internal Use loadModel(). */
   constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer | null, info: Omit<ModelInfo, 'kvDtype'>,
@@ -153,10 +161,12 @@ export class Model {
     const generates = hasCapability(info, 'generate');
     const live = generates ? backend.call(() => handle.createSession(session.kvDtype, session.contextLength)) : undefined;
     this.session = live;
+    this.seq2seq = hasCapability(info, 'text2text') ? backend.call(() => handle.createSeq2SeqSession(session.kvDtype)) : undefined;
     this.tokenizer = tokenizer;
     this.text = tokenizer ?? idOnlyTokenizer(info.nVocab);
     // nCtx is what a generation may hold: the context asked for, else the model's.
-    this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
+    this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype,
+      ...(this.seq2seq !== undefined ? { decoderStartTokenId: this.seq2seq.decoderStartTokenId() } : {}) };
     this.eos = eos;
     this.contextLength = session.contextLength;
     this.encoder = {
@@ -175,6 +185,8 @@ export class Model {
   /** Frees the model's wasm memory. Any later call throws. */
   dispose(): void {
     this.session?.delete();
+    this.seq2seq?.delete();
+    this.seq2seq = undefined;
     this.handle?.delete();
     this.session = undefined;
     this.handle = undefined;
@@ -185,9 +197,18 @@ export class Model {
    * tokenizer.encode(prompt) does; a conversation (an array of { role,
    * content }) goes through the chat template with the assistant's header
    * appended, as tokenizer.apply_chat_template(messages, { add_generation_prompt: true }).
+   * An encoder-decoder ('text2text': T5, BART, Marian) takes a source (text or ids) and streams the target
+   * it decodes (greedy, or beam search with num_beams), its options defaulting to the checkpoint's
+   * generation_config.json; the decoding runs in one wasm call, then its tokens are streamed.
    */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
-    options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    givenOptions: GenerationOptions | Seq2SeqGenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    // An encoder-decoder's options are GenerationConfig's beam settings; a decoder's, its sampling.
+    if (this.seq2seq !== undefined) {
+      yield* this.generateTarget(prompt, givenOptions as Seq2SeqGenerationOptions);
+      return;
+    }
+    const options = givenOptions as GenerationOptions;
     requireCapability(this.info, 'generate', 'model.generate()');
     // The caller's options, checked before the prompt is read.
     const { chatTemplateKwargs } = resolveGenerationOptions(options, this.eos);
@@ -291,7 +312,11 @@ export class Model {
   }
 
   /** Logits of every position for these ids (or this text). */
-  async forward(input: string | readonly number[]): Promise<ForwardResult> {
+  async forward(input: string | readonly number[], target?: readonly number[]): Promise<ForwardResult> {
+    if (this.seq2seq !== undefined || target !== undefined) {
+      const [sourceIds, targetIds] = this.sourceAndTarget('forward', input, target);
+      return this.withSeq2Seq((ctx) => seq2seqForward(ctx, sourceIds, targetIds));
+    }
     requireCapability(this.info, 'generate', 'model.forward()');
     const ids = this.promptIds(input);
     const release = await this.acquire();
@@ -309,7 +334,14 @@ export class Model {
   }
 
   /** Attention probabilities of every layer and head for this text (or ids). */
-  async attention(input: string | readonly number[]): Promise<AttentionResult> {
+  attention(input: string | readonly number[]): Promise<AttentionResult>;
+  /** An encoder-decoder's: encoder self-attention, decoder self-attention and cross-attention (target × source). */
+  attention(source: string | readonly number[], target: readonly number[]): Promise<Seq2SeqAttentionResult>;
+  async attention(input: string | readonly number[], target?: readonly number[]): Promise<AttentionResult | Seq2SeqAttentionResult> {
+    if (this.seq2seq !== undefined || target !== undefined) {
+      const [sourceIds, targetIds] = this.sourceAndTarget('attention', input, target);
+      return this.withSeq2Seq((ctx) => seq2seqAttention(ctx, sourceIds, targetIds, (id) => this.text.idToToken(id)));
+    }
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
@@ -390,6 +422,46 @@ export class Model {
   answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
     Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
     return answerQuestion(this.encoder, question, context, options);
+  }
+
+  /** An encoder-decoder's generate(): the source encoded once, the target decoded against it. */
+  private async *generateTarget(source: string | readonly number[] | readonly ChatMessage[],
+    options: Seq2SeqGenerationOptions): AsyncGenerator<GeneratedToken> {
+    if (isConversation(source)) {
+      throw new InvalidArgumentError('generate: an encoder-decoder takes a source text or token ids, not a conversation');
+    }
+    const resolved = resolveSeq2SeqOptions(options, this.info.generation ?? {}, this.eos);
+    const ids = this.promptIds(source as string | readonly number[]);
+    if (resolved.signal?.aborted === true) {
+      if (resolved.onAbort === 'throw') resolved.signal.throwIfAborted();
+      yield { token: -1, text: '', finishReason: 'abort', usage: { promptTokens: ids.length, cachedTokens: 0, generatedTokens: 0 } };
+      return;
+    }
+    yield* await this.withSeq2Seq((ctx) => runSeq2Seq(ctx, ids, resolved));
+  }
+
+  /** An encoder-decoder call's source (text or ids) and target ids, checked. */
+  private sourceAndTarget(call: string, source: string | readonly number[], target: readonly number[] | undefined): [number[], number[]] {
+    if (this.seq2seq === undefined) {
+      throw new InvalidArgumentError(`${call}: a target is for encoder-decoders; ${this.info.architecture} takes one input`);
+    }
+    if (target === undefined || typeof target === 'string') {
+      throw new InvalidArgumentError(`${call}: an encoder-decoder takes (source, target): the target as token ids, ` +
+        `usually starting with the decoder start token (model.info.decoderStartTokenId)`);
+    }
+    return [this.promptIds(source), this.promptIds(target)];
+  }
+
+  /** Runs `work` on the runner with the model's lock held. */
+  private async withSeq2Seq<T>(work: (ctx: Seq2SeqContext) => T): Promise<T> {
+    const release = await this.acquire();
+    try {
+      const session = this.seq2seq;
+      if (session === undefined) throw new QkvError('disposed', 'this model has been disposed');
+      return work({ backend: this.backend, session, tokenizer: this.text, nVocab: this.info.nVocab, nHead: this.info.nHead });
+    } finally {
+      release();
+    }
   }
 
   private liveHandle(): ModelHandle {

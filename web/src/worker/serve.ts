@@ -160,12 +160,16 @@ class WorkerServer {
       return { data: null };
     },
 
-    forward: async (input, { model }) => {
-      const result = await model().forward(input);
+    forward: async ({ input, target }, { model }) => {
+      const result = await model().forward(input, target);
       return { data: result, transfer: [result.logits.buffer] };
     },
 
-    attention: async (input, { model }) => {
+    attention: async ({ input, target }, { model }) => {
+      if (target !== undefined) {
+        const result = await model().attention(input, target);
+        return { data: result, transfer: [...result.encoder, ...result.decoder, ...result.cross].map((layer) => layer.buffer) };
+      }
       const result = await model().attention(input);
       return { data: result, transfer: result.layers.map((layer) => layer.buffer) };
     },
