@@ -137,12 +137,13 @@ test('bad inputs are named errors and the model answers as before afterwards', a
 test('README: the encoder-decoder snippet prints what its comments say', async () => {
   const { code, stdout, stderr } = await run(snippet('**Encoder-decoders (translation, summarization).**'));
   assert.equal(code, 0, stderr);
-  const [capabilities, usage, dims, layers] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  const [capabilities, usage, dims, layers, keys] = stdout.trim().split('\n').map((line) => JSON.parse(line));
   assert.deepEqual(capabilities, ['text2text']);
   assert.equal(usage.cachedTokens, 0);
   assert.ok(usage.generatedTokens >= 1 && usage.generatedTokens <= 6);
   assert.deepEqual(dims, [2, 300]);
   assert.equal(layers, 2);
+  assert.deepEqual(keys, ['generated_text']);
 });
 
 test('in a worker: generate, forward(source, target) and attention(source, target) cross the boundary', async () => {

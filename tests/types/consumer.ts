@@ -85,6 +85,11 @@ import {
   type TextStreamerOptions,
   type GenerationOptions,
   type Seq2SeqGenerationOptions,
+  type Text2TextInfo,
+  type Text2TextOutput,
+  type Text2TextTask,
+  type Text2TextTaskSettings,
+  type Text2TextPipeline,
   type BeamSearchSettings,
   type Seq2SeqAttentionResult,
   type GenerationDefaults,
@@ -427,7 +432,7 @@ export async function pipelines(folder: string): Promise<string> {
   const rows: number = tensor.dims[0] ?? 0;
   notAny(tensor.data, false);
   // @ts-expect-error a task qkv has no pipeline for
-  await pipeline('translation', folder);
+  await pipeline('image-classification', folder);
   return `${outputs[0]?.generated_text}${batched.length}${reply?.content}${type}${nested.length}${rows}`;
 }
 
@@ -598,4 +603,17 @@ export async function translate(folder: string): Promise<string> {
   const cross: Float32Array | undefined = att.cross[0];
   model.dispose();
   return `${text} ${dims.join('x')} ${beams ?? ''} ${att.sourceTokens.join(' ')} ${cross?.length ?? 0} ${att.nHead}`;
+}
+
+export async function summarize(folder: string): Promise<string> {
+  const task: Text2TextTask = 'translation_en_to_de';
+  const translator: Text2TextPipeline = await pipeline(task, folder);
+  const [out]: Text2TextOutput[] = await translator('Hello', { num_beams: 2 });
+  const info: Text2TextInfo | undefined = translator.model.info.text2text;
+  const settings: Text2TextTaskSettings | undefined = info?.tasks['summarization'];
+  await translator.dispose();
+  const summarizer = await pipeline('summarization', folder);
+  const summaries = await summarizer(['a', 'b']);
+  await summarizer.dispose();
+  return `${out !== undefined && 'translation_text' in out ? out.translation_text : ''} ${settings?.prefix ?? ''} ${summaries.length}`;
 }

@@ -62,6 +62,7 @@ export type {
   TokenClassificationPipeline,
   ZeroShotClassificationPipeline,
   QuestionAnsweringPipeline,
+  Text2TextPipeline,
 } from './pipeline.js';
 export type {
   AggregationStrategy, GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult,
@@ -85,6 +86,7 @@ export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
 export type { BeamSearchSettings, Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from './seq2seq.js';
+export type { Text2TextInfo, Text2TextOutput, Text2TextTask, Text2TextTaskSettings } from './text2text-pipeline.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

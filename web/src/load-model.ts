@@ -24,6 +24,7 @@ import type { ModelHandle, ModelHandleInfo } from './wasm-module.js';
 import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
 import { readSeq2SeqDefaults } from './seq2seq.js';
+import { readText2TextInfo } from './text2text-pipeline.js';
 import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
 import { readTokenizer } from './sources/read-tokenizer.js';
@@ -211,7 +212,8 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
       throw e;
     }
     const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) }
-      : hasCapability(info, 'text2text') ? { generation: readSeq2SeqDefaults(config, generationConfig) } : {};
+      : hasCapability(info, 'text2text')
+        ? { generation: readSeq2SeqDefaults(config, generationConfig), text2text: readText2TextInfo(config) } : {};
     const classification = classificationOf(info, config, handle);
     return new Model(backend, handle, tokenizer,
       { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation,

@@ -27,6 +27,7 @@ import { isConversation, type ChatMessage } from './tokenizers/chat-template.js'
 import type { Tokenizer } from './tokenizers/index.js';
 import { idOnlyTokenizer, requireTokenizer } from './tokenizers/id-only.js';
 import type { ModelHandle, ModelHandleInfo, Seq2SeqSessionHandle, SessionHandle } from './wasm-module.js';
+import type { Text2TextInfo } from './text2text-pipeline.js';
 import {
   resolveSeq2SeqOptions, runSeq2Seq, seq2seqAttention, seq2seqForward, type Seq2SeqAttentionResult, type Seq2SeqContext,
   type Seq2SeqGenerationOptions,
@@ -61,6 +62,8 @@ export interface ModelInfo extends ModelHandleInfo {
   generation?: GenerationDefaults;
   /** Encoder-decoders ('text2text'): the first target token (T5, Marian: the pad token; BART: </s>). */
   decoderStartTokenId?: number;
+  /** Encoder-decoders: config.json's prefix and task_specific_params, which the pipelines apply. */
+  text2text?: Text2TextInfo;
   /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
   classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */

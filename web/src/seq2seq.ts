@@ -203,7 +203,9 @@ export function runSeq2Seq(ctx: Seq2SeqContext, sourceIds: readonly number[], re
     reason = 'eos';
   }
   const decoder = ctx.tokenizer.createDecodeStream({ skip_special_tokens: true });
-  const out: GeneratedToken[] = tokens.map((token) => ({ token, text: decoder.push(token) }));
+  // An id past the tokenizer's vocabulary (T5's 28 padding rows after its 32100 tokens) has no text: Hugging
+  // Face tokenizers' decode drops such ids.
+  const out: GeneratedToken[] = tokens.map((token) => ({ token, text: token < ctx.tokenizer.vocabSize ? decoder.push(token) : '' }));
   const usage: GenerationUsage = { promptTokens: sourceIds.length, cachedTokens: 0, generatedTokens: tokens.length };
   out.push({ token: -1, text: decoder.flush(), finishReason: reason, usage });
   return out;
