@@ -16,8 +16,8 @@ std::vector<std::string> capabilities_of(const Model& model) {
 
 std::string seq2seq_not_runnable(const std::string& architecture) {
   return architecture +
-         " is an encoder-decoder, which qkv runs in its C++ core only so far (no generate or "
-         "encode API for it yet)";
+         " is an encoder-decoder: it runs through its own runner (capability 'text2text': "
+         "generate(source), forward(source, target)), not as a decoder or an encoder";
 }
 
 }  // namespace qkv
