@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -100,7 +101,7 @@ std::array<size_t, 8> T5Model::scratch_floats(size_t rows, bool decoder, size_t 
 }
 
 size_t T5Model::scratch_bytes(size_t rows, bool decoder, size_t bias_floats, size_t n_seqs) const {
-  size_t total = Arena::bytes_for<size_t>(n_seqs);
+  size_t total = Arena::bytes_for<size_t>(n_seqs) + Arena::bytes_for<T5AttentionParams>(n_seqs);
   for (const size_t floats : scratch_floats(rows, decoder, bias_floats))
     total += Arena::bytes_for<float>(floats);
   return total;
@@ -116,7 +117,8 @@ Status T5Model::take_scratch(Arena& arena, size_t rows, bool decoder, size_t bia
     short_of_room |= floats[i] != 0 && *buffers[i] == nullptr;
   }
   s->pos0 = n_seqs == 0 ? nullptr : arena.alloc<size_t>(n_seqs);
-  short_of_room |= n_seqs != 0 && s->pos0 == nullptr;
+  s->self_attention = n_seqs == 0 ? nullptr : arena.alloc<T5AttentionParams>(n_seqs);
+  short_of_room |= n_seqs != 0 && (s->pos0 == nullptr || s->self_attention == nullptr);
   if (short_of_room) {
     return Status::internal("t5: scratch arena smaller than its *_scratch_bytes for " + std::to_string(rows) +
                             " tokens");
@@ -282,7 +284,9 @@ Status T5Model::decoder_self_attention(ThreadPool* pool, const Seq2SeqStepReques
     const float* qkv = s.qkv + row0 * 3 * inner;
     QKV_RETURN_IF_ERROR(cache.write(l, s.pos0[i], r.counts[i], qkv + inner, qkv + 2 * inner, 3 * inner));
     const KvLayerView kv = cache.view(l);
-    T5AttentionParams p = self_attention_params(s, -static_cast<int64_t>(max_end - 1), max_end);
+    // Placement: the arena hands out raw memory.
+    T5AttentionParams& p = *new (s.self_attention + i) T5AttentionParams(
+        self_attention_params(s, -static_cast<int64_t>(max_end - 1), max_end));
     p.n_q = r.counts[i];
     p.q_pos0 = s.pos0[i];
     p.n_kv = kv.rows;
@@ -295,9 +299,9 @@ Status T5Model::decoder_self_attention(ThreadPool* pool, const Seq2SeqStepReques
     p.kv_token_stride = config_.d_kv;
     p.out = s.attn + row0 * inner;
     p.probs = r.self_probs != nullptr ? r.self_probs[l] : nullptr;
-    QKV_RETURN_IF_ERROR(t5_attention(pool, p));
   }
-  return Status::ok_status();
+  // Every sequence's rows in one pass over the pool.
+  return t5_attention_batch(pool, s.self_attention, r.n_seqs);
 }
 
 // No position bias, no scaling; the rows of every sequence read the same keys.

@@ -70,11 +70,13 @@ struct T5Stack {
 // the decoder's hidden states x (the encoder writes into the caller's
 // buffer), the normed rows, q k v side by side, attention outputs, a
 // residual's product, the feed-forward's activations (up: the gated half),
-// the relative bias table, and each decoded sequence's first position.
+// the relative bias table, and each decoded sequence's first position and
+// self-attention call.
 struct T5Scratch {
   float *x = nullptr, *xn = nullptr, *qkv = nullptr, *attn = nullptr, *tmp = nullptr, *ff = nullptr,
         *up = nullptr, *bias = nullptr;
   size_t* pos0 = nullptr;
+  T5AttentionParams* self_attention = nullptr;  // the decoder's, one per sequence
 };
 
 class T5Model : public Model, public Seq2SeqStack {

@@ -63,37 +63,53 @@ Status check(const T5AttentionParams& p) {
   return Status::ok_status();
 }
 
+// Row `item` of a call: head item / n_q, query item % n_q.
+void run_item(const T5AttentionParams& p, size_t item) {
+  const size_t h = item / p.n_q, i = item % p.n_q, pos = p.q_pos0 + i;
+  const size_t kv_len = p.causal ? pos + 1 : p.n_kv;
+  AttnUkernelArgs a;
+  a.head_dim = p.head_dim;
+  a.scale = 1.0f;
+  a.n_rows = 1;
+  a.q[0] = p.q + i * p.q_token_stride + h * p.head_dim;
+  a.out[0] = p.out + i * p.out_token_stride + h * p.head_dim;
+  a.kv_begin[0] = 0;
+  a.kv_len[0] = kv_len;
+  a.kv_dtype = p.kv_dtype;
+  const size_t head_offset = h * p.kv_head_stride * kv_dtype_bytes(p.kv_dtype);
+  a.k = static_cast<const uint8_t*>(p.k) + head_offset;
+  a.v = static_cast<const uint8_t*>(p.v) + head_offset;
+  a.kv_token_stride = p.kv_token_stride;
+  // Key t sits at relative position t - pos: the table's slice from -pos on.
+  a.key_mask = p.bias + h * p.bias_len + (-static_cast<int64_t>(pos) - p.bias_first);
+  if (p.probs != nullptr) {
+    a.probs[0] = p.probs + (h * p.n_q + i) * p.n_kv;
+    a.n_kv = p.n_kv;
+    f32_attn_probs_ukernel__simd(a);
+  } else {
+    f32_attn_ukernel__simd(a);
+  }
+}
+
 }  // namespace
 
-Status t5_attention(ThreadPool* pool, const T5AttentionParams& p) {
-  QKV_RETURN_IF_ERROR(check(p));
-  const size_t item_count = p.n_head * p.n_q;
-  parallel_for(pool, item_count, 4, [&](size_t begin, size_t end) {
+Status t5_attention(ThreadPool* pool, const T5AttentionParams& p) { return t5_attention_batch(pool, &p, 1); }
+
+Status t5_attention_batch(ThreadPool* pool, const T5AttentionParams* params, size_t n) {
+  size_t total = 0;
+  for (size_t c = 0; c < n; ++c) {
+    QKV_RETURN_IF_ERROR(check(params[c]));
+    total += params[c].n_head * params[c].n_q;
+  }
+  parallel_for(pool, total, 4, [&](size_t begin, size_t end) {
+    // Walk the calls to the one holding each row: no table of offsets.
+    size_t c = 0, first = 0;
     for (size_t item = begin; item < end; ++item) {
-      const size_t h = item / p.n_q, i = item % p.n_q, pos = p.q_pos0 + i;
-      const size_t kv_len = p.causal ? pos + 1 : p.n_kv;
-      AttnUkernelArgs a;
-      a.head_dim = p.head_dim;
-      a.scale = 1.0f;
-      a.n_rows = 1;
-      a.q[0] = p.q + i * p.q_token_stride + h * p.head_dim;
-      a.out[0] = p.out + i * p.out_token_stride + h * p.head_dim;
-      a.kv_begin[0] = 0;
-      a.kv_len[0] = kv_len;
-      a.kv_dtype = p.kv_dtype;
-      const size_t head_offset = h * p.kv_head_stride * kv_dtype_bytes(p.kv_dtype);
-      a.k = static_cast<const uint8_t*>(p.k) + head_offset;
-      a.v = static_cast<const uint8_t*>(p.v) + head_offset;
-      a.kv_token_stride = p.kv_token_stride;
-      // Key t sits at relative position t - pos: the table's slice from -pos on.
-      a.key_mask = p.bias + h * p.bias_len + (-static_cast<int64_t>(pos) - p.bias_first);
-      if (p.probs != nullptr) {
-        a.probs[0] = p.probs + (h * p.n_q + i) * p.n_kv;
-        a.n_kv = p.n_kv;
-        f32_attn_probs_ukernel__simd(a);
-      } else {
-        f32_attn_ukernel__simd(a);
+      while (item >= first + params[c].n_head * params[c].n_q) {
+        first += params[c].n_head * params[c].n_q;
+        ++c;
       }
+      run_item(params[c], item - first);
     }
   });
   return Status::ok_status();

@@ -58,5 +58,8 @@ struct T5AttentionParams {
 
 // Runs every (head, query) row on the pool (null: the calling thread).
 Status t5_attention(ThreadPool* pool, const T5AttentionParams& p);
+// Several calls' rows in one pass over the pool (the beams of a decoder
+// step, each over its own cache): one dispatch instead of n.
+Status t5_attention_batch(ThreadPool* pool, const T5AttentionParams* params, size_t n);
 
 }  // namespace qkv

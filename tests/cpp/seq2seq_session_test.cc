@@ -199,6 +199,56 @@ TEST(Seq2SeqSession, BeamSearchMatchesTransformersGeneration) {
   }
 }
 
+// T5 with a limit on its source, as models with learned source positions
+// (BART, Marian) have: everything else is the loaded T5's.
+class LimitedSource : public Model, public Seq2SeqStack {
+ public:
+  LimitedSource(std::shared_ptr<const Model> inner, size_t limit)
+      : inner_(std::move(inner)), t5_(*inner_->seq2seq()), limit_(limit) {
+    dims_ = inner_->dims();
+  }
+  const Seq2SeqStack* seq2seq() const override { return this; }
+  std::vector<TensorSlot> slots() override { return {}; }
+  const char* checkpoint_prefix() const override { return ""; }
+  int32_t decoder_start_token_id() const override { return t5_.decoder_start_token_id(); }
+  size_t max_source_positions() const override { return limit_; }
+  size_t max_target_positions() const override { return t5_.max_target_positions(); }
+  KvCacheConfig self_cache_config() const override { return t5_.self_cache_config(); }
+  size_t encode_scratch_bytes(size_t n) const override { return t5_.encode_scratch_bytes(n); }
+  size_t step_scratch_bytes(size_t rows, size_t n_seqs, size_t n_src) const override {
+    return t5_.step_scratch_bytes(rows, n_seqs, n_src);
+  }
+  Status encode(ThreadPool* pool, Arena& scratch, const Seq2SeqEncodeRequest& r) const override {
+    return t5_.encode(pool, scratch, r);
+  }
+  Status start(ThreadPool* pool, const float* hidden, size_t n_src, CrossAttentionKv* cross) const override {
+    return t5_.start(pool, hidden, n_src, cross);
+  }
+  Status step(ThreadPool* pool, Arena& scratch, const Seq2SeqStepRequest& r) const override {
+    return t5_.step(pool, scratch, r);
+  }
+
+ private:
+  std::shared_ptr<const Model> inner_;
+  const Seq2SeqStack& t5_;
+  size_t limit_;
+};
+
+TEST(Seq2SeqSession, SourcePastMaxSourcePositionsIsRefused) {
+  Loaded m;
+  ASSERT_NO_FATAL_FAILURE(load("t5-tiny", &m));
+  std::unique_ptr<Seq2SeqSession> session;
+  ASSERT_TRUE(
+      Seq2SeqSession::create(std::make_shared<LimitedSource>(m.model, 8), "T5", nullptr, {}, &session).ok());
+  const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
+  const Status s = session->encode(src.data(), src.size());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("at most 8 (max_source_positions)"), std::string::npos) << s.message();
+  ASSERT_TRUE(session->encode(src.data(), 8).ok());
+  std::vector<Seq2SeqHypothesis> out;
+  EXPECT_TRUE(session->generate({}, nullptr, &out).ok());
+}
+
 TEST(Seq2SeqSession, BadInputsAreRefusedByName) {
   Loaded m;
   ASSERT_NO_FATAL_FAILURE(load("t5-tiny", &m, nullptr, {}, false));

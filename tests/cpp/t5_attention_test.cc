@@ -64,6 +64,13 @@ TEST(T5Attention, MatchesPlainLoops) {
   ThreadPool pool(3);
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 0.5f);
+  // Each case's inputs and call, kept for running all three in one batch.
+  struct Kept {
+    std::vector<float> q, k, v, table, out;
+    std::vector<double> want;
+    T5AttentionParams params;
+  };
+  std::vector<Kept> kept;
   for (const Case& c : cases) {
     SCOPED_TRACE(testing::Message() << "heads " << c.n_head << " head_dim " << c.head_dim << " n_q " << c.n_q
                                     << " q_pos0 " << c.q_pos0 << " n_kv " << c.n_kv);
@@ -115,7 +122,24 @@ TEST(T5Attention, MatchesPlainLoops) {
       EXPECT_LE(worst, 1e-5) << (p ? "pool" : "no pool");
       EXPECT_LE(worst_with_probs, 1e-5) << (p ? "pool" : "no pool");
       EXPECT_LE(worst_probs, 1e-6) << (p ? "pool" : "no pool");
+      if (p != nullptr) {
+        a.probs = nullptr;
+        kept.push_back({std::move(q), std::move(k), std::move(v), std::move(table), {}, want, a});
+      }
     }
+  }
+  // t5_attention_batch: the three calls' rows in one pass over the pool.
+  std::vector<T5AttentionParams> batch;
+  for (Kept& e : kept) {
+    e.out.assign(e.want.size(), -1.0f);
+    e.params.out = e.out.data();
+    batch.push_back(e.params);
+  }
+  ASSERT_TRUE(t5_attention_batch(&pool, batch.data(), batch.size()).ok());
+  for (const Kept& e : kept) {
+    double worst = 0;
+    for (size_t i = 0; i < e.out.size(); ++i) worst = std::max(worst, std::fabs(e.out[i] - e.want[i]));
+    EXPECT_LE(worst, 1e-5) << "batched";
   }
 }
 
