@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "binding_support.h"
+#include "js_arrays.h"
 #include "runtime/encoder.h"
 #include "runtime/session.h"
+#include "seq2seq_bindings.h"
 
 namespace qkv_bind {
 
@@ -24,22 +26,6 @@ using emscripten::val;
 using qkv::Status;
 
 namespace {
-
-std::vector<int32_t> ids_from(const val& ids) {
-  return emscripten::convertJSArrayToNumberVector<int32_t>(ids);
-}
-
-// A Float32Array copy of floats in wasm memory (JS keeps it after the memory changes).
-val float_array(const float* data, size_t n) {
-  return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data)).call<val>("slice");
-}
-
-// An array of Float32Array copies, one per vector (attention: one per layer).
-val float_arrays(const std::vector<std::vector<float>>& vectors) {
-  val list = val::array();
-  for (const std::vector<float>& v : vectors) list.call<void>("push", float_array(v.data(), v.size()));
-  return list;
-}
 
 // Sequences handed over from JS for an encoder: ids, one length per
 // sequence, optional token types (null or undefined: all segment 0).
@@ -324,6 +310,7 @@ EMSCRIPTEN_BINDINGS(qkv_models) {
   emscripten::class_<WasmModel>("Model")
       .function("info", &WasmModel::info)
       .function("createSession", &WasmModel::create_session, allow_raw_pointers())
+      .function("createSeq2SeqSession", &WasmModel::create_seq2seq_session, allow_raw_pointers())
       .function("encode", &WasmModel::encode)
       .function("embed", &WasmModel::embed)
       .function("classify", &WasmModel::classify)

@@ -14,6 +14,7 @@
 namespace qkv_bind {
 
 class WasmSession;
+class WasmSeq2SeqSession;
 
 class WasmModel {
  public:
@@ -25,6 +26,8 @@ class WasmModel {
   // or 'f16'; max_positions: the context it may hold (0: the model's), which
   // must fit in memory now.
   WasmSession* create_session(emscripten::val kv_dtype, double max_positions) const;
+  // Encoder-decoders: a new runner (seq2seq_bindings.cc); kv_dtype as above.
+  WasmSeq2SeqSession* create_seq2seq_session(emscripten::val kv_dtype) const;
   // Encoders: last hidden states [total tokens, n_embd] of the sequences
   // packed back to back in ids (lengths: one count per sequence); types is
   // an Int32Array of token types or null.

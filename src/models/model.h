@@ -93,8 +93,8 @@ class Model {
 // ("generate", "encode"), derived from its roles.
 std::vector<std::string> capabilities_of(const Model& model);
 
-// Why the decoder and encoder runners refuse an encoder-decoder (T5): it has
-// no runner or JS API yet, only its native Seq2SeqStack.
+// Why the decoder and encoder runners refuse an encoder-decoder (T5): it runs
+// through runtime/Seq2SeqSession (capability "text2text") instead.
 std::string seq2seq_not_runnable(const std::string& architecture);
 
 }  // namespace qkv

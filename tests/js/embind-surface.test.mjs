@@ -38,6 +38,7 @@ const classes = [
   ['ModelLoader', 'LoaderHandle'],
   ['Model', 'ModelHandle'],
   ['Session', 'SessionHandle'],
+  ['Seq2SeqSession', 'Seq2SeqSessionHandle'],
   ['Sha256Hasher', 'Sha256Handle'],
 ];
 

@@ -161,7 +161,7 @@ for (const [name, causal] of [['llama-tiny', true], ['bert-tiny', false]]) {
 test('the examples name qkv errors and exit with status 1; softmax.mjs still runs', async () => {
   const missing = await run('examples/node/generate.mjs', ['tests/fixtures/no-such-model', 'Hi']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^InvalidArgumentError: loadModel: expects a model folder with config\.json, .*; no such folder: tests\/fixtures\/no-such-model$/m);
+  assert.match(missing.stderr, /^InvalidArgumentError: loadModel: expects a model folder with config\.json .*; no such folder: tests\/fixtures\/no-such-model$/m);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
   const badNumber = await run('examples/node/generate.mjs', ['tests/fixtures/llama-tiny', 'Hi', '--max-new-tokens', 'many']);
   assert.equal(badNumber.code, 1);

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'n
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from '@huggingface/hub';
-import { downloadModel, env, HubError, IntegrityError, loadModel, NetworkError, pipeline } from '../../dist/index.js';
+import { downloadModel, env, HubError, IntegrityError, loadModel, NetworkError, NoTokenizerError, pipeline } from '../../dist/index.js';
 import { compareLogits, folder, reference } from './fixtures.mjs';
 import { fileRequests, fixtureRepo, freshCache, uniqueId, useFakeHub, weightRequests } from './hub-support.mjs';
 
@@ -77,9 +77,9 @@ test('the second load makes no request for weights; offline loads come from the 
   await assert.rejects(loadModel(uniqueId('never')), (e) => e instanceof HubError && e.reason === 'NotCached');
   // A file gone from the snapshot is named with the id, the revision and the file.
   const { rmSync } = await import('node:fs');
-  rmSync(join(repoDir(id), 'snapshots', commit, 'tokenizer.json'));
+  rmSync(join(repoDir(id), 'snapshots', commit, 'model.safetensors'));
   await assert.rejects(loadModel(id), (e) => e instanceof HubError && e.reason === 'NotCached'
-    && e.message.includes('tokenizer.json') && e.message.includes(id) && e.message.includes("'main'"));
+    && e.message.includes('model.safetensors') && e.message.includes(id) && e.message.includes("'main'"));
 });
 
 test("@huggingface/hub's scanCacheDir reads what qkv cached; qkv loads offline what its downloadFileToCacheDir fetched", async () => {
@@ -168,8 +168,13 @@ test('errors name what happened (gated, not found, revision, file, 403), and a g
     (e) => e instanceof HubError && e.reason === 'RevisionNotFound' && e.message.includes('no-such-branch'));
   const noTokenizer = uniqueId('no-tokenizer');
   hub.addRepo(noTokenizer, fixtureRepo('gpt2-tiny', { skip: ['tokenizer.json'] }));
-  await assert.rejects(loadModel(noTokenizer), (e) => e instanceof HubError && e.reason === 'EntryNotFound'
-    && e.message.includes('tokenizer.json'));
+  // No tokenizer.json: the model loads for id-level use (transformers.js's AutoModel), never asking for it.
+  const idsOnly = await loadModel(noTokenizer);
+  assert.equal(idsOnly.tokenizer, null);
+  await assert.rejects(idsOnly.forward('Hello'), NoTokenizerError);
+  assert.equal((await idsOnly.forward([1, 2])).dims[0], 2);
+  idsOnly.dispose();
+  assert.ok(!hub.requests.some((r) => r.path.endsWith('/tokenizer.json')), 'an absent tokenizer.json is not requested');
   const onlyBin = uniqueId('bin-only');
   hub.addRepo(onlyBin, { ...fixtureRepo('gpt2-tiny', { skip: ['model.safetensors'] }), 'pytorch_model.bin': Buffer.alloc(64) });
   await assert.rejects(loadModel(onlyBin), (e) => e instanceof HubError && e.reason === 'EntryNotFound'

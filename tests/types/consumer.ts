@@ -18,6 +18,7 @@ import {
   HubError,
   IntegrityError,
   InternalError,
+  NoTokenizerError,
   softmax,
   createTokenizer,
   loadSentencePieceTokenizer,
@@ -83,6 +84,14 @@ import {
   type EmbeddingTensor,
   type TextStreamerOptions,
   type GenerationOptions,
+  type Seq2SeqGenerationOptions,
+  type Text2TextInfo,
+  type Text2TextOutput,
+  type Text2TextTask,
+  type Text2TextTaskSettings,
+  type Text2TextPipeline,
+  type BeamSearchSettings,
+  type Seq2SeqAttentionResult,
   type GenerationDefaults,
   type ChatTemplateKwargs,
   type Tokenizer,
@@ -332,7 +341,15 @@ export async function generateOnMainThread(signal: AbortSignal, weights: Blob, b
   const ignoring: GenerationOptions = { on_abort: 'ignore' };
   void finishing;
   void ignoring;
-  const forward: ForwardResult = await model.forward(model.tokenizer.encode('Hello'));
+  // A model loaded without tokenizer files has none: ids only, and text is a NoTokenizerError.
+  // @ts-expect-error the tokenizer may be null
+  model.tokenizer.encode('Hello');
+  const forward: ForwardResult = await model.forward(model.tokenizer?.encode('Hello') ?? [1]);
+  try {
+    await model.forward('Hello');
+  } catch (e) {
+    if (e instanceof NoTokenizerError) text += e.code;
+  }
   const [seq, vocab]: [number, number] = forward.dims;
   const attention: AttentionResult = await model.attention('The cat sat');
   const firstLayer: Float32Array | undefined = attention.layers[0];
@@ -415,7 +432,7 @@ export async function pipelines(folder: string): Promise<string> {
   const rows: number = tensor.dims[0] ?? 0;
   notAny(tensor.data, false);
   // @ts-expect-error a task qkv has no pipeline for
-  await pipeline('translation', folder);
+  await pipeline('image-classification', folder);
   return `${outputs[0]?.generated_text}${batched.length}${reply?.content}${type}${nested.length}${rows}`;
 }
 
@@ -426,6 +443,7 @@ export async function generateInWorker(signal: AbortSignal): Promise<string> {
   const engine: WorkerEngine = await WorkerEngine.create(engineOptions);
   const info: BackendInfo = await engine.backendInfo();
   const model: WorkerModel = await engine.loadModel('/models/sotu-llama/', { dtype: 'f16', signal });
+  if (model.tokenizer === null) throw new Error('a model without a tokenizer');
   const tokenizer: WorkerTokenizer = model.tokenizer;
   const ids: number[] = await tokenizer.encode('Hello');
   // The mask token arrives with the model: no promise.
@@ -493,7 +511,7 @@ export async function classification(folder: string, remote: WorkerModel): Promi
   const model: Model = classifier.model;
   const info: ClassificationInfo | undefined = model.info.classification;
   const { logits, dims }: ClassifyResult = await model.classify([pair, 'single']);
-  const encoded: EncodedPair = model.tokenizer.encodePair('a', 'b');
+  const encoded: EncodedPair = classifier.tokenizer.encodePair('a', 'b');
   const asClassifier: Classifier = remote;
   const remoteScores = await classifyTexts(asClassifier, 'text');
   const ranking: TextRankingPipeline = await pipeline('text-ranking', folder);
@@ -565,4 +583,37 @@ export async function encoderTasks(folder: string, remote: WorkerModel): Promise
   for (const p of [unmasker, zeroShot, answerer]) await p.dispose();
   return `${logits?.ids.length}${JSON.stringify(viaFunction).length}${JSON.stringify(inWorker).length}${JSON.stringify(first)}${labelled.labels[0]}` +
     `${several.length}${JSON.stringify(viaZeroShot)}${best?.answer}${span?.score}${startLogit}${JSON.stringify(fromWorker)}`;
+}
+
+// --- encoder-decoders ('text2text') ------------------------------------------------
+export async function translate(folder: string): Promise<string> {
+  const model = await loadModel(folder);
+  const options: Seq2SeqGenerationOptions = { num_beams: 4, length_penalty: 1, early_stopping: 'never', max_new_tokens: 20,
+    bad_words_ids: [[0]], forced_bos_token_id: 5 };
+  // @ts-expect-error early_stopping is true, false or 'never'
+  const wrong: Seq2SeqGenerationOptions = { early_stopping: 'always' };
+  void wrong;
+  let text = '';
+  for await (const { text: piece } of model.generate('translate English to German: Hello', options)) text += piece;
+  const start: number = model.info.decoderStartTokenId ?? 0;
+  const defaults: BeamSearchSettings | undefined = model.info.generation;
+  const beams: number | undefined = defaults?.num_beams;
+  const { dims } = await model.forward([1, 2, 1], [start, 5]);
+  const att: Seq2SeqAttentionResult = await model.attention([1, 2, 1], [start, 5]);
+  const cross: Float32Array | undefined = att.cross[0];
+  model.dispose();
+  return `${text} ${dims.join('x')} ${beams ?? ''} ${att.sourceTokens.join(' ')} ${cross?.length ?? 0} ${att.nHead}`;
+}
+
+export async function summarize(folder: string): Promise<string> {
+  const task: Text2TextTask = 'translation_en_to_de';
+  const translator: Text2TextPipeline = await pipeline(task, folder);
+  const [out]: Text2TextOutput[] = await translator('Hello', { num_beams: 2 });
+  const info: Text2TextInfo | undefined = translator.model.info.text2text;
+  const settings: Text2TextTaskSettings | undefined = info?.tasks['summarization'];
+  await translator.dispose();
+  const summarizer = await pipeline('summarization', folder);
+  const summaries = await summarizer(['a', 'b']);
+  await summarizer.dispose();
+  return `${out !== undefined && 'translation_text' in out ? out.translation_text : ''} ${settings?.prefix ?? ''} ${summaries.length}`;
 }

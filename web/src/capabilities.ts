@@ -13,9 +13,9 @@ import { UnsupportedError, type QkvError } from './errors.js';
  * 'classify-tokens': an encoder with a token-classification head (classifyTokens(), token-classification);
  * 'fill-mask': an encoder with a masked-LM head (fillMaskLogits(), fill-mask).
  * 'question-answering': an encoder with a *ForQuestionAnswering head (answerLogits(), question-answering).
- * Later kinds of model will add e.g. 'seq2seq'.
+ * 'text2text': an encoder-decoder (T5, BART, Marian): generate(source) gives a target text, forward(source, target).
  */
-export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens' | 'fill-mask' | 'question-answering';
+export type Capability = 'generate' | 'encode' | 'classify' | 'classify-tokens' | 'fill-mask' | 'question-answering' | 'text2text';
 
 /** The calls each capability offers, named in errors so they say what the model can do instead. */
 const CALLS: Record<Capability, string> = {
@@ -25,6 +25,7 @@ const CALLS: Record<Capability, string> = {
   'classify-tokens': 'classifyTokens()',
   'fill-mask': 'fillMaskLogits()',
   'question-answering': 'answerLogits()',
+  text2text: 'generate(source), forward(source, target), attention(source, target)',
 };
 
 /** What a capability check needs to know about a model. */

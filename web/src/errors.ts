@@ -33,6 +33,17 @@ export class UnsupportedError extends QkvError {
   }
 }
 
+/**
+ * Text was given to a model loaded without a tokenizer (a folder or file with
+ * no tokenizer.json, Marian .spm files or GGUF tokenizer keys): such a model
+ * takes and gives token ids only, as transformers.js's AutoModel does.
+ */
+export class NoTokenizerError extends QkvError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('no_tokenizer', message, options);
+  }
+}
+
 /** Out of memory, or past the 4 GB limit of wasm memory. */
 export class OutOfMemoryError extends QkvError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -8,6 +8,7 @@
 import type { MaskedLmResult } from './encoder/fill-mask.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Tokenizer } from './tokenizers/index.js';
+import { requireTokenizer } from './tokenizers/id-only.js';
 
 export interface FillMaskOptions {
   /** How many tokens to return per mask (default 5; capped at the number of targets). */
@@ -33,7 +34,7 @@ export type FillMaskResults = FillMaskOutput[] | FillMaskOutput[][] | (FillMaskO
 
 /** What the pipeline needs of a model (a Model, or a WorkerModel on a worker). */
 export interface MaskFiller {
-  readonly tokenizer: Tokenizer;
+  readonly tokenizer: Tokenizer | null;
   fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]>;
 }
 
@@ -107,10 +108,11 @@ export function fillMaskPropositions(tokenizer: Tokenizer, result: MaskedLmResul
 export async function fillMask(model: MaskFiller, texts: string | readonly string[],
   options: FillMaskOptions = {}): Promise<FillMaskResults> {
   const k = topK(options);
-  const targets = options.targets === undefined ? null : targetIds(model.tokenizer, options.targets);
+  const tokenizer = requireTokenizer(model.tokenizer, 'fill-mask');
+  const targets = options.targets === undefined ? null : targetIds(tokenizer, options.targets);
   const results = await model.fillMaskLogits(texts);
   const shaped = results.map((r) => {
-    const perMask = fillMaskPropositions(model.tokenizer, r, k, targets);
+    const perMask = fillMaskPropositions(tokenizer, r, k, targets);
     return perMask.length === 1 ? perMask[0]! : perMask;
   });
   return typeof texts === 'string' ? shaped[0]! : shaped;

@@ -3,6 +3,7 @@
  * what the wasm sampler takes.
  */
 import { InvalidArgumentError } from './errors.js';
+import type { BeamSearchSettings } from './seq2seq.js';
 
 export interface GenerationOptions {
   /** Tokens to generate at most (default 20, as transformers.js). */
@@ -118,7 +119,7 @@ function number(options: Record<string, unknown>, key: string, fallback: number,
  * not given; what a key left out means is transformers' default: do_sample
  * false (greedy), temperature 1, top_p 1, repetition_penalty 1, 20 new tokens.
  */
-export interface GenerationDefaults {
+export interface GenerationDefaults extends BeamSearchSettings {
   do_sample?: boolean;
   temperature?: number;
   top_k?: number;
@@ -215,18 +216,7 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
   if (!Array.isArray(stopList) || !stopList.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new InvalidArgumentError('generate: stop must be a non-empty string or an array of them');
   }
-  const eosList = o.eos_token_id === undefined ? [...defaultEos]
-    : typeof o.eos_token_id === 'number' ? [o.eos_token_id] : o.eos_token_id;
-  if (!Array.isArray(eosList) || !eosList.every((t) => Number.isInteger(t))) {
-    throw new InvalidArgumentError('generate: eos_token_id must be a token id or an array of them');
-  }
-  const signal = o.signal;
-  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
-    throw new InvalidArgumentError('generate: signal must be an AbortSignal');
-  }
-  if (o.on_abort !== undefined && o.on_abort !== 'throw' && o.on_abort !== 'finish') {
-    throw new InvalidArgumentError(`generate: on_abort must be 'throw' or 'finish', got ${JSON.stringify(o.on_abort)}`);
-  }
+  const { eos: eosList, signal, onAbort } = resolveEndings(o, defaultEos);
   if (o.truncation !== undefined && o.truncation !== 'left') {
     throw new InvalidArgumentError(`generate: truncation must be 'left', got ${JSON.stringify(o.truncation)}`);
   }
@@ -241,10 +231,28 @@ export function resolveGenerationOptions(options: GenerationOptions, defaultEos:
     sampling: { doSample, temperature, topK, topP, repetitionPenalty },
     seed,
     stop: stopList as string[],
-    eos: eosList as number[],
-    signal: signal as AbortSignal | undefined,
-    onAbort: (o.on_abort as 'throw' | 'finish' | undefined) ?? 'throw',
+    eos: eosList,
+    signal,
+    onAbort,
   };
+}
+
+/** eos_token_id (default: the model's), signal and on_abort, checked: what ends a generation besides its length. */
+export function resolveEndings(o: Record<string, unknown>, defaultEos: readonly number[]):
+  { eos: number[]; signal: AbortSignal | undefined; onAbort: 'throw' | 'finish' } {
+  const eos = o.eos_token_id === undefined ? [...defaultEos]
+    : typeof o.eos_token_id === 'number' ? [o.eos_token_id] : o.eos_token_id;
+  if (!Array.isArray(eos) || !eos.every((t) => Number.isSafeInteger(t) && t >= 0)) {
+    throw new InvalidArgumentError('generate: eos_token_id must be a token id or an array of them');
+  }
+  const signal = o.signal;
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
+    throw new InvalidArgumentError('generate: signal must be an AbortSignal');
+  }
+  if (o.on_abort !== undefined && o.on_abort !== 'throw' && o.on_abort !== 'finish') {
+    throw new InvalidArgumentError(`generate: on_abort must be 'throw' or 'finish', got ${JSON.stringify(o.on_abort)}`);
+  }
+  return { eos: eos as number[], signal: signal as AbortSignal | undefined, onAbort: (o.on_abort as 'throw' | 'finish' | undefined) ?? 'throw' };
 }
 
 /** chat_template_kwargs, checked: {} when absent. */

@@ -14,6 +14,7 @@ export {
   HubError,
   IntegrityError,
   InternalError,
+  NoTokenizerError,
 } from './errors.js';
 export type { HubErrorReason } from './errors.js';
 export type { BackendInfo, Flavour } from './backend.js';
@@ -61,6 +62,7 @@ export type {
   TokenClassificationPipeline,
   ZeroShotClassificationPipeline,
   QuestionAnsweringPipeline,
+  Text2TextPipeline,
 } from './pipeline.js';
 export type {
   AggregationStrategy, GroupingStrategy, TokenClassificationGroup, TokenClassificationOptions, TokenClassificationOutput, TokenClassifyResult,
@@ -83,6 +85,8 @@ export type { ZeroShotClassificationOptions, ZeroShotClassificationOutput } from
 export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
+export type { BeamSearchSettings, Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from './seq2seq.js';
+export type { Text2TextInfo, Text2TextOutput, Text2TextTask, Text2TextTaskSettings } from './text2text-pipeline.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

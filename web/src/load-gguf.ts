@@ -18,7 +18,6 @@ import { Model, type SessionOptions } from './model.js';
 import { isOpenable, openInput, type FileInput, type ReadContext, type SourceFile } from './sources/file-input.js';
 import { checkGgufSplit, ggufSplitSiblings } from './sources/gguf-files.js';
 import { tokenizerFromGguf } from './tokenizers/from-gguf.js';
-import { idOnlyTokenizer } from './tokenizers/id-only.js';
 import { readGgufHeader, type GgufHeader } from './weights/gguf-header.js';
 import { ggufEmbeddingDefaults, planGgufModel } from './weights/gguf-model.js';
 import { streamReads } from './weights/safetensors.js';
@@ -135,7 +134,7 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
     // (weights only) loads for id-level use, as a Hub folder without tokenizer files does.
     const header = first.header;
     const fromFile = header.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(header) : undefined;
-    const tokenizer = fromFile?.tokenizer ?? idOnlyTokenizer(info.nVocab, first.name);
+    const tokenizer = fromFile?.tokenizer ?? null;
     const eos = fromFile?.specialIds.eog ?? [];
     return new Model(backend, handle, tokenizer,
       { ...info, dtype, weightDtypes: loader.matrixDtypes(), format: 'gguf', ggmlTypes: plan.types, generation: {},

@@ -23,9 +23,11 @@ import { readClassificationInfo, type ClassificationInfo } from './classificatio
 import type { ModelHandle, ModelHandleInfo } from './wasm-module.js';
 import { isAbort } from './platform.js';
 import { readEmbeddingDefaults } from './sentence-transformers.js';
+import { readSeq2SeqDefaults } from './seq2seq.js';
+import { readText2TextInfo } from './text2text-pipeline.js';
 import { parseJson, readOptionalJson, readText, type FileInput, type ReadContext } from './sources/file-input.js';
 import { resolveSource, type ModelSource, type ResolvedModel } from './sources/index.js';
-import { createTokenizer } from './tokenizers/index.js';
+import { readTokenizer } from './sources/read-tokenizer.js';
 import { streamWeights } from './weights/stream.js';
 
 export type { ProgressInfo } from './load-progress.js';
@@ -179,13 +181,11 @@ function sessionOptions(options: LoadModelOptions): SessionOptions {
 async function loadResolved(files: ResolvedModel, requested: WeightRequest, session: SessionOptions,
   onProgress: LoadModelOptions['onProgress'], context: ReadContext): Promise<Model> {
   const configText = await readText(files.config, 'config.json', context);
-  const tokenizerText = await readText(files.tokenizer, 'tokenizer.json', context);
   const config = parseJson(configText, 'config.json');
-  const tokenizerJson = parseJson(tokenizerText, 'tokenizer.json');
   // Optional files: read after the required ones, so a missing config.json is reported first.
-  const tokenizerConfig = await readOptionalJson(files.tokenizerConfig, 'tokenizer_config.json', context);
+  // Without tokenizer files the model loads for id-level use (model.tokenizer null), as transformers.js's AutoModel.
+  const tokenizer = await readTokenizer(files, config, context);
   const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', context);
-  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
   // Sizes only matter to a listener; without one, no HEAD requests.
   const totals = onProgress
     ? await LoadTotals.learn(files.weights.files, context)
@@ -200,7 +200,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
     const info = handle.info();
     let embedding;
     try {
-      if (info.nVocab < tokenizer.vocabSize) {
+      if (tokenizer !== null && info.nVocab < tokenizer.vocabSize) {
         throw new FormatError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${info.nVocab}`);
       }
       // Only a model that embeds (an encoder, or a decoder checkpoint saved for embeddings) is
@@ -211,7 +211,9 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
       handle.delete();
       throw e;
     }
-    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) } : {};
+    const generation = hasCapability(info, 'generate') ? { generation: readGenerationDefaults(generationConfig) }
+      : hasCapability(info, 'text2text')
+        ? { generation: readSeq2SeqDefaults(config, generationConfig), text2text: readText2TextInfo(config) } : {};
     const classification = classificationOf(info, config, handle);
     return new Model(backend, handle, tokenizer,
       { ...info, dtype, weightDtypes, format: 'safetensors', ...(embedding ? { embedding: embedding.defaults } : {}), ...generation,

@@ -25,7 +25,13 @@ import { fitEncoder, isIdList, type EncoderContext } from './encoder/context.js'
 import { embedTexts, type EmbedOptions, type EmbedResult } from './encoder/embed.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
-import type { ModelHandle, ModelHandleInfo, SessionHandle } from './wasm-module.js';
+import { idOnlyTokenizer, requireTokenizer } from './tokenizers/id-only.js';
+import type { ModelHandle, ModelHandleInfo, Seq2SeqSessionHandle, SessionHandle } from './wasm-module.js';
+import type { Text2TextInfo } from './text2text-pipeline.js';
+import {
+  resolveSeq2SeqOptions, runSeq2Seq, seq2seqAttention, seq2seqForward, type Seq2SeqAttentionResult, type Seq2SeqContext,
+  type Seq2SeqGenerationOptions,
+} from './seq2seq.js';
 
 export type { EmbedOptions, EmbedResult, Pooling } from './encoder/embed.js';
 
@@ -54,6 +60,10 @@ export interface ModelInfo extends ModelHandleInfo {
    * that generate() uses for options it is not given ({} without the file).
    */
   generation?: GenerationDefaults;
+  /** Encoder-decoders ('text2text'): the first target token (T5, Marian: the pad token; BART: </s>). */
+  decoderStartTokenId?: number;
+  /** Encoder-decoders: config.json's prefix and task_specific_params, which the pipelines apply. */
+  text2text?: Text2TextInfo;
   /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
   classification?: ClassificationInfo;
   /** The weights' file format ('safetensors' from a Hub layout, 'gguf' from one llama.cpp file). */
@@ -123,7 +133,13 @@ export interface AttentionResult {
 }
 
 export class Model {
-  readonly tokenizer: Tokenizer;
+  /**
+   * The model's tokenizer; null for a model loaded without tokenizer files (id-level use, as
+   * transformers.js's AutoModel): its calls then take token ids, and text is a NoTokenizerError.
+   */
+  readonly tokenizer: Tokenizer | null;
+  /** The tokenizer, or for a model without one the stand-in whose text calls throw NoTokenizerError. */
+  private readonly text: Tokenizer;
   readonly info: ModelInfo;
   private readonly backend: Backend;
   private handle: ModelHandle | undefined;
@@ -136,9 +152,11 @@ export class Model {
   private queue: Promise<unknown> = Promise.resolve();
   /** What the encoder calls (encoder/*.ts) use of this model. */
   private readonly encoder: EncoderContext;
+  /** Encoder-decoders ('text2text'): the runner, which holds the encoded source between calls. */
+  private seq2seq: Seq2SeqSessionHandle | undefined;
 
   /** @internal Use loadModel(). */
-  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer, info: Omit<ModelInfo, 'kvDtype'>,
+  constructor(backend: Backend, handle: ModelHandle, tokenizer: Tokenizer | null, info: Omit<ModelInfo, 'kvDtype'>,
     eos: number[], session: SessionOptions = { kvDtype: 'f32', contextLength: 0 }, dense: readonly DenseLayer[] = []) {
     this.dense = dense;
     this.backend = backend;
@@ -146,13 +164,16 @@ export class Model {
     const generates = hasCapability(info, 'generate');
     const live = generates ? backend.call(() => handle.createSession(session.kvDtype, session.contextLength)) : undefined;
     this.session = live;
+    this.seq2seq = hasCapability(info, 'text2text') ? backend.call(() => handle.createSeq2SeqSession(session.kvDtype)) : undefined;
     this.tokenizer = tokenizer;
+    this.text = tokenizer ?? idOnlyTokenizer(info.nVocab);
     // nCtx is what a generation may hold: the context asked for, else the model's.
-    this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype };
+    this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype,
+      ...(this.seq2seq !== undefined ? { decoderStartTokenId: this.seq2seq.decoderStartTokenId() } : {}) };
     this.eos = eos;
     this.contextLength = session.contextLength;
     this.encoder = {
-      backend, tokenizer, info: this.info,
+      backend, tokenizer: this.text, info: this.info,
       withHandle: async (work) => {
         const release = await this.acquire();
         try {
@@ -167,6 +188,8 @@ export class Model {
   /** Frees the model's wasm memory. Any later call throws. */
   dispose(): void {
     this.session?.delete();
+    this.seq2seq?.delete();
+    this.seq2seq = undefined;
     this.handle?.delete();
     this.session = undefined;
     this.handle = undefined;
@@ -177,9 +200,18 @@ export class Model {
    * tokenizer.encode(prompt) does; a conversation (an array of { role,
    * content }) goes through the chat template with the assistant's header
    * appended, as tokenizer.apply_chat_template(messages, { add_generation_prompt: true }).
+   * An encoder-decoder ('text2text': T5, BART, Marian) takes a source (text or ids) and streams the target
+   * it decodes (greedy, or beam search with num_beams), its options defaulting to the checkpoint's
+   * generation_config.json; the decoding runs in one wasm call, then its tokens are streamed.
    */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
-    options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    givenOptions: GenerationOptions | Seq2SeqGenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    // An encoder-decoder's options are GenerationConfig's beam settings; a decoder's, its sampling.
+    if (this.seq2seq !== undefined) {
+      yield* this.generateTarget(prompt, givenOptions as Seq2SeqGenerationOptions);
+      return;
+    }
+    const options = givenOptions as GenerationOptions;
     requireCapability(this.info, 'generate', 'model.generate()');
     // The caller's options, checked before the prompt is read.
     const { chatTemplateKwargs } = resolveGenerationOptions(options, this.eos);
@@ -188,7 +220,7 @@ export class Model {
         'messages); this prompt is ' + (typeof prompt === 'string' ? 'a string' : 'token ids'));
     }
     const promptIds = isConversation(prompt)
-      ? this.promptIds(this.tokenizer.apply_chat_template(prompt, { ...chatTemplateKwargs, add_generation_prompt: true }))
+      ? this.promptIds(this.text.apply_chat_template(prompt, { ...chatTemplateKwargs, add_generation_prompt: true }))
       : this.promptIds(prompt as string | readonly number[], true);
     const resolved = resolveGenerationOptions(withGenerationDefaults(options, this.info.generation, promptIds.length),
       this.eos);
@@ -219,7 +251,7 @@ export class Model {
       const usage = (): GenerationUsage => ({ promptTokens: ids.length, cachedTokens, generatedTokens: generated });
       // The stream starts after the prompt, so the first new token decodes as
       // it does mid-text (a SentencePiece "▁world" is " world", not "world").
-      const decoder = this.tokenizer.createDecodeStream();
+      const decoder = this.text.createDecodeStream();
       for (const id of ids) decoder.push(id);
       let text = '';
       let emitted = 0; // characters of `text` already yielded
@@ -283,7 +315,11 @@ export class Model {
   }
 
   /** Logits of every position for these ids (or this text). */
-  async forward(input: string | readonly number[]): Promise<ForwardResult> {
+  async forward(input: string | readonly number[], target?: readonly number[]): Promise<ForwardResult> {
+    if (this.seq2seq !== undefined || target !== undefined) {
+      const [sourceIds, targetIds] = this.sourceAndTarget('forward', input, target);
+      return this.withSeq2Seq((ctx) => seq2seqForward(ctx, sourceIds, targetIds));
+    }
     requireCapability(this.info, 'generate', 'model.forward()');
     const ids = this.promptIds(input);
     const release = await this.acquire();
@@ -301,7 +337,14 @@ export class Model {
   }
 
   /** Attention probabilities of every layer and head for this text (or ids). */
-  async attention(input: string | readonly number[]): Promise<AttentionResult> {
+  attention(input: string | readonly number[]): Promise<AttentionResult>;
+  /** An encoder-decoder's: encoder self-attention, decoder self-attention and cross-attention (target × source). */
+  attention(source: string | readonly number[], target: readonly number[]): Promise<Seq2SeqAttentionResult>;
+  async attention(input: string | readonly number[], target?: readonly number[]): Promise<AttentionResult | Seq2SeqAttentionResult> {
+    if (this.seq2seq !== undefined || target !== undefined) {
+      const [sourceIds, targetIds] = this.sourceAndTarget('attention', input, target);
+      return this.withSeq2Seq((ctx) => seq2seqAttention(ctx, sourceIds, targetIds, (id) => this.text.idToToken(id)));
+    }
     const ids = this.promptIds(input);
     const release = await this.acquire();
     try {
@@ -311,7 +354,7 @@ export class Model {
       const layers = encoder
         ? this.backend.call(() => this.liveHandle().encodeAttention(Int32Array.from(fitEncoder(ids, this.info.nCtx))))
         : this.backend.call(() => this.live().attention(Int32Array.from(ids)));
-      const tokens = ids.map((id) => this.tokenizer.idToToken(id) ?? String(id));
+      const tokens = ids.map((id) => this.text.idToToken(id) ?? String(id));
       return { tokens, ids, layers, dims: [this.info.nHead, ids.length, ids.length] };
     } finally {
       release();
@@ -357,7 +400,9 @@ export class Model {
    * (tokenizer.mask_token) of each text: [masks, nVocab] per text, with its ids and mask positions.
    * A text without a mask token is an InvalidArgumentError. The pipeline 'fill-mask' ranks them.
    */
-  fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+  async fillMaskLogits(texts: string | readonly string[]): Promise<MaskedLmResult[]> {
+    // Texts only, and the mask token is the tokenizer's: without one, say so first.
+    requireTokenizer(this.tokenizer, 'fillMaskLogits()');
     return maskedLmLogits(this.encoder, texts);
   }
 
@@ -380,6 +425,46 @@ export class Model {
   answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
     Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
     return answerQuestion(this.encoder, question, context, options);
+  }
+
+  /** An encoder-decoder's generate(): the source encoded once, the target decoded against it. */
+  private async *generateTarget(source: string | readonly number[] | readonly ChatMessage[],
+    options: Seq2SeqGenerationOptions): AsyncGenerator<GeneratedToken> {
+    if (isConversation(source)) {
+      throw new InvalidArgumentError('generate: an encoder-decoder takes a source text or token ids, not a conversation');
+    }
+    const resolved = resolveSeq2SeqOptions(options, this.info.generation ?? {}, this.eos);
+    const ids = this.promptIds(source as string | readonly number[]);
+    if (resolved.signal?.aborted === true) {
+      if (resolved.onAbort === 'throw') resolved.signal.throwIfAborted();
+      yield { token: -1, text: '', finishReason: 'abort', usage: { promptTokens: ids.length, cachedTokens: 0, generatedTokens: 0 } };
+      return;
+    }
+    yield* await this.withSeq2Seq((ctx) => runSeq2Seq(ctx, ids, resolved));
+  }
+
+  /** An encoder-decoder call's source (text or ids) and target ids, checked. */
+  private sourceAndTarget(call: string, source: string | readonly number[], target: readonly number[] | undefined): [number[], number[]] {
+    if (this.seq2seq === undefined) {
+      throw new InvalidArgumentError(`${call}: a target is for encoder-decoders; ${this.info.architecture} takes one input`);
+    }
+    if (target === undefined || typeof target === 'string') {
+      throw new InvalidArgumentError(`${call}: an encoder-decoder takes (source, target): the target as token ids, ` +
+        `usually starting with the decoder start token (model.info.decoderStartTokenId)`);
+    }
+    return [this.promptIds(source), this.promptIds(target)];
+  }
+
+  /** Runs `work` on the runner with the model's lock held. */
+  private async withSeq2Seq<T>(work: (ctx: Seq2SeqContext) => T): Promise<T> {
+    const release = await this.acquire();
+    try {
+      const session = this.seq2seq;
+      if (session === undefined) throw new QkvError('disposed', 'this model has been disposed');
+      return work({ backend: this.backend, session, tokenizer: this.text, nVocab: this.info.nVocab, nHead: this.info.nHead });
+    } finally {
+      release();
+    }
   }
 
   private liveHandle(): ModelHandle {
@@ -405,7 +490,7 @@ export class Model {
   }
 
   private promptIds(input: string | readonly number[], chat = false): number[] {
-    if (typeof input === 'string') return this.tokenizer.encode(input);
+    if (typeof input === 'string') return this.text.encode(input);
     if (!isIdList(input)) {
       throw new InvalidArgumentError(`expected a string or an array of token ids${chat ? ' (or of { role, content } messages)' : ''}`);
     }

@@ -25,9 +25,13 @@ import type { FinishReason, Model, Pooling } from './model.js';
 import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
+import { requireTokenizer } from './tokenizers/id-only.js';
+import type { Seq2SeqGenerationOptions } from './seq2seq.js';
+import { isText2TextTask, text2text, type Text2TextOutput, type Text2TextTask } from './text2text-pipeline.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
-  'text-ranking' | 'token-classification' | 'ner' | 'fill-mask' | 'zero-shot-classification' | 'question-answering';
+  'text-ranking' | 'token-classification' | 'ner' | 'fill-mask' | 'zero-shot-classification' | 'question-answering' |
+  Text2TextTask;
 
 const TASKS: readonly string[] = ['text-generation', 'feature-extraction', 'text-classification', 'sentiment-analysis',
   'text-ranking', 'token-classification', 'ner', 'fill-mask', 'zero-shot-classification', 'question-answering'];
@@ -155,6 +159,12 @@ export interface ZeroShotClassificationPipeline extends PipelineBase {
     Promise<ZeroShotClassificationOutput[]>;
 }
 
+/** 'text2text-generation', 'summarization', 'translation' (and 'translation_xx_to_yy'): text2text-pipeline.ts. */
+export interface Text2TextPipeline extends PipelineBase {
+  /** One text: [{ generated_text }], [{ summary_text }] or [{ translation_text }]; several: one of those each. */
+  (texts: string | readonly string[], options?: Seq2SeqGenerationOptions): Promise<Text2TextOutput[]>;
+}
+
 export interface QuestionAnsweringPipeline extends PipelineBase {
   /** The best answer ({ score, start, end, answer }), or with top_k > 1 a list, best first. */
   (question: string, context: string, options?: QuestionAnsweringOptions):
@@ -162,7 +172,7 @@ export interface QuestionAnsweringPipeline extends PipelineBase {
 }
 
 /** What the model must be able to do for each task. */
-const TASK_CAPABILITY: Record<PipelineTask, Capability> = {
+const TASK_CAPABILITY: Record<Exclude<PipelineTask, Text2TextTask>, Capability> = {
   'text-generation': 'generate', 'feature-extraction': 'encode', 'text-classification': 'classify',
   'sentiment-analysis': 'classify', 'text-ranking': 'classify', 'token-classification': 'classify-tokens',
   ner: 'classify-tokens', 'fill-mask': 'fill-mask', 'zero-shot-classification': 'classify',
@@ -185,10 +195,13 @@ export async function pipeline(task: 'zero-shot-classification', source: ModelSo
   options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
 export async function pipeline(task: 'question-answering', source: ModelSource,
   options?: PipelineOptions): Promise<QuestionAnsweringPipeline>;
+export async function pipeline(task: Text2TextTask, source: ModelSource,
+  options?: PipelineOptions): Promise<Text2TextPipeline>;
 export async function pipeline(task: PipelineTask, source: ModelSource,
   options: PipelineOptions = {}): Promise<TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-  TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline> {
-  if (!TASKS.includes(task)) {
+  TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline |
+  Text2TextPipeline> {
+  if (!TASKS.includes(task) && !isText2TextTask(task)) {
     throw new InvalidArgumentError(`pipeline: task ${JSON.stringify(task)} is not supported; qkv runs ` +
       TASKS.map((t) => `'${t}'`).join(', '));
   }
@@ -202,17 +215,22 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  let tokenizer: Tokenizer;
   try {
-    requireCapability(model.info, TASK_CAPABILITY[task], `pipeline('${task}')`, InvalidArgumentError);
+    requireCapability(model.info, isText2TextTask(task) ? 'text2text' : TASK_CAPABILITY[task], `pipeline('${task}')`,
+      InvalidArgumentError);
+    // A pipeline takes text: a model without a tokenizer (id-level use) is refused here, by name.
+    tokenizer = requireTokenizer(model.tokenizer, `pipeline('${task}')`);
   } catch (e) {
     model.dispose();
     throw e;
   }
   const base: PipelineBase = {
-    task, model, tokenizer: model.tokenizer,
+    task, model, tokenizer,
     dispose: async () => { model.dispose(); },
   };
-  const run = task === 'text-generation' ? textGeneration(model)
+  const run = isText2TextTask(task) ? text2text(model, tokenizer, task)
+    : task === 'text-generation' ? textGeneration(model)
     : task === 'feature-extraction' ? featureExtraction(model)
       : task === 'text-ranking' ? (query: string, documents: readonly string[], o?: RerankOptions) => rerank(model, query, documents, o)
         : task === 'token-classification' || task === 'ner' ? tokenClassification(model)
@@ -223,7 +241,8 @@ export async function pipeline(task: PipelineTask, source: ModelSource,
             model.answer(question, context, o)
           : (inputs: ClassifyInput | readonly ClassifyInput[], o?: TextClassificationOptions) => classifyTexts(model, inputs, o);
   return Object.assign(run, base) as TextGenerationPipeline | FeatureExtractionPipeline | TextClassificationPipeline |
-    TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline;
+    TextRankingPipeline | TokenClassificationPipeline | FillMaskPipeline | ZeroShotClassificationPipeline | QuestionAnsweringPipeline |
+    Text2TextPipeline;
 }
 
 function textGeneration(model: Model) {
@@ -256,9 +275,10 @@ function textGeneration(model: Model) {
     };
     // A conversation: as transformers.js, generated_text is the messages plus the assistant's reply.
     const chat = async (messages: readonly ChatMessage[]): Promise<ChatGenerationOutput[]> => {
-      const prompt = model.tokenizer.apply_chat_template(messages,
+      const tokenizer = requireTokenizer(model.tokenizer, 'a conversation');
+      const prompt = tokenizer.apply_chat_template(messages,
         { ...resolveChatTemplateKwargs(generation.chat_template_kwargs), add_generation_prompt: true, tokenize: false });
-      const ids = model.tokenizer.encode(prompt, { add_special_tokens: false });
+      const ids = tokenizer.encode(prompt, { add_special_tokens: false });
       const { text: content, reason } = await complete(prompt, ids);
       return [{ generated_text: [...messages, { role: 'assistant', content }], finish_reason: reason }];
     };

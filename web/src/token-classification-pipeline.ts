@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import type { Model } from './model.js';
+import { requireTokenizer } from './tokenizers/id-only.js';
 import {
   type GroupingStrategy, readStrategy, tokenEntities, type TokenClassificationGroup, type TokenClassificationOptions,
   type TokenClassificationOutput,
@@ -24,9 +25,10 @@ export async function entitiesOf(model: Model | RemoteTokenClassifier, texts: re
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('token-classification: options must be an object');
   readStrategy(options); // a bad strategy fails before the model runs
   if ('tokenEntities' in model) return model.tokenEntities(texts, options);
+  const tokenizer = requireTokenizer(model.tokenizer, 'token-classification');
   const results = await model.classifyTokens(texts);
   const info = model.info.classification!;
-  return results.map((r, i) => tokenEntities(info, model.tokenizer, texts[i]!, r, options));
+  return results.map((r, i) => tokenEntities(info, tokenizer, texts[i]!, r, options));
 }
 
 /**

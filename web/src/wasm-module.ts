@@ -82,6 +82,8 @@ export interface ModelHandle extends Handle {
   info(): ModelHandleInfo;
   /** A generation session: KV cache in kvDtype ('f32' | 'f16'), holding up to maxPositions (0: the model's context). */
   createSession(kvDtype: string, maxPositions: number): SessionHandle;
+  /** Encoder-decoders: a runner (wasm-build/seq2seq_bindings.cc), its self-attention caches in kvDtype. */
+  createSeq2SeqSession(kvDtype: string): Seq2SeqSessionHandle;
   /** Encoders: last hidden states [total tokens, nEmbd] of sequences packed back to back. */
   encode(ids: Int32Array, lengths: number[], tokenTypes: Int32Array | null): Float32Array;
   /**
@@ -119,6 +121,39 @@ export interface SessionHandle extends Handle {
   /** The next token, drawn from the last logits with the options of setSampling() (default: greedy). */
   sample(): number;
   attention(ids: Int32Array): Float32Array[];
+}
+
+/** The generation options of Seq2SeqSessionHandle.generate, every one given (GenerationConfig's names). */
+export interface Seq2SeqGenerateRequest {
+  max_length: number;
+  /** 0: max_length decides. */
+  max_new_tokens: number;
+  min_length: number;
+  eos_token_ids: number[];
+  num_beams: number;
+  length_penalty: number;
+  early_stopping: 'true' | 'false' | 'never';
+  no_repeat_ngram_size: number;
+  /** -1: none. */
+  forced_bos_token_id: number;
+  forced_eos_token_id: number;
+  bad_words_ids: number[][];
+  num_return_sequences: number;
+}
+
+/** runtime/Seq2SeqSession: one encoded source, decoded against. */
+export interface Seq2SeqSessionHandle extends Handle {
+  decoderStartTokenId(): number;
+  /** -1: any length (T5's relative positions). */
+  maxSourcePositions(): number;
+  maxTargetPositions(): number;
+  encode(ids: Int32Array): void;
+  /** Greedy (num_beams 1; onToken sees each token, returns whether to go on) or beam search; best first. */
+  generate(options: Seq2SeqGenerateRequest, onToken: (token: number) => boolean): { tokens: Int32Array; score: number }[];
+  /** Teacher-forced logits [target, nVocab] against the encoded source. */
+  forward(target: Int32Array): Float32Array;
+  /** Per layer, [head][query][key]: the encoder's over the source, the decoder's over the target, cross target × source. */
+  attention(target: Int32Array): { encoder: Float32Array[]; decoder: Float32Array[]; cross: Float32Array[] };
 }
 
 /** A streaming SHA-256 (src/io/sha256.h) over bytes in wasm memory. */

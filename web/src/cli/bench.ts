@@ -5,6 +5,7 @@
  */
 import { hasCapability } from '../capabilities.js';
 import { backendInfo, type Model } from '../index.js';
+import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { ParsedArgs } from './args.js';
 import type { Command } from './command.js';
 import { formatBytes, formatMs, formatRate, formatTable, relaxedSimdLine } from './format.js';
@@ -98,7 +99,7 @@ interface Timing {
 
 /** n ids of ordinary text (special tokens as the tokenizer adds them), repeated as needed. */
 function promptIds(model: Model, n: number): number[] {
-  const sentence = model.tokenizer.encode('The quick brown fox jumps over the lazy dog, and the dog sleeps on. ');
+  const sentence = requireTokenizer(model.tokenizer, 'qkv bench').encode('The quick brown fox jumps over the lazy dog, and the dog sleeps on. ');
   const ids: number[] = [];
   while (ids.length < n) ids.push(...sentence);
   return ids.slice(0, n);

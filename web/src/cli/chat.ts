@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import {
   InvalidArgumentError, type Chat, type ChatTemplateKwargs, type FinishReason, type GenerationOptions, type Model,
 } from '../index.js';
+import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { Command } from './command.js';
 import { describeError, formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
@@ -109,7 +110,7 @@ function templateKwargsOf(json: string | undefined): GenerationOptions {
 /** A model without a chat template is named before the first line is read. */
 function requireChatTemplate(model: Model, source: string): void {
   try {
-    model.tokenizer.apply_chat_template([{ role: 'user', content: 'Hi' }], { add_generation_prompt: true, tokenize: false });
+    requireTokenizer(model.tokenizer, 'qkv chat').apply_chat_template([{ role: 'user', content: 'Hi' }], { add_generation_prompt: true, tokenize: false });
   } catch (e) {
     throw new InvalidArgumentError(`qkv chat: ${source} cannot chat: ${(e as Error).message}; qkv generate continues plain text`);
   }

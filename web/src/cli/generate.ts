@@ -4,6 +4,7 @@
  * piped as it is).
  */
 import type { FinishReason } from '../index.js';
+import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { Command } from './command.js';
 import { formatMs, formatRate } from './format.js';
 import { openModel, SESSION_OPTIONS } from './load.js';
@@ -34,7 +35,7 @@ export const generateCommand: Command = {
     const { model } = await openModel(source, args);
     try {
       const options = withTerminalLength(generationOptionsOf(args), model);
-      const promptTokens = model.tokenizer.encode(prompt).length;
+      const promptTokens = requireTokenizer(model.tokenizer, 'qkv generate').encode(prompt).length;
       const start = performance.now();
       let first = start;
       let tokens = 0;

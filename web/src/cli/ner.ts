@@ -4,6 +4,7 @@
  * default) or grouped into entities (simple, first, average, max), each with its character span.
  */
 import { AGGREGATION_STRATEGIES, type AggregationStrategy, tokenEntities } from '../token-classification.js';
+import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { Command } from './command.js';
 import { jsonOption, runModelTask } from './model-task.js';
 
@@ -42,7 +43,7 @@ export const nerCommand: Command = {
       capability: 'classify-tokens',
       run: async (model) => {
         const [result] = await model.classifyTokens(text);
-        return tokenEntities(model.info.classification!, model.tokenizer, text, result!,
+        return tokenEntities(model.info.classification!, requireTokenizer(model.tokenizer, 'qkv ner'), text, result!,
           { aggregation_strategy: strategy, ...(args.flag('all') ? { ignore_labels: [] } : {}) });
       },
       lines: (entities) => entities.map((e) => ('entity_group' in e

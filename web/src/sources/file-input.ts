@@ -77,20 +77,31 @@ export async function sizeOfInput(input: SourceFile, { cached, signal }: ReadCon
   return fileSize(localPath(text));
 }
 
-export async function readText(input: SourceFile, name: string, context: ReadContext): Promise<string> {
+/** A file's bytes, read whole. */
+export async function readBytes(input: SourceFile, name: string, context: ReadContext): Promise<Uint8Array> {
   const src = await openInput(input, name, context);
   try {
     const bytes = new Uint8Array(src.size);
     await src.read(0, bytes);
     await src.complete?.();
-    return new TextDecoder().decode(bytes);
+    return bytes;
   } finally {
     await src.close();
   }
 }
 
+export async function readText(input: SourceFile, name: string, context: ReadContext): Promise<string> {
+  return new TextDecoder().decode(await readBytes(input, name, context));
+}
+
 /** The file's text, or undefined when it does not exist (404 / ENOENT). */
-export async function readOptionalText(location: string, { cached, signal }: ReadContext): Promise<string | undefined> {
+export async function readOptionalText(location: string, context: ReadContext): Promise<string | undefined> {
+  const bytes = await readOptionalLocation(location, context);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+}
+
+/** The file's bytes, or undefined when it does not exist (404 / ENOENT). */
+async function readOptionalLocation(location: string, { cached, signal }: ReadContext): Promise<Uint8Array | undefined> {
   if (isFetched(location)) {
     let response: Response;
     try {
@@ -102,7 +113,7 @@ export async function readOptionalText(location: string, { cached, signal }: Rea
     if (response.status === 404) return undefined;
     if (!response.ok) throw new NetworkError(`could not fetch ${location}: HTTP ${response.status}`);
     try {
-      return await response.text();
+      return new Uint8Array(await response.arrayBuffer());
     } catch (e) {
       if (isAbort(e)) throw e;
       throw new NetworkError(`download of ${location} failed: ${messageOf(e)}`, { cause: e });
@@ -110,7 +121,7 @@ export async function readOptionalText(location: string, { cached, signal }: Rea
   }
   const fs = await import(/* @vite-ignore */ 'node:fs/promises');
   try {
-    return await fs.readFile(localPath(location), 'utf8');
+    return await fs.readFile(localPath(location));
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return undefined;
     throw new InvalidArgumentError(`cannot read ${location}: ${fileErrorWords(e)}`, { cause: e });
@@ -131,12 +142,16 @@ function isOptionalFile(input: SourceFile | OptionalFile): input is OptionalFile
     && !(input instanceof ArrayBuffer) && !(input instanceof Uint8Array) && 'optional' in input;
 }
 
+/** The bytes of an optional file: undefined when not given, or given as optional and missing. */
+export async function readOptionalBytes(input: SourceFile | OptionalFile | undefined, name: string,
+  context: ReadContext): Promise<Uint8Array | undefined> {
+  if (input === undefined) return undefined;
+  return isOptionalFile(input) ? readOptionalLocation(input.optional, context) : readBytes(input, name, context);
+}
+
 /** The parsed JSON of an optional file: undefined when not given, or given as optional and missing. */
 export async function readOptionalJson(input: SourceFile | OptionalFile | undefined, name: string,
   context: ReadContext): Promise<unknown> {
-  if (input === undefined) return undefined;
-  const text = isOptionalFile(input)
-    ? await readOptionalText(input.optional, context)
-    : await readText(input, name, context);
-  return text === undefined ? undefined : parseJson(text, name);
+  const bytes = await readOptionalBytes(input, name, context);
+  return bytes === undefined ? undefined : parseJson(new TextDecoder().decode(bytes), name);
 }

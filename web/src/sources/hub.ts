@@ -51,11 +51,13 @@ async function localFolder(id: string, context: ReadContext): Promise<string | u
 /** The repository files qkv reads, from its listing. */
 export async function modelFromRepository(repo: Repository, context: ReadContext): Promise<ResolvedModel> {
   const optional = (path: string) => (repo.has(path) ? repo.file(path) : undefined);
+  // A repository without tokenizer.json loads for id-level use (offline too: what was never fetched is absent).
+  const tokenizer = optional('tokenizer.json');
   const tokenizerConfig = optional('tokenizer_config.json');
   const generationConfig = optional('generation_config.json');
   return {
     config: repo.file('config.json'),
-    tokenizer: repo.has('tokenizer.json') || repo.offline ? repo.file('tokenizer.json') : missingTokenizer(repo),
+    ...(tokenizer !== undefined ? { tokenizer } : {}),
     ...(tokenizerConfig !== undefined ? { tokenizerConfig } : {}),
     ...(generationConfig !== undefined ? { generationConfig } : {}),
     weights: { format: 'safetensors', files: await weightFiles(repo, context) },
@@ -74,10 +76,4 @@ export async function weightFiles(repo: Repository, context: ReadContext): Promi
   const others = [...repo.snapshot.files!.keys()].filter((path) => /\.(bin|gguf|onnx|pt|pth|h5|msgpack)$/.test(path));
   throw new HubError('EntryNotFound', `'${repo.snapshot.id}' at revision '${repo.snapshot.revision}' has no model.safetensors `
     + `nor model.safetensors.index.json: qkv loads safetensors weights${others.length > 0 ? `; this repository has ${others.slice(0, 5).join(', ')}` : ''}.`);
-}
-
-function missingTokenizer(repo: Repository): never {
-  const { id, revision } = repo.snapshot;
-  throw new HubError('EntryNotFound', `'${id}' at revision '${revision}' has no tokenizer.json: qkv reads the tokenizer from `
-    + 'tokenizer.json (repositories with only tokenizer.model or vocab.txt need it converted, e.g. by saving the tokenizer with transformers).');
 }

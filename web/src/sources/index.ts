@@ -24,5 +24,5 @@ export async function resolveSource(source: ModelSource, context: ReadContext): 
   for (const kind of SOURCES) {
     if (kind.accepts(source)) return kind.resolve(source, context);
   }
-  throw new InvalidArgumentError(`loadModel: source must be a path, a URL or { config, weights, tokenizer }, got ${typeof source}`);
+  throw new InvalidArgumentError(`loadModel: source must be a path, a URL or { config, weights, tokenizer? }, got ${typeof source}`);
 }

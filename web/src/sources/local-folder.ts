@@ -1,6 +1,6 @@
 /**
  * The one message for a model folder on disk that is not one: missing, a
- * file, or a folder lacking config.json, tokenizer.json or the weights.
+ * file, or a folder lacking config.json or the weights.
  * loadModel and every CLI command report it in this shape, in the user's
  * terms rather than the system's (no ENOENT / ENOTDIR).
  */
@@ -8,11 +8,11 @@ import { InvalidArgumentError } from '../errors.js';
 import { fileErrorWords } from '../io/byte-source.js';
 
 export const MODEL_FOLDER_SHAPE =
-  'expects a model folder with config.json, model.safetensors (or shards with model.safetensors.index.json) and tokenizer.json';
+  'expects a model folder with config.json and model.safetensors (or shards with model.safetensors.index.json)';
 
 /**
  * Throws InvalidArgumentError ("<who>: expects a model folder with …; got a
- * file: x") unless `path` is a folder holding config.json, tokenizer.json
+ * file: x") unless `path` is a folder holding config.json
  * and model.safetensors or model.safetensors.index.json. Node.js only.
  */
 export async function checkModelFolder(path: string, who: string): Promise<void> {
@@ -35,7 +35,8 @@ export async function checkModelFolder(path: string, who: string): Promise<void>
   } catch (e) {
     return fail(`cannot list ${path}: ${fileErrorWords(e)}`);
   }
-  const missing = ['config.json', 'tokenizer.json'].filter((name) => !names.has(name));
+  // tokenizer.json is optional: without it the model loads for id-level use.
+  const missing = ['config.json'].filter((name) => !names.has(name));
   if (!names.has('model.safetensors') && !names.has('model.safetensors.index.json')) missing.push('model.safetensors');
   if (missing.length > 0) fail(`${path} has no ${missing.join(', ')}`);
 }

@@ -1,8 +1,9 @@
 /**
  * A folder (Node.js path or file: URL) or a base URL holding a model in the
- * Hub layout: config.json, tokenizer.json, model.safetensors or its
- * shards with model.safetensors.index.json, and the optional
- * tokenizer_config.json and generation_config.json; any other file of the
+ * Hub layout: config.json, model.safetensors or its shards with
+ * model.safetensors.index.json, and the optional tokenizer.json (without
+ * it, a model for id-level use), tokenizer_config.json and
+ * generation_config.json; any other file of the
  * folder (a sentence-transformers modules.json) is found by its path there.
  * A Hub id will resolve to such a base URL.
  */
@@ -26,7 +27,7 @@ export const locationSource: SourceKind<string | URL> = {
 export async function resolveLocation(join: (name: string) => string, context: ReadContext): Promise<ResolvedModel> {
   // The optional files are asked for too (as transformers.js does); a missing one is fine.
   return {
-    config: join('config.json'), tokenizer: join('tokenizer.json'),
+    config: join('config.json'), tokenizer: { optional: join('tokenizer.json') },
     tokenizerConfig: { optional: join('tokenizer_config.json') },
     generationConfig: { optional: join('generation_config.json') },
     weights: { format: 'safetensors', ...(await openWeightFiles(join, context)) },

@@ -8,7 +8,8 @@ export interface ModelFiles {
   config: FileInput;
   /** One safetensors file, or the shards in any order. */
   weights: FileInput | readonly FileInput[];
-  tokenizer: FileInput;
+  /** tokenizer.json (optional): without it the model loads for id-level use (model.tokenizer null). */
+  tokenizer?: FileInput;
   /** tokenizer_config.json (optional): the chat template and special-token strings. */
   tokenizerConfig?: FileInput;
   /** generation_config.json (optional): its eos_token_id replaces config.json's as the default stop ids. */
@@ -16,7 +17,8 @@ export interface ModelFiles {
   /**
    * Further files of the repository, keyed by their path there: a
    * sentence-transformers model's 'modules.json' and '1_Pooling/config.json'
-   * (see EmbeddingDefaults). Only the ones given are read.
+   * (see EmbeddingDefaults), a Marian repository's 'source.spm', 'target.spm'
+   * and 'vocab.json' (its tokenizer, without tokenizer.json). Only the ones given are read.
    */
   extraFiles?: Record<string, FileInput>;
 }
@@ -35,8 +37,8 @@ export const modelFilesSource: SourceKind<ModelFiles> = {
   accepts: (source): source is ModelFiles => typeof source === 'object' && !(source instanceof URL),
 
   async resolve(source) {
-    if (source === null || source.config === undefined || source.weights === undefined || source.tokenizer === undefined) {
-      throw new InvalidArgumentError('loadModel: give a folder path, a base URL, or { config, weights, tokenizer }');
+    if (source === null || source.config === undefined || source.weights === undefined) {
+      throw new InvalidArgumentError('loadModel: give a folder path, a base URL, or { config, weights, tokenizer? }');
     }
     const files = [...weightList(source.weights)];
     if (files.length === 0) throw new InvalidArgumentError('loadModel: weights is an empty list');
@@ -45,7 +47,8 @@ export const modelFilesSource: SourceKind<ModelFiles> = {
     }
     // Explicit files are never probed: the optional ones are read only when given.
     return {
-      config: source.config, tokenizer: source.tokenizer, weights: { format: 'safetensors', files },
+      config: source.config, weights: { format: 'safetensors', files },
+      ...(source.tokenizer !== undefined ? { tokenizer: source.tokenizer } : {}),
       ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: source.tokenizerConfig } : {}),
       ...(source.generationConfig !== undefined ? { generationConfig: source.generationConfig } : {}),
       extraFile: (path) => extraFile(source.extraFiles, path),

@@ -22,8 +22,11 @@ export interface WeightFiles {
 
 export interface ResolvedModel {
   config: SourceFile;
-  tokenizer: SourceFile;
-  /** Optional files: a FileInput must exist; an `{ optional }` location may be missing. */
+  /**
+   * Optional files: a FileInput must exist; an `{ optional }` location may be missing. Without
+   * tokenizer.json the model loads for id-level use (model.tokenizer null).
+   */
+  tokenizer?: SourceFile | OptionalFile;
   tokenizerConfig?: SourceFile | OptionalFile;
   generationConfig?: SourceFile | OptionalFile;
   weights: WeightFiles;

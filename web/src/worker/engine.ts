@@ -173,8 +173,9 @@ function portableSource(source: LoadSource): string | ModelFiles | Blob | ArrayB
   if (source instanceof Blob || source instanceof ArrayBuffer || source instanceof Uint8Array) return source;
   if (typeof source !== 'object' || source === null || source.weights === undefined) return source;
   return {
-    config: portable(source.config), weights: weightList(source.weights).map(portable), tokenizer: portable(source.tokenizer),
+    config: portable(source.config), weights: weightList(source.weights).map(portable),
     // The optional files cross too, when given.
+    ...(source.tokenizer !== undefined ? { tokenizer: portable(source.tokenizer) } : {}),
     ...(source.tokenizerConfig !== undefined ? { tokenizerConfig: portable(source.tokenizerConfig) } : {}),
     ...(source.generationConfig !== undefined ? { generationConfig: portable(source.generationConfig) } : {}),
     ...(source.extraFiles !== undefined ? { extraFiles: portableFiles(source.extraFiles, portable) } : {}),

@@ -22,12 +22,14 @@ import {
   InternalError,
   InvalidArgumentError,
   NetworkError,
+  NoTokenizerError,
   OutOfMemoryError,
   QkvError,
   UnsupportedError,
   type HubErrorReason,
 } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
+import type { Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from '../seq2seq.js';
 import type { HubSettings } from '../hub/settings.js';
 import type { FileInput, LoadModelOptions, ModelFiles, ProgressInfo } from '../load-model.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
@@ -65,15 +67,23 @@ export interface Calls {
     args: { source: string | ModelFiles | Blob | ArrayBuffer | Uint8Array | FileInput[]; options: Omit<LoadModelOptions, 'onProgress' | 'signal'>; hub: HubSettings };
     event: ProgressInfo;
     /** `tokens`: the tokenizer's special tokens the page cannot ask for with a call (fill-mask's mask). */
-    result: { modelId: number; info: ModelInfo; tokens: SpecialTokens };
+    /** tokens: null for a model without a tokenizer. */
+    result: { modelId: number; info: ModelInfo; tokens: SpecialTokens | null };
   };
   generate: {
-    args: { prompt: string | readonly number[] | readonly ChatMessage[]; options: Omit<GenerationOptions, 'signal'> };
+    args: {
+      prompt: string | readonly number[] | readonly ChatMessage[];
+      options: Omit<GenerationOptions, 'signal'> | Omit<Seq2SeqGenerationOptions, 'signal'>;
+    };
     event: GeneratedToken;
     result: null;
   };
-  forward: { args: string | readonly number[]; event: NoEvents; result: ForwardResult };
-  attention: { args: string | readonly number[]; event: NoEvents; result: AttentionResult };
+  /** target: an encoder-decoder's target ids (Model.forward(source, target)). */
+  forward: { args: { input: string | readonly number[]; target?: readonly number[] }; event: NoEvents; result: ForwardResult };
+  attention: {
+    args: { input: string | readonly number[]; target?: readonly number[] }; event: NoEvents;
+    result: AttentionResult | Seq2SeqAttentionResult;
+  };
   embed: {
     args: { texts: string | readonly (string | readonly number[])[]; options: EmbedOptions };
     event: NoEvents;
@@ -183,6 +193,7 @@ const QKV_ERRORS: Record<string, new (message: string) => QkvError> = {
   InvalidArgumentError,
   FormatError,
   UnsupportedError,
+  NoTokenizerError,
   OutOfMemoryError,
   NetworkError,
   IntegrityError,

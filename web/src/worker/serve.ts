@@ -15,6 +15,8 @@ import { applyHubSettings } from '../hub/settings.js';
 import { loadModel } from '../load-model.js';
 import type { Model } from '../model.js';
 import { isNode } from '../platform.js';
+import { requireTokenizer } from '../tokenizers/id-only.js';
+import type { Tokenizer } from '../tokenizers/index.js';
 import { entitiesOf } from '../token-classification-pipeline.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
 import {
@@ -139,8 +141,9 @@ class WorkerServer {
       const model = await loadModel(source, { ...options, signal, onProgress: (p) => emit(p) });
       const modelId = this.nextModelId++;
       this.models.set(modelId, model);
-      const { mask_token, mask_token_id } = model.tokenizer;
-      return { data: { modelId, info: model.info, tokens: { mask_token, mask_token_id } } };
+      const tokens = model.tokenizer === null ? null
+        : { mask_token: model.tokenizer.mask_token, mask_token_id: model.tokenizer.mask_token_id };
+      return { data: { modelId, info: model.info, tokens } };
     },
 
     generate: async ({ prompt, options }, { emit, signal, model }) => {
@@ -157,12 +160,16 @@ class WorkerServer {
       return { data: null };
     },
 
-    forward: async (input, { model }) => {
-      const result = await model().forward(input);
+    forward: async ({ input, target }, { model }) => {
+      const result = await model().forward(input, target);
       return { data: result, transfer: [result.logits.buffer] };
     },
 
-    attention: async (input, { model }) => {
+    attention: async ({ input, target }, { model }) => {
+      if (target !== undefined) {
+        const result = await model().attention(input, target);
+        return { data: result, transfer: [...result.encoder, ...result.decoder, ...result.cross].map((layer) => layer.buffer) };
+      }
       const result = await model().attention(input);
       return { data: result, transfer: result.layers.map((layer) => layer.buffer) };
     },
@@ -192,17 +199,17 @@ class WorkerServer {
 
     answer: async ({ question, context, options }, { model }) => ({ data: await model().answer(question, context, options) }),
 
-    encode: async ({ text, options }, { model }) => ({ data: model().tokenizer.encode(text, options) }),
+    encode: async ({ text, options }, { model }) => ({ data: tokenizerOf(model()).encode(text, options) }),
 
-    encodeWithOffsets: async ({ text, options }, { model }) => ({ data: model().tokenizer.encodeWithOffsets(text, options) }),
+    encodeWithOffsets: async ({ text, options }, { model }) => ({ data: tokenizerOf(model()).encodeWithOffsets(text, options) }),
 
     encodePairWithOffsets: async ({ text, textPair }, { model }) =>
-      ({ data: model().tokenizer.encodePairWithOffsets(text, textPair) }),
+      ({ data: tokenizerOf(model()).encodePairWithOffsets(text, textPair) }),
 
-    decode: async ({ ids, options }, { model }) => ({ data: model().tokenizer.decode(ids, options) }),
+    decode: async ({ ids, options }, { model }) => ({ data: tokenizerOf(model()).decode(ids, options) }),
 
     chatTemplate: async ({ messages, options }, { model }) =>
-      ({ data: model().tokenizer.apply_chat_template(messages, options) }),
+      ({ data: tokenizerOf(model()).apply_chat_template(messages, options) }),
 
     dispose: async (_args, { modelId }) => {
       // Disposing twice is harmless.
@@ -217,6 +224,11 @@ class WorkerServer {
 const ABORT_POLL_MS = 5;
 
 /** Resolves after one turn of the event loop (setImmediate, or a MessageChannel: setTimeout clamps to 4 ms). */
+/** A worker model's tokenizer, for its tokenizer calls (a NoTokenizerError for a model without one). */
+function tokenizerOf(model: Model): Tokenizer {
+  return requireTokenizer(model.tokenizer, 'the tokenizer');
+}
+
 function nextTask(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {

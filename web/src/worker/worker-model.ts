@@ -7,6 +7,7 @@ import { requireCapability } from '../capabilities.js';
 import { Chat, type ChatOptions } from '../chat.js';
 import { QkvError } from '../errors.js';
 import type { GenerationOptions } from '../generation.js';
+import type { Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from '../seq2seq.js';
 import type { AttentionResult, EmbedOptions, EmbedResult, ForwardResult, GeneratedToken, ModelInfo } from '../model.js';
 import type {
   ChatMessage, ChatTemplateOptions, DecodeOptions, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets,
@@ -77,14 +78,15 @@ class RemoteTokenizer implements WorkerTokenizer {
 
 export class WorkerModel {
   readonly info: ModelInfo;
-  readonly tokenizer: WorkerTokenizer;
+  /** The model's tokenizer in the worker; null for a model without one (id-level use, as Model.tokenizer). */
+  readonly tokenizer: WorkerTokenizer | null;
   private disposed = false;
 
   /** @internal Use WorkerEngine.loadModel(). */
   constructor(private readonly engine: WorkerEngine, private readonly modelId: number, info: ModelInfo,
-    tokens: SpecialTokens) {
+    tokens: SpecialTokens | null) {
     this.info = info;
-    this.tokenizer = new RemoteTokenizer((type, args) => this.call(type, args), tokens);
+    this.tokenizer = tokens === null ? null : new RemoteTokenizer((type, args) => this.call(type, args), tokens);
   }
 
   /**
@@ -93,7 +95,7 @@ export class WorkerModel {
    * 'abort', arrives as any other end does).
    */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
-    options: GenerationOptions = {}): AsyncGenerator<GeneratedToken> {
+    options: GenerationOptions | Seq2SeqGenerationOptions = {}): AsyncGenerator<GeneratedToken> {
     const { signal, ...rest } = options;
     if (signal?.aborted === true && rest.on_abort === 'finish') {
       // Aborted before anything was sent: the worker would never hear of it. End as Model.generate() does.
@@ -139,14 +141,17 @@ export class WorkerModel {
     return new Chat(this, options);
   }
 
-  /** Logits of every position, as Model.forward(). */
-  forward(input: string | readonly number[]): Promise<ForwardResult> {
-    return this.call('forward', input);
+  /** Logits of every position, as Model.forward() (an encoder-decoder's: forward(source, target)). */
+  forward(input: string | readonly number[], target?: readonly number[]): Promise<ForwardResult> {
+    return this.call('forward', { input, ...(target !== undefined ? { target } : {}) });
   }
 
   /** Attention probabilities of every layer and head, as Model.attention(). */
-  attention(input: string | readonly number[]): Promise<AttentionResult> {
-    return this.call('attention', input);
+  attention(input: string | readonly number[]): Promise<AttentionResult>;
+  /** An encoder-decoder's, as Model.attention(source, target). */
+  attention(source: string | readonly number[], target: readonly number[]): Promise<Seq2SeqAttentionResult>;
+  attention(input: string | readonly number[], target?: readonly number[]): Promise<AttentionResult | Seq2SeqAttentionResult> {
+    return this.call('attention', { input, ...(target !== undefined ? { target } : {}) });
   }
 
   /** Sentence embeddings of an encoder, as Model.embed(). */

@@ -1,0 +1,32 @@
+// An encoder-decoder (t5-tiny, loaded by URL) in real Chromium: greedy and beam-search targets, logits and
+// cross-attention against the PyTorch references of gen_t5.py / gen_t5_beams.py, and a named error after
+// which the model answers as before (tests/browser/pages/seq2seq.html).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { useServerAndBrowser } from './chromium.mjs';
+
+const live = useServerAndBrowser();
+
+test('t5-tiny in a cross-origin isolated page: targets, logits and cross-attention as PyTorch', async () => {
+  const page = await live.browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await page.goto(`${live.server.url}/isolated/tests/browser/pages/seq2seq.html`);
+    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => window.__result);
+    assert.deepEqual(pageErrors, []);
+    assert.equal(r.failed, undefined, r.failed);
+    assert.equal(r.flavour, 'qkv-simd-threads');
+    assert.deepEqual(r.capabilities, ['text2text']);
+    assert.deepEqual(r.greedy, r.wantGreedy);
+    assert.deepEqual(r.beamIds, r.wantBeam);
+    assert.ok(r.maxLogitError <= 1e-4, `max |logit error| ${r.maxLogitError}`);
+    assert.ok(r.maxCrossError <= 1e-5, `max |cross-attention error| ${r.maxCrossError}`);
+    assert.deepEqual(r.error, { name: 'InvalidArgumentError', isInvalidArgument: true });
+    assert.deepEqual(r.after, r.wantGreedy);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,0 +1,81 @@
+/**
+ * The encoder-decoder pipelines ('text2text-generation', 'summarization', 'translation' and
+ * 'translation_xx_to_yy'), as transformers' pipelines/text2text_generation.py runs them: the task's entry of
+ * config.json's task_specific_params updates the model's settings (T5's "summarize: " and "translate English
+ * to German: " prefixes, its beam settings), the prefix goes before each text, the model generates, and the
+ * target is decoded with its special tokens skipped, in transformers.js's shapes: [{ generated_text }],
+ * [{ summary_text }], [{ translation_text }].
+ */
+import { InvalidArgumentError, UnsupportedError } from './errors.js';
+import type { GenerationDefaults } from './generation.js';
+import type { Model } from './model.js';
+import { readSeq2SeqDefaults, type Seq2SeqGenerationOptions } from './seq2seq.js';
+import type { Tokenizer } from './tokenizers/index.js';
+
+/** An encoder-decoder task: 'translation_en_to_de' picks T5's task_specific_params entry of that name. */
+export type Text2TextTask = 'text2text-generation' | 'summarization' | 'translation' | `translation_${string}_to_${string}`;
+
+/** What config.json says for one task_specific_params entry (and for the model itself: its prefix). */
+export interface Text2TextTaskSettings extends GenerationDefaults {
+  /** Put before every input text (T5: 'summarize: '). */
+  prefix?: string;
+}
+
+/** config.json's prefix and task_specific_params of an encoder-decoder (model.info.text2text). */
+export interface Text2TextInfo {
+  prefix?: string;
+  tasks: Record<string, Text2TextTaskSettings>;
+}
+
+export function isText2TextTask(task: string): task is Text2TextTask {
+  return task === 'text2text-generation' || task === 'summarization' || task === 'translation' || /^translation_.+_to_.+$/.test(task);
+}
+
+/** The prefix and task_specific_params of config.json; entries that are not objects are left out. */
+export function readText2TextInfo(config: unknown): Text2TextInfo {
+  const json = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
+  const tasks: Record<string, Text2TextTaskSettings> = {};
+  const params = json.task_specific_params;
+  if (typeof params === 'object' && params !== null) {
+    for (const [name, entry] of Object.entries(params)) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const prefix = (entry as Record<string, unknown>).prefix;
+      tasks[name] = { ...readSeq2SeqDefaults(entry, undefined), ...(typeof prefix === 'string' ? { prefix } : {}) };
+    }
+  }
+  return { ...(typeof json.prefix === 'string' ? { prefix: json.prefix } : {}), tasks };
+}
+
+const OUTPUT_KEY = { generated: 'generated_text', summary: 'summary_text', translation: 'translation_text' } as const;
+
+export type Text2TextOutput = { generated_text: string } | { summary_text: string } | { translation_text: string };
+
+/** The pipeline's call for `task`: each text's target in the task's output shape. */
+export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTask) {
+  const key = task === 'summarization' ? OUTPUT_KEY.summary : task.startsWith('translation') ? OUTPUT_KEY.translation : OUTPUT_KEY.generated;
+  const info = model.info.text2text ?? { tasks: {} };
+  // transformers' Pipeline.__init__: model.config.update(task_specific_params[task]).
+  const { prefix: taskPrefix, ...taskDefaults } = info.tasks[task] ?? {};
+  const prefix = taskPrefix ?? info.prefix ?? '';
+  const one = async (text: string, options: Seq2SeqGenerationOptions): Promise<Text2TextOutput> => {
+    if (typeof text !== 'string') throw new InvalidArgumentError(`pipeline('${task}'): each input must be a string, got ${typeof text}`);
+    const tokens: number[] = [];
+    for await (const { token } of model.generate(tokenizer.encode(prefix + text), { ...taskDefaults, ...options })) {
+      // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
+      if (token >= 0 && token < tokenizer.vocabSize) tokens.push(token);
+    }
+    return { [key]: tokenizer.decode(tokens, { skip_special_tokens: true }) } as Text2TextOutput;
+  };
+  return async (texts: string | readonly string[], options: Seq2SeqGenerationOptions & { src_lang?: string; tgt_lang?: string } = {}) => {
+    const { src_lang: src, tgt_lang: tgt, ...generation } = options;
+    if (src !== undefined || tgt !== undefined) {
+      throw new UnsupportedError(`pipeline('${task}'): src_lang / tgt_lang choose the languages of a multilingual ` +
+        "model (M2M100, NLLB), which qkv does not run yet; T5 takes its task in the pipeline's name ('translation_en_to_de')");
+    }
+    if (typeof texts === 'string') return [await one(texts, generation)];
+    if (!Array.isArray(texts)) throw new InvalidArgumentError(`pipeline('${task}'): give a text or an array of texts`);
+    const out: Text2TextOutput[] = [];
+    for (const text of texts) out.push(await one(text, generation));
+    return out;
+  };
+}
