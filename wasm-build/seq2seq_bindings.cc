@@ -78,6 +78,9 @@ double limit(size_t n) { return n == SIZE_MAX ? -1.0 : static_cast<double>(n); }
 double WasmSeq2SeqSession::decoder_start_token_id() const {
   return session_->stack().decoder_start_token_id();
 }
+double WasmSeq2SeqSession::source_vocab_size() const {
+  return static_cast<double>(session_->stack().source_vocab_size());
+}
 double WasmSeq2SeqSession::max_source_positions() const {
   return limit(session_->stack().max_source_positions());
 }
@@ -170,6 +173,7 @@ EMSCRIPTEN_BINDINGS(qkv_seq2seq) {
   using namespace qkv_bind;
   emscripten::class_<WasmSeq2SeqSession>("Seq2SeqSession")
       .function("decoderStartTokenId", &WasmSeq2SeqSession::decoder_start_token_id)
+      .function("sourceVocabSize", &WasmSeq2SeqSession::source_vocab_size)
       .function("maxSourcePositions", &WasmSeq2SeqSession::max_source_positions)
       .function("maxTargetPositions", &WasmSeq2SeqSession::max_target_positions)
       .function("encode", &WasmSeq2SeqSession::encode)

@@ -17,6 +17,8 @@ class WasmSeq2SeqSession {
   explicit WasmSeq2SeqSession(std::unique_ptr<qkv::Seq2SeqSession> session) : session_(std::move(session)) {}
 
   double decoder_start_token_id() const;
+  // Token ids a source may hold (the encoder's vocabulary).
+  double source_vocab_size() const;
   // SIZE_MAX (any length, T5's relative positions) is given as -1.
   double max_source_positions() const;
   double max_target_positions() const;

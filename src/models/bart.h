@@ -89,6 +89,7 @@ class BartModel : public Model, public Seq2SeqStack {
   const Seq2SeqStack* seq2seq() const override { return this; }
 
   int32_t decoder_start_token_id() const override { return config_.decoder_start_token_id; }
+  size_t source_vocab_size() const override { return config_.n_vocab; }
   size_t max_source_positions() const override { return config_.max_positions; }
   size_t max_target_positions() const override { return config_.max_positions; }
   KvCacheConfig self_cache_config() const override;

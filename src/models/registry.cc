@@ -17,7 +17,7 @@ const char* supported_architectures() {
          "(and their *ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and "
          "*ForMaskedLM), ModernBertModel (and the same heads), NomicBertModel, "
          "T5ForConditionalGeneration, BartForConditionalGeneration, MarianMTModel, "
-         "M2M100ForConditionalGeneration (encoder-decoders: in the C++ core only so far)";
+         "M2M100ForConditionalGeneration";
 }
 
 Status create_model(const ConfigReader& config, std::unique_ptr<Model>* out) {

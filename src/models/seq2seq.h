@@ -67,6 +67,10 @@ class Seq2SeqStack {
   virtual ~Seq2SeqStack() = default;
   // The first decoder input (T5, Marian: the pad token; BART: </s>).
   virtual int32_t decoder_start_token_id() const = 0;
+  // Token ids the encoder takes: 0 .. source_vocab_size() - 1. The decoder's
+  // and the logits' are dims().n_vocab, which differs where the two stacks
+  // have their own vocabularies (Marian's decoder_vocab_size).
+  virtual size_t source_vocab_size() const = 0;
   // Source tokens the encoder takes (learned positions), SIZE_MAX where any
   // length is defined (T5's relative buckets); the runner checks it.
   virtual size_t max_source_positions() const = 0;

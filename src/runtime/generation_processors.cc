@@ -71,10 +71,9 @@ Status check_generation_options(const Seq2SeqGenerationOptions& o, size_t n_voca
                " (target tokens with the decoder start token) is past the " +
                std::to_string(max_target_positions) + " target positions the model holds");
   }
-  if (o.min_length > max_length) {
-    return bad("min_length " + std::to_string(o.min_length) + " is past max_length " +
-               std::to_string(max_length));
-  }
+  // min_length past max_length is allowed, as transformers' _validate_generated_length only warns: the
+  // end token stays suppressed and the generation stops at max_length (BART's generation_config.json
+  // has min_length 12 (56 for bart-large-cnn), which a caller's short max_new_tokens must not turn into an error).
   if (o.num_beams == 0) return bad("num_beams must be at least 1");
   if (o.num_beams > n_vocab) {
     return bad("num_beams " + std::to_string(o.num_beams) + " is larger than the vocabulary of " +

@@ -46,8 +46,7 @@ Seq2SeqSession::Seq2SeqSession(std::shared_ptr<const Model> model, ThreadPool* p
   cache_config_.max_bytes = options.max_cache_bytes;
 }
 
-Status Seq2SeqSession::check_ids(const char* what, const int32_t* ids, size_t n) const {
-  const size_t vocab = dims().n_vocab;
+Status Seq2SeqSession::check_ids(const char* what, const int32_t* ids, size_t n, size_t vocab) const {
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= vocab) {
       return Status::invalid_argument(std::string(what) + ": token id " + std::to_string(ids[i]) +
@@ -74,7 +73,7 @@ Status Seq2SeqSession::encode(const int32_t* ids, size_t n) {
     return Status::invalid_argument("encode: the source has " + str(n) + " tokens; the model takes at most " +
                                     str(limit) + " (max_source_positions)");
   }
-  QKV_RETURN_IF_ERROR(check_ids("encode", ids, n));
+  QKV_RETURN_IF_ERROR(check_ids("encode", ids, n, stack_->source_vocab_size()));
   QKV_RETURN_IF_ERROR(reserve_scratch(stack_->encode_scratch_bytes(n)));
   // Forget the old source first: a failure leaves none rather than a mix.
   source_.clear();
@@ -110,7 +109,7 @@ Status Seq2SeqSession::check_target(const int32_t* target, size_t n) const {
                                     " tokens; the decoder holds at most " + str(limit) +
                                     " (max_target_positions)");
   }
-  return check_ids("forward", target, n);
+  return check_ids("forward", target, n, dims().n_vocab);
 }
 
 // Caches of exactly `positions` positions (so reserve() allocates no

@@ -90,7 +90,8 @@ class Seq2SeqSession {
 
  private:
   Seq2SeqSession(std::shared_ptr<const Model> model, ThreadPool* pool, const Seq2SeqSessionOptions& options);
-  Status check_ids(const char* what, const int32_t* ids, size_t n) const;
+  // ids within [0, vocab): the encoder's vocabulary for a source, the decoder's for a target.
+  Status check_ids(const char* what, const int32_t* ids, size_t n, size_t vocab) const;
   Status check_target(const int32_t* target, size_t n) const;
   Status require_source(const char* what) const;
   // Room in the scratch arena for `bytes`, growing it when it is smaller.

@@ -130,6 +130,13 @@ TEST(Seq2SeqSession, GreedyStreamsPyTorchsTokens) {
     o.eos_token_ids = {want[first_new]};
     ASSERT_TRUE(m.session->generate(o, nullptr, &out).ok());
     EXPECT_EQ(out[0].tokens, std::vector<int32_t>(want.begin(), want.begin() + first_new + 1));
+    // A min_length past max_length is not an error (transformers only warns): the eos stays
+    // suppressed and the generation runs to max_length.
+    o.min_length = 2 * want.size();
+    const Status past = m.session->generate(o, nullptr, &out);
+    ASSERT_TRUE(past.ok()) << past.message();
+    EXPECT_EQ(out[0].tokens.size(), want.size());
+    EXPECT_EQ(std::find(out[0].tokens.begin(), out[0].tokens.end(), want[first_new]), out[0].tokens.end());
   }
 }
 
@@ -211,6 +218,7 @@ class LimitedSource : public Model, public Seq2SeqStack {
   std::vector<TensorSlot> slots() override { return {}; }
   const char* checkpoint_prefix() const override { return ""; }
   int32_t decoder_start_token_id() const override { return t5_.decoder_start_token_id(); }
+  size_t source_vocab_size() const override { return t5_.source_vocab_size(); }
   size_t max_source_positions() const override { return limit_; }
   size_t max_target_positions() const override { return t5_.max_target_positions(); }
   KvCacheConfig self_cache_config() const override { return t5_.self_cache_config(); }

@@ -596,13 +596,14 @@ export async function translate(folder: string): Promise<string> {
   let text = '';
   for await (const { text: piece } of model.generate('translate English to German: Hello', options)) text += piece;
   const start: number = model.info.decoderStartTokenId ?? 0;
+  const sourceVocab: number = model.info.sourceVocabSize ?? model.info.nVocab;
   const defaults: BeamSearchSettings | undefined = model.info.generation;
   const beams: number | undefined = defaults?.num_beams;
   const { dims } = await model.forward([1, 2, 1], [start, 5]);
   const att: Seq2SeqAttentionResult = await model.attention([1, 2, 1], [start, 5]);
   const cross: Float32Array | undefined = att.cross[0];
   model.dispose();
-  return `${text} ${dims.join('x')} ${beams ?? ''} ${att.sourceTokens.join(' ')} ${cross?.length ?? 0} ${att.nHead}`;
+  return `${text} ${dims.join("x")} ${beams ?? ""} ${att.sourceTokens.join(" ")} ${cross?.length ?? 0} ${att.nHead} ${sourceVocab}`;
 }
 
 export async function summarize(folder: string): Promise<string> {

@@ -62,6 +62,8 @@ export interface ModelInfo extends ModelHandleInfo {
   generation?: GenerationDefaults;
   /** Encoder-decoders ('text2text'): the first target token (T5, Marian: the pad token; BART: </s>). */
   decoderStartTokenId?: number;
+  /** Encoder-decoders: token ids a source may hold (Marian's encoder vocabulary may differ from nVocab, the target's). */
+  sourceVocabSize?: number;
   /** Encoder-decoders: config.json's prefix and task_specific_params, which the pipelines apply. */
   text2text?: Text2TextInfo;
   /** Sequence and token classifiers ('classify', 'classify-tokens'): the labels and problem_type of config.json. */
@@ -169,7 +171,7 @@ export class Model {
     this.text = tokenizer ?? idOnlyTokenizer(info.nVocab);
     // nCtx is what a generation may hold: the context asked for, else the model's.
     this.info = { ...info, nCtx: live !== undefined ? live.maxPositions() : info.nCtx, kvDtype: session.kvDtype,
-      ...(this.seq2seq !== undefined ? { decoderStartTokenId: this.seq2seq.decoderStartTokenId() } : {}) };
+      ...(this.seq2seq !== undefined ? { decoderStartTokenId: this.seq2seq.decoderStartTokenId(), sourceVocabSize: this.seq2seq.sourceVocabSize() } : {}) };
     this.eos = eos;
     this.contextLength = session.contextLength;
     this.encoder = {
@@ -434,7 +436,7 @@ export class Model {
       throw new InvalidArgumentError('generate: an encoder-decoder takes a source text or token ids, not a conversation');
     }
     const resolved = resolveSeq2SeqOptions(options, this.info.generation ?? {}, this.eos);
-    const ids = this.promptIds(source as string | readonly number[]);
+    const ids = this.sourceIds(source as string | readonly number[]);
     if (resolved.signal?.aborted === true) {
       if (resolved.onAbort === 'throw') resolved.signal.throwIfAborted();
       yield { token: -1, text: '', finishReason: 'abort', usage: { promptTokens: ids.length, cachedTokens: 0, generatedTokens: 0 } };
@@ -452,7 +454,12 @@ export class Model {
       throw new InvalidArgumentError(`${call}: an encoder-decoder takes (source, target): the target as token ids, ` +
         `usually starting with the decoder start token (model.info.decoderStartTokenId)`);
     }
-    return [this.promptIds(source), this.promptIds(target)];
+    return [this.sourceIds(source), this.promptIds(target)];
+  }
+
+  /** An encoder-decoder's source ids, within the encoder's vocabulary. */
+  private sourceIds(source: string | readonly number[]): number[] {
+    return this.promptIds(source, false, this.info.sourceVocabSize);
   }
 
   /** Runs `work` on the runner with the model's lock held. */
@@ -489,15 +496,15 @@ export class Model {
       `${asked ? 'load with a larger contextLength, ' : ''}or pass truncation: 'left' to keep its last ${limit} tokens`);
   }
 
-  private promptIds(input: string | readonly number[], chat = false): number[] {
+  private promptIds(input: string | readonly number[], chat = false, vocab = this.info.nVocab): number[] {
     if (typeof input === 'string') return this.text.encode(input);
     if (!isIdList(input)) {
       throw new InvalidArgumentError(`expected a string or an array of token ids${chat ? ' (or of { role, content } messages)' : ''}`);
     }
     // Checked here: the ids reach wasm as an Int32Array, where 2^32 + 5 would silently become 5.
     input.forEach((id, i) => {
-      if (id < 0 || id >= this.info.nVocab) {
-        throw new InvalidArgumentError(`token id ${id} at position ${i} is outside the vocabulary [0, ${this.info.nVocab})`);
+      if (id < 0 || id >= vocab) {
+        throw new InvalidArgumentError(`token id ${id} at position ${i} is outside the vocabulary [0, ${vocab})`);
       }
     });
     return [...input];

@@ -144,6 +144,8 @@ export interface Seq2SeqGenerateRequest {
 /** runtime/Seq2SeqSession: one encoded source, decoded against. */
 export interface Seq2SeqSessionHandle extends Handle {
   decoderStartTokenId(): number;
+  /** Token ids a source may hold: the encoder's vocabulary (Marian's may differ from the decoder's, nVocab). */
+  sourceVocabSize(): number;
   /** -1: any length (T5's relative positions). */
   maxSourcePositions(): number;
   maxTargetPositions(): number;
