@@ -35,7 +35,8 @@ async function generate(options, onToken = () => {}) {
   if (run !== null && typeof run === 'object' && Symbol.asyncIterator in run) {
     const tokens = [];
     for await (const item of run) {
-      for (const t of Array.isArray(item.tokens) ? item.tokens : [item.token]) tokens.push(t);
+      // The last item of the stream may carry only the finish reason (token -1).
+      for (const t of Array.isArray(item.tokens) ? item.tokens : [item.token]) if (t >= 0) tokens.push(t);
       onToken();
     }
     return tokens;
@@ -45,7 +46,8 @@ async function generate(options, onToken = () => {}) {
 }
 
 async function greedy(onToken) {
-  const tokens = await generate({ max_new_tokens: work.steps }, onToken);
+  // num_beams 1: opus-mt's generation_config.json asks for 4 by default.
+  const tokens = await generate({ max_new_tokens: work.steps, num_beams: 1 }, onToken);
   if (tokens.length !== work.steps) throw new Error(`greedy: ${tokens.length} tokens, not ${work.steps}`);
   return tokens;
 }
@@ -61,7 +63,7 @@ async function encodeOnce() {
   if (hasEncode) return model.encode(work.source);
   let first = 0;
   const start = performance.now();
-  await generate({ max_new_tokens: 1 }, () => { first = performance.now(); });
+  await generate({ max_new_tokens: 1, num_beams: 1 }, () => { first = performance.now(); });
   return first - start;
 }
 

@@ -37,13 +37,22 @@ bool BeamSearch::is_eos(int32_t token) const {
 }
 
 std::vector<size_t> BeamSearch::top_k(const std::vector<float>& values, size_t k) {
-  std::vector<size_t> order(values.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::partial_sort(
-      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-      [&](size_t a, size_t b) { return values[a] > values[b] || (values[a] == values[b] && a < b); });
-  order.resize(k);
-  return order;
+  // One pass keeping the k best so far in order: of a step's num_beams *
+  // n_vocab values almost all fail the first comparison (a partial sort of
+  // an index array over them cost as much as the decoder step in wasm).
+  // Scanning in index order, a later value equal to a kept one ranks after
+  // it, so ties go to the lower index.
+  std::vector<size_t> best;
+  best.reserve(k + 1);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const float v = values[i];
+    if (best.size() == k && !(v > values[best.back()])) continue;
+    size_t at = best.size();
+    while (at > 0 && v > values[best[at - 1]]) --at;
+    best.insert(best.begin() + static_cast<std::ptrdiff_t>(at), i);
+    if (best.size() > k) best.pop_back();
+  }
+  return best;
 }
 
 void BeamSearch::advance(const float* log_probs) {

@@ -1,5 +1,7 @@
 #include "runtime/generation_processors.h"
 
+#include "kernels/f32-softmax/softmax.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -73,7 +75,8 @@ Status check_generation_options(const Seq2SeqGenerationOptions& o, size_t n_voca
   }
   // min_length past max_length is allowed, as transformers' _validate_generated_length only warns: the
   // end token stays suppressed and the generation stops at max_length (BART's generation_config.json
-  // has min_length 12 (56 for bart-large-cnn), which a caller's short max_new_tokens must not turn into an error).
+  // has min_length 12 (56 for bart-large-cnn), which a caller's short max_new_tokens must not turn into an
+  // error).
   if (o.num_beams == 0) return bad("num_beams must be at least 1");
   if (o.num_beams > n_vocab) {
     return bad("num_beams " + std::to_string(o.num_beams) + " is larger than the vocabulary of " +
@@ -108,13 +111,7 @@ Status check_generation_options(const Seq2SeqGenerationOptions& o, size_t n_voca
   return Status::ok_status();
 }
 
-void log_softmax_row(float* row, size_t n) {
-  const float top = *std::max_element(row, row + n);
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(row[i] - top));
-  const float log_sum = static_cast<float>(std::log(sum));
-  for (size_t i = 0; i < n; ++i) row[i] = row[i] - top - log_sum;
-}
+void log_softmax_row(float* row, size_t n) { f32_log_softmax_ukernel__simd(n, row, row); }
 
 void apply_generation_processors(const Seq2SeqGenerationOptions& o, size_t max_length, const int32_t* seq,
                                  size_t len, float* scores, size_t n_vocab) {

@@ -90,5 +90,56 @@ TEST(F32SoftmaxRows, RejectsEmptyShapes) {
   EXPECT_EQ(f32_softmax_rows(nullptr, SIZE_MAX / 2, 3, &v, &v).code(), StatusCode::kInvalidArgument);
 }
 
+// log_softmax: the SIMD kernel against the scalar reference (double sum) and
+// against the definition: exp(y) sums to 1, y - x is one constant.
+TEST(F32LogSoftmax, MatchesReferenceOverSizesInPlaceToo) {
+  for (size_t n : kSizes) {
+    for (bool in_place : {false, true}) {
+      std::vector<float> x(n);
+      for (size_t i = 0; i < n; ++i) x[i] = std::sin(0.37f * static_cast<float>(i)) * 12.0f + 3.0f;
+      std::vector<float> ref(n), y(n);
+      f32_log_softmax_ukernel__scalar(n, x.data(), ref.data());
+      if (in_place) {
+        y = x;
+        f32_log_softmax_ukernel__simd(n, y.data(), y.data());
+      } else {
+        f32_log_softmax_ukernel__simd(n, x.data(), y.data());
+      }
+      double total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_NEAR(y[i], ref[i], 2e-5f + 1e-6f * std::fabs(ref[i])) << "n=" << n << " i=" << i;
+        ASSERT_NEAR(y[i] - x[i], y[0] - x[0], 1e-5f) << "n=" << n << " i=" << i;
+        total += std::exp(static_cast<double>(y[i]));
+      }
+      EXPECT_NEAR(total, 1.0, 1e-5) << "n=" << n;
+    }
+  }
+}
+
+TEST(F32LogSoftmax, InfinitiesAndNanAsTorch) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (auto fn : {f32_log_softmax_ukernel__scalar, f32_log_softmax_ukernel__simd}) {
+    // -inf stays -inf; the four finite entries share the mass equally.
+    std::vector<float> x = {0.0f, ninf, 0.0f, ninf, ninf, 0.0f, 0.0f, ninf, ninf};
+    std::vector<float> y(x.size());
+    fn(x.size(), x.data(), y.data());
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (x[i] == ninf) {
+        EXPECT_EQ(y[i], ninf) << i;
+      } else {
+        EXPECT_NEAR(y[i], -std::log(4.0f), 1e-6f) << i;
+      }
+    }
+    // NaN anywhere, or a row of only -inf: NaN everywhere.
+    for (const std::vector<float>& bad :
+         {std::vector<float>{1.0f, nan, 2.0f, 3.0f, 4.0f}, std::vector<float>(7, ninf)}) {
+      std::vector<float> out(bad.size());
+      fn(bad.size(), bad.data(), out.data());
+      for (float v : out) EXPECT_TRUE(std::isnan(v));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qkv

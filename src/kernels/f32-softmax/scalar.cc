@@ -20,4 +20,13 @@ void f32_softmax_ukernel__scalar(size_t n, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] *= inv_sum;
 }
 
+void f32_log_softmax_ukernel__scalar(size_t n, const float* x, float* y) {
+  float max_value = -std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < n; ++i) max_value = std::fmax(max_value, x[i]);
+  double sum = 0.0;  // NaN reaches it and spreads to every output
+  for (size_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - max_value);
+  const float shift = max_value + static_cast<float>(std::log(sum));
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+}
+
 }  // namespace qkv

@@ -10,11 +10,13 @@
 namespace qkv {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Three passes over the row (max, exp+sum, scale); the row is short enough
-// (vocab or key length) to stay in cache between passes. The n % lanes tail
-// goes through a padded stack vector so every lane uses the same exp as the
-// body and nothing reads past the row.
-void f32_softmax_ukernel__simd(size_t n, const float* x, float* y) {
+namespace {
+
+// The row's max and sum of exp(x - max) (exps[i] = exp(x[i] - max) when
+// exps is not null; it may alias x). False if the row holds a NaN. The n %
+// lanes tail goes through a padded stack vector so every lane uses the same
+// exp as the body and nothing reads past the row.
+bool max_and_exp_sum(size_t n, const float* x, float* exps, float* max_out, double* sum_out) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const size_t body = n - n % lanes;
@@ -36,12 +38,9 @@ void f32_softmax_ukernel__simd(size_t n, const float* x, float* y) {
     vmax = hn::Max(vmax, v);
     nan_mask = hn::Or(nan_mask, hn::IsNaN(v));
   }
-  // Highway's Exp maps NaN to 0, so NaN is propagated explicitly, matching
-  // the scalar reference and torch.softmax.
-  if (!hn::AllFalse(d, nan_mask)) {
-    for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
-    return;
-  }
+  // Highway's Exp maps NaN to 0, so the callers propagate NaN explicitly,
+  // matching the scalar references and torch.
+  if (!hn::AllFalse(d, nan_mask)) return false;
   vmax = hn::MaxOfLanes(d, vmax);
 
   // The sum is taken in blocks: float lanes within a block, double across
@@ -53,7 +52,7 @@ void f32_softmax_ukernel__simd(size_t n, const float* x, float* y) {
     auto vsum = hn::Zero(d);
     for (size_t i = start; i < stop; i += lanes) {
       const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, x + i), vmax));
-      hn::StoreU(e, d, y + i);
+      if (exps != nullptr) hn::StoreU(e, d, exps + i);
       vsum = hn::Add(vsum, e);
     }
     sum += hn::GetLane(hn::SumOfLanes(d, vsum));
@@ -63,15 +62,50 @@ void f32_softmax_ukernel__simd(size_t n, const float* x, float* y) {
     const auto e = hn::Exp(d, hn::Sub(hn::Load(d, pad), vmax));
     hn::Store(e, d, pad);
     sum += hn::GetLane(hn::SumOfLanes(d, e));
-    std::memcpy(y + body, pad, tail * sizeof(float));
+    if (exps != nullptr) std::memcpy(exps + body, pad, tail * sizeof(float));
   }
+  *max_out = hn::GetLane(vmax);
+  *sum_out = sum;
+  return true;
+}
 
+void fill_nan(size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
+}
+
+}  // namespace
+
+// Three passes over the row (max, exp+sum, scale); the row is short enough
+// (vocab or key length) to stay in cache between passes.
+void f32_softmax_ukernel__simd(size_t n, const float* x, float* y) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  const size_t body = n - n % lanes;
+  float max_value;
+  double sum;
+  if (!max_and_exp_sum(n, x, y, &max_value, &sum)) return fill_nan(n, y);
   const auto vscale = hn::Set(d, static_cast<float>(1.0 / sum));
   for (size_t i = 0; i < body; i += lanes) {
     hn::StoreU(hn::Mul(hn::LoadU(d, y + i), vscale), d, y + i);
   }
   const float scale = hn::GetLane(vscale);
   for (size_t i = body; i < n; ++i) y[i] *= scale;
+}
+
+// Two passes over x (max, exp sum), one writing y: the exps are not kept,
+// so x is intact for the last pass even in place.
+void f32_log_softmax_ukernel__simd(size_t n, const float* x, float* y) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  const size_t body = n - n % lanes;
+  float max_value;
+  double sum;
+  if (!max_and_exp_sum(n, x, nullptr, &max_value, &sum)) return fill_nan(n, y);
+  // A row of only -inf: max - inf, NaN everywhere as torch gives.
+  const float shift = max_value + static_cast<float>(std::log(sum));
+  const auto vshift = hn::Set(d, shift);
+  for (size_t i = 0; i < body; i += lanes) hn::StoreU(hn::Sub(hn::LoadU(d, x + i), vshift), d, y + i);
+  for (size_t i = body; i < n; ++i) y[i] = x[i] - shift;
 }
 
 }  // namespace qkv
