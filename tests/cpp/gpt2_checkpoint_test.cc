@@ -114,8 +114,7 @@ TEST(Gpt2Checkpoint, BadConfigsAreNamed) {
             "Gemma3ForCausalLM, BertModel, RobertaModel, XLMRobertaModel, DistilBertModel (and their "
             "*ForSequenceClassification, *ForTokenClassification, *ForQuestionAnswering and *ForMaskedLM), "
             "ModernBertModel (and the same heads), NomicBertModel, T5ForConditionalGeneration, "
-            "BartForConditionalGeneration, MarianMTModel, M2M100ForConditionalGeneration (encoder-decoders: "
-            "in the C++ core only so far)");
+            "BartForConditionalGeneration, MarianMTModel, M2M100ForConditionalGeneration");
   s = ModelLoader::create(R"({"architectures":["GPT2LMHeadModel"],"vocab_size":100,"n_embd":"64"})",
                           WeightType::kF32, nullptr, &loader);
   EXPECT_EQ(s.code(), StatusCode::kFormat);
