@@ -223,12 +223,12 @@ class WorkerServer {
 /** How often a generation lets the worker's event loop turn (to receive an 'abort'). */
 const ABORT_POLL_MS = 5;
 
-/** Resolves after one turn of the event loop (setImmediate, or a MessageChannel: setTimeout clamps to 4 ms). */
 /** A worker model's tokenizer, for its tokenizer calls (a NoTokenizerError for a model without one). */
 function tokenizerOf(model: Model): Tokenizer {
   return requireTokenizer(model.tokenizer, 'the tokenizer');
 }
 
+/** Resolves after one turn of the event loop (setImmediate, or a MessageChannel: setTimeout clamps to 4 ms). */
 function nextTask(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
