@@ -9,9 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# run_ctest DIR [TARGET...]: builds DIR (all of it, or the targets named) and runs its tests.
 run_ctest() {
-  local dir=$1
-  cmake --build "$dir" -j"$jobs"
+  local dir=$1 target
+  shift
+  if [ $# -eq 0 ]; then
+    cmake --build "$dir" -j"$jobs"
+  else
+    for target in "$@"; do cmake --build "$dir" -j"$jobs" --target "$target"; done
+  fi
   (cd "$dir" && ctest --output-on-failure -j"$jobs")
 }
 
@@ -57,21 +63,24 @@ configure_native build/sanitize -DCMAKE_CXX_COMPILER=clang++ -DQKV_SANITIZE=ON -
 run_ctest build/sanitize
 tests/fuzz/run.sh build/sanitize 5
 
-section "C++ wasm under Node, one thread"
+section "C++ wasm under Node, one thread (and the benchmarks built under Emscripten)"
 configure_wasm build/wasm
 run_ctest build/wasm
 
+# The other three wasm builds link just the test binary: their benchmarks
+# compile from the same sources as build/wasm's, and each wasm link costs
+# seconds of emcc and binaryen.
 section "C++ wasm under Node, pthreads (the tests that make a ThreadPool)"
 configure_wasm build/wasm-threads -DQKV_WASM_THREADS=ON
-run_ctest build/wasm-threads
+run_ctest build/wasm-threads qkv_tests
 
 section "C++ wasm, relaxed SIMD (LLVM 19), under Node 24, one thread"
 configure_wasm_relaxed build/wasm-relaxed
-run_ctest build/wasm-relaxed
+run_ctest build/wasm-relaxed qkv_tests
 
 section "C++ wasm, relaxed SIMD (LLVM 19), under Node 24, pthreads (the tests that make a ThreadPool)"
 configure_wasm_relaxed build/wasm-relaxed-threads -DQKV_WASM_THREADS=ON
-run_ctest build/wasm-relaxed-threads
+run_ctest build/wasm-relaxed-threads qkv_tests
 
 section "JS API in Node (tests/js) and in Chromium (tests/browser): waiting for the run started above"
 js_status=0
