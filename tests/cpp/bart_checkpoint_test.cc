@@ -11,13 +11,17 @@
 #include <string>
 #include <vector>
 
-#include "bart_fixtures.h"
 #include "core/thread_pool.h"
+#include "models/bart.h"
+#include "seq2seq_fixtures.h"
 
 namespace qkv {
 namespace {
 
-using namespace bart_fixtures;
+using namespace seq2seq_fixtures;
+
+constexpr const char* kFolders[] = {"bart-tiny",   "distilbart-tiny", "marian-tiny", "marian-unshared-tiny",
+                                    "m2m100-tiny", "nllb-tiny"};
 
 constexpr double kEncoderTolerance = 1e-5;
 constexpr double kLogitsRelativeTolerance = 1e-5;
@@ -177,18 +181,17 @@ TEST(BartCheckpoint, AttentionProbabilitiesMatchPyTorch) {
     const JsonValue* want = m.ref.find("attention");
     std::vector<float> hidden;
     std::vector<std::vector<float>> encoder;
-    ASSERT_TRUE(encode(m, nullptr, &hidden, &encoder).ok());
+    const size_t s = m.src.size();
+    const std::vector<float*> encoder_ptrs =
+        layer_pointers(&encoder, c.n_encoder_layers, c.n_encoder_heads * s * s);
+    ASSERT_TRUE(encode(m, nullptr, &hidden, encoder_ptrs.data()).ok());
     EXPECT_LE(max_probs_error(encoder, *want->find("encoder")), kProbsTolerance);
     CrossAttentionKv cross;
     ASSERT_TRUE(m.stack->start(nullptr, hidden.data(), m.src.size(), &cross).ok());
     const size_t t = m.tgt.size(), h = c.n_decoder_heads;
-    std::vector<std::vector<float>> self(c.n_decoder_layers, std::vector<float>(h * t * t, -1.0f));
-    std::vector<std::vector<float>> cross_probs(c.n_decoder_layers, std::vector<float>(h * t * m.src.size()));
-    std::vector<float*> self_ptrs, cross_ptrs;
-    for (size_t l = 0; l < c.n_decoder_layers; ++l) {
-      self_ptrs.push_back(self[l].data());
-      cross_ptrs.push_back(cross_probs[l].data());
-    }
+    std::vector<std::vector<float>> self, cross_probs;
+    const std::vector<float*> self_ptrs = layer_pointers(&self, c.n_decoder_layers, h * t * t);
+    const std::vector<float*> cross_ptrs = layer_pointers(&cross_probs, c.n_decoder_layers, h * t * s);
     KvCache cache = new_cache(m);
     Step st{{&cache}, {t}, m.tgt, false, self_ptrs.data(), cross_ptrs.data()};
     std::vector<float> logits;
@@ -204,7 +207,7 @@ TEST(BartCheckpoint, AttentionProbabilitiesMatchPyTorch) {
 namespace qkv {
 namespace {
 
-using namespace bart_fixtures;
+using namespace seq2seq_fixtures;
 
 // q8 weights (every matrix, the tied tables and heads as the weight policy
 // holds them) stay close to PyTorch's f32 logits: the int8 kernels end to

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "bart_fixtures.h"
+#include "models/bart.h"
+#include "seq2seq_fixtures.h"
 
 namespace qkv {
 namespace {
 
-using namespace bart_fixtures;
+using namespace seq2seq_fixtures;
 
 void expect_refusal(const Status& s, StatusCode code, const char* needle) {
   EXPECT_EQ(s.code(), code) << s.message();

@@ -13,130 +13,23 @@
 #include <string>
 #include <vector>
 
-#include "checkpoint_fixtures.h"
 #include "core/arena.h"
 #include "core/thread_pool.h"
 #include "models/seq2seq.h"
 #include "models/t5.h"
 #include "models/t5_attention.h"
+#include "seq2seq_fixtures.h"
 
 namespace qkv {
 namespace {
 
-using namespace fixtures;
+using namespace seq2seq_fixtures;
 
 constexpr const char* kFolders[] = {"t5-tiny", "t5-v1_1-tiny"};
 constexpr double kTolerance = 1e-4;
 // An ablated reference differs from the true one by far more than the
 // tolerance: the model must be at least this far from it.
 constexpr double kAblationGap = 1e-2;
-
-struct Loaded {
-  std::shared_ptr<const Model> model;
-  const Seq2SeqStack* t5 = nullptr;
-  JsonValue ref;
-};
-
-void load(const std::string& folder, Loaded* out, WeightType type = WeightType::kF32) {
-  std::unique_ptr<Model> model;
-  const Status s = load_folder(folder, type, &model);
-  ASSERT_TRUE(s.ok()) << s.message();
-  out->ref = read_reference(folder).json;
-  out->t5 = model->seq2seq();  // the role, which the model keeps when moved into out->model
-  ASSERT_NE(out->t5, nullptr);
-  out->model = std::move(model);
-}
-
-// The encoder states of the reference source, with the scratch reserved as
-// the runner does (exactly encode_scratch_bytes); probs: optional, per layer.
-std::vector<float> encode(const Loaded& m, ThreadPool* pool = nullptr, float* const* probs = nullptr) {
-  const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
-  std::vector<float> hidden(src.size() * m.model->dims().n_embd);
-  Arena scratch;
-  EXPECT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(src.size())));
-  Seq2SeqEncodeRequest r;
-  r.ids = src.data();
-  r.n = src.size();
-  r.hidden = hidden.data();
-  r.attention_probs = probs;
-  const Status s = m.t5->encode(pool, scratch, r);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return hidden;
-}
-
-CrossAttentionKv start(const Loaded& m, ThreadPool* pool = nullptr) {
-  const std::vector<float> hidden = encode(m, pool);
-  CrossAttentionKv cross;
-  const Status s = m.t5->start(pool, hidden.data(), hidden.size() / m.model->dims().n_embd, &cross);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return cross;
-}
-
-// One step of several sequences (selves[i] adds counts[i] of ids), with
-// exactly step_scratch_bytes of scratch.
-struct Step {
-  std::vector<KvCache*> selves;
-  std::vector<size_t> counts;
-  const int32_t* ids = nullptr;
-  float* logits = nullptr;
-  bool last_only = false;
-  float* const* self_probs = nullptr;
-  float* const* cross_probs = nullptr;
-};
-
-Status run_step(const Loaded& m, ThreadPool* pool, const CrossAttentionKv& cross, const Step& st,
-                size_t scratch_bytes_less = 0) {
-  size_t rows = 0;
-  for (const size_t c : st.counts) rows += c;
-  Arena scratch;
-  EXPECT_TRUE(
-      scratch.reserve(m.t5->step_scratch_bytes(rows, st.counts.size(), cross.n_src) - scratch_bytes_less));
-  Seq2SeqStepRequest r;
-  r.cross = &cross;
-  r.selves = st.selves.data();
-  r.counts = st.counts.data();
-  r.n_seqs = st.counts.size();
-  r.ids = st.ids;
-  r.logits = st.logits;
-  r.last_only = st.last_only;
-  r.self_probs = st.self_probs;
-  r.cross_probs = st.cross_probs;
-  return m.t5->step(pool, scratch, r);
-}
-
-// One sequence's tokens ids[0..n) into its cache: logits [n, n_vocab] (or the last's).
-Status step_one(const Loaded& m, ThreadPool* pool, const CrossAttentionKv& cross, KvCache* self,
-                const int32_t* ids, size_t n, float* logits, bool last_only = false) {
-  Step st;
-  st.selves = {self};
-  st.counts = {n};
-  st.ids = ids;
-  st.logits = logits;
-  st.last_only = last_only;
-  return run_step(m, pool, cross, st);
-}
-
-// The teacher-forced target's logits, fed to the decoder in chunks of `chunk` tokens.
-std::vector<float> decode_target(const Loaded& m, size_t chunk, ThreadPool* pool = nullptr) {
-  const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
-  const CrossAttentionKv cross = start(m, pool);
-  KvCache self(m.t5->self_cache_config());
-  const size_t vocab = m.model->dims().n_vocab;
-  std::vector<float> logits(tgt.size() * vocab);
-  for (size_t at = 0; at < tgt.size(); at += chunk) {
-    const size_t n = std::min(chunk, tgt.size() - at);
-    const Status s = step_one(m, pool, cross, &self, tgt.data() + at, n, logits.data() + at * vocab);
-    EXPECT_TRUE(s.ok()) << s.message();
-    if (!s.ok()) break;
-  }
-  return logits;
-}
-
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::fabs(a[i] - b[i])));
-  return worst;
-}
 
 TEST(T5Checkpoint, RelativePositionBucketsMatchTorch) {
   for (const char* folder : kFolders) {
@@ -180,7 +73,8 @@ TEST(T5Checkpoint, EncoderStatesMatchPyTorch) {
     std::unique_ptr<Encoder> encoder;
     const Status e = Encoder::create(m.model, "T5ForConditionalGeneration", nullptr, &encoder);
     EXPECT_NE(e.message().find("encoder-decoder"), std::string::npos) << e.message();
-    const std::vector<float> hidden = encode(m);
+    std::vector<float> hidden;
+    ASSERT_TRUE(encode(m, nullptr, &hidden).ok());
     const double err = max_rows_error(hidden.data(), *m.ref.find("encoder_hidden"));
     EXPECT_LE(err, kTolerance);
     // The relative bias applied in the first layer only (not shared) is far off.
@@ -235,13 +129,13 @@ TEST(T5Checkpoint, GreedyDecodingMatchesPyTorch) {
     ASSERT_NO_FATAL_FAILURE(load(folder, &m));
     const std::vector<int32_t> want = ints_of(*m.ref.find("greedy"));
     const CrossAttentionKv cross = start(m);
-    KvCache self(m.t5->self_cache_config());
+    KvCache self(m.stack->self_cache_config());
     std::vector<float> logits(m.model->dims().n_vocab);
-    int32_t token = m.t5->decoder_start_token_id();
+    int32_t token = m.stack->decoder_start_token_id();
     EXPECT_EQ(token, 0);
     std::vector<int32_t> got;
     for (size_t i = 0; i < want.size(); ++i) {
-      const Status s = step_one(m, nullptr, cross, &self, &token, 1, logits.data(), true);
+      const Status s = step_one(m, cross, &self, &token, 1, logits.data(), true);
       ASSERT_TRUE(s.ok()) << s.message();
       token = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
       got.push_back(token);
@@ -297,34 +191,33 @@ TEST(T5Checkpoint, SeveralSequencesInOneStepEqualEachAlone) {
     std::vector<std::vector<float>> alone(3);
     std::vector<int32_t> ids;
     std::vector<KvCache> together;
-    for (size_t i = 0; i < 3; ++i) together.emplace_back(m.t5->self_cache_config());
+    for (size_t i = 0; i < 3; ++i) together.emplace_back(m.stack->self_cache_config());
     for (size_t i = 0; i < 3; ++i) {
       const int32_t* seq = tgt.data() + offsets[i];
-      KvCache self(m.t5->self_cache_config());
+      KvCache self(m.stack->self_cache_config());
       std::vector<float> scratch_logits(std::max<size_t>(history[i], 1) * vocab);
       if (history[i] > 0) {
-        ASSERT_TRUE(step_one(m, nullptr, cross, &self, seq, history[i], scratch_logits.data()).ok());
-        ASSERT_TRUE(step_one(m, nullptr, cross, &together[i], seq, history[i], scratch_logits.data()).ok());
+        ASSERT_TRUE(step_one(m, cross, &self, seq, history[i], scratch_logits.data()).ok());
+        ASSERT_TRUE(step_one(m, cross, &together[i], seq, history[i], scratch_logits.data()).ok());
       }
       alone[i].resize(adds[i] * vocab);
-      ASSERT_TRUE(step_one(m, nullptr, cross, &self, seq + history[i], adds[i], alone[i].data()).ok());
+      ASSERT_TRUE(step_one(m, cross, &self, seq + history[i], adds[i], alone[i].data()).ok());
       ids.insert(ids.end(), seq + history[i], seq + history[i] + adds[i]);
     }
     for (const bool last_only : {false, true}) {
       SCOPED_TRACE(last_only ? "last only" : "every row");
       std::vector<KvCache> caches;  // the histories, for this pass
       for (const KvCache& history_cache : together) {
-        caches.emplace_back(m.t5->self_cache_config());
+        caches.emplace_back(m.stack->self_cache_config());
         ASSERT_TRUE(caches.back().copy_from(history_cache).ok());
       }
       Step st;
-      for (KvCache& c : caches) st.selves.push_back(&c);
+      for (KvCache& c : caches) st.caches.push_back(&c);
       st.counts.assign(adds, adds + 3);
-      st.ids = ids.data();
-      std::vector<float> logits((last_only ? 3 : ids.size()) * vocab);
-      st.logits = logits.data();
+      st.ids = ids;
       st.last_only = last_only;
-      const Status s = run_step(m, &pool, cross, st);
+      std::vector<float> logits;
+      const Status s = run_step(m, cross, st, &logits, &pool);
       ASSERT_TRUE(s.ok()) << s.message();
       size_t row = 0;
       for (size_t i = 0; i < 3; ++i) {
@@ -339,14 +232,6 @@ TEST(T5Checkpoint, SeveralSequencesInOneStepEqualEachAlone) {
       }
     }
   }
-}
-
-// Pointers to each layer's buffer, as the requests take them.
-std::vector<float*> layer_pointers(std::vector<std::vector<float>>* probs, size_t n_layer, size_t floats) {
-  probs->assign(n_layer, std::vector<float>(floats, -1.0f));
-  std::vector<float*> out;
-  for (std::vector<float>& p : *probs) out.push_back(p.data());
-  return out;
 }
 
 // The encoder's self-attention, the decoder's self- and cross-attention of
@@ -365,39 +250,30 @@ TEST(T5Checkpoint, AttentionProbabilitiesMatchPyTorch) {
     const size_t dec_layers = att->find("decoder_attentions")->size();
     std::vector<std::vector<float>> enc, self, cross_probs;
     const std::vector<float*> enc_ptrs = layer_pointers(&enc, enc_layers, heads * n * n);
-    const std::vector<float> hidden = encode(m, nullptr, enc_ptrs.data());
+    std::vector<float> hidden;
+    ASSERT_TRUE(encode(m, nullptr, &hidden, enc_ptrs.data()).ok());
     expect_probs_match(enc, *att->find("encoder_attentions"), "encoder self-attention");
 
     CrossAttentionKv cross;
-    ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), n, &cross).ok());
+    ASSERT_TRUE(m.stack->start(nullptr, hidden.data(), n, &cross).ok());
     const std::vector<float*> self_ptrs = layer_pointers(&self, dec_layers, heads * t * t);
     const std::vector<float*> cross_ptrs = layer_pointers(&cross_probs, dec_layers, heads * t * n);
-    KvCache cache(m.t5->self_cache_config());
-    std::vector<float> logits(t * m.model->dims().n_vocab);
-    Step st;
-    st.selves = {&cache};
-    st.counts = {t};
-    st.ids = tgt.data();
-    st.logits = logits.data();
-    st.self_probs = self_ptrs.data();
-    st.cross_probs = cross_ptrs.data();
-    ASSERT_TRUE(run_step(m, nullptr, cross, st).ok());
+    KvCache cache(m.stack->self_cache_config());
+    std::vector<float> logits;
+    Step st{{&cache}, {t}, tgt, false, self_ptrs.data(), cross_ptrs.data()};
+    ASSERT_TRUE(run_step(m, cross, st, &logits).ok());
     expect_probs_match(self, *att->find("decoder_attentions"), "decoder self-attention");
     expect_probs_match(cross_probs, *att->find("cross_attentions"), "cross-attention");
 
     // Token by token: the last query row over the positions so far.
-    KvCache stepped(m.t5->self_cache_config());
+    KvCache stepped(m.stack->self_cache_config());
     double worst = 0;
     for (size_t i = 0; i < t; ++i) {
       std::vector<std::vector<float>> s1, c1;
       const std::vector<float*> s1p = layer_pointers(&s1, dec_layers, heads * (i + 1));
       const std::vector<float*> c1p = layer_pointers(&c1, dec_layers, heads * n);
-      st.selves = {&stepped};
-      st.counts = {1};
-      st.ids = tgt.data() + i;
-      st.self_probs = s1p.data();
-      st.cross_probs = c1p.data();
-      ASSERT_TRUE(run_step(m, nullptr, cross, st).ok());
+      st = Step{{&stepped}, {1}, {tgt[i]}, false, s1p.data(), c1p.data()};
+      ASSERT_TRUE(run_step(m, cross, st, &logits).ok());
       for (size_t l = 0; l < dec_layers; ++l) {
         for (size_t h = 0; h < heads; ++h) {
           for (size_t k = 0; k <= i; ++k) {
@@ -421,30 +297,18 @@ TEST(T5Checkpoint, ScratchBytesAreExact) {
   Loaded m;
   ASSERT_NO_FATAL_FAILURE(load("t5-v1_1-tiny", &m));
   const CrossAttentionKv cross = start(m);
-  const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
-  std::vector<float> logits(tgt.size() * m.model->dims().n_vocab);
-  KvCache a(m.t5->self_cache_config()), b(m.t5->self_cache_config());
-  Step st;
-  st.selves = {&a, &b};
-  st.counts = {3, 2};
-  st.ids = tgt.data();
-  st.logits = logits.data();
-  const Status short_of_room = run_step(m, nullptr, cross, st, Arena::kAlignment);
+  KvCache a(m.stack->self_cache_config()), b(m.stack->self_cache_config());
+  Step st{{&a, &b}, {3, 2}, {m.tgt.begin(), m.tgt.begin() + 5}};
+  std::vector<float> logits;
+  const Status short_of_room = run_step(m, cross, st, &logits, nullptr, Arena::kAlignment);
   EXPECT_EQ(short_of_room.code(), StatusCode::kInternal);
   EXPECT_NE(short_of_room.message().find("scratch"), std::string::npos) << short_of_room.message();
-  KvCache c(m.t5->self_cache_config()), d(m.t5->self_cache_config());
-  st.selves = {&c, &d};
-  EXPECT_TRUE(run_step(m, nullptr, cross, st).ok());
+  KvCache c(m.stack->self_cache_config()), d(m.stack->self_cache_config());
+  st.caches = {&c, &d};
+  EXPECT_TRUE(run_step(m, cross, st, &logits).ok());
 
-  const std::vector<int32_t> src = ints_of(*m.ref.find("src"));
-  std::vector<float> hidden(src.size() * m.model->dims().n_embd);
-  Arena scratch;
-  ASSERT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(src.size()) - Arena::kAlignment));
-  Seq2SeqEncodeRequest r;
-  r.ids = src.data();
-  r.n = src.size();
-  r.hidden = hidden.data();
-  EXPECT_EQ(m.t5->encode(nullptr, scratch, r).code(), StatusCode::kInternal);
+  std::vector<float> hidden;
+  EXPECT_EQ(encode(m, nullptr, &hidden, nullptr, Arena::kAlignment).code(), StatusCode::kInternal);
 }
 
 TEST(T5Checkpoint, BadInputsAreRefused) {
@@ -454,58 +318,55 @@ TEST(T5Checkpoint, BadInputsAreRefused) {
   std::vector<float> hidden(4 * e), logits(4 * vocab);
   const int32_t bad[] = {5, 300, 7};
   Arena scratch;
-  ASSERT_TRUE(scratch.reserve(m.t5->encode_scratch_bytes(3)));
+  ASSERT_TRUE(scratch.reserve(m.stack->encode_scratch_bytes(3)));
   Seq2SeqEncodeRequest er;
   er.ids = bad;
   er.n = 3;
   er.hidden = hidden.data();
-  Status s = m.t5->encode(nullptr, scratch, er);
+  Status s = m.stack->encode(nullptr, scratch, er);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("token id 300"), std::string::npos) << s.message();
   CrossAttentionKv none;
-  KvCache self(m.t5->self_cache_config());
+  KvCache self(m.stack->self_cache_config());
   const int32_t start_id = 0;
-  s = step_one(m, nullptr, none, &self, &start_id, 1, logits.data());
+  s = step_one(m, none, &self, &start_id, 1, logits.data());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("start()"), std::string::npos) << s.message();
   // The model stays usable.
   const int32_t good[] = {5, 6, 7};
   scratch.reset();
   er.ids = good;
-  ASSERT_TRUE(m.t5->encode(nullptr, scratch, er).ok());
+  ASSERT_TRUE(m.stack->encode(nullptr, scratch, er).ok());
   CrossAttentionKv cross;
-  ASSERT_TRUE(m.t5->start(nullptr, hidden.data(), 3, &cross).ok());
-  s = step_one(m, nullptr, cross, &self, bad, 3, logits.data());
+  ASSERT_TRUE(m.stack->start(nullptr, hidden.data(), 3, &cross).ok());
+  s = step_one(m, cross, &self, bad, 3, logits.data());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(self.positions(), 0u);
   // Two sequences on one cache, probabilities of two sequences, a cache of another shape.
-  Step st;
-  st.selves = {&self, &self};
-  st.counts = {1, 1};
-  st.ids = good;
-  st.logits = logits.data();
-  s = run_step(m, nullptr, cross, st);
+  Step st{{&self, &self}, {1, 1}, {good, good + 2}};
+  std::vector<float> step_logits;
+  s = run_step(m, cross, st, &step_logits);
   EXPECT_NE(s.message().find("share a cache"), std::string::npos) << s.message();
-  KvCache other(m.t5->self_cache_config());
+  KvCache other(m.stack->self_cache_config());
   std::vector<float> probs(64 * 64);
   float* per_layer[] = {probs.data(), probs.data()};
-  st.selves = {&self, &other};
+  st.caches = {&self, &other};
   st.cross_probs = per_layer;
-  s = run_step(m, nullptr, cross, st);
+  s = run_step(m, cross, st, &step_logits);
   EXPECT_NE(s.message().find("one sequence only"), std::string::npos) << s.message();
-  KvCacheConfig wrong = m.t5->self_cache_config();
+  KvCacheConfig wrong = m.stack->self_cache_config();
   wrong.n_layer = 1;
   KvCache misshapen(wrong);
-  s = step_one(m, nullptr, cross, &misshapen, good, 1, logits.data());
+  s = step_one(m, cross, &misshapen, good, 1, logits.data());
   EXPECT_NE(s.message().find("self_cache_config"), std::string::npos) << s.message();
   // Past the decoder's positions.
-  KvCacheConfig small = m.t5->self_cache_config();
+  KvCacheConfig small = m.stack->self_cache_config();
   small.max_positions = 2;
   KvCache short_cache(small);
-  s = step_one(m, nullptr, cross, &short_cache, good, 3, logits.data());
+  s = step_one(m, cross, &short_cache, good, 3, logits.data());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("exceed the 2"), std::string::npos) << s.message();
-  EXPECT_TRUE(step_one(m, nullptr, cross, &self, &start_id, 1, logits.data()).ok());
+  EXPECT_TRUE(step_one(m, cross, &self, &start_id, 1, logits.data()).ok());
 }
 
 TEST(T5Checkpoint, BadConfigsAreRefused) {

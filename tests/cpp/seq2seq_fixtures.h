@@ -1,7 +1,8 @@
-// The tiny BART, distilbart, Marian, M2M100 and NLLB checkpoints of
-// tests/fixtures (written by gen_bart.py from a plain-torch transcription of
-// transformers' modeling files) and the Seq2SeqStack calls the tests make on
-// them, each with its scratch reserved exactly as *_scratch_bytes says.
+// The tiny encoder-decoder checkpoints of tests/fixtures (T5 from gen_t5.py;
+// BART, distilbart, Marian, M2M100 and NLLB from gen_bart.py: plain-torch
+// transcriptions of transformers' modeling files) and the Seq2SeqStack calls
+// the tests make on them, each with its scratch reserved exactly as
+// *_scratch_bytes says (less, when a test asks, to see it refused).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,16 +15,12 @@
 
 #include "checkpoint_fixtures.h"
 #include "core/arena.h"
-#include "models/bart.h"
 #include "models/seq2seq.h"
 
 namespace qkv {
-namespace bart_fixtures {
+namespace seq2seq_fixtures {
 
 using namespace fixtures;
-
-constexpr const char* kFolders[] = {"bart-tiny",   "distilbart-tiny", "marian-tiny", "marian-unshared-tiny",
-                                    "m2m100-tiny", "nllb-tiny"};
 
 struct Loaded {
   std::shared_ptr<const Model> model;
@@ -47,25 +44,31 @@ inline void load(const std::string& folder, Loaded* out, WeightType type = Weigh
   out->tgt = ints_of(*out->ref.find("tgt_in"));
 }
 
-// encode() with exactly encode_scratch_bytes(n) of scratch; probs, when not
-// null, receives the encoder's attention probabilities per layer.
+// Pointers to each layer's buffer of `floats` values, as the requests take them.
+inline std::vector<float*> layer_pointers(std::vector<std::vector<float>>* probs, size_t n_layer,
+                                          size_t floats) {
+  probs->assign(n_layer, std::vector<float>(floats, -1.0f));
+  std::vector<float*> out;
+  for (std::vector<float>& p : *probs) out.push_back(p.data());
+  return out;
+}
+
+// encode() with exactly encode_scratch_bytes(n) of scratch (less by
+// scratch_bytes_less); probs, when not null, receives the encoder's attention
+// probabilities per layer.
 inline Status encode(const Loaded& m, ThreadPool* pool, std::vector<float>* hidden,
-                     std::vector<std::vector<float>>* probs = nullptr) {
+                     float* const* probs = nullptr, size_t scratch_bytes_less = 0) {
   const size_t n = m.src.size();
   hidden->assign(n * m.embd, 0.0f);
   Arena scratch;
-  if (!scratch.reserve(m.stack->encode_scratch_bytes(n))) return Status::resource_exhausted("scratch");
+  if (!scratch.reserve(m.stack->encode_scratch_bytes(n) - scratch_bytes_less)) {
+    return Status::resource_exhausted("scratch");
+  }
   Seq2SeqEncodeRequest r;
   r.ids = m.src.data();
   r.n = n;
   r.hidden = hidden->data();
-  std::vector<float*> layers;
-  if (probs != nullptr) {
-    const BartConfig& c = static_cast<const BartModel&>(*m.model).config();
-    probs->assign(c.n_encoder_layers, std::vector<float>(c.n_encoder_heads * n * n));
-    for (auto& p : *probs) layers.push_back(p.data());
-    r.attention_probs = layers.data();
-  }
+  r.attention_probs = probs;
   return m.stack->encode(pool, scratch, r);
 }
 
@@ -85,8 +88,8 @@ inline KvCache new_cache(const Loaded& m, KvDtype dtype = KvDtype::kF32) {
   return KvCache(c);
 }
 
-// One step() over sequences seqs[s] (each adding counts[s] of `ids`, in
-// order) with exactly step_scratch_bytes of scratch.
+// One step() over sequences caches[s] (each adding counts[s] of `ids`, in
+// order) with exactly step_scratch_bytes of scratch (less by scratch_bytes_less).
 struct Step {
   std::vector<KvCache*> caches;
   std::vector<size_t> counts;
@@ -97,12 +100,14 @@ struct Step {
 };
 
 inline Status run_step(const Loaded& m, const CrossAttentionKv& cross, const Step& st,
-                       std::vector<float>* logits, ThreadPool* pool = nullptr) {
+                       std::vector<float>* logits, ThreadPool* pool = nullptr,
+                       size_t scratch_bytes_less = 0) {
   size_t rows = 0;
   for (size_t c : st.counts) rows += c;
   logits->assign((st.last_only ? st.counts.size() : rows) * m.vocab, 0.0f);
   Arena scratch;
-  if (!scratch.reserve(m.stack->step_scratch_bytes(rows, st.counts.size(), cross.n_src))) {
+  if (!scratch.reserve(m.stack->step_scratch_bytes(rows, st.counts.size(), cross.n_src) -
+                       scratch_bytes_less)) {
     return Status::resource_exhausted("scratch");
   }
   Seq2SeqStepRequest r;
@@ -116,6 +121,20 @@ inline Status run_step(const Loaded& m, const CrossAttentionKv& cross, const Ste
   r.self_probs = st.self_probs;
   r.cross_probs = st.cross_probs;
   return m.stack->step(pool, scratch, r);
+}
+
+// One sequence's tokens ids[0..n) into its cache: logits [n, n_vocab] (or the last's) into `logits`.
+inline Status step_one(const Loaded& m, const CrossAttentionKv& cross, KvCache* cache, const int32_t* ids,
+                       size_t n, float* logits, bool last_only = false, ThreadPool* pool = nullptr) {
+  Step st;
+  st.caches = {cache};
+  st.counts = {n};
+  st.ids.assign(ids, ids + n);
+  st.last_only = last_only;
+  std::vector<float> out;
+  const Status s = run_step(m, cross, st, &out, pool);
+  if (s.ok()) std::copy(out.begin(), out.end(), logits);
+  return s;
 }
 
 // The teacher-forced target's logits of every position, fed in chunks of `chunk` tokens.
@@ -179,5 +198,5 @@ inline double max_probs_error(const std::vector<std::vector<float>>& got, const 
   return worst;
 }
 
-}  // namespace bart_fixtures
+}  // namespace seq2seq_fixtures
 }  // namespace qkv
