@@ -87,13 +87,16 @@ test('a failed folder pick is treated like a failed URL: error beside its contro
   const folder = join(mkdtempSync(join(tmpdir(), 'qkv-demo-')), 'half-a-model');
   mkdirSync(folder);
   copyFileSync(fileURLToPath(new URL('../fixtures/gpt2-tiny/config.json', import.meta.url)), join(folder, 'config.json'));
+  // The folder stays until the page has read it: Chromium reads a picked folder's files lazily, and a file
+  // deleted before then fails in the browser, not in this test.
+  let shown;
   try {
     await page.setInputFiles('#folder-input', folder);
+    await page.waitForFunction(() => !document.getElementById('load-error').hidden);
+    shown = await loadError();
   } finally {
     rmSync(folder, { recursive: true });
   }
-  await page.waitForFunction(() => !document.getElementById('load-error').hidden);
-  const shown = await loadError();
   assert.match(shown.text, /^Could not load the local model: the model folder lacks tokenizer\.json, a \.safetensors file \(found: config\.json\)\. No model is loaded\.$/);
   assert.ok(shown.after.includes('folder-input'), `after ${shown.after}`);
   assert.ok(shown.error);
