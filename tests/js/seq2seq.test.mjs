@@ -149,6 +149,21 @@ test("generation_config.json's renormalize_logits (opus-mt's) is a default, and 
   }
 });
 
+test("with a tokenizer: each returned sequence's text is its tokens decoded, the stream's text the best one's", async () => {
+  const t5 = await loadModel({ config: join(folder('t5-tiny'), 'config.json'), weights: join(folder('t5-tiny'), 'model.safetensors'),
+    tokenizer: join(folder('t5-tokenizer'), 'tokenizer.json') });
+  try {
+    const steps = await tokensOf(t5, 'translate English to German: The house is wonderful.', { num_beams: 4, num_return_sequences: 3, max_new_tokens: 8 });
+    const { sequences } = steps.at(-1);
+    assert.equal(sequences.length, 3);
+    for (const s of sequences) assert.equal(s.text, t5.tokenizer.decode(s.tokens, { skip_special_tokens: true }));
+    assert.equal(steps.map((s) => s.text).join(''), sequences[0].text);
+    assert.ok(sequences[0].score >= sequences[1].score && sequences[1].score >= sequences[2].score);
+  } finally {
+    t5.dispose();
+  }
+});
+
 test('bad inputs are named errors and the model answers as before afterwards', async () => {
   const ref = reference('t5-tiny');
   const model = await loadModel(folder('t5-tiny'));

@@ -224,12 +224,12 @@ const TURN_MS = 5;
 export async function* streamSeq2Seq(context: () => Seq2SeqContext, sourceIds: readonly number[],
   resolved: ResolvedSeq2Seq): AsyncGenerator<GeneratedToken> {
   const { request, signal } = resolved;
-  let ctx = context();
-  ctx.backend.call(() => {
-    ctx.session.encode(Int32Array.from(sourceIds));
-    ctx.session.begin(request);
+  const first = context();
+  first.backend.call(() => {
+    first.session.encode(Int32Array.from(sourceIds));
+    first.session.begin(request);
   });
-  const { tokenizer } = ctx;
+  const { tokenizer } = first;
   const decoder = tokenizer.createDecodeStream({ skip_special_tokens: true });
   let generated = 0;
   let reason: FinishReason = 'max_new_tokens';
@@ -241,8 +241,7 @@ export async function* streamSeq2Seq(context: () => Seq2SeqContext, sourceIds: r
       reason = 'abort';
       break;
     }
-    ctx = context();
-    const live = ctx;
+    const live = context();
     const step = live.backend.call(() => live.session.next());
     done = step.done;
     if (step.token >= 0) {
