@@ -1,6 +1,6 @@
 // Embind handle over runtime/Seq2SeqSession (encoder-decoders: T5, BART,
-// Marian, M2M100): encode a source once, then generate (greedy, each token
-// handed to a JS callback as it is picked; or beam search), the
+// Marian, M2M100): encode a source once, then generate a step per call
+// (begin, next: one greedy token or one beam-search step; results), the
 // teacher-forced logits of a target, and the attention of such a pass. JS
 // owns the object (delete()); every failure is a thrown JS Error through
 // bound() (binding_support.h), after which the session stays usable.
@@ -63,6 +63,7 @@ Status read_options(const val& o, qkv::Seq2SeqGenerationOptions* out) {
   } else if (early != "false") {
     return Status::invalid_argument("early_stopping must be true, false or 'never'");
   }
+  out->renormalize_logits = o["renormalize_logits"].as<bool>();
   out->eos_token_ids = ids_from(o["eos_token_ids"]);
   const val bad = o["bad_words_ids"];
   const size_t n_bad = bad["length"].as<size_t>();
@@ -97,28 +98,41 @@ void WasmSeq2SeqSession::encode(val ids) {
       ids);
 }
 
-val WasmSeq2SeqSession::generate(val options, val on_token) {
-  return bound<val>(
-      [&](val& out, val options_arg, val on_token_arg) -> Status {
+void WasmSeq2SeqSession::begin(val options) {
+  bound<void>(
+      [&](val options_arg) -> Status {
         qkv::Seq2SeqGenerationOptions o;
         QKV_RETURN_IF_ERROR(read_options(options_arg, &o));
-        std::vector<qkv::Seq2SeqHypothesis> hypotheses;
-        // The JS callback never throws (seq2seq.ts): a throw would skip the destructors here.
-        QKV_RETURN_IF_ERROR(session_->generate(
-            o, [&](int32_t token) { return on_token_arg(token).as<bool>(); }, &hypotheses));
-        val list = val::array();
-        for (const qkv::Seq2SeqHypothesis& h : hypotheses) {
-          val item = val::object();
-          item.set("tokens", val::global("Int32Array")
-                                 .new_(emscripten::typed_memory_view(h.tokens.size(), h.tokens.data()))
-                                 .call<val>("slice"));
-          item.set("score", h.score);
-          list.call<void>("push", item);
-        }
-        out = list;
-        return Status::ok_status();
+        return session_->begin(o);
       },
-      options, on_token);
+      options);
+}
+
+val WasmSeq2SeqSession::next() {
+  return bound<val>([&](val& out) -> Status {
+    int32_t token = -1;
+    bool done = false;
+    QKV_RETURN_IF_ERROR(session_->next(&token, &done));
+    out = val::object();
+    out.set("token", token);
+    out.set("done", done);
+    return Status::ok_status();
+  });
+}
+
+val WasmSeq2SeqSession::results() const {
+  return bound<val>([&](val& out) -> Status {
+    out = val::array();
+    for (const qkv::Seq2SeqHypothesis& h : session_->results()) {
+      val item = val::object();
+      item.set("tokens", val::global("Int32Array")
+                             .new_(emscripten::typed_memory_view(h.tokens.size(), h.tokens.data()))
+                             .call<val>("slice"));
+      item.set("score", h.score);
+      out.call<void>("push", item);
+    }
+    return Status::ok_status();
+  });
 }
 
 val WasmSeq2SeqSession::forward(val target) {
@@ -177,7 +191,9 @@ EMSCRIPTEN_BINDINGS(qkv_seq2seq) {
       .function("maxSourcePositions", &WasmSeq2SeqSession::max_source_positions)
       .function("maxTargetPositions", &WasmSeq2SeqSession::max_target_positions)
       .function("encode", &WasmSeq2SeqSession::encode)
-      .function("generate", &WasmSeq2SeqSession::generate)
+      .function("begin", &WasmSeq2SeqSession::begin)
+      .function("next", &WasmSeq2SeqSession::next)
+      .function("results", &WasmSeq2SeqSession::results)
       .function("forward", &WasmSeq2SeqSession::forward)
       .function("attention", &WasmSeq2SeqSession::attention);
 }

@@ -24,9 +24,13 @@ class WasmSeq2SeqSession {
   double max_target_positions() const;
   // Encodes a source (an Int32Array) for the calls below.
   void encode(emscripten::val ids);
-  // Greedy (num_beams 1: on_token(id) sees each token as it is picked and
-  // returns whether to go on) or beam search; [{ tokens: Int32Array, score }], best first.
-  emscripten::val generate(emscripten::val options, emscripten::val on_token);
+  // A generation a step per call (Seq2SeqSession::begin / next / results),
+  // so that JS streams greedy tokens and can stop between steps.
+  void begin(emscripten::val options);
+  // { token, done }: the greedy token picked (-1 for a beam-search step).
+  emscripten::val next();
+  // [{ tokens: Int32Array, score }], best first.
+  emscripten::val results() const;
   // Teacher-forced logits [target length, n_vocab] against the encoded source.
   emscripten::val forward(emscripten::val target);
   // { encoder, decoder, cross }: per layer, Float32Array [head][query][key].

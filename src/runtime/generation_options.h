@@ -30,6 +30,10 @@ struct Seq2SeqGenerationOptions {
   int32_t forced_eos_token_id = -1;  // -1: none; else the token at max_length - 1
   std::vector<std::vector<int32_t>> bad_words_ids;
   size_t num_return_sequences = 1;  // <= num_beams
+  // LogitNormalization after the other processors: each beam's processed
+  // scores log-softmaxed again, so what they banned no longer lowers the
+  // rest (opus-mt's generation_config.json sets it).
+  bool renormalize_logits = false;
 };
 
 struct Seq2SeqHypothesis {

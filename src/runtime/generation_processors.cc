@@ -122,6 +122,8 @@ void apply_generation_processors(const Seq2SeqGenerationOptions& o, size_t max_l
   }
   if (o.forced_bos_token_id != -1 && len == 1) force(o.forced_bos_token_id, scores, n_vocab);
   if (o.forced_eos_token_id != -1 && len == max_length - 1) force(o.forced_eos_token_id, scores, n_vocab);
+  // LogitNormalization: always the last processor (_get_logits_processor appends it at the end).
+  if (o.renormalize_logits) log_softmax_row(scores, n_vocab);
 }
 
 }  // namespace qkv

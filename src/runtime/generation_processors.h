@@ -2,10 +2,12 @@
 // beam's next-token scores, written from transformers'
 // generation/logits_process.py (NoRepeatNGramLogitsProcessor,
 // NoBadWordsLogitsProcessor, MinLengthLogitsProcessor,
-// ForcedBOSTokenLogitsProcessor, ForcedEOSTokenLogitsProcessor) in the order
-// generation/utils.py's _get_logits_processor builds them. Each only sets
-// scores to -inf (or, forcing a token, every other score to -inf and its own
-// to 0), so they act on logits (greedy) and log-probabilities (beams) alike.
+// ForcedBOSTokenLogitsProcessor, ForcedEOSTokenLogitsProcessor, and
+// LogitNormalization last when renormalize_logits) in the order
+// generation/utils.py's _get_logits_processor builds them. Each but the last
+// only sets scores to -inf (or, forcing a token, every other score to -inf
+// and its own to 0), so they act on logits (greedy) and log-probabilities
+// (beams) alike; the normalization keeps greedy's argmax.
 #pragma once
 
 #include <cstddef>

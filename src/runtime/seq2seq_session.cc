@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "core/memory.h"
-#include "runtime/beam_search.h"
 #include "runtime/generation_processors.h"
 
 namespace qkv {
@@ -67,6 +66,7 @@ Status Seq2SeqSession::reserve_scratch(size_t bytes) {
 }
 
 Status Seq2SeqSession::encode(const int32_t* ids, size_t n) {
+  generation_.active = false;
   if (ids == nullptr || n == 0) return Status::invalid_argument("encode: the source has no tokens");
   const size_t limit = stack_->max_source_positions();
   if (n > limit) {
@@ -164,6 +164,7 @@ Status Seq2SeqSession::step(size_t n_seqs, const size_t* counts, const int32_t* 
 }
 
 Status Seq2SeqSession::forward(const int32_t* target, size_t n, std::vector<float>* logits) {
+  generation_.active = false;  // its caches are reused
   QKV_RETURN_IF_ERROR(require_source("forward"));
   QKV_RETURN_IF_ERROR(check_target(target, n));
   QKV_RETURN_IF_ERROR(prepare_caches(1, n));
@@ -173,6 +174,7 @@ Status Seq2SeqSession::forward(const int32_t* target, size_t n, std::vector<floa
 }
 
 Status Seq2SeqSession::attention(const int32_t* target, size_t n, Seq2SeqAttention* out) {
+  generation_.active = false;  // its caches are reused
   QKV_RETURN_IF_ERROR(require_source("attention"));
   QKV_RETURN_IF_ERROR(check_target(target, n));
   // The encoder again, with its probabilities (encode() does not keep them).
@@ -201,68 +203,100 @@ Status Seq2SeqSession::check_options(const Seq2SeqGenerationOptions& options) co
 
 Status Seq2SeqSession::generate(const Seq2SeqGenerationOptions& options, const Seq2SeqTokenCallback& on_token,
                                 std::vector<Seq2SeqHypothesis>* out) {
+  QKV_RETURN_IF_ERROR(begin(options));
+  for (bool done = false; !done;) {
+    int32_t token = -1;
+    QKV_RETURN_IF_ERROR(next(&token, &done));
+    if (token >= 0 && on_token && !on_token(token)) break;
+  }
+  generation_.active = false;
+  *out = results();
+  return Status::ok_status();
+}
+
+Status Seq2SeqSession::begin(const Seq2SeqGenerationOptions& options) {
+  generation_ = Generation();
   QKV_RETURN_IF_ERROR(require_source("generate"));
   QKV_RETURN_IF_ERROR(check_options(options));
   const size_t max_length = effective_max_length(options);
-  if (options.num_beams == 1) return greedy(options, max_length, on_token, out);
-  return beam_search(options, max_length, out);
+  // Greedy: one cache; beams: one per beam and as many spares to reorder them into.
+  QKV_RETURN_IF_ERROR(prepare_caches(options.num_beams == 1 ? 1 : 2 * options.num_beams, max_length));
+  generation_.options = options;
+  generation_.max_length = max_length;
+  generation_.target = {stack_->decoder_start_token_id()};
+  if (options.num_beams > 1) {
+    generation_.beams.reset(
+        new BeamSearch(options, max_length, dims().n_vocab, stack_->decoder_start_token_id()));
+  }
+  generation_.active = true;
+  return Status::ok_status();
+}
+
+Status Seq2SeqSession::next(int32_t* token, bool* done) {
+  *token = -1;
+  if (!generation_.active) {
+    return Status::invalid_argument(generation_.done ? "next: the generation has ended (begin() again)"
+                                                     : "next: no generation begun (begin() first)");
+  }
+  const Status s = generation_.beams ? beam_step() : greedy_step(token);
+  // A failed step leaves the caches half-written: the generation cannot go on.
+  if (!s.ok()) generation_.active = false;
+  QKV_RETURN_IF_ERROR(s);
+  *done = generation_.done;
+  if (generation_.done) generation_.active = false;
+  return Status::ok_status();
+}
+
+std::vector<Seq2SeqHypothesis> Seq2SeqSession::results() const {
+  if (generation_.beams) return generation_.beams->results(generation_.options.num_return_sequences);
+  return {generation_.greedy};
 }
 
 // transformers' _sample without sampling: the processed scores' argmax (the
 // first of equal ones, as torch.argmax), until an eos or max_length.
-Status Seq2SeqSession::greedy(const Seq2SeqGenerationOptions& options, size_t max_length,
-                              const Seq2SeqTokenCallback& on_token, std::vector<Seq2SeqHypothesis>* out) {
-  QKV_RETURN_IF_ERROR(prepare_caches(1, max_length));
+Status Seq2SeqSession::greedy_step(int32_t* token) {
+  Generation& g = generation_;
   const size_t vocab = dims().n_vocab, one = 1;
-  std::vector<int32_t> target = {stack_->decoder_start_token_id()};
-  Seq2SeqHypothesis result;
-  while (target.size() < max_length) {
-    QKV_RETURN_IF_ERROR(step(1, &one, &target.back(), true, nullptr, nullptr));
-    float* scores = logits_.data();
-    log_softmax_row(scores, vocab);
-    apply_generation_processors(options, max_length, target.data(), target.size(), scores, vocab);
-    const int32_t token = static_cast<int32_t>(std::max_element(scores, scores + vocab) - scores);
-    result.score += scores[token];
-    target.push_back(token);
-    result.tokens.push_back(token);
-    const bool eos = std::find(options.eos_token_ids.begin(), options.eos_token_ids.end(), token) !=
-                     options.eos_token_ids.end();
-    if ((on_token && !on_token(token)) || eos) break;
-  }
-  out->assign(1, std::move(result));
+  QKV_RETURN_IF_ERROR(step(1, &one, &g.target.back(), true, nullptr, nullptr));
+  float* scores = logits_.data();
+  log_softmax_row(scores, vocab);
+  apply_generation_processors(g.options, g.max_length, g.target.data(), g.target.size(), scores, vocab);
+  *token = static_cast<int32_t>(std::max_element(scores, scores + vocab) - scores);
+  g.greedy.score += scores[*token];
+  g.target.push_back(*token);
+  g.greedy.tokens.push_back(*token);
+  const std::vector<int32_t>& eos = g.options.eos_token_ids;
+  g.done = std::find(eos.begin(), eos.end(), *token) != eos.end() || g.target.size() >= g.max_length;
   return Status::ok_status();
 }
 
 // Every step runs the num_beams running beams side by side (one row each),
 // then the beams that continue another's sequence take a copy of its cache:
 // spares receive the copies, then swap places with the beams they replace.
-Status Seq2SeqSession::beam_search(const Seq2SeqGenerationOptions& options, size_t max_length,
-                                   std::vector<Seq2SeqHypothesis>* out) {
-  const size_t n = options.num_beams, vocab = dims().n_vocab;
-  QKV_RETURN_IF_ERROR(prepare_caches(2 * n, max_length));
-  BeamSearch search(options, max_length, vocab, stack_->decoder_start_token_id());
+Status Seq2SeqSession::beam_step() {
+  BeamSearch& search = *generation_.beams;
+  const size_t n = search.num_beams(), vocab = dims().n_vocab;
   const std::vector<size_t> counts(n, 1);
   std::vector<int32_t> ids(n);
-  while (!search.done()) {
-    for (size_t b = 0; b < n; ++b) ids[b] = search.sequence(b).back();
-    QKV_RETURN_IF_ERROR(step(n, counts.data(), ids.data(), true, nullptr, nullptr));
-    for (size_t b = 0; b < n; ++b) {
-      float* scores = logits_.data() + b * vocab;
-      log_softmax_row(scores, vocab);
-      const std::vector<int32_t>& seq = search.sequence(b);
-      apply_generation_processors(options, max_length, seq.data(), seq.size(), scores, vocab);
-    }
-    search.advance(logits_.data());
-    if (search.done()) break;
-    for (size_t b = 0; b < n; ++b) {
-      if (search.source_beam(b) != b)
-        QKV_RETURN_IF_ERROR(cache_ptrs_[n + b]->copy_from(*cache_ptrs_[search.source_beam(b)]));
-    }
-    for (size_t b = 0; b < n; ++b) {
-      if (search.source_beam(b) != b) std::swap(cache_ptrs_[b], cache_ptrs_[n + b]);
-    }
+  for (size_t b = 0; b < n; ++b) ids[b] = search.sequence(b).back();
+  QKV_RETURN_IF_ERROR(step(n, counts.data(), ids.data(), true, nullptr, nullptr));
+  for (size_t b = 0; b < n; ++b) {
+    float* scores = logits_.data() + b * vocab;
+    log_softmax_row(scores, vocab);
+    const std::vector<int32_t>& seq = search.sequence(b);
+    apply_generation_processors(generation_.options, generation_.max_length, seq.data(), seq.size(), scores,
+                                vocab);
   }
-  *out = search.results(options.num_return_sequences);
+  search.advance(logits_.data());
+  generation_.done = search.done();
+  if (search.done()) return Status::ok_status();
+  for (size_t b = 0; b < n; ++b) {
+    if (search.source_beam(b) != b)
+      QKV_RETURN_IF_ERROR(cache_ptrs_[n + b]->copy_from(*cache_ptrs_[search.source_beam(b)]));
+  }
+  for (size_t b = 0; b < n; ++b) {
+    if (search.source_beam(b) != b) std::swap(cache_ptrs_[b], cache_ptrs_[n + b]);
+  }
   return Status::ok_status();
 }
 

@@ -23,6 +23,7 @@
 #include "models/kv_cache.h"
 #include "models/model.h"
 #include "models/seq2seq.h"
+#include "runtime/beam_search.h"
 #include "runtime/generation_options.h"
 
 namespace qkv {
@@ -76,8 +77,21 @@ class Seq2SeqSession {
   // each token as it comes; may be empty), else beam search (on_token is not
   // called). out: num_return_sequences hypotheses, best first. Refuses,
   // before allocating, caches the budget cannot hold (resource_exhausted).
+  // The same as begin(), next() until done, results().
   Status generate(const Seq2SeqGenerationOptions& options, const Seq2SeqTokenCallback& on_token,
                   std::vector<Seq2SeqHypothesis>* out);
+
+  // The same generation a step per call, so that the caller (JS) can hand
+  // out each greedy token as it is picked and stop between steps: begin()
+  // checks the options and prepares the caches (the errors of generate());
+  // each next() runs one decoder step: greedy picks one token (*token), beam
+  // search moves every beam on (*token = -1); *done once it has ended (an
+  // eos, max_length, the search's stopping rule). results() holds what
+  // generate() returns, for greedy also the tokens so far of one not done.
+  // encode(), forward() and attention() end a generation begun.
+  Status begin(const Seq2SeqGenerationOptions& options);
+  Status next(int32_t* token, bool* done);
+  std::vector<Seq2SeqHypothesis> results() const;
 
   // Teacher-forced: the decoder over target ids (usually starting with
   // decoder_start_token_id()) against the encoded source, logits
@@ -103,10 +117,20 @@ class Seq2SeqSession {
   // counts[i] tokens each, into logits_.
   Status step(size_t n_seqs, const size_t* counts, const int32_t* ids, bool last_only,
               float* const* self_probs, float* const* cross_probs);
-  Status greedy(const Seq2SeqGenerationOptions& options, size_t max_length,
-                const Seq2SeqTokenCallback& on_token, std::vector<Seq2SeqHypothesis>* out);
-  Status beam_search(const Seq2SeqGenerationOptions& options, size_t max_length,
-                     std::vector<Seq2SeqHypothesis>* out);
+  // One step of each search (next()).
+  Status greedy_step(int32_t* token);
+  Status beam_step();
+
+  // The generation begun (begin()) and where it is.
+  struct Generation {
+    bool active = false;  // begun and neither ended by another call nor done
+    bool done = false;
+    Seq2SeqGenerationOptions options;
+    size_t max_length = 0;
+    std::vector<int32_t> target;  // greedy: the decoder start token and the tokens picked
+    Seq2SeqHypothesis greedy;
+    std::unique_ptr<BeamSearch> beams;
+  };
 
   std::shared_ptr<const Model> model_;
   const Seq2SeqStack* stack_;
@@ -120,6 +144,7 @@ class Seq2SeqSession {
   std::vector<KvCache> caches_;       // the beams' and their spares
   std::vector<KvCache*> cache_ptrs_;  // the running beams' first, then the spares
   std::vector<float> logits_;
+  Generation generation_;
 };
 
 }  // namespace qkv

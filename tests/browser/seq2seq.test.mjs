@@ -1,6 +1,8 @@
-// An encoder-decoder (t5-tiny, loaded by URL) in real Chromium: greedy and beam-search targets, logits and
-// cross-attention against the PyTorch references of gen_t5.py / gen_t5_beams.py, and a named error after
-// which the model answers as before (tests/browser/pages/seq2seq.html).
+// An encoder-decoder (t5-tiny, loaded by URL) in real Chromium: greedy and beam-search targets (every
+// returned hypothesis and its score, renormalize_logits on), logits and cross-attention against the PyTorch
+// references of gen_t5.py / gen_t5_beams.py, greedy tokens streamed as they are picked on the page's event
+// loop (a timer fires between two of them; an abort after the 3rd, or from a timer, stops it there), and a
+// named error after which the model answers as before (tests/browser/pages/seq2seq.html).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -26,6 +28,13 @@ test('t5-tiny in a cross-origin isolated page: targets, logits and cross-attenti
     assert.ok(r.maxCrossError <= 1e-5, `max |cross-attention error| ${r.maxCrossError}`);
     assert.deepEqual(r.error, { name: 'InvalidArgumentError', isInvalidArgument: true });
     assert.deepEqual(r.after, r.wantGreedy);
+    assert.deepEqual(r.sequences, r.wantSequences);
+    assert.ok(r.maxScoreError <= 1e-4, `max |score error| ${r.maxScoreError}`);
+    assert.ok(r.timerAfter > 0 && r.timerAfter < 500, `the timer ran after token ${r.timerAfter} of 500`);
+    assert.deepEqual(r.three, [...r.wantGreedy.slice(0, 3), -1]);
+    assert.equal(r.threeReason, 'abort');
+    assert.equal(r.timedReason, 'abort');
+    assert.ok(r.timedTokens < 500, `${r.timedTokens} tokens after an abort from a timer`);
   } finally {
     await page.close();
   }

@@ -73,6 +73,7 @@ Seq2SeqGenerationOptions options_of(const JsonValue& o) {
     for (size_t i = 0; i < v->size(); ++i) g.bad_words_ids.push_back(ints_of(v->at(i)));
   }
   g.num_return_sequences = *o.find("num_return_sequences")->as_uint64();
+  if (const JsonValue* v = o.find("renormalize_logits")) g.renormalize_logits = *v->as_bool();
   return g;
 }
 
@@ -172,7 +173,7 @@ TEST(Seq2SeqSession, BeamSearchMatchesTransformersGeneration) {
         parse_json(read_file(fixture(std::string("t5-beams/") + folder + ".json")), "beams", &beams).ok());
     EXPECT_EQ(ints_of(*beams.find("src")), m.session->source());
     const JsonValue* cases = beams.find("cases");
-    size_t ablations = 0;
+    size_t ablations = 0, renormalized = 0;
     for (size_t c = 0; c < cases->size(); ++c) {
       const JsonValue& k = cases->at(c);
       const std::string name(*k.find("name")->as_string());
@@ -183,6 +184,15 @@ TEST(Seq2SeqSession, BeamSearchMatchesTransformersGeneration) {
       ASSERT_TRUE(s.ok()) << s.message();
       const double err = expect_hypotheses(out, *k.find("sequences"), *k.find("scores"));
       std::printf("%s %s: %zu hypotheses, max score error %.3g\n", folder, name.c_str(), out.size(), err);
+      if (const JsonValue* off = k.find("renormalize_off")) {
+        // Sensitivity: without LogitNormalization the scores are the reference's without it, and differ.
+        ++renormalized;
+        o.renormalize_logits = false;
+        std::vector<Seq2SeqHypothesis> plain;
+        ASSERT_TRUE(m.session->generate(o, nullptr, &plain).ok());
+        expect_hypotheses(plain, *off->find("sequences"), *off->find("scores"));
+        EXPECT_GT(std::fabs(plain[0].score - out[0].score), 10 * kScoreTolerance);
+      }
       const JsonValue* ablation = k.find("ablation");
       if (ablation == nullptr) continue;
       // Sensitivity: with the length penalty ignored (0) the search gives the
@@ -203,6 +213,60 @@ TEST(Seq2SeqSession, BeamSearchMatchesTransformersGeneration) {
       EXPECT_EQ(sequences_differ, *ablation->find("sequences_differ")->as_bool());
     }
     EXPECT_GE(ablations, 3u);
+    EXPECT_GE(renormalized, 2u);
+  }
+}
+
+// begin() / next() / results(), the step API JS streams through: the same
+// tokens as generate(), one per greedy step; a beam search ends with
+// generate()'s hypotheses; a step without a generation, or after another
+// call took the caches, is a named error.
+TEST(Seq2SeqSession, StepwiseGenerationEqualsGenerate) {
+  Loaded m;
+  ASSERT_NO_FATAL_FAILURE(load("t5-tiny", &m));
+  const std::vector<int32_t> want = ints_of(*m.ref.find("greedy"));
+  Seq2SeqGenerationOptions o;
+  o.max_new_tokens = want.size();
+  const auto expect_error = [](const Status& s, const char* needle) {
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.message();
+    EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
+  };
+  int32_t token = 0;
+  bool done = false;
+  expect_error(m.session->next(&token, &done), "begin() first");
+  ASSERT_TRUE(m.session->begin(o).ok());
+  std::vector<int32_t> got;
+  while (!done) {
+    ASSERT_TRUE(m.session->next(&token, &done).ok());
+    got.push_back(token);
+    EXPECT_EQ(m.session->results()[0].tokens, got);
+  }
+  EXPECT_EQ(got, want);
+  expect_error(m.session->next(&token, &done), "has ended");
+  // Another call reuses the caches: the generation begun ends.
+  ASSERT_TRUE(m.session->begin(o).ok());
+  std::vector<float> logits;
+  const std::vector<int32_t> tgt = ints_of(*m.ref.find("tgt_in"));
+  ASSERT_TRUE(m.session->forward(tgt.data(), tgt.size(), &logits).ok());
+  expect_error(m.session->next(&token, &done), "begin() first");
+  // Beams: a step per call, then generate()'s hypotheses.
+  o.num_beams = 3;
+  o.num_return_sequences = 3;
+  o.eos_token_ids = {want[want.size() / 2]};
+  std::vector<Seq2SeqHypothesis> whole;
+  ASSERT_TRUE(m.session->generate(o, nullptr, &whole).ok());
+  ASSERT_TRUE(m.session->begin(o).ok());
+  size_t steps = 0;
+  for (done = false; !done; ++steps) {
+    ASSERT_TRUE(m.session->next(&token, &done).ok());
+    EXPECT_EQ(token, -1);
+  }
+  EXPECT_GE(steps, 2u);
+  const std::vector<Seq2SeqHypothesis> stepped = m.session->results();
+  ASSERT_EQ(stepped.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(stepped[i].tokens, whole[i].tokens);
+    EXPECT_EQ(stepped[i].score, whole[i].score);
   }
 }
 

@@ -91,6 +91,7 @@ import {
   type Text2TextTaskSettings,
   type Text2TextPipeline,
   type BeamSearchSettings,
+  type GeneratedSequence,
   type Seq2SeqAttentionResult,
   type GenerationDefaults,
   type ChatTemplateKwargs,
@@ -589,12 +590,17 @@ export async function encoderTasks(folder: string, remote: WorkerModel): Promise
 export async function translate(folder: string): Promise<string> {
   const model = await loadModel(folder);
   const options: Seq2SeqGenerationOptions = { num_beams: 4, length_penalty: 1, early_stopping: 'never', max_new_tokens: 20,
-    bad_words_ids: [[0]], forced_bos_token_id: 5 };
+    bad_words_ids: [[0]], forced_bos_token_id: 5, num_return_sequences: 2, renormalize_logits: true };
   // @ts-expect-error early_stopping is true, false or 'never'
   const wrong: Seq2SeqGenerationOptions = { early_stopping: 'always' };
   void wrong;
   let text = '';
-  for await (const { text: piece } of model.generate('translate English to German: Hello', options)) text += piece;
+  let hypotheses: GeneratedSequence[] = [];
+  for await (const { text: piece, sequences } of model.generate('translate English to German: Hello', options)) {
+    text += piece;
+    if (sequences !== undefined) hypotheses = sequences;
+  }
+  const second: string = hypotheses[1] !== undefined ? `${hypotheses[1].text} ${hypotheses[1].score} ${hypotheses[1].tokens.length}` : '';
   const start: number = model.info.decoderStartTokenId ?? 0;
   const sourceVocab: number = model.info.sourceVocabSize ?? model.info.nVocab;
   const defaults: BeamSearchSettings | undefined = model.info.generation;
@@ -603,7 +609,7 @@ export async function translate(folder: string): Promise<string> {
   const att: Seq2SeqAttentionResult = await model.attention([1, 2, 1], [start, 5]);
   const cross: Float32Array | undefined = att.cross[0];
   model.dispose();
-  return `${text} ${dims.join("x")} ${beams ?? ""} ${att.sourceTokens.join(" ")} ${cross?.length ?? 0} ${att.nHead} ${sourceVocab}`;
+  return `${text} ${dims.join("x")} ${beams ?? ""} ${att.sourceTokens.join(" ")} ${cross?.length ?? 0} ${att.nHead} ${sourceVocab} ${second}`;
 }
 
 export async function summarize(folder: string): Promise<string> {

@@ -29,8 +29,8 @@ import { idOnlyTokenizer, requireTokenizer } from './tokenizers/id-only.js';
 import type { ModelHandle, ModelHandleInfo, Seq2SeqSessionHandle, SessionHandle } from './wasm-module.js';
 import type { Text2TextInfo } from './text2text-pipeline.js';
 import {
-  resolveSeq2SeqOptions, runSeq2Seq, seq2seqAttention, seq2seqForward, type Seq2SeqAttentionResult, type Seq2SeqContext,
-  type Seq2SeqGenerationOptions,
+  resolveSeq2SeqOptions, seq2seqAttention, seq2seqForward, streamSeq2Seq, type GeneratedSequence, type Seq2SeqAttentionResult,
+  type Seq2SeqContext, type Seq2SeqGenerationOptions,
 } from './seq2seq.js';
 
 export type { EmbedOptions, EmbedResult, Pooling } from './encoder/embed.js';
@@ -96,6 +96,8 @@ export interface GeneratedToken {
   finishReason?: FinishReason;
   /** Set on the last item only: the token counts of the generation. */
   usage?: GenerationUsage;
+  /** An encoder-decoder's beam search, on the last item: its num_return_sequences best hypotheses, best first. */
+  sequences?: GeneratedSequence[];
 }
 
 /** What a generation computed, on the last item of its stream. */
@@ -203,8 +205,8 @@ export class Model {
    * content }) goes through the chat template with the assistant's header
    * appended, as tokenizer.apply_chat_template(messages, { add_generation_prompt: true }).
    * An encoder-decoder ('text2text': T5, BART, Marian) takes a source (text or ids) and streams the target
-   * it decodes (greedy, or beam search with num_beams), its options defaulting to the checkpoint's
-   * generation_config.json; the decoding runs in one wasm call, then its tokens are streamed.
+   * it decodes, its options defaulting to the checkpoint's generation_config.json: greedy tokens as they are
+   * picked; a beam search's best hypothesis once it has ended, the last item carrying its `sequences`.
    */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[],
     givenOptions: GenerationOptions | Seq2SeqGenerationOptions = {}): AsyncGenerator<GeneratedToken> {
@@ -442,7 +444,12 @@ export class Model {
       yield { token: -1, text: '', finishReason: 'abort', usage: { promptTokens: ids.length, cachedTokens: 0, generatedTokens: 0 } };
       return;
     }
-    yield* await this.withSeq2Seq((ctx) => runSeq2Seq(ctx, ids, resolved));
+    const release = await this.acquire();
+    try {
+      yield* streamSeq2Seq(() => this.seq2seqContext(), ids, resolved);
+    } finally {
+      release();
+    }
   }
 
   /** An encoder-decoder call's source (text or ids) and target ids, checked. */
@@ -466,12 +473,17 @@ export class Model {
   private async withSeq2Seq<T>(work: (ctx: Seq2SeqContext) => T): Promise<T> {
     const release = await this.acquire();
     try {
-      const session = this.seq2seq;
-      if (session === undefined) throw new QkvError('disposed', 'this model has been disposed');
-      return work({ backend: this.backend, session, tokenizer: this.text, nVocab: this.info.nVocab, nHead: this.info.nHead });
+      return work(this.seq2seqContext());
     } finally {
       release();
     }
+  }
+
+  /** What the seq2seq calls use of this model (a named error once it is disposed). */
+  private seq2seqContext(): Seq2SeqContext {
+    const session = this.seq2seq;
+    if (session === undefined) throw new QkvError('disposed', 'this model has been disposed');
+    return { backend: this.backend, session, tokenizer: this.text, nVocab: this.info.nVocab, nHead: this.info.nHead };
   }
 
   private liveHandle(): ModelHandle {

@@ -20,3 +20,19 @@ export function isAbort(e: unknown): boolean {
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
 }
+
+/**
+ * Resolves after one turn of the event loop (setImmediate, or a MessageChannel: setTimeout clamps to 4 ms), so
+ * that timers and messages (an abort) run between the steps of a long computation.
+ */
+export function nextTask(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}

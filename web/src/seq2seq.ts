@@ -2,15 +2,17 @@
  * Encoder-decoder models (T5, BART, Marian, M2M100; capability 'text2text')
  * behind Model's generate / forward / attention: the source is encoded once by
  * the runner (runtime/Seq2SeqSession through wasm-build/seq2seq_bindings.cc),
- * then decoded greedily (each token handed back as it is picked) or by beam
- * search, with the checkpoint's generation_config.json (else config.json, as
- * transformers' GenerationConfig.from_model_config) as the defaults.
+ * then decoded a step per wasm call — greedily, each token streamed as it is
+ * picked, or by beam search, its best hypotheses given at the end — with the
+ * checkpoint's generation_config.json (else config.json, as transformers'
+ * GenerationConfig.from_model_config) as the defaults.
  */
 import type { Backend } from './backend.js';
 import { InvalidArgumentError, UnsupportedError } from './errors.js';
 import { resolveEndings, type GenerationDefaults } from './generation.js';
 import type { ForwardResult, GeneratedToken, GenerationUsage, FinishReason } from './model.js';
-import type { Tokenizer } from './tokenizers/index.js';
+import { nextTask } from './platform.js';
+import type { DecodeStream, Tokenizer } from './tokenizers/index.js';
 import type { Seq2SeqGenerateRequest, Seq2SeqSessionHandle } from './wasm-module.js';
 
 /**
@@ -34,6 +36,12 @@ export interface BeamSearchSettings {
   forced_eos_token_id?: number;
   /** Token sequences never generated (Marian: [[pad_token_id]]). */
   bad_words_ids?: readonly (readonly number[])[];
+  /**
+   * Log-softmax the scores again after the other processors (transformers' LogitNormalization), so that the
+   * tokens they ban (bad words, min_length's end token, repeated n-grams) no longer lower the beams' scores;
+   * opus-mt's generation_config.json sets it.
+   */
+  renormalize_logits?: boolean;
 }
 
 /** generate()'s options for an encoder-decoder, as transformers' GenerationConfig names them. */
@@ -44,9 +52,25 @@ export interface Seq2SeqGenerationOptions extends BeamSearchSettings {
   max_length?: number;
   /** Token ids that end generation; default: the model's eos_token_id. */
   eos_token_id?: number | readonly number[];
-  /** Aborts generation (checked per token when greedy); then as Model.generate's on_abort. */
+  /**
+   * Beam search: how many of the best finished hypotheses (1 to num_beams, default 1) the stream's last item
+   * carries in `sequences`, with their scores (transformers' num_return_sequences and sequences_scores). The
+   * stream's tokens are the best one's.
+   */
+  num_return_sequences?: number;
+  /** Aborts generation (checked before each greedy token and each beam-search step); then as Model.generate's on_abort. */
   signal?: AbortSignal;
   on_abort?: 'throw' | 'finish';
+}
+
+/** A hypothesis of a beam search (GeneratedToken.sequences), best first. */
+export interface GeneratedSequence {
+  /** The generated target ids, without the decoder start token and with the end token that ended it, as transformers' sequences. */
+  tokens: number[];
+  /** Their text (special tokens skipped; '' for a model without a tokenizer). */
+  text: string;
+  /** transformers' sequences_scores: the processed log-probabilities' sum over length ** length_penalty. */
+  score: number;
 }
 
 /** The attention of a teacher-forced pass of an encoder-decoder (Model.attention(source, target)). */
@@ -65,11 +89,9 @@ export interface Seq2SeqAttentionResult {
   nHead: number;
 }
 
-const KEYS = ['max_new_tokens', 'max_length', 'min_length', 'num_beams', 'length_penalty', 'early_stopping',
-  'no_repeat_ngram_size', 'forced_bos_token_id', 'forced_eos_token_id', 'bad_words_ids', 'eos_token_id', 'signal',
-  'on_abort'] as const;
 const DEFAULT_KEYS = ['max_new_tokens', 'max_length', 'min_length', 'num_beams', 'length_penalty', 'early_stopping',
-  'no_repeat_ngram_size', 'forced_bos_token_id', 'forced_eos_token_id', 'bad_words_ids'] as const;
+  'no_repeat_ngram_size', 'forced_bos_token_id', 'forced_eos_token_id', 'bad_words_ids', 'renormalize_logits'] as const;
+const KEYS = [...DEFAULT_KEYS, 'num_return_sequences', 'eos_token_id', 'signal', 'on_abort'] as const;
 
 /**
  * The generation defaults of an encoder-decoder checkpoint: generation_config.json's, else config.json's
@@ -150,6 +172,10 @@ export function resolveSeq2SeqOptions(options: Seq2SeqGenerationOptions, default
   if (typeof lengthPenalty !== 'number' || !Number.isFinite(lengthPenalty)) {
     throw new InvalidArgumentError(`generate: length_penalty must be a finite number, got ${JSON.stringify(lengthPenalty)}`);
   }
+  const renormalize = o.renormalize_logits ?? false;
+  if (typeof renormalize !== 'boolean') {
+    throw new InvalidArgumentError(`generate: renormalize_logits must be a boolean, got ${JSON.stringify(renormalize)}`);
+  }
   const { eos, signal, onAbort } = resolveEndings(o, defaultEos);
   const request: Seq2SeqGenerateRequest = {
     max_length: whole(o, 'max_length', 20, 1),
@@ -163,8 +189,13 @@ export function resolveSeq2SeqOptions(options: Seq2SeqGenerationOptions, default
     forced_bos_token_id: idOrNone(o, 'forced_bos_token_id'),
     forced_eos_token_id: idOrNone(o, 'forced_eos_token_id'),
     bad_words_ids: idLists(o.bad_words_ids, 'bad_words_ids'),
-    num_return_sequences: 1,
+    num_return_sequences: whole(o, 'num_return_sequences', 1, 1),
+    renormalize_logits: renormalize,
   };
+  if (request.num_return_sequences > request.num_beams) {
+    throw new InvalidArgumentError(`generate: num_return_sequences ${request.num_return_sequences} is more than ` +
+      `num_beams ${request.num_beams}: a beam search returns at most num_beams hypotheses (greedy: 1)`);
+  }
   // max_new_tokens 0 means "not given" to the runner; a caller's 0 asks for nothing at all.
   if (given.max_new_tokens === 0) request.max_length = 1;
   return { request, signal, onAbort };
@@ -179,36 +210,81 @@ export interface Seq2SeqContext {
   nHead: number;
 }
 
+/** How often a generation lets the event loop turn, so that an abort from a timer or a message is seen. */
+const TURN_MS = 5;
+
 /**
- * Encodes the source and decodes it: the target tokens (the eos that ended it left out, as decoders' generate
- * does) with their text through the tokenizer (special tokens skipped), the last carrying the finish reason.
- * Greedy decoding checks the signal at each token; beam search runs to its end first.
+ * Encodes the source and decodes it a step per wasm call: the target tokens (the eos that ended it left out,
+ * as decoders' generate does) with their text through the tokenizer (special tokens skipped), then an item
+ * with the finish reason (and a beam search's `sequences`). Greedy tokens are yielded as they are picked;
+ * beam search yields the best hypothesis once it has ended. The signal is checked before each step, and
+ * the event loop turns every few milliseconds. `context` is asked again before each step: it throws once
+ * the model is disposed.
  */
-export function runSeq2Seq(ctx: Seq2SeqContext, sourceIds: readonly number[], resolved: ResolvedSeq2Seq): GeneratedToken[] {
+export async function* streamSeq2Seq(context: () => Seq2SeqContext, sourceIds: readonly number[],
+  resolved: ResolvedSeq2Seq): AsyncGenerator<GeneratedToken> {
   const { request, signal } = resolved;
-  let aborted = false;
-  const hypotheses = ctx.backend.call(() => {
-    ctx.session.encode(Int32Array.from(sourceIds));
-    // Never throws into wasm (a JS exception would skip the runner's destructors).
-    return ctx.session.generate(request, () => {
-      if (signal?.aborted === true) aborted = true;
-      return !aborted;
-    });
+  const first = context();
+  first.backend.call(() => {
+    first.session.encode(Int32Array.from(sourceIds));
+    first.session.begin(request);
   });
-  if (aborted && resolved.onAbort === 'throw') signal!.throwIfAborted();
-  const tokens = [...(hypotheses[0]?.tokens ?? [])];
-  let reason: FinishReason = aborted ? 'abort' : 'max_new_tokens';
-  if (!aborted && tokens.length > 0 && request.eos_token_ids.includes(tokens[tokens.length - 1]!)) {
-    tokens.pop();
-    reason = 'eos';
+  const { tokenizer } = first;
+  const decoder = tokenizer.createDecodeStream({ skip_special_tokens: true });
+  let generated = 0;
+  let reason: FinishReason = 'max_new_tokens';
+  let done = false;
+  let lastTurn = performance.now();
+  while (!done) {
+    if (signal?.aborted === true) {
+      if (resolved.onAbort === 'throw') signal.throwIfAborted();
+      reason = 'abort';
+      break;
+    }
+    const live = context();
+    const step = live.backend.call(() => live.session.next());
+    done = step.done;
+    if (step.token >= 0) {
+      if (request.eos_token_ids.includes(step.token)) {
+        reason = 'eos';
+        break;
+      }
+      generated++;
+      yield { token: step.token, text: textOf(tokenizer, decoder, step.token) };
+    }
+    if (performance.now() - lastTurn >= TURN_MS) {
+      await nextTask();
+      lastTurn = performance.now();
+    }
   }
-  const decoder = ctx.tokenizer.createDecodeStream({ skip_special_tokens: true });
-  // An id past the tokenizer's vocabulary (T5's 28 padding rows after its 32100 tokens) has no text: Hugging
-  // Face tokenizers' decode drops such ids.
-  const out: GeneratedToken[] = tokens.map((token) => ({ token, text: token < ctx.tokenizer.vocabSize ? decoder.push(token) : '' }));
-  const usage: GenerationUsage = { promptTokens: sourceIds.length, cachedTokens: 0, generatedTokens: tokens.length };
-  out.push({ token: -1, text: decoder.flush(), finishReason: reason, usage });
-  return out;
+  let sequences: GeneratedSequence[] | undefined;
+  if (request.num_beams > 1 && reason !== 'abort') {
+    const live = context();
+    sequences = live.backend.call(() => live.session.results()).map((h) => {
+      const stream = tokenizer.createDecodeStream({ skip_special_tokens: true });
+      const tokens = [...h.tokens];
+      return { tokens, text: tokens.map((t) => textOf(tokenizer, stream, t)).join('') + stream.flush(), score: h.score };
+    });
+    const best = [...(sequences[0]?.tokens ?? [])];
+    if (best.length > 0 && request.eos_token_ids.includes(best[best.length - 1]!)) {
+      best.pop();
+      reason = 'eos';
+    }
+    for (const token of best) {
+      generated++;
+      yield { token, text: textOf(tokenizer, decoder, token) };
+    }
+  }
+  const usage: GenerationUsage = { promptTokens: sourceIds.length, cachedTokens: 0, generatedTokens: generated };
+  yield { token: -1, text: decoder.flush(), finishReason: reason, usage, ...(sequences !== undefined ? { sequences } : {}) };
+}
+
+/**
+ * A token's text. An id past the tokenizer's vocabulary (T5's 28 padding rows after its 32100 tokens) has none:
+ * Hugging Face tokenizers' decode drops such ids.
+ */
+function textOf(tokenizer: Tokenizer, decoder: DecodeStream, token: number): string {
+  return token < tokenizer.vocabSize ? decoder.push(token) : '';
 }
 
 /** Teacher-forced logits of target ids against the source. */

@@ -123,7 +123,7 @@ export interface SessionHandle extends Handle {
   attention(ids: Int32Array): Float32Array[];
 }
 
-/** The generation options of Seq2SeqSessionHandle.generate, every one given (GenerationConfig's names). */
+/** The generation options of Seq2SeqSessionHandle.begin, every one given (GenerationConfig's names). */
 export interface Seq2SeqGenerateRequest {
   max_length: number;
   /** 0: max_length decides. */
@@ -139,6 +139,7 @@ export interface Seq2SeqGenerateRequest {
   forced_eos_token_id: number;
   bad_words_ids: number[][];
   num_return_sequences: number;
+  renormalize_logits: boolean;
 }
 
 /** runtime/Seq2SeqSession: one encoded source, decoded against. */
@@ -150,8 +151,12 @@ export interface Seq2SeqSessionHandle extends Handle {
   maxSourcePositions(): number;
   maxTargetPositions(): number;
   encode(ids: Int32Array): void;
-  /** Greedy (num_beams 1; onToken sees each token, returns whether to go on) or beam search; best first. */
-  generate(options: Seq2SeqGenerateRequest, onToken: (token: number) => boolean): { tokens: Int32Array; score: number }[];
+  /** Starts a generation over the encoded source, run a step per next(): greedy (num_beams 1) or beam search. */
+  begin(options: Seq2SeqGenerateRequest): void;
+  /** One step: greedy's token (-1 for a beam-search step); done once the generation has ended. */
+  next(): { token: number; done: boolean };
+  /** The hypotheses, best first (greedy: its tokens so far). */
+  results(): { tokens: Int32Array; score: number }[];
   /** Teacher-forced logits [target, nVocab] against the encoded source. */
   forward(target: Int32Array): Float32Array;
   /** Per layer, [head][query][key]: the encoder's over the source, the decoder's over the target, cross target × source. */

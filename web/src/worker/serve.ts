@@ -14,7 +14,7 @@ import { fillMask } from '../fill-mask.js';
 import { applyHubSettings } from '../hub/settings.js';
 import { loadModel } from '../load-model.js';
 import type { Model } from '../model.js';
-import { isNode } from '../platform.js';
+import { isNode, nextTask } from '../platform.js';
 import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { Tokenizer } from '../tokenizers/index.js';
 import { entitiesOf } from '../token-classification-pipeline.js';
@@ -226,17 +226,4 @@ const ABORT_POLL_MS = 5;
 /** A worker model's tokenizer, for its tokenizer calls (a NoTokenizerError for a model without one). */
 function tokenizerOf(model: Model): Tokenizer {
   return requireTokenizer(model.tokenizer, 'the tokenizer');
-}
-
-/** Resolves after one turn of the event loop (setImmediate, or a MessageChannel: setTimeout clamps to 4 ms). */
-function nextTask(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
