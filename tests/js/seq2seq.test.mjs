@@ -201,6 +201,24 @@ test('bad inputs are named errors and the model answers as before afterwards', a
   }
 });
 
+test('max_new_tokens 0 generates nothing, as for decoders, and still checks the source', async () => {
+  const ref = reference('t5-tiny');
+  const model = await loadModel(folder('t5-tiny'));
+  try {
+    for (const num_beams of [1, 3]) {
+      assert.deepEqual(await tokensOf(model, ref.src, { max_new_tokens: 0, num_beams }), [{
+        token: -1, text: '', finishReason: 'max_new_tokens', usage: { promptTokens: ref.src.length, cachedTokens: 0, generatedTokens: 0 },
+      }], `num_beams ${num_beams}`);
+    }
+    await assert.rejects(tokensOf(model, [...ref.src.slice(0, 3), 300], { max_new_tokens: 0 }),
+      (e) => e instanceof InvalidArgumentError && /token id 300/.test(e.message));
+    // (Sensitivity) one token is one token.
+    assert.deepEqual((await tokensOf(model, ref.src, { max_new_tokens: 1, eos_token_id: [] })).map((s) => s.token), [ref.greedy[0], -1]);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('greedy tokens stream as they are picked: a timer runs between them, an abort stops between two', async () => {
   const ref = reference('t5-tiny');
   const model = await loadModel(folder('t5-tiny'));
