@@ -86,7 +86,9 @@ export { TextStreamer } from './streamer.js';
 export type { TextStreamerOptions } from './streamer.js';
 export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from './generation.js';
 export type { BeamSearchSettings, GeneratedSequence, Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from './seq2seq.js';
-export type { Text2TextInfo, Text2TextOutput, Text2TextTask, Text2TextTaskSettings } from './text2text-pipeline.js';
+export type { Text2TextInfo, Text2TextOptions, Text2TextOutput, Text2TextTask, Text2TextTaskSettings } from './text2text-pipeline.js';
+export { translationInputs, translationLanguages } from './translation-languages.js';
+export type { LanguagePair, TranslationLanguages } from './translation-languages.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,
 } from './tokenizers/index.js';

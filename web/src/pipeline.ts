@@ -26,8 +26,7 @@ import type { TextStreamer } from './streamer.js';
 import { isConversation, type ChatMessage } from './tokenizers/chat-template.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import { requireTokenizer } from './tokenizers/id-only.js';
-import type { Seq2SeqGenerationOptions } from './seq2seq.js';
-import { isText2TextTask, text2text, type Text2TextOutput, type Text2TextTask } from './text2text-pipeline.js';
+import { isText2TextTask, text2text, type Text2TextOptions, type Text2TextOutput, type Text2TextTask } from './text2text-pipeline.js';
 
 export type PipelineTask = 'text-generation' | 'feature-extraction' | 'text-classification' | 'sentiment-analysis' |
   'text-ranking' | 'token-classification' | 'ner' | 'fill-mask' | 'zero-shot-classification' | 'question-answering' |
@@ -162,7 +161,7 @@ export interface ZeroShotClassificationPipeline extends PipelineBase {
 /** 'text2text-generation', 'summarization', 'translation' (and 'translation_xx_to_yy'): text2text-pipeline.ts. */
 export interface Text2TextPipeline extends PipelineBase {
   /** One text: [{ generated_text }], [{ summary_text }] or [{ translation_text }]; several: one of those each. */
-  (texts: string | readonly string[], options?: Seq2SeqGenerationOptions): Promise<Text2TextOutput[]>;
+  (texts: string | readonly string[], options?: Text2TextOptions): Promise<Text2TextOutput[]>;
 }
 
 export interface QuestionAnsweringPipeline extends PipelineBase {

@@ -6,11 +6,12 @@
  * target is decoded with its special tokens skipped, in transformers.js's shapes: [{ generated_text }],
  * [{ summary_text }], [{ translation_text }].
  */
-import { InvalidArgumentError, UnsupportedError } from './errors.js';
+import { InvalidArgumentError } from './errors.js';
 import type { GenerationDefaults } from './generation.js';
 import type { Model } from './model.js';
 import { readSeq2SeqDefaults, type Seq2SeqGenerationOptions } from './seq2seq.js';
 import type { Tokenizer } from './tokenizers/index.js';
+import { type LanguagePair, translationInputs, translationLanguages } from './translation-languages.js';
 
 /** An encoder-decoder task: 'translation_en_to_de' picks T5's task_specific_params entry of that name. */
 export type Text2TextTask = 'text2text-generation' | 'summarization' | 'translation' | `translation_${string}_to_${string}`;
@@ -50,6 +51,26 @@ const OUTPUT_KEY = { generated: 'generated_text', summary: 'summary_text', trans
 
 export type Text2TextOutput = { generated_text: string } | { summary_text: string } | { translation_text: string };
 
+/** The pipeline call's options: generate()'s, and the languages of a multilingual translation model. */
+export type Text2TextOptions = Seq2SeqGenerationOptions & LanguagePair;
+
+/**
+ * The languages a translation call asks for: the caller's, else those of the task's name
+ * ('translation_en_to_fr' on a multilingual model, as transformers' TranslationPipeline._sanitize_parameters),
+ * undefined when the model translates without them (T5's prefix, Marian's single pair).
+ */
+function requestedPair(task: Text2TextTask, tokenizer: Tokenizer, pair: LanguagePair): LanguagePair | undefined {
+  if (pair.src_lang !== undefined || pair.tgt_lang !== undefined) {
+    if (!task.startsWith('translation')) {
+      throw new InvalidArgumentError(`pipeline('${task}'): src_lang / tgt_lang are options of the translation pipeline`);
+    }
+    return pair;
+  }
+  if (!task.startsWith('translation') || translationLanguages(tokenizer) === null) return undefined;
+  const named = /^translation_(.+)_to_(.+)$/.exec(task);
+  return named ? { src_lang: named[1], tgt_lang: named[2] } : {};
+}
+
 /** The pipeline's call for `task`: each text's target in the task's output shape. */
 export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTask) {
   const key = task === 'summarization' ? OUTPUT_KEY.summary : task.startsWith('translation') ? OUTPUT_KEY.translation : OUTPUT_KEY.generated;
@@ -57,25 +78,28 @@ export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTas
   // transformers' Pipeline.__init__: model.config.update(task_specific_params[task]).
   const { prefix: taskPrefix, ...taskDefaults } = info.tasks[task] ?? {};
   const prefix = taskPrefix ?? info.prefix ?? '';
-  const one = async (text: string, options: Seq2SeqGenerationOptions): Promise<Text2TextOutput> => {
+  const one = async (text: string, options: Seq2SeqGenerationOptions, pair: LanguagePair | undefined): Promise<Text2TextOutput> => {
     if (typeof text !== 'string') throw new InvalidArgumentError(`pipeline('${task}'): each input must be a string, got ${typeof text}`);
+    // A multilingual model's source carries its language and the target starts with its own (no prefix:
+    // transformers' TranslationPipeline.preprocess hands the text to _build_translation_inputs as it is).
+    const { input_ids: source, forced_bos_token_id: forced } = pair === undefined
+      ? { input_ids: tokenizer.encode(prefix + text), forced_bos_token_id: undefined }
+      : translationInputs(tokenizer, text, pair);
     const tokens: number[] = [];
-    for await (const { token } of model.generate(tokenizer.encode(prefix + text), { ...taskDefaults, ...options })) {
+    const generation = { ...taskDefaults, ...options, ...(forced === undefined ? {} : { forced_bos_token_id: forced }) };
+    for await (const { token } of model.generate(source, generation)) {
       // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
       if (token >= 0 && token < tokenizer.vocabSize) tokens.push(token);
     }
     return { [key]: tokenizer.decode(tokens, { skip_special_tokens: true }) } as Text2TextOutput;
   };
-  return async (texts: string | readonly string[], options: Seq2SeqGenerationOptions & { src_lang?: string; tgt_lang?: string } = {}) => {
-    const { src_lang: src, tgt_lang: tgt, ...generation } = options;
-    if (src !== undefined || tgt !== undefined) {
-      throw new UnsupportedError(`pipeline('${task}'): src_lang / tgt_lang choose the languages of a multilingual ` +
-        "model (M2M100, NLLB), which qkv does not run yet; T5 takes its task in the pipeline's name ('translation_en_to_de')");
-    }
-    if (typeof texts === 'string') return [await one(texts, generation)];
+  return async (texts: string | readonly string[], options: Text2TextOptions = {}) => {
+    const { src_lang, tgt_lang, ...generation } = options;
+    const pair = requestedPair(task, tokenizer, { src_lang, tgt_lang });
+    if (typeof texts === 'string') return [await one(texts, generation, pair)];
     if (!Array.isArray(texts)) throw new InvalidArgumentError(`pipeline('${task}'): give a text or an array of texts`);
     const out: Text2TextOutput[] = [];
-    for (const text of texts) out.push(await one(text, generation));
+    for (const text of texts) out.push(await one(text, generation, pair));
     return out;
   };
 }
