@@ -119,7 +119,7 @@ test('--help lists every command and the common options; each command\'s --help 
   assert.match(help.stdout, /^  download <org\/name>/m);
   for (const option of ['--dtype', '--threads', '--quiet', '--help']) assert.ok(help.stdout.includes(option), option);
   assert.deepEqual(COMMANDS.map((c) => c.name), ['generate', 'chat', 'embed', 'classify', 'rerank', 'ner', 'zero-shot', 'qa',
-    'fill-mask', 'inspect', 'download', 'bench']);
+    'fill-mask', 'translate', 'summarize', 'inspect', 'download', 'bench']);
   for (const command of COMMANDS) {
     const [own, viaHelp] = await Promise.all([qkv(command.name, '--help'), qkv('help', command.name)]);
     assert.equal(own.code, 0, own.stderr);
@@ -399,7 +399,7 @@ test('errors print "ErrorClass: message" without a stack and exit with status 1'
       [['generate', 'tests/fixtures/llama-tiny', 'Hi', '--top-p', '1.5'], /^InvalidArgumentError: qkv generate: --top-p must be a number > 0 and <= 1/],
       [['generate', 'tests/fixtures/llama-tiny'], /^InvalidArgumentError: qkv generate: expected <model> "<prompt>", got 1 argument/],
       [['inspect', 'tests/fixtures/llama-tiny', '--colour'], /^InvalidArgumentError: qkv inspect: unknown option --colour/],
-      [['translate', 'x'], /^InvalidArgumentError: qkv: unknown command 'translate' \(commands: generate, chat, embed, classify, rerank, ner, zero-shot, qa, fill-mask, inspect, download, bench/],
+      [['transcribe', 'x'], /^InvalidArgumentError: qkv: unknown command 'transcribe' \(commands: generate, chat, embed, classify, rerank, ner, zero-shot, qa, fill-mask, translate, summarize, inspect, download, bench/],
       [['--threads', '2', 'bench', 'x'], /^InvalidArgumentError: qkv: expected a command first/],
       [['generate', 'tests/fixtures/bert-tiny', 'Hi', '--quiet'], /^UnsupportedError: model\.generate\(\): BertModel cannot 'generate'; it can 'encode' \(embed\(\)\)$/],
       [['embed', 'tests/fixtures/llama-tiny', 'one', 'two', '--quiet'], /^UnsupportedError: model\.embed\(\): LlamaForCausalLM cannot 'encode'; it can 'generate' \(generate\(\), forward\(\)\)$/],

@@ -88,6 +88,8 @@ export type { ChatTemplateKwargs, GenerationOptions, GenerationDefaults } from '
 export type { BeamSearchSettings, GeneratedSequence, Seq2SeqAttentionResult, Seq2SeqGenerationOptions } from './seq2seq.js';
 export type { Text2TextInfo, Text2TextOptions, Text2TextOutput, Text2TextTask, Text2TextTaskSettings } from './text2text-pipeline.js';
 export { translationInputs, translationLanguages } from './translation-languages.js';
+export { crossAlignment, crossAttentionMap } from './cross-alignment.js';
+export { text2textRunner, type Text2TextRun } from './text2text-pipeline.js';
 export type { LanguagePair, TranslationLanguages } from './translation-languages.js';
 export type {
   Tokenizer, DecodeStream, DecodeOptions, EncodedPair, EncodeOptions, EncodingWithOffsets, PairEncodingWithOffsets, ChatMessage, ChatTemplateOptions,

@@ -71,35 +71,54 @@ function requestedPair(task: Text2TextTask, tokenizer: Tokenizer, pair: Language
   return named ? { src_lang: named[1], tgt_lang: named[2] } : {};
 }
 
-/** The pipeline's call for `task`: each text's target in the task's output shape. */
-export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTask) {
-  const key = task === 'summarization' ? OUTPUT_KEY.summary : task.startsWith('translation') ? OUTPUT_KEY.translation : OUTPUT_KEY.generated;
+/** One text through a text2text task: the ids it ran on and the target's text. */
+export interface Text2TextRun {
+  /** The source as the model saw it (the task's prefix, or a multilingual model's language tokens, included). */
+  sourceIds: number[];
+  /** The generated target ids (the end-of-sequence that ended it left out; the decoder start not included). */
+  targetIds: number[];
+  /** The target decoded without special tokens: the pipeline's output text. */
+  text: string;
+}
+
+/**
+ * What the pipeline runs for one text of `task`, with the ids kept (the CLI and the demo page draw the
+ * cross-attention of source and target from them).
+ */
+export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2TextTask):
+  (text: string, options?: Text2TextOptions) => Promise<Text2TextRun> {
   const info = model.info.text2text ?? { tasks: {} };
   // transformers' Pipeline.__init__: model.config.update(task_specific_params[task]).
   const { prefix: taskPrefix, ...taskDefaults } = info.tasks[task] ?? {};
   const prefix = taskPrefix ?? info.prefix ?? '';
-  const one = async (text: string, options: Seq2SeqGenerationOptions, pair: LanguagePair | undefined): Promise<Text2TextOutput> => {
+  return async (text, options = {}) => {
     if (typeof text !== 'string') throw new InvalidArgumentError(`pipeline('${task}'): each input must be a string, got ${typeof text}`);
+    const { src_lang, tgt_lang, ...given } = options;
+    const pair = requestedPair(task, tokenizer, { src_lang, tgt_lang });
     // A multilingual model's source carries its language and the target starts with its own (no prefix:
     // transformers' TranslationPipeline.preprocess hands the text to _build_translation_inputs as it is).
-    const { input_ids: source, forced_bos_token_id: forced } = pair === undefined
+    const { input_ids: sourceIds, forced_bos_token_id: forced } = pair === undefined
       ? { input_ids: tokenizer.encode(prefix + text), forced_bos_token_id: undefined }
       : translationInputs(tokenizer, text, pair);
-    const tokens: number[] = [];
-    const generation = { ...taskDefaults, ...options, ...(forced === undefined ? {} : { forced_bos_token_id: forced }) };
-    for await (const { token } of model.generate(source, generation)) {
-      // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
-      if (token >= 0 && token < tokenizer.vocabSize) tokens.push(token);
-    }
-    return { [key]: tokenizer.decode(tokens, { skip_special_tokens: true }) } as Text2TextOutput;
+    const generation = { ...taskDefaults, ...given, ...(forced === undefined ? {} : { forced_bos_token_id: forced }) };
+    const targetIds: number[] = [];
+    for await (const { token } of model.generate(sourceIds, generation)) if (token >= 0) targetIds.push(token);
+    // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
+    const known = targetIds.filter((t) => t < tokenizer.vocabSize);
+    return { sourceIds, targetIds, text: tokenizer.decode(known, { skip_special_tokens: true }) };
   };
+}
+
+/** The pipeline's call for `task`: each text's target in the task's output shape. */
+export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTask) {
+  const key = task === 'summarization' ? OUTPUT_KEY.summary : task.startsWith('translation') ? OUTPUT_KEY.translation : OUTPUT_KEY.generated;
+  const run = text2textRunner(model, tokenizer, task);
+  const one = async (text: string, options: Text2TextOptions) => ({ [key]: (await run(text, options)).text }) as Text2TextOutput;
   return async (texts: string | readonly string[], options: Text2TextOptions = {}) => {
-    const { src_lang, tgt_lang, ...generation } = options;
-    const pair = requestedPair(task, tokenizer, { src_lang, tgt_lang });
-    if (typeof texts === 'string') return [await one(texts, generation, pair)];
+    if (typeof texts === 'string') return [await one(texts, options)];
     if (!Array.isArray(texts)) throw new InvalidArgumentError(`pipeline('${task}'): give a text or an array of texts`);
     const out: Text2TextOutput[] = [];
-    for (const text of texts) out.push(await one(text, generation, pair));
+    for (const text of texts) out.push(await one(text, options));
     return out;
   };
 }

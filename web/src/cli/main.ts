@@ -21,12 +21,13 @@ import { nerCommand } from './ner.js';
 import { zeroShotCommand } from './zero-shot.js';
 import { qaCommand } from './qa.js';
 import { rerankCommand } from './rerank.js';
+import { summarizeCommand, translateCommand } from './text2text.js';
 import { isGgufSource } from './inspect-gguf.js';
 import { checkLocalModel, COMMON_OPTIONS } from './load.js';
 
 export const COMMANDS: readonly Command[] = [
   generateCommand, chatCommand, embedCommand, classifyCommand, rerankCommand, nerCommand, zeroShotCommand, qaCommand,
-  fillMaskCommand, inspectCommand, downloadCommand, benchCommand,
+  fillMaskCommand, translateCommand, summarizeCommand, inspectCommand, downloadCommand, benchCommand,
 ];
 
 function version(): string {
