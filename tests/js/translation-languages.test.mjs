@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { InvalidArgumentError, pipeline, translationInputs, translationLanguages, UnsupportedError } from '../../dist/index.js';
 import { folder } from './fixtures.mjs';
+import { run, snippet } from './readme-snippets.mjs';
 
 const cases = (name) => JSON.parse(readFileSync(`${folder(name)}/translation.json`, 'utf8'));
 
@@ -69,4 +70,10 @@ test('a tokenizer without language tokens: none found, src_lang / tgt_lang refus
   const tokenizer = { vocabSize: 4, idToToken: (i) => ['_en_', 'eng_latn', '__english__', 'en'][i] };
   assert.equal(translationLanguages(tokenizer), null);
   assert.throws(() => translationInputs(tokenizer, 'x', { tgt_lang: 'de' }), (e) => e instanceof UnsupportedError && /no language tokens/.test(e.message));
+});
+
+test('README: the multilingual translation snippet runs and prints what its comments say', async () => {
+  const { code, stdout, stderr } = await run(snippet('**Multilingual translation (NLLB, M2M100).**'));
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(stdout.trim().split('\n'), ['["translation_text"]', '__fr__ ▁hello ▁world </s>', '4']);
 });

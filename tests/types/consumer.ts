@@ -90,6 +90,15 @@ import {
   type Text2TextTask,
   type Text2TextTaskSettings,
   type Text2TextPipeline,
+  type Text2TextOptions,
+  type Text2TextRun,
+  type LanguagePair,
+  type TranslationLanguages,
+  translationInputs,
+  translationLanguages,
+  text2textRunner,
+  crossAlignment,
+  crossAttentionMap,
   type BeamSearchSettings,
   type GeneratedSequence,
   type Seq2SeqAttentionResult,
@@ -623,4 +632,22 @@ export async function summarize(folder: string): Promise<string> {
   const summaries = await summarizer(['a', 'b']);
   await summarizer.dispose();
   return `${out !== undefined && 'translation_text' in out ? out.translation_text : ''} ${settings?.prefix ?? ''} ${summaries.length}`;
+}
+
+export async function translateLanguages(folder: string): Promise<string> {
+  const translator = await pipeline('translation', folder);
+  const pair: LanguagePair = { src_lang: 'eng_Latn', tgt_lang: 'fra_Latn' };
+  const options: Text2TextOptions = { ...pair, num_beams: 1 };
+  await translator('Hello', options);
+  const { model } = translator;
+  const languages: TranslationLanguages | null = model.tokenizer === null ? null : translationLanguages(model.tokenizer);
+  const codes: string[] = languages?.codes ?? [];
+  if (model.tokenizer === null) return '';
+  const { input_ids, forced_bos_token_id }: { input_ids: number[]; forced_bos_token_id: number } = translationInputs(model.tokenizer, 'Hello', pair);
+  const run: Text2TextRun = await text2textRunner(model, model.tokenizer, 'translation')('Hello', options);
+  const att = await model.attention(run.sourceIds, [model.info.decoderStartTokenId ?? 0, ...run.targetIds]);
+  const aligned: Array<{ source: number; weight: number }> = crossAlignment(att, 0, 'mean');
+  const map: Float32Array = crossAttentionMap(att, 0, 1);
+  await translator.dispose();
+  return `${codes.join(' ')} ${input_ids.length} ${forced_bos_token_id} ${run.text} ${aligned.length} ${map.length}`;
 }
