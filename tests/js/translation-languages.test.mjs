@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { InvalidArgumentError, pipeline, translationInputs, translationLanguages, UnsupportedError } from '../../dist/index.js';
+import { InvalidArgumentError, pipeline, translationInputs, translationLanguages, UnsupportedError, WorkerEngine } from '../../dist/index.js';
 import { folder } from './fixtures.mjs';
 import { run, snippet } from './readme-snippets.mjs';
 
@@ -76,4 +76,28 @@ test('README: the multilingual translation snippet runs and prints what its comm
   const { code, stdout, stderr } = await run(snippet('**Multilingual translation (NLLB, M2M100).**'));
   assert.equal(code, 0, stderr);
   assert.deepEqual(stdout.trim().split('\n'), ['["translation_text"]', '__fr__ ▁hello ▁world </s>', '4']);
+});
+
+test('in a worker: text2text() and translationLanguages() as on the main thread; errors keep their class', async () => {
+  const engine = await WorkerEngine.create({ numThreads: 1 });
+  try {
+    const { max_new_tokens, cases: all } = cases('nllb-tiny');
+    const [c] = all;
+    const plain = all.find((x) => x.src_lang === null);
+    const remote = await engine.loadModel(folder('nllb-tiny'));
+    assert.deepEqual(await remote.translationLanguages(), { family: 'NLLB', codes: ['eng_Latn', 'fra_Latn', 'deu_Latn', 'spa_Latn', 'zho_Hans', 'jpn_Jpan'] });
+    const run = await remote.text2text('translation', c.text, { src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens });
+    assert.deepEqual(run, { sourceIds: c.src_ids, targetIds: c.greedy, text: c.greedy_text });
+    await assert.rejects(remote.text2text('translation', c.text, { tgt_lang: 'nope' }), InvalidArgumentError);
+    // Summarization: the tokenizer's own template (the default language), no forced token.
+    const summary = await remote.text2text('summarization', plain.text, { num_beams: 1, max_new_tokens });
+    assert.deepEqual(summary, { sourceIds: plain.src_ids, targetIds: plain.greedy_unforced, text: plain.greedy_unforced_text });
+    const bert = await engine.loadModel(folder('bert-tiny'));
+    assert.equal(await bert.translationLanguages(), null);
+    await assert.rejects(bert.text2text('summarization', 'hello'), (e) => e instanceof UnsupportedError && /cannot 'text2text'/.test(e.message));
+    bert.dispose();
+    remote.dispose();
+  } finally {
+    await engine.terminate();
+  }
 });

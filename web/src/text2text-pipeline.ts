@@ -6,6 +6,7 @@
  * target is decoded with its special tokens skipped, in transformers.js's shapes: [{ generated_text }],
  * [{ summary_text }], [{ translation_text }].
  */
+import { requireCapability } from './capabilities.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationDefaults } from './generation.js';
 import type { Model } from './model.js';
@@ -87,6 +88,7 @@ export interface Text2TextRun {
  */
 export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2TextTask):
   (text: string, options?: Text2TextOptions) => Promise<Text2TextRun> {
+  requireCapability(model.info, 'text2text', `text2text('${task}')`);
   const info = model.info.text2text ?? { tasks: {} };
   // transformers' Pipeline.__init__: model.config.update(task_specific_params[task]).
   const { prefix: taskPrefix, ...taskDefaults } = info.tasks[task] ?? {};

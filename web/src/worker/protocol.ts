@@ -14,6 +14,7 @@ import type { TokenEntities } from '../token-classification-pipeline.js';
 import type { MaskedLmResult } from '../encoder/fill-mask.js';
 import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
+import type { Text2TextOptions, Text2TextRun, Text2TextTask } from '../text2text-pipeline.js';
 import type { RelaxedSimdSetting } from '../env.js';
 import {
   FormatError,
@@ -100,6 +101,10 @@ export interface Calls {
     event: NoEvents;
     result: QuestionAnsweringOutput | QuestionAnsweringOutput[];
   };
+  /** One text through an encoder-decoder's pipeline task, its ids kept (text2textRunner in the worker). */
+  text2text: { args: { task: Text2TextTask; text: string; options: Omit<Text2TextOptions, 'signal'> }; event: NoEvents; result: Text2TextRun };
+  /** The language codes of a multilingual translation model's tokenizer (translationLanguages), null without. */
+  translationLanguages: { args: null; event: NoEvents; result: { family: string; codes: string[] } | null };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };
   encodeWithOffsets: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: EncodingWithOffsets };
   encodePairWithOffsets: { args: { text: string; textPair: string }; event: NoEvents; result: PairEncodingWithOffsets };
@@ -123,7 +128,7 @@ export type ModelCallName = Exclude<CallName, 'init' | 'info' | 'load'>;
 /** Every call name, for checking what arrives (the table above is types only). */
 const CALL_NAMES: Record<CallName, true> = {
   init: true, info: true, load: true, generate: true, forward: true, attention: true, embed: true,
-  classify: true, classifyTokens: true, tokenEntities: true, answer: true, encode: true, encodeWithOffsets: true,
+  classify: true, classifyTokens: true, tokenEntities: true, answer: true, text2text: true, translationLanguages: true, encode: true, encodeWithOffsets: true,
   encodePairWithOffsets: true, fillMaskLogits: true, fillMask: true, decode: true, chatTemplate: true, dispose: true,
 };
 

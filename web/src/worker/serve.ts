@@ -18,6 +18,8 @@ import { isNode, nextTask } from '../platform.js';
 import { requireTokenizer } from '../tokenizers/id-only.js';
 import type { Tokenizer } from '../tokenizers/index.js';
 import { entitiesOf } from '../token-classification-pipeline.js';
+import { text2textRunner } from '../text2text-pipeline.js';
+import { translationLanguages } from '../translation-languages.js';
 import { endpointOf, type Endpoint, type WorkerLike } from './endpoint.js';
 import {
   isRequest, serializeError, type Args, type CallEvent, type CallName, type CallRequest, type Reply, type Result,
@@ -198,6 +200,14 @@ class WorkerServer {
     fillMask: async ({ texts, options }, { model }) => ({ data: await fillMask(model(), texts, options) }),
 
     answer: async ({ question, context, options }, { model }) => ({ data: await model().answer(question, context, options) }),
+
+    text2text: async ({ task, text, options }, { model }) =>
+      ({ data: await text2textRunner(model(), tokenizerOf(model()), task)(text, options) }),
+
+    translationLanguages: async (_args, { model }) => {
+      const languages = translationLanguages(tokenizerOf(model()));
+      return { data: languages === null ? null : { family: languages.family, codes: languages.codes } };
+    },
 
     encode: async ({ text, options }, { model }) => ({ data: tokenizerOf(model()).encode(text, options) }),
 

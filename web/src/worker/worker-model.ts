@@ -18,6 +18,7 @@ import type { TokenEntities } from '../token-classification-pipeline.js';
 import type { MaskedLmResult } from '../encoder/fill-mask.js';
 import type { FillMaskOptions, FillMaskResults } from '../fill-mask.js';
 import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../question-answering.js';
+import type { Text2TextOptions, Text2TextRun, Text2TextTask } from '../text2text-pipeline.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
 import type { Args, ModelCallName, Result, SpecialTokens } from './protocol.js';
@@ -191,6 +192,19 @@ export class WorkerModel {
   answer(question: string, context: string, options: QuestionAnsweringOptions = {}):
     Promise<QuestionAnsweringOutput | QuestionAnsweringOutput[]> {
     return this.call('answer', { question, context, options });
+  }
+
+  /**
+   * One text through an encoder-decoder's task ('translation', 'summarization', …) as the pipeline runs it,
+   * with the source and target ids kept for attention(source, [decoderStartTokenId, ...target]).
+   */
+  text2text(task: Text2TextTask, text: string, options: Omit<Text2TextOptions, 'signal'> = {}): Promise<Text2TextRun> {
+    return this.call('text2text', { task, text, options });
+  }
+
+  /** The language codes of a multilingual translation model (NLLB, M2M100), null for any other model. */
+  translationLanguages(): Promise<{ family: string; codes: string[] } | null> {
+    return this.call('translationLanguages', null);
   }
 
   /** Frees the model's memory in the worker. Any later call throws. */
