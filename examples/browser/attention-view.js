@@ -91,7 +91,7 @@ export class AttentionView {
   }
 }
 
-function fillSelect(select, count, word, previous) {
+export function fillSelect(select, count, word, previous) {
   select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(`${word} ${i}`, String(i))));
   // Keep the choice when the new prompt's model has that layer or head.
   select.value = previous !== '' && Number(previous) < count ? previous : '0';

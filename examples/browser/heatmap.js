@@ -28,14 +28,16 @@ export function tokenLabel(token) {
 }
 
 /**
- * Draws `weights` (n×n, row-major [query][key]) and returns the layout:
- * { left, top, cell, n, labelStep } in CSS pixels of the canvas. Past ~40 tokens the cells get smaller than
- * a line of text, so only every labelStep-th token is labelled; `highlight` ({ query, key }, optional)
- * outlines that cell, its row and its column and labels both its tokens whatever the step.
+ * Draws `weights` (row-major [query][key]: `tokens` down the side, `keys` — the same tokens unless given,
+ * e.g. an encoder-decoder's source for its cross-attention — along the top) and returns the layout:
+ * { left, top, cell, n, rows, columns, labelStep } in CSS pixels of the canvas (n: the rows). Past ~40 tokens
+ * the cells get smaller than a line of text, so only every labelStep-th token is labelled; `highlight`
+ * ({ query, key }, optional) outlines that cell, its row and its column and labels both its tokens whatever the step.
  */
-export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
+export function drawHeatmap(canvas, { weights, tokens, keys = tokens, causal, highlight }) {
   const n = tokens.length;
-  const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(1, n))));
+  const columns = keys.length;
+  const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(1, n, columns))));
   const labelStep = Math.max(1, Math.ceil(LINE / cell));
   const ctx = canvas.getContext('2d');
   const style = globalThis.getComputedStyle?.(canvas);
@@ -44,13 +46,15 @@ export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   const mark = style?.getPropertyValue('--highlight').trim() || HIGHLIGHT;
   ctx.font = FONT;
   const labels = tokens.map(tokenLabel);
-  const labelWidth = Math.ceil(Math.max(0, ...labels.map((l) => ctx.measureText(l).width))) + 8;
-  const left = labelWidth;
-  const top = labelWidth;
+  const keyLabels = keys.map(tokenLabel);
+  const widest = (ls) => Math.ceil(Math.max(0, ...ls.map((l) => ctx.measureText(l).width))) + 8;
+  const left = widest(labels);
+  const top = widest(keyLabels);
   const grid = cell * n;
+  const gridWidth = cell * columns;
   const legendWidth = 56;
   const barHeight = Math.max(grid, 40);
-  const width = left + grid + legendWidth;
+  const width = left + gridWidth + legendWidth;
   const height = top + barHeight + 8;
 
   const dpr = globalThis.devicePixelRatio || 1;
@@ -63,11 +67,11 @@ export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   ctx.font = FONT;
 
   let max = 0;
-  for (let i = 0; i < n * n; i++) max = Math.max(max, weights[i]);
+  for (let i = 0; i < n * columns; i++) max = Math.max(max, weights[i]);
   const scale = max > 0 ? 1 / max : 0;
   for (let q = 0; q < n; q++) {
-    for (let k = 0; k < n; k++) {
-      ctx.fillStyle = causal && k > q ? masked : colour(weights[q * n + k] * scale);
+    for (let k = 0; k < columns; k++) {
+      ctx.fillStyle = causal && k > q ? masked : colour(weights[q * columns + k] * scale);
       ctx.fillRect(left + k * cell, top + q * cell, cell, cell);
     }
   }
@@ -89,17 +93,17 @@ export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   ctx.textAlign = 'left';
   // Rotated a quarter turn: x runs up the canvas, y runs right.
   ctx.fillStyle = ink;
-  labels.forEach((label, k) => { if (k % labelStep === 0 && !near(k, highlight?.key)) columnLabel(label, k); });
+  keyLabels.forEach((label, k) => { if (k % labelStep === 0 && !near(k, highlight?.key)) columnLabel(label, k); });
   if (highlight) {
     ctx.fillStyle = mark;
-    columnLabel(labels[highlight.key], highlight.key);
+    columnLabel(keyLabels[highlight.key], highlight.key);
   }
   ctx.restore();
 
   if (highlight) {
     ctx.strokeStyle = ink;
     ctx.lineWidth = 1;
-    ctx.strokeRect(left + 0.5, top + highlight.query * cell + 0.5, grid - 1, cell - 1);
+    ctx.strokeRect(left + 0.5, top + highlight.query * cell + 0.5, gridWidth - 1, cell - 1);
     ctx.strokeRect(left + highlight.key * cell + 0.5, top + 0.5, cell - 1, grid - 1);
     ctx.strokeStyle = mark;
     ctx.lineWidth = 2;
@@ -107,7 +111,7 @@ export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   }
 
   // Colour bar: 0 at the bottom, the largest weight of this head at the top.
-  const barX = left + grid + 10;
+  const barX = left + gridWidth + 10;
   for (let y = 0; y < barHeight; y++) {
     ctx.fillStyle = colour(1 - y / (barHeight - 1));
     ctx.fillRect(barX, top + y, 10, 1);
@@ -118,13 +122,13 @@ export function drawHeatmap(canvas, { weights, tokens, causal, highlight }) {
   ctx.fillText(max.toFixed(2), barX + 13, top);
   ctx.textBaseline = 'bottom';
   ctx.fillText('0', barX + 13, top + barHeight);
-  return { left, top, cell, n, labelStep, max };
+  return { left, top, cell, n, rows: n, columns, labelStep, max };
 }
 
 /** The { query, key } cell under a point in CSS pixels of the canvas, or undefined. */
 export function cellAt(layout, x, y) {
   const key = Math.floor((x - layout.left) / layout.cell);
   const query = Math.floor((y - layout.top) / layout.cell);
-  if (key < 0 || query < 0 || key >= layout.n || query >= layout.n) return undefined;
+  if (key < 0 || query < 0 || key >= (layout.columns ?? layout.n) || query >= layout.n) return undefined;
   return { query, key };
 }

@@ -17,6 +17,7 @@ import { fillMaskTask } from './tasks/fill-mask.js';
 import { nerTask } from './tasks/ner.js';
 import { questionAnsweringTask } from './tasks/question-answering.js';
 import { rerankTask } from './tasks/rerank.js';
+import { text2textTask } from './tasks/text2text.js';
 import { zeroShotTask } from './tasks/zero-shot.js';
 
 // Heatmaps of longer prompts would have cells too small to point at.
@@ -37,7 +38,7 @@ const similarity = new SimilarityView({ input: $('sentences'), table: $('similar
 const sampling = $('sampling');
 const tasks = new TaskPanel({
   select: $('task'), fields: $('task-fields'), run: $('run-task'), output: $('task-output'), status: $('task-status'), hint: $('task-hint'),
-}, [classifyTask, zeroShotTask, nerTask, fillMaskTask, questionAnsweringTask, rerankTask]);
+}, [classifyTask, zeroShotTask, nerTask, fillMaskTask, questionAnsweringTask, rerankTask, text2textTask]);
 const chatView = new ChatView({ transcript: $('transcript'), status: $('chat-status'), error: $('chat-error') });
 let model; // the loaded WorkerModel
 let loadedModel; // its ModelInfo
@@ -71,7 +72,8 @@ function setState(state) {
   for (const id of ['mode-chat', 'mode-generate']) $(id).disabled = busy;
   // The system message is the conversation's first: fixed once it has turns, until New chat.
   $('system').readOnly = hasTurns(chat) || state === 'generating';
-  $('show-attention').disabled = loadedModel === undefined || busy;
+  // An encoder-decoder's attention needs a target: its cross-attention is drawn by the translate task (5. Tasks).
+  $('show-attention').disabled = loadedModel === undefined || busy || loadedModel.capabilities.includes('text2text');
   $('stop').disabled = state !== 'generating' && state !== 'loading';
   $('copy-output').disabled = $('output').textContent === '';
 }
@@ -186,7 +188,9 @@ async function load(request) {
       `${info.nEmbd} wide, ${info.dtype}, ${(info.weightBytes / 1048576).toFixed(1)} MB of weights, ` +
       `${info.capabilities.includes('generate') ? `${info.nCtx} positions of ${info.kvDtype} KV cache, ` : ''}loaded in ${(ms / 1000).toFixed(2)} s.`);
     if (prompt !== undefined && $('prompt').dataset.edited !== 'yes') $('prompt').value = prompt;
-    if (!info.capabilities.includes('generate')) {
+    if (info.capabilities.includes('text2text')) {
+      output.showNote(`${info.architecture} is an encoder-decoder: translate or summarize in 5. Tasks, with its cross-attention.`);
+    } else if (!info.capabilities.includes('generate')) {
       output.showNote(`${info.architecture} does not generate (it can: ${info.capabilities.join(', ')}); its attention can still be shown.`);
     } else {
       canChat = await hasChatTemplate(model);

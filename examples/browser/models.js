@@ -22,6 +22,8 @@ export const MODELS = [
   { id: 'bert-ner-tiny', label: 'bert-ner-tiny (test fixture: BERT token classifier layout, random weights; tasks: NER)', path: '../../tests/fixtures/bert-ner-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
   { id: 'bert-mlm-tiny', label: 'bert-mlm-tiny (test fixture: BERT masked-LM layout, random weights; tasks: fill-mask)', path: '../../tests/fixtures/bert-mlm-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json'], prompt: 'The cat sat on the mat' },
   { id: 'bert-qa-tiny', label: 'bert-qa-tiny (test fixture: BERT extractive QA layout, random weights; tasks: question answering)', path: '../../tests/fixtures/bert-qa-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
+  { id: 'nllb-tiny', label: 'nllb-tiny (test fixture: NLLB layout, random weights, six languages; tasks: translate with the cross-attention)', path: '../../tests/fixtures/nllb-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'hello world' },
+  { id: 'm2m100-tiny', label: 'm2m100-tiny (test fixture: M2M100 layout, random weights, six languages; tasks: translate)', path: '../../tests/fixtures/m2m100-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'hello world' },
   { id: 'rerank-tiny', label: 'rerank-tiny (test fixture: one-logit cross-encoder, random weights; tasks: rerank)', path: '../../tests/fixtures/rerank-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
 

@@ -5,7 +5,9 @@
 //
 // A task's field is text (a textarea) unless it has `options` (a select), or `type` 'number' (a number
 // input; its value stays a string, '' when empty) or 'checkbox' (its value is true or false). A field's
-// `value` may be a function of the loaded model (a WorkerModel): fill-mask writes the model's own mask token.
+// `value` may be a function of the loaded model (a WorkerModel): fill-mask writes the model's own mask token;
+// it may return a promise (the translation task asks the worker for the model's languages), filled in when it
+// resolves.
 
 export class TaskPanel {
   /** tasks: the task modules in the order the list shows them. */
@@ -40,7 +42,10 @@ export class TaskPanel {
     if (task === undefined) return;
     for (const field of task.fields) {
       const label = document.createElement('label');
-      const input = inputFor(field, typeof field.value === 'function' ? field.value(this.model) : field.value);
+      const value = typeof field.value === 'function' ? field.value(this.model) : field.value;
+      const input = inputFor(field, value instanceof Promise ? undefined : value);
+      // Unless the field was typed in or another task shown meanwhile; a failure leaves it empty.
+      if (value instanceof Promise) value.then((v) => { if (input.value === '' && this.inputs.get(field.id) === input) input.value = v; }, () => {});
       input.id = `task-${field.id}`;
       label.htmlFor = input.id;
       // A checkbox sits before its words, inside its label; the other inputs under theirs.
