@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { InvalidArgumentError, pipeline, translationInputs, translationLanguages, UnsupportedError, WorkerEngine } from '../../dist/index.js';
+import { createTokenizer, InvalidArgumentError, pipeline, translationInputs, translationLanguages, UnsupportedError, WorkerEngine } from '../../dist/index.js';
 import { folder } from './fixtures.mjs';
 import { run, snippet } from './readme-snippets.mjs';
 
@@ -64,6 +64,26 @@ for (const [name, family, codes] of [['nllb-tiny', 'NLLB', ['eng_Latn', 'fra_Lat
     }
   });
 }
+
+test("the tokenizer.json template decides where the language goes: NLLB's legacy_behaviour, or none (M2M100's layout)", () => {
+  const json = JSON.parse(readFileSync(`${folder('nllb-tiny')}/tokenizer.json`, 'utf8'));
+  const { cases: [c] } = cases('nllb-tiny');
+  const [src, ...rest] = c.src_ids;
+  const inner = rest.slice(0, -1);
+  const eos = rest.at(-1);
+  const special = (id) => ({ SpecialToken: { id, type_id: 0 } });
+  const a = { Sequence: { id: 'A', type_id: 0 } };
+  // NllbTokenizer(Fast) with legacy_behaviour: prefix [], suffix [eos, src_lang code].
+  const legacy = createTokenizer({ ...json, post_processor: { ...json.post_processor, single: [a, special('</s>'), special('eng_Latn')] } });
+  assert.deepEqual(translationInputs(legacy, c.text, { src_lang: c.src_lang, tgt_lang: c.tgt_lang }).input_ids, [...inner, eos, src]);
+  assert.deepEqual(translationInputs(legacy, '', { src_lang: c.src_lang, tgt_lang: c.tgt_lang }).input_ids, [eos, src]);
+  // A template without a language token (as M2M100Tokenizer, which has no tokenizer.json): [src] text </s>.
+  const plain = createTokenizer({ ...json, post_processor: { ...json.post_processor, single: [a, special('</s>')], special_tokens: { '</s>': json.post_processor.special_tokens['</s>'] } } });
+  assert.deepEqual(translationInputs(plain, c.text, { src_lang: c.src_lang, tgt_lang: c.tgt_lang }).input_ids, c.src_ids);
+  // A text holding a language code's string keeps it: only the template's token is replaced.
+  const inText = translationInputs(legacy, `eng_Latn ${c.text}`, { src_lang: c.src_lang, tgt_lang: c.tgt_lang }).input_ids;
+  assert.deepEqual(inText, [legacy.tokenToId('eng_Latn'), ...inner, eos, src]);
+});
 
 test('a tokenizer without language tokens: none found, src_lang / tgt_lang refused by name', () => {
   // T5's real tokenizer is checked in text2text-pipeline.test.mjs; here a vocabulary with near misses.

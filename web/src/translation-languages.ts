@@ -1,10 +1,11 @@
 /**
  * The languages of a multilingual translation model (NLLB, M2M100) and the inputs of one translation, as
  * transformers' tokenizers build them for the translation pipeline (_build_translation_inputs):
- * the source is [src_lang token] + the text's tokens + </s> (NllbTokenizer's set_src_lang_special_tokens
- * without legacy_behaviour, M2M100Tokenizer's), and generation starts with the target language's token
- * (forced_bos_token_id). Without src_lang the tokenizer.json template's default language stays, as in
- * transformers.js.
+ * the source is the tokenizer.json template with its language token replaced by src_lang's — NLLB's
+ * [src_lang] text </s>, or with legacy_behaviour text </s> [src_lang]; M2M100's [__src__] text </s>
+ * (set_src_lang_special_tokens), which is also the layout of a template without a language token — and
+ * generation starts with the target language's token (forced_bos_token_id). Without src_lang the template's
+ * default language stays, as in transformers.js.
  */
 import { InvalidArgumentError, UnsupportedError } from './errors.js';
 import type { Tokenizer } from './tokenizers/index.js';
@@ -89,7 +90,16 @@ export function translationInputs(tokenizer: Tokenizer, text: string, pair: Lang
   const forced = languageId(languages, pair.tgt_lang, 'tgt_lang');
   if (pair.src_lang === undefined) return { input_ids: tokenizer.encode(text), forced_bos_token_id: forced };
   const source = languageId(languages, pair.src_lang, 'src_lang');
+  const inner = tokenizer.encode(text, { add_special_tokens: false });
+  const full = tokenizer.encode(text);
+  // The template's tokens are what encode() adds around the text's own.
+  const at = full.findIndex((_, k) => inner.every((id, i) => full[k + i] === id));
+  const around = [...full.slice(0, at), -1, ...full.slice(at + inner.length)];
+  const isLanguage = (id: number) => languages.codes.some((code) => languages.idOf(code) === id);
+  if (at >= 0 && around.some(isLanguage)) {
+    return { input_ids: around.flatMap((id) => (id === -1 ? inner : isLanguage(id) ? [source] : [id])), forced_bos_token_id: forced };
+  }
   const eos = tokenizer.tokenToId('</s>');
   if (eos === undefined) throw new UnsupportedError('translation: the tokenizer has no </s> token to end the source with');
-  return { input_ids: [source, ...tokenizer.encode(text, { add_special_tokens: false }), eos], forced_bos_token_id: forced };
+  return { input_ids: [source, ...inner, eos], forced_bos_token_id: forced };
 }
