@@ -3,8 +3,11 @@
 // forced (translate) or without (summarize), the --attention alignment (last decoder layer, mean of the
 // heads), texts from stdin, --json, and named errors with exit status 1.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { pipeline } from '../../dist/index.js';
 import { runNode, runQkv } from './child-process.mjs';
 import { folder } from './fixtures.mjs';
 
@@ -80,4 +83,31 @@ test('qkv --help lists translate and summarize; their help names the options', a
   assert.match(main.stdout, /^ {2}summarize <model> \["<text>"\]/m);
   const help = await runNode('dist/cli/qkv.js', ['translate', '--help']);
   for (const option of ['--src-lang', '--tgt-lang', '--num-beams', '--max-new-tokens', '--attention', '--json']) assert.ok(help.stdout.includes(option), option);
+});
+
+test('qkv translate on T5: --src-lang/--tgt-lang pick config.json\'s translation_xx_to_yy task (its prefix and beams)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qkv-cli-t5-'));
+  try {
+    const config = JSON.parse(readFileSync(join(folder('t5-tiny'), 'config.json'), 'utf8'));
+    const tasks = { translation_en_to_de: { early_stopping: true, max_length: 10, num_beams: 4, prefix: 'translate English to German: ' } };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, task_specific_params: tasks }));
+    symlinkSync(join(folder('t5-tiny'), 'model.safetensors'), join(dir, 'model.safetensors'));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) symlinkSync(join(folder('t5-tokenizer'), f), join(dir, f));
+    const text = 'the house is wonderful';
+    const translator = await pipeline('translation_en_to_de', dir);
+    const [{ translation_text: want }] = await translator(text);
+    // Sensitivity: the plain 'translation' task (no prefix, no beams) gives another target.
+    const plain = await pipeline('translation', dir);
+    const [{ translation_text: other }] = await plain(text);
+    await Promise.all([translator.dispose(), plain.dispose()]);
+    assert.notEqual(other, want);
+    const out = await runQkv('translate', dir, text, '--src-lang', 'en', '--tgt-lang', 'de');
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, `${want}\n`);
+    const none = await runQkv('translate', dir, text, '--src-lang', 'en', '--tgt-lang', 'fr');
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^InvalidArgumentError: qkv translate: this model has no language tokens; --src-lang \/ --tgt-lang must name one of its config's translation tasks \(translation_en_to_de\)$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
