@@ -54,6 +54,7 @@ for (const [name, family, codes] of [['nllb-tiny', 'NLLB', ['eng_Latn', 'fra_Lat
       await assert.rejects(translator(first.text, { src_lang: codes[0] }), (e) => e instanceof InvalidArgumentError && /needs tgt_lang/.test(e.message));
       await assert.rejects(translator(first.text), (e) => e instanceof InvalidArgumentError && /needs tgt_lang/.test(e.message));
       await assert.rejects(translator(first.text, { tgt_lang: 42 }), InvalidArgumentError);
+      await assert.rejects(translator(first.text, null), (e) => e instanceof InvalidArgumentError && /options must be an object/.test(e.message));
       const summarizer = await pipeline('summarization', folder(name));
       await assert.rejects(summarizer(first.text, { tgt_lang: codes[0] }), (e) => e instanceof InvalidArgumentError && /translation pipeline/.test(e.message));
       await summarizer.dispose();

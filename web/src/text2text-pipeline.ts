@@ -95,6 +95,7 @@ export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2T
   const prefix = taskPrefix ?? info.prefix ?? '';
   return async (text, options = {}) => {
     if (typeof text !== 'string') throw new InvalidArgumentError(`pipeline('${task}'): each input must be a string, got ${typeof text}`);
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`pipeline('${task}'): options must be an object`);
     const { src_lang, tgt_lang, ...given } = options;
     const pair = requestedPair(task, tokenizer, { src_lang, tgt_lang });
     // A multilingual model's source carries its language and the target starts with its own (no prefix:
