@@ -57,6 +57,32 @@ test("summarization and translation_en_to_de: the task's prefix and beams, trans
   }
 });
 
+test('num_return_sequences: each text gives its n beams, best first, in one flat list (transformers.js\'s batch_decode)', async () => {
+  const text = 'the quick brown fox jumps over the lazy dog', other = 'a lazy dog';
+  const summarizer = await pipeline('summarization', dir);
+  try {
+    // The n sequences generate() returns with the task's settings, each decoded without special tokens.
+    const sequencesOf = async (t) => {
+      const { prefix, ...settings } = TASKS.summarization;
+      let last;
+      for await (const step of summarizer.model.generate(summarizer.model.tokenizer.encode(prefix + t), { ...settings, num_return_sequences: 3 })) last = step;
+      const { tokenizer } = summarizer.model;
+      return last.sequences.map((q) => ({ summary_text: tokenizer.decode(q.tokens.filter((t) => t < tokenizer.vocabSize), { skip_special_tokens: true }) }));
+    };
+    const want = await sequencesOf(text);
+    assert.equal(want.length, 3);
+    // (Sensitivity) the beams' texts differ, so the order, or the best repeated, would show.
+    assert.ok(new Set(want.map((w) => w.summary_text)).size >= 2, JSON.stringify(want));
+    assert.deepEqual(await summarizer(text, { num_return_sequences: 3 }), want);
+    assert.deepEqual(await summarizer([text, other], { num_return_sequences: 3 }), [...want, ...await sequencesOf(other)]);
+    // The best is the one-sequence call's output.
+    assert.deepEqual(await summarizer(text), [want[0]]);
+    await assert.rejects(summarizer(text, { num_return_sequences: 5 }), (e) => e instanceof InvalidArgumentError && /more than num_beams 4/.test(e.message));
+  } finally {
+    await summarizer.dispose();
+  }
+});
+
 test('text2text-generation and translation: no task entry, no prefix; errors by name', async () => {
   const generator = await pipeline('text2text-generation', dir);
   try {

@@ -10,7 +10,7 @@ import { requireCapability } from './capabilities.js';
 import { InvalidArgumentError } from './errors.js';
 import type { GenerationDefaults } from './generation.js';
 import type { Model } from './model.js';
-import { readSeq2SeqDefaults, type Seq2SeqGenerationOptions } from './seq2seq.js';
+import { type GeneratedSequence, readSeq2SeqDefaults, type Seq2SeqGenerationOptions } from './seq2seq.js';
 import type { Tokenizer } from './tokenizers/index.js';
 import { type LanguagePair, translationInputs, translationLanguages } from './translation-languages.js';
 
@@ -80,6 +80,8 @@ export interface Text2TextRun {
   targetIds: number[];
   /** The target decoded without special tokens: the pipeline's output text. */
   text: string;
+  /** With num_return_sequences (beam search): each returned sequence's text, the best first. */
+  texts: string[];
 }
 
 /**
@@ -105,23 +107,32 @@ export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2T
       : translationInputs(tokenizer, text, pair);
     const generation = { ...taskDefaults, ...given, ...(forced === undefined ? {} : { forced_bos_token_id: forced }) };
     const targetIds: number[] = [];
-    for await (const { token } of model.generate(sourceIds, generation)) if (token >= 0) targetIds.push(token);
+    let sequences: readonly GeneratedSequence[] | undefined;
+    for await (const step of model.generate(sourceIds, generation)) {
+      if (step.token >= 0) targetIds.push(step.token);
+      else sequences = step.sequences;
+    }
     // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
     const known = targetIds.filter((t) => t < tokenizer.vocabSize);
-    return { sourceIds, targetIds, text: tokenizer.decode(known, { skip_special_tokens: true }) };
+    const best = tokenizer.decode(known, { skip_special_tokens: true });
+    return { sourceIds, targetIds, text: best, texts: sequences?.map((q) => q.text) ?? [best] };
   };
 }
 
-/** The pipeline's call for `task`: each text's target in the task's output shape. */
+/**
+ * The pipeline's call for `task`: each text's target in the task's output shape; with num_return_sequences n,
+ * each text's n targets in turn (best first), one flat list as transformers.js's batch_decode gives them.
+ */
 export function text2text(model: Model, tokenizer: Tokenizer, task: Text2TextTask) {
   const key = task === 'summarization' ? OUTPUT_KEY.summary : task.startsWith('translation') ? OUTPUT_KEY.translation : OUTPUT_KEY.generated;
   const run = text2textRunner(model, tokenizer, task);
-  const one = async (text: string, options: Text2TextOptions) => ({ [key]: (await run(text, options)).text }) as Text2TextOutput;
+  const some = async (text: string, options: Text2TextOptions) =>
+    (await run(text, options)).texts.map((t) => ({ [key]: t }) as Text2TextOutput);
   return async (texts: string | readonly string[], options: Text2TextOptions = {}) => {
-    if (typeof texts === 'string') return [await one(texts, options)];
+    if (typeof texts === 'string') return some(texts, options);
     if (!Array.isArray(texts)) throw new InvalidArgumentError(`pipeline('${task}'): give a text or an array of texts`);
     const out: Text2TextOutput[] = [];
-    for (const text of texts) out.push(await one(text, options));
+    for (const text of texts) out.push(...await some(text, options));
     return out;
   };
 }
