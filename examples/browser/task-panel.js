@@ -7,7 +7,8 @@
 // input; its value stays a string, '' when empty) or 'checkbox' (its value is true or false). A field's
 // `value` may be a function of the loaded model (a WorkerModel): fill-mask writes the model's own mask token;
 // it may return a promise (the translation task asks the worker for the model's languages), filled in when it
-// resolves.
+// resolves. A task's run(model, values, onText) may hand text to onText as it generates it (the translation
+// task streams its target); the panel shows it until render() draws the result.
 
 export class TaskPanel {
   /** tasks: the task modules in the order the list shows them. */
@@ -68,11 +69,23 @@ export class TaskPanel {
     const values = Object.fromEntries([...this.inputs].map(([id, input]) => [id, input.type === 'checkbox' ? input.checked : input.value]));
     this.clearResult();
     const started = performance.now();
+    // A task that generates text shows it as it comes (onText), until render() shows the whole result.
+    let live;
+    const onText = (piece) => {
+      if (live === undefined) {
+        live = document.createElement('p');
+        live.id = 'task-live-output';
+        this.output.append(live);
+      }
+      live.textContent += piece;
+    };
     try {
-      const result = await task.run(model, values);
+      const result = await task.run(model, values, onText);
+      this.output.replaceChildren();
       task.render(result, this.output, values);
       this.status.textContent = `${task.label}: ${(performance.now() - started).toFixed(0)} ms.`;
     } catch (e) {
+      this.output.replaceChildren();
       this.status.textContent = e.message;
       this.status.classList.add('error');
       this.status.setAttribute('role', 'alert');

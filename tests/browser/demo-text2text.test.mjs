@@ -49,7 +49,19 @@ test('nllb-tiny: translation as PyTorch gives it, and the cross-attention heatma
   assert.deepEqual([await page.inputValue('#task-src_lang'), await page.inputValue('#task-tgt_lang')], ['eng_Latn', 'fra_Latn']);
 
   const c = cases[0];
+  // Every text the streamed output showed before the result replaced it.
+  await page.evaluate(() => {
+    window.streamed = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.parentNode?.id === 'task-live-output' || n.id === 'task-live-output') window.streamed.push(n.textContent);
+    }).observe(document.getElementById('task-output'), { childList: true, subtree: true });
+  });
   await run({ mode: 'translation', text: c.text, src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens });
+  // Greedy decoding streams: the target appeared piece by piece, growing to the whole text.
+  const streamed = (await page.evaluate(() => window.streamed)).filter((t) => t !== '');
+  assert.ok(streamed.length >= 2, JSON.stringify(streamed));
+  streamed.forEach((t, i) => assert.ok(i === 0 || t.startsWith(streamed[i - 1]), JSON.stringify(streamed)));
+  assert.equal(streamed.at(-1), c.greedy_text);
   assert.equal(await page.textContent('#task-status').then((s) => /^Translate, summarize/.test(s)), true, await page.textContent('#task-status'));
   assert.equal(await page.textContent('#text2text-output'), c.greedy_text);
   const grid = await page.$eval('#cross-heatmap', (e) => ({ rows: Number(e.dataset.rows), columns: Number(e.dataset.columns), label: e.getAttribute('aria-label') }));

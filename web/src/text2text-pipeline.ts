@@ -86,16 +86,17 @@ export interface Text2TextRun {
 
 /**
  * What the pipeline runs for one text of `task`, with the ids kept (the CLI and the demo page draw the
- * cross-attention of source and target from them).
+ * cross-attention of source and target from them). onText, when given, receives the target's text piece by
+ * piece as greedy decoding picks its tokens (a beam search's best, once it has ended).
  */
 export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2TextTask):
-  (text: string, options?: Text2TextOptions) => Promise<Text2TextRun> {
+  (text: string, options?: Text2TextOptions, onText?: (piece: string) => void) => Promise<Text2TextRun> {
   requireCapability(model.info, 'text2text', `text2text('${task}')`);
   const info = model.info.text2text ?? { tasks: {} };
   // transformers' Pipeline.__init__: model.config.update(task_specific_params[task]).
   const { prefix: taskPrefix, ...taskDefaults } = info.tasks[task] ?? {};
   const prefix = taskPrefix ?? info.prefix ?? '';
-  return async (text, options = {}) => {
+  return async (text, options = {}, onText) => {
     if (typeof text !== 'string') throw new InvalidArgumentError(`pipeline('${task}'): each input must be a string, got ${typeof text}`);
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`pipeline('${task}'): options must be an object`);
     const { src_lang, tgt_lang, ...given } = options;
@@ -111,6 +112,7 @@ export function text2textRunner(model: Model, tokenizer: Tokenizer, task: Text2T
     for await (const step of model.generate(sourceIds, generation)) {
       if (step.token >= 0) targetIds.push(step.token);
       else sequences = step.sequences;
+      if (step.text !== '') onText?.(step.text);
     }
     // Ids past the tokenizer's vocabulary (a padded embedding) are dropped, as Hugging Face tokenizers' decode does.
     const known = targetIds.filter((t) => t < tokenizer.vocabSize);

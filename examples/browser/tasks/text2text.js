@@ -20,14 +20,14 @@ export const text2textTask = {
     { id: 'num_beams', label: 'num_beams (empty: the checkpoint\'s)', type: 'number', min: 1, value: '1' },
     { id: 'max_new_tokens', label: 'max_new_tokens', type: 'number', min: 0, value: '16' },
   ],
-  async run(model, { mode, text, src_lang, tgt_lang, num_beams, max_new_tokens }) {
+  async run(model, { mode, text, src_lang, tgt_lang, num_beams, max_new_tokens }, onText) {
     const pair = mode !== 'translation' ? {} : {
       ...(src_lang.trim() === '' ? {} : { src_lang: src_lang.trim() }),
       ...(tgt_lang.trim() === '' ? {} : { tgt_lang: tgt_lang.trim() }),
     };
     const options = { ...pair, num_beams: optionalNumber(num_beams), max_new_tokens: optionalNumber(max_new_tokens) };
     for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-    const run = await model.text2text(mode, text, options);
+    const run = await model.text2text(mode, text, options, onText);
     const attention = await model.attention(run.sourceIds, [model.info.decoderStartTokenId, ...run.targetIds]);
     return { run, attention };
   },

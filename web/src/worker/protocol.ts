@@ -101,8 +101,11 @@ export interface Calls {
     event: NoEvents;
     result: QuestionAnsweringOutput | QuestionAnsweringOutput[];
   };
-  /** One text through an encoder-decoder's pipeline task, its ids kept (text2textRunner in the worker). */
-  text2text: { args: { task: Text2TextTask; text: string; options: Omit<Text2TextOptions, 'signal'> }; event: NoEvents; result: Text2TextRun };
+  /**
+   * One text through an encoder-decoder's pipeline task, its ids kept (text2textRunner in the worker); the
+   * events are the target's text pieces as they are decoded.
+   */
+  text2text: { args: { task: Text2TextTask; text: string; options: Omit<Text2TextOptions, 'signal'> }; event: string; result: Text2TextRun };
   /** The language codes of a multilingual translation model's tokenizer (translationLanguages), null without. */
   translationLanguages: { args: null; event: NoEvents; result: { family: string; codes: string[] } | null };
   encode: { args: { text: string; options: EncodeOptions | undefined }; event: NoEvents; result: number[] };

@@ -201,8 +201,8 @@ class WorkerServer {
 
     answer: async ({ question, context, options }, { model }) => ({ data: await model().answer(question, context, options) }),
 
-    text2text: async ({ task, text, options }, { model }) =>
-      ({ data: await text2textRunner(model(), tokenizerOf(model()), task)(text, options) }),
+    text2text: async ({ task, text, options }, { emit, model }) =>
+      ({ data: await text2textRunner(model(), tokenizerOf(model()), task)(text, options, emit) }),
 
     translationLanguages: async (_args, { model }) => {
       const languages = translationLanguages(tokenizerOf(model()));

@@ -21,7 +21,7 @@ import type { QuestionAnsweringOptions, QuestionAnsweringOutput } from '../quest
 import type { Text2TextOptions, Text2TextRun, Text2TextTask } from '../text2text-pipeline.js';
 import { withSignal } from './call.js';
 import type { WorkerEngine } from './engine.js';
-import type { Args, ModelCallName, Result, SpecialTokens } from './protocol.js';
+import type { Args, CallEvent, ModelCallName, Result, SpecialTokens } from './protocol.js';
 
 /** The tokenizer of a model in a worker. */
 export interface WorkerTokenizer {
@@ -196,10 +196,12 @@ export class WorkerModel {
 
   /**
    * One text through an encoder-decoder's task ('translation', 'summarization', …) as the pipeline runs it,
-   * with the source and target ids kept for attention(source, [decoderStartTokenId, ...target]).
+   * with the source and target ids kept for attention(source, [decoderStartTokenId, ...target]); onText
+   * receives the target's text as it is decoded (greedy: token by token).
    */
-  text2text(task: Text2TextTask, text: string, options: Omit<Text2TextOptions, 'signal'> = {}): Promise<Text2TextRun> {
-    return this.call('text2text', { task, text, options });
+  text2text(task: Text2TextTask, text: string, options: Omit<Text2TextOptions, 'signal'> = {},
+    onText?: (piece: string) => void): Promise<Text2TextRun> {
+    return this.call('text2text', { task, text, options }, onText);
   }
 
   /** The language codes of a multilingual translation model (NLLB, M2M100), null for any other model. */
@@ -214,9 +216,9 @@ export class WorkerModel {
     void this.engine.request('dispose', this.modelId, null).result.catch(() => {});
   }
 
-  private call<N extends ModelCallName>(type: N, args: Args<N>): Promise<Result<N>> {
+  private call<N extends ModelCallName>(type: N, args: Args<N>, onEvent?: (event: CallEvent<N>) => void): Promise<Result<N>> {
     try {
-      return this.engine.request(type, this.live(), args).result;
+      return this.engine.request(type, this.live(), args, onEvent).result;
     } catch (e) {
       return Promise.reject(e);
     }
