@@ -107,12 +107,17 @@ test('in a worker: text2text() and translationLanguages() as on the main thread;
     const plain = all.find((x) => x.src_lang === null);
     const remote = await engine.loadModel(folder('nllb-tiny'));
     assert.deepEqual(await remote.translationLanguages(), { family: 'NLLB', codes: ['eng_Latn', 'fra_Latn', 'deu_Latn', 'spa_Latn', 'zho_Hans', 'jpn_Jpan'] });
-    const run = await remote.text2text('translation', c.text, { src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens });
-    assert.deepEqual(run, { sourceIds: c.src_ids, targetIds: c.greedy, text: c.greedy_text });
+    const pieces = [];
+    const run = await remote.text2text('translation', c.text, { src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens },
+      (piece) => pieces.push(piece));
+    assert.deepEqual(run, { sourceIds: c.src_ids, targetIds: c.greedy, text: c.greedy_text, texts: [c.greedy_text] });
+    // The target's text came as it was decoded, in pieces that make it up.
+    assert.ok(pieces.length >= 2, JSON.stringify(pieces));
+    assert.equal(pieces.join(''), c.greedy_text);
     await assert.rejects(remote.text2text('translation', c.text, { tgt_lang: 'nope' }), InvalidArgumentError);
     // Summarization: the tokenizer's own template (the default language), no forced token.
     const summary = await remote.text2text('summarization', plain.text, { num_beams: 1, max_new_tokens });
-    assert.deepEqual(summary, { sourceIds: plain.src_ids, targetIds: plain.greedy_unforced, text: plain.greedy_unforced_text });
+    assert.deepEqual(summary, { sourceIds: plain.src_ids, targetIds: plain.greedy_unforced, text: plain.greedy_unforced_text, texts: [plain.greedy_unforced_text] });
     const bert = await engine.loadModel(folder('bert-tiny'));
     assert.equal(await bert.translationLanguages(), null);
     await assert.rejects(bert.text2text('summarization', 'hello'), (e) => e instanceof UnsupportedError && /cannot 'text2text'/.test(e.message));
