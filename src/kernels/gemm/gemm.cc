@@ -67,7 +67,11 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
   return Status::ok_status();
 }
 
-void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+// f32 and f16 weights, M = 1; and f32 weights with M <= kGemvMaxRows rows (the
+// beams of a beam search), which the few-row GEMV runs reading each panel
+// group once for all rows. Threads split the panel groups either way.
+void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                 const float* bias, float* y, size_t y_stride) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, kGemmPanelGroup);
   parallel_for(pool, groups, 8, [&](size_t begin, size_t end) {
     for (size_t g = begin; g < end; ++g) {
@@ -75,12 +79,16 @@ void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const
       const size_t last_cols = std::min(nr, w.n - (first + count - 1) * nr);
       const float* group_bias = bias ? bias + first * nr : nullptr;
       const size_t offset = gemm_panel_location(first, w.n, w.k).offset;
-      if (w.type == WeightType::kF32) {
+      if (w.type == WeightType::kF16) {
+        f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
+                                      group_bias, y + first * nr);
+      } else if (m == 1) {
         f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const float*>(w.data) + offset,
                                       group_bias, y + first * nr);
       } else {
-        f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
-                                      group_bias, y + first * nr);
+        f32_gemv_ukernel_8x4panel__simd(m, count, last_cols, w.k, x, x_stride,
+                                        static_cast<const float*>(w.data) + offset, group_bias,
+                                        y + first * nr, y_stride);
       }
     }
   });
@@ -460,8 +468,8 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_quantized<Q8KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8K) {
     gemm_quantized<Q8KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
-  } else if (m == 1) {
-    gemv_panels(pool, x, w, bias, y);
+  } else if (m == 1 || (w.type == WeightType::kF32 && m <= kGemvMaxRows)) {
+    gemv_panels(pool, m, x, x_stride, w, bias, y, y_stride);
   } else {
     gemm_panels(pool, m, x, x_stride, w, bias, y, y_stride);
   }
