@@ -28,8 +28,9 @@ constexpr size_t kGemvMaxRows = 8;
 
 // Y[m, ...] = bias + X[m, k] · P for the same panel group as above, for
 // m <= kGemvMaxRows rows of X (x_stride floats apart) into rows of y
-// (y_stride floats apart). Each row's values are those of the M = 1 kernel's
-// arithmetic on that row, up to the order of the sums.
+// (y_stride floats apart). Each row's values are those of the M = 1 SIMD
+// kernel on that row, bit for bit (the same multiply-add chains), so a beam
+// of a beam search gets the logits greedy decoding would.
 using F32GemvRowsUkernelFn = void (*)(size_t m, size_t count, size_t nc, size_t k, const float* x,
                                       size_t x_stride, const float* panels, const float* bias, float* y,
                                       size_t y_stride);
@@ -38,7 +39,8 @@ using F32GemvRowsUkernelFn = void (*)(size_t m, size_t count, size_t nc, size_t 
 void f32_gemv_ukernel_8x4panel__scalar(size_t m, size_t count, size_t nc, size_t k, const float* x,
                                        size_t x_stride, const float* panels, const float* bias, float* y,
                                        size_t y_stride);
-// Highway SIMD: the weights read once for all rows, a K-block at a time.
+// Highway SIMD: the weights read once for all rows, a K-block at a time
+// (8x4panel-simd.cc).
 void f32_gemv_ukernel_8x4panel__simd(size_t m, size_t count, size_t nc, size_t k, const float* x,
                                      size_t x_stride, const float* panels, const float* bias, float* y,
                                      size_t y_stride);

@@ -67,9 +67,22 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
   return Status::ok_status();
 }
 
-// f32 and f16 weights, M = 1; and f32 weights with M <= kGemvMaxRows rows (the
-// beams of a beam search), which the few-row GEMV runs reading each panel
-// group once for all rows. Threads split the panel groups either way.
+// How f32 products of 2..kGemvMaxRows rows (the beams of a beam search) run,
+// each row's outputs the M = 1 GEMV's bit for bit either way. In wasm, the
+// few-row GEMV: one pass over each panel group for all rows, the GEMM's
+// register tile over K-blocks in L1 (f32_gemv_rows_bench, SIMD128, weights
+// from memory: 0.78-1.0x the time of the GEMM's tiles; the M = 1 GEMV per
+// row: 1.0-1.3x). Natively (FMA, AVX2/AVX-512), the M = 1 GEMV once per row
+// of X over each group, the later rows reading the group from cache: 0.7-0.9x
+// the time of the GEMM's tiles, where the few-row GEMV took 1.05-1.1x.
+#if defined(__wasm_simd128__)
+constexpr bool kFewRowGemv = true;
+#else
+constexpr bool kFewRowGemv = false;
+#endif
+
+// f32 and f16 weights, M = 1; and f32 weights with M <= kGemvMaxRows rows
+// (above). Threads split the panel groups either way.
 void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                  const float* bias, float* y, size_t y_stride) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, kGemmPanelGroup);
@@ -82,9 +95,12 @@ void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
       if (w.type == WeightType::kF16) {
         f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
                                       group_bias, y + first * nr);
-      } else if (m == 1) {
-        f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const float*>(w.data) + offset,
-                                      group_bias, y + first * nr);
+      } else if (m == 1 || !kFewRowGemv) {
+        for (size_t r = 0; r < m; ++r) {
+          f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x + r * x_stride,
+                                        static_cast<const float*>(w.data) + offset, group_bias,
+                                        y + r * y_stride + first * nr);
+        }
       } else {
         f32_gemv_ukernel_8x4panel__simd(m, count, last_cols, w.k, x, x_stride,
                                         static_cast<const float*>(w.data) + offset, group_bias,
