@@ -68,17 +68,19 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
 }
 
 // How f32 products of 2..kGemvMaxRows rows (the beams of a beam search) run,
-// each row's outputs the M = 1 GEMV's bit for bit either way. In wasm, the
-// few-row GEMV: one pass over each panel group for all rows, the GEMM's
-// register tile over K-blocks in L1 (f32_gemv_rows_bench, SIMD128, weights
-// from memory: 0.78-1.0x the time of the GEMM's tiles; the M = 1 GEMV per
-// row: 1.0-1.3x). Natively (FMA, AVX2/AVX-512), the M = 1 GEMV once per row
-// of X over each group, the later rows reading the group from cache: 0.7-0.9x
-// the time of the GEMM's tiles, where the few-row GEMV took 1.05-1.1x.
+// each row's outputs the M = 1 GEMV's bit for bit either way: from
+// kFewRowGemvMinRows rows, the few-row GEMV (one pass over each panel group
+// for all rows); below, the M = 1 GEMV once per row of X over each group
+// (the later rows read it from cache). f32_gemv_rows_bench, weights from
+// memory, against the GEMM's tiles: in wasm (SIMD128), the few-row GEMV
+// took 0.64-0.92x their time at 2..8 rows, the GEMV per row 0.6-0.8x at 2
+// rows, the same as the few-row GEMV at 4 and 0.9x ... 1.2x its time at 8.
+// Natively (FMA, AVX2/AVX-512) the GEMV per row took 0.7-0.9x the tiles'
+// time at 2..8 rows, and the few-row GEMV 1.05-1.1x.
 #if defined(__wasm_simd128__)
-constexpr bool kFewRowGemv = true;
+constexpr size_t kFewRowGemvMinRows = 4;
 #else
-constexpr bool kFewRowGemv = false;
+constexpr size_t kFewRowGemvMinRows = kGemvMaxRows + 1;
 #endif
 
 // f32 and f16 weights, M = 1; and f32 weights with M <= kGemvMaxRows rows
@@ -95,7 +97,7 @@ void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
       if (w.type == WeightType::kF16) {
         f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
                                       group_bias, y + first * nr);
-      } else if (m == 1 || !kFewRowGemv) {
+      } else if (m < kFewRowGemvMinRows) {
         for (size_t r = 0; r < m; ++r) {
           f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x + r * x_stride,
                                         static_cast<const float*>(w.data) + offset, group_bias,
