@@ -28,9 +28,9 @@ using namespace gemm_simd;  // NOLINT(build/namespaces): D, V, hn and the row he
 // first tile (which takes its lines from memory) the others read it from
 // L1, and a short block keeps those gaps in the stream within what the
 // hardware prefetcher runs ahead. With weights from memory (wasm, 4 rows,
-// t5-small's FFN and LM head), blocks of 16 KB ran no faster than the GEMM's
-// tiles; 4 KB ran at 0.65-0.75x their time, near the in-cache rate; 1-2 KB
-// were no better than 4.
+// t5-small's FFN and LM head, f32_gemv_rows_bench), blocks of 16 KB ran no
+// faster than the GEMM's tiles, 4 KB at 0.64-0.81x their time (4..8 rows),
+// 1-2 KB no better than 4.
 constexpr size_t kRowsBlockBytes = 4096;
 
 // Each row's two accumulators per panel, between K-blocks.

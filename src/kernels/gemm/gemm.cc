@@ -71,12 +71,13 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
 // each row's outputs the M = 1 GEMV's bit for bit either way: from
 // kFewRowGemvMinRows rows, the few-row GEMV (one pass over each panel group
 // for all rows); below, the M = 1 GEMV once per row of X over each group
-// (the later rows read it from cache). f32_gemv_rows_bench, weights from
-// memory, against the GEMM's tiles: in wasm (SIMD128), the few-row GEMV
-// took 0.64-0.92x their time at 2..8 rows, the GEMV per row 0.6-0.8x at 2
-// rows, the same as the few-row GEMV at 4 and 0.9x ... 1.2x its time at 8.
-// Natively (FMA, AVX2/AVX-512) the GEMV per row took 0.7-0.9x the tiles'
-// time at 2..8 rows, and the few-row GEMV 1.05-1.1x.
+// (the later rows read it from cache). f32_gemv_rows_bench, one thread,
+// weights from memory, against the GEMM's tiles (bench/RESULTS.md, issue
+// 19): in wasm (SIMD128), the few-row GEMV took 0.64-0.92x their time at
+// 2..8 rows; the GEMV per row 0.58-0.63x at 2 rows, as much as the few-row
+// GEMV at 4 and 1.27x it at 8. Natively (FMA, AVX-512), the GEMV per row
+// took 0.73-0.95x the tiles' time at 2..8 rows (with the weights in cache,
+// 1.2-1.3x), the few-row GEMV (16 KB blocks) 1.08-1.17x.
 #if defined(__wasm_simd128__)
 constexpr size_t kFewRowGemvMinRows = 4;
 #else
