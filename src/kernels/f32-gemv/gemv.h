@@ -21,9 +21,10 @@ void f32_gemv_ukernel_4panel__scalar(size_t count, size_t nc, size_t k, const fl
 void f32_gemv_ukernel_4panel__simd(size_t count, size_t nc, size_t k, const float* x, const float* panels,
                                    const float* bias, float* y);
 
-// Rows of X the few-row GEMV takes per call: gemm() sends products of up to
-// this many rows to it instead of the f32 GEMM (f32-gemm), whose tiles stream
-// the weights strided, panel by panel.
+// Rows of X the few-row GEMV takes per call. gemm() runs f32 products of up
+// to this many rows as GEMVs (this one, or the M = 1 kernel once per row:
+// gemm.cc says where each is used) instead of the f32 GEMM (f32-gemm), whose
+// tiles stream the weights strided, panel by panel.
 constexpr size_t kGemvMaxRows = 8;
 
 // Y[m, ...] = bias + X[m, k] · P for the same panel group as above, for

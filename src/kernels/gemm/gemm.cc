@@ -75,10 +75,12 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
 // weights from memory, against the GEMM's tiles (bench/RESULTS.md, issue
 // 19): in wasm (SIMD128), the few-row GEMV took 0.64-0.92x their time at
 // 2..8 rows; the GEMV per row 0.58-0.63x at 2 rows, as much as the few-row
-// GEMV at 4 and 1.27x it at 8. Natively (FMA, AVX-512), the GEMV per row
-// took 0.73-0.95x the tiles' time at 2..8 rows (with the weights in cache,
+// GEMV at 4 and 1.27x it at 8. In the relaxed-SIMD builds (Node 24), the
+// GEMV per row took 0.71-0.88x the tiles' time at 4 and 8 rows, the few-row
+// GEMV 0.93-1.08x. Natively (FMA, AVX-512), the GEMV per row took
+// 0.73-0.95x the tiles' time at 2..8 rows (with the weights in cache,
 // 1.2-1.3x), the few-row GEMV (16 KB blocks) 1.08-1.17x.
-#if defined(__wasm_simd128__)
+#if defined(__wasm_simd128__) && !defined(__wasm_relaxed_simd__)
 constexpr size_t kFewRowGemvMinRows = 4;
 #else
 constexpr size_t kFewRowGemvMinRows = kGemvMaxRows + 1;
