@@ -67,7 +67,29 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
   return Status::ok_status();
 }
 
-void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
+// How f32 products of 2..kGemvMaxRows rows (the beams of a beam search) run,
+// each row's outputs the M = 1 GEMV's bit for bit either way: from
+// kFewRowGemvMinRows rows, the few-row GEMV (one pass over each panel group
+// for all rows); below, the M = 1 GEMV once per row of X over each group
+// (the later rows read it from cache). f32_gemv_rows_bench, one thread,
+// weights from memory, against the GEMM's tiles (bench/RESULTS.md, issue
+// 19): in wasm (SIMD128), the few-row GEMV took 0.64-0.92x their time at
+// 2..8 rows; the GEMV per row 0.58-0.63x at 2 rows, as much as the few-row
+// GEMV at 4 and 1.27x it at 8. In the relaxed-SIMD builds (Node 24), the
+// GEMV per row took 0.71-0.88x the tiles' time at 4 and 8 rows, the few-row
+// GEMV 0.93-1.08x. Natively (FMA, AVX-512), the GEMV per row took
+// 0.73-0.95x the tiles' time at 2..8 rows (with the weights in cache,
+// 1.2-1.3x), the few-row GEMV (16 KB blocks) 1.08-1.17x.
+#if defined(__wasm_simd128__) && !defined(__wasm_relaxed_simd__)
+constexpr size_t kFewRowGemvMinRows = 4;
+#else
+constexpr size_t kFewRowGemvMinRows = kGemvMaxRows + 1;
+#endif
+
+// f32 and f16 weights, M = 1; and f32 weights with M <= kGemvMaxRows rows
+// (above). Threads split the panel groups either way.
+void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
+                 const float* bias, float* y, size_t y_stride) {
   const size_t nr = gemm_nr(), n_panels = ceil_div(w.n, nr), groups = ceil_div(n_panels, kGemmPanelGroup);
   parallel_for(pool, groups, 8, [&](size_t begin, size_t end) {
     for (size_t g = begin; g < end; ++g) {
@@ -75,12 +97,19 @@ void gemv_panels(ThreadPool* pool, const float* x, const PackedWeights& w, const
       const size_t last_cols = std::min(nr, w.n - (first + count - 1) * nr);
       const float* group_bias = bias ? bias + first * nr : nullptr;
       const size_t offset = gemm_panel_location(first, w.n, w.k).offset;
-      if (w.type == WeightType::kF32) {
-        f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const float*>(w.data) + offset,
-                                      group_bias, y + first * nr);
-      } else {
+      if (w.type == WeightType::kF16) {
         f16_gemv_ukernel_4panel__simd(count, last_cols, w.k, x, static_cast<const uint16_t*>(w.data) + offset,
                                       group_bias, y + first * nr);
+      } else if (m < kFewRowGemvMinRows) {
+        for (size_t r = 0; r < m; ++r) {
+          f32_gemv_ukernel_4panel__simd(count, last_cols, w.k, x + r * x_stride,
+                                        static_cast<const float*>(w.data) + offset, group_bias,
+                                        y + r * y_stride + first * nr);
+        }
+      } else {
+        f32_gemv_ukernel_8x4panel__simd(m, count, last_cols, w.k, x, x_stride,
+                                        static_cast<const float*>(w.data) + offset, group_bias,
+                                        y + first * nr, y_stride);
       }
     }
   });
@@ -460,8 +489,8 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_quantized<Q8KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8K) {
     gemm_quantized<Q8KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
-  } else if (m == 1) {
-    gemv_panels(pool, x, w, bias, y);
+  } else if (m == 1 || (w.type == WeightType::kF32 && m <= kGemvMaxRows)) {
+    gemv_panels(pool, m, x, x_stride, w, bias, y, y_stride);
   } else {
     gemm_panels(pool, m, x, x_stride, w, bias, y, y_stride);
   }
