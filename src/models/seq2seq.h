@@ -33,6 +33,16 @@ struct CrossAttentionKv {
   std::vector<std::vector<float>> k, v;
 };
 
+// Per-layer buffers of `floats` values each, set to `fill`, and the pointers
+// to them that the requests' optional attention outputs take.
+inline std::vector<float*> layer_buffers(std::vector<std::vector<float>>* layers, size_t n_layer,
+                                         size_t floats, float fill) {
+  layers->assign(n_layer, std::vector<float>(floats, fill));
+  std::vector<float*> pointers;
+  for (std::vector<float>& layer : *layers) pointers.push_back(layer.data());
+  return pointers;
+}
+
 struct Seq2SeqEncodeRequest {
   const int32_t* ids = nullptr;  // the source, 1 .. max_source_positions() tokens
   size_t n = 0;

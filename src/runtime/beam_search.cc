@@ -36,89 +36,96 @@ bool BeamSearch::is_eos(int32_t token) const {
          options_.eos_token_ids.end();
 }
 
-std::vector<size_t> BeamSearch::top_k(const std::vector<float>& values, size_t k) {
-  // One pass keeping the k best so far in order: of a step's num_beams *
-  // n_vocab values almost all fail the first comparison (a partial sort of
-  // an index array over them cost as much as the decoder step in wasm).
-  // Scanning in index order, a later value equal to a kept one ranks after
-  // it, so ties go to the lower index.
-  std::vector<size_t> best;
-  best.reserve(k + 1);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const float v = values[i];
-    if (best.size() == k && !(v > values[best.back()])) continue;
-    size_t at = best.size();
-    while (at > 0 && v > values[best[at - 1]]) --at;
-    best.insert(best.begin() + static_cast<std::ptrdiff_t>(at), i);
-    if (best.size() > k) best.pop_back();
-  }
-  return best;
+void BeamSearch::TopK::reset(size_t k) {
+  k_ = k;
+  best_.clear();
+  best_.reserve(k + 1);
+}
+
+// One pass keeping the k best so far in order: of a step's num_beams *
+// n_vocab values almost all fail the first comparison (a partial sort of an
+// index array over them cost as much as the decoder step in wasm). Offered
+// in index order, a later value equal to a kept one ranks after it, so ties
+// go to the lower index.
+void BeamSearch::TopK::offer(size_t index, float value) {
+  if (best_.size() == k_ && !(value > best_.back().value)) return;
+  size_t at = best_.size();
+  while (at > 0 && value > best_[at - 1].value) --at;
+  best_.insert(best_.begin() + static_cast<std::ptrdiff_t>(at), Entry{index, value});
+  if (best_.size() > k_) best_.pop_back();
+}
+
+void BeamSearch::top_k(const std::vector<float>& values, size_t k, TopK* out) {
+  out->reset(k);
+  for (size_t i = 0; i < values.size(); ++i) out->offer(i, values[i]);
 }
 
 void BeamSearch::advance(const float* log_probs) {
   const size_t n = running_.size(), k = beams_to_keep_;
-  // _get_top_k_continuations: accumulated log-probabilities of every (beam, token).
-  std::vector<float> accumulated(n * n_vocab_);
+  // _get_top_k_continuations: the accumulated log-probability of every
+  // (beam, token), offered as it is computed.
+  continuations_.reset(k);
   for (size_t b = 0; b < n; ++b) {
-    for (size_t t = 0; t < n_vocab_; ++t)
-      accumulated[b * n_vocab_ + t] = log_probs[b * n_vocab_ + t] + running_[b].score;
+    const float* row = log_probs + b * n_vocab_;
+    const float score = running_[b].score;
+    for (size_t t = 0; t < n_vocab_; ++t) continuations_.offer(b * n_vocab_ + t, row[t] + score);
   }
-  const std::vector<size_t> top = top_k(accumulated, k);
-  std::vector<Beam> candidates(k);
-  std::vector<size_t> candidate_source(k);
-  std::vector<bool> hits(k);
+  candidates_.resize(k);
+  candidate_source_.resize(k);
+  hits_.resize(k);
   for (size_t c = 0; c < k; ++c) {
-    const size_t beam = top[c] / n_vocab_;
-    const int32_t token = static_cast<int32_t>(top[c] % n_vocab_);
-    candidates[c].tokens = running_[beam].tokens;
-    candidates[c].tokens.push_back(token);
-    candidates[c].score = accumulated[top[c]];
-    candidate_source[c] = beam;
+    const size_t beam = continuations_.index(c) / n_vocab_;
+    const int32_t token = static_cast<int32_t>(continuations_.index(c) % n_vocab_);
+    candidates_[c].tokens = running_[beam].tokens;
+    candidates_[c].tokens.push_back(token);
+    candidates_[c].score = continuations_.value(c);
+    candidates_[c].finished = false;
+    candidate_source_[c] = beam;
     // The stopping criteria: max_length reached, or an eos.
-    hits[c] = cur_len_ + 1 >= max_length_ || is_eos(token);
+    hits_[c] = cur_len_ + 1 >= max_length_ || is_eos(token);
   }
 
   // _get_running_beams_for_next_iteration: finished continuations drop out.
-  std::vector<float> running_scores(k);
-  for (size_t c = 0; c < k; ++c) running_scores[c] = candidates[c].score + (hits[c] ? kMarker : -0.0f);
-  const std::vector<size_t> next = top_k(running_scores, n);
+  running_scores_.resize(k);
+  for (size_t c = 0; c < k; ++c) running_scores_[c] = candidates_[c].score + (hits_[c] ? kMarker : -0.0f);
+  top_k(running_scores_, n, &next_running_);
 
   // _update_finished_beams: only the top num_beams continuations may finish.
   bool all_finished = true;
   for (const Beam& f : finished_) all_finished = all_finished && f.finished;
   const bool beams_full = all_finished && options_.early_stopping == EarlyStopping::kTrue;
-  std::vector<float> merged_scores(n + k);
-  std::vector<bool> just_finished(k);
-  for (size_t i = 0; i < n; ++i) merged_scores[i] = finished_[i].score;
+  merged_scores_.resize(n + k);
+  just_finished_.resize(k);
+  for (size_t i = 0; i < n; ++i) merged_scores_[i] = finished_[i].score;
   for (size_t c = 0; c < k; ++c) {
-    just_finished[c] = hits[c] && c < n;
-    float s = length_normalised(candidates[c].score, cur_len_ + 1 - 1, options_.length_penalty);
+    just_finished_[c] = hits_[c] && c < n;
+    float s = length_normalised(candidates_[c].score, cur_len_ + 1 - 1, options_.length_penalty);
     s += beams_full ? kMarker : -0.0f;
     s += heuristic_unsatisfied_ ? -0.0f : kMarker;
-    s += just_finished[c] ? -0.0f : kMarker;
-    merged_scores[n + c] = s;
+    s += just_finished_[c] ? -0.0f : kMarker;
+    merged_scores_[n + c] = s;
   }
-  const std::vector<size_t> kept = top_k(merged_scores, n);
-  std::vector<Beam> finished(n);
+  top_k(merged_scores_, n, &next_finished_);
+  spare_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    const size_t m = kept[i];
+    const size_t m = next_finished_.index(i);
     if (m < n) {
-      finished[i] = finished_[m];
+      spare_[i] = finished_[m];
     } else {
-      finished[i] = candidates[m - n];
-      finished[i].finished = just_finished[m - n];
+      spare_[i] = candidates_[m - n];
+      spare_[i].finished = just_finished_[m - n];
     }
-    finished[i].score = merged_scores[m];
+    spare_[i].score = merged_scores_[m];
   }
-  finished_ = std::move(finished);
+  std::swap(finished_, spare_);
 
-  std::vector<Beam> running(n);
   for (size_t b = 0; b < n; ++b) {
-    running[b] = std::move(candidates[next[b]]);
-    running[b].score = running_scores[next[b]];
-    source_[b] = candidate_source[next[b]];
+    const size_t c = next_running_.index(b);
+    spare_[b] = std::move(candidates_[c]);
+    spare_[b].score = running_scores_[c];
+    source_[b] = candidate_source_[c];
   }
-  running_ = std::move(running);
+  std::swap(running_, spare_);
 
   ++cur_len_;
   check_early_stop_heuristic();
@@ -126,7 +133,7 @@ void BeamSearch::advance(const float* log_probs) {
   all_finished = true;
   for (const Beam& f : finished_) all_finished = all_finished && f.finished;
   const bool open_beam = !(all_finished && options_.early_stopping == EarlyStopping::kTrue);
-  const bool valid_continuations = !std::all_of(hits.begin(), hits.end(), [](bool h) { return h; });
+  const bool valid_continuations = !std::all_of(hits_.begin(), hits_.end(), [](bool h) { return h; });
   done_ = !(heuristic_unsatisfied_ && open_beam && valid_continuations);
 }
 

@@ -57,8 +57,26 @@ class BeamSearch {
     float score = 0;
     bool finished = false;
   };
-  // Indices of the k largest of values[0..n), largest first, ties to the lower index.
-  static std::vector<size_t> top_k(const std::vector<float>& values, size_t k);
+  // The k largest of the values offered in index order, largest first, ties
+  // to the lower index; its storage is kept from step to step.
+  class TopK {
+   public:
+    void reset(size_t k);
+    void offer(size_t index, float value);
+    size_t size() const { return best_.size(); }
+    size_t index(size_t i) const { return best_[i].index; }
+    float value(size_t i) const { return best_[i].value; }
+
+   private:
+    struct Entry {
+      size_t index;
+      float value;
+    };
+    size_t k_ = 0;
+    std::vector<Entry> best_;
+  };
+  // TopK over values[0..n).
+  static void top_k(const std::vector<float>& values, size_t k, TopK* out);
   bool is_eos(int32_t token) const;
   void check_early_stop_heuristic();
 
@@ -67,6 +85,13 @@ class BeamSearch {
   size_t cur_len_ = 1;  // the running sequences' length
   std::vector<Beam> running_, finished_;
   std::vector<size_t> source_;
+  // advance()'s working storage, kept so that a step allocates no more than
+  // its candidates' token lists.
+  TopK continuations_, next_running_, next_finished_;
+  std::vector<Beam> candidates_, spare_;
+  std::vector<size_t> candidate_source_;
+  std::vector<float> running_scores_, merged_scores_;
+  std::vector<bool> hits_, just_finished_;
   bool heuristic_unsatisfied_ = true;
   bool done_ = false;
 };

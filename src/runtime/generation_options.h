@@ -18,7 +18,7 @@ enum class EarlyStopping : uint8_t { kFalse, kTrue, kNever };
 // transformers' max_length and min_length do (decoder_input_ids starts with
 // it); max_new_tokens, when set, counts generated tokens only.
 struct Seq2SeqGenerationOptions {
-  size_t max_length = 20;     // GenerationConfig's default
+  size_t max_length = 20;     // GenerationConfig's default; 1: nothing to generate
   size_t max_new_tokens = 0;  // > 0: max_length = 1 + max_new_tokens
   size_t min_length = 0;      // eos is banned while the target is shorter
   std::vector<int32_t> eos_token_ids;

@@ -64,10 +64,9 @@ size_t effective_max_length(const Seq2SeqGenerationOptions& o) {
 Status check_generation_options(const Seq2SeqGenerationOptions& o, size_t n_vocab,
                                 size_t max_target_positions) {
   const size_t max_length = effective_max_length(o);
-  if (max_length < 2) {
-    return bad("max_length " + std::to_string(max_length) +
-               " leaves no token to generate after the decoder start token");
-  }
+  // max_length 1 is the decoder start token alone: a generation of nothing (what a caller's
+  // max_new_tokens 0 asks for); 0 cannot hold even that.
+  if (max_length == 0) return bad("max_length 0 cannot hold the decoder start token");
   if (max_length > max_target_positions) {
     return bad("max_length " + std::to_string(max_length) +
                " (target tokens with the decoder start token) is past the " +

@@ -12,14 +12,6 @@ namespace {
 
 std::string str(size_t v) { return std::to_string(v); }
 
-// Per-layer buffers of `floats` each, and the pointers the stack writes through.
-std::vector<float*> layer_buffers(std::vector<std::vector<float>>* layers, size_t n_layer, size_t floats) {
-  layers->assign(n_layer, std::vector<float>(floats, 0.0f));
-  std::vector<float*> pointers;
-  for (std::vector<float>& layer : *layers) pointers.push_back(layer.data());
-  return pointers;
-}
-
 }  // namespace
 
 Status Seq2SeqSession::create(std::shared_ptr<const Model> model, const std::string& architecture,
@@ -181,7 +173,8 @@ Status Seq2SeqSession::attention(const int32_t* target, size_t n, Seq2SeqAttenti
   const size_t n_src = source_.size(), n_head = dims().n_head;
   QKV_RETURN_IF_ERROR(reserve_scratch(stack_->encode_scratch_bytes(n_src)));
   std::vector<float> hidden(n_src * dims().n_embd);
-  const std::vector<float*> encoder = layer_buffers(&out->encoder, dims().n_layer, n_head * n_src * n_src);
+  const std::vector<float*> encoder =
+      layer_buffers(&out->encoder, dims().n_layer, n_head * n_src * n_src, 0.0f);
   Seq2SeqEncodeRequest e;
   e.ids = source_.data();
   e.n = n_src;
@@ -191,8 +184,8 @@ Status Seq2SeqSession::attention(const int32_t* target, size_t n, Seq2SeqAttenti
   scratch_.reset();
   QKV_RETURN_IF_ERROR(s);
   const size_t n_dec = cache_config_.n_layer, dec_heads = cache_config_.n_head_kv;
-  const std::vector<float*> self = layer_buffers(&out->decoder, n_dec, dec_heads * n * n);
-  const std::vector<float*> cross = layer_buffers(&out->cross, n_dec, dec_heads * n * n_src);
+  const std::vector<float*> self = layer_buffers(&out->decoder, n_dec, dec_heads * n * n, 0.0f);
+  const std::vector<float*> cross = layer_buffers(&out->cross, n_dec, dec_heads * n * n_src, 0.0f);
   QKV_RETURN_IF_ERROR(prepare_caches(1, n));
   return step(1, &n, target, false, self.data(), cross.data());
 }
@@ -227,6 +220,8 @@ Status Seq2SeqSession::begin(const Seq2SeqGenerationOptions& options) {
   if (options.num_beams > 1) {
     generation_.beams.reset(
         new BeamSearch(options, max_length, dims().n_vocab, stack_->decoder_start_token_id()));
+    generation_.beam_counts.assign(options.num_beams, 1);
+    generation_.beam_ids.resize(options.num_beams);
   }
   generation_.active = true;
   return Status::ok_status();
@@ -238,7 +233,10 @@ Status Seq2SeqSession::next(int32_t* token, bool* done) {
     return Status::invalid_argument(generation_.done ? "next: the generation has ended (begin() again)"
                                                      : "next: no generation begun (begin() first)");
   }
-  const Status s = generation_.beams ? beam_step() : greedy_step(token);
+  // max_length 1 holds the decoder start token alone: the generation ends before its first step.
+  const bool room = generation_.max_length > 1;
+  const Status s = !room ? Status::ok_status() : generation_.beams ? beam_step() : greedy_step(token);
+  if (!room) generation_.done = true;
   // A failed step leaves the caches half-written: the generation cannot go on.
   if (!s.ok()) generation_.active = false;
   QKV_RETURN_IF_ERROR(s);
@@ -248,6 +246,9 @@ Status Seq2SeqSession::next(int32_t* token, bool* done) {
 }
 
 std::vector<Seq2SeqHypothesis> Seq2SeqSession::results() const {
+  // A generation of nothing (max_length 1): as many empty hypotheses as asked for, scored 0.
+  if (generation_.max_length == 1)
+    return std::vector<Seq2SeqHypothesis>(generation_.options.num_return_sequences);
   if (generation_.beams) return generation_.beams->results(generation_.options.num_return_sequences);
   return {generation_.greedy};
 }
@@ -276,10 +277,9 @@ Status Seq2SeqSession::greedy_step(int32_t* token) {
 Status Seq2SeqSession::beam_step() {
   BeamSearch& search = *generation_.beams;
   const size_t n = search.num_beams(), vocab = dims().n_vocab;
-  const std::vector<size_t> counts(n, 1);
-  std::vector<int32_t> ids(n);
+  std::vector<int32_t>& ids = generation_.beam_ids;
   for (size_t b = 0; b < n; ++b) ids[b] = search.sequence(b).back();
-  QKV_RETURN_IF_ERROR(step(n, counts.data(), ids.data(), true, nullptr, nullptr));
+  QKV_RETURN_IF_ERROR(step(n, generation_.beam_counts.data(), ids.data(), true, nullptr, nullptr));
   for (size_t b = 0; b < n; ++b) {
     float* scores = logits_.data() + b * vocab;
     log_softmax_row(scores, vocab);

@@ -86,8 +86,9 @@ class Seq2SeqSession {
   // checks the options and prepares the caches (the errors of generate());
   // each next() runs one decoder step: greedy picks one token (*token), beam
   // search moves every beam on (*token = -1); *done once it has ended (an
-  // eos, max_length, the search's stopping rule). results() holds what
-  // generate() returns, for greedy also the tokens so far of one not done.
+  // eos, max_length, the search's stopping rule; with max_length 1 the first
+  // next(), without a step). results() holds what generate() returns, for
+  // greedy also the tokens so far of one not done.
   // encode(), forward() and attention() end a generation begun.
   Status begin(const Seq2SeqGenerationOptions& options);
   Status next(int32_t* token, bool* done);
@@ -130,6 +131,8 @@ class Seq2SeqSession {
     std::vector<int32_t> target;  // greedy: the decoder start token and the tokens picked
     Seq2SeqHypothesis greedy;
     std::unique_ptr<BeamSearch> beams;
+    std::vector<size_t> beam_counts;  // a step's tokens per beam (1 each), sized in begin()
+    std::vector<int32_t> beam_ids;    // a step's input: each beam's last token
   };
 
   std::shared_ptr<const Model> model_;

@@ -44,13 +44,11 @@ inline void load(const std::string& folder, Loaded* out, WeightType type = Weigh
   out->tgt = ints_of(*out->ref.find("tgt_in"));
 }
 
-// Pointers to each layer's buffer of `floats` values, as the requests take them.
+// Each layer's buffer, filled with -1 (no probability) so that what a pass
+// leaves unwritten shows, and the pointers the requests take.
 inline std::vector<float*> layer_pointers(std::vector<std::vector<float>>* probs, size_t n_layer,
                                           size_t floats) {
-  probs->assign(n_layer, std::vector<float>(floats, -1.0f));
-  std::vector<float*> out;
-  for (std::vector<float>& p : *probs) out.push_back(p.data());
-  return out;
+  return layer_buffers(probs, n_layer, floats, -1.0f);
 }
 
 // encode() with exactly encode_scratch_bytes(n) of scratch (less by

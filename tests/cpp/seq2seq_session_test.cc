@@ -270,6 +270,50 @@ TEST(Seq2SeqSession, StepwiseGenerationEqualsGenerate) {
   }
 }
 
+// max_length 1 holds the decoder start token alone: greedy and beams end at
+// the first next() with nothing generated (empty hypotheses, as many as
+// asked for, scored 0); max_length 0 is refused; the session goes on.
+TEST(Seq2SeqSession, MaxLengthOneGeneratesNothing) {
+  Loaded m;
+  ASSERT_NO_FATAL_FAILURE(load("t5-tiny", &m));
+  for (const size_t beams : {1, 3}) {
+    Seq2SeqGenerationOptions o;
+    o.max_length = 1;
+    o.num_beams = beams;
+    o.num_return_sequences = beams == 1 ? 1 : 2;
+    ASSERT_TRUE(m.session->begin(o).ok());
+    int32_t token = 0;
+    bool done = false;
+    ASSERT_TRUE(m.session->next(&token, &done).ok());
+    EXPECT_TRUE(done);
+    EXPECT_EQ(token, -1);
+    const std::vector<Seq2SeqHypothesis> got = m.session->results();
+    ASSERT_EQ(got.size(), o.num_return_sequences);
+    for (const Seq2SeqHypothesis& h : got) {
+      EXPECT_TRUE(h.tokens.empty());
+      EXPECT_EQ(h.score, 0.0f);
+    }
+    std::vector<Seq2SeqHypothesis> whole;
+    ASSERT_TRUE(m.session->generate(o, nullptr, &whole).ok());
+    EXPECT_EQ(whole.size(), o.num_return_sequences);
+    // (Sensitivity) max_length 2 is one token.
+    o.max_length = 2;
+    ASSERT_TRUE(m.session->generate(o, nullptr, &whole).ok());
+    EXPECT_EQ(whole[0].tokens.size(), 1u);
+  }
+  Seq2SeqGenerationOptions zero;
+  zero.max_length = 0;
+  const Status s = m.session->begin(zero);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("max_length 0"), std::string::npos) << s.message();
+  const std::vector<int32_t> want = ints_of(*m.ref.find("greedy"));
+  Seq2SeqGenerationOptions o;
+  o.max_new_tokens = want.size();
+  std::vector<Seq2SeqHypothesis> greedy;
+  ASSERT_TRUE(m.session->generate(o, nullptr, &greedy).ok());
+  EXPECT_EQ(greedy[0].tokens, want);
+}
+
 // T5 with a limit on its source, as models with learned source positions
 // (BART, Marian) have: everything else is the loaded T5's.
 class LimitedSource : public Model, public Seq2SeqStack {

@@ -205,9 +205,12 @@ test('max_new_tokens 0 generates nothing, as for decoders, and still checks the 
   const ref = reference('t5-tiny');
   const model = await loadModel(folder('t5-tiny'));
   try {
-    for (const num_beams of [1, 3]) {
-      assert.deepEqual(await tokensOf(model, ref.src, { max_new_tokens: 0, num_beams }), [{
+    for (const [num_beams, num_return_sequences] of [[1, 1], [3, 2]]) {
+      // A beam search still reports its num_return_sequences hypotheses: empty, scored 0.
+      const sequences = num_beams > 1 ? { sequences: Array.from({ length: num_return_sequences }, () => ({ tokens: [], text: '', score: 0 })) } : {};
+      assert.deepEqual(await tokensOf(model, ref.src, { max_new_tokens: 0, num_beams, num_return_sequences }), [{
         token: -1, text: '', finishReason: 'max_new_tokens', usage: { promptTokens: ref.src.length, cachedTokens: 0, generatedTokens: 0 },
+        ...sequences,
       }], `num_beams ${num_beams}`);
     }
     await assert.rejects(tokensOf(model, [...ref.src.slice(0, 3), 300], { max_new_tokens: 0 }),

@@ -197,7 +197,8 @@ export function resolveSeq2SeqOptions(options: Seq2SeqGenerationOptions, default
       `num_beams ${request.num_beams}: a beam search returns at most num_beams hypotheses (greedy: 1)`);
   }
   // max_new_tokens 0 means "not given" to the runner; a caller's 0 asks for nothing at all (as decoders'
-  // generate answers it: the source is still encoded and checked, no token is generated).
+  // generate answers it: the source is still encoded and checked, no token is generated), which the
+  // runner's max_length 1 (the decoder start token alone) is.
   if (given.max_new_tokens === 0) request.max_length = 1;
   return { request, signal, onAbort };
 }
@@ -226,18 +227,15 @@ export async function* streamSeq2Seq(context: () => Seq2SeqContext, sourceIds: r
   resolved: ResolvedSeq2Seq): AsyncGenerator<GeneratedToken> {
   const { request, signal } = resolved;
   const first = context();
-  // max_length 1 holds the decoder start token alone: nothing to generate (the runner refuses such a
-  // generation; transformers returns the start token).
-  const nothing = request.max_length <= 1 && request.max_new_tokens === 0;
   first.backend.call(() => {
     first.session.encode(Int32Array.from(sourceIds));
-    if (!nothing) first.session.begin(request);
+    first.session.begin(request);
   });
   const { tokenizer } = first;
   const decoder = tokenizer.createDecodeStream({ skip_special_tokens: true });
   let generated = 0;
   let reason: FinishReason = 'max_new_tokens';
-  let done = nothing;
+  let done = false;
   let lastTurn = performance.now();
   while (!done) {
     if (signal?.aborted === true) {
@@ -262,7 +260,7 @@ export async function* streamSeq2Seq(context: () => Seq2SeqContext, sourceIds: r
     }
   }
   let sequences: GeneratedSequence[] | undefined;
-  if (request.num_beams > 1 && reason !== 'abort' && !nothing) {
+  if (request.num_beams > 1 && reason !== 'abort') {
     const live = context();
     sequences = live.backend.call(() => live.session.results()).map((h) => {
       const stream = tokenizer.createDecodeStream({ skip_special_tokens: true });
