@@ -37,6 +37,16 @@ async function assertTranslates(model) {
   assert.notDeepEqual(translationInputs(tokenizer, cases[0].text, { tgt_lang: 'de' }).input_ids, cases[0].src_ids);
 }
 
+/** loadModel(source) translates as assertTranslates checks; the model is disposed of whatever happens. */
+async function loadsAndTranslates(source) {
+  const model = await loadModel(source);
+  try {
+    await assertTranslates(model);
+  } finally {
+    model.dispose();
+  }
+}
+
 test('an M2M100 folder without tokenizer.json translates as transformers with its sentencepiece.bpe.model tokenizer', async () => {
   const translator = await pipeline('translation', m2m100SpmFolder());
   try {
@@ -54,27 +64,17 @@ test('an M2M100 folder without tokenizer.json translates as transformers with it
 });
 
 test('without tokenizer_config.json, config.json\'s model_type m2m_100 makes it M2M100Tokenizer (special_tokens_map.json\'s tokens)', async () => {
-  const model = await loadModel(m2m100SpmFolder(['sentencepiece.bpe.model', 'vocab.json', 'special_tokens_map.json']));
-  try {
-    await assertTranslates(model);
-  } finally {
-    model.dispose();
-  }
+  await loadsAndTranslates(m2m100SpmFolder(['sentencepiece.bpe.model', 'vocab.json', 'special_tokens_map.json']));
 });
 
 test('as ModelFiles with extraFiles', async () => {
   const dir = m2m100SpmFolder();
   const read = (f) => readFileSync(join(dir, f));
-  const model = await loadModel({
+  await loadsAndTranslates({
     config: read('config.json'), weights: read('model.safetensors'), tokenizerConfig: read('tokenizer_config.json'),
     generationConfig: read('generation_config.json'),
     extraFiles: { 'sentencepiece.bpe.model': read('sentencepiece.bpe.model'), 'vocab.json': read('vocab.json') },
   });
-  try {
-    await assertTranslates(model);
-  } finally {
-    model.dispose();
-  }
 });
 
 test('an M2M100 folder missing vocab.json or the .model is a FormatError naming it; one with no tokenizer files loads for ids', async () => {
@@ -99,12 +99,7 @@ test('by Hub id: sentencepiece.bpe.model and vocab.json fetched from the listing
     ...fixtureRepo('m2m100-tiny', { skip: ['tokenizer.json', 'tokenizer_config.json', 'reference.json', 'translation.json'] }),
     ...fixtureRepo('m2m100-spm', { skip: ['goldens.json'] }),
   });
-  const model = await loadModel(id);
-  try {
-    await assertTranslates(model);
-  } finally {
-    model.dispose();
-  }
+  await loadsAndTranslates(id);
 });
 
 test('in a worker: translationLanguages() and text2text() with src_lang / tgt_lang', async () => {

@@ -23,6 +23,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { readFlag } from './tokenizer.js';
 import type { SentencePieceProcessor } from './sentencepiece.js';
 import { describe, isObject, type Json } from './tokenizer-json.js';
+import type { DecodeOptions, EncodeOptions } from './types.js';
 import {
   cleanUpTokenization, configBoolean, configString, configTokenList, pyStrip, specialTokenSplitter,
   type TokenizerFiles, VocabJsonFiles,
@@ -31,22 +32,17 @@ import {
 /** The files of an M2M100 repository, by name; JSON files as text or bytes, the .model as bytes. */
 export type M2M100TokenizerFiles = TokenizerFiles;
 
-export interface M2M100EncodeOptions {
-  /** Add the language token before and </s> after (default true). */
-  add_special_tokens?: boolean;
+export interface M2M100EncodeOptions extends EncodeOptions {
   /** The source language's code ('en', 'fr'); default: tokenizer_config.json's src_lang, else 'en'. */
   src_lang?: string;
 }
 
-export interface M2M100TargetOptions {
-  add_special_tokens?: boolean;
+export interface M2M100TargetOptions extends EncodeOptions {
   /** The target language's code; default: tokenizer_config.json's tgt_lang. */
   tgt_lang?: string;
 }
 
-export interface M2M100DecodeOptions {
-  skip_special_tokens?: boolean;
-}
+export type M2M100DecodeOptions = DecodeOptions;
 
 /** tokenization_m2m_100.py's FAIRSEQ_LANGUAGE_CODES. */
 const FAIRSEQ_LANGUAGE_CODES: Readonly<Record<string, readonly string[]>> = {
