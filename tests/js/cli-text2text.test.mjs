@@ -77,6 +77,13 @@ test('qkv translate streams each target to stdout as it is decoded; --json print
   assert.equal(lines[0], b.greedy_text);
   assert.equal(lines[1 + b.greedy.length], b.greedy_text);
   assert.ok(lines.slice(1, 1 + b.greedy.length).every((line) => line.startsWith('  ')));
+  // Bad input on such a folder: named errors, exit 1, nothing on stdout.
+  const unknown = await runQkv('translate', dir, a.text, '--src-lang', 'en', '--tgt-lang', 'xx');
+  assert.deepEqual([unknown.code, unknown.stdout], [1, '']);
+  assert.match(unknown.stderr, /^InvalidArgumentError: translation: tgt_lang "xx" is not a language of this M2M100 tokenizer; known: af, am/m);
+  const noVocab = await runQkv('translate', m2m100SpmFolder(['sentencepiece.bpe.model', 'tokenizer_config.json']), a.text, '--tgt-lang', 'fr');
+  assert.deepEqual([noVocab.code, noVocab.stdout], [1, '']);
+  assert.match(noVocab.stderr, /^FormatError: M2M100 tokenizer: vocab\.json is missing/m);
 });
 
 test('qkv summarize: the text without language tokens forced, as PyTorch\'s greedy', async () => {
