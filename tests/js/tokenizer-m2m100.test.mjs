@@ -68,11 +68,19 @@ test('the language tokens follow vocab.json in FAIRSEQ_LANGUAGE_CODES order; the
   assert.equal(tok.encode('x')[0], tok.langTokenId('en'));
   assert.equal(loadM2M100Tokenizer(folder({ src_lang: 'de' })).encode('x')[0], tok.langTokenId('de'));
   assert.deepEqual(tokenizers.wmt21.languageCodes, ['en', 'ha', 'is', 'ja', 'cs', 'ru', 'zh', 'de']);
-  // special_tokens_map.json fills in what tokenizer_config.json lacks.
+  // special_tokens_map.json's tokens replace tokenizer_config.json's (from_pretrained's legacy path), unless
+  // tokenizer_config.json has added_tokens_decoder.
   const files = folder();
-  files['tokenizer_config.json'] = JSON.stringify({ language_codes: 'm2m100' });
   files['special_tokens_map.json'] = JSON.stringify({ eos_token: { content: '<pad>' } });
   assert.equal(loadM2M100Tokenizer(files).eos_token_id, 1);
+  files['tokenizer_config.json'] = JSON.stringify({ ...JSON.parse(configText), added_tokens_decoder: {} });
+  assert.equal(loadM2M100Tokenizer(files).eos_token_id, 2);
+  // Tokens written as AddedToken dicts (newer special_tokens_map.json, older tokenizer_config.json) are their content.
+  const map = JSON.parse(readFileSync(new URL('special_tokens_map.json', dir), 'utf8'));
+  const dicts = folder({ eos_token: { __type: 'AddedToken', content: '</s>', lstrip: false }, additional_special_tokens: [{ content: '__zu__' }] });
+  dicts['special_tokens_map.json'] = JSON.stringify({ ...map, additional_special_tokens: map.additional_special_tokens.map((content) => ({ content })) });
+  const c = goldens.tokenizers.m2m100.cases[3];
+  assert.deepEqual(loadM2M100Tokenizer(dicts).encode(c.text), c.ids);
 });
 
 test('a folder missing vocab.json or sentencepiece.bpe.model, or with bad fields, is a FormatError naming it', () => {

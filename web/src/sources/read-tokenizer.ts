@@ -20,7 +20,7 @@ import { readOptionalBytes, readOptionalJson, type ReadContext } from './file-in
 import type { ResolvedModel } from './source.js';
 
 const MARIAN_FILES = ['source.spm', 'target.spm', 'vocab.json', 'target_vocab.json'] as const;
-// special_tokens_map.json only fills in what tokenizer_config.json lacks, so it is not what marks the repository.
+// special_tokens_map.json (read too for M2M100) is no tokenizer of its own, so it is not what marks the repository.
 const M2M100_FILES = ['sentencepiece.bpe.model', 'vocab.json'] as const;
 
 /** `modelType` is config.json's model_type, which names the tokenizer class when tokenizer_config.json does not. */

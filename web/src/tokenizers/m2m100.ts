@@ -54,14 +54,27 @@ const FAIRSEQ_LANGUAGE_CODES: Readonly<Record<string, readonly string[]>> = {
 
 const M2M100_FILES = 'an M2M100 repository has sentencepiece.bpe.model and vocab.json';
 
-/** tokenizer_config.json with the keys it lacks from special_tokens_map.json, as from_pretrained merges them. */
+/** A token as the files may write it: a string, or an AddedToken's dict ({ content, lstrip, … }, older saves' "__type"). */
+function tokenContent(value: unknown): unknown {
+  return isObject(value) && typeof value.content === 'string' ? value.content : value;
+}
+
+/**
+ * tokenizer_config.json and special_tokens_map.json as from_pretrained merges them (its legacy path, taken
+ * when tokenizer_config.json has no added_tokens_decoder, as facebook/m2m100_418M's has none):
+ * special_tokens_map.json's tokens replace tokenizer_config.json's, and its additional_special_tokens are
+ * appended to tokenizer_config.json's where missing. Tokens written as AddedToken dicts read as their content.
+ */
 function mergedConfig(files: VocabJsonFiles): Json {
+  const content = (value: unknown): unknown => (Array.isArray(value) ? value.map(tokenContent) : tokenContent(value));
   const config = files.config();
-  const map = files.config('special_tokens_map.json');
-  const merged: Json = { ...config };
-  for (const [key, value] of Object.entries(map)) {
-    // A special token may be written as an AddedToken's dict ({ content, lstrip, ... }).
-    if (!(key in merged)) merged[key] = isObject(value) && typeof value.content === 'string' ? value.content : value;
+  const merged: Json = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, content(value)]));
+  if (config.added_tokens_decoder !== undefined) return merged;
+  for (const [key, value] of Object.entries(files.config('special_tokens_map.json'))) {
+    const before = merged[key];
+    const tokens = content(value);
+    merged[key] = key === 'additional_special_tokens' && Array.isArray(tokens) && Array.isArray(before)
+      ? [...before, ...tokens.filter((t: unknown) => !before.includes(t))] : tokens;
   }
   return merged;
 }
