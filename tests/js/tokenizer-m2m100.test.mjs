@@ -108,6 +108,7 @@ test('a folder missing vocab.json or sentencepiece.bpe.model, or with bad fields
 test('an unknown language and other bad arguments are named errors; the tokenizer stays usable', () => {
   const tok = tokenizers.m2m100;
   assert.throws(() => tok.encode('x', { src_lang: 'xx' }), (e) => e instanceof InvalidArgumentError && /src_lang "xx" is not a language/.test(e.message));
+  assert.throws(() => tok.encode('x', { src_lang: 'xx', add_special_tokens: false }), InvalidArgumentError);
   assert.throws(() => tok.encodeTarget('x'), /give tgt_lang/);
   assert.throws(() => tok.encodeTarget('x', { tgt_lang: 'klingon' }), InvalidArgumentError);
   assert.throws(() => tokenizers.wmt21.encode('x', { src_lang: 'fr' }), InvalidArgumentError);

@@ -119,7 +119,7 @@ export class M2M100Tokenizer {
         + `${Object.keys(FAIRSEQ_LANGUAGE_CODES).join(', ')}`);
     }
     const madeup = config.num_madeup_words ?? 8;
-    if (!Number.isSafeInteger(madeup) || (madeup as number) < 0) {
+    if (typeof madeup !== 'number' || !Number.isSafeInteger(madeup) || madeup < 0) {
       throw files.error(`tokenizer_config.json: num_madeup_words must be a whole number >= 0, found ${describe(madeup)}`);
     }
     this.vocab = files.vocab('vocab.json', M2M100_FILES);
@@ -127,7 +127,7 @@ export class M2M100Tokenizer {
     for (const [piece, id] of this.vocab) this.idToPiece[id] = piece;
     this.languageCodes = codes;
     codes.forEach((code, i) => this.langIds.set(`__${code}__`, this.vocab.size + i));
-    this.vocabSize = this.vocab.size + codes.length + (madeup as number);
+    this.vocabSize = this.vocab.size + codes.length + madeup;
 
     const token = (key: string, fallback: string) => configString(files, config, key, fallback);
     this.unkToken = token('unk_token', '<unk>');
@@ -165,8 +165,10 @@ export class M2M100Tokenizer {
   /** Source-text ids: [__src_lang__], the pieces' vocab.json ids, </s>. */
   encode(text: string, options?: M2M100EncodeOptions): number[] {
     const ids = this.bareIds(text, options, 'encode');
+    // An unknown src_lang is refused even without the template, as setting it is in transformers.
+    const lang = this.language(options?.src_lang ?? this.srcLang, 'src_lang', 'encode');
     if (!(readFlag(options, 'add_special_tokens', 'encode') ?? true)) return ids;
-    return [this.language(options?.src_lang ?? this.srcLang, 'src_lang', 'encode'), ...ids, this.eos_token_id];
+    return [lang, ...ids, this.eos_token_id];
   }
 
   /** Target-text ids (labels, text_target): [__tgt_lang__], the pieces' ids, </s>. */
