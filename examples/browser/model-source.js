@@ -3,10 +3,14 @@
 // loadModel({ config, weights, tokenizer }) takes.
 
 const EXTRA_FILES = ['modules.json', '1_Pooling/config.json'];
+// A repository published without tokenizer.json has its tokenizer in these (M2M100's sentencepiece.bpe.model,
+// Marian's source.spm / target.spm, each with vocab.json), read by the library as they are.
+const TOKENIZER_FILES = ['vocab.json', 'sentencepiece.bpe.model', 'special_tokens_map.json', 'source.spm', 'target.spm',
+  'target_vocab.json'];
 
 /**
- * { config, weights, tokenizer, tokenizerConfig?, generationConfig?, extraFiles? } Files from a list of { file, path };
- * throws naming what is missing.
+ * { config, weights, tokenizer?, tokenizerConfig?, generationConfig?, extraFiles? } Files from a list of { file, path };
+ * throws naming what is missing. Without tokenizer.json, a folder with vocab.json passes its tokenizer's own files.
  */
 export function pickModelFiles(entries) {
   // Prefer the shallowest copy of each file (a Hub folder may hold sub-folders such as onnx/).
@@ -18,9 +22,12 @@ export function pickModelFiles(entries) {
   const weights = sorted
     .filter((e) => e.file.name.endsWith('.safetensors') && depth(e.path) === top)
     .map((e) => e.file);
+  // The folder's top level, as paths relative to it.
+  const relative = (path) => path.split('/').slice(top - 1).join('/');
+  const ownTokenizer = sorted.some((e) => relative(e.path) === 'vocab.json');
   const missing = [
     config === undefined && 'config.json',
-    tokenizer === undefined && 'tokenizer.json',
+    tokenizer === undefined && !ownTokenizer && 'tokenizer.json',
     weights.length === 0 && 'a .safetensors file',
   ].filter(Boolean);
   if (missing.length > 0) {
@@ -30,13 +37,13 @@ export function pickModelFiles(entries) {
   // (tokenizer_config.json), the checkpoint's sampling defaults and end tokens (generation_config.json).
   const tokenizerConfig = find('tokenizer_config.json');
   const generationConfig = find('generation_config.json');
-  // A sentence-transformers model's pooling files, keyed by their path in the model folder.
-  const relative = (path) => path.split('/').slice(top - 1).join('/');
+  // A sentence-transformers model's pooling files and a tokenizer's own files, keyed by their path in the model folder.
   const extraFiles = Object.fromEntries(sorted
-    .filter((e) => EXTRA_FILES.includes(relative(e.path)))
+    .filter((e) => EXTRA_FILES.includes(relative(e.path)) || (tokenizer === undefined && TOKENIZER_FILES.includes(relative(e.path))))
     .map((e) => [relative(e.path), e.file]));
   return {
-    config, weights, tokenizer,
+    config, weights,
+    ...(tokenizer !== undefined ? { tokenizer } : {}),
     ...(tokenizerConfig !== undefined ? { tokenizerConfig } : {}),
     ...(generationConfig !== undefined ? { generationConfig } : {}),
     ...(Object.keys(extraFiles).length > 0 ? { extraFiles } : {}),

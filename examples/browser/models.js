@@ -4,7 +4,8 @@
 // folder has (tokenizer_config.json, generation_config.json), passed when listed and never asked for otherwise;
 // `tokenizerConfig`, a path relative to this page, takes tokenizer_config.json from elsewhere (a chat template);
 // `extra` names a sentence-transformers folder's files (modules.json, its module folders' files, the prompts),
-// passed as extraFiles.
+// passed as extraFiles, taken from `extraPath` (relative to this page) when given, else from the folder;
+// `tokenizerJson: false` passes no tokenizer.json (a tokenizer read from the repository's own files, in extra).
 export const MODELS = [
   { id: 'sotu-llama', label: 'sotu-llama: State of the Union addresses (demo model)', path: '../models/sotu-llama/', weights: ['model.safetensors'], optional: ['generation_config.json'], prompt: 'My fellow citizens, ' },
   { id: 'llama-tiny', label: 'llama-tiny (test fixture: random weights, 2 layers, 4 heads)', path: '../../tests/fixtures/llama-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat because' },
@@ -24,6 +25,12 @@ export const MODELS = [
   { id: 'bert-qa-tiny', label: 'bert-qa-tiny (test fixture: BERT extractive QA layout, random weights; tasks: question answering)', path: '../../tests/fixtures/bert-qa-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
   { id: 'nllb-tiny', label: 'nllb-tiny (test fixture: NLLB layout, random weights, six languages; tasks: translate with the cross-attention)', path: '../../tests/fixtures/nllb-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'hello world' },
   { id: 'm2m100-tiny', label: 'm2m100-tiny (test fixture: M2M100 layout, random weights, six languages; tasks: translate)', path: '../../tests/fixtures/m2m100-tiny/', weights: ['model.safetensors'], optional: ['tokenizer_config.json', 'generation_config.json'], prompt: 'hello world' },
+  {
+    id: 'm2m100-tiny-spm', label: 'm2m100-tiny-spm (test fixture: m2m100-tiny as facebook/m2m100_418M ships its tokenizer: sentencepiece.bpe.model + vocab.json, 100 languages; tasks: translate)',
+    path: '../../tests/fixtures/m2m100-tiny/', weights: ['model.safetensors'], optional: ['generation_config.json'], prompt: 'hello world',
+    tokenizerJson: false, tokenizerConfig: '../../tests/fixtures/m2m100-spm/tokenizer_config.json', extraPath: '../../tests/fixtures/m2m100-spm/',
+    extra: ['sentencepiece.bpe.model', 'vocab.json', 'special_tokens_map.json'],
+  },
   { id: 'rerank-tiny', label: 'rerank-tiny (test fixture: one-logit cross-encoder, random weights; tasks: rerank)', path: '../../tests/fixtures/rerank-tiny/', weights: ['model.safetensors'], prompt: 'The cat sat on the mat' },
 ];
 
@@ -31,14 +38,15 @@ export const MODELS = [
 export function modelFiles(entry, base = location.href) {
   const folder = new URL(entry.path, base);
   const has = (name) => entry.optional?.includes(name) ?? false;
+  const extraFolder = entry.extraPath !== undefined ? new URL(entry.extraPath, base) : folder;
   return {
     config: new URL('config.json', folder).href,
     weights: entry.weights.map((name) => new URL(name, folder).href),
-    tokenizer: new URL('tokenizer.json', folder).href,
+    ...(entry.tokenizerJson !== false ? { tokenizer: new URL('tokenizer.json', folder).href } : {}),
     ...(entry.tokenizerConfig !== undefined ? { tokenizerConfig: new URL(entry.tokenizerConfig, base).href } : {}),
     ...(has('tokenizer_config.json') ? { tokenizerConfig: new URL('tokenizer_config.json', folder).href } : {}),
     ...(has('generation_config.json') ? { generationConfig: new URL('generation_config.json', folder).href } : {}),
     ...(entry.extra !== undefined
-      ? { extraFiles: Object.fromEntries(entry.extra.map((name) => [name, new URL(name, folder).href])) } : {}),
+      ? { extraFiles: Object.fromEntries(entry.extra.map((name) => [name, new URL(name, extraFolder).href])) } : {}),
   };
 }

@@ -59,8 +59,11 @@ test('a bundled model without them is never asked for them', async () => {
   assert.deepEqual(errors, []);
 });
 
-/** pickModelFiles (the page's module) on Files fetched from the fixtures, as a folder pick or drop gives them. */
-const pick = (paths) => page.evaluate(async (list) => {
+/**
+ * pickModelFiles (the page's module) on Files fetched from the fixtures, as a folder pick or drop gives them;
+ * `as` gives each file's path in the picked folder.
+ */
+const pick = (paths, as = (p) => p) => page.evaluate(async (list) => {
   const { pickModelFiles } = await import('./model-source.js');
   const entries = [];
   for (const [url, path] of list) entries.push({ file: new File([await (await fetch(url)).blob()], path.split('/').pop()), path });
@@ -68,7 +71,7 @@ const pick = (paths) => page.evaluate(async (list) => {
   const name = (f) => f.name;
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k,
     Array.isArray(v) ? v.map(name) : v instanceof File ? name(v) : Object.fromEntries(Object.entries(v).map(([p, f]) => [p, f.size]))]));
-}, paths.map((p) => [`/isolated/tests/fixtures/${p}`, p]));
+}, paths.map((p) => [`/isolated/tests/fixtures/${p}`, as(p)]));
 
 test('a folder pick or drop passes the optional files it holds, and only those', async () => {
   const gpt2 = await pick(['gpt2-tiny/config.json', 'gpt2-tiny/model.safetensors', 'gpt2-tiny/tokenizer.json',
@@ -79,6 +82,14 @@ test('a folder pick or drop passes the optional files it holds, and only those',
   });
   const llama = await pick(['llama-tiny/config.json', 'llama-tiny/model.safetensors', 'llama-tiny/tokenizer.json']);
   assert.deepEqual(llama, { config: 'config.json', weights: ['model.safetensors'], tokenizer: 'tokenizer.json' });
+});
+
+test('a folder without tokenizer.json passes its tokenizer\'s own files (M2M100: sentencepiece.bpe.model, vocab.json)', async () => {
+  const m2m = await pick(['m2m100-tiny/config.json', 'm2m100-tiny/model.safetensors', 'm2m100-tiny/generation_config.json',
+    'm2m100-spm/sentencepiece.bpe.model', 'm2m100-spm/vocab.json', 'm2m100-spm/tokenizer_config.json', 'm2m100-spm/special_tokens_map.json'],
+    (p) => p.replace(/^m2m100-(tiny|spm)\//, 'm2m100/'));
+  assert.deepEqual(Object.keys(m2m).sort(), ['config', 'extraFiles', 'generationConfig', 'tokenizerConfig', 'weights']);
+  assert.deepEqual(Object.keys(m2m.extraFiles).sort(), ['sentencepiece.bpe.model', 'special_tokens_map.json', 'vocab.json']);
 });
 
 test('a sentence-transformers folder passes its pooling files, keyed by their path in the folder', async () => {

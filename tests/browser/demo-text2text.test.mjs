@@ -11,6 +11,8 @@ import { test } from 'node:test';
 import { artifacts, settledPage, useDemoPage } from './demo-page.mjs';
 
 const { max_new_tokens, cases } = JSON.parse(readFileSync(new URL('../fixtures/nllb-tiny/translation.json', import.meta.url), 'utf8'));
+// m2m100-tiny with the tokenizer facebook/m2m100_418M ships (sentencepiece.bpe.model + vocab.json, no tokenizer.json).
+const spm = JSON.parse(readFileSync(new URL('../fixtures/m2m100-spm/goldens.json', import.meta.url), 'utf8')).translation;
 let page;
 let errors;
 
@@ -95,5 +97,23 @@ test('summarization runs without the languages; a bad language is a named error 
   await run({ mode: 'translation', text: c.text, src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens });
   assert.equal(await page.textContent('#text2text-output'), c.greedy_text);
   assert.equal(await page.$eval('#task-status', (e) => e.classList.contains('error')), false);
+  assert.deepEqual(errors, []);
+});
+
+test('m2m100-tiny-spm: an M2M100 repository without tokenizer.json translates as PyTorch for its tokenizer\'s ids', async () => {
+  await page.selectOption('#bundled-model', 'm2m100-tiny-spm');
+  await page.click('#load-bundled');
+  await settledPage(page);
+  // The 100 languages of language_codes m2m100, the first two offered.
+  await page.waitForFunction(() => document.getElementById('task-tgt_lang')?.value === 'am');
+  assert.equal(await page.inputValue('#task-src_lang'), 'af');
+  for (const c of spm.cases.slice(0, 2)) {
+    await run({ mode: 'translation', text: c.text, src_lang: c.src_lang, tgt_lang: c.tgt_lang, num_beams: 1, max_new_tokens: spm.max_new_tokens });
+    assert.equal(await page.textContent('#text2text-output'), c.greedy_text, c.text);
+    const columns = await page.$eval('#cross-heatmap', (e) => Number(e.dataset.columns));
+    assert.equal(columns, c.src_ids.length);
+  }
+  await run({ mode: 'translation', text: 'hello', src_lang: 'en', tgt_lang: 'xx' });
+  assert.match(await page.textContent('#task-status'), /tgt_lang "xx" is not a language of this M2M100 tokenizer; known: af, am/);
   assert.deepEqual(errors, []);
 });

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { pipeline } from '../../dist/index.js';
 import { runNode, runQkv } from './child-process.mjs';
 import { folder } from './fixtures.mjs';
+import { m2m100SpmFolder, m2m100SpmGoldens } from './m2m100-spm.mjs';
 
 const translation = (name) => JSON.parse(readFileSync(`${folder(name)}/translation.json`, 'utf8'));
 const greedy = (max) => ['--num-beams', '1', '--max-new-tokens', String(max)];
@@ -42,6 +43,47 @@ test('qkv translate reads one text a line from stdin (blank lines skipped); --js
   assert.deepEqual(JSON.parse(one.stdout), [{ translation_text: a.greedy_text }, { translation_text: a.greedy_text }]);
   const other = await runQkv('translate', 'tests/fixtures/m2m100-tiny', b.text, '--src-lang', b.src_lang, '--tgt-lang', b.tgt_lang, ...greedy(max_new_tokens));
   assert.equal(other.stdout, `${b.greedy_text}\n`);
+});
+
+/** dist/cli/main.js run by cli-stdout-writes.mjs: stdout, and each write to it in order. */
+async function recordedWrites(args, input) {
+  const out = await runNode('tests/js/cli-stdout-writes.mjs', [...args, '--threads', '1', '--quiet'], input);
+  const { code, writes } = JSON.parse(out.stderr.trimEnd().split('\n').at(-1));
+  assert.equal(code, 0, out.stderr);
+  assert.equal(writes.join(''), out.stdout);
+  return writes;
+}
+
+test('qkv translate streams each target to stdout as it is decoded; --json prints the list whole at the end', async () => {
+  // An M2M100 folder without tokenizer.json (sentencepiece.bpe.model + vocab.json): the goldens of
+  // gen_m2m100_tokenizer.py, PyTorch's greedy target for transformers' M2M100Tokenizer ids.
+  const dir = m2m100SpmFolder();
+  const { max_new_tokens, cases } = m2m100SpmGoldens.translation;
+  const [a, b] = cases;
+  const writes = await recordedWrites(['translate', dir, a.text, '--src-lang', a.src_lang, '--tgt-lang', a.tgt_lang, ...greedy(max_new_tokens)]);
+  // The target came in pieces (one a generated token), then the line's end.
+  assert.ok(writes.length >= 4, JSON.stringify(writes));
+  assert.equal(writes.at(-1), '\n');
+  assert.equal(writes.slice(0, -1).join(''), a.greedy_text);
+  // --json: one write of every text's target, the same texts as streamed.
+  const json = await recordedWrites(['translate', dir, '--src-lang', a.src_lang, '--tgt-lang', a.tgt_lang, ...greedy(max_new_tokens), '--json'],
+    `${a.text}\n${a.text}\n`);
+  assert.deepEqual(json.map((w) => JSON.parse(w)), [[{ translation_text: a.greedy_text }, { translation_text: a.greedy_text }]]);
+  // Several texts with --attention: each target streamed, ended, and followed by its alignment, in order.
+  const both = await recordedWrites(['translate', dir, '--src-lang', b.src_lang, '--tgt-lang', b.tgt_lang, ...greedy(max_new_tokens), '--attention'],
+    `${b.text}\n${b.text}\n`);
+  const lines = both.join('').trimEnd().split('\n');
+  assert.equal(lines.length, 2 * (1 + b.greedy.length));
+  assert.equal(lines[0], b.greedy_text);
+  assert.equal(lines[1 + b.greedy.length], b.greedy_text);
+  assert.ok(lines.slice(1, 1 + b.greedy.length).every((line) => line.startsWith('  ')));
+  // Bad input on such a folder: named errors, exit 1, nothing on stdout.
+  const unknown = await runQkv('translate', dir, a.text, '--src-lang', 'en', '--tgt-lang', 'xx');
+  assert.deepEqual([unknown.code, unknown.stdout], [1, '']);
+  assert.match(unknown.stderr, /^InvalidArgumentError: translation: tgt_lang "xx" is not a language of this M2M100 tokenizer; known: af, am/m);
+  const noVocab = await runQkv('translate', m2m100SpmFolder(['sentencepiece.bpe.model', 'tokenizer_config.json']), a.text, '--tgt-lang', 'fr');
+  assert.deepEqual([noVocab.code, noVocab.stdout], [1, '']);
+  assert.match(noVocab.stderr, /^FormatError: M2M100 tokenizer: vocab\.json is missing/m);
 });
 
 test('qkv summarize: the text without language tokens forced, as PyTorch\'s greedy', async () => {

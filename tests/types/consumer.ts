@@ -23,6 +23,7 @@ import {
   createTokenizer,
   loadSentencePieceTokenizer,
   loadMarianTokenizer,
+  loadM2M100Tokenizer,
   loadModel,
   downloadModel,
   inspectGguf,
@@ -167,6 +168,11 @@ import {
   type MarianTokenizerFiles,
   type MarianEncodeOptions,
   type MarianDecodeOptions,
+  type M2M100Tokenizer,
+  type M2M100TokenizerFiles,
+  type M2M100EncodeOptions,
+  type M2M100TargetOptions,
+  type M2M100DecodeOptions,
 } from 'qkv';
 
 /** true when T is `any`: the public surface must have none. */
@@ -259,6 +265,19 @@ export function sentencePiece(model: Uint8Array, files: MarianTokenizerFiles): s
   // @ts-expect-error a Marian tokenizer's files are bytes or text
   loadMarianTokenizer({ 'vocab.json': 42 });
   return spm.decode(spm.encode('Hello')) + marian.decode(ids, decodeOptions) + codes.join(',') + marian.eos_token_id;
+}
+
+export function m2m100(files: M2M100TokenizerFiles): string {
+  const tokenizer: M2M100Tokenizer = loadM2M100Tokenizer(files);
+  const source: M2M100EncodeOptions = { src_lang: 'en', add_special_tokens: true };
+  const target: M2M100TargetOptions = { tgt_lang: 'fr' };
+  const decodeOptions: M2M100DecodeOptions = { skip_special_tokens: true };
+  const ids: number[] = tokenizer.encode('Hello', source).concat(tokenizer.encodeTarget('Bonjour', target));
+  const fr: number | undefined = tokenizer.langTokenId('fr');
+  const codes: readonly string[] = tokenizer.languageCodes;
+  // @ts-expect-error src_lang is a language code
+  tokenizer.encode('Hello', { src_lang: 42 });
+  return tokenizer.decode(ids, decodeOptions) + codes.join(',') + String(fr) + tokenizer.srcLang + tokenizer.vocabSize;
 }
 
 export function tokenize(tokenizerJson: unknown, tokenizerConfig: unknown): string {

@@ -23,6 +23,10 @@ export { createTokenizer } from './tokenizers/index.js';
 export { loadSentencePieceTokenizer } from './tokenizers/sentencepiece.js';
 export { loadMarianTokenizer } from './tokenizers/marian.js';
 export type { MarianTokenizer, MarianTokenizerFiles, MarianEncodeOptions, MarianDecodeOptions } from './tokenizers/marian.js';
+export { loadM2M100Tokenizer } from './tokenizers/m2m100.js';
+export type {
+  M2M100Tokenizer, M2M100TokenizerFiles, M2M100EncodeOptions, M2M100TargetOptions, M2M100DecodeOptions,
+} from './tokenizers/m2m100.js';
 export { loadModel } from './load-model.js';
 export { downloadModel } from './hub/download-model.js';
 export { inspectGguf } from './gguf-inspect.js';

@@ -184,7 +184,7 @@ async function loadResolved(files: ResolvedModel, requested: WeightRequest, sess
   const config = parseJson(configText, 'config.json');
   // Optional files: read after the required ones, so a missing config.json is reported first.
   // Without tokenizer files the model loads for id-level use (model.tokenizer null), as transformers.js's AutoModel.
-  const tokenizer = await readTokenizer(files, context);
+  const tokenizer = await readTokenizer(files, context, typeof config === 'object' && config !== null ? (config as { model_type?: unknown }).model_type : undefined);
   const generationConfig = await readOptionalJson(files.generationConfig, 'generation_config.json', context);
   // Sizes only matter to a listener; without one, no HEAD requests.
   const totals = onProgress

@@ -35,7 +35,7 @@ export interface ModelTask<R> {
   capability?: Capability;
   /** The work; loadMs is loadModel's wall time. */
   run(model: Model, loadMs: number): Promise<R>;
-  /** The result as stdout lines, without --json. */
+  /** The result as stdout lines, without --json ([] when run() wrote them as they came). */
   lines(result: R): readonly string[];
   /** What --json prints (default: the result as one line of JSON). */
   json?(result: R): string;
@@ -46,8 +46,10 @@ export async function runModelTask<R>(args: ParsedArgs, task: ModelTask<R>): Pro
   try {
     if (task.capability !== undefined) requireCapability(model.info, task.capability, `qkv ${task.command}`);
     const result = await task.run(model, loadMs);
-    process.stdout.write(args.flag('json') ? `${task.json?.(result) ?? JSON.stringify(result)}\n`
-      : task.lines(result).map((line) => `${line}\n`).join(''));
+    const out = args.flag('json') ? `${task.json?.(result) ?? JSON.stringify(result)}\n`
+      : task.lines(result).map((line) => `${line}\n`).join('');
+    // Nothing left to print when the command streamed its lines as they came (qkv translate).
+    if (out !== '') process.stdout.write(out);
   } finally {
     model.dispose();
   }

@@ -1,6 +1,7 @@
 /**
  * qkv translate and qkv summarize: an encoder-decoder (T5, BART, Marian, M2M100, NLLB) through the
- * translation / summarization pipeline, one text from the command line or one per line of stdin, and with
+ * translation / summarization pipeline, one text from the command line or one per line of stdin, each target
+ * streamed to stdout as it is decoded (--json prints the list whole at the end), and with
  * --attention the cross-attention read as an alignment (each generated token and the source token the step
  * that produced it attended to most, averaged over the heads of the last decoder layer).
  */
@@ -32,6 +33,12 @@ function textsOf(args: ParsedArgs, command: string): string[] {
 }
 
 interface AlignedToken { target: string; source: string; weight: number }
+interface Translated { text: string; alignment?: AlignedToken[] }
+
+/** The alignment's lines: "  target<TAB><- source<TAB>weight" per generated token. */
+function alignmentLines(translated: Translated): string[] {
+  return (translated.alignment ?? []).map((a) => `  ${a.target}\t<- ${a.source}\t${a.weight.toFixed(3)}`);
+}
 
 async function alignment(model: Model, tokenizer: Tokenizer, run: Text2TextRun): Promise<AlignedToken[]> {
   const start = model.info.decoderStartTokenId!;
@@ -78,15 +85,21 @@ function text2textCommand(name: 'translate' | 'summarize', spec: Pick<Command, '
             ? translationTask(model, tokenizer, args.string('src-lang'), args.string('tgt-lang'))
             : { task: 'summarization' as const, pair: {} };
           const runner = text2textRunner(model, tokenizer, task);
-          const out: Array<{ text: string; alignment?: AlignedToken[] }> = [];
+          // Without --json each target streams to stdout as it is decoded (a beam search's best once it has
+          // ended), then ends its line; its alignment follows. --json prints the whole list at the end.
+          const stream = !args.flag('json');
+          const write = (piece: string) => process.stdout.write(piece);
+          const out: Translated[] = [];
           for (const text of texts) {
-            const result = await runner(text, { ...options, ...pair });
-            out.push({ text: result.text, ...(args.flag('attention') ? { alignment: await alignment(model, tokenizer, result) } : {}) });
+            const result = await runner(text, { ...options, ...pair }, stream ? write : undefined);
+            const translated = { text: result.text, ...(args.flag('attention') ? { alignment: await alignment(model, tokenizer, result) } : {}) };
+            if (stream) write(`\n${alignmentLines(translated).map((line) => `${line}\n`).join('')}`);
+            out.push(translated);
           }
           return out;
         },
-        lines: (results) => results.flatMap((r) => [r.text,
-          ...(r.alignment ?? []).map((a) => `  ${a.target}\t<- ${a.source}\t${a.weight.toFixed(3)}`)]),
+        // The lines were written as they were decoded.
+        lines: () => [],
         json: (results) => JSON.stringify(results.map((r) => ({ [key]: r.text, ...given('alignment', r.alignment) }))),
       });
     },
@@ -97,9 +110,11 @@ export const translateCommand = text2textCommand('translate', {
   summary: 'translate text (encoder-decoders: NLLB, M2M100 with --src-lang/--tgt-lang, Marian opus-mt, T5)',
   details: [
     'Prints the translation of the text (or of each line of stdin), one line each, as the translation pipeline',
-    'gives it: NLLB and M2M100 take --tgt-lang (and --src-lang, default the tokenizer\'s): the source is',
-    '[src_lang] text </s> and the target starts with the tgt_lang token; T5 takes --src-lang en --tgt-lang de',
-    'as its config\'s translation_en_to_de task (prefix and beam settings); Marian translates its one pair.',
+    'gives it, streamed as it is decoded (a beam search\'s best once it has ended); --json prints the list',
+    'whole once every text is done. NLLB and M2M100 take --tgt-lang (and --src-lang, default the tokenizer\'s):',
+    'the source is [src_lang] text </s> and the target starts with the tgt_lang token; T5 takes --src-lang en',
+    '--tgt-lang de as its config\'s translation_en_to_de task (prefix and beam settings); Marian translates its one',
+    'pair. M2M100 repositories without tokenizer.json (sentencepiece.bpe.model + vocab.json) work the same.',
     'With --attention, each translation is followed by its alignment, one "  target<TAB><- source<TAB>weight"',
     'line per generated token (the cross-attention of the step that produced it, last decoder layer, mean of',
     'the heads).',
@@ -117,8 +132,8 @@ export const translateCommand = text2textCommand('translate', {
 export const summarizeCommand = text2textCommand('summarize', {
   summary: 'summarize text (encoder-decoders: BART/distilbart, T5)',
   details: [
-    'Prints the summary of the text (or of each line of stdin), one line each, as the summarization pipeline',
-    'gives it: T5\'s "summarize: " prefix and the checkpoint\'s beam settings (config.json\'s',
+    'Prints the summary of the text (or of each line of stdin), one line each, streamed as it is decoded (--json:',
+    'the list whole at the end), as the summarization pipeline gives it: T5\'s "summarize: " prefix and the checkpoint\'s beam settings (config.json\'s',
     'task_specific_params, generation_config.json) apply unless the options say otherwise. With --attention,',
     'each summary is followed by its alignment, as qkv translate prints it.',
   ],

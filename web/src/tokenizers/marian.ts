@@ -19,15 +19,17 @@
  * transformers' tokenize() splits them off first (no stripping around them);
  * each part between them is cut as above, a language code at its start included.
  */
-import { FormatError, InvalidArgumentError } from '../errors.js';
-import { escapeRegExp } from './onig-regex.js';
+import { InvalidArgumentError } from '../errors.js';
 import { readFlag } from './tokenizer.js';
-import { readSentencePieceModel } from './sentencepiece-model.js';
-import { sentencePieceProcessor, type SentencePieceProcessor } from './sentencepiece.js';
-import { describe, isId, isObject, type Json } from './tokenizer-json.js';
+import type { SentencePieceProcessor } from './sentencepiece.js';
+import { describe, isObject } from './tokenizer-json.js';
+import {
+  cleanUpTokenization, configBoolean, configString, configTokenList, pyStrip, specialTokenSplitter,
+  type TokenizerFiles, VocabJsonFiles,
+} from './vocab-json-files.js';
 
 /** The files of a Marian repository, by name; JSON files as text or bytes. */
-export type MarianTokenizerFiles = Readonly<Record<string, Uint8Array | string | undefined>>;
+export type MarianTokenizerFiles = TokenizerFiles;
 
 export interface MarianEncodeOptions {
   /** Append </s> (default true). */
@@ -41,55 +43,7 @@ export interface MarianDecodeOptions {
 }
 
 const SPACE_SYMBOL = '\u2581';
-// Python's str.strip(): Unicode whitespace and the separators U+001C..U+001F.
-const PY_STRIP = /^[\p{White_Space}\x1c-\x1f]+|[\p{White_Space}\x1c-\x1f]+$/gu;
-
-function fileError(message: string): FormatError {
-  return new FormatError(`Marian tokenizer: ${message}`);
-}
-
-function readJson(files: MarianTokenizerFiles, name: string): unknown {
-  const v = files[name];
-  if (v === undefined) return undefined;
-  const text = typeof v === 'string' ? v : new TextDecoder().decode(v);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new FormatError(`Marian tokenizer: ${name} is not JSON (${(e as Error).message})`, { cause: e });
-  }
-}
-
-function readVocab(json: unknown, name: string): Map<string, number> {
-  if (!isObject(json)) throw fileError(`${name} must be an object mapping pieces to ids, found ${describe(json)}`);
-  const vocab = new Map<string, number>();
-  for (const [piece, id] of Object.entries(json)) {
-    if (!isId(id)) throw fileError(`${name}["${piece}"] must be a non-negative integer id, found ${describe(id)}`);
-    vocab.set(piece, id);
-  }
-  return vocab;
-}
-
-function readSpm(files: MarianTokenizerFiles, name: string): SentencePieceProcessor {
-  const bytes = files[name];
-  if (bytes === undefined) {
-    throw fileError(`${name} is missing (a Marian repository has source.spm, target.spm and vocab.json)`);
-  }
-  if (typeof bytes === 'string') throw new InvalidArgumentError(`Marian tokenizer: ${name} must be given as bytes (a Uint8Array), not text`);
-  return sentencePieceProcessor(readSentencePieceModel(bytes, name), name);
-}
-
-function configString(config: Json, key: string, fallback: string): string {
-  const v = config[key] ?? fallback;
-  if (typeof v !== 'string') throw fileError(`tokenizer_config.json: ${key} must be a string, found ${describe(v)}`);
-  return v;
-}
-
-/** transformers' clean_up_tokenization: spaces before punctuation and English contractions. */
-function cleanUp(text: string): string {
-  return text.replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!').replaceAll(' ,', ',')
-    .replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m").replaceAll(" 's", "'s")
-    .replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
-}
+const MARIAN_FILES = 'a Marian repository has source.spm, target.spm and vocab.json';
 
 /** One side's spm and vocabulary. */
 interface Side {
@@ -115,45 +69,33 @@ export class MarianTokenizer {
   readonly eos_token_id: number;
   readonly pad_token_id: number | undefined;
 
-  constructor(files: MarianTokenizerFiles) {
-    const configJson = readJson(files, 'tokenizer_config.json') ?? {};
-    if (!isObject(configJson)) throw fileError(`tokenizer_config.json must be an object, found ${describe(configJson)}`);
-    const unk = configString(configJson, 'unk_token', '<unk>');
-    const eos = configString(configJson, 'eos_token', '</s>');
-    const pad = configString(configJson, 'pad_token', '<pad>');
-    const extra = configJson.additional_special_tokens ?? [];
-    if (!Array.isArray(extra) || !extra.every((t) => typeof t === 'string')) {
-      throw fileError(`tokenizer_config.json: additional_special_tokens must be a list of strings, found ${describe(extra)}`);
-    }
+  constructor(given: MarianTokenizerFiles) {
+    const files = new VocabJsonFiles(given, 'Marian');
+    const configJson = files.config();
+    const unk = configString(files, configJson, 'unk_token', '<unk>');
+    const eos = configString(files, configJson, 'eos_token', '</s>');
+    const pad = configString(files, configJson, 'pad_token', '<pad>');
+    const extra = configTokenList(files, configJson);
     this.specialTokens = new Set([eos, unk, pad, ...extra].filter((t) => t !== ''));
-    const alternatives = [...this.specialTokens].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    this.specialSplit = alternatives.length > 0 ? new RegExp(`(${alternatives.join('|')})`, 'u') : /(?!)/;
-    const separate = configJson.separate_vocabs ?? false;
-    if (typeof separate !== 'boolean') throw fileError(`tokenizer_config.json: separate_vocabs must be a boolean, found ${describe(separate)}`);
+    this.specialSplit = specialTokenSplitter(this.specialTokens);
+    const separate = configBoolean(files, configJson, 'separate_vocabs', false);
     this.separateVocabs = separate;
-    const clean = configJson.clean_up_tokenization_spaces ?? false;
-    if (typeof clean !== 'boolean') {
-      throw fileError(`tokenizer_config.json: clean_up_tokenization_spaces must be a boolean, found ${describe(clean)}`);
-    }
-    this.cleanUpSpaces = clean;
+    this.cleanUpSpaces = configBoolean(files, configJson, 'clean_up_tokenization_spaces', false);
 
-    const vocabJson = readJson(files, 'vocab.json');
-    if (vocabJson === undefined) throw fileError('vocab.json is missing (a Marian repository has source.spm, target.spm and vocab.json)');
-    const sourceSpm = readSpm(files, 'source.spm');
-    const targetSpm = readSpm(files, 'target.spm');
+    const vocab = files.vocab('vocab.json', MARIAN_FILES);
+    const sourceSpm = files.spm('source.spm', MARIAN_FILES);
+    const targetSpm = files.spm('target.spm', MARIAN_FILES);
     const side = (spm: SentencePieceProcessor, vocab: Map<string, number>, name: string): Side => {
       const unkId = vocab.get(unk);
-      if (unkId === undefined) throw fileError(`${name} has no unknown token "${unk}"`);
+      if (unkId === undefined) throw files.error(`${name} has no unknown token "${unk}"`);
       const eosId = vocab.get(eos);
-      if (eosId === undefined) throw fileError(`${name} has no end-of-sequence token "${eos}"`);
+      if (eosId === undefined) throw files.error(`${name} has no end-of-sequence token "${eos}"`);
       return { spm, vocab, unk: unkId, eos: eosId };
     };
-    const vocab = readVocab(vocabJson, 'vocab.json');
     this.source = side(sourceSpm, vocab, 'vocab.json');
     if (separate) {
-      const targetJson = readJson(files, 'target_vocab.json');
-      if (targetJson === undefined) throw fileError('separate_vocabs is set but target_vocab.json is missing');
-      this.target = side(targetSpm, readVocab(targetJson, 'target_vocab.json'), 'target_vocab.json');
+      if (!files.has('target_vocab.json')) throw files.error('separate_vocabs is set but target_vocab.json is missing');
+      this.target = side(targetSpm, files.vocab('target_vocab.json', MARIAN_FILES), 'target_vocab.json');
     } else {
       this.target = side(targetSpm, vocab, 'vocab.json');
     }
@@ -177,6 +119,12 @@ export class MarianTokenizer {
   /** Source-text ids: source.spm, vocab.json, </s>. */
   encode(text: string, options?: MarianEncodeOptions): number[] {
     return this.encodeWith(this.source, text, options, 'encode');
+  }
+
+  /** A pair as transformers' build_inputs_with_special_tokens joins it: both texts, then one </s>. */
+  encodePairIds(text: string, textPair: string): number[] {
+    const bare = { add_special_tokens: false };
+    return [...this.encode(text, bare), ...this.encode(textPair, bare), this.eos_token_id];
   }
 
   /** Target-text ids (labels): target.spm, target_vocab.json with separate_vocabs, </s>. */
@@ -224,8 +172,8 @@ export class MarianTokenizer {
       }
     }
     out += spm.convertTokensToString(run);
-    out = out.replaceAll(SPACE_SYMBOL, ' ').replace(PY_STRIP, '');
-    return this.cleanUpSpaces ? cleanUp(out) : out;
+    out = pyStrip(out.replaceAll(SPACE_SYMBOL, ' '));
+    return this.cleanUpSpaces ? cleanUpTokenization(out) : out;
   }
 
   /** The piece of a target-vocabulary id. */
