@@ -133,6 +133,11 @@ TEST(Q6KLayout, StoredValuesReadBackAsQ8KDefines) {
         ASSERT_TRUE(same_bits(q6k_value(c.q6k.data(), c.q6k_scales.data(), 512, r, i),
                               q8k_value(c.q8k.data(), c.q8k_scales.data(), 512, r, i)));
       }
+      std::vector<float> row(512);
+      q6k_row_values(c.q6k.data(), c.q6k_scales.data(), 512, r, row.data());
+      for (size_t i = 0; i < 512; ++i)
+        ASSERT_TRUE(same_bits(row[i], q6k_value(c.q6k.data(), c.q6k_scales.data(), 512, r, i)))
+            << r << "," << i;
     }
   }
 }

@@ -88,4 +88,26 @@ inline float q6k_value(const void* data, const float* scales, size_t k, size_t r
   return dq * static_cast<float>(u[p] - kQ8KOffset);
 }
 
+// Row r's k values (q6k_value's, a block unpacked once): the row gather's
+// (an embedding table tied to the LM head).
+inline void q6k_row_values(const void* data, const float* scales, size_t k, size_t r, float* out) {
+  const size_t row = r % kQ6KRowGroup;
+  for (size_t s = 0; s < q8k_supers(k); ++s) {
+    const size_t at = q8k_group_super(r, s, k);
+    const uint8_t* g = static_cast<const uint8_t*>(data) + at * kQ6KGroupBytes;
+    const float d = scales[at * kQ6KGroupFloats + row];
+    for (size_t b = 0; b < kQ8KSuperBlock / kQ8KBlock; ++b) {
+      uint8_t u[kQ8KBlock];
+      q6k_unpack_row(g + b * kQ6KBlockBytes, row, u);
+      const int8_t* sc =
+          reinterpret_cast<const int8_t*>(g + kQ6KGroupScOffset + b * kQ8KGroupScBlock) + 2 * row;
+      float* o = out + s * kQ8KSuperBlock + b * kQ8KBlock;
+      for (size_t p = 0; p < kQ8KBlock; ++p) {
+        const size_t i = kQ8KOrder(p);
+        o[i] = d * static_cast<float>(sc[i / kQ8KSubBlock]) * static_cast<float>(u[p] - kQ8KOffset);
+      }
+    }
+  }
+}
+
 }  // namespace qkv

@@ -57,7 +57,7 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
         break;
       }
       case WeightType::kQ6K: {
-        for (size_t c = 0; c < k; ++c) dst[c] = q6k_value(w.data, w.scales, k, r, c);
+        q6k_row_values(w.data, w.scales, k, r, dst);
         break;
       }
     }
