@@ -23,19 +23,28 @@ namespace q6k_unpack {
 namespace {
 
 #if defined(__wasm_simd128__)
+// A row's u[16..31] from its A bytes and its nibbles in the low half of n's
+// bytes: the nibble under A's top two bits moved down to bits 4-5. The
+// 16-bit shifts are single instructions where 8-bit ones are emulated, and
+// the masks drop the bits they bring over from the neighbouring byte.
+inline v128_t high_half(v128_t n, v128_t a) {
+  return wasm_v128_or(wasm_v128_and(n, wasm_i8x16_const_splat(0x0F)),
+                      wasm_v128_and(wasm_u16x8_shr(a, 2), wasm_i8x16_const_splat(0x30)));
+}
+
 // The 4 rows' 32 bytes u of one block (its 96 bytes at `block`): u[r][0]
 // holds row r's first 16 (A_r's low 6 bits), u[r][1] its last 16 (N's
 // nibble under A_r's top 2 bits, moved down to bits 4-5).
 inline void unpack_block(const uint8_t* block, v128_t u[kQ6KRowGroup][2]) {
-  const v128_t low6 = wasm_i8x16_const_splat(0x3F), low4 = wasm_i8x16_const_splat(0x0F);
+  const v128_t low6 = wasm_i8x16_const_splat(0x3F);
   for (size_t pair = 0; pair < kQ6KRowGroup / 2; ++pair) {
     const v128_t n = wasm_v128_load(block + (kQ6KRowGroup + pair) * kQ6KHalf);
     const v128_t a = wasm_v128_load(block + 2 * pair * kQ6KHalf);
     const v128_t b = wasm_v128_load(block + (2 * pair + 1) * kQ6KHalf);
     u[2 * pair][0] = wasm_v128_and(a, low6);
-    u[2 * pair][1] = wasm_v128_bitselect(n, wasm_u8x16_shr(a, 2), low4);
+    u[2 * pair][1] = high_half(n, a);
     u[2 * pair + 1][0] = wasm_v128_and(b, low6);
-    u[2 * pair + 1][1] = wasm_v128_bitselect(wasm_u8x16_shr(n, 4), wasm_u8x16_shr(b, 2), low4);
+    u[2 * pair + 1][1] = high_half(wasm_u16x8_shr(n, 4), b);
   }
 }
 #endif
