@@ -15,28 +15,13 @@ using q8k_simd::D32;
 using q8k_simd::D4;
 
 #if HWY_TARGET == HWY_WASM
-// The block's 32 ordered values of x as int16, the even positions apart from
-// the odd ones: [even of 0-15, odd of 0-15, even of 16-31, odd of 16-31].
-HWY_INLINE void load_x_even_odd(const int8_t* x, v128_t* out) {
-  const v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
-  out[0] = wasm_i16x8_shr(wasm_i16x8_shl(x0, 8), 8);
-  out[1] = wasm_i16x8_shr(x0, 8);
-  out[2] = wasm_i16x8_shr(wasm_i16x8_shl(x1, 8), 8);
-  out[3] = wasm_i16x8_shr(x1, 8);
-}
-
-// One row's u · x: a its A bytes (u[0..15] in the low 6 bits), u1 its
-// u[16..31]. Each 16-bit lane's two bytes are split into even and odd
-// positions (a mask, a shift) rather than widened, so a pair dot product's
-// 32-bit lane sums 4 consecutive positions, one sub-block's: lanes [lo, hi,
-// lo, hi] (combine_rows<true>). Same exact integers as q8k's row_block.
-HWY_INLINE v128_t row_block(v128_t a, v128_t u1, const v128_t* x) {
-  const v128_t low6 = wasm_i16x8_const_splat(0x3F), low8 = wasm_i16x8_const_splat(0xFF);
-  const v128_t p0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_and(a, low6), x[0]),
-                                   wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_u16x8_shr(a, 8), low6), x[1]));
-  const v128_t p1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_and(u1, low8), x[2]),
-                                   wasm_i32x4_dot_i16x8(wasm_u16x8_shr(u1, 8), x[3]));
-  return wasm_i32x4_add(p0, p1);
+// q8k_simd::row_block on one row's unpacked u (lanes [lo, lo, hi, hi]).
+HWY_INLINE v128_t row_block(const v128_t* u, const v128_t* x16) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(u[0]), x16[0]),
+                                  wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(u[0]), x16[1]));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(u[1]), x16[2]),
+                                  wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(u[1]), x16[3]));
+  return wasm_i32x4_add(a, b);
 }
 #endif
 
@@ -44,17 +29,12 @@ HWY_INLINE v128_t row_block(v128_t a, v128_t u1, const v128_t* x) {
 HWY_INLINE hn::Vec<D32> group_block(const uint8_t* block, const int8_t* x, const int8_t* sc,
                                     const int32_t* offsets) {
 #if HWY_TARGET == HWY_WASM
-  v128_t xs[4];
-  load_x_even_odd(x, xs);
-  v128_t r[kQ6KRowGroup];
-  for (size_t pair = 0; pair < kQ6KRowGroup / 2; ++pair) {
-    const v128_t n = wasm_v128_load(block + (kQ6KRowGroup + pair) * kQ6KHalf);
-    const v128_t a = wasm_v128_load(block + 2 * pair * kQ6KHalf);
-    const v128_t b = wasm_v128_load(block + (2 * pair + 1) * kQ6KHalf);
-    r[2 * pair] = row_block(a, q6k_unpack::high_half(n, a), xs);
-    r[2 * pair + 1] = row_block(b, q6k_unpack::high_half(wasm_u16x8_shr(n, 4), b), xs);
-  }
-  return q8k_simd::combine_rows<true>(r, sc, offsets);
+  v128_t u[kQ6KRowGroup][2];
+  q6k_unpack::unpack_block(block, u);
+  const q8k_simd::X16 x16 = q8k_simd::load_x(x);
+  const v128_t r[kQ6KRowGroup] = {row_block(u[0], x16.v), row_block(u[1], x16.v), row_block(u[2], x16.v),
+                                  row_block(u[3], x16.v)};
+  return q8k_simd::combine_rows(r, sc, offsets);
 #else
   HWY_ALIGN uint8_t u[kQ6KRowGroup * kQ8KBlock];
   q6k_unpack::unpack_block_bytes(block, u);

@@ -58,24 +58,15 @@ HWY_INLINE X16 load_x(const int8_t* x) {
            wasm_i16x8_load8x8(x + 24)}};
 }
 
-// pair_halves for rows whose lanes are [lo, hi, lo, hi] (kInterleaved: the
-// q6k GEMV's) instead of row_block's [lo, lo, hi, hi].
-template <bool kInterleaved>
-HWY_INLINE v128_t pair_rows(v128_t a, v128_t b) {
-  if (!kInterleaved) return pair_halves(a, b);
-  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
-}
-
 // The 4 rows' exact integer parts A of block b (gemv.h) from their
 // row_block lanes r: sc the block's 8 sub-scale bytes, offsets 32 * x's two
 // sub-block sums. Each row's two sub-block sums of u x, less the offsets
 // (giving q x), are weighted by their sub-scales four at a time.
-template <bool kInterleaved = false>
 HWY_INLINE hn::Vec<D32> combine_rows(const v128_t* r, const int8_t* sc, const int32_t* offsets) {
   const v128_t off = wasm_v128_load64_splat(offsets);
   const v128_t sc16 = wasm_i16x8_load8x8(sc);
-  const v128_t rows01 = wasm_i32x4_sub(pair_rows<kInterleaved>(r[0], r[1]), off);
-  const v128_t rows23 = wasm_i32x4_sub(pair_rows<kInterleaved>(r[2], r[3]), off);
+  const v128_t rows01 = wasm_i32x4_sub(pair_halves(r[0], r[1]), off);
+  const v128_t rows23 = wasm_i32x4_sub(pair_halves(r[2], r[3]), off);
   const v128_t a = wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16));
   const v128_t b = wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16));
   return hn::Vec<D32>{pair_halves(a, b)};
