@@ -248,7 +248,6 @@ TEST(Q6KRelaxed, GemvAndGemmEqualTheSimd128KernelsBitForBit) {
 // double-precision product of those values with x's q8 values.
 TEST(Q6KGemm, GgmlBlocksAgainstTheReferenceDequantization) {
   std::mt19937 rng(8);
-  std::uniform_real_distribution<float> dist(-1, 1);
   for (auto [m, n, k] :
        {std::tuple<size_t, size_t, size_t>{1, 9, 256}, {3, 16, 512}, {7, 13, 768}, {70, 6, 256}}) {
     const size_t row_bytes = k / 256 * sizeof(ggml::BlockQ6_K);
@@ -275,28 +274,7 @@ TEST(Q6KGemm, GgmlBlocksAgainstTheReferenceDequantization) {
     for (size_t r = 0; r < n; ++r) {
       ASSERT_EQ(std::memcmp(gathered.data() + r * k, w.data() + (n - 1 - r) * k, k * sizeof(float)), 0) << r;
     }
-    std::vector<float> x(m * k), bias(n);
-    for (float& v : x) v = dist(rng);
-    for (float& v : bias) v = dist(rng);
-    for (size_t threads : {1, 3}) {
-      std::vector<float> y;
-      quant_test::expect_prefill_equals_decode(threads, m, x.data(), pw, bias.data(), &y);
-      for (size_t i = 0; i < m; ++i) {
-        std::vector<int8_t> xq(k);
-        std::vector<float> xs(k / 32);
-        f32_to_q8_row__scalar(k, x.data() + i * k, xq.data(), xs.data());
-        for (size_t j = 0; j < n; ++j) {
-          double ref = bias[j], mag = std::fabs(bias[j]);
-          for (size_t c = 0; c < k; ++c) {
-            const double term = double(w[j * k + c]) * xs[c / 32] * xq[c];
-            ref += term;
-            mag += std::fabs(term);
-          }
-          ASSERT_NEAR(y[i * n + j], ref, 1e-5 * mag + 1e-6)
-              << m << "x" << n << "x" << k << " at " << i << "," << j;
-        }
-      }
-    }
+    quant_test::expect_gemm_matches_values(m, pw, w, rng);
   }
 }
 

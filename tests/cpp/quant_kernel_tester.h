@@ -1,11 +1,13 @@
 // Shared by the tests of the block-quantized weight kernels (q4_kernels_test,
-// q8k_kernels_test, loader_q8k_test): the activation patterns, the stacking
-// of test rows into a GEMM's strided operands, the GEMM-rows-equal-the-GEMV
-// check, gemm()'s prefill-equals-decode check, and random ggml K-quant blocks.
+// q8k_kernels_test, q6k_kernels_test, loader_q8k_test): the activation
+// patterns, the stacking of test rows into a GEMM's strided operands, the
+// GEMM-rows-equal-the-GEMV check, gemm()'s prefill-equals-decode check and
+// its check against known weight values, and random ggml K-quant blocks.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
+#include "kernels/q8/quant.h"
 
 namespace qkv {
 namespace quant_test {
@@ -82,6 +85,40 @@ inline void expect_prefill_equals_decode(size_t threads, size_t m, const float* 
     for (size_t j = 0; j < pw.n; ++j) {
       ASSERT_TRUE(same_bits(row[j], (*y)[i * pw.n + j]))
           << m << "x" << pw.n << "x" << pw.k << ": prefill != decode at " << i << "," << j;
+    }
+  }
+}
+
+// gemm() on weights pw whose values are w (n × k floats, e.g. ggml's
+// reference dequantization), decode and prefill of m random rows of x, with
+// 1 and 3 threads: prefill rows bit for bit the decode GEMV's, and every
+// output the double-precision product of w with x's q8 values (the
+// quantizer qkv applies to activations, whose rounding is not the kernel's
+// to undo), within 1e-5 of the terms' magnitude.
+inline void expect_gemm_matches_values(size_t m, const PackedWeights& pw, const std::vector<float>& w,
+                                       std::mt19937& rng) {
+  const size_t n = pw.n, k = pw.k;
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> x(m * k), bias(n);
+  for (float& v : x) v = dist(rng);
+  for (float& v : bias) v = dist(rng);
+  for (size_t threads : {1, 3}) {
+    std::vector<float> y;
+    expect_prefill_equals_decode(threads, m, x.data(), pw, bias.data(), &y);
+    for (size_t i = 0; i < m; ++i) {
+      std::vector<int8_t> xq(k);
+      std::vector<float> xs(k / 32);
+      f32_to_q8_row__scalar(k, x.data() + i * k, xq.data(), xs.data());
+      for (size_t j = 0; j < n; ++j) {
+        double ref = bias[j], mag = std::fabs(bias[j]);
+        for (size_t c = 0; c < k; ++c) {
+          const double term = double(w[j * k + c]) * xs[c / 32] * xq[c];
+          ref += term;
+          mag += std::fabs(term);
+        }
+        ASSERT_NEAR(y[i * n + j], ref, 1e-5 * mag + 1e-6)
+            << m << "x" << n << "x" << k << " at " << i << "," << j;
+      }
     }
   }
 }
