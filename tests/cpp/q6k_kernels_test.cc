@@ -78,18 +78,7 @@ Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& r
       q8k_store_super(c.q8k.data(), c.q8k_scales.data(), k, r, s, v);
     }
   }
-  c.x8.resize(k);
-  for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
-  c.x16.assign(c.x8.begin(), c.x8.end());
-  c.x_scales.assign(k / 32, 1.0f);
-  if (!unit) {
-    for (float& v : c.x_scales) v = dist(rng) * 0.02f;
-  }
-  c.x_sums.resize(k / 32);
-  q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
-  c.x_ord.resize(k);
-  c.x_offsets.resize(k / 16);
-  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
+  quant_test::fill_q8k_x(c, k, xp, unit, rng);
   return c;
 }
 

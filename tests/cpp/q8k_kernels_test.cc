@@ -89,18 +89,7 @@ Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& r
   for (size_t r = rows; r < q8k_grouped_rows(rows); ++r) {
     for (size_t s = 0; s < q8k_supers(k); ++s) q8k_store_super(c.data.data(), c.scales.data(), k, r, s, zero);
   }
-  c.x8.resize(k);
-  for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
-  c.x16.assign(c.x8.begin(), c.x8.end());
-  c.x_scales.assign(k / 32, 1.0f);
-  if (!unit) {
-    for (float& v : c.x_scales) v = dist(rng) * 0.02f;
-  }
-  c.x_sums.resize(k / 32);
-  q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
-  c.x_ord.resize(k);
-  c.x_offsets.resize(k / 16);
-  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
+  quant_test::fill_q8k_x(c, k, xp, unit, rng);
   return c;
 }
 

@@ -17,7 +17,9 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
+#include "kernels/q4/quant.h"
 #include "kernels/q8/quant.h"
+#include "kernels/q8k-gemv/gemv.h"
 
 namespace qkv {
 namespace quant_test {
@@ -36,6 +38,26 @@ inline int x_value(int pattern, size_t i, std::mt19937& rng) {
     default:
       return static_cast<int>(rng() % 255) - 127;
   }
+}
+
+// A q8k or q6k test case's activation row of k values in every form the
+// kernels take (the fields x8, x16, x_ord, x_offsets, x_scales, x_sums):
+// pattern xp (x_value), its block scales 1 (unit) or random below 0.02.
+template <class Case>
+void fill_q8k_x(Case& c, size_t k, int xp, bool unit, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  c.x8.resize(k);
+  for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
+  c.x16.assign(c.x8.begin(), c.x8.end());
+  c.x_scales.assign(k / 32, 1.0f);
+  if (!unit) {
+    for (float& v : c.x_scales) v = dist(rng) * 0.02f;
+  }
+  c.x_sums.resize(k / 32);
+  q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
+  c.x_ord.resize(k);
+  c.x_offsets.resize(k / 16);
+  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
 }
 
 // One field of each case (a test row of x in some form), `stride` elements
