@@ -1,11 +1,11 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections (and Qwen3-0.6B's 1024-wide ones),
-// f32 / f16 / q8 / q4 weights, and q8k (GGUF Q6_K blocks held exactly:
-// random blocks, K a multiple of 256).
+// f32 / f16 / q8 / q4 weights, and q8k and q6k (GGUF Q6_K blocks held
+// exactly, in 8 and 6 bits: random blocks, K a multiple of 256).
 // Usage: gemm_bench [threads] [MxKxN] [type]   (the wasm builds run under node);
 // the optional shape runs that one shape only (any M, K, N: e.g. a model's
 // LM head, 1x640x262144 for Gemma 3 270M; "all" for every listed shape), the
-// optional weight type (f32, f16, q8, q4 or q8k) that type only.
+// optional weight type (f32, f16, q8, q4, q8k or q6k) that type only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <algorithm>
@@ -45,11 +45,10 @@ std::string shape_name(const Shape& s) {
   return std::to_string(s.m) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n);
 }
 
-// q8k has no f32 quantizer: random Q6_K blocks (f16 d near 2^-13) go in
-// through the loader's converter, as a GGUF's would.
-bool pack_q8k(const Shape& s, void* data, float* scales) {
-  qkv::WeightPacker packer(qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, WeightType::kQ8K, data,
-                           scales);
+// q8k and q6k have no f32 quantizer: random Q6_K blocks (f16 d near 2^-13)
+// go in through the loader's converter, as a GGUF's would.
+bool pack_q6_K(const Shape& s, WeightType type, void* data, float* scales) {
+  qkv::WeightPacker packer(qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type, data, scales);
   if (!packer.check().ok()) return false;
   std::mt19937 rng(2);
   std::vector<qkv::ggml::BlockQ6_K> blocks(s.k / qkv::ggml::kQK_K);
@@ -61,7 +60,9 @@ bool pack_q8k(const Shape& s, void* data, float* scales) {
       b.d.bytes[1] = static_cast<uint8_t>(0x08 | (b.d.bytes[1] & 0x83));
     }
     qkv::ggml::q6_K_to_q8k_row(blocks.data(), static_cast<int64_t>(s.k), row.data());
-    if (!packer.add_q8k_row(r, row.data()).ok()) return false;
+    if (!(type == WeightType::kQ8K ? packer.add_q8k_row(r, row.data()) : packer.add_q6k_row(r, row.data()))
+             .ok())
+      return false;
   }
   packer.finish();
   return true;
@@ -71,10 +72,11 @@ void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threa
                const std::vector<float>& w, const std::vector<float>& x, const std::vector<float>& bias) {
   std::vector<uint8_t> data(qkv::packed_weights_bytes(type, s.n, s.k));
   std::vector<float> scales(qkv::packed_scales_bytes(type, s.n, s.k) / sizeof(float) + 1);
-  if (type == WeightType::kQ8K ? !pack_q8k(s, data.data(), scales.data())
-                               : !qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK,
-                                                    s.n, s.k, type, data.data(), scales.data(), pool)
-                                      .ok()) {
+  const bool k_quant = type == WeightType::kQ8K || type == WeightType::kQ6K;
+  if (k_quant ? !pack_q6_K(s, type, data.data(), scales.data())
+              : !qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type,
+                                   data.data(), scales.data(), pool)
+                     .ok()) {
     std::fprintf(stderr, "pack failed\n");
     std::exit(1);
   }
@@ -165,9 +167,9 @@ int main(int argc, char** argv) {
     for (float& v : w) v = dist(rng);
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
-    for (WeightType type :
-         {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4, WeightType::kQ8K}) {
-      if (type == WeightType::kQ8K && s.k % qkv::kQ8KSuperBlock != 0) continue;
+    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4,
+                            WeightType::kQ8K, WeightType::kQ6K}) {
+      if ((type == WeightType::kQ8K || type == WeightType::kQ6K) && s.k % qkv::kQ8KSuperBlock != 0) continue;
       if (only_type.empty() || only_type == qkv::weight_type_name(type)) {
         bench_qkv(s, type, pool.get(), threads, w, x, bias);
       }

@@ -38,12 +38,16 @@ void to_q4(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackS
   static_cast<void>(packer.add_q4_row(r, s.nibbles.data(), s.d.data(), s.m.data()));
 }
 
-template <Q8KRowFn kConvert>
-void to_q8k(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+// Q5_K and Q6_K rows go through q8k's plain super-blocks (kernels/ggml/to_q8k.h)
+// into the q8k layout, or (Q6_K) q6k's.
+template <Q8KRowFn kConvert, Status (WeightPacker::*kAdd)(size_t, const Q8KSuper*)>
+void to_k_super(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
   s.supers.resize(q8k_supers(k));  // k is whole super-blocks: the rows are Q5_K/Q6_K
   kConvert(src, static_cast<int64_t>(k), s.supers.data());
-  static_cast<void>(packer.add_q8k_row(r, s.supers.data()));
+  static_cast<void>((packer.*kAdd)(r, s.supers.data()));
 }
+template <Q8KRowFn kConvert>
+constexpr RepackRowFn to_q8k = to_k_super<kConvert, &WeightPacker::add_q8k_row>;
 
 struct ExactRepack {
   TensorDType source;
@@ -65,6 +69,8 @@ constexpr ExactRepack kExactRepacks[] = {
     // weight, q8's own size) instead of being requantized.
     {TensorDType::kQ5_K, WeightType::kQ8K, to_q8k<ggml::q5_K_to_q8k_row>},
     {TensorDType::kQ6_K, WeightType::kQ8K, to_q8k<ggml::q6_K_to_q8k_row>},
+    // Q6_K's 6-bit values, sub-scales and d become q6k's, at Q6_K's size.
+    {TensorDType::kQ6_K, WeightType::kQ6K, to_k_super<ggml::q6_K_to_q8k_row, &WeightPacker::add_q6k_row>},
 };
 
 }  // namespace

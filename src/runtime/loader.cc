@@ -349,7 +349,7 @@ Status ModelLoader::start(Pending& p) {
   linear_dims(s, &n, &k);
   WeightStore& store = model_->store();
   void* data = store.allocate(packed_weights_bytes(type, n, k));
-  // q8, q4 and q8k keep their block scales beside the values.
+  // q8, q4, q8k and q6k keep their block scales beside the values.
   const bool has_scales = packed_scales_bytes(type, n, k) > 0;
   float* scales = has_scales ? static_cast<float*>(store.allocate(packed_scales_bytes(type, n, k))) : nullptr;
   if (data == nullptr || (has_scales && scales == nullptr)) return Status::resource_exhausted(oom);

@@ -43,6 +43,8 @@ bool exact_in_q4(TensorDType source) { return exact_repack(source, WeightType::k
 
 bool exact_in_q8k(TensorDType source) { return exact_repack(source, WeightType::kQ8K) != nullptr; }
 
+bool exact_in_q6k(TensorDType source) { return exact_repack(source, WeightType::kQ6K) != nullptr; }
+
 WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
                               TensorDType source) {
   if (const std::optional<WeightType> forced = role_override(choice, role)) return *forced;
@@ -54,10 +56,14 @@ WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint,
   }
   if (type == WeightType::kQ4 && role != TensorSlot::Role::kLayer && !exact_in_q4(source))
     type = WeightType::kQ8;
-  // Q5_K and Q6_K matrices of a quantized model keep ggml's values as q8k, at
-  // q8's size, instead of being requantized (in a Q4_K_M file, the Q6_K ones
-  // included: q4 would lose their sixth and fifth bits).
-  if ((type == WeightType::kQ8 || type == WeightType::kQ4) && exact_in_q8k(source)) return WeightType::kQ8K;
+  // Q5_K and Q6_K matrices of a quantized model keep ggml's values instead of
+  // being requantized (in a Q4_K_M file, the Q6_K ones included: q4 would
+  // lose their sixth and fifth bits): Q6_K as q6k, at Q6_K's size, Q5_K as
+  // q8k, at q8's.
+  if (type == WeightType::kQ8 || type == WeightType::kQ4) {
+    if (exact_in_q6k(source)) return WeightType::kQ6K;
+    if (exact_in_q8k(source)) return WeightType::kQ8K;
+  }
   return type;
 }
 

@@ -17,8 +17,9 @@
 //   - No dtype ('auto'): the checkpoint's. Safetensors: its first weight
 //     matrix's (f32 stays f32, f16/bf16 become f16). GGUF: each matrix its
 //     own ggml type's nearest qkv type (Q4_0, Q4_1, Q4_K -> q4; Q8_0, Q5_0,
-//     Q5_1, Q5_K, Q6_K -> q8; F32 -> f32; F16, BF16 -> f16), so a file
-//     mixing types (Q4_K_M: Q4_K and Q6_K) keeps each one as close as qkv can.
+//     Q5_1 -> q8; Q5_K -> q8k; Q6_K -> q6k; F32 -> f32; F16, BF16 -> f16), so
+//     a file mixing types (Q4_K_M: Q4_K and Q6_K) keeps each one as close as
+//     qkv can. Under 'q4' or 'q8' too, Q5_K stays q8k and Q6_K q6k (exact).
 #pragma once
 
 #include <optional>
@@ -46,6 +47,8 @@ Status check_weight_choice(const WeightChoice& choice, const std::vector<TensorS
 bool exact_in_q4(TensorDType source);
 // The ggml types q8k holds exactly (runtime/exact_repack.h): Q5_K, Q6_K.
 bool exact_in_q8k(TensorDType source);
+// The ggml types q6k holds exactly: Q6_K.
+bool exact_in_q6k(TensorDType source);
 
 // The type a weight matrix of `role` is held in, its checkpoint tensor being
 // `source`; `checkpoint`: what 'auto' resolved to for the whole checkpoint

@@ -1,8 +1,9 @@
 // GGUF's Q5_K and Q6_K matrices through the loader's seam
 // (ModelLoader::add_tensors): in a model loaded as q8 (or without a dtype,
-// which picks q8 for ggml blocks) they become q8k matrices holding ggml's
-// values bit for bit, q/k rows back in the Hub's order; as f32 they are
-// ggml's values too. The blocks are random bytes with small finite scales:
+// which picks q8 for ggml blocks) Q5_K matrices become q8k and Q6_K ones
+// q6k (at Q6_K's size: bytes held checked against the file's), holding
+// ggml's values bit for bit, q/k rows back in the Hub's order; as f32 they
+// are ggml's values too. The blocks are random bytes with small finite scales:
 // the reference dequantizer (kernels/ggml, checked against the numpy oracle
 // in ggml_dequant_test) defines what they hold.
 #include <gtest/gtest.h>
@@ -122,8 +123,10 @@ std::shared_ptr<Model> load(const File& f, std::optional<WeightType> type, Weigh
   return std::shared_ptr<Model>(std::move(model));
 }
 
-// Every matrix of the model is `type` and holds the file's ggml values, bit for bit.
-void expect_weights(Model& model, const File& f, WeightType type) {
+// Every matrix of the model is `type` (none: its ggml type's exact home, Q5_K
+// in q8k and Q6_K in q6k, within 1% of the file's bytes) and holds the
+// file's ggml values, bit for bit.
+void expect_weights(Model& model, const File& f, std::optional<WeightType> type) {
   size_t matrices = 0;
   for (const TensorSlot& slot : model.slots()) {
     if (slot.kind != TensorSlot::Kind::kLinearNK) continue;
@@ -134,7 +137,11 @@ void expect_weights(Model& model, const File& f, WeightType type) {
     }
     ASSERT_LT(at, f.entries.size());
     const PackedWeights& w = slot.linear->w;
-    EXPECT_EQ(w.type, type);
+    const bool q6_K = f.entries[at].dtype == TensorDType::kQ6_K;
+    EXPECT_EQ(w.type, type ? *type : q6_K ? WeightType::kQ6K : WeightType::kQ8K);
+    if (!type && q6_K) {
+      EXPECT_LE(packed_size(w.type, w.n, w.k).total(), (f.entries[at].end - f.entries[at].begin) * 101 / 100);
+    }
     std::vector<int32_t> rows(w.n);
     for (size_t r = 0; r < w.n; ++r) rows[r] = static_cast<int32_t>(r);
     std::vector<float> held(w.n * w.k);
@@ -145,13 +152,14 @@ void expect_weights(Model& model, const File& f, WeightType type) {
   EXPECT_EQ(matrices, 9u);
 }
 
-TEST(LoaderQ8K, Q5_KAndQ6_KLoadExactlyAsQ8K) {
+TEST(LoaderQ8K, Q5_KAndQ6_KLoadExactlyAsQ8KAndQ6K) {
   const File f = make_file();
   WeightType chosen = WeightType::kF32;
   const std::shared_ptr<Model> q8 = load(f, std::nullopt, &chosen);
-  EXPECT_EQ(chosen, WeightType::kQ8);  // the model's dtype; its K-quant matrices are q8k
-  expect_weights(*q8, f, WeightType::kQ8K);
-  expect_weights(*load(f, WeightType::kQ8), f, WeightType::kQ8K);
+  EXPECT_EQ(chosen, WeightType::kQ8);  // the model's dtype; its K-quant matrices are q8k and q6k
+  expect_weights(*q8, f, std::nullopt);
+  expect_weights(*load(f, WeightType::kQ8), f, std::nullopt);
+  expect_weights(*load(f, WeightType::kQ4), f, std::nullopt);
   const std::shared_ptr<Model> f32 = load(f, WeightType::kF32);
   expect_weights(*f32, f, WeightType::kF32);
   // The q8k model runs: its logits are the f32 model's but for the q8

@@ -89,18 +89,7 @@ Case make_case(size_t rows, size_t k, int wp, int xp, bool unit, std::mt19937& r
   for (size_t r = rows; r < q8k_grouped_rows(rows); ++r) {
     for (size_t s = 0; s < q8k_supers(k); ++s) q8k_store_super(c.data.data(), c.scales.data(), k, r, s, zero);
   }
-  c.x8.resize(k);
-  for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
-  c.x16.assign(c.x8.begin(), c.x8.end());
-  c.x_scales.assign(k / 32, 1.0f);
-  if (!unit) {
-    for (float& v : c.x_scales) v = dist(rng) * 0.02f;
-  }
-  c.x_sums.resize(k / 32);
-  q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
-  c.x_ord.resize(k);
-  c.x_offsets.resize(k / 16);
-  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
+  quant_test::fill_q8k_x(c, k, xp, unit, rng);
   return c;
 }
 
@@ -386,7 +375,6 @@ TEST(Q8KRelaxed, GemmEqualsTheSimd128KernelBitForBit) {
 // for bit the decode GEMV's.
 TEST(Q8KGemm, GgmlBlocksAgainstTheReferenceDequantization) {
   std::mt19937 rng(8);
-  std::uniform_real_distribution<float> dist(-1, 1);
   for (ggml::Type type : {ggml::Type::kQ5_K, ggml::Type::kQ6_K}) {
     for (auto [m, n, k] :
          {std::tuple<size_t, size_t, size_t>{1, 9, 256}, {3, 16, 512}, {7, 13, 768}, {70, 6, 256}}) {
@@ -408,29 +396,8 @@ TEST(Q8KGemm, GgmlBlocksAgainstTheReferenceDequantization) {
                                       static_cast<int64_t>(k));
       }
       packer.finish();
-      const PackedWeights pw{WeightType::kQ8K, n, k, data.data(), scales.data()};
-      std::vector<float> x(m * k), bias(n);
-      for (float& v : x) v = dist(rng);
-      for (float& v : bias) v = dist(rng);
-      for (size_t threads : {1, 3}) {
-        std::vector<float> y;
-        quant_test::expect_prefill_equals_decode(threads, m, x.data(), pw, bias.data(), &y);
-        for (size_t i = 0; i < m; ++i) {
-          std::vector<int8_t> xq(k);
-          std::vector<float> xs(k / 32);
-          f32_to_q8_row__scalar(k, x.data() + i * k, xq.data(), xs.data());
-          for (size_t j = 0; j < n; ++j) {
-            double ref = bias[j], mag = std::fabs(bias[j]);
-            for (size_t c = 0; c < k; ++c) {
-              const double term = double(w[j * k + c]) * xs[c / 32] * xq[c];
-              ref += term;
-              mag += std::fabs(term);
-            }
-            ASSERT_NEAR(y[i * n + j], ref, 1e-5 * mag + 1e-6)
-                << m << "x" << n << "x" << k << " at " << i << "," << j;
-          }
-        }
-      }
+      quant_test::expect_gemm_matches_values(
+          m, PackedWeights{WeightType::kQ8K, n, k, data.data(), scales.data()}, w, rng);
     }
   }
 }

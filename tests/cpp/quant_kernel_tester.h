@@ -1,11 +1,13 @@
 // Shared by the tests of the block-quantized weight kernels (q4_kernels_test,
-// q8k_kernels_test, loader_q8k_test): the activation patterns, the stacking
-// of test rows into a GEMM's strided operands, the GEMM-rows-equal-the-GEMV
-// check, gemm()'s prefill-equals-decode check, and random ggml K-quant blocks.
+// q8k_kernels_test, q6k_kernels_test, loader_q8k_test): the activation
+// patterns, the stacking of test rows into a GEMM's strided operands, the
+// GEMM-rows-equal-the-GEMV check, gemm()'s prefill-equals-decode check and
+// its check against known weight values, and random ggml K-quant blocks.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +17,9 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
+#include "kernels/q4/quant.h"
+#include "kernels/q8/quant.h"
+#include "kernels/q8k-gemv/gemv.h"
 
 namespace qkv {
 namespace quant_test {
@@ -33,6 +38,26 @@ inline int x_value(int pattern, size_t i, std::mt19937& rng) {
     default:
       return static_cast<int>(rng() % 255) - 127;
   }
+}
+
+// A q8k or q6k test case's activation row of k values in every form the
+// kernels take (the fields x8, x16, x_ord, x_offsets, x_scales, x_sums):
+// pattern xp (x_value), its block scales 1 (unit) or random below 0.02.
+template <class Case>
+void fill_q8k_x(Case& c, size_t k, int xp, bool unit, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1, 1);
+  c.x8.resize(k);
+  for (size_t i = 0; i < k; ++i) c.x8[i] = static_cast<int8_t>(x_value(xp, i, rng));
+  c.x16.assign(c.x8.begin(), c.x8.end());
+  c.x_scales.assign(k / 32, 1.0f);
+  if (!unit) {
+    for (float& v : c.x_scales) v = dist(rng) * 0.02f;
+  }
+  c.x_sums.resize(k / 32);
+  q4_activation_sums(k, c.x8.data(), c.x_scales.data(), c.x_sums.data());
+  c.x_ord.resize(k);
+  c.x_offsets.resize(k / 16);
+  q8k_order_x(k, c.x8.data(), c.x_ord.data(), c.x_offsets.data());
 }
 
 // One field of each case (a test row of x in some form), `stride` elements
@@ -82,6 +107,40 @@ inline void expect_prefill_equals_decode(size_t threads, size_t m, const float* 
     for (size_t j = 0; j < pw.n; ++j) {
       ASSERT_TRUE(same_bits(row[j], (*y)[i * pw.n + j]))
           << m << "x" << pw.n << "x" << pw.k << ": prefill != decode at " << i << "," << j;
+    }
+  }
+}
+
+// gemm() on weights pw whose values are w (n × k floats, e.g. ggml's
+// reference dequantization), decode and prefill of m random rows of x, with
+// 1 and 3 threads: prefill rows bit for bit the decode GEMV's, and every
+// output the double-precision product of w with x's q8 values (the
+// quantizer qkv applies to activations, whose rounding is not the kernel's
+// to undo), within 1e-5 of the terms' magnitude.
+inline void expect_gemm_matches_values(size_t m, const PackedWeights& pw, const std::vector<float>& w,
+                                       std::mt19937& rng) {
+  const size_t n = pw.n, k = pw.k;
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> x(m * k), bias(n);
+  for (float& v : x) v = dist(rng);
+  for (float& v : bias) v = dist(rng);
+  for (size_t threads : {1, 3}) {
+    std::vector<float> y;
+    expect_prefill_equals_decode(threads, m, x.data(), pw, bias.data(), &y);
+    for (size_t i = 0; i < m; ++i) {
+      std::vector<int8_t> xq(k);
+      std::vector<float> xs(k / 32);
+      f32_to_q8_row__scalar(k, x.data() + i * k, xq.data(), xs.data());
+      for (size_t j = 0; j < n; ++j) {
+        double ref = bias[j], mag = std::fabs(bias[j]);
+        for (size_t c = 0; c < k; ++c) {
+          const double term = double(w[j * k + c]) * xs[c / 32] * xq[c];
+          ref += term;
+          mag += std::fabs(term);
+        }
+        ASSERT_NEAR(y[i * n + j], ref, 1e-5 * mag + 1e-6)
+            << m << "x" << n << "x" << k << " at " << i << "," << j;
+      }
     }
   }
 }

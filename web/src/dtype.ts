@@ -12,11 +12,12 @@ export const DTYPES = ['f32', 'f16', 'q8', 'q4'] as const;
 export type Dtype = (typeof DTYPES)[number];
 
 /**
- * A weight matrix's type in memory (model.info.weightDtypes): a Dtype, or 'q8k', in which a GGUF file's
- * Q5_K and Q6_K matrices keep ggml's values exactly at q8's size (docs/GGML_QUANTS.md). 'q8k' is what a
- * quantized load makes of those blocks, not a dtype one asks for.
+ * A weight matrix's type in memory (model.info.weightDtypes): a Dtype, 'q8k', in which a GGUF file's
+ * Q5_K matrices keep ggml's values exactly at q8's size, or 'q6k', in which its Q6_K matrices keep them at
+ * Q6_K's size (docs/GGML_QUANTS.md). 'q8k' and 'q6k' are what a quantized load makes of those blocks, not
+ * dtypes one asks for.
  */
-export type HeldDtype = Dtype | 'q8k';
+export type HeldDtype = Dtype | 'q8k' | 'q6k';
 
 export function isDtype(value: unknown): value is Dtype {
   return (DTYPES as readonly unknown[]).includes(value);

@@ -56,6 +56,10 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
         for (size_t c = 0; c < k; ++c) dst[c] = q8k_value(w.data, w.scales, k, r, c);
         break;
       }
+      case WeightType::kQ6K: {
+        q6k_row_values(w.data, w.scales, k, r, dst);
+        break;
+      }
     }
   }
   return Status::ok_status();

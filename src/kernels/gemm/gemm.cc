@@ -15,6 +15,8 @@
 #include "kernels/q4-gemm/gemm.h"
 #include "kernels/q4-gemv/gemv.h"
 #include "kernels/q4/quant.h"
+#include "kernels/q6k-gemm/gemm.h"
+#include "kernels/q6k-gemv/gemv.h"
 #include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
@@ -35,7 +37,8 @@ constexpr size_t kQ8GemmRowBlock = 64;
 constexpr size_t kMaxQ8GemvK = 32768;
 
 bool quantized(WeightType type) {
-  return type == WeightType::kQ8 || type == WeightType::kQ4 || type == WeightType::kQ8K;
+  return type == WeightType::kQ8 || type == WeightType::kQ4 || type == WeightType::kQ8K ||
+         type == WeightType::kQ6K;
 }
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -56,8 +59,9 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
                                     std::to_string(y_stride) + ") are shorter than the rows (" +
                                     std::to_string(w.k) + ", " + std::to_string(w.n) + ")");
   }
-  if (w.type == WeightType::kQ8K && w.k % kQ8KSuperBlock != 0) {
-    return Status::invalid_argument("gemm: q8k weights need a multiple of " + std::to_string(kQ8KSuperBlock) +
+  if ((w.type == WeightType::kQ8K || w.type == WeightType::kQ6K) && w.k % kQ8KSuperBlock != 0) {
+    return Status::invalid_argument(std::string("gemm: ") + weight_type_name(w.type) +
+                                    " weights need a multiple of " + std::to_string(kQ8KSuperBlock) +
                                     " input features, not " + std::to_string(w.k));
   }
   if (quantized(w.type) && m == 1 && w.k > kMaxQ8GemvK) {
@@ -233,12 +237,16 @@ constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__relaxed;
 constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__relaxed;
 constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__relaxed;
 constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__relaxed;
+constexpr auto q6k_gemv_ukernel = q6k_gemv_ukernel__relaxed;
+constexpr auto q6k_gemm_ukernel = q6k_gemm_ukernel__relaxed;
 #else
 using Q4X = int16_t;
 constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__simd;
 constexpr auto q4_gemm_ukernel = q4_gemm_ukernel__simd;
 constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__simd;
 constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__simd;
+constexpr auto q6k_gemv_ukernel = q6k_gemv_ukernel__simd;
+constexpr auto q6k_gemm_ukernel = q6k_gemm_ukernel__simd;
 #endif
 
 // One row of x quantized for the q4 or q8k kernels: q8_padded(k) values of
@@ -311,7 +319,26 @@ struct Q8KForm {
   }
 };
 
-// Decode with q4 or q8k weights: x quantized once into stack buffers, the
+// q6k weights (common/q6k.h): x in q8k's form (the kernels do q8k's
+// arithmetic on the unpacked values); the block sums serve no mins but the
+// GEMM's q8k kernel reads them.
+struct Q6KForm : Q8KForm {
+  static size_t row_bytes(size_t k) { return q8k_supers(k) * kQ6KGroupBytes / kQ6KRowGroup; }
+  static size_t row_floats(size_t k) { return q8k_supers(k) * kQ6KGroupFloats / kQ6KRowGroup; }
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
+    q6k_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
+                     w.scales + r0 * row_floats(w.k), x.values, x.offsets, x.scales, bias, y);
+  }
+  static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
+                   size_t blocks, const float* bias, float* y, size_t y_stride) {
+    q6k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.offsets, x.scales, x.sums,
+                     blocks, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
+                     w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+  }
+};
+
+// Decode with q4, q8k or q6k weights: x quantized once into stack buffers, the
 // rows split among the threads in chunks of 16 (whole row groups).
 template <class Form>
 void gemv_quantized(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
@@ -489,6 +516,10 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_quantized<Q8KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8K) {
     gemm_quantized<Q8KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
+  } else if (m == 1 && w.type == WeightType::kQ6K) {
+    gemv_quantized<Q6KForm>(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ6K) {
+    gemm_quantized<Q6KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1 || (w.type == WeightType::kF32 && m <= kGemvMaxRows)) {
     gemv_panels(pool, m, x, x_stride, w, bias, y, y_stride);
   } else {

@@ -29,7 +29,7 @@ struct PackedWeights {
   size_t n = 0;                   // output features
   size_t k = 0;                   // input features
   const void* data = nullptr;     // panels (f32/f16), q8 int8 or q4 nibble row groups
-  const float* scales = nullptr;  // q8, q4 and q8k only
+  const float* scales = nullptr;  // q8, q4, q8k and q6k only
 };
 
 // Converts and repacks one weight matrix. `data`/`scales` must hold
@@ -62,6 +62,9 @@ class WeightPacker {
   // q8k (from [N, K] only, the only form it has): row r as its k / 256
   // super-blocks (common/q8k.h; kernels/ggml/to_q8k.h writes them).
   Status add_q8k_row(size_t r, const Q8KSuper* supers);
+  // q6k (from [N, K] only): row r as q8k super-blocks without mins (mn and
+  // dmin 0, as kernels/ggml/to_q8k.h writes Q6_K's), stored in q6k's layout.
+  Status add_q6k_row(size_t r, const Q8KSuper* supers);
   // q4 from [N, K] only: row r already in q4 fields (q4_blocks(k) blocks of
   // nibbles, d and m, e.g. a ggml Q4_K row repacked exactly), stored as is.
   Status add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m);

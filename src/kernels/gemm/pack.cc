@@ -50,13 +50,15 @@ Status WeightPacker::check() const {
     return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n_) + ", " +
                                     std::to_string(k_) + "]");
   }
-  if (data_ == nullptr ||
-      ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4 || type_ == WeightType::kQ8K) &&
-       scales_ == nullptr)) {
+  if (data_ == nullptr || ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4 ||
+                            type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) &&
+                           scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
   }
-  if (type_ == WeightType::kQ8K && (layout_ != SourceLayout::kNK || k_ % kQ8KSuperBlock != 0)) {
-    return Status::invalid_argument("pack_weights: q8k needs an [N, K] matrix with K a multiple of " +
+  if ((type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) &&
+      (layout_ != SourceLayout::kNK || k_ % kQ8KSuperBlock != 0)) {
+    return Status::invalid_argument(std::string("pack_weights: ") + weight_type_name(type_) +
+                                    " needs an [N, K] matrix with K a multiple of " +
                                     std::to_string(kQ8KSuperBlock) + " (K = " + std::to_string(k_) + ")");
   }
   return Status::ok_status();
@@ -83,9 +85,10 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
                                     std::to_string(row_granule()) + " within " +
                                     std::to_string(source_rows()));
   }
-  if (type_ == WeightType::kQ8K) {
-    // Only ggml's K-quant blocks have this form (add_q8k_row); there is no f32 quantizer for it.
-    return Status::unsupported("pack_weights: q8k holds GGUF Q5_K/Q6_K blocks only, not " +
+  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) {
+    // Only ggml's K-quant blocks have these forms (add_q8k_row, add_q6k_row); there is no f32 quantizer.
+    return Status::unsupported(std::string("pack_weights: ") + weight_type_name(type_) +
+                               " holds GGUF K-quant blocks only, not " +
                                std::string(src_type_ == SourceType::kF32 ? "f32" : "f16/bf16") + " rows");
   }
   // f16 targets reject values that would become inf, before writing anything.
@@ -213,6 +216,23 @@ Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
   return Status::ok_status();
 }
 
+Status WeightPacker::add_q6k_row(size_t r, const Q8KSuper* supers) {
+  if (type_ != WeightType::kQ6K || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a q6k row " + std::to_string(r) +
+                                    " needs a q6k [N, K] matrix with N > r");
+  }
+  for (size_t s = 0; s < q8k_supers(k_); ++s) {
+    bool mins = supers[s].dmin != 0.0f;
+    for (int8_t m : supers[s].mn) mins = mins || m != 0;
+    if (!q8k_super_in_range(supers[s]) || mins) {
+      return Status::invalid_argument("pack_weights: q6k row " + std::to_string(r) +
+                                      " holds values outside [-32, 31] or mins");
+    }
+  }
+  for (size_t s = 0; s < q8k_supers(k_); ++s) q6k_store_super(data_, scales_, k_, r, s, supers[s]);
+  return Status::ok_status();
+}
+
 Status WeightPacker::add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m) {
   if (type_ != WeightType::kQ4 || layout_ != SourceLayout::kNK || r >= n_) {
     return Status::invalid_argument("pack_weights: a quantized row " + std::to_string(r) +
@@ -269,11 +289,12 @@ void WeightPacker::add_q4_columns(const void* src, size_t row0, size_t rows, Thr
 
 void WeightPacker::finish() {
   const size_t nr = gemm_nr();
-  if (type_ == WeightType::kQ8K) {
+  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) {
     // Padding rows of the last group: every field 0.
     const Q8KSuper zero{};
+    const auto store = type_ == WeightType::kQ8K ? q8k_store_super : q6k_store_super;
     for (size_t r = n_; r < q8k_grouped_rows(n_); ++r) {
-      for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_, k_, r, s, zero);
+      for (size_t s = 0; s < q8k_supers(k_); ++s) store(data_, scales_, k_, r, s, zero);
     }
     return;
   }

@@ -19,6 +19,8 @@ const char* weight_type_name(WeightType type) {
       return "q4";
     case WeightType::kQ8K:
       return "q8k";
+    case WeightType::kQ6K:
+      return "q6k";
   }
   return "?";
 }
@@ -62,6 +64,12 @@ PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
       const uint64_t groups = (n + kQ8KRowGroup - 1) / kQ8KRowGroup;
       const uint64_t supers = (k + kQ8KSuperBlock - 1) / kQ8KSuperBlock;
       return {groups * supers * kQ8KGroupBytes, groups * supers * kQ8KGroupFloats * sizeof(float)};
+    }
+    case WeightType::kQ6K: {
+      // q8k's groups with 832 bytes and 4 floats per super-block (common/q6k.h).
+      const uint64_t groups = (n + kQ6KRowGroup - 1) / kQ6KRowGroup;
+      const uint64_t supers = (k + kQ8KSuperBlock - 1) / kQ8KSuperBlock;
+      return {groups * supers * kQ6KGroupBytes, groups * supers * kQ6KGroupFloats * sizeof(float)};
     }
   }
   return {};

@@ -14,6 +14,8 @@
 //                interleaved block by block, as q8 (see q4_grouped_block)
 //   q8k  row groups: super-blocks of 256 (src/kernels/common/q8k.h) of
 //                kQ8KRowGroup rows, values, sub-scales and mins together
+//   q6k  row groups: q8k's, with 6-bit values and no mins
+//                (src/kernels/common/q6k.h)
 // Panels let the GEMM microkernel broadcast one X value against NR weights
 // and let the GEMV stream each weight exactly once. The GEMV reads a whole
 // group per pass, and the interleaving makes that pass one sequential stream:
@@ -30,14 +32,17 @@
 #include <cstring>
 
 #include "kernels/common/q4.h"
+#include "kernels/common/q6k.h"
 #include "kernels/common/q8.h"
 #include "kernels/common/q8k.h"
 
 namespace qkv {
 
 // kQ8K: 8-bit values with ggml's K-quant scales (kernels/common/q8k.h),
-// GGUF's Q5_K and Q6_K blocks exactly; K a multiple of 256.
-enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K };
+// GGUF's Q5_K blocks exactly; kQ6K: 6-bit values with Q6_K's sub-scales
+// (kernels/common/q6k.h), GGUF's Q6_K blocks exactly at Q6_K's size. Both:
+// K a multiple of 256.
+enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K, kQ6K };
 const char* weight_type_name(WeightType type);
 
 // Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
@@ -97,7 +102,7 @@ inline void q4_store_block(void* data, float* scales, size_t k, size_t r, size_t
 }
 
 // Bytes of one packed matrix: `data` (panels, or q8/q4 values) and `scales`
-// (q8, q4 and q8k only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
+// (q8, q4, q8k and q6k only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
 // loader adds these up to refuse a model that would not fit before it
 // allocates anything.
 struct PackedSize {

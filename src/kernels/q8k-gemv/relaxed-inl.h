@@ -49,17 +49,24 @@ inline v128_t add_pairs(v128_t a, v128_t b) {
   return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
 }
 
+// The 4 rows' exact integer parts of a block from their row_block lanes r
+// (group-inl.h's combine_rows): sc the block's 8 sub-scale bytes, offsets
+// 32 * x's two sub-block sums.
+inline v128_t combine_rows(const v128_t* r, const int8_t* sc, const int32_t* offsets) {
+  const v128_t off = wasm_v128_load64_splat(offsets);
+  const v128_t sc16 = wasm_i16x8_load8x8(sc);
+  const v128_t rows01 = wasm_i32x4_sub(pair_halves(r[0], r[1]), off);
+  const v128_t rows23 = wasm_i32x4_sub(pair_halves(r[2], r[3]), off);
+  return add_pairs(wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16)),
+                   wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16)));
+}
+
 // The 4 rows' exact integer parts of block b (group-inl.h's group_block).
 inline v128_t group_block(const int8_t* w, const int8_t* x, const int8_t* sc, const int32_t* offsets) {
   const v128_t x0 = wasm_v128_load(x), x1 = wasm_v128_load(x + 16);
-  const v128_t off = wasm_v128_load64_splat(offsets);
-  const v128_t sc16 = wasm_i16x8_load8x8(sc);
-  const v128_t rows01 =
-      wasm_i32x4_sub(pair_halves(row_block(w, x0, x1), row_block(w + kQ8KBlock, x0, x1)), off);
-  const v128_t rows23 = wasm_i32x4_sub(
-      pair_halves(row_block(w + 2 * kQ8KBlock, x0, x1), row_block(w + 3 * kQ8KBlock, x0, x1)), off);
-  return add_pairs(wasm_i32x4_mul(rows01, wasm_i32x4_extend_low_i16x8(sc16)),
-                   wasm_i32x4_mul(rows23, wasm_i32x4_extend_high_i16x8(sc16)));
+  const v128_t r[kQ8KRowGroup] = {row_block(w, x0, x1), row_block(w + kQ8KBlock, x0, x1),
+                                  row_block(w + 2 * kQ8KBlock, x0, x1), row_block(w + 3 * kQ8KBlock, x0, x1)};
+  return combine_rows(r, sc, offsets);
 }
 
 // group-inl.h's block_add: acc + (t - u) (acc + t without mins), every

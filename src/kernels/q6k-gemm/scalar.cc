@@ -1,0 +1,16 @@
+// Plain-loop q6k GEMM: the oracle, the q6k GEMV's plain loop per activation row.
+#include "kernels/q6k-gemm/gemm.h"
+#include "kernels/q6k-gemv/gemv.h"
+
+namespace qkv {
+
+void q6k_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                              const float* x_scales, size_t xs_stride, const uint8_t* data,
+                              const float* scales, const float* bias, float* y, size_t y_stride) {
+  for (size_t i = 0; i < mr; ++i) {
+    q6k_gemv_ukernel__scalar(nc, k, data, scales, xq + i * xq_stride, x_scales + i * xs_stride, bias,
+                             y + i * y_stride);
+  }
+}
+
+}  // namespace qkv
