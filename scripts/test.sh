@@ -56,9 +56,12 @@ trap 'kill -- -"$js_pid" 2>/dev/null || true' EXIT
 section "C++ native (clang): AddressSanitizer + UndefinedBehaviorSanitizer, benchmarks built, fuzz targets 5 s each"
 # One native build serves all three: the tests under the sanitizers, the
 # benchmarks (compiled only: they run no checks) and the libFuzzer targets
-# (which need clang). A plain -O3 build would run the same tests without the
-# checks, so CI does not spend ten minutes on it; `README.md` shows how to make
-# one. clang's UBSan also checks pointer arithmetic, which g++'s does not.
+# (which need clang). The core is compiled once, at -O3 as it ships, and the
+# rest at -O1; the test files link into one binary, qkv_tests, which ctest
+# runs once per file (tests/cpp/CMakeLists.txt). A plain -O3 build would run
+# the same tests without the checks, so CI does not spend ten minutes on it;
+# `README.md` shows how to make one. clang's UBSan also checks pointer
+# arithmetic, which g++'s does not.
 configure_native build/sanitize -DCMAKE_CXX_COMPILER=clang++ -DQKV_SANITIZE=ON -DQKV_BUILD_FUZZ=ON
 run_ctest build/sanitize
 tests/fuzz/run.sh build/sanitize 5

@@ -1,5 +1,5 @@
-# ctest's every_case_filtered (tests/cpp/CMakeLists.txt): the wasm test
-# binary's cases must all run under the per-file filters, whose union is
+# ctest's every_case_filtered (tests/cpp/CMakeLists.txt): the test binary's
+# cases (native or wasm) must all run under the per-file filters, whose union is
 # FILTER. Run as cmake -DEMULATOR=... -DTESTS=... -DFILTER=... -P this file.
 execute_process(COMMAND ${EMULATOR} ${TESTS} --gtest_list_tests OUTPUT_VARIABLE all RESULT_VARIABLE all_status)
 execute_process(COMMAND ${EMULATOR} ${TESTS} --gtest_list_tests "--gtest_filter=${FILTER}"
