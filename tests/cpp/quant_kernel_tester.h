@@ -145,7 +145,7 @@ inline void expect_gemm_matches_values(size_t m, const PackedWeights& pw, const 
   }
 }
 
-// Random Q5_K or Q6_K blocks for n rows of k values, their f16 scales normal
+// Random Q4_K, Q5_K or Q6_K blocks for n rows of k values, their f16 scales normal
 // and finite: the high byte's exponent bits forced to include `exponent_bits`
 // (0x08: near 2^-13; 0x24: below 2 and at least 2^-13).
 inline std::vector<uint8_t> random_kquant_blocks(ggml::Type type, size_t n, size_t k, uint8_t exponent_bits,
@@ -157,7 +157,7 @@ inline std::vector<uint8_t> random_kquant_blocks(ggml::Type type, size_t n, size
     auto half = [&](size_t i) {
       bytes[at + i + 1] = static_cast<uint8_t>(exponent_bits | (bytes[at + i + 1] & 0x83));
     };
-    if (type == ggml::Type::kQ5_K) {
+    if (type == ggml::Type::kQ4_K || type == ggml::Type::kQ5_K) {
       half(0);
       half(2);
     } else {

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "kernels/common/f16.h"
+#include "kernels/common/q4k.h"
 #include "kernels/gemm/gemm.h"
 
 namespace qkv {
@@ -58,6 +59,10 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
       }
       case WeightType::kQ6K: {
         q6k_row_values(w.data, w.scales, k, r, dst);
+        break;
+      }
+      case WeightType::kQ4K: {
+        q4k_row_values(w.data, w.scales, k, r, dst);
         break;
       }
     }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/common/q4k.h"
 #include "kernels/f16-f32-panel/panel.h"
 #include "kernels/f16-gemv/gemv.h"
 #include "kernels/f32-gemm/gemm.h"
@@ -15,6 +16,8 @@
 #include "kernels/q4-gemm/gemm.h"
 #include "kernels/q4-gemv/gemv.h"
 #include "kernels/q4/quant.h"
+#include "kernels/q4k-gemm/gemm.h"
+#include "kernels/q4k-gemv/gemv.h"
 #include "kernels/q6k-gemm/gemm.h"
 #include "kernels/q6k-gemv/gemv.h"
 #include "kernels/q8-gemm/gemm.h"
@@ -38,7 +41,7 @@ constexpr size_t kMaxQ8GemvK = 32768;
 
 bool quantized(WeightType type) {
   return type == WeightType::kQ8 || type == WeightType::kQ4 || type == WeightType::kQ8K ||
-         type == WeightType::kQ6K;
+         type == WeightType::kQ6K || type == WeightType::kQ4K;
 }
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -59,7 +62,8 @@ Status validate(size_t m, const float* x, size_t x_stride, const PackedWeights& 
                                     std::to_string(y_stride) + ") are shorter than the rows (" +
                                     std::to_string(w.k) + ", " + std::to_string(w.n) + ")");
   }
-  if ((w.type == WeightType::kQ8K || w.type == WeightType::kQ6K) && w.k % kQ8KSuperBlock != 0) {
+  if ((w.type == WeightType::kQ8K || w.type == WeightType::kQ6K || w.type == WeightType::kQ4K) &&
+      w.k % kQ8KSuperBlock != 0) {
     return Status::invalid_argument(std::string("gemm: ") + weight_type_name(w.type) +
                                     " weights need a multiple of " + std::to_string(kQ8KSuperBlock) +
                                     " input features, not " + std::to_string(w.k));
@@ -239,6 +243,8 @@ constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__relaxed;
 constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__relaxed;
 constexpr auto q6k_gemv_ukernel = q6k_gemv_ukernel__relaxed;
 constexpr auto q6k_gemm_ukernel = q6k_gemm_ukernel__relaxed;
+constexpr auto q4k_gemv_ukernel = q4k_gemv_ukernel__relaxed;
+constexpr auto q4k_gemm_ukernel = q4k_gemm_ukernel__relaxed;
 #else
 using Q4X = int16_t;
 constexpr auto q4_gemv_ukernel = q4_gemv_ukernel__simd;
@@ -247,6 +253,8 @@ constexpr auto q8k_gemv_ukernel = q8k_gemv_ukernel__simd;
 constexpr auto q8k_gemm_ukernel = q8k_gemm_ukernel__simd;
 constexpr auto q6k_gemv_ukernel = q6k_gemv_ukernel__simd;
 constexpr auto q6k_gemm_ukernel = q6k_gemm_ukernel__simd;
+constexpr auto q4k_gemv_ukernel = q4k_gemv_ukernel__simd;
+constexpr auto q4k_gemm_ukernel = q4k_gemm_ukernel__simd;
 #endif
 
 // One row of x quantized for the q4 or q8k kernels: q8_padded(k) values of
@@ -290,6 +298,27 @@ struct Q4Form {
     q4_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.scales, x.sums, blocks,
                     static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
                     w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+  }
+};
+
+// q4k weights (common/q4k.h): x in q4's form (the kernels do q4's
+// arithmetic on the nibbles, which are q4's, and the scales expanded).
+struct Q4KForm : Q4Form {
+  // Bytes of nibbles and of scales per row (k is whole super-blocks; r0 is a group's first row).
+  static size_t scale_bytes(size_t k) { return q4k_supers(k) * kQ4KGroupScaleBytes / kQ4KRowGroup; }
+  static const uint8_t* scales_of(const PackedWeights& w, size_t r0) {
+    return reinterpret_cast<const uint8_t*>(w.scales) + r0 * scale_bytes(w.k);
+  }
+  static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
+                   const float* bias, float* y) {
+    q4k_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k), scales_of(w, r0),
+                     x.values, x.scales, x.sums, bias, y);
+  }
+  static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
+                   size_t blocks, const float* bias, float* y, size_t y_stride) {
+    q4k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.scales, x.sums, blocks,
+                     static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k), scales_of(w, r0), bias, y,
+                     y_stride);
   }
 };
 
@@ -516,6 +545,10 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
     gemv_quantized<Q8KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8K) {
     gemm_quantized<Q8KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
+  } else if (m == 1 && w.type == WeightType::kQ4K) {
+    gemv_quantized<Q4KForm>(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ4K) {
+    gemm_quantized<Q4KForm>(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1 && w.type == WeightType::kQ6K) {
     gemv_quantized<Q6KForm>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ6K) {

@@ -29,7 +29,7 @@ struct PackedWeights {
   size_t n = 0;                   // output features
   size_t k = 0;                   // input features
   const void* data = nullptr;     // panels (f32/f16), q8 int8 or q4 nibble row groups
-  const float* scales = nullptr;  // q8, q4, q8k and q6k only
+  const float* scales = nullptr;  // q8, q4, q8k, q6k and q4k (bytes: common/q4k.h) only
 };
 
 // Converts and repacks one weight matrix. `data`/`scales` must hold
@@ -65,6 +65,12 @@ class WeightPacker {
   // q6k (from [N, K] only): row r as q8k super-blocks without mins (mn and
   // dmin 0, as kernels/ggml/to_q8k.h writes Q6_K's), stored in q6k's layout.
   Status add_q6k_row(size_t r, const Q8KSuper* supers);
+  // q4k (from [N, K] only): row r as its k / 256 Q4_K super-blocks: 16
+  // nibble bytes per block of 32 in q4's order (common/q4.h), and per
+  // super-block f16 d and dmin (bits) and ggml's 12 packed scale bytes
+  // (kernels/ggml/to_q4.h writes them).
+  Status add_q4k_row(size_t r, const uint8_t* nibbles, const uint16_t* d, const uint16_t* dmin,
+                     const uint8_t* scales12);
   // q4 from [N, K] only: row r already in q4 fields (q4_blocks(k) blocks of
   // nibbles, d and m, e.g. a ggml Q4_K row repacked exactly), stored as is.
   Status add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m);

@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/common/f16.h"
+#include "kernels/common/q4k.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/q4/quant.h"
 #include "kernels/q8/quant.h"
@@ -50,12 +51,10 @@ Status WeightPacker::check() const {
     return Status::invalid_argument("pack_weights: empty matrix [" + std::to_string(n_) + ", " +
                                     std::to_string(k_) + "]");
   }
-  if (data_ == nullptr || ((type_ == WeightType::kQ8 || type_ == WeightType::kQ4 ||
-                            type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) &&
-                           scales_ == nullptr)) {
+  if (data_ == nullptr || (type_ != WeightType::kF32 && type_ != WeightType::kF16 && scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
   }
-  if ((type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) &&
+  if ((type_ == WeightType::kQ8K || type_ == WeightType::kQ6K || type_ == WeightType::kQ4K) &&
       (layout_ != SourceLayout::kNK || k_ % kQ8KSuperBlock != 0)) {
     return Status::invalid_argument(std::string("pack_weights: ") + weight_type_name(type_) +
                                     " needs an [N, K] matrix with K a multiple of " +
@@ -85,8 +84,9 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
                                     std::to_string(row_granule()) + " within " +
                                     std::to_string(source_rows()));
   }
-  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K) {
-    // Only ggml's K-quant blocks have these forms (add_q8k_row, add_q6k_row); there is no f32 quantizer.
+  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K || type_ == WeightType::kQ4K) {
+    // Only ggml's K-quant blocks have these forms (add_q8k_row, add_q6k_row, add_q4k_row); there is no
+    // f32 quantizer.
     return Status::unsupported(std::string("pack_weights: ") + weight_type_name(type_) +
                                " holds GGUF K-quant blocks only, not " +
                                std::string(src_type_ == SourceType::kF32 ? "f32" : "f16/bf16") + " rows");
@@ -233,6 +233,20 @@ Status WeightPacker::add_q6k_row(size_t r, const Q8KSuper* supers) {
   return Status::ok_status();
 }
 
+Status WeightPacker::add_q4k_row(size_t r, const uint8_t* nibbles, const uint16_t* d, const uint16_t* dmin,
+                                 const uint8_t* scales12) {
+  if (type_ != WeightType::kQ4K || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a q4k row " + std::to_string(r) +
+                                    " needs a q4k [N, K] matrix with N > r");
+  }
+  constexpr size_t kSuperNibbles = kQ4KSuperBlock / 2;
+  for (size_t s = 0; s < q4k_supers(k_); ++s) {
+    q4k_store_super(data_, scales_, k_, r, s, nibbles + s * kSuperNibbles, d[s], dmin[s],
+                    scales12 + s * kQ4KScaleBytes);
+  }
+  return Status::ok_status();
+}
+
 Status WeightPacker::add_q4_row(size_t r, const uint8_t* nibbles, const float* d, const float* m) {
   if (type_ != WeightType::kQ4 || layout_ != SourceLayout::kNK || r >= n_) {
     return Status::invalid_argument("pack_weights: a quantized row " + std::to_string(r) +
@@ -295,6 +309,15 @@ void WeightPacker::finish() {
     const auto store = type_ == WeightType::kQ8K ? q8k_store_super : q6k_store_super;
     for (size_t r = n_; r < q8k_grouped_rows(n_); ++r) {
       for (size_t s = 0; s < q8k_supers(k_); ++s) store(data_, scales_, k_, r, s, zero);
+    }
+    return;
+  }
+  if (type_ == WeightType::kQ4K) {
+    // Padding rows of the last group: q = 0, d = dmin = 0, scales 0.
+    const uint8_t zeros[kQ4KSuperBlock / 2] = {};
+    for (size_t r = n_; r < q4_grouped_rows(n_); ++r) {
+      for (size_t s = 0; s < q4k_supers(k_); ++s)
+        q4k_store_super(data_, scales_, k_, r, s, zeros, 0, 0, zeros);
     }
     return;
   }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "kernels/common/q4k.h"
+
 namespace qkv {
 
 const char* weight_type_name(WeightType type) {
@@ -21,6 +23,8 @@ const char* weight_type_name(WeightType type) {
       return "q8k";
     case WeightType::kQ6K:
       return "q6k";
+    case WeightType::kQ4K:
+      return "q4k";
   }
   return "?";
 }
@@ -70,6 +74,12 @@ PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
       const uint64_t groups = (n + kQ6KRowGroup - 1) / kQ6KRowGroup;
       const uint64_t supers = (k + kQ8KSuperBlock - 1) / kQ8KSuperBlock;
       return {groups * supers * kQ6KGroupBytes, groups * supers * kQ6KGroupFloats * sizeof(float)};
+    }
+    case WeightType::kQ4K: {
+      // q4's nibbles, and 64 scale bytes per super-block of a row group (common/q4k.h).
+      const uint64_t groups = (n + kQ4KRowGroup - 1) / kQ4KRowGroup;
+      const uint64_t supers = (k + kQ4KSuperBlock - 1) / kQ4KSuperBlock;
+      return {groups * kQ4KRowGroup * supers * kQ4KSuperBlock / 2, groups * supers * kQ4KGroupScaleBytes};
     }
   }
   return {};

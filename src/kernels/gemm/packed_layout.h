@@ -16,6 +16,9 @@
 //                kQ8KRowGroup rows, values, sub-scales and mins together
 //   q6k  row groups: q8k's, with 6-bit values and no mins
 //                (src/kernels/common/q6k.h)
+//   q4k  row groups: q4's nibbles, with Q4_K's f16 and 6-bit scales per
+//                super-block of 256 instead of q4's f32 d and m per block
+//                (src/kernels/common/q4k.h)
 // Panels let the GEMM microkernel broadcast one X value against NR weights
 // and let the GEMV stream each weight exactly once. The GEMV reads a whole
 // group per pass, and the interleaving makes that pass one sequential stream:
@@ -40,9 +43,10 @@ namespace qkv {
 
 // kQ8K: 8-bit values with ggml's K-quant scales (kernels/common/q8k.h),
 // GGUF's Q5_K blocks exactly; kQ6K: 6-bit values with Q6_K's sub-scales
-// (kernels/common/q6k.h), GGUF's Q6_K blocks exactly at Q6_K's size. Both:
-// K a multiple of 256.
-enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K, kQ6K };
+// (kernels/common/q6k.h), GGUF's Q6_K blocks exactly at Q6_K's size; kQ4K:
+// q4's nibbles with Q4_K's scales (kernels/common/q4k.h), GGUF's Q4_K blocks
+// exactly at Q4_K's size. All three: K a multiple of 256.
+enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K, kQ6K, kQ4K };
 const char* weight_type_name(WeightType type);
 
 // Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
@@ -102,9 +106,9 @@ inline void q4_store_block(void* data, float* scales, size_t k, size_t r, size_t
 }
 
 // Bytes of one packed matrix: `data` (panels, or q8/q4 values) and `scales`
-// (q8, q4, q8k and q6k only). In 64-bit arithmetic, because size_t is 32 bits in wasm and the
-// loader adds these up to refuse a model that would not fit before it
-// allocates anything.
+// (q8, q4, q8k, q6k and q4k only; q4k's are bytes, common/q4k.h). In 64-bit arithmetic, because size_t is 32
+// bits in wasm and the loader adds these up to refuse a model that would not fit before it allocates
+// anything.
 struct PackedSize {
   uint64_t data = 0;
   uint64_t scales = 0;

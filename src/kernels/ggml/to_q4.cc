@@ -40,5 +40,23 @@ void q4_K_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, f
       });
 }
 
+void q4_K_to_q4k_row(const void* blocks, int64_t k, uint8_t* nibbles, uint16_t* d, uint16_t* dmin,
+                     uint8_t* scales12) {
+  const BlockQ4_K* x = static_cast<const BlockQ4_K*>(blocks);
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    d[i] = x[i].d.bits();
+    dmin[i] = x[i].dmin.bits();
+    std::memcpy(scales12 + i * kKScaleSize, x[i].scales, kKScaleSize);
+    for (int j = 0; j < 8; ++j) {
+      const uint8_t* run = x[i].qs + 32 * (j / 2);
+      const int shift = 4 * (j % 2);
+      uint8_t* out = nibbles + (i * 8 + j) * 16;
+      for (int l = 0; l < 16; ++l) {
+        out[l] = static_cast<uint8_t>(((run[l] >> shift) & 0x0F) | ((run[l + 16] >> shift) & 0x0F) << 4);
+      }
+    }
+  }
+}
+
 }  // namespace ggml
 }  // namespace qkv

@@ -26,5 +26,12 @@ void q4_0_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, f
 void q4_1_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
 void q4_K_to_q4_row(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
 
+// Q4_K -> q4k's fields (kernels/common/q4k.h): the nibbles in q4's order as
+// q4_K_to_q4_row moves them, and per super-block its f16 d and dmin bits and
+// its 12 packed scale bytes, as ggml stores them (k / 256 of each; scales12:
+// 12 bytes per super-block).
+void q4_K_to_q4k_row(const void* blocks, int64_t k, uint8_t* nibbles, uint16_t* d, uint16_t* dmin,
+                     uint8_t* scales12);
+
 }  // namespace ggml
 }  // namespace qkv

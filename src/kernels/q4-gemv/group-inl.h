@@ -84,11 +84,14 @@ HWY_INLINE hn::Vec<D4> scale_add(hn::Vec<D32> sums256, const float* scales, floa
 // of packed_layout.h) against q8 x in the SIMD form. Per block, each load of x
 // serves the 4 rows; the rows' sums are transposed into one vector and
 // scaled, accumulating in float block by block.
-HWY_INLINE hn::Vec<D4> q4_group(size_t k, const uint8_t* q, const float* scales, const int16_t* xq,
-                                const float* x_scales, const float* x_sums) {
+// (q4_group_blocks: facc plus `blocks` blocks of the group from q, scales, xq, x_scales and
+// x_sums on (q4_group is this over all of its blocks from facc = 0; the q4k
+// kernels run it a super-block at a time on the scales they expand).)
+HWY_INLINE hn::Vec<D4> q4_group_blocks(size_t blocks, const uint8_t* q, const float* scales,
+                                       const int16_t* xq, const float* x_scales, const float* x_sums,
+                                       hn::Vec<D4> facc) {
   const D32 d32;
-  auto facc = hn::Zero(D4());
-  for (size_t b = 0; b < q4_blocks(k); ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
+  for (size_t b = 0; b < blocks; ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
     const XBlock x = load_x(xq + b * kQ4BlockSize);
     const auto s0 = row_dot(unpack(q), x), s1 = row_dot(unpack(q + kQ4BlockBytes), x);
     const auto s2 = row_dot(unpack(q + 2 * kQ4BlockBytes), x), s3 = row_dot(unpack(q + 3 * kQ4BlockBytes), x);
@@ -97,16 +100,23 @@ HWY_INLINE hn::Vec<D4> q4_group(size_t k, const uint8_t* q, const float* scales,
   return facc;
 }
 
+HWY_INLINE hn::Vec<D4> q4_group(size_t k, const uint8_t* q, const float* scales, const int16_t* xq,
+                                const float* x_scales, const float* x_sums) {
+  return q4_group_blocks(q4_blocks(k), q, scales, xq, x_scales, x_sums, hn::Zero(D4()));
+}
+
 // q4_group for two activation rows at once (the GEMM's): each unpacked block
 // of weights serves both; each row's arithmetic is q4_group's, op for op, so
 // its result has the same bits.
-HWY_INLINE void q4_group_x2(size_t k, const uint8_t* q, const float* scales, const int16_t* xa,
-                            const float* xa_scales, const float* xa_sums, const int16_t* xb,
-                            const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
-                            hn::Vec<D4>* out_b) {
+// (q4_group_x2_blocks: `blocks` blocks on from *out_a and *out_b, as
+// q4_group_blocks.)
+HWY_INLINE void q4_group_x2_blocks(size_t blocks, const uint8_t* q, const float* scales, const int16_t* xa,
+                                   const float* xa_scales, const float* xa_sums, const int16_t* xb,
+                                   const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
+                                   hn::Vec<D4>* out_b) {
   const D32 d32;
-  auto facc_a = hn::Zero(D4()), facc_b = hn::Zero(D4());
-  for (size_t b = 0; b < q4_blocks(k); ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
+  auto facc_a = *out_a, facc_b = *out_b;
+  for (size_t b = 0; b < blocks; ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
     const XBlock a = load_x(xa + b * kQ4BlockSize), c = load_x(xb + b * kQ4BlockSize);
     hn::Vec<D32> sa[kQ4RowGroup], sb[kQ4RowGroup];
     for (size_t r = 0; r < kQ4RowGroup; ++r) {
@@ -119,6 +129,13 @@ HWY_INLINE void q4_group_x2(size_t k, const uint8_t* q, const float* scales, con
   }
   *out_a = facc_a;
   *out_b = facc_b;
+}
+HWY_INLINE void q4_group_x2(size_t k, const uint8_t* q, const float* scales, const int16_t* xa,
+                            const float* xa_scales, const float* xa_sums, const int16_t* xb,
+                            const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
+                            hn::Vec<D4>* out_b) {
+  *out_a = *out_b = hn::Zero(D4());
+  q4_group_x2_blocks(q4_blocks(k), q, scales, xa, xa_scales, xa_sums, xb, xb_scales, xb_sums, out_a, out_b);
 }
 
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that

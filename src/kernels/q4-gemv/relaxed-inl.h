@@ -73,10 +73,10 @@ inline v128_t group_block(const uint8_t* q, const int8_t* x, size_t b) {
 
 // The 4 rows' dot products with x (int8 q8 values). Four blocks per pass,
 // their float steps still in block order (as the relaxed q8 kernel does).
-inline v128_t q4_group(size_t k, const uint8_t* q, const float* scales, const int8_t* x,
-                       const float* x_scales, const float* x_sums) {
-  v128_t facc = wasm_f32x4_const_splat(0.0f);
-  const size_t blocks = q4_blocks(k);
+// (q4_group_blocks: `blocks` blocks from q, scales, x, x_scales and x_sums on,
+// from facc: the q4k kernels run it a super-block at a time.)
+inline v128_t q4_group_blocks(size_t blocks, const uint8_t* q, const float* scales, const int8_t* x,
+                              const float* x_scales, const float* x_sums, v128_t facc) {
   size_t b = 0;
   for (; b + 4 <= blocks; b += 4) {
     const v128_t s0 = group_block(q, x, b), s1 = group_block(q, x, b + 1);
@@ -91,6 +91,10 @@ inline v128_t q4_group(size_t k, const uint8_t* q, const float* scales, const in
     facc = scale_add(group_block(q, x, b), scales + b * 2 * kQ4RowGroup, x_scales[b], x_sums[b], facc);
   }
   return facc;
+}
+inline v128_t q4_group(size_t k, const uint8_t* q, const float* scales, const int8_t* x,
+                       const float* x_scales, const float* x_sums) {
+  return q4_group_blocks(q4_blocks(k), q, scales, x, x_scales, x_sums, wasm_f32x4_const_splat(0.0f));
 }
 
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that

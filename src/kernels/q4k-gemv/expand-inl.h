@@ -1,0 +1,74 @@
+// A q4k row group's super-block scales (common/q4k.h) expanded into q4's
+// scale form: for each of the 8 blocks j, the 4 rows' d_j = d * sc_j, then
+// their m_j = -(dmin * mn_j), as floats (q4k_expand_scales_scalar's bits:
+// every step is exact). The GEMV expands a super-block into a stack buffer
+// and runs q4's block loop over it; the GEMM expands a whole row group per
+// pass and runs q4's GEMM kernel.
+#pragma once
+
+#include <hwy/highway.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common/q4k.h"
+
+namespace qkv {
+namespace q4k_expand {
+// Internal linkage: each kernel file compiles its own copy.
+namespace {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+static_assert(kQ4KRowGroup == 4 && kQ4KBlocksPerSuper == 8, "written for groups of 4 rows, 8 sub-blocks");
+
+// 4 f16 values (bits at p) as f32, exactly for every f16: the magnitude's
+// bits moved up to f32's fields and multiplied by 2^112 (f16 subnormals
+// become f32 normals exactly), exponent 31 (inf, NaN) set to f32's 255 with
+// the mantissa kept. (Highway's own promotion in wasm maps exponent 31 to a
+// finite value.)
+HWY_INLINE hn::Vec<hn::FixedTag<float, 4>> f16x4_to_f32(const uint8_t* p) {
+  const hn::FixedTag<float, 4> df;
+  const hn::FixedTag<uint32_t, 4> du32;
+  const hn::FixedTag<uint16_t, 4> du16;
+  const auto h = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)));
+  const auto em = hn::And(h, hn::Set(du32, 0x7FFF));
+  const auto finite =
+      hn::BitCast(du32, hn::Mul(hn::BitCast(df, hn::ShiftLeft<13>(em)), hn::Set(df, 0x1p112f)));
+  const auto inf_nan = hn::Or(hn::ShiftLeft<13>(em), hn::Set(du32, 0x7F800000));
+  const auto mag =
+      hn::IfThenElse(hn::Eq(hn::And(em, hn::Set(du32, 0x7C00)), hn::Set(du32, 0x7C00)), inf_nan, finite);
+  return hn::BitCast(df, hn::Or(mag, hn::ShiftLeft<16>(hn::And(h, hn::Set(du32, 0x8000)))));
+}
+
+// gs: the group's kQ4KGroupScaleBytes for one super-block; out: 64 floats.
+HWY_INLINE void expand(const uint8_t* gs, float* out) {
+  const hn::FixedTag<uint8_t, 16> du8;
+  const hn::FixedTag<uint8_t, 4> du8x4;
+  const hn::FixedTag<int32_t, 4> di32;
+  const hn::FixedTag<float, 4> df;
+  // Thirds of the interleaved scale bytes: bytes 0-3, 4-7 and 8-11 of ggml's
+  // 12, each [byte][row] (common/q4k.h), so lanes 4j..4j+3 are the 4 rows.
+  const auto v0 = hn::LoadU(du8, gs + kQ4KGroupScOffset);
+  const auto v1 = hn::LoadU(du8, gs + kQ4KGroupScOffset + 16);
+  const auto v2 = hn::LoadU(du8, gs + kQ4KGroupScOffset + 32);
+  const auto low6 = hn::Set(du8, 63), low4 = hn::Set(du8, 15), bits45 = hn::Set(du8, 0x30);
+  // get_scale_min_k4: sub-blocks 0-3 from the low 6 bits of bytes 0-7;
+  // 4-7 from the nibbles of bytes 8-11 and the top 2 bits of bytes 0-7.
+  HWY_ALIGN uint8_t u[64];  // sc of blocks 0-3, 4-7, then mn of 0-3, 4-7: [j][row]
+  hn::Store(hn::And(v0, low6), du8, u);
+  hn::Store(hn::Or(hn::And(v2, low4), hn::And(hn::ShiftRight<2>(v0), bits45)), du8, u + 16);
+  hn::Store(hn::And(v1, low6), du8, u + 32);
+  hn::Store(hn::Or(hn::ShiftRight<4>(v2), hn::And(hn::ShiftRight<2>(v1), bits45)), du8, u + 48);
+  const auto d = f16x4_to_f32(gs), dmin = f16x4_to_f32(gs + kQ4KGroupDminOffset);
+  for (size_t j = 0; j < kQ4KBlocksPerSuper; ++j) {
+    const auto sc = hn::ConvertTo(df, hn::PromoteTo(di32, hn::LoadU(du8x4, u + 4 * j)));
+    const auto mn = hn::ConvertTo(df, hn::PromoteTo(di32, hn::LoadU(du8x4, u + 32 + 4 * j)));
+    hn::StoreU(hn::Mul(d, sc), df, out + 8 * j);
+    hn::StoreU(hn::Neg(hn::Mul(dmin, mn)), df, out + 8 * j + 4);
+  }
+}
+
+}  // namespace
+}  // namespace q4k_expand
+}  // namespace qkv
