@@ -1,6 +1,7 @@
 #include "runtime/exact_repack.h"
 
 #include "kernels/common/q4.h"
+#include "kernels/common/q4k.h"
 #include "kernels/common/q8.h"
 #include "kernels/ggml/to_q4.h"
 #include "kernels/ggml/to_q8.h"
@@ -38,6 +39,20 @@ void to_q4(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackS
   static_cast<void>(packer.add_q4_row(r, s.nibbles.data(), s.d.data(), s.m.data()));
 }
 
+// Q4_K rows keep their f16 d, dmin and packed scales (q4k), the nibbles
+// moved into q4's order.
+void to_q4k(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+  const size_t supers = k / kQ4KSuperBlock;  // k is whole super-blocks: the rows are Q4_K
+  s.nibbles.resize(k / 2);
+  s.d16.resize(supers);
+  s.dmin16.resize(supers);
+  s.scales12.resize(supers * kQ4KScaleBytes);
+  ggml::q4_K_to_q4k_row(src, static_cast<int64_t>(k), s.nibbles.data(), s.d16.data(), s.dmin16.data(),
+                        s.scales12.data());
+  static_cast<void>(
+      packer.add_q4k_row(r, s.nibbles.data(), s.d16.data(), s.dmin16.data(), s.scales12.data()));
+}
+
 // Q5_K and Q6_K rows go through q8k's plain super-blocks (kernels/ggml/to_q8k.h)
 // into the q8k layout, or (Q6_K) q6k's.
 template <Q8KRowFn kConvert, Status (WeightPacker::*kAdd)(size_t, const Q8KSuper*)>
@@ -69,6 +84,8 @@ constexpr ExactRepack kExactRepacks[] = {
     // weight, q8's own size) instead of being requantized.
     {TensorDType::kQ5_K, WeightType::kQ8K, to_q8k<ggml::q5_K_to_q8k_row>},
     {TensorDType::kQ6_K, WeightType::kQ8K, to_q8k<ggml::q6_K_to_q8k_row>},
+    // Q4_K's nibbles, f16 d and dmin and packed scales become q4k's, at Q4_K's size.
+    {TensorDType::kQ4_K, WeightType::kQ4K, to_q4k},
     // Q6_K's 6-bit values, sub-scales and d become q6k's, at Q6_K's size.
     {TensorDType::kQ6_K, WeightType::kQ6K, to_k_super<ggml::q6_K_to_q8k_row, &WeightPacker::add_q6k_row>},
 };

@@ -17,10 +17,12 @@ namespace qkv {
 
 // One thread's buffers for a converted row, reused from row to row.
 struct RepackScratch {
-  std::vector<int8_t> q;         // q8 values
-  std::vector<float> d, m;       // q8 scales; q4 scales and mins
-  std::vector<uint8_t> nibbles;  // q4 values
-  std::vector<Q8KSuper> supers;  // q8k super-blocks
+  std::vector<int8_t> q;              // q8 values
+  std::vector<float> d, m;            // q8 scales; q4 scales and mins
+  std::vector<uint8_t> nibbles;       // q4 values
+  std::vector<Q8KSuper> supers;       // q8k super-blocks
+  std::vector<uint16_t> d16, dmin16;  // q4k's f16 d and dmin
+  std::vector<uint8_t> scales12;      // q4k's packed 6-bit scales and mins
 };
 
 // Converts one source row of k values (whole blocks of its type) and adds it

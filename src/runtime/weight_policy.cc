@@ -45,6 +45,8 @@ bool exact_in_q8k(TensorDType source) { return exact_repack(source, WeightType::
 
 bool exact_in_q6k(TensorDType source) { return exact_repack(source, WeightType::kQ6K) != nullptr; }
 
+bool exact_in_q4k(TensorDType source) { return exact_repack(source, WeightType::kQ4K) != nullptr; }
+
 WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
                               TensorDType source) {
   if (const std::optional<WeightType> forced = role_override(choice, role)) return *forced;
@@ -60,6 +62,9 @@ WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint,
   // being requantized (in a Q4_K_M file, the Q6_K ones included: q4 would
   // lose their sixth and fifth bits): Q6_K as q6k, at Q6_K's size, Q5_K as
   // q8k, at q8's.
+  // Q4_K matrices that q4 would hold are held as q4k: the same values, bit for
+  // bit, at Q4_K's size instead of q4's 1.33 times it.
+  if (type == WeightType::kQ4 && exact_in_q4k(source)) return WeightType::kQ4K;
   if (type == WeightType::kQ8 || type == WeightType::kQ4) {
     if (exact_in_q6k(source)) return WeightType::kQ6K;
     if (exact_in_q8k(source)) return WeightType::kQ8K;

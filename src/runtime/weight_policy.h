@@ -10,16 +10,18 @@
 //     instead of 14, 7 of LLaMA's 19 instead of 10, and 42 of Qwen3's 88
 //     instead of 45: tests/cpp/q4_accuracy_test.cc). A
 //     GGUF tensor already in a 4-bit type that q4 holds exactly (Q4_0, Q4_1,
-//     Q4_K) stays q4 there: q8 could only add a rounding.
+//     Q4_K) stays q4 there (Q4_K as q4k, below): q8 could only add a rounding.
 //   - `embedding` / `lm_head`, when given, override the type of those roles
 //     whatever `matrices` is (a tied matrix plays both: give one, or both
 //     the same).
 //   - No dtype ('auto'): the checkpoint's. Safetensors: its first weight
 //     matrix's (f32 stays f32, f16/bf16 become f16). GGUF: each matrix its
-//     own ggml type's nearest qkv type (Q4_0, Q4_1, Q4_K -> q4; Q8_0, Q5_0,
+//     own ggml type's nearest qkv type (Q4_0, Q4_1 -> q4; Q4_K -> q4k; Q8_0, Q5_0,
 //     Q5_1 -> q8; Q5_K -> q8k; Q6_K -> q6k; F32 -> f32; F16, BF16 -> f16), so
 //     a file mixing types (Q4_K_M: Q4_K and Q6_K) keeps each one as close as
-//     qkv can. Under 'q4' or 'q8' too, Q5_K stays q8k and Q6_K q6k (exact).
+//     qkv can. Under 'q4' or 'q8' too, Q5_K stays q8k and Q6_K q6k (exact);
+//     under 'q4', Q4_K is q4k. (q4k holds what q4 would, at Q4_K's size:
+//     the model's dtype is still 'q4', its Q4_K matrices' held type 'q4k'.)
 #pragma once
 
 #include <optional>
@@ -49,6 +51,8 @@ bool exact_in_q4(TensorDType source);
 bool exact_in_q8k(TensorDType source);
 // The ggml types q6k holds exactly: Q6_K.
 bool exact_in_q6k(TensorDType source);
+// The ggml types q4k holds exactly: Q4_K.
+bool exact_in_q4k(TensorDType source);
 
 // The type a weight matrix of `role` is held in, its checkpoint tensor being
 // `source`; `checkpoint`: what 'auto' resolved to for the whole checkpoint

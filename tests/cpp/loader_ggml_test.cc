@@ -336,11 +336,12 @@ TEST(LoaderGgml, Q4_1IsRequantizedToQ8WithinHalfAStep) {
 }
 
 // Q4_K (256-value super-blocks, so a model 256 wide): random blocks with
-// finite scales load as q4 whose values are ggml's reference dequantizer's
-// (kernels/ggml/dequant.h, tested against a numpy implementation), bit for
-// bit, q/k rows put back in the Hub's order; by default the embedding stays
-// q4 (exact) and a Q8_0 LM head q8, as a Q4_K_M file's would.
-TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
+// finite scales load as q4k (the model's dtype q4) whose values are ggml's
+// reference dequantizer's (kernels/ggml/dequant.h, tested against a numpy
+// implementation), bit for bit, q/k rows put back in the Hub's order, at the
+// file's bytes exactly; by default the embedding stays exact (q4k) and a
+// Q8_0 LM head q8, as a Q4_K_M file's would.
+TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4K) {
   const std::string config =
       R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":256,)"
       R"("num_attention_heads":4,"num_key_value_heads":2,"num_hidden_layers":1,"vocab_size":64,)"
@@ -401,7 +402,7 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
   ASSERT_TRUE(stream_reads(*loader, reads, bytes).ok());
   EXPECT_EQ(*loader->weight_type(), WeightType::kQ4);
   for (const auto& [name, type] : loader->matrix_types())
-    EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8 : WeightType::kQ4) << name;
+    EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8 : WeightType::kQ4K) << name;
   std::unique_ptr<Model> model;
   ASSERT_TRUE(loader->finish(&model).ok());
   size_t checked = 0;
@@ -419,7 +420,8 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4) {
                                                static_cast<int64_t>(rows * k));
     if (e->rope_heads != 0) ggml_values = permute_rows_back(ggml_values, rows, e->rope_heads);
     const PackedWeights& w = slot.linear->w;
-    EXPECT_EQ(w.type, WeightType::kQ4);
+    EXPECT_EQ(w.type, WeightType::kQ4K);
+    EXPECT_EQ(packed_size(w.type, w.n, w.k).total(), e->end - e->begin);
     ASSERT_EQ(unpacked_rows(w), ggml_values);
     ++checked;
   }

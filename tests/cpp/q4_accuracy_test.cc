@@ -50,9 +50,10 @@ TEST(WeightPolicy, Rules) {
   EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, Role::kLayer, f16), WeightType::kQ4);
   for (Role r : {Role::kEmbedding, Role::kLmHead, Role::kTiedEmbedding}) {
     EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, f16), WeightType::kQ8);
-    // A 4-bit GGUF tensor q4 holds exactly stays q4; Q5_K keeps its values
-    // in q8k, Q6_K in q6k; any other goes q8.
-    EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, TensorDType::kQ4_K), WeightType::kQ4);
+    // A 4-bit GGUF tensor q4 holds exactly stays q4 (Q4_K in q4k, at its
+    // size); Q5_K keeps its values in q8k, Q6_K in q6k; any other goes q8.
+    EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, TensorDType::kQ4_K), WeightType::kQ4K);
+    EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, TensorDType::kQ4_0), WeightType::kQ4);
     EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, TensorDType::kQ6_K), WeightType::kQ6K);
     EXPECT_EQ(matrix_weight_type(q4, WeightType::kQ4, r, TensorDType::kQ5_1), WeightType::kQ8);
     EXPECT_EQ(matrix_weight_type(q8, WeightType::kQ8, r, f16), WeightType::kQ8);
@@ -60,6 +61,9 @@ TEST(WeightPolicy, Rules) {
   // 'auto': a float checkpoint's type; a GGUF tensor's nearest.
   EXPECT_EQ(matrix_weight_type(none, WeightType::kF16, Role::kTiedEmbedding, f16), WeightType::kF16);
   EXPECT_EQ(matrix_weight_type(none, WeightType::kQ4, Role::kLayer, TensorDType::kQ4_0), WeightType::kQ4);
+  EXPECT_EQ(matrix_weight_type(none, WeightType::kQ4, Role::kLayer, TensorDType::kQ4_K), WeightType::kQ4K);
+  EXPECT_EQ(matrix_weight_type(none, WeightType::kQ4, Role::kLayer, TensorDType::kQ4_1), WeightType::kQ4);
+  EXPECT_EQ(matrix_weight_type(q8, WeightType::kQ8, Role::kLayer, TensorDType::kQ4_K), WeightType::kQ8);
   EXPECT_EQ(matrix_weight_type(none, WeightType::kQ4, Role::kLayer, TensorDType::kQ6_K), WeightType::kQ6K);
   EXPECT_EQ(matrix_weight_type(q8, WeightType::kQ8, Role::kLayer, TensorDType::kQ5_K), WeightType::kQ8K);
   EXPECT_EQ(matrix_weight_type(none, WeightType::kQ8, Role::kLayer, TensorDType::kQ5_1), WeightType::kQ8);

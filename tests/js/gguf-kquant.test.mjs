@@ -22,7 +22,7 @@ const llamaCpp = JSON.parse(readFileSync(new URL('llama-cpp-logits.json', dir), 
 // [0.40-1.08]. Exact q4 (Q4_K) and q8-with-offset / block-16 (Q5_K, Q6_K) layouts should bring 'q8'/'q4'
 // near the f32 column: a file's default dtype without a bound here fails, naming the measure to add.
 export const KQUANT_BOUNDS = {
-  // By default (ggml's values exactly: Q4_K in q4, Q5_K in q8k, Q6_K in q6k; src/runtime/weight_policy.h) the
+  // By default (ggml's values exactly: Q4_K in q4k, Q5_K in q8k, Q6_K in q6k; src/runtime/weight_policy.h) the
   // files come as close as their f32 loads [f32, default]: Q4_K_M [0.29, 0.34], [0.32, 0.41]; Q5_K_M
   // (held 'q8', every matrix q8k) [0.58, 0.59], [0.35, 0.35]. Requantized to q8, as before q4 and q8k,
   // they measured [0.47, 1.08, 0.40, 0.44].
@@ -51,7 +51,7 @@ for (const [file, bounds] of Object.entries(KQUANT_BOUNDS)) {
           const held = {};
           for (const t of Object.values(model.info.weightDtypes)) held[t] = (held[t] ?? 0) + 1;
           const types = TYPES[file];
-          assert.deepEqual(held, { ...(types.Q4_K ? { q4: types.Q4_K } : {}), ...(types.Q5_K ? { q8k: types.Q5_K } : {}),
+          assert.deepEqual(held, { ...(types.Q4_K ? { q4k: types.Q4_K } : {}), ...(types.Q5_K ? { q8k: types.Q5_K } : {}),
             q6k: types.Q6_K });
         }
         const bound = bounds[model.info.dtype];

@@ -89,7 +89,7 @@ export interface LoadModelOptions extends IgnoredTransformersOptions {
  * file (a path or URL ending in .gguf, a Blob/File, or bytes), a split model's first part by path or URL (its
  * siblings found by name, as llama.cpp finds them) or all its parts as an array, in order; its matrices stay in
  * their ggml type's nearest qkv dtype by default (q4 for Q4_0/Q4_1/Q4_K, q8 for the other quantized
- * types, Q5_K and Q6_K kept exactly in q8k and q6k), and model.info.format is 'gguf'.
+ * types; Q4_K, Q5_K and Q6_K kept exactly in q4k, q8k and q6k), and model.info.format is 'gguf'.
  */
 export async function loadModel(source: LoadSource, options: LoadModelOptions = {}): Promise<Model> {
   const dtype = weightRequest(options);
