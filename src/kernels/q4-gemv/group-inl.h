@@ -71,52 +71,67 @@ HWY_INLINE hn::Vec<D32> row_dot(const Unpacked& w, const XBlock& x) {
 // acc + (dot * (d * x_scale) + m * x_sum) for the 4 rows of one block (the
 // float steps of gemv.h, unfused); sums256 holds 256 times the 4 dot products
 // (an exact shift: every term was a multiple of 256).
+// (d, m: the 4 rows' d and m.)
+HWY_INLINE hn::Vec<D4> scale_add(hn::Vec<D32> sums256, hn::Vec<D4> d, hn::Vec<D4> m, float x_scale,
+                                 float x_sum, hn::Vec<D4> acc) {
+  const D4 df;
+  const auto sums = hn::ShiftRight<8>(sums256);
+  const auto t = hn::Mul(hn::ConvertTo(df, sums), hn::Mul(d, hn::Set(df, x_scale)));
+  const auto u = hn::Mul(m, hn::Set(df, x_sum));
+  return hn::Add(acc, hn::Add(t, u));
+}
 HWY_INLINE hn::Vec<D4> scale_add(hn::Vec<D32> sums256, const float* scales, float x_scale, float x_sum,
                                  hn::Vec<D4> acc) {
   const D4 df;
-  const auto sums = hn::ShiftRight<8>(sums256);
-  const auto t = hn::Mul(hn::ConvertTo(df, sums), hn::Mul(hn::LoadU(df, scales), hn::Set(df, x_scale)));
-  const auto u = hn::Mul(hn::LoadU(df, scales + kQ4RowGroup), hn::Set(df, x_sum));
-  return hn::Add(acc, hn::Add(t, u));
+  return scale_add(sums256, hn::LoadU(df, scales), hn::LoadU(df, scales + kQ4RowGroup), x_scale, x_sum, acc);
 }
+
+// A block's d and m for the 4 rows, where they come from q4's `scales`.
+struct Q4Scales {
+  const float* scales;
+  HWY_INLINE hn::Vec<D4> d(size_t b) const { return hn::LoadU(D4(), scales + 2 * kQ4RowGroup * b); }
+  HWY_INLINE hn::Vec<D4> m(size_t b) const {
+    return hn::LoadU(D4(), scales + 2 * kQ4RowGroup * b + kQ4RowGroup);
+  }
+};
 
 // The 4 rows' dot products with x: one q4 row group (4 rows, grouped layout
 // of packed_layout.h) against q8 x in the SIMD form. Per block, each load of x
 // serves the 4 rows; the rows' sums are transposed into one vector and
 // scaled, accumulating in float block by block.
-// (q4_group_blocks: facc plus `blocks` blocks of the group from q, scales, xq, x_scales and
-// x_sums on (q4_group is this over all of its blocks from facc = 0; the q4k
-// kernels run it a super-block at a time on the scales they expand).)
-HWY_INLINE hn::Vec<D4> q4_group_blocks(size_t blocks, const uint8_t* q, const float* scales,
+// (q4_group_blocks: facc plus `blocks` blocks of the group from q, xq,
+// x_scales and x_sums on, block b's d and m from scales.d(b) and .m(b):
+// q4_group is this over all of its blocks from facc = 0 with Q4Scales; the
+// q4k GEMV runs it a super-block at a time on d and m it forms in registers.)
+template <class Scales>
+HWY_INLINE hn::Vec<D4> q4_group_blocks(size_t blocks, const uint8_t* q, const Scales& scales,
                                        const int16_t* xq, const float* x_scales, const float* x_sums,
                                        hn::Vec<D4> facc) {
   const D32 d32;
-  for (size_t b = 0; b < blocks; ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
+  for (size_t b = 0; b < blocks; ++b, q += kQ4RowGroup * kQ4BlockBytes) {
     const XBlock x = load_x(xq + b * kQ4BlockSize);
     const auto s0 = row_dot(unpack(q), x), s1 = row_dot(unpack(q + kQ4BlockBytes), x);
     const auto s2 = row_dot(unpack(q + 2 * kQ4BlockBytes), x), s3 = row_dot(unpack(q + 3 * kQ4BlockBytes), x);
-    facc = scale_add(sum_each(d32, s0, s1, s2, s3), scales, x_scales[b], x_sums[b], facc);
+    facc = scale_add(sum_each(d32, s0, s1, s2, s3), scales.d(b), scales.m(b), x_scales[b], x_sums[b], facc);
   }
   return facc;
 }
 
 HWY_INLINE hn::Vec<D4> q4_group(size_t k, const uint8_t* q, const float* scales, const int16_t* xq,
                                 const float* x_scales, const float* x_sums) {
-  return q4_group_blocks(q4_blocks(k), q, scales, xq, x_scales, x_sums, hn::Zero(D4()));
+  return q4_group_blocks(q4_blocks(k), q, Q4Scales{scales}, xq, x_scales, x_sums, hn::Zero(D4()));
 }
 
 // q4_group for two activation rows at once (the GEMM's): each unpacked block
 // of weights serves both; each row's arithmetic is q4_group's, op for op, so
 // its result has the same bits.
-// (q4_group_x2_blocks: `blocks` blocks on from *out_a and *out_b, as
-// q4_group_blocks.)
-HWY_INLINE void q4_group_x2_blocks(size_t blocks, const uint8_t* q, const float* scales, const int16_t* xa,
-                                   const float* xa_scales, const float* xa_sums, const int16_t* xb,
-                                   const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
-                                   hn::Vec<D4>* out_b) {
+HWY_INLINE void q4_group_x2(size_t k, const uint8_t* q, const float* scales, const int16_t* xa,
+                            const float* xa_scales, const float* xa_sums, const int16_t* xb,
+                            const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
+                            hn::Vec<D4>* out_b) {
   const D32 d32;
-  auto facc_a = *out_a, facc_b = *out_b;
-  for (size_t b = 0; b < blocks; ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
+  auto facc_a = hn::Zero(D4()), facc_b = hn::Zero(D4());
+  for (size_t b = 0; b < q4_blocks(k); ++b, q += kQ4RowGroup * kQ4BlockBytes, scales += 2 * kQ4RowGroup) {
     const XBlock a = load_x(xa + b * kQ4BlockSize), c = load_x(xb + b * kQ4BlockSize);
     hn::Vec<D32> sa[kQ4RowGroup], sb[kQ4RowGroup];
     for (size_t r = 0; r < kQ4RowGroup; ++r) {
@@ -129,13 +144,6 @@ HWY_INLINE void q4_group_x2_blocks(size_t blocks, const uint8_t* q, const float*
   }
   *out_a = facc_a;
   *out_b = facc_b;
-}
-HWY_INLINE void q4_group_x2(size_t k, const uint8_t* q, const float* scales, const int16_t* xa,
-                            const float* xa_scales, const float* xa_sums, const int16_t* xb,
-                            const float* xb_scales, const float* xb_sums, hn::Vec<D4>* out_a,
-                            hn::Vec<D4>* out_b) {
-  *out_a = *out_b = hn::Zero(D4());
-  q4_group_x2_blocks(q4_blocks(k), q, scales, xa, xa_scales, xa_sums, xb, xb_scales, xb_sums, out_a, out_b);
 }
 
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that

@@ -55,13 +55,20 @@ inline v128_t row_block(const uint8_t* w, v128_t x0, v128_t x1) {
 }
 
 // acc + (dot * (d * x_scale) + m * x_sum), as group-inl.h's scale_add: every
-// multiply and add separate, never fused.
-inline v128_t scale_add(v128_t sums, const float* scales, float x_scale, float x_sum, v128_t acc) {
-  const v128_t t = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums),
-                                  wasm_f32x4_mul(wasm_v128_load(scales), wasm_f32x4_splat(x_scale)));
-  const v128_t u = wasm_f32x4_mul(wasm_v128_load(scales + kQ4RowGroup), wasm_f32x4_splat(x_sum));
+// multiply and add separate, never fused (d, m: the 4 rows' d and m).
+inline v128_t scale_add(v128_t sums, v128_t d, v128_t m, float x_scale, float x_sum, v128_t acc) {
+  const v128_t t =
+      wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_mul(d, wasm_f32x4_splat(x_scale)));
+  const v128_t u = wasm_f32x4_mul(m, wasm_f32x4_splat(x_sum));
   return wasm_f32x4_add(acc, wasm_f32x4_add(t, u));
 }
+
+// A block's d and m for the 4 rows, where they come from q4's `scales`.
+struct Q4Scales {
+  const float* scales;
+  v128_t d(size_t b) const { return wasm_v128_load(scales + 2 * kQ4RowGroup * b); }
+  v128_t m(size_t b) const { return wasm_v128_load(scales + 2 * kQ4RowGroup * b + kQ4RowGroup); }
+};
 
 // The 4 rows' sums for block b of the group (q, x: the group's and x's starts).
 inline v128_t group_block(const uint8_t* q, const int8_t* x, size_t b) {
@@ -73,28 +80,30 @@ inline v128_t group_block(const uint8_t* q, const int8_t* x, size_t b) {
 
 // The 4 rows' dot products with x (int8 q8 values). Four blocks per pass,
 // their float steps still in block order (as the relaxed q8 kernel does).
-// (q4_group_blocks: `blocks` blocks from q, scales, x, x_scales and x_sums on,
-// from facc: the q4k kernels run it a super-block at a time.)
-inline v128_t q4_group_blocks(size_t blocks, const uint8_t* q, const float* scales, const int8_t* x,
+// (q4_group_blocks: `blocks` blocks from q, x, x_scales and x_sums on, from
+// facc, block b's d and m from scales.d(b) and .m(b): the q4k GEMV runs it a
+// super-block at a time on d and m it forms in registers.)
+template <class Scales>
+inline v128_t q4_group_blocks(size_t blocks, const uint8_t* q, const Scales& scales, const int8_t* x,
                               const float* x_scales, const float* x_sums, v128_t facc) {
   size_t b = 0;
   for (; b + 4 <= blocks; b += 4) {
     const v128_t s0 = group_block(q, x, b), s1 = group_block(q, x, b + 1);
     const v128_t s2 = group_block(q, x, b + 2), s3 = group_block(q, x, b + 3);
-    const float* s = scales + b * 2 * kQ4RowGroup;
-    facc = scale_add(s0, s, x_scales[b], x_sums[b], facc);
-    facc = scale_add(s1, s + 2 * kQ4RowGroup, x_scales[b + 1], x_sums[b + 1], facc);
-    facc = scale_add(s2, s + 4 * kQ4RowGroup, x_scales[b + 2], x_sums[b + 2], facc);
-    facc = scale_add(s3, s + 6 * kQ4RowGroup, x_scales[b + 3], x_sums[b + 3], facc);
+    facc = scale_add(s0, scales.d(b), scales.m(b), x_scales[b], x_sums[b], facc);
+    facc = scale_add(s1, scales.d(b + 1), scales.m(b + 1), x_scales[b + 1], x_sums[b + 1], facc);
+    facc = scale_add(s2, scales.d(b + 2), scales.m(b + 2), x_scales[b + 2], x_sums[b + 2], facc);
+    facc = scale_add(s3, scales.d(b + 3), scales.m(b + 3), x_scales[b + 3], x_sums[b + 3], facc);
   }
   for (; b < blocks; ++b) {
-    facc = scale_add(group_block(q, x, b), scales + b * 2 * kQ4RowGroup, x_scales[b], x_sums[b], facc);
+    facc = scale_add(group_block(q, x, b), scales.d(b), scales.m(b), x_scales[b], x_sums[b], facc);
   }
   return facc;
 }
 inline v128_t q4_group(size_t k, const uint8_t* q, const float* scales, const int8_t* x,
                        const float* x_scales, const float* x_sums) {
-  return q4_group_blocks(q4_blocks(k), q, scales, x, x_scales, x_sums, wasm_f32x4_const_splat(0.0f));
+  return q4_group_blocks(q4_blocks(k), q, Q4Scales{scales}, x, x_scales, x_sums,
+                         wasm_f32x4_const_splat(0.0f));
 }
 
 // y[j] = the group's row j · x + bias[j] for the `count` rows j < count that
