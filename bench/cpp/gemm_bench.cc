@@ -1,11 +1,12 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections (and Qwen3-0.6B's 1024-wide ones),
-// f32 / f16 / q8 / q4 weights, and q8k and q6k (GGUF Q6_K blocks held
-// exactly, in 8 and 6 bits: random blocks, K a multiple of 256).
+// f32 / f16 / q8 / q4 weights, q8k and q6k (GGUF Q6_K blocks held
+// exactly, in 8 and 6 bits) and q4k (GGUF Q4_K blocks at Q4_K's size):
+// random blocks, K a multiple of 256.
 // Usage: gemm_bench [threads] [MxKxN] [type]   (the wasm builds run under node);
 // the optional shape runs that one shape only (any M, K, N: e.g. a model's
 // LM head, 1x640x262144 for Gemma 3 270M; "all" for every listed shape), the
-// optional weight type (f32, f16, q8, q4, q8k or q6k) that type only.
+// optional weight type (f32, f16, q8, q4, q8k, q6k or q4k) that type only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
+#include "kernels/ggml/to_q4.h"
 #include "kernels/ggml/to_q8k.h"
 
 #include <hwy/highway.h>
@@ -68,15 +70,42 @@ bool pack_q6_K(const Shape& s, WeightType type, void* data, float* scales) {
   return true;
 }
 
+// q4k: random Q4_K blocks (f16 d and dmin near 2^-13) through the loader's
+// converter. (q4 from f32 rows has q4k's nibble layout and q4's scales: the
+// same kernel as q4 from Q4_K blocks.)
+bool pack_q4_K(const Shape& s, void* data, float* scales) {
+  qkv::WeightPacker packer(qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, WeightType::kQ4K, data,
+                           scales);
+  if (!packer.check().ok()) return false;
+  std::mt19937 rng(2);
+  std::vector<qkv::ggml::BlockQ4_K> blocks(s.k / qkv::ggml::kQK_K);
+  std::vector<uint8_t> nibbles(s.k / 2), scales12(blocks.size() * 12);
+  std::vector<uint16_t> d(blocks.size()), dmin(blocks.size());
+  for (size_t r = 0; r < s.n; ++r) {
+    for (qkv::ggml::BlockQ4_K& b : blocks) {
+      auto* bytes = reinterpret_cast<uint8_t*>(&b);
+      for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+      b.d.bytes[1] = static_cast<uint8_t>(0x08 | (b.d.bytes[1] & 0x83));
+      b.dmin.bytes[1] = static_cast<uint8_t>(0x08 | (b.dmin.bytes[1] & 0x83));
+    }
+    qkv::ggml::q4_K_to_q4k_row(blocks.data(), static_cast<int64_t>(s.k), nibbles.data(), d.data(),
+                               dmin.data(), scales12.data());
+    if (!packer.add_q4k_row(r, nibbles.data(), d.data(), dmin.data(), scales12.data()).ok()) return false;
+  }
+  packer.finish();
+  return true;
+}
+
 void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threads,
                const std::vector<float>& w, const std::vector<float>& x, const std::vector<float>& bias) {
   std::vector<uint8_t> data(qkv::packed_weights_bytes(type, s.n, s.k));
   std::vector<float> scales(qkv::packed_scales_bytes(type, s.n, s.k) / sizeof(float) + 1);
   const bool k_quant = type == WeightType::kQ8K || type == WeightType::kQ6K;
-  if (k_quant ? !pack_q6_K(s, type, data.data(), scales.data())
-              : !qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type,
-                                   data.data(), scales.data(), pool)
-                     .ok()) {
+  if (type == WeightType::kQ4K ? !pack_q4_K(s, data.data(), scales.data())
+      : k_quant                ? !pack_q6_K(s, type, data.data(), scales.data())
+                : !qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type,
+                                     data.data(), scales.data(), pool)
+                       .ok()) {
     std::fprintf(stderr, "pack failed\n");
     std::exit(1);
   }
@@ -168,8 +197,10 @@ int main(int argc, char** argv) {
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
     for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4,
-                            WeightType::kQ8K, WeightType::kQ6K}) {
-      if ((type == WeightType::kQ8K || type == WeightType::kQ6K) && s.k % qkv::kQ8KSuperBlock != 0) continue;
+                            WeightType::kQ8K, WeightType::kQ6K, WeightType::kQ4K}) {
+      if ((type == WeightType::kQ8K || type == WeightType::kQ6K || type == WeightType::kQ4K) &&
+          s.k % qkv::kQ8KSuperBlock != 0)
+        continue;
       if (only_type.empty() || only_type == qkv::weight_type_name(type)) {
         bench_qkv(s, type, pool.get(), threads, w, x, bias);
       }
