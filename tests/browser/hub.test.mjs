@@ -133,7 +133,12 @@ for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 
     try {
       await page.goto(`${live.server.url}/isolated/examples/browser/index.html?hub=${encodeURIComponent(hub.url)}&id=${id}`);
       await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 20_000 });
-      const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 60_000 });
+      // A page that never settles fails with what it was doing (its state and status line).
+      const settled = () => page.waitForFunction(() => ['ready', 'idle'].includes(document.body.dataset.state), null, { timeout: 60_000 })
+        .catch(async (e) => {
+          const where = await page.evaluate(() => `${document.body.dataset.state}: ${document.getElementById('load-status').textContent}`);
+          throw new Error(`the demo page did not settle (${where})`, { cause: e });
+        });
       assert.equal(await page.inputValue('#model-id'), id);
       await page.click('#load-id');
       await settled();

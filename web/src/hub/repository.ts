@@ -96,7 +96,7 @@ async function offlineRepository(id: string, revision: string, settings: Setting
       const url = resolveUrl(settings.endpoint.host, settings.template, id, found.commit, file.path);
       const hit = browser === undefined ? undefined : await cachedResponse(browser, url);
       if (hit === undefined) throw notCached(describe(file.path));
-      return responseSource(baseName(file.path), hit, url);
+      return responseSource(baseName(file.path), hit, url, { fromCache: true });
     },
   }), (path) => notCached(describe(path)));
 }
@@ -130,7 +130,7 @@ function onlineFile(snapshot: RepoSnapshot, file: RepoFile, settings: Settings):
       const cachedPath = await node?.find(commit, file);
       if (cachedPath !== undefined) return fileSource(cachedPath);
       const hit = browser === undefined ? undefined : await cachedResponse(browser, url);
-      if (hit !== undefined) return responseSource(baseName(file.path), hit, url);
+      if (hit !== undefined) return responseSource(baseName(file.path), hit, url, { fromCache: true });
       const sink = node !== undefined ? await node.sink(commit, file)
         : browser !== undefined ? browserCacheSink(browser, url, file) : NO_SINK;
       return openDownload({ url, file, commit, target: { id, revision, file: file.path }, request: settings.endpoint.request, sink });

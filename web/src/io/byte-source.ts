@@ -127,12 +127,19 @@ export async function urlSource(url: string, signal?: AbortSignal, onBytes?: Pro
     const error = new NetworkError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
     throw response.status === 404 ? markMissing(error) : error;
   }
-  return responseSource(new URL(url, locationHref()).pathname.split('/').pop() || url, response, url, onBytes);
+  return responseSource(new URL(url, locationHref()).pathname.split('/').pop() || url, response, url,
+    { onBytes, fromCache: files?.fromCache(response) ?? false });
+}
+
+export interface BodyReadOptions {
+  onBytes?: ProgressFn | undefined;
+  /** The response came from the browser's Cache API (see bodyChunks for why that matters). */
+  fromCache?: boolean;
 }
 
 /** A successful response's body as a ByteSource, consumed as it arrives (see urlSource). */
 export async function responseSource(name: string, response: Response, url: string,
-  onBytes?: ProgressFn): Promise<ByteSource> {
+  { onBytes, fromCache = false }: BodyReadOptions = {}): Promise<ByteSource> {
   const length = bodyLength(response);
   if (!Number.isSafeInteger(length) || length < 0) {
     // Without a length the loader cannot validate offsets up front: read it all.
@@ -145,7 +152,7 @@ export async function responseSource(name: string, response: Response, url: stri
     onBytes?.(bytes.byteLength);
     return bufferSource(name, bytes);
   }
-  const chunks = bodyChunks(response.body!);
+  const chunks = bodyChunks(response.body!, fromCache);
   let chunk: Uint8Array = new Uint8Array(0);
   let chunkStart = 0; // file offset of chunk[0]
   let received = 0;
@@ -209,17 +216,22 @@ interface BodyChunks {
 }
 
 /**
- * A body's chunks in order. Where the body is a byte stream (fetch's and the
- * Cache API's in browsers) each chunk is read into the memory of the one
- * before: a download allocates nothing per chunk. Otherwise every chunk is
- * a new buffer, freed only when V8 collects it, and V8 waits for tens of MB
- * of dead buffers before it does: during a load, that much memory on top of
- * the model.
+ * A body's chunks in order. Where the body is a byte stream (fetch's in
+ * browsers) each chunk is read into the memory of the one before: a download
+ * allocates nothing per chunk. Otherwise every chunk is a new buffer, freed
+ * only when V8 collects it, and V8 waits for tens of MB of dead buffers
+ * before it does: during a load, that much memory on top of the model.
+ *
+ * A body from the Cache API is read chunk by chunk all the same, although it
+ * is a byte stream too: in Chromium 156, a BYOB read of a cached body in a
+ * worker was seen never to settle after the first chunk, the load then
+ * waiting forever (a cached model's load stuck at its first 64 KiB, on a busy
+ * machine, in tests/browser/hub.test.mjs; never with the default reader).
  */
-function bodyChunks(body: ReadableStream<Uint8Array>): BodyChunks {
+function bodyChunks(body: ReadableStream<Uint8Array>, fromCache: boolean): BodyChunks {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
-    byob = body.getReader({ mode: 'byob' });
+    if (!fromCache) byob = body.getReader({ mode: 'byob' });
   } catch {
     // Not a byte stream: the default reader below.
   }

@@ -35,6 +35,8 @@ const CACHE_STALL_MS = 30_000;
 export class CachedFiles {
   private readonly urls = new Set<string>();
   private readonly writes: Promise<void>[] = [];
+  // The responses fetch() returned from the cache (not from the network).
+  private readonly hits = new WeakSet<Response>();
   // Cancels this load's downloads (and so their cache writes) when it fails.
   private readonly cancel = new AbortController();
 
@@ -51,7 +53,10 @@ export class CachedFiles {
     this.urls.add(url);
     const cache = await storage.open(CACHE_NAME).catch(() => undefined);
     const hit = await cache?.match(url).catch(() => undefined);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.hits.add(hit);
+      return hit;
+    }
     const response = await fetch(url, { signal: this.combined(signal) });
     if (cache === undefined || response.status !== 200 || response.headers.get('Content-Length') === null
       || response.body === null) return response;
@@ -59,6 +64,11 @@ export class CachedFiles {
     const { body, stored } = storedAsRead(response.body, (copy) => cache.put(url, new Response(copy, init)), this.stallMs);
     this.writes.push(stored);
     return new Response(body, init);
+  }
+
+  /** Whether `response` is one fetch() returned from the cache. */
+  fromCache(response: Response): boolean {
+    return this.hits.has(response);
   }
 
   /**
