@@ -7,7 +7,8 @@ import { fmt, median, pairedRatio, printTable, readJsonLines, times } from '../s
 
 const rows = readJsonLines(process.argv[2] ?? 'bench/out/gguf.jsonl');
 // 'wllama-3.8.1' -> 'wllama'; the version goes into the table's engine column.
-const kind = (r) => (r.engine.startsWith('wllama') ? 'wllama' : r.engine.startsWith('llama.cpp') ? 'native' : r.engine);
+// qkv's threaded builds (two threads) count as their flavour: one table per thread count.
+const kind = (r) => (r.engine.startsWith('wllama') ? 'wllama' : r.engine.startsWith('llama.cpp') ? 'native' : r.engine.replace(/-threads$/, ''));
 const files = [...new Set(rows.map((r) => `${r.model} ${r.quant}`))];
 const engineOrder = ['qkv-relaxed', 'qkv-simd', 'wllama', 'native'];
 const pick = (file, engine) => rows.filter((r) => `${r.model} ${r.quant}` === file && kind(r) === engine);
