@@ -8,7 +8,7 @@
  * ggml blocks become the target dtype a window of rows at a time, so peak
  * memory is the model in that dtype, never an f32 copy of it.
  */
-import { getBackend } from './backend.js';
+import { getBackend, type Backend } from './backend.js';
 import { hasCapability } from './capabilities.js';
 import type { Dtype, WeightRequest } from './dtype.js';
 import { isDtype } from './dtype.js';
@@ -68,7 +68,41 @@ export function ggufParts(input: SourceFile | readonly SourceFile[]): SourceFile
 interface OpenedPart {
   input: SourceFile;
   name: string;
-  header: GgufHeader;
+  tensors: GgufHeader['tensors'];
+}
+
+/**
+ * Reads and checks every part's header (see ggufParts), plans the model from
+ * the first part's metadata and builds its tokenizer and chat template from
+ * the tokenizer.ggml.* keys (none for a weights-only file, which loads for
+ * id-level use, as a Hub folder without tokenizer files does). Only the
+ * tensor lists outlive this call: the metadata (for Qwen3, arrays of 151,936
+ * token and 151,387 merge strings) is garbage before the weights stream, not
+ * live beside them (Node, Qwen3-0.6B Q4_K_M: bench/RESULTS.md, issue 17).
+ */
+async function readHeaders(backend: Backend, inputs: SourceFile[], context: ReadContext) {
+  const { signal } = context;
+  // The header's prefix may run past the first tensors, and sources read forward only (a URL is one
+  // response): the tensors come from a second opening (for a URL, a second request).
+  const headers: GgufHeader[] = [];
+  const names: string[] = [];
+  for (const [i, part] of inputs.entries()) {
+    signal?.throwIfAborted();
+    const name = nameOf(part, i, inputs.length);
+    const src = await openInput(part, name, context);
+    try {
+      headers.push(await readGgufHeader(backend, src, signal !== undefined ? { signal } : {}));
+      names.push(name);
+    } finally {
+      await src.close();
+    }
+  }
+  checkGgufSplit(headers.map((h, i) => ({ name: names[i]!, metadata: h.metadata, tensors: h.tensors })));
+  const first = headers[0]!;
+  const plan = planGgufModel({ ...first, tensors: headers.flatMap((h) => h.tensors) }, names[0]!);
+  const fromFile = first.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(first) : undefined;
+  const parts: OpenedPart[] = headers.map((h, i) => ({ input: inputs[i]!, name: names[i]!, tensors: h.tensors }));
+  return { plan, fromFile, parts };
 }
 
 /**
@@ -83,23 +117,7 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
   onProgress: ((info: ProgressInfo) => void) | undefined, context: ReadContext): Promise<Model> {
   const { signal } = context;
   const backend = await getBackend();
-  const inputs = ggufParts(input);
-  // The header's prefix may run past the first tensors, and sources read forward only (a URL is one
-  // response): the tensors come from a second opening (for a URL, a second request).
-  const parts: OpenedPart[] = [];
-  for (const [i, part] of inputs.entries()) {
-    signal?.throwIfAborted();
-    const name = nameOf(part, i, inputs.length);
-    const src = await openInput(part, name, context);
-    try {
-      parts.push({ input: part, name, header: await readGgufHeader(backend, src, signal !== undefined ? { signal } : {}) });
-    } finally {
-      await src.close();
-    }
-  }
-  checkGgufSplit(parts.map((p) => ({ name: p.name, metadata: p.header.metadata, tensors: p.header.tensors })));
-  const first = parts[0]!;
-  const plan = planGgufModel({ ...first.header, tensors: parts.flatMap((p) => p.header.tensors) }, first.name);
+  const { plan, fromFile, parts } = await readHeaders(backend, ggufParts(input), context);
   const wanted = new Map(plan.tensors.map((p) => [p.gguf, p]));
   const totals = LoadTotals.unknown(parts.length);
   const configText = JSON.stringify(plan.config);
@@ -111,7 +129,7 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
       try {
         totals.opened(index, src.size);
         // In file order: every ByteSource reads forward only.
-        const entries: GgufLoaderEntry[] = part.header.tensors.flatMap((t) => {
+        const entries: GgufLoaderEntry[] = part.tensors.flatMap((t) => {
           const p = wanted.get(t.name);
           return p === undefined ? [] : [{
             name: p.hub, fileName: p.gguf, type: t.type, dims: t.dims, begin: t.offset, end: t.offset + t.nbytes, ropeHeads: p.ropeHeads,
@@ -130,10 +148,6 @@ export async function loadGguf(input: SourceFile | readonly SourceFile[], reques
     const handle = backend.call(() => loader.finish());
     const dtype = heldDtype(loader.dtype());
     const info = handle.info();
-    // The tokenizer and chat template from the file's tokenizer.ggml.* keys; a file without them
-    // (weights only) loads for id-level use, as a Hub folder without tokenizer files does.
-    const header = first.header;
-    const fromFile = header.metadata.has('tokenizer.ggml.model') ? tokenizerFromGguf(header) : undefined;
     const tokenizer = fromFile?.tokenizer ?? null;
     const eos = fromFile?.specialIds.eog ?? [];
     return new Model(backend, handle, tokenizer,
