@@ -61,9 +61,7 @@ struct Weights {
   size_t rows, k;
   std::vector<uint8_t> q4k, q4k_scales, q4;
   std::vector<float> q4_scales, values;
-  PackedWeights q4k_weights() const {
-    return {WeightType::kQ4K, rows, k, q4k.data(), q4k_scales.data()};
-  }
+  PackedWeights q4k_weights() const { return {WeightType::kQ4K, rows, k, q4k.data(), q4k_scales.data()}; }
 };
 Weights make_weights(size_t rows, size_t k, int pattern, std::mt19937& rng) {
   Weights w{rows, k, {}, {}, {}, {}, {}};

@@ -242,8 +242,8 @@ void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, c
         const size_t r0 = g * kQ8RowGroup;
         q8_gemm_ukernel(mr, std::min(kQ8RowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
                         x_scales.data() + m0 * blocks, blocks, q + r0 * q8_padded(w.k),
-                        w.scales_as<Scale>() + r0 * blocks, bias ? bias + r0 : nullptr, y + m0 * y_stride + r0,
-                        y_stride);
+                        w.scales_as<Scale>() + r0 * blocks, bias ? bias + r0 : nullptr,
+                        y + m0 * y_stride + r0, y_stride);
       }
     }
   });

@@ -26,8 +26,8 @@ enum class SourceLayout { kNK, kKN };
 
 struct PackedWeights {
   WeightType type = WeightType::kF32;
-  size_t n = 0;                   // output features
-  size_t k = 0;                   // input features
+  size_t n = 0;                // output features
+  size_t k = 0;                // input features
   const void* data = nullptr;  // panels (f32/f16), q8 int8 or q4 nibble row groups
   // The quantized types' scales, whose element type depends on `type`:
   // floats for q8, q4, q8k and q6k, f16 bits (uint16_t) for q8h, bytes for

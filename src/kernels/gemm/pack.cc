@@ -294,7 +294,8 @@ void WeightPacker::add_q4_rows(const void* src, size_t row0, size_t rows, Thread
       }
       f32_to_q4_row__simd(k_, values, nibbles.data(), d.data(), m.data());
       for (size_t b = 0; b < q4_blocks(k_); ++b) {
-        q4_store_block(data_, scales_as<float>(), k_, row0 + i, b, nibbles.data() + b * kQ4BlockBytes, d[b], m[b]);
+        q4_store_block(data_, scales_as<float>(), k_, row0 + i, b, nibbles.data() + b * kQ4BlockBytes, d[b],
+                       m[b]);
       }
     }
   });
@@ -342,7 +343,8 @@ void WeightPacker::finish() {
     // Padding rows of the last group: q = 0, d = m = 0.
     const uint8_t zeros[kQ4BlockBytes] = {};
     for (size_t r = n_; r < q4_grouped_rows(n_); ++r) {
-      for (size_t b = 0; b < q4_blocks(k_); ++b) q4_store_block(data_, scales_as<float>(), k_, r, b, zeros, 0.0f, 0.0f);
+      for (size_t b = 0; b < q4_blocks(k_); ++b)
+        q4_store_block(data_, scales_as<float>(), k_, r, b, zeros, 0.0f, 0.0f);
     }
     return;
   }

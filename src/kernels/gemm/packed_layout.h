@@ -110,9 +110,9 @@ inline void q4_store_block(void* data, float* scales, size_t k, size_t r, size_t
 }
 
 // Bytes of one packed matrix: `data` (panels, or q8/q4 values) and `scales`
-// (q8, q8h, q4, q8k, q6k and q4k only; q8h's are f16, q4k's bytes, common/q4k.h). In 64-bit arithmetic, because size_t is 32
-// bits in wasm and the loader adds these up to refuse a model that would not fit before it allocates
-// anything.
+// (q8, q8h, q4, q8k, q6k and q4k only; q8h's are f16, q4k's bytes, common/q4k.h). In 64-bit arithmetic,
+// because size_t is 32 bits in wasm and the loader adds these up to refuse a model that would not fit before
+// it allocates anything.
 struct PackedSize {
   uint64_t data = 0;
   uint64_t scales = 0;

@@ -65,8 +65,12 @@ void q4_0_row(const void* blocks, int64_t k, int8_t* q, Scale* scales) {
 size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
   return q8_0_row(blocks, k, q, scales);
 }
-void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) { q5_0_row(blocks, k, q, scales); }
-void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) { q4_0_row(blocks, k, q, scales); }
+void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  q5_0_row(blocks, k, q, scales);
+}
+void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  q4_0_row(blocks, k, q, scales);
+}
 size_t q8_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales) {
   return q8_0_row(blocks, k, q, scales);
 }

@@ -39,8 +39,8 @@ void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn
                               const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                               const float* bias, float* y, size_t y_stride);
 void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
-                              const float* x_scales, size_t xs_stride, const int8_t* q, const uint16_t* scales,
-                              const float* bias, float* y, size_t y_stride);
+                              const float* x_scales, size_t xs_stride, const int8_t* q,
+                              const uint16_t* scales, const float* bias, float* y, size_t y_stride);
 #endif
 // Highway SIMD: each row is the q8 GEMV's arithmetic, bit for bit. gemm()
 // runs the packed kernel below instead (1.3x this one in wasm); this one

@@ -97,9 +97,8 @@ void q8_gemm_pack_x__relaxed(size_t rows, size_t k, const int8_t* x8, size_t x8_
 namespace {
 
 template <class Scale>
-void tile(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
-                                         const int8_t* q, const Scale* scales, const float* bias, float* y,
-                                         size_t y_stride) {
+void tile(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs, const int8_t* q,
+          const Scale* scales, const float* bias, float* y, size_t y_stride) {
   const v128_t zero = wasm_i32x4_const_splat(0);
   v128_t f0 = wasm_f32x4_const_splat(0.0f), f1 = f0, f2 = f0, f3 = f0;
   for (size_t b = 0; b < q8_blocks(k); ++b, xs += kQ8GemmTileRows, scales += kQ8RowGroup) {

@@ -10,7 +10,8 @@ namespace {
 
 template <class Scale>
 void gemm(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride, const float* x_scales,
-          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y, size_t y_stride) {
+          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y,
+          size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
     q8_gemv_ukernel__scalar(nc, k, q, scales, xq + i * xq_stride, x_scales + i * xs_stride, bias,
                             y + i * y_stride);

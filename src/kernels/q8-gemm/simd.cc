@@ -11,9 +11,9 @@ namespace qkv {
 namespace {
 
 template <class Scale>
-void gemm(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
-                           const float* x_scales, size_t xs_stride, const int8_t* q, const Scale* scales,
-                           const float* bias, float* y, size_t y_stride) {
+void gemm(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride, const float* x_scales,
+          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y,
+          size_t y_stride) {
   size_t i = 0;
   for (; i + 2 <= mr; i += 2) {
     hwy::HWY_NAMESPACE::Vec<q8_simd::D4> a, b;

@@ -6,8 +6,8 @@ namespace qkv {
 namespace {
 
 template <class Scale>
-void gemv(size_t rows, size_t k, const int8_t* q, const Scale* scales, const int16_t* xq, const float* x_scales,
-          const float* bias, float* y) {
+void gemv(size_t rows, size_t k, const int8_t* q, const Scale* scales, const int16_t* xq,
+          const float* x_scales, const float* bias, float* y) {
   for (size_t r = 0; r < rows; ++r) {
     double acc = bias ? bias[r] : 0.0;
     for (size_t b = 0; b < q8_blocks(k); ++b) {

@@ -11,8 +11,8 @@ namespace qkv {
 namespace {
 
 template <class Scale>
-void gemv(size_t rows, size_t k, const int8_t* q, const Scale* scales, const int16_t* xq, const float* x_scales,
-          const float* bias, float* y) {
+void gemv(size_t rows, size_t k, const int8_t* q, const Scale* scales, const int16_t* xq,
+          const float* x_scales, const float* bias, float* y) {
   const size_t group_q = kQ8RowGroup * q8_padded(k), group_s = kQ8RowGroup * q8_blocks(k);
   for (size_t r0 = 0; r0 < rows; r0 += kQ8RowGroup, q += group_q, scales += group_s) {
     q8_simd::store_group(q8_simd::q8_group(k, q, scales, xq, x_scales), std::min(kQ8RowGroup, rows - r0),
