@@ -1,12 +1,13 @@
 // GEMM (prefill) and GEMV (decode) throughput of qkv's kernels for the
 // shapes of GPT-2-small's projections (and Qwen3-0.6B's 1024-wide ones),
 // f32 / f16 / q8 / q4 weights, q8k and q6k (GGUF Q6_K blocks held
-// exactly, in 8 and 6 bits) and q4k (GGUF Q4_K blocks at Q4_K's size):
-// random blocks, K a multiple of 256.
+// exactly, in 8 and 6 bits), q4k (GGUF Q4_K blocks at Q4_K's size) and
+// q8h (GGUF Q8_0 blocks at Q8_0's size): random blocks, K a multiple of 256
+// for the K-quants.
 // Usage: gemm_bench [threads] [MxKxN] [type]   (the wasm builds run under node);
 // the optional shape runs that one shape only (any M, K, N: e.g. a model's
 // LM head, 1x640x262144 for Gemma 3 270M; "all" for every listed shape), the
-// optional weight type (f32, f16, q8, q4, q8k, q6k or q4k) that type only.
+// optional weight type (f32, f16, q8, q4, q8k, q6k, q4k or q8h) that type only.
 // Natively, with XNNPACK available, the same shapes run through XNNPACK's
 // fully-connected operator for comparison (engine "xnnpack-native").
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "kernels/gemm/gemm.h"
 #include "kernels/ggml/blocks.h"
 #include "kernels/ggml/to_q4.h"
+#include "kernels/ggml/to_q8.h"
 #include "kernels/ggml/to_q8k.h"
 
 #include <hwy/highway.h>
@@ -96,13 +98,36 @@ bool pack_q4_K(const Shape& s, void* data, float* scales) {
   return true;
 }
 
+// q8h: random Q8_0 blocks (f16 d near 2^-13) through the loader's converter.
+bool pack_q8_0(const Shape& s, void* data, void* scales) {
+  qkv::WeightPacker packer(qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, WeightType::kQ8H, data,
+                           scales);
+  if (!packer.check().ok() || s.k % qkv::ggml::kQK8_0 != 0) return false;
+  std::mt19937 rng(2);
+  std::vector<qkv::ggml::BlockQ8_0> blocks(s.k / qkv::ggml::kQK8_0);
+  std::vector<int8_t> q(s.k);
+  std::vector<uint16_t> d(blocks.size());
+  for (size_t r = 0; r < s.n; ++r) {
+    for (qkv::ggml::BlockQ8_0& b : blocks) {
+      auto* bytes = reinterpret_cast<uint8_t*>(&b);
+      for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+      b.d.bytes[1] = static_cast<uint8_t>(0x08 | (b.d.bytes[1] & 0x83));
+    }
+    qkv::ggml::q8_0_to_q8h_row(blocks.data(), static_cast<int64_t>(s.k), q.data(), d.data());
+    if (!packer.add_q8h_row(r, q.data(), d.data()).ok()) return false;
+  }
+  packer.finish();
+  return true;
+}
+
 void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threads,
                const std::vector<float>& w, const std::vector<float>& x, const std::vector<float>& bias) {
   std::vector<uint8_t> data(qkv::packed_weights_bytes(type, s.n, s.k));
   std::vector<float> scales(qkv::packed_scales_bytes(type, s.n, s.k) / sizeof(float) + 1);
   const bool k_quant = type == WeightType::kQ8K || type == WeightType::kQ6K;
-  if (type == WeightType::kQ4K ? !pack_q4_K(s, data.data(), scales.data())
-      : k_quant                ? !pack_q6_K(s, type, data.data(), scales.data())
+  if (type == WeightType::kQ4K   ? !pack_q4_K(s, data.data(), scales.data())
+      : type == WeightType::kQ8H ? !pack_q8_0(s, data.data(), scales.data())
+      : k_quant                  ? !pack_q6_K(s, type, data.data(), scales.data())
                 : !qkv::pack_weights(w.data(), qkv::SourceType::kF32, qkv::SourceLayout::kNK, s.n, s.k, type,
                                      data.data(), scales.data(), pool)
                        .ok()) {
@@ -119,7 +144,7 @@ void bench_qkv(const Shape& s, WeightType type, qkv::ThreadPool* pool, int threa
   const double gflops = 2.0 * s.m * s.k * s.n / (ms * 1e6);
   if (s.m == 1) {
     // Decode is bound by reading the weights: report that rate too.
-    const double bytes = double(data.size()) + double(scales.size() * sizeof(float));
+    const double bytes = double(data.size()) + double(qkv::packed_scales_bytes(type, s.n, s.k));
     qkv::bench::report(name, shape_name(s), "qkv", threads, ms, "gbps", bytes / (ms * 1e6));
   }
   qkv::bench::report(name, shape_name(s), "qkv", threads, ms, "gflops", gflops);
@@ -196,8 +221,8 @@ int main(int argc, char** argv) {
     for (float& v : w) v = dist(rng);
     for (float& v : x) v = dist(rng);
     for (float& v : bias) v = dist(rng);
-    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ4,
-                            WeightType::kQ8K, WeightType::kQ6K, WeightType::kQ4K}) {
+    for (WeightType type : {WeightType::kF32, WeightType::kF16, WeightType::kQ8, WeightType::kQ8H,
+                            WeightType::kQ4, WeightType::kQ8K, WeightType::kQ6K, WeightType::kQ4K}) {
       if ((type == WeightType::kQ8K || type == WeightType::kQ6K || type == WeightType::kQ4K) &&
           s.k % qkv::kQ8KSuperBlock != 0)
         continue;

@@ -11,11 +11,15 @@ namespace qkv {
 namespace {
 
 using Q8RowFn = void (*)(const void* blocks, int64_t k, int8_t* q, float* scales);
+using Q8HRowFn = void (*)(const void* blocks, int64_t k, int8_t* q, uint16_t* scales);
 using Q4RowFn = void (*)(const void* blocks, int64_t k, uint8_t* nibbles, float* d, float* m);
 using Q8KRowFn = void (*)(const void* blocks, int64_t k, Q8KSuper* out);
 
 void q8_0_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
   ggml::q8_0_to_q8_row(blocks, k, q, scales);  // -128 kept: the q8 kernels read any int8 weight
+}
+void q8_0_h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales) {
+  ggml::q8_0_to_q8h_row(blocks, k, q, scales);  // as q8_0_row
 }
 
 // The packer's add_*_row cannot fail below: the row is below n and the packer
@@ -27,6 +31,15 @@ void to_q8(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackS
   s.d.resize(k / kQ8BlockSize);
   kConvert(src, static_cast<int64_t>(k), s.q.data(), s.d.data());
   static_cast<void>(packer.add_q8_row(r, s.q.data(), s.d.data()));
+}
+
+// The same integers with each block's f16 d kept as is (q8h).
+template <Q8HRowFn kConvert>
+void to_q8h(const uint8_t* src, size_t k, size_t r, WeightPacker& packer, RepackScratch& s) {
+  s.q.resize(k);
+  s.d16.resize(k / kQ8BlockSize);
+  kConvert(src, static_cast<int64_t>(k), s.q.data(), s.d16.data());
+  static_cast<void>(packer.add_q8h_row(r, s.q.data(), s.d16.data()));
 }
 
 template <Q4RowFn kConvert>
@@ -75,6 +88,10 @@ constexpr ExactRepack kExactRepacks[] = {
     {TensorDType::kQ8_0, WeightType::kQ8, to_q8<q8_0_row>},
     {TensorDType::kQ5_0, WeightType::kQ8, to_q8<ggml::q5_0_to_q8_row>},
     {TensorDType::kQ4_0, WeightType::kQ8, to_q8<ggml::q4_0_to_q8_row>},
+    // ... or, with their f16 scales kept, q8h's: Q8_0 at its own size.
+    {TensorDType::kQ8_0, WeightType::kQ8H, to_q8h<q8_0_h_row>},
+    {TensorDType::kQ5_0, WeightType::kQ8H, to_q8h<ggml::q5_0_to_q8h_row>},
+    {TensorDType::kQ4_0, WeightType::kQ8H, to_q8h<ggml::q4_0_to_q8h_row>},
     // ggml's 4-bit blocks become q4's fields.
     {TensorDType::kQ4_0, WeightType::kQ4, to_q4<ggml::q4_0_to_q4_row>},
     {TensorDType::kQ4_1, WeightType::kQ4, to_q4<ggml::q4_1_to_q4_row>},

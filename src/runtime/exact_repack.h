@@ -21,7 +21,7 @@ struct RepackScratch {
   std::vector<float> d, m;            // q8 scales; q4 scales and mins
   std::vector<uint8_t> nibbles;       // q4 values
   std::vector<Q8KSuper> supers;       // q8k super-blocks
-  std::vector<uint16_t> d16, dmin16;  // q4k's f16 d and dmin
+  std::vector<uint16_t> d16, dmin16;  // q8h's f16 scales; q4k's f16 d and dmin
   std::vector<uint8_t> scales12;      // q4k's packed 6-bit scales and mins
 };
 

@@ -63,7 +63,8 @@ class ModelLoader {
   // f32, never inf). It is decided by the first file that holds a weight
   // matrix; until then the budget is checked at f16, the least it can be.
   // GGUF's ggml block types (Q8_0, Q4_0, ..., Q6_K) give q8: Q8_0, Q5_0 and
-  // Q4_0 rows are repacked exactly (kernels/ggml/to_q8.h); Q4_1, Q5_1, Q4_K,
+  // Q4_0 rows are repacked exactly, held as q8h with their f16 scales
+  // (kernels/ggml/to_q8.h; runtime/weight_policy.h has each type's home); Q4_1, Q5_1, Q4_K,
   // Q5_K and Q6_K are dequantized as ggml does and requantized to q8 (error
   // at most half a q8 step, max|block| / 254, per weight). Any block type
   // also loads as f32 or f16 (ggml's values; rounded to f16). As q4, Q4_0,

@@ -47,6 +47,8 @@ bool exact_in_q6k(TensorDType source) { return exact_repack(source, WeightType::
 
 bool exact_in_q4k(TensorDType source) { return exact_repack(source, WeightType::kQ4K) != nullptr; }
 
+bool exact_in_q8h(TensorDType source) { return exact_repack(source, WeightType::kQ8H) != nullptr; }
+
 WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint, TensorSlot::Role role,
                               TensorDType source) {
   if (const std::optional<WeightType> forced = role_override(choice, role)) return *forced;
@@ -69,6 +71,10 @@ WeightType matrix_weight_type(const WeightChoice& choice, WeightType checkpoint,
     if (exact_in_q6k(source)) return WeightType::kQ6K;
     if (exact_in_q8k(source)) return WeightType::kQ8K;
   }
+  // Q8_0 (and Q5_0, Q4_0) matrices that q8 would hold are held as q8h: the
+  // same values, bit for bit, with Q8_0's f16 scales, at Q8_0's size
+  // instead of q8's 1.06 times it.
+  if (type == WeightType::kQ8 && exact_in_q8h(source)) return WeightType::kQ8H;
   return type;
 }
 

@@ -16,12 +16,16 @@
 //     the same).
 //   - No dtype ('auto'): the checkpoint's. Safetensors: its first weight
 //     matrix's (f32 stays f32, f16/bf16 become f16). GGUF: each matrix its
-//     own ggml type's nearest qkv type (Q4_0, Q4_1 -> q4; Q4_K -> q4k; Q8_0, Q5_0,
-//     Q5_1 -> q8; Q5_K -> q8k; Q6_K -> q6k; F32 -> f32; F16, BF16 -> f16), so
+//     own ggml type's nearest qkv type (Q4_0, Q4_1 -> q4; Q4_K -> q4k; Q8_0,
+//     Q5_0 -> q8h; Q5_1 -> q8; Q5_K -> q8k; Q6_K -> q6k; F32 -> f32; F16,
+//     BF16 -> f16), so
 //     a file mixing types (Q4_K_M: Q4_K and Q6_K) keeps each one as close as
 //     qkv can. Under 'q4' or 'q8' too, Q5_K stays q8k and Q6_K q6k (exact);
 //     under 'q4', Q4_K is q4k. (q4k holds what q4 would, at Q4_K's size:
 //     the model's dtype is still 'q4', its Q4_K matrices' held type 'q4k'.)
+//     Likewise a Q8_0, Q5_0 or Q4_0 matrix that q8 would hold (by default or
+//     under 'q8'; a Q4_0 one under 'q8') is q8h: q8's values with the
+//     file's f16 scales, at Q8_0's size.
 #pragma once
 
 #include <optional>
@@ -53,6 +57,8 @@ bool exact_in_q8k(TensorDType source);
 bool exact_in_q6k(TensorDType source);
 // The ggml types q4k holds exactly: Q4_K.
 bool exact_in_q4k(TensorDType source);
+// The ggml types q8h holds exactly: Q8_0, Q5_0, Q4_0.
+bool exact_in_q8h(TensorDType source);
 
 // The type a weight matrix of `role` is held in, its checkpoint tensor being
 // `source`; `checkpoint`: what 'auto' resolved to for the whole checkpoint

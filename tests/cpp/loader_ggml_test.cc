@@ -243,9 +243,12 @@ TEST(LoaderGgml, PermutedQkRowsAreRestoredAndTheTestSeesTheDifference) {
 TEST(LoaderGgml, Q8_0IsKeptAsQ8AndGivesGgmlsWeights) {
   const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
   WeightType chosen = WeightType::kF32;
-  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen);
+  std::vector<std::pair<std::string, WeightType>> types;
+  const std::shared_ptr<Model> q8 = load(c.entries, c.bytes, std::nullopt, &chosen, &types);
   EXPECT_EQ(chosen, WeightType::kQ8);  // no dtype: a Q8_0 file stays q8
-  expect_weights_are(*q8, c);          // ggml's integers and scales, not a requantization
+  // ... every matrix held as q8h: ggml's integers and f16 scales as the file has them.
+  for (const auto& [name, type] : types) EXPECT_EQ(type, WeightType::kQ8H) << name;
+  expect_weights_are(*q8, c);  // ggml's integers and scales, not a requantization
   const std::shared_ptr<Model> f32 = load(c.entries, c.bytes, WeightType::kF32);
   expect_weights_are(*f32, c);
   EXPECT_LE(max_logit_difference(f32, load(c.dequantized, c.dequantized_bytes, WeightType::kF32)), 1e-5);
@@ -291,18 +294,19 @@ TEST(LoaderGgml, Q4_0AndQ4_1LoadExactlyAsQ4) {
 }
 
 // dtype 'q4' on a Q8_0 file: the layers' matrices are requantized to q4, the
-// embedding and LM head stay q8 and keep ggml's values exactly.
+// embedding and LM head stay q8 (as q8h, Q8_0's own f16 scales) and keep
+// ggml's values exactly.
 TEST(LoaderGgml, Q8_0AsQ4KeepsTheEmbeddingAndLmHeadExact) {
   const Converted c = convert_llama_tiny(Encoding::kQ8_0, true, true);
   std::vector<std::pair<std::string, WeightType>> types;
   const std::shared_ptr<Model> model = load(c.entries, c.bytes, WeightType::kQ4, nullptr, &types);
   for (const auto& [name, type] : types) {
     const bool role = name == "model.embed_tokens.weight" || name == "lm_head.weight";
-    EXPECT_EQ(type, role ? WeightType::kQ8 : WeightType::kQ4) << name;
+    EXPECT_EQ(type, role ? WeightType::kQ8H : WeightType::kQ4) << name;
   }
   for (const TensorSlot& slot : model->slots()) {
     if (slot.role == TensorSlot::Role::kLayer) continue;
-    EXPECT_EQ(slot.linear->w.type, WeightType::kQ8) << slot.name;
+    EXPECT_EQ(slot.linear->w.type, WeightType::kQ8H) << slot.name;
   }
 }
 
@@ -402,7 +406,7 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4K) {
   ASSERT_TRUE(stream_reads(*loader, reads, bytes).ok());
   EXPECT_EQ(*loader->weight_type(), WeightType::kQ4);
   for (const auto& [name, type] : loader->matrix_types())
-    EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8 : WeightType::kQ4K) << name;
+    EXPECT_EQ(type, name == "lm_head.weight" ? WeightType::kQ8H : WeightType::kQ4K) << name;
   std::unique_ptr<Model> model;
   ASSERT_TRUE(loader->finish(&model).ok());
   size_t checked = 0;

@@ -61,9 +61,7 @@ struct Weights {
   size_t rows, k;
   std::vector<uint8_t> q4k, q4k_scales, q4;
   std::vector<float> q4_scales, values;
-  PackedWeights q4k_weights() const {
-    return {WeightType::kQ4K, rows, k, q4k.data(), reinterpret_cast<const float*>(q4k_scales.data())};
-  }
+  PackedWeights q4k_weights() const { return {WeightType::kQ4K, rows, k, q4k.data(), q4k_scales.data()}; }
 };
 Weights make_weights(size_t rows, size_t k, int pattern, std::mt19937& rng) {
   Weights w{rows, k, {}, {}, {}, {}, {}};
@@ -74,7 +72,7 @@ Weights make_weights(size_t rows, size_t k, int pattern, std::mt19937& rng) {
   w.q4_scales.assign(packed_scales_bytes(WeightType::kQ4, rows, k) / sizeof(float), 0.0f);
   w.values.resize(rows * k);
   WeightPacker pk(SourceType::kF32, SourceLayout::kNK, rows, k, WeightType::kQ4K, w.q4k.data(),
-                  reinterpret_cast<float*>(w.q4k_scales.data()));
+                  w.q4k_scales.data());
   WeightPacker p4(SourceType::kF32, SourceLayout::kNK, rows, k, WeightType::kQ4, w.q4.data(),
                   w.q4_scales.data());
   EXPECT_TRUE(pk.check().ok());
@@ -145,7 +143,7 @@ TEST(Q4KLayout, ValuesAreGgmlsAndScalesExpandToQ4s) {
     const Weights w = make_weights(rows, k, pattern, rng);
     std::vector<float> row(k);
     for (size_t r = 0; r < rows; ++r) {
-      q4k_row_values(w.q4k.data(), reinterpret_cast<const float*>(w.q4k_scales.data()), k, r, row.data());
+      q4k_row_values(w.q4k.data(), w.q4k_scales.data(), k, r, row.data());
       for (size_t c = 0; c < k; ++c) ASSERT_TRUE(same_bits(row[c], w.values[r * k + c])) << r << "," << c;
     }
     std::vector<int32_t> ids = {6, 0, 3};

@@ -15,6 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "gemm_tester.h"
+#include "kernels/common/f16.h"
 #include "kernels/q8-gemm/gemm.h"
 #include "kernels/q8-gemv/gemv.h"
 #include "kernels/q8/quant.h"
@@ -61,10 +62,15 @@ TEST(Q8GemmPacked, ActivationPackingInterleavesFourRowsAndZeroesTheRest) {
   }
 }
 
+// A block scale of q8 (f32) or q8h (f16 bits; common/q8.h) near v.
+float make_scale(float v, float*) { return v; }
+uint16_t make_scale(float v, uint16_t*) { return f32_to_f16(v); }
+
 // mr <= 4 activation rows and nc <= 8 weight rows (one row group: the 4x4
 // tile; two: the 4x8 tile) against the GEMV (bits) and the plain-loop GEMM
-// (values), with K around the block size.
-TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
+// (values), with K around the block size; q8's f32 scales or q8h's f16 ones.
+template <class Scale>
+void check_tiles() {
   std::mt19937 rng(22);
   std::uniform_real_distribution<float> dist(-1, 1);
   std::uniform_int_distribution<int> qd(-127, 127);
@@ -75,9 +81,10 @@ TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
         const size_t groups = nc > kQ8RowGroup ? 2 : 1;
         // Random bytes in the grouped layout, padding rows included: the kernels must ignore them.
         std::vector<int8_t> q(groups * kQ8RowGroup * padded);
-        std::vector<float> scales(groups * kQ8RowGroup * blocks), bias(nc);
+        std::vector<Scale> scales(groups * kQ8RowGroup * blocks);
+        std::vector<float> bias(nc);
         for (int8_t& v : q) v = static_cast<int8_t>(qd(rng));
-        for (float& v : scales) v = dist(rng) * 0.01f;
+        for (Scale& v : scales) v = make_scale(dist(rng) * 0.01f, &v);
         for (float& v : bias) v = dist(rng);
         // mr rows quantized by the scalar reference, then packed; padding rows' scales 0.
         std::vector<int8_t> x8(kQ8GemmTileRows * padded);
@@ -97,14 +104,18 @@ TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
         }
         const size_t y_stride = nc + 3;
         std::vector<float> y(mr * y_stride, -7.0f), y_ref(mr * y_stride, -7.0f);
-        (groups == 2 ? q8_gemm_ukernel_4x8_packed__simd : q8_gemm_ukernel_4x4_packed__simd)(
-            mr, nc, k, xa.data(), xs.data(), blocks, w.data(), scales.data(), bias.data(), y.data(),
-            y_stride);
+        if (groups == 2) {
+          q8_gemm_ukernel_4x8_packed__simd(mr, nc, k, xa.data(), xs.data(), blocks, w.data(), scales.data(),
+                                           bias.data(), y.data(), y_stride);
+        } else {
+          q8_gemm_ukernel_4x4_packed__simd(mr, nc, k, xa.data(), xs.data(), blocks, w.data(), scales.data(),
+                                           bias.data(), y.data(), y_stride);
+        }
         std::vector<float> gemv(mr * nc);
         for (size_t h = 0; h < groups; ++h) {
           const size_t c0 = h * kQ8RowGroup, cols = std::min(kQ8RowGroup, nc - c0);
           const int8_t* qh = q.data() + c0 * padded;
-          const float* sh = scales.data() + c0 * blocks;
+          const Scale* sh = scales.data() + c0 * blocks;
           q8_gemm_ukernel__scalar(mr, cols, k, xq.data(), padded, xs.data(), blocks, qh, sh, bias.data() + c0,
                                   y_ref.data() + c0, y_stride);
           for (size_t i = 0; i < mr; ++i) {
@@ -128,6 +139,9 @@ TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) {
     }
   }
 }
+
+TEST(Q8GemmPacked, TileMatchesTheGemvBitForBitAndTheScalarGemm) { check_tiles<float>(); }
+TEST(Q8GemmPacked, Q8hTileMatchesTheGemvBitForBitAndTheScalarGemm) { check_tiles<uint16_t>(); }
 
 #if defined(__wasm_relaxed_simd__)
 

@@ -14,10 +14,12 @@ export type Dtype = (typeof DTYPES)[number];
 /**
  * A weight matrix's type in memory (model.info.weightDtypes): a Dtype, 'q8k', in which a GGUF file's
  * Q5_K matrices keep ggml's values exactly at q8's size, 'q6k', in which its Q6_K matrices keep them at
- * Q6_K's size, or 'q4k', in which its Q4_K matrices keep them at Q4_K's size (docs/GGML_QUANTS.md). 'q8k',
- * 'q6k' and 'q4k' are what a quantized load makes of those blocks, not dtypes one asks for.
+ * Q6_K's size, 'q4k', in which its Q4_K matrices keep them at Q4_K's size, or 'q8h', in which its Q8_0
+ * (and Q5_0, or under 'q8' Q4_0) matrices keep them with their f16 scales at Q8_0's size
+ * (docs/GGML_QUANTS.md). 'q8k', 'q6k', 'q4k' and 'q8h' are what a load makes of those blocks, not dtypes
+ * one asks for.
  */
-export type HeldDtype = Dtype | 'q8k' | 'q6k' | 'q4k';
+export type HeldDtype = Dtype | 'q8k' | 'q6k' | 'q4k' | 'q8h';
 
 export function isDtype(value: unknown): value is Dtype {
   return (DTYPES as readonly unknown[]).includes(value);

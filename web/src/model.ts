@@ -41,7 +41,7 @@ export interface ModelInfo extends ModelHandleInfo {
   dtype: Dtype;
   /**
    * Each weight matrix's type in memory, by its Hub tensor name ({ 'model.embed_tokens.weight': 'q8',
-   * 'model.layers.0.self_attn.q_proj.weight': 'q4', … }; 'q8k' for a GGUF's Q5_K matrices, 'q6k' for its Q6_K ones, 'q4k' for its Q4_K ones); norms and
+   * 'model.layers.0.self_attn.q_proj.weight': 'q4', … }; 'q8k' for a GGUF's Q5_K matrices, 'q6k' for its Q6_K ones, 'q4k' for its Q4_K ones, 'q8h' for its Q8_0 ones); norms and
    * biases are f32.
    */
   weightDtypes: Record<string, HeldDtype>;

@@ -11,8 +11,8 @@
 //
 // `data` is q4's nibble array exactly (packed_layout.h: rows in groups of
 // kQ4RowGroup, block b of the group's 4 rows stored together, q4's nibble
-// order): the q4 kernels' loops read it unchanged. `scales` (bytes, though
-// typed float in PackedWeights) holds per super-block s of a row group
+// order): the q4 kernels' loops read it unchanged. `scales` (bytes:
+// PackedWeights::scales_as<uint8_t>()) holds per super-block s of a row group
 // (kQ4KGroupScaleBytes, groups one after another, supers in order):
 //   [0, 8)    the 4 rows' f16 d                        (row r at 2 r)
 //   [8, 16)   the 4 rows' f16 dmin
@@ -91,14 +91,14 @@ inline void q4k_expand_scales_scalar(const uint8_t* gs, float* out) {
 // Stores row r's super-block s: `nibbles` its 8 blocks' 16 bytes each in q4's
 // nibble order (common/q4.h), d and dmin as f16 bits, `scales12` ggml's 12
 // packed scale bytes.
-inline void q4k_store_super(void* data, float* scales, size_t k, size_t r, size_t s, const uint8_t* nibbles,
+inline void q4k_store_super(void* data, uint8_t* scales, size_t k, size_t r, size_t s, const uint8_t* nibbles,
                             uint16_t d, uint16_t dmin, const uint8_t* scales12) {
   for (size_t j = 0; j < kQ4KBlocksPerSuper; ++j) {
     const size_t b = s * kQ4KBlocksPerSuper + j;
     std::memcpy(static_cast<uint8_t*>(data) + q4_grouped_block(r, b, k) * kQ4BlockBytes,
                 nibbles + j * kQ4BlockBytes, kQ4BlockBytes);
   }
-  uint8_t* gs = reinterpret_cast<uint8_t*>(scales) + q4k_group_scales(r, s, k);
+  uint8_t* gs = scales + q4k_group_scales(r, s, k);
   const size_t row = r % kQ4KRowGroup;
   std::memcpy(gs + 2 * row, &d, sizeof d);
   std::memcpy(gs + kQ4KGroupDminOffset + 2 * row, &dmin, sizeof dmin);
@@ -108,10 +108,10 @@ inline void q4k_store_super(void* data, float* scales, size_t k, size_t r, size_
 // Row r's k values: value c is float(d_j * q) + m_j (q4's dequantization),
 // a super-block's scales unpacked once: the row gather's (an embedding table
 // tied to the LM head) and the test's definition.
-inline void q4k_row_values(const void* data, const float* scales, size_t k, size_t r, float* out) {
+inline void q4k_row_values(const void* data, const uint8_t* scales, size_t k, size_t r, float* out) {
   const uint8_t* nibbles = static_cast<const uint8_t*>(data);
   for (size_t s = 0; s < q4k_supers(k); ++s) {
-    const uint8_t* gs = reinterpret_cast<const uint8_t*>(scales) + q4k_group_scales(r, s, k);
+    const uint8_t* gs = scales + q4k_group_scales(r, s, k);
     for (size_t j = 0; j < kQ4KBlocksPerSuper; ++j) {
       const size_t b = s * kQ4KBlocksPerSuper + j;
       float d, m;

@@ -6,6 +6,20 @@
 #include "kernels/gemm/gemm.h"
 
 namespace qkv {
+namespace {
+
+// Row r of a q8 or q8h matrix: value c is scale * q, the scale as f32 (q8h's
+// f16 converted exactly): ggml's dequantize_row_q8_0 for a Q8_0 row.
+template <class Scale>
+void q8_row_values(const void* data, const Scale* scales, size_t k, size_t r, float* out) {
+  const int8_t* q = static_cast<const int8_t*>(data);
+  for (size_t c = 0; c < k; ++c) {
+    const size_t block = q8_grouped_block(r, c / kQ8BlockSize, k);
+    out[c] = q8_scale(scales[block]) * q[block * kQ8BlockSize + c % kQ8BlockSize];
+  }
+}
+
+}  // namespace
 
 Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, size_t n_ids, float* out) {
   for (size_t i = 0; i < n_ids; ++i) {
@@ -33,36 +47,35 @@ Status packed_weights_gather_rows(const PackedWeights& w, const int32_t* ids, si
         for (size_t c = 0; c < k; ++c) dst[c] = f16_to_f32(src[c * stride]);
         break;
       }
-      case WeightType::kQ8: {
-        const int8_t* q = static_cast<const int8_t*>(w.data);
-        for (size_t c = 0; c < k; ++c) {
-          const size_t block = q8_grouped_block(r, c / kQ8BlockSize, k);
-          dst[c] = w.scales[block] * q[block * kQ8BlockSize + c % kQ8BlockSize];
-        }
+      case WeightType::kQ8:
+        q8_row_values(w.data, w.scales_as<float>(), k, r, dst);
         break;
-      }
+      case WeightType::kQ8H:
+        q8_row_values(w.data, w.scales_as<uint16_t>(), k, r, dst);
+        break;
       case WeightType::kQ4: {
         // The row's blocks, dequantized as q4_to_f32_row__scalar (common/q4.h).
         const uint8_t* nibbles = static_cast<const uint8_t*>(w.data);
         for (size_t c = 0; c < k; ++c) {
           const size_t b = c / kQ4BlockSize, s = q4_grouped_d(r, b, k);
+          const float* scales = w.scales_as<float>();
           const float dq =
-              w.scales[s] * static_cast<float>(q4_nibble(nibbles + q4_grouped_block(r, b, k) * kQ4BlockBytes,
-                                                         c % kQ4BlockSize));
-          dst[c] = dq + w.scales[s + kQ4RowGroup];
+              scales[s] * static_cast<float>(q4_nibble(nibbles + q4_grouped_block(r, b, k) * kQ4BlockBytes,
+                                                       c % kQ4BlockSize));
+          dst[c] = dq + scales[s + kQ4RowGroup];
         }
         break;
       }
       case WeightType::kQ8K: {
-        for (size_t c = 0; c < k; ++c) dst[c] = q8k_value(w.data, w.scales, k, r, c);
+        for (size_t c = 0; c < k; ++c) dst[c] = q8k_value(w.data, w.scales_as<float>(), k, r, c);
         break;
       }
       case WeightType::kQ6K: {
-        q6k_row_values(w.data, w.scales, k, r, dst);
+        q6k_row_values(w.data, w.scales_as<float>(), k, r, dst);
         break;
       }
       case WeightType::kQ4K: {
-        q4k_row_values(w.data, w.scales, k, r, dst);
+        q4k_row_values(w.data, w.scales_as<uint8_t>(), k, r, dst);
         break;
       }
     }

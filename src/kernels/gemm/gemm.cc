@@ -41,7 +41,7 @@ constexpr size_t kMaxQ8GemvK = 32768;
 
 bool quantized(WeightType type) {
   return type == WeightType::kQ8 || type == WeightType::kQ4 || type == WeightType::kQ8K ||
-         type == WeightType::kQ6K || type == WeightType::kQ4K;
+         type == WeightType::kQ6K || type == WeightType::kQ4K || type == WeightType::kQ8H;
 }
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -127,16 +127,30 @@ void gemv_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 // relaxed-SIMD builds its q8 values split by sign, for the relaxed int8 dot
 // product (q8_split_signs_row__relaxed); otherwise widened to int16, for the
 // i16 dot products.
+// The q8 kernels have a form per scale type (q8's f32, q8h's f16): these
+// pick the build's flavour, the arguments the form.
 #if defined(__wasm_relaxed_simd__)
 using Q8X = int8_t;
 constexpr size_t kQ8XPerValue = 2;
-constexpr auto q8_gemv_ukernel = q8_gemv_ukernel__relaxed;
-constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__relaxed;
+template <class... Args>
+void q8_gemv_ukernel(Args... args) {
+  q8_gemv_ukernel__relaxed(args...);
+}
+template <class... Args>
+void q8_gemm_ukernel(Args... args) {
+  q8_gemm_ukernel__relaxed(args...);
+}
 #else
 using Q8X = int16_t;
 constexpr size_t kQ8XPerValue = 1;
-constexpr auto q8_gemv_ukernel = q8_gemv_ukernel__simd;
-constexpr auto q8_gemm_ukernel = q8_gemm_ukernel__simd;
+template <class... Args>
+void q8_gemv_ukernel(Args... args) {
+  q8_gemv_ukernel__simd(args...);
+}
+template <class... Args>
+void q8_gemm_ukernel(Args... args) {
+  q8_gemm_ukernel__simd(args...);
+}
 #endif
 
 // x quantized like the weights (the SIMD q8 kernel), in the kernels' form
@@ -150,6 +164,8 @@ void quantize_activations(size_t k, const float* x, int8_t* x8, Q8X* xq, float* 
 #endif
 }
 
+// q8 (Scale = float) and q8h (Scale = uint16_t, f16 bits) weights.
+template <class Scale>
 void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const float* bias, float* y) {
   alignas(64) int8_t x8[kMaxQ8GemvK];
   alignas(64) Q8X xq[kQ8XPerValue * kMaxQ8GemvK];
@@ -159,8 +175,8 @@ void gemv_q8(ThreadPool* pool, const float* x, const PackedWeights& w, const flo
   static_assert(16 % kQ8RowGroup == 0, "chunks must start at a row group");
   parallel_for(pool, ceil_div(w.n, 16), 4, [&](size_t begin, size_t end) {
     const size_t r0 = begin * 16, r1 = std::min(w.n, end * 16);
-    q8_gemv_ukernel(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales + r0 * q8_blocks(w.k), xq, x_scales,
-                    bias ? bias + r0 : nullptr, y + r0);
+    q8_gemv_ukernel(r1 - r0, w.k, q + r0 * q8_padded(w.k), w.scales_as<Scale>() + r0 * q8_blocks(w.k), xq,
+                    x_scales, bias ? bias + r0 : nullptr, y + r0);
   });
 }
 
@@ -204,6 +220,7 @@ void gemm_panels(ThreadPool* pool, size_t m, const float* x, size_t x_stride, co
 // output is the GEMV's arithmetic (q8-gemm/gemm.h): prefill and decode agree
 // bit for bit. Row by row on unpacked weights: the path below one tile of
 // rows.
+template <class Scale>
 void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                   const float* bias, float* y, size_t y_stride) {
   const size_t x_row = kQ8XPerValue * q8_padded(w.k), blocks = q8_blocks(w.k);
@@ -225,7 +242,8 @@ void gemm_q8_rows(ThreadPool* pool, size_t m, const float* x, size_t x_stride, c
         const size_t r0 = g * kQ8RowGroup;
         q8_gemm_ukernel(mr, std::min(kQ8RowGroup, w.n - r0), w.k, xq.data() + m0 * x_row, x_row,
                         x_scales.data() + m0 * blocks, blocks, q + r0 * q8_padded(w.k),
-                        w.scales + r0 * blocks, bias ? bias + r0 : nullptr, y + m0 * y_stride + r0, y_stride);
+                        w.scales_as<Scale>() + r0 * blocks, bias ? bias + r0 : nullptr,
+                        y + m0 * y_stride + r0, y_stride);
       }
     }
   });
@@ -290,14 +308,14 @@ struct Q4Form {
   static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
                    const float* bias, float* y) {
     q4_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
-                    w.scales + r0 * row_floats(w.k), x.values, x.scales, x.sums, bias, y);
+                    w.scales_as<float>() + r0 * row_floats(w.k), x.values, x.scales, x.sums, bias, y);
   }
   // x: mr rows, x_row values and `blocks` scales (sums) apart.
   static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
                    size_t blocks, const float* bias, float* y, size_t y_stride) {
     q4_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.scales, x.sums, blocks,
                     static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
-                    w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+                    w.scales_as<float>() + r0 * row_floats(w.k), bias, y, y_stride);
   }
 };
 
@@ -307,7 +325,7 @@ struct Q4KForm : Q4Form {
   // Bytes of nibbles and of scales per row (k is whole super-blocks; r0 is a group's first row).
   static size_t scale_bytes(size_t k) { return q4k_supers(k) * kQ4KGroupScaleBytes / kQ4KRowGroup; }
   static const uint8_t* scales_of(const PackedWeights& w, size_t r0) {
-    return reinterpret_cast<const uint8_t*>(w.scales) + r0 * scale_bytes(w.k);
+    return w.scales_as<uint8_t>() + r0 * scale_bytes(w.k);
   }
   static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
                    const float* bias, float* y) {
@@ -338,13 +356,14 @@ struct Q8KForm {
   static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
                    const float* bias, float* y) {
     q8k_gemv_ukernel(rows, w.k, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
-                     w.scales + r0 * row_floats(w.k), x.values, x.offsets, x.scales, x.sums, bias, y);
+                     w.scales_as<float>() + r0 * row_floats(w.k), x.values, x.offsets, x.scales, x.sums, bias,
+                     y);
   }
   static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
                    size_t blocks, const float* bias, float* y, size_t y_stride) {
     q8k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.offsets, x.scales, x.sums,
                      blocks, static_cast<const int8_t*>(w.data) + r0 * row_bytes(w.k),
-                     w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+                     w.scales_as<float>() + r0 * row_floats(w.k), bias, y, y_stride);
   }
 };
 
@@ -357,13 +376,13 @@ struct Q6KForm : Q8KForm {
   static void gemv(const PackedWeights& w, size_t r0, size_t rows, const QuantizedRow<X>& x,
                    const float* bias, float* y) {
     q6k_gemv_ukernel(rows, w.k, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
-                     w.scales + r0 * row_floats(w.k), x.values, x.offsets, x.scales, bias, y);
+                     w.scales_as<float>() + r0 * row_floats(w.k), x.values, x.offsets, x.scales, bias, y);
   }
   static void gemm(const PackedWeights& w, size_t r0, size_t mr, const QuantizedRow<X>& x, size_t x_row,
                    size_t blocks, const float* bias, float* y, size_t y_stride) {
     q6k_gemm_ukernel(mr, std::min(kRowGroup, w.n - r0), w.k, x.values, x_row, x.offsets, x.scales, x.sums,
                      blocks, static_cast<const uint8_t*>(w.data) + r0 * row_bytes(w.k),
-                     w.scales + r0 * row_floats(w.k), bias, y, y_stride);
+                     w.scales_as<float>() + r0 * row_floats(w.k), bias, y, y_stride);
   }
 };
 
@@ -432,6 +451,7 @@ void gemm_quantized(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
 // The activations are quantized and packed 4 rows to a tile
 // (q8_gemm_pack_x); each row group is widened once per pass
 // (q8_gemm_pack_group__simd) and the pass's tiles run over it from L1.
+template <class Scale>
 void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                     const float* bias, float* y, size_t y_stride) {
   constexpr size_t kTileRows = kQ8GemmTileRows, kTilesPerPass = kQ8GemmRowBlock / kTileRows;
@@ -464,12 +484,20 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
         for (size_t h = 0; h < pair; ++h) {
           q8_gemm_pack_group__simd(w.k, q + (r0 + h * kQ8RowGroup) * padded, packed.get() + h * tile_values);
         }
-        const auto ukernel = pair == 2 ? q8_gemm_ukernel_4x8_packed__simd : q8_gemm_ukernel_4x4_packed__simd;
+        const Scale* scales = w.scales_as<Scale>() + r0 * blocks;
         for (size_t t = t0; t < t1; ++t) {
           const size_t i = t * kTileRows;
-          ukernel(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_values,
-                  x_scales.data() + i * blocks, blocks, packed.get(), w.scales + r0 * blocks,
-                  bias ? bias + r0 : nullptr, y + i * y_stride + r0, y_stride);
+          const size_t mr = std::min(kTileRows, m - i);
+          const int16_t* tile = xa.get() + t * tile_values;
+          const float* xs = x_scales.data() + i * blocks;
+          const float* b = bias ? bias + r0 : nullptr;
+          if (pair == 2) {
+            q8_gemm_ukernel_4x8_packed__simd(mr, nc, w.k, tile, xs, blocks, packed.get(), scales, b,
+                                             y + i * y_stride + r0, y_stride);
+          } else {
+            q8_gemm_ukernel_4x4_packed__simd(mr, nc, w.k, tile, xs, blocks, packed.get(), scales, b,
+                                             y + i * y_stride + r0, y_stride);
+          }
         }
         g += pair;
       }
@@ -480,6 +508,7 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
 // The activations are quantized and packed 4 rows to a tile, split by sign
 // (q8_gemm_pack_x__relaxed); the weights are read in their grouped layout,
 // each row group from L1 while the pass's tiles run over it.
+template <class Scale>
 void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
                     const float* bias, float* y, size_t y_stride) {
   constexpr size_t kTileRows = kQ8GemmTileRows, kTilesPerPass = kQ8GemmRowBlock / kTileRows;
@@ -511,7 +540,7 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
           const size_t i = t * kTileRows;
           q8_gemm_ukernel_4x4_packed__relaxed(std::min(kTileRows, m - i), nc, w.k, xa.get() + t * tile_bytes,
                                               xs.get() + t * tile_scales, q + r0 * padded,
-                                              w.scales + r0 * blocks, bias ? bias + r0 : nullptr,
+                                              w.scales_as<Scale>() + r0 * blocks, bias ? bias + r0 : nullptr,
                                               y + i * y_stride + r0, y_stride);
         }
       }
@@ -520,12 +549,13 @@ void gemm_q8_packed(ThreadPool* pool, size_t m, const float* x, size_t x_stride,
 }
 #endif
 
+template <class Scale>
 void gemm_q8(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const PackedWeights& w,
              const float* bias, float* y, size_t y_stride) {
   // Below a tile, packing the activations (and in SIMD128 builds each row
   // group) costs more than it saves.
-  if (m >= kQ8GemmTileRows) return gemm_q8_packed(pool, m, x, x_stride, w, bias, y, y_stride);
-  gemm_q8_rows(pool, m, x, x_stride, w, bias, y, y_stride);
+  if (m >= kQ8GemmTileRows) return gemm_q8_packed<Scale>(pool, m, x, x_stride, w, bias, y, y_stride);
+  gemm_q8_rows<Scale>(pool, m, x, x_stride, w, bias, y, y_stride);
 }
 
 }  // namespace
@@ -534,9 +564,13 @@ Status gemm(ThreadPool* pool, size_t m, const float* x, size_t x_stride, const P
             const float* bias, float* y, size_t y_stride) {
   QKV_RETURN_IF_ERROR(validate(m, x, x_stride, w, y, y_stride));
   if (m == 1 && w.type == WeightType::kQ8) {
-    gemv_q8(pool, x, w, bias, y);
+    gemv_q8<float>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ8) {
-    gemm_q8(pool, m, x, x_stride, w, bias, y, y_stride);
+    gemm_q8<float>(pool, m, x, x_stride, w, bias, y, y_stride);
+  } else if (m == 1 && w.type == WeightType::kQ8H) {
+    gemv_q8<uint16_t>(pool, x, w, bias, y);
+  } else if (w.type == WeightType::kQ8H) {
+    gemm_q8<uint16_t>(pool, m, x, x_stride, w, bias, y, y_stride);
   } else if (m == 1 && w.type == WeightType::kQ4) {
     gemv_quantized<Q4Form>(pool, x, w, bias, y);
   } else if (w.type == WeightType::kQ4) {

@@ -26,18 +26,26 @@ enum class SourceLayout { kNK, kKN };
 
 struct PackedWeights {
   WeightType type = WeightType::kF32;
-  size_t n = 0;                   // output features
-  size_t k = 0;                   // input features
-  const void* data = nullptr;     // panels (f32/f16), q8 int8 or q4 nibble row groups
-  const float* scales = nullptr;  // q8, q4, q8k, q6k and q4k (bytes: common/q4k.h) only
+  size_t n = 0;                // output features
+  size_t k = 0;                // input features
+  const void* data = nullptr;  // panels (f32/f16), q8 int8 or q4 nibble row groups
+  // The quantized types' scales, whose element type depends on `type`:
+  // floats for q8, q4, q8k and q6k, f16 bits (uint16_t) for q8h, bytes for
+  // q4k (common/q4k.h). Read them through scales_as<T>(), which says which.
+  const void* scales = nullptr;
+  template <class T>
+  const T* scales_as() const {
+    return static_cast<const T*>(scales);
+  }
 };
 
 // Converts and repacks one weight matrix. `data`/`scales` must hold
-// packed_weights_bytes / packed_scales_bytes bytes (packed_layout.h); `src`
+// packed_weights_bytes / packed_scales_bytes bytes (packed_layout.h; scales'
+// element type is the weight type's, as PackedWeights::scales); `src`
 // is n*k elements of `src_type` in `layout`. f16 targets reject values that
 // overflow binary16 (they would silently become inf).
 Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
-                    WeightType type, void* data, float* scales, ThreadPool* pool);
+                    WeightType type, void* data, void* scales, ThreadPool* pool);
 
 // pack_weights for a source that arrives a few rows at a time, so a loader
 // never holds the whole source tensor. A source row is output feature r of
@@ -47,7 +55,7 @@ Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, s
 class WeightPacker {
  public:
   WeightPacker(SourceType src_type, SourceLayout layout, size_t n, size_t k, WeightType type, void* data,
-               float* scales);
+               void* scales);
   // The arguments describe a non-empty matrix and its buffers.
   Status check() const;
   size_t source_rows() const;
@@ -59,6 +67,9 @@ class WeightPacker {
   // q8 from [N, K] only: row r already quantized (q8_padded(k) values and
   // q8_blocks(k) scales, e.g. a ggml Q8_0 row repacked exactly), stored as is.
   Status add_q8_row(size_t r, const int8_t* q, const float* scales);
+  // q8h from [N, K] only: row r's q8_padded(k) values and q8_blocks(k) f16
+  // scales (bits), e.g. a ggml Q8_0 row repacked exactly, stored as is.
+  Status add_q8h_row(size_t r, const int8_t* q, const uint16_t* scales);
   // q8k (from [N, K] only, the only form it has): row r as its k / 256
   // super-blocks (common/q8k.h; kernels/ggml/to_q8k.h writes them).
   Status add_q8k_row(size_t r, const Q8KSuper* supers);
@@ -83,6 +94,10 @@ class WeightPacker {
   void add_q8_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
   void store_panel_value(size_t offset, float v);
   void store_q8_block(size_t r, size_t b, const int8_t* q, float scale);
+  template <class T>
+  T* scales_as() {
+    return static_cast<T*>(scales_);
+  }
   void add_q4_rows(const void* src, size_t row0, size_t rows, ThreadPool* pool);
   void add_q4_columns(const void* src, size_t row0, size_t rows, ThreadPool* pool);
 
@@ -91,7 +106,7 @@ class WeightPacker {
   size_t n_, k_;
   WeightType type_;
   void* data_;
-  float* scales_;
+  void* scales_;  // typed per type_, as PackedWeights::scales
 };
 
 // Y = X · Wᵀ + bias for M rows. x rows are `x_stride` floats apart and y rows

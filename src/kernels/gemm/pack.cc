@@ -43,7 +43,7 @@ constexpr size_t kRowsPerTask = 16;
 }  // namespace
 
 WeightPacker::WeightPacker(SourceType src_type, SourceLayout layout, size_t n, size_t k, WeightType type,
-                           void* data, float* scales)
+                           void* data, void* scales)
     : src_type_(src_type), layout_(layout), n_(n), k_(k), type_(type), data_(data), scales_(scales) {}
 
 Status WeightPacker::check() const {
@@ -53,6 +53,9 @@ Status WeightPacker::check() const {
   }
   if (data_ == nullptr || (type_ != WeightType::kF32 && type_ != WeightType::kF16 && scales_ == nullptr)) {
     return Status::invalid_argument("pack_weights: null buffer");
+  }
+  if (type_ == WeightType::kQ8H && layout_ != SourceLayout::kNK) {
+    return Status::invalid_argument("pack_weights: q8h needs an [N, K] matrix");
   }
   if ((type_ == WeightType::kQ8K || type_ == WeightType::kQ6K || type_ == WeightType::kQ4K) &&
       (layout_ != SourceLayout::kNK || k_ % kQ8KSuperBlock != 0)) {
@@ -84,11 +87,12 @@ Status WeightPacker::add_rows(const void* src, size_t row0, size_t rows, ThreadP
                                     std::to_string(row_granule()) + " within " +
                                     std::to_string(source_rows()));
   }
-  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K || type_ == WeightType::kQ4K) {
-    // Only ggml's K-quant blocks have these forms (add_q8k_row, add_q6k_row, add_q4k_row); there is no
-    // f32 quantizer.
+  if (type_ == WeightType::kQ8K || type_ == WeightType::kQ6K || type_ == WeightType::kQ4K ||
+      type_ == WeightType::kQ8H) {
+    // Only ggml's blocks have these forms (add_q8k_row, add_q6k_row, add_q4k_row, add_q8h_row); there is no
+    // f32 quantizer (an f32 row quantized to q8h would round its scales: q8 holds it exactly).
     return Status::unsupported(std::string("pack_weights: ") + weight_type_name(type_) +
-                               " holds GGUF K-quant blocks only, not " +
+                               " holds GGUF blocks only, not " +
                                std::string(src_type_ == SourceType::kF32 ? "f32" : "f16/bf16") + " rows");
   }
   // f16 targets reject values that would become inf, before writing anything.
@@ -201,6 +205,19 @@ Status WeightPacker::add_q8_row(size_t r, const int8_t* q, const float* scales) 
   return Status::ok_status();
 }
 
+Status WeightPacker::add_q8h_row(size_t r, const int8_t* q, const uint16_t* scales) {
+  if (type_ != WeightType::kQ8H || layout_ != SourceLayout::kNK || r >= n_) {
+    return Status::invalid_argument("pack_weights: a q8h row " + std::to_string(r) +
+                                    " needs a q8h [N, K] matrix with N > r");
+  }
+  for (size_t b = 0; b < q8_blocks(k_); ++b) {
+    const size_t at = q8_grouped_block(r, b, k_);
+    std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q + b * kQ8BlockSize, kQ8BlockSize);
+    scales_as<uint16_t>()[at] = scales[b];
+  }
+  return Status::ok_status();
+}
+
 Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
   if (type_ != WeightType::kQ8K || layout_ != SourceLayout::kNK || r >= n_) {
     return Status::invalid_argument("pack_weights: a q8k row " + std::to_string(r) +
@@ -212,7 +229,7 @@ Status WeightPacker::add_q8k_row(size_t r, const Q8KSuper* supers) {
                                       " holds values outside [-32, 31]");
     }
   }
-  for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_, k_, r, s, supers[s]);
+  for (size_t s = 0; s < q8k_supers(k_); ++s) q8k_store_super(data_, scales_as<float>(), k_, r, s, supers[s]);
   return Status::ok_status();
 }
 
@@ -229,7 +246,7 @@ Status WeightPacker::add_q6k_row(size_t r, const Q8KSuper* supers) {
                                       " holds values outside [-32, 31] or mins");
     }
   }
-  for (size_t s = 0; s < q8k_supers(k_); ++s) q6k_store_super(data_, scales_, k_, r, s, supers[s]);
+  for (size_t s = 0; s < q8k_supers(k_); ++s) q6k_store_super(data_, scales_as<float>(), k_, r, s, supers[s]);
   return Status::ok_status();
 }
 
@@ -241,7 +258,7 @@ Status WeightPacker::add_q4k_row(size_t r, const uint8_t* nibbles, const uint16_
   }
   constexpr size_t kSuperNibbles = kQ4KSuperBlock / 2;
   for (size_t s = 0; s < q4k_supers(k_); ++s) {
-    q4k_store_super(data_, scales_, k_, r, s, nibbles + s * kSuperNibbles, d[s], dmin[s],
+    q4k_store_super(data_, scales_as<uint8_t>(), k_, r, s, nibbles + s * kSuperNibbles, d[s], dmin[s],
                     scales12 + s * kQ4KScaleBytes);
   }
   return Status::ok_status();
@@ -253,14 +270,14 @@ Status WeightPacker::add_q4_row(size_t r, const uint8_t* nibbles, const float* d
                                     " needs a q4 [N, K] matrix with N > r");
   }
   for (size_t b = 0; b < q4_blocks(k_); ++b)
-    q4_store_block(data_, scales_, k_, r, b, nibbles + b * kQ4BlockBytes, d[b], m[b]);
+    q4_store_block(data_, scales_as<float>(), k_, r, b, nibbles + b * kQ4BlockBytes, d[b], m[b]);
   return Status::ok_status();
 }
 
 void WeightPacker::store_q8_block(size_t r, size_t b, const int8_t* q, float scale) {
   const size_t at = q8_grouped_block(r, b, k_);
   std::memcpy(static_cast<int8_t*>(data_) + at * kQ8BlockSize, q, kQ8BlockSize);
-  scales_[at] = scale;
+  scales_as<float>()[at] = scale;
 }
 
 // [N, K] source: each row through the q4 kernel itself (kernels/q4/quant.h),
@@ -277,7 +294,8 @@ void WeightPacker::add_q4_rows(const void* src, size_t row0, size_t rows, Thread
       }
       f32_to_q4_row__simd(k_, values, nibbles.data(), d.data(), m.data());
       for (size_t b = 0; b < q4_blocks(k_); ++b) {
-        q4_store_block(data_, scales_, k_, row0 + i, b, nibbles.data() + b * kQ4BlockBytes, d[b], m[b]);
+        q4_store_block(data_, scales_as<float>(), k_, row0 + i, b, nibbles.data() + b * kQ4BlockBytes, d[b],
+                       m[b]);
       }
     }
   });
@@ -295,7 +313,7 @@ void WeightPacker::add_q4_columns(const void* src, size_t row0, size_t rows, Thr
         const size_t count = std::min(kQ4BlockSize, rows - first);
         for (size_t i = 0; i < count; ++i) block[i] = source_value(src, src_type_, (first + i) * n_ + r);
         f32_to_q4_row__simd(count, block, nibbles, &d, &m);
-        q4_store_block(data_, scales_, k_, r, (row0 + first) / kQ4BlockSize, nibbles, d, m);
+        q4_store_block(data_, scales_as<float>(), k_, r, (row0 + first) / kQ4BlockSize, nibbles, d, m);
       }
     }
   });
@@ -308,7 +326,7 @@ void WeightPacker::finish() {
     const Q8KSuper zero{};
     const auto store = type_ == WeightType::kQ8K ? q8k_store_super : q6k_store_super;
     for (size_t r = n_; r < q8k_grouped_rows(n_); ++r) {
-      for (size_t s = 0; s < q8k_supers(k_); ++s) store(data_, scales_, k_, r, s, zero);
+      for (size_t s = 0; s < q8k_supers(k_); ++s) store(data_, scales_as<float>(), k_, r, s, zero);
     }
     return;
   }
@@ -317,7 +335,7 @@ void WeightPacker::finish() {
     const uint8_t zeros[kQ4KSuperBlock / 2] = {};
     for (size_t r = n_; r < q4_grouped_rows(n_); ++r) {
       for (size_t s = 0; s < q4k_supers(k_); ++s)
-        q4k_store_super(data_, scales_, k_, r, s, zeros, 0, 0, zeros);
+        q4k_store_super(data_, scales_as<uint8_t>(), k_, r, s, zeros, 0, 0, zeros);
     }
     return;
   }
@@ -325,17 +343,22 @@ void WeightPacker::finish() {
     // Padding rows of the last group: q = 0, d = m = 0.
     const uint8_t zeros[kQ4BlockBytes] = {};
     for (size_t r = n_; r < q4_grouped_rows(n_); ++r) {
-      for (size_t b = 0; b < q4_blocks(k_); ++b) q4_store_block(data_, scales_, k_, r, b, zeros, 0.0f, 0.0f);
+      for (size_t b = 0; b < q4_blocks(k_); ++b)
+        q4_store_block(data_, scales_as<float>(), k_, r, b, zeros, 0.0f, 0.0f);
     }
     return;
   }
-  if (type_ == WeightType::kQ8) {
-    // Padding rows of the last group: zero values, zero scales.
+  if (type_ == WeightType::kQ8 || type_ == WeightType::kQ8H) {
+    // Padding rows of the last group: zero values, zero scales (+0.0 as f32 or f16: all bits 0).
     for (size_t r = n_; r < q8_grouped_rows(n_); ++r) {
       for (size_t b = 0; b < q8_blocks(k_); ++b) {
         const size_t at = q8_grouped_block(r, b, k_);
         std::memset(static_cast<int8_t*>(data_) + at * kQ8BlockSize, 0, kQ8BlockSize);
-        scales_[at] = 0.0f;
+        if (type_ == WeightType::kQ8) {
+          scales_as<float>()[at] = 0.0f;
+        } else {
+          scales_as<uint16_t>()[at] = 0;
+        }
       }
     }
     return;
@@ -349,7 +372,7 @@ void WeightPacker::finish() {
 }
 
 Status pack_weights(const void* src, SourceType src_type, SourceLayout layout, size_t n, size_t k,
-                    WeightType type, void* data, float* scales, ThreadPool* pool) {
+                    WeightType type, void* data, void* scales, ThreadPool* pool) {
   WeightPacker packer(src_type, layout, n, k, type, data, scales);
   QKV_RETURN_IF_ERROR(packer.check());
   if (src == nullptr) return Status::invalid_argument("pack_weights: null buffer");

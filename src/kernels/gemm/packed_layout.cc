@@ -25,6 +25,8 @@ const char* weight_type_name(WeightType type) {
       return "q6k";
     case WeightType::kQ4K:
       return "q4k";
+    case WeightType::kQ8H:
+      return "q8h";
   }
   return "?";
 }
@@ -56,6 +58,8 @@ PackedSize packed_size(WeightType type, uint64_t n, uint64_t k) {
       return {padded_n * k * sizeof(uint16_t), 0};
     case WeightType::kQ8:
       return {q8_rows * q8_blocks_per_row * kQ8BlockSize, q8_rows * q8_blocks_per_row * sizeof(float)};
+    case WeightType::kQ8H:
+      return {q8_rows * q8_blocks_per_row * kQ8BlockSize, q8_rows * q8_blocks_per_row * sizeof(uint16_t)};
     case WeightType::kQ4: {
       const uint64_t q4_rows = (n + kQ4RowGroup - 1) / kQ4RowGroup * kQ4RowGroup;
       const uint64_t q4_blocks_per_row = (k + kQ4BlockSize - 1) / kQ4BlockSize;

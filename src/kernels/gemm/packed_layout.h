@@ -10,6 +10,7 @@
 //   f16  panels: the same layout with IEEE binary16 values
 //   q8   row groups: q8 blocks (src/kernels/common/q8.h) of kQ8RowGroup rows
 //                interleaved block by block (see q8_grouped_block below)
+//   q8h  row groups: q8's, with f16 block scales (GGUF's Q8_0 at its size)
 //   q4   row groups: q4 blocks (src/kernels/common/q4.h) of kQ4RowGroup rows
 //                interleaved block by block, as q8 (see q4_grouped_block)
 //   q8k  row groups: super-blocks of 256 (src/kernels/common/q8k.h) of
@@ -41,12 +42,14 @@
 
 namespace qkv {
 
+// kQ8H: q8's values and layout with an f16 scale per block (common/q8.h),
+// GGUF's Q8_0 blocks exactly at Q8_0's size (and Q5_0's, Q4_0's values).
 // kQ8K: 8-bit values with ggml's K-quant scales (kernels/common/q8k.h),
 // GGUF's Q5_K blocks exactly; kQ6K: 6-bit values with Q6_K's sub-scales
 // (kernels/common/q6k.h), GGUF's Q6_K blocks exactly at Q6_K's size; kQ4K:
 // q4's nibbles with Q4_K's scales (kernels/common/q4k.h), GGUF's Q4_K blocks
 // exactly at Q4_K's size. All three: K a multiple of 256.
-enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K, kQ6K, kQ4K };
+enum class WeightType { kF32, kF16, kQ8, kQ4, kQ8K, kQ6K, kQ4K, kQ8H };
 const char* weight_type_name(WeightType type);
 
 // Columns per f32/f16 panel: two SIMD vectors (8 in wasm, 32 with AVX-512).
@@ -71,7 +74,8 @@ PanelLocation gemm_panel_location(size_t p, size_t n, size_t k);
 constexpr size_t kQ8RowGroup = 4;
 constexpr size_t q8_grouped_rows(size_t n) { return (n + kQ8RowGroup - 1) / kQ8RowGroup * kQ8RowGroup; }
 // Where block b of row r lives, counted in blocks from the matrix start:
-// its values are data[index * kQ8BlockSize ...], its scale scales[index].
+// its values are data[index * kQ8BlockSize ...], its scale scales[index]
+// (a float for q8, f16 bits for q8h).
 constexpr size_t q8_grouped_block(size_t r, size_t b, size_t k) {
   return (r / kQ8RowGroup * q8_blocks(k) + b) * kQ8RowGroup + r % kQ8RowGroup;
 }
@@ -106,9 +110,9 @@ inline void q4_store_block(void* data, float* scales, size_t k, size_t r, size_t
 }
 
 // Bytes of one packed matrix: `data` (panels, or q8/q4 values) and `scales`
-// (q8, q4, q8k, q6k and q4k only; q4k's are bytes, common/q4k.h). In 64-bit arithmetic, because size_t is 32
-// bits in wasm and the loader adds these up to refuse a model that would not fit before it allocates
-// anything.
+// (q8, q8h, q4, q8k, q6k and q4k only; q8h's are f16, q4k's bytes, common/q4k.h). In 64-bit arithmetic,
+// because size_t is 32 bits in wasm and the loader adds these up to refuse a model that would not fit before
+// it allocates anything.
 struct PackedSize {
   uint64_t data = 0;
   uint64_t scales = 0;

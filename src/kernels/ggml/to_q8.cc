@@ -10,11 +10,18 @@
 namespace qkv {
 namespace ggml {
 
-size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+namespace {
+
+// A block's d as q8 keeps it (f32, exact) or as q8h does (the f16 bits).
+float scale_from(Half d, float*) { return f16_to_f32(d.bits()); }
+uint16_t scale_from(Half d, uint16_t*) { return d.bits(); }
+
+template <class Scale>
+size_t q8_0_row(const void* blocks, int64_t k, int8_t* q, Scale* scales) {
   const BlockQ8_0* x = static_cast<const BlockQ8_0*>(blocks);
   size_t min_count = 0;
   for (int64_t b = 0; b < k / kQK8_0; ++b) {
-    scales[b] = f16_to_f32(x[b].d.bits());
+    scales[b] = scale_from(x[b].d, scales);
     for (int j = 0; j < kQK8_0; ++j) {
       q[b * kQK8_0 + j] = x[b].qs[j];
       min_count += x[b].qs[j] == -128;
@@ -23,10 +30,11 @@ size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
   return min_count;
 }
 
-void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+template <class Scale>
+void q5_0_row(const void* blocks, int64_t k, int8_t* q, Scale* scales) {
   const BlockQ5_0* x = static_cast<const BlockQ5_0*>(blocks);
   for (int64_t b = 0; b < k / kQK5_0; ++b) {
-    scales[b] = f16_to_f32(x[b].d.bits());
+    scales[b] = scale_from(x[b].d, scales);
     const uint32_t qh = static_cast<uint32_t>(x[b].qh[0]) | static_cast<uint32_t>(x[b].qh[1]) << 8 |
                         static_cast<uint32_t>(x[b].qh[2]) << 16 | static_cast<uint32_t>(x[b].qh[3]) << 24;
     int8_t* out = q + b * kQK5_0;
@@ -39,16 +47,38 @@ void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
   }
 }
 
-void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+template <class Scale>
+void q4_0_row(const void* blocks, int64_t k, int8_t* q, Scale* scales) {
   const BlockQ4_0* x = static_cast<const BlockQ4_0*>(blocks);
   for (int64_t b = 0; b < k / kQK4_0; ++b) {
-    scales[b] = f16_to_f32(x[b].d.bits());
+    scales[b] = scale_from(x[b].d, scales);
     int8_t* out = q + b * kQK4_0;
     for (int j = 0; j < kQK4_0 / 2; ++j) {
       out[j] = static_cast<int8_t>((x[b].qs[j] & 0x0F) - 8);
       out[j + kQK4_0 / 2] = static_cast<int8_t>((x[b].qs[j] >> 4) - 8);
     }
   }
+}
+
+}  // namespace
+
+size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  return q8_0_row(blocks, k, q, scales);
+}
+void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  q5_0_row(blocks, k, q, scales);
+}
+void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales) {
+  q4_0_row(blocks, k, q, scales);
+}
+size_t q8_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales) {
+  return q8_0_row(blocks, k, q, scales);
+}
+void q5_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales) {
+  q5_0_row(blocks, k, q, scales);
+}
+void q4_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales) {
+  q4_0_row(blocks, k, q, scales);
 }
 
 void q5_1_to_q8_offset_row(const void* blocks, int64_t k, int8_t* q, float* d, float* m) {

@@ -14,6 +14,9 @@
 //
 // k: the row's values, a multiple of 32 (whole blocks). q receives k int8
 // values (q8_padded(k) == k), scales k / 32 floats.
+//
+// The *_to_q8h_row forms give the same values with each block's d kept as
+// the f16 it is (its bits), for q8h (common/q8.h): Q8_0 at its own size.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +29,9 @@ namespace ggml {
 size_t q8_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
 void q5_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
 void q4_0_to_q8_row(const void* blocks, int64_t k, int8_t* q, float* scales);
+size_t q8_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales);
+void q5_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales);
+void q4_0_to_q8h_row(const void* blocks, int64_t k, int8_t* q, uint16_t* scales);
 
 // The types q8 cannot hold exactly, in the int8 forms docs/GGML_QUANTS.md
 // proposes for them, as rows of fields (no kernel reads these yet):

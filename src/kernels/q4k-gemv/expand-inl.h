@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/common/f16x4-inl.h"
 #include "kernels/common/q4k.h"
 
 namespace qkv {
@@ -22,23 +23,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 static_assert(kQ4KRowGroup == 4 && kQ4KBlocksPerSuper == 8, "written for groups of 4 rows, 8 sub-blocks");
 
-// 4 f16 values (bits at p) as f32, exactly for every f16: the magnitude's
-// bits moved up to f32's fields and multiplied by 2^112 (f16 subnormals
-// become f32 normals exactly), exponent 31 (inf, NaN) set to f32's 255 with
-// the mantissa kept. (Highway's own promotion in wasm maps exponent 31 to a
-// finite value.)
+// 4 f16 values (bits at p) as f32, exactly for every f16 (common/f16x4-inl.h).
 HWY_INLINE hn::Vec<hn::FixedTag<float, 4>> f16x4_to_f32(const uint8_t* p) {
-  const hn::FixedTag<float, 4> df;
-  const hn::FixedTag<uint32_t, 4> du32;
-  const hn::FixedTag<uint16_t, 4> du16;
-  const auto h = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)));
-  const auto em = hn::And(h, hn::Set(du32, 0x7FFF));
-  const auto finite =
-      hn::BitCast(du32, hn::Mul(hn::BitCast(df, hn::ShiftLeft<13>(em)), hn::Set(df, 0x1p112f)));
-  const auto inf_nan = hn::Or(hn::ShiftLeft<13>(em), hn::Set(du32, 0x7F800000));
-  const auto mag =
-      hn::IfThenElse(hn::Eq(hn::And(em, hn::Set(du32, 0x7C00)), hn::Set(du32, 0x7C00)), inf_nan, finite);
-  return hn::BitCast(df, hn::Or(mag, hn::ShiftLeft<16>(hn::And(h, hn::Set(du32, 0x8000)))));
+  return f16x4::to_f32(reinterpret_cast<const uint16_t*>(p));
 }
 
 // The 4 bytes 4i..4i+3 of v (sub-block i's 6-bit values of the 4 rows) as

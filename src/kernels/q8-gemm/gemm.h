@@ -1,6 +1,8 @@
-// q8 GEMM microkernel behind gemm()'s prefill path (M > 1) for q8 weights:
-// int8 weights times int8-quantized activations, as the q8 GEMV (q8-gemv)
-// computes one row, so prefill and decode give a token the same outputs.
+// q8 GEMM microkernel behind gemm()'s prefill path (M > 1) for q8 and q8h
+// weights: int8 weights times int8-quantized activations, as the q8 GEMV
+// (q8-gemv) computes one row, so prefill and decode give a token the same
+// outputs. Each kernel that reads the weights' scales has two forms, one
+// body: f32 scales (q8) or f16 bits (q8h, common/q8.h).
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,9 @@ using Q8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t k, const int16_t* 
 void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
                              const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                              const float* bias, float* y, size_t y_stride);
+void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                             const float* x_scales, size_t xs_stride, const int8_t* q, const uint16_t* scales,
+                             const float* bias, float* y, size_t y_stride);
 
 #if defined(__wasm_relaxed_simd__)
 // Relaxed SIMD: each row is q8_gemv_ukernel__relaxed's arithmetic (the same
@@ -33,12 +38,18 @@ void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, 
 void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
                               const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
                               const float* bias, float* y, size_t y_stride);
+void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
+                              const float* x_scales, size_t xs_stride, const int8_t* q,
+                              const uint16_t* scales, const float* bias, float* y, size_t y_stride);
 #endif
 // Highway SIMD: each row is the q8 GEMV's arithmetic, bit for bit. gemm()
 // runs the packed kernel below instead (1.3x this one in wasm); this one
 // stays as the unpacked form of the same arithmetic.
 void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
                            const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
+                           const float* bias, float* y, size_t y_stride);
+void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                           const float* x_scales, size_t xs_stride, const int8_t* q, const uint16_t* scales,
                            const float* bias, float* y, size_t y_stride);
 
 // One q8 row group widened to int16 for the packed kernel, once per pass of
@@ -64,6 +75,9 @@ void q8_gemm_pack_x(size_t rows, size_t k, const int8_t* x8, size_t x8_stride, i
 void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride);
+void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const uint16_t* scales, const float* bias, float* y, size_t y_stride);
 // The same for two row groups at once (5 <= nc <= 8 weight rows): w holds the
 // two groups packed back to back (2 * kQ8GemmPackedBlock * q8_blocks(k)
 // values), scales the two groups' scales in the grouped layout (the second's
@@ -72,6 +86,9 @@ void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int1
 void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride);
+void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const uint16_t* scales, const float* bias, float* y, size_t y_stride);
 
 #if defined(__wasm_relaxed_simd__)
 // The relaxed-SIMD packed kernel's activation tile (packed-relaxed.cc):
@@ -91,6 +108,9 @@ void q8_gemm_pack_x__relaxed(size_t rows, size_t k, const int8_t* x8, size_t x8_
 // for Q8GemmUkernelFn): the same bits.
 void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
                                          const int8_t* q, const float* scales, const float* bias, float* y,
+                                         size_t y_stride);
+void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
+                                         const int8_t* q, const uint16_t* scales, const float* bias, float* y,
                                          size_t y_stride);
 #endif
 

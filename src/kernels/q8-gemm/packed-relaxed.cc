@@ -19,6 +19,7 @@
 #if defined(__wasm_relaxed_simd__)
 #include <wasm_simd128.h>
 
+#include "kernels/common/f16x4-inl.h"
 #include "kernels/q8-gemm/gemm.h"
 
 namespace qkv {
@@ -36,9 +37,22 @@ constexpr size_t kQuads = kQ8BlockSize / 4;  // quads of K per block
 
 inline v128_t splat32(const int8_t* p) { return wasm_v128_load32_splat(p); }
 
+// A block's 4 row scales, each in all 4 lanes: q8's loaded one by one,
+// q8h's converted as one vector (common/f16x4-inl.h) and splatted lane by lane.
+inline void splat_scales(const float* s, v128_t out[4]) {
+  for (size_t j = 0; j < 4; ++j) out[j] = wasm_f32x4_splat(s[j]);
+}
+inline void splat_scales(const uint16_t* s, v128_t out[4]) {
+  const v128_t v = f16x4::to_f32(s).raw;
+  out[0] = wasm_i32x4_shuffle(v, v, 0, 0, 0, 0);
+  out[1] = wasm_i32x4_shuffle(v, v, 1, 1, 1, 1);
+  out[2] = wasm_i32x4_shuffle(v, v, 2, 2, 2, 2);
+  out[3] = wasm_i32x4_shuffle(v, v, 3, 3, 3, 3);
+}
+
 // f + sums * (w_scale * x_scales), lane by lane: q8_group's block step.
-inline v128_t scale_add(v128_t p, v128_t n, float w_scale, v128_t xs, v128_t f) {
-  const v128_t s = wasm_f32x4_mul(wasm_f32x4_splat(w_scale), xs);
+inline v128_t scale_add(v128_t p, v128_t n, v128_t w_scale, v128_t xs, v128_t f) {
+  const v128_t s = wasm_f32x4_mul(w_scale, xs);
   return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(p, n)), s), f);
 }
 
@@ -80,9 +94,11 @@ void q8_gemm_pack_x__relaxed(size_t rows, size_t k, const int8_t* x8, size_t x8_
   }
 }
 
-void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
-                                         const int8_t* q, const float* scales, const float* bias, float* y,
-                                         size_t y_stride) {
+namespace {
+
+template <class Scale>
+void tile(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs, const int8_t* q,
+          const Scale* scales, const float* bias, float* y, size_t y_stride) {
   const v128_t zero = wasm_i32x4_const_splat(0);
   v128_t f0 = wasm_f32x4_const_splat(0.0f), f1 = f0, f2 = f0, f3 = f0;
   for (size_t b = 0; b < q8_blocks(k); ++b, xs += kQ8GemmTileRows, scales += kQ8RowGroup) {
@@ -106,10 +122,12 @@ void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const i
       n3 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w3, xn, n3);
     }
     const v128_t x_scale = wasm_v128_load(xs);
-    f0 = scale_add(p0, n0, scales[0], x_scale, f0);
-    f1 = scale_add(p1, n1, scales[1], x_scale, f1);
-    f2 = scale_add(p2, n2, scales[2], x_scale, f2);
-    f3 = scale_add(p3, n3, scales[3], x_scale, f3);
+    v128_t ws[4];
+    splat_scales(scales, ws);
+    f0 = scale_add(p0, n0, ws[0], x_scale, f0);
+    f1 = scale_add(p1, n1, ws[1], x_scale, f1);
+    f2 = scale_add(p2, n2, ws[2], x_scale, f2);
+    f3 = scale_add(p3, n3, ws[3], x_scale, f3);
   }
   // f_j lane i is output (i, j); store_group's last step, bias or +0.0f.
   alignas(16) float out[kQ8RowGroup][kQ8GemmTileRows];
@@ -120,6 +138,20 @@ void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const i
   for (size_t i = 0; i < mr; ++i) {
     for (size_t j = 0; j < nc; ++j) y[i * y_stride + j] = out[j][i] + (bias ? bias[j] : 0.0f);
   }
+}
+
+}  // namespace
+
+void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
+                                         const int8_t* q, const float* scales, const float* bias, float* y,
+                                         size_t y_stride) {
+  tile(mr, nc, k, xa, xs, q, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel_4x4_packed__relaxed(size_t mr, size_t nc, size_t k, const int8_t* xa, const float* xs,
+                                         const int8_t* q, const uint16_t* scales, const float* bias, float* y,
+                                         size_t y_stride) {
+  tile(mr, nc, k, xa, xs, q, scales, bias, y, y_stride);
 }
 
 }  // namespace qkv

@@ -77,9 +77,9 @@ void pack4(size_t k, const int8_t* const starts[4], const size_t steps[4], int16
 // float accumulators, G weight vectors and a broadcast in flight. At MR = 4,
 // G = 2 that is 19 vectors for V8's 16 xmm registers; the float sums, touched
 // once per block, are the ones that spill.
-template <size_t MR, size_t G>
+template <size_t MR, size_t G, class Scale>
 void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t xs_stride, const int16_t* w,
-          const float* scales, const float* bias, float* y, size_t y_stride) {
+          const Scale* scales, const float* bias, float* y, size_t y_stride) {
   const D4 df;
   const D32 d32;
   const D16 d16;
@@ -109,7 +109,7 @@ void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t 
     // q8_group's block step per row: the exact int32 sums, converted, times
     // (w scales * x scale), plus the running sum.
     for (size_t g = 0; g < G; ++g) {
-      const auto ws = hn::LoadU(df, scales + g * scales_step);
+      const auto ws = q8_simd::load_scales(scales + g * scales_step);
       for (size_t i = 0; i < MR; ++i) {
         f[g][i] = hn::MulAdd(hn::ConvertTo(df, hn::Add(a[g][i], o[g][i])),
                              hn::Mul(ws, hn::Set(df, x_scales[i * xs_stride + b])), f[g][i]);
@@ -125,18 +125,18 @@ void tile(size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t 
   }
 }
 
-template <size_t G>
+template <size_t G, class Scale>
 void tile_rows(size_t mr, size_t nc, size_t k, const int16_t* xa, const float* x_scales, size_t xs_stride,
-               const int16_t* w, const float* scales, const float* bias, float* y, size_t y_stride) {
+               const int16_t* w, const Scale* scales, const float* bias, float* y, size_t y_stride) {
   switch (mr) {
     case 1:
-      return tile<1, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+      return tile<1, G, Scale>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
     case 2:
-      return tile<2, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+      return tile<2, G, Scale>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
     case 3:
-      return tile<3, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+      return tile<3, G, Scale>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
     default:
-      return tile<4, G>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+      return tile<4, G, Scale>(nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
   }
 }
 
@@ -148,9 +148,21 @@ void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int1
   tile_rows<1>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
 }
 
+void q8_gemm_ukernel_4x4_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const uint16_t* scales, const float* bias, float* y, size_t y_stride) {
+  tile_rows<1>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+}
+
 void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
                                       const float* x_scales, size_t xs_stride, const int16_t* w,
                                       const float* scales, const float* bias, float* y, size_t y_stride) {
+  tile_rows<2>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel_4x8_packed__simd(size_t mr, size_t nc, size_t k, const int16_t* xa,
+                                      const float* x_scales, size_t xs_stride, const int16_t* w,
+                                      const uint16_t* scales, const float* bias, float* y, size_t y_stride) {
   tile_rows<2>(mr, nc, k, xa, x_scales, xs_stride, w, scales, bias, y, y_stride);
 }
 

@@ -12,13 +12,30 @@
 
 namespace qkv {
 
-void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
-                              const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
-                              const float* bias, float* y, size_t y_stride) {
+namespace {
+
+template <class Scale>
+void gemm(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride, const float* x_scales,
+          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y,
+          size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
     q8_relaxed::store_group(q8_relaxed::q8_group(k, q, scales, x_pn + i * x_stride, x_scales + i * xs_stride),
                             nc, bias, y + i * y_stride);
   }
+}
+
+}  // namespace
+
+void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
+                              const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
+                              const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, x_pn, x_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel__relaxed(size_t mr, size_t nc, size_t k, const int8_t* x_pn, size_t x_stride,
+                              const float* x_scales, size_t xs_stride, const int8_t* q,
+                              const uint16_t* scales, const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, x_pn, x_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
 }
 
 }  // namespace qkv

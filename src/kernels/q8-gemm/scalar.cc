@@ -6,13 +6,30 @@
 
 namespace qkv {
 
-void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
-                             const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
-                             const float* bias, float* y, size_t y_stride) {
+namespace {
+
+template <class Scale>
+void gemm(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride, const float* x_scales,
+          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y,
+          size_t y_stride) {
   for (size_t i = 0; i < mr; ++i) {
     q8_gemv_ukernel__scalar(nc, k, q, scales, xq + i * xq_stride, x_scales + i * xs_stride, bias,
                             y + i * y_stride);
   }
+}
+
+}  // namespace
+
+void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                             const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
+                             const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, xq, xq_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel__scalar(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                             const float* x_scales, size_t xs_stride, const int8_t* q, const uint16_t* scales,
+                             const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, xq, xq_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
 }
 
 void q8_gemm_pack_group__scalar(size_t k, const int8_t* q, int16_t* packed) {

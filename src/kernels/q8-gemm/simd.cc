@@ -8,9 +8,12 @@
 
 namespace qkv {
 
-void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
-                           const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
-                           const float* bias, float* y, size_t y_stride) {
+namespace {
+
+template <class Scale>
+void gemm(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride, const float* x_scales,
+          size_t xs_stride, const int8_t* q, const Scale* scales, const float* bias, float* y,
+          size_t y_stride) {
   size_t i = 0;
   for (; i + 2 <= mr; i += 2) {
     hwy::HWY_NAMESPACE::Vec<q8_simd::D4> a, b;
@@ -23,6 +26,20 @@ void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, si
     q8_simd::store_group(q8_simd::q8_group(k, q, scales, xq + i * xq_stride, x_scales + i * xs_stride), nc,
                          bias, y + i * y_stride);
   }
+}
+
+}  // namespace
+
+void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                           const float* x_scales, size_t xs_stride, const int8_t* q, const float* scales,
+                           const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, xq, xq_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
+}
+
+void q8_gemm_ukernel__simd(size_t mr, size_t nc, size_t k, const int16_t* xq, size_t xq_stride,
+                           const float* x_scales, size_t xs_stride, const int8_t* q, const uint16_t* scales,
+                           const float* bias, float* y, size_t y_stride) {
+  gemm(mr, nc, k, xq, xq_stride, x_scales, xs_stride, q, scales, bias, y, y_stride);
 }
 
 }  // namespace qkv

@@ -6,6 +6,7 @@
 
 #include <hwy/highway.h>
 
+#include "kernels/common/f16x4-inl.h"
 #include "kernels/gemm/packed_layout.h"
 
 namespace qkv {
@@ -24,6 +25,11 @@ HWY_INLINE hn::Vec<D> sum_each(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> c, hn
   return hn::Add(hn::ConcatLowerLower(d, ce, ab), hn::ConcatUpperUpper(d, ce, ab));
 }
 
+// A block's 4 row scales as f32: q8's loaded, q8h's f16 converted (exact;
+// common/q8.h). The only step where the two scale types differ.
+HWY_INLINE hn::Vec<D4> load_scales(const float* s) { return hn::LoadU(D4(), s); }
+HWY_INLINE hn::Vec<D4> load_scales(const uint16_t* s) { return f16x4::to_f32(s); }
+
 // The 4 rows' dot products with x: one q8 row group (kQ8RowGroup = 4 rows,
 // grouped layout of packed_layout.h) against int16-widened q8 x. Per block,
 // each load of x serves the 4 rows; int8·int16 pair dot products accumulate
@@ -32,7 +38,8 @@ HWY_INLINE hn::Vec<D> sum_each(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> c, hn
 // block. The group's blocks are one sequential stream: four row-major rows
 // per pass, sharing x the same way, ran 2.6x slower on the DRAM-bound
 // 768x50257 GEMV (four streams), and one row per pass 1.3x slower than this.
-HWY_INLINE hn::Vec<D4> q8_group(size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+template <class Scale>
+HWY_INLINE hn::Vec<D4> q8_group(size_t k, const int8_t* q, const Scale* scales, const int16_t* xq,
                                 const float* x_scales) {
   static_assert(kQ8RowGroup == 4 && kQ8BlockSize == 32, "written for groups of 4 rows, blocks of 32");
   const D4 df;
@@ -56,7 +63,7 @@ HWY_INLINE hn::Vec<D4> q8_group(size_t k, const int8_t* q, const float* scales, 
       row_sums[r] = hn::Add(acc, odd);
     }
     const auto block = hn::ConvertTo(df, sum_each(d32, row_sums[0], row_sums[1], row_sums[2], row_sums[3]));
-    facc = hn::MulAdd(block, hn::Mul(hn::LoadU(df, scales), hn::Set(df, x_scales[b])), facc);
+    facc = hn::MulAdd(block, hn::Mul(load_scales(scales), hn::Set(df, x_scales[b])), facc);
   }
   return facc;
 }
@@ -64,7 +71,8 @@ HWY_INLINE hn::Vec<D4> q8_group(size_t k, const int8_t* q, const float* scales, 
 // q8_group for two activation rows at once (the GEMM's): each widened load of
 // the weights serves both rows; each row's arithmetic is q8_group's, op for op,
 // so its result has the same bits.
-HWY_INLINE void q8_group_x2(size_t k, const int8_t* q, const float* scales, const int16_t* xa,
+template <class Scale>
+HWY_INLINE void q8_group_x2(size_t k, const int8_t* q, const Scale* scales, const int16_t* xa,
                             const float* xa_scales, const int16_t* xb, const float* xb_scales,
                             hn::Vec<D4>* out_a, hn::Vec<D4>* out_b) {
   const D4 df;
@@ -96,7 +104,7 @@ HWY_INLINE void q8_group_x2(size_t k, const int8_t* q, const float* scales, cons
       sums_a[r] = hn::Add(acc_a, odd_a);
       sums_b[r] = hn::Add(acc_b, odd_b);
     }
-    const auto w_scales = hn::LoadU(df, scales);
+    const auto w_scales = load_scales(scales);
     const auto block_a = hn::ConvertTo(df, sum_each(d32, sums_a[0], sums_a[1], sums_a[2], sums_a[3]));
     const auto block_b = hn::ConvertTo(df, sum_each(d32, sums_b[0], sums_b[1], sums_b[2], sums_b[3]));
     facc_a = hn::MulAdd(block_a, hn::Mul(w_scales, hn::Set(df, xa_scales[b])), facc_a);

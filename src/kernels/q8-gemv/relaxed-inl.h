@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/common/f16x4-inl.h"
 #include "kernels/gemm/packed_layout.h"
 
 namespace qkv {
@@ -59,10 +60,16 @@ inline v128_t row_block(const int8_t* w, const SplitBlock& x) {
   return wasm_i32x4_sub(pos, neg);
 }
 
+// A block's 4 row scales as f32: q8's loaded, q8h's f16 converted (exact;
+// group-inl.h's load_scales).
+inline v128_t load_scales(const float* s) { return wasm_v128_load(s); }
+inline v128_t load_scales(const uint16_t* s) { return f16x4::to_f32(s).raw; }
+
 // facc + block sums * (weight scales * x's scale), as q8_group: a multiply,
 // then an add, never fused.
-inline v128_t scale_add(v128_t sums, const float* scales, float x_scale, v128_t facc) {
-  const v128_t s = wasm_f32x4_mul(wasm_v128_load(scales), wasm_f32x4_splat(x_scale));
+template <class Scale>
+inline v128_t scale_add(v128_t sums, const Scale* scales, float x_scale, v128_t facc) {
+  const v128_t s = wasm_f32x4_mul(load_scales(scales), wasm_f32x4_splat(x_scale));
   return wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), s), facc);
 }
 
@@ -78,7 +85,8 @@ inline v128_t group_block(const int8_t* q, const int8_t* x, size_t b) {
 // Four blocks per pass, their float steps still in block order: 1.09x the
 // one-block loop on a 768x3072 GEMV, 1.15x on 1024x3072 (two row groups per
 // pass, sharing x, ran 0.85x: two weight streams).
-inline v128_t q8_group(size_t k, const int8_t* q, const float* scales, const int8_t* x,
+template <class Scale>
+inline v128_t q8_group(size_t k, const int8_t* q, const Scale* scales, const int8_t* x,
                        const float* x_scales) {
   v128_t facc = wasm_f32x4_const_splat(0.0f);
   const size_t blocks = q8_blocks(k);

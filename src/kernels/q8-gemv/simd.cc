@@ -1,5 +1,6 @@
 // Highway q8 GEMV: one row group (4 rows) per pass (q8_group in
-// group-inl.h), int8 x int16 dot products in int32.
+// group-inl.h), int8 x int16 dot products in int32; f32 (q8) or f16 (q8h)
+// block scales.
 #include <algorithm>
 
 #include "kernels/gemm/packed_layout.h"
@@ -7,14 +8,28 @@
 #include "kernels/q8-gemv/group-inl.h"
 
 namespace qkv {
+namespace {
 
-void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
-                           const float* x_scales, const float* bias, float* y) {
+template <class Scale>
+void gemv(size_t rows, size_t k, const int8_t* q, const Scale* scales, const int16_t* xq,
+          const float* x_scales, const float* bias, float* y) {
   const size_t group_q = kQ8RowGroup * q8_padded(k), group_s = kQ8RowGroup * q8_blocks(k);
   for (size_t r0 = 0; r0 < rows; r0 += kQ8RowGroup, q += group_q, scales += group_s) {
     q8_simd::store_group(q8_simd::q8_group(k, q, scales, xq, x_scales), std::min(kQ8RowGroup, rows - r0),
                          bias ? bias + r0 : nullptr, y + r0);
   }
+}
+
+}  // namespace
+
+void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const float* scales, const int16_t* xq,
+                           const float* x_scales, const float* bias, float* y) {
+  gemv(rows, k, q, scales, xq, x_scales, bias, y);
+}
+
+void q8_gemv_ukernel__simd(size_t rows, size_t k, const int8_t* q, const uint16_t* scales, const int16_t* xq,
+                           const float* x_scales, const float* bias, float* y) {
+  gemv(rows, k, q, scales, xq, x_scales, bias, y);
 }
 
 }  // namespace qkv
