@@ -39,9 +39,11 @@ async function generate(options, onToken = () => {}) {
   if (run !== null && typeof run === 'object' && Symbol.asyncIterator in run) {
     const tokens = [];
     for await (const item of run) {
-      // The last item of the stream may carry only the finish reason (token -1).
+      // The last item of the stream may carry only the finish reason (token -1): no token, no stamp
+      // (a stamp for it made the steady rate's count steps + 1, so it was never reported).
+      const before = tokens.length;
       for (const t of Array.isArray(item.tokens) ? item.tokens : [item.token]) if (t >= 0) tokens.push(t);
-      onToken();
+      if (tokens.length > before) onToken();
     }
     return tokens;
   }
