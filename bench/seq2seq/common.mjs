@@ -73,9 +73,14 @@ export function workload(reference) {
   const steps = Number(process.env.STEPS ?? reference.steps);
   const beams = Number(process.env.BEAMS ?? reference.beams);
   const encodeRuns = Number(process.env.ENCODE_RUNS ?? 3);
+  // Untimed greedy + beam generations before the timed ones (WARMUP, default 1): V8 compiles a wasm
+  // module's functions with its baseline compiler first and tiers hot ones up in the background, and
+  // onnxruntime-web's 10+ MB module was measured at half its decode rate without it (ort.mjs,
+  // t5-small q8, one thread: greedy 35-49 tok/s after 3 encoder runs, 71-99 after 30).
+  const warmup = Number(process.env.WARMUP ?? 1);
   // The token checks hold for the reference's own workload only.
   const isReference = n === reference.source.length && steps === reference.steps && beams === reference.beams;
-  return { source, steps, beams, encodeRuns, isReference };
+  return { source, steps, beams, encodeRuns, warmup, isReference };
 }
 
 // CPU time of the process, every thread (the machine is shared: per CPU-second rates say what

@@ -226,6 +226,10 @@ async function check() {
 
 async function bench() {
   await encode(work.source); // warm-up: the first run of a session allocates its arenas
+  for (let w = 0; w < work.warmup; w++) {
+    await greedy(work.source, work.steps);
+    await beamSearch(work.source, work.steps, work.beams);
+  }
   const encodes = [];
   for (let r = 0; r < work.encodeRuns; r++) encodes.push(await timed(() => encode(work.source)));
   const encode1 = middleRun(encodes);
@@ -235,7 +239,7 @@ async function bench() {
   const beam = await timed(() => beamSearch(work.source, work.steps, work.beams));
   const bytes = ['encoder_model', 'decoder_model_merged'].reduce((n, f) => n + statSync(`${dir}onnx/${f}${suffix}.onnx`).size, 0);
   printResult({
-    name, mode, engine, dtype, threads, source: work.source.length, steps: work.steps, beams: work.beams,
+    name, mode, engine, dtype, threads, source: work.source.length, steps: work.steps, beams: work.beams, warmup: work.warmup,
     load_ms: +loadMs.toFixed(0), onnx_mb: +(bytes / 2 ** 20).toFixed(0),
     ...rates(work, {
       encode: encode1, greedy: g, beam, firstTokenMs: stamps[0] - start,

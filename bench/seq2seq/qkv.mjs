@@ -108,6 +108,10 @@ async function check() {
 
 async function bench() {
   await encodeOnce(); // warm-up, as ort.mjs
+  for (let w = 0; w < work.warmup; w++) {
+    await greedy();
+    await beamSearch();
+  }
   const encodes = [];
   for (let r = 0; r < work.encodeRuns; r++) encodes.push(await timed(encodeOnce));
   // Without model.encode the encoder's time is the first token's latency (the value returned).
@@ -120,7 +124,7 @@ async function bench() {
   const { vocab } = decoderShape(config);
   printResult({
     name, mode, engine: `qkv-${dtype}`, flavour: backend.flavour, threads, source: work.source.length, steps: work.steps,
-    beams: work.beams, vocab, load_ms: +loadMs.toFixed(0), encode_includes_first_step: !hasEncode,
+    beams: work.beams, warmup: work.warmup, vocab, load_ms: +loadMs.toFixed(0), encode_includes_first_step: !hasEncode,
     ...rates(work, {
       encode: encode1, greedy: g, beam, firstTokenMs: stamps[0] - start,
       // Streamed one by one: the steady rate; all at once (no streaming): unknown.
