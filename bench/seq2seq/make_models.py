@@ -117,6 +117,19 @@ class Weights(torch.nn.Module):
             self.register_parameter(k.replace(".", "_"), p)
             self.w[k] = p
 
+    # The weight uses bench/seq2seq/make_int8.py replaces with onnxruntime's quantized ops: every
+    # Linear (a MatMul against a weight), every table lookup (a Gather of a weight), the LM head.
+    def gather(self, name, ids):
+        return self.w[name][ids]
+
+    def linear(self, x, name):
+        """x @ W^T (+ b when the checkpoint has one)."""
+        return F.linear(x, self.w[name + ".weight"], self.w.get(name + ".bias"))
+
+    def head(self, y, name):
+        """The tied LM head: y @ table^T."""
+        return y @ self.w[name].T
+
     @staticmethod
     def heads(x, n_heads):
         """[B, T, H * d] -> [B, H, T, d]."""
@@ -151,19 +164,25 @@ class T5(Weights):
             k_pos[None, :] - q_pos[:, None], bidirectional=bidirectional,
             num_buckets=self.cfg["relative_attention_num_buckets"],
             max_distance=self.cfg["relative_attention_max_distance"])
-        table = self.w[stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight"]
-        return table[bucket].permute(2, 0, 1)[None]
+        table = stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight"
+        return self.gather(table, bucket).permute(2, 0, 1)[None]
 
     def proj(self, prefix, x, name):
-        return self.heads(F.linear(x, self.w[prefix + name + ".weight"]), self.n_heads)
+        return self.heads(self.linear(x, prefix + name), self.n_heads)
 
     def attention(self, prefix, x, k, v, bias):
         """T5Attention: no 1 / sqrt(d) scaling; the bias carries the mask."""
         out = self.attend(self.proj(prefix, x, "q"), k, v, bias)
-        return F.linear(out, self.w[prefix + "o.weight"])
+        return self.linear(out, prefix + "o")
+
+    def feed_forward(self, prefix, x):
+        """gen_t5.feed_forward's T5DenseActDense (relu) through self.linear."""
+        h = self.norm(x, prefix + "layer_norm.weight")
+        d = prefix + "DenseReluDense."
+        return x + self.linear(torch.relu(self.linear(h, d + "wi")), d + "wo")
 
     def encode(self, ids, mask):
-        x = self.w["shared.weight"][ids]
+        x = self.gather("shared.weight", ids)
         pos = torch.arange(ids.shape[1])
         bias = self.bias("encoder", pos, pos, True) + self.padding_bias(mask)
         for i in range(self.n_layers):
@@ -171,7 +190,7 @@ class T5(Weights):
             h = self.norm(x, pre + "0.layer_norm.weight")
             a = pre + "0.SelfAttention."
             x = x + self.attention(a, h, self.proj(a, h, "k"), self.proj(a, h, "v"), bias)
-            x = gen_t5.feed_forward(self.w, pre + "1.", x, self.cfg)
+            x = self.feed_forward(pre + "1.", x)
         return self.norm(x, "encoder.final_layer_norm.weight")
 
     def decode(self, ids, enc_mask, enc_hidden, past):
@@ -179,7 +198,7 @@ class T5(Weights):
         (self k, self v, cross k, cross v) to feed back."""
         t = ids.shape[1]
         p = 0 if past is None else past[0][0].shape[2]
-        y = self.w["shared.weight"][ids]
+        y = self.gather("shared.weight", ids)
         q_pos = torch.arange(t) + p
         k_pos = torch.arange(p + t)
         self_bias = self.bias("decoder", q_pos, k_pos, False) + self.causal_bias(q_pos, k_pos)
@@ -200,11 +219,11 @@ class T5(Weights):
             else:
                 ck, cv = past[i][2], past[i][3]
             y = y + self.attention(c, h, ck, cv, cross_bias)
-            y = gen_t5.feed_forward(self.w, pre + "2.", y, self.cfg)
+            y = self.feed_forward(pre + "2.", y)
             presents.append((k, v, ck, cv))
         # Tied head: the decoder output rescaled by d_model ** -0.5 (T5ForConditionalGeneration).
         y = self.norm(y, "decoder.final_layer_norm.weight") * (self.cfg["d_model"] ** -0.5)
-        return y @ self.w["shared.weight"].T, presents
+        return self.head(y, "shared.weight"), presents
 
 
 def marian_sinusoids(n_pos, dim):
@@ -222,9 +241,6 @@ class Marian(Weights):
         # opus-mt's decoder has as many heads as its encoder (8).
         super().__init__(cfg, w, "encoder_attention_heads", "encoder_layers")
         self.scale = math.sqrt(cfg["d_model"])  # scale_embedding
-
-    def linear(self, x, name):
-        return F.linear(x, self.w[name + ".weight"], self.w[name + ".bias"])
 
     def norm(self, x, name):
         return F.layer_norm(x, (self.cfg["d_model"],), self.w[name + ".weight"], self.w[name + ".bias"], 1e-5)
@@ -245,7 +261,7 @@ class Marian(Weights):
 
     def embed(self, stack, ids, first):
         pos = torch.arange(ids.shape[1]) + first
-        return self.w["model.shared.weight"][ids] * self.scale + self.w["model.%s.embed_positions.weight" % stack][pos]
+        return self.gather("model.shared.weight", ids) * self.scale + self.gather("model.%s.embed_positions.weight" % stack, pos)
 
     def encode(self, ids, mask):
         x = self.embed("encoder", ids, 0)
@@ -278,7 +294,7 @@ class Marian(Weights):
             y = self.norm(y + self.attention(pre + "encoder_attn.", y, ck, cv, cross_bias), pre + "encoder_attn_layer_norm")
             y = self.norm(y + self.ffn(pre, y), pre + "final_layer_norm")
             presents.append((k, v, ck, cv))
-        return y @ self.w["model.shared.weight"].T + self.w["final_logits_bias"][0], presents
+        return self.head(y, "model.shared.weight") + self.w["final_logits_bias"][0], presents
 
 
 def marian_weights(cfg, rng):
@@ -342,8 +358,9 @@ def kv_names(n_layers, prefix, kinds=("decoder", "encoder")):
     return ["%s.%d.%s.%s" % (prefix, i, kind, kv) for i in range(n_layers) for kind in kinds for kv in ("key", "value")]
 
 
-def export(model, folder, n_layers):
-    """The encoder, both decoders and the merged decoder into folder/onnx/ (opset 14, f32)."""
+def export(model, folder, n_layers, suffix=""):
+    """The encoder, both decoders and the merged decoder into folder/onnx/ (opset 14), each file
+    named <part><suffix>.onnx (make_int8.py: "_quantized", transformers.js's q8 names)."""
     onnx_dir = os.path.join(folder, "onnx")
     os.makedirs(onnx_dir, exist_ok=True)
     ids = torch.tensor([[5, 6, 7]])
@@ -351,7 +368,7 @@ def export(model, folder, n_layers):
     common = dict(opset_version=14, do_constant_folding=False)
     batch = {0: "batch_size"}
     with torch.no_grad():
-        torch.onnx.export(EncoderExport(model), (ids, mask), os.path.join(onnx_dir, "encoder_model.onnx"),
+        torch.onnx.export(EncoderExport(model), (ids, mask), os.path.join(onnx_dir, f"encoder_model{suffix}.onnx"),
                           input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
                           dynamic_axes={n: {0: "batch_size", 1: "encoder_sequence_length"}
                                         for n in ("input_ids", "attention_mask", "last_hidden_state")}, **common)
@@ -367,7 +384,7 @@ def export(model, folder, n_layers):
         for name in present_all:
             no_past_axes[name] = {**batch, 2: "decoder_sequence_length" if ".decoder." in name
                                   else "encoder_sequence_length_out"}
-        torch.onnx.export(DecoderExport(model, False), (tgt, mask, enc), os.path.join(onnx_dir, "decoder_model.onnx"),
+        torch.onnx.export(DecoderExport(model, False), (tgt, mask, enc), os.path.join(onnx_dir, f"decoder_model{suffix}.onnx"),
                           input_names=["input_ids", "encoder_attention_mask", "encoder_hidden_states"],
                           output_names=["logits"] + present_all, dynamic_axes=no_past_axes, **common)
         past_names = kv_names(n_layers, "past_key_values")
@@ -379,12 +396,11 @@ def export(model, folder, n_layers):
         for name in present_self:
             with_past_axes[name] = {**batch, 2: "past_decoder_sequence_length + 1"}
         torch.onnx.export(DecoderExport(model, True), (tgt[:, 1:], mask) + past,
-                          os.path.join(onnx_dir, "decoder_with_past_model.onnx"),
+                          os.path.join(onnx_dir, f"decoder_with_past_model{suffix}.onnx"),
                           input_names=["input_ids", "encoder_attention_mask"] + past_names,
                           output_names=["logits"] + present_self, dynamic_axes=with_past_axes, **common)
-    return merge_decoders(os.path.join(onnx_dir, "decoder_model.onnx"),
-                          os.path.join(onnx_dir, "decoder_with_past_model.onnx"),
-                          os.path.join(onnx_dir, "decoder_model_merged.onnx"))
+    return merge_decoders(*(os.path.join(onnx_dir, f"{part}{suffix}.onnx")
+                            for part in ("decoder_model", "decoder_with_past_model", "decoder_model_merged")))
 
 
 # ---- the references -----------------------------------------------------------------------

@@ -5,8 +5,11 @@
 // values) and true after, the present.* outputs fed back as past_key_values.* except the encoder
 // ones, which the with-past branch returns as constants and the caller keeps from the first step
 // (transformers.js getPastKeyValues). One process per measurement, so peak RSS is its own.
-//   node bench/seq2seq/ort.mjs bench <model> <threads>    one JSON line of rates
-//   node bench/seq2seq/ort.mjs check <model>              ORT against make_models.py's reference (exit 1 if off)
+//   node bench/seq2seq/ort.mjs bench <model> <threads> [f32|q8]    one JSON line of rates
+//   node bench/seq2seq/ort.mjs check <model> [1] [f32|q8]          ORT against the reference (exit 1 if off)
+// q8 runs transformers.js's default wasm files instead (make_int8.py: encoder_model_quantized.onnx,
+// decoder_model_merged_quantized.onnx, onnxruntime's dynamic int8 quantization) and checks them
+// against make_int8.py's PyTorch emulation of the same ops, and against f32 as qkv's q8 is.
 // Beam search (BEAMS, default 4) runs the beams as one batch: log-softmax of each beam's logits
 // plus its running score, the top 2 x beams over beams x vocab in JS, the first `beams` kept (eos
 // is never special, so every run does STEPS steps), the self-attention past reordered by beam
@@ -15,19 +18,25 @@
 // what transformers' / optimum's beam search does, on ORT-web.
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
-import { decoderShape, maxAbsDiff, middleRun, modelFolder, printResult, rates, timed, workload } from './common.mjs';
+import {
+  decoderShape, int8Reference, maxAbsDiff, middleRun, modelFolder, printResult, q8AgainstF32, rates, teacherPath, timed, workload,
+} from './common.mjs';
 
-const [mode, name, threadsArg = '1'] = process.argv.slice(2);
+const [mode, name, threadsArg = '1', dtype = 'f32'] = process.argv.slice(2);
 const threads = Number(threadsArg);
-if (!['bench', 'check'].includes(mode) || !(threads >= 1)) throw new Error('usage: ort.mjs bench|check <model> [threads]');
+if (!['bench', 'check'].includes(mode) || !(threads >= 1) || !['f32', 'q8'].includes(dtype)) {
+  throw new Error('usage: ort.mjs bench|check <model> [threads] [f32|q8]');
+}
+const suffix = dtype === 'q8' ? '_quantized' : ''; // transformers.js's file names per dtype
+const engine = `onnxruntime-web-1.30${dtype === 'q8' ? '-q8' : ''}`;
 const { dir, config, reference } = modelFolder(name);
 const shape = decoderShape(config);
 const work = workload(reference);
 ort.env.wasm.numThreads = threads;
 
 const t0 = performance.now();
-const encoder = await ort.InferenceSession.create(`${dir}onnx/encoder_model.onnx`, { executionProviders: ['wasm'] });
-const decoder = await ort.InferenceSession.create(`${dir}onnx/decoder_model_merged.onnx`, { executionProviders: ['wasm'] });
+const encoder = await ort.InferenceSession.create(`${dir}onnx/encoder_model${suffix}.onnx`, { executionProviders: ['wasm'] });
+const decoder = await ort.InferenceSession.create(`${dir}onnx/decoder_model_merged${suffix}.onnx`, { executionProviders: ['wasm'] });
 const loadMs = performance.now() - t0;
 
 const int64 = (values, dims) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
@@ -154,8 +163,40 @@ async function beamSearch(source, steps, beams) {
   return { best: seqs[0], scores };
 }
 
+// q8: against make_int8.py's emulation of the same int8 ops (encoder states, teacher-forced logits
+// along the f32 greedy path) within twice what rounding alone moves the emulation (its float parts
+// in float64 against float32: dynamic quantization amplifies an ulp once it crosses a uint8
+// rounding step, as bench/gpt2-small/check_int8.mjs measured); how far that is from f32 is reported.
+async function checkQ8() {
+  const { summary, read } = int8Reference(dir);
+  const hidden = await encode(work.source);
+  const state = startDecoding(hidden, 1);
+  const path = teacherPath(reference);
+  const logits = new Float32Array(path.length * shape.vocab);
+  for (let s = 0; s < path.length; s++) logits.set(await step(state, [path[s]]), s * shape.vocab);
+  const g = await greedy(work.source, work.steps);
+  const beam = await beamSearch(work.source, work.steps, work.beams);
+  const rounding = summary.emulation_f32_vs_f64;
+  const emulation = {
+    encoder: +maxAbsDiff(hidden.data, read('encoder')).toExponential(3),
+    encoder_bound: +Math.max(2 * rounding.encoder, 1e-4).toExponential(3),
+    logits: +maxAbsDiff(logits, read('logits')).toExponential(3),
+    logits_bound: +Math.max(2 * rounding.logits, 1e-4).toExponential(3),
+  };
+  const emulationOk = emulation.encoder <= emulation.encoder_bound && emulation.logits <= emulation.logits_bound;
+  const { ok: _, ...f32 } = q8AgainstF32(logits, read('f32_logits'), reference, summary); // reported only
+  const ok = emulationOk;
+  printResult({
+    name, mode, engine, check: ok ? 'ok' : 'MISMATCH', against_int8_emulation: emulation, against_f32: f32,
+    greedy_tokens_equal: g.tokens.every((t, i) => t === reference.greedy[i]),
+    beam_tokens_equal: beam.best.every((t, i) => t === reference.beam_best[i]),
+  });
+  return ok;
+}
+
 async function check() {
   if (!work.isReference) throw new Error('check: run it without SOURCE / STEPS / BEAMS');
+  if (dtype === 'q8') return checkQ8();
   const hidden = await encode(work.source);
   const state = startDecoding(hidden, 1);
   const first = await step(state, [reference.decoder_start_token_id]);
@@ -175,7 +216,7 @@ async function check() {
   const beamOk = beamSame || reference.beam_min_gap < 1e-3;
   const ok = close && greedySame && beamOk;
   printResult({
-    name, mode, engine: 'onnxruntime-web-1.30', check: ok ? 'ok' : 'MISMATCH',
+    name, mode, engine, check: ok ? 'ok' : 'MISMATCH',
     max_abs_diff: Object.fromEntries(Object.entries(diffs).map(([k, v]) => [k, +v.toExponential(2)])),
     greedy_tokens_equal: greedySame, beam_tokens_equal: beamSame, reference_beam_min_gap: reference.beam_min_gap,
     reference_greedy_min_gap: reference.greedy_min_top2_gap,
@@ -185,6 +226,10 @@ async function check() {
 
 async function bench() {
   await encode(work.source); // warm-up: the first run of a session allocates its arenas
+  for (let w = 0; w < work.warmup; w++) {
+    await greedy(work.source, work.steps);
+    await beamSearch(work.source, work.steps, work.beams);
+  }
   const encodes = [];
   for (let r = 0; r < work.encodeRuns; r++) encodes.push(await timed(() => encode(work.source)));
   const encode1 = middleRun(encodes);
@@ -192,9 +237,9 @@ async function bench() {
   const start = performance.now();
   const g = await timed(() => greedy(work.source, work.steps, () => stamps.push(performance.now())));
   const beam = await timed(() => beamSearch(work.source, work.steps, work.beams));
-  const bytes = ['encoder_model.onnx', 'decoder_model_merged.onnx'].reduce((n, f) => n + statSync(`${dir}onnx/${f}`).size, 0);
+  const bytes = ['encoder_model', 'decoder_model_merged'].reduce((n, f) => n + statSync(`${dir}onnx/${f}${suffix}.onnx`).size, 0);
   printResult({
-    name, mode, engine: 'onnxruntime-web-1.30', threads, source: work.source.length, steps: work.steps, beams: work.beams,
+    name, mode, engine, dtype, threads, source: work.source.length, steps: work.steps, beams: work.beams, warmup: work.warmup,
     load_ms: +loadMs.toFixed(0), onnx_mb: +(bytes / 2 ** 20).toFixed(0),
     ...rates(work, {
       encode: encode1, greedy: g, beam, firstTokenMs: stamps[0] - start,

@@ -1,6 +1,8 @@
 // qkv on a bench/seq2seq model through its public API, the same measurements as ort.mjs:
 //   node bench/seq2seq/qkv.mjs bench <model> <threads> [f32|q8]    one JSON line of rates
-//   node bench/seq2seq/qkv.mjs check <model>                       greedy and beam tokens against make_models.py's reference
+//   node bench/seq2seq/qkv.mjs check <model> [1] [f32|q8]          greedy and beam tokens against make_models.py's reference
+//     (q8: instead the teacher-forced logits, model.forward, against f32 as ort.mjs's q8 check:
+//     common.mjs q8AgainstF32; the greedy and beam tokens are reported)
 // The calls (issue 19's door, being built on h/s2s-js over h/s2s-runtime's Seq2SeqSession):
 //   const model = await loadModel(folder, { dtype })      a folder without tokenizer files: ids only
 //   model.generate(sourceIds, { max_new_tokens, num_beams, eos_token_id: [] })   (greedy: no num_beams)
@@ -13,7 +15,9 @@
 // eos_token_id [] makes every run STEPS steps, as ort.mjs's (no early stop); the checkpoints'
 // other generation_config.json defaults stay (opus-mt: bad_words_ids [[pad]], forced_eos_token_id
 // on the last step): they change which tokens come, not how much work each step is.
-import { decoderShape, middleRun, modelFolder, printResult, rates, timed, workload } from './common.mjs';
+import {
+  decoderShape, int8Reference, middleRun, modelFolder, printResult, q8AgainstF32, rates, teacherPath, timed, workload,
+} from './common.mjs';
 
 const [mode, name, threadsArg = '1', dtype = 'f32'] = process.argv.slice(2);
 const threads = Number(threadsArg);
@@ -35,9 +39,11 @@ async function generate(options, onToken = () => {}) {
   if (run !== null && typeof run === 'object' && Symbol.asyncIterator in run) {
     const tokens = [];
     for await (const item of run) {
-      // The last item of the stream may carry only the finish reason (token -1).
+      // The last item of the stream may carry only the finish reason (token -1): no token, no stamp
+      // (a stamp for it made the steady rate's count steps + 1, so it was never reported).
+      const before = tokens.length;
       for (const t of Array.isArray(item.tokens) ? item.tokens : [item.token]) if (t >= 0) tokens.push(t);
-      onToken();
+      if (tokens.length > before) onToken();
     }
     return tokens;
   }
@@ -80,6 +86,18 @@ async function check() {
   const greedySame = differs(g, reference.greedy) === -1 && (forced === null || g.at(-1) === forced);
   const beamSame = differs(beam, reference.beam_best) === -1;
   const beamOk = beamSame || forced !== null || reference.beam_min_gap < 1e-3;
+  if (dtype === 'q8') {
+    // q8 weights compute other logits than PyTorch's f32: the tokens may part (a near tie), so the
+    // teacher-forced logits along the f32 greedy path are what is bounded.
+    const { summary, read } = int8Reference(dir);
+    const { logits } = await model.forward(work.source, teacherPath(reference));
+    const f32 = q8AgainstF32(logits, read('f32_logits'), reference, summary);
+    printResult({
+      name, mode, engine: `qkv-${dtype}`, check: f32.ok ? 'ok' : 'MISMATCH', against_f32: f32,
+      greedy_tokens_equal: greedySame, beam_tokens_equal: beamSame, first_greedy_difference: differs(g, reference.greedy),
+    });
+    return f32.ok;
+  }
   printResult({
     name, mode, engine: `qkv-${dtype}`, check: greedySame && beamOk ? 'ok' : 'MISMATCH',
     greedy_tokens_equal: greedySame, beam_tokens_equal: beamSame, reference_beam_min_gap: reference.beam_min_gap,
@@ -90,6 +108,10 @@ async function check() {
 
 async function bench() {
   await encodeOnce(); // warm-up, as ort.mjs
+  for (let w = 0; w < work.warmup; w++) {
+    await greedy();
+    await beamSearch();
+  }
   const encodes = [];
   for (let r = 0; r < work.encodeRuns; r++) encodes.push(await timed(encodeOnce));
   // Without model.encode the encoder's time is the first token's latency (the value returned).
@@ -102,7 +124,7 @@ async function bench() {
   const { vocab } = decoderShape(config);
   printResult({
     name, mode, engine: `qkv-${dtype}`, flavour: backend.flavour, threads, source: work.source.length, steps: work.steps,
-    beams: work.beams, vocab, load_ms: +loadMs.toFixed(0), encode_includes_first_step: !hasEncode,
+    beams: work.beams, warmup: work.warmup, vocab, load_ms: +loadMs.toFixed(0), encode_includes_first_step: !hasEncode,
     ...rates(work, {
       encode: encode1, greedy: g, beam, firstTokenMs: stamps[0] - start,
       // Streamed one by one: the steady rate; all at once (no streaming): unknown.

@@ -12,6 +12,8 @@ const engines = [...new Set(benches.map((r) => r.engine))];
 const pick = (config, engine) => benches.filter((r) => `${r.name} ${r.threads}` === config && r.engine === engine);
 const med = (rs, key) => median(rs.map((r) => r[key]));
 const ORT = 'onnxruntime-web-1.30';
+// qkv's q8 runs against onnxruntime-web's int8 files (ort.mjs q8) when the rows have them, else f32.
+const peerOf = (engine) => (engine === 'qkv-q8' && engines.includes(`${ORT}-q8`) ? `${ORT}-q8` : ORT);
 
 printTable(['model', 'threads', 'engine', 'rounds', 'source / steps / beams', 'encode tok/s', 'greedy tok/s',
   'greedy steady tok/s', 'beam tok/s', 'encode tok/CPU-s', 'greedy tok/CPU-s', 'beam tok/CPU-s', 'first token ms',
@@ -28,23 +30,25 @@ configs.flatMap((config) => engines.map((engine) => pick(config, engine)).filter
 console.log('');
 // transformers.js 4.3.1 itself (tjs.mjs) generates greedily only: its steady rate is compared.
 const TJS = engines.find((e) => e.startsWith('transformers.js'));
-printTable(['model', 'threads', 'qkv engine', 'encode', 'greedy (≥ 2×)', 'beams (≥ 2×)', 'greedy per CPU-s',
+printTable(['model', 'threads', 'qkv engine', 'peer', 'encode', 'greedy (≥ 2×)', 'beams (≥ 2×)', 'greedy per CPU-s',
   'beams per CPU-s', 'peak RSS qkv / ORT', 'greedy steady vs transformers.js'],
 configs.flatMap((config) => engines.filter((e) => e.startsWith('qkv')).flatMap((engine) => {
   const q = pick(config, engine);
-  const o = pick(config, ORT);
+  const o = pick(config, peerOf(engine));
   if (q.length === 0 || o.length === 0) return [];
   const ratio = (key, invert = false) => times(pairedRatio(q, o, key, invert));
   const tjs = TJS ? times(pairedRatio(q, pick(config, TJS), 'greedy_step_tok_s')) : '–';
-  return [[...config.split(' '), engine, ratio('encode_tok_s'), ratio('greedy_tok_s'), ratio('beam_tok_s'),
+  return [[...config.split(' '), engine, peerOf(engine), ratio('encode_tok_s'), ratio('greedy_tok_s'), ratio('beam_tok_s'),
     ratio('greedy_cpu_tok_s'), ratio('beam_cpu_tok_s'), ratio('peak_rss_mb'), tjs]];
 })));
 
 console.log('');
 const checks = rows.filter((r) => r.mode === 'check');
-printTable(['model', 'engine', 'verdict', 'greedy tokens = PyTorch', 'best beam = PyTorch', 'max abs diff (ORT)'],
-  checks.map((r) => [r.name, r.engine, r.check, r.greedy_tokens_equal, r.beam_tokens_equal ?? '–',
-    r.max_abs_diff ? Object.entries(r.max_abs_diff).map(([k, v]) => `${k} ${v}`).join(', ') : '–']));
+const entries = (o) => (o ? Object.entries(o).filter(([k]) => k !== 'ok').map(([k, v]) => `${k} ${v}`).join(', ') : '–');
+printTable(['model', 'engine', 'verdict', 'greedy tokens = PyTorch', 'best beam = PyTorch', 'max abs diff (ORT)',
+  'q8: against the int8 emulation (ORT)', 'q8: teacher-forced against f32'],
+checks.map((r) => [r.name, r.engine, r.check, r.greedy_tokens_equal, r.beam_tokens_equal ?? '–', entries(r.max_abs_diff),
+  entries(r.against_int8_emulation), entries(r.against_f32)]));
 if (checks.some((r) => r.check !== 'ok')) {
   console.error('seq2seq summarize: an engine does not compute what PyTorch does; the ratios compare different computations');
   process.exit(1);
