@@ -9,6 +9,7 @@
 #include "kernels/common/q8.h"
 #include "kernels/cvt/cvt.h"
 #include "kernels/ggml/dequant.h"
+#include "kernels/ggml/validate.h"
 #include "models/registry.h"
 #include "runtime/exact_repack.h"
 
@@ -75,6 +76,23 @@ bool source_row_bytes(TensorDType dtype, uint64_t k, uint64_t* bytes) {
 size_t hub_row(size_t g, size_t n, uint32_t heads) {
   const size_t head_dim = n / heads, within = g % head_dim;
   return g - within + (within % 2) * (head_dim / 2) + within / 2;
+}
+
+// Refuses ggml rows with an inf or NaN scale (kernels/ggml/validate.h), as
+// llama.cpp's ggml_validate_row_data does: `rows` rows of `k` values of
+// `dtype`, row_bytes apart, the first of them row `row0` of tensor `name`.
+Status check_block_scales(TensorDType dtype, const uint8_t* src, size_t rows, size_t k, uint64_t row_bytes,
+                          size_t row0, const std::string& name) {
+  const ggml::Type type = ggml_type_of(dtype);
+  if (!ggml::has_f16_scales(type)) return Status::ok_status();
+  for (size_t r = 0; r < rows; ++r) {
+    const int64_t block = ggml::first_nonfinite_scale(type, src + r * row_bytes, static_cast<int64_t>(k));
+    if (block >= 0) {
+      return Status::format("tensor \"" + name + "\": block " + std::to_string(block) + " of row " +
+                            std::to_string(row0 + r) + " has an inf or NaN scale");
+    }
+  }
+  return Status::ok_status();
 }
 
 }  // namespace
@@ -411,6 +429,7 @@ Status ModelLoader::pack_rows(Pending& p, const uint8_t* src, size_t rows) {
       QKV_RETURN_IF_ERROR(p.packer->add_rows(src + i * p.row_bytes, dest(row0 + i), 1, nullptr));
     return Status::ok_status();
   }
+  QKV_RETURN_IF_ERROR(check_block_scales(p.dtype, src, rows, k, p.row_bytes, row0, slots_[p.slot].name));
   if (const RepackRowFn repack = exact_repack(p.dtype, p.type)) {
     // Exact: ggml's integers and scales become the target type's (runtime/exact_repack.h).
     parallel_for(pool_, rows, 16, [&](size_t begin, size_t end) {
@@ -490,6 +509,7 @@ Status ModelLoader::convert_plain(Pending& p) {
       bf16_to_f32_ukernel__simd(n, src, dst);
     } else {
       // Every row is whole blocks, so the tensor is one run of blocks.
+      QKV_RETURN_IF_ERROR(check_block_scales(p.dtype, p.target, 1, n, p.bytes, 0, s.name));
       ggml::dequantize_row_fn(ggml_type_of(p.dtype))(p.target, dst, static_cast<int64_t>(n));
     }
   }

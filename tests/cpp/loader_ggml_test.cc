@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -430,6 +431,49 @@ TEST(LoaderGgml, Q4_KLoadsExactlyAsQ4K) {
     ++checked;
   }
   EXPECT_EQ(checked, 8u);
+}
+
+// A block whose f16 scale is inf or NaN has no values: the load stops with
+// an error naming the tensor, row and block (as llama.cpp's
+// ggml_validate_row_data refuses it), whichever path its type takes: q8h's
+// and q4's exact repacks, and the requantization of Q4_1 under 'q8'.
+TEST(LoaderGgml, NonFiniteBlockScalesAreRefusedByName) {
+  struct Case {
+    Encoding enc;
+    std::optional<WeightType> type;
+    size_t block_bytes, field;  // the scale's offset in its block: Q4_1's m is at 2
+    uint16_t bits;
+  };
+  const Case cases[] = {
+      {Encoding::kQ8_0, std::nullopt, 34, 0, 0x7C00},     // q8h, +inf d
+      {Encoding::kQ4_0, std::nullopt, 18, 0, 0xFE00},     // q4, NaN d
+      {Encoding::kQ4_1, WeightType::kQ8, 20, 2, 0xFC00},  // requantized, -inf m
+  };
+  for (const Case& k : cases) {
+    Converted c = convert_llama_tiny(k.enc, true, true);
+    const TensorEntry* down = nullptr;
+    for (const TensorEntry& e : c.entries) {
+      if (e.name == "model.layers.1.mlp.down_proj.weight") down = &e;
+    }
+    ASSERT_NE(down, nullptr);
+    // Row 3, block 2 of the matrix (rows of shape[1] values).
+    const size_t blocks_per_row = down->shape[1] / 32;
+    const size_t at = down->begin + (3 * blocks_per_row + 2) * k.block_bytes + k.field;
+    c.bytes[at] = static_cast<char>(k.bits & 0xFF);
+    c.bytes[at + 1] = static_cast<char>(k.bits >> 8);
+    std::unique_ptr<ModelLoader> loader;
+    ASSERT_TRUE(
+        ModelLoader::create(read_file(fixture("llama-tiny/config.json")), k.type, nullptr, &loader).ok());
+    std::vector<TensorRead> reads;
+    ASSERT_TRUE(loader->add_tensors("tiny.gguf", c.entries, &reads).ok());
+    const Status s = stream_reads(*loader, reads, c.bytes);
+    EXPECT_EQ(s.code(), StatusCode::kFormat) << s.message();
+    EXPECT_NE(
+        s.message().find("tensor \"model.layers.1.mlp.down_proj.weight\": block 2 of row 3 has an inf or "
+                         "NaN scale"),
+        std::string::npos)
+        << s.message();
+  }
 }
 
 TEST(LoaderGgml, BadEntriesAreNamedBeforeAllocation) {

@@ -112,20 +112,17 @@ const size_t kRows[] = {1, 3, 4, 5, 9, 16};
 const size_t kKs[] = {32, 64, 256, 1024};
 
 // The f16 conversion the kernels use (common/f16x4-inl.h) against the
-// scalar one, for every f16 bit pattern (NaN stays NaN).
-TEST(Q8HLayout, F16ConversionIsExactForEveryF16) {
+// scalar one, for every finite f16 bit pattern.
+TEST(Q8HLayout, F16ConversionIsExactForEveryFiniteF16) {
   for (uint32_t h = 0; h < 65536; h += 4) {
+    if ((h & 0x7C00) == 0x7C00) continue;  // inf and NaN: the loader refuses them (kernels/ggml/validate.h)
     uint16_t bits[4];
     for (uint32_t i = 0; i < 4; ++i) bits[i] = static_cast<uint16_t>(h + i);
     float got[4];
     hwy::HWY_NAMESPACE::StoreU(f16x4::to_f32(bits), hwy::HWY_NAMESPACE::FixedTag<float, 4>(), got);
     for (uint32_t i = 0; i < 4; ++i) {
       const float want = f16_to_f32(bits[i]);
-      if (std::isnan(want)) {
-        ASSERT_TRUE(std::isnan(got[i])) << h + i;
-      } else {
-        ASSERT_TRUE(same_bits(got[i], want)) << h + i;
-      }
+      ASSERT_TRUE(same_bits(got[i], want)) << h + i;
     }
   }
 }

@@ -310,6 +310,36 @@ test('hostile GGUF files are named errors and the backend stays usable', async (
   }
 });
 
+// A Q8_0 block whose f16 scale is inf has no values: the load is a FormatError naming the tensor, row and
+// block (llama.cpp's ggml_validate_row_data refuses it too), and the backend stays usable.
+test('a block scale that is inf or NaN is a named error', async () => {
+  const { getBackend } = await import('../../dist/backend.js');
+  const { readGgufHeader } = await import('../../dist/weights/gguf-header.js');
+  const { openInput } = await import('../../dist/sources/file-input.js');
+  const file = path('qwen2-tiny-q8_0.gguf');
+  const src = await openInput(file, file, {});
+  const header = await readGgufHeader(await getBackend(), src);
+  await src.close();
+  const down = header.tensors.find((t) => t.name === 'blk.1.ffn_down.weight');
+  assert.equal(down.typeName, 'Q8_0');
+  const rowBlocks = down.dims[0] / 32;
+  for (const bits of [0x7c00, 0x7e01]) {
+    const bytes = readFileSync(file);
+    bytes.writeUInt16LE(bits, down.offset + (2 * rowBlocks + 1) * 34); // row 2, block 1: its d
+    await assert.rejects(loadModel(new Uint8Array(bytes)), (e) => {
+      assert.ok(e instanceof FormatError, `${e?.constructor?.name}: ${e?.message}`);
+      assert.match(e.message, /"model\.layers\.1\.mlp\.down_proj\.weight": block 1 of row 2 has an inf or NaN scale/);
+      return true;
+    });
+  }
+  const model = await loadModel(file);
+  try {
+    assert.equal((await model.forward([1, 2, 3])).logits.length, 3 * 1024);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('a GGUF URL streams like a safetensors one, with progress over the file', async () => {
   const { startFixtureServer } = await import('./fixture-server.mjs');
   const server = await startFixtureServer();

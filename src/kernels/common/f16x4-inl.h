@@ -1,7 +1,10 @@
 // Four IEEE binary16 values (bits) as f32 in one Highway vector, exactly for
-// every input: what the q4k kernels do with Q4_K's d and dmin and the q8
-// kernels with q8h's block scales (common/q8.h). SIMD128 has no f16
-// conversion instruction, so this is ~10 integer and float ops per 4 values.
+// every finite input: what the q4k kernels do with Q4_K's d and dmin and the
+// q8 kernels with q8h's block scales (common/q8.h). SIMD128 has no f16
+// conversion instruction; this takes a widening load and three ops. Inf and
+// NaN are not converted (they become finite values): the loader refuses
+// ggml blocks whose scales are inf or NaN (kernels/ggml/validate.h), as
+// llama.cpp's ggml_validate_row_data does, so no kernel reads one.
 #pragma once
 
 #include <hwy/highway.h>
@@ -15,22 +18,18 @@ namespace {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
-// The magnitude's bits moved up to f32's fields and multiplied by 2^112 (f16
-// subnormals become f32 normals exactly), exponent 31 (inf, NaN) set to
-// f32's 255 with the mantissa kept. (Highway's own promotion in wasm maps
-// exponent 31 to a finite value.)
+// Each value sign-extended to 32 bits and shifted up by 13 has its exponent
+// and mantissa in f32's fields and copies of its sign in bits 31..28; the
+// mask keeps bit 31's. The product by 2^112 then rebiases the exponent: exact
+// for normals, and for subnormals and zeros of either sign (an f32 subnormal
+// times 2^112 is the f16 subnormal's value, a normal f32).
 HWY_INLINE hn::Vec<hn::FixedTag<float, 4>> to_f32(const uint16_t* p) {
   const hn::FixedTag<float, 4> df;
-  const hn::FixedTag<uint32_t, 4> du32;
-  const hn::FixedTag<uint16_t, 4> du16;
-  const auto h = hn::PromoteTo(du32, hn::LoadU(du16, p));
-  const auto em = hn::And(h, hn::Set(du32, 0x7FFF));
-  const auto finite =
-      hn::BitCast(du32, hn::Mul(hn::BitCast(df, hn::ShiftLeft<13>(em)), hn::Set(df, 0x1p112f)));
-  const auto inf_nan = hn::Or(hn::ShiftLeft<13>(em), hn::Set(du32, 0x7F800000));
-  const auto mag =
-      hn::IfThenElse(hn::Eq(hn::And(em, hn::Set(du32, 0x7C00)), hn::Set(du32, 0x7C00)), inf_nan, finite);
-  return hn::BitCast(df, hn::Or(mag, hn::ShiftLeft<16>(hn::And(h, hn::Set(du32, 0x8000)))));
+  const hn::FixedTag<int32_t, 4> di32;
+  const hn::FixedTag<int16_t, 4> di16;
+  const auto h = hn::PromoteTo(di32, hn::LoadU(di16, reinterpret_cast<const int16_t*>(p)));
+  const auto bits = hn::And(hn::ShiftLeft<13>(h), hn::Set(di32, static_cast<int32_t>(0x8FFFE000u)));
+  return hn::Mul(hn::BitCast(df, bits), hn::Set(df, 0x1p112f));
 }
 
 }  // namespace
